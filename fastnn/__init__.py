@@ -1,0 +1,37 @@
+"""fastnn: a small deep-learning framework with readable Cython/C kernels.
+
+The public API follows PyTorch (``fastnn.tensor``, ``fastnn.nn``,
+``fastnn.optim``, ``fastnn.utils.data``) for the subset it covers.
+Submodules are imported on first use to keep ``import fastnn`` fast.
+"""
+import importlib as _importlib
+
+__version__ = "0.1.0"
+
+from ._threads import get_num_threads, set_num_threads  # noqa: E402
+from .backends import use_backend  # noqa: E402
+from .backends._validate import set_finite_checks  # noqa: E402
+
+_SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autograd",
+               "keras", "testing", "backends")
+_LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn"}
+
+try:  # the Tensor layer; absent only while the package is being assembled
+    from .tensor import *  # noqa: F401,F403,E402
+    from .tensor import __all__ as _tensor_all
+except ModuleNotFoundError as _exc:  # pragma: no cover
+    if _exc.name != "fastnn.tensor":
+        raise
+    _tensor_all = []
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return _importlib.import_module(f"fastnn.{name}")
+    if name in _LAZY_ATTRS:
+        return getattr(_importlib.import_module(f"fastnn.{_LAZY_ATTRS[name]}"), name)
+    raise AttributeError(f"module 'fastnn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_LAZY_ATTRS))
