@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 from ._threads import get_num_threads, set_num_threads  # noqa: E402
 from .backends import use_backend  # noqa: E402
 from .backends._validate import set_finite_checks  # noqa: E402
+from ._dtypes import *  # noqa: F401,F403,E402
 
 _SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autograd",
                "keras", "testing", "backends")

@@ -1,0 +1,136 @@
+"""Function: one differentiable operation, forward and backward side by side.
+
+A Function subclass implements
+
+    forward(self, *args, **kwargs) -> array or tuple of arrays
+    backward(self, *grad_outputs)  -> one gradient (or None) per positional arg
+
+working on plain arrays (NumPy or CuPy): ``apply`` unwraps Tensor arguments to
+their ``.data``, calls ``forward``, wraps the results, and -- when grad mode is
+on and an input requires grad -- records itself as their ``grad_fn``.
+``self.needs_input_grad[i]`` says whether positional arg ``i`` needs a gradient,
+so backward can skip work. Anything backward needs is stored on ``self``.
+A grad_output of an unused output of a multi-output Function is None.
+
+``run_backward`` walks the recorded graph in reverse topological order,
+summing gradients that meet at a tensor, and accumulates into leaf ``.grad``.
+"""
+from . import grad_mode
+
+
+class Function:
+    """Base class of differentiable operations (see module docstring)."""
+
+    # Set by apply() on recorded nodes
+    inputs = ()            # positional args as given (Tensors and others)
+    needs_input_grad = ()
+    n_outputs = 1
+
+    def forward(self, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, *grad_outputs):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor
+        ctx = cls.__new__(cls)
+        raw = []
+        needs = []
+        any_needs = False
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a.data)
+                n = a.requires_grad
+                needs.append(n)
+                any_needs = any_needs or n
+            else:
+                raw.append(a)
+                needs.append(False)
+        record = any_needs and grad_mode._enabled
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
+        out = ctx.forward(*raw, **kwargs)
+        if isinstance(out, tuple):
+            outs = tuple(Tensor._wrap(o) for o in out)
+            if record:
+                ctx.inputs = args
+                ctx.n_outputs = len(outs)
+                for i, t in enumerate(outs):
+                    t.requires_grad = True
+                    t._ctx = ctx
+                    t._out_index = i
+            return outs
+        t = Tensor._wrap(out)
+        if record:
+            ctx.inputs = args
+            t.requires_grad = True
+            t._ctx = ctx
+        return t
+
+    @property
+    def next_functions(self):
+        from ..tensor import Tensor
+        return tuple((a._ctx, a._out_index) if isinstance(a, Tensor) else (None, 0) for a in self.inputs)
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__}Backward>"
+
+
+def _add(acc, g):
+    return g if acc is None else acc + g
+
+
+def run_backward(root, grad):
+    """Backpropagate ``grad`` (an array shaped like ``root``) through root's graph."""
+    from ..tensor import Tensor
+    start = root._ctx
+    if start is None:
+        if root.requires_grad:
+            root._accumulate(grad)
+        return
+    # Iterative DFS for a topological order: deep graphs (long RNN unrolls)
+    # must not hit Python's recursion limit.
+    order = []
+    visited = {id(start)}
+    stack = [(start, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for a in node.inputs:
+            if isinstance(a, Tensor) and a._ctx is not None and id(a._ctx) not in visited:
+                visited.add(id(a._ctx))
+                stack.append((a._ctx, False))
+
+    pending = {id(start): [None] * start.n_outputs}
+    pending[id(start)][root._out_index] = grad
+    with grad_mode.set_grad_enabled(False):
+        for node in reversed(order):
+            grads_out = pending.pop(id(node), None)
+            if grads_out is None or all(g is None for g in grads_out):
+                continue
+            grads_in = node.backward(*grads_out)
+            if not isinstance(grads_in, tuple):
+                grads_in = (grads_in,)
+            if len(grads_in) != len(node.inputs):
+                raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads_in)} "
+                                   f"gradients for {len(node.inputs)} inputs")
+            for a, g, need in zip(node.inputs, grads_in, node.needs_input_grad):
+                if g is None or not need:
+                    continue
+                if g.shape != a.data.shape:
+                    raise RuntimeError(f"{type(node).__name__}.backward: gradient of shape {g.shape} "
+                                       f"for an input of shape {a.data.shape}")
+                if a._ctx is None:
+                    a._accumulate(g)
+                else:
+                    if a._retains_grad:
+                        a._accumulate(g)
+                    slot = pending.setdefault(id(a._ctx), [None] * a._ctx.n_outputs)
+                    slot[a._out_index] = _add(slot[a._out_index], g)
