@@ -1,37 +1,377 @@
 /* fastnn GEMM: C = alpha * op(A) @ op(B) + beta * C, row-major (see gemm_kernel.h).
  *
- * PLACEHOLDER (straightforward triple loop, i-p-j order, OpenMP over rows of C).
- * Correct for every transpose/stride combination; the packed, blocked version
- * replaces the body of gemm_impl below.
- * Reference: fastnn/backends/numpy_ref/gemm.py.
+ * Algorithm (BLIS-style, written for row-major C):
+ *   for jc over n in NC-column blocks
+ *     for pc over k in KC-deep blocks:   pack op(B)[pc, jc] into NR-wide micro-panels (L2)
+ *       for ic over m in MC-row blocks:  pack op(A)[ic, pc] into MR-tall micro-panels
+ *         for each A micro-panel (stays in L1) x each B micro-panel (streams from L2):
+ *           MR x NR register-tiled micro-kernel (gemm_micro_kernel.h)
+ * One OpenMP team per call: the threads pack the blocks together, then split
+ * the micro-panel grid of the block between them (columns when there are
+ * enough, else rows), with a barrier on each side.
+ *
+ * Per-CPU variants: gemm_micro_kernel.h is compiled once per instruction set
+ * (x86-64-v4 = AVX-512, x86-64-v3 = AVX2+FMA, baseline SSE2) with GCC target
+ * attributes, each with its own tile size, and the best one this CPU runs is
+ * chosen at run time with __builtin_cpu_supports. The tile size differs per
+ * variant (AVX-512 has 32 vector registers, AVX2 16), which is why the whole
+ * packing + kernel set is cloned, not only the inner loop as target_clones
+ * would do. Other CPUs with GCC/Clang get the 16-byte vector-extension build
+ * (NEON on aarch64); other compilers a plain-C scalar kernel.
+ *
+ * Reference: fastnn/backends/numpy_ref/gemm.py (matmul).
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "gemm_kernel.h"
+#include "gemm_dispatch_kernel.h"
+
 #ifdef _OPENMP
 #include <omp.h>
+#else
+static int omp_get_max_threads(void) { return 1; }
+static int omp_get_thread_num(void) { return 0; }
+static int omp_get_num_threads(void) { return 1; }
+static int omp_in_parallel(void) { return 0; }
 #endif
 
-#define DEFINE_NAIVE_GEMM(NAME, T)                                                  \
-void NAME(int trans_a, int trans_b, long m, long n, long k, T alpha,                \
-          const T *a, long lda, const T *b, long ldb, T beta, T *c, long ldc,       \
-          int nthreads)                                                             \
-{                                                                                   \
-    long i;                                                                         \
-    (void)nthreads;                                                                 \
-    _Pragma("omp parallel for schedule(static) if(nthreads != 1 && m * n * k > 32768) num_threads(nthreads > 0 ? nthreads : omp_get_max_threads())") \
-    for (i = 0; i < m; i++) {                                                       \
-        T *crow = c + i * ldc;                                                      \
-        for (long j = 0; j < n; j++) crow[j] = (beta == 0) ? (T)0 : beta * crow[j]; \
-        for (long p = 0; p < k; p++) {                                              \
-            T aip = alpha * (trans_a ? a[p * lda + i] : a[i * lda + p]);            \
-            if (trans_b) { for (long j = 0; j < n; j++) crow[j] += aip * b[j * ldb + p]; } \
-            else { const T *brow = b + p * ldb; for (long j = 0; j < n; j++) crow[j] += aip * brow[j]; } \
-        }                                                                           \
-    }                                                                               \
+#if defined(__GNUC__)
+#define FASTNN_ALWAYS_INLINE __attribute__((always_inline))
+#define FASTNN_UNROLL _Pragma("GCC unroll 32")
+#define FASTNN_HAVE_VECTORS 1
+#else
+#define FASTNN_ALWAYS_INLINE
+#define FASTNN_UNROLL
+#define FASTNN_HAVE_VECTORS 0
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FASTNN_X86_VARIANTS 1
+#else
+#define FASTNN_X86_VARIANTS 0
+#endif
+
+/* ---- the variants: one instantiation of gemm_micro_kernel.h each ---------- */
+
+#define GEMM_VARIANT_STRUCT(T, NAME)                                              \
+typedef struct {                                                                  \
+    const char *name;                                                             \
+    long mr, nr, kc, mc, nc;                                                      \
+    void (*pack_a)(int, long, long, const T *, long, T *, long, long);            \
+    void (*pack_b)(int, long, long, const T *, long, T *, long, long);            \
+    void (*block)(long, long, long, const T *, const T *, T *, long, T, T,        \
+                  long, long, long, long);                                        \
+} NAME;
+GEMM_VARIANT_STRUCT(float, svariant_t)
+GEMM_VARIANT_STRUCT(double, dvariant_t)
+
+#if FASTNN_X86_VARIANTS
+/* AVX-512: 12 x 32 float tile = 24 zmm accumulators. */
+#define GT float
+#define GVLEN 16
+#define GMR 12
+#define GNV 2
+#define GFN(x) s_avx512_##x
+#define GATTR __attribute__((target("arch=x86-64-v4")))
+#include "gemm_micro_kernel.h"
+#undef GT
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GFN
+#undef GATTR
+#define GT double
+#define GVLEN 8
+#define GMR 12
+#define GNV 2
+#define GFN(x) d_avx512_##x
+#define GATTR __attribute__((target("arch=x86-64-v4")))
+#include "gemm_micro_kernel.h"
+#undef GT
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GFN
+#undef GATTR
+/* AVX2 + FMA: 6 x 16 float tile = 12 ymm accumulators. */
+#define GT float
+#define GVLEN 8
+#define GMR 6
+#define GNV 2
+#define GFN(x) s_avx2_##x
+#define GATTR __attribute__((target("arch=x86-64-v3")))
+#include "gemm_micro_kernel.h"
+#undef GT
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GFN
+#undef GATTR
+#define GT double
+#define GVLEN 4
+#define GMR 6
+#define GNV 2
+#define GFN(x) d_avx2_##x
+#define GATTR __attribute__((target("arch=x86-64-v3")))
+#include "gemm_micro_kernel.h"
+#undef GT
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GFN
+#undef GATTR
+#endif
+
+#if FASTNN_HAVE_VECTORS
+/* Portable 16-byte vectors (SSE2 on x86-64, NEON on aarch64): 4 x 2-vector tile. */
+#define GT float
+#define GVLEN 4
+#define GMR 4
+#define GNV 2
+#define GFN(x) s_vec16_##x
+#define GATTR
+#include "gemm_micro_kernel.h"
+#undef GT
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GFN
+#undef GATTR
+#define GT double
+#define GVLEN 2
+#define GMR 4
+#define GNV 2
+#define GFN(x) d_vec16_##x
+#define GATTR
+#include "gemm_micro_kernel.h"
+#undef GT
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GFN
+#undef GATTR
+#else
+/* Plain C: a 4 x 4 scalar tile the compiler may still vectorise. */
+#define GT float
+#define GVLEN 1
+#define GMR 4
+#define GNV 4
+#define GFN(x) s_scalar_##x
+#define GATTR
+#include "gemm_micro_kernel.h"
+#undef GT
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GFN
+#undef GATTR
+#define GT double
+#define GVLEN 1
+#define GMR 4
+#define GNV 4
+#define GFN(x) d_scalar_##x
+#define GATTR
+#include "gemm_micro_kernel.h"
+#undef GT
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GFN
+#undef GATTR
+#endif
+
+/* Block sizes: an A micro-panel (KC x MR) fits in half of L1 (48 KiB here), a
+ * B block (KC x NC) in about half of L2 (>= 1 MiB per core on current x86). */
+#define VARIANT(P, NAME, MR, NR, KC, MC, NC) \
+    { NAME, MR, NR, KC, MC, NC, P##_pack_a, P##_pack_b, P##_block }
+
+/* Best first; the same order in both tables. */
+static const svariant_t s_variants[] = {
+#if FASTNN_X86_VARIANTS
+    VARIANT(s_avx512, "avx512", 12, 32, 256, 384, 1024),
+    VARIANT(s_avx2, "avx2", 6, 16, 256, 384, 1024),
+#endif
+#if FASTNN_HAVE_VECTORS
+#if defined(__x86_64__)
+    VARIANT(s_vec16, "sse2", 4, 8, 256, 384, 1024),
+#else
+    VARIANT(s_vec16, "vec16", 4, 8, 256, 384, 1024),
+#endif
+#else
+    VARIANT(s_scalar, "scalar", 4, 4, 256, 384, 1024),
+#endif
+};
+static const dvariant_t d_variants[] = {
+#if FASTNN_X86_VARIANTS
+    VARIANT(d_avx512, "avx512", 12, 16, 192, 384, 1024),
+    VARIANT(d_avx2, "avx2", 6, 8, 192, 384, 512),
+#endif
+#if FASTNN_HAVE_VECTORS
+#if defined(__x86_64__)
+    VARIANT(d_vec16, "sse2", 4, 4, 192, 384, 512),
+#else
+    VARIANT(d_vec16, "vec16", 4, 4, 192, 384, 512),
+#endif
+#else
+    VARIANT(d_scalar, "scalar", 4, 4, 192, 384, 512),
+#endif
+};
+#define N_VARIANTS ((int)(sizeof(s_variants) / sizeof(s_variants[0])))
+
+/* ---- run-time choice ------------------------------------------------------ */
+
+static int cpu_runs(int idx)
+{
+#if FASTNN_X86_VARIANTS
+    __builtin_cpu_init();
+    if (idx == 0) return __builtin_cpu_supports("x86-64-v4") != 0;
+    if (idx == 1) return __builtin_cpu_supports("x86-64-v3") != 0;
+#endif
+    (void)idx;
+    return 1;
 }
 
-#ifndef _OPENMP
-static int omp_get_max_threads(void) { return 1; }
-#endif
+static volatile int pinned = -1;   /* index forced by fastnn_gemm_set_variant, or -1 */
 
-DEFINE_NAIVE_GEMM(fastnn_sgemm, float)
-DEFINE_NAIVE_GEMM(fastnn_dgemm, double)
+static int chosen_index(void)
+{
+    int p = pinned;
+    if (p >= 0) return p;
+    for (int i = 0; i < N_VARIANTS; i++)
+        if (cpu_runs(i)) return i;
+    return N_VARIANTS - 1;
+}
+
+const char *fastnn_gemm_variant_name(int i)
+{
+    int seen = 0;
+    for (int j = 0; j < N_VARIANTS; j++) {
+        if (!cpu_runs(j)) continue;
+        if (seen++ == i) return s_variants[j].name;
+    }
+    return NULL;
+}
+
+const char *fastnn_gemm_current_variant(void) { return s_variants[chosen_index()].name; }
+
+int fastnn_gemm_set_variant(const char *name)
+{
+    if (name == NULL || name[0] == '\0') { pinned = -1; return 0; }
+    for (int j = 0; j < N_VARIANTS; j++)
+        if (strcmp(name, s_variants[j].name) == 0 && cpu_runs(j)) { pinned = j; return 0; }
+    return -1;
+}
+
+/* ---- the driver ----------------------------------------------------------- */
+
+static void split_range(long n, int tid, int nth, long *lo, long *hi)
+{
+    long base = n / nth, extra = n % nth;
+    *lo = tid * base + (tid < extra ? tid : extra);
+    *hi = *lo + base + (tid < extra);
+}
+
+/* 64-byte aligned scratch (the micro-kernel does aligned vector loads from the
+ * packed panels); done by hand so that it works with every C library. */
+static void *aligned_buffer(size_t bytes)
+{
+    char *raw = (char *)malloc(bytes + 64 + sizeof(void *));
+    if (raw == NULL) return NULL;
+    char *p = raw + sizeof(void *);
+    p += (64 - ((size_t)p & 63)) & 63;
+    ((void **)p)[-1] = raw;
+    return p;
+}
+
+static void aligned_free(void *p)
+{
+    if (p != NULL) free(((void **)p)[-1]);
+}
+
+/* Below this many multiply-adds one thread is faster than waking a team. */
+#define PARALLEL_MIN_WORK (64L * 64L * 64L)
+
+#define DEFINE_GEMM(NAME, T, VARIANTS)                                                  \
+static void NAME##_naive(int ta, int tb, long m, long n, long k, T alpha,               \
+                         const T *a, long lda, const T *b, long ldb, T beta,            \
+                         T *c, long ldc)                                                \
+{                                                                                       \
+    /* Used only when the packing buffers cannot be allocated. */                       \
+    for (long i = 0; i < m; i++)                                                        \
+        for (long j = 0; j < n; j++) {                                                  \
+            T s = 0;                                                                    \
+            for (long p = 0; p < k; p++)                                                \
+                s += (ta ? a[p * lda + i] : a[i * lda + p])                             \
+                   * (tb ? b[j * ldb + p] : b[p * ldb + j]);                            \
+            c[i * ldc + j] = alpha * s + (beta == 0 ? (T)0 : beta * c[i * ldc + j]);    \
+        }                                                                               \
+}                                                                                       \
+                                                                                        \
+void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,        \
+          const T *b, long ldb, T beta, T *c, long ldc, int nthreads)                   \
+{                                                                                       \
+    if (m <= 0 || n <= 0) return;                                                       \
+    if (k <= 0 || alpha == 0) {                                                         \
+        for (long i = 0; i < m; i++)                                                    \
+            for (long j = 0; j < n; j++)                                                \
+                c[i * ldc + j] = beta == 0 ? (T)0 : beta * c[i * ldc + j];              \
+        return;                                                                         \
+    }                                                                                   \
+    const __typeof__(VARIANTS[0]) *v = &VARIANTS[chosen_index()];                       \
+    const long mr = v->mr, nr = v->nr;                                                  \
+    /* Even k blocks; when k is small, widen the m and n blocks so that each          \
+     * barrier-delimited step still has enough work (same buffer sizes). */             \
+    long kblocks = (k + v->kc - 1) / v->kc;                                             \
+    long kc = (k + kblocks - 1) / kblocks;                                              \
+    long mc = v->mc * v->kc / kc; mc -= mc % mr;                                        \
+    long nc = v->nc * v->kc / kc; nc -= nc % nr;                                        \
+    long m_r = (m + mr - 1) / mr * mr, n_r = (n + nr - 1) / nr * nr;                    \
+    if (mc > m_r) mc = m_r;                                                             \
+    if (nc > n_r) nc = n_r;                                                             \
+    int nt = nthreads > 0 ? nthreads : omp_get_max_threads();                           \
+    if (nt < 1 || omp_in_parallel() || (double)m * n * k < (double)PARALLEL_MIN_WORK)   \
+        nt = 1;                                                                         \
+    T *abuf = (T *)aligned_buffer((size_t)mc * kc * sizeof(T));                         \
+    T *bbuf = (T *)aligned_buffer((size_t)nc * kc * sizeof(T));                         \
+    if (abuf == NULL || bbuf == NULL) {                                                 \
+        aligned_free(abuf); aligned_free(bbuf);                                                         \
+        NAME##_naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);             \
+        return;                                                                         \
+    }                                                                                   \
+    _Pragma("omp parallel num_threads(nt) if(nt > 1)")                                  \
+    {                                                                                   \
+        int tid = omp_get_thread_num(), nth = omp_get_num_threads();                    \
+        long lo, hi, lo2, hi2;                                                          \
+        for (long jc = 0; jc < n; jc += nc) {                                           \
+            long ncur = n - jc < nc ? n - jc : nc, npan = (ncur + nr - 1) / nr;         \
+            for (long pc = 0; pc < k; pc += kc) {                                       \
+                long kcur = k - pc < kc ? k - pc : kc;                                  \
+                T beff = pc == 0 ? beta : (T)1;                                         \
+                split_range(npan, tid, nth, &lo, &hi);                                  \
+                v->pack_b(tb, kcur, ncur, tb ? b + jc * ldb + pc : b + pc * ldb + jc,   \
+                          ldb, bbuf, lo, hi);                                           \
+                for (long ic = 0; ic < m; ic += mc) {                                   \
+                    long mcur = m - ic < mc ? m - ic : mc, mpan = (mcur + mr - 1) / mr; \
+                    split_range(mpan, tid, nth, &lo, &hi);                              \
+                    v->pack_a(ta, mcur, kcur, ta ? a + pc * lda + ic : a + ic * lda + pc, \
+                              lda, abuf, lo, hi);                                       \
+                    _Pragma("omp barrier")                                              \
+                    if (npan >= 2 * nth || npan >= mpan) {                              \
+                        split_range(npan, tid, nth, &lo, &hi); lo2 = 0; hi2 = mpan;     \
+                    } else {                                                            \
+                        split_range(mpan, tid, nth, &lo2, &hi2); lo = 0; hi = npan;     \
+                    }                                                                   \
+                    v->block(mcur, ncur, kcur, abuf, bbuf, c + ic * ldc + jc, ldc,      \
+                             alpha, beff, lo2, hi2, lo, hi);                            \
+                    _Pragma("omp barrier")                                              \
+                }                                                                       \
+            }                                                                           \
+        }                                                                               \
+    }                                                                                   \
+    aligned_free(abuf);                                                                 \
+    aligned_free(bbuf);                                                                 \
+}
+
+DEFINE_GEMM(fastnn_sgemm, float, s_variants)
+DEFINE_GEMM(fastnn_dgemm, double, d_variants)

@@ -1,0 +1,111 @@
+# distutils: sources = fastnn/backends/native/gemm_kernel.c
+"""Compiled side of fastnn's GEMM family: thin nogil wrappers around
+fastnn_sgemm / fastnn_dgemm (gemm_kernel.c), plus dispatch introspection.
+
+Callers (fastnn/backends/native/gemm.py) have already validated every shape,
+dtype and stride: each operand arrives with unit stride along its rows and a
+row stride ``ld`` (in elements) >= its row length, and nothing is zero-size.
+"""
+from cython.parallel cimport prange
+from cython cimport floating
+
+
+cdef extern from "gemm_kernel.h" nogil:
+    void fastnn_sgemm(int trans_a, int trans_b, long m, long n, long k,
+                      float alpha, const float *a, long lda,
+                      const float *b, long ldb,
+                      float beta, float *c, long ldc, int nthreads)
+    void fastnn_dgemm(int trans_a, int trans_b, long m, long n, long k,
+                      double alpha, const double *a, long lda,
+                      const double *b, long ldb,
+                      double beta, double *c, long ldc, int nthreads)
+
+cdef extern from "gemm_dispatch_kernel.h" nogil:
+    const char *fastnn_gemm_variant_name(int i)
+    const char *fastnn_gemm_current_variant()
+    int fastnn_gemm_set_variant(const char *name)
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    static int fastnn_gemm_max_threads(void) { return omp_get_max_threads(); }
+    #else
+    static int fastnn_gemm_max_threads(void) { return 1; }
+    #endif
+    """
+    int fastnn_gemm_max_threads() nogil
+
+
+cdef inline void _gemm(bint ta, bint tb, long m, long n, long k, floating alpha,
+                       const floating *a, long lda, const floating *b, long ldb,
+                       floating beta, floating *c, long ldc, int nthreads) noexcept nogil:
+    if floating is float:
+        fastnn_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nthreads)
+    else:
+        fastnn_dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nthreads)
+
+
+def gemm(const floating[:, :] a, const floating[:, :] b, floating[:, :] c,
+         bint trans_a, bint trans_b, long lda, long ldb, long m, long n, long k,
+         double alpha=1.0, double beta=0.0):
+    """c[:m, :n] = alpha * op(a) @ op(b) + beta * c; c must be C-contiguous."""
+    with nogil:
+        _gemm(trans_a, trans_b, m, n, k, <floating>alpha, &a[0, 0], lda, &b[0, 0], ldb,
+              <floating>beta, &c[0, 0], c.shape[1], 0)
+
+
+def batched_gemm(const floating[:, :, :] a, const floating[:, :, :] b, floating[:, :, :] c,
+                 bint trans_a, bint trans_b, long lda, long ldb, long sa, long sb,
+                 long m, long n, long k, bint parallel_batch):
+    """c[i] = op(a[i * sa]) @ op(b[i * sb]) for i < c.shape[0] (sa, sb are 0 or 1).
+
+    parallel_batch: one thread per matrix over an OpenMP loop (many small
+    products); otherwise one threaded GEMM after another.
+    """
+    cdef long nb = c.shape[0], i
+    cdef long astep = sa * a.strides[0] // sizeof(floating)
+    cdef long bstep = sb * b.strides[0] // sizeof(floating)
+    cdef long cstep = m * n
+    cdef const floating *pa = &a[0, 0, 0]
+    cdef const floating *pb = &b[0, 0, 0]
+    cdef floating *pc = &c[0, 0, 0]
+    cdef int nt = fastnn_gemm_max_threads()
+    with nogil:
+        if parallel_batch and nt > 1:
+            for i in prange(nb, schedule="static", num_threads=nt):
+                _gemm(trans_a, trans_b, m, n, k, <floating>1, pa + i * astep, lda,
+                      pb + i * bstep, ldb, <floating>0, pc + i * cstep, n, 1)
+        else:
+            for i in range(nb):
+                _gemm(trans_a, trans_b, m, n, k, <floating>1, pa + i * astep, lda,
+                      pb + i * bstep, ldb, <floating>0, pc + i * cstep, n, 0)
+
+
+def variants():
+    """The GEMM micro-kernel variants this CPU can run, best first."""
+    out = []
+    cdef int i = 0
+    cdef const char *name = fastnn_gemm_variant_name(0)
+    while name != NULL:
+        out.append(name.decode("ascii"))
+        i += 1
+        name = fastnn_gemm_variant_name(i)
+    return out
+
+
+def current_variant():
+    """The variant fastnn's GEMM runs now (e.g. 'avx512')."""
+    return fastnn_gemm_current_variant().decode("ascii")
+
+
+def set_variant(name=None):
+    """Pin a variant by name (tests, benchmarks); None restores the automatic choice."""
+    if name is None:
+        fastnn_gemm_set_variant(NULL)
+        return
+    if not isinstance(name, str):
+        raise TypeError(f"set_variant: name must be a str or None, got {type(name).__name__}")
+    cdef bytes raw = name.encode("ascii")
+    if fastnn_gemm_set_variant(raw) != 0:
+        raise ValueError(f"set_variant: name must be one of {variants()}, got {name!r}")
