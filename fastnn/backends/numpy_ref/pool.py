@@ -148,7 +148,8 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
             best = np.where(take, v, best)
             pos = (hs[:, None] + i * d[0]) * W + (ws[None, :] + j * d[1])
             idx = np.where(take, pos, idx)
-    return best.astype(x.dtype, copy=False), (idx, tuple(x.shape), "max_pool2d")
+    return best.astype(x.dtype, copy=False), (idx, tuple(x.shape), (k, s, p, d, bool(ceil_mode)),
+                                              "max_pool2d")
 
 
 def max_pool2d_backward(dy, saved):
@@ -158,10 +159,10 @@ def max_pool2d_backward(dy, saved):
     validate_grad("dy", dy, idx.shape, None)
     N, C, H, W = xshape
     dx = np.zeros((N * C, H * W), dtype=dy.dtype)
-    flat_idx = idx.reshape(N * C, -1)
+    flat_idx = idx.reshape(N * C, idx.shape[2] * idx.shape[3])
     rows = np.broadcast_to(np.arange(N * C)[:, None], flat_idx.shape)
     ok = (flat_idx >= 0) & (flat_idx < H * W)  # windows wholly in padding own no input
-    np.add.at(dx, (rows[ok], flat_idx[ok]), dy.reshape(N * C, -1)[ok])
+    np.add.at(dx, (rows[ok], flat_idx[ok]), dy.reshape(flat_idx.shape)[ok])
     return dx.reshape(xshape)
 
 
