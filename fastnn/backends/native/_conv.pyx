@@ -1,21 +1,50 @@
-# Convolution helpers, compiled: im2col, col2im and a direct depthwise kernel.
+# distutils: sources = fastnn/backends/native/gemm_kernel.c
+# Convolution, compiled: fused im2col + GEMM + col2im, and direct depthwise loops.
 #
-# im2col copies the input windows of each sample into a (C*kH*kW, Ho*Wo)
-# matrix so that the convolution becomes a GEMM (done by the caller);
-# col2im scatter-adds such a matrix back onto the input grid (the gradient).
-# Both work one (sample, channel) plane per OpenMP iteration: planes are
-# independent, so there are no write races. Rows are filled in three runs
-# (left padding, interior, right padding) so the interior loop has no branch
-# and vectorises. The depthwise kernels (one input channel per group) skip
-# the GEMM entirely: with Cg = 1 it would be a K = kH*kW product, all overhead.
+# GEMM path, one sample at a time: im2col copies the sample's input windows
+# into a (C*kH*kW, Ho*Wo) matrix in a per-thread buffer (small enough to stay
+# in cache, unlike a whole-batch column matrix), fastnn_sgemm/dgemm
+# (gemm_kernel.c) multiplies it with the (Og, K) weights of each group straight
+# into y[n], and backward reuses the buffer for the column gradient that
+# col2im scatter-adds onto dx[n]. With at least as many samples as threads,
+# OpenMP runs whole samples in parallel with single-threaded GEMMs (no
+# synchronisation inside a sample, per-thread dw partials summed at the end);
+# with fewer samples (batch 1) the samples run in turn and the GEMM itself is
+# threaded. Rows are copied in three runs (left padding, interior, right
+# padding) so the interior loop has no branch and vectorises. 1x1 kernels with
+# stride 1 and no padding skip im2col/col2im: x[n] already is the matrix.
+# The depthwise kernels (one input channel per group) skip the GEMM entirely:
+# with Cg = 1 it would be a K = kH*kW product, all overhead.
 # Reference: fastnn/backends/numpy_ref/conv.py. Callers (conv.py) validate
 # shapes and pass C-contiguous arrays only.
-from cython.parallel cimport prange
-from libc.string cimport memset
+from cython.parallel cimport prange, threadid
+from libc.string cimport memset, memcpy
+cimport openmp
 
 ctypedef fused real:
     float
     double
+
+
+cdef extern from "gemm_kernel.h" nogil:
+    void fastnn_sgemm(int trans_a, int trans_b, long m, long n, long k,
+                      float alpha, const float *a, long lda, const float *b, long ldb,
+                      float beta, float *c, long ldc, int nthreads)
+    void fastnn_dgemm(int trans_a, int trans_b, long m, long n, long k,
+                      double alpha, const double *a, long lda, const double *b, long ldb,
+                      double beta, double *c, long ldc, int nthreads)
+
+
+cdef inline void _gemm(int ta, int tb, long m, long n, long k, const real *a, long lda,
+                       const real *b, long ldb, real beta, real *c, long ldc, int nt) noexcept nogil:
+    if real is float:
+        fastnn_sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, nt)
+    else:
+        fastnn_dgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, nt)
+
+
+def max_threads():
+    return openmp.omp_get_max_threads()
 
 
 # Outputs o with 0 <= o*s + off < size form the range [lo, hi). Two functions
@@ -38,67 +67,149 @@ cdef inline Py_ssize_t _hi(Py_ssize_t off, Py_ssize_t s, Py_ssize_t size, Py_ssi
     return b if b > lo else lo
 
 
-def im2col(real[:, :, :, ::1] x, real[:, :, ::1] cols, int kh, int kw, int sh, int sw,
-           int ph, int pw, int dh, int dw, int ho, int wo):
-    """cols[n, (c*kh + i)*kw + j, oh*wo + ow] = xpad[n, c, oh*sh + i*dh, ow*sw + j*dw]."""
-    cdef Py_ssize_t n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
-    cdef Py_ssize_t plane, i, j, oh, ow, ih, lo, hi, off
-    cdef real *src
-    cdef real *dst
-    with nogil:
-        for plane in prange(n * c, schedule="static"):
-            for i in range(kh):
-                for j in range(kw):
-                    dst = &cols[plane // c, ((plane % c) * kh + i) * kw + j, 0]
-                    off = j * dw - pw
-                    lo = _lo(off, sw, wo)
-                    hi = _hi(off, sw, wd, wo, lo)
-                    for oh in range(ho):
-                        ih = oh * sh + i * dh - ph
-                        if ih < 0 or ih >= h:
-                            memset(dst, 0, wo * sizeof(real))
+# Geometry of one convolution, passed by pointer to the per-sample helpers.
+cdef struct Geo:
+    Py_ssize_t c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo
+
+
+cdef void _im2col_sample(const real *x, real *cols, Geo *g) noexcept nogil:
+    # cols[(c*kh + i)*kw + j, oh*wo + ow] = xpad[c, oh*sh + i*dh, ow*sw + j*dw]
+    cdef Py_ssize_t ch, i, j, oh, ow, ih, lo, hi, off, wo = g.wo
+    cdef const real *src
+    cdef real *dst = cols
+    for ch in range(g.c):
+        for i in range(g.kh):
+            for j in range(g.kw):
+                off = j * g.dw - g.pw
+                lo = _lo(off, g.sw, wo)
+                hi = _hi(off, g.sw, g.w, wo, lo)
+                for oh in range(g.ho):
+                    ih = oh * g.sh + i * g.dh - g.ph
+                    if ih < 0 or ih >= g.h:
+                        memset(dst, 0, wo * sizeof(real))
+                    else:
+                        src = x + (ch * g.h + ih) * g.w
+                        for ow in range(lo):
+                            dst[ow] = 0
+                        if g.sw == 1:
+                            memcpy(dst + lo, src + lo + off, (hi - lo) * sizeof(real))
                         else:
-                            src = &x[plane // c, plane % c, ih, 0]
-                            for ow in range(lo):
-                                dst[ow] = 0
-                            if sw == 1:
-                                for ow in range(lo, hi):
-                                    dst[ow] = src[ow + off]
-                            else:
-                                for ow in range(lo, hi):
-                                    dst[ow] = src[ow * sw + off]
-                            for ow in range(hi, wo):
-                                dst[ow] = 0
-                        dst = dst + wo
+                            for ow in range(lo, hi):
+                                dst[ow] = src[ow * g.sw + off]
+                        for ow in range(hi, wo):
+                            dst[ow] = 0
+                    dst += wo
 
 
-def col2im(real[:, :, ::1] cols, real[:, :, :, ::1] dx, int kh, int kw, int sh, int sw,
-           int ph, int pw, int dh, int dw, int ho, int wo):
-    """dx[n, c, ih, iw] = sum of cols entries that im2col copied from (ih, iw)."""
-    cdef Py_ssize_t n = dx.shape[0], c = dx.shape[1], h = dx.shape[2], wd = dx.shape[3]
-    cdef Py_ssize_t plane, i, j, oh, ow, ih, lo, hi, off
-    cdef real *src
+cdef void _col2im_sample(const real *cols, real *dx, Geo *g) noexcept nogil:
+    # dx[c, ih, iw] = sum of the cols entries that im2col copied from (ih, iw)
+    cdef Py_ssize_t ch, i, j, oh, ow, ih, lo, hi, off, wo = g.wo
+    cdef const real *src = cols
     cdef real *dst
+    memset(dx, 0, g.c * g.h * g.w * sizeof(real))
+    for ch in range(g.c):
+        for i in range(g.kh):
+            for j in range(g.kw):
+                off = j * g.dw - g.pw
+                lo = _lo(off, g.sw, wo)
+                hi = _hi(off, g.sw, g.w, wo, lo)
+                for oh in range(g.ho):
+                    ih = oh * g.sh + i * g.dh - g.ph
+                    if ih >= 0 and ih < g.h:
+                        dst = dx + (ch * g.h + ih) * g.w
+                        if g.sw == 1:
+                            dst = dst + off
+                            for ow in range(lo, hi):
+                                dst[ow] += src[ow]
+                        else:
+                            for ow in range(lo, hi):
+                                dst[ow * g.sw + off] += src[ow]
+                    src += wo
+
+
+cdef Geo _geo(Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh, Py_ssize_t kw, tuple params):
+    cdef Geo g
+    g.c, g.h, g.w, g.kh, g.kw = c, h, w, kh, kw
+    g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ho, g.wo = params
+    return g
+
+
+cdef inline bint _pointwise(Geo *g) noexcept nogil:
+    return (g.kh == 1 and g.kw == 1 and g.sh == 1 and g.sw == 1 and g.ph == 0 and g.pw == 0)
+
+
+def forward_gemm(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[:, :, :, ::1] y,
+                 real[:, ::1] buf, int groups, tuple params):
+    """y[n] = w (per group) @ im2col(x[n]); buf is (threads, C*kH*kW*Ho*Wo)."""
+    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
+    cdef Py_ssize_t n = x.shape[0], o = w.shape[0], s, grp
+    cdef long og = o // groups, k = (g.c // groups) * g.kh * g.kw, p = g.ho * g.wo
+    cdef int nt = buf.shape[0]
+    cdef bint pw = _pointwise(&g)
+    cdef real *cols
     with nogil:
-        for plane in prange(n * c, schedule="static"):
-            memset(&dx[plane // c, plane % c, 0, 0], 0, h * wd * sizeof(real))
-            for i in range(kh):
-                for j in range(kw):
-                    src = &cols[plane // c, ((plane % c) * kh + i) * kw + j, 0]
-                    off = j * dw - pw
-                    lo = _lo(off, sw, wo)
-                    hi = _hi(off, sw, wd, wo, lo)
-                    for oh in range(ho):
-                        ih = oh * sh + i * dh - ph
-                        if ih >= 0 and ih < h:
-                            dst = &dx[plane // c, plane % c, ih, 0]
-                            if sw == 1:
-                                for ow in range(lo, hi):
-                                    dst[ow + off] += src[ow]
-                            else:
-                                for ow in range(lo, hi):
-                                    dst[ow * sw + off] += src[ow]
-                        src = src + wo
+        if nt > 1 and n >= nt:
+            for s in prange(n, schedule="static", num_threads=nt):
+                cols = &x[s, 0, 0, 0] if pw else &buf[threadid(), 0]
+                if not pw:
+                    _im2col_sample(&x[s, 0, 0, 0], cols, &g)
+                for grp in range(groups):
+                    _gemm(0, 0, og, p, k, &w[grp * og, 0, 0, 0], k, cols + grp * k * p, p,
+                          0, &y[s, grp * og, 0, 0], p, 1)
+        else:
+            for s in range(n):
+                cols = &x[s, 0, 0, 0] if pw else &buf[0, 0]
+                if not pw:
+                    _im2col_sample(&x[s, 0, 0, 0], cols, &g)
+                for grp in range(groups):
+                    _gemm(0, 0, og, p, k, &w[grp * og, 0, 0, 0], k, cols + grp * k * p, p,
+                          0, &y[s, grp * og, 0, 0], p, 0)
+
+
+def backward_gemm(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[:, :, :, ::1] w,
+                  real[:, :, :, ::1] dx, real[:, :, :, :, ::1] dw_part, real[:, ::1] buf,
+                  int groups, tuple params):
+    """dx[n] = col2im(w^T @ dy[n]); dw_part[t] = sum over thread t's samples of dy[n] @ im2col(x[n])^T.
+
+    dw_part must be zero on entry; the caller sums it over its first axis.
+    """
+    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
+    cdef Py_ssize_t n = x.shape[0], o = w.shape[0], s, grp
+    cdef long og = o // groups, k = (g.c // groups) * g.kh * g.kw, p = g.ho * g.wo
+    cdef int nt = buf.shape[0], t
+    cdef bint pw = _pointwise(&g)
+    cdef real *cols
+    cdef real *dcols
+    with nogil:
+        if nt > 1 and n >= nt:
+            for s in prange(n, schedule="static", num_threads=nt):
+                t = threadid()
+                cols = &x[s, 0, 0, 0] if pw else &buf[t, 0]
+                dcols = &dx[s, 0, 0, 0] if pw else &buf[t, 0]
+                if not pw:
+                    _im2col_sample(&x[s, 0, 0, 0], cols, &g)
+                for grp in range(groups):
+                    _gemm(0, 1, og, k, p, &dy[s, grp * og, 0, 0], p, cols + grp * k * p, p,
+                          1, &dw_part[t, grp * og, 0, 0, 0], k, 1)
+                for grp in range(groups):
+                    _gemm(1, 0, k, p, og, &w[grp * og, 0, 0, 0], k, &dy[s, grp * og, 0, 0], p,
+                          0, dcols + grp * k * p, p, 1)
+                if not pw:
+                    _col2im_sample(dcols, &dx[s, 0, 0, 0], &g)
+        else:
+            for s in range(n):
+                cols = &x[s, 0, 0, 0] if pw else &buf[0, 0]
+                dcols = &dx[s, 0, 0, 0] if pw else &buf[0, 0]
+                if not pw:
+                    _im2col_sample(&x[s, 0, 0, 0], cols, &g)
+                for grp in range(groups):
+                    _gemm(0, 1, og, k, p, &dy[s, grp * og, 0, 0], p, cols + grp * k * p, p,
+                          1, &dw_part[0, grp * og, 0, 0, 0], k, 0)
+                for grp in range(groups):
+                    _gemm(1, 0, k, p, og, &w[grp * og, 0, 0, 0], k, &dy[s, grp * og, 0, 0], p,
+                          0, dcols + grp * k * p, p, 0)
+                if not pw:
+                    _col2im_sample(dcols, &dx[s, 0, 0, 0], &g)
 
 
 def depthwise_forward(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[:, :, :, ::1] y,
