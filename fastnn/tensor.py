@@ -4,12 +4,17 @@
 Tensors are Functions (fastnn/autograd/function.py) whose forward/backward
 work on those arrays; ``backward()`` walks the recorded graph.
 """
+import builtins as _builtins
 import numbers
 
 import numpy as np
 
-from .autograd import grad_mode
+from .autograd import function, grad_mode
 from .autograd.function import run_backward
+from .ops import arithmetic as _ops_ar
+from .ops import reduction as _ops_red
+from .ops import shape as _ops_sh
+from .ops._util import norm_dim, norm_dims
 from .random import default_generator, manual_seed
 
 float32 = np.dtype(np.float32)
@@ -211,7 +216,1055 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    # --- dtype / device -------------------------------------------------------------
+    @property
+    def device(self):
+        return _device("cpu") if isinstance(self.data, np.ndarray) else _device("cuda")
 
+    @property
+    def is_cuda(self):
+        return not isinstance(self.data, np.ndarray)
+
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("copy", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.data.dtype, a.device.type
+            elif isinstance(a, (str, _device)):
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None:
+            out = out._to_device(str(device))
+        if dtype is not None:
+            dt = np.dtype(dtype)
+            if dt != out.data.dtype:
+                out = _Cast(out, dt)
+        return out
+
+    def _to_device(self, device):
+        kind = device.split(":")[0]
+        if kind == "cpu":
+            if isinstance(self.data, np.ndarray):
+                return self
+            out = _ToDevice.apply(self, "cpu")
+            return out
+        if kind == "cuda":
+            if not isinstance(self.data, np.ndarray):
+                return self
+            return _ToDevice.apply(self, "cuda")
+        raise ValueError(f"to: unknown device {device!r} (expected 'cpu' or 'cuda')")
+
+    def cpu(self):
+        return self._to_device("cpu")
+
+    def cuda(self, device=None):
+        return self._to_device("cuda")
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return _TYPE_NAMES.get(self.data.dtype, str(self.data.dtype))
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.data.dtype)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def short(self):
+        return self.to(np.int16)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def element_size(self):
+        return self.data.dtype.itemsize
+
+    def is_contiguous(self):
+        return bool(self.data.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        st = tuple(s // self.data.itemsize for s in self.data.strides)
+        return st if dim is None else st[dim]
+
+    def data_ptr(self):
+        return self.data.__array_interface__["data"][0] if isinstance(self.data, np.ndarray) \
+            else int(self.data.data.ptr)
+
+    # --- arithmetic -------------------------------------------------------------------
+    def __add__(self, other):
+        a, b = _promote(self, other)
+        return _Add(a, b)
+
+    def __radd__(self, other):
+        b, a = _promote(self, other)
+        return _Add(a, b)
+
+    def __sub__(self, other):
+        a, b = _promote(self, other)
+        return _Sub(a, b)
+
+    def __rsub__(self, other):
+        b, a = _promote(self, other)
+        return _Sub(a, b)
+
+    def __mul__(self, other):
+        a, b = _promote(self, other)
+        return _Mul(a, b)
+
+    def __rmul__(self, other):
+        b, a = _promote(self, other)
+        return _Mul(a, b)
+
+    def __truediv__(self, other):
+        a, b = _promote(self, other, true_div=True)
+        return _Div(a, b)
+
+    def __rtruediv__(self, other):
+        b, a = _promote(self, other, true_div=True)
+        return _Div(a, b)
+
+    def __floordiv__(self, other):
+        a, b = _promote(self, other)
+        return _ops_ar.FloorDivide.apply(a, b)
+
+    def __rfloordiv__(self, other):
+        b, a = _promote(self, other)
+        return _ops_ar.FloorDivide.apply(a, b)
+
+    def __mod__(self, other):
+        a, b = _promote(self, other)
+        return _ops_ar.Remainder.apply(a, b)
+
+    def __rmod__(self, other):
+        b, a = _promote(self, other)
+        return _ops_ar.Remainder.apply(a, b)
+
+    def __pow__(self, other):
+        a, b = _promote(self, other)
+        return _Pow(a, b)
+
+    def __rpow__(self, other):
+        b, a = _promote(self, other)
+        return _Pow(a, b)
+
+    def __matmul__(self, other):
+        a, b = _promote(self, other)
+        return _MatMul(a, b)
+
+    def __rmatmul__(self, other):
+        b, a = _promote(self, other)
+        return _MatMul(a, b)
+
+    def __neg__(self):
+        return _Neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _Abs(self)
+
+    def __invert__(self):
+        if self.data.dtype.kind not in "biu":
+            raise TypeError("~ (bitwise not) is only defined for bool and integer tensors")
+        return Tensor._wrap(~self.data)
+
+    def __and__(self, other):
+        return Tensor._wrap(self.data & _raw(other))
+
+    def __or__(self, other):
+        return Tensor._wrap(self.data | _raw(other))
+
+    def __xor__(self, other):
+        return Tensor._wrap(self.data ^ _raw(other))
+
+    __rand__ = __and__
+    __ror__ = __or__
+    __rxor__ = __xor__
+
+    def add(self, other, alpha=1):
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1):
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other, rounding_mode=None):
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "floor":
+            return self // other
+        if rounding_mode == "trunc":
+            q = self / other
+            return _ops_ar.ZeroGrad.apply(q, np.trunc).to(_result_dtype(self, other))
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def remainder(self, other):
+        return self % other
+
+    def matmul(self, other):
+        return self @ other
+
+    def mm(self, other):
+        if self.data.ndim != 2 or _raw(other).ndim != 2:
+            raise RuntimeError("mm: both arguments must be 2-D")
+        return self @ other
+
+    def bmm(self, other):
+        if self.data.ndim != 3 or _raw(other).ndim != 3:
+            raise RuntimeError("bmm: both arguments must be 3-D")
+        return self @ other
+
+    def dot(self, other):
+        return (self * other).sum()
+
+    def maximum(self, other):
+        a, b = _promote(self, other)
+        return _ops_ar.Maximum.apply(a, b)
+
+    def minimum(self, other):
+        a, b = _promote(self, other)
+        return _ops_ar.Minimum.apply(a, b)
+
+    # --- comparisons (bool tensors, no graph) -------------------------------------------
+    def __eq__(self, other):
+        return Tensor._wrap(np.asarray(self.data == _raw(other)))
+
+    def __ne__(self, other):
+        return Tensor._wrap(np.asarray(self.data != _raw(other)))
+
+    def __lt__(self, other):
+        return Tensor._wrap(np.asarray(self.data < _raw(other)))
+
+    def __le__(self, other):
+        return Tensor._wrap(np.asarray(self.data <= _raw(other)))
+
+    def __gt__(self, other):
+        return Tensor._wrap(np.asarray(self.data > _raw(other)))
+
+    def __ge__(self, other):
+        return Tensor._wrap(np.asarray(self.data >= _raw(other)))
+
+    eq = __eq__
+    ne = __ne__
+    lt = __lt__
+    le = __le__
+    gt = __gt__
+    ge = __ge__
+
+    def equal(self, other):
+        o = _raw(other)
+        return self.data.shape == np.shape(o) and bool((self.data == o).all())
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return bool(np.allclose(self.data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def isnan(self):
+        return Tensor._wrap(np.isnan(self.data))
+
+    def isinf(self):
+        return Tensor._wrap(np.isinf(self.data))
+
+    def isfinite(self):
+        return Tensor._wrap(np.isfinite(self.data))
+
+    # --- unary math ---------------------------------------------------------------------
+    def exp(self):
+        return _ops_ar.Exp.apply(_floatify(self))
+
+    def log(self):
+        return _ops_ar.Log.apply(_floatify(self))
+
+    def log1p(self):
+        return (self + 1).log() if self.requires_grad else Tensor._wrap(np.log1p(_floatify(self).data))
+
+    def sqrt(self):
+        return _ops_ar.Sqrt.apply(_floatify(self))
+
+    def rsqrt(self):
+        return 1 / self.sqrt()
+
+    def abs(self):
+        return _Abs(self)
+
+    def neg(self):
+        return _Neg(self)
+
+    negative = neg
+
+    def sin(self):
+        return _ops_ar.Sin.apply(_floatify(self))
+
+    def cos(self):
+        return _ops_ar.Cos.apply(_floatify(self))
+
+    def sigmoid(self):
+        return _ops_ar.Sigmoid.apply(_floatify(self))
+
+    def tanh(self):
+        return _ops_ar.Tanh.apply(_floatify(self))
+
+    def relu(self):
+        return _ops_ar.Relu.apply(self)
+
+    def reciprocal(self):
+        return 1 / self
+
+    def square(self):
+        return self * self
+
+    def sign(self):
+        return _ops_ar.ZeroGrad.apply(self, np.sign)
+
+    def floor(self):
+        return _ops_ar.ZeroGrad.apply(self, np.floor)
+
+    def ceil(self):
+        return _ops_ar.ZeroGrad.apply(self, np.ceil)
+
+    def trunc(self):
+        return _ops_ar.ZeroGrad.apply(self, np.trunc)
+
+    def round(self, decimals=0):
+        return _ops_ar.ZeroGrad.apply(self, np.round if decimals == 0 else
+                                      (lambda a: np.round(a, decimals)))
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = out.maximum(min)
+            if max is not None:
+                out = out.minimum(max)
+            return out
+        return _ops_ar.Clamp.apply(self, min=min, max=max)
+
+    clip = clamp
+
+    def clamp_min(self, min):
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        return self.clamp(max=max)
+
+    # --- reductions ---------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if x.data.dtype.kind == "b":
+            x = x.to(np.int64)
+        return _Sum(x, norm_dims(dim, x.data.ndim), keepdim)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if x.data.dtype.kind != "f":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be a floating "
+                               f"point type, but got {x.data.dtype}")
+        return _Mean(x, norm_dims(dim, x.data.ndim), keepdim)
+
+    def _correction(self, unbiased, correction):
+        if correction is not None:
+            return correction
+        return 1 if unbiased is None or unbiased else 0
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        return _ops_red.Var.apply(self, norm_dims(dim, self.data.ndim), keepdim,
+                                  self._correction(unbiased, correction))
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        return _ops_red.Std.apply(self, norm_dims(dim, self.data.ndim), keepdim,
+                                  self._correction(unbiased, correction))
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        axis = None if dim is None else norm_dim(dim, x.data.ndim)
+        return _ops_red.Prod.apply(x, axis, keepdim)
+
+    def _extreme(self, dim, keepdim, is_max):
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if is_max else self.minimum(dim)
+        if dim is None:
+            if self.data.size == 0:
+                raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0")
+            return _ops_red.Extreme.apply(self, is_max)
+        axis = norm_dim(dim, self.data.ndim)
+        a = self.data if self.data.ndim else self.data.reshape(1)
+        idx = (np.argmax if is_max else np.argmin)(a, axis=axis, keepdims=True)
+        values = _ops_red.SelectAlong.apply(self if self.data.ndim else self.reshape(1), idx, axis,
+                                            keepdim or self.data.ndim == 0)
+        if self.data.ndim == 0:
+            values = values.reshape(())
+            idx = idx.reshape(())
+        elif not keepdim:
+            idx = np.squeeze(idx, axis)
+        cls = _MaxResult if is_max else _MinResult
+        return cls(values, Tensor._wrap(idx))
+
+    def max(self, dim=None, keepdim=False):
+        return self._extreme(dim, keepdim, True)
+
+    def min(self, dim=None, keepdim=False):
+        return self._extreme(dim, keepdim, False)
+
+    def amax(self, dim=(), keepdim=False):
+        dims = norm_dims(dim if dim != () else None, self.data.ndim)
+        return _ops_red.AmaxAmin.apply(self, dims, keepdim, True)
+
+    def amin(self, dim=(), keepdim=False):
+        dims = norm_dims(dim if dim != () else None, self.data.ndim)
+        return _ops_red.AmaxAmin.apply(self, dims, keepdim, False)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _arg_extreme(self, dim, keepdim, np.argmax)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _arg_extreme(self, dim, keepdim, np.argmin)
+
+    def all(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.asarray(self.data.all(axis=None if dim is None else
+                                                     norm_dims(dim, self.data.ndim),
+                                                     keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.asarray(self.data.any(axis=None if dim is None else
+                                                     norm_dims(dim, self.data.ndim),
+                                                     keepdims=keepdim)))
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        if p == "fro" or p is None:
+            p = 2
+        elif p == "nuc":
+            raise NotImplementedError("norm: p='nuc' is not supported")
+        return _ops_red.Norm.apply(_floatify(self), float(p), norm_dims(dim, self.data.ndim), keepdim)
+
+    def softmax(self, dim):
+        from .nn import functional as F
+        return F.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        from .nn import functional as F
+        return F.log_softmax(self, dim)
+
+    # --- shape ---------------------------------------------------------------------------
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        if shape == self.data.shape:
+            return self
+        return _Reshape(self, shape)
+
+    def view(self, *shape):
+        if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and not \
+                isinstance(shape[0], (numbers.Integral,)):
+            return self.to(shape[0])  # view(dtype) is not a reinterpretation here
+        return self.reshape(*shape)
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        nd = self.data.ndim
+        if nd == 0:
+            return self.reshape(1)
+        s = norm_dim(start_dim, nd, "start_dim")
+        e = norm_dim(end_dim, nd, "end_dim")
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if s == e:
+            return self
+        shp = self.data.shape
+        return self.reshape(shp[:s] + (-1 if 0 not in shp[s:e + 1] else 0,) + shp[e + 1:])
+
+    def unflatten(self, dim, sizes):
+        shp = self.data.shape
+        d = norm_dim(dim, len(shp))
+        return self.reshape(shp[:d] + tuple(sizes) + shp[d + 1:])
+
+    def squeeze(self, dim=None):
+        shp = self.data.shape
+        if dim is None:
+            new = tuple(s for s in shp if s != 1)
+        else:
+            dims = norm_dims(dim, len(shp))
+            new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
+        return self if new == shp else _Reshape(self, new)
+
+    def unsqueeze(self, dim):
+        shp = self.data.shape
+        n = len(shp) + 1
+        if not -n <= dim < n:
+            raise IndexError(f"unsqueeze: dimension out of range (expected to be in range of "
+                             f"[{-n}, {n - 1}], but got {dim})")
+        d = dim % n
+        return _Reshape(self, shp[:d] + (1,) + shp[d:])
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims)
+        nd = self.data.ndim
+        if len(dims) != nd:
+            raise RuntimeError(f"permute: number of dims don't match ({len(dims)} given for a "
+                               f"{nd}-D tensor)")
+        perm = tuple(norm_dim(d, nd) for d in dims)
+        if len(set(perm)) != nd:
+            raise RuntimeError("permute: repeated dim")
+        return _ops_sh.Permute.apply(self, perm)
+
+    def transpose(self, dim0, dim1):
+        nd = self.data.ndim
+        if nd == 0:
+            return self
+        d0, d1 = norm_dim(dim0, nd), norm_dim(dim1, nd)
+        if d0 == d1:
+            return self
+        return _ops_sh.SwapAxes.apply(self, d0, d1)
+
+    swapaxes = transpose
+
+    def t(self):
+        if self.data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.data.ndim}D")
+        return self.transpose(0, 1) if self.data.ndim == 2 else self
+
+    @property
+    def T(self):
+        nd = self.data.ndim
+        return self if nd < 2 else self.permute(*range(nd - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *sizes):
+        sizes = _shape_arg(sizes)
+        shp = self.data.shape
+        lead = len(sizes) - len(shp)
+        if lead < 0:
+            raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                               f"or equal to the number of dimensions in the tensor ({len(shp)})")
+        out = []
+        for i, s in enumerate(sizes):
+            if s == -1:
+                if i < lead:
+                    raise RuntimeError("expand: -1 is not allowed in a leading, non-existing dimension")
+                s = shp[i - lead]
+            elif i >= lead and shp[i - lead] != 1 and shp[i - lead] != s:
+                raise RuntimeError(f"expand: the expanded size of the tensor ({s}) must match the "
+                                   f"existing size ({shp[i - lead]}) at non-singleton dimension {i}. "
+                                   f"Target sizes: {list(sizes)}. Tensor sizes: {list(shp)}")
+            out.append(s)
+        out = tuple(out)
+        return self if out == shp else _ops_sh.Expand.apply(self, out)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def broadcast_to(self, shape):
+        return self.expand(*shape)
+
+    def repeat(self, *sizes):
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.data.ndim:
+            raise RuntimeError("repeat: number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
+        return _ops_sh.Repeat.apply(self, sizes)
+
+    def flip(self, *dims):
+        dims = _shape_arg(dims)
+        return _ops_sh.Flip.apply(self, norm_dims(dims, self.data.ndim))
+
+    def contiguous(self):
+        if self.data.flags.c_contiguous:
+            return self
+        return _ops_sh.Clone.apply(self)
+
+    def clone(self):
+        return _ops_sh.Clone.apply(self)
+
+    def split(self, split_size_or_sections, dim=0):
+        d = norm_dim(dim, self.data.ndim)
+        n = self.data.shape[d]
+        if isinstance(split_size_or_sections, numbers.Integral):
+            step = int(split_size_or_sections)
+            sizes = [_builtins.min(step, n - i) for i in range(0, n, step)] or [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if _builtins.sum(sizes) != n:
+                raise RuntimeError(f"split: sizes {sizes} do not sum to {n} along dim {dim}")
+        out, start = [], 0
+        pre = (slice(None),) * d
+        for s in sizes:
+            out.append(self[pre + (slice(start, start + s),)])
+            start += s
+        return tuple(out)
+
+    def chunk(self, chunks, dim=0):
+        n = self.data.shape[norm_dim(dim, self.data.ndim)]
+        return self.split(_builtins.max(1, -(-n // chunks)), dim)
+
+    def unbind(self, dim=0):
+        d = norm_dim(dim, self.data.ndim)
+        pre = (slice(None),) * d
+        return tuple(self[pre + (i,)] for i in range(self.data.shape[d]))
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def gather(self, dim, index):
+        return gather(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        m = _raw(mask)
+        if isinstance(value, Tensor):
+            return where(mask, value.to(self.data.dtype), self)
+        return _ops_ar.Where.apply(m, self.data.dtype.type(value), self)
+
+    # --- indexing -----------------------------------------------------------------------
+    def __getitem__(self, idx):
+        return _ops_sh.GetItem.apply(self, _index_arg(idx))
+
+    def __setitem__(self, idx, value):
+        idx = _index_arg(idx)
+        if grad_mode._enabled and (self.requires_grad or
+                                   (isinstance(value, Tensor) and value.requires_grad)):
+            self._check_inplace()
+            if isinstance(value, Tensor) and value.data.dtype != self.data.dtype:
+                value = value.to(self.data.dtype)
+            out = _ops_sh.IndexPut.apply(self._snapshot(), idx, value)
+            self._rebind(out)
+            return
+        self.data[idx] = _raw(value)
+
+    # --- in-place ----------------------------------------------------------------------
+    def _check_inplace(self):
+        if self.requires_grad and self._ctx is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+
+    def _snapshot(self):
+        """A Tensor standing for this tensor's value (and grad_fn) before an in-place op."""
+        old = Tensor._wrap(self.data)
+        old.requires_grad = self.requires_grad
+        old._ctx = self._ctx
+        old._out_index = self._out_index
+        return old
+
+    def _rebind(self, out):
+        self.data = out.data
+        self._ctx = out._ctx
+        self._out_index = out._out_index
+        self.requires_grad = out.requires_grad
+
+    def _inplace(self, fn, other, ufunc):
+        if grad_mode._enabled and (self.requires_grad or
+                                   (isinstance(other, Tensor) and other.requires_grad)):
+            self._check_inplace()
+            out = fn(self._snapshot(), other)
+            if out.data.dtype != self.data.dtype:
+                out = out.to(self.data.dtype)
+            self._rebind(out)
+            return self
+        ufunc(self.data, _raw(other), out=self.data)
+        return self
+
+    def add_(self, other, alpha=1):
+        return self._inplace(Tensor.__add__, other * alpha if alpha != 1 else other, np.add)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(Tensor.__sub__, other * alpha if alpha != 1 else other, np.subtract)
+
+    def mul_(self, other):
+        return self._inplace(Tensor.__mul__, other, np.multiply)
+
+    def div_(self, other):
+        return self._inplace(Tensor.__truediv__, other, np.true_divide)
+
+    def pow_(self, other):
+        return self._inplace(Tensor.__pow__, other, np.power)
+
+    def clamp_(self, min=None, max=None):
+        if grad_mode._enabled and self.requires_grad:
+            self._check_inplace()
+            self._rebind(self._snapshot().clamp(min, max))
+            return self
+        np.clip(self.data, _raw(min), _raw(max), out=self.data)
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        if grad_mode._enabled and (self.requires_grad or
+                                   (isinstance(value, Tensor) and value.requires_grad)):
+            self._check_inplace()
+            self[...] = value
+            return self
+        self.data[...] = _raw(value)
+        return self
+
+    def copy_(self, src):
+        if grad_mode._enabled and (self.requires_grad or
+                                   (isinstance(src, Tensor) and src.requires_grad)):
+            self._check_inplace()
+            self[...] = src
+            return self
+        s = _raw(src)
+        if not isinstance(s, np.ndarray) and hasattr(s, "get"):
+            s = s.get()  # a CuPy array
+        self.data[...] = s
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        g = generator or default_generator()
+        with grad_mode.no_grad():
+            return self.copy_(g.uniform(a, b, self.data.shape))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        g = generator or default_generator()
+        with grad_mode.no_grad():
+            return self.copy_(g.normal(mean, std, self.data.shape))
+
+    def new_zeros(self, *size, dtype=None):
+        return Tensor._wrap(np.zeros(_size_args(size), dtype=dtype or self.data.dtype))
+
+    def new_ones(self, *size, dtype=None):
+        return Tensor._wrap(np.ones(_size_args(size), dtype=dtype or self.data.dtype))
+
+    def new_full(self, size, fill_value, dtype=None):
+        return Tensor._wrap(np.full(tuple(size), fill_value, dtype=dtype or self.data.dtype))
+
+    def new_tensor(self, data, dtype=None):
+        return Tensor(data, dtype=dtype or self.data.dtype)
+
+
+
+
+function._Tensor = Tensor
+
+
+class _device:
+    """A device name ('cpu' or 'cuda'), compared equal to its string."""
+    __slots__ = ("type",)
+
+    def __init__(self, name):
+        self.type = str(name).split(":")[0]
+
+    def __eq__(self, other):
+        return str(other).split(":")[0] == self.type
+
+    def __hash__(self):
+        return hash(self.type)
+
+    def __str__(self):
+        return self.type
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+
+device = _device
+
+_TYPE_NAMES = {np.dtype(np.float32): "fastnn.FloatTensor", np.dtype(np.float64): "fastnn.DoubleTensor",
+               np.dtype(np.int64): "fastnn.LongTensor", np.dtype(np.int32): "fastnn.IntTensor",
+               np.dtype(np.bool_): "fastnn.BoolTensor", np.dtype(np.float16): "fastnn.HalfTensor"}
+
+
+class _ToDevice(function.Function):
+    def forward(self, a, where):
+        import cupy  # only reached when moving data to or from the GPU
+        self.where = where
+        return cupy.asnumpy(a) if where == "cpu" else cupy.asarray(a)
+
+    def backward(self, g):
+        import cupy
+        return (cupy.asarray(g) if self.where == "cpu" else cupy.asnumpy(g)), None
+
+
+_Add = _ops_ar.Add.apply
+_Sub = _ops_ar.Sub.apply
+_Mul = _ops_ar.Mul.apply
+_Div = _ops_ar.Div.apply
+_Pow = _ops_ar.Pow.apply
+_Neg = _ops_ar.Neg.apply
+_Abs = _ops_ar.Abs.apply
+_MatMul = _ops_ar.MatMul.apply
+_Cast = _ops_ar.Cast.apply
+_Sum = _ops_red.Sum.apply
+_Mean = _ops_red.Mean.apply
+_Reshape = _ops_sh.Reshape.apply
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _floatify(t):
+    return t if t.data.dtype.kind in "fc" else t.to(_default_dtype)
+
+
+def _promote(t, other, true_div=False):
+    """PyTorch's type promotion for ``t (op) other``, as the two operands to pass on.
+
+    NumPy would promote int64 with float32 to float64 and int / int to float64;
+    PyTorch keeps the float operand's dtype and gives the default dtype.
+    """
+    tk = t.data.dtype.kind
+    if isinstance(other, Tensor) or isinstance(other, np.ndarray):
+        o = other.data if isinstance(other, Tensor) else other
+        ok = o.dtype.kind
+        if ok != tk:
+            if tk == "f" and ok in "iub":
+                other = other.astype(t.data.dtype) if isinstance(other, np.ndarray) else other.to(t.data.dtype)
+            elif ok == "f" and tk in "iub":
+                t = t.to(o.dtype)
+        elif o.ndim == 0 and t.data.ndim and o.dtype != t.data.dtype:
+            other = other.astype(t.data.dtype) if isinstance(other, np.ndarray) else other.to(t.data.dtype)
+        elif t.data.ndim == 0 and o.ndim and o.dtype != t.data.dtype:
+            t = t.to(o.dtype)
+        if true_div and t.data.dtype.kind != "f" and _raw(other).dtype.kind != "f":
+            t = t.to(_default_dtype)
+        return t, other
+    if isinstance(other, np.generic):
+        other = other.item()
+    elif isinstance(other, (list, tuple)):
+        return _promote(t, np.asarray(other), true_div)
+    if isinstance(other, float):
+        if tk in "iub":
+            t = t.to(_default_dtype)
+    elif true_div and tk in "iub":
+        t = t.to(_default_dtype)
+    elif not isinstance(other, (numbers.Number)) and other is not None:
+        raise TypeError(f"unsupported operand type for a Tensor op: {type(other).__name__}")
+    return t, other
+
+
+def _result_dtype(a, b):
+    return _promote(a, b)[0].data.dtype
+
+
+class _ReturnTypes(tuple):
+    """(values, indices) with attribute access, like torch.return_types.max."""
+    __slots__ = ()
+    _name = "max"
+
+    def __new__(cls, values, indices):
+        return tuple.__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self):
+        return f"fastnn.return_types.{self._name}(values={self[0]!r}, indices={self[1]!r})"
+
+
+class _MaxResult(_ReturnTypes):
+    __slots__ = ()
+    _name = "max"
+
+
+class _MinResult(_ReturnTypes):
+    __slots__ = ()
+    _name = "min"
+
+
+def _arg_extreme(t, dim, keepdim, fn):
+    a = t.data
+    if dim is None:
+        out = np.asarray(fn(a))
+        if keepdim:
+            out = out.reshape((1,) * a.ndim)
+        return Tensor._wrap(out.astype(np.int64))
+    axis = norm_dim(dim, a.ndim)
+    if a.ndim == 0:
+        return Tensor._wrap(np.zeros((), np.int64))
+    return Tensor._wrap(np.asarray(fn(a, axis=axis, keepdims=keepdim)).astype(np.int64, copy=False))
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _index_one(i):
+    if isinstance(i, Tensor):
+        i = i.data
+        if i.dtype.kind in "iu" and i.ndim == 0:
+            return int(i)
+        if i.dtype.kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int or bool tensors")
+        return i
+    if isinstance(i, list):
+        arr = np.asarray([_raw(v) for v in i])
+        if arr.dtype.kind not in "iub":
+            raise IndexError("lists used as indices must hold ints or bools")
+        return arr
+    return i
+
+
+def _index_arg(idx):
+    if isinstance(idx, tuple):
+        return tuple(_index_one(i) for i in idx)
+    return _index_one(idx)
+
+
+# --- module-level functions (fastnn.cat, fastnn.sum, ...) ------------------------------
+def _t(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def cat(tensors, dim=0):
+    """Concatenate along an existing dim (PyTorch's promotion across dtypes)."""
+    tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty list of Tensors")
+    dt = np.result_type(*[t.data.dtype for t in tensors])
+    tensors = [t.to(dt) for t in tensors]
+    ref = tensors[0].data.ndim
+    axis = norm_dim(dim, ref)
+    return _ops_sh.Cat.apply(*tensors, axis=axis)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty list of Tensors")
+    shapes = {t.data.shape for t in tensors}
+    if len(shapes) != 1:
+        raise RuntimeError(f"stack expects each tensor to be equal size, got {sorted(shapes)}")
+    dt = np.result_type(*[t.data.dtype for t in tensors])
+    tensors = [t.to(dt) for t in tensors]
+    axis = norm_dim(dim, tensors[0].data.ndim + 1)
+    return _ops_sh.Stack.apply(*tensors, axis=axis)
+
+
+def where(condition, input=None, other=None):
+    cond = _raw(condition)
+    if input is None and other is None:
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
+    a = input if isinstance(input, Tensor) else None
+    b = other if isinstance(other, Tensor) else None
+    if a is None and b is None:
+        return Tensor(np.where(cond, input, other))
+    base = a if a is not None else b
+    x, y = (input, other)
+    if a is not None:
+        x, y = _promote(a, other)
+    else:
+        y, x = _promote(b, input)
+    if cond.dtype != np.bool_:
+        cond = cond.astype(bool)
+    return _ops_ar.Where.apply(cond, x, y) if base is not None else None
+
+
+def maximum(input, other):
+    return _t(input).maximum(other)
+
+
+def minimum(input, other):
+    return _t(input).minimum(other)
+
+
+def gather(input, dim, index):
+    idx = _raw(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if idx.ndim != input.data.ndim:
+        raise RuntimeError("gather(): Index tensor must have the same number of dimensions as input")
+    return _ops_sh.Gather.apply(input, idx, norm_dim(dim, input.data.ndim))
+
+
+def matmul(input, other):
+    return _t(input) @ other
+
+
+def mm(input, mat2):
+    return _t(input).mm(mat2)
+
+
+def bmm(input, mat2):
+    return _t(input).bmm(mat2)
+
+
+def numel(input):
+    return input.numel()
+
+
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return _t(input).allclose(other, rtol, atol, equal_nan)
+
+
+def equal(input, other):
+    return _t(input).equal(other)
+
+
+def _method(name):
+    def fn(input, *args, **kwargs):
+        return getattr(_t(input), name)(*args, **kwargs)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = f"fastnn.{name}(input, ...) is input.{name}(...)."
+    return fn
+
+
+_METHOD_FUNCS = (
+    "sum", "mean", "var", "std", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "all",
+    "any", "norm", "exp", "log", "log1p", "sqrt", "rsqrt", "abs", "neg", "negative", "sin", "cos",
+    "sigmoid", "tanh", "relu", "reciprocal", "square", "sign", "floor", "ceil", "trunc", "round",
+    "clamp", "clip", "pow", "add", "sub", "mul", "div", "remainder", "reshape", "flatten",
+    "unflatten", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "t", "flip",
+    "clone", "split", "chunk", "unbind", "masked_fill", "softmax", "log_softmax", "isnan",
+    "isinf", "isfinite", "dot", "broadcast_to",
+)
+for _name in _METHOD_FUNCS:
+    globals()[_name] = _method(_name)
+del _name
 
 
 # --- creation -----------------------------------------------------------------------
@@ -299,7 +1352,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if end is None:
         start, end = 0, start
     if dtype is None:
-        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        is_int = _builtins.all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = np.int64 if is_int else _default_dtype
     return _new(np.arange(start, end, step, dtype=dtype), requires_grad)
 
@@ -346,5 +1399,6 @@ __all__ = [
     "randn", "rand", "randint", "randperm", "arange", "linspace", "zeros_like", "ones_like",
     "empty_like", "full_like", "randn_like", "rand_like", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "manual_seed", "set_default_dtype",
-    "get_default_dtype",
-]
+    "get_default_dtype", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum",
+    "gather", "matmul", "mm", "bmm", "numel", "allclose", "equal", "device",
+] + list(_METHOD_FUNCS)

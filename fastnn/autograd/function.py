@@ -11,11 +11,16 @@ on and an input requires grad -- records itself as their ``grad_fn``.
 ``self.needs_input_grad[i]`` says whether positional arg ``i`` needs a gradient,
 so backward can skip work. Anything backward needs is stored on ``self``.
 A grad_output of an unused output of a multi-output Function is None.
+Outputs whose dtype is not floating point (indices, masks) never require grad.
 
 ``run_backward`` walks the recorded graph in reverse topological order,
 summing gradients that meet at a tensor, and accumulates into leaf ``.grad``.
 """
 from . import grad_mode
+
+# fastnn.tensor sets this once it has defined Tensor; apply() runs on every op,
+# so it must not pay for an import per call.
+_Tensor = None
 
 
 class Function:
@@ -23,6 +28,7 @@ class Function:
 
     # Set by apply() on recorded nodes
     inputs = ()            # positional args as given (Tensors and others)
+    edges = ()             # per input: (grad_fn, output index) when recorded, else None
     needs_input_grad = ()
     n_outputs = 1
 
@@ -34,7 +40,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor
+        Tensor = _Tensor
         ctx = cls.__new__(cls)
         raw = []
         needs = []
@@ -44,24 +50,31 @@ class Function:
                 raw.append(a.data)
                 n = a.requires_grad
                 needs.append(n)
-                any_needs = any_needs or n
+                if n:
+                    any_needs = True
             else:
                 raw.append(a)
                 needs.append(False)
         record = any_needs and grad_mode._enabled
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
+        if record:
+            # Edges are fixed now: an in-place op may later rebind an input
+            # Tensor to a new grad_fn, and this node must still reach the old one.
+            ctx.edges = [(a._ctx, a._out_index) if isinstance(a, Tensor) else None for a in args]
+        ctx.needs_input_grad = needs if record else (False,) * len(args)
         out = ctx.forward(*raw, **kwargs)
-        if isinstance(out, tuple):
-            outs = tuple(Tensor._wrap(o) for o in out)
+        wrap = Tensor._wrap
+        if type(out) is tuple:
+            outs = tuple(wrap(o) for o in out)
             if record:
                 ctx.inputs = args
                 ctx.n_outputs = len(outs)
                 for i, t in enumerate(outs):
-                    t.requires_grad = True
-                    t._ctx = ctx
-                    t._out_index = i
+                    if t.data.dtype.kind in "fc":
+                        t.requires_grad = True
+                        t._ctx = ctx
+                        t._out_index = i
             return outs
-        t = Tensor._wrap(out)
+        t = wrap(out)
         if record:
             ctx.inputs = args
             t.requires_grad = True
@@ -70,8 +83,7 @@ class Function:
 
     @property
     def next_functions(self):
-        from ..tensor import Tensor
-        return tuple((a._ctx, a._out_index) if isinstance(a, Tensor) else (None, 0) for a in self.inputs)
+        return tuple(e if e is not None else (None, 0) for e in self.edges)
 
     def name(self):
         return type(self).__name__
@@ -86,7 +98,7 @@ def _add(acc, g):
 
 def run_backward(root, grad):
     """Backpropagate ``grad`` (an array shaped like ``root``) through root's graph."""
-    from ..tensor import Tensor
+    Tensor = _Tensor
     start = root._ctx
     if start is None:
         if root.requires_grad:
@@ -103,13 +115,15 @@ def run_backward(root, grad):
             order.append(node)
             continue
         stack.append((node, True))
-        for a in node.inputs:
-            if isinstance(a, Tensor) and a._ctx is not None and id(a._ctx) not in visited:
-                visited.add(id(a._ctx))
-                stack.append((a._ctx, False))
+        for e in node.edges:
+            if e is not None and e[0] is not None and id(e[0]) not in visited:
+                visited.add(id(e[0]))
+                stack.append((e[0], False))
 
     pending = {id(start): [None] * start.n_outputs}
     pending[id(start)][root._out_index] = grad
+    if root._retains_grad:
+        root._accumulate(grad)
     with grad_mode.set_grad_enabled(False):
         for node in reversed(order):
             grads_out = pending.pop(id(node), None)
@@ -121,16 +135,17 @@ def run_backward(root, grad):
             if len(grads_in) != len(node.inputs):
                 raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads_in)} "
                                    f"gradients for {len(node.inputs)} inputs")
-            for a, g, need in zip(node.inputs, grads_in, node.needs_input_grad):
+            for a, e, g, need in zip(node.inputs, node.edges, grads_in, node.needs_input_grad):
                 if g is None or not need:
                     continue
                 if g.shape != a.data.shape:
                     raise RuntimeError(f"{type(node).__name__}.backward: gradient of shape {g.shape} "
                                        f"for an input of shape {a.data.shape}")
-                if a._ctx is None:
+                fn, idx = e
+                if fn is None:
                     a._accumulate(g)
                 else:
-                    if a._retains_grad:
+                    if a._retains_grad and a._ctx is fn:
                         a._accumulate(g)
-                    slot = pending.setdefault(id(a._ctx), [None] * a._ctx.n_outputs)
-                    slot[a._out_index] = _add(slot[a._out_index], g)
+                    slot = pending.setdefault(id(fn), [None] * fn.n_outputs)
+                    slot[idx] = _add(slot[idx], g)

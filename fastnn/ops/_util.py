@@ -1,0 +1,51 @@
+"""Small helpers shared by the op modules."""
+import numpy as np
+
+
+def sum_to(g, shape, dtype):
+    """Reduce a broadcast gradient ``g`` back to ``shape`` and cast it to ``dtype``."""
+    if g.shape != shape:
+        lead = g.ndim - len(shape)
+        if lead:
+            g = g.sum(axis=tuple(range(lead)))
+        axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def norm_dims(dim, ndim, name="dim"):
+    """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes (None -> all)."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        dim = (dim,)
+    out = []
+    n = max(ndim, 1)
+    for d in dim:
+        d = int(d)
+        if d < -n or d >= n:
+            raise IndexError(f"{name}: dimension out of range (expected to be in range of "
+                             f"[{-n}, {n - 1}], but got {d})")
+        out.append(d % n if ndim else 0)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"{name}: dim {tuple(dim)} appears multiple times in the list of dims")
+    return tuple(sorted(out))
+
+
+def norm_dim(dim, ndim, name="dim"):
+    n = max(ndim, 1)
+    d = int(dim)
+    if d < -n or d >= n:
+        raise IndexError(f"{name}: dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {d})")
+    return d % n
+
+
+def expand_reduced(g, shape, axes, keepdim):
+    """Broadcast the gradient of a reduction over ``axes`` back to ``shape``."""
+    if not keepdim and axes:
+        g = g.reshape([1 if i in axes else s for i, s in enumerate(shape)]) if len(shape) else g
+    return np.broadcast_to(g, shape)
