@@ -1,0 +1,58 @@
+"""Adagrad (PyTorch's formulas): the accumulator starts at initial_accumulator_value.
+
+    g = grad (+ weight_decay * p)            negated first when maximize
+    clr = lr / (1 + (t - 1) * lr_decay)
+    s = s + g * g
+    p = p - clr * g / (sqrt(s) + eps)
+"""
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_nonneg
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+                 eps=1e-10, *, maximize=False):
+        _check_nonneg("learning rate", lr)
+        _check_nonneg("lr_decay", lr_decay)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("initial_accumulator_value", initial_accumulator_value)
+        _check_nonneg("epsilon", eps)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, maximize=maximize))
+        # PyTorch creates Adagrad's state eagerly, so state_dict() has it before the first step.
+        for group in self.param_groups:
+            self._init_group_state(group)
+
+    def add_param_group(self, param_group):
+        super().add_param_group(param_group)
+        if hasattr(self, "state"):
+            self._init_group_state(self.param_groups[-1])
+
+    def _init_group_state(self, group):
+        for p in group["params"]:
+            state = self.state[p]
+            if not state:
+                state["step"] = 0
+                state["sum"] = Tensor._wrap(np.full_like(p.data, group["initial_accumulator_value"]))
+
+    def step(self, closure=None):
+        loss = self._call_closure(closure)
+        for group in self.param_groups:
+            lr, lr_decay, wd, eps = group["lr"], group["lr_decay"], group["weight_decay"], group["eps"]
+            for p, g in self._grads(group):
+                state = self.state[p]
+                state["step"] = t = state["step"] + 1
+                if wd != 0:
+                    g = g + wd * p.data
+                clr = lr / (1 + (t - 1) * lr_decay)
+                s = state["sum"].data
+                s += g * g
+                std = np.sqrt(s)
+                std += eps
+                p.data -= clr * (g / std)
+        return loss
