@@ -246,3 +246,26 @@ def test_bad_input_1d_and_backward(mod):
         mod.conv2d_backward(y2[:, :3], saved2)
     with pytest.raises(ValueError, match="dy"):
         mod.conv2d_backward(y2[:, :, 0], saved2)
+
+
+@pytest.mark.parametrize("nthreads", [1, 3])
+def test_thread_counts_agree(nthreads):
+    """Samples-in-parallel (N >= threads) and samples-in-turn paths give the reference result."""
+    import fastnn
+    before = fastnn.get_num_threads()
+    x, w, b, args = make((5, 3, 4, 6, 7, 3, 2, 1, 1, 1, 1, True), np.float64)
+    y_r, s_r = ref.conv2d_forward(x, w, b, **args)
+    dy = rand(y_r.shape, np.float64, 1)
+    want = ref.conv2d_backward(dy, s_r)
+    try:
+        fastnn.set_num_threads(nthreads)
+        for n in (1, 2, 5):   # fewer, as many as, more samples than threads
+            y_n, s_n = nat.conv2d_forward(x[:n], w, b, **args)
+            np.testing.assert_allclose(y_n, y_r[:n], rtol=1e-12, atol=1e-12)
+            got = nat.conv2d_backward(dy[:n], s_n)
+            want_n = ref.conv2d_backward(dy[:n], ref.conv2d_forward(x[:n], w, b, **args)[1])
+            for g_n, g_r in zip(got, want_n):
+                np.testing.assert_allclose(g_n, g_r, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-12)
+    finally:
+        fastnn.set_num_threads(before)
