@@ -1,0 +1,89 @@
+/* fastnn recurrent kernels: Elman RNN, LSTM and GRU sequences, forward and backward.
+ *
+ * Algorithm (one layer, one direction, time-major):
+ *   forward:  the input projection of all T steps is one GEMM (T*B x I by I x G*H)
+ *             into the gate buffer; then per step one recurrent GEMM adds
+ *             h_{t-1} W_hh^T and a single fused pass per batch row applies the gate
+ *             activations and the cell update in place (the buffer ends holding the
+ *             activated gates that backward needs; no per-gate temporaries).
+ *   backward: walks the steps in reverse: a fused pass per row turns dh/dc into
+ *             the gate pre-activation grads, one GEMM carries them back to dh_{t-1};
+ *             dx, dW_ih, dW_hh are then three GEMMs over all steps at once and the
+ *             bias grads column sums.
+ * The whole time loop runs in C without the GIL; batch rows of the fused passes
+ * are split over OpenMP threads, and the GEMMs (gemm_kernel.c) use the OpenMP team
+ * between them, never inside a parallel region.
+ *
+ * float32 uses its own branch-free exp/sigmoid/tanh so the fused passes vectorise
+ * (compiled twice via target_clones: AVX2+FMA and baseline); float64 uses libm.
+ * The per-precision code is in rnn_kernel_impl.h, included twice below.
+ *
+ * Reference: fastnn/backends/numpy_ref/rnn.py.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+/* Lets GCC if-convert the clamps in the activations (a compare that might trap
+ * would otherwise keep a branch in the loop and block vectorisation). */
+#pragma GCC optimize ("no-trapping-math")
+#endif
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "rnn_kernel.h"
+#include "gemm_kernel.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define FNN_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define FNN_CLONES
+#endif
+
+#if defined(__GNUC__)
+#define FNN_INLINE static inline __attribute__((always_inline))
+#else
+#define FNN_INLINE static inline
+#endif
+
+/* Fused passes go parallel over batch rows only when a step has this much work. */
+#define FNN_PAR_MIN 4096L
+
+/* e^x - 1 for float32, branch-free: x = n ln2 + r with |r| <= ln2/2, e^r - 1 by
+ * its Taylor series to r^7 (error below 1 ulp there), then
+ * 2^n e^r - 1 = (2^n - 1) + 2^n (e^r - 1), exact for n = 0 so tanh stays
+ * accurate near 0. Clamping to [-88, 88] keeps 2^n a normal float. */
+FNN_INLINE float fnn_expm1f(float x)
+{
+    x = __builtin_isless(x, -88.0f) ? -88.0f : x;
+    x = __builtin_isgreater(x, 88.0f) ? 88.0f : x;
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;  /* round to nearest */
+    float r = x - n * 0.693145752f - n * 1.42860677e-6f;       /* ln2 split in two */
+    float q = r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120
+              + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+    union { int32_t i; float f; } s;
+    s.i = ((int32_t)n + 127) << 23;
+    return (s.f - 1.0f) + s.f * q;
+}
+
+FNN_INLINE float fnn_sigmoidf(float x) { return 1.0f / (2.0f + fnn_expm1f(-x)); }
+FNN_INLINE float fnn_tanhf(float x) { float e = fnn_expm1f(2.0f * x); return e / (e + 2.0f); }
+FNN_INLINE double fnn_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+FNN_INLINE double fnn_tanh(double x) { return tanh(x); }
+
+#define REAL float
+#define FN(name) fastnn_##name##_f32
+#define GEMM fastnn_sgemm
+#define SIGMOID fnn_sigmoidf
+#define TANH fnn_tanhf
+#include "rnn_kernel_impl.h"
+#undef REAL
+#undef FN
+#undef GEMM
+#undef SIGMOID
+#undef TANH
+
+#define REAL double
+#define FN(name) fastnn_##name##_f64
+#define GEMM fastnn_dgemm
+#define SIGMOID fnn_sigmoid
+#define TANH fnn_tanh
+#include "rnn_kernel_impl.h"

@@ -1,0 +1,319 @@
+/* Per-precision body of rnn_kernel.c (included once for float, once for double
+ * with REAL, FN, GEMM, SIGMOID, TANH defined). No include guard on purpose. */
+
+/* ------------------------------------------------------------------ fused rows
+ * One batch row of one step. These are the hot loops: every gate of a hidden
+ * unit is read, activated and consumed in the same iteration. */
+
+FNN_CLONES void FN(rnn_row)(long H, int relu, REAL *restrict y, REAL *restrict h)
+{
+    if (relu) {
+        #pragma omp simd
+        for (long j = 0; j < H; j++) { REAL v = y[j] > 0 ? y[j] : 0; y[j] = v; h[j] = v; }
+    } else {
+        #pragma omp simd
+        for (long j = 0; j < H; j++) { REAL v = TANH(y[j]); y[j] = v; h[j] = v; }
+    }
+}
+
+FNN_CLONES void FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
+                                 const REAL *restrict dy, REAL *restrict dh, REAL *restrict dg)
+{
+    if (dy)
+        for (long j = 0; j < H; j++) dh[j] += dy[j];
+    if (relu) {
+        #pragma omp simd
+        for (long j = 0; j < H; j++) { dg[j] = y[j] > 0 ? dh[j] : 0; dh[j] = 0; }
+    } else {
+        #pragma omp simd
+        for (long j = 0; j < H; j++) { dg[j] = dh[j] * (1 - y[j] * y[j]); dh[j] = 0; }
+    }
+}
+
+/* g: the row's 4H pre-activations (i, f, g, o) in, activations out. */
+FNN_CLONES void FN(lstm_row)(long H, REAL *restrict g, const REAL *restrict cp,
+                             REAL *restrict c, REAL *restrict h, REAL *restrict y)
+{
+    #pragma omp simd
+    for (long j = 0; j < H; j++) {
+        REAL i = SIGMOID(g[j]), f = SIGMOID(g[H + j]);
+        REAL gg = TANH(g[2 * H + j]), o = SIGMOID(g[3 * H + j]);
+        REAL cv = f * cp[j] + i * gg;
+        REAL hv = o * TANH(cv);
+        g[j] = i; g[H + j] = f; g[2 * H + j] = gg; g[3 * H + j] = o;
+        c[j] = cv; h[j] = hv; y[j] = hv;
+    }
+}
+
+/* dh, dc: the carried state grads (in: from step t+1, out: dh zeroed for the
+ * recurrent GEMM to fill, dc for step t-1); dg: the 4H pre-activation grads. */
+FNN_CLONES void FN(lstm_back_row)(long H, const REAL *restrict g, const REAL *restrict cp,
+                                  const REAL *restrict c, const REAL *restrict dy,
+                                  REAL *restrict dh, REAL *restrict dc, REAL *restrict dg)
+{
+    if (dy)
+        for (long j = 0; j < H; j++) dh[j] += dy[j];
+    #pragma omp simd
+    for (long j = 0; j < H; j++) {
+        REAL i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+        REAL tc = TANH(c[j]);   /* recomputed: cheaper than saving it per step */
+        REAL dhv = dh[j];
+        REAL dcv = dc[j] + dhv * o * (1 - tc * tc);
+        dg[j] = dcv * gg * i * (1 - i);
+        dg[H + j] = dcv * cp[j] * f * (1 - f);
+        dg[2 * H + j] = dcv * i * (1 - gg * gg);
+        dg[3 * H + j] = dhv * tc * o * (1 - o);
+        dc[j] = dcv * f;
+        dh[j] = 0;
+    }
+}
+
+/* g: W_ih x + b_ih (r, z, n) in, activations r, z, n out; gh: W_hh h (no bias);
+ * h: state in and out; hn: W_hn h + b_hn out (backward needs it). */
+FNN_CLONES void FN(gru_row)(long H, REAL *restrict g, const REAL *restrict gh,
+                            const REAL *restrict bh, REAL *restrict h, REAL *restrict hn,
+                            REAL *restrict y)
+{
+    #pragma omp simd
+    for (long j = 0; j < H; j++) {
+        REAL r = SIGMOID(g[j] + gh[j] + bh[j]);
+        REAL z = SIGMOID(g[H + j] + gh[H + j] + bh[H + j]);
+        REAL hnv = gh[2 * H + j] + bh[2 * H + j];
+        REAL n = TANH(g[2 * H + j] + r * hnv);
+        REAL hv = (1 - z) * n + z * h[j];
+        g[j] = r; g[H + j] = z; g[2 * H + j] = n;
+        hn[j] = hnv; h[j] = hv; y[j] = hv;
+    }
+}
+
+/* dgi: grads of W_ih x + b_ih; dgh: grads of W_hh h + b_hh (they differ only in
+ * the n block); dh out holds the direct part dh*z of dh_{t-1}. */
+FNN_CLONES void FN(gru_back_row)(long H, const REAL *restrict g, const REAL *restrict hn,
+                                 const REAL *restrict hp, const REAL *restrict dy,
+                                 REAL *restrict dh, REAL *restrict dgi, REAL *restrict dgh)
+{
+    if (dy)
+        for (long j = 0; j < H; j++) dh[j] += dy[j];
+    #pragma omp simd
+    for (long j = 0; j < H; j++) {
+        REAL r = g[j], z = g[H + j], n = g[2 * H + j];
+        REAL dhv = dh[j];
+        REAL dn = dhv * (1 - z) * (1 - n * n);
+        REAL dr = dn * hn[j] * r * (1 - r);
+        REAL dz = dhv * (hp[j] - n) * z * (1 - z);
+        dgi[j] = dr; dgi[H + j] = dz; dgi[2 * H + j] = dn;
+        dgh[j] = dr; dgh[H + j] = dz; dgh[2 * H + j] = dn * r;
+        dh[j] = dhv * z;
+    }
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+/* out (N x G) = x (N x I) w^T (w is G x I) + b1 + b2 (either bias nullable). */
+static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w,
+                        const REAL *b1, const REAL *b2, REAL *out)
+{
+    REAL beta = 0;
+    if (b1 || b2) {
+        long r;
+        #pragma omp parallel for schedule(static) if (N * G >= FNN_PAR_MIN)
+        for (r = 0; r < N; r++) {
+            REAL *o = out + r * G;
+            for (long j = 0; j < G; j++) o[j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
+        }
+        beta = 1;
+    }
+    GEMM(0, 1, N, G, I, 1, x, I, w, I, beta, out, G, 0);
+}
+
+/* out[j] = sum_r a[r, j]; column blocks go to threads so no reduction is needed. */
+static void FN(colsum)(long N, long G, const REAL *a, REAL *out)
+{
+    long nblk = (G + 63) / 64, blk;
+    #pragma omp parallel for schedule(static) if (N * G >= FNN_PAR_MIN)
+    for (blk = 0; blk < nblk; blk++) {
+        long j0 = blk * 64, w = G - j0 < 64 ? G - j0 : 64;
+        REAL acc[64];
+        for (long j = 0; j < w; j++) acc[j] = 0;
+        for (long r = 0; r < N; r++) {
+            const REAL *row = a + r * G + j0;
+            for (long j = 0; j < w; j++) acc[j] += row[j];
+        }
+        for (long j = 0; j < w; j++) out[j0 + j] = acc[j];
+    }
+}
+
+/* Weight grads of all steps at once from the pre-activation grads dgi (input
+ * side) and dgh (recurrent side): h_{t-1} is h0 for t = 0 and y[t-1] after
+ * (padded steps have zero grads, so their stale y rows do not matter). */
+static void FN(weight_grads)(long T, long B, long I, long H, long G,
+                             const REAL *x, const REAL *h0, const REAL *y, const REAL *w_ih,
+                             const REAL *dgi, const REAL *dgh, REAL *dx, REAL *dw_ih,
+                             REAL *dw_hh, REAL *db_ih, REAL *db_hh)
+{
+    long N = T * B;
+    GEMM(0, 0, N, I, G, 1, dgi, G, w_ih, I, 0, dx, I, 0);
+    GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
+    GEMM(1, 0, G, H, B, 1, dgh, G, h0, H, 0, dw_hh, H, 0);
+    if (T > 1)
+        GEMM(1, 0, G, H, (T - 1) * B, 1, dgh + B * G, G, y, H, 1, dw_hh, H, 0);
+    if (db_ih) FN(colsum)(N, G, dgi, db_ih);
+    if (db_hh) FN(colsum)(N, G, dgh, db_hh);
+}
+
+#define FNN_PADDED(t, b) (lengths && (int64_t)(t) >= lengths[b])
+#define FNN_PAR_IF(B, W) ((B) > 1 && (B) * (W) >= FNN_PAR_MIN)
+
+/* ------------------------------------------------------------------ Elman RNN */
+
+void FN(rnn_forward)(long T, long B, long I, long H, int relu,
+                     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
+                     const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
+                     REAL *y, REAL *h_n)
+{
+    FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
+    memcpy(h_n, h0, sizeof(REAL) * B * H);
+    for (long t = 0; t < T; t++) {
+        REAL *yt = y + t * B * H;
+        long b;
+        GEMM(0, 1, B, H, H, 1, h_n, H, w_hh, H, 1, yt, H, 0);
+        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, H))
+        for (b = 0; b < B; b++) {
+            if (FNN_PADDED(t, b)) memset(yt + b * H, 0, sizeof(REAL) * H);
+            else FN(rnn_row)(H, relu, yt + b * H, h_n + b * H);
+        }
+    }
+}
+
+void FN(rnn_backward)(long T, long B, long I, long H, int relu,
+                      const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
+                      const int64_t *lengths, const REAL *y, const REAL *dy, REAL *dh,
+                      REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
+{
+    for (long t = T - 1; t >= 0; t--) {
+        REAL *dg = work + t * B * H;
+        const REAL *yt = y + t * B * H;
+        long b;
+        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, H))
+        for (b = 0; b < B; b++) {
+            if (FNN_PADDED(t, b)) memset(dg + b * H, 0, sizeof(REAL) * H);
+            else FN(rnn_back_row)(H, relu, yt + b * H, dy ? dy + (t * B + b) * H : NULL,
+                                  dh + b * H, dg + b * H);
+        }
+        GEMM(0, 0, B, H, H, 1, dg, H, w_hh, H, 1, dh, H, 0);
+    }
+    FN(weight_grads)(T, B, I, H, H, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
+}
+
+/* ------------------------------------------------------------------ LSTM */
+
+void FN(lstm_forward)(long T, long B, long I, long H,
+                      const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih,
+                      const REAL *w_hh, const REAL *b_ih, const REAL *b_hh,
+                      const int64_t *lengths, REAL *y, REAL *h_n, REAL *c_n,
+                      REAL *gates, REAL *cs)
+{
+    const long G = 4 * H;
+    FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
+    memcpy(h_n, h0, sizeof(REAL) * B * H);
+    for (long t = 0; t < T; t++) {
+        REAL *gt = gates + t * B * G, *ct = cs + t * B * H, *yt = y + t * B * H;
+        const REAL *cp = t ? cs + (t - 1) * B * H : c0;
+        long b;
+        GEMM(0, 1, B, G, H, 1, h_n, H, w_hh, H, 1, gt, G, 0);
+        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
+        for (b = 0; b < B; b++) {
+            if (FNN_PADDED(t, b)) {   /* frozen: carry c, output 0 */
+                memcpy(ct + b * H, cp + b * H, sizeof(REAL) * H);
+                memset(yt + b * H, 0, sizeof(REAL) * H);
+            } else {
+                FN(lstm_row)(H, gt + b * G, cp + b * H, ct + b * H, h_n + b * H, yt + b * H);
+            }
+        }
+    }
+    memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
+}
+
+void FN(lstm_backward)(long T, long B, long I, long H,
+                       const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih,
+                       const REAL *w_hh, const int64_t *lengths, const REAL *y,
+                       const REAL *gates, const REAL *cs, const REAL *dy, REAL *dh, REAL *dc,
+                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
+{
+    const long G = 4 * H;
+    for (long t = T - 1; t >= 0; t--) {
+        const REAL *gt = gates + t * B * G, *ct = cs + t * B * H;
+        const REAL *cp = t ? cs + (t - 1) * B * H : c0;
+        REAL *dg = work + t * B * G;
+        long b;
+        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
+        for (b = 0; b < B; b++) {
+            if (FNN_PADDED(t, b)) memset(dg + b * G, 0, sizeof(REAL) * G);
+            else FN(lstm_back_row)(H, gt + b * G, cp + b * H, ct + b * H,
+                                   dy ? dy + (t * B + b) * H : NULL,
+                                   dh + b * H, dc + b * H, dg + b * G);
+        }
+        GEMM(0, 0, B, H, G, 1, dg, G, w_hh, H, 1, dh, H, 0);
+    }
+    FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
+}
+
+/* ------------------------------------------------------------------ GRU */
+
+void FN(gru_forward)(long T, long B, long I, long H,
+                     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
+                     const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
+                     REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work)
+{
+    const long G = 3 * H;
+    FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
+    memcpy(h_n, h0, sizeof(REAL) * B * H);
+    for (long t = 0; t < T; t++) {
+        REAL *gt = gates + t * B * G, *hnt = hn + t * B * H, *yt = y + t * B * H;
+        long b;
+        GEMM(0, 1, B, G, H, 1, h_n, H, w_hh, H, 0, work, G, 0);
+        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
+        for (b = 0; b < B; b++) {
+            if (FNN_PADDED(t, b)) {
+                memset(yt + b * H, 0, sizeof(REAL) * H);
+                memset(hnt + b * H, 0, sizeof(REAL) * H);
+            } else {
+                FN(gru_row)(H, gt + b * G, work + b * G, b_hh, h_n + b * H, hnt + b * H,
+                            yt + b * H);
+            }
+        }
+    }
+}
+
+void FN(gru_backward)(long T, long B, long I, long H,
+                      const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
+                      const int64_t *lengths, const REAL *y, const REAL *gates,
+                      const REAL *hn, const REAL *dy, REAL *dh,
+                      REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh,
+                      REAL *work_ih, REAL *work_hh)
+{
+    const long G = 3 * H;
+    for (long t = T - 1; t >= 0; t--) {
+        const REAL *gt = gates + t * B * G, *hnt = hn + t * B * H;
+        const REAL *hp = t ? y + (t - 1) * B * H : h0;
+        REAL *dgi = work_ih + t * B * G, *dgh = work_hh + t * B * G;
+        long b;
+        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
+        for (b = 0; b < B; b++) {
+            if (FNN_PADDED(t, b)) {
+                memset(dgi + b * G, 0, sizeof(REAL) * G);
+                memset(dgh + b * G, 0, sizeof(REAL) * G);
+            } else {
+                FN(gru_back_row)(H, gt + b * G, hnt + b * H, hp + b * H,
+                                 dy ? dy + (t * B + b) * H : NULL,
+                                 dh + b * H, dgi + b * G, dgh + b * G);
+            }
+        }
+        GEMM(0, 0, B, H, G, 1, dgh, G, w_hh, H, 1, dh, H, 0);
+    }
+    FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work_ih, work_hh,
+                     dx, dw_ih, dw_hh, db_ih, db_hh);
+}
+
+#undef FNN_PADDED
+#undef FNN_PAR_IF
