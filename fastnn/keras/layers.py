@@ -1,0 +1,266 @@
+"""Keras layers as fastnn Modules: Dense, Conv2D, MaxPooling2D, Flatten, ...
+
+They keep Keras's conventions -- channels-last images ``(N, H, W, C)``,
+``glorot_uniform`` kernels and zero biases, sizes inferred on the first call
+(or from ``input_shape``) -- and compute with fastnn's NCHW kernels, storing
+weights in PyTorch's layout (``weight`` ``(out, in)`` / ``(out, in, kh, kw)``)
+so ``state_dict()`` reads like a PyTorch model's.
+"""
+import math
+
+import numpy as np
+
+from ..nn import Module, Parameter
+from ..nn import functional as F
+
+
+def _pair(v, name):
+    if isinstance(v, int):
+        return (v, v)
+    v = tuple(v)
+    if len(v) != 2 or not all(isinstance(i, int) for i in v):
+        raise ValueError(f"{name}: expected an int or a pair of ints, got {v!r}")
+    return v
+
+
+def get_activation(name):
+    """A function Tensor -> Tensor for a Keras activation name (None/'linear' = identity)."""
+    if name is None or name == "linear":
+        return None
+    if callable(name):
+        return name
+    table = {
+        "relu": F.relu, "sigmoid": F.sigmoid, "tanh": F.tanh, "gelu": F.gelu,
+        "softmax": lambda x: F.softmax(x, dim=-1),
+        "log_softmax": lambda x: F.log_softmax(x, dim=-1),
+        "elu": lambda x: F.elu(x), "selu": lambda x: F.selu(x),
+        "leaky_relu": lambda x: F.leaky_relu(x, 0.2),  # Keras's default slope
+        "swish": lambda x: F.silu(x), "silu": lambda x: F.silu(x),
+    }
+    if name not in table:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(table)} or None")
+    return table[name]
+
+
+def _glorot_uniform(shape, fan_in, fan_out, dtype=np.float32):
+    from ..random import default_generator
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return default_generator().uniform(-limit, limit, size=shape).astype(dtype)
+
+
+class Layer(Module):
+    """A Keras layer: may be built lazily from its first input."""
+
+    def __init__(self, input_shape=None, activation=None, name=None):
+        super().__init__()
+        self.input_shape = tuple(input_shape) if input_shape is not None else None
+        self.activation_name = activation if isinstance(activation, str) or activation is None \
+            else getattr(activation, "__name__", "custom")
+        self._activation = get_activation(activation)
+        self.layer_name = name
+        self.built = False
+
+    def build(self, input_shape):
+        self.built = True
+
+    def call(self, x):
+        raise NotImplementedError
+
+    def forward(self, x):
+        if not self.built:
+            self.build(tuple(x.shape))
+        y = self.call(x)
+        return y if self._activation is None else self._activation(y)
+
+    def forward_logits(self, x):
+        """The output before this layer's activation."""
+        if not self.built:
+            self.build(tuple(x.shape))
+        return self.call(x)
+
+
+class Dense(Layer):
+    """``activation(x @ W.T + b)`` over the last axis."""
+
+    def __init__(self, units, activation=None, use_bias=True, input_shape=None, input_dim=None, name=None):
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        super().__init__(input_shape, activation, name)
+        if units < 1:
+            raise ValueError(f"Dense: units must be >= 1, got {units}")
+        self.units = int(units)
+        self.use_bias = use_bias
+        if self.input_shape is not None:
+            self.build((None,) + self.input_shape)
+
+    def build(self, input_shape):
+        fan_in = int(input_shape[-1])
+        self.weight = Parameter(_glorot_uniform((self.units, fan_in), fan_in, self.units))
+        self.bias = Parameter(np.zeros(self.units, np.float32)) if self.use_bias else None
+        self.in_features = fan_in
+        self.built = True
+
+    def call(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"units={self.units}, activation={self.activation_name}"
+
+
+def _same_padding(size, k, s, d):
+    """TensorFlow's 'same' padding (before, after) along one axis."""
+    out = -(-size // s)
+    total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+class Conv2D(Layer):
+    """2-D convolution over channels-last images (``data_format='channels_last'``)."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True, input_shape=None,
+                 name=None):
+        super().__init__(input_shape, activation, name)
+        if padding not in ("valid", "same"):
+            raise ValueError(f"Conv2D: padding must be 'valid' or 'same', got {padding!r}")
+        self.data_format = data_format or "channels_last"
+        if self.data_format not in ("channels_last", "channels_first"):
+            raise ValueError(f"Conv2D: data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+        self.filters = int(filters)
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.padding = padding
+        self.groups = groups
+        self.use_bias = use_bias
+        if self.input_shape is not None:
+            self.build((None,) + self.input_shape)
+
+    def build(self, input_shape):
+        c = int(input_shape[-1] if self.data_format == "channels_last" else input_shape[1])
+        if c % self.groups:
+            raise ValueError(f"Conv2D: input channels {c} are not divisible by groups={self.groups}")
+        kh, kw = self.kernel_size
+        fan_in, fan_out = kh * kw * c // self.groups, kh * kw * self.filters // self.groups
+        self.weight = Parameter(_glorot_uniform((self.filters, c // self.groups, kh, kw), fan_in, fan_out))
+        self.bias = Parameter(np.zeros(self.filters, np.float32)) if self.use_bias else None
+        self.in_channels = c
+        self.built = True
+
+    def call(self, x):
+        if self.data_format == "channels_last":
+            x = x.permute(0, 3, 1, 2)
+        pad = (0, 0)
+        if self.padding == "same":
+            (t, b), (l, r) = (_same_padding(x.shape[2 + i], self.kernel_size[i], self.strides[i],
+                                            self.dilation_rate[i]) for i in range(2))
+            if t == b and l == r:
+                pad = (t, l)
+            else:
+                x = F.pad(x, (l, r, t, b))
+        y = F.conv2d(x, self.weight, self.bias, stride=self.strides, padding=pad,
+                     dilation=self.dilation_rate, groups=self.groups)
+        return y.permute(0, 2, 3, 1) if self.data_format == "channels_last" else y
+
+    def extra_repr(self):
+        return (f"filters={self.filters}, kernel_size={self.kernel_size}, strides={self.strides}, "
+                f"padding={self.padding!r}, activation={self.activation_name}")
+
+
+class _Pooling2D(Layer):
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None):
+        super().__init__(None, None, name)
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', got {padding!r}")
+        self.pool_size = _pair(pool_size, "pool_size")
+        self.strides = _pair(strides, "strides") if strides is not None else self.pool_size
+        self.padding = padding
+        self.data_format = data_format or "channels_last"
+        self.built = True
+
+    def call(self, x):
+        if self.data_format == "channels_last":
+            x = x.permute(0, 3, 1, 2)
+        if self.padding == "same":
+            (t, b), (l, r) = (_same_padding(x.shape[2 + i], self.pool_size[i], self.strides[i], 1)
+                              for i in range(2))
+            if t or b or l or r:
+                x = self._pad_same(x, (l, r, t, b))
+        y = self._pool(x)
+        return y.permute(0, 2, 3, 1) if self.data_format == "channels_last" else y
+
+    def extra_repr(self):
+        return f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}"
+
+
+class MaxPooling2D(_Pooling2D):
+    def _pad_same(self, x, pad):
+        return F.pad(x, pad, value=-math.inf)  # padding never wins the max
+
+    def _pool(self, x):
+        return F.max_pool2d(x, self.pool_size, self.strides)
+
+
+class AveragePooling2D(_Pooling2D):
+    def _pad_same(self, x, pad):
+        raise NotImplementedError("AveragePooling2D: padding='same' with uneven padding is not supported")
+
+    def _pool(self, x):
+        return F.avg_pool2d(x, self.pool_size, self.strides)
+
+
+class GlobalAveragePooling2D(Layer):
+    def __init__(self, data_format=None, keepdims=False, name=None):
+        super().__init__(None, None, name)
+        self.data_format = data_format or "channels_last"
+        self.keepdims = keepdims
+        self.built = True
+
+    def call(self, x):
+        dims = (1, 2) if self.data_format == "channels_last" else (2, 3)
+        return x.mean(dim=dims, keepdim=self.keepdims)
+
+
+class Flatten(Layer):
+    """Flatten all but the batch axis (in the channels-last order Keras uses)."""
+
+    def __init__(self, name=None):
+        super().__init__(None, None, name)
+        self.built = True
+
+    def call(self, x):
+        return x.reshape(x.shape[0], -1)
+
+
+class Dropout(Layer):
+    def __init__(self, rate, name=None):
+        super().__init__(None, None, name)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+        self.rate = rate
+        self.built = True
+
+    def call(self, x):
+        return F.dropout(x, self.rate, self.training)
+
+    def extra_repr(self):
+        return f"rate={self.rate}"
+
+
+class Activation(Layer):
+    def __init__(self, activation, name=None):
+        super().__init__(None, activation, name)
+        self.built = True
+
+    def call(self, x):
+        return x
+
+
+class Reshape(Layer):
+    def __init__(self, target_shape, name=None):
+        super().__init__(None, None, name)
+        self.target_shape = tuple(target_shape)
+        self.built = True
+
+    def call(self, x):
+        return x.reshape((x.shape[0],) + self.target_shape)

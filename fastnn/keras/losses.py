@@ -1,0 +1,168 @@
+"""Keras loss and metric names mapped onto fastnn's functional ops.
+
+A Keras model usually ends in ``softmax`` (or ``sigmoid``) and its loss takes
+probabilities (``from_logits=False``). When the model can hand over the logits
+before that last activation, the loss uses the fused, numerically stable
+logits form (``F.cross_entropy`` / ``F.binary_cross_entropy_with_logits``):
+the same value up to Keras's clipping of probabilities to [1e-7, 1 - 1e-7].
+"""
+import numpy as np
+
+EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
+
+
+def _F():
+    from ..nn import functional
+    return functional
+
+
+class Loss:
+    """A loss taking ``(y_true, y_pred)`` as Keras does; ``logits`` is set when
+    ``y_pred`` holds pre-activation values."""
+
+    name = "loss"
+    activation = None  # the final activation whose logits this loss can take directly
+    from_logits = False
+
+    def __call__(self, y_true, y_pred, logits=False):
+        raise NotImplementedError
+
+
+class SparseCategoricalCrossentropy(Loss):
+    name = "sparse_categorical_crossentropy"
+    activation = "softmax"
+
+    def __init__(self, from_logits=False):
+        self.from_logits = from_logits
+
+    def __call__(self, y_true, y_pred, logits=False):
+        F = _F()
+        target = y_true.long() if y_true.dtype.kind != "i" or y_true.dtype != np.int64 else y_true
+        if target.ndim == y_pred.ndim:  # Keras accepts (N, 1) labels
+            target = target.reshape(-1)
+        if logits or self.from_logits:
+            return F.cross_entropy(y_pred, target)
+        return F.nll_loss(y_pred.clamp(EPSILON, 1 - EPSILON).log(), target)
+
+
+class CategoricalCrossentropy(Loss):
+    name = "categorical_crossentropy"
+    activation = "softmax"
+
+    def __init__(self, from_logits=False, label_smoothing=0.0):
+        self.from_logits = from_logits
+        self.label_smoothing = label_smoothing
+
+    def __call__(self, y_true, y_pred, logits=False):
+        F = _F()
+        target = y_true.to(y_pred.dtype)
+        if self.label_smoothing:
+            c = y_pred.shape[-1]
+            target = target * (1 - self.label_smoothing) + self.label_smoothing / c
+        if logits or self.from_logits:
+            return F.cross_entropy(y_pred, target)
+        p = y_pred / y_pred.sum(dim=-1, keepdim=True)
+        return -(target * p.clamp(EPSILON, 1 - EPSILON).log()).sum(dim=-1).mean()
+
+
+class BinaryCrossentropy(Loss):
+    name = "binary_crossentropy"
+    activation = "sigmoid"
+
+    def __init__(self, from_logits=False):
+        self.from_logits = from_logits
+
+    def __call__(self, y_true, y_pred, logits=False):
+        F = _F()
+        target = y_true.to(y_pred.dtype).reshape(y_pred.shape)
+        if logits or self.from_logits:
+            return F.binary_cross_entropy_with_logits(y_pred, target)
+        return F.binary_cross_entropy(y_pred.clamp(EPSILON, 1 - EPSILON), target)
+
+
+class MeanSquaredError(Loss):
+    name = "mean_squared_error"
+
+    def __call__(self, y_true, y_pred, logits=False):
+        return _F().mse_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape))
+
+
+class MeanAbsoluteError(Loss):
+    name = "mean_absolute_error"
+
+    def __call__(self, y_true, y_pred, logits=False):
+        return _F().l1_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape))
+
+
+class Huber(Loss):
+    name = "huber_loss"
+
+    def __init__(self, delta=1.0):
+        self.delta = delta
+
+    def __call__(self, y_true, y_pred, logits=False):
+        return _F().huber_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape), delta=self.delta)
+
+
+class _CallableLoss(Loss):
+    """A PyTorch-style ``loss(input, target)`` (an nn loss module or a function)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.name = getattr(fn, "__name__", type(fn).__name__)
+
+    def __call__(self, y_true, y_pred, logits=False):
+        return self.fn(y_pred, y_true)
+
+
+_LOSSES = {
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "binary_crossentropy": BinaryCrossentropy,
+    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+    "huber": Huber, "huber_loss": Huber,
+}
+
+
+def get_loss(loss):
+    if isinstance(loss, Loss):
+        return loss
+    if isinstance(loss, str):
+        if loss not in _LOSSES:
+            raise ValueError(f"compile: unknown loss {loss!r}; expected one of {sorted(_LOSSES)} "
+                             "or a callable loss(input, target)")
+        return _LOSSES[loss]()
+    if callable(loss):
+        return _CallableLoss(loss)
+    raise TypeError(f"compile: loss must be a string, a keras Loss or a callable, got {type(loss).__name__}")
+
+
+# --- metrics: NumPy functions (y_true, y_pred, logits) -> per-batch value -------------
+def _accuracy_for(loss):
+    if isinstance(loss, SparseCategoricalCrossentropy) or isinstance(loss, _CallableLoss):
+        def sparse_accuracy(y_true, y_pred, logits):
+            if y_pred.ndim == 1 or y_pred.shape[-1] == 1:  # a single output: binary
+                thr = 0.0 if logits else 0.5
+                return float(np.mean((y_pred.reshape(-1) > thr) == (y_true.reshape(-1) > 0.5)))
+            return float(np.mean(np.argmax(y_pred, axis=-1) == y_true.reshape(-1)))
+        return sparse_accuracy
+    if isinstance(loss, CategoricalCrossentropy):
+        return lambda y_true, y_pred, logits: float(np.mean(np.argmax(y_pred, -1) == np.argmax(y_true, -1)))
+    if isinstance(loss, BinaryCrossentropy):
+        return lambda y_true, y_pred, logits: float(
+            np.mean((y_pred > (0.0 if logits or loss.from_logits else 0.5)) == (y_true.reshape(y_pred.shape) > 0.5)))
+    return lambda y_true, y_pred, logits: float(np.mean(np.round(y_pred) == y_true.reshape(y_pred.shape)))
+
+
+def get_metric(metric, loss):
+    """(name, fn) for a Keras metric name or a callable fn(y_true, y_pred) on NumPy arrays."""
+    if metric in ("accuracy", "acc"):
+        return "accuracy", _accuracy_for(loss)
+    if metric in ("mae", "mean_absolute_error"):
+        return "mae", lambda t, p, logits: float(np.mean(np.abs(p - t.reshape(p.shape))))
+    if metric in ("mse", "mean_squared_error"):
+        return "mse", lambda t, p, logits: float(np.mean((p - t.reshape(p.shape)) ** 2))
+    if callable(metric):
+        return getattr(metric, "__name__", "metric"), lambda t, p, logits: float(metric(t, p))
+    raise ValueError(f"compile: unknown metric {metric!r}; expected 'accuracy', 'mae', 'mse' or a callable")
