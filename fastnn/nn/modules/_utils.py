@@ -1,0 +1,63 @@
+"""Shared helpers for layer constructors: int-or-tuple arguments, parameter creation."""
+import collections.abc
+from itertools import repeat
+
+import numpy as np
+
+from ...tensor import get_default_dtype
+from ..parameter import Parameter
+
+
+def _ntuple(n, name="_ntuple"):
+    def parse(x):
+        if isinstance(x, collections.abc.Iterable) and not isinstance(x, str):
+            return tuple(x)
+        return tuple(repeat(x, n))
+    parse.__name__ = name
+    return parse
+
+
+_single = _ntuple(1, "_single")
+_pair = _ntuple(2, "_pair")
+
+
+def _reverse_repeat_tuple(t, n):
+    """(a, b) -> (b, b, a, a) for n=2: the order F.pad wants for per-dim padding."""
+    return tuple(x for x in reversed(t) for _ in range(n))
+
+
+def _factory_dtype(dtype):
+    dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
+    if dt.kind != "f":
+        raise TypeError(f"layer parameters must be floating point, got dtype={dt}")
+    return dt
+
+
+def _empty_parameter(shape, dtype=None, requires_grad=True):
+    """An uninitialised Parameter of ``shape`` (reset_parameters fills it)."""
+    from ...tensor import Tensor
+    return Parameter(Tensor._wrap(np.empty(shape, dtype=_factory_dtype(dtype))),
+                     requires_grad=requires_grad)
+
+
+def _place(module, device):
+    """Honour a ``device=`` factory argument after construction."""
+    if device is not None:
+        module.to(device)
+
+
+class _LazyFunctional:
+    """``F.<name>`` resolved on first use, so layers import before/without a circular
+    import of fastnn.nn.functional (which may itself import fastnn.nn)."""
+
+    _mod = None
+
+    def __getattr__(self, name):
+        mod = _LazyFunctional._mod
+        if mod is None:
+            import importlib
+            mod = _LazyFunctional._mod = importlib.import_module("fastnn.nn.functional")
+        return getattr(mod, name)
+
+
+F = _LazyFunctional()
