@@ -5,6 +5,14 @@ The public API follows PyTorch (``fastnn.tensor``, ``fastnn.nn``,
 Submodules are imported on first use to keep ``import fastnn`` fast.
 """
 import importlib as _importlib
+import os as _os
+
+# libgomp reads this once, when the first native kernel module loads it. Idle
+# OpenMP threads then sleep instead of spinning, so they do not steal the cores
+# from NumPy's BLAS pool (or from other processes) between kernels: with the
+# default spinning, a native GEMM interleaved with np.matmul on 2 cores ran up
+# to ~70x slower (tests/backends/test_threads.py). A user's own setting wins.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.1.0"
 
