@@ -285,7 +285,7 @@ def depthwise_backward_weight(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[
     cdef Py_ssize_t o = dw_.shape[0], kh = dw_.shape[2], kw = dw_.shape[3], m = o // c
     cdef Py_ssize_t ho = dy.shape[2], wo = dy.shape[3]
     cdef Py_ssize_t oc, s, i, j, oh, ow, ih, lo, hi, off
-    cdef real acc
+    cdef real acc, a0, a1, a2, a3
     cdef real *src
     cdef real *g
     with nogil:
@@ -304,8 +304,24 @@ def depthwise_backward_weight(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[
                                 src = &x[s, oc // m, ih, 0]
                                 g = &dy[s, oc, oh, 0]
                                 if sw == 1:
-                                    for ow in range(lo, hi):
-                                        acc = acc + g[ow] * src[ow + off]
+                                    # four independent sums: without -ffast-math the
+                                    # compiler may not reorder one, so it would not
+                                    # pipeline or vectorise
+                                    a0 = 0
+                                    a1 = 0
+                                    a2 = 0
+                                    a3 = 0
+                                    ow = lo
+                                    while ow + 4 <= hi:
+                                        a0 = a0 + g[ow] * src[ow + off]
+                                        a1 = a1 + g[ow + 1] * src[ow + 1 + off]
+                                        a2 = a2 + g[ow + 2] * src[ow + 2 + off]
+                                        a3 = a3 + g[ow + 3] * src[ow + 3 + off]
+                                        ow = ow + 4
+                                    while ow < hi:
+                                        a0 = a0 + g[ow] * src[ow + off]
+                                        ow = ow + 1
+                                    acc = acc + ((a0 + a1) + (a2 + a3))
                                 else:
                                     for ow in range(lo, hi):
                                         acc = acc + g[ow] * src[ow * sw + off]
