@@ -1,3 +1,4 @@
+# distutils: sources = fastnn/backends/native/pool_kernel.c
 # 2-D pooling kernels (max, average, adaptive average) over NCHW planes.
 #
 # Direct loops, no im2col: every output reads its window straight from the
@@ -6,8 +7,8 @@
 # indices match F.max_pool2d / F.avg_pool2d / F.adaptive_avg_pool2d.
 # OpenMP splits the N*C planes across threads; planes are independent, so the
 # backward scatters need no atomics. 2x2 stride-2 unpadded max pool has its own
-# loop (fixed 4-way compare forward, direct writes instead of memset+scatter
-# backward). Callers (fastnn/backends/native/pool.py) validate everything and
+# loop in pool_kernel.c (branchless 4-way compare forward, direct writes
+# instead of memset+scatter backward). Callers (fastnn/backends/native/pool.py) validate everything and
 # pass C-contiguous (planes, H, W) views. Reference: fastnn/backends/numpy_ref/pool.py.
 from cython.parallel cimport prange
 from libc.stdint cimport int64_t
@@ -60,34 +61,22 @@ cdef inline void _max_plane(const real* xp, real* yp, int64_t* ip, Py_ssize_t H,
             ip[oh * OW + ow] = bi
 
 
+cdef extern from "pool_kernel.h" nogil:
+    void fastnn_maxpool2x2_fwd_f(const float *x, float *y, int64_t *idx, long W, long OH, long OW)
+    void fastnn_maxpool2x2_fwd_d(const double *x, double *y, int64_t *idx, long W, long OH,
+                                 long OW)
+    void fastnn_maxpool2x2_bwd_f(const float *dy, const int64_t *idx, float *dx, long H, long W,
+                                 long OH, long OW)
+    void fastnn_maxpool2x2_bwd_d(const double *dy, const int64_t *idx, double *dx, long H,
+                                 long W, long OH, long OW)
+
+
 cdef inline void _max_plane_2x2(const real* xp, real* yp, int64_t* ip, Py_ssize_t W,
                                 Py_ssize_t OH, Py_ssize_t OW) noexcept nogil:
-    # every window lies inside the plane: no clipping, fixed compare order
-    cdef Py_ssize_t oh, ow, b, mi
-    cdef const real* r0
-    cdef const real* r1
-    cdef real m, v
-    for oh in range(OH):
-        r0 = xp + 2 * oh * W
-        r1 = r0 + W
-        for ow in range(OW):
-            b = 2 * oh * W + 2 * ow
-            m = r0[2 * ow]
-            mi = b
-            v = r0[2 * ow + 1]
-            if v > m or v != v:
-                m = v
-                mi = b + 1
-            v = r1[2 * ow]
-            if v > m or v != v:
-                m = v
-                mi = b + W
-            v = r1[2 * ow + 1]
-            if v > m or v != v:
-                m = v
-                mi = b + W + 1
-            yp[oh * OW + ow] = m
-            ip[oh * OW + ow] = mi
+    if real is float:
+        fastnn_maxpool2x2_fwd_f(xp, yp, ip, W, OH, OW)
+    else:
+        fastnn_maxpool2x2_fwd_d(xp, yp, ip, W, OH, OW)
 
 
 def max_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y, int64_t[:, :, ::1] idx,
@@ -118,27 +107,10 @@ cdef inline void _max_back_plane(const real* gp, const int64_t* ip, real* dxp,
 cdef inline void _max_back_plane_2x2(const real* gp, const int64_t* ip, real* dxp,
                                      Py_ssize_t H, Py_ssize_t W, Py_ssize_t OH,
                                      Py_ssize_t OW) noexcept nogil:
-    # windows tile the plane without overlap: write each of the four cells once
-    cdef Py_ssize_t oh, ow, b, mi, h
-    cdef real g
-    cdef real* r0
-    cdef real* r1
-    for oh in range(OH):
-        r0 = dxp + 2 * oh * W
-        r1 = r0 + W
-        for ow in range(OW):
-            g = gp[oh * OW + ow]
-            mi = ip[oh * OW + ow]
-            b = 2 * oh * W + 2 * ow
-            r0[2 * ow] = g if mi == b else 0
-            r0[2 * ow + 1] = g if mi == b + 1 else 0
-            r1[2 * ow] = g if mi == b + W else 0
-            r1[2 * ow + 1] = g if mi == b + W + 1 else 0
-        if W > 2 * OW:  # odd width: the last column belongs to no window
-            r0[W - 1] = 0
-            r1[W - 1] = 0
-    if H > 2 * OH:
-        memset(dxp + 2 * OH * W, 0, (H - 2 * OH) * W * sizeof(real))
+    if real is float:
+        fastnn_maxpool2x2_bwd_f(gp, ip, dxp, H, W, OH, OW)
+    else:
+        fastnn_maxpool2x2_bwd_d(gp, ip, dxp, H, W, OH, OW)
 
 
 def max_pool2d_bwd(const real[:, :, ::1] dy, const int64_t[:, :, ::1] idx, real[:, :, ::1] dx,
