@@ -1,0 +1,154 @@
+"""DataLoader: batches of samples from a Dataset, shuffled with fastnn's generator.
+
+Runs in the calling process (``num_workers`` and the other multiprocessing
+options are accepted for PyTorch compatibility and ignored). When the dataset is
+a TensorDataset and the default collate is used, each batch is one fancy-index
+per tensor instead of ``batch_size`` single-sample lookups and a stack.
+"""
+import collections.abc
+import numbers
+
+import numpy as np
+
+from ...tensor import Tensor
+from .dataset import IterableDataset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
+
+__all__ = ["DataLoader", "default_collate"]
+
+
+def _stack_tensors(batch):
+    return Tensor._wrap(np.stack([t.data for t in batch]))
+
+
+def default_collate(batch):
+    """Stack a list of samples into a batch, recursively through tuples, lists and dicts.
+
+    Tensors and arrays are stacked along a new first dimension; Python ints
+    become int64, floats float64 and bools bool Tensors (as in PyTorch); strings
+    stay a list; a tuple or list of fields becomes a list of batched fields.
+    """
+    if len(batch) == 0:
+        raise ValueError("default_collate: empty batch")
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        shapes = {t.shape for t in batch}
+        if len(shapes) != 1:
+            raise RuntimeError(f"default_collate: tensors in a batch must all have the same shape, got {sorted(shapes)}")
+        return _stack_tensors(batch)
+    if isinstance(elem, (np.ndarray, np.generic)):
+        if elem.dtype.kind in "OUS":
+            raise TypeError(f"default_collate: cannot batch arrays of dtype {elem.dtype}")
+        shapes = {np.shape(a) for a in batch}
+        if len(shapes) != 1:
+            raise RuntimeError(f"default_collate: arrays in a batch must all have the same shape, got {sorted(shapes)}")
+        return Tensor._wrap(np.stack([np.asarray(a) for a in batch]))
+    if isinstance(elem, bool):
+        return Tensor._wrap(np.array(batch, dtype=np.bool_))
+    if isinstance(elem, numbers.Integral):
+        return Tensor._wrap(np.array(batch, dtype=np.int64))
+    if isinstance(elem, numbers.Real):
+        return Tensor._wrap(np.array(batch, dtype=np.float64))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, collections.abc.Mapping):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        n = len(elem)
+        if any(len(s) != n for s in batch):
+            raise RuntimeError("default_collate: each element in list of batch should be of equal size")
+        return [default_collate(list(s)) for s in zip(*batch)]
+    raise TypeError(f"default_collate: batch must contain Tensors, NumPy arrays, numbers, dicts or "
+                    f"lists; found {type(elem).__name__}")
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches.
+
+    ``shuffle=True`` draws a new permutation each epoch from ``generator`` (a
+    ``numpy.random.Generator``) or, when none is given, from
+    ``fastnn.random.default_generator()`` -- so ``fastnn.manual_seed(s)`` before
+    the loop makes the epochs reproducible.
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, generator=None, *, prefetch_factor=None,
+                 persistent_workers=False):
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError("num_workers option should be a non-negative integer")
+        self.dataset = dataset
+        self.num_workers = num_workers  # accepted, loading always happens in this process
+        self.pin_memory = pin_memory
+        self.generator = generator
+        self.collate_fn = collate_fn
+        self._auto_collate = collate_fn is None
+        if collate_fn is None:
+            self.collate_fn = default_collate
+        self._iterable = isinstance(dataset, IterableDataset)
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                       or batch_size <= 0):
+            raise ValueError(f"batch_size should be a positive integer or None, got {batch_size!r}")
+        if self._iterable:
+            if shuffle:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle option, "
+                                 f"but got shuffle={shuffle}")
+            if sampler is not None or batch_sampler is not None:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified sampler option")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                                 "shuffle, sampler, and drop_last")
+            batch_size, drop_last = None, False
+        if sampler is None and not self._iterable:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        if batch_sampler is None and batch_size is not None and not self._iterable:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.batch_size = batch_size
+        self.drop_last = bool(drop_last)
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+
+    def __len__(self):
+        if self._iterable:
+            n = len(self.dataset)  # TypeError when the stream has no length, like PyTorch
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        return len(self.sampler)
+
+    def __iter__(self):
+        if self._iterable:
+            return self._iter_stream()
+        if self.batch_sampler is None:
+            return (self.collate_fn(self.dataset[i]) if not self._auto_collate
+                    else self.dataset[i] for i in self.sampler)
+        return self._iter_batches()
+
+    def _iter_batches(self):
+        fast = self._auto_collate and type(self.dataset) is TensorDataset
+        for indices in self.batch_sampler:
+            if fast:
+                yield self.dataset._get_batch(np.asarray(indices, dtype=np.int64))
+            else:
+                yield self.collate_fn([self.dataset[i] for i in indices])
+
+    def _iter_stream(self):
+        if self.batch_size is None:
+            for sample in self.dataset:
+                yield sample if self._auto_collate else self.collate_fn(sample)
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
