@@ -128,10 +128,11 @@ def _weight_grads(saved, dg_ih, dg_hh):
     """dx, dW_ih, dW_hh, db_ih, db_hh from the per-step pre-activation grads."""
     x, h0, y = saved["x"], saved["h0"], saved["y"]
     T, B, I = x.shape
+    GH, H = saved["w_hh"].shape
     h_prev = np.concatenate([h0[None], y[:-1]], axis=0)[:T]  # valid steps see the true state
     dx = dg_ih @ saved["w_ih"]
-    dw_ih = dg_ih.reshape(T * B, -1).T @ x.reshape(T * B, I)
-    dw_hh = dg_hh.reshape(T * B, -1).T @ h_prev.reshape(T * B, -1)
+    dw_ih = dg_ih.reshape(T * B, GH).T @ x.reshape(T * B, I)
+    dw_hh = dg_hh.reshape(T * B, GH).T @ h_prev.reshape(T * B, H)
     db_ih = dg_ih.sum(axis=(0, 1)) if saved["has_b_ih"] else None
     db_hh = dg_hh.sum(axis=(0, 1)) if saved["has_b_hh"] else None
     return dx, dw_ih, dw_hh, db_ih, db_hh
