@@ -1,0 +1,300 @@
+"""fastnn.save / fastnn.load in the safetensors file layout (no pickle, ever).
+
+File layout (https://github.com/huggingface/safetensors):
+
+    8 bytes   little-endian u64 N, the header length
+    N bytes   JSON: {name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]},
+                     "__metadata__": {str: str}}, padded with spaces so data starts 8-aligned
+    rest      the tensors' raw little-endian bytes, offsets relative to the start of this part
+
+A flat ``{name: Tensor or ndarray}`` dict (a module's state_dict) is written as
+plain safetensors, readable by the ``safetensors`` package and by other tools.
+Anything else made of dicts, lists, tuples, tensors and JSON scalars (an
+optimizer's state_dict, a checkpoint dict) is also saved: tensors get dotted
+names (``state.0.exp_avg``), and the structure -- with its non-tensor values and
+the types of its keys -- goes into ``__metadata__["fastnn.structure"]`` as JSON.
+
+Loading reads data only: the header is validated (length, JSON, dtypes, shapes,
+offsets contiguous and inside the file) and any problem raises ValueError.
+"""
+import json
+import math
+import numbers
+import os
+import tempfile
+from collections import OrderedDict
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["save", "load"]
+
+_DTYPES = {
+    "BOOL": np.dtype(np.bool_), "U8": np.dtype("u1"), "I8": np.dtype("i1"),
+    "U16": np.dtype("<u2"), "I16": np.dtype("<i2"), "U32": np.dtype("<u4"), "I32": np.dtype("<i4"),
+    "U64": np.dtype("<u8"), "I64": np.dtype("<i8"), "F16": np.dtype("<f2"), "F32": np.dtype("<f4"),
+    "F64": np.dtype("<f8"),
+}
+_CODES = {(dt.kind, dt.itemsize): code for code, dt in _DTYPES.items()}
+_KNOWN_UNSUPPORTED = {"BF16", "F8_E4M3", "F8_E5M2", "C64"}
+_STRUCT_KEY = "fastnn.structure"
+_MAX_HEADER = 100_000_000  # the limit the safetensors reference implementation uses
+
+
+# --- writing ------------------------------------------------------------------------
+def _host_array(x):
+    data = x.data if isinstance(x, Tensor) else x
+    if not isinstance(data, np.ndarray):  # e.g. a CuPy array
+        get = getattr(data, "get", None)
+        if get is None:
+            raise TypeError(f"save: cannot serialise array of type {type(data).__name__}")
+        data = get()
+    return data
+
+
+def _dtype_code(arr, name):
+    dt = arr.dtype
+    code = _CODES.get((dt.kind, dt.itemsize)) if dt.fields is None and not dt.subdtype else None
+    if code is None:
+        raise TypeError(f"save: tensor {name!r} has dtype {dt}, which the safetensors format "
+                        f"cannot store (supported: {', '.join(sorted(_DTYPES))})")
+    return code
+
+
+def _is_flat_state_dict(obj):
+    return isinstance(obj, dict) and all(
+        isinstance(k, str) and isinstance(v, (Tensor, np.ndarray)) for k, v in obj.items())
+
+
+def _flatten(obj, prefix, tensors):
+    """The JSON structure describing ``obj``; tensors are collected into ``tensors``."""
+    if isinstance(obj, (Tensor, np.ndarray)):
+        name = prefix or "_"
+        if name in tensors or name == "__metadata__":
+            raise ValueError(f"save: two tensors would both be stored under the name {name!r}; "
+                             "rename keys containing '.'")
+        tensors[name] = obj
+        return {"t": name}
+    if isinstance(obj, dict):
+        items = []
+        for k, v in obj.items():
+            if isinstance(k, bool) or not isinstance(k, (str, int)):
+                raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__} at {prefix or '<root>'}")
+            child = f"{prefix}.{k}" if prefix else str(k)
+            items.append([k, _flatten(v, child, tensors)])
+        return {"d": items}
+    if isinstance(obj, (list, tuple)):
+        children = [_flatten(v, f"{prefix}.{i}" if prefix else str(i), tensors) for i, v in enumerate(obj)]
+        return {"tu" if isinstance(obj, tuple) else "l": children}
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if obj is None or isinstance(obj, (bool, str)):
+        return {"v": obj}
+    if isinstance(obj, numbers.Integral):
+        return {"v": int(obj)}
+    if isinstance(obj, numbers.Real):
+        v = float(obj)
+        return {"f": repr(v)} if not math.isfinite(v) else {"v": v}
+    raise TypeError(f"save: cannot store a value of type {type(obj).__name__} at "
+                    f"{prefix or '<root>'} (tensors, arrays, dicts, lists, numbers, strings only)")
+
+
+def _header_bytes(entries, metadata):
+    header = dict(entries)
+    if metadata:
+        header["__metadata__"] = metadata
+    raw = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    raw += b" " * (-(8 + len(raw)) % 8)
+    return len(raw).to_bytes(8, "little") + raw
+
+
+def _write_array(f, arr):
+    """Write one array's bytes, little-endian and C-ordered."""
+    if arr.dtype.byteorder == ">" or (arr.dtype.byteorder == "=" and not _LITTLE):
+        arr = arr.astype(arr.dtype.newbyteorder("<"))
+    f.write(np.ascontiguousarray(arr).tobytes())
+
+
+_LITTLE = np.little_endian
+
+
+def save(obj, path, metadata=None):
+    """Write ``obj`` (a state_dict, or nested dicts/lists of tensors and plain values) to ``path``.
+
+    ``metadata`` is an optional {str: str} dict stored in the header. The file is
+    written to a temporary name in the same directory and moved into place, so a
+    failure never leaves a half-written file at ``path``.
+    """
+    if metadata is not None:
+        if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                     for k, v in metadata.items()):
+            raise TypeError("save: metadata must be a dict of str -> str")
+        if _STRUCT_KEY in metadata:
+            raise ValueError(f"save: metadata key {_STRUCT_KEY!r} is reserved")
+    meta = dict(metadata or {})
+    if _is_flat_state_dict(obj):
+        if "__metadata__" in obj:
+            raise ValueError("save: '__metadata__' is reserved and cannot name a tensor")
+        tensors = dict(obj)
+    else:
+        tensors = {}
+        meta[_STRUCT_KEY] = json.dumps(_flatten(obj, "", tensors), separators=(",", ":"))
+    arrays = {name: _host_array(t) for name, t in tensors.items()}
+    codes = {name: _dtype_code(a, name) for name, a in arrays.items()}
+    # Lay the data out by decreasing item size so every tensor starts aligned to its item
+    # size without padding (the safetensors format allows no gaps); the header keeps the
+    # caller's order so load() returns the same order.
+    layout = sorted(arrays, key=lambda n: -arrays[n].dtype.itemsize)
+    offsets, pos = {}, 0
+    for name in layout:
+        offsets[name] = (pos, pos + arrays[name].nbytes)
+        pos += arrays[name].nbytes
+    entries = [(name, {"dtype": codes[name], "shape": list(arrays[name].shape),
+                       "data_offsets": list(offsets[name])}) for name in arrays]
+    header = _header_bytes(entries, meta)
+
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(header)
+            for name in layout:
+                _write_array(f, arrays[name])
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+# --- reading ------------------------------------------------------------------------
+def _bad(path, what):
+    return ValueError(f"load: {path}: {what}")
+
+
+def _parse_header(path, raw, data_len):
+    try:
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=OrderedDict)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _bad(path, f"header is not valid JSON ({exc})") from None
+    if not isinstance(header, dict):
+        raise _bad(path, "header is not a JSON object")
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in metadata.items()):
+        raise _bad(path, "__metadata__ must be an object of string values")
+    specs = []
+    for name, info in header.items():
+        if not isinstance(info, dict) or set(info) - {"dtype", "shape", "data_offsets"} \
+                or not {"dtype", "shape", "data_offsets"} <= set(info):
+            raise _bad(path, f"entry {name!r} must have exactly dtype, shape and data_offsets")
+        code = info["dtype"]
+        if code not in _DTYPES:
+            why = "is not supported by NumPy" if code in _KNOWN_UNSUPPORTED else "is unknown"
+            raise _bad(path, f"tensor {name!r}: dtype {code!r} {why}")
+        shape, offs = info["shape"], info["data_offsets"]
+        if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
+            raise _bad(path, f"tensor {name!r}: shape must be a list of non-negative integers, got {shape!r}")
+        if not isinstance(offs, list) or len(offs) != 2 or not all(type(o) is int and o >= 0 for o in offs):
+            raise _bad(path, f"tensor {name!r}: data_offsets must be [begin, end], got {offs!r}")
+        begin, end = offs
+        if end < begin:
+            raise _bad(path, f"tensor {name!r}: data_offsets out of order ({begin} > {end})")
+        if end > data_len:
+            raise _bad(path, f"tensor {name!r}: data_offsets [{begin}, {end}] run past the end of "
+                             f"the data ({data_len} bytes)")
+        dtype = _DTYPES[code]
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes != end - begin:
+            raise _bad(path, f"tensor {name!r}: shape {shape} of {code} needs {nbytes} bytes, "
+                             f"data_offsets give {end - begin}")
+        specs.append((name, dtype, tuple(shape), begin, end))
+    pos = 0
+    for name, _, _, begin, end in sorted(specs, key=lambda s: (s[3], s[4])):
+        if begin < pos:
+            raise _bad(path, f"tensor {name!r}: data_offsets [{begin}, {end}] overlap another tensor")
+        if begin > pos:
+            raise _bad(path, f"tensor {name!r}: gap in the data before offset {begin}")
+        pos = end
+    if pos != data_len:
+        raise _bad(path, f"{data_len - pos} trailing bytes after the last tensor")
+    return specs, metadata
+
+
+def _rebuild(node, tensors, path):
+    try:
+        (kind, value), = node.items()
+    except (AttributeError, ValueError):
+        raise _bad(path, f"malformed {_STRUCT_KEY} entry {node!r}") from None
+    if kind == "t":
+        if value not in tensors:
+            raise _bad(path, f"{_STRUCT_KEY} refers to missing tensor {value!r}")
+        return tensors[value]
+    if kind == "d":
+        out = {}
+        for item in value:
+            if not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], (str, int)):
+                raise _bad(path, f"malformed dict item in {_STRUCT_KEY}")
+            out[item[0]] = _rebuild(item[1], tensors, path)
+        return out
+    if kind in ("l", "tu"):
+        if not isinstance(value, list):
+            raise _bad(path, f"malformed list in {_STRUCT_KEY}")
+        items = [_rebuild(v, tensors, path) for v in value]
+        return tuple(items) if kind == "tu" else items
+    if kind == "v":
+        return value
+    if kind == "f":
+        return float(value)
+    raise _bad(path, f"unknown node kind {kind!r} in {_STRUCT_KEY}")
+
+
+def load(path, return_metadata=False):
+    """Read a file written by ``save`` (or any safetensors file).
+
+    Returns an OrderedDict name -> Tensor for a plain state_dict, or the nested
+    structure that was saved. With ``return_metadata=True`` returns
+    ``(obj, metadata)`` where metadata is the user's {str: str} header dict.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < 8:
+            raise _bad(path, f"file is {size} bytes, too short for the 8-byte header length")
+        n = int.from_bytes(f.read(8), "little")
+        if n > size - 8:
+            raise _bad(path, f"header length {n} is larger than the file ({size} bytes)")
+        if n > _MAX_HEADER:
+            raise _bad(path, f"header length {n} exceeds the {_MAX_HEADER}-byte limit")
+        raw = f.read(n)
+        data_len = size - 8 - n
+        specs, metadata = _parse_header(path, raw, data_len)
+        buf = bytearray(data_len)
+        if f.readinto(buf) != data_len:
+            raise _bad(path, "file shrank while being read")
+    tensors = OrderedDict()
+    for name, dtype, shape, begin, end in specs:
+        count = (end - begin) // dtype.itemsize
+        arr = np.frombuffer(buf, dtype=dtype, count=count, offset=begin).reshape(shape)
+        if begin % dtype.itemsize or not _LITTLE:  # misaligned or big-endian host: own copy
+            arr = arr.astype(dtype.newbyteorder("="))
+        if dtype.kind == "b" and arr.size and arr.view(np.uint8).max() > 1:
+            raise _bad(path, f"tensor {name!r}: BOOL data holds bytes other than 0 and 1")
+        tensors[name] = Tensor._wrap(arr)
+    metadata = dict(metadata)
+    struct = metadata.pop(_STRUCT_KEY, None)
+    if struct is None:
+        obj = tensors
+    else:
+        try:
+            node = json.loads(struct)
+        except ValueError as exc:
+            raise _bad(path, f"{_STRUCT_KEY} is not valid JSON ({exc})") from None
+        obj = _rebuild(node, tensors, path)
+    return (obj, metadata) if return_metadata else obj

@@ -1,0 +1,236 @@
+"""fastnn.save / fastnn.load: safetensors layout, nested structures, validation, atomic writes."""
+import json
+import os
+import struct
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import io as fio
+from fastnn import optim
+
+DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32, "U8": np.uint8,
+          "BOOL": np.bool_, "F16": np.float16, "I8": np.int8, "I16": np.int16, "U16": np.uint16}
+
+
+def _sample(dtype, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind == "b":
+        return np.asarray(rng.random(shape) > 0.5)
+    if np.dtype(dtype).kind in "iu":
+        return rng.integers(0, 100, shape).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def _header(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        return n, json.loads(f.read(n))
+
+
+@pytest.mark.parametrize("code,dtype", list(DTYPES.items()))
+def test_round_trip_dtypes(tmp_path, code, dtype):
+    sd = {"a": fastnn.Tensor(_sample(dtype, (3, 5))), "b": _sample(dtype, (7,), 1),
+          "scalar": _sample(dtype, (), 2), "empty": _sample(dtype, (0, 4), 3)}
+    path = tmp_path / "m.safetensors"
+    fastnn.save(sd, path)
+    out = fastnn.load(path)
+    assert list(out) == list(sd)
+    for k, v in sd.items():
+        ref = v.data if isinstance(v, fastnn.Tensor) else v
+        assert isinstance(out[k], fastnn.Tensor)
+        assert out[k].dtype == ref.dtype and out[k].shape == ref.shape
+        np.testing.assert_array_equal(out[k].data, ref)
+    n, header = _header(path)
+    assert (8 + n) % 8 == 0 and header["a"]["dtype"] == code and header["a"]["shape"] == [3, 5]
+    assert "__metadata__" not in header  # a plain state_dict is plain safetensors
+
+
+def test_mixed_dtypes_layout_and_writable(tmp_path):
+    sd = {"u8": np.arange(3, dtype=np.uint8), "f64": np.ones(3), "f16": np.ones(5, np.float16),
+          "i32": np.arange(2, dtype=np.int32)}
+    fastnn.save(sd, tmp_path / "x")
+    out = fastnn.load(tmp_path / "x")
+    assert list(out) == ["u8", "f64", "f16", "i32"]
+    _, header = _header(tmp_path / "x")
+    for name, info in header.items():  # every tensor aligned to its item size, no gaps
+        assert info["data_offsets"][0] % sd[name].dtype.itemsize == 0
+    out["f64"].data[0] = 5  # loaded arrays are ordinary writable arrays
+    assert out["f64"].data[0] == 5
+
+
+def test_non_contiguous_and_big_endian_inputs(tmp_path):
+    a = np.arange(12.0).reshape(3, 4).T
+    b = np.arange(4, dtype=">i4")
+    fastnn.save({"a": a, "b": b}, tmp_path / "x")
+    out = fastnn.load(tmp_path / "x")
+    np.testing.assert_array_equal(out["a"].data, a)
+    np.testing.assert_array_equal(out["b"].data, b)
+
+
+def test_metadata(tmp_path):
+    fastnn.save({"w": np.ones(2)}, tmp_path / "x", metadata={"format": "pt", "epoch": "3"})
+    obj, meta = fastnn.load(tmp_path / "x", return_metadata=True)
+    assert meta == {"format": "pt", "epoch": "3"} and list(obj) == ["w"]
+    with pytest.raises(TypeError):
+        fastnn.save({"w": np.ones(2)}, tmp_path / "y", metadata={"epoch": 3})
+
+
+def test_nested_optimizer_state_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    params = [fastnn.tensor(rng.standard_normal((2, 3)), requires_grad=True),
+              fastnn.tensor(rng.standard_normal(4), requires_grad=True)]
+    opt = optim.Adam([{"params": params[:1]}, {"params": params[1:], "lr": 0.5}], lr=0.01, amsgrad=True)
+    for _ in range(3):
+        for p in params:
+            p.grad = fastnn.Tensor(rng.standard_normal(p.shape))
+        opt.step()
+    sd = opt.state_dict()
+    fastnn.save(sd, tmp_path / "opt.safetensors")
+    back = fastnn.load(tmp_path / "opt.safetensors")
+    assert set(back) == {"state", "param_groups"}
+    assert sorted(back["state"]) == [0, 1] and all(isinstance(k, int) for k in back["state"])
+    assert back["state"][1]["step"] == 3 and isinstance(back["state"][1]["step"], int)
+    for i in (0, 1):
+        for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
+            np.testing.assert_array_equal(back["state"][i][key].data, sd["state"][i][key].data)
+    assert back["param_groups"] == sd["param_groups"]
+    assert back["param_groups"][0]["betas"] == (0.9, 0.999)
+    # the loaded state continues exactly like the original
+    clones = [fastnn.tensor(p.data.copy(), requires_grad=True) for p in params]
+    opt2 = optim.Adam([{"params": clones[:1]}, {"params": clones[1:]}])
+    opt2.load_state_dict(back)
+    g = [rng.standard_normal(p.shape) for p in params]
+    for p, c, gi in zip(params, clones, g):
+        p.grad, c.grad = fastnn.Tensor(gi), fastnn.Tensor(gi.copy())
+    opt.step()
+    opt2.step()
+    for p, c in zip(params, clones):
+        np.testing.assert_array_equal(p.data, c.data)
+
+
+def test_general_structures(tmp_path):
+    obj = {"model": {"layer.weight": np.ones((2, 2), np.float32)}, "epoch": 7, "loss": 0.25,
+           "name": "run", "flags": [True, None, float("inf"), float("nan")], "pair": (1, np.int64(2)),
+           3: "int key", "arr_in_list": [np.arange(3)]}
+    fastnn.save(obj, tmp_path / "ckpt")
+    back = fastnn.load(tmp_path / "ckpt")
+    assert back["epoch"] == 7 and back["loss"] == 0.25 and back["name"] == "run"
+    assert back[3] == "int key" and back["pair"] == (1, 2) and type(back["pair"][1]) is int
+    assert back["flags"][:3] == [True, None, float("inf")] and np.isnan(back["flags"][3])
+    np.testing.assert_array_equal(back["model"]["layer.weight"].data, np.ones((2, 2)))
+    np.testing.assert_array_equal(back["arr_in_list"][0].data, np.arange(3))
+
+
+def test_save_rejects_unstorable(tmp_path):
+    with pytest.raises(TypeError):
+        fastnn.save({"x": np.ones(2, np.complex64)}, tmp_path / "x")
+    with pytest.raises(TypeError):
+        fastnn.save({"x": object()}, tmp_path / "x")
+    with pytest.raises(ValueError, match="same|name"):
+        fastnn.save({"a": {"b": np.ones(1)}, "a.b": np.ones(1)}, tmp_path / "x")
+    assert not os.path.exists(tmp_path / "x")
+    assert os.listdir(tmp_path) == []
+
+
+def test_atomic_write_keeps_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.safetensors"
+    fastnn.save({"w": np.arange(4.0)}, path)
+    before = path.read_bytes()
+    calls = []
+
+    def failing(f, arr):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        f.write(np.ascontiguousarray(arr).tobytes())
+
+    monkeypatch.setattr(fio, "_write_array", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        fastnn.save({"a": np.zeros(100), "b": np.zeros(100)}, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.safetensors"]  # no temp file left behind
+    monkeypatch.undo()
+    np.testing.assert_array_equal(fastnn.load(path)["w"].data, np.arange(4.0))
+
+
+# --- malformed files ------------------------------------------------------------------
+def _raw(header, data=b"", pad=True):
+    h = json.dumps(header).encode()
+    if pad:
+        h += b" " * (-(8 + len(h)) % 8)
+    return struct.pack("<Q", len(h)) + h + data
+
+
+def _f32(shape, offsets):
+    return {"dtype": "F32", "shape": shape, "data_offsets": offsets}
+
+
+BAD = {
+    "too short": (b"\x01\x00", "too short"),
+    "header too long": (struct.pack("<Q", 1000) + b"{}", "larger than the file"),
+    "not json": (struct.pack("<Q", 8) + b"{notjson", "not valid JSON"),
+    "not utf8": (struct.pack("<Q", 8) + b"\xff\xfe{}    ", "not valid JSON"),
+    "json list": (_raw([1, 2]), "not a JSON object"),
+    "unknown dtype": (_raw({"a": {"dtype": "F33", "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 4),
+                      "unknown"),
+    "bf16": (_raw({"a": {"dtype": "BF16", "shape": [1], "data_offsets": [0, 2]}}, b"\0" * 2),
+             "not supported"),
+    "end before begin": (_raw({"a": _f32([1], [4, 0])}, b"\0" * 4), "out of order"),
+    "past end": (_raw({"a": _f32([2], [0, 8])}, b"\0" * 4), "past the end"),
+    "overlap": (_raw({"a": _f32([2], [0, 8]), "b": _f32([2], [4, 12])}, b"\0" * 12), "overlap"),
+    "gap": (_raw({"a": _f32([1], [0, 4]), "b": _f32([1], [8, 12])}, b"\0" * 12), "gap"),
+    "trailing": (_raw({"a": _f32([1], [0, 4])}, b"\0" * 8), "trailing"),
+    "shape mismatch": (_raw({"a": _f32([3], [0, 8])}, b"\0" * 8), "needs 12 bytes"),
+    "negative dim": (_raw({"a": _f32([-1], [0, 0])}), "non-negative"),
+    "float dim": (_raw({"a": _f32([1.0], [0, 4])}, b"\0" * 4), "non-negative"),
+    "missing field": (_raw({"a": {"dtype": "F32", "shape": [1]}}, b"\0" * 4), "exactly"),
+    "bad offsets": (_raw({"a": _f32([1], [0])}, b"\0" * 4), "data_offsets"),
+    "metadata not str": (_raw({"__metadata__": {"a": 1}}), "__metadata__"),
+    "bad bool": (_raw({"a": {"dtype": "BOOL", "shape": [2], "data_offsets": [0, 2]}}, b"\x00\x07"),
+                 "BOOL"),
+    "bad structure": (_raw({"__metadata__": {"fastnn.structure": "{\"t\": \"nope\"}"}}), "missing tensor"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_malformed_files_raise_value_error(tmp_path, case):
+    blob, message = BAD[case]
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(blob)
+    with pytest.raises(ValueError, match=message) as info:
+        fastnn.load(path)
+    assert "bad.safetensors" in str(info.value)
+
+
+def test_truncated_real_file(tmp_path):
+    path = tmp_path / "m"
+    fastnn.save({"a": np.ones(10), "b": np.ones(3, np.float32)}, path)
+    blob = path.read_bytes()
+    for cut in (4, 20, len(blob) - 1):
+        path.write_bytes(blob[:cut])
+        with pytest.raises(ValueError):
+            fastnn.load(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        fastnn.load(tmp_path / "nope")
+
+
+# --- interoperability -------------------------------------------------------------------
+def test_interop_with_safetensors_package(tmp_path):
+    st = pytest.importorskip("safetensors.numpy")
+    sd = {code: _sample(dt, (2, 3), i) for i, (code, dt) in enumerate(DTYPES.items())}
+    fastnn.save(sd, tmp_path / "ours", metadata={"k": "v"})
+    theirs = st.load_file(str(tmp_path / "ours"))
+    assert set(theirs) == set(sd)
+    for k in sd:
+        assert theirs[k].dtype == sd[k].dtype
+        np.testing.assert_array_equal(theirs[k], sd[k])
+    st.save_file(sd, str(tmp_path / "theirs"), metadata={"k": "v"})
+    ours, meta = fastnn.load(tmp_path / "theirs", return_metadata=True)
+    assert meta == {"k": "v"}
+    for k in sd:
+        np.testing.assert_array_equal(ours[k].data, sd[k])
