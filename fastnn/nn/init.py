@@ -37,10 +37,9 @@ def _fill(tensor, values):
             arr[...] = values
         else:
             tensor.data = np.array(values, dtype=arr.dtype).reshape(arr.shape)
-    else:  # a GPU array: copy through its own library
-        import importlib
-        xp = importlib.import_module(type(arr).__module__.split(".")[0])
-        arr[...] = xp.asarray(values)
+    else:  # a GPU array: draw on the host, copy over
+        from .._device_move import device_of, move_array
+        arr[...] = move_array(np.asarray(values), device_of(arr))
     return tensor
 
 

@@ -17,17 +17,14 @@ from ..parameter import Parameter
 
 # --- moving arrays between devices and dtypes ---------------------------------------
 def _parse_device(device):
-    """'cpu' | 'cuda' | 'cuda:N' | an object with ``.type`` -> (type, index or None)."""
+    """None, or a fastnn.device for 'cpu' / 'cuda' / 'cuda:N' / N / a device object."""
     if device is None:
         return None
-    if hasattr(device, "type") and not isinstance(device, str):
-        return device.type, getattr(device, "index", None)
-    if not isinstance(device, str):
-        raise TypeError(f"to(): device must be a string such as 'cpu' or 'cuda', got {device!r}")
-    kind, _, index = device.partition(":")
-    if kind not in ("cpu", "cuda"):
-        raise ValueError(f"to(): unknown device {device!r}; expected 'cpu' or 'cuda[:N]'")
-    return kind, (int(index) if index else None)
+    from ..._device_move import as_device
+    try:
+        return as_device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"to(): invalid device {device!r}: {exc}") from None
 
 
 def move_array(array, device=None, dtype=None):
@@ -35,43 +32,24 @@ def move_array(array, device=None, dtype=None):
 
     This is the single place where Module.to() moves parameter and buffer
     arrays. Only floating-point arrays change dtype (PyTorch's rule: integer
-    buffers such as ``num_batches_tracked`` keep theirs). GPU placement goes
-    through CuPy: extend the "cuda" branch here for anything more.
+    buffers such as ``num_batches_tracked`` keep theirs). The device move is
+    fastnn._device_move.move_array (NumPy <-> CuPy).
     """
-    if dtype is not None and array.dtype.kind == "f":
-        if array.dtype != dtype:
-            array = array.astype(dtype)
+    if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
+        array = array.astype(dtype)
     dev = _parse_device(device)
     if dev is None:
         return array
-    kind, index = dev
-    if kind == "cpu":
-        if isinstance(array, np.ndarray):
-            return array
-        return array.get()  # CuPy -> NumPy
-    # kind == "cuda"
-    try:
-        import cupy
-    except ImportError:  # pragma: no cover - depends on the machine
-        raise RuntimeError("to('cuda'): the GPU backend needs CuPy, which is not installed "
-                           "(pip install cupy-cuda12x)") from None
-    if index is None:
-        return cupy.asarray(array)
-    with cupy.cuda.Device(index):
-        return cupy.asarray(array)
+    from ..._device_move import move_array as _move
+    return _move(array, dev)
 
 
 def _copy_into(dst, src):
     """Copy ``src`` (array-like) into the array ``dst`` in place, casting to its dtype."""
-    if not isinstance(dst, np.ndarray):  # a GPU array: bring src over with the same library
-        import importlib
-        xp = importlib.import_module(type(dst).__module__.split(".")[0])
-        dst[...] = xp.asarray(src)
-        return
-    if not isinstance(src, np.ndarray):
-        src = src.get() if hasattr(src, "get") and hasattr(src, "__cuda_array_interface__") \
-            else np.asarray(src)
-    dst[...] = src
+    from ..._device_move import device_of, move_array as _move
+    if not hasattr(src, "shape"):
+        src = np.asarray(src)
+    dst[...] = _move(src, device_of(dst))
 
 
 def _as_state_array(value):
@@ -445,8 +423,10 @@ class Module:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-                device = "cpu" if isinstance(a.data, np.ndarray) else "cuda"
-            elif isinstance(a, str) or hasattr(a, "type") and not isinstance(a, (type, np.dtype)):
+                from ..._device_move import device_of
+                device = device_of(a.data)
+            elif isinstance(a, str) or (isinstance(a, int) and not isinstance(a, bool)) or \
+                    (hasattr(a, "type") and hasattr(a, "index")):
                 device = a
             else:
                 dtype = a
@@ -454,7 +434,7 @@ class Module:
             dtype = np.dtype(dtype)
             if dtype.kind != "f":
                 raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
-        _parse_device(device)  # validate before touching anything
+        device = _parse_device(device)  # validate before touching anything
         return self._apply(lambda a: move_array(a, device=device, dtype=dtype))
 
     def float(self):
