@@ -344,11 +344,9 @@ class MatMul(Function):
             return None, self.be.matmul(a, g, True, False)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
+        # the gradient in the shape of a2 @ b2 (1-D operands promoted to matrices)
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        g2 = g.reshape(batch + (a2.shape[-2], b2.shape[-1]))
         ga = gb = None
         if na:
             ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
