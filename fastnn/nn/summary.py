@@ -198,10 +198,9 @@ class SummaryInfo:
         widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i])
                   for i in range(len(header))]
 
-        def fmt(cols):
-            first = cols[0].ljust(widths[0])
-            rest = "  ".join(c.rjust(w) for c, w in zip(cols[1:], widths[1:]))
-            return first + "  " + rest
+        def fmt(cols):  # names and shapes left-aligned, numbers right-aligned
+            left = "  ".join(c.ljust(w) for c, w in zip(cols[:2], widths[:2]))
+            return left + "  " + "  ".join(c.rjust(w) for c, w in zip(cols[2:], widths[2:]))
 
         line_len = sum(widths) + 2 * (len(widths) - 1)
         out = [f'Model: "{self.model_name}"', "=" * line_len, fmt(header), "=" * line_len]
@@ -210,12 +209,12 @@ class SummaryInfo:
                 f"Total params: {self.total_params:,}",
                 f"Trainable params: {self.trainable_params:,}",
                 f"Non-trainable params: {self.non_trainable_params:,}",
-                f"Total FLOPs (forward; multiply-add = 2 FLOPs): {self.total_flops:,} "
-                f"({_human_count(self.total_flops)})",
+                f"Total FLOPs (forward; multiply-add = 2 FLOPs): {self.total_flops:,}"
+                + (f" ({_human_count(self.total_flops)})" if self.total_flops >= 1000 else ""),
                 "-" * line_len,
                 f"Input size: {_human_bytes(self.input_bytes)}",
                 f"Activation memory (layer outputs): {_human_bytes(self.activation_bytes)}",
-                f"Parameter memory: {_human_bytes(self.param_bytes)}",
+                f"Parameter + buffer memory: {_human_bytes(self.param_bytes)}",
                 f"Estimated total: {_human_bytes(self.input_bytes + self.activation_bytes + self.param_bytes)}",
                 "=" * line_len]
         return "\n".join(out)
