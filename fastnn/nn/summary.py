@@ -247,12 +247,14 @@ def _make_inputs(input_shape, dtype, like):
     return shapes, inputs
 
 
-def summary(model, input_shape, dtype=None, print_fn=print, verbose=True):
+def summary(model, input_shape, dtype=None, print_fn=print, verbose=True, batch_size=None):
     """Run ``model`` on zeros of ``input_shape`` and tabulate every layer.
 
     ``input_shape`` includes the batch dimension, e.g. ``(1, 3, 32, 32)``; pass a
     list of shapes for a model taking several inputs, and ``dtype`` (e.g.
-    ``fastnn.int64`` for an Embedding) when the input is not float. Prints the
+    ``fastnn.int64`` for an Embedding) when the input is not float. With
+    ``batch_size``, ``input_shape`` is per sample (Keras style) and the batch
+    dimension is prepended. Prints the
     table with ``print_fn`` when ``verbose`` and returns a :class:`SummaryInfo`.
     """
     from ..autograd.grad_mode import no_grad
@@ -262,6 +264,10 @@ def summary(model, input_shape, dtype=None, print_fn=print, verbose=True):
         raise TypeError(f"summary: expected an nn.Module, got {type(model).__name__}")
     first = next(model.parameters(), None)
     like = first.data if first is not None else None
+    if batch_size is not None:
+        per_sample = input_shape if input_shape and isinstance(input_shape[0], (list, tuple)) \
+            else [input_shape]
+        input_shape = [(int(batch_size),) + tuple(s) for s in per_sample]
     shapes, inputs = _make_inputs(input_shape, dtype, like)
 
     rows = []
@@ -271,18 +277,19 @@ def summary(model, input_shape, dtype=None, print_fn=print, verbose=True):
 
     def pre_hook(name):
         def hook(module, args):
-            own = list(module.parameters(recurse=False))
             rows.append({"name": name, "type": type(module).__name__, "output_shape": None,
-                         "params": sum(p.numel() for p in own),
-                         "trainable_params": sum(p.numel() for p in own if p.requires_grad),
-                         "flops": None, "activation_bytes": 0, "_module": module,
-                         "_args": args})
+                         "params": 0, "trainable_params": 0, "flops": None,
+                         "activation_bytes": 0, "_module": module})
         return hook
 
     def post_hook(module, args, output):
         # the innermost open row for this module is the last one it pushed
         for r in reversed(rows):
             if r.get("_module") is module and r["output_shape"] is None:
+                # counted after forward: lazily built layers create parameters on first call
+                own = list(module.parameters(recurse=False))
+                r["params"] = sum(p.numel() for p in own)
+                r["trainable_params"] = sum(p.numel() for p in own if p.requires_grad)
                 r["output_shape"] = _shape_of(output)
                 r["activation_bytes"] = _bytes_of(output)
                 counter = _FLOP_COUNTERS.get(type(module).__name__)
@@ -308,7 +315,6 @@ def summary(model, input_shape, dtype=None, print_fn=print, verbose=True):
             m.training = mode
     for r in rows:
         r.pop("_module", None)
-        r.pop("_args", None)
 
     params = list(model.parameters())
     buffers = list(model.buffers())

@@ -109,3 +109,17 @@ def test_multiple_inputs_and_unknown_layer_flops():
     assert info.layers[0]["flops"] is None and info.layers[0]["params"] == 3
     assert " - " in str(info) or "-  " in str(info)
     assert info.total_params == 2 * 3 + 3 + 3
+
+
+def test_batch_size_prepends_and_lazy_parameters_counted():
+    class Lazy(nn.Module):
+        def forward(self, x):
+            if "w" not in self._parameters:  # built on the first call, like a Keras layer
+                self.w = nn.Parameter(fastnn.ones(x.shape[-1]))
+            return x * self.w
+
+    info = fastnn.summary(nn.Sequential(Lazy(), nn.Linear(3, 2)), (3,), batch_size=4,
+                          verbose=False)
+    assert info.input_shapes == [(4, 3)]
+    assert info.layers[0]["params"] == 3 and info.layers[1]["output_shape"] == (4, 2)
+    assert info.total_params == 3 + 8
