@@ -51,8 +51,11 @@ class Adagrad(Optimizer):
                     g = g + wd * p.data
                 clr = lr / (1 + (t - 1) * lr_decay)
                 s = state["sum"].data
-                s += g * g
-                std = np.sqrt(s)
-                std += eps
-                p.data -= clr * (g / std)
+                tmp = np.multiply(g, g)
+                s += tmp
+                np.sqrt(s, out=tmp)
+                tmp += eps
+                np.divide(g, tmp, out=tmp)
+                tmp *= clr
+                p.data -= tmp
         return loss

@@ -16,12 +16,18 @@ from .optimizer import Optimizer, _check_nonneg
 __all__ = ["Adam"]
 
 
-def _lerp_(start, end, weight):
-    """start += weight * (end - start) in place, in the form PyTorch's lerp uses for weight < 0.5."""
+def _lerp_(start, end, weight, tmp=None):
+    """start += weight * (end - start) in place, in the form PyTorch's lerp uses for weight < 0.5.
+
+    ``tmp``, an array like ``start``, avoids allocating a temporary.
+    """
+    tmp = np.subtract(end, start, out=tmp)
     if abs(weight) < 0.5:
-        start += weight * (end - start)
+        tmp *= weight
+        start += tmp
     else:
-        start[...] = end - (end - start) * (1 - weight)
+        tmp *= 1 - weight
+        np.subtract(end, tmp, out=start)
 
 
 class Adam(Optimizer):
@@ -59,16 +65,22 @@ class Adam(Optimizer):
                         g = g + wd * p.data
                 state["step"] = t = state["step"] + 1
                 m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-                _lerp_(m, g, 1 - beta1)
+                tmp = np.empty_like(m)  # one scratch array instead of a temporary per operation
+                _lerp_(m, g, 1 - beta1, tmp)
                 v *= beta2
-                v += (1 - beta2) * (g * g)
+                np.multiply(g, g, out=tmp)
+                tmp *= 1 - beta2
+                v += tmp
                 step_size = lr / (1 - beta1 ** t)
                 bc2_sqrt = (1 - beta2 ** t) ** 0.5
                 if amsgrad:
                     vmax = state["max_exp_avg_sq"].data
                     np.maximum(vmax, v, out=vmax)
                     v = vmax
-                denom = np.sqrt(v) / bc2_sqrt
+                denom = np.sqrt(v, out=tmp)
+                denom /= bc2_sqrt
                 denom += eps
-                p.data -= step_size * (m / denom)
+                np.divide(m, denom, out=denom)
+                denom *= step_size
+                p.data -= denom
         return loss

@@ -44,20 +44,27 @@ class RMSprop(Optimizer):
                 if wd != 0:
                     g = g + wd * p.data
                 v = state["square_avg"].data
+                avg = np.empty_like(v)  # one scratch array reused for every temporary
                 v *= alpha
-                v += (1 - alpha) * (g * g)
+                np.multiply(g, g, out=avg)
+                avg *= 1 - alpha
+                v += avg
                 if centered:
                     a = state["grad_avg"].data
-                    _lerp_(a, g, 1 - alpha)
-                    avg = np.sqrt(v - a * a)
+                    _lerp_(a, g, 1 - alpha, avg)
+                    np.multiply(a, a, out=avg)
+                    np.subtract(v, avg, out=avg)
+                    np.sqrt(avg, out=avg)
                 else:
-                    avg = np.sqrt(v)
+                    np.sqrt(v, out=avg)
                 avg += eps
+                np.divide(g, avg, out=avg)
                 if momentum > 0:
                     buf = state["momentum_buffer"].data
                     buf *= momentum
-                    buf += g / avg
-                    p.data -= lr * buf
+                    buf += avg
+                    avg = np.multiply(buf, lr, out=avg)
                 else:
-                    p.data -= lr * (g / avg)
+                    avg *= lr
+                p.data -= avg
         return loss
