@@ -1061,6 +1061,8 @@ def _promote(t, other, true_div=False):
             t = t.to(o.dtype)
         if true_div and t.data.dtype.kind != "f" and _raw(other).dtype.kind != "f":
             t = t.to(_default_dtype)
+            other = other.astype(_default_dtype) if isinstance(other, np.ndarray) \
+                else other.to(_default_dtype)
         return t, other
     if isinstance(other, np.generic):
         other = other.item()

@@ -1,0 +1,233 @@
+"""Tensor API: values, dtypes/promotion, indexing, shape ops, reductions, conversions."""
+import numpy as np
+import pytest
+
+import fastnn
+
+
+def test_promotion_follows_pytorch():
+    f = fastnn.ones(2)
+    i = fastnn.tensor([1, 2])
+    assert (f + 1).dtype == fastnn.float32
+    assert (f * 2.5).dtype == fastnn.float32
+    assert (i + 1).dtype == fastnn.int64
+    assert (i * 1.5).dtype == fastnn.float32          # NumPy would give float64
+    assert (i / i).dtype == fastnn.float32
+    assert (i / 2).dtype == fastnn.float32
+    assert (i + f).dtype == fastnn.float32            # NumPy would give float64
+    assert (f + fastnn.ones(2, dtype=fastnn.float64)).dtype == fastnn.float64
+    assert (f * np.float64(2.0)).dtype == fastnn.float32
+    assert (f * fastnn.tensor(2.0, dtype=fastnn.float64)).dtype == fastnn.float32  # 0-d
+    assert (i // 2).dtype == fastnn.int64
+    np.testing.assert_array_equal((fastnn.tensor([7, -7]) // 2).numpy(), [3, -4])
+    np.testing.assert_array_equal((fastnn.tensor([7, -7]) % 3).numpy(), [1, 2])
+
+
+def test_reflected_ops_with_scalars_and_arrays():
+    x = fastnn.tensor([1.0, 2.0, 4.0])
+    np.testing.assert_allclose((2 - x).numpy(), [1, 0, -2])
+    np.testing.assert_allclose((2 / x).numpy(), [2, 1, 0.5])
+    np.testing.assert_allclose((2 ** x).numpy(), [2, 4, 16])
+    np.testing.assert_allclose((5 % x).numpy(), [0, 1, 1])
+    arr = np.array([1.0, 1.0, 1.0], dtype=np.float32)
+    r = arr + x
+    assert isinstance(r, fastnn.Tensor)
+    np.testing.assert_allclose(r.numpy(), [2, 3, 5])
+    assert isinstance(arr * x, fastnn.Tensor) and isinstance(arr @ x, fastnn.Tensor)
+    assert (-x).tolist() == [-1.0, -2.0, -4.0]
+
+
+def test_comparisons_return_bool_tensors():
+    x = fastnn.tensor([1.0, 2.0, 3.0])
+    for r, want in ((x == 2, [0, 1, 0]), (x != 2, [1, 0, 1]), (x < 2, [1, 0, 0]),
+                    (x <= 2, [1, 1, 0]), (x > 2, [0, 0, 1]), (x >= 2, [0, 1, 1]),
+                    (x == fastnn.tensor([1.0, 0.0, 3.0]), [1, 0, 1])):
+        assert r.dtype == fastnn.bool
+        np.testing.assert_array_equal(r.numpy(), np.array(want, bool))
+    assert ((x > 1) & (x < 3)).tolist() == [False, True, False]
+    assert (~(x > 1)).tolist() == [True, False, False]
+
+
+def test_indexing_basic_and_advanced():
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    x = fastnn.tensor(a)
+    np.testing.assert_array_equal(x[1].numpy(), a[1])
+    np.testing.assert_array_equal(x[:, 1:, ::2].numpy(), a[:, 1:, ::2])
+    np.testing.assert_array_equal(x[..., -1].numpy(), a[..., -1])
+    np.testing.assert_array_equal(x[None, 0].numpy(), a[None, 0])
+    np.testing.assert_array_equal(x[fastnn.tensor([1, 0, 1])].numpy(), a[[1, 0, 1]])
+    np.testing.assert_array_equal(x[x > 10].numpy(), a[a > 10])
+    np.testing.assert_array_equal(x[:, [0, 2], fastnn.tensor(1)].numpy(), a[:, [0, 2], 1])
+    np.testing.assert_array_equal(x[fastnn.tensor(1)].numpy(), a[1])
+    with pytest.raises(IndexError):
+        x[fastnn.tensor([0.5])]
+
+
+def test_setitem_mutates_in_place():
+    x = fastnn.zeros(3, 4)
+    y = x[1]
+    x[1] = 5.0
+    x[x == 0] = 1.0
+    x[:, fastnn.tensor([0, 3])] = fastnn.tensor([7.0, 8.0])
+    assert y.tolist() == [7.0, 5.0, 5.0, 8.0]   # basic indexing gives a view, as in PyTorch
+    assert x[0].tolist() == [7.0, 1.0, 1.0, 8.0]
+
+
+def test_shape_ops_values():
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    x = fastnn.tensor(a)
+    assert x.view(6, 4).shape == (6, 4) and x.reshape(-1).shape == (24,)
+    assert x.flatten().shape == (24,) and x.flatten(1).shape == (2, 12)
+    assert x.flatten(0, 1).shape == (6, 4)
+    assert x.permute(2, 0, 1).shape == (4, 2, 3)
+    np.testing.assert_array_equal(x.transpose(0, 2).numpy(), a.transpose(2, 1, 0))
+    np.testing.assert_array_equal(x[0].t().numpy(), a[0].T)
+    np.testing.assert_array_equal(x.T.numpy(), a.transpose(2, 1, 0))
+    assert x.unsqueeze(0).shape == (1, 2, 3, 4) and x.unsqueeze(-1).shape == (2, 3, 4, 1)
+    assert x.unsqueeze(1).squeeze().shape == (2, 3, 4)
+    assert fastnn.zeros(1, 3, 1).squeeze(0).shape == (3, 1)
+    assert fastnn.zeros(1, 3, 1).squeeze((0, 2)).shape == (3,)
+    assert fastnn.zeros(1, 3, 1).squeeze(1).shape == (1, 3, 1)
+    assert fastnn.zeros(3, 1).expand(2, 3, 4).shape == (2, 3, 4)
+    assert fastnn.zeros(3, 1).expand(-1, 5).shape == (3, 5)
+    np.testing.assert_array_equal(x.repeat(1, 2, 1).numpy(), np.tile(a, (1, 2, 1)))
+    assert fastnn.cat([x, x], dim=-1).shape == (2, 3, 8)
+    assert fastnn.stack([x, x], dim=1).shape == (2, 2, 3, 4)
+    assert not x.transpose(0, 1).is_contiguous()
+    assert x.transpose(0, 1).contiguous().is_contiguous()
+    c = x.clone()
+    c[0] = 0
+    assert x[0, 0, 1].item() == 1.0
+    with pytest.raises(RuntimeError):
+        fastnn.zeros(3, 2).expand(3, 4)
+    with pytest.raises(RuntimeError):
+        x.t()
+    with pytest.raises(IndexError):
+        x.sum(3)
+
+
+def test_reductions_values():
+    a = np.random.default_rng(1).standard_normal((3, 4, 5)).astype(np.float32)
+    x = fastnn.tensor(a)
+    np.testing.assert_allclose(x.sum().item(), a.sum(), rtol=1e-5)
+    np.testing.assert_allclose(x.sum((0, 2)).numpy(), a.sum((0, 2)), rtol=1e-5)
+    np.testing.assert_allclose(x.mean(1, keepdim=True).numpy(), a.mean(1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(x.var().item(), a.var(ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(x.var(1, unbiased=False).numpy(), a.var(1), rtol=1e-5)
+    np.testing.assert_allclose(x.std(-1).numpy(), a.std(-1, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(x.prod(2).numpy(), a.prod(2), rtol=1e-5)
+    np.testing.assert_allclose(x.norm().item(), np.sqrt((a * a).sum()), rtol=1e-5)
+    mx = x.max(dim=1)
+    np.testing.assert_array_equal(mx.values.numpy(), a.max(1))
+    np.testing.assert_array_equal(mx.indices.numpy(), a.argmax(1))
+    v, i = x.min(0, keepdim=True)
+    assert v.shape == (1, 4, 5) and i.dtype == fastnn.int64
+    assert x.argmax().item() == a.argmax() and x.argmin(2).tolist() == a.argmin(2).tolist()
+    assert x.argmax(1, keepdim=True).shape == (3, 1, 5)
+    assert (x > 0).all().dtype == fastnn.bool
+    assert (x > -100).all().item() and not (x > 100).any().item()
+    assert (x > 0).any(1).shape == (3, 5)
+    assert fastnn.tensor([True, True]).sum().item() == 2
+    with pytest.raises(RuntimeError):
+        fastnn.tensor([1, 2]).mean()
+
+
+def test_module_level_functions_mirror_methods():
+    x = fastnn.tensor([[1.0, -2.0], [3.0, 4.0]])
+    assert fastnn.sum(x).item() == 6.0
+    assert fastnn.mean(x, dim=0).tolist() == [2.0, 1.0]
+    assert fastnn.max(x).item() == 4.0
+    assert fastnn.max(x, 1).indices.tolist() == [0, 1]
+    assert fastnn.max(x, fastnn.zeros(2, 2)).tolist() == [[1.0, 0.0], [3.0, 4.0]]
+    np.testing.assert_allclose(fastnn.exp(x).numpy(), np.exp(x.numpy()))
+    assert fastnn.abs(x).tolist() == [[1, 2], [3, 4]]
+    assert fastnn.clamp(x, min=0).tolist() == [[1, 0], [3, 4]]
+    assert fastnn.where(x > 0, x, fastnn.zeros(2, 2)).tolist() == [[1, 0], [3, 4]]
+    assert fastnn.where(x > 0, x, 0.0).tolist() == [[1, 0], [3, 4]]
+    assert fastnn.flatten(x).shape == (4,) and fastnn.reshape(x, (4, 1)).shape == (4, 1)
+    assert fastnn.transpose(x, 0, 1).tolist() == [[1, 3], [-2, 4]]
+    assert fastnn.matmul(x, x).tolist() == [[-5, -10], [15, 10]]
+    assert fastnn.sign(x).tolist() == [[1, -1], [1, 1]]
+    assert fastnn.round(fastnn.tensor([0.4, 1.6])).tolist() == [0, 2]
+
+
+def test_conversions():
+    x = fastnn.tensor([[1.5, -2.5]])
+    assert x.float().dtype == fastnn.float32 and x.double().dtype == fastnn.float64
+    assert x.long().tolist() == [[1, -2]] and x.int().dtype == fastnn.int32
+    assert x.to(fastnn.float64).dtype == fastnn.float64
+    assert x.to("cpu") is x and x.to(fastnn.float32) is x
+    assert x.type_as(fastnn.tensor([1])).dtype == fastnn.int64
+    assert x.size() == (1, 2) and x.size(1) == 2 and x.size(-1) == 2
+    assert fastnn.tensor(3.0).item() == 3.0 and isinstance(fastnn.tensor(3).item(), int)
+    assert isinstance(x.numpy(), np.ndarray)
+    with pytest.raises(RuntimeError):
+        fastnn.ones(2, requires_grad=True).numpy()
+    with pytest.raises(ValueError):
+        x.item()
+    assert x.device == "cpu" and str(x.device) == "cpu"
+
+
+def test_inplace_ops_without_grad():
+    x = fastnn.ones(3)
+    alias = x.data
+    x.add_(1).mul_(3).sub_(fastnn.tensor([1.0, 2.0, 3.0]))
+    assert x.tolist() == [5.0, 4.0, 3.0] and x.data is alias
+    x.add_(fastnn.ones(3), alpha=2)
+    assert x.tolist() == [7.0, 6.0, 5.0]
+    x.zero_()
+    assert x.tolist() == [0, 0, 0]
+    x.fill_(2.5)
+    x.copy_(np.array([1, 2, 3]))
+    assert x.tolist() == [1, 2, 3] and x.dtype == fastnn.float32
+    i = fastnn.tensor([1, 2])
+    with pytest.raises(Exception):
+        i.add_(0.5)  # float into an int tensor
+
+
+def test_split_chunk_iteration():
+    x = fastnn.arange(10)
+    assert [t.tolist() for t in x.split(4)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert [len(t) for t in x.chunk(3)] == [4, 4, 2]
+    assert [t.item() for t in fastnn.arange(3)] == [0, 1, 2]
+    assert [t.shape for t in x.split([3, 7])] == [(3,), (7,)]
+
+
+torch = None
+
+
+@pytest.fixture(scope="module")
+def th():
+    return pytest.importorskip("torch")
+
+
+OPS = [
+    lambda m, x: m.sum(x * 2, dim=1),
+    lambda m, x: x.var(dim=(0, 2), keepdim=True),
+    lambda m, x: x.std(1, unbiased=False),
+    lambda m, x: x.max(dim=2)[0] + x.min(dim=0)[0].sum(),
+    lambda m, x: x.norm(p=3, dim=1),
+    lambda m, x: x.prod(1),
+    lambda m, x: (x @ x.transpose(1, 2)).relu(),
+    lambda m, x: m.cat([x, x.sigmoid()], dim=2).tanh(),
+    lambda m, x: m.where(x > 0, x.exp(), x.abs().sqrt()),
+    lambda m, x: x[:, [0, 2, 2]].flatten(1) ** 2,
+    lambda m, x: x.clamp(-0.3, 0.4) * x.sin() / (x.cos() + 2),
+    lambda m, x: m.maximum(x, x.flip(0)) + x.repeat(1, 1, 2)[..., :4],
+    lambda m, x: x.permute(2, 0, 1).reshape(4, -1).mean(0),
+    lambda m, x: x.unsqueeze(1).expand(2, 3, 3, 4).sum(1) % 0.5,
+]
+
+
+@pytest.mark.parametrize("k", range(len(OPS)))
+def test_values_and_grads_match_torch(th, k):
+    a = np.random.default_rng(k).standard_normal((2, 3, 4))
+    x = fastnn.tensor(a, requires_grad=True)
+    tx = th.tensor(a, dtype=th.float32, requires_grad=True)
+    y = OPS[k](fastnn, x)
+    ty = OPS[k](th, tx)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+    g = np.random.default_rng(100 + k).standard_normal(ty.shape).astype(np.float32)
+    y.backward(fastnn.tensor(g))
+    ty.backward(th.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
