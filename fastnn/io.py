@@ -255,13 +255,20 @@ def _rebuild(node, tensors, path):
     raise _bad(path, f"unknown node kind {kind!r} in {_STRUCT_KEY}")
 
 
-def load(path, return_metadata=False):
+def load(path, return_metadata=False, *, map_location=None, weights_only=True):
     """Read a file written by ``save`` (or any safetensors file).
 
     Returns an OrderedDict name -> Tensor for a plain state_dict, or the nested
     structure that was saved. With ``return_metadata=True`` returns
     ``(obj, metadata)`` where metadata is the user's {str: str} header dict.
+    ``map_location`` (only None or "cpu") and ``weights_only`` are accepted so
+    ``torch.load(PATH, map_location="cpu", weights_only=True)`` ports unchanged;
+    loading is always data-only.
     """
+    if map_location is not None and str(map_location) != "cpu":
+        raise ValueError(f"load: map_location={map_location!r} is not supported; load on the CPU "
+                         "and move the model afterwards")
+    del weights_only  # nothing but data is ever read
     path = os.fspath(path)
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size

@@ -234,3 +234,27 @@ def test_interop_with_safetensors_package(tmp_path):
     assert meta == {"k": "v"}
     for k in sd:
         np.testing.assert_array_equal(ours[k].data, sd[k])
+
+
+def test_scheduler_state_round_trip(tmp_path):
+    from fastnn.optim import lr_scheduler as S
+    p = fastnn.zeros(2, requires_grad=True)
+    opt = optim.SGD([p], lr=1.0)
+    plateau = S.ReduceLROnPlateau(opt, patience=0)
+    plateau.step(3.0)
+    multi = S.MultiStepLR(opt, milestones=[2, 4])
+    fastnn.save({"plateau": plateau.state_dict(), "multi": multi.state_dict()}, tmp_path / "s")
+    back = fastnn.load(tmp_path / "s")
+    assert back["plateau"]["best"] == 3.0 and back["plateau"]["mode_worse"] == float("inf")
+    multi2 = S.MultiStepLR(optim.SGD([fastnn.zeros(2, requires_grad=True)], lr=1.0), milestones=[9])
+    multi2.load_state_dict(back["multi"])
+    for _ in range(4):
+        multi2.step()
+    assert multi2.get_last_lr() == [pytest.approx(0.01)]
+
+
+def test_load_accepts_torch_style_arguments(tmp_path):
+    fastnn.save({"w": np.ones(2)}, tmp_path / "x")
+    assert list(fastnn.load(tmp_path / "x", map_location="cpu", weights_only=True)) == ["w"]
+    with pytest.raises(ValueError, match="map_location"):
+        fastnn.load(tmp_path / "x", map_location="cuda:0")
