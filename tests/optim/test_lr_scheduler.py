@@ -53,6 +53,8 @@ def test_cosine_recursive_matches_torch_and_is_near_closed_form():
     fs, ts = S.CosineAnnealingLR(fo, T_max=10), torch.optim.lr_scheduler.CosineAnnealingLR(to, T_max=10)
     seq_f, seq_t, closed = [], [], []
     for e in range(1, 31):
+        fo.step()
+        to.step()
         fs.step()
         ts.step()
         seq_f.append(fs.get_last_lr()[0])
