@@ -302,3 +302,12 @@ def test_deep_graph_no_recursion_error():
         y = y * 1.0001
     y.backward()
     assert x.grad.item() == pytest.approx(1.0001 ** 5000, rel=1e-3)
+
+
+def test_diamond_graph_gets_every_path():
+    # regression: a node reached by a short and a long path must run after both
+    x = fastnn.tensor([0.5, -1.0], dtype=fastnn.float64, requires_grad=True)
+    n = -x
+    y = fastnn.where(n > 20, n, ((n * 1.0).exp() + 1).log())
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), -1 / (1 + np.exp(x.data)))

@@ -106,18 +106,22 @@ def run_backward(root, grad):
         return
     # Iterative DFS for a topological order: deep graphs (long RNN unrolls)
     # must not hit Python's recursion limit.
+    # A node is marked when it is expanded (not when pushed), so it lands in
+    # `order` after every node below it, however many paths lead to it.
     order = []
-    visited = {id(start)}
+    visited = set()
     stack = [(start, False)]
     while stack:
         node, done = stack.pop()
         if done:
             order.append(node)
             continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         stack.append((node, True))
         for e in node.edges:
             if e is not None and e[0] is not None and id(e[0]) not in visited:
-                visited.add(id(e[0]))
                 stack.append((e[0], False))
 
     pending = {id(start): [None] * start.n_outputs}

@@ -5,16 +5,18 @@ Tensor ops) whose forward calls a backend kernel, so
 ``fastnn.use_backend("numpy")`` switches every call here to the reference.
 """
 import numbers
+import sys
 
 import numpy as np
 
-from .. import tensor as _tensor
 from ..autograd import grad_mode
 from ..ops import arithmetic as _ar
 from ..ops import nn as _nn
 from ..ops._util import norm_dim
 from ..random import default_generator
 from ..tensor import Tensor
+
+_tensor = sys.modules["fastnn.tensor"]  # the module (fastnn.tensor is also the function)
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "max_pool2d", "max_pool1d", "avg_pool2d",
