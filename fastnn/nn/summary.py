@@ -55,7 +55,8 @@ def _norm_flops(m, inputs, out):
 
 def _pool_flops(m, inputs, out):
     k = m.kernel_size
-    k = math.prod(k) if isinstance(k, (tuple, list)) else k * k
+    dims = 1 if type(m).__name__.endswith("1d") else 2
+    k = math.prod(k) if isinstance(k, (tuple, list)) else k ** dims
     return _numel(out) * k
 
 
@@ -97,11 +98,16 @@ _FLOP_COUNTERS = {
     "Linear": _linear_flops,
     "Conv1d": _conv_flops, "Conv2d": _conv_flops,
     "BatchNorm1d": _norm_flops, "BatchNorm2d": _norm_flops, "LayerNorm": _norm_flops,
-    "MaxPool2d": _pool_flops, "AvgPool2d": _pool_flops,
+    "Bilinear": lambda m, inputs, out: (2 * m.in1_features * m.in2_features + 2 * m.in2_features
+                                        + (1 if m.bias is not None else 0)) * _numel(out),
+    "MaxPool1d": _pool_flops, "MaxPool2d": _pool_flops, "AvgPool2d": _pool_flops,
     "AdaptiveAvgPool2d": _input_elementwise,
     "ReLU": _elementwise(1), "LeakyReLU": _elementwise(2), "ELU": _elementwise(3),
     "Sigmoid": _elementwise(3), "Tanh": _elementwise(5), "GELU": _elementwise(8),
     "SiLU": _elementwise(4), "Softmax": _elementwise(3), "LogSoftmax": _elementwise(3),
+    "Softmin": _elementwise(3), "Hardtanh": _elementwise(2), "ReLU6": _elementwise(2),
+    "SELU": _elementwise(4), "Softplus": _elementwise(4), "LogSigmoid": _elementwise(4),
+    "Mish": _elementwise(8),
     "Dropout": _elementwise(0), "Flatten": _elementwise(0), "Unflatten": _elementwise(0),
     "Identity": _elementwise(0), "Embedding": _elementwise(0),
     "RNN": _rnn_flops, "LSTM": _rnn_flops, "GRU": _rnn_flops,

@@ -418,7 +418,11 @@ def test_repr_identical_to_torch(torch):
              ("LayerNorm", ([3, 4],), {"bias": False}), ("Softmax", (), {}),
              ("Dropout", (0.2, True), {}), ("LeakyReLU", (), {}), ("GELU", ("tanh",), {}),
              ("BatchNorm1d", (5, 1e-3, 0.2), {}), ("ELU", (0.5, True), {}),
-             ("SiLU", (True,), {}), ("Unflatten", (-1, (2, 2)), {})]
+             ("SiLU", (True,), {}), ("Unflatten", (-1, (2, 2)), {}),
+             ("Bilinear", (2, 3, 4), {"bias": False}), ("MaxPool1d", (3, 2, 1), {}),
+             ("Hardtanh", (-2, 2, True), {}), ("ReLU6", (True,), {}), ("SELU", (), {}),
+             ("Softplus", (2, 10), {}), ("Mish", (True,), {}), ("Softmin", (1,), {}),
+             ("HuberLoss", (), {}), ("KLDivLoss", (), {}), ("LogSigmoid", (), {})]
     for name, args, kwargs in cases:
         ours = repr(getattr(nn, name)(*args, **kwargs))
         theirs = repr(getattr(torch.nn, name)(*args, **kwargs))
@@ -666,13 +670,15 @@ def test_same_gradients_as_torch(torch, F):
     ("SmoothL1Loss", {"beta": 0.5}, lambda r: r.normal(size=(5, 4))),
     ("BCEWithLogitsLoss", {"pos_weight": [1., 2., 3., .5]}, lambda r: r.random((5, 4))),
     ("BCELoss", {}, lambda r: r.random((5, 4))),
+    ("HuberLoss", {"delta": 0.3}, lambda r: r.normal(size=(5, 4))),
+    ("KLDivLoss", {"reduction": "batchmean"}, lambda r: r.dirichlet(np.ones(4), size=5)),
 ])
 def test_losses_match_torch(torch, F, name, kwargs, make_target):
     r = np.random.default_rng(3)
     x = r.normal(size=(5, 4))
     if name == "BCELoss":
         x = 1 / (1 + np.exp(-x))
-    if name == "NLLLoss":
+    if name in ("NLLLoss", "KLDivLoss"):
         x = x - np.log(np.exp(x).sum(1, keepdims=True))
     target = make_target(r)
     tk = {k: (torch.tensor(v, dtype=torch.float64) if isinstance(v, list) else v)
@@ -694,7 +700,9 @@ def test_embedding_and_activations_match_torch(torch, F):
     x = np.random.default_rng(4).normal(size=(3, 5))
     for name, args in [("ReLU", ()), ("LeakyReLU", (0.2,)), ("GELU", ()), ("GELU", ("tanh",)),
                        ("Sigmoid", ()), ("Tanh", ()), ("ELU", (0.7,)), ("SiLU", ()),
-                       ("Softmax", (1,)), ("LogSoftmax", (0,))]:
+                       ("Softmax", (1,)), ("LogSoftmax", (0,)), ("Softmin", (1,)),
+                       ("Hardtanh", (-0.5, 0.7)), ("ReLU6", ()), ("SELU", ()),
+                       ("Softplus", (2.0, 1.0)), ("LogSigmoid", ()), ("Mish", ())]:
         want = getattr(torch.nn, name)(*args)(torch.from_numpy(x)).numpy()
         got = getattr(nn, name)(*args)(fastnn.tensor(x)).data
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-10, err_msg=name)
@@ -713,3 +721,19 @@ def test_conv_padding_modes_match_torch(torch, F):
         want = tc(torch.from_numpy(x)).detach().numpy()
         np.testing.assert_allclose(oc(fastnn.tensor(x)).data, want, rtol=1e-10, atol=1e-12,
                                    err_msg=str(kwargs))
+
+
+def test_bilinear_and_maxpool1d_match_torch(torch, F):
+    torch.manual_seed(0)
+    tb = torch.nn.Bilinear(3, 4, 2).double()
+    ob = nn.Bilinear(3, 4, 2).double()
+    assert ob.weight.shape == (2, 3, 4)
+    assert np.abs(ob.weight.data).max() <= 1 / np.sqrt(3)
+    ob.load_state_dict({k: v.detach().numpy() for k, v in tb.state_dict().items()})
+    r = np.random.default_rng(6)
+    x1, x2 = r.normal(size=(5, 3)), r.normal(size=(5, 4))
+    want = tb(torch.from_numpy(x1), torch.from_numpy(x2)).detach().numpy()
+    np.testing.assert_allclose(ob(fastnn.tensor(x1), fastnn.tensor(x2)).data, want, rtol=1e-10)
+    x = r.normal(size=(2, 3, 9))
+    want = torch.nn.MaxPool1d(3, 2, 1)(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(nn.MaxPool1d(3, 2, 1)(fastnn.tensor(x)).data, want)

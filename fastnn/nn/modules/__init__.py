@@ -1,25 +1,27 @@
 """fastnn.nn layers, one family per file as in torch/nn/modules."""
 from .module import Module, RemovableHandle, move_array  # noqa: F401
 from .container import Sequential, ModuleList, ModuleDict  # noqa: F401
-from .linear import Identity, Linear  # noqa: F401
+from .linear import Identity, Linear, Bilinear  # noqa: F401
 from .conv import Conv1d, Conv2d  # noqa: F401
-from .pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d  # noqa: F401
+from .pooling import MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d  # noqa: F401
 from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: F401
 from .normalization import LayerNorm  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .sparse import Embedding  # noqa: F401
 from .activation import (ReLU, LeakyReLU, GELU, Sigmoid, Tanh, ELU, SiLU,  # noqa: F401
-                         Softmax, LogSoftmax)
-from .loss import (L1Loss, MSELoss, SmoothL1Loss, NLLLoss, CrossEntropyLoss,  # noqa: F401
-                   BCELoss, BCEWithLogitsLoss)
+                         Hardtanh, ReLU6, SELU, Softplus, LogSigmoid, Mish, Softmax, Softmin,
+                         LogSoftmax)
+from .loss import (L1Loss, MSELoss, SmoothL1Loss, HuberLoss, KLDivLoss, NLLLoss,  # noqa: F401
+                   CrossEntropyLoss, BCELoss, BCEWithLogitsLoss)
 
 __all__ = [
-    "Module", "Sequential", "ModuleList", "ModuleDict", "Identity", "Linear", "Conv1d",
-    "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d",
+    "Module", "Sequential", "ModuleList", "ModuleDict", "Identity", "Linear", "Bilinear",
+    "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d",
     "LayerNorm", "Dropout", "Flatten", "Unflatten", "Embedding", "ReLU", "LeakyReLU", "GELU",
-    "Sigmoid", "Tanh", "ELU", "SiLU", "Softmax", "LogSoftmax", "L1Loss", "MSELoss",
-    "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
+    "Sigmoid", "Tanh", "ELU", "SiLU", "Hardtanh", "ReLU6", "SELU", "Softplus", "LogSigmoid",
+    "Mish", "Softmax", "Softmin", "LogSoftmax", "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss",
+    "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
 ]
 
 try:  # recurrent layers live in rnn.py, written separately

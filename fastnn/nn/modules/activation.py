@@ -71,7 +71,7 @@ class ELU(Module):
     def forward(self, input):
         elu = getattr(F, "elu", None)
         if elu is not None:
-            return elu(input, self.alpha)
+            return elu(input, self.alpha, inplace=True) if self.inplace else elu(input, self.alpha)
         # relu(x) covers x > 0; for x <= 0, 1 - exp(x) >= 0 so relu keeps it whole
         return F.relu(input) - self.alpha * F.relu(1 - input.exp())
 
@@ -89,8 +89,87 @@ class SiLU(Module):
     def forward(self, input):
         silu = getattr(F, "silu", None)
         if silu is not None:
-            return silu(input)
+            return silu(input, inplace=True) if self.inplace else silu(input)
         return input * F.sigmoid(input)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Hardtanh(Module):
+    """clamp(x, min_val, max_val)."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if max_val <= min_val:
+            raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})")
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input):
+        if self.inplace:
+            return F.hardtanh(input, self.min_val, self.max_val, inplace=True)
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + \
+            (", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6)."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class SELU(Module):
+    """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with the self-normalising constants."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.selu(input, inplace=True) if self.inplace else F.selu(input)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Softplus(Module):
+    """log(1 + exp(beta x)) / beta, linear above ``threshold`` for stability."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class LogSigmoid(Module):
+    def forward(self, input):
+        return F.logsigmoid(input)
+
+
+class Mish(Module):
+    """x * tanh(softplus(x))."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.mish(input, inplace=True) if self.inplace else F.mish(input)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -128,5 +207,18 @@ class LogSoftmax(Module):
         return f"dim={self.dim}"
 
 
-__all__ = ["ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "ELU", "SiLU", "Softmax",
-           "LogSoftmax"]
+class Softmin(Module):
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        dim = self.dim if self.dim is not None else _implicit_dim("softmin", input.ndim)
+        return F.softmin(input, dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+__all__ = ["ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "ELU", "SiLU", "Hardtanh", "ReLU6",
+           "SELU", "Softplus", "LogSigmoid", "Mish", "Softmax", "Softmin", "LogSoftmax"]

@@ -3,9 +3,7 @@ from .module import Module
 from ._utils import F
 
 
-class MaxPool2d(Module):
-    """Max over (kH, kW) windows; ``stride`` defaults to ``kernel_size``."""
-
+class _MaxPoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         super().__init__()
@@ -16,18 +14,31 @@ class MaxPool2d(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
-    def forward(self, input):
+    def _pool(self, fn, input):
         kwargs = {}
         if self.ceil_mode:
             kwargs["ceil_mode"] = True
         if self.return_indices:
             kwargs["return_indices"] = True
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            **kwargs)
+        return fn(input, self.kernel_size, self.stride, self.padding, self.dilation, **kwargs)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over windows of length kernel_size on (N, C, L); ``stride`` defaults to it."""
+
+    def forward(self, input):
+        return self._pool(F.max_pool1d, input)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over (kH, kW) windows on (N, C, H, W); ``stride`` defaults to ``kernel_size``."""
+
+    def forward(self, input):
+        return self._pool(F.max_pool2d, input)
 
 
 class AvgPool2d(Module):
@@ -71,4 +82,4 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
-__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
