@@ -9,6 +9,7 @@ the way the GPU would need them: arrays C-contiguous and of the kernel's
 float type. This tests the backend's Python glue and its kernels' index
 arithmetic; the GPU-marked tests run the same checks on real hardware.
 """
+import atexit
 import contextlib
 import ctypes
 import hashlib
@@ -115,6 +116,7 @@ cuda = types.SimpleNamespace(
                                   deviceSynchronize=lambda: None))
 
 _BUILD_DIR = tempfile.mkdtemp(prefix="fastnn_host_cu_")
+atexit.register(shutil.rmtree, _BUILD_DIR, True)
 
 
 class RawModule:
