@@ -1,4 +1,4 @@
-"""The cupy backend vs the native CPU kernels vs PyTorch CUDA, on one GPU.
+"""The cupy backend vs the native CPU kernels, on one GPU.
 
     pytest benchmarks/bench_gpu.py --benchmark-group-by=param:case
 
@@ -64,10 +64,8 @@ CASES = {"gemm_2048": _gemm, "conv3x3_fwd_bwd": _conv_step, "maxpool_fwd_bwd": _
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-@pytest.mark.parametrize("impl", ["cupy", "native", "torch_cuda"])
+@pytest.mark.parametrize("impl", ["cupy", "native"])
 def test_gpu_kernels(benchmark, case, impl):
-    if impl == "torch_cuda":
-        pytest.skip("PyTorch CUDA comparison: run python -m fastnn.bench on a CUDA build of torch")
     k = backend(impl)
     run, args = CASES[case](k)
     if impl == "cupy":
