@@ -157,7 +157,7 @@ class EarlyStopping(Callback, _MonitorMixin):
             self.wait = 0
             if self.restore_best_weights:
                 self.best_weights = copy.deepcopy(
-                    {k: v.data.copy() for k, v in self.model.module.state_dict().items()})
+                    {k: v.data.copy() for k, v in self.model._keras_module().state_dict().items()})
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
@@ -165,7 +165,7 @@ class EarlyStopping(Callback, _MonitorMixin):
             if self.restore_best_weights and self.best_weights is not None:
                 if self.verbose:
                     print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
-                self.model.module.load_state_dict(self.best_weights)
+                self.model._keras_module().load_state_dict(self.best_weights)
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose:
@@ -207,7 +207,7 @@ class ModelCheckpoint(Callback, _MonitorMixin):
             self.best = current
         elif self.verbose:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        io.save(self.model.module.state_dict(), path)
+        io.save(self.model._keras_module().state_dict(), path)
 
 
 class LearningRateScheduler(Callback):
