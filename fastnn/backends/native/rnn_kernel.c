@@ -2,7 +2,8 @@
  *
  * Algorithm (one layer, one direction, time-major):
  *   forward:  the input projection of all T steps is one GEMM (T*B x I by I x G*H)
- *             into the gate buffer; then per step one recurrent GEMM adds
+ *             into the gate buffer; then per step one recurrent GEMM (float32: with
+ *             W_hh packed once per sequence, rnn_gemm_kernel.c) adds
  *             h_{t-1} W_hh^T and a single fused pass per batch row applies the gate
  *             activations and the cell update in place (the buffer ends holding the
  *             activated gates that backward needs; no per-gate temporaries).
@@ -15,7 +16,7 @@
  * between them, never inside a parallel region.
  *
  * float32 uses its own branch-free exp/sigmoid/tanh so the fused passes vectorise
- * (compiled twice via target_clones: AVX2+FMA and baseline); float64 uses libm.
+ * (compiled three times via target_clones: AVX-512, AVX2, baseline); float64 uses libm.
  * The per-precision code is in rnn_kernel_impl.h, included twice below.
  *
  * Reference: fastnn/backends/numpy_ref/rnn.py.
@@ -28,12 +29,15 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "rnn_kernel.h"
+#include "rnn_gemm_kernel.h"
 #include "gemm_kernel.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FNN_CLONES __attribute__((target_clones("arch=haswell", "default")))
+/* ISA names, not arch=: GCC dispatches arch= clones on the CPU model, not on its features. */
+#define FNN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define FNN_CLONES
 #endif
@@ -69,6 +73,7 @@ FNN_INLINE float fnn_tanhf(float x) { float e = fnn_expm1f(2.0f * x); return e /
 FNN_INLINE double fnn_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 FNN_INLINE double fnn_tanh(double x) { return tanh(x); }
 
+#define FNN_PACKED 1
 #define REAL float
 #define FN(name) fastnn_##name##_f32
 #define GEMM fastnn_sgemm
@@ -80,7 +85,9 @@ FNN_INLINE double fnn_tanh(double x) { return tanh(x); }
 #undef GEMM
 #undef SIGMOID
 #undef TANH
+#undef FNN_PACKED
 
+#define FNN_PACKED 0
 #define REAL double
 #define FN(name) fastnn_##name##_f64
 #define GEMM fastnn_dgemm

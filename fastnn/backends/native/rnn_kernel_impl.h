@@ -161,6 +161,31 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
     if (db_hh) FN(colsum)(N, G, dgh, db_hh);
 }
 
+/* W_hh packed once for the per-step products (float32 with a vector kernel and
+ * at least two steps); NULL means "use the general GEMM". Caller frees. */
+static REAL *FN(pack_w)(long T, int trans, long N, long K, const REAL *w)
+{
+#if FNN_PACKED
+    if (T < 2 || !fastnn_rgemm_available()) return NULL;
+    REAL *wp = malloc(fastnn_rgemm_packed_len(N, K) * sizeof(REAL));
+    if (wp) fastnn_rgemm_pack(trans, N, K, w, wp);
+    return wp;
+#else
+    (void)T; (void)trans; (void)N; (void)K; (void)w;
+    return NULL;
+#endif
+}
+
+/* c (M x N) = [c +] a (M x K) @ op(w), op(w) = w^T (w is N x K) or w (K x N). */
+static void FN(recur)(const REAL *wp, int trans, long M, long N, long K, const REAL *a,
+                      const REAL *w, REAL *c, int acc)
+{
+#if FNN_PACKED
+    if (wp) { fastnn_rgemm(M, N, K, a, K, wp, c, N, acc, 0); return; }
+#endif
+    GEMM(0, trans, M, N, K, 1, a, K, w, trans ? K : N, acc ? 1 : 0, c, N, 0);
+}
+
 #define FNN_PADDED(t, b) (lengths && (int64_t)(t) >= lengths[b])
 #define FNN_PAR_IF(B, W) ((B) > 1 && (B) * (W) >= FNN_PAR_MIN)
 
@@ -171,18 +196,20 @@ void FN(rnn_forward)(long T, long B, long I, long H, int relu,
                      const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
                      REAL *y, REAL *h_n)
 {
+    REAL *wp = FN(pack_w)(T, 1, H, H, w_hh);
     FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
     for (long t = 0; t < T; t++) {
         REAL *yt = y + t * B * H;
         long b;
-        GEMM(0, 1, B, H, H, 1, h_n, H, w_hh, H, 1, yt, H, 0);
+        FN(recur)(wp, 1, B, H, H, h_n, w_hh, yt, 1);
         #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, H))
         for (b = 0; b < B; b++) {
             if (FNN_PADDED(t, b)) memset(yt + b * H, 0, sizeof(REAL) * H);
             else FN(rnn_row)(H, relu, yt + b * H, h_n + b * H);
         }
     }
+    free(wp);
 }
 
 void FN(rnn_backward)(long T, long B, long I, long H, int relu,
@@ -190,6 +217,7 @@ void FN(rnn_backward)(long T, long B, long I, long H, int relu,
                       const int64_t *lengths, const REAL *y, const REAL *dy, REAL *dh,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
+    REAL *wp = FN(pack_w)(T, 0, H, H, w_hh);
     for (long t = T - 1; t >= 0; t--) {
         REAL *dg = work + t * B * H;
         const REAL *yt = y + t * B * H;
@@ -200,8 +228,9 @@ void FN(rnn_backward)(long T, long B, long I, long H, int relu,
             else FN(rnn_back_row)(H, relu, yt + b * H, dy ? dy + (t * B + b) * H : NULL,
                                   dh + b * H, dg + b * H);
         }
-        GEMM(0, 0, B, H, H, 1, dg, H, w_hh, H, 1, dh, H, 0);
+        FN(recur)(wp, 0, B, H, H, dg, w_hh, dh, 1);
     }
+    free(wp);
     FN(weight_grads)(T, B, I, H, H, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
@@ -214,13 +243,14 @@ void FN(lstm_forward)(long T, long B, long I, long H,
                       REAL *gates, REAL *cs)
 {
     const long G = 4 * H;
+    REAL *wp = FN(pack_w)(T, 1, G, H, w_hh);
     FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
     for (long t = 0; t < T; t++) {
         REAL *gt = gates + t * B * G, *ct = cs + t * B * H, *yt = y + t * B * H;
         const REAL *cp = t ? cs + (t - 1) * B * H : c0;
         long b;
-        GEMM(0, 1, B, G, H, 1, h_n, H, w_hh, H, 1, gt, G, 0);
+        FN(recur)(wp, 1, B, G, H, h_n, w_hh, gt, 1);
         #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
         for (b = 0; b < B; b++) {
             if (FNN_PADDED(t, b)) {   /* frozen: carry c, output 0 */
@@ -232,6 +262,7 @@ void FN(lstm_forward)(long T, long B, long I, long H,
         }
     }
     memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
+    free(wp);
 }
 
 void FN(lstm_backward)(long T, long B, long I, long H,
@@ -241,6 +272,7 @@ void FN(lstm_backward)(long T, long B, long I, long H,
                        REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
     const long G = 4 * H;
+    REAL *wp = FN(pack_w)(T, 0, H, G, w_hh);
     for (long t = T - 1; t >= 0; t--) {
         const REAL *gt = gates + t * B * G, *ct = cs + t * B * H;
         const REAL *cp = t ? cs + (t - 1) * B * H : c0;
@@ -253,8 +285,9 @@ void FN(lstm_backward)(long T, long B, long I, long H,
                                    dy ? dy + (t * B + b) * H : NULL,
                                    dh + b * H, dc + b * H, dg + b * G);
         }
-        GEMM(0, 0, B, H, G, 1, dg, G, w_hh, H, 1, dh, H, 0);
+        FN(recur)(wp, 0, B, H, G, dg, w_hh, dh, 1);
     }
+    free(wp);
     FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
@@ -266,12 +299,13 @@ void FN(gru_forward)(long T, long B, long I, long H,
                      REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work)
 {
     const long G = 3 * H;
+    REAL *wp = FN(pack_w)(T, 1, G, H, w_hh);
     FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
     for (long t = 0; t < T; t++) {
         REAL *gt = gates + t * B * G, *hnt = hn + t * B * H, *yt = y + t * B * H;
         long b;
-        GEMM(0, 1, B, G, H, 1, h_n, H, w_hh, H, 0, work, G, 0);
+        FN(recur)(wp, 1, B, G, H, h_n, w_hh, work, 0);
         #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
         for (b = 0; b < B; b++) {
             if (FNN_PADDED(t, b)) {
@@ -283,6 +317,7 @@ void FN(gru_forward)(long T, long B, long I, long H,
             }
         }
     }
+    free(wp);
 }
 
 void FN(gru_backward)(long T, long B, long I, long H,
@@ -293,6 +328,7 @@ void FN(gru_backward)(long T, long B, long I, long H,
                       REAL *work_ih, REAL *work_hh)
 {
     const long G = 3 * H;
+    REAL *wp = FN(pack_w)(T, 0, H, G, w_hh);
     for (long t = T - 1; t >= 0; t--) {
         const REAL *gt = gates + t * B * G, *hnt = hn + t * B * H;
         const REAL *hp = t ? y + (t - 1) * B * H : h0;
@@ -309,8 +345,9 @@ void FN(gru_backward)(long T, long B, long I, long H,
                                  dh + b * H, dgi + b * G, dgh + b * G);
             }
         }
-        GEMM(0, 0, B, H, G, 1, dgh, G, w_hh, H, 1, dh, H, 0);
+        FN(recur)(wp, 0, B, H, G, dgh, w_hh, dh, 1);
     }
+    free(wp);
     FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work_ih, work_hh,
                      dx, dw_ih, dw_hh, db_ih, db_hh);
 }

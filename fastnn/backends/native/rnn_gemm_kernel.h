@@ -1,0 +1,26 @@
+/* Recurrent-step GEMM with a weight matrix packed once per sequence.
+ *
+ *   C (M x N) = [C +] A (M x K) @ op(W)       op(W) = W^T (W is N x K) or W (K x N)
+ *
+ * An RNN multiplies the same W_hh by a new small h at every step. A general GEMM
+ * repacks W each call (for B = 32, H = 256 the packing costs as much as the
+ * multiply); here W is packed once into NR-wide column panels and every step
+ * streams the panels through a register-tiled kernel. float32 only; the kernel
+ * is built per instruction set (AVX-512, AVX2+FMA, baseline) and picked at run
+ * time. fastnn_rgemm_available() is 0 where no vector kernel was compiled: the
+ * caller then uses fastnn_sgemm.
+ *
+ * Reference: the product itself is fastnn/backends/numpy_ref/gemm.py's matmul.
+ */
+#ifndef FASTNN_RNN_GEMM_KERNEL_H
+#define FASTNN_RNN_GEMM_KERNEL_H
+#include <stddef.h>
+
+int fastnn_rgemm_available(void);
+/* Floats needed to hold op(W) packed (N output columns, K inner). */
+size_t fastnn_rgemm_packed_len(long N, long K);
+void fastnn_rgemm_pack(int trans_w, long N, long K, const float *w, float *wp);
+/* nthreads as in gemm_kernel.h: 0 = the OpenMP setting, 1 = inside a parallel region. */
+void fastnn_rgemm(long M, long N, long K, const float *a, long lda, const float *wp,
+                  float *c, long ldc, int accumulate, int nthreads);
+#endif
