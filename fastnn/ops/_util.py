@@ -1,6 +1,27 @@
 """Small helpers shared by the op modules."""
 import numpy as np
 
+from ..backends import get_backend
+
+_kernels = {}
+
+
+def kernel(x, name):
+    """The backend kernel ``name`` for array ``x``, or None if that backend lacks it
+    (cached: this runs on every op call)."""
+    be = get_backend(x)
+    key = (be, name)
+    try:
+        return _kernels[key]
+    except KeyError:
+        pass
+    try:
+        fn = getattr(be, name)
+    except AttributeError:
+        fn = None
+    _kernels[key] = fn
+    return fn
+
 
 def sum_to(g, shape, dtype):
     """Reduce a broadcast gradient ``g`` back to ``shape`` and cast it to ``dtype``."""

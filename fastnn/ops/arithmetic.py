@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backends import get_backend
-from ._util import sum_to
+from ._util import kernel, sum_to
 
 
 def _meta(x):
@@ -248,9 +248,9 @@ class Tanh(Function):
 class Relu(Function):
     def forward(self, a):
         if a.dtype.kind == "f":
-            kernel = getattr(get_backend(a), "relu_forward", None) if _has_elementwise(a) else None
-            if kernel is not None:
-                y, self.saved = kernel(a)
+            k = kernel(a, "relu_forward")
+            if k is not None:
+                y, self.saved = k(a)
                 self.kernel = True
                 return y
         self.kernel = False

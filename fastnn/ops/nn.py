@@ -15,13 +15,7 @@ from ..backends import get_backend
 from ._util import sum_to
 
 
-def kernel(x, name):
-    """The backend kernel ``name`` for array ``x``, or None if that backend lacks it."""
-    be = get_backend(x)
-    try:
-        return getattr(be, name)
-    except AttributeError:
-        return None
+from ._util import kernel  # noqa: E402,F401
 
 
 def _c(a):
