@@ -11,11 +11,12 @@ fastnn/backends/numpy_ref/elementwise.py.
 Every forward returns (y, saved) and every backward takes (grad, saved).
 """
 import math
-import numbers
 
 import numpy as np
 
-from .._validate import check_array, check_optional_array
+from .._validate import check_array
+from ..numpy_ref.elementwise import (validate_bias_relu, validate_cross_entropy, validate_grad,
+                                     validate_saved, validate_softmax)
 from ._runtime import contiguous, cp, launch, launch_rows, require_gpu_arrays
 
 __all__ = ["relu_forward", "relu_backward", "bias_relu_forward", "bias_relu_backward",
@@ -23,31 +24,11 @@ __all__ = ["relu_forward", "relu_backward", "bias_relu_forward", "bias_relu_back
            "cross_entropy_forward", "cross_entropy_backward"]
 
 _SRC = "elementwise.cu"
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 # ---------------------------------------------------------------- checks
-def _axis(name, value, ndim):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name}: expected an int, got {value!r}")
-    value = int(value)
-    if not -ndim <= value < ndim:
-        raise ValueError(f"{name}: expected a value in [{-ndim}, {ndim - 1}], got {value}")
-    return value % ndim
-
-
-def _check_grad(name, g, like):
-    check_array(name, g, dtype=like.dtype)
-    if tuple(g.shape) != tuple(like.shape):
-        raise ValueError(f"{name}: expected shape {tuple(like.shape)} (the forward output), "
-                         f"got {tuple(g.shape)}")
-
-
-def _check_saved(saved, kind):
-    if not isinstance(saved, tuple) or len(saved) < 2 or saved[-1] != kind:
-        raise TypeError(f"saved: expected the saved tuple returned by {kind}_forward")
-
-
+# The reference validators only read .shape/.dtype (and, for targets, do
+# array arithmetic that CuPy supports), so both backends share them.
 def _split(shape, axis):
     """(outer, C, inner) sizes of ``shape`` around ``axis``."""
     return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
@@ -72,23 +53,16 @@ def _relu_grad(dy, y):
 
 
 def relu_backward(dy, saved):
-    _check_saved(saved, "relu")
+    validate_saved(saved, "relu")
     y = saved[0]
-    _check_grad("dy", dy, y)
+    validate_grad("dy", dy, y)
     require_gpu_arrays(dy=dy, y=y)
     return _relu_grad(dy, y)
 
 
 def bias_relu_forward(x, b, channel_axis=1):
     """y = relu(x + b) with b broadcast along ``channel_axis``; saved holds y."""
-    check_array("x", x)
-    if x.ndim < 1:
-        raise ValueError("x: expected at least a 1-D array, got a 0-d array")
-    check_array("b", b, ndim=1, dtype=x.dtype)
-    axis = _axis("channel_axis", channel_axis, x.ndim)
-    if b.shape[0] != x.shape[axis]:
-        raise ValueError(f"b: expected shape ({x.shape[axis]},) to match x of shape "
-                         f"{tuple(x.shape)} along channel_axis={channel_axis}, got {tuple(b.shape)}")
+    axis = validate_bias_relu(x, b, channel_axis)
     require_gpu_arrays(x=x, b=b)
     x, b = contiguous(x), contiguous(b)
     _, c, inner = _split(x.shape, axis)
@@ -99,9 +73,9 @@ def bias_relu_forward(x, b, channel_axis=1):
 
 def bias_relu_backward(dy, saved):
     """(dx, db): dx = dy where y > 0, db = dx summed over every axis but the channel."""
-    _check_saved(saved, "bias_relu")
+    validate_saved(saved, "bias_relu")
     y, axis = saved[0], saved[1]
-    _check_grad("dy", dy, y)
+    validate_grad("dy", dy, y)
     require_gpu_arrays(dy=dy, y=y)
     dx = _relu_grad(dy, y)
     db = dx.sum(axis=tuple(i for i in range(y.ndim) if i != axis))
@@ -110,10 +84,7 @@ def bias_relu_backward(dy, saved):
 
 # ---------------------------------------------------------------- softmax
 def _softmax(x, dim, log_out, kind):
-    check_array("x", x)
-    if x.ndim < 1:
-        raise ValueError("x: expected at least a 1-D array, got a 0-d array")
-    axis = _axis("dim", dim, x.ndim)
+    axis = validate_softmax(x, dim)
     require_gpu_arrays(x=x)
     x = contiguous(x)
     outer, c, inner = _split(x.shape, axis)
@@ -124,9 +95,9 @@ def _softmax(x, dim, log_out, kind):
 
 
 def _softmax_grad(dy, saved, log_out, kind):
-    _check_saved(saved, kind)
+    validate_saved(saved, kind)
     y, axis = saved[0], saved[1]
-    _check_grad("dy", dy, y)
+    validate_grad("dy", dy, y)
     require_gpu_arrays(dy=dy, y=y)
     dy = contiguous(dy)
     outer, c, inner = _split(y.shape, axis)
@@ -153,113 +124,69 @@ def log_softmax_backward(dy, saved):
 
 
 # ---------------------------------------------------------------- cross-entropy
-def _check_cross_entropy(logits, target, weight, ignore_index, reduction, label_smoothing):
-    """Validate; returns (probabilities?, C, batch shape)."""
-    dtype = check_array("logits", logits)
-    if logits.ndim < 1:
-        raise ValueError("logits: expected shape (C,), (N, C) or (N, C, d1, ...), got a 0-d array")
-    C = logits.shape[0] if logits.ndim == 1 else logits.shape[1]
-    if C < 1:
-        raise ValueError(f"logits: expected at least one class, got shape {tuple(logits.shape)}")
-    batch = () if logits.ndim == 1 else (logits.shape[0],) + tuple(logits.shape[2:])
-    if not hasattr(target, "dtype") or not hasattr(target, "shape"):
-        raise TypeError(f"target: expected an array, got {type(target).__name__}")
-    probs = target.dtype.kind == "f"
-    if probs:
-        check_array("target", target, dtype=dtype)
-        if tuple(target.shape) != tuple(logits.shape):
-            raise ValueError(f"target: class probabilities must have the shape of logits "
-                             f"{tuple(logits.shape)}, got {tuple(target.shape)}")
-    elif target.dtype.kind in "iu":
-        if tuple(target.shape) != batch:
-            raise ValueError(f"target: expected class indices of shape {batch} for logits of "
-                             f"shape {tuple(logits.shape)}, got {tuple(target.shape)}")
-    else:
-        raise TypeError(f"target: expected integer class indices or float probabilities, "
-                        f"got dtype {target.dtype}")
-    check_optional_array("weight", weight, ndim=1, dtype=dtype)
-    if weight is not None and weight.shape != (C,):
-        raise ValueError(f"weight: expected shape ({C},) (one weight per class), "
-                         f"got {tuple(weight.shape)}")
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (numbers.Integral, np.integer)):
-        raise TypeError(f"ignore_index: expected an int, got {ignore_index!r}")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction: expected one of {_REDUCTIONS}, got {reduction!r}")
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
-        raise TypeError(f"label_smoothing: expected a float, got {label_smoothing!r}")
-    if not 0.0 <= float(label_smoothing) <= 1.0:
-        raise ValueError(f"label_smoothing: expected a value in [0, 1], got {label_smoothing}")
-    return probs, C, batch
-
-
 def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, reduction="mean",
                           label_smoothing=0.0):
-    """F.cross_entropy(logits, target, ...): returns (loss, saved); loss is 0-d unless 'none'."""
-    probs, C, batch = _check_cross_entropy(logits, target, weight, ignore_index, reduction,
-                                           label_smoothing)
-    require_gpu_arrays(logits=logits, target=target, weight=weight)
+    """F.cross_entropy on (N, C) logits: returns (loss, saved); loss is 0-d unless 'none'.
+
+    The kernel keeps each row's log-sum-exp; backward recomputes the softmax.
+    """
+    kind, t, weight, ignore_index, eps = validate_cross_entropy(
+        logits, target, weight, ignore_index, reduction, label_smoothing)
+    require_gpu_arrays(logits=logits, target=t, weight=weight)
     cupy = cp()
     dtype = logits.dtype
-    eps = float(label_smoothing)
-    ignore_index = int(ignore_index)
     x = contiguous(logits)
-    inner = math.prod(x.shape[2:]) if x.ndim > 2 else 1
-    rows = math.prod(batch)
+    rows, C = x.shape
     w = contiguous(weight) if weight is not None else cupy.empty((1,), dtype=dtype)
     has_w = int(weight is not None)
     loss = cupy.empty(rows, dtype=dtype)
     lse = cupy.empty(rows, dtype=dtype)
-    if probs:
-        t = contiguous(target)
-        launch_rows(_SRC, "ce_prob_fwd", dtype, rows,
-                    (x, t, w, has_w, loss, lse, rows, C, inner, eps))
+    if kind == "prob":
+        t = contiguous(t)
+        launch_rows(_SRC, "ce_prob_fwd", dtype, rows, (x, t, w, has_w, loss, lse, rows, C, 1, eps))
         denom = cupy.asarray(float(rows), dtype=dtype)
     else:
-        t = cupy.ascontiguousarray(target, dtype=np.int64)
-        bad = (t != ignore_index) & ((t < 0) | (t >= C))
-        if rows and bool(bad.any()):
-            raise ValueError(f"target: class indices must be in [0, {C}) or equal to "
-                             f"ignore_index={ignore_index}")
+        t = cupy.ascontiguousarray(t, dtype=np.int64)
         wt = cupy.empty(rows, dtype=dtype)
         launch_rows(_SRC, "ce_index_fwd", dtype, rows,
-                    (x, t, w, has_w, loss, wt, lse, rows, C, inner, ignore_index, eps))
+                    (x, t, w, has_w, loss, wt, lse, rows, C, 1, ignore_index, eps))
         denom = wt.sum()
+    one = cupy.ones((), dtype=dtype)
     if reduction == "none":
-        out, scale = loss.reshape(batch), cupy.ones((), dtype=dtype)
+        out, scale = loss, one
     elif reduction == "sum":
-        out, scale = loss.sum(), cupy.ones((), dtype=dtype)
+        out, scale = loss.sum(), one
     else:
-        out, scale = loss.sum() / denom, 1 / denom
-    # sum_c w[c], needed by the smoothing term's gradient (C when unweighted)
-    wsum = float(weight.sum()) if (weight is not None and eps and not probs) else float(C)
-    saved = (x, t, weight, lse, scale, probs, reduction, ignore_index, eps, wsum, batch,
-             "cross_entropy")
+        out, scale = loss.sum() / denom, one / denom
+    # sum_c w[c] enters the smoothing term's gradient (C when unweighted)
+    wsum = float(weight.sum()) if (weight is not None and eps and kind == "index") else float(C)
+    saved = (x, t, weight, lse, scale, kind, reduction, ignore_index, eps, wsum, "cross_entropy")
     return out.astype(dtype, copy=False), saved
 
 
 def cross_entropy_backward(dloss, saved):
-    """d loss / d logits for the saved call, scaled by ``dloss`` (0-d, or per row for 'none')."""
-    _check_saved(saved, "cross_entropy")
-    x, t, weight, lse, scale, probs, reduction, ignore_index, eps, wsum, batch = saved[:11]
-    want = batch if reduction == "none" else ()
-    check_array("dloss", dloss, dtype=x.dtype)
-    if tuple(dloss.shape) != tuple(want):
-        raise ValueError(f"dloss: expected shape {tuple(want)} (the loss), got {tuple(dloss.shape)}")
-    require_gpu_arrays(dloss=dloss, logits=x)
+    """d loss / d logits for the saved call, scaled by ``dloss`` (0-d, or (N,) for 'none')."""
+    validate_saved(saved, "cross_entropy")
+    x, t, weight, lse, scale, kind, reduction, ignore_index, eps, wsum = saved[:10]
     cupy = cp()
-    g = contiguous(dloss)
+    if np.isscalar(dloss):
+        dloss = cupy.asarray(dloss)
+    check_array("dloss", dloss)
+    rows, C = x.shape
+    want = (rows,) if reduction == "none" else ()
+    if tuple(dloss.shape) != want:
+        raise ValueError(f"dloss: expected shape {want}, got {tuple(dloss.shape)}")
+    require_gpu_arrays(dloss=dloss, logits=x)
+    g = cupy.ascontiguousarray(dloss, dtype=x.dtype)
     g_stride = 1 if reduction == "none" else 0
-    rows = math.prod(batch)
-    C = x.shape[0] if x.ndim == 1 else x.shape[1]
-    inner = math.prod(x.shape[2:]) if x.ndim > 2 else 1
     w = weight if weight is not None else cupy.empty((1,), dtype=x.dtype)
     has_w = int(weight is not None)
     dx = cupy.empty_like(x)
-    if probs:
+    if kind == "prob":
         launch_rows(_SRC, "ce_prob_bwd", x.dtype, rows,
-                    (x, t, w, has_w, lse, g, g_stride, scale, dx, rows, C, inner, eps))
+                    (x, t, w, has_w, lse, g, g_stride, scale, dx, rows, C, 1, eps))
     else:
         launch_rows(_SRC, "ce_index_bwd", x.dtype, rows,
-                    (x, t, w, has_w, lse, g, g_stride, scale, wsum, dx, rows, C, inner,
+                    (x, t, w, has_w, lse, g, g_stride, scale, wsum, dx, rows, C, 1,
                      ignore_index, eps))
     return dx
