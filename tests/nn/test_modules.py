@@ -277,6 +277,10 @@ def test_to_float64_and_back():
     assert net.block.scale.dtype == np.float32
     net.to(fastnn.zeros(1, dtype=fastnn.float64))
     assert net.block.scale.dtype == np.float64
+    net.to(fastnn.zeros(1).device)  # whatever device object a Tensor reports
+    from fastnn.device import device
+    net.to(device("cpu"), fastnn.float32)
+    assert net.block.scale.dtype == np.float32
     with pytest.raises(TypeError, match="floating point"):
         net.to(fastnn.int64)
     with pytest.raises(ValueError, match="device"):

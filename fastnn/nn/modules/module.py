@@ -21,6 +21,9 @@ def _parse_device(device):
     if device is None:
         return None
     from ..._device_move import as_device
+    if not isinstance(device, (str, int)) and isinstance(getattr(device, "type", None), str):
+        index = getattr(device, "index", None)  # any device object: fastnn's, torch's
+        device = device.type if index is None else f"{device.type}:{index}"
     try:
         return as_device(device)
     except (RuntimeError, TypeError) as exc:
@@ -426,7 +429,7 @@ class Module:
                 from ..._device_move import device_of
                 device = device_of(a.data)
             elif isinstance(a, str) or (isinstance(a, int) and not isinstance(a, bool)) or \
-                    (hasattr(a, "type") and hasattr(a, "index")):
+                    isinstance(getattr(a, "type", None), str):  # a device object
                 device = a
             else:
                 dtype = a
