@@ -21,11 +21,6 @@ _single = _ntuple(1, "_single")
 _pair = _ntuple(2, "_pair")
 
 
-def _reverse_repeat_tuple(t, n):
-    """(a, b) -> (b, b, a, a) for n=2: the order F.pad wants for per-dim padding."""
-    return tuple(x for x in reversed(t) for _ in range(n))
-
-
 def _factory_dtype(dtype):
     dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
     if dt.kind != "f":

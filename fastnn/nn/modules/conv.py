@@ -8,7 +8,7 @@ import math
 
 from .. import init
 from .module import Module
-from ._utils import F, _empty_parameter, _pair, _place, _reverse_repeat_tuple, _single
+from ._utils import F, _empty_parameter, _pair, _place, _single
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
