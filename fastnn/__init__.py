@@ -25,13 +25,10 @@ _SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autog
                "keras", "testing", "backends")
 _LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn"}
 
-try:  # the Tensor layer; absent only while the package is being assembled
-    from .tensor import *  # noqa: F401,F403,E402
-    from .tensor import __all__ as _tensor_all
-except ModuleNotFoundError as _exc:  # pragma: no cover
-    if _exc.name != "fastnn.tensor":
-        raise
-    _tensor_all = []
+from .tensor import *  # noqa: F401,F403,E402
+# The class, not the submodule of the same name (importing fastnn.device binds
+# the submodule here first).
+from .device import device  # noqa: E402
 
 
 def __getattr__(name):

@@ -9,7 +9,10 @@ import numbers
 
 import numpy as np
 
+from . import _device_move as _dm
 from .autograd import function, grad_mode
+from .device import device
+_DeviceClass = device
 from .autograd.function import run_backward
 from .ops import arithmetic as _ops_ar
 from .ops import reduction as _ops_red
@@ -173,7 +176,7 @@ class Tensor:
     def numpy(self):
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self.data
+        return _dm.to_numpy(self.data)
 
     def item(self):
         if self.data.size != 1:
@@ -219,7 +222,7 @@ class Tensor:
     # --- dtype / device -------------------------------------------------------------
     @property
     def device(self):
-        return _device("cpu") if isinstance(self.data, np.ndarray) else _device("cuda")
+        return _dm.device_of(self.data)
 
     @property
     def is_cuda(self):
@@ -236,37 +239,31 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.data.dtype, a.device.type
-            elif isinstance(a, (str, _device)):
+            elif isinstance(a, (str, _DeviceClass)) or (isinstance(a, int) and not isinstance(a, bool)):
                 device = a
             else:
                 dtype = a
         out = self
         if device is not None:
-            out = out._to_device(str(device))
+            out = out._to_device(device)
         if dtype is not None:
             dt = np.dtype(dtype)
             if dt != out.data.dtype:
                 out = _Cast(out, dt)
         return out
 
-    def _to_device(self, device):
-        kind = device.split(":")[0]
-        if kind == "cpu":
-            if isinstance(self.data, np.ndarray):
-                return self
-            out = _ToDevice.apply(self, "cpu")
-            return out
-        if kind == "cuda":
-            if not isinstance(self.data, np.ndarray):
-                return self
-            return _ToDevice.apply(self, "cuda")
-        raise ValueError(f"to: unknown device {device!r} (expected 'cpu' or 'cuda')")
+    def _to_device(self, dev):
+        target = _dm.as_device(dev)
+        if _dm.device_of(self.data) == target or (target.type == "cuda" and target.index is None
+                                                  and not isinstance(self.data, np.ndarray)):
+            return self
+        return _ToDevice.apply(self, target)
 
     def cpu(self):
         return self._to_device("cpu")
 
     def cuda(self, device=None):
-        return self._to_device("cuda")
+        return self._to_device("cuda" if device is None else device)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -980,27 +977,6 @@ class Tensor:
 function._Tensor = Tensor
 
 
-class _device:
-    """A device name ('cpu' or 'cuda'), compared equal to its string."""
-    __slots__ = ("type",)
-
-    def __init__(self, name):
-        self.type = str(name).split(":")[0]
-
-    def __eq__(self, other):
-        return str(other).split(":")[0] == self.type
-
-    def __hash__(self):
-        return hash(self.type)
-
-    def __str__(self):
-        return self.type
-
-    def __repr__(self):
-        return f"device(type='{self.type}')"
-
-
-device = _device
 
 _TYPE_NAMES = {np.dtype(np.float32): "fastnn.FloatTensor", np.dtype(np.float64): "fastnn.DoubleTensor",
                np.dtype(np.int64): "fastnn.LongTensor", np.dtype(np.int32): "fastnn.IntTensor",
@@ -1008,14 +984,14 @@ _TYPE_NAMES = {np.dtype(np.float32): "fastnn.FloatTensor", np.dtype(np.float64):
 
 
 class _ToDevice(function.Function):
-    def forward(self, a, where):
-        import cupy  # only reached when moving data to or from the GPU
-        self.where = where
-        return cupy.asnumpy(a) if where == "cpu" else cupy.asarray(a)
+    """Copy to another device; the gradient is copied back."""
+
+    def forward(self, a, target):
+        self.source = _dm.device_of(a)
+        return _dm.move_array(a, target)
 
     def backward(self, g):
-        import cupy
-        return (cupy.asarray(g) if self.where == "cpu" else cupy.asnumpy(g)), None
+        return _dm.move_array(g, self.source), None
 
 
 _Add = _ops_ar.Add.apply

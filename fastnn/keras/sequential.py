@@ -57,4 +57,4 @@ class Sequential(Module, TrainingMixin):
             if first is None or getattr(first, "input_shape", None) is None:
                 raise ValueError("summary: give input_shape= or an input_shape to the first layer")
             input_shape = first.input_shape
-        return nn_summary(self, input_shape)
+        return nn_summary(self, tuple(input_shape), batch_size=1)
