@@ -264,3 +264,29 @@ class Reshape(Layer):
 
     def call(self, x):
         return x.reshape((x.shape[0],) + self.target_shape)
+
+
+def _register_flop_counters():
+    """Teach fastnn.summary the cost of the Keras layers (a multiply-add = 2 FLOPs)."""
+    from ..nn.summary import register_flop_counter
+
+    def numel(t):
+        return int(t.data.size)
+
+    def dense(m, inputs, out):
+        return 2 * m.in_features * numel(out) + (numel(out) if m.bias is not None else 0)
+
+    def conv(m, inputs, out):
+        per_output = (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+        return 2 * per_output * numel(out) + (numel(out) if m.bias is not None else 0)
+
+    def pool(m, inputs, out):
+        return numel(out) * m.pool_size[0] * m.pool_size[1]
+
+    for name, fn in (("Dense", dense), ("Conv2D", conv), ("MaxPooling2D", pool),
+                     ("AveragePooling2D", pool), ("Flatten", lambda m, i, o: 0),
+                     ("Dropout", lambda m, i, o: 0), ("Reshape", lambda m, i, o: 0)):
+        register_flop_counter(name, fn)
+
+
+_register_flop_counters()
