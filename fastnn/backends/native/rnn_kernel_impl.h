@@ -109,6 +109,49 @@ FNN_CLONES void FN(gru_back_row)(long H, const REAL *restrict g, const REAL *res
 
 /* ------------------------------------------------------------------ helpers */
 
+/* c (M x N) = [c +] a (M x K) @ op(w), op(w) = w^T (w is N x K) or w (K x N); all
+ * rows contiguous. A few rows of a (batch-1 steps, single-step cells) go through
+ * dot products / row updates that read w once in its own layout: a packing GEMM
+ * would copy all of w for a matrix-vector product. */
+#define FNN_FEW_ROWS 4
+static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL *w,
+                   REAL *c, int acc)
+{
+    if (M > FNN_FEW_ROWS) {
+        GEMM(0, trans, M, N, K, 1, a, K, w, trans ? K : N, acc ? 1 : 0, c, N, 0);
+        return;
+    }
+    if (trans) {
+        long n;
+        #pragma omp parallel for schedule(static) if (N * K >= (1L << 17))
+        for (n = 0; n < N; n++) {
+            const REAL *wn = w + n * K;
+            for (long m = 0; m < M; m++) {
+                const REAL *am = a + m * K;
+                REAL s = 0;
+                #pragma omp simd reduction(+:s)
+                for (long k = 0; k < K; k++) s += am[k] * wn[k];
+                c[m * N + n] = (acc ? c[m * N + n] : 0) + s;
+            }
+        }
+    } else {
+        long nblk = (N + 255) / 256, blk;
+        #pragma omp parallel for schedule(static) if (N * K >= (1L << 17))
+        for (blk = 0; blk < nblk; blk++) {
+            long j0 = blk * 256, jw = N - j0 < 256 ? N - j0 : 256;
+            for (long m = 0; m < M; m++) {
+                REAL *cm = c + m * N + j0;
+                if (!acc) memset(cm, 0, sizeof(REAL) * jw);
+                for (long k = 0; k < K; k++) {
+                    const REAL av = a[m * K + k], *wk = w + k * N + j0;
+                    #pragma omp simd
+                    for (long j = 0; j < jw; j++) cm[j] += av * wk[j];
+                }
+            }
+        }
+    }
+}
+
 /* out (N x G) = x (N x I) w^T (w is G x I) + b1 + b2 (either bias nullable). */
 static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w,
                         const REAL *b1, const REAL *b2, REAL *out)
@@ -123,7 +166,7 @@ static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w,
         }
         beta = 1;
     }
-    GEMM(0, 1, N, G, I, 1, x, I, w, I, beta, out, G, 0);
+    FN(mm)(1, N, G, I, x, w, out, beta != 0);
 }
 
 /* out[j] = sum_r a[r, j]; column blocks go to threads so no reduction is needed. */
@@ -152,7 +195,7 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
                              REAL *dw_hh, REAL *db_ih, REAL *db_hh)
 {
     long N = T * B;
-    GEMM(0, 0, N, I, G, 1, dgi, G, w_ih, I, 0, dx, I, 0);
+    FN(mm)(0, N, I, G, dgi, w_ih, dx, 0);
     GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
     GEMM(1, 0, G, H, B, 1, dgh, G, h0, H, 0, dw_hh, H, 0);
     if (T > 1)
@@ -183,7 +226,7 @@ static void FN(recur)(const REAL *wp, int trans, long M, long N, long K, const R
 #if FNN_PACKED
     if (wp) { fastnn_rgemm(M, N, K, a, K, wp, c, N, acc, 0); return; }
 #endif
-    GEMM(0, trans, M, N, K, 1, a, K, w, trans ? K : N, acc ? 1 : 0, c, N, 0);
+    FN(mm)(trans, M, N, K, a, w, c, acc);
 }
 
 #define FNN_PADDED(t, b) (lengths && (int64_t)(t) >= lengths[b])
