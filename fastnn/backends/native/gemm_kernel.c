@@ -204,7 +204,7 @@ static const svariant_t s_variants[] = {
 };
 static const dvariant_t d_variants[] = {
 #if FASTNN_X86_VARIANTS
-    VARIANT(d_avx512, "avx512", 12, 16, 192, 384, 1024),
+    VARIANT(d_avx512, "avx512", 12, 16, 192, 384, 512),
     VARIANT(d_avx2, "avx2", 6, 8, 192, 384, 512),
 #endif
 #if FASTNN_HAVE_VECTORS
@@ -272,21 +272,50 @@ static void split_range(long n, int tid, int nth, long *lo, long *hi)
     *hi = *lo + base + (tid < extra);
 }
 
-/* 64-byte aligned scratch (the micro-kernel does aligned vector loads from the
- * packed panels); done by hand so that it works with every C library. */
-static void *aligned_buffer(size_t bytes)
+/* Packing scratch: 64-byte aligned (the micro-kernel does aligned vector loads
+ * from the packed panels) and recycled between calls through a few lock-free
+ * slots. A fresh malloc of this size is an mmap, and touching its pages costs
+ * as much as a 256^3 product; concurrent callers (other kernels' OpenMP
+ * threads) each take a slot or, when none is free, allocate their own. */
+typedef struct { size_t bytes; void *raw; } scratch_t;
+
+#if defined(__GNUC__)
+#define SCRATCH_SLOTS 4
+static scratch_t *scratch_slot[SCRATCH_SLOTS];
+#define SLOT_SWAP(i, val) __atomic_exchange_n(&scratch_slot[i], (val), __ATOMIC_ACQ_REL)
+#else
+#define SCRATCH_SLOTS 0     /* no portable atomics: allocate every call */
+#define SLOT_SWAP(i, val) ((void)(i), (scratch_t *)(val))
+#endif
+
+static scratch_t *scratch_get(size_t bytes)
 {
-    char *raw = (char *)malloc(bytes + 64 + sizeof(void *));
-    if (raw == NULL) return NULL;
-    char *p = raw + sizeof(void *);
-    p += (64 - ((size_t)p & 63)) & 63;
-    ((void **)p)[-1] = raw;
-    return p;
+    for (int i = 0; i < SCRATCH_SLOTS; i++) {
+        scratch_t *s = SLOT_SWAP(i, NULL);
+        if (s == NULL) continue;
+        if (s->bytes >= bytes) return s;
+        free(s->raw);
+        free(s);
+        break;
+    }
+    scratch_t *s = (scratch_t *)malloc(sizeof(scratch_t));
+    if (s == NULL) return NULL;
+    s->raw = malloc(bytes + 64);
+    if (s->raw == NULL) { free(s); return NULL; }
+    s->bytes = bytes;
+    return s;
 }
 
-static void aligned_free(void *p)
+static void scratch_put(scratch_t *s)
 {
-    if (p != NULL) free(((void **)p)[-1]);
+    for (int i = 0; i < SCRATCH_SLOTS && s != NULL; i++)
+        s = SLOT_SWAP(i, s);        /* park it; carry on with whatever was there */
+    if (s != NULL) { free(s->raw); free(s); }
+}
+
+static void *aligned64(void *raw)
+{
+    return (char *)raw + ((64 - ((size_t)raw & 63)) & 63);
 }
 
 /* Below this many multiply-adds one thread is faster than waking a team. */
@@ -332,14 +361,16 @@ void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();                           \
     if (nt < 1 || omp_in_parallel() || (double)m * n * k < (double)PARALLEL_MIN_WORK)   \
         nt = 1;                                                                         \
-    T *abuf = (T *)aligned_buffer((size_t)mc * kc * sizeof(T));                         \
-    T *bbuf = (T *)aligned_buffer((size_t)nc * kc * sizeof(T));                         \
-    if (abuf == NULL || bbuf == NULL) {                                                 \
-        aligned_free(abuf); aligned_free(bbuf);                                                         \
+    size_t abytes = ((size_t)mc * kc * sizeof(T) + 63) / 64 * 64;                       \
+    scratch_t *scratch = scratch_get(abytes + (size_t)nc * kc * sizeof(T));             \
+    if (scratch == NULL) {                                                              \
         NAME##_naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);             \
         return;                                                                         \
     }                                                                                   \
-    _Pragma("omp parallel num_threads(nt) if(nt > 1)")                                  \
+    T *abuf = (T *)aligned64(scratch->raw);                                             \
+    T *bbuf = (T *)((char *)abuf + abytes);                                             \
+    long next_chunk = 0;                                                                \
+    _Pragma("omp parallel num_threads(nt) if(nt > 1) shared(next_chunk)")               \
     {                                                                                   \
         int tid = omp_get_thread_num(), nth = omp_get_num_threads();                    \
         long lo, hi, lo2, hi2;                                                          \
@@ -356,21 +387,34 @@ void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,
                     split_range(mpan, tid, nth, &lo, &hi);                              \
                     v->pack_a(ta, mcur, kcur, ta ? a + pc * lda + ic : a + ic * lda + pc, \
                               lda, abuf, lo, hi);                                       \
+                    if (tid == 0) next_chunk = 0;                                       \
                     _Pragma("omp barrier")                                              \
-                    if (npan >= 2 * nth || npan >= mpan) {                              \
-                        split_range(npan, tid, nth, &lo, &hi); lo2 = 0; hi2 = mpan;     \
-                    } else {                                                            \
-                        split_range(mpan, tid, nth, &lo2, &hi2); lo = 0; hi = npan;     \
+                    /* Dynamic chunks of micro-panel columns (or rows when there  \
+                     * are few columns): a thread slowed down by another process  \
+                     * on its core does less of the block, not hold the rest up.  \
+                     * Tiles never split k, so the result does not depend on      \
+                     * which thread computes what. */                             \
+                    int by_cols = npan >= 2 * nth || npan >= mpan;                      \
+                    long units = by_cols ? npan : mpan;                                 \
+                    long per = nth == 1 ? units : (units + 4 * nth - 1) / (4 * nth);    \
+                    long nchunks = (units + per - 1) / per;                             \
+                    for (;;) {                                                          \
+                        long ch;                                                        \
+                        _Pragma("omp atomic capture")                                   \
+                        ch = next_chunk++;                                              \
+                        if (ch >= nchunks) break;                                       \
+                        long u0 = ch * per, u1 = u0 + per < units ? u0 + per : units;   \
+                        if (by_cols) { lo2 = 0; hi2 = mpan; lo = u0; hi = u1; }         \
+                        else { lo2 = u0; hi2 = u1; lo = 0; hi = npan; }                 \
+                        v->block(mcur, ncur, kcur, abuf, bbuf, c + ic * ldc + jc, ldc,  \
+                                 alpha, beff, lo2, hi2, lo, hi);                        \
                     }                                                                   \
-                    v->block(mcur, ncur, kcur, abuf, bbuf, c + ic * ldc + jc, ldc,      \
-                             alpha, beff, lo2, hi2, lo, hi);                            \
                     _Pragma("omp barrier")                                              \
                 }                                                                       \
             }                                                                           \
         }                                                                               \
     }                                                                                   \
-    aligned_free(abuf);                                                                 \
-    aligned_free(bbuf);                                                                 \
+    scratch_put(scratch);                                                               \
 }
 
 DEFINE_GEMM(fastnn_sgemm, float, s_variants)

@@ -119,26 +119,41 @@ GFN(pack_a)(int trans, long mc, long kc, const GT *a, long lda, GT *restrict out
 static GATTR void
 GFN(pack_b)(int trans, long kc, long nc, const GT *b, long ldb, GT *restrict out, long p0, long p1)
 {
-    for (long q = p0; q < p1; q++) {
-        GT *dst = out + q * kc * GNR;
-        long j0 = q * GNR, cols = nc - j0 < GNR ? nc - j0 : GNR;
-        if (!trans) {           /* op(B)[p][j] = b[p * ldb + j] */
+    long full = nc / GNR;               /* panels [0, full) have all GNR columns */
+    if (!trans) {                       /* op(B)[p][j] = b[p * ldb + j] */
+        /* Row by row: one sequential read stream, whole vectors per panel. */
+        long q1 = p1 < full ? p1 : full;
+        for (long p = 0; p < kc; p++) {
+            const GT *src = b + p * ldb;
+            for (long q = p0; q < q1; q++) {
+                const GT *s = src + q * GNR;
+                GT *d = out + (q * kc + p) * GNR;
+                FASTNN_UNROLL
+                for (int j = 0; j < GNR; j++) d[j] = s[j];
+            }
+        }
+        if (p1 > full && full >= p0) {  /* the partial last panel, zero-padded */
+            long j0 = full * GNR, cols = nc - j0;
             for (long p = 0; p < kc; p++) {
-                const GT *src = b + p * ldb + j0;
-                GT *d = dst + p * GNR;
+                const GT *s = b + p * ldb + j0;
+                GT *d = out + (full * kc + p) * GNR;
                 long j = 0;
-                for (; j < cols; j++) d[j] = src[j];
+                for (; j < cols; j++) d[j] = s[j];
                 for (; j < GNR; j++) d[j] = 0;
             }
-        } else {                /* op(B)[p][j] = b[j * ldb + p] */
-            long j = 0;
-            for (; j < cols; j++) {
-                const GT *src = b + (j0 + j) * ldb;
-                for (long p = 0; p < kc; p++) dst[p * GNR + j] = src[p];
-            }
-            for (; j < GNR; j++)
-                for (long p = 0; p < kc; p++) dst[p * GNR + j] = 0;
         }
+        return;
+    }
+    for (long q = p0; q < p1; q++) {    /* op(B)[p][j] = b[j * ldb + p] */
+        GT *dst = out + q * kc * GNR;
+        long j0 = q * GNR, cols = nc - j0 < GNR ? nc - j0 : GNR;
+        long j = 0;
+        for (; j < cols; j++) {
+            const GT *src = b + (j0 + j) * ldb;
+            for (long p = 0; p < kc; p++) dst[p * GNR + j] = src[p];
+        }
+        for (; j < GNR; j++)
+            for (long p = 0; p < kc; p++) dst[p * GNR + j] = 0;
     }
 }
 
