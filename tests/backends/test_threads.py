@@ -100,10 +100,19 @@ def test_interleaving_with_blas_does_not_collapse(restore_threads):
     rng = np.random.default_rng(0)
     a = rng.standard_normal((192, 192)).astype(np.float32)
     b = rng.standard_normal((192, 192)).astype(np.float32)
-    times = {}
-    for n in (1, 2, 1, 2):
-        fastnn.set_num_threads(n)
-        _interleaved_loop(a, b, 3)                      # warm both pools
-        t = min(_interleaved_loop(a, b, 40) for _ in range(3))
-        times[n] = min(times.get(n, t), t)
-    assert times[2] < 5 * times[1], times
+    # The machine may be shared: another process on one core slows any 2-thread
+    # run for a while. That is transient, a fight between fastnn's and BLAS's
+    # pools is not, so a pass in any of a few attempts is a pass.
+    history = []
+    deadline = time.perf_counter() + 20
+    while len(history) < 5 and time.perf_counter() < deadline:
+        times = {}
+        for n in (1, 2, 1, 2):
+            fastnn.set_num_threads(n)
+            _interleaved_loop(a, b, 3)                  # wake both pools
+            t = min(_interleaved_loop(a, b, 40) for _ in range(3))
+            times[n] = min(times.get(n, t), t)
+        history.append(times)
+        if times[2] < 5 * times[1]:
+            return
+    pytest.fail(f"2 threads more than 5x slower than 1 in every attempt (seconds): {history}")
