@@ -310,7 +310,9 @@ def bench_body(spec, page):
             f"NumPy {machine['numpy']}, PyTorch {machine['torch'] or 'not installed'}. One run: "
             "compare the ratios (implementations timed in interleaved rounds), not the absolute "
             "times, and run the command yourself to see your machine. >1x means fastnn's native "
-            "kernel is faster.")
+            "kernel is faster. On a shared machine the 2-thread rows mostly measure contention with "
+            "other jobs: where a NumPy time at 2 threads is far above its 1-thread time, distrust "
+            "that row.")
     body = desc + "\n\n" + _md_table(results) + "\n"
     if png_rel:
         body += f"\n![speed-ups]({png_rel})\n"

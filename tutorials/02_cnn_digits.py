@@ -1,0 +1,44 @@
+"""Tutorial 2: a convolutional network on the bundled digits (the README's main job).
+
+    python tutorials/02_cnn_digits.py            # about 10-20 s on 2 cores
+    python tutorials/02_cnn_digits.py --quick    # one short epoch (what the tests run)
+
+This tutorial runs examples/cnn_digits.py, the seed article's Keras CNN ported
+line by line: Conv2D 32 -> MaxPooling2D -> Conv2D 64 -> MaxPooling2D -> Flatten
+-> Dense 128 -> Dense 10, adam, sparse categorical cross-entropy. Read that file
+next to this one. What happens underneath each layer:
+
+* Conv2D: im2col + GEMM per sample in native code (docs/convolution.md)
+* MaxPooling2D: the 2x2 branchless kernel, which remembers each argmax for the
+  backward pass (docs/pooling.md)
+* softmax + sparse categorical cross-entropy: one fused, stable op whose
+  gradient is softmax - onehot (docs/softmax_cross_entropy.md)
+* adam: PyTorch's bias-corrected update (docs/optimizers.md)
+
+What it reaches: at least 97% test accuracy on the 360 held-out digits after 15
+epochs (98.9% on the development machine). The script checks this.
+Add --backend numpy to train the same model on the NumPy reference kernels:
+slower, with the same accuracy.
+"""
+import fastnn
+
+from _common import import_example, parser
+
+
+def main(argv=None):
+    p = parser(__doc__)
+    p.add_argument("--backend", default="native", choices=["native", "numpy"])
+    args = p.parse_args(argv)
+    fastnn.use_backend(args.backend)
+    cnn_digits = import_example("cnn_digits")
+    accuracy = cnn_digits.main(["--quick"] if args.quick else [])
+    if args.quick:
+        print(f"quick mode: {accuracy * 100:.1f}% after one short epoch (the full run reaches >= 97%)")
+    else:
+        print(f"reached: {accuracy * 100:.2f}% test accuracy (goal >= 97%)")
+        assert accuracy >= 0.97, "below the 97% this tutorial promises"
+    return accuracy
+
+
+if __name__ == "__main__":
+    main()
