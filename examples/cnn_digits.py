@@ -21,6 +21,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="1 epoch on a subset (smoke test)")
+    parser.add_argument("--plot", metavar="PNG", help="write loss/accuracy curves here (needs matplotlib)")
     args = parser.parse_args(argv)
     fastnn.manual_seed(0)
 
@@ -43,12 +44,14 @@ def main(argv=None):
     ])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     start = time.perf_counter()
-    model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_data=(x_test, y_test),
-              verbose=2)
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=32,
+                        validation_data=(x_test, y_test), verbose=2)
     elapsed = time.perf_counter() - start
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"trained {epochs} epochs on {len(x_train)} digits in {elapsed:.1f}s")
     print(f"test loss {loss:.4f}  test accuracy {accuracy * 100:.2f}% ({len(x_test)} held-out digits)")
+    if args.plot and history.plot(args.plot):
+        print(f"training curves written to {args.plot}")
     return accuracy
 
 

@@ -20,6 +20,8 @@ epochs (98.9% on the development machine). The script checks this.
 Add --backend numpy to train the same model on the NumPy reference kernels:
 slower, with the same accuracy.
 """
+import os
+
 import fastnn
 
 from _common import import_example, parser
@@ -31,7 +33,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     fastnn.use_backend(args.backend)
     cnn_digits = import_example("cnn_digits")
-    accuracy = cnn_digits.main(["--quick"] if args.quick else [])
+    os.makedirs(args.out, exist_ok=True)
+    curves = os.path.join(args.out, "cnn_training_curves.png")
+    accuracy = cnn_digits.main((["--quick"] if args.quick else []) + ["--plot", curves])
     if args.quick:
         print(f"quick mode: {accuracy * 100:.1f}% after one short epoch (the full run reaches >= 97%)")
     else:

@@ -142,6 +142,50 @@ def recurrent_case(kind, t, b, i, h, backward=True):
     return make
 
 
+def cross_entropy_case(n, c):
+    def make(dtype):
+        g = _rng()
+        logits = g.standard_normal((n, c)).astype(dtype)
+        target = g.integers(0, c, n)
+        impls = {}
+        for name in ("numpy", "native"):
+            kb = backend(name)
+
+            def step(kb=kb):
+                loss, saved = kb.cross_entropy_forward(logits, target)
+                kb.cross_entropy_backward(np.ones_like(loss), saved)
+            impls[name] = step
+        torch = _torch()
+        if torch is not None:
+            tl = torch.from_numpy(logits).requires_grad_()
+            tt = torch.from_numpy(target)
+
+            def tstep():
+                torch.nn.functional.cross_entropy(tl, tt).backward()
+                tl.grad = None
+            impls["torch"] = tstep
+        return impls
+    return make
+
+
+def adam_step_case(numel):
+    """One Adam update of ``numel`` parameters (optimizers are NumPy code on every backend)."""
+    def make(dtype):
+        import fastnn
+        p = fastnn.nn.Parameter(fastnn.from_numpy(_rng().standard_normal(numel).astype(dtype)))
+        p.grad = fastnn.from_numpy(_rng().standard_normal(numel).astype(dtype))
+        opt = fastnn.optim.Adam([p], lr=1e-3)
+        impls = {"native": opt.step}
+        torch = _torch()
+        if torch is not None:
+            tp = torch.nn.Parameter(torch.from_numpy(p.detach().numpy().copy()))
+            tp.grad = torch.from_numpy(p.grad.numpy().copy())
+            topt = torch.optim.Adam([tp], lr=1e-3, foreach=False)
+            impls["torch"] = topt.step
+        return impls
+    return make
+
+
 # --- models -------------------------------------------------------------------------
 def _fastnn_cnn():
     from .. import nn
@@ -244,6 +288,9 @@ STANDARD = [
     ("conv fwd+bwd N64 32->64 3x3 13", conv_case(64, 32, 64, 3, 13)),
     ("conv fwd+bwd N32 64->64 3x3 32 p1", conv_case(32, 64, 64, 3, 32, padding=1)),
     ("maxpool 2x2 fwd+bwd N64 C32 26", maxpool_case(64, 32, 26)),
+    ("cross_entropy fwd+bwd N256 C10", cross_entropy_case(256, 10)),
+    ("cross_entropy fwd+bwd N256 C1000", cross_entropy_case(256, 1000)),
+    ("adam step 1M params", adam_step_case(1 << 20)),
     ("lstm fwd T50 B32 I128 H256", recurrent_case("lstm", 50, 32, 128, 256, backward=False)),
     ("lstm fwd+bwd T50 B32 I128 H256", recurrent_case("lstm", 50, 32, 128, 256)),
     ("gru fwd+bwd T50 B32 I128 H256", recurrent_case("gru", 50, 32, 128, 256)),
