@@ -1,0 +1,8 @@
+"""fastnn.nn.utils: gradient clipping, parameter vectors, packed sequences (torch.nn.utils)."""
+from . import rnn  # noqa: F401
+from .clip_grad import (clip_grad_norm_, clip_grad_value_, get_total_norm,  # noqa: F401
+                        clip_grads_with_norm_)
+from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
+
+__all__ = ["rnn", "clip_grad_norm_", "clip_grad_value_", "get_total_norm",
+           "clip_grads_with_norm_", "parameters_to_vector", "vector_to_parameters"]
