@@ -2,6 +2,9 @@
 import numpy as np
 import pytest
 
+import fastnn
+import fastnn.backends.native._openmp  # noqa: F401  (have_openmp)
+
 from fastnn.backends.numpy_ref import gemm as ref
 from fastnn.testing import assert_grads_close, numerical_grads
 
@@ -343,13 +346,40 @@ def test_linear_bad_input():
             mod.linear_backward(np.ones((4, 5)), None)
 
 
-def test_default_path_uses_both_engines():
-    """The rule sends small/skinny products to fastnn's GEMM and huge square ones to BLAS (AVX-512 CPUs)."""
+def test_default_path_uses_both_engines(monkeypatch):
+    """The measured rule: fastnn's GEMM for mid-size and small-k products on one
+    thread, BLAS for huge squares, matrix-vector shapes and every threaded product."""
     if _gemm.current_variant() != "avx512":
         pytest.skip("the measured rule is for AVX-512 CPUs")
-    assert nat._use_fastnn(64 * 26 * 26, 32, 9, np.dtype(np.float32))
-    assert nat._use_fastnn(128, 128, 128, np.dtype(np.float32))
-    assert not nat._use_fastnn(2048, 2048, 2048, np.dtype(np.float32))
+    f32 = np.dtype(np.float32)
+    monkeypatch.setattr(_gemm, "max_threads", lambda: 1)
+    assert nat._use_fastnn(64 * 26 * 26, 32, 9, f32)
+    assert nat._use_fastnn(256, 256, 256, f32)
+    assert not nat._use_fastnn(2048, 2048, 2048, f32)
+    assert not nat._use_fastnn(1, 4096, 4096, f32)
+    monkeypatch.setattr(_gemm, "max_threads", lambda: 2)
+    assert not nat._use_fastnn(256, 256, 256, f32)
+
+
+def test_default_path_calls_the_chosen_engine(monkeypatch):
+    calls = []
+    monkeypatch.setattr(nat, "_fastnn_2d", lambda *args: calls.append("fastnn") or np.zeros((2, 2)))
+    monkeypatch.setattr(nat, "_blas", lambda *args: calls.append("blas") or np.zeros((2, 2)))
+    a = np.ones((2, 3))
+    for flag in (True, False):
+        monkeypatch.setattr(nat, "_use_fastnn", lambda *args, flag=flag: flag)
+        nat.matmul(a, a.T)
+    assert calls == ["fastnn", "blas"]
+
+
+def test_max_threads_follows_fastnn():
+    before = fastnn.get_num_threads()
+    try:
+        for n in (1, 2):
+            fastnn.set_num_threads(n)
+            assert _gemm.max_threads() == (n if fastnn.backends.native._openmp.have_openmp() else 1)
+    finally:
+        fastnn.set_num_threads(before)
 
 
 def test_torch_agrees():

@@ -82,6 +82,11 @@ def batched_gemm(const floating[:, :, :] a, const floating[:, :, :] b, floating[
                       pb + i * bstep, ldb, <floating>0, pc + i * cstep, n, 0)
 
 
+def max_threads():
+    """The OpenMP team size fastnn's GEMM uses now (fastnn.set_num_threads sets it)."""
+    return fastnn_gemm_max_threads()
+
+
 def variants():
     """The GEMM micro-kernel variants this CPU can run, best first."""
     out = []

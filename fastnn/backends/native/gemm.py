@@ -29,21 +29,30 @@ _SMALL_BATCH_ITEM = 64 * 64 * 64
 def _use_fastnn(m, n, k, dtype):
     """Which engine the default path uses for an m x k x n product.
 
-    Measured on the AVX-512 Xeon (benchmarks/bench_gemm.py, 1 and 2 threads):
-    fastnn's GEMM is at least level with OpenBLAS up to about 512^3 and clearly
-    ahead on small products (no BLAS thread hand-off) and on the tall-skinny
-    small-k products of im2col convolution; OpenBLAS keeps an edge on large
-    square products. With no AVX-512/AVX2 variant, BLAS is the safer choice.
+    From benchmarks/bench_gemm.py on the 2-core AVX-512 Xeon (OpenBLAS 0.3.31
+    SkylakeX kernels), single-threaded: fastnn's GEMM is level with OpenBLAS
+    on squares up to ~600 (0.95-1.1x), ahead on the small-k im2col products
+    (1.2-1.3x) and the wide float32 ones (32 x 288 x 7744: 1.25x), a little
+    behind on large squares (0.94x at 1024^3) and on wide float64 (0.9x), and
+    behind below ~128^3 or for matrix-vector shapes, where its fixed Python-side
+    cost or the packing is not paid back. With 2 threads OpenBLAS scales
+    better (its pool busy-waits; fastnn's OpenMP team sleeps between kernels,
+    see fastnn/__init__.py), so BLAS takes every multi-threaded product.
+    Without the AVX-512/AVX2 variants, BLAS is the safer choice too.
     """
-    if _variant_rank > 1:
+    if _variant_rank > 1 or _gemm.max_threads() > 1:
+        return False
+    if min(m, n) < 8 or m * n * k < 128 * 128 * 128:
         return False
     if k <= 64:
         return True
+    if dtype == np.float64 and min(m, n) < 64:
+        return False
     return m * n * k <= _FASTNN_MAX_WORK
 
 
 _FASTNN_MAX_WORK = 600 * 600 * 600
-_variant_rank = 0  # 0: AVX-512, 1: AVX2, 2: SSE2/portable (refreshed by _refresh_variant)
+_variant_rank = 0  # 0: AVX-512, 1: AVX2, 2: SSE2/portable (set by _refresh_variant)
 
 
 def _refresh_variant():
