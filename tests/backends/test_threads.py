@@ -75,9 +75,10 @@ def test_one_and_two_threads_identical(dtype, route, restore_threads, monkeypatc
             # fastnn's GEMM splits tiles, never the k sum, between threads: bit-identical
             np.testing.assert_array_equal(x, y, err_msg=f"result {i}")
         else:
-            # the BLAS route is identical in practice, but OpenBLAS does not promise it
-            np.testing.assert_allclose(x, y, rtol=1e-6 if dtype == np.float32 else 1e-13,
-                                       atol=1e-6 if dtype == np.float32 else 1e-13, err_msg=f"result {i}")
+            # the default route may pick another engine for another thread count
+            # (gemm.py: _use_fastnn), so only rounding may differ
+            np.testing.assert_allclose(x, y, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                                       atol=1e-4 if dtype == np.float32 else 1e-12, err_msg=f"result {i}")
 
 
 def _interleaved_loop(a, b, reps):
