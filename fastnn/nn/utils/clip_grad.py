@@ -62,8 +62,9 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     coef = float(max_norm) / (float(total) + 1e-6)
     coef = min(coef, 1.0) if not math.isnan(coef) else coef
-    for g in grads:
-        g.data = g.data * g.data.dtype.type(coef)
+    with np.errstate(invalid="ignore"):  # inf * 0 -> nan, as PyTorch
+        for g in grads:
+            g.data = g.data * g.data.dtype.type(coef)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
