@@ -19,8 +19,7 @@ import warnings
 import numpy as np
 
 from ...tensor import Tensor, cat, stack
-from ..._device_move import array_module
-from ...ops.rnn import Recurrent, PackIndex
+from ...ops.rnn import Recurrent, PackIndex, array_module
 from .. import init
 from .module import Module
 from ._utils import F, _empty_parameter, _place

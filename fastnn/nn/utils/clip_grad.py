@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ...tensor import Tensor
-from ..._device_move import array_module
+from ...ops.rnn import array_module
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
@@ -32,7 +32,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     if not tensors:
         return Tensor(np.zeros((), np.float32))
     arrays = [t.data if isinstance(t, Tensor) else t for t in tensors]
-    xp = array_module(*arrays)
+    xp = array_module(arrays[0])
     dtype = np.result_type(*[a.dtype for a in arrays])
     if norm_type == math.inf:
         parts = [xp.abs(a).max() if a.size else xp.zeros((), dtype) for a in arrays]
