@@ -108,3 +108,56 @@ def test_linear_train_step(benchmark, impl, threads):
         y, saved = mod.linear_forward(x, w, bias)
         return mod.linear_backward(dy, saved)
     benchmark(step)
+
+
+def ratio_table(rounds=5, block_s=0.04, rest_s=0.15):
+    """Ratios reference/impl, measured interleaved: on a shared machine the
+    load changes from second to second, so every implementation is timed in
+    short blocks taking turns, with a pause between blocks that lets NumPy's
+    OpenBLAS workers (which busy-wait ~0.1 s after each call) go to sleep,
+    and the median block is kept.
+
+        python benchmarks/bench_gemm.py
+    """
+    import time
+    torch = _torch()
+    impls = {"reference": ref.matmul, "native": nat.matmul, "fastnn": nat.fastnn_matmul}
+    print(f"fastnn GEMM variant: {_gemm.current_variant()}")
+    for threads in (1, 2):
+        fastnn.set_num_threads(threads)
+        if torch is not None:
+            torch.set_num_threads(threads)
+        for dtype in ("float32", "float64"):
+            for shape, (m, k, n) in SHAPES.items():
+                rng = np.random.default_rng(0)
+                a = rng.standard_normal((m, k)).astype(dtype)
+                b = rng.standard_normal((k, n)).astype(dtype)
+                calls = {name: (lambda f=f: f(a, b)) for name, f in impls.items()}
+                if torch is not None:
+                    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+                    calls["torch"] = lambda: torch.matmul(ta, tb)
+                reps = {}
+                for name, f in calls.items():
+                    f()
+                    t0 = time.perf_counter()
+                    f()
+                    reps[name] = max(1, int(block_s / max(time.perf_counter() - t0, 1e-7)))
+                times = {name: [] for name in calls}
+                for r in range(rounds):
+                    order = list(calls)[r % len(calls):] + list(calls)[:r % len(calls)]
+                    for name in order:
+                        time.sleep(rest_s)
+                        f = calls[name]
+                        t0 = time.perf_counter()
+                        for _ in range(reps[name]):
+                            f()
+                        times[name].append((time.perf_counter() - t0) / reps[name])
+                med = {name: float(np.median(v)) for name, v in times.items()}
+                base = med["reference"]
+                cols = "  ".join(f"{name}={base / t:5.2f}x" for name, t in med.items() if name != "reference")
+                print(f"t{threads} {dtype:8s} {shape:13s} {m}x{k}x{n:<6d} ref {base * 1e3:8.3f} ms  {cols}",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    ratio_table()

@@ -6,9 +6,8 @@
  *       for ic over m in MC-row blocks:  pack op(A)[ic, pc] into MR-tall micro-panels
  *         for each A micro-panel (stays in L1) x each B micro-panel (streams from L2):
  *           MR x NR register-tiled micro-kernel (gemm_micro_kernel.h)
- * One OpenMP team per call: the threads pack the blocks together, then split
- * the micro-panel grid of the block between them (columns when there are
- * enough, else rows), with a barrier on each side.
+ * With several threads, each takes a slab of C (columns, or rows when C is
+ * narrow) and runs this nest on it with private buffers: no barrier inside.
  *
  * Per-CPU variants: gemm_micro_kernel.h is compiled once per instruction set
  * (x86-64-v4 = AVX-512, x86-64-v3 = AVX2+FMA, baseline SSE2) with GCC target
@@ -321,7 +320,22 @@ static void *aligned64(void *raw)
 /* Below this many multiply-adds one thread is faster than waking a team. */
 #define PARALLEL_MIN_WORK (64L * 64L * 64L)
 
-#define DEFINE_GEMM(NAME, T, VARIANTS)                                                  \
+/* Block sizes for an m x n x k problem: even k blocks; when k is small the m
+ * and n blocks widen so that the buffers (and the work per packing) stay the
+ * same size. */
+static void blocking(long mr, long nr, long kc_max, long mc_max, long nc_max,
+                     long m, long n, long k, long *mc, long *nc, long *kc)
+{
+    long kblocks = (k + kc_max - 1) / kc_max;
+    *kc = (k + kblocks - 1) / kblocks;
+    *mc = mc_max * kc_max / *kc; *mc -= *mc % mr;
+    *nc = nc_max * kc_max / *kc; *nc -= *nc % nr;
+    long m_r = (m + mr - 1) / mr * mr, n_r = (n + nr - 1) / nr * nr;
+    if (*mc > m_r) *mc = m_r;
+    if (*nc > n_r) *nc = n_r;
+}
+
+#define DEFINE_GEMM(NAME, T, VT, VARIANTS)                                              \
 static void NAME##_naive(int ta, int tb, long m, long n, long k, T alpha,               \
                          const T *a, long lda, const T *b, long ldb, T beta,            \
                          T *c, long ldc)                                                \
@@ -337,6 +351,41 @@ static void NAME##_naive(int ta, int tb, long m, long n, long k, T alpha,       
         }                                                                               \
 }                                                                                       \
                                                                                         \
+/* One thread's whole product: the BLIS loop nest with private buffers. */             \
+static void NAME##_serial(const VT *v, int ta, int tb, long m, long n, long k,          \
+                          T alpha, const T *a, long lda, const T *b, long ldb,          \
+                          T beta, T *c, long ldc)                                       \
+{                                                                                       \
+    const long mr = v->mr, nr = v->nr;                                                  \
+    long mc, nc, kc;                                                                    \
+    blocking(mr, nr, v->kc, v->mc, v->nc, m, n, k, &mc, &nc, &kc);                      \
+    size_t abytes = ((size_t)mc * kc * sizeof(T) + 63) / 64 * 64;                       \
+    scratch_t *scratch = scratch_get(abytes + (size_t)nc * kc * sizeof(T));             \
+    if (scratch == NULL) {                                                              \
+        NAME##_naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);             \
+        return;                                                                         \
+    }                                                                                   \
+    T *abuf = (T *)aligned64(scratch->raw);                                             \
+    T *bbuf = (T *)((char *)abuf + abytes);                                             \
+    for (long jc = 0; jc < n; jc += nc) {                                               \
+        long ncur = n - jc < nc ? n - jc : nc, npan = (ncur + nr - 1) / nr;             \
+        for (long pc = 0; pc < k; pc += kc) {                                           \
+            long kcur = k - pc < kc ? k - pc : kc;                                      \
+            T beff = pc == 0 ? beta : (T)1;   /* later k blocks accumulate */           \
+            v->pack_b(tb, kcur, ncur, tb ? b + jc * ldb + pc : b + pc * ldb + jc,       \
+                      ldb, bbuf, 0, npan);                                              \
+            for (long ic = 0; ic < m; ic += mc) {                                       \
+                long mcur = m - ic < mc ? m - ic : mc, mpan = (mcur + mr - 1) / mr;     \
+                v->pack_a(ta, mcur, kcur, ta ? a + pc * lda + ic : a + ic * lda + pc,   \
+                          lda, abuf, 0, mpan);                                          \
+                v->block(mcur, ncur, kcur, abuf, bbuf, c + ic * ldc + jc, ldc,          \
+                         alpha, beff, 0, mpan, 0, npan);                                \
+            }                                                                           \
+        }                                                                               \
+    }                                                                                   \
+    scratch_put(scratch);                                                               \
+}                                                                                       \
+                                                                                        \
 void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,        \
           const T *b, long ldb, T beta, T *c, long ldc, int nthreads)                   \
 {                                                                                       \
@@ -347,75 +396,41 @@ void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,
                 c[i * ldc + j] = beta == 0 ? (T)0 : beta * c[i * ldc + j];              \
         return;                                                                         \
     }                                                                                   \
-    const __typeof__(VARIANTS[0]) *v = &VARIANTS[chosen_index()];                       \
-    const long mr = v->mr, nr = v->nr;                                                  \
-    /* Even k blocks; when k is small, widen the m and n blocks so that each          \
-     * barrier-delimited step still has enough work (same buffer sizes). */             \
-    long kblocks = (k + v->kc - 1) / v->kc;                                             \
-    long kc = (k + kblocks - 1) / kblocks;                                              \
-    long mc = v->mc * v->kc / kc; mc -= mc % mr;                                        \
-    long nc = v->nc * v->kc / kc; nc -= nc % nr;                                        \
-    long m_r = (m + mr - 1) / mr * mr, n_r = (n + nr - 1) / nr * nr;                    \
-    if (mc > m_r) mc = m_r;                                                             \
-    if (nc > n_r) nc = n_r;                                                             \
+    const VT *v = &VARIANTS[chosen_index()];                                            \
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();                           \
     if (nt < 1 || omp_in_parallel() || (double)m * n * k < (double)PARALLEL_MIN_WORK)   \
         nt = 1;                                                                         \
-    size_t abytes = ((size_t)mc * kc * sizeof(T) + 63) / 64 * 64;                       \
-    scratch_t *scratch = scratch_get(abytes + (size_t)nc * kc * sizeof(T));             \
-    if (scratch == NULL) {                                                              \
-        NAME##_naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);             \
+    if (nt == 1) {                                                                      \
+        NAME##_serial(v, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);         \
         return;                                                                         \
     }                                                                                   \
-    T *abuf = (T *)aligned64(scratch->raw);                                             \
-    T *bbuf = (T *)((char *)abuf + abytes);                                             \
-    long next_chunk = 0;                                                                \
-    _Pragma("omp parallel num_threads(nt) if(nt > 1) shared(next_chunk)")               \
+    /* Each thread takes a slab of C, whole micro-panels wide, and runs the serial     \
+     * nest on it with its own buffers: columns when C is wide enough, else rows.      \
+     * No barrier inside the product (OpenMP threads sleep at barriers, see            \
+     * fastnn/__init__.py), each B block stays in its thread's L2, and the packing    \
+     * of the shared operand is repeated per thread, which costs ~1/(slab width) of   \
+     * the multiply. Tiles never split k, so the result is the same for any team.  */  \
+    const long npan = (n + v->nr - 1) / v->nr, mpan = (m + v->mr - 1) / v->mr;        \
+    const int by_cols = npan >= 2L * nt || npan >= mpan;                                \
+    _Pragma("omp parallel num_threads(nt)")                                             \
     {                                                                                   \
-        int tid = omp_get_thread_num(), nth = omp_get_num_threads();                    \
-        long lo, hi, lo2, hi2;                                                          \
-        for (long jc = 0; jc < n; jc += nc) {                                           \
-            long ncur = n - jc < nc ? n - jc : nc, npan = (ncur + nr - 1) / nr;         \
-            for (long pc = 0; pc < k; pc += kc) {                                       \
-                long kcur = k - pc < kc ? k - pc : kc;                                  \
-                T beff = pc == 0 ? beta : (T)1;                                         \
-                split_range(npan, tid, nth, &lo, &hi);                                  \
-                v->pack_b(tb, kcur, ncur, tb ? b + jc * ldb + pc : b + pc * ldb + jc,   \
-                          ldb, bbuf, lo, hi);                                           \
-                for (long ic = 0; ic < m; ic += mc) {                                   \
-                    long mcur = m - ic < mc ? m - ic : mc, mpan = (mcur + mr - 1) / mr; \
-                    split_range(mpan, tid, nth, &lo, &hi);                              \
-                    v->pack_a(ta, mcur, kcur, ta ? a + pc * lda + ic : a + ic * lda + pc, \
-                              lda, abuf, lo, hi);                                       \
-                    if (tid == 0) next_chunk = 0;                                       \
-                    _Pragma("omp barrier")                                              \
-                    /* Dynamic chunks of micro-panel columns (or rows when there  \
-                     * are few columns): a thread slowed down by another process  \
-                     * on its core does less of the block, not hold the rest up.  \
-                     * Tiles never split k, so the result does not depend on      \
-                     * which thread computes what. */                             \
-                    int by_cols = npan >= 2 * nth || npan >= mpan;                      \
-                    long units = by_cols ? npan : mpan;                                 \
-                    long per = nth == 1 ? units : (units + 4 * nth - 1) / (4 * nth);    \
-                    long nchunks = (units + per - 1) / per;                             \
-                    for (;;) {                                                          \
-                        long ch;                                                        \
-                        _Pragma("omp atomic capture")                                   \
-                        ch = next_chunk++;                                              \
-                        if (ch >= nchunks) break;                                       \
-                        long u0 = ch * per, u1 = u0 + per < units ? u0 + per : units;   \
-                        if (by_cols) { lo2 = 0; hi2 = mpan; lo = u0; hi = u1; }         \
-                        else { lo2 = u0; hi2 = u1; lo = 0; hi = npan; }                 \
-                        v->block(mcur, ncur, kcur, abuf, bbuf, c + ic * ldc + jc, ldc,  \
-                                 alpha, beff, lo2, hi2, lo, hi);                        \
-                    }                                                                   \
-                    _Pragma("omp barrier")                                              \
-                }                                                                       \
-            }                                                                           \
+        long lo, hi;                                                                    \
+        split_range(by_cols ? npan : mpan, omp_get_thread_num(), omp_get_num_threads(), \
+                    &lo, &hi);                                                          \
+        if (by_cols) {                                                                  \
+            long j0 = lo * v->nr, j1 = hi * v->nr < n ? hi * v->nr : n;                 \
+            if (j1 > j0)                                                                \
+                NAME##_serial(v, ta, tb, m, j1 - j0, k, alpha, a, lda,                  \
+                              tb ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc);      \
+        } else {                                                                        \
+            long i0 = lo * v->mr, i1 = hi * v->mr < m ? hi * v->mr : m;                 \
+            if (i1 > i0)                                                                \
+                NAME##_serial(v, ta, tb, i1 - i0, n, k, alpha,                          \
+                              ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta,            \
+                              c + i0 * ldc, ldc);                                       \
         }                                                                               \
     }                                                                                   \
-    scratch_put(scratch);                                                               \
 }
 
-DEFINE_GEMM(fastnn_sgemm, float, s_variants)
-DEFINE_GEMM(fastnn_dgemm, double, d_variants)
+DEFINE_GEMM(fastnn_sgemm, float, svariant_t, s_variants)
+DEFINE_GEMM(fastnn_dgemm, double, dvariant_t, d_variants)
