@@ -255,3 +255,105 @@ def test_bad_input(mod):
     loss, s = mod.cross_entropy_forward(x, t)
     with pytest.raises(ValueError, match="dloss"):
         mod.cross_entropy_backward(np.ones(4), s)
+
+
+# ------------------------------------------------------------------ fast paths and kernel guards
+
+@pytest.mark.parametrize("kind", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 1), (1, 10), (3, 17), (2, 5, 64), (33, 1000)])
+def test_softmax_rows_match_reference(kind, dtype, shape):
+    """The compiled last-axis rows (float32: fastnn's own exp) against the reference."""
+    x = (RNG.standard_normal(shape) * 4).astype(dtype)
+    y_ref, _ = getattr(ref, f"{kind}_forward")(x, -1)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-14)
+    for xl in _layouts(x):
+        for dim in (-1, len(shape) - 1):
+            y, s = getattr(nat, f"{kind}_forward")(xl, dim)
+            assert y.dtype == dtype and s[1] == len(shape) - 1
+            np.testing.assert_allclose(y, y_ref, **tol)
+
+
+def test_softmax_rows_nan_and_inf():
+    x = np.array([[0.0, np.nan, 1.0], [0.0, -np.inf, 1.0], [np.inf, 0.0, 1.0]], np.float32)
+    for kind in ("softmax", "log_softmax"):
+        y, _ = getattr(nat, f"{kind}_forward")(x, 1)
+        with np.errstate(invalid="ignore"):
+            y_ref, _ = getattr(ref, f"{kind}_forward")(x, 1)
+        np.testing.assert_array_equal(np.isnan(y), np.isnan(y_ref))
+        np.testing.assert_allclose(y[1], y_ref[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("with_ignore", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_wide_rows(dtype, with_ignore, reduction):
+    """C = 1000 (full vector lanes plus a remainder) through the unweighted fast path."""
+    x, t = _ce_inputs(37, 1000, dtype, "index", with_ignore)
+    x *= 3
+    l_ref, s_ref = ref.cross_entropy_forward(x, t, reduction=reduction)
+    loss, s = nat.cross_entropy_forward(x, t, reduction=reduction)
+    tol = dict(rtol=2e-5, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(loss, l_ref, **tol)
+    dl = RNG.standard_normal(l_ref.shape).astype(dtype)
+    np.testing.assert_allclose(nat.cross_entropy_backward(dl, s),
+                               ref.cross_entropy_backward(dl, s_ref), **tol)
+
+
+def test_relu_threaded_chunks_match_reference():
+    import fastnn
+    before = fastnn.get_num_threads()
+    try:
+        fastnn.set_num_threads(2)
+        for dtype in DTYPES:
+            x = RNG.standard_normal(70001).astype(dtype)  # above the threading cutoff, odd
+            dy = RNG.standard_normal(70001).astype(dtype)
+            y, s = nat.relu_forward(x)
+            np.testing.assert_array_equal(y, ref.relu_forward(x)[0])
+            np.testing.assert_array_equal(nat.relu_backward(dy, s),
+                                          ref.relu_backward(dy, ref.relu_forward(x)[1]))
+            x2 = RNG.standard_normal((300, 257)).astype(dtype)
+            np.testing.assert_allclose(nat.softmax_forward(x2, 1)[0],
+                                       ref.softmax_forward(x2, 1)[0], rtol=1e-5, atol=1e-7)
+    finally:
+        fastnn.set_num_threads(before)
+
+
+def test_fast_path_still_honours_finite_checks():
+    from fastnn.backends import _validate
+    x = np.array([[1.0, np.nan]], np.float32)
+    _validate.set_finite_checks(True)
+    try:
+        for call in (lambda: nat.relu_forward(x), lambda: nat.softmax_forward(x, 1),
+                     lambda: nat.bias_relu_forward(x, np.zeros(2, np.float32), 1)):
+            with pytest.raises(ValueError, match="x"):
+                call()
+    finally:
+        _validate.set_finite_checks(False)
+    assert np.isnan(nat.relu_forward(x)[0][0, 1])
+
+
+def test_kernels_reject_mismatched_arrays():
+    """The compiled entry points re-check dtype, layout and size themselves."""
+    from fastnn.backends.native import _elementwise as k
+    x = np.ones(8, np.float32)
+    with pytest.raises(ValueError):
+        k.relu_fwd(x, np.empty(7, np.float32))
+    with pytest.raises(ValueError):
+        k.relu_fwd(x, np.empty(8, np.float64))
+    with pytest.raises(ValueError):
+        k.relu_bwd(x, x, np.empty(16, np.float32)[::2])
+    with pytest.raises(TypeError):
+        k.relu_fwd(x.astype(np.int32), np.empty(8, np.int32))
+    with pytest.raises(ValueError):
+        k.softmax_rows(x, np.empty(8, np.float32), 3, 4, False)
+    with pytest.raises(ValueError):
+        k.bias_relu_fwd(x, np.ones(3, np.float32), np.empty(8, np.float32), 2, 4, 1)
+    with pytest.raises(ValueError):
+        k.cross_entropy_index_fwd(x.reshape(2, 4), np.array([0, 4]), np.ones(2),
+                                  np.zeros(4, np.float32), False, 0.0, 1.0,
+                                  np.empty((2, 4), np.float32), np.empty(2))
+    ro = np.empty(8, np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError):
+        k.relu_fwd(x, ro)

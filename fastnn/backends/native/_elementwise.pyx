@@ -1,23 +1,46 @@
-# Elementwise and fused kernels: relu, bias+relu, cross-entropy over class indices.
+# distutils: sources = fastnn/backends/native/elementwise_kernel.c
+# Elementwise and fused kernels: relu, bias+relu, softmax/log_softmax rows,
+# cross-entropy over class indices.
 #
-# relu / bias+relu: one pass over the data (add, clamp, store), OpenMP over
-# rows; the backward pass writes dx and accumulates the bias gradient in the
-# same sweep, each thread into its own row of a float64 partial-sum table
-# (deterministic, no atomics), which Python then sums.
-# cross-entropy: one row per iteration, OpenMP over rows. A stable
-# log-sum-exp pass (max, then exp into the gradient buffer) gives the row loss
-# and, in place, the gradient (sum_c q_c) * softmax - q scaled by the 'mean'
-# denominator, so backward is a single multiply by dloss.
-# Callers (fastnn/backends/native/elementwise.py) validate everything and pass
-# C-contiguous arrays. Reference: fastnn/backends/numpy_ref/elementwise.py.
+# The loops themselves are in elementwise_kernel.c (branch-free so they
+# vectorise, one variant per CPU); this module splits the work over OpenMP
+# threads without the GIL: relu one contiguous chunk per thread, the others
+# blocks of whole rows. The bias gradient of bias+relu backward goes to one
+# float64 row of partial sums per thread block (deterministic, no atomics),
+# which Python then sums.
+# Arguments are plain ndarrays, not typed memoryviews: taking a buffer costs
+# ~0.3 us per argument, which is most of the call at batch 1. Callers
+# (fastnn/backends/native/elementwise.py) validate everything first; _data()
+# re-checks dtype, layout and size, so no call from Python can read or write
+# out of bounds. Reference: fastnn/backends/numpy_ref/elementwise.py.
+cimport numpy as cnp
 cimport openmp
 from cython.parallel cimport prange
-from libc.math cimport exp, expf, log
 from libc.stdint cimport int64_t
 
-ctypedef fused real:
-    float
-    double
+cnp.import_array()
+
+
+cdef extern from "elementwise_kernel.h" nogil:
+    void fnn_relu_fwd_f32(const float *x, float *y, long n)
+    void fnn_relu_fwd_f64(const double *x, double *y, long n)
+    void fnn_relu_bwd_f32(const float *dy, const float *y, float *dx, long n)
+    void fnn_relu_bwd_f64(const double *dy, const double *y, double *dx, long n)
+    void fnn_bias_relu_fwd_f32(const float *x, const float *b, float *y, long rows, long C,
+                               long inner)
+    void fnn_bias_relu_fwd_f64(const double *x, const double *b, double *y, long rows, long C,
+                               long inner)
+    void fnn_bias_relu_bwd_f32(const float *dy, const float *y, float *dx, double *part,
+                               long rows, long C, long inner)
+    void fnn_bias_relu_bwd_f64(const double *dy, const double *y, double *dx, double *part,
+                               long rows, long C, long inner)
+    double fnn_ce_row_f32(const float *x, int64_t t, double a, const float *s, int smooth,
+                          double ssum, double scale, float *g, long C)
+    double fnn_ce_row_f64(const double *x, int64_t t, double a, const double *s, int smooth,
+                          double ssum, double scale, double *g, long C)
+    void fnn_softmax_rows_f32(const float *x, float *y, long rows, long C, int logarithm)
+    void fnn_softmax_rows_f64(const double *x, double *y, long rows, long C, int logarithm)
+
 
 # below this many elements a thread team costs more than it saves
 cdef Py_ssize_t PAR_MIN = 32768
@@ -27,150 +50,197 @@ cdef inline int _team(Py_ssize_t work) noexcept nogil:
     return openmp.omp_get_max_threads() if work >= PAR_MIN else 1
 
 
-def relu_fwd(const real[::1] x, real[::1] y):
-    cdef Py_ssize_t i, n = x.shape[0]
-    cdef real v
-    for i in prange(n, nogil=True, schedule="static", num_threads=_team(n)):
-        v = x[i]
-        y[i] = 0 if v <= 0 else v  # NaN stays NaN, as in torch.relu
+cdef inline int _real(cnp.ndarray a) except -1:
+    """NPY_FLOAT or NPY_DOUBLE (the element type every float argument must share)."""
+    cdef int k = cnp.PyArray_TYPE(a)
+    if k != cnp.NPY_FLOAT and k != cnp.NPY_DOUBLE:
+        raise TypeError("expected a float32 or float64 array")
+    return k
 
 
-def relu_bwd(const real[::1] dy, const real[::1] y, real[::1] dx):
-    cdef Py_ssize_t i, n = y.shape[0]
-    for i in prange(n, nogil=True, schedule="static", num_threads=_team(n)):
-        dx[i] = dy[i] if y[i] > 0 else 0
+cdef inline char *_data(cnp.ndarray a, int typenum, Py_ssize_t size, bint writable=False) except NULL:
+    """a's buffer after checking that it holds `size` C-ordered elements of `typenum`."""
+    if cnp.PyArray_TYPE(a) != typenum or not cnp.PyArray_IS_C_CONTIGUOUS(a) \
+            or cnp.PyArray_SIZE(a) != size or not cnp.PyArray_ISALIGNED(a) \
+            or (writable and not cnp.PyArray_ISWRITEABLE(a)):
+        raise ValueError("elementwise kernel: argument of the wrong dtype, size or layout")
+    cdef char *p = <char *>cnp.PyArray_DATA(a)
+    return p if p != NULL else <char *>1  # size 0: never dereferenced
 
 
-cdef inline void _bias_relu_row(const real* xr, const real* b, real* yr, Py_ssize_t C,
-                                Py_ssize_t inner) noexcept nogil:
-    cdef Py_ssize_t c, k
-    cdef real v, bb
-    if inner == 1:
-        for c in range(C):
-            v = xr[c] + b[c]
-            yr[c] = 0 if v <= 0 else v
-    else:
-        for c in range(C):
-            bb = b[c]
-            for k in range(inner):
-                v = xr[c * inner + k] + bb
-                yr[c * inner + k] = 0 if v <= 0 else v
+cdef inline Py_ssize_t _chunk(Py_ssize_t n, Py_ssize_t T, Py_ssize_t t) noexcept nogil:
+    return t * n // T
 
 
-def bias_relu_fwd(const real[:, ::1] x, const real[::1] b, real[:, ::1] y, Py_ssize_t inner):
-    # x, y: (outer, C*inner)
-    cdef Py_ssize_t o, outer = x.shape[0], C = b.shape[0]
-    if outer == 0:
+def relu_fwd(cnp.ndarray x, cnp.ndarray y):
+    cdef int k = _real(x)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(x), T = _team(n), t, i0, i1
+    cdef char *px = _data(x, k, n)
+    cdef char *py = _data(y, k, n, True)
+    if n == 0:
         return
-    for o in prange(outer, nogil=True, schedule="static",
-                    num_threads=_team(outer * x.shape[1])):
-        _bias_relu_row(&x[o, 0], &b[0], &y[o, 0], C, inner)
-
-
-cdef inline void _bias_relu_back_rows(const real* dy, const real* y, real* dx, double* part,
-                                      Py_ssize_t rows, Py_ssize_t C,
-                                      Py_ssize_t inner) noexcept nogil:
-    cdef Py_ssize_t o, c, k, j
-    cdef real g
-    if inner == 1:  # Linear: stride-1 over channels so the loop vectorises
-        for o in range(rows):
-            for c in range(C):
-                g = dy[o * C + c] if y[o * C + c] > 0 else 0
-                dx[o * C + c] = g
-                part[c] += g
-        return
-    cdef real a0, a1, a2, a3
-    cdef const real* dyr
-    cdef const real* yr
-    cdef real* dxr
-    for o in range(rows):
-        for c in range(C):
-            j = (o * C + c) * inner
-            dyr = dy + j
-            yr = y + j
-            dxr = dx + j
-            # four independent sums: a single running sum serialises on FP latency
-            a0 = a1 = a2 = a3 = 0
-            k = 0
-            while k + 4 <= inner:
-                dxr[k] = dyr[k] if yr[k] > 0 else 0
-                dxr[k + 1] = dyr[k + 1] if yr[k + 1] > 0 else 0
-                dxr[k + 2] = dyr[k + 2] if yr[k + 2] > 0 else 0
-                dxr[k + 3] = dyr[k + 3] if yr[k + 3] > 0 else 0
-                a0 += dxr[k]
-                a1 += dxr[k + 1]
-                a2 += dxr[k + 2]
-                a3 += dxr[k + 3]
-                k += 4
-            while k < inner:
-                dxr[k] = dyr[k] if yr[k] > 0 else 0
-                a0 += dxr[k]
-                k += 1
-            part[c] += (<double>a0 + <double>a1) + (<double>a2 + <double>a3)
-
-
-def bias_relu_bwd(const real[:, ::1] dy, const real[:, ::1] y, real[:, ::1] dx,
-                  double[:, ::1] part, Py_ssize_t inner):
-    # part: (T, C) zeros; thread block t owns rows [t*outer/T, (t+1)*outer/T)
-    cdef Py_ssize_t T = part.shape[0], C = part.shape[1], outer = y.shape[0], t, o0, o1
-    if outer == 0:
-        return
-    for t in prange(T, nogil=True, schedule="static", num_threads=T):
-        o0 = t * outer // T
-        o1 = (t + 1) * outer // T
-        if o1 > o0:
-            _bias_relu_back_rows(&dy[o0, 0], &y[o0, 0], &dx[o0, 0], &part[t, 0],
-                                 o1 - o0, C, inner)
-
-
-cdef inline void _ce_row(const real* xr, int64_t t, double a, const real* s, bint smooth,
-                         double ssum, double scale, real* gr, double* lo,
-                         Py_ssize_t C) noexcept nogil:
-    cdef Py_ssize_t c
-    cdef double m, tot, lse, sx, l
-    cdef real e, mr
-    if t < 0:  # ignored sample: no loss, no gradient
-        for c in range(C):
-            gr[c] = 0
-        lo[0] = 0
-        return
-    mr = xr[0]
-    for c in range(1, C):
-        if xr[c] > mr:
-            mr = xr[c]
-    tot = 0
-    for c in range(C):
-        if real is float:
-            e = expf(xr[c] - mr)
+    with nogil:
+        if T == 1:
+            if k == cnp.NPY_FLOAT:
+                fnn_relu_fwd_f32(<float *>px, <float *>py, n)
+            else:
+                fnn_relu_fwd_f64(<double *>px, <double *>py, n)
         else:
-            e = exp(xr[c] - mr)
-        gr[c] = e
-        tot += e
-    m = mr
-    lse = m + log(tot)
-    l = a * (lse - xr[t])
-    if smooth:
-        sx = 0
-        for c in range(C):
-            sx += s[c] * xr[c]
-        l += ssum * lse - sx
-    e = <real>((a + ssum) * scale / tot)
-    if smooth:
-        for c in range(C):
-            gr[c] = gr[c] * e - <real>(s[c] * scale)
-    else:
-        for c in range(C):
-            gr[c] = gr[c] * e
-    gr[t] -= <real>(a * scale)
-    lo[0] = l
+            for t in prange(T, schedule="static", num_threads=T):
+                i0 = _chunk(n, T, t)
+                i1 = _chunk(n, T, t + 1)
+                if k == cnp.NPY_FLOAT:
+                    fnn_relu_fwd_f32(<float *>px + i0, <float *>py + i0, i1 - i0)
+                else:
+                    fnn_relu_fwd_f64(<double *>px + i0, <double *>py + i0, i1 - i0)
 
 
-def cross_entropy_index_fwd(const real[:, ::1] x, const int64_t[::1] t, const double[::1] a,
-                            const real[::1] s, bint smooth, double ssum, double scale,
-                            real[:, ::1] grad, double[::1] loss):
-    # t: class per row, -1 when ignored; a: (1-eps)*weight[t]; s: eps/C*weight (smoothing)
-    cdef Py_ssize_t i, N = x.shape[0], C = x.shape[1]
-    if N == 0:
+def relu_bwd(cnp.ndarray dy, cnp.ndarray y, cnp.ndarray dx):
+    cdef int k = _real(y)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(y), T = _team(n), t, i0, i1
+    cdef char *pg = _data(dy, k, n)
+    cdef char *py = _data(y, k, n)
+    cdef char *pd = _data(dx, k, n, True)
+    if n == 0:
         return
-    for i in prange(N, nogil=True, schedule="static", num_threads=_team(N * C)):
-        _ce_row(&x[i, 0], t[i], a[i], &s[0], smooth, ssum, scale, &grad[i, 0], &loss[i], C)
+    with nogil:
+        if T == 1:
+            if k == cnp.NPY_FLOAT:
+                fnn_relu_bwd_f32(<float *>pg, <float *>py, <float *>pd, n)
+            else:
+                fnn_relu_bwd_f64(<double *>pg, <double *>py, <double *>pd, n)
+        else:
+            for t in prange(T, schedule="static", num_threads=T):
+                i0 = _chunk(n, T, t)
+                i1 = _chunk(n, T, t + 1)
+                if k == cnp.NPY_FLOAT:
+                    fnn_relu_bwd_f32(<float *>pg + i0, <float *>py + i0, <float *>pd + i0,
+                                     i1 - i0)
+                else:
+                    fnn_relu_bwd_f64(<double *>pg + i0, <double *>py + i0, <double *>pd + i0,
+                                     i1 - i0)
+
+
+def bias_relu_fwd(cnp.ndarray x, cnp.ndarray b, cnp.ndarray y, Py_ssize_t outer, Py_ssize_t C,
+                  Py_ssize_t inner):
+    # x, y: outer x C x inner elements; one block of whole rows per thread
+    cdef int k = _real(x)
+    cdef Py_ssize_t n = outer * C * inner, row = C * inner, T, t, o0, o1
+    if outer < 0 or C < 0 or inner < 0:
+        raise ValueError("bias_relu_fwd: negative extent")
+    cdef char *px = _data(x, k, n)
+    cdef char *pb = _data(b, k, C)
+    cdef char *py = _data(y, k, n, True)
+    if n == 0:
+        return
+    T = min(_team(n), outer)
+    with nogil:
+        if T == 1:
+            if k == cnp.NPY_FLOAT:
+                fnn_bias_relu_fwd_f32(<float *>px, <float *>pb, <float *>py, outer, C, inner)
+            else:
+                fnn_bias_relu_fwd_f64(<double *>px, <double *>pb, <double *>py, outer, C, inner)
+        else:
+            for t in prange(T, schedule="static", num_threads=T):
+                o0 = _chunk(outer, T, t)
+                o1 = _chunk(outer, T, t + 1)
+                if k == cnp.NPY_FLOAT:
+                    fnn_bias_relu_fwd_f32(<float *>px + o0 * row, <float *>pb,
+                                          <float *>py + o0 * row, o1 - o0, C, inner)
+                else:
+                    fnn_bias_relu_fwd_f64(<double *>px + o0 * row, <double *>pb,
+                                          <double *>py + o0 * row, o1 - o0, C, inner)
+
+
+def bias_relu_bwd(cnp.ndarray dy, cnp.ndarray y, cnp.ndarray dx, cnp.ndarray part,
+                  Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner):
+    # part: (T, C) float64 zeros; thread block t owns rows [t*outer/T, (t+1)*outer/T)
+    cdef int k = _real(y)
+    cdef Py_ssize_t n = outer * C * inner, row = C * inner, T, t, o0, o1
+    if outer < 0 or C < 0 or inner < 0 or cnp.PyArray_NDIM(part) != 2 \
+            or cnp.PyArray_DIM(part, 1) != C:
+        raise ValueError("bias_relu_bwd: bad extents or partial-sum table")
+    T = cnp.PyArray_DIM(part, 0)
+    cdef char *pg = _data(dy, k, n)
+    cdef char *py = _data(y, k, n)
+    cdef char *pd = _data(dx, k, n, True)
+    cdef double *pp = <double *>_data(part, cnp.NPY_DOUBLE, T * C, True)
+    if n == 0 or T < 1:
+        return
+    with nogil:
+        if T == 1:
+            if k == cnp.NPY_FLOAT:
+                fnn_bias_relu_bwd_f32(<float *>pg, <float *>py, <float *>pd, pp, outer, C, inner)
+            else:
+                fnn_bias_relu_bwd_f64(<double *>pg, <double *>py, <double *>pd, pp, outer, C,
+                                      inner)
+        else:
+            for t in prange(T, schedule="static", num_threads=T):
+                o0 = _chunk(outer, T, t)
+                o1 = _chunk(outer, T, t + 1)
+                if k == cnp.NPY_FLOAT:
+                    fnn_bias_relu_bwd_f32(<float *>pg + o0 * row, <float *>py + o0 * row,
+                                          <float *>pd + o0 * row, pp + t * C, o1 - o0, C, inner)
+                else:
+                    fnn_bias_relu_bwd_f64(<double *>pg + o0 * row, <double *>py + o0 * row,
+                                          <double *>pd + o0 * row, pp + t * C, o1 - o0, C,
+                                          inner)
+
+
+def softmax_rows(cnp.ndarray x, cnp.ndarray y, Py_ssize_t rows, Py_ssize_t C, bint logarithm):
+    # x, y: rows x C; softmax (or log_softmax) of each row
+    cdef int k = _real(x)
+    cdef Py_ssize_t n = rows * C, T, t, o0, o1
+    if rows < 0 or C < 0:
+        raise ValueError("softmax_rows: negative extent")
+    cdef char *px = _data(x, k, n)
+    cdef char *py = _data(y, k, n, True)
+    if n == 0:
+        return
+    T = min(_team(n), rows)
+    with nogil:
+        if T == 1:
+            if k == cnp.NPY_FLOAT:
+                fnn_softmax_rows_f32(<float *>px, <float *>py, rows, C, logarithm)
+            else:
+                fnn_softmax_rows_f64(<double *>px, <double *>py, rows, C, logarithm)
+        else:
+            for t in prange(T, schedule="static", num_threads=T):
+                o0 = _chunk(rows, T, t)
+                o1 = _chunk(rows, T, t + 1)
+                if k == cnp.NPY_FLOAT:
+                    fnn_softmax_rows_f32(<float *>px + o0 * C, <float *>py + o0 * C, o1 - o0, C,
+                                         logarithm)
+                else:
+                    fnn_softmax_rows_f64(<double *>px + o0 * C, <double *>py + o0 * C, o1 - o0,
+                                         C, logarithm)
+
+
+def cross_entropy_index_fwd(cnp.ndarray x, cnp.ndarray t, cnp.ndarray a, cnp.ndarray s,
+                            bint smooth, double ssum, double scale, cnp.ndarray grad,
+                            cnp.ndarray loss):
+    # x, grad: (N, C); t: int64 class per row, -1 when ignored; a: float64 (1-eps)*weight[t];
+    # s: eps/C*weight (read only when smoothing); loss: float64 per row
+    cdef int k = _real(x)
+    if cnp.PyArray_NDIM(x) != 2:
+        raise ValueError("cross_entropy_index_fwd: x must be 2-D")
+    cdef Py_ssize_t N = cnp.PyArray_DIM(x, 0), C = cnp.PyArray_DIM(x, 1), i
+    cdef char *px = _data(x, k, N * C)
+    cdef char *ps = _data(s, k, C)
+    cdef char *pg = _data(grad, k, N * C, True)
+    cdef int64_t *pt = <int64_t *>_data(t, cnp.NPY_INT64, N)
+    cdef double *pa = <double *>_data(a, cnp.NPY_DOUBLE, N)
+    cdef double *pl = <double *>_data(loss, cnp.NPY_DOUBLE, N, True)
+    for i in range(N):
+        if pt[i] >= C:
+            raise ValueError("cross_entropy_index_fwd: class index out of range")
+    if N == 0 or C == 0:
+        return
+    with nogil:
+        for i in prange(N, schedule="static", num_threads=_team(N * C)):
+            if k == cnp.NPY_FLOAT:
+                pl[i] = fnn_ce_row_f32(<float *>px + i * C, pt[i], pa[i], <float *>ps, smooth,
+                                       ssum, scale, <float *>pg + i * C, C)
+            else:
+                pl[i] = fnn_ce_row_f64(<double *>px + i * C, pt[i], pa[i], <double *>ps, smooth,
+                                       ssum, scale, <double *>pg + i * C, C)

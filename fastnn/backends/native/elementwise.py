@@ -1,22 +1,28 @@
 """Elementwise and fused kernels, native backend: Python-side validation
-around the Cython kernels in _elementwise.pyx (relu, fused bias+relu,
-fused cross-entropy over class indices), OpenMP over rows. Same names,
-signatures and saved tuples as fastnn/backends/numpy_ref/elementwise.py,
-whose validation functions this module reuses.
+around the kernels of _elementwise.pyx / elementwise_kernel.c (relu, fused
+bias+relu, softmax and log_softmax, fused cross-entropy over class indices),
+OpenMP over rows or chunks. Same names, signatures and saved tuples as
+fastnn/backends/numpy_ref/elementwise.py, whose validation functions this
+module reuses.
+
+At batch 1 the arrays are tiny and the Python around a kernel is most of its
+cost, so the common case (C-contiguous float32/float64 ndarrays, finite checks
+off) is recognised with a few identity tests and goes straight to the kernel;
+anything else takes the full shared validation first, which raises exactly
+what the reference raises. (The kernels themselves cost ~0.1 us per call,
+less than np.maximum on a 64-element array, so no size threshold is needed.)
 """
+import math
+
 import numpy as np
 
 import fastnn
 
+from .. import _validate
 from ..numpy_ref import elementwise as _ref
 from ..numpy_ref.elementwise import (validate_bias_relu, validate_cross_entropy, validate_grad,
-                                     validate_saved)
+                                     validate_saved, validate_softmax)
 from . import _elementwise as _k
-
-# softmax / log_softmax stay NumPy: NumPy's SIMD exp beats a portable compiled
-# loop here, so the native module serves the reference functions directly.
-from ..numpy_ref.elementwise import (log_softmax_backward, log_softmax_forward,  # noqa: F401
-                                     softmax_backward, softmax_forward)
 
 __all__ = [
     "relu_forward", "relu_backward",
@@ -26,47 +32,82 @@ __all__ = [
     "cross_entropy_forward", "cross_entropy_backward",
 ]
 
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_ndarray = np.ndarray
 
-def _flat(a):
-    return np.ascontiguousarray(a).reshape(-1)
 
+def _plain(a):
+    """a is a C-contiguous float32/float64 ndarray and finite checks are off:
+    the full check_array would pass it without looking further."""
+    if type(a) is not _ndarray:
+        return False
+    dt = a.dtype
+    return (dt is _F32 or dt is _F64) and a.flags.c_contiguous and not _validate._check_finite
+
+
+def _c(a):
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+
+def _saved_array(saved, kind, n):
+    """saved[0] when saved is the n-tuple ``*_forward`` returned (cheap check first)."""
+    if type(saved) is tuple and len(saved) == n and saved[-1] == kind:
+        return saved[0]
+    validate_saved(saved, kind)
+    raise TypeError(f"saved: expected the saved tuple returned by {kind}_forward")
+
+
+def _grad_like(dy, y):
+    """dy validated against y (same shape and dtype), C-contiguous."""
+    if not (_plain(dy) and type(y) is _ndarray and dy.dtype is y.dtype and dy.shape == y.shape):
+        validate_grad("dy", dy, y)
+    return _c(dy)
+
+
+# ---------------------------------------------------------------------------- relu
 
 def relu_forward(x):
-    _ref.check_array("x", x)
+    if not _plain(x):
+        _ref.check_array("x", x)
+        x = np.ascontiguousarray(x)
     y = np.empty(x.shape, dtype=x.dtype)
-    _k.relu_fwd(_flat(x), y.reshape(-1))
+    _k.relu_fwd(x, y)
     return y, (y, "relu")
 
 
 def relu_backward(dy, saved):
-    validate_saved(saved, "relu")
-    y = np.ascontiguousarray(saved[0])
-    validate_grad("dy", dy, y)
+    y = _c(np.asarray(_saved_array(saved, "relu", 2)))
+    dy = _grad_like(dy, y)
     dx = np.empty(y.shape, dtype=y.dtype)
-    _k.relu_bwd(_flat(dy), y.reshape(-1), dx.reshape(-1))
+    _k.relu_bwd(dy, y, dx)
     return dx
 
 
+# ---------------------------------------------------------------------------- bias + relu
+
 def _split(shape, axis):
-    outer = int(np.prod(shape[:axis], dtype=np.int64))
-    inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
-    return outer, shape[axis], inner
+    return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
 
 
 def bias_relu_forward(x, b, channel_axis=1):
-    axis = validate_bias_relu(x, b, channel_axis)
+    if (_plain(x) and _plain(b) and b.dtype is x.dtype and b.ndim == 1 and x.ndim > 1
+            and type(channel_axis) is int and 0 <= channel_axis < x.ndim
+            and x.shape[channel_axis] == b.shape[0]):
+        axis = channel_axis
+    else:
+        axis = validate_bias_relu(x, b, channel_axis)
+        x, b = np.ascontiguousarray(x), np.ascontiguousarray(b)
     outer, C, inner = _split(x.shape, axis)
     y = np.empty(x.shape, dtype=x.dtype)
-    if y.size:
-        _k.bias_relu_fwd(np.ascontiguousarray(x).reshape(outer, C * inner),
-                         np.ascontiguousarray(b), y.reshape(outer, C * inner), inner)
+    _k.bias_relu_fwd(x, b, y, outer, C, inner)
     return y, (y, axis, "bias_relu")
 
 
 def bias_relu_backward(dy, saved):
-    validate_saved(saved, "bias_relu")
-    y, axis = np.ascontiguousarray(saved[0]), saved[1]
-    validate_grad("dy", dy, y)
+    y = _c(np.asarray(_saved_array(saved, "bias_relu", 3)))
+    axis = saved[1]
+    dy = _grad_like(dy, y)
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) \
             or not 0 <= axis < y.ndim:
         raise TypeError("saved: expected the saved tuple returned by bias_relu_forward")
@@ -75,11 +116,47 @@ def bias_relu_backward(dy, saved):
     # one partial bias-gradient row per thread block (only split big inputs)
     T = max(1, min(fastnn.get_num_threads(), outer)) if y.size >= 32768 else 1
     part = np.zeros((T, C), dtype=np.float64)
-    if y.size:
-        _k.bias_relu_bwd(np.ascontiguousarray(dy).reshape(outer, C * inner),
-                         y.reshape(outer, C * inner), dx.reshape(outer, C * inner), part, inner)
-    return dx, part.sum(axis=0).astype(y.dtype)
+    _k.bias_relu_bwd(dy, y, dx, part, outer, C, inner)
+    db = part[0] if T == 1 else part.sum(axis=0)
+    return dx, db.astype(y.dtype)
 
+
+# ---------------------------------------------------------------------------- softmax
+
+def _softmax(x, dim, logarithm):
+    if _plain(x) and type(dim) is int and x.ndim >= 1 and (dim == -1 or dim == x.ndim - 1):
+        axis = x.ndim - 1
+    else:
+        axis = validate_softmax(x, dim)
+        if axis != x.ndim - 1:
+            # over an inner axis the rows are strided: NumPy's whole-array passes win
+            fn = _ref.log_softmax_forward if logarithm else _ref.softmax_forward
+            y, _ = fn(x, axis)
+            return y, axis
+        x = np.ascontiguousarray(x)
+    C = x.shape[-1]
+    y = np.empty(x.shape, dtype=x.dtype)
+    if C:
+        _k.softmax_rows(x, y, x.size // C, C, logarithm)
+    return y, axis
+
+
+def softmax_forward(x, dim):
+    y, axis = _softmax(x, dim, False)
+    return y, (y, axis, "softmax")
+
+
+def log_softmax_forward(x, dim):
+    y, axis = _softmax(x, dim, True)
+    return y, (y, axis, "log_softmax")
+
+
+# the backward passes are two NumPy sweeps with one small reduction: already optimal
+softmax_backward = _ref.softmax_backward
+log_softmax_backward = _ref.log_softmax_backward
+
+
+# ---------------------------------------------------------------------------- cross entropy
 
 def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, reduction="mean",
                           label_smoothing=0.0):
@@ -91,23 +168,38 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, reduct
                                           label_smoothing)
     N, C = logits.shape
     dt = logits.dtype
-    valid = t != ignore_index
-    tk = np.where(valid, t, -1).astype(np.int64)
-    wt = np.where(valid, 1.0 if w is None else w.astype(np.float64)[np.where(valid, t, 0)], 0.0)
-    wt = wt.astype(np.float64)
-    s = np.zeros(C, dtype=dt) if w is None else w.astype(dt)
-    s = np.ascontiguousarray((eps / C) * (np.ones(C, dtype=dt) if w is None else s), dtype=dt)
-    ssum = float(s.astype(np.float64).sum()) if eps > 0 else 0.0
+    if w is None and eps == 0.0:
+        # the common case: every weight 1, no smoothing
+        valid = t != ignore_index
+        if valid.all():
+            tk, a = t, np.ones(N)
+            denom = float(N)
+        else:
+            tk = np.where(valid, t, -1)
+            a = valid.astype(np.float64)
+            denom = float(np.count_nonzero(valid))
+        s = np.zeros(C, dtype=dt)
+        ssum = 0.0
+    else:
+        valid = t != ignore_index
+        tk = np.where(valid, t, -1).astype(np.int64)
+        wt = np.where(valid, 1.0 if w is None else w.astype(np.float64)[np.where(valid, t, 0)],
+                      0.0).astype(np.float64)
+        # PyTorch: 'mean' divides by the summed weights, taken in the logits' precision
+        denom = float(wt.astype(dt).sum(dtype=np.float64))
+        a = (1 - eps) * wt
+        s = (eps / C) * (np.ones(C, dtype=dt) if w is None else w.astype(dt))
+        s = np.ascontiguousarray(s, dtype=dt)
+        ssum = float(s.astype(np.float64).sum()) if eps > 0 else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        denom = wt.astype(dt).sum(dtype=np.float64)
-        scale = float(np.float64(1.0) / denom) if reduction == "mean" else 1.0
+        scale = float(np.float64(1.0) / np.float64(denom)) if reduction == "mean" else 1.0
         grad = np.empty((N, C), dtype=dt)
         loss = np.empty(N, dtype=np.float64)
-        _k.cross_entropy_index_fwd(np.ascontiguousarray(logits), tk,
-                                   np.ascontiguousarray((1 - eps) * wt), s, eps > 0, ssum,
+        _k.cross_entropy_index_fwd(_c(logits), np.ascontiguousarray(tk, dtype=np.int64),
+                                   np.ascontiguousarray(a, dtype=np.float64), s, eps > 0, ssum,
                                    scale, grad, loss)
         if reduction == "mean":
-            out = np.asarray(loss.sum() / denom, dtype=dt)
+            out = np.asarray(loss.sum() / np.float64(denom), dtype=dt)
         elif reduction == "sum":
             out = np.asarray(loss.sum(), dtype=dt)
         else:
