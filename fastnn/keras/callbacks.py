@@ -91,6 +91,7 @@ class History(Callback):
             ax.grid(alpha=0.3)
             ax.legend()
         fig.tight_layout()
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         fig.savefig(path, dpi=100)
         plt.close(fig)
         return path
