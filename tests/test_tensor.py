@@ -231,3 +231,50 @@ def test_values_and_grads_match_torch(th, k):
     y.backward(fastnn.tensor(g))
     ty.backward(th.tensor(g))
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+# --- unrecorded fast path of Function.apply -------------------------------------------
+
+def test_apply_without_recording_builds_no_graph():
+    from fastnn.autograd.function import Function
+
+    class Split(Function):
+        def forward(self, a, k):
+            Split.seen = self.needs_input_grad
+            return a[:k], a[k:]
+
+        def backward(self, g0, g1):
+            return np.concatenate([g0, g1]), None
+
+    x = fastnn.tensor(np.arange(5.0), requires_grad=True)
+    with fastnn.no_grad():
+        a, b = Split.apply(x, 2)
+    assert Split.seen == (False, False)
+    assert not a.requires_grad and a.grad_fn is None and b.shape == (3,)
+    c = fastnn.tensor(np.arange(5.0))  # grad mode on, but nothing requires grad
+    a, b = Split.apply(c, 2)
+    assert not a.requires_grad and a.grad_fn is None
+    a, b = Split.apply(x, 2)  # recorded
+    assert Split.seen == [True, False] and a.requires_grad and a.grad_fn is not None
+    (a.sum() + 2 * b.sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 1, 2, 2, 2])
+
+
+def test_layers_follow_rebound_functional(monkeypatch):
+    """nn layers look F.<name> up on every call (a cached proxy must not go stale)."""
+    import fastnn.nn.functional as Fm
+    relu = fastnn.nn.ReLU()
+    x = fastnn.tensor(np.array([-1.0, 2.0]))
+    np.testing.assert_array_equal(relu(x).numpy(), [0.0, 2.0])
+    monkeypatch.setattr(Fm, "relu", lambda t, inplace=False: t * 10)
+    np.testing.assert_array_equal(relu(x).numpy(), [-10.0, 20.0])
+
+
+def test_module_hooks_still_run_on_the_fast_call_path():
+    lin = fastnn.nn.Linear(3, 2)
+    x = fastnn.tensor(np.ones((1, 3), np.float32))
+    y0 = lin(x).detach().numpy()
+    h = lin.register_forward_hook(lambda m, inp, out: out * 0)
+    assert (lin(x).detach().numpy() == 0).all() and y0.any()
+    h.remove()
+    np.testing.assert_array_equal(lin(x).detach().numpy(), y0)

@@ -22,6 +22,9 @@ from . import grad_mode
 # so it must not pay for an import per call.
 _Tensor = None
 
+# needs_input_grad of an unrecorded call, by argument count
+_NO_GRADS = tuple((False,) * n for n in range(12))
+
 
 class Function:
     """Base class of differentiable operations (see module docstring)."""
@@ -42,43 +45,51 @@ class Function:
     def apply(cls, *args, **kwargs):
         Tensor = _Tensor
         ctx = cls.__new__(cls)
+        if grad_mode._enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    return ctx._apply_recorded(args, kwargs)
+        # Nothing to record (no_grad, or no input needs a gradient): the common
+        # inference path, kept to one pass over the arguments.
+        n = len(args)
+        ctx.needs_input_grad = _NO_GRADS[n] if n < len(_NO_GRADS) else (False,) * n
+        out = ctx.forward(*[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        wrap = Tensor._wrap
+        if type(out) is tuple:
+            return tuple([wrap(o) for o in out])
+        return wrap(out)
+
+    def _apply_recorded(self, args, kwargs):
+        Tensor = _Tensor
+        ctx = self
         raw = []
         needs = []
-        any_needs = False
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a.data)
-                n = a.requires_grad
-                needs.append(n)
-                if n:
-                    any_needs = True
+                needs.append(a.requires_grad)
             else:
                 raw.append(a)
                 needs.append(False)
-        record = any_needs and grad_mode._enabled
-        if record:
-            # Edges are fixed now: an in-place op may later rebind an input
-            # Tensor to a new grad_fn, and this node must still reach the old one.
-            ctx.edges = [(a._ctx, a._out_index) if isinstance(a, Tensor) else None for a in args]
-        ctx.needs_input_grad = needs if record else (False,) * len(args)
+        # Edges are fixed now: an in-place op may later rebind an input
+        # Tensor to a new grad_fn, and this node must still reach the old one.
+        ctx.edges = [(a._ctx, a._out_index) if isinstance(a, Tensor) else None for a in args]
+        ctx.needs_input_grad = needs
         out = ctx.forward(*raw, **kwargs)
         wrap = Tensor._wrap
+        ctx.inputs = args
         if type(out) is tuple:
             outs = tuple(wrap(o) for o in out)
-            if record:
-                ctx.inputs = args
-                ctx.n_outputs = len(outs)
-                for i, t in enumerate(outs):
-                    if t.data.dtype.kind in "fc":
-                        t.requires_grad = True
-                        t._ctx = ctx
-                        t._out_index = i
+            ctx.n_outputs = len(outs)
+            for i, t in enumerate(outs):
+                if t.data.dtype.kind in "fc":
+                    t.requires_grad = True
+                    t._ctx = ctx
+                    t._out_index = i
             return outs
         t = wrap(out)
-        if record:
-            ctx.inputs = args
-            t.requires_grad = True
-            t._ctx = ctx
+        t.requires_grad = True
+        t._ctx = ctx
         return t
 
     @property

@@ -52,6 +52,10 @@ class _LazyFunctional:
         if mod is None:
             import importlib
             mod = _LazyFunctional._mod = importlib.import_module("fastnn.nn.functional")
+            # From now on the module's own namespace is this object's __dict__:
+            # F.relu is a plain dict hit (no __getattr__ call on every forward)
+            # and still sees later rebinding of fastnn.nn.functional names.
+            self.__dict__ = mod.__dict__
         return getattr(mod, name)
 
 

@@ -140,7 +140,12 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         x, pad = self._prepare(input)
-        return F.conv2d(x, self.weight, self.bias, self.stride, pad, self.dilation, self.groups)
+        p = self._parameters  # skips Module.__getattr__ (see Linear.forward)
+        if "weight" in p and "bias" in p:
+            w, b = p["weight"], p["bias"]
+        else:
+            w, b = self.weight, self.bias
+        return F.conv2d(x, w, b, self.stride, pad, self.dilation, self.groups)
 
 
 __all__ = ["Conv1d", "Conv2d"]

@@ -43,6 +43,11 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        # straight from the parameter table: self.weight would go through
+        # Module.__getattr__ after a failed normal lookup, ~1 us per forward
+        p = self._parameters
+        if "weight" in p and "bias" in p:
+            return F.linear(input, p["weight"], p["bias"])
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):

@@ -132,6 +132,8 @@ class Module:
 
     # --- calling ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if not (self._forward_pre_hooks or self._forward_hooks):  # the usual case: no hooks
+            return self.forward(*args, **kwargs)
         for hook in tuple(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
