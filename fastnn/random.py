@@ -1,7 +1,9 @@
 """fastnn's global random number generator (``fastnn.manual_seed``)."""
 import numpy as np
 
-_generator = np.random.default_rng()
+# Created on first use: building a Generator imports numpy.random and reads OS
+# entropy, which would add ~10 ms to ``import fastnn``.
+_generator = None
 
 
 def manual_seed(seed):
@@ -16,8 +18,13 @@ def manual_seed(seed):
 def seed():
     """Reseed from OS entropy."""
     global _generator
-    _generator = np.random.default_rng()
+    # Created on first use: building a Generator imports numpy.random and reads OS
+# entropy, which would add ~10 ms to ``import fastnn``.
+_generator = None
 
 
 def default_generator():
+    global _generator
+    if _generator is None:
+        _generator = np.random.default_rng()
     return _generator
