@@ -389,3 +389,28 @@ def test_torch_agrees():
     y, _ = nat.linear_forward(x, w, b)
     want = torch.nn.functional.linear(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
     np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("plain_c", [True, False], ids=["plain_c", "default_build"])
+def test_c_kernel_builds_and_matches_naive_loop(tmp_path, plain_c):
+    """Compile gemm_kernel.c on its own (as other kernels do), optionally forcing the
+    plain-C path that non-GCC compilers get, and check it against a naive loop."""
+    import os
+    import shutil
+    import subprocess
+    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    native = os.path.join(root, "fastnn", "backends", "native")
+    exe = str(tmp_path / "check")
+    cmd = [cc, "-O2", "-std=c99", "-I", native, os.path.join(os.path.dirname(__file__), "gemm_plain_c_check.c"),
+           os.path.join(native, "gemm_kernel.c"), "-o", exe, "-lm"]
+    if plain_c:
+        cmd.insert(1, "-DFASTNN_GEMM_PLAIN_C")
+    subprocess.run(cmd, check=True, capture_output=True)
+    out = subprocess.run([exe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "bad 0" in out.stdout
+    if plain_c:
+        assert "variant scalar" in out.stdout

@@ -35,7 +35,8 @@ static int omp_get_num_threads(void) { return 1; }
 static int omp_in_parallel(void) { return 0; }
 #endif
 
-#if defined(__GNUC__)
+/* -DFASTNN_GEMM_PLAIN_C builds the plain-C path even with GCC (to test it). */
+#if defined(__GNUC__) && !defined(FASTNN_GEMM_PLAIN_C)
 #define FASTNN_ALWAYS_INLINE __attribute__((always_inline))
 #define FASTNN_UNROLL _Pragma("GCC unroll 32")
 #define FASTNN_HAVE_VECTORS 1
@@ -45,7 +46,7 @@ static int omp_in_parallel(void) { return 0; }
 #define FASTNN_HAVE_VECTORS 0
 #endif
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(FASTNN_GEMM_PLAIN_C)
 #define FASTNN_X86_VARIANTS 1
 #else
 #define FASTNN_X86_VARIANTS 0

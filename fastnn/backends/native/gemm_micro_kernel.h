@@ -87,7 +87,7 @@ GFN(micro)(long kc, const GT *restrict ap, const GT *restrict bp, GT *restrict c
 
 /* Pack rows [0, mc) x cols [0, kc) of op(A) (already offset to the block) into
  * GMR-row micro-panels, k-major inside a panel, zero-padding the last panel.
- * Only panels [p0, p1) are written, so threads can share the work. */
+ * Only panels [p0, p1) are written. */
 static GATTR void
 GFN(pack_a)(int trans, long mc, long kc, const GT *a, long lda, GT *restrict out, long p0, long p1)
 {
