@@ -63,12 +63,16 @@ class BuildExt(build_ext):
 
 def native_extensions():
     exts = []
+    # Hand-written C sources and headers: a change to any of them rebuilds the
+    # extensions (cythonize itself only tracks .pyx/.pxd files).
+    c_depends = sorted(glob.glob(os.path.join(NATIVE_DIR, "*.h")) + glob.glob(os.path.join(NATIVE_DIR, "*_kernel.c")))
     for pyx in sorted(glob.glob(os.path.join(NATIVE_DIR, "*.pyx"))):
         mod = os.path.splitext(pyx)[0].replace(os.sep, ".")
         exts.append(Extension(
             mod, [pyx],
             include_dirs=[numpy.get_include(), NATIVE_DIR],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            depends=c_depends,
         ))
     return cythonize(
         exts,
