@@ -44,7 +44,7 @@ _MAX_HEADER = 100_000_000  # the limit the safetensors reference implementation 
 
 # --- writing ------------------------------------------------------------------------
 def _host_array(x):
-    data = x.data if isinstance(x, Tensor) else x
+    data = x._data if isinstance(x, Tensor) else x
     if not isinstance(data, np.ndarray):  # e.g. a CuPy array
         get = getattr(data, "get", None)
         if get is None:

@@ -1,6 +1,6 @@
 """Tensor: an array, its gradient, and the Function that produced it.
 
-``Tensor.data`` is a NumPy array (or a CuPy array on the GPU). Operations on
+``Tensor._data`` is a NumPy array (or a CuPy array on the GPU). Operations on
 Tensors are Functions (fastnn/autograd/function.py) whose forward/backward
 work on those arrays; ``backward()`` walks the recorded graph.
 """
@@ -41,7 +41,7 @@ def get_default_dtype():
 def _as_array(data, dtype=None):
     """Convert Python data / arrays / Tensors to an array with PyTorch's dtype rules."""
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
         return arr if dtype is None else arr.astype(np.dtype(dtype), copy=False)
     if hasattr(data, "__cuda_array_interface__"):
         return data if dtype is None else data.astype(np.dtype(dtype), copy=False)
@@ -64,12 +64,12 @@ def _as_array(data, dtype=None):
 class Tensor:
     """A multi-dimensional array with automatic differentiation."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_out_index", "_retains_grad",
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "_retains_grad",
                  "__weakref__", "__dict__")
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected ops
 
     def __init__(self, data, dtype=None, requires_grad=False):
-        self.data = _as_array(data, dtype)
+        self._data = _as_array(data, dtype)
         self.grad = None
         self._ctx = None
         self._out_index = 0
@@ -82,7 +82,7 @@ class Tensor:
     def _wrap(cls, array):
         """A Tensor around ``array`` without copying (internal fast path)."""
         t = cls.__new__(cls)
-        t.data = array
+        t._data = array
         t.grad = None
         t.requires_grad = False
         t._ctx = None
@@ -90,32 +90,44 @@ class Tensor:
         t._retains_grad = False
         return t
 
+    # --- .data: PyTorch's detached view ------------------------------------------------
+    # The array itself lives in ``_data`` (what Functions and kernels see). As in
+    # PyTorch, ``t.data`` is a Tensor sharing that memory, outside the graph, and
+    # assigning ``t.data = other`` swaps the array without touching the graph.
+    @property
+    def data(self):
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else _as_array(value)
+
     # --- properties -----------------------------------------------------------------
     @property
     def shape(self):
-        return tuple(self.data.shape)
+        return tuple(self._data.shape)
 
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     @property
     def grad_fn(self):
@@ -127,9 +139,9 @@ class Tensor:
 
     # --- autograd -------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError("only floating point tensors can require gradients, "
-                               f"got dtype {self.data.dtype}")
+                               f"got dtype {self._data.dtype}")
         if not requires_grad and self._ctx is not None:
             raise RuntimeError("requires_grad_(False) is only allowed on leaf tensors; use detach()")
         self.requires_grad = bool(requires_grad)
@@ -140,7 +152,7 @@ class Tensor:
             self._retains_grad = True
 
     def detach(self):
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def detach_(self):
         self._ctx = None
@@ -152,7 +164,7 @@ class Tensor:
             self.grad = Tensor._wrap(g.copy() if g.base is not None or not g.flags.writeable else g) \
                 if isinstance(g, np.ndarray) else Tensor._wrap(g.copy())
         else:
-            self.grad.data = self.grad.data + g
+            self.grad._data = self.grad._data + g
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) * gradient into every leaf's ``.grad``."""
@@ -161,39 +173,39 @@ class Tensor:
         if create_graph:
             raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs; "
                                    "pass gradient=")
-            g = np.ones_like(self.data)
+            g = np.ones_like(self._data)
         else:
-            g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
-            if g.shape != self.data.shape:
+            g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if g.shape != self._data.shape:
                 raise RuntimeError(f"backward: gradient has shape {g.shape}, expected {self.shape}")
-            g = g.astype(self.data.dtype, copy=False)
+            g = g.astype(self._data.dtype, copy=False)
         run_backward(self, g)
 
     # --- conversion -----------------------------------------------------------------
     def numpy(self):
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return _dm.to_numpy(self.data)
+        return _dm.to_numpy(self._data)
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"only one element tensors can be converted to Python scalars, got shape {self.shape}")
-        return self.data.reshape(-1)[0].item()
+        return self._data.reshape(-1)[0].item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __repr__(self):
-        body = np.array2string(np.asarray(self.data), separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(np.asarray(self._data), separator=", ", precision=4, prefix="tensor(")
         extras = []
-        if self.data.dtype not in (_default_dtype, np.dtype(np.int64), np.dtype(np.bool_)):
-            extras.append(f"dtype=fastnn.{self.data.dtype}")
+        if self._data.dtype not in (_default_dtype, np.dtype(np.int64), np.dtype(np.bool_)):
+            extras.append(f"dtype=fastnn.{self._data.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{type(self._ctx).__name__}Backward>")
         elif self.requires_grad:
@@ -201,9 +213,9 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.data.reshape(-1)[0])
+        return bool(self._data.reshape(-1)[0])
 
     def __float__(self):
         return float(self.item())
@@ -212,7 +224,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -222,11 +234,11 @@ class Tensor:
     # --- dtype / device -------------------------------------------------------------
     @property
     def device(self):
-        return _dm.device_of(self.data)
+        return _dm.device_of(self._data)
 
     @property
     def is_cuda(self):
-        return not isinstance(self.data, np.ndarray)
+        return not isinstance(self._data, np.ndarray)
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
@@ -238,7 +250,7 @@ class Tensor:
             raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
         for a in args:
             if isinstance(a, Tensor):
-                dtype, device = a.data.dtype, a.device.type
+                dtype, device = a._data.dtype, a.device.type
             elif isinstance(a, (str, _DeviceClass)) or (isinstance(a, int) and not isinstance(a, bool)):
                 device = a
             else:
@@ -248,14 +260,14 @@ class Tensor:
             out = out._to_device(device)
         if dtype is not None:
             dt = np.dtype(dtype)
-            if dt != out.data.dtype:
+            if dt != out._data.dtype:
                 out = _Cast(out, dt)
         return out
 
     def _to_device(self, dev):
         target = _dm.as_device(dev)
-        if _dm.device_of(self.data) == target or (target.type == "cuda" and target.index is None
-                                                  and not isinstance(self.data, np.ndarray)):
+        if _dm.device_of(self._data) == target or (target.type == "cuda" and target.index is None
+                                                  and not isinstance(self._data, np.ndarray)):
             return self
         return _ToDevice.apply(self, target)
 
@@ -267,11 +279,11 @@ class Tensor:
 
     def type(self, dtype=None):
         if dtype is None:
-            return _TYPE_NAMES.get(self.data.dtype, str(self.data.dtype))
+            return _TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))
         return self.to(dtype)
 
     def type_as(self, other):
-        return self.to(other.data.dtype)
+        return self.to(other._data.dtype)
 
     def float(self):
         return self.to(np.float32)
@@ -295,21 +307,21 @@ class Tensor:
         return self.to(np.bool_)
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def element_size(self):
-        return self.data.dtype.itemsize
+        return self._data.dtype.itemsize
 
     def is_contiguous(self):
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def stride(self, dim=None):
-        st = tuple(s // self.data.itemsize for s in self.data.strides)
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[dim]
 
     def data_ptr(self):
-        return self.data.__array_interface__["data"][0] if isinstance(self.data, np.ndarray) \
-            else int(self.data.data.ptr)
+        return self._data.__array_interface__["data"][0] if isinstance(self._data, np.ndarray) \
+            else int(self._data.data.ptr)
 
     # --- arithmetic -------------------------------------------------------------------
     def __add__(self, other):
@@ -386,18 +398,18 @@ class Tensor:
         return _Abs(self)
 
     def __invert__(self):
-        if self.data.dtype.kind not in "biu":
+        if self._data.dtype.kind not in "biu":
             raise TypeError("~ (bitwise not) is only defined for bool and integer tensors")
-        return Tensor._wrap(~self.data)
+        return Tensor._wrap(~self._data)
 
     def __and__(self, other):
-        return Tensor._wrap(self.data & _raw(other))
+        return Tensor._wrap(self._data & _raw(other))
 
     def __or__(self, other):
-        return Tensor._wrap(self.data | _raw(other))
+        return Tensor._wrap(self._data | _raw(other))
 
     def __xor__(self, other):
-        return Tensor._wrap(self.data ^ _raw(other))
+        return Tensor._wrap(self._data ^ _raw(other))
 
     __rand__ = __and__
     __ror__ = __or__
@@ -432,12 +444,12 @@ class Tensor:
         return self @ other
 
     def mm(self, other):
-        if self.data.ndim != 2 or _raw(other).ndim != 2:
+        if self._data.ndim != 2 or _raw(other).ndim != 2:
             raise RuntimeError("mm: both arguments must be 2-D")
         return self @ other
 
     def bmm(self, other):
-        if self.data.ndim != 3 or _raw(other).ndim != 3:
+        if self._data.ndim != 3 or _raw(other).ndim != 3:
             raise RuntimeError("bmm: both arguments must be 3-D")
         return self @ other
 
@@ -454,22 +466,22 @@ class Tensor:
 
     # --- comparisons (bool tensors, no graph) -------------------------------------------
     def __eq__(self, other):
-        return Tensor._wrap(np.asarray(self.data == _raw(other)))
+        return Tensor._wrap(np.asarray(self._data == _raw(other)))
 
     def __ne__(self, other):
-        return Tensor._wrap(np.asarray(self.data != _raw(other)))
+        return Tensor._wrap(np.asarray(self._data != _raw(other)))
 
     def __lt__(self, other):
-        return Tensor._wrap(np.asarray(self.data < _raw(other)))
+        return Tensor._wrap(np.asarray(self._data < _raw(other)))
 
     def __le__(self, other):
-        return Tensor._wrap(np.asarray(self.data <= _raw(other)))
+        return Tensor._wrap(np.asarray(self._data <= _raw(other)))
 
     def __gt__(self, other):
-        return Tensor._wrap(np.asarray(self.data > _raw(other)))
+        return Tensor._wrap(np.asarray(self._data > _raw(other)))
 
     def __ge__(self, other):
-        return Tensor._wrap(np.asarray(self.data >= _raw(other)))
+        return Tensor._wrap(np.asarray(self._data >= _raw(other)))
 
     eq = __eq__
     ne = __ne__
@@ -480,19 +492,19 @@ class Tensor:
 
     def equal(self, other):
         o = _raw(other)
-        return self.data.shape == np.shape(o) and bool((self.data == o).all())
+        return self._data.shape == np.shape(o) and bool((self._data == o).all())
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-        return bool(np.allclose(self.data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def isnan(self):
-        return Tensor._wrap(np.isnan(self.data))
+        return Tensor._wrap(np.isnan(self._data))
 
     def isinf(self):
-        return Tensor._wrap(np.isinf(self.data))
+        return Tensor._wrap(np.isinf(self._data))
 
     def isfinite(self):
-        return Tensor._wrap(np.isfinite(self.data))
+        return Tensor._wrap(np.isfinite(self._data))
 
     # --- unary math ---------------------------------------------------------------------
     def exp(self):
@@ -502,7 +514,7 @@ class Tensor:
         return _ops_ar.Log.apply(_floatify(self))
 
     def log1p(self):
-        return (self + 1).log() if self.requires_grad else Tensor._wrap(np.log1p(_floatify(self).data))
+        return (self + 1).log() if self.requires_grad else Tensor._wrap(np.log1p(_floatify(self)._data))
 
     def sqrt(self):
         return _ops_ar.Sqrt.apply(_floatify(self))
@@ -578,16 +590,16 @@ class Tensor:
     # --- reductions ---------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        if x.data.dtype.kind == "b":
+        if x._data.dtype.kind == "b":
             x = x.to(np.int64)
-        return _Sum(x, norm_dims(dim, x.data.ndim), keepdim)
+        return _Sum(x, norm_dims(dim, x._data.ndim), keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        if x.data.dtype.kind != "f":
+        if x._data.dtype.kind != "f":
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be a floating "
-                               f"point type, but got {x.data.dtype}")
-        return _Mean(x, norm_dims(dim, x.data.ndim), keepdim)
+                               f"point type, but got {x._data.dtype}")
+        return _Mean(x, norm_dims(dim, x._data.ndim), keepdim)
 
     def _correction(self, unbiased, correction):
         if correction is not None:
@@ -597,33 +609,33 @@ class Tensor:
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         if isinstance(dim, bool):
             dim, unbiased = None, dim
-        return _ops_red.Var.apply(self, norm_dims(dim, self.data.ndim), keepdim,
+        return _ops_red.Var.apply(self, norm_dims(dim, self._data.ndim), keepdim,
                                   self._correction(unbiased, correction))
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         if isinstance(dim, bool):
             dim, unbiased = None, dim
-        return _ops_red.Std.apply(self, norm_dims(dim, self.data.ndim), keepdim,
+        return _ops_red.Std.apply(self, norm_dims(dim, self._data.ndim), keepdim,
                                   self._correction(unbiased, correction))
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        axis = None if dim is None else norm_dim(dim, x.data.ndim)
+        axis = None if dim is None else norm_dim(dim, x._data.ndim)
         return _ops_red.Prod.apply(x, axis, keepdim)
 
     def _extreme(self, dim, keepdim, is_max):
         if isinstance(dim, Tensor):
             return self.maximum(dim) if is_max else self.minimum(dim)
         if dim is None:
-            if self.data.size == 0:
+            if self._data.size == 0:
                 raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0")
             return _ops_red.Extreme.apply(self, is_max)
-        axis = norm_dim(dim, self.data.ndim)
-        a = self.data if self.data.ndim else self.data.reshape(1)
+        axis = norm_dim(dim, self._data.ndim)
+        a = self._data if self._data.ndim else self._data.reshape(1)
         idx = (np.argmax if is_max else np.argmin)(a, axis=axis, keepdims=True)
-        values = _ops_red.SelectAlong.apply(self if self.data.ndim else self.reshape(1), idx, axis,
-                                            keepdim or self.data.ndim == 0)
-        if self.data.ndim == 0:
+        values = _ops_red.SelectAlong.apply(self if self._data.ndim else self.reshape(1), idx, axis,
+                                            keepdim or self._data.ndim == 0)
+        if self._data.ndim == 0:
             values = values.reshape(())
             idx = idx.reshape(())
         elif not keepdim:
@@ -638,11 +650,11 @@ class Tensor:
         return self._extreme(dim, keepdim, False)
 
     def amax(self, dim=(), keepdim=False):
-        dims = norm_dims(dim if dim != () else None, self.data.ndim)
+        dims = norm_dims(dim if dim != () else None, self._data.ndim)
         return _ops_red.AmaxAmin.apply(self, dims, keepdim, True)
 
     def amin(self, dim=(), keepdim=False):
-        dims = norm_dims(dim if dim != () else None, self.data.ndim)
+        dims = norm_dims(dim if dim != () else None, self._data.ndim)
         return _ops_red.AmaxAmin.apply(self, dims, keepdim, False)
 
     def argmax(self, dim=None, keepdim=False):
@@ -652,13 +664,13 @@ class Tensor:
         return _arg_extreme(self, dim, keepdim, np.argmin)
 
     def all(self, dim=None, keepdim=False):
-        return Tensor._wrap(np.asarray(self.data.all(axis=None if dim is None else
-                                                     norm_dims(dim, self.data.ndim),
+        return Tensor._wrap(np.asarray(self._data.all(axis=None if dim is None else
+                                                     norm_dims(dim, self._data.ndim),
                                                      keepdims=keepdim)))
 
     def any(self, dim=None, keepdim=False):
-        return Tensor._wrap(np.asarray(self.data.any(axis=None if dim is None else
-                                                     norm_dims(dim, self.data.ndim),
+        return Tensor._wrap(np.asarray(self._data.any(axis=None if dim is None else
+                                                     norm_dims(dim, self._data.ndim),
                                                      keepdims=keepdim)))
 
     def norm(self, p="fro", dim=None, keepdim=False):
@@ -666,7 +678,7 @@ class Tensor:
             p = 2
         elif p == "nuc":
             raise NotImplementedError("norm: p='nuc' is not supported")
-        return _ops_red.Norm.apply(_floatify(self), float(p), norm_dims(dim, self.data.ndim), keepdim)
+        return _ops_red.Norm.apply(_floatify(self), float(p), norm_dims(dim, self._data.ndim), keepdim)
 
     def softmax(self, dim):
         from .nn import functional as F
@@ -679,7 +691,7 @@ class Tensor:
     # --- shape ---------------------------------------------------------------------------
     def reshape(self, *shape):
         shape = _shape_arg(shape)
-        if shape == self.data.shape:
+        if shape == self._data.shape:
             return self
         return _Reshape(self, shape)
 
@@ -696,7 +708,7 @@ class Tensor:
         return self.reshape(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
-        nd = self.data.ndim
+        nd = self._data.ndim
         if nd == 0:
             return self.reshape(1)
         s = norm_dim(start_dim, nd, "start_dim")
@@ -705,16 +717,16 @@ class Tensor:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         if s == e:
             return self
-        shp = self.data.shape
+        shp = self._data.shape
         return self.reshape(shp[:s] + (-1 if 0 not in shp[s:e + 1] else 0,) + shp[e + 1:])
 
     def unflatten(self, dim, sizes):
-        shp = self.data.shape
+        shp = self._data.shape
         d = norm_dim(dim, len(shp))
         return self.reshape(shp[:d] + tuple(sizes) + shp[d + 1:])
 
     def squeeze(self, dim=None):
-        shp = self.data.shape
+        shp = self._data.shape
         if dim is None:
             new = tuple(s for s in shp if s != 1)
         else:
@@ -723,7 +735,7 @@ class Tensor:
         return self if new == shp else _Reshape(self, new)
 
     def unsqueeze(self, dim):
-        shp = self.data.shape
+        shp = self._data.shape
         n = len(shp) + 1
         if not -n <= dim < n:
             raise IndexError(f"unsqueeze: dimension out of range (expected to be in range of "
@@ -733,7 +745,7 @@ class Tensor:
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
-        nd = self.data.ndim
+        nd = self._data.ndim
         if len(dims) != nd:
             raise RuntimeError(f"permute: number of dims don't match ({len(dims)} given for a "
                                f"{nd}-D tensor)")
@@ -743,7 +755,7 @@ class Tensor:
         return _ops_sh.Permute.apply(self, perm)
 
     def transpose(self, dim0, dim1):
-        nd = self.data.ndim
+        nd = self._data.ndim
         if nd == 0:
             return self
         d0, d1 = norm_dim(dim0, nd), norm_dim(dim1, nd)
@@ -754,14 +766,14 @@ class Tensor:
     swapaxes = transpose
 
     def t(self):
-        if self.data.ndim > 2:
+        if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                               f"{self.data.ndim}D")
-        return self.transpose(0, 1) if self.data.ndim == 2 else self
+                               f"{self._data.ndim}D")
+        return self.transpose(0, 1) if self._data.ndim == 2 else self
 
     @property
     def T(self):
-        nd = self.data.ndim
+        nd = self._data.ndim
         return self if nd < 2 else self.permute(*range(nd - 1, -1, -1))
 
     @property
@@ -770,7 +782,7 @@ class Tensor:
 
     def expand(self, *sizes):
         sizes = _shape_arg(sizes)
-        shp = self.data.shape
+        shp = self._data.shape
         lead = len(sizes) - len(shp)
         if lead < 0:
             raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
@@ -797,17 +809,17 @@ class Tensor:
 
     def repeat(self, *sizes):
         sizes = _shape_arg(sizes)
-        if len(sizes) < self.data.ndim:
+        if len(sizes) < self._data.ndim:
             raise RuntimeError("repeat: number of dimensions of repeat dims can not be smaller than "
                                "number of dimensions of tensor")
         return _ops_sh.Repeat.apply(self, sizes)
 
     def flip(self, *dims):
         dims = _shape_arg(dims)
-        return _ops_sh.Flip.apply(self, norm_dims(dims, self.data.ndim))
+        return _ops_sh.Flip.apply(self, norm_dims(dims, self._data.ndim))
 
     def contiguous(self):
-        if self.data.flags.c_contiguous:
+        if self._data.flags.c_contiguous:
             return self
         return _ops_sh.Clone.apply(self)
 
@@ -815,8 +827,8 @@ class Tensor:
         return _ops_sh.Clone.apply(self)
 
     def split(self, split_size_or_sections, dim=0):
-        d = norm_dim(dim, self.data.ndim)
-        n = self.data.shape[d]
+        d = norm_dim(dim, self._data.ndim)
+        n = self._data.shape[d]
         if isinstance(split_size_or_sections, numbers.Integral):
             step = int(split_size_or_sections)
             sizes = [_builtins.min(step, n - i) for i in range(0, n, step)] or [0]
@@ -832,16 +844,16 @@ class Tensor:
         return tuple(out)
 
     def chunk(self, chunks, dim=0):
-        n = self.data.shape[norm_dim(dim, self.data.ndim)]
+        n = self._data.shape[norm_dim(dim, self._data.ndim)]
         return self.split(_builtins.max(1, -(-n // chunks)), dim)
 
     def unbind(self, dim=0):
-        d = norm_dim(dim, self.data.ndim)
+        d = norm_dim(dim, self._data.ndim)
         pre = (slice(None),) * d
-        return tuple(self[pre + (i,)] for i in range(self.data.shape[d]))
+        return tuple(self[pre + (i,)] for i in range(self._data.shape[d]))
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
@@ -851,8 +863,8 @@ class Tensor:
     def masked_fill(self, mask, value):
         m = _raw(mask)
         if isinstance(value, Tensor):
-            return where(mask, value.to(self.data.dtype), self)
-        return _ops_ar.Where.apply(m, self.data.dtype.type(value), self)
+            return where(mask, value.to(self._data.dtype), self)
+        return _ops_ar.Where.apply(m, self._data.dtype.type(value), self)
 
     # --- indexing -----------------------------------------------------------------------
     def __getitem__(self, idx):
@@ -863,12 +875,12 @@ class Tensor:
         if grad_mode._enabled and (self.requires_grad or
                                    (isinstance(value, Tensor) and value.requires_grad)):
             self._check_inplace()
-            if isinstance(value, Tensor) and value.data.dtype != self.data.dtype:
-                value = value.to(self.data.dtype)
+            if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+                value = value.to(self._data.dtype)
             out = _ops_sh.IndexPut.apply(self._snapshot(), idx, value)
             self._rebind(out)
             return
-        self.data[idx] = _raw(value)
+        self._data[idx] = _raw(value)
 
     # --- in-place ----------------------------------------------------------------------
     def _check_inplace(self):
@@ -878,14 +890,14 @@ class Tensor:
 
     def _snapshot(self):
         """A Tensor standing for this tensor's value (and grad_fn) before an in-place op."""
-        old = Tensor._wrap(self.data)
+        old = Tensor._wrap(self._data)
         old.requires_grad = self.requires_grad
         old._ctx = self._ctx
         old._out_index = self._out_index
         return old
 
     def _rebind(self, out):
-        self.data = out.data
+        self._data = out._data
         self._ctx = out._ctx
         self._out_index = out._out_index
         self.requires_grad = out.requires_grad
@@ -895,11 +907,11 @@ class Tensor:
                                    (isinstance(other, Tensor) and other.requires_grad)):
             self._check_inplace()
             out = fn(self._snapshot(), other)
-            if out.data.dtype != self.data.dtype:
-                out = out.to(self.data.dtype)
+            if out._data.dtype != self._data.dtype:
+                out = out.to(self._data.dtype)
             self._rebind(out)
             return self
-        ufunc(self.data, _raw(other), out=self.data)
+        ufunc(self._data, _raw(other), out=self._data)
         return self
 
     def add_(self, other, alpha=1):
@@ -922,7 +934,7 @@ class Tensor:
             self._check_inplace()
             self._rebind(self._snapshot().clamp(min, max))
             return self
-        np.clip(self.data, _raw(min), _raw(max), out=self.data)
+        np.clip(self._data, _raw(min), _raw(max), out=self._data)
         return self
 
     def zero_(self):
@@ -934,7 +946,7 @@ class Tensor:
             self._check_inplace()
             self[...] = value
             return self
-        self.data[...] = _raw(value)
+        self._data[...] = _raw(value)
         return self
 
     def copy_(self, src):
@@ -946,30 +958,30 @@ class Tensor:
         s = _raw(src)
         if not isinstance(s, np.ndarray) and hasattr(s, "get"):
             s = s.get()  # a CuPy array
-        self.data[...] = s
+        self._data[...] = s
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         g = generator or default_generator()
         with grad_mode.no_grad():
-            return self.copy_(g.uniform(a, b, self.data.shape))
+            return self.copy_(g.uniform(a, b, self._data.shape))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         g = generator or default_generator()
         with grad_mode.no_grad():
-            return self.copy_(g.normal(mean, std, self.data.shape))
+            return self.copy_(g.normal(mean, std, self._data.shape))
 
     def new_zeros(self, *size, dtype=None):
-        return Tensor._wrap(np.zeros(_size_args(size), dtype=dtype or self.data.dtype))
+        return Tensor._wrap(np.zeros(_size_args(size), dtype=dtype or self._data.dtype))
 
     def new_ones(self, *size, dtype=None):
-        return Tensor._wrap(np.ones(_size_args(size), dtype=dtype or self.data.dtype))
+        return Tensor._wrap(np.ones(_size_args(size), dtype=dtype or self._data.dtype))
 
     def new_full(self, size, fill_value, dtype=None):
-        return Tensor._wrap(np.full(tuple(size), fill_value, dtype=dtype or self.data.dtype))
+        return Tensor._wrap(np.full(tuple(size), fill_value, dtype=dtype or self._data.dtype))
 
     def new_tensor(self, data, dtype=None):
-        return Tensor(data, dtype=dtype or self.data.dtype)
+        return Tensor(data, dtype=dtype or self._data.dtype)
 
 
 
@@ -1009,11 +1021,11 @@ _Reshape = _ops_sh.Reshape.apply
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _floatify(t):
-    return t if t.data.dtype.kind in "fc" else t.to(_default_dtype)
+    return t if t._data.dtype.kind in "fc" else t.to(_default_dtype)
 
 
 def _promote(t, other, true_div=False):
@@ -1022,20 +1034,20 @@ def _promote(t, other, true_div=False):
     NumPy would promote int64 with float32 to float64 and int / int to float64;
     PyTorch keeps the float operand's dtype and gives the default dtype.
     """
-    tk = t.data.dtype.kind
+    tk = t._data.dtype.kind
     if isinstance(other, Tensor) or isinstance(other, np.ndarray):
-        o = other.data if isinstance(other, Tensor) else other
+        o = other._data if isinstance(other, Tensor) else other
         ok = o.dtype.kind
         if ok != tk:
             if tk == "f" and ok in "iub":
-                other = other.astype(t.data.dtype) if isinstance(other, np.ndarray) else other.to(t.data.dtype)
+                other = other.astype(t._data.dtype) if isinstance(other, np.ndarray) else other.to(t._data.dtype)
             elif ok == "f" and tk in "iub":
                 t = t.to(o.dtype)
-        elif o.ndim == 0 and t.data.ndim and o.dtype != t.data.dtype:
-            other = other.astype(t.data.dtype) if isinstance(other, np.ndarray) else other.to(t.data.dtype)
-        elif t.data.ndim == 0 and o.ndim and o.dtype != t.data.dtype:
+        elif o.ndim == 0 and t._data.ndim and o.dtype != t._data.dtype:
+            other = other.astype(t._data.dtype) if isinstance(other, np.ndarray) else other.to(t._data.dtype)
+        elif t._data.ndim == 0 and o.ndim and o.dtype != t._data.dtype:
             t = t.to(o.dtype)
-        if true_div and t.data.dtype.kind != "f" and _raw(other).dtype.kind != "f":
+        if true_div and t._data.dtype.kind != "f" and _raw(other).dtype.kind != "f":
             t = t.to(_default_dtype)
             other = other.astype(_default_dtype) if isinstance(other, np.ndarray) \
                 else other.to(_default_dtype)
@@ -1055,7 +1067,7 @@ def _promote(t, other, true_div=False):
 
 
 def _result_dtype(a, b):
-    return _promote(a, b)[0].data.dtype
+    return _promote(a, b)[0]._data.dtype
 
 
 class _ReturnTypes(tuple):
@@ -1089,7 +1101,7 @@ class _MinResult(_ReturnTypes):
 
 
 def _arg_extreme(t, dim, keepdim, fn):
-    a = t.data
+    a = t._data
     if dim is None:
         out = np.asarray(fn(a))
         if keepdim:
@@ -1109,7 +1121,7 @@ def _shape_arg(shape):
 
 def _index_one(i):
     if isinstance(i, Tensor):
-        i = i.data
+        i = i._data
         if i.dtype.kind in "iu" and i.ndim == 0:
             return int(i)
         if i.dtype.kind not in "iub":
@@ -1139,9 +1151,9 @@ def cat(tensors, dim=0):
     tensors = [_t(t) for t in tensors]
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
-    dt = np.result_type(*[t.data.dtype for t in tensors])
+    dt = np.result_type(*[t._data.dtype for t in tensors])
     tensors = [t.to(dt) for t in tensors]
-    ref = tensors[0].data.ndim
+    ref = tensors[0]._data.ndim
     axis = norm_dim(dim, ref)
     return _ops_sh.Cat.apply(*tensors, axis=axis)
 
@@ -1153,12 +1165,12 @@ def stack(tensors, dim=0):
     tensors = [_t(t) for t in tensors]
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
-    shapes = {t.data.shape for t in tensors}
+    shapes = {t._data.shape for t in tensors}
     if len(shapes) != 1:
         raise RuntimeError(f"stack expects each tensor to be equal size, got {sorted(shapes)}")
-    dt = np.result_type(*[t.data.dtype for t in tensors])
+    dt = np.result_type(*[t._data.dtype for t in tensors])
     tensors = [t.to(dt) for t in tensors]
-    axis = norm_dim(dim, tensors[0].data.ndim + 1)
+    axis = norm_dim(dim, tensors[0]._data.ndim + 1)
     return _ops_sh.Stack.apply(*tensors, axis=axis)
 
 
@@ -1193,9 +1205,9 @@ def gather(input, dim, index):
     idx = _raw(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError("gather(): Expected dtype int64 for index")
-    if idx.ndim != input.data.ndim:
+    if idx.ndim != input._data.ndim:
         raise RuntimeError("gather(): Index tensor must have the same number of dimensions as input")
-    return _ops_sh.Gather.apply(input, idx, norm_dim(dim, input.data.ndim))
+    return _ops_sh.Gather.apply(input, idx, norm_dim(dim, input._data.ndim))
 
 
 def matmul(input, other):
@@ -1340,7 +1352,7 @@ def linspace(start, end, steps, dtype=None, requires_grad=False):
 
 
 def _like(fn, t, dtype, requires_grad, **kw):
-    return _new(fn(t.data.shape, dtype=dtype or t.data.dtype, **kw), requires_grad)
+    return _new(fn(t._data.shape, dtype=dtype or t._data.dtype, **kw), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):

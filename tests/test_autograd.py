@@ -126,7 +126,7 @@ def test_maximum_ties_split_gradient():
 def test_matmul_gradcheck(sa, sb):
     a, b = t64(*sa), t64(*sb)
     assert gradcheck(lambda a, b: a @ b, (a, b))
-    np.testing.assert_allclose((a @ b).detach().numpy(), a.data @ b.data, rtol=1e-12)
+    np.testing.assert_allclose((a @ b).detach().numpy(), a._data @ b._data, rtol=1e-12)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "native"])
@@ -197,7 +197,7 @@ def test_detach_stops_gradient():
     y.backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0])
     assert not x.detach().requires_grad
-    assert np.shares_memory(x.detach().data, x.data)
+    assert np.shares_memory(x.detach()._data, x._data)
 
 
 def test_int_outputs_do_not_require_grad():
@@ -218,7 +218,7 @@ def test_inplace_on_leaf_requiring_grad_raises():
         x[0] = 5.0
     with fastnn.no_grad():  # what optimizers do
         x.sub_(0.5)
-    np.testing.assert_allclose(x.data, [0.5] * 3)
+    np.testing.assert_allclose(x._data, [0.5] * 3)
 
 
 def test_inplace_on_non_leaf_is_differentiable():
@@ -244,7 +244,7 @@ def test_setitem_value_requires_grad():
     buf[1] = v
     assert buf.requires_grad
     (buf * buf).sum().backward()
-    np.testing.assert_allclose(v.grad.numpy(), 2 * v.data)
+    np.testing.assert_allclose(v.grad.numpy(), 2 * v._data)
 
 
 def test_retain_grad_and_non_scalar_backward():
@@ -310,4 +310,4 @@ def test_diamond_graph_gets_every_path():
     n = -x
     y = fastnn.where(n > 20, n, ((n * 1.0).exp() + 1).log())
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), -1 / (1 + np.exp(x.data)))
+    np.testing.assert_allclose(x.grad.numpy(), -1 / (1 + np.exp(x._data)))

@@ -38,10 +38,10 @@ def test_round_trip_dtypes(tmp_path, code, dtype):
     out = fastnn.load(path)
     assert list(out) == list(sd)
     for k, v in sd.items():
-        ref = v.data if isinstance(v, fastnn.Tensor) else v
+        ref = v._data if isinstance(v, fastnn.Tensor) else v
         assert isinstance(out[k], fastnn.Tensor)
         assert out[k].dtype == ref.dtype and out[k].shape == ref.shape
-        np.testing.assert_array_equal(out[k].data, ref)
+        np.testing.assert_array_equal(out[k]._data, ref)
     n, header = _header(path)
     assert (8 + n) % 8 == 0 and header["a"]["dtype"] == code and header["a"]["shape"] == [3, 5]
     assert "__metadata__" not in header  # a plain state_dict is plain safetensors
@@ -56,8 +56,8 @@ def test_mixed_dtypes_layout_and_writable(tmp_path):
     _, header = _header(tmp_path / "x")
     for name, info in header.items():  # every tensor aligned to its item size, no gaps
         assert info["data_offsets"][0] % sd[name].dtype.itemsize == 0
-    out["f64"].data[0] = 5  # loaded arrays are ordinary writable arrays
-    assert out["f64"].data[0] == 5
+    out["f64"]._data[0] = 5  # loaded arrays are ordinary writable arrays
+    assert out["f64"]._data[0] == 5
 
 
 def test_non_contiguous_and_big_endian_inputs(tmp_path):
@@ -65,8 +65,8 @@ def test_non_contiguous_and_big_endian_inputs(tmp_path):
     b = np.arange(4, dtype=">i4")
     fastnn.save({"a": a, "b": b}, tmp_path / "x")
     out = fastnn.load(tmp_path / "x")
-    np.testing.assert_array_equal(out["a"].data, a)
-    np.testing.assert_array_equal(out["b"].data, b)
+    np.testing.assert_array_equal(out["a"]._data, a)
+    np.testing.assert_array_equal(out["b"]._data, b)
 
 
 def test_metadata(tmp_path):
@@ -94,11 +94,11 @@ def test_nested_optimizer_state_round_trip(tmp_path):
     assert back["state"][1]["step"] == 3 and isinstance(back["state"][1]["step"], int)
     for i in (0, 1):
         for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
-            np.testing.assert_array_equal(back["state"][i][key].data, sd["state"][i][key].data)
+            np.testing.assert_array_equal(back["state"][i][key]._data, sd["state"][i][key]._data)
     assert back["param_groups"] == sd["param_groups"]
     assert back["param_groups"][0]["betas"] == (0.9, 0.999)
     # the loaded state continues exactly like the original
-    clones = [fastnn.tensor(p.data.copy(), requires_grad=True) for p in params]
+    clones = [fastnn.tensor(p._data.copy(), requires_grad=True) for p in params]
     opt2 = optim.Adam([{"params": clones[:1]}, {"params": clones[1:]}])
     opt2.load_state_dict(back)
     g = [rng.standard_normal(p.shape) for p in params]
@@ -107,7 +107,7 @@ def test_nested_optimizer_state_round_trip(tmp_path):
     opt.step()
     opt2.step()
     for p, c in zip(params, clones):
-        np.testing.assert_array_equal(p.data, c.data)
+        np.testing.assert_array_equal(p._data, c._data)
 
 
 def test_general_structures(tmp_path):
@@ -119,8 +119,8 @@ def test_general_structures(tmp_path):
     assert back["epoch"] == 7 and back["loss"] == 0.25 and back["name"] == "run"
     assert back[3] == "int key" and back["pair"] == (1, 2) and type(back["pair"][1]) is int
     assert back["flags"][:3] == [True, None, float("inf")] and np.isnan(back["flags"][3])
-    np.testing.assert_array_equal(back["model"]["layer.weight"].data, np.ones((2, 2)))
-    np.testing.assert_array_equal(back["arr_in_list"][0].data, np.arange(3))
+    np.testing.assert_array_equal(back["model"]["layer.weight"]._data, np.ones((2, 2)))
+    np.testing.assert_array_equal(back["arr_in_list"][0]._data, np.arange(3))
 
 
 def test_save_rejects_unstorable(tmp_path):
@@ -152,7 +152,7 @@ def test_atomic_write_keeps_old_file(tmp_path, monkeypatch):
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.safetensors"]  # no temp file left behind
     monkeypatch.undo()
-    np.testing.assert_array_equal(fastnn.load(path)["w"].data, np.arange(4.0))
+    np.testing.assert_array_equal(fastnn.load(path)["w"]._data, np.arange(4.0))
 
 
 # --- malformed files ------------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_interop_with_safetensors_package(tmp_path):
     ours, meta = fastnn.load(tmp_path / "theirs", return_metadata=True)
     assert meta == {"k": "v"}
     for k in sd:
-        np.testing.assert_array_equal(ours[k].data, sd[k])
+        np.testing.assert_array_equal(ours[k]._data, sd[k])
 
 
 def test_scheduler_state_round_trip(tmp_path):

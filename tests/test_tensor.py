@@ -170,9 +170,9 @@ def test_conversions():
 
 def test_inplace_ops_without_grad():
     x = fastnn.ones(3)
-    alias = x.data
+    alias = x._data
     x.add_(1).mul_(3).sub_(fastnn.tensor([1.0, 2.0, 3.0]))
-    assert x.tolist() == [5.0, 4.0, 3.0] and x.data is alias
+    assert x.tolist() == [5.0, 4.0, 3.0] and x._data is alias
     x.add_(fastnn.ones(3), alpha=2)
     assert x.tolist() == [7.0, 6.0, 5.0]
     x.zero_()
@@ -278,3 +278,26 @@ def test_module_hooks_still_run_on_the_fast_call_path():
     assert (lin(x).detach().numpy() == 0).all() and y0.any()
     h.remove()
     np.testing.assert_array_equal(lin(x).detach().numpy(), y0)
+
+
+def test_data_is_a_detached_tensor_sharing_memory_like_pytorch():
+    """PyTorch idioms on ``.data``: in-place updates, .numpy(), torch.max(out.data, 1), assignment."""
+    p = fastnn.nn.Parameter(fastnn.ones(3))
+    (p * 2).sum().backward()
+    d = p.data
+    assert isinstance(d, fastnn.Tensor) and not d.requires_grad and d.grad_fn is None
+    p.data -= 0.5 * p.grad.data                      # the classic manual SGD step
+    np.testing.assert_allclose(p.detach().numpy(), [0.0, 0.0, 0.0])
+    p.data.add_(fastnn.tensor([1.0, 2.0, 3.0]))
+    p.data.mul_(2)
+    np.testing.assert_allclose(p.detach().numpy(), [2.0, 4.0, 6.0])
+    p.data.copy_(fastnn.tensor([7.0, 8.0, 9.0]))
+    assert p.data.numpy().tolist() == [7.0, 8.0, 9.0]
+    p.data.zero_()
+    assert p.detach().numpy().tolist() == [0.0, 0.0, 0.0]
+    assert p.requires_grad and p.is_leaf
+    out = fastnn.tensor([[0.1, 0.9], [0.8, 0.2]], requires_grad=True)
+    _, predicted = fastnn.max(out.data, 1)
+    assert predicted.tolist() == [1, 0]
+    p.data = fastnn.full((3,), 4.0)                  # swaps the array, keeps the Parameter
+    assert p.detach().numpy().tolist() == [4.0, 4.0, 4.0] and p.requires_grad

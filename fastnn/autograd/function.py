@@ -6,7 +6,7 @@ A Function subclass implements
     backward(self, *grad_outputs)  -> one gradient (or None) per positional arg
 
 working on plain arrays (NumPy or CuPy): ``apply`` unwraps Tensor arguments to
-their ``.data``, calls ``forward``, wraps the results, and -- when grad mode is
+their ``._data``, calls ``forward``, wraps the results, and -- when grad mode is
 on and an input requires grad -- records itself as their ``grad_fn``.
 ``self.needs_input_grad[i]`` says whether positional arg ``i`` needs a gradient,
 so backward can skip work. Anything backward needs is stored on ``self``.
@@ -53,7 +53,7 @@ class Function:
         # inference path, kept to one pass over the arguments.
         n = len(args)
         ctx.needs_input_grad = _NO_GRADS[n] if n < len(_NO_GRADS) else (False,) * n
-        out = ctx.forward(*[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        out = ctx.forward(*[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
         wrap = Tensor._wrap
         if type(out) is tuple:
             return tuple([wrap(o) for o in out])
@@ -66,7 +66,7 @@ class Function:
         needs = []
         for a in args:
             if isinstance(a, Tensor):
-                raw.append(a.data)
+                raw.append(a._data)
                 needs.append(a.requires_grad)
             else:
                 raw.append(a)
@@ -82,7 +82,7 @@ class Function:
             outs = tuple(wrap(o) for o in out)
             ctx.n_outputs = len(outs)
             for i, t in enumerate(outs):
-                if t.data.dtype.kind in "fc":
+                if t._data.dtype.kind in "fc":
                     t.requires_grad = True
                     t._ctx = ctx
                     t._out_index = i
@@ -153,9 +153,9 @@ def run_backward(root, grad):
             for a, e, g, need in zip(node.inputs, node.edges, grads_in, node.needs_input_grad):
                 if g is None or not need:
                     continue
-                if g.shape != a.data.shape:
+                if g.shape != a._data.shape:
                     raise RuntimeError(f"{type(node).__name__}.backward: gradient of shape {g.shape} "
-                                       f"for an input of shape {a.data.shape}")
+                                       f"for an input of shape {a._data.shape}")
                 fn, idx = e
                 if fn is None:
                     a._accumulate(g)

@@ -33,14 +33,14 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
         if inputs[i].dtype != np.float64:
             warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; the finite "
                           "differences will be imprecise", stacklevel=2)
-    raw = [t.data.copy() if isinstance(t, Tensor) else t for t in inputs]
+    raw = [t._data.copy() if isinstance(t, Tensor) else t for t in inputs]
 
     def f_arrays(*arrays):
         with grad_mode.no_grad():
             args = [Tensor._wrap(a) if isinstance(inputs[k], Tensor) else a
                     for k, a in enumerate(arrays)]
             outs = _as_tuple(func(*args))
-        return tuple(o.data for o in outs if isinstance(o, Tensor))
+        return tuple(o._data for o in outs if isinstance(o, Tensor))
 
     rng = np.random.default_rng(seed)
     saved_grads = [inputs[i].grad for i in wrt]
@@ -55,8 +55,8 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
             for o, v in zip(outs, vs):
                 if v is not None and o.requires_grad:
                     o.backward(v)
-            analytic = [inputs[i].grad.data if inputs[i].grad is not None
-                        else np.zeros_like(inputs[i].data) for i in wrt]
+            analytic = [inputs[i].grad._data if inputs[i].grad is not None
+                        else np.zeros_like(inputs[i]._data) for i in wrt]
             numeric = numerical_grads(f_arrays, raw, tuple(vs), eps=eps, wrt=wrt)
             for k, i in enumerate(wrt):
                 a, n = analytic[k], numeric[i]

@@ -158,7 +158,7 @@ class EarlyStopping(Callback, _MonitorMixin):
             self.wait = 0
             if self.restore_best_weights:
                 self.best_weights = copy.deepcopy(
-                    {k: v.data.copy() for k, v in self.model._keras_module().state_dict().items()})
+                    {k: v._data.copy() for k, v in self.model._keras_module().state_dict().items()})
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch

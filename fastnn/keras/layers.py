@@ -271,7 +271,7 @@ def _register_flop_counters():
     from ..nn.summary import register_flop_counter
 
     def numel(t):
-        return int(t.data.size)
+        return int(t._data.size)
 
     def dense(m, inputs, out):
         return 2 * m.in_features * numel(out) + (numel(out) if m.bias is not None else 0)

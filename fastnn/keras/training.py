@@ -25,7 +25,7 @@ def _to_array(data):
     if data is None:
         return None
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     return np.asarray(data)
 
 
@@ -73,7 +73,7 @@ class TrainingMixin:
     # ----------------------------------------------------------------------------------
     def _param_dtype(self):
         for p in self._keras_module().parameters():
-            return p.data.dtype
+            return p._data.dtype
         return np.dtype(np.float32)
 
     def _as_input(self, xb):
@@ -194,11 +194,11 @@ class TrainingMixin:
                 loss = loss_fn(yt, out, logits=logits)
                 loss.backward()
                 opt.step()
-                n = len(xt.data)
+                n = len(xt._data)
                 seen += n
                 totals[0] += loss.item() * n
                 for i, (_, fn) in enumerate(metrics):
-                    totals[1 + i] += fn(yt.data, out.data, logits) * n
+                    totals[1 + i] += fn(yt._data, out._data, logits) * n
                 logs = self._logs(totals, seen, metrics)
                 callback_list.on_train_batch_end(step, logs)
                 bar.update(step + 1, logs)
@@ -250,11 +250,11 @@ class TrainingMixin:
                 for step, (xb, yb) in enumerate(self._batches(x, y, batch_size, False)):
                     xt, yt = self._as_input(xb), self._as_target(yb)
                     out, logits = self._forward_for_loss(xt)
-                    n = len(xt.data)
+                    n = len(xt._data)
                     seen += n
                     totals[0] += loss_fn(yt, out, logits=logits).item() * n
                     for i, (_, fn) in enumerate(metrics):
-                        totals[1 + i] += fn(yt.data, out.data, logits) * n
+                        totals[1 + i] += fn(yt._data, out._data, logits) * n
                     bar.update(step + 1, self._logs(totals, seen, metrics))
         finally:
             module.train(was_training)
@@ -285,7 +285,7 @@ class TrainingMixin:
         try:
             with no_grad():
                 for step, xb in enumerate(batches):
-                    outs.append(np.asarray(module(self._as_input(xb)).data))
+                    outs.append(np.asarray(module(self._as_input(xb))._data))
                     bar.update(step + 1, {})
         finally:
             module.train(was_training)

@@ -134,7 +134,7 @@ def adaptive_avg_pool2d(input, output_size):
 # --- activations --------------------------------------------------------------------------
 def relu(input, inplace=False):
     if inplace and not _tracking(input):
-        np.maximum(input.data, 0, out=input.data)
+        np.maximum(input._data, 0, out=input._data)
         return input
     return _Relu(input)
 
@@ -149,14 +149,14 @@ def relu6(input, inplace=False):
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if inplace and not _tracking(input):
-        np.clip(input.data, min_val, max_val, out=input.data)
+        np.clip(input._data, min_val, max_val, out=input._data)
         return input
     return input.clamp(min_val, max_val)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     if inplace and not _tracking(input):
-        d = input.data
+        d = input._data
         np.multiply(d, d.dtype.type(negative_slope), out=d, where=d < 0)
         return input
     return _nn.LeakyRelu.apply(input, float(negative_slope))
@@ -237,7 +237,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         keep = default_generator().random(input.shape) >= p
         mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
     if inplace and not _tracking(input):
-        input.data *= mask
+        input._data *= mask
         return input
     return _ar.Mul.apply(input, mask)
 
@@ -254,8 +254,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm: {name} must have shape ({C},), got {tuple(t.shape)}")
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm: running_mean and running_var are required when training=False")
-    rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
-    rv = running_var.data if isinstance(running_var, Tensor) else running_var
+    rm = running_mean._data if isinstance(running_mean, Tensor) else running_mean
+    rv = running_var._data if isinstance(running_var, Tensor) else running_var
     return _nn.BatchNorm.apply(input, weight, bias, rm, rv, bool(training), float(momentum or 0.0),
                                float(eps))
 
@@ -283,7 +283,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
-    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: input must hold integer indices, got dtype {idx.dtype}")
     n = weight.shape[0]
@@ -295,7 +295,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         padding_idx %= n
     if max_norm is not None:
         rows = np.unique(idx)
-        w = weight.data
+        w = weight._data
         norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
         scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
         w[rows] *= scale[:, None].astype(w.dtype)
@@ -334,7 +334,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim == 1:
         input = input.unsqueeze(0)
         target = target.unsqueeze(0) if isinstance(target, Tensor) else Tensor(t[None])
@@ -342,7 +342,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                             label_smoothing)
         return out.squeeze(0) if reduction == "none" else out
     C = input.shape[1]
-    w = weight.data if isinstance(weight, Tensor) else weight
+    w = weight._data if isinstance(weight, Tensor) else weight
     if w is not None and tuple(w.shape) != (C,):
         raise ValueError(f"cross_entropy: weight must have shape ({C},), got {tuple(w.shape)}")
     if t.dtype.kind == "f":
@@ -390,7 +390,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim == 1:
         input, t = input.unsqueeze(0), t[None]
     C = input.shape[1]
@@ -398,7 +398,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     ts = np.where(valid, t, 0).astype(np.int64)
     if valid.any() and (ts.min() < 0 or ts.max() >= C):
         raise IndexError(f"nll_loss: target out of range for {C} classes")
-    w = np.ones(C, input.dtype) if weight is None else _tensor._t(weight).data.astype(input.dtype)
+    w = np.ones(C, input.dtype) if weight is None else _tensor._t(weight)._data.astype(input.dtype)
     wt = w[ts] * valid
     picked = _tensor.gather(input, 1, Tensor._wrap(np.expand_dims(ts, 1))).squeeze(1)
     loss = -picked * wt
@@ -450,7 +450,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     target = _pair(input, target, "binary_cross_entropy")
-    x = input.data
+    x = input._data
     if x.size and (x.min() < 0 or x.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
     # PyTorch clamps each log at -100 so that 0 * log(0) stays finite
@@ -483,7 +483,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        t = target.data
+        t = target._data
         logt = np.log(np.where(t > 0, t, 1)).astype(t.dtype)
         loss = target * Tensor._wrap(logt) - target * input
     if reduction == "batchmean":
@@ -518,7 +518,7 @@ def pad(input, pad, mode="constant", value=None):
 
 
 def one_hot(tensor, num_classes=-1):
-    t = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    t = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if t.dtype.kind not in "iu":
         raise TypeError("one_hot is only applicable to index tensors")
     if num_classes == -1:

@@ -31,12 +31,12 @@ def _check(tensor, fname):
 
 def _fill(tensor, values):
     """Write ``values`` (NumPy, any float dtype) into tensor's array, keeping its dtype/device."""
-    arr = tensor.data
+    arr = tensor._data
     if isinstance(arr, np.ndarray):
         if arr.flags.writeable:
             arr[...] = values
         else:
-            tensor.data = np.array(values, dtype=arr.dtype).reshape(arr.shape)
+            tensor._data = np.array(values, dtype=arr.dtype).reshape(arr.shape)
     else:  # a GPU array: draw on the host, copy over
         from .._device_move import device_of, move_array
         arr[...] = move_array(np.asarray(values), device_of(arr))

@@ -17,10 +17,10 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty((0,), dtype=get_default_dtype())
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data._data
         else:
             arr = _as_array(data)
-        self.data = arr
+        self._data = arr
         self.grad = None
         self._ctx = None
         self._out_index = 0
@@ -33,15 +33,15 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (self.data, self.requires_grad))
+        return (_rebuild_parameter, (self._data, self.requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        result = type(self)(Tensor._wrap(self.data.copy()), self.requires_grad)
+        result = type(self)(Tensor._wrap(self._data.copy()), self.requires_grad)
         memo[id(self)] = result
         if self.grad is not None:
-            result.grad = Tensor._wrap(self.grad.data.copy())
+            result.grad = Tensor._wrap(self.grad._data.copy())
         return result
 
 

@@ -22,7 +22,7 @@ __all__ = ["summary", "SummaryInfo"]
 
 # --- FLOP counters: fn(module, inputs, output) -> int ---------------------------------
 def _numel(t):
-    return int(t.data.size) if isinstance(t, Tensor) else 0
+    return int(t._data.size) if isinstance(t, Tensor) else 0
 
 
 def _first_tensor(x):
@@ -139,7 +139,7 @@ def _shape_str(shape):
 
 def _bytes_of(x):
     if isinstance(x, Tensor):
-        return int(x.data.nbytes)
+        return int(x._data.nbytes)
     if isinstance(x, (tuple, list)):
         return sum(_bytes_of(item) for item in x)
     return 0
@@ -269,7 +269,7 @@ def summary(model, input_shape, dtype=None, print_fn=print, verbose=True, batch_
     if not isinstance(model, Module):
         raise TypeError(f"summary: expected an nn.Module, got {type(model).__name__}")
     first = next(model.parameters(), None)
-    like = first.data if first is not None else None
+    like = first._data if first is not None else None
     if batch_size is not None:
         per_sample = input_shape if input_shape and isinstance(input_shape[0], (list, tuple)) \
             else [input_shape]
@@ -328,8 +328,8 @@ def summary(model, input_shape, dtype=None, print_fn=print, verbose=True, batch_
         type(model).__name__, rows, shapes,
         total_params=sum(p.numel() for p in params),
         trainable_params=sum(p.numel() for p in params if p.requires_grad),
-        input_bytes=sum(int(t.data.nbytes) for t in inputs),
-        param_bytes=sum(int(t.data.nbytes) for t in params + buffers))
+        input_bytes=sum(int(t._data.nbytes) for t in inputs),
+        param_bytes=sum(int(t._data.nbytes) for t in params + buffers))
     if verbose:
         print_fn(str(info))
     return info

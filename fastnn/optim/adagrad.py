@@ -38,7 +38,7 @@ class Adagrad(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0
-                state["sum"] = Tensor._wrap(np.full_like(p.data, group["initial_accumulator_value"]))
+                state["sum"] = Tensor._wrap(np.full_like(p._data, group["initial_accumulator_value"]))
 
     def step(self, closure=None):
         loss = self._call_closure(closure)
@@ -48,14 +48,14 @@ class Adagrad(Optimizer):
                 state = self.state[p]
                 state["step"] = t = state["step"] + 1
                 if wd != 0:
-                    g = g + wd * p.data
+                    g = g + wd * p._data
                 clr = lr / (1 + (t - 1) * lr_decay)
-                s = state["sum"].data
+                s = state["sum"]._data
                 tmp = np.multiply(g, g)
                 s += tmp
                 np.sqrt(s, out=tmp)
                 tmp += eps
                 np.divide(g, tmp, out=tmp)
                 tmp *= clr
-                p.data -= tmp
+                p._data -= tmp
         return loss

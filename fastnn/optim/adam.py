@@ -54,17 +54,17 @@ class Adam(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p.data))
-                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
+                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
                     if amsgrad:
-                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
                 if wd != 0:
                     if self._decoupled:
-                        p.data *= 1 - lr * wd
+                        p._data *= 1 - lr * wd
                     else:
-                        g = g + wd * p.data
+                        g = g + wd * p._data
                 state["step"] = t = state["step"] + 1
-                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 tmp = np.empty_like(m)  # one scratch array instead of a temporary per operation
                 _lerp_(m, g, 1 - beta1, tmp)
                 v *= beta2
@@ -74,7 +74,7 @@ class Adam(Optimizer):
                 step_size = lr / (1 - beta1 ** t)
                 bc2_sqrt = (1 - beta2 ** t) ** 0.5
                 if amsgrad:
-                    vmax = state["max_exp_avg_sq"].data
+                    vmax = state["max_exp_avg_sq"]._data
                     np.maximum(vmax, v, out=vmax)
                     v = vmax
                 denom = np.sqrt(v, out=tmp)
@@ -82,5 +82,5 @@ class Adam(Optimizer):
                 denom += eps
                 np.divide(m, denom, out=denom)
                 denom *= step_size
-                p.data -= denom
+                p._data -= denom
         return loss

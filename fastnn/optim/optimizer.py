@@ -2,7 +2,7 @@
 
 Parameters live in ``param_groups`` (a list of dicts, each with its own options
 such as ``lr``); per-parameter buffers live in ``state[param]``. An update reads
-``p.grad.data`` and writes ``p.data`` in place with NumPy, so it never touches
+``p.grad._data`` and writes ``p._data`` in place with NumPy, so it never touches
 the autograd graph. ``state_dict()`` uses PyTorch's layout: parameters are
 replaced by their index in the order they appear across the groups.
 """
@@ -76,7 +76,7 @@ class Optimizer:
                                 f"{type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
-            if p.data.dtype.kind not in "fc":
+            if p._data.dtype.kind not in "fc":
                 raise TypeError(f"optimizer can only optimize floating point Tensors, got {p.dtype}")
         if len({id(p) for p in params}) != len(params):
             raise ValueError("optimizer contains a parameter group with duplicate parameters")
@@ -101,7 +101,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def _grads(self, group):
         """(param, grad array in the param's dtype) for the params of ``group`` that have a grad."""
@@ -109,11 +109,11 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
-            if g.shape != p.data.shape:
+            g = p.grad._data if isinstance(p.grad, Tensor) else p.grad
+            if g.shape != p._data.shape:
                 raise RuntimeError(f"gradient of shape {tuple(g.shape)} does not match parameter "
-                                   f"of shape {tuple(p.data.shape)}")
-            g = g.astype(p.data.dtype, copy=False)
+                                   f"of shape {tuple(p._data.shape)}")
+            g = g.astype(p._data.dtype, copy=False)
             if group.get("maximize", False):
                 g = -g
             out.append((p, g))
@@ -194,14 +194,14 @@ class Optimizer:
 def _cast_state(param, name, value):
     """A loaded state entry as this optimizer stores it: ``step`` as int, buffers as new Tensors."""
     if name == "step":
-        return int(np.asarray(value.data if isinstance(value, Tensor) else value).reshape(-1)[0]) \
+        return int(np.asarray(value._data if isinstance(value, Tensor) else value).reshape(-1)[0]) \
             if not isinstance(value, (int, np.integer)) else int(value)
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, np.ndarray):
-        arr = np.array(value, dtype=param.data.dtype if value.dtype.kind in "fc" else value.dtype)
-        if arr.shape != param.data.shape and arr.ndim > 0:
-            raise ValueError(f"state '{name}' has shape {arr.shape}, parameter has {param.data.shape}")
+        arr = np.array(value, dtype=param._data.dtype if value.dtype.kind in "fc" else value.dtype)
+        if arr.shape != param._data.shape and arr.ndim > 0:
+            raise ValueError(f"state '{name}' has shape {arr.shape}, parameter has {param._data.shape}")
         return Tensor._wrap(arr)
     return copy.deepcopy(value)
 

@@ -35,22 +35,22 @@ class RMSprop(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["square_avg"] = Tensor._wrap(np.zeros_like(p.data))
+                    state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
                     if momentum > 0:
-                        state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p.data))
+                        state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p._data))
                     if centered:
-                        state["grad_avg"] = Tensor._wrap(np.zeros_like(p.data))
+                        state["grad_avg"] = Tensor._wrap(np.zeros_like(p._data))
                 state["step"] += 1
                 if wd != 0:
-                    g = g + wd * p.data
-                v = state["square_avg"].data
+                    g = g + wd * p._data
+                v = state["square_avg"]._data
                 avg = np.empty_like(v)  # one scratch array reused for every temporary
                 v *= alpha
                 np.multiply(g, g, out=avg)
                 avg *= 1 - alpha
                 v += avg
                 if centered:
-                    a = state["grad_avg"].data
+                    a = state["grad_avg"]._data
                     _lerp_(a, g, 1 - alpha, avg)
                     np.multiply(a, a, out=avg)
                     np.subtract(v, avg, out=avg)
@@ -60,11 +60,11 @@ class RMSprop(Optimizer):
                 avg += eps
                 np.divide(g, avg, out=avg)
                 if momentum > 0:
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"]._data
                     buf *= momentum
                     buf += avg
                     avg = np.multiply(buf, lr, out=avg)
                 else:
                     avg *= lr
-                p.data -= avg
+                p._data -= avg
         return loss

@@ -30,18 +30,18 @@ class SGD(Optimizer):
             wd, nesterov = group["weight_decay"], group["nesterov"]
             for p, g in self._grads(group):
                 if wd != 0:
-                    g = g + wd * p.data
+                    g = g + wd * p._data
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = _wrap(g.copy())
                     else:
-                        b = buf.data
+                        b = buf._data
                         b *= momentum
                         b += (1 - dampening) * g
-                    g = g + momentum * buf.data if nesterov else buf.data
-                p.data -= lr * g
+                    g = g + momentum * buf._data if nesterov else buf._data
+                p._data -= lr * g
         return loss
 
 

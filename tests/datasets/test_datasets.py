@@ -64,15 +64,15 @@ def test_softmax_regression_learns_digits():
     loader = DataLoader(TensorDataset(xtr.reshape(-1, 64), ytr), batch_size=64, shuffle=True)
     for _ in range(8):
         for xb, yb in loader:
-            logits = xb.data @ w.data + b.data
+            logits = xb._data @ w._data + b._data
             p = np.exp(logits - logits.max(1, keepdims=True))
             p /= p.sum(1, keepdims=True)
-            p[np.arange(len(yb)), yb.data] -= 1
+            p[np.arange(len(yb)), yb._data] -= 1
             opt.zero_grad()
-            w.grad = fastnn.Tensor(xb.data.T @ p / len(yb))
+            w.grad = fastnn.Tensor(xb._data.T @ p / len(yb))
             b.grad = fastnn.Tensor(p.mean(0))
             opt.step()
-    acc = ((xte.reshape(-1, 64) @ w.data + b.data).argmax(1) == yte).mean()
+    acc = ((xte.reshape(-1, 64) @ w._data + b._data).argmax(1) == yte).mean()
     assert acc > 0.9
 
 

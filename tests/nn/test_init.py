@@ -40,9 +40,9 @@ def test_fan_in_fan_out():
 
 def test_fills_are_in_place_and_keep_dtype():
     t = w(3, 4, dtype=np.float64)
-    arr = t.data
+    arr = t._data
     assert init.constant_(t, 2.5) is t
-    assert t.data is arr and t.dtype == np.float64 and np.all(arr == 2.5)
+    assert t._data is arr and t.dtype == np.float64 and np.all(arr == 2.5)
     init.zeros_(t)
     assert np.all(arr == 0)
     init.ones_(t)
@@ -59,11 +59,11 @@ def test_uniform_and_normal_stats():
     fastnn.manual_seed(0)
     t = w(200, 100)
     init.uniform_(t, -2.0, 3.0)
-    assert t.data.min() >= -2 and t.data.max() <= 3
-    assert abs(t.data.mean() - 0.5) < 0.05
-    assert abs(t.data.std() - 5 / math.sqrt(12)) < 0.05
+    assert t._data.min() >= -2 and t._data.max() <= 3
+    assert abs(t._data.mean() - 0.5) < 0.05
+    assert abs(t._data.std() - 5 / math.sqrt(12)) < 0.05
     init.normal_(t, 1.0, 0.5)
-    assert abs(t.data.mean() - 1.0) < 0.02 and abs(t.data.std() - 0.5) < 0.02
+    assert abs(t._data.mean() - 1.0) < 0.02 and abs(t._data.std() - 0.5) < 0.02
 
 
 def test_xavier():
@@ -71,10 +71,10 @@ def test_xavier():
     t = w(300, 200)
     init.xavier_uniform_(t, gain=2.0)
     a = 2.0 * math.sqrt(6 / 500)
-    assert np.abs(t.data).max() <= a + 1e-6 and np.abs(t.data).max() > 0.98 * a
-    assert abs(t.data.std() - a / math.sqrt(3)) < 0.03 * a
+    assert np.abs(t._data).max() <= a + 1e-6 and np.abs(t._data).max() > 0.98 * a
+    assert abs(t._data.std() - a / math.sqrt(3)) < 0.03 * a
     init.xavier_normal_(t)
-    assert abs(t.data.std() - math.sqrt(2 / 500)) < 0.03 * math.sqrt(2 / 500)
+    assert abs(t._data.std() - math.sqrt(2 / 500)) < 0.03 * math.sqrt(2 / 500)
 
 
 @pytest.mark.parametrize("mode, nonlinearity, a", [("fan_in", "leaky_relu", 0), ("fan_out", "relu", 0),
@@ -86,16 +86,16 @@ def test_kaiming(mode, nonlinearity, a):
     std = init.calculate_gain(nonlinearity, a) / math.sqrt(fan)
     init.kaiming_uniform_(t, a=a, mode=mode, nonlinearity=nonlinearity)
     bound = math.sqrt(3) * std
-    assert np.abs(t.data).max() <= bound * (1 + 1e-6)
-    assert abs(t.data.std() - std) < 0.03 * std
+    assert np.abs(t._data).max() <= bound * (1 + 1e-6)
+    assert abs(t._data.std() - std) < 0.03 * std
     init.kaiming_normal_(t, a=a, mode=mode, nonlinearity=nonlinearity)
-    assert abs(t.data.std() - std) < 0.03 * std and abs(t.data.mean()) < 0.03 * std
+    assert abs(t._data.std() - std) < 0.03 * std and abs(t._data.mean()) < 0.03 * std
 
 
 def test_kaiming_a_sqrt5_is_linears_bound():
     t = w(10, 49)
     init.kaiming_uniform_(t, a=math.sqrt(5))
-    assert np.abs(t.data).max() <= 1 / 7 + 1e-7  # 1/sqrt(fan_in), PyTorch's Linear default
+    assert np.abs(t._data).max() <= 1 / 7 + 1e-7  # 1/sqrt(fan_in), PyTorch's Linear default
 
 
 def test_zero_element_kaiming_warns_and_is_noop():
@@ -107,17 +107,17 @@ def test_trunc_normal():
     fastnn.manual_seed(3)
     t = w(100, 100)
     init.trunc_normal_(t, mean=0.5, std=1.0, a=-0.5, b=1.0)
-    assert t.data.min() >= -0.5 and t.data.max() <= 1.0
+    assert t._data.min() >= -0.5 and t._data.max() <= 1.0
     # a window narrow compared with std is close to uniform: mean near its centre
-    assert abs(t.data.mean() - 0.3) < 0.1
+    assert abs(t._data.mean() - 0.3) < 0.1
     init.trunc_normal_(t, std=0.02)
-    assert np.abs(t.data).max() <= 2.0 and abs(t.data.std() - 0.02) < 0.002
+    assert np.abs(t._data).max() <= 2.0 and abs(t._data.std() - 0.02) < 0.002
     with pytest.raises(ValueError):
         init.trunc_normal_(t, a=1.0, b=-1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         init.trunc_normal_(t, mean=10.0, std=0.1, a=-1.0, b=1.0)  # far tail still lands inside
-    assert t.data.min() >= -1 and t.data.max() <= 1
+    assert t._data.min() >= -1 and t._data.max() <= 1
 
 
 @pytest.mark.parametrize("shape", [(6, 4), (4, 6), (5, 2, 3)])
@@ -125,7 +125,7 @@ def test_orthogonal(shape):
     fastnn.manual_seed(4)
     t = w(*shape, dtype=np.float64)
     init.orthogonal_(t, gain=2.0)
-    m = t.data.reshape(shape[0], -1)
+    m = t._data.reshape(shape[0], -1)
     rows, cols = m.shape
     gram = m.T @ m if rows >= cols else m @ m.T
     np.testing.assert_allclose(gram, 4.0 * np.eye(min(rows, cols)), atol=1e-10)
@@ -136,21 +136,21 @@ def test_orthogonal(shape):
 def test_dirac_is_identity_kernel():
     t = w(4, 2, 3, 3)
     init.dirac_(t, groups=2)
-    assert t.data.sum() == 4 and t.data[0, 0, 1, 1] == 1 and t.data[3, 1, 1, 1] == 1
+    assert t._data.sum() == 4 and t._data[0, 0, 1, 1] == 1 and t._data[3, 1, 1, 1] == 1
 
 
 def test_generator_and_seed_reproducible():
     a, b = w(50), w(50)
     init.normal_(a, generator=np.random.default_rng(7))
     init.normal_(b, generator=np.random.default_rng(7))
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a._data, b._data)
     fastnn.manual_seed(9)
     init.uniform_(a)
     fastnn.manual_seed(9)
     init.uniform_(b)
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a._data, b._data)
     init.uniform_(b)
-    assert not np.array_equal(a.data, b.data)
+    assert not np.array_equal(a._data, b._data)
 
 
 def test_gains_match_torch():

@@ -47,8 +47,8 @@ def test_parameter_basics():
     assert not Parameter(fastnn.zeros(1), requires_grad=False).requires_grad
     src = fastnn.ones(3)
     shared = Parameter(src)
-    shared.data[0] = 5.0
-    assert src.data[0] == 5.0  # built from a Tensor: shares its array
+    shared._data[0] = 5.0
+    assert src._data[0] == 5.0  # built from a Tensor: shares its array
     assert Parameter().shape == (0,)
 
 
@@ -56,10 +56,10 @@ def test_parameter_deepcopy_and_pickle():
     p = Parameter(fastnn.tensor([1.0, 2.0]))
     q = copy.deepcopy(p)
     assert isinstance(q, Parameter) and q.requires_grad
-    q.data[0] = 9
-    assert p.data[0] == 1.0
+    q._data[0] = 9
+    assert p._data[0] == 1.0
     r = pickle.loads(pickle.dumps(p))
-    assert isinstance(r, Parameter) and np.array_equal(r.data, p.data)
+    assert isinstance(r, Parameter) and np.array_equal(r._data, p._data)
 
 
 # --- registration and names --------------------------------------------------------
@@ -114,7 +114,7 @@ def test_state_dict_keys_persistent_buffers_and_sharing():
         "head.bn.running_mean", "head.bn.running_var", "head.bn.num_batches_tracked"]
     # detached views of the module's arrays (PyTorch's state_dict shares storage)
     assert not isinstance(sd["block.scale"], Parameter) and not sd["block.scale"].requires_grad
-    assert np.shares_memory(sd["block.fc.weight"].data, net.block.fc.weight.data)
+    assert np.shares_memory(sd["block.fc.weight"]._data, net.block.fc.weight._data)
     assert net.state_dict(keep_vars=True)["block.scale"] is net.block.scale
 
 
@@ -136,7 +136,7 @@ def test_setattr_rules():
     with pytest.raises(TypeError, match="count"):
         m.count = np.zeros(1)
     m.count = fastnn.ones(1)
-    assert m.state_dict()["count"].data[0] == 1
+    assert m.state_dict()["count"]._data[0] == 1
     m.fc = nn.Identity()  # replacing a child keeps its slot
     assert list(m._modules) == ["fc"]
     del m.fc
@@ -179,16 +179,16 @@ def test_load_state_dict_numpy_and_tensor_copy_in_place():
     assert res.missing_keys == [] and res.unexpected_keys == []
     assert repr(res) == "<All keys matched successfully>"
     assert m.weight is w_obj and m.weight.dtype == np.float32
-    np.testing.assert_array_equal(m.weight.data, np.arange(6).reshape(2, 3))
-    np.testing.assert_array_equal(m.bias.data, [1, 2])
-    new["bias"].data[0] = 100  # values were copied, not aliased
-    assert m.bias.data[0] == 1
+    np.testing.assert_array_equal(m.weight._data, np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(m.bias._data, [1, 2])
+    new["bias"]._data[0] = 100  # values were copied, not aliased
+    assert m.bias._data[0] == 1
 
 
 def test_load_state_dict_strict_errors():
     m = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
     sd = m.state_dict()
-    good = {k: v.data.copy() for k, v in sd.items()}
+    good = {k: v._data.copy() for k, v in sd.items()}
 
     missing = dict(good)
     del missing["0.bias"]
@@ -207,18 +207,18 @@ def test_load_state_dict_strict_errors():
     assert res == (["0.bias"], ["0.foo"])
 
     wrong = dict(good, **{"0.weight": np.zeros((3, 3))})
-    before = m[0].weight.data.copy()
+    before = m[0].weight._data.copy()
     for strict in (True, False):  # a shape mismatch is an error even when not strict
         with pytest.raises(RuntimeError, match=r"size mismatch for 0\.weight.*\(3, 3\).*\(2, 3\)"):
             m.load_state_dict(wrong, strict=strict)
-    np.testing.assert_array_equal(m[0].weight.data, before)
+    np.testing.assert_array_equal(m[0].weight._data, before)
     with pytest.raises(TypeError):
         m.load_state_dict([1, 2])
 
 
 def test_batchnorm_state_dict_without_num_batches_tracked_loads():
     bn = nn.BatchNorm2d(3)
-    sd = {k: v.data.copy() for k, v in bn.state_dict().items() if k != "num_batches_tracked"}
+    sd = {k: v._data.copy() for k, v in bn.state_dict().items() if k != "num_batches_tracked"}
     assert bn.load_state_dict(sd).missing_keys == []
 
 
@@ -229,7 +229,7 @@ def test_state_dict_roundtrip_between_models():
     b.load_state_dict(a.state_dict())
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert ka == kb
-        np.testing.assert_array_equal(va.data, vb.data)
+        np.testing.assert_array_equal(va._data, vb._data)
 
 
 # --- modes, grads, dtype ------------------------------------------------------------
@@ -251,7 +251,7 @@ def test_zero_grad_and_requires_grad():
     for p in m.parameters():
         p.grad = fastnn.ones(*p.shape)
     m.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in m.parameters())
+    assert all(np.all(p.grad._data == 0) for p in m.parameters())
     m.zero_grad()
     assert all(p.grad is None for p in m.parameters())
     m.requires_grad_(False)
@@ -311,10 +311,10 @@ def test_module_deepcopy_and_pickle():
     net = Net()
     clone = copy.deepcopy(net)
     assert list(clone.state_dict()) == list(net.state_dict())
-    clone.block.fc.weight.data[...] = 0
-    assert np.any(net.block.fc.weight.data != 0)
+    clone.block.fc.weight._data[...] = 0
+    assert np.any(net.block.fc.weight._data != 0)
     again = pickle.loads(pickle.dumps(net))
-    np.testing.assert_array_equal(again.block.fc.weight.data, net.block.fc.weight.data)
+    np.testing.assert_array_equal(again.block.fc.weight._data, net.block.fc.weight._data)
     assert isinstance(again.block.fc.weight, Parameter)
 
 
@@ -455,25 +455,25 @@ def test_linear_and_conv_default_init_bounds_and_seed():
     fastnn.manual_seed(123)
     lin = nn.Linear(100, 50)
     bound = 1 / np.sqrt(100)
-    w = lin.weight.data
-    assert np.abs(w).max() <= bound and np.abs(lin.bias.data).max() <= bound
+    w = lin.weight._data
+    assert np.abs(w).max() <= bound and np.abs(lin.bias._data).max() <= bound
     # U(-b, b): mean 0, std b/sqrt(3)
     assert abs(w.mean()) < 0.05 * bound
     assert abs(w.std() - bound / np.sqrt(3)) < 0.05 * bound
     assert np.abs(w).max() > 0.95 * bound
     conv = nn.Conv2d(8, 16, 3)
     cb = 1 / np.sqrt(8 * 9)
-    assert np.abs(conv.weight.data).max() <= cb and np.abs(conv.weight.data).max() > 0.9 * cb
-    assert np.abs(conv.bias.data).max() <= cb
+    assert np.abs(conv.weight._data).max() <= cb and np.abs(conv.weight._data).max() > 0.9 * cb
+    assert np.abs(conv.bias._data).max() <= cb
     fastnn.manual_seed(123)
-    np.testing.assert_array_equal(nn.Linear(100, 50).weight.data, w)
+    np.testing.assert_array_equal(nn.Linear(100, 50).weight._data, w)
 
 
 def test_norm_and_embedding_init():
     bn = nn.BatchNorm2d(3)
-    np.testing.assert_array_equal(bn.weight.data, np.ones(3))
-    np.testing.assert_array_equal(bn.bias.data, np.zeros(3))
-    np.testing.assert_array_equal(bn.running_var.data, np.ones(3))
+    np.testing.assert_array_equal(bn.weight._data, np.ones(3))
+    np.testing.assert_array_equal(bn.bias._data, np.zeros(3))
+    np.testing.assert_array_equal(bn.running_var._data, np.ones(3))
     assert bn.num_batches_tracked.shape == () and bn.num_batches_tracked.dtype == np.int64
     nb = nn.BatchNorm1d(2, affine=False, track_running_stats=False)
     assert list(nb.parameters()) == [] and list(nb.state_dict()) == []
@@ -482,8 +482,8 @@ def test_norm_and_embedding_init():
     fastnn.manual_seed(0)
     e = nn.Embedding(400, 50, padding_idx=-1)
     assert e.padding_idx == 399
-    np.testing.assert_array_equal(e.weight.data[399], 0)
-    vals = e.weight.data[:399]
+    np.testing.assert_array_equal(e.weight._data[399], 0)
+    vals = e.weight._data[:399]
     assert abs(vals.mean()) < 0.02 and abs(vals.std() - 1) < 0.02
     with pytest.raises(AssertionError):
         nn.Embedding(3, 2, padding_idx=3)
@@ -513,11 +513,11 @@ def test_dropout_train_vs_eval(F):
     fastnn.manual_seed(0)
     d = nn.Dropout(0.5)
     x = fastnn.ones(200, 50)
-    y = d(x).data
+    y = d(x)._data
     assert set(np.unique(y)) <= {0.0, 2.0}
     assert 0.4 < (y == 0).mean() < 0.6
     d.eval()
-    np.testing.assert_array_equal(d(x).data, x.data)
+    np.testing.assert_array_equal(d(x)._data, x._data)
 
 
 def test_batchnorm_running_stats_train_eval(F):
@@ -526,21 +526,21 @@ def test_batchnorm_running_stats_train_eval(F):
     xs = [rng.normal(2.0, 3.0, size=(4, 3, 5, 5)).astype(np.float32) for _ in range(3)]
     rm, rv = np.zeros(3), np.ones(3)
     for x in xs:
-        y = bn(t(x)).data
+        y = bn(t(x))._data
         m = x.mean(axis=(0, 2, 3))
         v = x.var(axis=(0, 2, 3))
         np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-4)
         rm = 0.9 * rm + 0.1 * m
         rv = 0.9 * rv + 0.1 * v * x.size / 3 / (x.size / 3 - 1)  # unbiased in the running var
-    assert int(bn.num_batches_tracked.data) == 3
-    np.testing.assert_allclose(bn.running_mean.data, rm, rtol=1e-4)
-    np.testing.assert_allclose(bn.running_var.data, rv, rtol=1e-4)
+    assert int(bn.num_batches_tracked._data) == 3
+    np.testing.assert_allclose(bn.running_mean._data, rm, rtol=1e-4)
+    np.testing.assert_allclose(bn.running_var._data, rv, rtol=1e-4)
     bn.eval()
     x = xs[0]
-    y = bn(t(x)).data
+    y = bn(t(x))._data
     want = (x - rm[None, :, None, None]) / np.sqrt(rv[None, :, None, None] + 1e-5)
     np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-4)
-    assert int(bn.num_batches_tracked.data) == 3  # eval leaves the statistics alone
+    assert int(bn.num_batches_tracked._data) == 3  # eval leaves the statistics alone
     with pytest.raises(ValueError, match="4D"):
         bn(t(np.zeros((2, 3))))
 
@@ -551,7 +551,7 @@ def test_batchnorm_cumulative_average(F):
     xs = [rng.normal(i, 1.0, size=(8, 2)).astype(np.float32) for i in range(4)]
     for x in xs:
         bn(t(x))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([x.mean(0) for x in xs], axis=0),
+    np.testing.assert_allclose(bn.running_mean._data, np.mean([x.mean(0) for x in xs], axis=0),
                                rtol=1e-4, atol=1e-5)
 
 
@@ -628,7 +628,7 @@ def test_same_numbers_from_torch_weights(torch, F):
     ours.eval()
     with torch.no_grad():
         want = theirs(torch.from_numpy(x)).numpy()
-    got = ours(fastnn.tensor(x)).data
+    got = ours(fastnn.tensor(x))._data
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
     # training mode (dropout off via p=0 so the outputs are deterministic)
     for net in (ours, theirs):
@@ -636,12 +636,12 @@ def test_same_numbers_from_torch_weights(torch, F):
         net.train()
     with torch.no_grad():
         want = theirs(torch.from_numpy(x)).numpy()
-    got = ours(fastnn.tensor(x)).data
+    got = ours(fastnn.tensor(x))._data
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
     bn_t, bn_o = theirs.features[1], ours.features[1]
-    np.testing.assert_allclose(bn_o.running_mean.data, bn_t.running_mean.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(bn_o.running_var.data, bn_t.running_var.numpy(), rtol=1e-10)
-    assert int(bn_o.num_batches_tracked.data) == int(bn_t.num_batches_tracked)
+    np.testing.assert_allclose(bn_o.running_mean._data, bn_t.running_mean.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(bn_o.running_var._data, bn_t.running_var.numpy(), rtol=1e-10)
+    assert int(bn_o.num_batches_tracked._data) == int(bn_t.num_batches_tracked)
 
 
 def test_same_gradients_as_torch(torch, F):
@@ -659,7 +659,7 @@ def test_same_gradients_as_torch(torch, F):
     ol.backward()
     assert abs(ol.item() - tl.item()) < 1e-10
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-8, atol=1e-10,
+        np.testing.assert_allclose(p.grad._data, q.grad.numpy(), rtol=1e-8, atol=1e-10,
                                    err_msg=name)
 
 
@@ -689,7 +689,7 @@ def test_losses_match_torch(torch, F, name, kwargs, make_target):
           for k, v in kwargs.items()}
     fk = {k: (fastnn.tensor(np.array(v)) if isinstance(v, list) else v) for k, v in kwargs.items()}
     want = getattr(torch.nn, name)(**tk)(torch.from_numpy(x), torch.from_numpy(target)).numpy()
-    got = getattr(nn, name)(**fk)(fastnn.tensor(x), fastnn.tensor(target)).data
+    got = getattr(nn, name)(**fk)(fastnn.tensor(x), fastnn.tensor(target))._data
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
@@ -699,7 +699,7 @@ def test_embedding_and_activations_match_torch(torch, F):
     oe = nn.Embedding(6, 3, padding_idx=2).double()
     oe.load_state_dict({"weight": te.weight.detach().numpy()})
     idx = np.array([[0, 2, 5], [1, 1, 3]])
-    np.testing.assert_allclose(oe(fastnn.tensor(idx)).data,
+    np.testing.assert_allclose(oe(fastnn.tensor(idx))._data,
                                te(torch.from_numpy(idx)).detach().numpy())
     x = np.random.default_rng(4).normal(size=(3, 5))
     for name, args in [("ReLU", ()), ("LeakyReLU", (0.2,)), ("GELU", ()), ("GELU", ("tanh",)),
@@ -708,7 +708,7 @@ def test_embedding_and_activations_match_torch(torch, F):
                        ("Hardtanh", (-0.5, 0.7)), ("ReLU6", ()), ("SELU", ()),
                        ("Softplus", (2.0, 1.0)), ("LogSigmoid", ()), ("Mish", ())]:
         want = getattr(torch.nn, name)(*args)(torch.from_numpy(x)).numpy()
-        got = getattr(nn, name)(*args)(fastnn.tensor(x)).data
+        got = getattr(nn, name)(*args)(fastnn.tensor(x))._data
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-10, err_msg=name)
 
 
@@ -723,7 +723,7 @@ def test_conv_padding_modes_match_torch(torch, F):
         oc = nn.Conv2d(2, 3, (2, 3), **kwargs).double()
         oc.load_state_dict({k: v.detach().numpy() for k, v in tc.state_dict().items()})
         want = tc(torch.from_numpy(x)).detach().numpy()
-        np.testing.assert_allclose(oc(fastnn.tensor(x)).data, want, rtol=1e-10, atol=1e-12,
+        np.testing.assert_allclose(oc(fastnn.tensor(x))._data, want, rtol=1e-10, atol=1e-12,
                                    err_msg=str(kwargs))
 
 
@@ -732,12 +732,12 @@ def test_bilinear_and_maxpool1d_match_torch(torch, F):
     tb = torch.nn.Bilinear(3, 4, 2).double()
     ob = nn.Bilinear(3, 4, 2).double()
     assert ob.weight.shape == (2, 3, 4)
-    assert np.abs(ob.weight.data).max() <= 1 / np.sqrt(3)
+    assert np.abs(ob.weight._data).max() <= 1 / np.sqrt(3)
     ob.load_state_dict({k: v.detach().numpy() for k, v in tb.state_dict().items()})
     r = np.random.default_rng(6)
     x1, x2 = r.normal(size=(5, 3)), r.normal(size=(5, 4))
     want = tb(torch.from_numpy(x1), torch.from_numpy(x2)).detach().numpy()
-    np.testing.assert_allclose(ob(fastnn.tensor(x1), fastnn.tensor(x2)).data, want, rtol=1e-10)
+    np.testing.assert_allclose(ob(fastnn.tensor(x1), fastnn.tensor(x2))._data, want, rtol=1e-10)
     x = r.normal(size=(2, 3, 9))
     want = torch.nn.MaxPool1d(3, 2, 1)(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(nn.MaxPool1d(3, 2, 1)(fastnn.tensor(x)).data, want)
+    np.testing.assert_allclose(nn.MaxPool1d(3, 2, 1)(fastnn.tensor(x))._data, want)

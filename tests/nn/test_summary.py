@@ -65,8 +65,8 @@ def test_no_side_effects():
     info = fastnn.summary(model, (1, 3, 8, 8), verbose=False)
     assert info.total_params == 445
     assert model.training and not model.features[3].training and bn.training
-    assert int(bn.num_batches_tracked.data) == 0
-    np.testing.assert_array_equal(bn.running_mean.data, 0)
+    assert int(bn.num_batches_tracked._data) == 0
+    np.testing.assert_array_equal(bn.running_mean._data, 0)
     assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
     assert all(p.grad is None for p in model.parameters())
 

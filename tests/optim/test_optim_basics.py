@@ -14,7 +14,7 @@ ALL = [(optim.SGD, dict(lr=0.1, momentum=0.9)), (optim.SGD, dict(lr=0.1, nestero
 
 
 def _quad_grad(p, target):
-    return fastnn.Tensor(2.0 * (p.data - target))
+    return fastnn.Tensor(2.0 * (p._data - target))
 
 
 @pytest.mark.parametrize("cls,kw", ALL)
@@ -26,8 +26,8 @@ def test_converges_on_quadratic(cls, kw):
         opt.zero_grad()
         p.grad = _quad_grad(p, target)
         opt.step()
-    assert p.data.dtype == np.float32
-    np.testing.assert_allclose(p.data, target, atol=0.05 if cls is optim.AdamW else 1e-2)
+    assert p._data.dtype == np.float32
+    np.testing.assert_allclose(p._data, target, atol=0.05 if cls is optim.AdamW else 1e-2)
 
 
 def test_sgd_exact_first_steps():
@@ -35,9 +35,9 @@ def test_sgd_exact_first_steps():
     opt = optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.5)
     p.grad = fastnn.Tensor(np.array([2.0]))
     opt.step()  # buffer initialised to the first gradient, no dampening on it
-    assert p.data[0] == pytest.approx(1.0 - 0.1 * 2.0)
+    assert p._data[0] == pytest.approx(1.0 - 0.1 * 2.0)
     opt.step()  # buf = 0.9*2 + 0.5*2 = 2.8
-    assert p.data[0] == pytest.approx(0.8 - 0.1 * 2.8)
+    assert p._data[0] == pytest.approx(0.8 - 0.1 * 2.8)
 
 
 def test_adam_first_step_is_lr_times_sign():
@@ -45,7 +45,7 @@ def test_adam_first_step_is_lr_times_sign():
     opt = optim.Adam([p], lr=0.01, eps=0)
     p.grad = fastnn.Tensor(np.array([3.0, -0.5]))
     opt.step()
-    np.testing.assert_allclose(p.data, [0.99, 1.01], rtol=1e-12)
+    np.testing.assert_allclose(p._data, [0.99, 1.01], rtol=1e-12)
     assert opt.state[p]["step"] == 1
 
 
@@ -60,7 +60,7 @@ def test_state_dict_round_trip_continues_identically(cls, kw):
         for p, gi in zip(a, g):
             p.grad = fastnn.Tensor(gi)
         opt.step()
-    b = [fastnn.tensor(p.data.copy(), requires_grad=True) for p in a]
+    b = [fastnn.tensor(p._data.copy(), requires_grad=True) for p in a]
     opt_b = cls(b, lr=123.0)  # options come from the state dict
     opt_b.load_state_dict(copy.deepcopy(opt.state_dict()))
     assert opt_b.param_groups[0]["lr"] == kw["lr"]
@@ -70,7 +70,7 @@ def test_state_dict_round_trip_continues_identically(cls, kw):
         opt.step()
         opt_b.step()
     for pa, pb in zip(a, b):
-        np.testing.assert_array_equal(pa.data, pb.data)
+        np.testing.assert_array_equal(pa._data, pb._data)
 
 
 def test_load_state_dict_copies_and_casts():
@@ -81,9 +81,9 @@ def test_load_state_dict_copies_and_casts():
                             "nesterov": False, "maximize": False, "params": [0]}]}
     opt.load_state_dict(sd)
     buf = opt.state[p]["momentum_buffer"]
-    assert buf.data.dtype == np.float32
+    assert buf._data.dtype == np.float32
     sd["state"][0]["momentum_buffer"][0] = 99
-    assert buf.data[0] == 1.0
+    assert buf._data[0] == 1.0
     assert opt.param_groups[0]["params"][0] is p and opt.param_groups[0]["lr"] == 0.5
 
 
@@ -101,7 +101,7 @@ def test_zero_grad():
     opt = optim.SGD([p], lr=0.1)
     p.grad = fastnn.ones(2)
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(p.grad.data, [0, 0])
+    np.testing.assert_array_equal(p.grad._data, [0, 0])
     opt.zero_grad()
     assert p.grad is None
 
@@ -119,8 +119,8 @@ def test_param_groups_options_and_add_param_group():
     assert [g["params"] for g in sd["param_groups"]] == [[0], [1], [2]]
     p.grad = q.grad = r.grad = fastnn.ones(2)
     opt.step()
-    np.testing.assert_allclose(q.data, [-0.5, -0.5])
-    np.testing.assert_allclose(r.data, [-0.1, -0.1])
+    np.testing.assert_allclose(q._data, [-0.5, -0.5])
+    np.testing.assert_allclose(r._data, [-0.1, -0.1])
 
 
 def test_step_skips_params_without_grad_and_returns_closure_loss():
@@ -130,18 +130,18 @@ def test_step_skips_params_without_grad_and_returns_closure_loss():
     calls = []
     loss = opt.step(lambda: calls.append(fastnn.is_grad_enabled()) or 3.5)
     assert loss == 3.5 and calls == [True]
-    np.testing.assert_array_equal(q.data, [1, 1])
+    np.testing.assert_array_equal(q._data, [1, 1])
     assert q not in opt.state and p in opt.state
-    assert not np.allclose(p.data, 1)
+    assert not np.allclose(p._data, 1)
 
 
 def test_updates_in_place():
     p = fastnn.ones(3, requires_grad=True)
-    arr = p.data
+    arr = p._data
     opt = optim.RMSprop([p], lr=0.1, momentum=0.9)
     p.grad = fastnn.ones(3)
     opt.step()
-    assert p.data is arr and not np.allclose(arr, 1)
+    assert p._data is arr and not np.allclose(arr, 1)
 
 
 @pytest.mark.parametrize("bad", [
@@ -171,4 +171,4 @@ def test_adagrad_state_exists_before_first_step():
     opt = optim.Adagrad([p], initial_accumulator_value=0.25)
     st = opt.state_dict()["state"][0]
     assert st["step"] == 0
-    np.testing.assert_array_equal(st["sum"].data, [0.25, 0.25])
+    np.testing.assert_array_equal(st["sum"]._data, [0.25, 0.25])

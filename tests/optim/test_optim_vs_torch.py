@@ -33,14 +33,14 @@ def _run(fn_cls, tn_cls, kwargs, dtype, steps=8, groups=None, skip=None):
             if skip and (step, k) in skip:
                 a.grad, b.grad = None, None
                 continue
-            a.grad = fastnn.Tensor(_grad(k, step, a.data).astype(dtype))
+            a.grad = fastnn.Tensor(_grad(k, step, a._data).astype(dtype))
             b.grad = torch.from_numpy(_grad(k, step, b.detach().numpy()).astype(dtype))
         fo.step()
         to.step()
     rtol, atol = (1e-12, 1e-12) if dtype == np.float64 else (2e-5, 2e-6)
     for a, b in zip(fp, tp):
-        assert a.data.dtype == dtype
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=rtol, atol=atol)
+        assert a._data.dtype == dtype
+        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=rtol, atol=atol)
     return fo, to
 
 
@@ -128,7 +128,7 @@ def test_state_dict_layout_matches_torch(name, kw):
             if key == "step":
                 assert fv == int(tv.item())
             else:
-                np.testing.assert_allclose(fv.data, tv.numpy(), rtol=1e-12, atol=1e-12)
+                np.testing.assert_allclose(fv._data, tv.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_lr_change_between_steps_matches_torch():
@@ -143,4 +143,4 @@ def test_lr_change_between_steps_matches_torch():
             o.param_groups[0]["lr"] = 0.1 / (step + 1)
         fo.step()
         to.step()
-    np.testing.assert_allclose(fp.data, tp.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(fp._data, tp.detach().numpy(), rtol=1e-12)

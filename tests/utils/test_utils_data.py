@@ -43,8 +43,8 @@ def test_tensor_dataset_indexing_and_checks():
     assert len(ds) == 10
     a, b = ds[3]
     assert isinstance(a, fastnn.Tensor) and isinstance(b, fastnn.Tensor)
-    np.testing.assert_array_equal(a.data, x[3])
-    assert b.data.shape == () and b.data.dtype == np.int64 and b.item() == 3
+    np.testing.assert_array_equal(a._data, x[3])
+    assert b._data.shape == () and b._data.dtype == np.int64 and b.item() == 3
     with pytest.raises(ValueError, match="Size mismatch"):
         TensorDataset(x, y[:5])
     with pytest.raises(TypeError):
@@ -64,9 +64,9 @@ def test_batch_sizes_and_len(bs, drop, expect):
 def test_sequential_order_and_values():
     x, y = _xy()
     batches = list(DataLoader(TensorDataset(x, y), batch_size=4))
-    np.testing.assert_array_equal(np.concatenate([b[0].data for b in batches]), x)
-    np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y)
-    assert batches[0][1].data.dtype == np.int64 and batches[0][0].data.dtype == np.float32
+    np.testing.assert_array_equal(np.concatenate([b[0]._data for b in batches]), x)
+    np.testing.assert_array_equal(np.concatenate([b[1]._data for b in batches]), y)
+    assert batches[0][1]._data.dtype == np.int64 and batches[0][0]._data.dtype == np.float32
 
 
 def test_fast_path_equals_per_sample_collate():
@@ -78,19 +78,19 @@ def test_fast_path_equals_per_sample_collate():
     slow = list(DataLoader(ds, batch_size=5, shuffle=True, collate_fn=default_collate))
     assert len(fast) == len(slow) == 5
     for (fx, fy), (sx, sy) in zip(fast, slow):
-        np.testing.assert_array_equal(fx.data, sx.data)
-        np.testing.assert_array_equal(fy.data, sy.data)
-        assert fx.data.dtype == sx.data.dtype and fy.data.dtype == sy.data.dtype
+        np.testing.assert_array_equal(fx._data, sx._data)
+        np.testing.assert_array_equal(fy._data, sy._data)
+        assert fx._data.dtype == sx._data.dtype and fy._data.dtype == sy._data.dtype
 
 
 def test_shuffle_is_a_permutation_reproducible_with_manual_seed():
     x, y = _xy(50)
     loader = DataLoader(TensorDataset(x, y), batch_size=7, shuffle=True)
     fastnn.manual_seed(123)
-    e1 = np.concatenate([b[1].data for b in loader])
-    idx1 = np.concatenate([b[0].data[:, 0] / 3 for b in loader]).astype(int)
+    e1 = np.concatenate([b[1]._data for b in loader])
+    idx1 = np.concatenate([b[0]._data[:, 0] / 3 for b in loader]).astype(int)
     fastnn.manual_seed(123)
-    e1_again = np.concatenate([b[1].data for b in loader])
+    e1_again = np.concatenate([b[1]._data for b in loader])
     np.testing.assert_array_equal(e1, e1_again)
     assert sorted(idx1.tolist()) == list(range(50))
     assert idx1.tolist() != list(range(50))
@@ -101,9 +101,9 @@ def test_epochs_differ_and_generator_argument():
     g1, g2 = np.random.default_rng(7), np.random.default_rng(7)
     l1 = DataLoader(TensorDataset(x, y), batch_size=30, shuffle=True, generator=g1)
     l2 = DataLoader(TensorDataset(x, y), batch_size=30, shuffle=True, generator=g2)
-    a1, b1 = next(iter(l1))[0].data, next(iter(l1))[0].data
+    a1, b1 = next(iter(l1))[0]._data, next(iter(l1))[0]._data
     fastnn.manual_seed(999)  # the global seed must not affect an explicit generator
-    a2, b2 = next(iter(l2))[0].data, next(iter(l2))[0].data
+    a2, b2 = next(iter(l2))[0]._data, next(iter(l2))[0]._data
     np.testing.assert_array_equal(a1, a2)
     np.testing.assert_array_equal(b1, b2)
     assert not np.array_equal(a1, b1)
@@ -202,4 +202,4 @@ def test_loader_over_subset_of_tensor_dataset():
     x, y = _xy()
     sub = Subset(TensorDataset(x, y), [1, 3, 5])
     xb, yb = next(iter(DataLoader(sub, batch_size=3)))
-    np.testing.assert_array_equal(xb.data, x[[1, 3, 5]])
+    np.testing.assert_array_equal(xb._data, x[[1, 3, 5]])

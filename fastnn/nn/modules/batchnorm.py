@@ -48,9 +48,9 @@ class _NormBase(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -74,7 +74,7 @@ class _NormBase(Module):
         if self.track_running_stats and self.num_batches_tracked is not None \
                 and key not in state_dict:
             state_dict = dict(state_dict)
-            state_dict[key] = self.num_batches_tracked.data.copy()
+            state_dict[key] = self.num_batches_tracked._data.copy()
         super()._load_from_state_dict(state_dict, prefix, strict, missing_keys,
                                       unexpected_keys, error_msgs)
 
@@ -84,9 +84,9 @@ class _BatchNorm(_NormBase):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         # batch statistics when training, or when there are no running stats to use
         bn_training = self.training or (self.running_mean is None and self.running_var is None)
         use_running = not self.training or self.track_running_stats

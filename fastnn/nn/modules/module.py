@@ -57,7 +57,7 @@ def _copy_into(dst, src):
 
 def _as_state_array(value):
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
         return value
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # e.g. a torch.Tensor
@@ -381,11 +381,11 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                g = p.grad.data
+                g = p.grad._data
                 if getattr(g, "flags", None) is not None and g.flags.writeable:
                     g[...] = 0
                 else:
-                    p.grad.data = g * 0
+                    p.grad._data = g * 0
 
     def apply(self, fn):
         """Call ``fn(module)`` on every child (recursively) and then on self."""
@@ -399,19 +399,19 @@ class Module:
         """Replace every parameter's, gradient's and buffer's array by ``fn(array)``.
 
         The Parameter objects stay the same (optimizers keep valid references);
-        only their ``.data`` changes.
+        only their ``._data`` changes.
         """
         for m in self.children():
             m._apply(fn)
         for p in self._parameters.values():
             if p is None:
                 continue
-            p.data = fn(p.data)
+            p._data = fn(p._data)
             if p.grad is not None:
-                p.grad.data = fn(p.grad.data)
+                p.grad._data = fn(p.grad._data)
         for name, b in self._buffers.items():
             if b is not None:
-                b.data = fn(b.data)
+                b._data = fn(b._data)
         return self
 
     def to(self, *args, **kwargs):
@@ -429,7 +429,7 @@ class Module:
             if isinstance(a, Tensor):
                 dtype = a.dtype
                 from ..._device_move import device_of
-                device = device_of(a.data)
+                device = device_of(a._data)
             elif isinstance(a, str) or (isinstance(a, int) and not isinstance(a, bool)) or \
                     isinstance(getattr(a, "type", None), str):  # a device object
                 device = a
@@ -462,10 +462,10 @@ class Module:
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, p in self._parameters.items():
             if p is not None:
-                destination[prefix + name] = p if keep_vars else Tensor._wrap(p.data)
+                destination[prefix + name] = p if keep_vars else Tensor._wrap(p._data)
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else Tensor._wrap(b.data)
+                destination[prefix + name] = b if keep_vars else Tensor._wrap(b._data)
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """OrderedDict of dotted name -> Tensor (parameters and persistent buffers).
@@ -500,16 +500,16 @@ class Module:
                 missing_keys.append(key)
                 continue
             src = _as_state_array(state_dict[key])
-            if tuple(src.shape) != tuple(target.data.shape):
+            if tuple(src.shape) != tuple(target._data.shape):
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{tuple(src.shape)} from checkpoint, the shape in current "
-                                  f"model is {tuple(target.data.shape)}.")
+                                  f"model is {tuple(target._data.shape)}.")
                 continue
             try:
-                _copy_into(target.data, src)
+                _copy_into(target._data, src)
             except Exception as exc:  # e.g. an unsafe cast or a read-only array
                 error_msgs.append(f'While copying the parameter named "{key}", whose dimensions '
-                                  f"in the model are {tuple(target.data.shape)} and whose "
+                                  f"in the model are {tuple(target._data.shape)} and whose "
                                   f"dimensions in the checkpoint are {tuple(src.shape)}, an "
                                   f"exception occurred : {exc!r}.")
         if strict:

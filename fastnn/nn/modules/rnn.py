@@ -36,8 +36,8 @@ def _utils_rnn():
 
 
 def _zeros_state(like, shape):
-    xp = array_module(like.data)
-    return Tensor._wrap(xp.zeros(shape, dtype=like.data.dtype))
+    xp = array_module(like._data)
+    return Tensor._wrap(xp.zeros(shape, dtype=like._data.dtype))
 
 
 def _check_dtype(name, t, dtype):
@@ -148,7 +148,7 @@ class RNNBase(Module):
         rnn_utils = _utils_rnn()
         if isinstance(input, rnn_utils.PackedSequence):
             x, lengths = rnn_utils.pad_packed_sequence(input)
-            lengths = lengths.data
+            lengths = lengths._data
             packed, batched = input, True
         else:
             if not isinstance(input, Tensor):

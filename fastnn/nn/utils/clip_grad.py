@@ -31,7 +31,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return Tensor(np.zeros((), np.float32))
-    arrays = [t.data if isinstance(t, Tensor) else t for t in tensors]
+    arrays = [t._data if isinstance(t, Tensor) else t for t in tensors]
     xp = array_module(arrays[0])
     dtype = np.result_type(*[a.dtype for a in arrays])
     if norm_type == math.inf:
@@ -59,12 +59,12 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = _grads(parameters)
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     coef = float(max_norm) / (float(total) + 1e-6)
     coef = min(coef, 1.0) if not math.isnan(coef) else coef
     with np.errstate(invalid="ignore"):  # inf * 0 -> nan, as PyTorch
         for g in grads:
-            g.data = g.data * g.data.dtype.type(coef)
+            g._data = g._data * g._data.dtype.type(coef)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -80,5 +80,5 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element to [-clip_value, clip_value] in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        xp = array_module(g.data)
-        g.data = xp.clip(g.data, -clip_value, clip_value).astype(g.data.dtype, copy=False)
+        xp = array_module(g._data)
+        g._data = xp.clip(g._data, -clip_value, clip_value).astype(g._data.dtype, copy=False)

@@ -26,5 +26,5 @@ def vector_to_parameters(vec, parameters):
     pos = 0
     for p in params:
         n = p.numel()
-        p.data = vec.data[pos:pos + n].reshape(p.shape).astype(p.data.dtype, copy=True)
+        p._data = vec._data[pos:pos + n].reshape(p.shape).astype(p._data.dtype, copy=True)
         pos += n

@@ -24,7 +24,7 @@ __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad
 def _host_ints(a, name):
     """``a`` (list, ndarray or Tensor) as a 1-D host int64 array."""
     if isinstance(a, Tensor):
-        a = a.data
+        a = a._data
     if hasattr(a, "get") and not isinstance(a, np.ndarray):  # a CuPy array
         a = a.get()
     arr = np.asarray(a)

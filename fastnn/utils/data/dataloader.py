@@ -18,7 +18,7 @@ __all__ = ["DataLoader", "default_collate"]
 
 
 def _stack_tensors(batch):
-    return Tensor._wrap(np.stack([t.data for t in batch]))
+    return Tensor._wrap(np.stack([t._data for t in batch]))
 
 
 def default_collate(batch):

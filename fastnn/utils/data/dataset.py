@@ -63,11 +63,11 @@ class TensorDataset(Dataset):
                                  f"tensors[{i}] has {t.shape[0]}")
 
     def __getitem__(self, index):
-        return tuple(_index(t.data, index) for t in self.tensors)
+        return tuple(_index(t._data, index) for t in self.tensors)
 
     def _get_batch(self, indices):
         """All rows in ``indices`` (an int64 array) at once, one Tensor per tensor."""
-        return [Tensor._wrap(t.data[indices]) for t in self.tensors]
+        return [Tensor._wrap(t._data[indices]) for t in self.tensors]
 
     def __len__(self):
         return self.tensors[0].shape[0]
