@@ -2,9 +2,11 @@
 
     python examples/gan_digits.py [--epochs N] [--quick] [--out gan_samples.png]
 
-The generator maps 16-d noise to an 8x8 image (MLP, tanh output); the
+The generator maps 32-d noise to an 8x8 image (MLP, tanh output); the
 discriminator scores images (MLP, one logit). Two Adam optimizers, the
-non-saturating loss with BCE-with-logits, and ``detach()`` so that the
+non-saturating loss with BCE-with-logits, one-sided label smoothing (real
+targets 0.9, which keeps the discriminator from becoming overconfident and the
+generator from collapsing onto a few shapes), and ``detach()`` so that the
 discriminator's step does not backpropagate into the generator. Samples of
 the final generator are saved as an image grid PNG (no matplotlib needed).
 """
@@ -18,7 +20,7 @@ import fastnn.nn.functional as F
 from fastnn.datasets import load_digits
 from fastnn.utils.image import make_grid, save_png
 
-NOISE = 16
+NOISE = 32
 
 
 def build():
@@ -35,7 +37,7 @@ def build():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default="gan_samples.png")
     args = parser.parse_args(argv)
@@ -49,6 +51,7 @@ def main(argv=None):
     opt_d = fastnn.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     rng = np.random.default_rng(0)
     ones, zeros = fastnn.ones(batch, 1), fastnn.zeros(batch, 1)
+    smooth = fastnn.full((batch, 1), 0.9)
     for epoch in range(epochs):
         order = rng.permutation(len(real_all))
         d_total = g_total = 0.0
@@ -56,9 +59,9 @@ def main(argv=None):
         for s in range(steps):
             real = fastnn.from_numpy(real_all[order[s * batch:(s + 1) * batch]])
             fake = G(fastnn.randn(batch, NOISE))
-            # discriminator: real -> 1, fake -> 0; detach keeps G out of this step
+            # discriminator: real -> 0.9, fake -> 0; detach keeps G out of this step
             opt_d.zero_grad()
-            d_loss = (F.binary_cross_entropy_with_logits(D(real), ones)
+            d_loss = (F.binary_cross_entropy_with_logits(D(real), smooth)
                       + F.binary_cross_entropy_with_logits(D(fake.detach()), zeros))
             d_loss.backward()
             opt_d.step()
