@@ -269,3 +269,38 @@ def test_thread_counts_agree(nthreads):
         np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-12)
     finally:
         fastnn.set_num_threads(before)
+
+
+@pytest.mark.parametrize("nthreads", [1, 2])
+@pytest.mark.parametrize("columns, nbytes", [(1, 1 << 30), (64, 1 << 30), (10 ** 6, 1 << 30),
+                                             (1, 600), (1, 1)])
+@pytest.mark.parametrize("case", [(7, 4, 6, 9, 7, 3, 2, (2, 1), (1, 2), 1, 2, True),
+                                  (5, 3, 5, 6, 5, 1, 1, 1, 0, 1, 1, True),
+                                  (6, 2, 3, 7, 6, 3, 3, 1, 1, 1, 1, False)])
+def test_blocks_and_chunks(monkeypatch, case, columns, nbytes, nthreads):
+    """Several samples per GEMM (whole and partial last blocks) and one sample cut
+    into chunks of output rows (down to one row) give the reference result."""
+    import fastnn
+    monkeypatch.setattr(nat, "_BLOCK_COLUMNS", columns)
+    monkeypatch.setattr(nat, "_BLOCK_BYTES", nbytes)
+    x, w, b, args = make(case, np.float64, seed=3)
+    y_r, s_r = ref.conv2d_forward(x, w, b, **args)
+    dy = rand(y_r.shape, np.float64, 4)
+    want = ref.conv2d_backward(dy, s_r)
+    before = fastnn.get_num_threads()
+    try:
+        fastnn.set_num_threads(nthreads)
+        block, chunk = nat._plan(x, w, s_r[2])[:2]
+        if nbytes == 1 and case[5] > 1:
+            assert block == 1 and chunk == 1
+        if columns == 10 ** 6 and nthreads == 1 and case[5] > 1:
+            assert block == x.shape[0]
+        y_n, s_n = nat.conv2d_forward(x, w, b, **args)
+        np.testing.assert_allclose(y_n, y_r, rtol=1e-12, atol=1e-12)
+        for g_n, g_r in zip(nat.conv2d_backward(dy, s_n), want):
+            if g_r is None:
+                assert g_n is None
+            else:
+                np.testing.assert_allclose(g_n, g_r, rtol=1e-12, atol=1e-12)
+    finally:
+        fastnn.set_num_threads(before)

@@ -1,8 +1,8 @@
 """Convolution, native version: conv2d and conv1d, forward and backward.
 
-Algorithm: per-sample im2col + GEMM + col2im, fused in _conv.pyx (OpenMP over
-samples, fastnn's packed GEMM from gemm_kernel.c, one cache-sized column
-buffer per thread), with the 1x1 (no im2col) and depthwise (direct loops)
+Algorithm: blocked im2col + GEMM + col2im, fused in _conv.pyx (OpenMP over
+blocks of samples, fastnn's packed GEMM from gemm_kernel.c, one L2-sized
+column buffer per thread; _plan picks the block), with the 1x1 (no im2col) and depthwise (direct loops)
 special cases described there. Measured against the alternative of compiled
 im2col over the whole batch + np.matmul: the fused version avoids a
 batch-sized column matrix (page faults, cache misses) and the BLAS/OpenMP
@@ -28,13 +28,37 @@ def _depthwise(x, w, p):
     return w.shape[1] == 1 and p.groups == x.shape[1] and p.groups > 1
 
 
-def _buffer(x, w, p):
-    """Per-thread im2col scratch; one row when the samples run one at a time."""
+# Samples per block: enough side by side that one GEMM has about
+# _BLOCK_COLUMNS columns, with the block's column matrix below _BLOCK_BYTES so
+# that it is still in L2 when the GEMM packs it; a sample bigger than that is
+# cut into chunks of output rows.
+_BLOCK_COLUMNS = 1024
+_BLOCK_BYTES = 1 << 19
+
+
+def _plan(x, w, p):
+    """(block, chunk, teams, cols buffer, row buffer) for the GEMM path.
+
+    teams > 1: OpenMP threads take whole blocks (single-threaded GEMMs);
+    teams == 1: blocks run in turn with threaded GEMMs (batch 1).
+    """
     n, c = x.shape[:2]
+    ho, wo = p.out_hw
+    pix = ho * wo
+    k = c * w.shape[2] * w.shape[3]
+    pointwise = w.shape[2] == w.shape[3] == 1 and p.stride == (1, 1) and p.padding == (0, 0)
+    block, chunk = 1, ho
+    if not pointwise:
+        block = max(1, min(-(-_BLOCK_COLUMNS // pix), _BLOCK_BYTES // (k * pix * x.itemsize)))
+        chunk = max(1, min(ho, _BLOCK_BYTES // (k * wo * x.itemsize)))
     nt = _conv.max_threads()
-    rows = nt if nt > 1 and n >= nt else 1
-    size = c * w.shape[2] * w.shape[3] * p.out_hw[0] * p.out_hw[1]
-    return np.empty((rows, max(size, 1)), dtype=x.dtype)
+    if nt > 1:
+        block = min(block, n // nt)
+    block = max(1, min(block, n))
+    teams = nt if nt > 1 and -(-n // block) >= nt else 1
+    cols = np.empty((teams, max(k * wo * (chunk if block == 1 else ho * block), 1)), dtype=x.dtype)
+    rows = np.empty((teams, w.shape[0] * pix * block if block > 1 else 1), dtype=x.dtype)
+    return block, chunk, teams, cols, rows
 
 
 def _forward(x, w, b, p):
@@ -49,7 +73,10 @@ def _forward(x, w, b, p):
     elif _depthwise(x, w, p):
         _conv.depthwise_forward(x, w, y, *p.stride, *p.padding, *p.dilation)
     else:
-        _conv.forward_gemm(x, w, y, _buffer(x, w, p), p.groups, _geometry(p))
+        block, chunk, _, cols, rows = _plan(x, w, p)
+        bias = np.ascontiguousarray(b) if b is not None else x[:0, 0, 0, 0]
+        _conv.forward_gemm(x, w, bias, y, cols, rows, p.groups, block, chunk, _geometry(p))
+        b = None  # added by the kernel
     if b is not None:
         y += b.reshape(o, 1, 1)
     return y, (x, w, p)
@@ -67,10 +94,11 @@ def _backward(dy, saved):
         _conv.depthwise_backward_input(dy, w, dx, *p.stride, *p.padding, *p.dilation)
         _conv.depthwise_backward_weight(dy, x, dw, *p.stride, *p.padding, *p.dilation)
         return dx, dw, db
-    buf = _buffer(x, w, p)
+    block, chunk, teams, cols, rows = _plan(x, w, p)
     dx = np.empty_like(x)
-    dw_part = np.zeros((buf.shape[0],) + w.shape, dtype=x.dtype)
-    _conv.backward_gemm(dy, x, w, dx, dw_part, buf, p.groups, _geometry(p))
+    dw_part = np.zeros((teams,) + w.shape, dtype=x.dtype)
+    _conv.backward_gemm(dy, x, w, dx, dw_part, cols, rows, p.groups, block, chunk,
+                        _geometry(p))
     return dx, dw_part.sum(axis=0) if dw_part.shape[0] > 1 else dw_part[0], db
 
 
