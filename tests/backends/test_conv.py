@@ -304,3 +304,40 @@ def test_blocks_and_chunks(monkeypatch, case, columns, nbytes, nthreads):
                 np.testing.assert_allclose(g_n, g_r, rtol=1e-12, atol=1e-12)
     finally:
         fastnn.set_num_threads(before)
+
+
+def test_validation_cache_keeps_rejecting():
+    """The cache of validated calls (conv and pooling) is keyed by value, where
+    True == 1 and 1.0 == 1: those must still be rejected after a valid call."""
+    from fastnn.backends import _validate
+    from fastnn.backends.numpy_ref import pool as ref_pool
+    x = rand((2, 3, 8, 8), np.float32, 0)
+    w = rand((4, 3, 3, 3), np.float32, 1)
+    for mod in (ref, nat):
+        mod.conv2d_forward(x, w, None, stride=(1, 1), padding=1)
+        mod.conv2d_forward(x, w, None, stride=(1, 1), padding=1)
+        for bad, exc in (((True, 1), ValueError), (True, TypeError), (1.0, TypeError)):
+            with pytest.raises(exc, match="stride"):
+                mod.conv2d_forward(x, w, None, stride=bad, padding=1)
+        with pytest.raises(TypeError, match="groups"):
+            mod.conv2d_forward(x, w, None, stride=(1, 1), padding=1, groups=True)
+        with pytest.raises(TypeError, match="w"):
+            mod.conv2d_forward(x, w.astype(np.float64), None, stride=(1, 1), padding=1)
+    ref_pool.max_pool2d_forward(x, 2, None, 0, 1, False)
+    ref_pool.max_pool2d_forward(x, 2, None, 0, 1, False)
+    with pytest.raises(TypeError, match="kernel_size"):
+        ref_pool.max_pool2d_forward(x, True, None, 0, 1, False)
+    with pytest.raises(ValueError, match="kernel_size"):
+        ref_pool.max_pool2d_forward(x, (2, True), None, 0, 1, False)
+    with pytest.raises(TypeError, match="ceil_mode"):
+        ref_pool.max_pool2d_forward(x, 2, None, 0, 1, 0)
+    xn = x.copy()
+    xn[0, 0, 0, 0] = np.nan
+    _validate.set_finite_checks(True)
+    try:
+        with pytest.raises(ValueError, match="NaN"):
+            nat.conv2d_forward(xn, w, None, stride=(1, 1), padding=1)
+        with pytest.raises(ValueError, match="NaN"):
+            ref_pool.max_pool2d_forward(xn, 2, None, 0, 1, False)
+    finally:
+        _validate.set_finite_checks(False)

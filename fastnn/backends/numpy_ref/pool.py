@@ -11,6 +11,7 @@ backends reject the same input with the same message.
 """
 import numpy as np
 
+from .. import _validate
 from .._validate import check_array, int_tuple
 
 __all__ = [
@@ -41,8 +42,39 @@ def _check_input(name, x):
                          f"got shape {tuple(x.shape)}")
 
 
+# Calls already validated, by (shape, dtype, arguments): the checks cost about
+# as much as a small pooling kernel. Only plain ndarrays and plain int / bool
+# arguments take this path (True == 1 as keys, yet must still be rejected),
+# and never while finite checks scan the data.
+_checked = {}
+_CHECKED_MAX = 512
+
+
+def _plain(v):
+    """An int or a pair of ints, exactly (no bool, float or NumPy scalar)."""
+    t = type(v)
+    if t is int:
+        return True
+    return t is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int
+
+
 def validate_pool_args(fname, x, kernel_size, stride, padding, dilation, ceil_mode):
     """Check a pooling call; returns (k, s, p, d, (OH, OW)) as int pairs."""
+    if (type(x) is np.ndarray and _plain(kernel_size) and (stride is None or _plain(stride))
+            and _plain(padding) and _plain(dilation) and type(ceil_mode) is bool
+            and not _validate._check_finite):
+        key = (fname, x.shape, x.dtype, kernel_size, stride, padding, dilation, ceil_mode)
+        out = _checked.get(key)
+        if out is None:
+            out = _validate_pool_args(fname, x, kernel_size, stride, padding, dilation, ceil_mode)
+            if len(_checked) >= _CHECKED_MAX:
+                _checked.clear()
+            _checked[key] = out
+        return out
+    return _validate_pool_args(fname, x, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _validate_pool_args(fname, x, kernel_size, stride, padding, dilation, ceil_mode):
     _check_input("x", x)
     k = int_tuple("kernel_size", kernel_size, 2, 1)
     if stride is None or (not isinstance(stride, (int, np.integer)) and len(stride) == 0):
