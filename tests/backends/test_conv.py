@@ -277,10 +277,13 @@ def test_thread_counts_agree(nthreads):
 @pytest.mark.parametrize("case", [(7, 4, 6, 9, 7, 3, 2, (2, 1), (1, 2), 1, 2, True),
                                   (5, 3, 5, 6, 5, 1, 1, 1, 0, 1, 1, True),
                                   (6, 2, 3, 7, 6, 3, 3, 1, 1, 1, 1, False)])
-def test_blocks_and_chunks(monkeypatch, case, columns, nbytes, nthreads):
+@pytest.mark.parametrize("wt", [False, True], ids=["dw", "dwT"])
+def test_blocks_and_chunks(monkeypatch, case, columns, nbytes, nthreads, wt):
     """Several samples per GEMM (whole and partial last blocks) and one sample cut
-    into chunks of output rows (down to one row) give the reference result."""
+    into chunks of output rows (down to one row) give the reference result, with
+    the weight gradient computed in either orientation."""
     import fastnn
+    monkeypatch.setattr(nat, "_WGRAD_TRANSPOSED", wt)
     monkeypatch.setattr(nat, "_BLOCK_COLUMNS", columns)
     monkeypatch.setattr(nat, "_BLOCK_BYTES", nbytes)
     x, w, b, args = make(case, np.float64, seed=3)

@@ -215,9 +215,20 @@ cdef void _forward_block(const real *x, const real *w, const real *bias, real *y
                 memcpy(dst, src, p * sizeof(real))
 
 
+# dw (og x k) += d (og x L) @ cols (k x L)^T, or with wt its transpose
+# dw^T (k x og) += cols @ d^T; the caller picks the orientation (see conv.py).
+cdef inline void _wgrad(bint wt, long og, long k, long l, const real *d, long ldd,
+                        const real *cols, long ldc, real *dw, int nt) noexcept nogil:
+    if wt:
+        _gemm(0, 1, k, og, l, cols, ldc, d, ldd, 1, dw, og, nt)
+    else:
+        _gemm(0, 1, og, k, l, d, ldd, cols, ldc, 1, dw, k, nt)
+
+
 cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx, real *dw,
                           real *cols, real *rows, Geo *g, Py_ssize_t s0, Py_ssize_t cnt,
-                          Py_ssize_t chunk, Py_ssize_t o, int groups, int nt) noexcept nogil:
+                          Py_ssize_t chunk, Py_ssize_t o, int groups, bint wt,
+                          int nt) noexcept nogil:
     cdef Py_ssize_t p = g.ho * g.wo, ld = cnt * p, i, r, grp, oh0, oh1
     cdef long og = o // groups, k = (g.c // groups) * g.kh * g.kw
     cdef Py_ssize_t xs = g.c * g.h * g.w
@@ -226,8 +237,8 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
         d = dy + s0 * o * p
         if _pointwise(g):
             for grp in range(groups):
-                _gemm(0, 1, og, k, p, d + grp * og * p, p, x + s0 * xs + grp * k * p, p,
-                      1, dw + grp * og * k, k, nt)
+                _wgrad(wt, og, k, p, d + grp * og * p, p, x + s0 * xs + grp * k * p, p,
+                       dw + grp * og * k, nt)
             for grp in range(groups):
                 _gemm(1, 0, k, p, og, w + grp * og * k, k, d + grp * og * p, p,
                       0, dx + s0 * xs + grp * k * p, p, nt)
@@ -239,8 +250,8 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
             ld = (oh1 - oh0) * g.wo
             _im2col_sample(x + s0 * xs, cols, g, ld, oh0, oh1)
             for grp in range(groups):
-                _gemm(0, 1, og, k, ld, d + grp * og * p + oh0 * g.wo, p, cols + grp * k * ld, ld,
-                      1, dw + grp * og * k, k, nt)
+                _wgrad(wt, og, k, ld, d + grp * og * p + oh0 * g.wo, p, cols + grp * k * ld, ld,
+                       dw + grp * og * k, nt)
             for grp in range(groups):
                 _gemm(1, 0, k, ld, og, w + grp * og * k, k, d + grp * og * p + oh0 * g.wo, p,
                       0, cols + grp * k * ld, ld, nt)
@@ -253,8 +264,8 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
     for i in range(cnt):
         _im2col_sample(x + (s0 + i) * xs, cols + i * p, g, ld, 0, g.ho)
     for grp in range(groups):
-        _gemm(0, 1, og, k, ld, rows + grp * og * ld, ld, cols + grp * k * ld, ld,
-              1, dw + grp * og * k, k, nt)
+        _wgrad(wt, og, k, ld, rows + grp * og * ld, ld, cols + grp * k * ld, ld,
+               dw + grp * og * k, nt)
     for grp in range(groups):
         _gemm(1, 0, k, ld, og, w + grp * og * k, k, rows + grp * og * ld, ld,
               0, cols + grp * k * ld, ld, nt)
@@ -295,11 +306,12 @@ def forward_gemm(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[::1] b, real[:
 
 def backward_gemm(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[:, :, :, ::1] w,
                   real[:, :, :, ::1] dx, real[:, :, :, :, ::1] dw_part, real[:, ::1] buf,
-                  real[:, ::1] rowbuf, int groups, int block, int chunk, tuple params):
+                  real[:, ::1] rowbuf, int groups, int block, int chunk, bint wt, tuple params):
     """dx[n] = col2im(w^T @ dy[n]); dw_part[t] = sum over team t's blocks of dy @ im2col(x)^T.
 
     dw_part must be zero on entry and have one row per team of buf; the caller
-    sums it over its first axis.
+    sums it over its first axis. With wt, each group's (Og, K) slice of dw_part
+    holds the transpose, (K, Og).
     """
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], b, nb = (n + block - 1) // block, t
@@ -310,12 +322,12 @@ def backward_gemm(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[:, :, :, ::1
                 t = threadid()
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[t, 0, 0, 0, 0], &buf[t, 0], &rowbuf[t, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, 1)
+                                b * block, min(block, n - b * block), chunk, o, groups, wt, 1)
         else:
             for b in range(nb):
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[0, 0, 0, 0, 0], &buf[0, 0], &rowbuf[0, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, 0)
+                                b * block, min(block, n - b * block), chunk, o, groups, wt, 0)
 
 
 def depthwise_forward(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[:, :, :, ::1] y,
