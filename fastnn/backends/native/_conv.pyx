@@ -96,8 +96,12 @@ cdef void _im2col_sample(const real *x, real *cols, Geo *g, Py_ssize_t ld, Py_ss
                         src = x + (ch * g.h + ih) * g.w
                         for ow in range(lo):
                             dst[ow] = 0
-                        if g.sw == 1:
+                        if g.sw == 1 and hi - lo >= 64:
                             memcpy(dst + lo, src + lo + off, (hi - lo) * sizeof(real))
+                        elif g.sw == 1:
+                            # short rows (small images): a call to memcpy costs more
+                            for ow in range(lo, hi):
+                                dst[ow] = src[ow + off]
                         else:
                             for ow in range(lo, hi):
                                 dst[ow] = src[ow * g.sw + off]
