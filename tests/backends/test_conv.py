@@ -344,3 +344,22 @@ def test_validation_cache_keeps_rejecting():
             ref_pool.max_pool2d_forward(xn, 2, None, 0, 1, False)
     finally:
         _validate.set_finite_checks(False)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [(2, 4, 8, 5, 45, 3, 3, 1, 1, 1, 4, True),       # rows > one vector
+                                  (3, 3, 3, 6, 70, 2, 5, (1, 2), (0, 2), (1, 3), 3, False),
+                                  (1, 2, 2, 4, 40, 1, 1, 1, 0, 1, 2, True)])
+def test_depthwise_wide_rows(case, dtype):
+    """Depthwise planes wide enough that the vectorised row loops run whole
+    vectors (AVX-512: 16 floats), not only their scalar tails."""
+    x, w, b, kw = make(case, dtype, seed=5)
+    y_r, s_r = ref.conv2d_forward(x, w, b, **kw)
+    y_n, s_n = nat.conv2d_forward(x, w, b, **kw)
+    np.testing.assert_allclose(y_n, y_r, **TOL[dtype])
+    dy = rand(y_r.shape, dtype, 6)
+    for g_n, g_r in zip(nat.conv2d_backward(dy, s_n), ref.conv2d_backward(dy, s_r)):
+        if g_r is None:
+            assert g_n is None
+        else:
+            np.testing.assert_allclose(g_n, g_r, **TOL[dtype])

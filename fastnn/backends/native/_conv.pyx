@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/gemm_kernel.c
+# distutils: sources = fastnn/backends/native/gemm_kernel.c fastnn/backends/native/conv_depthwise_kernel.c
 # Convolution, compiled: fused im2col + GEMM + col2im, and direct depthwise loops.
 #
 # GEMM path, one block at a time: im2col copies the input windows of a block
@@ -15,7 +15,9 @@
 # 1x1 kernels with stride 1 and no padding skip im2col/col2im: x[n] already is
 # the matrix.
 # The depthwise kernels (one input channel per group) skip the GEMM entirely:
-# with Cg = 1 it would be a K = kH*kW product, all overhead.
+# with Cg = 1 it would be a K = kH*kW product, all overhead. Their plane loops
+# are C (conv_depthwise_kernel.c: restrict pointers, per-CPU clones); this
+# file runs them over planes with OpenMP.
 # Reference: fastnn/backends/numpy_ref/conv.py. Callers (conv.py) validate
 # shapes and pass C-contiguous arrays only.
 from cython.parallel cimport prange, threadid
@@ -334,117 +336,90 @@ def backward_gemm(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[:, :, :, ::1
                                 b * block, min(block, n - b * block), chunk, o, groups, wt, 0)
 
 
+cdef extern from "conv_depthwise_kernel.h" nogil:
+    ctypedef struct fastnn_dw_geo:
+        long h, w, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw
+    void fastnn_dw_forward_f(const float *x, const float *k, float *y, const fastnn_dw_geo *g)
+    void fastnn_dw_forward_d(const double *x, const double *k, double *y, const fastnn_dw_geo *g)
+    void fastnn_dw_backward_input_f(const float *dy, const float *k, float *dx,
+                                    const fastnn_dw_geo *g)
+    void fastnn_dw_backward_input_d(const double *dy, const double *k, double *dx,
+                                    const fastnn_dw_geo *g)
+    void fastnn_dw_backward_weight_f(const float *dy, const float *x, float *acc,
+                                     const fastnn_dw_geo *g)
+    void fastnn_dw_backward_weight_d(const double *dy, const double *x, double *acc,
+                                     const fastnn_dw_geo *g)
+    void fastnn_dw_reduce_f(const float *acc, float *dk, const fastnn_dw_geo *g)
+    void fastnn_dw_reduce_d(const double *acc, double *dk, const fastnn_dw_geo *g)
+
+
+cdef fastnn_dw_geo _dw_geo(Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh, Py_ssize_t kw,
+                           Py_ssize_t ho, Py_ssize_t wo, int sh, int sw, int ph, int pw,
+                           int dh, int dw):
+    cdef fastnn_dw_geo g
+    g.h, g.w, g.kh, g.kw, g.ho, g.wo = h, w, kh, kw, ho, wo
+    g.sh, g.sw, g.ph, g.pw, g.dh, g.dw = sh, sw, ph, pw, dh, dw
+    return g
+
+
 def depthwise_forward(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[:, :, :, ::1] y,
                       int sh, int sw, int ph, int pw, int dh, int dw):
     """y[n, o] = sum_{i,j} w[o, 0, i, j] * xpad[n, o // M, oh*sh + i*dh, ow*sw + j*dw], M = O // C."""
-    cdef Py_ssize_t n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
-    cdef Py_ssize_t o = w.shape[0], kh = w.shape[2], kw = w.shape[3], m = o // c
-    cdef Py_ssize_t ho = y.shape[2], wo = y.shape[3]
-    cdef Py_ssize_t plane, i, j, oh, ow, ih, lo, hi, off
-    cdef real wij
-    cdef real *src
-    cdef real *dst
+    cdef Py_ssize_t n = x.shape[0], c = x.shape[1], o = w.shape[0], m = o // c, plane
+    cdef fastnn_dw_geo g = _dw_geo(x.shape[2], x.shape[3], w.shape[2], w.shape[3], y.shape[2],
+                                   y.shape[3], sh, sw, ph, pw, dh, dw)
     with nogil:
         for plane in prange(n * o, schedule="static"):
-            memset(&y[plane // o, plane % o, 0, 0], 0, ho * wo * sizeof(real))
-            for i in range(kh):
-                for j in range(kw):
-                    wij = w[plane % o, 0, i, j]
-                    off = j * dw - pw
-                    lo = _lo(off, sw, wo)
-                    hi = _hi(off, sw, wd, wo, lo)
-                    for oh in range(ho):
-                        ih = oh * sh + i * dh - ph
-                        if ih >= 0 and ih < h:
-                            src = &x[plane // o, (plane % o) // m, ih, 0]
-                            dst = &y[plane // o, plane % o, oh, 0]
-                            if sw == 1:
-                                for ow in range(lo, hi):
-                                    dst[ow] += wij * src[ow + off]
-                            else:
-                                for ow in range(lo, hi):
-                                    dst[ow] += wij * src[ow * sw + off]
+            if real is float:
+                fastnn_dw_forward_f(&x[plane // o, (plane % o) // m, 0, 0], &w[plane % o, 0, 0, 0],
+                                    &y[plane // o, plane % o, 0, 0], &g)
+            else:
+                fastnn_dw_forward_d(&x[plane // o, (plane % o) // m, 0, 0], &w[plane % o, 0, 0, 0],
+                                    &y[plane // o, plane % o, 0, 0], &g)
 
 
 def depthwise_backward_input(real[:, :, :, ::1] dy, real[:, :, :, ::1] w, real[:, :, :, ::1] dx,
                              int sh, int sw, int ph, int pw, int dh, int dw):
     """dx[n, c] = sum over the M outputs o of channel c of the scattered w[o] * dy[n, o]."""
-    cdef Py_ssize_t n = dx.shape[0], c = dx.shape[1], h = dx.shape[2], wd = dx.shape[3]
-    cdef Py_ssize_t o = w.shape[0], kh = w.shape[2], kw = w.shape[3], m = o // c
-    cdef Py_ssize_t ho = dy.shape[2], wo = dy.shape[3]
-    cdef Py_ssize_t plane, k, oc, i, j, oh, ow, ih, lo, hi, off
-    cdef real wij
-    cdef real *src
-    cdef real *dst
+    cdef Py_ssize_t n = dx.shape[0], c = dx.shape[1], o = w.shape[0], m = o // c
+    cdef Py_ssize_t plane, k, oc
+    cdef fastnn_dw_geo g = _dw_geo(dx.shape[2], dx.shape[3], w.shape[2], w.shape[3], dy.shape[2],
+                                   dy.shape[3], sh, sw, ph, pw, dh, dw)
     with nogil:
         for plane in prange(n * c, schedule="static"):
-            memset(&dx[plane // c, plane % c, 0, 0], 0, h * wd * sizeof(real))
+            memset(&dx[plane // c, plane % c, 0, 0], 0, g.h * g.w * sizeof(real))
             for k in range(m):
                 oc = (plane % c) * m + k
-                for i in range(kh):
-                    for j in range(kw):
-                        wij = w[oc, 0, i, j]
-                        off = j * dw - pw
-                        lo = _lo(off, sw, wo)
-                        hi = _hi(off, sw, wd, wo, lo)
-                        for oh in range(ho):
-                            ih = oh * sh + i * dh - ph
-                            if ih >= 0 and ih < h:
-                                src = &dy[plane // c, oc, oh, 0]
-                                dst = &dx[plane // c, plane % c, ih, 0]
-                                if sw == 1:
-                                    for ow in range(lo, hi):
-                                        dst[ow + off] += wij * src[ow]
-                                else:
-                                    for ow in range(lo, hi):
-                                        dst[ow * sw + off] += wij * src[ow]
+                if real is float:
+                    fastnn_dw_backward_input_f(&dy[plane // c, oc, 0, 0], &w[oc, 0, 0, 0],
+                                               &dx[plane // c, plane % c, 0, 0], &g)
+                else:
+                    fastnn_dw_backward_input_d(&dy[plane // c, oc, 0, 0], &w[oc, 0, 0, 0],
+                                               &dx[plane // c, plane % c, 0, 0], &g)
 
 
 def depthwise_backward_weight(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[:, :, :, ::1] dw_,
-                              int sh, int sw, int ph, int pw, int dh, int dw):
-    """dw[o, 0, i, j] = sum_{n, oh, ow} dy[n, o, oh, ow] * xpad[n, o // M, oh*sh + i*dh, ow*sw + j*dw]."""
-    cdef Py_ssize_t n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
-    cdef Py_ssize_t o = dw_.shape[0], kh = dw_.shape[2], kw = dw_.shape[3], m = o // c
-    cdef Py_ssize_t ho = dy.shape[2], wo = dy.shape[3]
-    cdef Py_ssize_t oc, s, i, j, oh, ow, ih, lo, hi, off
-    cdef real acc, a0, a1, a2, a3
-    cdef real *src
-    cdef real *g
+                              real[:, ::1] acc, int sh, int sw, int ph, int pw, int dh, int dw):
+    """dw[o, 0, i, j] = sum_{n, oh, ow} dy[n, o, oh, ow] * xpad[n, o // M, oh*sh + i*dh, ow*sw + j*dw].
+
+    acc is per-thread scratch, (threads, kH*kW*Wo).
+    """
+    cdef Py_ssize_t n = x.shape[0], c = x.shape[1], o = dw_.shape[0], m = o // c
+    cdef Py_ssize_t oc, s
+    cdef int nt = acc.shape[0], t
+    cdef fastnn_dw_geo g = _dw_geo(x.shape[2], x.shape[3], dw_.shape[2], dw_.shape[3],
+                                   dy.shape[2], dy.shape[3], sh, sw, ph, pw, dh, dw)
     with nogil:
         # One output channel per iteration, the batch summed inside: no races.
-        for oc in prange(o, schedule="static"):
-            for i in range(kh):
-                for j in range(kw):
-                    acc = 0
-                    off = j * dw - pw
-                    lo = _lo(off, sw, wo)
-                    hi = _hi(off, sw, wd, wo, lo)
-                    for s in range(n):
-                        for oh in range(ho):
-                            ih = oh * sh + i * dh - ph
-                            if ih >= 0 and ih < h:
-                                src = &x[s, oc // m, ih, 0]
-                                g = &dy[s, oc, oh, 0]
-                                if sw == 1:
-                                    # four independent sums: without -ffast-math the
-                                    # compiler may not reorder one, so it would not
-                                    # pipeline or vectorise
-                                    a0 = 0
-                                    a1 = 0
-                                    a2 = 0
-                                    a3 = 0
-                                    ow = lo
-                                    while ow + 4 <= hi:
-                                        a0 = a0 + g[ow] * src[ow + off]
-                                        a1 = a1 + g[ow + 1] * src[ow + 1 + off]
-                                        a2 = a2 + g[ow + 2] * src[ow + 2 + off]
-                                        a3 = a3 + g[ow + 3] * src[ow + 3 + off]
-                                        ow = ow + 4
-                                    while ow < hi:
-                                        a0 = a0 + g[ow] * src[ow + off]
-                                        ow = ow + 1
-                                    acc = acc + ((a0 + a1) + (a2 + a3))
-                                else:
-                                    for ow in range(lo, hi):
-                                        acc = acc + g[ow] * src[ow * sw + off]
-                    dw_[oc, 0, i, j] = acc
+        for oc in prange(o, schedule="static", num_threads=nt):
+            t = threadid()
+            memset(&acc[t, 0], 0, g.kh * g.kw * g.wo * sizeof(real))
+            for s in range(n):
+                if real is float:
+                    fastnn_dw_backward_weight_f(&dy[s, oc, 0, 0], &x[s, oc // m, 0, 0], &acc[t, 0], &g)
+                else:
+                    fastnn_dw_backward_weight_d(&dy[s, oc, 0, 0], &x[s, oc // m, 0, 0], &acc[t, 0], &g)
+            if real is float:
+                fastnn_dw_reduce_f(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)
+            else:
+                fastnn_dw_reduce_d(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)

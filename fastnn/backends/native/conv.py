@@ -97,7 +97,8 @@ def _backward(dy, saved):
     if _depthwise(x, w, p):
         dx, dw = np.empty_like(x), np.empty_like(w)
         _conv.depthwise_backward_input(dy, w, dx, *p.stride, *p.padding, *p.dilation)
-        _conv.depthwise_backward_weight(dy, x, dw, *p.stride, *p.padding, *p.dilation)
+        acc = np.empty((_conv.max_threads(), w.shape[2] * w.shape[3] * p.out_hw[1]), dtype=x.dtype)
+        _conv.depthwise_backward_weight(dy, x, dw, acc, *p.stride, *p.padding, *p.dilation)
         return dx, dw, db
     block, chunk, teams, cols, rows = _plan(x, w, p)
     dx = np.empty_like(x)
