@@ -10,7 +10,7 @@ from .backends import is_cupy_array
 from .device import device as _device
 
 __all__ = ["device_of", "as_device", "move_array", "check_same_device", "array_module",
-           "to_numpy"]
+           "to_numpy", "parse_to_args"]
 
 CPU = _device("cpu")
 
@@ -22,6 +22,33 @@ def as_device(dev):
     if hasattr(dev, "type") and hasattr(dev, "index") and not isinstance(dev, (str, int)):
         return _device(str(dev.type), dev.index)  # e.g. a torch.device
     return _device(dev)
+
+
+def parse_to_args(args, kwargs, what="to"):
+    """PyTorch's ``.to(...)`` arguments -> (device or None, dtype or None).
+
+    Accepts ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``
+    (its device and dtype) and the keywords ``device``, ``dtype``,
+    ``non_blocking`` and ``copy`` (the last two have no effect here). A device
+    is a string, a CUDA ordinal or any object with a ``type`` string (a
+    fastnn or torch device); the device is returned as given, not parsed.
+    """
+    kwargs = dict(kwargs)
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("copy", None)
+    if kwargs:
+        raise TypeError(f"{what}() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if hasattr(a, "_data") and hasattr(a, "requires_grad"):  # a fastnn Tensor
+            dtype, device = a._data.dtype, device_of(a._data)
+        elif isinstance(a, str) or (isinstance(a, int) and not isinstance(a, bool)) \
+                or isinstance(getattr(a, "type", None), str):
+            device = a
+        else:
+            dtype = a
+    return device, (None if dtype is None else np.dtype(dtype))
 
 
 def device_of(array):

@@ -12,7 +12,6 @@ import numpy as np
 from . import _device_move as _dm
 from .autograd import function, grad_mode
 from .device import device
-_DeviceClass = device
 from .autograd.function import run_backward
 from .ops import arithmetic as _ops_ar
 from .ops import reduction as _ops_red
@@ -242,26 +241,12 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("copy", None)
-        if kwargs:
-            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a._data.dtype, a.device.type
-            elif isinstance(a, (str, _DeviceClass)) or (isinstance(a, int) and not isinstance(a, bool)):
-                device = a
-            else:
-                dtype = a
+        device, dtype = _dm.parse_to_args(args, kwargs)
         out = self
         if device is not None:
             out = out._to_device(device)
-        if dtype is not None:
-            dt = np.dtype(dtype)
-            if dt != out._data.dtype:
-                out = _Cast(out, dt)
+        if dtype is not None and dtype != out._data.dtype:
+            out = _Cast(out, dtype)
         return out
 
     def _to_device(self, dev):

@@ -420,25 +420,10 @@ class Module:
         Floating-point parameters and buffers are cast to ``dtype``; every array
         is moved by :func:`move_array`.
         """
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-                from ..._device_move import device_of
-                device = device_of(a._data)
-            elif isinstance(a, str) or (isinstance(a, int) and not isinstance(a, bool)) or \
-                    isinstance(getattr(a, "type", None), str):  # a device object
-                device = a
-            else:
-                dtype = a
-        if dtype is not None:
-            dtype = np.dtype(dtype)
-            if dtype.kind != "f":
-                raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+        from ..._device_move import parse_to_args
+        device, dtype = parse_to_args(args, kwargs)
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
         device = _parse_device(device)  # validate before touching anything
         return self._apply(lambda a: move_array(a, device=device, dtype=dtype))
 
