@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/gemm_kernel.c fastnn/backends/native/conv_depthwise_kernel.c
+# distutils: sources = fastnn/backends/native/gemm_kernel.c fastnn/backends/native/conv_im2col_kernel.c fastnn/backends/native/conv_depthwise_kernel.c
 # Convolution, compiled: fused im2col + GEMM + col2im, and direct depthwise loops.
 #
 # GEMM path, one block at a time: im2col copies the input windows of a block
@@ -71,75 +71,37 @@ cdef inline Py_ssize_t _hi(Py_ssize_t off, Py_ssize_t s, Py_ssize_t size, Py_ssi
 
 
 # Geometry of one convolution, passed by pointer to the per-block helpers.
-cdef struct Geo:
-    Py_ssize_t c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo
+cdef extern from "conv_im2col_kernel.h" nogil:
+    ctypedef struct fastnn_conv_geo:
+        long c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo
+    void fastnn_im2col_f(const float *x, float *cols, const fastnn_conv_geo *g, long ld,
+                         long oh0, long oh1)
+    void fastnn_im2col_d(const double *x, double *cols, const fastnn_conv_geo *g, long ld,
+                         long oh0, long oh1)
+    void fastnn_col2im_f(const float *cols, float *dx, const fastnn_conv_geo *g, long ld,
+                         long oh0, long oh1)
+    void fastnn_col2im_d(const double *cols, double *dx, const fastnn_conv_geo *g, long ld,
+                         long oh0, long oh1)
+
+ctypedef fastnn_conv_geo Geo
 
 
-cdef void _im2col_sample(const real *x, real *cols, Geo *g, Py_ssize_t ld, Py_ssize_t oh0,
-                         Py_ssize_t oh1) noexcept nogil:
+cdef inline void _im2col_sample(const real *x, real *cols, Geo *g, Py_ssize_t ld, Py_ssize_t oh0,
+                                Py_ssize_t oh1) noexcept nogil:
     # cols[(c*kh + i)*kw + j, (oh - oh0)*wo + ow] = xpad[c, oh*sh + i*dh, ow*sw + j*dw]
-    # for output rows oh0 <= oh < oh1; matrix rows ld apart
-    cdef Py_ssize_t ch, i, j, oh, ow, ih, lo, hi, off, wo = g.wo
-    cdef const real *src
-    cdef real *row = cols
-    cdef real *dst
-    for ch in range(g.c):
-        for i in range(g.kh):
-            for j in range(g.kw):
-                off = j * g.dw - g.pw
-                lo = _lo(off, g.sw, wo)
-                hi = _hi(off, g.sw, g.w, wo, lo)
-                dst = row
-                for oh in range(oh0, oh1):
-                    ih = oh * g.sh + i * g.dh - g.ph
-                    if ih < 0 or ih >= g.h:
-                        memset(dst, 0, wo * sizeof(real))
-                    else:
-                        src = x + (ch * g.h + ih) * g.w
-                        for ow in range(lo):
-                            dst[ow] = 0
-                        if g.sw == 1 and hi - lo >= 64:
-                            memcpy(dst + lo, src + lo + off, (hi - lo) * sizeof(real))
-                        elif g.sw == 1:
-                            # short rows (small images): a call to memcpy costs more
-                            for ow in range(lo, hi):
-                                dst[ow] = src[ow + off]
-                        else:
-                            for ow in range(lo, hi):
-                                dst[ow] = src[ow * g.sw + off]
-                        for ow in range(hi, wo):
-                            dst[ow] = 0
-                    dst += wo
-                row += ld
+    if real is float:
+        fastnn_im2col_f(x, cols, g, ld, oh0, oh1)
+    else:
+        fastnn_im2col_d(x, cols, g, ld, oh0, oh1)
 
 
-cdef void _col2im_sample(const real *cols, real *dx, Geo *g, Py_ssize_t ld, Py_ssize_t oh0,
-                         Py_ssize_t oh1) noexcept nogil:
-    # dx[c, ih, iw] += the cols entries that im2col copied from (ih, iw), output rows [oh0, oh1)
-    cdef Py_ssize_t ch, i, j, oh, ow, ih, lo, hi, off, wo = g.wo
-    cdef const real *row = cols
-    cdef const real *src
-    cdef real *dst
-    for ch in range(g.c):
-        for i in range(g.kh):
-            for j in range(g.kw):
-                off = j * g.dw - g.pw
-                lo = _lo(off, g.sw, wo)
-                hi = _hi(off, g.sw, g.w, wo, lo)
-                src = row
-                for oh in range(oh0, oh1):
-                    ih = oh * g.sh + i * g.dh - g.ph
-                    if ih >= 0 and ih < g.h:
-                        dst = dx + (ch * g.h + ih) * g.w
-                        if g.sw == 1:
-                            dst = dst + off
-                            for ow in range(lo, hi):
-                                dst[ow] += src[ow]
-                        else:
-                            for ow in range(lo, hi):
-                                dst[ow * g.sw + off] += src[ow]
-                    src += wo
-                row += ld
+cdef inline void _col2im_sample(const real *cols, real *dx, Geo *g, Py_ssize_t ld, Py_ssize_t oh0,
+                                Py_ssize_t oh1) noexcept nogil:
+    # dx[c, ih, iw] += the cols entries that im2col copied from (ih, iw)
+    if real is float:
+        fastnn_col2im_f(cols, dx, g, ld, oh0, oh1)
+    else:
+        fastnn_col2im_d(cols, dx, g, ld, oh0, oh1)
 
 
 cdef Geo _geo(Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh, Py_ssize_t kw, tuple params):

@@ -1,0 +1,74 @@
+/* One element type of conv_im2col_kernel.c; included with T and SUF defined. */
+#define IC_NAME2(a, b) a##_##b
+#define IC_NAME(a, b) IC_NAME2(a, b)
+
+/* cols[(c*kh + i)*kw + j, (oh - oh0)*wo + ow] = xpad[c, oh*sh + i*dh, ow*sw + j*dw]
+ * for output rows oh0 <= oh < oh1; matrix rows ld apart. */
+FASTNN_IC_CLONES
+void IC_NAME(fastnn_im2col, SUF)(const T *restrict x, T *restrict cols,
+                                 const fastnn_conv_geo *g, long ld, long oh0, long oh1)
+{
+    const long wo = g->wo, sw = g->sw;
+    T *restrict row = cols;
+    for (long ch = 0; ch < g->c; ch++)
+        for (long i = 0; i < g->kh; i++) {
+            /* output rows whose input row lies inside the image: [rlo, rhi) */
+            const long ioff = i * g->dh - g->ph;
+            const long rlo = ic_min(ic_max(ic_lo(ioff, g->sh, g->ho), oh0), oh1);
+            const long rhi = ic_max(ic_min(ic_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
+            for (long j = 0; j < g->kw; j++) {
+                const long off = j * g->dw - g->pw;
+                const long lo = ic_lo(off, sw, wo), hi = ic_hi(off, sw, g->w, wo, lo);
+                T *restrict dst = row;
+                if (rlo > oh0) memset(dst, 0, (size_t)(rlo - oh0) * wo * sizeof(T));
+                dst += (rlo - oh0) * wo;
+                const T *src = x + (ch * g->h + rlo * g->sh + ioff) * g->w + off;
+                for (long oh = rlo; oh < rhi; oh++) {
+                    for (long ow = 0; ow < lo; ow++) dst[ow] = 0;
+                    if (sw == 1)
+                        for (long ow = lo; ow < hi; ow++) dst[ow] = src[ow];
+                    else
+                        for (long ow = lo; ow < hi; ow++) dst[ow] = src[ow * sw];
+                    for (long ow = hi; ow < wo; ow++) dst[ow] = 0;
+                    dst += wo;
+                    src += g->sh * g->w;
+                }
+                if (oh1 > rhi) memset(dst, 0, (size_t)(oh1 - rhi) * wo * sizeof(T));
+                row += ld;
+            }
+        }
+}
+
+/* dx[c, ih, iw] += the cols entries that im2col copied from (ih, iw), output
+ * rows [oh0, oh1). dx is not cleared here (chunks of one sample accumulate). */
+FASTNN_IC_CLONES
+void IC_NAME(fastnn_col2im, SUF)(const T *restrict cols, T *restrict dx,
+                                 const fastnn_conv_geo *g, long ld, long oh0, long oh1)
+{
+    const long wo = g->wo, sw = g->sw;
+    const T *restrict row = cols;
+    for (long ch = 0; ch < g->c; ch++)
+        for (long i = 0; i < g->kh; i++) {
+            const long ioff = i * g->dh - g->ph;
+            const long rlo = ic_min(ic_max(ic_lo(ioff, g->sh, g->ho), oh0), oh1);
+            const long rhi = ic_max(ic_min(ic_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
+            for (long j = 0; j < g->kw; j++) {
+                const long off = j * g->dw - g->pw;
+                const long lo = ic_lo(off, sw, wo), hi = ic_hi(off, sw, g->w, wo, lo);
+                const T *restrict src = row + (rlo - oh0) * wo;
+                T *dst = dx + (ch * g->h + rlo * g->sh + ioff) * g->w + off;
+                for (long oh = rlo; oh < rhi; oh++) {
+                    if (sw == 1)
+                        for (long ow = lo; ow < hi; ow++) dst[ow] += src[ow];
+                    else
+                        for (long ow = lo; ow < hi; ow++) dst[ow * sw] += src[ow];
+                    src += wo;
+                    dst += g->sh * g->w;
+                }
+                row += ld;
+            }
+        }
+}
+
+#undef IC_NAME
+#undef IC_NAME2
