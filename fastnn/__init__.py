@@ -13,6 +13,11 @@ import os as _os
 # default spinning, a native GEMM interleaved with np.matmul on 2 cores ran up
 # to ~70x slower (tests/backends/test_threads.py). A user's own setting wins.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# The same for OpenBLAS (NumPy's BLAS), which reads it when NumPy loads, so it
+# only applies when fastnn is imported first: its threads otherwise spin after
+# each call and hold the second core while the next native kernel runs (a 2-thread
+# conv right after one np.matmul measured 11.5 -> 20 ms on the 2-core Xeon).
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 __version__ = "0.1.0"
 
