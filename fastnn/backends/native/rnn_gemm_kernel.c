@@ -132,7 +132,8 @@ void fastnn_rgemm(long M, long N, long K, const float *a, long lda, const float 
 #ifdef _OPENMP
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
     if (nth > np) nth = (int)np;
-    if (nth > 1 && M * N * K >= 32768 && !omp_in_parallel()) {
+    /* below ~1M multiply-adds, waking a sleeping thread costs more than it saves */
+    if (nth > 1 && M * N * K >= (1L << 20) && !omp_in_parallel()) {
         #pragma omp parallel num_threads(nth)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();

@@ -112,8 +112,12 @@ FNN_CLONES void FN(gru_back_row)(long H, const REAL *restrict g, const REAL *res
 /* c (M x N) = [c +] a (M x K) @ op(w), op(w) = w^T (w is N x K) or w (K x N); all
  * rows contiguous. A few rows of a (batch-1 steps, single-step cells) go through
  * dot products / row updates that read w once in its own layout: a packing GEMM
- * would copy all of w for a matrix-vector product. */
+ * would copy all of w for a matrix-vector product. They go parallel only for
+ * large w: idle OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE, see
+ * fastnn/__init__.py), and waking one costs ~50-100 us, more than a batch-1
+ * step of a 1024 x 256 matrix takes on one core. */
 #define FNN_FEW_ROWS 4
+#define FNN_FEW_ROWS_PAR_MIN (1L << 21)
 static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL *w,
                    REAL *c, int acc)
 {
@@ -122,9 +126,26 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
         return;
     }
     if (trans) {
-        long n;
-        #pragma omp parallel for schedule(static) if (N * K >= (1L << 17))
-        for (n = 0; n < N; n++) {
+        /* Four rows of w per pass: four independent vector accumulators keep the
+         * FMA units busy, and each row of a is read once per four outputs. */
+        long nq = N / 4, q;
+        #pragma omp parallel for schedule(static) if (N * K >= FNN_FEW_ROWS_PAR_MIN)
+        for (q = 0; q < nq; q++) {
+            const REAL *w0 = w + 4 * q * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+            for (long m = 0; m < M; m++) {
+                const REAL *am = a + m * K;
+                REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                #pragma omp simd reduction(+:s0, s1, s2, s3)
+                for (long k = 0; k < K; k++) {
+                    s0 += am[k] * w0[k]; s1 += am[k] * w1[k];
+                    s2 += am[k] * w2[k]; s3 += am[k] * w3[k];
+                }
+                REAL *cm = c + m * N + 4 * q;
+                cm[0] = (acc ? cm[0] : 0) + s0; cm[1] = (acc ? cm[1] : 0) + s1;
+                cm[2] = (acc ? cm[2] : 0) + s2; cm[3] = (acc ? cm[3] : 0) + s3;
+            }
+        }
+        for (long n = 4 * nq; n < N; n++) {
             const REAL *wn = w + n * K;
             for (long m = 0; m < M; m++) {
                 const REAL *am = a + m * K;
@@ -136,7 +157,7 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
         }
     } else {
         long nblk = (N + 255) / 256, blk;
-        #pragma omp parallel for schedule(static) if (N * K >= (1L << 17))
+        #pragma omp parallel for schedule(static) if (N * K >= FNN_FEW_ROWS_PAR_MIN)
         for (blk = 0; blk < nblk; blk++) {
             long j0 = blk * 256, jw = N - j0 < 256 ? N - j0 : 256;
             for (long m = 0; m < M; m++) {
