@@ -46,8 +46,18 @@ cdef inline void _gemm(int ta, int tb, long m, long n, long k, const real *a, lo
         fastnn_dgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, nt)
 
 
+cdef extern from "parallel.h":
+    double FASTNN_PAR_MIN_MACS
+    int fastnn_team(double work, double min_work) nogil
+
+
 def max_threads():
     return openmp.omp_get_max_threads()
+
+
+def team(double macs):
+    """Threads worth waking for a convolution of ``macs`` multiply-adds (parallel.h)."""
+    return fastnn_team(macs, <double>FASTNN_PAR_MIN_MACS)
 
 
 # Outputs o with 0 <= o*s + off < size form the range [lo, hi). Two functions
@@ -331,7 +341,9 @@ def depthwise_forward(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[:, :, :, 
     cdef fastnn_dw_geo g = _dw_geo(x.shape[2], x.shape[3], w.shape[2], w.shape[3], y.shape[2],
                                    y.shape[3], sh, sw, ph, pw, dh, dw)
     with nogil:
-        for plane in prange(n * o, schedule="static"):
+        for plane in prange(n * o, schedule="static",
+                            num_threads=fastnn_team(<double>(n * o) * g.ho * g.wo * g.kh * g.kw,
+                                                    <double>FASTNN_PAR_MIN_MACS)):
             if real is float:
                 fastnn_dw_forward_f(&x[plane // o, (plane % o) // m, 0, 0], &w[plane % o, 0, 0, 0],
                                     &y[plane // o, plane % o, 0, 0], &g)
@@ -348,7 +360,9 @@ def depthwise_backward_input(real[:, :, :, ::1] dy, real[:, :, :, ::1] w, real[:
     cdef fastnn_dw_geo g = _dw_geo(dx.shape[2], dx.shape[3], w.shape[2], w.shape[3], dy.shape[2],
                                    dy.shape[3], sh, sw, ph, pw, dh, dw)
     with nogil:
-        for plane in prange(n * c, schedule="static"):
+        for plane in prange(n * c, schedule="static",
+                            num_threads=fastnn_team(<double>(n * o) * g.ho * g.wo * g.kh * g.kw,
+                                                    <double>FASTNN_PAR_MIN_MACS)):
             memset(&dx[plane // c, plane % c, 0, 0], 0, g.h * g.w * sizeof(real))
             for k in range(m):
                 oc = (plane % c) * m + k

@@ -42,12 +42,14 @@ cdef extern from "elementwise_kernel.h" nogil:
     void fnn_softmax_rows_f64(const double *x, double *y, long rows, long C, int logarithm)
 
 
-# below this many elements a thread team costs more than it saves
-cdef Py_ssize_t PAR_MIN = 32768
+cdef extern from "parallel.h":
+    double FASTNN_PAR_MIN_ELEMS
+    int fastnn_team(double work, double min_work) nogil
 
 
 cdef inline int _team(Py_ssize_t work) noexcept nogil:
-    return openmp.omp_get_max_threads() if work >= PAR_MIN else 1
+    # below FASTNN_PAR_MIN_ELEMS a thread team costs more than it saves (parallel.h)
+    return fastnn_team(<double>work, <double>FASTNN_PAR_MIN_ELEMS)
 
 
 cdef inline int _real(cnp.ndarray a) except -1:

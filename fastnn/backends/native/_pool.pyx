@@ -18,6 +18,16 @@ ctypedef fused real:
     float
     double
 
+cdef extern from "parallel.h":
+    double FASTNN_PAR_MIN_ELEMS
+    int fastnn_team(double work, double min_work) nogil
+
+
+cdef inline int _team(Py_ssize_t elements) noexcept nogil:
+    # small inputs stay on the calling thread: waking a sleeping team costs more (parallel.h)
+    return fastnn_team(<double>elements, <double>FASTNN_PAR_MIN_ELEMS)
+
+
 cdef extern from "<math.h>":
     double INFINITY
 
@@ -85,7 +95,7 @@ def max_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y, int64_t[:, :, ::1
     cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2], pl
     if P == 0:
         return
-    for pl in prange(P, nogil=True, schedule="static"):
+    for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
         if fast:
             _max_plane_2x2(&x[pl, 0, 0], &y[pl, 0, 0], &idx[pl, 0, 0], W, OH, OW)
         else:
@@ -119,7 +129,7 @@ def max_pool2d_bwd(const real[:, :, ::1] dy, const int64_t[:, :, ::1] idx, real[
     cdef Py_ssize_t OH = dy.shape[1], OW = dy.shape[2], pl
     if P == 0:
         return
-    for pl in prange(P, nogil=True, schedule="static"):
+    for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
         if fast:
             _max_back_plane_2x2(&dy[pl, 0, 0], &idx[pl, 0, 0], &dx[pl, 0, 0], H, W, OH, OW)
         else:
@@ -195,7 +205,7 @@ def avg_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y, int kh, int kw, i
     cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2], pl
     if P == 0:
         return
-    for pl in prange(P, nogil=True, schedule="static"):
+    for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
         _avg_plane(&x[pl, 0, 0], &y[pl, 0, 0], H, W, OH, OW, kh, kw, sh, sw, ph, pw,
                    cip, divisor)
 
@@ -206,7 +216,7 @@ def avg_pool2d_bwd(const real[:, :, ::1] dy, real[:, :, ::1] dx, int kh, int kw,
     cdef Py_ssize_t OH = dy.shape[1], OW = dy.shape[2], pl
     if P == 0:
         return
-    for pl in prange(P, nogil=True, schedule="static"):
+    for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
         _avg_back_plane(&dy[pl, 0, 0], &dx[pl, 0, 0], H, W, OH, OW, kh, kw, sh, sw, ph, pw,
                         cip, divisor)
 
@@ -221,7 +231,7 @@ def adaptive_avg_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y):
     cdef real acc
     if P == 0:
         return
-    for pl in prange(P, nogil=True, schedule="static"):
+    for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
         xp = &x[pl, 0, 0]
         for oh in range(OH):
             h0 = (oh * H) // OH
@@ -244,7 +254,7 @@ def adaptive_avg_pool2d_bwd(const real[:, :, ::1] dy, real[:, :, ::1] dx):
     cdef real g
     if P == 0:
         return
-    for pl in prange(P, nogil=True, schedule="static"):
+    for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
         dxp = &dx[pl, 0, 0]
         memset(dxp, 0, H * W * sizeof(real))
         for oh in range(OH):

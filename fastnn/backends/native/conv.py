@@ -56,7 +56,7 @@ def _plan(x, w, p):
     if not pointwise:
         block = max(1, min(-(-_BLOCK_COLUMNS // pix), _BLOCK_BYTES // (k * pix * x.itemsize)))
         chunk = max(1, min(ho, _BLOCK_BYTES // (k * wo * x.itemsize)))
-    nt = _conv.max_threads()
+    nt = _conv.team(float(n) * w.shape[0] * pix * k / p.groups)  # 1 for small convolutions
     if nt > 1:
         block = min(block, n // nt)
     block = max(1, min(block, n))
@@ -97,7 +97,8 @@ def _backward(dy, saved):
     if _depthwise(x, w, p):
         dx, dw = np.empty_like(x), np.empty_like(w)
         _conv.depthwise_backward_input(dy, w, dx, *p.stride, *p.padding, *p.dilation)
-        acc = np.empty((_conv.max_threads(), w.shape[2] * w.shape[3] * p.out_hw[1]), dtype=x.dtype)
+        macs = float(x.shape[0]) * w.shape[0] * p.out_hw[0] * p.out_hw[1] * w.shape[2] * w.shape[3]
+        acc = np.empty((_conv.team(macs), w.shape[2] * w.shape[3] * p.out_hw[1]), dtype=x.dtype)
         _conv.depthwise_backward_weight(dy, x, dw, acc, *p.stride, *p.padding, *p.dilation)
         return dx, dw, db
     block, chunk, teams, cols, rows = _plan(x, w, p)

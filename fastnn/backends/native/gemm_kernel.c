@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "gemm_kernel.h"
+#include "parallel.h"
 #include "gemm_dispatch_kernel.h"
 
 #ifdef _OPENMP
@@ -318,8 +319,7 @@ static void *aligned64(void *raw)
     return (char *)raw + ((64 - ((size_t)raw & 63)) & 63);
 }
 
-/* Below this many multiply-adds one thread is faster than waking a team. */
-#define PARALLEL_MIN_WORK (64L * 64L * 64L)
+/* Below FASTNN_PAR_MIN_MACS multiply-adds one thread is faster than waking a team. */
 
 /* Block sizes for an m x n x k problem: even k blocks; when k is small the m
  * and n blocks widen so that the buffers (and the work per packing) stay the
@@ -399,7 +399,7 @@ void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,
     }                                                                                   \
     const VT *v = &VARIANTS[chosen_index()];                                            \
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();                           \
-    if (nt < 1 || omp_in_parallel() || (double)m * n * k < (double)PARALLEL_MIN_WORK)   \
+    if (nt < 1 || omp_in_parallel() || (double)m * n * k < (double)FASTNN_PAR_MIN_MACS)   \
         nt = 1;                                                                         \
     if (nt == 1) {                                                                      \
         NAME##_serial(v, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);         \

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rnn_gemm_kernel.h"
+#include "parallel.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -132,8 +133,8 @@ void fastnn_rgemm(long M, long N, long K, const float *a, long lda, const float 
 #ifdef _OPENMP
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
     if (nth > np) nth = (int)np;
-    /* below ~1M multiply-adds, waking a sleeping thread costs more than it saves */
-    if (nth > 1 && M * N * K >= (1L << 20) && !omp_in_parallel()) {
+    /* below FASTNN_PAR_MIN_MACS, waking the sleeping team costs more than it saves */
+    if (nth > 1 && (double)M * N * K >= (double)FASTNN_PAR_MIN_MACS && !omp_in_parallel()) {
         #pragma omp parallel num_threads(nth)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();

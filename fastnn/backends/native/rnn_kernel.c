@@ -34,6 +34,7 @@
 #include "rnn_kernel.h"
 #include "rnn_gemm_kernel.h"
 #include "gemm_kernel.h"
+#include "parallel.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 /* ISA names, not arch=: GCC dispatches arch= clones on the CPU model, not on its features. */
@@ -49,7 +50,7 @@
 #endif
 
 /* Fused passes go parallel over batch rows only when a step has this much work. */
-#define FNN_PAR_MIN 4096L
+#define FNN_PAR_MIN FASTNN_PAR_MIN_ELEMS
 
 /* e^x - 1 for float32, branch-free: x = n ln2 + r with |r| <= ln2/2, e^r - 1 by
  * its Taylor series to r^7 (error below 1 ulp there), then

@@ -113,11 +113,10 @@ FNN_CLONES void FN(gru_back_row)(long H, const REAL *restrict g, const REAL *res
  * rows contiguous. A few rows of a (batch-1 steps, single-step cells) go through
  * dot products / row updates that read w once in its own layout: a packing GEMM
  * would copy all of w for a matrix-vector product. They go parallel only for
- * large w: idle OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE, see
- * fastnn/__init__.py), and waking one costs ~50-100 us, more than a batch-1
- * step of a 1024 x 256 matrix takes on one core. */
+ * large w (parallel.h: waking the sleeping team costs more than a batch-1 step
+ * of a 1024 x 256 matrix takes on one core). */
 #define FNN_FEW_ROWS 4
-#define FNN_FEW_ROWS_PAR_MIN (1L << 21)
+#define FNN_FEW_ROWS_PAR_MIN FASTNN_PAR_MIN_MACS
 static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL *w,
                    REAL *c, int acc)
 {

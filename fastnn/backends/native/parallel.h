@@ -1,0 +1,51 @@
+/* When a native kernel uses more than one OpenMP thread: one policy for all of them.
+ *
+ * fastnn makes idle OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE, see
+ * fastnn/__init__.py) so they never steal cores from NumPy's BLAS pool. The
+ * price is the wake-up of a sleeping team, about 100 us on the 2-core
+ * development VM (a 64k-element relu: 9 us on one thread, 112 us on two).
+ * Work below these sizes runs on the calling thread; the thresholds are where
+ * two threads started to win there (relu break-even ~1M elements).
+ */
+#ifndef FASTNN_PARALLEL_H
+#define FASTNN_PARALLEL_H
+
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* The environment variable FASTNN_PAR_MIN_SCALE multiplies both thresholds
+ * (read once per extension): the tests set it to 0 so that their small
+ * inputs take the multi-threaded paths too. */
+static inline double fastnn_par_min(double base)
+{
+    static double scale = -1.0;
+    if (scale < 0) {
+        const char *env = getenv("FASTNN_PAR_MIN_SCALE");
+        double v = env ? atof(env) : 1.0;
+        scale = v >= 0 ? v : 1.0;
+    }
+    return base * scale;
+}
+
+/* elementwise and pooling passes: elements touched */
+#define FASTNN_PAR_MIN_ELEMS fastnn_par_min((double)(1L << 20))
+/* matrix products and convolutions: multiply-adds */
+#define FASTNN_PAR_MIN_MACS fastnn_par_min((double)(1L << 23))
+
+/* The team size for `work` units of a kind whose threshold is `min_work`. */
+static inline int fastnn_team(double work, double min_work)
+{
+#ifdef _OPENMP
+    if (work >= min_work && !omp_in_parallel()) {
+        int n = omp_get_max_threads();
+        return n > 1 ? n : 1;
+    }
+#else
+    (void)work; (void)min_work;
+#endif
+    return 1;
+}
+
+#endif
