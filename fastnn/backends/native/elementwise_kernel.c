@@ -25,18 +25,8 @@
 #include <string.h>
 #include "elementwise_kernel.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-/* ISA names, not arch=: GCC dispatches arch= clones on the CPU model, not on its features. */
-#define FNN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FNN_CLONES
-#endif
+#include "cpu_dispatch.h"
 
-#if defined(__GNUC__)
-#define FNN_INLINE static inline __attribute__((always_inline))
-#else
-#define FNN_INLINE static inline
-#endif
 
 /* e^x for float32, branch-free so a row loop vectorises: x = n ln2 + r with
  * |r| <= ln2/2, e^r by its Taylor series to r^7 (relative error ~5e-9), 2^n
@@ -46,7 +36,7 @@
  * normal float, and below -87.3 the result is 0 (what NumPy gives for a far
  * smaller logit; the true value would be a denormal). NaN passes the clamps
  * and poisons the polynomial, so NaN in gives NaN out. */
-FNN_INLINE float fnn_expf(float x)
+FASTNN_INLINE float fnn_expf(float x)
 {
     int under = __builtin_isless(x, -87.3f);
     x = under ? -87.3f : x;
@@ -63,7 +53,7 @@ FNN_INLINE float fnn_expf(float x)
     return under ? 0.0f : s.f * p;
 }
 
-FNN_INLINE double fnn_exp(double x) { return exp(x); }
+FASTNN_INLINE double fnn_exp(double x) { return exp(x); }
 
 /* rows shorter than this exponentiate through libm (see exp_shifted) */
 #define FNN_SHORT_ROW 32

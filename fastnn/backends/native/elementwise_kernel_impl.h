@@ -1,7 +1,7 @@
 /* Body of elementwise_kernel.c for one precision: included once per type with
  * T (float or double), FN(name) (the suffixed name) and EXP defined.
  * See elementwise_kernel.c for the algorithms. */
-FNN_CLONES
+FASTNN_CLONES
 void FN(relu_fwd)(const T *restrict x, T *restrict y, long n)
 {
     for (long i = 0; i < n; i++) {
@@ -10,7 +10,7 @@ void FN(relu_fwd)(const T *restrict x, T *restrict y, long n)
     }
 }
 
-FNN_CLONES
+FASTNN_CLONES
 void FN(relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx, long n)
 {
     for (long i = 0; i < n; i++)
@@ -18,7 +18,7 @@ void FN(relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx, lon
 }
 
 /* x, y: rows x (C*inner); b: C */
-FNN_CLONES
+FASTNN_CLONES
 void FN(bias_relu_fwd)(const T *restrict x, const T *restrict b, T *restrict y,
                       long rows, long C, long inner)
 {
@@ -45,7 +45,7 @@ void FN(bias_relu_fwd)(const T *restrict x, const T *restrict b, T *restrict y,
 }
 
 /* dx = relu'(y) dy; part[c] += sum of dx over this block's rows and positions */
-FNN_CLONES
+FASTNN_CLONES
 void FN(bias_relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx,
                       double *restrict part, long rows, long C, long inner)
 {
@@ -81,7 +81,7 @@ void FN(bias_relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx
 /* e[c] = exp(x[c] - m) for one row; returns their sum. Short rows never fill a
  * vector and the polynomial's scalar tail is a long dependency chain, so they
  * call libm once per element instead (measured: C = 10 rows ~3x faster). */
-FNN_INLINE T FN(exp_shifted)(const T *restrict x, T *restrict e, T m, long C)
+FASTNN_INLINE T FN(exp_shifted)(const T *restrict x, T *restrict e, T m, long C)
 {
     T tot = 0;
     if (C < FNN_SHORT_ROW) {
@@ -103,7 +103,7 @@ FNN_INLINE T FN(exp_shifted)(const T *restrict x, T *restrict e, T m, long C)
 
 /* One row of cross-entropy: returns the loss, writes the scaled gradient to g.
  * t < 0: ignored row. a = (1-eps) w[t]; s = eps/C w (read when smooth). */
-FNN_CLONES
+FASTNN_CLONES
 double FN(ce_row)(const T *restrict x, int64_t t, double a, const T *restrict s,
                int smooth, double ssum, double scale, T *restrict g, long C)
 {
@@ -140,7 +140,7 @@ double FN(ce_row)(const T *restrict x, int64_t t, double a, const T *restrict s,
 
 /* softmax (logarithm = 0) or log_softmax (1) of each of `rows` contiguous rows of
  * length C: max, exp(x - max) with its sum, then one scaling pass. */
-FNN_CLONES
+FASTNN_CLONES
 void FN(softmax_rows)(const T *restrict x, T *restrict y, long rows, long C, int logarithm)
 {
     for (long o = 0; o < rows; o++) {

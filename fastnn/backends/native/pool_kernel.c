@@ -14,11 +14,7 @@
 #include <string.h>
 #include "pool_kernel.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FASTNN_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define FASTNN_CLONES
-#endif
+#include "cpu_dispatch.h"
 
 #define DEFINE_MAXPOOL2X2(SUFFIX, T)                                                    \
 FASTNN_CLONES                                                                           \

@@ -36,18 +36,8 @@
 #include "gemm_kernel.h"
 #include "parallel.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-/* ISA names, not arch=: GCC dispatches arch= clones on the CPU model, not on its features. */
-#define FNN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FNN_CLONES
-#endif
+#include "cpu_dispatch.h"
 
-#if defined(__GNUC__)
-#define FNN_INLINE static inline __attribute__((always_inline))
-#else
-#define FNN_INLINE static inline
-#endif
 
 /* Fused passes go parallel over batch rows only when a step has this much work. */
 #define FNN_PAR_MIN FASTNN_PAR_MIN_ELEMS
@@ -56,7 +46,7 @@
  * its Taylor series to r^7 (error below 1 ulp there), then
  * 2^n e^r - 1 = (2^n - 1) + 2^n (e^r - 1), exact for n = 0 so tanh stays
  * accurate near 0. Clamping to [-88, 88] keeps 2^n a normal float. */
-FNN_INLINE float fnn_expm1f(float x)
+FASTNN_INLINE float fnn_expm1f(float x)
 {
     x = __builtin_isless(x, -88.0f) ? -88.0f : x;
     x = __builtin_isgreater(x, 88.0f) ? 88.0f : x;
@@ -69,10 +59,10 @@ FNN_INLINE float fnn_expm1f(float x)
     return (s.f - 1.0f) + s.f * q;
 }
 
-FNN_INLINE float fnn_sigmoidf(float x) { return 1.0f / (2.0f + fnn_expm1f(-x)); }
-FNN_INLINE float fnn_tanhf(float x) { float e = fnn_expm1f(2.0f * x); return e / (e + 2.0f); }
-FNN_INLINE double fnn_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
-FNN_INLINE double fnn_tanh(double x) { return tanh(x); }
+FASTNN_INLINE float fnn_sigmoidf(float x) { return 1.0f / (2.0f + fnn_expm1f(-x)); }
+FASTNN_INLINE float fnn_tanhf(float x) { float e = fnn_expm1f(2.0f * x); return e / (e + 2.0f); }
+FASTNN_INLINE double fnn_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+FASTNN_INLINE double fnn_tanh(double x) { return tanh(x); }
 
 #define FNN_PACKED 1
 #define REAL float

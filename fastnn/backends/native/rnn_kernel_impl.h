@@ -5,7 +5,7 @@
  * One batch row of one step. These are the hot loops: every gate of a hidden
  * unit is read, activated and consumed in the same iteration. */
 
-FNN_CLONES void FN(rnn_row)(long H, int relu, REAL *restrict y, REAL *restrict h)
+FASTNN_CLONES void FN(rnn_row)(long H, int relu, REAL *restrict y, REAL *restrict h)
 {
     if (relu) {
         #pragma omp simd
@@ -16,7 +16,7 @@ FNN_CLONES void FN(rnn_row)(long H, int relu, REAL *restrict y, REAL *restrict h
     }
 }
 
-FNN_CLONES void FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
+FASTNN_CLONES void FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
                                  const REAL *restrict dy, REAL *restrict dh, REAL *restrict dg)
 {
     if (dy)
@@ -31,7 +31,7 @@ FNN_CLONES void FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
 }
 
 /* g: the row's 4H pre-activations (i, f, g, o) in, activations out. */
-FNN_CLONES void FN(lstm_row)(long H, REAL *restrict g, const REAL *restrict cp,
+FASTNN_CLONES void FN(lstm_row)(long H, REAL *restrict g, const REAL *restrict cp,
                              REAL *restrict c, REAL *restrict h, REAL *restrict y)
 {
     #pragma omp simd
@@ -47,7 +47,7 @@ FNN_CLONES void FN(lstm_row)(long H, REAL *restrict g, const REAL *restrict cp,
 
 /* dh, dc: the carried state grads (in: from step t+1, out: dh zeroed for the
  * recurrent GEMM to fill, dc for step t-1); dg: the 4H pre-activation grads. */
-FNN_CLONES void FN(lstm_back_row)(long H, const REAL *restrict g, const REAL *restrict cp,
+FASTNN_CLONES void FN(lstm_back_row)(long H, const REAL *restrict g, const REAL *restrict cp,
                                   const REAL *restrict c, const REAL *restrict dy,
                                   REAL *restrict dh, REAL *restrict dc, REAL *restrict dg)
 {
@@ -70,7 +70,7 @@ FNN_CLONES void FN(lstm_back_row)(long H, const REAL *restrict g, const REAL *re
 
 /* g: W_ih x + b_ih (r, z, n) in, activations r, z, n out; gh: W_hh h (no bias);
  * h: state in and out; hn: W_hn h + b_hn out (backward needs it). */
-FNN_CLONES void FN(gru_row)(long H, REAL *restrict g, const REAL *restrict gh,
+FASTNN_CLONES void FN(gru_row)(long H, REAL *restrict g, const REAL *restrict gh,
                             const REAL *restrict bh, REAL *restrict h, REAL *restrict hn,
                             REAL *restrict y)
 {
@@ -88,7 +88,7 @@ FNN_CLONES void FN(gru_row)(long H, REAL *restrict g, const REAL *restrict gh,
 
 /* dgi: grads of W_ih x + b_ih; dgh: grads of W_hh h + b_hh (they differ only in
  * the n block); dh out holds the direct part dh*z of dh_{t-1}. */
-FNN_CLONES void FN(gru_back_row)(long H, const REAL *restrict g, const REAL *restrict hn,
+FASTNN_CLONES void FN(gru_back_row)(long H, const REAL *restrict g, const REAL *restrict hn,
                                  const REAL *restrict hp, const REAL *restrict dy,
                                  REAL *restrict dh, REAL *restrict dgi, REAL *restrict dgh)
 {
