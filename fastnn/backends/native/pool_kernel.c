@@ -17,7 +17,7 @@
 #include "cpu_dispatch.h"
 
 #define DEFINE_MAXPOOL2X2(SUFFIX, T)                                                    \
-FASTNN_CLONES                                                                           \
+FASTNN_CLONES_AVX2                                                                           \
 void fastnn_maxpool2x2_fwd_##SUFFIX(const T *x, T *y, int64_t *idx, long W, long OH,    \
                                     long OW)                                            \
 {                                                                                       \
@@ -39,7 +39,7 @@ void fastnn_maxpool2x2_fwd_##SUFFIX(const T *x, T *y, int64_t *idx, long W, long
     }                                                                                   \
 }                                                                                       \
                                                                                         \
-FASTNN_CLONES                                                                           \
+FASTNN_CLONES_AVX2                                                                           \
 void fastnn_maxpool2x2_bwd_##SUFFIX(const T *dy, const int64_t *idx, T *dx, long H,     \
                                     long W, long OH, long OW)                           \
 {                                                                                       \
