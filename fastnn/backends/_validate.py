@@ -52,16 +52,31 @@ def check_optional_array(name, a, ndim=None, dtype=None):
     return check_array(name, a, ndim, dtype)
 
 
+# Sizes reach the kernels as C ints: anything larger is rejected here rather
+# than overflowing (or raising OverflowError) at the Cython boundary.
+INT_MAX = 2**31 - 1
+
+
+def _is_int(v):
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
 def int_tuple(name, value, n, minimum):
-    """Normalise an int or a length-``n`` sequence of ints, each >= ``minimum``."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    """Normalise an int or a length-``n`` sequence of ints, each in [``minimum``, INT_MAX]."""
+    if _is_int(value):
         value = (int(value),) * n
     try:
-        out = tuple(int(v) for v in value)
+        vals = tuple(value)
     except TypeError:
         raise TypeError(f"{name}: expected an int or a tuple of {n} ints, got {value!r}") from None
-    if len(out) != n or any(isinstance(v, bool) for v in value):
+    if len(vals) != n or any(isinstance(v, (bool, np.bool_)) for v in vals):
         raise ValueError(f"{name}: expected an int or a tuple of {n} ints, got {value!r}")
+    if not all(_is_int(v) for v in vals):
+        # floats and strings are not silently truncated or parsed
+        raise TypeError(f"{name}: expected an int or a tuple of {n} ints, got {value!r}")
+    out = tuple(int(v) for v in vals)
     if any(v < minimum for v in out):
         raise ValueError(f"{name}: every value must be >= {minimum}, got {out}")
+    if any(v > INT_MAX for v in out):
+        raise ValueError(f"{name}: every value must be <= {INT_MAX}, got {out}")
     return out

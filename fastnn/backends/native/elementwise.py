@@ -43,11 +43,15 @@ def _plain(a):
     if type(a) is not _ndarray:
         return False
     dt = a.dtype
-    return (dt is _F32 or dt is _F64) and a.flags.c_contiguous and not _validate._check_finite
+    f = a.flags
+    return (dt is _F32 or dt is _F64) and f.c_contiguous and f.aligned and not _validate._check_finite
 
 
 def _c(a):
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+    """C-contiguous and aligned, as the kernels require (np.ascontiguousarray alone
+    keeps a misaligned buffer, e.g. np.frombuffer at an odd offset)."""
+    f = a.flags
+    return a if f.c_contiguous and f.aligned else np.require(a, requirements=("C", "A"))
 
 
 def _saved_array(saved, kind, n):
@@ -70,7 +74,7 @@ def _grad_like(dy, y):
 def relu_forward(x):
     if not _plain(x):
         _ref.check_array("x", x)
-        x = np.ascontiguousarray(x)
+        x = _c(x)
     y = np.empty(x.shape, dtype=x.dtype)
     _k.relu_fwd(x, y)
     return y, (y, "relu")
@@ -97,7 +101,7 @@ def bias_relu_forward(x, b, channel_axis=1):
         axis = channel_axis
     else:
         axis = validate_bias_relu(x, b, channel_axis)
-        x, b = np.ascontiguousarray(x), np.ascontiguousarray(b)
+        x, b = _c(x), _c(b)
     outer, C, inner = _split(x.shape, axis)
     y = np.empty(x.shape, dtype=x.dtype)
     _k.bias_relu_fwd(x, b, y, outer, C, inner)
@@ -133,7 +137,7 @@ def _softmax(x, dim, logarithm):
             fn = _ref.log_softmax_forward if logarithm else _ref.softmax_forward
             y, _ = fn(x, axis)
             return y, axis
-        x = np.ascontiguousarray(x)
+        x = _c(x)
     C = x.shape[-1]
     y = np.empty(x.shape, dtype=x.dtype)
     if C:

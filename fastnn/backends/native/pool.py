@@ -6,9 +6,8 @@ functions this module reuses so both reject the same input.
 """
 import numpy as np
 
-from .._validate import check_array
-from ..numpy_ref.pool import (validate_divisor, validate_grad, validate_output_size,
-                              validate_pool_args, validate_saved)
+from ..numpy_ref.pool import (validate_adaptive_saved, validate_avg_saved, validate_divisor,
+                              validate_max_saved, validate_output_size, validate_pool_args)
 from . import _pool
 
 __all__ = [
@@ -30,13 +29,6 @@ def _is_fast_2x2(H, W, k, s, p, d, OH, OW):
             and 2 * OH <= H and 2 * OW <= W)
 
 
-def _check_shape_tuple(shape):
-    if (not isinstance(shape, tuple) or len(shape) != 4
-            or not all(isinstance(v, (int, np.integer)) and v >= 0 for v in shape)):
-        raise TypeError("saved: expected the saved tuple returned by the forward pass")
-    return tuple(int(v) for v in shape)
-
-
 def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     k, s, p, d, (OH, OW) = validate_pool_args("max_pool2d", x, kernel_size, stride, padding,
                                               dilation, ceil_mode)
@@ -50,18 +42,8 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
 
 
 def max_pool2d_backward(dy, saved):
-    validate_saved(saved, "max_pool2d")
-    idx = saved[0]
-    if not isinstance(idx, np.ndarray) or idx.dtype != np.int64 or idx.ndim != 4:
-        raise TypeError("saved: saved[0] must be the int64 index array from max_pool2d_forward")
-    N, C, H, W = _check_shape_tuple(saved[1])
-    validate_grad("dy", dy, idx.shape, None)
-    if idx.shape[:2] != (N, C):
-        raise ValueError(f"dy: batch/channels {idx.shape[:2]} do not match the input {(N, C)}")
-    fast = False
-    if len(saved) >= 4:
-        k, s, p, d, _ = saved[2]
-        fast = _is_fast_2x2(H, W, tuple(k), tuple(s), tuple(p), tuple(d), *idx.shape[2:])
+    idx, (N, C, H, W), (k, s, p, d) = validate_max_saved(dy, saved)
+    fast = _is_fast_2x2(H, W, k, s, p, d, *idx.shape[2:])
     dx = np.empty((N, C, H, W), dtype=dy.dtype)
     _pool.max_pool2d_bwd(_planes(dy), _planes(idx), _planes(dx), fast)
     return dx
@@ -82,13 +64,10 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 
 def avg_pool2d_backward(dy, saved):
-    validate_saved(saved, "avg_pool2d")
-    shape = _check_shape_tuple(saved[0])
-    (k, s, p, (OH, OW), cip, divisor) = saved[1:7]
-    validate_grad("dy", dy, shape[:2] + (OH, OW), None)
+    shape, k, s, p, _, cip, divisor = validate_avg_saved(dy, saved)
     dx = np.empty(shape, dtype=dy.dtype)
     _pool.avg_pool2d_bwd(_planes(dy), _planes(dx), k[0], k[1], s[0], s[1], p[0], p[1],
-                         bool(cip), validate_divisor(divisor) or 0)
+                         cip, divisor or 0)
     return dx
 
 
@@ -101,13 +80,7 @@ def adaptive_avg_pool2d_forward(x, output_size):
 
 
 def adaptive_avg_pool2d_backward(dy, saved):
-    validate_saved(saved, "adaptive_avg_pool2d")
-    shape = _check_shape_tuple(saved[0])
-    OH, OW = saved[1]
-    if OH < 1 or OW < 1:
-        raise TypeError("saved: expected the saved tuple returned by the forward pass")
-    validate_grad("dy", dy, shape[:2] + (OH, OW), None)
-    check_array("dy", dy)
+    shape, _ = validate_adaptive_saved(dy, saved)
     dx = np.empty(shape, dtype=dy.dtype)
     _pool.adaptive_avg_pool2d_bwd(_planes(dy), _planes(dx))
     return dx

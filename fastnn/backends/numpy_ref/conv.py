@@ -71,19 +71,28 @@ def _check_conv2d(x, w, b, stride, padding, dilation, groups, name):
     groups = int(groups)
     if groups < 1:
         raise ValueError(f"groups: must be >= 1, got {groups}")
-    n, c, h, wd = x.shape
-    o, cg, kh, kw = w.shape
+    if b is not None and b.shape != (w.shape[0],):
+        raise ValueError(f"b: expected shape ({w.shape[0]},), got {tuple(b.shape)}")
+    params = _params(x.shape, w.shape, stride, padding, dilation, groups, b is not None, name)
+    if len(_good_saved) >= _CHECKED_MAX:
+        _good_saved.clear()
+    _good_saved[(x.shape, w.shape, params)] = True  # what the backward may be handed
+    return params
+
+
+def _params(x_shape, w_shape, stride, padding, dilation, groups, has_bias, name):
+    """ConvParams from the shapes and the normalised arguments (ValueError on a mismatch)."""
+    n, c, h, wd = x_shape
+    o, cg, kh, kw = w_shape
     if c % groups:
         raise ValueError(f"groups: input channels C={c} of x are not divisible by groups={groups}")
     if o % groups:
         raise ValueError(f"groups: output channels O={o} of w are not divisible by groups={groups}")
     if cg != c // groups:
         raise ValueError(f"w: expected shape (O, C // groups = {c // groups}, kH, kW) for x with "
-                         f"C={c} and groups={groups}, got {tuple(w.shape)}")
+                         f"C={c} and groups={groups}, got {tuple(w_shape)}")
     if kh < 1 or kw < 1:
         raise ValueError(f"w: kernel size must be >= 1, got {(kh, kw)}")
-    if b is not None and b.shape != (o,):
-        raise ValueError(f"b: expected shape ({o},), got {tuple(b.shape)}")
     out_hw = []
     for size, k, s, p, d in zip((h, wd), (kh, kw), stride, padding, dilation):
         out = (size + 2 * p - d * (k - 1) - 1) // s + 1
@@ -91,7 +100,7 @@ def _check_conv2d(x, w, b, stride, padding, dilation, groups, name):
             raise ValueError(f"{name}: kernel size {(kh, kw)} with dilation {dilation} is larger "
                              f"than the padded input size {(h + 2 * padding[0], wd + 2 * padding[1])}")
         out_hw.append(out)
-    return ConvParams(stride, padding, dilation, groups, tuple(out_hw), b is not None)
+    return ConvParams(stride, padding, dilation, groups, tuple(out_hw), has_bias)
 
 
 def check_conv1d(x, w, b, stride, padding, dilation, groups):
@@ -103,7 +112,46 @@ def check_conv1d(x, w, b, stride, padding, dilation, groups):
     return x[:, :, None, :], w[:, :, None, :], (1, stride), (0, padding), (1, dilation)
 
 
+# (x.shape, w.shape, ConvParams) triples the forward checks produced. The
+# backward kernels index x, w and dy with the geometry in `saved`, so a saved
+# tuple that was edited or mixed from two calls must be caught before them.
+_good_saved = {}
+
+
+def _bad_saved():
+    return TypeError("saved: expected the saved tuple returned by conv2d_forward or conv1d_forward")
+
+
+def check_saved(x_shape, w_shape, params):
+    """x_shape, w_shape and params (from `saved`) belong to one valid convolution."""
+    try:
+        if (x_shape, w_shape, params) in _good_saved:
+            return
+    except TypeError:  # unhashable: not what a forward pass saved
+        raise _bad_saved() from None
+    if (not isinstance(params, ConvParams) or not isinstance(params.has_bias, bool)
+            or not isinstance(x_shape, tuple) or not isinstance(w_shape, tuple)
+            or len(x_shape) != 4 or len(w_shape) != 4
+            or not isinstance(params.groups, int) or isinstance(params.groups, bool)
+            or params.groups < 1):
+        raise _bad_saved()
+    try:
+        stride = int_tuple("stride", params.stride, 2, 1)
+        padding = int_tuple("padding", params.padding, 2, 0)
+        dilation = int_tuple("dilation", params.dilation, 2, 1)
+        again = _params(x_shape, w_shape, stride, padding, dilation, params.groups,
+                        params.has_bias, "conv2d")
+    except (TypeError, ValueError):
+        raise _bad_saved() from None
+    if again != params:
+        raise _bad_saved()
+    if len(_good_saved) >= _CHECKED_MAX:
+        _good_saved.clear()
+    _good_saved[(x_shape, w_shape, params)] = True
+
+
 def check_grad_output(dy, x_shape, w_shape, params, dtype):
+    check_saved(x_shape, w_shape, params)
     check_array("dy", dy, ndim=4, dtype=dtype)
     want = (x_shape[0], w_shape[0]) + params.out_hw
     if dy.shape != want:

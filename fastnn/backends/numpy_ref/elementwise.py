@@ -147,6 +147,9 @@ def bias_relu_backward(dy, saved):
 
 def softmax_forward(x, dim):
     axis = validate_softmax(x, dim)
+    if x.size == 0:  # nothing to normalise (and max() of an empty axis raises)
+        y = np.empty(x.shape, dtype=x.dtype)
+        return y, (y, axis, "softmax")
     z = np.exp(x - x.max(axis=axis, keepdims=True))
     y = z / z.sum(axis=axis, keepdims=True)
     return y, (y, axis, "softmax")
@@ -161,6 +164,9 @@ def softmax_backward(dy, saved):
 
 def log_softmax_forward(x, dim):
     axis = validate_softmax(x, dim)
+    if x.size == 0:  # nothing to normalise (and max() of an empty axis raises)
+        y = np.empty(x.shape, dtype=x.dtype)
+        return y, (y, axis, "log_softmax")
     z = x - x.max(axis=axis, keepdims=True)
     y = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
     return y, (y, axis, "log_softmax")

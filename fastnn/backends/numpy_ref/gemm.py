@@ -77,6 +77,12 @@ def check_linear_grad(dy, saved):
     if not isinstance(saved, tuple) or len(saved) != 3:
         raise TypeError("saved: expected the tuple returned by linear_forward")
     x, w, has_bias = saved
+    try:
+        check_linear(x, w, None)
+    except (TypeError, ValueError):  # edited, or mixed from two calls
+        raise TypeError("saved: expected the tuple returned by linear_forward") from None
+    if not isinstance(has_bias, (bool, np.bool_)):
+        raise TypeError("saved: expected the tuple returned by linear_forward")
     check_array("dy", dy, 2, dtype=x.dtype)
     want = (x.shape[0], w.shape[0])
     if tuple(dy.shape) != want:

@@ -12,7 +12,7 @@ backends reject the same input with the same message.
 import numpy as np
 
 from .. import _validate
-from .._validate import check_array, int_tuple
+from .._validate import INT_MAX, check_array, int_tuple
 
 __all__ = [
     "max_pool2d_forward", "max_pool2d_backward",
@@ -77,7 +77,7 @@ def validate_pool_args(fname, x, kernel_size, stride, padding, dilation, ceil_mo
 def _validate_pool_args(fname, x, kernel_size, stride, padding, dilation, ceil_mode):
     _check_input("x", x)
     k = int_tuple("kernel_size", kernel_size, 2, 1)
-    if stride is None or (not isinstance(stride, (int, np.integer)) and len(stride) == 0):
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         s = k  # PyTorch: stride defaults to kernel_size
     else:
         s = int_tuple("stride", stride, 2, 1)
@@ -130,6 +130,8 @@ def validate_output_size(x, output_size):
             raise TypeError(f"output_size: expected ints or None, got {output_size!r}")
         elif v < 1:
             raise ValueError(f"output_size: every value must be >= 1, got {output_size!r}")
+        elif v > INT_MAX:
+            raise ValueError(f"output_size: every value must be <= {INT_MAX}, got {output_size!r}")
         else:
             out.append(int(v))
     return tuple(out)
@@ -144,6 +146,86 @@ def validate_grad(name, dy, expected_shape, dtype):
 def validate_saved(saved, kind):
     if not isinstance(saved, tuple) or len(saved) < 2 or saved[-1] != kind:
         raise TypeError(f"saved: expected the saved tuple returned by {kind}_forward")
+
+
+# The backward kernels trust the geometry in `saved` (the native ones index
+# with it without bounds checks), so a tuple that was edited, or built for
+# another input, is checked to be one the forward pass could have returned.
+
+def _bad_saved(kind):
+    return TypeError(f"saved: expected the saved tuple returned by {kind}_forward")
+
+
+def _saved_pair(value, kind, minimum):
+    try:
+        return int_tuple("saved", value, 2, minimum)
+    except (TypeError, ValueError):
+        raise _bad_saved(kind) from None
+
+
+def _saved_shape(shape, kind):
+    if not isinstance(shape, tuple) or len(shape) != 4 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+            and 0 <= v <= INT_MAX for v in shape):
+        raise _bad_saved(kind)
+    shape = tuple(int(v) for v in shape)
+    if min(shape[1:]) < 1:
+        raise _bad_saved(kind)
+    return shape
+
+
+def validate_max_saved(dy, saved):
+    """max_pool2d_backward's inputs; returns (idx, input shape, (k, s, p, d))."""
+    kind = "max_pool2d"
+    validate_saved(saved, kind)
+    if len(saved) != 4:
+        raise _bad_saved(kind)
+    idx, shape, geo = saved[0], _saved_shape(saved[1], kind), saved[2]
+    if not isinstance(idx, np.ndarray) or idx.dtype != np.int64 or idx.ndim != 4:
+        raise TypeError("saved: saved[0] must be the int64 index array from max_pool2d_forward")
+    if not isinstance(geo, tuple) or len(geo) != 5 or not isinstance(geo[4], (bool, np.bool_)):
+        raise _bad_saved(kind)
+    k, s, p, d = (_saved_pair(v, kind, lo) for v, lo in zip(geo[:4], (1, 1, 0, 1)))
+    out = tuple(_out_size(shape[2 + a], k[a], s[a], p[a], d[a], bool(geo[4])) for a in (0, 1))
+    if idx.shape != shape[:2] + out:
+        raise _bad_saved(kind)
+    validate_grad("dy", dy, idx.shape, None)
+    return idx, shape, (k, s, p, d)
+
+
+def validate_avg_saved(dy, saved):
+    """avg_pool2d_backward's inputs; returns (shape, k, s, p, (OH, OW), count_include_pad, divisor)."""
+    kind = "avg_pool2d"
+    validate_saved(saved, kind)
+    if len(saved) != 8:
+        raise _bad_saved(kind)
+    shape = _saved_shape(saved[0], kind)
+    k, s, p = (_saved_pair(v, kind, lo) for v, lo in zip(saved[1:4], (1, 1, 0)))
+    out = _saved_pair(saved[4], kind, 1)
+    cip, divisor = saved[5], saved[6]
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2 or not isinstance(cip, (bool, np.bool_)):
+        raise _bad_saved(kind)
+    if divisor is not None and (isinstance(divisor, (bool, np.bool_)) or not isinstance(
+            divisor, (int, np.integer)) or divisor == 0):
+        raise _bad_saved(kind)
+    # ceil_mode is not saved: the output size is one of its two possible values
+    if not all(out[a] in (_out_size(shape[2 + a], k[a], s[a], p[a], 1, False),
+                          _out_size(shape[2 + a], k[a], s[a], p[a], 1, True)) for a in (0, 1)):
+        raise _bad_saved(kind)
+    validate_grad("dy", dy, shape[:2] + out, None)
+    return shape, k, s, p, out, bool(cip), None if divisor is None else int(divisor)
+
+
+def validate_adaptive_saved(dy, saved):
+    """adaptive_avg_pool2d_backward's inputs; returns (input shape, (OH, OW))."""
+    kind = "adaptive_avg_pool2d"
+    validate_saved(saved, kind)
+    if len(saved) != 3:
+        raise _bad_saved(kind)
+    shape = _saved_shape(saved[0], kind)
+    out = _saved_pair(saved[1], kind, 1)
+    validate_grad("dy", dy, shape[:2] + out, None)
+    return shape, out
 
 
 # ----------------------------------------------------------------------------
@@ -186,9 +268,7 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
 
 def max_pool2d_backward(dy, saved):
     """Scatter-add dy to the argmax of each window (overlapping windows accumulate)."""
-    validate_saved(saved, "max_pool2d")
-    idx, xshape = saved[0], saved[1]
-    validate_grad("dy", dy, idx.shape, None)
+    idx, xshape, _ = validate_max_saved(dy, saved)
     N, C, H, W = xshape
     dx = np.zeros((N * C, H * W), dtype=dy.dtype)
     flat_idx = idx.reshape(N * C, idx.shape[2] * idx.shape[3])
@@ -241,9 +321,7 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 def avg_pool2d_backward(dy, saved):
     """Spread dy / divisor uniformly over each (clipped) window."""
-    validate_saved(saved, "avg_pool2d")
-    (N, C, H, W), k, s, p, (OH, OW), cip, divisor = saved[:7]
-    validate_grad("dy", dy, (N, C, OH, OW), None)
+    (N, C, H, W), k, s, p, (OH, OW), cip, divisor = validate_avg_saved(dy, saved)
     h0, h1, w0, w1, div = _avg_geometry(H, W, k, s, p, OH, OW, cip, divisor)
     g = dy / div
     dx = np.zeros((N, C, H, W), dtype=np.float64)
@@ -275,9 +353,7 @@ def adaptive_avg_pool2d_forward(x, output_size):
 
 
 def adaptive_avg_pool2d_backward(dy, saved):
-    validate_saved(saved, "adaptive_avg_pool2d")
-    (N, C, H, W), (OH, OW) = saved[:2]
-    validate_grad("dy", dy, (N, C, OH, OW), None)
+    (N, C, H, W), (OH, OW) = validate_adaptive_saved(dy, saved)
     hs, he = adaptive_bins(H, OH)
     ws, we = adaptive_bins(W, OW)
     dx = np.zeros((N, C, H, W), dtype=dy.dtype)

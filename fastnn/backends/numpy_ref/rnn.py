@@ -40,6 +40,11 @@ def _check_lengths(lengths, T, B):
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
+def _c_aligned(a):
+    """C-contiguous and aligned (np.ascontiguousarray keeps a misaligned buffer as it is)."""
+    return np.require(a, requirements=("C", "A"))
+
+
 def check_forward_inputs(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths):
     """Validate a forward call of kind 'rnn' | 'lstm' | 'gru'.
 
@@ -74,18 +79,73 @@ def check_forward_inputs(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths):
             raise ValueError(f"{name}: expected shape ({B}, {H}) (batch, hidden), "
                              f"got {tuple(s.shape)}")
     lengths = _check_lengths(lengths, T, B)
-    c = np.ascontiguousarray
+    c = _c_aligned
     return (c(x), c(h0), c(c0) if kind == "lstm" else None, c(w_ih), c(w_hh),
             None if b_ih is None else c(b_ih), None if b_hh is None else c(b_hh), lengths)
 
 
+# Extra arrays each kind saves, by their shape in units of (T, B, H).
+_EXTRA = {"rnn": (), "lstm": (("c0", None), ("gates", 4), ("c", 1)),
+          "gru": (("gates", 3), ("hn", 1))}
+
+
+def _check_saved(kind, saved):
+    """`saved` is a dict a forward pass of `kind` could have returned; returns (T, B, H).
+
+    The native backward hands every array in it to C without bounds checks,
+    so a dict that was edited or mixed from two calls (another T, B or H,
+    another dtype, a strided view, bad lengths) is rejected here.
+    """
+    def bad():
+        return TypeError(f"saved: expected the 'saved' dict returned by {kind}_forward")
+
+    if not isinstance(saved, dict) or saved.get("kind") != kind:
+        raise bad()
+    G = _GATES[kind]
+
+    def arr(key, shape=None, ndim=None):
+        a = saved.get(key)
+        # duck-typed: the CuPy backend shares this check (cupy flags have no 'aligned')
+        if (not hasattr(a, "dtype") or not hasattr(a, "shape") or not hasattr(a, "flags")
+                or a.dtype != dt or not a.flags.c_contiguous
+                or not getattr(a.flags, "aligned", True)
+                or (shape is not None and a.shape != shape)
+                or (ndim is not None and a.ndim != ndim)):
+            raise bad()
+        return a
+
+    x = saved.get("x")
+    if getattr(x, "dtype", None) not in (np.float32, np.float64):
+        raise bad()
+    dt = x.dtype
+    T, B, I = arr("x", ndim=3).shape
+    w_hh = arr("w_hh", ndim=2)
+    H = w_hh.shape[1]
+    if H < 1 or w_hh.shape[0] != G * H:
+        raise bad()
+    arr("w_ih", (G * H, I))
+    arr("h0", (B, H))
+    arr("y", (T, B, H))
+    for key, g in _EXTRA[kind]:
+        arr(key, (B, H) if g is None else (T, B, g * H))
+    if not all(isinstance(saved.get(k), (bool, np.bool_)) for k in ("has_b_ih", "has_b_hh")):
+        raise bad()
+    if kind == "rnn" and saved.get("nonlinearity") not in ("tanh", "relu"):
+        raise bad()
+    lengths = saved.get("lengths")
+    if lengths is not None:
+        if (getattr(lengths, "dtype", None) != np.int64 or not hasattr(lengths, "flags")
+                or not lengths.flags.c_contiguous or lengths.shape != (B,)):
+            raise bad()
+        if B and T and (int(lengths.min()) < 1 or int(lengths.max()) > T):
+            raise bad()
+    return T, B, H
+
+
 def check_backward_inputs(kind, saved, dy, dh_n, dc_n=None):
     """Validate a backward call; returns C-contiguous (dy, dh_n, dc_n), Nones kept."""
-    if not isinstance(saved, dict) or saved.get("kind") != kind:
-        raise TypeError(f"saved: expected the 'saved' dict returned by {kind}_forward")
-    x, h0 = saved["x"], saved["h0"]
-    T, B, _ = x.shape
-    H = saved["w_hh"].shape[1]
+    T, B, H = _check_saved(kind, saved)
+    x = saved["x"]
     out = []
     grads = [("dy", dy, (T, B, H)), ("dh_n", dh_n, (B, H))]
     if kind == "lstm":
