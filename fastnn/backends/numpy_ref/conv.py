@@ -124,6 +124,8 @@ def _bad_saved():
 
 def check_saved(x_shape, w_shape, params):
     """x_shape, w_shape and params (from `saved`) belong to one valid convolution."""
+    if type(params) is not ConvParams:  # a plain tuple compares equal to one
+        raise _bad_saved()
     try:
         if (x_shape, w_shape, params) in _good_saved:
             return

@@ -137,6 +137,9 @@ def bias_relu_backward(dy, saved):
     validate_saved(saved, "bias_relu")
     y, axis = saved[0], saved[1]
     validate_grad("dy", dy, y)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) \
+            or not 0 <= axis < y.ndim:
+        raise TypeError("saved: expected the saved tuple returned by bias_relu_forward")
     dx = np.where(y > 0, dy, 0).astype(dy.dtype, copy=False)
     db = dx.sum(axis=tuple(a for a in range(dx.ndim) if a != axis))
     return dx, db
