@@ -14,6 +14,7 @@ from .autograd import function, grad_mode
 from .device import device
 from .autograd.function import run_backward
 from .ops import arithmetic as _ops_ar
+from .ops import indexing as _ops_ix
 from .ops import reduction as _ops_red
 from .ops import shape as _ops_sh
 from .ops._util import norm_dim, norm_dims
@@ -851,6 +852,173 @@ class Tensor:
             return where(mask, value.to(self._data.dtype), self)
         return _ops_ar.Where.apply(m, self._data.dtype.type(value), self)
 
+    def masked_fill_(self, mask, value):
+        if grad_mode._enabled and (self.requires_grad or
+                                   (isinstance(value, Tensor) and value.requires_grad)):
+            self._check_inplace()
+            self._rebind(self._snapshot().masked_fill(mask, value))
+            return self
+        np.copyto(self._data, _raw(value), where=np.broadcast_to(_raw(mask), self._data.shape))
+        return self
+
+    def masked_select(self, mask):
+        m = np.broadcast_to(_raw(mask), np.broadcast_shapes(self._data.shape, np.shape(_raw(mask))))
+        return self.expand(m.shape)[Tensor._wrap(np.ascontiguousarray(m))]
+
+    def index_select(self, dim, index):
+        idx = _raw(index)
+        if idx.dtype.kind not in "iu" or idx.ndim > 1:
+            raise RuntimeError("index_select(): index must be a 1-D integer tensor")
+        d = norm_dim(dim, self._data.ndim)
+        return self[(slice(None),) * d + (Tensor._wrap(idx.reshape(-1)),)]
+
+    def narrow(self, dim, start, length):
+        d = norm_dim(dim, self._data.ndim)
+        start = int(start) % self._data.shape[d] if start < 0 else int(start)
+        return self[(slice(None),) * d + (slice(start, start + int(length)),)]
+
+    def select(self, dim, index):
+        d = norm_dim(dim, self._data.ndim)
+        return self[(slice(None),) * d + (int(index),)]
+
+    def _scatter(self, dim, index, src, add):
+        idx = _raw(index)
+        if idx.dtype.kind not in "iu":
+            raise RuntimeError("scatter(): Expected dtype int64 for index")
+        if idx.ndim != self._data.ndim:
+            raise RuntimeError("scatter(): Index tensor must have the same number of dimensions "
+                               "as self tensor")
+        d = norm_dim(dim, self._data.ndim)
+        if isinstance(src, Tensor):
+            src = src if src._data.dtype == self._data.dtype else src.to(self._data.dtype)
+        else:
+            src = self._data.dtype.type(src)
+        return _ops_ix.Scatter.apply(self, idx, src, d, add)
+
+    def scatter(self, dim, index, src=None, value=None, reduce=None):
+        if src is None:
+            src = value
+        if reduce not in (None, "add"):
+            raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported")
+        return self._scatter(dim, index, src, reduce == "add")
+
+    def scatter_add(self, dim, index, src):
+        return self._scatter(dim, index, src, True)
+
+    def scatter_(self, dim, index, src=None, value=None, reduce=None):
+        return self._inplace(lambda a, _: a.scatter(dim, index, src, value, reduce), None,
+                             None, lambda: self.scatter(dim, index, src, value, reduce))
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(lambda a, _: a.scatter_add(dim, index, src), None,
+                             None, lambda: self.scatter_add(dim, index, src))
+
+    def index_fill(self, dim, index, value):
+        d = norm_dim(dim, self._data.ndim)
+        mask = np.zeros(self._data.shape[d], bool)
+        mask[_raw(index)] = True
+        mask = mask.reshape((-1,) + (1,) * (self._data.ndim - d - 1))
+        return self.masked_fill(np.broadcast_to(mask, self._data.shape), value)
+
+    def cumsum(self, dim, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind in "iub":
+            x = x.to(np.int64)
+        return _ops_ix.Cumsum.apply(x, norm_dim(dim, x._data.ndim))
+
+    def cumprod(self, dim, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind in "iub":
+            x = x.to(np.int64)
+        return _ops_ix.Cumprod.apply(x, norm_dim(dim, x._data.ndim))
+
+    def roll(self, shifts, dims=None):
+        if dims is None:
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        shifts = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"roll: shifts ({len(shifts)}) and dims ({len(dims)}) must align")
+        axes = tuple(norm_dim(d, self._data.ndim) for d in dims)
+        return _ops_ix.Roll.apply(self, tuple(int(v) for v in shifts), axes)
+
+    def tril(self, diagonal=0):
+        if self._data.ndim < 2:
+            raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+        return _ops_ix.TriMask.apply(self, int(diagonal), False)
+
+    def triu(self, diagonal=0):
+        if self._data.ndim < 2:
+            raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+        return _ops_ix.TriMask.apply(self, int(diagonal), True)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        a = self._data if self._data.ndim else self._data.reshape(1)
+        d = norm_dim(dim, a.ndim)
+        # a stable sort, also for descending (ties keep their order, as PyTorch's
+        # stable=True; torch's default may order ties differently, values agree)
+        idx = np.argsort(-a if descending and a.dtype.kind != "b" else
+                         (~a if descending else a), axis=d, kind="stable")
+        if descending and a.dtype.kind in "f":
+            nan = np.isnan(np.take_along_axis(a, idx, d))  # NaN sorts as largest, like torch
+            if nan.any():
+                idx = np.argsort(np.where(np.isnan(a), -np.inf, -a), axis=d, kind="stable")
+        src = self if self._data.ndim else self.reshape(1)
+        values = _ops_red.SelectAlong.apply(src, idx, d, True)
+        if not self._data.ndim:
+            values, idx = values.reshape(()), idx.reshape(())
+        return _SortResult(values, Tensor._wrap(idx.astype(np.int64, copy=False)))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending, stable)[1]
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        a = self._data if self._data.ndim else self._data.reshape(1)
+        d = norm_dim(dim, a.ndim)
+        k = int(k)
+        if not 0 <= k <= a.shape[d]:
+            raise RuntimeError(f"topk: k ({k}) out of range for dimension {dim} of size {a.shape[d]}")
+        key = -a if largest and a.dtype.kind != "b" else a
+        idx = np.take(np.argsort(key, axis=d, kind="stable"), np.arange(k), axis=d)
+        src = self if self._data.ndim else self.reshape(1)
+        values = _ops_red.SelectAlong.apply(src, idx, d, True)
+        return _TopkResult(values, Tensor._wrap(idx.astype(np.int64, copy=False)))
+
+    def logsumexp(self, dim, keepdim=False):
+        x = _floatify(self)
+        dims = norm_dims(dim, x._data.ndim)
+        m = np.max(x._data, axis=dims, keepdims=True) if x._data.size else \
+            np.zeros([1] * x._data.ndim, x._data.dtype)
+        m = np.where(np.isfinite(m), m, 0).astype(x._data.dtype)
+        out = (x - Tensor._wrap(m)).exp().sum(dims, keepdim=True).log() + Tensor._wrap(m)
+        return out if keepdim else out.squeeze(dims) if x._data.ndim else out
+
+    def nonzero(self, as_tuple=False):
+        nz = np.nonzero(self._data if self._data.ndim else self._data.reshape(1))
+        if as_tuple:
+            return tuple(Tensor._wrap(i.astype(np.int64)) for i in nz)
+        return Tensor._wrap(np.stack(nz, axis=1).astype(np.int64) if nz else
+                            np.zeros((0, 0), np.int64))
+
+    def outer(self, vec2):
+        return self.reshape(-1, 1) * _t(vec2).reshape(1, -1)
+
+    def tile(self, *dims):
+        dims = _shape_arg(dims)
+        return self.repeat(*((1,) * (self._data.ndim - len(dims)) + dims))
+
+    def movedim(self, source, destination):
+        nd = self._data.ndim
+        src = [norm_dim(d, nd) for d in ((source,) if isinstance(source, numbers.Integral) else source)]
+        dst = [norm_dim(d, nd) for d in ((destination,) if isinstance(destination, numbers.Integral)
+                                         else destination)]
+        order = [d for d in range(nd) if d not in src]
+        for s_, d_ in sorted(zip(dst, src)):
+            order.insert(s_, d_)
+        return self.permute(*order)
+
+    moveaxis = movedim
+
     # --- indexing -----------------------------------------------------------------------
     def __getitem__(self, idx):
         return _ops_sh.GetItem.apply(self, _index_arg(idx))
@@ -887,14 +1055,18 @@ class Tensor:
         self._out_index = out._out_index
         self.requires_grad = out.requires_grad
 
-    def _inplace(self, fn, other, ufunc):
+    def _inplace(self, fn, other, ufunc, plain=None):
         if grad_mode._enabled and (self.requires_grad or
-                                   (isinstance(other, Tensor) and other.requires_grad)):
+                                   (isinstance(other, Tensor) and other.requires_grad) or
+                                   (plain is not None and _any_requires_grad(fn))):
             self._check_inplace()
             out = fn(self._snapshot(), other)
             if out._data.dtype != self._data.dtype:
                 out = out.to(self._data.dtype)
             self._rebind(out)
+            return self
+        if plain is not None:
+            self._data[...] = plain()._data
             return self
         ufunc(self._data, _raw(other), out=self._data)
         return self
@@ -1085,6 +1257,23 @@ class _MinResult(_ReturnTypes):
     _name = "min"
 
 
+class _SortResult(_ReturnTypes):
+    __slots__ = ()
+    _name = "sort"
+
+
+class _TopkResult(_ReturnTypes):
+    __slots__ = ()
+    _name = "topk"
+
+
+def _any_requires_grad(fn):
+    """Whether a closure passed to ``_inplace`` captured a Tensor that requires grad."""
+    cells = getattr(fn, "__closure__", None) or ()
+    return _builtins.any(isinstance(c.cell_contents, Tensor) and c.cell_contents.requires_grad
+                         for c in cells)
+
+
 def _arg_extreme(t, dim, keepdim, fn):
     a = t._data
     if dim is None:
@@ -1178,6 +1367,16 @@ def where(condition, input=None, other=None):
     return _ops_ar.Where.apply(cond, x, y) if base is not None else None
 
 
+def einsum(equation, *operands):
+    """Einstein summation over Tensors (``fastnn.einsum("bij,bjk->bik", a, b)``)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = operands[0]
+    ts = [_t(o) for o in operands]
+    dt = np.result_type(*[t._data.dtype for t in ts])
+    ts = [t if t._data.dtype == dt else t.to(dt) for t in ts]
+    return _ops_ix.Einsum.apply(*ts, equation=equation)
+
+
 def maximum(input, other):
     return _t(input).maximum(other)
 
@@ -1235,7 +1434,9 @@ _METHOD_FUNCS = (
     "clamp", "clip", "pow", "add", "sub", "mul", "div", "remainder", "reshape", "flatten",
     "unflatten", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "t", "flip",
     "clone", "split", "chunk", "unbind", "masked_fill", "softmax", "log_softmax", "isnan",
-    "isinf", "isfinite", "dot", "broadcast_to",
+    "isinf", "isfinite", "dot", "broadcast_to", "index_select", "masked_select", "narrow",
+    "select", "scatter", "scatter_add", "index_fill", "cumsum", "cumprod", "roll", "tril", "triu",
+    "sort", "argsort", "topk", "logsumexp", "nonzero", "outer", "tile", "movedim", "moveaxis",
 )
 for _name in _METHOD_FUNCS:
     globals()[_name] = _method(_name)
@@ -1375,5 +1576,5 @@ __all__ = [
     "empty_like", "full_like", "randn_like", "rand_like", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "manual_seed", "set_default_dtype",
     "get_default_dtype", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum",
-    "gather", "matmul", "mm", "bmm", "numel", "allclose", "equal", "device",
+    "gather", "einsum", "matmul", "mm", "bmm", "numel", "allclose", "equal", "device",
 ] + list(_METHOD_FUNCS)

@@ -151,7 +151,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if inplace and not _tracking(input):
         np.clip(input._data, min_val, max_val, out=input._data)
         return input
-    return input.clamp(min_val, max_val)
+    return _nn.Hardtanh.apply(input, min_val, max_val)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):

@@ -104,6 +104,18 @@ class LeakyRelu(Function):
         return np.where(self.pos, g, g * g.dtype.type(self.slope)), None
 
 
+class Hardtanh(Function):
+    """clamp(x, lo, hi) whose gradient is zero AT the bounds too (PyTorch's hardtanh,
+    hence relu6 at 0 and 6), unlike clamp's, which passes the gradient there."""
+
+    def forward(self, x, lo, hi):
+        self.inside = (x > lo) & (x < hi)
+        return np.clip(x, lo, hi)
+
+    def backward(self, g):
+        return np.where(self.inside, g, g.dtype.type(0)), None, None
+
+
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _erf_exact = np.vectorize(math.erf, otypes=[np.float64])

@@ -1,0 +1,656 @@
+"""PyTorch parity, checked the way an outside reviewer would: the same script, written
+once against ``lib`` (torch or fastnn), run on the same weights and inputs, must give
+the same numbers (forward, loss, every gradient, parameters after optimizer steps),
+the same dtypes, the same state_dict keys and the same repr.
+"""
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import fastnn  # noqa: E402
+from fastnn.testing import numerical_grads  # noqa: E402
+
+LIBS = (torch, fastnn)
+
+
+def npy(t):
+    """A Tensor of either library (or a number / list) as a NumPy array."""
+    if isinstance(t, (list, tuple)):
+        return [npy(v) for v in t]
+    if hasattr(t, "detach"):
+        return np.asarray(t.detach().cpu().numpy() if t.__class__.__module__.startswith("torch")
+                          else t.detach().numpy())
+    return np.asarray(t)
+
+
+def close(a, b, rtol=1e-5, atol=1e-6):
+    a, b = npy(a), npy(b)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol, atol=atol)
+
+
+def same_dtype(tt, ft):
+    assert str(tt.dtype).replace("torch.", "") == str(np.dtype(ft.dtype)), (tt.dtype, ft.dtype)
+
+
+def port_weights(tmodel, fmodel):
+    """torch state_dict -> NumPy -> fastnn load_state_dict (strict: same keys)."""
+    sd = {k: fastnn.tensor(v.detach().numpy().copy()) for k, v in tmodel.state_dict().items()}
+    fmodel.load_state_dict(sd)
+
+
+def both(builder, seed=0, dtype=None):
+    torch.manual_seed(seed)
+    tm = builder(torch)
+    fm = builder(fastnn)
+    if dtype == "double":
+        tm, fm = tm.double(), fm.double()
+    port_weights(tm, fm)
+    return tm, fm
+
+
+def rng_inputs(seed, *shape, dtype=np.float32):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+# --------------------------------------------------------------------------------------
+# models, written once against lib
+# --------------------------------------------------------------------------------------
+def mlp(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(),
+                         nn.Linear(16, 4))
+
+
+def lenet(lib):
+    nn, F = lib.nn, lib.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 6, 5)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.conv1(x)))
+            x = self.pool(F.relu(self.conv2(x)))
+            x = lib.flatten(x, 1)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    return Net()
+
+
+def bn_cnn(lib):
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
+        nn.Dropout(0.5), nn.Flatten(), nn.Linear(8 * 2 * 2, 5))
+
+
+def lstm_classifier(lib):
+    nn = lib.nn
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(20, 6, padding_idx=0)
+            self.lstm = nn.LSTM(6, 5, num_layers=2, bidirectional=True, batch_first=True)
+            self.fc = nn.Linear(10, 3)
+
+        def forward(self, tokens):
+            out, (h, c) = self.lstm(self.emb(tokens))
+            return self.fc(out[:, -1, :]) + h.sum() * 0 + c.sum() * 0
+
+    return Classifier()
+
+
+def gru_model(lib):
+    nn = lib.nn
+
+    class G(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(4, 6, num_layers=2)
+            self.head = nn.Linear(6, 2)
+
+        def forward(self, x, h0):
+            out, h = self.gru(x, h0)
+            return self.head(out).mean(0) + h[-1].sum(1, keepdim=True)
+
+    return G()
+
+
+def transformer_block(lib):
+    nn = lib.nn
+
+    class Block(nn.Module):
+        def __init__(self, d=12):
+            super().__init__()
+            self.ln1 = nn.LayerNorm(d)
+            self.fc1 = nn.Linear(d, 4 * d)
+            self.act = nn.GELU()
+            self.fc2 = nn.Linear(4 * d, d)
+            self.ln2 = nn.LayerNorm(d, eps=1e-6)
+            self.drop = nn.Dropout(0.1)
+            self.out = nn.Linear(d, 3)
+
+        def forward(self, x):
+            x = x + self.drop(self.fc2(self.act(self.fc1(self.ln1(x)))))
+            return self.out(self.ln2(x)).mean(dim=1)
+
+    return Block()
+
+
+MODEL_CASES = {
+    "mlp": (mlp, lambda lib: (lib.tensor(rng_inputs(1, 6, 8)),), 4),
+    "lenet": (lenet, lambda lib: (lib.tensor(rng_inputs(2, 3, 3, 32, 32)),), 10),
+    "bn_cnn": (bn_cnn, lambda lib: (lib.tensor(rng_inputs(3, 4, 1, 8, 8)),), 5),
+    "lstm": (lstm_classifier,
+             lambda lib: (lib.tensor(np.random.default_rng(4).integers(0, 20, (3, 7))),), 3),
+    "gru": (gru_model, lambda lib: (lib.tensor(rng_inputs(5, 5, 3, 4)),
+                                    lib.tensor(rng_inputs(6, 2, 3, 6))), 2),
+    "transformer": (transformer_block, lambda lib: (lib.tensor(rng_inputs(7, 3, 5, 12)),), 3),
+}
+
+
+def _targets(lib, n, classes):
+    return lib.tensor(np.random.default_rng(11).integers(0, classes, n))
+
+
+def _run_forward_backward(lib, model, inputs, classes, train=False):
+    model.train(train)
+    out = model(*inputs)
+    target = _targets(lib, out.shape[0], classes)
+    loss = lib.nn.functional.cross_entropy(out, target)
+    model.zero_grad()
+    loss.backward()
+    return out, loss
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_CASES))
+def test_model_forward_loss_and_every_gradient(name):
+    builder, make_inputs, classes = MODEL_CASES[name]
+    tm, fm = both(builder)
+    # eval mode: Dropout off, BatchNorm uses the running statistics
+    to, tl = _run_forward_backward(torch, tm, make_inputs(torch), classes)
+    fo, fl = _run_forward_backward(fastnn, fm, make_inputs(fastnn), classes)
+    close(to, fo, rtol=1e-4, atol=1e-5)
+    assert isinstance(fl.item(), float)
+    assert abs(tl.item() - fl.item()) < 1e-5
+    tnames = [n for n, _ in tm.named_parameters()]
+    fnames = [n for n, _ in fm.named_parameters()]
+    assert tnames == fnames
+    for (n, tp), (_, fp) in zip(tm.named_parameters(), fm.named_parameters()):
+        assert fp.grad is not None, n
+        close(tp.grad, fp.grad, rtol=1e-3, atol=1e-5)
+
+
+def test_batchnorm_train_mode_updates_running_stats_like_torch():
+    tm, fm = both(bn_cnn)
+    x = rng_inputs(3, 4, 1, 8, 8)
+    tm.train()
+    fm.train()
+    for m in (tm, fm):  # Dropout draws differ between libraries: switch it off
+        m[7].p = 0.0
+    to = tm(torch.tensor(x))
+    fo = fm(fastnn.tensor(x))
+    close(to, fo, rtol=1e-4, atol=1e-5)
+    tsd, fsd = tm.state_dict(), fm.state_dict()
+    assert list(tsd) == list(fsd)
+    for k in tsd:
+        close(tsd[k], fsd[k], rtol=1e-5, atol=1e-6)
+        if k.endswith("num_batches_tracked"):
+            same_dtype(tsd[k], fsd[k])
+
+
+OPTIMIZERS = {
+    "sgd_nesterov": (lambda lib, ps: lib.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True,
+                                                   weight_decay=1e-3),
+                     lambda lib, opt: lib.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)),
+    "sgd_dampening": (lambda lib, ps: lib.optim.SGD(ps, lr=0.05, momentum=0.8, dampening=0.3,
+                                                    maximize=False),
+                      lambda lib, opt: lib.optim.lr_scheduler.MultiStepLR(opt, [1, 3], 0.3)),
+    "adam_amsgrad": (lambda lib, ps: lib.optim.Adam(ps, lr=1e-2, betas=(0.8, 0.95), eps=1e-6,
+                                                    weight_decay=1e-2, amsgrad=True),
+                     lambda lib, opt: lib.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4,
+                                                                                eta_min=1e-3)),
+    "adamw_amsgrad": (lambda lib, ps: lib.optim.AdamW(ps, lr=1e-2, weight_decay=0.1, amsgrad=True),
+                      lambda lib, opt: lib.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)),
+    "rmsprop_centered": (lambda lib, ps: lib.optim.RMSprop(ps, lr=1e-2, alpha=0.9, centered=True,
+                                                           momentum=0.5, weight_decay=1e-3),
+                         lambda lib, opt: lib.optim.lr_scheduler.LambdaLR(
+                             opt, lambda e: 1.0 / (1 + e))),
+    "adagrad": (lambda lib, ps: lib.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, weight_decay=1e-3,
+                                                  initial_accumulator_value=0.1),
+                lambda lib, opt: lib.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.9)),
+}
+
+
+def _train(lib, model, inputs, classes, opt_name, steps=5):
+    make_opt, make_sched = OPTIMIZERS[opt_name]
+    opt = make_opt(lib, model.parameters())
+    sched = make_sched(lib, opt)
+    losses, lrs = [], []
+    for _ in range(steps):
+        opt.zero_grad()
+        out = model(*inputs)
+        loss = lib.nn.functional.cross_entropy(out, _targets(lib, out.shape[0], classes))
+        loss.backward()
+        lib.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+        lrs.append(sched.get_last_lr()[0])
+    return losses, lrs
+
+
+@pytest.mark.parametrize("opt_name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("name", ["mlp", "lenet", "lstm"])
+def test_training_steps_match(name, opt_name):
+    if name != "mlp" and opt_name not in ("sgd_nesterov", "adam_amsgrad"):
+        pytest.skip("every optimizer runs on the MLP; the big models take two")
+    builder, make_inputs, classes = MODEL_CASES[name]
+    tm, fm = both(builder, dtype="double")
+    tin = [t.double() if t.is_floating_point() else t for t in make_inputs(torch)]
+    fin = [t.double() if t.is_floating_point() else t for t in make_inputs(fastnn)]
+    tl, tlr = _train(torch, tm, tin, classes, opt_name)
+    fl, flr = _train(fastnn, fm, fin, classes, opt_name)
+    np.testing.assert_allclose(fl, tl, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(flr, tlr, rtol=1e-12)
+    for (n, tp), (_, fp) in zip(tm.named_parameters(), fm.named_parameters()):
+        close(tp, fp, rtol=1e-7, atol=1e-9)
+
+
+def test_one_cycle_lr_matches():
+    sched_cls = getattr(fastnn.optim.lr_scheduler, "OneCycleLR", None)
+    if sched_cls is None:
+        pytest.skip("OneCycleLR is not in fastnn")
+    lrs = {}
+    for lib in LIBS:
+        p = lib.nn.Parameter(lib.zeros(2))
+        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+        s = lib.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+        seq = []
+        for _ in range(10):
+            opt.step()
+            seq.append((opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]))
+            s.step() if len(seq) < 10 else None
+        lrs[lib.__name__] = seq
+    np.testing.assert_allclose(lrs["fastnn"], lrs["torch"], rtol=1e-12)
+
+
+def test_gradient_accumulation_and_zero_grad_default():
+    tm, fm = both(mlp)
+    for lib, m in ((torch, tm), (fastnn, fm)):
+        x = lib.tensor(rng_inputs(1, 6, 8))
+        for _ in range(3):
+            m(x).pow(2).mean().backward()
+    for tp, fp in zip(tm.parameters(), fm.parameters()):
+        close(tp.grad, fp.grad, rtol=1e-4, atol=1e-6)
+    for lib, m in ((torch, tm), (fastnn, fm)):
+        opt = lib.optim.SGD(m.parameters(), lr=0.1)
+        opt.zero_grad()
+        assert all(p.grad is None for p in m.parameters())
+        m(lib.tensor(rng_inputs(1, 6, 8))).sum().backward()
+        m.zero_grad()
+        assert all(p.grad is None for p in m.parameters())
+
+
+# --------------------------------------------------------------------------------------
+# losses: value and input gradient, every reduction
+# --------------------------------------------------------------------------------------
+def _loss_inputs(lib, kind):
+    r = np.random.default_rng(21)
+    logits = r.standard_normal((6, 5))
+    if kind in ("class", "class_no_ignore"):
+        tgt = r.integers(0, 5, 6)
+        tgt[4] = 3
+        if kind == "class":
+            tgt[2] = -100
+        return lib.tensor(logits, requires_grad=True), lib.tensor(tgt)
+    if kind == "prob":
+        p = np.exp(r.standard_normal((6, 5)))
+        return lib.tensor(logits, requires_grad=True), lib.tensor(p / p.sum(1, keepdims=True))
+    if kind == "binary":
+        return lib.tensor(logits, requires_grad=True), lib.tensor((r.random((6, 5)) > 0.5) * 1.0)
+    return lib.tensor(logits, requires_grad=True), lib.tensor(r.standard_normal((6, 5)) * 2)
+
+
+LOSSES = {
+    "ce_plain": ("class", lambda lib, r: lib.nn.CrossEntropyLoss(reduction=r)),
+    "ce_weight_ignore_smooth": ("class", lambda lib, r: lib.nn.CrossEntropyLoss(
+        weight=lib.tensor([1.0, 2.0, 0.5, 1.5, 3.0], dtype=lib.float64), ignore_index=-100,
+        label_smoothing=0.2, reduction=r)),
+    "ce_ignore_1": ("class_no_ignore", lambda lib, r: lib.nn.CrossEntropyLoss(ignore_index=3, reduction=r)),
+    "ce_prob_target": ("prob", lambda lib, r: lib.nn.CrossEntropyLoss(
+        reduction=r, label_smoothing=0.1)),
+    "nll_weight": ("class", lambda lib, r: (lambda x, t: lib.nn.NLLLoss(
+        weight=lib.tensor([1.0, 2.0, 0.5, 1.5, 3.0], dtype=lib.float64), reduction=r)(
+        lib.nn.functional.log_softmax(x, dim=1), t))),
+    "bce_logits_pos_weight": ("binary", lambda lib, r: lib.nn.BCEWithLogitsLoss(
+        pos_weight=lib.tensor([1.0, 2.0, 3.0, 0.5, 1.0], dtype=lib.float64), reduction=r)),
+    "bce_logits_weight": ("binary", lambda lib, r: lib.nn.BCEWithLogitsLoss(
+        weight=lib.tensor([1.0, 2.0, 3.0, 0.5, 1.0], dtype=lib.float64), reduction=r)),
+    "bce": ("binary", lambda lib, r: (lambda x, t: lib.nn.BCELoss(reduction=r)(lib.sigmoid(x), t))),
+    "mse": ("real", lambda lib, r: lib.nn.MSELoss(reduction=r)),
+    "l1": ("real", lambda lib, r: lib.nn.L1Loss(reduction=r)),
+    "smooth_l1": ("real", lambda lib, r: lib.nn.SmoothL1Loss(reduction=r, beta=0.7)),
+    "huber": ("real", lambda lib, r: lib.nn.HuberLoss(reduction=r, delta=1.5)),
+    "kl_div": ("prob", lambda lib, r: (lambda x, t: lib.nn.KLDivLoss(reduction=r)(
+        lib.nn.functional.log_softmax(x, 1), t))),
+    "kl_div_log_target": ("prob", lambda lib, r: (lambda x, t: lib.nn.KLDivLoss(
+        reduction=r, log_target=True)(lib.nn.functional.log_softmax(x, 1), lib.log(t)))),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none", "batchmean"])
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_losses_match(name, reduction):
+    kind, make = LOSSES[name]
+    if reduction == "batchmean" and not name.startswith("kl"):
+        return
+    res = {}
+    for lib in LIBS:
+        x, t = _loss_inputs(lib, kind)
+        loss = make(lib, reduction)(x, t)
+        (loss * lib.tensor(np.linspace(0.5, 1.5, loss.numel()).reshape(loss.shape))).sum().backward()
+        res[lib.__name__] = (loss, x.grad)
+    close(res["torch"][0], res["fastnn"][0], rtol=1e-10, atol=1e-12)
+    same_dtype(res["torch"][0], res["fastnn"][0])
+    close(res["torch"][1], res["fastnn"][1], rtol=1e-9, atol=1e-12)
+
+
+def test_cross_entropy_on_sequence_logits():
+    """(N, C, d1) logits with (N, d1) targets, as a sequence tagger calls it."""
+    r = np.random.default_rng(5)
+    x, t = r.standard_normal((2, 4, 3)), r.integers(0, 4, (2, 3))
+    out = {}
+    for lib in LIBS:
+        xt = lib.tensor(x, requires_grad=True)
+        loss = lib.nn.functional.cross_entropy(xt, lib.tensor(t), label_smoothing=0.1)
+        loss.backward()
+        out[lib.__name__] = (loss, xt.grad)
+    close(out["torch"][0], out["fastnn"][0], rtol=1e-10)
+    close(out["torch"][1], out["fastnn"][1], rtol=1e-9)
+
+
+# --------------------------------------------------------------------------------------
+# functional
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_softmax_dims(fn, dim):
+    x = rng_inputs(31, 2, 3, 4, dtype=np.float64)
+    res = {}
+    for lib in LIBS:
+        xt = lib.tensor(x, requires_grad=True)
+        y = getattr(lib.nn.functional, fn)(xt, dim=dim)
+        (y * lib.tensor(np.arange(24.0).reshape(2, 3, 4))).sum().backward()
+        res[lib.__name__] = (y, xt.grad, getattr(xt, fn)(dim))
+    for a, b in zip(res["torch"], res["fastnn"]):
+        close(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pads", [(1, 2), (2, 1, 0, 1), (1, 1, 2, 0)])
+def test_pad_modes(mode, pads):
+    # torch pads the last len(pads) // 2 dims of a batched input, non-constant modes
+    # only on (len(pads) // 2 + 1)- or (len(pads) // 2 + 2)-D inputs
+    x = rng_inputs(32, 2, 3, 4, 5, dtype=np.float64)[(0,) * (2 - len(pads) // 2)]
+    res = {}
+    for lib in LIBS:
+        xt = lib.tensor(x, requires_grad=True)
+        kw = {"value": 0.5} if mode == "constant" else {}
+        y = lib.nn.functional.pad(xt, pads, mode=mode, **kw)
+        (y * y).sum().backward()
+        res[lib.__name__] = (y, xt.grad)
+    close(res["torch"][0], res["fastnn"][0])
+    close(res["torch"][1], res["fastnn"][1])
+
+
+@pytest.mark.parametrize("kw", [dict(scale_factor=2, mode="nearest"), dict(size=(5, 7), mode="nearest"),
+                                dict(scale_factor=2, mode="bilinear", align_corners=False),
+                                dict(size=(5, 3), mode="bilinear", align_corners=True),
+                                dict(size=(6, 9), mode="bilinear", align_corners=False)])
+def test_interpolate(kw):
+    if not hasattr(fastnn.nn.functional, "interpolate"):
+        pytest.skip("F.interpolate is not in fastnn")
+    x = rng_inputs(33, 2, 3, 4, 5, dtype=np.float64)
+    res = {}
+    for lib in LIBS:
+        xt = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.interpolate(xt, **kw)
+        (y * y).sum().backward()
+        res[lib.__name__] = (y, xt.grad)
+    close(res["torch"][0], res["fastnn"][0])
+    close(res["torch"][1], res["fastnn"][1])
+
+
+ACTIVATIONS = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "mish", "softplus",
+               "logsigmoid", "sigmoid", "tanh", "hardtanh"]
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activations(name):
+    x = np.linspace(-4, 4, 33)
+    res = {}
+    for lib in LIBS:
+        xt = lib.tensor(x, requires_grad=True)
+        y = getattr(lib.nn.functional, name)(xt)
+        y.sum().backward()
+        res[lib.__name__] = (y, xt.grad)
+    close(res["torch"][0], res["fastnn"][0], rtol=1e-7, atol=1e-9)
+    close(res["torch"][1], res["fastnn"][1], rtol=1e-7, atol=1e-9)
+
+
+def test_gelu_tanh_and_misc_functional():
+    x = np.linspace(-3, 3, 13)
+    for name, call in [("gelu_tanh", lambda lib, t: lib.nn.functional.gelu(t, approximate="tanh")),
+                       ("normalize", lambda lib, t: lib.nn.functional.normalize(t[:12].reshape(3, 4), dim=1)),
+                       ("one_hot", lambda lib, t: lib.nn.functional.one_hot(lib.tensor([0, 2, 1]), 4)),
+                       ("cos_sim", lambda lib, t: lib.nn.functional.cosine_similarity(
+                           t[:12].reshape(3, 4), t[1:].reshape(3, 4)))]:
+        a, b = call(torch, torch.tensor(x)), call(fastnn, fastnn.tensor(x))
+        close(a, b, rtol=1e-7)
+        same_dtype(a, b)
+
+
+def test_clip_grad_norm_returns_total_norm_and_scales():
+    res = {}
+    for lib in LIBS:
+        ps = [lib.nn.Parameter(lib.tensor(rng_inputs(i, 3, 4, dtype=np.float64))) for i in range(3)]
+        for i, p in enumerate(ps):
+            p.grad = lib.tensor(rng_inputs(10 + i, 3, 4, dtype=np.float64))
+        n2 = lib.nn.utils.clip_grad_norm_(ps, max_norm=1.0)
+        ps[0].grad = ps[0].grad * 5
+        ninf = lib.nn.utils.clip_grad_norm_(ps, max_norm=0.5, norm_type=float("inf"))
+        lib.nn.utils.clip_grad_value_(ps, 0.01)
+        res[lib.__name__] = [n2, ninf] + [p.grad for p in ps]
+    for a, b in zip(res["torch"], res["fastnn"]):
+        close(a, b, rtol=1e-10)
+    assert hasattr(res["fastnn"][0], "item")
+
+
+# --------------------------------------------------------------------------------------
+# tensor ops used in scripts: value and gradient against torch, float64
+# --------------------------------------------------------------------------------------
+def _idx(lib, a):
+    return lib.tensor(np.asarray(a, dtype=np.int64))
+
+
+TENSOR_OPS = {
+    "view_permute_contiguous": lambda lib, x: x.view(2, 12).reshape(4, 6).permute(1, 0).contiguous()
+    .view(-1),
+    "transpose_flatten": lambda lib, x: x.transpose(0, 2).flatten(1),
+    "cat_stack": lambda lib, x: lib.cat([lib.stack([x, x * 2], dim=1), x.unsqueeze(1)], dim=1),
+    "split_sizes": lambda lib, x: lib.cat([p * (i + 1) for i, p in enumerate(x.split([1, 2], dim=1))], 1),
+    "split_int": lambda lib, x: lib.cat([p * (i + 1) for i, p in enumerate(x.split(3, dim=2))], 2),
+    "chunk": lambda lib, x: lib.cat([p * (i + 1) for i, p in enumerate(x.chunk(3, dim=-1))], -1),
+    "unbind": lambda lib, x: lib.stack([p * (i + 1) for i, p in enumerate(x.unbind(1))]),
+    "gather": lambda lib, x: x.gather(2, _idx(lib, [[[0, 3], [1, 1], [2, 0]]] * 2)),
+    "scatter_src": lambda lib, x: lib.zeros(2, 3, 5, dtype=lib.float64).scatter(
+        2, _idx(lib, [[[0, 4, 1, 2], [1, 2, 3, 0], [3, 0, 4, 1]]] * 2), x),
+    "scatter_into_x": lambda lib, x: x.scatter(1, _idx(lib, [[[0, 2, 1, 0]], [[2, 2, 0, 1]]]), -1.5),
+    "scatter_add": lambda lib, x: lib.ones(2, 2, 4, dtype=lib.float64).scatter_add(
+        1, _idx(lib, [[[0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]],
+                      [[0, 0, 0, 1], [1, 0, 1, 1], [1, 1, 1, 1]]]), x),
+    "index_select": lambda lib, x: x.index_select(2, _idx(lib, [3, 0, 3])),
+    "fancy_index": lambda lib, x: x[:, _idx(lib, [2, 0, 2]), 1:3],
+    "bool_index": lambda lib, x: x[x > 0.2],
+    "masked_fill": lambda lib, x: x.masked_fill(x < 0, -1.0) * x,
+    "masked_fill_scalar_tensor": lambda lib, x: x.masked_fill(x > 0.5, lib.tensor(2.0,
+                                                                                     dtype=lib.float64)),
+    "where": lambda lib, x: lib.where(x > 0, x, x * 0.1),
+    "where_scalar": lambda lib, x: lib.where(x > 0, x, 0.0),
+    "max_dim": lambda lib, x: x.max(dim=1)[0] + x.max(dim=2, keepdim=True).values.sum(1),
+    "min_dim": lambda lib, x: x.min(2)[0],
+    "max_all": lambda lib, x: x.max() + x.min(),
+    "topk": lambda lib, x: x.topk(2, dim=2)[0],
+    "topk_smallest": lambda lib, x: x.topk(3, dim=1, largest=False).values,
+    "sort": lambda lib, x: x.sort(dim=2, descending=True)[0] * lib.arange(4, dtype=lib.float64),
+    "sort_asc": lambda lib, x: x.sort(1).values,
+    "cumsum": lambda lib, x: x.cumsum(dim=1) * x,
+    "cumprod": lambda lib, x: x.cumprod(2),
+    "einsum_bmm": lambda lib, x: lib.einsum("bij,bkj->bik", x, x),
+    "einsum_trace_like": lambda lib, x: lib.einsum("bij->j", x),
+    "einsum_ellipsis": lambda lib, x: lib.einsum("...j,j->...", x, x[0, 0]),
+    "matmul_broadcast": lambda lib, x: x @ x[0].transpose(0, 1) @ x[1],
+    "matmul_vec": lambda lib, x: lib.matmul(x, x[0, 0]),
+    "expand": lambda lib, x: x[:, :1].expand(2, 5, 4) * lib.arange(5, dtype=lib.float64)
+    .view(1, 5, 1),
+    "repeat": lambda lib, x: x.repeat(2, 1, 2),
+    "flip": lambda lib, x: x.flip(0, 2) * x,
+    "roll": lambda lib, x: x.roll(1, 2) + x.roll((-1, 2), dims=(0, 1)) + x.roll(3),
+    "tril_triu": lambda lib, x: x.tril() + 2 * x.triu(1) + x.tril(-1),
+    "clamp": lambda lib, x: x.clamp(-0.5, 0.5) + x.clamp(min=0.1) + x.clamp(max=-0.2),
+    "std_var": lambda lib, x: x.std() + x.var(1).sum() + x.std(dim=(0, 2), unbiased=False).sum()
+    + x.var(2, keepdim=True, correction=0).sum(),
+    "norm": lambda lib, x: x.norm() + x.norm(dim=1).sum() + x.norm(p=1, dim=2).sum(),
+    "sum_mean_prod": lambda lib, x: x.sum(0) + x.mean(dim=(0,)) + x.prod(0),
+    "logsumexp": lambda lib, x: x.logsumexp(2) + lib.logsumexp(x, dim=(0, 1)).sum(),
+    "amax": lambda lib, x: x.amax(1) + x.amin(dim=(0, 2)).sum(),
+    "pow_exp_log": lambda lib, x: (x ** 2 + 1).log() + x.exp() / 3 + x.abs().sqrt() + 2 ** x,
+    "narrow_select": lambda lib, x: x.narrow(2, 1, 2).sum() + x.select(1, 2),
+    "outer": lambda lib, x: lib.outer(x[0, 0], x[1, 1]),
+    "movedim": lambda lib, x: x.movedim(0, 2) * lib.arange(2, dtype=lib.float64),
+}
+
+
+def _ops_input(lib):
+    return lib.tensor(np.random.default_rng(41).standard_normal((2, 3, 4)), requires_grad=True)
+
+
+@pytest.mark.parametrize("name", sorted(TENSOR_OPS))
+def test_tensor_ops_match(name):
+    res = {}
+    for lib in LIBS:
+        x = _ops_input(lib)
+        y = TENSOR_OPS[name](lib, x)
+        w = lib.tensor(np.random.default_rng(3).standard_normal(tuple(y.shape)))
+        (y * w).sum().backward()
+        res[lib.__name__] = (y, x.grad)
+    close(res["torch"][0], res["fastnn"][0], rtol=1e-10, atol=1e-12)
+    same_dtype(res["torch"][0], res["fastnn"][0])
+    close(res["torch"][1], res["fastnn"][1], rtol=1e-10, atol=1e-12)
+
+
+NEW_OPS_GRADCHECK = ["scatter_src", "scatter_into_x", "scatter_add", "index_select", "topk",
+                     "sort", "cumsum", "cumprod", "einsum_bmm", "einsum_trace_like",
+                     "einsum_ellipsis", "roll", "tril_triu", "logsumexp", "narrow_select",
+                     "outer", "movedim", "masked_fill"]
+
+
+@pytest.mark.parametrize("name", NEW_OPS_GRADCHECK)
+def test_new_ops_gradcheck(name):
+    x = _ops_input(fastnn)
+    assert fastnn.autograd.gradcheck(lambda t: TENSOR_OPS[name](fastnn, t), (x,))
+
+
+def test_scatter_reads_leading_block_of_larger_src():
+    """torch's forward reads src[:index.shape]; its backward rejects that case, so the
+    fastnn gradient is checked against finite differences instead."""
+    idx = [[[0, 4], [1, 2], [3, 0]]] * 2
+    x = _ops_input(fastnn)
+    y = fastnn.zeros(2, 3, 5, dtype=fastnn.float64).scatter(2, _idx(fastnn, idx), x)
+    yt = torch.zeros(2, 3, 5, dtype=torch.float64).scatter(2, _idx(torch, idx), _ops_input(torch)
+                                                           .detach())
+    close(yt, y, rtol=0, atol=0)
+    assert fastnn.autograd.gradcheck(lambda t: fastnn.zeros(2, 3, 5, dtype=fastnn.float64)
+                                     .scatter_add(2, _idx(fastnn, idx), t), (x,))
+
+
+def test_cumprod_gradient_with_zeros():
+    x0 = np.array([[2.0, 0.0, 3.0, -1.0], [0.0, 0.0, 1.5, 2.0]])
+    g = np.random.default_rng(0).standard_normal(x0.shape)
+    x = fastnn.tensor(x0, requires_grad=True)
+    (x.cumprod(1) * fastnn.tensor(g)).sum().backward()
+    num = numerical_grads(lambda a: np.cumprod(a, 1), [x0], g)[0]
+    np.testing.assert_allclose(x.grad.numpy(), num, atol=1e-6)
+    xt = torch.tensor(x0, requires_grad=True)
+    (xt.cumprod(1) * torch.tensor(g)).sum().backward()
+    close(xt.grad, x.grad, rtol=1e-10)
+
+
+def test_index_results_and_int_ops():
+    a = np.array([[3, 1, 4, 1], [5, 9, 2, 6]])
+    for call in [lambda lib, t: t.argmax(), lambda lib, t: t.argmax(dim=1),
+                 lambda lib, t: t.argmin(0, keepdim=True), lambda lib, t: t.max(dim=1)[1],
+                 lambda lib, t: t.topk(2)[1], lambda lib, t: t.float().sort(1, descending=True)[1],
+                 lambda lib, t: t.argsort(dim=1), lambda lib, t: t.cumsum(0),
+                 lambda lib, t: (t > 2).sum(), lambda lib, t: (t > 2).any(), lambda lib, t: (t > 0).all(),
+                 lambda lib, t: (t > 2).any(dim=1), lambda lib, t: (t > 2).all(0),
+                 lambda lib, t: t.nonzero(), lambda lib, t: lib.nonzero(t > 3, as_tuple=True)[1],
+                 lambda lib, t: t.masked_select(t > 3), lambda lib, t: t.sum(1), t_prod := (
+                     lambda lib, t: t.prod()), lambda lib, t: t.max(), lambda lib, t: t.abs(),
+                 lambda lib, t: t.flip(1), lambda lib, t: t.tril(), lambda lib, t: t // 2,
+                 lambda lib, t: t % 4, lambda lib, t: -t, lambda lib, t: t.clamp(2, 5),
+                 lambda lib, t: lib.where(t > 2, t, 0), lambda lib, t: t.roll(1, 0)]:
+        tr, fr = call(torch, torch.tensor(a)), call(fastnn, fastnn.tensor(a))
+        close(tr, fr, rtol=0, atol=0)
+        same_dtype(tr, fr)
+    assert t_prod
+
+
+def test_inplace_ops_match():
+    res = {}
+    for lib in LIBS:
+        x = lib.tensor(np.arange(12.0).reshape(3, 4))
+        x.add_(1).mul_(2).sub_(lib.ones(4), alpha=0.5).div_(3)
+        x.clamp_(max=6.0)
+        x.masked_fill_(x < 1, 0.25)
+        x[0, 1] = 7.0
+        x[1:, 2] += 1
+        x.pow_(2)
+        x.scatter_(1, _idx(lib, [[0], [1], [3]]), 9.0)
+        x.zero_() if False else x.fill_(0) if False else None
+        y = lib.zeros(3, 4)
+        y.copy_(x)
+        y.scatter_add_(0, _idx(lib, [[0, 1, 2, 0]]), lib.ones(1, 4))
+        res[lib.__name__] = (x, y)
+    close(res["torch"][0], res["fastnn"][0], rtol=1e-6)
+    close(res["torch"][1], res["fastnn"][1], rtol=1e-6)
+
+
+def test_inplace_on_graph_nonleaf_gradient():
+    res = {}
+    for lib in LIBS:
+        x = lib.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
+        y = x * 2
+        y.masked_fill_(y > 1, 0.0)
+        y.mul_(x)
+        y[:, 0] = 5.0
+        y.scatter_(1, _idx(lib, [[2], [1]]), 3.0)
+        y.sum().backward()
+        res[lib.__name__] = (y, x.grad)
+    close(res["torch"][0], res["fastnn"][0], rtol=1e-12)
+    close(res["torch"][1], res["fastnn"][1], rtol=1e-12)
