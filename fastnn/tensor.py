@@ -563,6 +563,9 @@ class Tensor:
             if max is not None:
                 out = out.minimum(max)
             return out
+        if self._data.dtype.kind in "iub" and _builtins.any(
+                isinstance(v, float) for v in (min, max)):
+            return _ops_ar.Clamp.apply(self.to(_default_dtype), min=min, max=max)
         return _ops_ar.Clamp.apply(self, min=min, max=max)
 
     clip = clamp
@@ -1071,6 +1074,20 @@ class Tensor:
         ufunc(self._data, _raw(other), out=self._data)
         return self
 
+    # ``t += x`` is in place, as in PyTorch: ``w -= lr * w.grad`` under no_grad keeps w
+    # the same leaf Parameter (Python's fallback would bind w to a new, graph-less Tensor).
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
     def add_(self, other, alpha=1):
         return self._inplace(Tensor.__add__, other * alpha if alpha != 1 else other, np.add)
 
@@ -1223,6 +1240,17 @@ def _promote(t, other, true_div=False):
     return t, other
 
 
+def _promote_dtypes(dtypes):
+    """torch.promote_types over several dtypes: the highest category (bool < int <
+    float) wins and only dtypes of that category widen it, so int64 with float32 is
+    float32 (NumPy would give float64)."""
+    for kinds in ("fc", "iu", "b"):
+        top = [d for d in dtypes if d.kind in kinds]
+        if top:
+            return np.result_type(*top)
+    return np.result_type(*dtypes)
+
+
 def _result_dtype(a, b):
     return _promote(a, b)[0]._data.dtype
 
@@ -1325,7 +1353,7 @@ def cat(tensors, dim=0):
     tensors = [_t(t) for t in tensors]
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
-    dt = np.result_type(*[t._data.dtype for t in tensors])
+    dt = _promote_dtypes([t._data.dtype for t in tensors])
     tensors = [t.to(dt) for t in tensors]
     ref = tensors[0]._data.ndim
     axis = norm_dim(dim, ref)
@@ -1342,7 +1370,7 @@ def stack(tensors, dim=0):
     shapes = {t._data.shape for t in tensors}
     if len(shapes) != 1:
         raise RuntimeError(f"stack expects each tensor to be equal size, got {sorted(shapes)}")
-    dt = np.result_type(*[t._data.dtype for t in tensors])
+    dt = _promote_dtypes([t._data.dtype for t in tensors])
     tensors = [t.to(dt) for t in tensors]
     axis = norm_dim(dim, tensors[0]._data.ndim + 1)
     return _ops_sh.Stack.apply(*tensors, axis=axis)
@@ -1372,7 +1400,7 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = operands[0]
     ts = [_t(o) for o in operands]
-    dt = np.result_type(*[t._data.dtype for t in ts])
+    dt = _promote_dtypes([t._data.dtype for t in ts])
     ts = [t if t._data.dtype == dt else t.to(dt) for t in ts]
     return _ops_ix.Einsum.apply(*ts, equation=equation)
 

@@ -654,3 +654,298 @@ def test_inplace_on_graph_nonleaf_gradient():
         res[lib.__name__] = (y, x.grad)
     close(res["torch"][0], res["fastnn"][0], rtol=1e-12)
     close(res["torch"][1], res["fastnn"][1], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# dtype rules and factory defaults
+# --------------------------------------------------------------------------------------
+DTYPE_CASES = [
+    lambda lib: lib.tensor([1, 2]) + lib.tensor([1.5, 2.0]),
+    lambda lib: lib.tensor([1, 2]) + 1.5,
+    lambda lib: lib.tensor([1, 2]) * 2,
+    lambda lib: lib.tensor([1, 2]) / 2,
+    lambda lib: lib.tensor([1, 2]) / lib.tensor([2, 4]),
+    lambda lib: lib.tensor([7, -7]) // 2,
+    lambda lib: lib.tensor([7, -7]) % 3,
+    lambda lib: lib.tensor([7.5, -7.5]) // 2,
+    lambda lib: lib.tensor([7.5, -7.5]) % 2,
+    lambda lib: lib.tensor([1, 2]) ** 2,
+    lambda lib: lib.tensor([1, 2]) ** 0.5,
+    lambda lib: lib.tensor([1.0], dtype=lib.float64) + lib.tensor([1.0]),
+    lambda lib: lib.tensor([1.0]) + lib.tensor(1.0, dtype=lib.float64),
+    lambda lib: lib.tensor([1.0]) + lib.tensor([1], dtype=lib.int32),
+    lambda lib: lib.tensor([1], dtype=lib.int32) + lib.tensor([1]),
+    lambda lib: lib.tensor([1], dtype=lib.int32) + 5,
+    lambda lib: lib.tensor([1, 2]) > 1,
+    lambda lib: lib.tensor([1.0, 2.0]) == lib.tensor([1, 3]),
+    lambda lib: lib.tensor([True, False]) + 1,
+    lambda lib: lib.tensor([True, False]) & lib.tensor([True, True]),
+    lambda lib: lib.tensor([True, False]).sum(),
+    lambda lib: lib.tensor([1, 2]).sum(),
+    lambda lib: lib.tensor([1, 2], dtype=lib.int32).sum(),
+    lambda lib: lib.tensor([1.0, 2.0]).mean(),
+    lambda lib: lib.tensor([[1, 2]]).float(),
+    lambda lib: lib.tensor([[1.7, -2.7]]).long(),
+    lambda lib: lib.tensor([[1.7, -2.7]]).int(),
+    lambda lib: lib.tensor(3),
+    lambda lib: lib.tensor(3.0),
+    lambda lib: lib.tensor(True),
+    lambda lib: lib.tensor([1, 2.5]),
+    lambda lib: lib.tensor(np.array([1, 2], dtype=np.int32)),
+    lambda lib: lib.tensor(np.array([1.0], dtype=np.float64)),
+    lambda lib: lib.from_numpy(np.array([1.0], dtype=np.float64)),
+    lambda lib: lib.zeros(2, 3),
+    lambda lib: lib.ones((2,)),
+    lambda lib: lib.empty(2).fill_(1),
+    lambda lib: lib.full((2,), 3),
+    lambda lib: lib.full((2,), 3.0),
+    lambda lib: lib.full((2,), True),
+    lambda lib: lib.arange(5),
+    lambda lib: lib.arange(0, 1, 0.25),
+    lambda lib: lib.arange(5.0),
+    lambda lib: lib.linspace(0, 1, 5),
+    lambda lib: lib.eye(3),
+    lambda lib: lib.zeros_like(lib.tensor([1, 2])),
+    lambda lib: lib.ones_like(lib.tensor([1.0], dtype=lib.float64)),
+    lambda lib: lib.full_like(lib.tensor([1, 2]), 7),
+    lambda lib: lib.randint(0, 5, (3,)) * 0,
+    lambda lib: lib.randn(2, 2) * 0,
+    lambda lib: lib.rand(2) * 0,
+    lambda lib: lib.randperm(4).sort()[0],
+    lambda lib: lib.tensor([1.0, 2.0]).new_zeros(2),
+    lambda lib: lib.tensor([1, 2]).new_ones((1, 2)),
+    lambda lib: lib.tensor([1.0, 2.0]).new_tensor([1, 2]),
+    lambda lib: lib.tensor([1.0, 2.0]).new_full((2,), 4),
+    lambda lib: lib.tensor([-1.5, 2.5]).round(),
+    lambda lib: lib.tensor([-1.5, 2.5]).abs(),
+    lambda lib: lib.tensor([-1, 2]).abs(),
+    lambda lib: lib.tensor([4, 9]).sqrt(),
+    lambda lib: lib.tensor([1, 2]).exp(),
+    lambda lib: lib.tensor([1, 2]).sigmoid(),
+    lambda lib: lib.tensor([[1, 2]]).max(),
+    lambda lib: lib.tensor([[1, 2]]).argmax(),
+    lambda lib: lib.tensor([1, 2]).clamp(min=1.5),
+    lambda lib: lib.maximum(lib.tensor([1, 2]), lib.tensor([1.5, 0.5])),
+    lambda lib: lib.where(lib.tensor([True, False]), lib.tensor([1, 2]), 0.5),
+    lambda lib: lib.cat([lib.tensor([1]), lib.tensor([2.0])]),
+    lambda lib: lib.tensor([1, 2]).float().mean(),
+    lambda lib: lib.tensor([3.0, 1.0]).std(),
+    lambda lib: lib.tensor([1, 2]) @ lib.tensor([3, 4]),
+    lambda lib: lib.tensor([[1, 2]]).t() * lib.tensor(2.5),
+    lambda lib: lib.tensor([1, 2]) * lib.tensor(2.5, dtype=lib.float64),
+    lambda lib: lib.tensor([1.0, 2.0]) * np.float64(2.0),
+    lambda lib: lib.tensor([1, 2]).to(lib.float64) + lib.tensor([1.0]),
+    lambda lib: lib.nn.functional.one_hot(lib.tensor([0, 1])),
+    lambda lib: lib.tensor([[0.2, 0.8]]).softmax(-1).argmax(1),
+]
+
+
+@pytest.mark.parametrize("case", range(len(DTYPE_CASES)))
+def test_dtype_rules_and_values(case):
+    tr, fr = DTYPE_CASES[case](torch), DTYPE_CASES[case](fastnn)
+    same_dtype(tr, fr)
+    assert tuple(tr.shape) == tuple(fr.shape)
+    close(tr, fr, rtol=1e-6, atol=0)
+    tl, fl = tr.tolist(), fr.tolist()
+    assert type(tl) is type(fl)
+    np.testing.assert_allclose(np.asarray(fl, dtype=float), np.asarray(tl, dtype=float), rtol=1e-6)
+    flat_t, flat_f = np.asarray(tl, dtype=object).ravel(), np.asarray(fl, dtype=object).ravel()
+    assert [type(v) for v in flat_t] == [type(v) for v in flat_f]
+
+
+def test_default_dtype_switch():
+    for lib in LIBS:
+        lib.set_default_dtype(lib.float64)
+        try:
+            assert str(lib.zeros(1).dtype).endswith("float64")
+            assert str(lib.tensor([1.5]).dtype).endswith("float64")
+            assert str(lib.arange(0.0, 1.0, 0.5).dtype).endswith("float64")
+            assert str(lib.tensor([1, 2]).dtype).endswith("int64")
+            assert str((lib.tensor([1, 2]) / 2).dtype).endswith("float64")
+            assert str(lib.nn.Linear(2, 2).weight.dtype).endswith("float64")
+        finally:
+            lib.set_default_dtype(lib.float32)
+
+
+def test_scalar_conversions():
+    for lib in LIBS:
+        t = lib.tensor([[1.5, 2.0]])
+        assert isinstance(t[0, 0].item(), float) and t[0, 0].item() == 1.5
+        assert isinstance(lib.tensor([3]).item(), int)
+        assert isinstance(lib.tensor(True).item(), bool)
+        assert t.tolist() == [[1.5, 2.0]]
+        assert lib.tensor(2.5).tolist() == 2.5
+        assert float(t[0, 1]) == 2.0 and int(lib.tensor([7])) == 7
+        n = t.numpy()
+        n[0, 0] = 9.0  # numpy() shares memory
+        assert t[0, 0].item() == 9.0
+        assert n.dtype == np.float32
+        with pytest.raises(RuntimeError):
+            lib.tensor([1.0], requires_grad=True).numpy()
+        with pytest.raises((ValueError, RuntimeError)):
+            lib.tensor([1.0, 2.0]).item()
+        assert len(lib.zeros(3, 2)) == 3
+        assert lib.zeros(3, 2).size() == (3, 2) and lib.zeros(3, 2).size(1) == 2
+        assert lib.zeros(3, 2).shape[0] == 3 and lib.zeros(2, 3).numel() == 6
+        assert lib.zeros(2, 3).dim() == 2 and lib.zeros(2, 3).ndim == 2
+
+
+# --------------------------------------------------------------------------------------
+# module structure: repr, state_dict, named_parameters
+# --------------------------------------------------------------------------------------
+STRUCTURE = {"mlp": mlp, "lenet": lenet, "bn_cnn": bn_cnn, "lstm": lstm_classifier,
+             "gru": gru_model, "transformer": transformer_block,
+             "layers": lambda lib: lib.nn.Sequential(
+                 lib.nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=1, dilation=2, groups=1),
+                 lib.nn.Conv2d(4, 4, 3, padding="same", groups=2, bias=False),
+                 lib.nn.Conv1d(4, 2, 3, padding_mode="reflect", padding=1),
+                 lib.nn.MaxPool2d(3, stride=2, padding=1), lib.nn.AvgPool2d(2),
+                 lib.nn.AdaptiveAvgPool2d((1, 1)), lib.nn.BatchNorm1d(4, momentum=0.2, affine=False),
+                 lib.nn.LayerNorm([4, 5], elementwise_affine=False),
+                 lib.nn.LeakyReLU(0.2), lib.nn.ELU(), lib.nn.Softmax(dim=1), lib.nn.LogSoftmax(1),
+                 lib.nn.Dropout(p=0.25), lib.nn.Embedding(5, 2, padding_idx=1),
+                 lib.nn.Flatten(), lib.nn.Unflatten(1, (2, 2)), lib.nn.Identity(),
+                 lib.nn.RNN(3, 4, nonlinearity="relu"), lib.nn.LSTM(2, 3, batch_first=True),
+                 lib.nn.GRU(2, 3, bias=False, dropout=0.0), lib.nn.Hardtanh(-2, 2),
+                 lib.nn.GELU(approximate="tanh"), lib.nn.Softplus(beta=2), lib.nn.CrossEntropyLoss(),
+                 lib.nn.ModuleList([lib.nn.Linear(1, 1, bias=False)]),
+                 lib.nn.ModuleDict({"a": lib.nn.Tanh(), "b": lib.nn.Sigmoid()}))}
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURE))
+def test_repr_state_dict_and_parameter_order(name):
+    tm, fm = STRUCTURE[name](torch), STRUCTURE[name](fastnn)
+    assert repr(fm) == repr(tm)
+    tsd, fsd = tm.state_dict(), fm.state_dict()
+    assert list(fsd) == list(tsd)
+    for k in tsd:
+        assert tuple(fsd[k].shape) == tuple(tsd[k].shape), k
+        same_dtype(tsd[k], fsd[k])
+    assert [(n, tuple(p.shape)) for n, p in fm.named_parameters()] == \
+        [(n, tuple(p.shape)) for n, p in tm.named_parameters()]
+    assert [n for n, _ in fm.named_buffers()] == [n for n, _ in tm.named_buffers()]
+    assert [n for n, _ in fm.named_modules()] == [n for n, _ in tm.named_modules()]
+    assert all(p.requires_grad for p in fm.parameters())
+    assert sum(p.numel() for p in fm.parameters()) == sum(p.numel() for p in tm.parameters())
+
+
+def test_parameter_repr_and_module_apis():
+    for lib in LIBS:
+        lin = lib.nn.Linear(3, 2)
+        assert isinstance(lin.weight, lib.nn.Parameter) and lin.weight.is_leaf
+        assert lin.weight.requires_grad and repr(lin.weight).startswith("Parameter containing:")
+        sd = lin.state_dict()
+        assert not sd["weight"].requires_grad
+        lin.eval()
+        assert not lin.training
+        assert lin.train() is lin and lin.training
+
+
+# --------------------------------------------------------------------------------------
+# nn.init with fixed inputs
+# --------------------------------------------------------------------------------------
+def test_init_deterministic_functions():
+    for gain_args in [("linear",), ("conv2d",), ("sigmoid",), ("tanh",), ("relu",),
+                      ("leaky_relu",), ("leaky_relu", 0.2), ("selu",)]:
+        assert fastnn.nn.init.calculate_gain(*gain_args) == pytest.approx(
+            torch.nn.init.calculate_gain(*gain_args), rel=1e-12)
+    for shape in [(4, 3), (6, 3, 5, 2), (5, 2, 3)]:
+        tt, ft = torch.empty(*shape), fastnn.empty(*shape)
+        assert fastnn.nn.init._calculate_fan_in_and_fan_out(ft) == \
+            torch.nn.init._calculate_fan_in_and_fan_out(tt)
+        for fn, args in [("constant_", (0.3,)), ("ones_", ()), ("zeros_", ())]:
+            close(getattr(torch.nn.init, fn)(tt, *args), getattr(fastnn.nn.init, fn)(ft, *args))
+    tt, ft = torch.empty(3, 5), fastnn.empty(3, 5)
+    close(torch.nn.init.eye_(tt), fastnn.nn.init.eye_(ft))
+    for groups in (1, 2):
+        tt, ft = torch.empty(4, 2, 3, 3), fastnn.empty(4, 2, 3, 3)
+        close(torch.nn.init.dirac_(tt, groups), fastnn.nn.init.dirac_(ft, groups))
+
+
+@pytest.mark.parametrize("fn,kw,expected_std", [
+    ("kaiming_uniform_", dict(a=math.sqrt(5)), 1 / math.sqrt(3 * 400)),
+    ("kaiming_normal_", dict(mode="fan_out", nonlinearity="relu"), math.sqrt(2 / 300)),
+    ("xavier_uniform_", dict(gain=2.0), 2 * math.sqrt(2 / 700)),
+    ("xavier_normal_", dict(), math.sqrt(2 / 700)),
+    ("orthogonal_", dict(), None),
+    ("trunc_normal_", dict(std=0.02), None),
+])
+def test_init_distributions(fn, kw, expected_std):
+    """Random draws differ between libraries; their scale and bounds must not."""
+    fastnn.manual_seed(0)
+    w = getattr(fastnn.nn.init, fn)(fastnn.empty(300, 400), **kw)
+    assert w.requires_grad is False and tuple(w.shape) == (300, 400)
+    a = w.numpy()
+    if expected_std is not None:
+        assert a.std() == pytest.approx(expected_std, rel=0.02)
+    if fn == "orthogonal_":
+        np.testing.assert_allclose(a @ a.T, np.eye(300), atol=1e-4)
+    if fn == "trunc_normal_":
+        assert a.min() >= -2 and a.max() <= 2 and a.std() == pytest.approx(0.02, rel=0.03)
+    if fn.endswith("uniform_"):
+        bound = expected_std * math.sqrt(3)
+        assert np.abs(a).max() <= bound + 1e-7 and np.abs(a).max() > 0.99 * bound
+
+
+# --------------------------------------------------------------------------------------
+# autograd semantics
+# --------------------------------------------------------------------------------------
+def test_autograd_semantics():
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        assert y.requires_grad and not y.is_leaf and y.grad_fn is not None
+        with lib.no_grad():
+            z = x * 2
+        assert not z.requires_grad and z.grad_fn is None
+        assert not x.detach().requires_grad
+        d = x.data
+        assert not d.requires_grad and d.is_leaf
+        d[0] = 10.0  # .data shares memory
+        assert x[0].item() == 10.0
+        y.retain_grad()
+        w = (y * y).sum()
+        w.backward()
+        close(y.grad, 2 * y.detach(), rtol=0, atol=0)
+        close(x.grad, 4 * y.detach(), rtol=0, atol=0)  # y was taken before x[0] changed
+        v = x * 3
+        v.backward(gradient=lib.tensor([1.0, 0.5, 0.0]))
+        close(x.grad, 4 * y.detach() + lib.tensor([3.0, 1.5, 0.0]), rtol=0, atol=0)
+        assert lib.tensor([1, 2]).requires_grad is False
+        assert (lib.ones(3) + x).requires_grad
+        with pytest.raises(RuntimeError):
+            lib.ones(2).sum().backward()
+        with pytest.raises(RuntimeError):
+            (x * 2).backward()
+        with pytest.raises(RuntimeError):
+            lib.tensor([1, 2], requires_grad=True)
+        with lib.no_grad():
+            x -= 0.5 * x.grad  # a parameter update in place under no_grad
+        assert x.is_leaf and x.requires_grad
+        q = lib.tensor([2.0], requires_grad=True)
+        (q ** 2).sum().backward(retain_graph=True) if lib is torch else (q ** 2).sum().backward()
+        assert q.grad.item() == 4.0
+        assert lib.is_grad_enabled()
+        with lib.set_grad_enabled(False):
+            assert not lib.is_grad_enabled()
+        x.grad = None
+        x.requires_grad_(False)
+        assert not (x * 2).requires_grad
+
+
+def test_parameter_update_via_data_and_grad_zero():
+    res = {}
+    for lib in LIBS:
+        torch.manual_seed(0)
+        m = lib.nn.Linear(3, 2)
+        m.load_state_dict({"weight": lib.tensor(np.arange(6.0).reshape(2, 3) / 10),
+                           "bias": lib.tensor([0.1, -0.1])})
+        for _ in range(2):
+            out = m(lib.tensor([[1.0, 2.0, 3.0]])).sum()
+            out.backward()
+            for p in m.parameters():
+                p.data -= 0.1 * p.grad.data
+                p.grad.zero_()
+        res[lib.__name__] = [p for p in m.parameters()]
+    for a, b in zip(res["torch"], res["fastnn"]):
+        close(a, b, rtol=1e-6)

@@ -270,11 +270,8 @@ class RNN(RNNBase):
                              "or 'relu'.")
         super().__init__(mode, *args, **kwargs)
 
-    def extra_repr(self):
-        s = super().extra_repr()
-        if self.nonlinearity != "tanh":
-            s += f", nonlinearity={self.nonlinearity!r}"
-        return s
+    # No extra_repr of its own: PyTorch's RNN prints like the base class, without
+    # nonlinearity, and repr(model) is part of what ports unchanged.
 
 
 class LSTM(RNNBase):
