@@ -283,6 +283,7 @@ def test_blocks_and_chunks(monkeypatch, case, columns, nbytes, nthreads, wt):
     into chunks of output rows (down to one row) give the reference result, with
     the weight gradient computed in either orientation."""
     import fastnn
+    monkeypatch.setattr(nat, "_PACKED", False)   # groups = 1 cases would take the packed path
     monkeypatch.setattr(nat, "_WGRAD_TRANSPOSED", wt)
     monkeypatch.setattr(nat, "_BLOCK_COLUMNS", columns)
     monkeypatch.setattr(nat, "_BLOCK_BYTES", nbytes)
@@ -363,3 +364,76 @@ def test_depthwise_wide_rows(case, dtype):
             assert g_n is None
         else:
             np.testing.assert_allclose(g_n, g_r, **TOL[dtype])
+
+
+PACKED_CASES = [
+    # (N, C, O, H, W, kH, kW, stride, padding, dilation, groups, bias)
+    (3, 5, 7, 9, 11, 3, 3, 1, 0, 1, 1, True),          # odd channels: edge tiles both ways
+    (2, 3, 13, 8, 10, 3, 2, (2, 1), (1, 2), (1, 2), 1, True),  # strides, padding, dilation
+    (1, 2, 33, 7, 6, 2, 3, 1, 2, 1, 1, False),         # batch 1, O past one 32-wide panel
+    (2, 1, 4, 12, 40, 3, 3, 1, 1, 1, 1, True),         # one input channel, wide rows
+    (2, 2, 3, 4, 5, 1, 1, 2, 1, 1, 1, True),           # 1x1 with stride/padding
+    (2, 30, 3, 6, 5, 3, 3, 1, 1, 1, 1, True),          # K = 270 > one k block
+]
+
+
+def _gemm_variants():
+    if nat is None:
+        return []
+    from fastnn.backends.native import _gemm
+    return _gemm.variants()
+
+
+@pytest.mark.parametrize("variant", _gemm_variants())
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("columns", [1, 256, 10 ** 6], ids=["row-chunks", "default", "whole"])
+@pytest.mark.parametrize("nthreads", [1, 2])
+def test_packed_path(monkeypatch, variant, dtype, columns, nthreads):
+    """The packed path (im2col written into the GEMM panels) matches the reference
+    for every CPU variant of the micro-kernel, chunk size and thread count."""
+    import fastnn
+    from fastnn.backends.native import _conv
+    monkeypatch.setattr(nat, "_PACKED_COLUMNS", columns)
+    before = fastnn.get_num_threads()
+    try:
+        _conv.set_gemm_variant(variant)
+        assert _conv.gemm_variant() == variant
+        fastnn.set_num_threads(nthreads)
+        for i, case in enumerate(PACKED_CASES):
+            x, w, b, args = make(case, dtype, seed=i)
+            y_r, s_r = ref.conv2d_forward(x, w, b, **args)
+            plan = nat._packed_plan(x, w, s_r[2])
+            team = _conv.team(float(x.size // x.shape[1]) * w.size)  # threshold bypassed or not
+            # fewer samples than threads: the threaded-GEMM path instead
+            assert (plan is None) == (team > 1 and x.shape[0] < team)
+            if plan is not None and columns == 1:
+                assert plan[0] == 1
+            y_n, s_n = nat.conv2d_forward(x, w, b, **args)
+            np.testing.assert_allclose(y_n, y_r, **TOL[dtype])
+            dy = rand(y_r.shape, dtype, 9)
+            for g_n, g_r in zip(nat.conv2d_backward(dy, s_n), ref.conv2d_backward(dy, s_r)):
+                if g_r is None:
+                    assert g_n is None
+                else:
+                    assert g_n.dtype == dtype and g_n.shape == g_r.shape
+                    np.testing.assert_allclose(g_n, g_r, **TOL[dtype])
+    finally:
+        _conv.set_gemm_variant(None)
+        fastnn.set_num_threads(before)
+
+
+def test_packed_path_finite_differences():
+    x, w, b, args = make((2, 3, 4, 6, 5, 3, 2, (2, 1), 1, (1, 2), 1, True), np.float64, seed=5)
+    y, saved = nat.conv2d_forward(x, w, b, **args)
+    assert nat._packed_plan(x, w, saved[2]) is not None
+    dy = rand(y.shape, np.float64, 6)
+    got = nat.conv2d_backward(dy, saved)
+    want = numerical_grads(lambda x_, w_, b_: nat.conv2d_forward(x_, w_, b_, **args)[0],
+                           [x, w, b], dy)
+    assert_grads_close(got, want, rtol=1e-6, atol=1e-7, names=["x", "w", "b"])
+
+
+def test_packed_set_variant_rejects_bad_names():
+    from fastnn.backends.native import _conv
+    with pytest.raises(ValueError, match="set_gemm_variant"):
+        _conv.set_gemm_variant("no-such-cpu")

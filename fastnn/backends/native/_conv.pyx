@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/gemm_kernel.c fastnn/backends/native/conv_im2col_kernel.c fastnn/backends/native/conv_depthwise_kernel.c
+# distutils: sources = fastnn/backends/native/gemm_kernel.c fastnn/backends/native/conv_gemm_kernel.c fastnn/backends/native/conv_im2col_kernel.c fastnn/backends/native/conv_depthwise_kernel.c
 # Convolution, compiled: fused im2col + GEMM + col2im, and direct depthwise loops.
 #
 # GEMM path, one block at a time: im2col copies the input windows of a block
@@ -18,6 +18,10 @@
 # with Cg = 1 it would be a K = kH*kW product, all overhead. Their plane loops
 # are C (conv_depthwise_kernel.c: restrict pointers, per-CPU clones); this
 # file runs them over planes with OpenMP.
+# Packed path (groups = 1, whole samples per thread or one thread):
+# conv_gemm_kernel.c runs the GEMM micro-kernel on panels that im2col fills
+# directly, with the weights packed once per call and tiles stored straight
+# into y; forward_packed/backward_packed below drive it over samples.
 # Reference: fastnn/backends/numpy_ref/conv.py. Callers (conv.py) validate
 # shapes and pass C-contiguous arrays only.
 from cython.parallel cimport prange, threadid
@@ -399,3 +403,103 @@ def depthwise_backward_weight(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[
                 fastnn_dw_reduce_f(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)
             else:
                 fastnn_dw_reduce_d(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)
+
+
+cdef extern from "conv_gemm_kernel.h" nogil:
+    long fastnn_cg_wpack_size(int dbl, long o, long k)
+    long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chunk)
+    int fastnn_cg_variant()
+    void fastnn_cg_pack_w_f(int v, const float *w, long o, long k, float *wp)
+    void fastnn_cg_pack_w_d(int v, const double *w, long o, long k, double *wp)
+    void fastnn_cg_pack_wt_f(int v, const float *w, long o, long k, float *wtp)
+    void fastnn_cg_pack_wt_d(int v, const double *w, long o, long k, double *wtp)
+    void fastnn_cg_forward_f(int v, const float *x, const float *wp, const float *bias, float *y,
+                             long o, const fastnn_conv_geo *g, long chunk, float *scratch)
+    void fastnn_cg_forward_d(int v, const double *x, const double *wp, const double *bias,
+                             double *y, long o, const fastnn_conv_geo *g, long chunk,
+                             double *scratch)
+    void fastnn_cg_backward_f(int v, const float *dy, const float *x, const float *wtp, float *dx,
+                              float *dwt, long o, const fastnn_conv_geo *g, long chunk,
+                              float *scratch)
+    void fastnn_cg_backward_d(int v, const double *dy, const double *x, const double *wtp,
+                              double *dx, double *dwt, long o, const fastnn_conv_geo *g,
+                              long chunk, double *scratch)
+
+
+cdef extern from "gemm_dispatch_kernel.h" nogil:
+    const char *fastnn_gemm_current_variant()
+    int fastnn_gemm_set_variant(const char *name)
+
+
+def gemm_variant():
+    """The GEMM variant this extension's copy of gemm_kernel.c runs (and the packed path follows)."""
+    return fastnn_gemm_current_variant().decode("ascii")
+
+
+def set_gemm_variant(name):
+    """Pin this extension's GEMM variant (None: automatic); for tests."""
+    cdef bytes b = (name or "").encode("ascii")
+    if fastnn_gemm_set_variant(b) != 0:
+        raise ValueError(f"set_gemm_variant: unknown or unsupported variant {name!r}")
+
+
+def packed_sizes(Py_ssize_t o, Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh,
+                 Py_ssize_t kw, tuple params, Py_ssize_t chunk):
+    """(packed weights, per-thread scratch) element counts for the packed path."""
+    cdef Geo g = _geo(c, h, w, kh, kw, params)
+    return (fastnn_cg_wpack_size(1, o, c * kh * kw), fastnn_cg_scratch_size(1, o, &g, chunk))
+
+
+def forward_packed(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[::1] b, real[:, :, :, ::1] y,
+                   real[::1] wpack, real[:, ::1] scratch, int chunk, tuple params):
+    """y[n] = w @ im2col(x[n]) + b (groups 1), sample by sample; one scratch row per thread.
+
+    Sizes from packed_sizes; b has O entries or none.
+    """
+    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
+    cdef Py_ssize_t n = x.shape[0], o = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
+    cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
+    cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
+    cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    with nogil:
+        if real is float:
+            fastnn_cg_pack_w_f(v, &w[0, 0, 0, 0], o, k, &wpack[0])
+        else:
+            fastnn_cg_pack_w_d(v, &w[0, 0, 0, 0], o, k, &wpack[0])
+        for s in prange(n, schedule="static", num_threads=nt):
+            t = threadid()
+            if real is float:
+                fastnn_cg_forward_f(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
+                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+            else:
+                fastnn_cg_forward_d(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
+                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+
+
+def backward_packed(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[:, :, :, ::1] w,
+                    real[:, :, :, ::1] dx, real[:, :, ::1] dwt_part, real[::1] wpack,
+                    real[:, ::1] scratch, int chunk, tuple params):
+    """dx[n] = col2im(w^T @ dy[n]); dwt_part[t] += sum over thread t's samples of im2col(x[n]) @ dy[n]^T.
+
+    dwt_part is (threads, C*kH*kW, O), zero on entry: the transposed weight
+    gradient per thread, summed and transposed by the caller.
+    """
+    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
+    cdef Py_ssize_t n = x.shape[0], o = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
+    cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
+    cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
+    with nogil:
+        if real is float:
+            fastnn_cg_pack_wt_f(v, &w[0, 0, 0, 0], o, k, &wpack[0])
+        else:
+            fastnn_cg_pack_wt_d(v, &w[0, 0, 0, 0], o, k, &wpack[0])
+        for s in prange(n, schedule="static", num_threads=nt):
+            t = threadid()
+            if real is float:
+                fastnn_cg_backward_f(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
+                                     &wpack[0], &dx[0, 0, 0, 0] + s * xs, &dwt_part[t, 0, 0], o,
+                                     &g, chunk, &scratch[t, 0])
+            else:
+                fastnn_cg_backward_d(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
+                                     &wpack[0], &dx[0, 0, 0, 0] + s * xs, &dwt_part[t, 0, 0], o,
+                                     &g, chunk, &scratch[t, 0])

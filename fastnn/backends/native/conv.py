@@ -66,6 +66,39 @@ def _plan(x, w, p):
     return block, chunk, teams, cols, rows
 
 
+# Packed path (conv_gemm_kernel.c): output rows per chunk so that a chunk has
+# about _PACKED_COLUMNS pixels (the weight gradient's k, so its A panel stays
+# in L1) and its packed im2col panels stay under _PACKED_BYTES (L2).
+_PACKED_COLUMNS = 256
+_PACKED_BYTES = 1 << 20
+_PACKED = True
+
+
+def _packed_plan(x, w, p):
+    """(chunk, wpack, scratch) for the packed path, or None where it does not apply.
+
+    It takes groups = 1 convolutions other than the plain 1x1, whenever whole
+    samples can go to the threads (or there is one thread); batch smaller
+    than the team keeps the threaded-GEMM path.
+    """
+    if not _PACKED or p.groups != 1:
+        return None
+    n, c = x.shape[:2]
+    kh, kw = w.shape[2:]
+    if kh == kw == 1 and p.stride == (1, 1) and p.padding == (0, 0):
+        return None
+    ho, wo = p.out_hw
+    k = c * kh * kw
+    nt = _conv.team(float(n) * w.shape[0] * ho * wo * k)
+    if nt > 1 and n < nt:
+        return None
+    nt = min(nt, n)
+    chunk = max(1, min(ho, _PACKED_COLUMNS // wo, _PACKED_BYTES // (k * wo * x.itemsize)))
+    wsize, ssize = _conv.packed_sizes(w.shape[0], c, x.shape[2], x.shape[3], kh, kw,
+                                      _geometry(p), chunk)
+    return chunk, np.empty(wsize, dtype=x.dtype), np.empty((nt, ssize), dtype=x.dtype)
+
+
 def _forward(x, w, b, p):
     x = np.ascontiguousarray(x)
     w = np.ascontiguousarray(w)
@@ -78,9 +111,14 @@ def _forward(x, w, b, p):
     elif _depthwise(x, w, p):
         _conv.depthwise_forward(x, w, y, *p.stride, *p.padding, *p.dilation)
     else:
-        block, chunk, _, cols, rows = _plan(x, w, p)
         bias = np.ascontiguousarray(b) if b is not None else x[:0, 0, 0, 0]
-        _conv.forward_gemm(x, w, bias, y, cols, rows, p.groups, block, chunk, _geometry(p))
+        plan = _packed_plan(x, w, p)
+        if plan is not None:
+            chunk, wpack, scratch = plan
+            _conv.forward_packed(x, w, bias, y, wpack, scratch, chunk, _geometry(p))
+        else:
+            block, chunk, _, cols, rows = _plan(x, w, p)
+            _conv.forward_gemm(x, w, bias, y, cols, rows, p.groups, block, chunk, _geometry(p))
         b = None  # added by the kernel
     if b is not None:
         y += b.reshape(o, 1, 1)
@@ -101,6 +139,15 @@ def _backward(dy, saved):
         acc = np.empty((_conv.team(macs), w.shape[2] * w.shape[3] * p.out_hw[1]), dtype=x.dtype)
         _conv.depthwise_backward_weight(dy, x, dw, acc, *p.stride, *p.padding, *p.dilation)
         return dx, dw, db
+    plan = _packed_plan(x, w, p)
+    if plan is not None:
+        chunk, wpack, scratch = plan
+        dx = np.empty_like(x)
+        o, k = w.shape[0], w.shape[1] * w.shape[2] * w.shape[3]
+        dwt = np.zeros((scratch.shape[0], k, o), dtype=x.dtype)
+        _conv.backward_packed(dy, x, w, dx, dwt, wpack, scratch, chunk, _geometry(p))
+        dwt = dwt.sum(axis=0) if dwt.shape[0] > 1 else dwt[0]
+        return dx, np.ascontiguousarray(dwt.T).reshape(w.shape), db
     block, chunk, teams, cols, rows = _plan(x, w, p)
     dx = np.empty_like(x)
     dw_part = np.zeros((teams,) + w.shape, dtype=x.dtype)

@@ -1,0 +1,247 @@
+/* Convolution (groups = 1) as a packed GEMM whose packing IS the im2col.
+ *
+ * The general path in _conv.pyx builds an im2col column matrix, then calls
+ * fastnn_sgemm, which copies it again into its packed panels, packs the
+ * weights again for every call, and writes into a row buffer that is copied
+ * to the NCHW output when several samples share a GEMM. Here the same BLIS
+ * micro-kernel (gemm_micro_kernel.h, included once per CPU variant) runs on
+ * panels that the convolution fills itself:
+ *   forward  y[n] = W @ im2col(x[n]): W packed once per call, im2col rows
+ *            written straight into the B panels, tiles stored into y[n]
+ *            (row stride Ho*Wo) -- padding each sample's columns to whole
+ *            panels costs a few idle lanes (121 -> 128) but no copy;
+ *   backward dW^T += im2col(x[n]) @ dy[n]^T, im2col rows written straight
+ *            into the A panels; dx[n] = col2im(W^T @ dy[n]) with W^T packed
+ *            once and dy[n] packed straight from the sample.
+ * Big samples are processed in chunks of output rows so the panels stay in L2.
+ * The variant (AVX-512 12x32, AVX2 6x16, 16-byte vectors) is the one
+ * fastnn's GEMM uses, so pinning a GEMM variant pins this too.
+ * Reference: fastnn/backends/numpy_ref/conv.py.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "conv_gemm_kernel.h"
+#include "gemm_dispatch_kernel.h"
+
+#if defined(__GNUC__)
+#define FASTNN_ALWAYS_INLINE __attribute__((always_inline))
+#define FASTNN_UNROLL _Pragma("GCC unroll 32")
+#define CG_VECTORS 1
+#else
+#define FASTNN_ALWAYS_INLINE
+#define FASTNN_UNROLL
+#define CG_VECTORS 0
+#endif
+#if defined(__GNUC__)
+/* each variant's general GEMM block loop comes with the header, unused here */
+#pragma GCC diagnostic ignored "-Wunused-function"
+/* im2col rows are short runs (11 elements at 13x13): a memcpy call per run,
+ * which GCC's loop-idiom pass would make of them, cost more than the copy. */
+#if !defined(__clang__)
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+#endif
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CG_X86 1
+#else
+#define CG_X86 0
+#endif
+
+static inline long cg_min(long a, long b) { return a < b ? a : b; }
+static inline long cg_max(long a, long b) { return a > b ? a : b; }
+static inline long cg_up(long a, long b) { return (a + b - 1) / b * b; }
+static inline void *cg_align(void *p) { return (char *)p + ((64 - ((uintptr_t)p & 63)) & 63); }
+
+/* Even k blocks of at most kmax. */
+static inline long cg_kc(long k, long kmax)
+{
+    long nb = (k + kmax - 1) / kmax;
+    return nb > 0 ? (k + nb - 1) / nb : 1;
+}
+
+/* Outputs o with 0 <= o*s + off < size form [lo, hi) (clamped to [0, nout)). */
+static inline long cg_lo(long off, long s, long nout)
+{
+    long a = off < 0 ? (-off + s - 1) / s : 0;
+    return a < nout ? a : nout;
+}
+
+static inline long cg_hi(long off, long s, long size, long nout, long lo)
+{
+    long b = size - 1 - off >= 0 ? (size - 1 - off) / s + 1 : 0;
+    if (b > nout) b = nout;
+    return b > lo ? b : lo;
+}
+
+#if CG_X86
+#define GATTR __attribute__((target("arch=x86-64-v4")))
+#define GVLEN 16
+#define GMR 12
+#define GNV 2
+#define GT float
+#define GFN(x) cs_avx512_##x
+#define GCKC 256
+#define GCOL2IM fastnn_col2im_f
+#include "gemm_micro_kernel.h"
+#include "conv_gemm_kernel_impl.h"
+#undef GT
+#undef GFN
+#undef GCKC
+#undef GCOL2IM
+#undef GVLEN
+#define GVLEN 8
+#define GT double
+#define GFN(x) cd_avx512_##x
+#define GCKC 192
+#define GCOL2IM fastnn_col2im_d
+#include "gemm_micro_kernel.h"
+#include "conv_gemm_kernel_impl.h"
+#undef GT
+#undef GFN
+#undef GCKC
+#undef GCOL2IM
+#undef GVLEN
+#undef GMR
+#undef GATTR
+
+#define GATTR __attribute__((target("arch=x86-64-v3")))
+#define GMR 6
+#define GVLEN 8
+#define GT float
+#define GFN(x) cs_avx2_##x
+#define GCKC 256
+#define GCOL2IM fastnn_col2im_f
+#include "gemm_micro_kernel.h"
+#include "conv_gemm_kernel_impl.h"
+#undef GT
+#undef GFN
+#undef GCKC
+#undef GCOL2IM
+#undef GVLEN
+#define GVLEN 4
+#define GT double
+#define GFN(x) cd_avx2_##x
+#define GCKC 192
+#define GCOL2IM fastnn_col2im_d
+#include "gemm_micro_kernel.h"
+#include "conv_gemm_kernel_impl.h"
+#undef GT
+#undef GFN
+#undef GCKC
+#undef GCOL2IM
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GATTR
+#endif
+
+/* The portable fallback: 16-byte vectors with GCC/Clang, scalar otherwise. */
+#define GATTR
+#define GMR 4
+#if CG_VECTORS
+#define GNV 2
+#define GVLEN 4
+#else
+#define GNV 4
+#define GVLEN 1
+#endif
+#define GT float
+#define GFN(x) cs_gen_##x
+#define GCKC 256
+#define GCOL2IM fastnn_col2im_f
+#include "gemm_micro_kernel.h"
+#include "conv_gemm_kernel_impl.h"
+#undef GT
+#undef GFN
+#undef GCKC
+#undef GCOL2IM
+#undef GVLEN
+#if CG_VECTORS
+#define GVLEN 2
+#else
+#define GVLEN 1
+#endif
+#define GT double
+#define GFN(x) cd_gen_##x
+#define GCKC 192
+#define GCOL2IM fastnn_col2im_d
+#include "gemm_micro_kernel.h"
+#include "conv_gemm_kernel_impl.h"
+#undef GT
+#undef GFN
+#undef GCKC
+#undef GCOL2IM
+#undef GVLEN
+#undef GMR
+#undef GNV
+#undef GATTR
+
+/* 0: AVX-512, 1: AVX2, 2: portable. Follows the GEMM's current choice. */
+int fastnn_cg_variant(void)
+{
+#if CG_X86
+    const char *name = fastnn_gemm_current_variant();
+    if (strcmp(name, "avx512") == 0) return 0;
+    if (strcmp(name, "avx2") == 0) return 1;
+#endif
+    return 2;
+}
+
+/* Sizes are bounds for every variant: m blocks round up to 12 (MR = 12, 6
+ * or 4), n blocks to 32 (NR = 32, 16, 8 or 4); pieces are 16-element
+ * multiples so they stay 64-byte aligned. */
+long fastnn_cg_wpack_size(int dbl, long o, long k)
+{
+    (void)dbl;
+    return cg_max(cg_up(o, 12) * k, cg_up(k, 12) * o) + 64;
+}
+
+long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chunk)
+{
+    (void)dbl;
+    const long k = g->c * g->kh * g->kw, cc = chunk * g->wo, ccp = cg_up(cc, 32);
+    const long fwd = cg_up(k * ccp, 16);
+    const long bwd = cg_up(cg_up(k, 12) * cc, 16) + cg_up(cg_up(o, 32) * cc, 16)
+                   + cg_up(o * ccp, 16) + cg_up(k * cc, 16);
+    return cg_up(ccp, 16) + cg_max(fwd, bwd) + 64;
+}
+
+#if CG_X86
+#define CG_DISPATCH(P, FN, ARGS)                                                         \
+    do {                                                                                 \
+        if (v == 0) P##_avx512_##FN ARGS;                                                \
+        else if (v == 1) P##_avx2_##FN ARGS;                                             \
+        else P##_gen_##FN ARGS;                                                          \
+    } while (0)
+#else
+#define CG_DISPATCH(P, FN, ARGS) P##_gen_##FN ARGS
+#endif
+
+#define CG_API(SUF, T, P)                                                                \
+void fastnn_cg_pack_w_##SUF(int v, const T *w, long o, long k, T *wp)                   \
+{                                                                                        \
+    T *a = (T *)cg_align(wp);                                                            \
+    CG_DISPATCH(P, cg_pack_w, (w, o, k, a));                                             \
+}                                                                                        \
+void fastnn_cg_pack_wt_##SUF(int v, const T *w, long o, long k, T *wtp)                 \
+{                                                                                        \
+    T *a = (T *)cg_align(wtp);                                                           \
+    CG_DISPATCH(P, cg_pack_wt, (w, o, k, a));                                            \
+}                                                                                        \
+void fastnn_cg_forward_##SUF(int v, const T *x, const T *wp, const T *bias, T *y,       \
+                             long o, const fastnn_conv_geo *g, long chunk, T *scratch)   \
+{                                                                                        \
+    const T *a = (const T *)cg_align((void *)wp);                                        \
+    CG_DISPATCH(P, cg_forward, (x, a, bias, y, o, g, chunk, scratch));                   \
+}                                                                                        \
+void fastnn_cg_backward_##SUF(int v, const T *dy, const T *x, const T *wtp, T *dx,      \
+                              T *dwt, long o, const fastnn_conv_geo *g, long chunk,      \
+                              T *scratch)                                                \
+{                                                                                        \
+    const T *a = (const T *)cg_align((void *)wtp);                                       \
+    CG_DISPATCH(P, cg_backward, (dy, x, a, dx, dwt, o, g, chunk, scratch));              \
+}
+
+CG_API(f, float, cs)
+CG_API(d, double, cd)

@@ -1,0 +1,166 @@
+/* One (element type, CPU variant) of conv_gemm_kernel.c. Included right after
+ * gemm_micro_kernel.h with the same GT/GVLEN/GMR/GNV/GFN/GATTR, plus
+ *   GCKC     the largest k block (the GEMM's KC for this type)
+ *   GCOL2IM  col2im for this type (conv_im2col_kernel.c)
+ * and uses that variant's pack_a, pack_b and micro kernel. */
+#define CNR (GNV * GVLEN)
+
+/* One im2col row -- channel ch, kernel tap (i, j) -- over output rows
+ * [oh0, oh1) into tmp, contiguous: the three runs of conv_im2col_kernel.c. */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(cg_row)(const GT *restrict x, const fastnn_conv_geo *g, long ch, long i, long j,
+            long oh0, long oh1, GT *restrict tmp)
+{
+    const long wo = g->wo, sw = g->sw;
+    const long ioff = i * g->dh - g->ph, off = j * g->dw - g->pw;
+    const long rlo = cg_min(cg_max(cg_lo(ioff, g->sh, g->ho), oh0), oh1);
+    const long rhi = cg_max(cg_min(cg_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
+    const long lo = cg_lo(off, sw, wo), hi = cg_hi(off, sw, g->w, wo, lo);
+    GT *restrict dst = tmp;
+    for (long q = 0; q < (rlo - oh0) * wo; q++) dst[q] = 0;
+    dst += (rlo - oh0) * wo;
+    const GT *src = x + (ch * g->h + rlo * g->sh + ioff) * g->w + off;
+    for (long oh = rlo; oh < rhi; oh++) {
+        for (long ow = 0; ow < lo; ow++) dst[ow] = 0;
+        if (sw == 1)
+            for (long ow = lo; ow < hi; ow++) dst[ow] = src[ow];
+        else
+            for (long ow = lo; ow < hi; ow++) dst[ow] = src[ow * sw];
+        for (long ow = hi; ow < wo; ow++) dst[ow] = 0;
+        dst += wo;
+        src += g->sh * g->w;
+    }
+    for (long q = 0; q < (oh1 - rhi) * wo; q++) dst[q] = 0;
+}
+
+/* Forward A: w (o x k) in GMR-row panels, k cut into even blocks of <= GCKC. */
+static GATTR void GFN(cg_pack_w)(const GT *w, long o, long k, GT *wp)
+{
+    const long kc = cg_kc(k, GCKC), mpan = (o + GMR - 1) / GMR;
+    for (long pc = 0; pc < k; pc += kc) {
+        long kcur = cg_min(kc, k - pc);
+        GFN(pack_a)(0, o, kcur, w + pc, k, wp + pc * mpan * GMR, 0, mpan);
+    }
+}
+
+/* Input-gradient A: w^T (k x o) in GMR-row panels, o cut into blocks. */
+static GATTR void GFN(cg_pack_wt)(const GT *w, long o, long k, GT *wtp)
+{
+    const long kc = cg_kc(o, GCKC), mpan = (k + GMR - 1) / GMR;
+    for (long pc = 0; pc < o; pc += kc) {
+        long kcur = cg_min(kc, o - pc);
+        GFN(pack_a)(1, k, kcur, w + pc * k, k, wtp + pc * mpan * GMR, 0, mpan);
+    }
+}
+
+/* y = w @ im2col(x) (+ bias), chunk output rows at a time. im2col writes
+ * straight into the packed B panels (through one L1 row), and the micro-kernel
+ * stores into y with row stride ho*wo: no column matrix, no packing pass, no
+ * copy of the result. */
+static GATTR void GFN(cg_forward)(const GT *x, const GT *wp, const GT *bias, GT *y, long o,
+                                  const fastnn_conv_geo *g, long chunk, GT *scratch)
+{
+    const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
+    const long kc = cg_kc(k, GCKC), mpan = (o + GMR - 1) / GMR;
+    GT *tmp = (GT *)cg_align(scratch);
+    GT *bp = tmp + cg_up(cg_up(chunk * wo, 32), 16);
+    for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
+        const long oh1 = cg_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
+        const long npan = (ncols + CNR - 1) / CNR;
+        for (long q = ncols; q < npan * CNR; q++) tmp[q] = 0;
+        long kk = 0;
+        for (long ch = 0; ch < g->c; ch++)
+            for (long i = 0; i < g->kh; i++)
+                for (long j = 0; j < g->kw; j++, kk++) {
+                    GFN(cg_row)(x, g, ch, i, j, oh0, oh1, tmp);
+                    const long pc = kk / kc * kc, kcur = cg_min(kc, k - pc);
+                    GT *restrict dst = bp + pc * npan * CNR + (kk - pc) * CNR;
+                    /* constant-size copies: whole vectors, no call */
+                    for (long q = 0; q < npan; q++)
+                        memcpy(dst + q * kcur * CNR, tmp + q * CNR, CNR * sizeof(GT));
+                }
+        GT *yc = y + oh0 * wo;
+        for (long pc = 0; pc < k; pc += kc) {
+            const long kcur = cg_min(kc, k - pc);
+            const GT *ab = wp + pc * mpan * GMR, *bb = bp + pc * npan * CNR;
+            for (long r = 0; r < mpan; r++) {
+                const int mr = (int)cg_min(GMR, o - r * GMR);
+                for (long q = 0; q < npan; q++)
+                    GFN(micro)(kcur, ab + r * kcur * GMR, bb + q * kcur * CNR,
+                               yc + r * GMR * p + q * CNR, p, (GT)1, pc ? (GT)1 : (GT)0,
+                               mr, (int)cg_min(CNR, ncols - q * CNR));
+            }
+        }
+        if (bias != NULL)
+            for (long r = 0; r < o; r++) {
+                const GT bv = bias[r];
+                GT *restrict row = yc + r * p;
+                for (long l = 0; l < ncols; l++) row[l] += bv;
+            }
+    }
+}
+
+/* One sample's backward, chunk output rows at a time:
+ *   dwt (k x o) += im2col(x) @ dy^T: im2col rows written straight into the
+ *     packed A panels (k = the chunk's pixels), dy^T packed by pack_b;
+ *   dx = col2im(w^T @ dy): dy packed as B straight from the sample (no copy),
+ *     the column gradient in L2-sized scratch, then scattered. */
+static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT *dx, GT *dwt,
+                                   long o, const fastnn_conv_geo *g, long chunk, GT *scratch)
+{
+    const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
+    const long cc = chunk * wo, kmp = (k + GMR - 1) / GMR, onp = (o + CNR - 1) / CNR;
+    const long kco = cg_kc(o, GCKC);
+    GT *tmp = (GT *)cg_align(scratch);
+    GT *awg = tmp + cg_up(cg_up(cc, 32), 16);
+    GT *bwg = awg + cg_up(cg_up(k, 12) * cc, 16);
+    GT *bdg = bwg + cg_up(cg_up(o, 32) * cc, 16);
+    GT *dcols = bdg + cg_up(o * cg_up(cc, 32), 16);
+    memset(dx, 0, (size_t)g->c * g->h * g->w * sizeof(GT));
+    for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
+        const long oh1 = cg_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
+        const long npan = (ncols + CNR - 1) / CNR;
+        const GT *dyc = dy + oh0 * wo;
+        /* weight gradient */
+        if (k % GMR) {
+            GT *last = awg + (kmp - 1) * ncols * GMR;
+            for (long l = 0; l < ncols; l++)
+                for (long e = k % GMR; e < GMR; e++) last[l * GMR + e] = 0;
+        }
+        long kk = 0;
+        for (long ch = 0; ch < g->c; ch++)
+            for (long i = 0; i < g->kh; i++)
+                for (long j = 0; j < g->kw; j++, kk++) {
+                    GFN(cg_row)(x, g, ch, i, j, oh0, oh1, tmp);
+                    GT *restrict dst = awg + (kk / GMR) * ncols * GMR + kk % GMR;
+                    for (long l = 0; l < ncols; l++) dst[l * GMR] = tmp[l];
+                }
+        GFN(pack_b)(1, ncols, o, dyc, p, bwg, 0, onp);
+        for (long r = 0; r < kmp; r++) {
+            const int mr = (int)cg_min(GMR, k - r * GMR);
+            for (long q = 0; q < onp; q++)
+                GFN(micro)(ncols, awg + r * ncols * GMR, bwg + q * ncols * CNR,
+                           dwt + r * GMR * o + q * CNR, o, (GT)1, (GT)1, mr,
+                           (int)cg_min(CNR, o - q * CNR));
+        }
+        /* input gradient */
+        for (long pc = 0; pc < o; pc += kco) {
+            const long kcur = cg_min(kco, o - pc);
+            GFN(pack_b)(0, kcur, ncols, dyc + pc * p, p, bdg + pc * npan * CNR, 0, npan);
+        }
+        for (long pc = 0; pc < o; pc += kco) {
+            const long kcur = cg_min(kco, o - pc);
+            const GT *ab = wtp + pc * kmp * GMR, *bb = bdg + pc * npan * CNR;
+            for (long r = 0; r < kmp; r++) {
+                const int mr = (int)cg_min(GMR, k - r * GMR);
+                for (long q = 0; q < npan; q++)
+                    GFN(micro)(kcur, ab + r * kcur * GMR, bb + q * kcur * CNR,
+                               dcols + r * GMR * ncols + q * CNR, ncols, (GT)1,
+                               pc ? (GT)1 : (GT)0, mr, (int)cg_min(CNR, ncols - q * CNR));
+            }
+        }
+        GCOL2IM(dcols, dx, g, ncols, oh0, oh1);
+    }
+}
+
+#undef CNR
