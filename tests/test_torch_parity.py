@@ -254,11 +254,10 @@ def _train(lib, model, inputs, classes, opt_name, steps=5):
     return losses, lrs
 
 
-@pytest.mark.parametrize("opt_name", sorted(OPTIMIZERS))
-@pytest.mark.parametrize("name", ["mlp", "lenet", "lstm"])
+# every optimizer on the MLP; the bigger models (slower) with two of them
+@pytest.mark.parametrize("name,opt_name", [("mlp", o) for o in sorted(OPTIMIZERS)] +
+                         [(m, o) for m in ("lenet", "lstm") for o in ("sgd_nesterov", "adam_amsgrad")])
 def test_training_steps_match(name, opt_name):
-    if name != "mlp" and opt_name not in ("sgd_nesterov", "adam_amsgrad"):
-        pytest.skip("every optimizer runs on the MLP; the big models take two")
     builder, make_inputs, classes = MODEL_CASES[name]
     tm, fm = both(builder, dtype="double")
     tin = [t.double() if t.is_floating_point() else t for t in make_inputs(torch)]
@@ -269,24 +268,6 @@ def test_training_steps_match(name, opt_name):
     np.testing.assert_allclose(flr, tlr, rtol=1e-12)
     for (n, tp), (_, fp) in zip(tm.named_parameters(), fm.named_parameters()):
         close(tp, fp, rtol=1e-7, atol=1e-9)
-
-
-def test_one_cycle_lr_matches():
-    sched_cls = getattr(fastnn.optim.lr_scheduler, "OneCycleLR", None)
-    if sched_cls is None:
-        pytest.skip("OneCycleLR is not in fastnn")
-    lrs = {}
-    for lib in LIBS:
-        p = lib.nn.Parameter(lib.zeros(2))
-        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
-        s = lib.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
-        seq = []
-        for _ in range(10):
-            opt.step()
-            seq.append((opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]))
-            s.step() if len(seq) < 10 else None
-        lrs[lib.__name__] = seq
-    np.testing.assert_allclose(lrs["fastnn"], lrs["torch"], rtol=1e-12)
 
 
 def test_gradient_accumulation_and_zero_grad_default():
@@ -421,11 +402,18 @@ def test_pad_modes(mode, pads):
 @pytest.mark.parametrize("kw", [dict(scale_factor=2, mode="nearest"), dict(size=(5, 7), mode="nearest"),
                                 dict(scale_factor=2, mode="bilinear", align_corners=False),
                                 dict(size=(5, 3), mode="bilinear", align_corners=True),
-                                dict(size=(6, 9), mode="bilinear", align_corners=False)])
+                                dict(size=(6, 9), mode="bilinear", align_corners=False),
+                                dict(scale_factor=1.7, mode="nearest"),
+                                dict(scale_factor=(0.5, 1.5), mode="bilinear"),
+                                dict(size=(3, 2), mode="bilinear", align_corners=False),
+                                dict(scale_factor=2.5, mode="linear", one_d=True),
+                                dict(size=9, mode="linear", align_corners=True, one_d=True),
+                                dict(size=3, mode="nearest", one_d=True)])
 def test_interpolate(kw):
-    if not hasattr(fastnn.nn.functional, "interpolate"):
-        pytest.skip("F.interpolate is not in fastnn")
+    kw = dict(kw)
     x = rng_inputs(33, 2, 3, 4, 5, dtype=np.float64)
+    if kw.pop("one_d", False):
+        x = x[0]
     res = {}
     for lib in LIBS:
         xt = lib.tensor(x, requires_grad=True)
@@ -949,3 +937,27 @@ def test_parameter_update_via_data_and_grad_zero():
         res[lib.__name__] = [p for p in m.parameters()]
     for a, b in zip(res["torch"], res["fastnn"]):
         close(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [dict(total_steps=10), dict(epochs=2, steps_per_epoch=6,
+                                                           anneal_strategy="linear"),
+                                dict(total_steps=12, three_phase=True, pct_start=0.25)])
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_one_cycle_lr_schedule_and_momentum(kw, opt):
+    seqs = {}
+    for lib in LIBS:
+        p = lib.nn.Parameter(lib.ones(2))
+        o = lib.optim.SGD([p], lr=0.1, momentum=0.9) if opt == "sgd" else lib.optim.Adam([p])
+        s = lib.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, **kw)
+        seq = []
+        for _ in range(kw.get("total_steps") or kw["epochs"] * kw["steps_per_epoch"]):
+            p.grad = lib.ones(2)
+            o.step()
+            g = o.param_groups[0]
+            seq.append((g["lr"], g["momentum"] if opt == "sgd" else g["betas"][0]))
+            seq.append(tuple(npy(p)))
+            if len(seq) < 2 * (kw.get("total_steps") or 12):
+                s.step()
+        seqs[lib.__name__] = seq
+    np.testing.assert_allclose(np.array(seqs["fastnn"], dtype=np.float64),
+                               np.array(seqs["torch"], dtype=np.float64), rtol=1e-6)

@@ -4,6 +4,7 @@ Each differentiable op is a Function in fastnn/ops/nn.py (or a composition of
 Tensor ops) whose forward calls a backend kernel, so
 ``fastnn.use_backend("numpy")`` switches every call here to the reference.
 """
+import math
 import numbers
 import sys
 
@@ -25,7 +26,7 @@ __all__ = [
     "softmin", "dropout", "batch_norm", "layer_norm", "embedding", "cross_entropy", "nll_loss",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "pad", "one_hot", "flatten", "normalize",
-    "cosine_similarity",
+    "cosine_similarity", "interpolate", "upsample",
 ]
 
 _Linear = _nn.Linear.apply
@@ -515,6 +516,67 @@ def pad(input, pad, mode="constant", value=None):
             if mode == "circular" and (lo > input.shape[d] or hi > input.shape[d]):
                 raise ValueError("pad: circular padding may wrap around at most once")
     return _nn.Pad.apply(input, tuple(widths), mode, 0 if value is None else value)
+
+
+_INTERP_MODES = {"nearest": 0, "linear": 1, "bilinear": 2}
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize the spatial dims of (N, C, W) / (N, C, H, W) input: 'nearest', 'linear' (3-D)
+    or 'bilinear' (4-D), with PyTorch's source-index formulas. Built from index_select
+    and multiply-adds, one spatial dim at a time, so autograd gives the backward."""
+    if mode not in _INTERP_MODES:
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported "
+                                  f"(supported: {sorted(_INTERP_MODES)})")
+    nsp = input.ndim - 2
+    if nsp not in (1, 2) or (_INTERP_MODES[mode] and _INTERP_MODES[mode] != nsp):
+        raise ValueError(f"interpolate: mode {mode!r} does not take a {input.ndim}-D input")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    in_sizes = input.shape[2:]
+    if size is not None:
+        out_sizes = (size,) * nsp if isinstance(size, numbers.Integral) else tuple(size)
+        scales = [None] * nsp
+    else:
+        scales = [float(scale_factor)] * nsp if isinstance(scale_factor, numbers.Real) \
+            else [float(f) for f in scale_factor]
+        out_sizes = tuple(int(math.floor(n * f)) for n, f in zip(in_sizes, scales))
+        if recompute_scale_factor:
+            scales = [None] * nsp
+    if len(out_sizes) != nsp or len(scales) != nsp:
+        raise ValueError(f"interpolate: size/scale_factor must have {nsp} entries")
+    out = input
+    dt = input._data.dtype
+    for k, (n_in, n_out, sc) in enumerate(zip(in_sizes, out_sizes, scales)):
+        axis = 2 + k
+        if n_out <= 0:
+            raise ValueError(f"interpolate: output size {n_out} must be positive")
+        ratio = n_in / n_out if sc is None else 1.0 / sc
+        dst = np.arange(n_out, dtype=np.float64)
+        if mode == "nearest":
+            idx = np.minimum(np.floor(dst * np.float32(ratio)).astype(np.int64), n_in - 1)
+            out = out.index_select(axis, Tensor._wrap(idx))
+            continue
+        if align_corners:
+            src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+        else:
+            src = np.maximum((dst + 0.5) * ratio - 0.5, 0.0)
+        i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        lam = (src - i0).astype(dt).reshape((-1,) + (1,) * (nsp - 1 - k))
+        out = out.index_select(axis, Tensor._wrap(i0)) * Tensor._wrap(1 - lam) + \
+            out.index_select(axis, Tensor._wrap(i1)) * Tensor._wrap(lam)
+    return out
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def one_hot(tensor, num_classes=-1):
