@@ -202,12 +202,14 @@ class Tensor:
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __repr__(self):
-        body = np.array2string(np.asarray(self._data), separator=", ", precision=4, prefix="tensor(")
+        body = _format_array(_dm.to_numpy(self._data))
         extras = []
         if self._data.dtype not in (_default_dtype, np.dtype(np.int64), np.dtype(np.bool_)):
             extras.append(f"dtype=fastnn.{self._data.dtype}")
+        if not isinstance(self._data, np.ndarray):
+            extras.insert(0, f"device='{self.device}'")
         if self._ctx is not None:
-            extras.append(f"grad_fn=<{type(self._ctx).__name__}Backward>")
+            extras.append(f"grad_fn=<{type(self._ctx).__name__}Backward0>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
@@ -1469,6 +1471,37 @@ _METHOD_FUNCS = (
 for _name in _METHOD_FUNCS:
     globals()[_name] = _method(_name)
 del _name
+
+
+def _float_formatter(arr):
+    """PyTorch's choice of float format: integral values print as ``1.``; others
+    with 4 decimals, or in scientific notation when the magnitudes span more
+    than 1000x or leave [1e-4, 1e8]. Every element is padded to one width."""
+    finite = arr[np.isfinite(arr)]
+    nonzero = np.abs(finite[finite != 0])
+    if finite.size and np.all(finite == np.round(finite)):
+        fmt = "{:.4e}" if nonzero.size and nonzero.max() > 1e8 else "{:.0f}."
+    elif nonzero.size and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8
+                           or nonzero.min() < 1e-4):
+        fmt = "{:.4e}"
+    else:
+        fmt = "{:.4f}"
+
+    def one(v):
+        if np.isnan(v):
+            return "nan"
+        if np.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return fmt.format(v)
+    width = _builtins.max((len(one(v)) for v in arr.reshape(-1)), default=0)
+    return lambda v: one(v).rjust(width)
+
+
+def _format_array(arr):
+    opts = dict(separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, max_line_width=80)
+    if arr.dtype.kind == "f" and arr.size:
+        return np.array2string(arr, formatter={"float_kind": _float_formatter(arr)}, **opts)
+    return np.array2string(arr, **opts)
 
 
 # --- creation -----------------------------------------------------------------------

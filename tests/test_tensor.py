@@ -301,3 +301,17 @@ def test_data_is_a_detached_tensor_sharing_memory_like_pytorch():
     assert predicted.tolist() == [1, 0]
     p.data = fastnn.full((3,), 4.0)                  # swaps the array, keeps the Parameter
     assert p.detach().numpy().tolist() == [4.0, 4.0, 4.0] and p.requires_grad
+
+
+def test_repr_formats_floats_like_pytorch():
+    """PyTorch's print rules: integral floats as '1.', 4 decimals, scientific for wide ranges."""
+    assert repr(fastnn.tensor([1.5, 2.0])) == "tensor([1.5000, 2.0000])"
+    assert repr(fastnn.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(fastnn.tensor([1e-5, 1.0])) == "tensor([1.0000e-05, 1.0000e+00])"
+    assert repr(fastnn.tensor([float("nan"), 1.5])) == "tensor([   nan, 1.5000])"
+    assert repr(fastnn.tensor([[0.1234567, 100.5], [3, 4]])) == \
+        "tensor([[  0.1235, 100.5000],\n        [  3.0000,   4.0000]])"
+    assert repr(fastnn.tensor([1, 2], dtype=fastnn.int32)) == "tensor([1, 2], dtype=fastnn.int32)"
+    x = fastnn.tensor([1.0, 2.0], requires_grad=True)
+    assert repr(x) == "tensor([1., 2.], requires_grad=True)"
+    assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
