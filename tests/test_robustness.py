@@ -235,8 +235,7 @@ def _conv(P, B, R):
     args = dict(stride=(2, 1), padding=1)
     for label, v in _layouts(x) + [("bcast", np.broadcast_to(x[:1], x.shape))]:
         c = np.ascontiguousarray(v)
-        # KNOWN: native _conv.pyx takes read-only buffers as non-const memoryviews
-        ro = "known" if label in ("readonly", "bcast") else "valid"
+        ro = "valid"
         P(f"conv2d x {label}", ro, lambda: B.conv2d_forward(v, w, b, **args)[0],
           lambda o: _close(o, R.conv2d_forward(c, w, b, **args)[0]))
         P(f"conv2d w {label}", "valid",
@@ -249,7 +248,7 @@ def _conv(P, B, R):
     xd = rng.standard_normal((2, 4, 7, 7)).astype(f32)
     wd = rng.standard_normal((4, 1, 3, 3)).astype(f32)
     for label, v in _layouts(xd):
-        P(f"depthwise x {label}", "known" if label == "readonly" else "valid", lambda: B.conv2d_forward(v, wd, None, padding=1, groups=4)[0],
+        P(f"depthwise x {label}", "valid", lambda: B.conv2d_forward(v, wd, None, padding=1, groups=4)[0],
           lambda o: _close(o, R.conv2d_forward(xd, wd, None, padding=1, groups=4)[0]))
     # zero-size dims
     P("conv2d N=0", "valid", lambda: B.conv2d_backward(np.zeros((0, 4, 5, 9), f32),
@@ -307,13 +306,13 @@ def _conv(P, B, R):
       lambda: B.conv2d_backward(yd, (np.zeros((2, 4, 3, 3), f32), sd[1], sd[2])))
     P("depthwise_backward saved other w", "reject",
       lambda: B.conv2d_backward(yd, (sd[0], np.zeros((4, 1, 9, 9), f32), sd[2])))
-    # KNOWN (native conv.py, owned elsewhere): these raise, but not always ValueError/TypeError
-    P("conv2d_backward saved str", "nocrash", lambda: B.conv2d_backward(y, "junk"))
-    P("conv2d_backward saved w f64", "nocrash",
+    P("conv2d_backward saved str", "reject", lambda: B.conv2d_backward(y, "junk"))
+    P("conv2d_backward saved w f64", "reject",
       lambda: B.conv2d_backward(y, (saved[0], saved[1].astype(np.float64), p)))
-    P("conv2d_backward saved x fortran", "nocrash",
-      lambda: B.conv2d_backward(y, (np.asfortranarray(saved[0]), saved[1], p)))
-    P("conv1d_backward saved str", "nocrash", lambda: B.conv1d_backward(y[:, :, 0], "junk"))
+    P("conv2d_backward saved x fortran", "valid",
+      lambda: B.conv2d_backward(y, (np.asfortranarray(saved[0]), saved[1], p)),
+      lambda o: _close(o, R.conv2d_backward(y, (saved[0], saved[1], p))))
+    P("conv1d_backward saved str", "reject", lambda: B.conv1d_backward(y[:, :, 0], "junk"))
     y1, s1 = B.conv1d_forward(x[:, :, 0], w[:, :, 0], b, padding=2)
     P("conv1d_backward dy shape", "reject", lambda: B.conv1d_backward(y1[:, :, 1:], s1))
     P("conv1d_backward dy rank", "reject", lambda: B.conv1d_backward(y1[None], s1))
@@ -679,13 +678,8 @@ def _functional(P, backend):
 
 # ============================================================================ the pytest side
 
-KNOWN = """Known rough edges in fastnn/backends/native/conv.py and _conv.pyx (owned by the
-conv engineer), probed as 'nocrash' / 'known' until fixed there: conv2d_backward and
-conv1d_backward unpack `saved` before any check, so a non-tuple saved raises
-ValueError/AttributeError with no argument name; saved arrays of mixed dtype or non-C layout
-raise Cython's 'Buffer dtype mismatch' / 'ndarray is not C-contiguous' ValueError; and
-read-only inputs (np.broadcast_to, setflags(write=False)) are rejected with 'buffer source
-array is read-only' because the kernels take non-const memoryviews."""
+KNOWN = """No known rough edges: the conv ones (saved unpacked before checks, read-only
+inputs refused by non-const memoryviews) are fixed and probed as 'reject' / 'valid'."""
 
 
 def _run(family):

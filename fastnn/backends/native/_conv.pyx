@@ -256,7 +256,7 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
         _col2im_sample(cols + i * p, dx + (s0 + i) * xs, g, ld, 0, g.ho)
 
 
-def forward_gemm(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[::1] b, real[:, :, :, ::1] y,
+def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b, real[:, :, :, ::1] y,
                  real[:, ::1] buf, real[:, ::1] rowbuf, int groups, int block, int chunk,
                  tuple params):
     """y[n] = w (per group) @ im2col(x[n]) + b, `block` samples per GEMM.
@@ -286,7 +286,7 @@ def forward_gemm(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[::1] b, real[:
                                chunk, o, groups, 0)
 
 
-def backward_gemm(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[:, :, :, ::1] w,
+def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
                   real[:, :, :, ::1] dx, real[:, :, :, :, ::1] dw_part, real[:, ::1] buf,
                   real[:, ::1] rowbuf, int groups, int block, int chunk, bint wt, tuple params):
     """dx[n] = col2im(w^T @ dy[n]); dw_part[t] = sum over team t's blocks of dy @ im2col(x)^T.
@@ -338,7 +338,7 @@ cdef fastnn_dw_geo _dw_geo(Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh, Py_ssize_t
     return g
 
 
-def depthwise_forward(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[:, :, :, ::1] y,
+def depthwise_forward(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, real[:, :, :, ::1] y,
                       int sh, int sw, int ph, int pw, int dh, int dw):
     """y[n, o] = sum_{i,j} w[o, 0, i, j] * xpad[n, o // M, oh*sh + i*dh, ow*sw + j*dw], M = O // C."""
     cdef Py_ssize_t n = x.shape[0], c = x.shape[1], o = w.shape[0], m = o // c, plane
@@ -356,7 +356,7 @@ def depthwise_forward(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[:, :, :, 
                                     &y[plane // o, plane % o, 0, 0], &g)
 
 
-def depthwise_backward_input(real[:, :, :, ::1] dy, real[:, :, :, ::1] w, real[:, :, :, ::1] dx,
+def depthwise_backward_input(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] w, real[:, :, :, ::1] dx,
                              int sh, int sw, int ph, int pw, int dh, int dw):
     """dx[n, c] = sum over the M outputs o of channel c of the scattered w[o] * dy[n, o]."""
     cdef Py_ssize_t n = dx.shape[0], c = dx.shape[1], o = w.shape[0], m = o // c
@@ -378,7 +378,7 @@ def depthwise_backward_input(real[:, :, :, ::1] dy, real[:, :, :, ::1] w, real[:
                                                &dx[plane // c, plane % c, 0, 0], &g)
 
 
-def depthwise_backward_weight(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[:, :, :, ::1] dw_,
+def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, real[:, :, :, ::1] dw_,
                               real[:, ::1] acc, int sh, int sw, int ph, int pw, int dh, int dw):
     """dw[o, 0, i, j] = sum_{n, oh, ow} dy[n, o, oh, ow] * xpad[n, o // M, oh*sh + i*dh, ow*sw + j*dw].
 
@@ -450,7 +450,7 @@ def packed_sizes(Py_ssize_t o, Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssiz
     return (fastnn_cg_wpack_size(1, o, c * kh * kw), fastnn_cg_scratch_size(1, o, &g, chunk))
 
 
-def forward_packed(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[::1] b, real[:, :, :, ::1] y,
+def forward_packed(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b, real[:, :, :, ::1] y,
                    real[::1] wpack, real[:, ::1] scratch, int chunk, tuple params):
     """y[n] = w @ im2col(x[n]) + b (groups 1), sample by sample; one scratch row per thread.
 
@@ -476,7 +476,7 @@ def forward_packed(real[:, :, :, ::1] x, real[:, :, :, ::1] w, real[::1] b, real
                                     &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
 
 
-def backward_packed(real[:, :, :, ::1] dy, real[:, :, :, ::1] x, real[:, :, :, ::1] w,
+def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
                     real[:, :, :, ::1] dx, real[:, :, ::1] dwt_part, real[::1] wpack,
                     real[:, ::1] scratch, int chunk, tuple params):
     """dx[n] = col2im(w^T @ dy[n]); dwt_part[t] += sum over thread t's samples of im2col(x[n]) @ dy[n]^T.

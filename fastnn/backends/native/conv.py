@@ -18,7 +18,7 @@ shared with it.
 import numpy as np
 
 from .._validate import check_array
-from ..numpy_ref.conv import check_conv1d, check_conv2d, check_grad_output
+from ..numpy_ref.conv import check_conv1d, check_conv2d, check_grad_output, unpack_saved
 from . import _conv
 
 __all__ = ["conv2d_forward", "conv2d_backward", "conv1d_forward", "conv1d_backward"]
@@ -131,8 +131,9 @@ def _forward(x, w, b, p):
 
 
 def _backward(dy, saved):
-    x, w, p = saved
+    x, w, p = unpack_saved(saved)
     check_grad_output(dy, x.shape, w.shape, p, x.dtype)
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)  # e.g. the reference's saved x
     dy = np.ascontiguousarray(dy)
     db = dy.sum(axis=(0, 2, 3)) if p.has_bias else None
     if dy.size == 0 or x.size == 0:
@@ -181,6 +182,6 @@ def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv1d_backward(dy, saved):
-    check_array("dy", dy, ndim=3, dtype=saved[0].dtype)
+    check_array("dy", dy, ndim=3, dtype=unpack_saved(saved)[0].dtype)
     dx, dw, db = _backward(dy[:, :, None, :], saved)
     return dx[:, :, 0, :], dw[:, :, 0, :], db

@@ -122,6 +122,18 @@ def _bad_saved():
     return TypeError("saved: expected the saved tuple returned by conv2d_forward or conv1d_forward")
 
 
+def unpack_saved(saved):
+    """(x, w, params) from a forward pass's ``saved``, checked before anything reads it."""
+    if not isinstance(saved, tuple) or len(saved) != 3:
+        raise _bad_saved()
+    x, w, params = saved
+    if not isinstance(x, np.ndarray) or not isinstance(w, np.ndarray):
+        raise _bad_saved()
+    check_array("saved x", x, ndim=4)
+    check_array("saved w", w, ndim=4, dtype=x.dtype)
+    return x, w, params
+
+
 def check_saved(x_shape, w_shape, params):
     """x_shape, w_shape and params (from `saved`) belong to one valid convolution."""
     if type(params) is not ConvParams:  # a plain tuple compares equal to one
@@ -189,7 +201,7 @@ def _forward(x, w, b, p):
 
 
 def conv2d_backward(dy, saved):
-    x, w, p = saved
+    x, w, p = unpack_saved(saved)
     check_grad_output(dy, x.shape, w.shape, p, x.dtype)
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
@@ -220,6 +232,6 @@ def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv1d_backward(dy, saved):
-    check_array("dy", dy, ndim=3, dtype=saved[0].dtype)
+    check_array("dy", dy, ndim=3, dtype=unpack_saved(saved)[0].dtype)
     dx, dw, db = conv2d_backward(dy[:, :, None, :], saved)
     return dx[:, :, 0, :], dw[:, :, 0, :], db
