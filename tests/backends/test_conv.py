@@ -374,6 +374,12 @@ PACKED_CASES = [
     (2, 1, 4, 12, 40, 3, 3, 1, 1, 1, 1, True),         # one input channel, wide rows
     (2, 2, 3, 4, 5, 1, 1, 2, 1, 1, 1, True),           # 1x1 with stride/padding
     (2, 30, 3, 6, 5, 3, 3, 1, 1, 1, 1, True),          # K = 270 > one k block
+    # O = 64, 20, 10, 5: last row panel of 4, 8, 10 and 5 rows (the 4/8/12-row
+    # tile loops), with the bias fused into the first of two k blocks
+    (2, 32, 64, 5, 6, 3, 3, 1, 0, 1, 1, True),
+    (1, 4, 20, 9, 7, 3, 3, 1, 1, 1, 1, True),
+    (2, 3, 10, 6, 37, 3, 3, 1, 0, 1, 1, True),
+    (1, 2, 5, 6, 6, 3, 3, 1, 0, 1, 1, False),
 ]
 
 
