@@ -3,8 +3,10 @@
  * The general path in _conv.pyx builds an im2col column matrix, then calls
  * fastnn_sgemm, which copies it again into its packed panels, packs the
  * weights again for every call, and writes into a row buffer that is copied
- * to the NCHW output when several samples share a GEMM. Here the same BLIS
- * micro-kernel (gemm_micro_kernel.h, included once per CPU variant) runs on
+ * to the NCHW output when several samples share a GEMM. Here a BLIS
+ * micro-kernel with the GEMM's register tile and vector types
+ * (gemm_micro_kernel.h, included once per CPU variant; the tile loop is
+ * conv_gemm_kernel_impl.h's cg_micro: 4/8/12-row heights, fused bias) runs on
  * panels that the convolution fills itself:
  *   forward  y[n] = W @ im2col(x[n]): W packed once per call, im2col rows
  *            written straight into the B panels, tiles stored into y[n]
