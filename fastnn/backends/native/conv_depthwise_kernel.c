@@ -14,11 +14,7 @@
 #include <string.h>
 #include "conv_depthwise_kernel.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FASTNN_DW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FASTNN_DW_CLONES
-#endif
+#include "cpu_dispatch.h"
 
 /* Outputs ow with 0 <= ow*s + off < size form [lo, hi). */
 static inline long dw_lo(long off, long s, long nout)

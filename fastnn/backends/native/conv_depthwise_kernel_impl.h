@@ -5,7 +5,7 @@
 
 /* y = sum over taps (i, j) of k[i, j] * (x shifted by the tap): one pass over
  * the output plane per tap, the plane staying in L1. */
-FASTNN_DW_CLONES
+FASTNN_CLONES
 void DW_NAME(fastnn_dw_forward, SUF)(const T *restrict x, const T *restrict k, T *restrict y,
                                      const fastnn_dw_geo *g)
 {
@@ -31,7 +31,7 @@ void DW_NAME(fastnn_dw_forward, SUF)(const T *restrict x, const T *restrict k, T
 
 /* dx += the transposed scatter of one dy plane (dx zeroed by the caller, which
  * calls this once per output channel fed by the input channel). */
-FASTNN_DW_CLONES
+FASTNN_CLONES
 void DW_NAME(fastnn_dw_backward_input, SUF)(const T *restrict dy, const T *restrict k,
                                             T *restrict dx, const fastnn_dw_geo *g)
 {
@@ -58,7 +58,7 @@ void DW_NAME(fastnn_dw_backward_input, SUF)(const T *restrict dy, const T *restr
  * Summing per output column and reducing once at the end (fastnn_dw_reduce)
  * keeps the inner loop elementwise, so it vectorises without reassociating a
  * dot product (no -ffast-math). acc is kh*kw*wo, zeroed by the caller. */
-FASTNN_DW_CLONES
+FASTNN_CLONES
 void DW_NAME(fastnn_dw_backward_weight, SUF)(const T *restrict dy, const T *restrict x,
                                              T *restrict acc, const fastnn_dw_geo *g)
 {

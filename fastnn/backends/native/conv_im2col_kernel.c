@@ -15,11 +15,7 @@
 #include <string.h>
 #include "conv_im2col_kernel.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FASTNN_IC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FASTNN_IC_CLONES
-#endif
+#include "cpu_dispatch.h"
 
 static inline long ic_min(long a, long b) { return a < b ? a : b; }
 static inline long ic_max(long a, long b) { return a > b ? a : b; }

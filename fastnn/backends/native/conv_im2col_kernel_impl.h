@@ -4,7 +4,7 @@
 
 /* cols[(c*kh + i)*kw + j, (oh - oh0)*wo + ow] = xpad[c, oh*sh + i*dh, ow*sw + j*dw]
  * for output rows oh0 <= oh < oh1; matrix rows ld apart. */
-FASTNN_IC_CLONES
+FASTNN_CLONES
 void IC_NAME(fastnn_im2col, SUF)(const T *restrict x, T *restrict cols,
                                  const fastnn_conv_geo *g, long ld, long oh0, long oh1)
 {
@@ -41,7 +41,7 @@ void IC_NAME(fastnn_im2col, SUF)(const T *restrict x, T *restrict cols,
 
 /* dx[c, ih, iw] += the cols entries that im2col copied from (ih, iw), output
  * rows [oh0, oh1). dx is not cleared here (chunks of one sample accumulate). */
-FASTNN_IC_CLONES
+FASTNN_CLONES
 void IC_NAME(fastnn_col2im, SUF)(const T *restrict cols, T *restrict dx,
                                  const fastnn_conv_geo *g, long ld, long oh0, long oh1)
 {
