@@ -414,3 +414,32 @@ def test_c_kernel_builds_and_matches_naive_loop(tmp_path, plain_c):
     assert "bad 0" in out.stdout
     if plain_c:
         assert "variant scalar" in out.stdout
+
+
+@pytest.mark.parametrize("rows", [1, 3, 4, 5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_forward_few_rows_fast_path_matches_reference(rows, dtype):
+    """Batch-1 inference skips the dispatch; results and bad-input errors stay the reference's."""
+    from fastnn.backends import backend
+    nat, ref = backend("native"), backend("numpy")
+    g = np.random.default_rng(rows)
+    x = g.standard_normal((rows, 37)).astype(dtype)
+    w = g.standard_normal((11, 37)).astype(dtype)
+    b = g.standard_normal(11).astype(dtype)
+    for bias in (b, None):
+        y, saved = nat.linear_forward(x, w, bias)
+        np.testing.assert_allclose(y, ref.linear_forward(x, w, bias)[0], rtol=1e-5, atol=1e-5)
+        assert nat.linear_backward(np.ones_like(y), saved)[1].shape == w.shape
+    with pytest.raises(ValueError, match="w"):
+        nat.linear_forward(x, w[:, :-1], b)
+    with pytest.raises(TypeError, match="w"):
+        nat.linear_forward(x, w.astype(np.float16), b)
+    x_nan = x.copy()
+    x_nan[0, 0] = np.nan
+    import fastnn
+    fastnn.set_finite_checks(True)
+    try:
+        with pytest.raises(ValueError, match="NaN"):
+            nat.linear_forward(x_nan, w, b)
+    finally:
+        fastnn.set_finite_checks(False)
