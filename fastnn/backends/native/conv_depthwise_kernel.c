@@ -16,19 +16,7 @@
 
 #include "cpu_dispatch.h"
 
-/* Outputs ow with 0 <= ow*s + off < size form [lo, hi). */
-static inline long dw_lo(long off, long s, long nout)
-{
-    long a = off < 0 ? (-off + s - 1) / s : 0;
-    return a < nout ? a : nout;
-}
-
-static inline long dw_hi(long off, long s, long size, long nout, long lo)
-{
-    long b = size - 1 - off >= 0 ? (size - 1 - off) / s + 1 : 0;
-    if (b > nout) b = nout;
-    return b > lo ? b : lo;
-}
+#include "conv_range.h"
 
 #define T float
 #define SUF f

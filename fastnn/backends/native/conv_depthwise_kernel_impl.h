@@ -15,7 +15,7 @@ void DW_NAME(fastnn_dw_forward, SUF)(const T *restrict x, const T *restrict k, T
         for (long j = 0; j < g->kw; j++) {
             const T kij = k[i * g->kw + j];
             const long off = j * g->dw - g->pw;
-            const long lo = dw_lo(off, g->sw, wo), hi = dw_hi(off, g->sw, g->w, wo, lo);
+            const long lo = conv_lo(off, g->sw, wo), hi = conv_hi(off, g->sw, g->w, wo, lo);
             for (long oh = 0; oh < g->ho; oh++) {
                 const long ih = oh * g->sh + i * g->dh - g->ph;
                 if (ih < 0 || ih >= g->h) continue;
@@ -40,7 +40,7 @@ void DW_NAME(fastnn_dw_backward_input, SUF)(const T *restrict dy, const T *restr
         for (long j = 0; j < g->kw; j++) {
             const T kij = k[i * g->kw + j];
             const long off = j * g->dw - g->pw;
-            const long lo = dw_lo(off, g->sw, wo), hi = dw_hi(off, g->sw, g->w, wo, lo);
+            const long lo = conv_lo(off, g->sw, wo), hi = conv_hi(off, g->sw, g->w, wo, lo);
             for (long oh = 0; oh < g->ho; oh++) {
                 const long ih = oh * g->sh + i * g->dh - g->ph;
                 if (ih < 0 || ih >= g->h) continue;
@@ -66,7 +66,7 @@ void DW_NAME(fastnn_dw_backward_weight, SUF)(const T *restrict dy, const T *rest
     for (long i = 0; i < g->kh; i++)
         for (long j = 0; j < g->kw; j++) {
             const long off = j * g->dw - g->pw;
-            const long lo = dw_lo(off, g->sw, wo), hi = dw_hi(off, g->sw, g->w, wo, lo);
+            const long lo = conv_lo(off, g->sw, wo), hi = conv_hi(off, g->sw, g->w, wo, lo);
             T *restrict a = acc + (i * g->kw + j) * wo;
             for (long oh = 0; oh < g->ho; oh++) {
                 const long ih = oh * g->sh + i * g->dh - g->ph;

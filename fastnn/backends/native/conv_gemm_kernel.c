@@ -50,8 +50,6 @@
 #define CG_X86 0
 #endif
 
-static inline long cg_min(long a, long b) { return a < b ? a : b; }
-static inline long cg_max(long a, long b) { return a > b ? a : b; }
 static inline long cg_up(long a, long b) { return (a + b - 1) / b * b; }
 static inline void *cg_align(void *p) { return (char *)p + ((64 - ((uintptr_t)p & 63)) & 63); }
 
@@ -62,19 +60,7 @@ static inline long cg_kc(long k, long kmax)
     return nb > 0 ? (k + nb - 1) / nb : 1;
 }
 
-/* Outputs o with 0 <= o*s + off < size form [lo, hi) (clamped to [0, nout)). */
-static inline long cg_lo(long off, long s, long nout)
-{
-    long a = off < 0 ? (-off + s - 1) / s : 0;
-    return a < nout ? a : nout;
-}
-
-static inline long cg_hi(long off, long s, long size, long nout, long lo)
-{
-    long b = size - 1 - off >= 0 ? (size - 1 - off) / s + 1 : 0;
-    if (b > nout) b = nout;
-    return b > lo ? b : lo;
-}
+#include "conv_range.h"
 
 #if CG_X86
 #define GATTR __attribute__((target("arch=x86-64-v4")))
@@ -196,7 +182,7 @@ int fastnn_cg_variant(void)
 long fastnn_cg_wpack_size(int dbl, long o, long k)
 {
     (void)dbl;
-    return cg_max(cg_up(o, 12) * k, cg_up(k, 12) * o) + 64;
+    return conv_max(cg_up(o, 12) * k, cg_up(k, 12) * o) + 64;
 }
 
 long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chunk)
@@ -206,7 +192,7 @@ long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chun
     const long fwd = cg_up(k * ccp, 16);
     const long bwd = cg_up(cg_up(k, 12) * cc, 16) + cg_up(cg_up(o, 32) * cc, 16)
                    + cg_up(o * ccp, 16) + cg_up(k * cc, 16);
-    return cg_up(ccp, 16) + cg_max(fwd, bwd) + 64;
+    return cg_up(ccp, 16) + conv_max(fwd, bwd) + 64;
 }
 
 #if CG_X86

@@ -94,11 +94,11 @@ GFN(cg_gemm)(long kc, const GT *ab, const GT *bb, GT *c, long ldc, long m, long 
 {
     const long mpan = (m + GMR - 1) / GMR, npan = (n + CNR - 1) / CNR;
     for (long r = 0; r < mpan; r++) {
-        const int mr = (int)cg_min(GMR, m - r * GMR);
+        const int mr = (int)conv_min(GMR, m - r * GMR);
         const GT *br = bias != NULL ? bias + r * GMR : NULL;
         for (long q = 0; q < npan; q++)
             GFN(cg_tile)(kc, ab + r * kc * GMR, bb + q * kc * CNR, c + r * GMR * ldc + q * CNR,
-                         ldc, acc, br, mr, (int)cg_min(CNR, n - q * CNR));
+                         ldc, acc, br, mr, (int)conv_min(CNR, n - q * CNR));
     }
 }
 
@@ -110,9 +110,9 @@ GFN(cg_row)(const GT *restrict x, const fastnn_conv_geo *g, long ch, long i, lon
 {
     const long wo = g->wo, sw = g->sw;
     const long ioff = i * g->dh - g->ph, off = j * g->dw - g->pw;
-    const long rlo = cg_min(cg_max(cg_lo(ioff, g->sh, g->ho), oh0), oh1);
-    const long rhi = cg_max(cg_min(cg_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
-    const long lo = cg_lo(off, sw, wo), hi = cg_hi(off, sw, g->w, wo, lo);
+    const long rlo = conv_min(conv_max(conv_lo(ioff, g->sh, g->ho), oh0), oh1);
+    const long rhi = conv_max(conv_min(conv_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
+    const long lo = conv_lo(off, sw, wo), hi = conv_hi(off, sw, g->w, wo, lo);
     GT *restrict dst = tmp;
     for (long q = 0; q < (rlo - oh0) * wo; q++) dst[q] = 0;
     dst += (rlo - oh0) * wo;
@@ -139,7 +139,7 @@ static GATTR void GFN(cg_pack_w)(const GT *w, long o, long k, GT *wp)
 {
     const long kc = cg_kc(k, GCKC), mpan = (o + GMR - 1) / GMR;
     for (long pc = 0; pc < k; pc += kc) {
-        const long kcur = cg_min(kc, k - pc);
+        const long kcur = conv_min(kc, k - pc);
         for (long r = 0; r < mpan; r++) {
             GT *restrict dst = wp + pc * mpan * GMR + r * kcur * GMR;
             const GT *src = w + r * GMR * k + pc;
@@ -163,7 +163,7 @@ static GATTR void GFN(cg_pack_wt)(const GT *w, long o, long k, GT *wtp)
 {
     const long kc = cg_kc(o, GCKC), mpan = (k + GMR - 1) / GMR;
     for (long pc = 0; pc < o; pc += kc) {
-        long kcur = cg_min(kc, o - pc);
+        long kcur = conv_min(kc, o - pc);
         GFN(pack_a)(1, k, kcur, w + pc * k, k, wtp + pc * mpan * GMR, 0, mpan);
     }
 }
@@ -180,7 +180,7 @@ static GATTR void GFN(cg_forward)(const GT *x, const GT *wp, const GT *bias, GT 
     GT *tmp = (GT *)cg_align(scratch);
     GT *bp = tmp + cg_up(cg_up(chunk * wo, 32), 16);
     for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
-        const long oh1 = cg_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
+        const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
         const long npan = (ncols + CNR - 1) / CNR;
         for (long q = ncols; q < npan * CNR; q++) tmp[q] = 0;
         long kk = 0;
@@ -188,7 +188,7 @@ static GATTR void GFN(cg_forward)(const GT *x, const GT *wp, const GT *bias, GT 
             for (long i = 0; i < g->kh; i++)
                 for (long j = 0; j < g->kw; j++, kk++) {
                     GFN(cg_row)(x, g, ch, i, j, oh0, oh1, tmp);
-                    const long pc = kk / kc * kc, kcur = cg_min(kc, k - pc);
+                    const long pc = kk / kc * kc, kcur = conv_min(kc, k - pc);
                     GT *restrict dst = bp + pc * npan * CNR + (kk - pc) * CNR;
                     /* constant-size copies: whole vectors, no call */
                     for (long q = 0; q < npan; q++)
@@ -196,7 +196,7 @@ static GATTR void GFN(cg_forward)(const GT *x, const GT *wp, const GT *bias, GT 
                 }
         GT *yc = y + oh0 * wo;
         for (long pc = 0; pc < k; pc += kc) {
-            const long kcur = cg_min(kc, k - pc);
+            const long kcur = conv_min(kc, k - pc);
             GFN(cg_gemm)(kcur, wp + pc * mpan * GMR, bp + pc * npan * CNR, yc, p, o, ncols,
                          pc != 0, bias);
         }
@@ -221,7 +221,7 @@ static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT 
     GT *dcols = bdg + cg_up(o * cg_up(cc, 32), 16);
     memset(dx, 0, (size_t)g->c * g->h * g->w * sizeof(GT));
     for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
-        const long oh1 = cg_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
+        const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
         const long npan = (ncols + CNR - 1) / CNR;
         const GT *dyc = dy + oh0 * wo;
         /* weight gradient */
@@ -242,11 +242,11 @@ static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT 
         GFN(cg_gemm)(ncols, awg, bwg, dwt, o, k, o, 1, NULL);
         /* input gradient */
         for (long pc = 0; pc < o; pc += kco) {
-            const long kcur = cg_min(kco, o - pc);
+            const long kcur = conv_min(kco, o - pc);
             GFN(pack_b)(0, kcur, ncols, dyc + pc * p, p, bdg + pc * npan * CNR, 0, npan);
         }
         for (long pc = 0; pc < o; pc += kco) {
-            const long kcur = cg_min(kco, o - pc);
+            const long kcur = conv_min(kco, o - pc);
             GFN(cg_gemm)(kcur, wtp + pc * kmp * GMR, bdg + pc * npan * CNR, dcols, ncols, k,
                          ncols, pc != 0, NULL);
         }

@@ -17,22 +17,7 @@
 
 #include "cpu_dispatch.h"
 
-static inline long ic_min(long a, long b) { return a < b ? a : b; }
-static inline long ic_max(long a, long b) { return a > b ? a : b; }
-
-/* Outputs o with 0 <= o*s + off < size form [lo, hi) (clamped to [0, nout)). */
-static inline long ic_lo(long off, long s, long nout)
-{
-    long a = off < 0 ? (-off + s - 1) / s : 0;
-    return a < nout ? a : nout;
-}
-
-static inline long ic_hi(long off, long s, long size, long nout, long lo)
-{
-    long b = size - 1 - off >= 0 ? (size - 1 - off) / s + 1 : 0;
-    if (b > nout) b = nout;
-    return b > lo ? b : lo;
-}
+#include "conv_range.h"
 
 #define T float
 #define SUF f

@@ -14,11 +14,11 @@ void IC_NAME(fastnn_im2col, SUF)(const T *restrict x, T *restrict cols,
         for (long i = 0; i < g->kh; i++) {
             /* output rows whose input row lies inside the image: [rlo, rhi) */
             const long ioff = i * g->dh - g->ph;
-            const long rlo = ic_min(ic_max(ic_lo(ioff, g->sh, g->ho), oh0), oh1);
-            const long rhi = ic_max(ic_min(ic_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
+            const long rlo = conv_min(conv_max(conv_lo(ioff, g->sh, g->ho), oh0), oh1);
+            const long rhi = conv_max(conv_min(conv_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
             for (long j = 0; j < g->kw; j++) {
                 const long off = j * g->dw - g->pw;
-                const long lo = ic_lo(off, sw, wo), hi = ic_hi(off, sw, g->w, wo, lo);
+                const long lo = conv_lo(off, sw, wo), hi = conv_hi(off, sw, g->w, wo, lo);
                 T *restrict dst = row;
                 if (rlo > oh0) memset(dst, 0, (size_t)(rlo - oh0) * wo * sizeof(T));
                 dst += (rlo - oh0) * wo;
@@ -50,11 +50,11 @@ void IC_NAME(fastnn_col2im, SUF)(const T *restrict cols, T *restrict dx,
     for (long ch = 0; ch < g->c; ch++)
         for (long i = 0; i < g->kh; i++) {
             const long ioff = i * g->dh - g->ph;
-            const long rlo = ic_min(ic_max(ic_lo(ioff, g->sh, g->ho), oh0), oh1);
-            const long rhi = ic_max(ic_min(ic_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
+            const long rlo = conv_min(conv_max(conv_lo(ioff, g->sh, g->ho), oh0), oh1);
+            const long rhi = conv_max(conv_min(conv_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
             for (long j = 0; j < g->kw; j++) {
                 const long off = j * g->dw - g->pw;
-                const long lo = ic_lo(off, sw, wo), hi = ic_hi(off, sw, g->w, wo, lo);
+                const long lo = conv_lo(off, sw, wo), hi = conv_hi(off, sw, g->w, wo, lo);
                 const T *restrict src = row + (rlo - oh0) * wo;
                 T *dst = dx + (ch * g->h + rlo * g->sh + ioff) * g->w + off;
                 for (long oh = rlo; oh < rhi; oh++) {
