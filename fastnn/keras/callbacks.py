@@ -5,7 +5,6 @@ A callback sees the training loop through ``self.model`` (the keras Model, with
 ``.module``, ``.optimizer`` and ``.stop_training``) and the ``logs`` dict of the
 epoch or batch (``loss``, metrics, ``val_`` entries).
 """
-import copy
 import csv
 import math
 import os
@@ -157,8 +156,8 @@ class EarlyStopping(Callback, _MonitorMixin):
             self.best_epoch = epoch
             self.wait = 0
             if self.restore_best_weights:
-                self.best_weights = copy.deepcopy(
-                    {k: v._data.copy() for k, v in self.model._keras_module().state_dict().items()})
+                self.best_weights = {k: v._data.copy()
+                                     for k, v in self.model._keras_module().state_dict().items()}
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch

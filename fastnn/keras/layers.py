@@ -267,25 +267,21 @@ class Reshape(Layer):
 
 
 def _register_flop_counters():
-    """Teach fastnn.summary the cost of the Keras layers (a multiply-add = 2 FLOPs)."""
-    from ..nn.summary import register_flop_counter
+    """Teach fastnn.summary the cost of the Keras layers (a multiply-add = 2 FLOPs).
 
-    def numel(t):
-        return int(t._data.size)
-
-    def dense(m, inputs, out):
-        return 2 * m.in_features * numel(out) + (numel(out) if m.bias is not None else 0)
-
-    def conv(m, inputs, out):
-        per_output = (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
-        return 2 * per_output * numel(out) + (numel(out) if m.bias is not None else 0)
+    Dense and Conv2D carry the attributes nn.Linear and nn.Conv2d do
+    (in_features / in_channels, groups, kernel_size, bias), so they share
+    summary's own counters; only the pooling layers name their window differently.
+    """
+    from ..nn.summary import _conv_flops, _linear_flops, _numel, register_flop_counter
 
     def pool(m, inputs, out):
-        return numel(out) * m.pool_size[0] * m.pool_size[1]
+        return _numel(out) * m.pool_size[0] * m.pool_size[1]
 
-    for name, fn in (("Dense", dense), ("Conv2D", conv), ("MaxPooling2D", pool),
-                     ("AveragePooling2D", pool), ("Flatten", lambda m, i, o: 0),
-                     ("Dropout", lambda m, i, o: 0), ("Reshape", lambda m, i, o: 0)):
+    for name, fn in (("Dense", _linear_flops), ("Conv2D", _conv_flops),
+                     ("MaxPooling2D", pool), ("AveragePooling2D", pool),
+                     ("Flatten", lambda m, i, o: 0), ("Dropout", lambda m, i, o: 0),
+                     ("Reshape", lambda m, i, o: 0)):
         register_flop_counter(name, fn)
 
 

@@ -140,7 +140,7 @@ class TrainingMixin:
         if getattr(module, "built", True):
             return
         from ..autograd.grad_mode import no_grad
-        sample = next(iter(self._batches(x, None if _is_loader(x) else x, 1, False)))[0]
+        sample = next(iter(self._batches(x, None, 1, False)))[0]
         with no_grad():
             module(self._as_input(sample))
 
