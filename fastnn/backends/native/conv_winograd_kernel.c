@@ -1,0 +1,147 @@
+/* 3x3 stride-1 convolution (groups = 1) by Winograd's minimal filtering
+ * F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
+ * Networks", 2016), forward and backward.
+ *
+ * Each 2x2 block of outputs ("tile") reads a 4x4 input patch d. With
+ *   V = B^T d B   (input transform),  U = G g G^T   (weight transform),
+ *   Y = A^T (U . V) A                 (output transform, . elementwise)
+ * the 36 multiply-adds of a tile per (output, input channel) pair become 16,
+ * and summing over input channels makes each of the 16 positions xi of the
+ * 4x4 transform a matrix product:
+ *   M[xi] (O x tiles) = U[xi] (O x C) @ V[xi] (C x tiles).
+ * Backward is the same chain differentiated, with the same matrices:
+ *   dM = A dY A^T,  dV[xi] = U[xi]^T @ dM[xi],  dx += B dV B^T (patches
+ *   overlap by two rows and columns, so they are added), and
+ *   dU[xi] += dM[xi] @ V[xi]^T, which the caller turns into dw = G^T dU G.
+ * B, G and A hold only 0, +-1 and +-1/2, so float32 results stay within a few
+ * ulps of the direct sum.
+ *
+ * Blocks of `rows` tile rows (they may span samples) are transformed into
+ * per-thread scratch sized for L2, then multiplied with the packed GEMM
+ * micro-kernel of conv_gemm_kernel_impl.h (per CPU variant, see
+ * conv_variants.h). The transforms run along a whole block's tiles at once,
+ * so their loops are long enough to vectorise even for 13x13 images.
+ * Reference: fastnn/backends/numpy_ref/conv.py (the direct formula; the
+ * tests hold this file to it).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "conv_winograd_kernel.h"
+#include "conv_gemm_kernel.h"
+#include "gemm_dispatch_kernel.h"
+
+static inline long wg_up(long a, long b) { return (a + b - 1) / b * b; }
+
+/* Offsets (elements, after the 64-byte alignment) of one thread's scratch:
+ * the transforms' line buffers, the transformed inputs V (or their gradient),
+ * the output transform's M (or dM), and the backward's packing buffers.
+ * Bounds for every variant: panels are at most 12 rows (MR) and 32 columns
+ * (NR), and tp, a block's tile count rounded up to 32, is a row stride. */
+typedef struct {
+    long tp, line, v, m, pa, pb, total;
+} wg_layout;
+
+static wg_layout wg_plan(long o, long c, long tw, long rows, int backward)
+{
+    wg_layout l;
+    const long len = rows * (tw + 1);
+    l.tp = wg_up(rows * tw, 32);
+    l.line = 0;
+    l.v = wg_up(32 * len + 4 * tw + 64, 16);
+    l.m = l.v + 16 * c * l.tp;
+    l.pa = l.m + 16 * o * l.tp;
+    l.pb = l.pa + (backward ? wg_up(o, 12) * l.tp : 0);
+    l.total = l.pb + (backward ? (wg_up(c, 32) > o ? wg_up(c, 32) : o) * l.tp : 0);
+    return l;
+}
+
+long fastnn_wg_upack_size(long o, long c)
+{
+    const long one = wg_up(wg_up(o, 12) * c > wg_up(c, 12) * o ? wg_up(o, 12) * c
+                                                                : wg_up(c, 12) * o, 16);
+    return 16 * one + 64;
+}
+
+long fastnn_wg_scratch_size(long o, long c, long tw, long rows, int backward)
+{
+    return wg_plan(o, c, tw, rows, backward).total + 64;
+}
+
+/* u[xi] (o x c) = (G w G^T)[xi / 4][xi % 4] for every channel pair, with
+ * G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]; and the way
+ * back for the gradient, dw = G^T du G. */
+#define WG_WEIGHTS(SUF, T)                                                               \
+void fastnn_wg_weights_##SUF(const T *w, long o, long c, T *u)                           \
+{                                                                                        \
+    for (long p = 0; p < o * c; p++) {                                                   \
+        const T *g = w + 9 * p;                                                          \
+        T gg[4][3], r[4][4];                                                             \
+        for (int q = 0; q < 3; q++) {                                                    \
+            gg[0][q] = g[q];                                                             \
+            gg[1][q] = (T)0.5 * (g[q] + g[3 + q] + g[6 + q]);                            \
+            gg[2][q] = (T)0.5 * (g[q] - g[3 + q] + g[6 + q]);                            \
+            gg[3][q] = g[6 + q];                                                         \
+        }                                                                                \
+        for (int a = 0; a < 4; a++) {                                                    \
+            r[a][0] = gg[a][0];                                                          \
+            r[a][1] = (T)0.5 * (gg[a][0] + gg[a][1] + gg[a][2]);                         \
+            r[a][2] = (T)0.5 * (gg[a][0] - gg[a][1] + gg[a][2]);                         \
+            r[a][3] = gg[a][2];                                                          \
+        }                                                                                \
+        for (int xi = 0; xi < 16; xi++) u[xi * o * c + p] = r[xi / 4][xi % 4];           \
+    }                                                                                    \
+}                                                                                        \
+void fastnn_wg_weight_grad_##SUF(const T *du, long o, long c, T *dw)                     \
+{                                                                                        \
+    for (long p = 0; p < o * c; p++) {                                                   \
+        T m[4][4], r[3][4];                                                              \
+        for (int xi = 0; xi < 16; xi++) m[xi / 4][xi % 4] = du[xi * o * c + p];          \
+        for (int b = 0; b < 4; b++) {                                                    \
+            r[0][b] = m[0][b] + (T)0.5 * (m[1][b] + m[2][b]);                            \
+            r[1][b] = (T)0.5 * (m[1][b] - m[2][b]);                                      \
+            r[2][b] = (T)0.5 * (m[1][b] + m[2][b]) + m[3][b];                            \
+        }                                                                                \
+        T *g = dw + 9 * p;                                                               \
+        for (int a = 0; a < 3; a++) {                                                    \
+            g[3 * a] = r[a][0] + (T)0.5 * (r[a][1] + r[a][2]);                           \
+            g[3 * a + 1] = (T)0.5 * (r[a][1] - r[a][2]);                                 \
+            g[3 * a + 2] = (T)0.5 * (r[a][1] + r[a][2]) + r[a][3];                       \
+        }                                                                                \
+    }                                                                                    \
+}
+
+WG_WEIGHTS(f, float)
+WG_WEIGHTS(d, double)
+
+#define CONV_VARIANT_IMPL "conv_winograd_kernel_impl.h"
+#include "conv_variants.h"
+
+#define WG_API(SUF, T, P)                                                                \
+void fastnn_wg_pack_##SUF(int v, const T *u, long o, long c, int transposed, T *up)      \
+{                                                                                        \
+    T *a = (T *)cg_align(up);                                                            \
+    const long stride = (fastnn_wg_upack_size(o, c) - 64) / 16;                          \
+    for (int xi = 0; xi < 16; xi++) {                                                    \
+        if (transposed) CG_DISPATCH(P, cg_pack_wt, (u + xi * o * c, o, c, a + xi * stride)); \
+        else CG_DISPATCH(P, cg_pack_w, (u + xi * o * c, o, c, a + xi * stride));         \
+    }                                                                                    \
+}                                                                                        \
+void fastnn_wg_forward_##SUF(int v, const T *x, const T *up, const T *bias, T *y, long n, \
+                             long o, const fastnn_conv_geo *g, long rows, T *scratch)    \
+{                                                                                        \
+    const T *a = (const T *)cg_align((void *)up);                                        \
+    const long stride = (fastnn_wg_upack_size(o, g->c) - 64) / 16;                      \
+    CG_DISPATCH(P, wg_forward, (x, a, stride, bias, y, n, o, g, rows, scratch));         \
+}                                                                                        \
+void fastnn_wg_backward_##SUF(int v, const T *dy, const T *x, const T *upt, T *dx, T *du, \
+                              long n, long o, const fastnn_conv_geo *g, long rows,       \
+                              T *scratch)                                                \
+{                                                                                        \
+    const T *a = (const T *)cg_align((void *)upt);                                       \
+    const long stride = (fastnn_wg_upack_size(o, g->c) - 64) / 16;                      \
+    CG_DISPATCH(P, wg_backward, (dy, x, a, stride, dx, du, n, o, g, rows, scratch));     \
+}
+
+WG_API(f, float, cs)
+WG_API(d, double, cd)

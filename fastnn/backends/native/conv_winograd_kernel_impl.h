@@ -1,0 +1,298 @@
+/* One (element type, CPU variant) of conv_winograd_kernel.c, included by
+ * conv_variants.h. Brings in the packed-GEMM pieces it multiplies with
+ * (cg_gemm, cg_pack_w, cg_pack_wt, pack_a, pack_b). Tile t of a block is
+ * tile column t % tw of block tile row t / tw; every transform loops over
+ * the tiles of a block (or of a sample's run of rows) as one vector. */
+#include "conv_gemm_kernel_impl.h"
+#define WNR (GNV * GVLEN)
+
+/* The 4x4 patches of channel ch of sample plane `plane` under tile rows
+ * [ti0, ti1), transformed: out[xi * ld + t] = (B^T d B)[xi / 4][xi % 4] of
+ * tile t = (ti - ti0) * tw + j. B^T d B is separable, and every input row is
+ * shared by two tile rows, so B is applied along each padded input row once,
+ * with the rows split into even and odd: tile row ti then reads even/odd rows
+ * ti and ti + 1, which in those split arrays are t and t + tw, so the B^T
+ * pass is one long vector loop over all the tiles. */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(wg_input)(const GT *plane, const fastnn_conv_geo *g, long ti0, long ti1, long tw,
+              GT *restrict line, GT *restrict out, long ld)
+{
+    const long nt = ti1 - ti0, len = (nt + 1) * tw, wpad = 2 * tw + 2, h = g->h, w = g->w;
+    GT *restrict hb = line;           /* 8 x len: B along each row, even rows then odd */
+    GT *restrict row = hb + 8 * len;  /* one zero-padded input row */
+    const long lo = conv_min(g->pw, wpad), hi = conv_max(conv_min(g->pw + w, wpad), lo);
+    for (long q = 0; q < lo; q++) row[q] = 0;      /* the same padding for every row */
+    for (long q = hi; q < wpad; q++) row[q] = 0;
+    for (long k = 0; k < 2 * (nt + 1); k++) {
+        const long ir = 2 * ti0 - g->ph + k;
+        GT *h0 = hb + (k & 1) * 4 * len + (k >> 1) * tw;
+        GT *h1 = h0 + len, *h2 = h1 + len, *h3 = h2 + len;
+        if (ir < 0 || ir >= h) {
+            for (long j = 0; j < tw; j++) h0[j] = h1[j] = h2[j] = h3[j] = 0;
+            continue;
+        }
+        const GT *src = plane + ir * w - g->pw;
+        for (long q = lo; q < hi; q++) row[q] = src[q];
+        for (long j = 0; j < tw; j++) {
+            const GT d0 = row[2 * j], d1 = row[2 * j + 1], d2 = row[2 * j + 2], d3 = row[2 * j + 3];
+            h0[j] = d0 - d2;
+            h1[j] = d1 + d2;
+            h2[j] = d2 - d1;
+            h3[j] = d1 - d3;
+        }
+    }
+    const long tc = nt * tw;
+    for (int v = 0; v < 4; v++) {                /* B^T down the columns */
+        const GT *e = hb + v * len, *o = hb + (4 + v) * len;
+        GT *o0 = out + v * ld, *o1 = o0 + 4 * ld, *o2 = o1 + 4 * ld, *o3 = o2 + 4 * ld;
+        for (long t = 0; t < tc; t++) {
+            o0[t] = e[t] - e[t + tw];
+            o1[t] = o[t] + e[t + tw];
+            o2[t] = e[t + tw] - o[t];
+            o3[t] = o[t] - o[t + tw];
+        }
+    }
+}
+
+/* wg_input over block tile rows [r0, r0 + nr) (sample (r0 + rr) / th), one
+ * run of tile rows per sample it touches. */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(wg_input_block)(const GT *x, const fastnn_conv_geo *g, long ch, long r0, long nr, long th,
+                    long tw, GT *restrict line, GT *restrict out, long ld)
+{
+    for (long r = r0; r < r0 + nr;) {
+        const long s = r / th, ti0 = r % th, ti1 = conv_min(th, ti0 + r0 + nr - r);
+        GFN(wg_input)(x + (s * g->c + ch) * g->h * g->w, g, ti0, ti1, tw, line,
+                      out + (r - r0) * tw, ld);
+        r += ti1 - ti0;
+    }
+}
+
+/* y rows of block tile rows [r0, r0 + nr), output channel oc, from
+ * m[xi * ld + t] (the products for this channel): Y = A^T M A, + bias. */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(wg_output)(const GT *restrict m, long ld, long t_count, GT bias, GT *y, long oc, long o,
+               const fastnn_conv_geo *g, long r0, long nr, long th, long tw, GT *restrict line)
+{
+    GT *restrict q = line;                      /* 4 x t_count: the 2x2 outputs of each tile */
+    GT *restrict p = q + 4 * t_count;           /* 8 x t_count: after A^T on rows */
+    for (int v = 0; v < 4; v++) {
+        const GT *m0 = m + v * ld, *m1 = m0 + 4 * ld, *m2 = m1 + 4 * ld, *m3 = m2 + 4 * ld;
+        GT *p0 = p + v * t_count, *p1 = p + (4 + v) * t_count;
+        for (long t = 0; t < t_count; t++) {
+            p0[t] = m0[t] + m1[t] + m2[t];
+            p1[t] = m1[t] - m2[t] - m3[t];
+        }
+    }
+    for (int a = 0; a < 2; a++) {
+        const GT *x0 = p + 4 * a * t_count, *x1 = x0 + t_count, *x2 = x1 + t_count,
+                 *x3 = x2 + t_count;
+        GT *q0 = q + 2 * a * t_count, *q1 = q0 + t_count;
+        for (long t = 0; t < t_count; t++) {
+            q0[t] = x0[t] + x1[t] + x2[t] + bias;
+            q1[t] = x1[t] - x2[t] - x3[t] + bias;
+        }
+    }
+    const long ho = g->ho, wo = g->wo, half = wo / 2;
+    for (long rr = 0; rr < nr; rr++) {
+        const long s = (r0 + rr) / th, ti = (r0 + rr) % th;
+        for (int a = 0; a < 2 && 2 * ti + a < ho; a++) {
+            GT *dst = y + ((s * o + oc) * ho + 2 * ti + a) * wo;
+            const GT *q0 = q + 2 * a * t_count + rr * tw, *q1 = q0 + t_count;
+            for (long j = 0; j < half; j++) {
+                dst[2 * j] = q0[j];
+                dst[2 * j + 1] = q1[j];
+            }
+            if (wo & 1) dst[wo - 1] = q0[half];
+        }
+    }
+}
+
+/* y = conv(x, w) + bias for n samples, a block of `rows` tile rows at a time:
+ * V straight into the B panels, 16 GEMMs into M, the output transform into y. */
+static GATTR void GFN(wg_forward)(const GT *x, const GT *up, long ustride, const GT *bias, GT *y,
+                                  long n, long o, const fastnn_conv_geo *g, long rows,
+                                  GT *scratch)
+{
+    const long c = g->c, th = (g->ho + 1) / 2, tw = (g->wo + 1) / 2, total = n * th;
+    const long kc = cg_kc(c, GCKC), mpan = (o + GMR - 1) / GMR;
+    const wg_layout l = wg_plan(o, c, tw, rows, 0);
+    GT *base = (GT *)cg_align(scratch);
+    GT *line = base + l.line, *vb = base + l.v, *mb = base + l.m;
+    GT *vt = mb;  /* one channel's 16 transformed rows, before the GEMMs overwrite M */
+    for (long r0 = 0; r0 < total; r0 += rows) {
+        const long nr = conv_min(rows, total - r0), tc = nr * tw;
+        const long npan = (tc + WNR - 1) / WNR;
+        for (long ch = 0; ch < c; ch++) {
+            GFN(wg_input_block)(x, g, ch, r0, nr, th, tw, line, vt, l.tp);
+            const long pc = ch / kc * kc, kcur = conv_min(kc, c - pc);
+            for (int xi = 0; xi < 16; xi++) {
+                GT *dst = vb + xi * c * l.tp + pc * npan * WNR + (ch - pc) * WNR;
+                const GT *src = vt + xi * l.tp;
+                for (long q = 0; q < npan; q++) {
+                    const long cnt = conv_min(WNR, tc - q * WNR);
+                    GT *d = dst + q * kcur * WNR;
+                    if (cnt == WNR) {  /* constant size: whole vector moves, no call */
+                        memcpy(d, src + q * WNR, WNR * sizeof(GT));
+                    } else {
+                        for (long e = 0; e < WNR; e++) d[e] = e < cnt ? src[q * WNR + e] : 0;
+                    }
+                }
+            }
+        }
+        for (int xi = 0; xi < 16; xi++)
+            for (long pc = 0; pc < c; pc += kc)
+                GFN(cg_gemm)(conv_min(kc, c - pc), up + xi * ustride + pc * mpan * GMR,
+                             vb + xi * c * l.tp + pc * npan * WNR, mb + xi * o * l.tp, l.tp, o,
+                             tc, pc != 0, NULL);
+        for (long oc = 0; oc < o; oc++)
+            GFN(wg_output)(mb + oc * l.tp, o * l.tp, tc, bias != NULL ? bias[oc] : (GT)0, y, oc,
+                           o, g, r0, nr, th, tw, line);
+    }
+}
+
+/* dM = A dY A^T for output channel oc over block tile rows [r0, r0 + nr):
+ * dm[xi * ld + t]. */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(wg_grad_output)(const GT *dy, long oc, long o, const fastnn_conv_geo *g, long r0, long nr,
+                    long th, long tw, GT *restrict line, GT *restrict dm, long ld)
+{
+    const long tc = nr * tw, ho = g->ho, wo = g->wo;
+    GT *restrict q = line;            /* 4 x tc: row 0 even, row 0 odd, row 1 even, row 1 odd */
+    GT *restrict p = q + 4 * tc;      /* 8 x tc: after A on rows */
+    for (long rr = 0; rr < nr; rr++) {
+        const long s = (r0 + rr) / th, ti = (r0 + rr) % th;
+        for (int a = 0; a < 2; a++) {
+            GT *qe = q + 2 * a * tc + rr * tw, *qo = qe + tc;
+            if (2 * ti + a >= ho) {
+                for (long j = 0; j < tw; j++) qe[j] = qo[j] = 0;
+                continue;
+            }
+            const GT *src = dy + ((s * o + oc) * ho + 2 * ti + a) * wo;
+            for (long j = 0; j < wo / 2; j++) {
+                qe[j] = src[2 * j];
+                qo[j] = src[2 * j + 1];
+            }
+            if (wo & 1) {
+                qe[tw - 1] = src[wo - 1];
+                qo[tw - 1] = 0;
+            }
+        }
+    }
+    for (int b = 0; b < 2; b++) {                 /* A on rows: (r0, r0 + r1, r0 - r1, -r1) */
+        const GT *a0 = q + b * tc, *a1 = q + (2 + b) * tc;
+        GT *p0 = p + b * tc, *p1 = p + (2 + b) * tc, *p2 = p + (4 + b) * tc, *p3 = p + (6 + b) * tc;
+        for (long t = 0; t < tc; t++) {
+            p0[t] = a0[t];
+            p1[t] = a0[t] + a1[t];
+            p2[t] = a0[t] - a1[t];
+            p3[t] = -a1[t];
+        }
+    }
+    for (int u = 0; u < 4; u++) {                 /* and on columns */
+        const GT *c0 = p + 2 * u * tc, *c1 = c0 + tc;
+        GT *d0 = dm + (4 * u) * ld, *d1 = d0 + ld, *d2 = d1 + ld, *d3 = d2 + ld;
+        for (long t = 0; t < tc; t++) {
+            d0[t] = c0[t];
+            d1[t] = c0[t] + c1[t];
+            d2[t] = c0[t] - c1[t];
+            d3[t] = -c1[t];
+        }
+    }
+}
+
+/* dx[ch] += B dV B^T of every tile of block tile rows [r0, r0 + nr), from
+ * dv[xi * ld + t]; neighbouring patches overlap, so rows are added in turn. */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(wg_grad_input)(const GT *restrict dv, long ld, long tc, GT *dx, long ch,
+                   const fastnn_conv_geo *g, long r0, long nr, long th, long tw,
+                   GT *restrict line)
+{
+    GT *restrict p = line;            /* 16 x tc: after B on rows */
+    GT *restrict dd = p + 16 * tc;    /* 16 x tc: the patch gradients */
+    GT *restrict row = dd + 16 * tc;  /* one padded dx row, 2 * tw + 2 */
+    for (int v = 0; v < 4; v++) {     /* B on rows: (v0, v1 - v2 + v3, v1 + v2 - v0, -v3) */
+        const GT *s0 = dv + v * ld, *s1 = s0 + 4 * ld, *s2 = s1 + 4 * ld, *s3 = s2 + 4 * ld;
+        GT *p0 = p + v * tc, *p1 = p0 + 4 * tc, *p2 = p1 + 4 * tc, *p3 = p2 + 4 * tc;
+        for (long t = 0; t < tc; t++) {
+            p0[t] = s0[t];
+            p1[t] = s1[t] - s2[t] + s3[t];
+            p2[t] = s1[t] + s2[t] - s0[t];
+            p3[t] = -s3[t];
+        }
+    }
+    for (int r = 0; r < 4; r++) {     /* and on columns */
+        const GT *s0 = p + 4 * r * tc, *s1 = s0 + tc, *s2 = s1 + tc, *s3 = s2 + tc;
+        GT *d0 = dd + 4 * r * tc, *d1 = d0 + tc, *d2 = d1 + tc, *d3 = d2 + tc;
+        for (long t = 0; t < tc; t++) {
+            d0[t] = s0[t];
+            d1[t] = s1[t] - s2[t] + s3[t];
+            d2[t] = s1[t] + s2[t] - s0[t];
+            d3[t] = -s3[t];
+        }
+    }
+    const long h = g->h, w = g->w, wpad = 2 * tw + 2;
+    const long cols = conv_max(conv_min(w, wpad - g->pw), 0);
+    for (long rr = 0; rr < nr; rr++) {
+        const long s = (r0 + rr) / th, ti = (r0 + rr) % th;
+        GT *plane = dx + (s * g->c + ch) * h * w;
+        for (int r = 0; r < 4; r++) {
+            const long ir = 2 * ti - g->ph + r;
+            if (ir < 0 || ir >= h) continue;
+            const GT *e0 = dd + 4 * r * tc + rr * tw, *o0 = e0 + tc, *e1 = o0 + tc, *o1 = e1 + tc;
+            row[0] = e0[0];
+            row[1] = o0[0];
+            for (long j = 1; j < tw; j++) {
+                row[2 * j] = e0[j] + e1[j - 1];
+                row[2 * j + 1] = o0[j] + o1[j - 1];
+            }
+            row[2 * tw] = e1[tw - 1];
+            row[2 * tw + 1] = o1[tw - 1];
+            GT *dst = plane + ir * w;
+            const GT *src = row + g->pw;
+            for (long k = 0; k < cols; k++) dst[k] += src[k];
+        }
+    }
+}
+
+/* For n samples: dx = the input gradient (overwritten) and du += dU, a block
+ * of tile rows at a time. Per xi: dU += dM @ V^T (both packed from their
+ * row-major blocks), then dV = U^T @ dM into V's place. */
+static GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, long ustride, GT *dx,
+                                   GT *du, long n, long o, const fastnn_conv_geo *g, long rows,
+                                   GT *scratch)
+{
+    const long c = g->c, th = (g->ho + 1) / 2, tw = (g->wo + 1) / 2, total = n * th;
+    const long kco = cg_kc(o, GCKC), cmp = (c + GMR - 1) / GMR, omp_ = (o + GMR - 1) / GMR;
+    const long cnp = (c + WNR - 1) / WNR;
+    const wg_layout l = wg_plan(o, c, tw, rows, 1);
+    GT *base = (GT *)cg_align(scratch);
+    GT *line = base + l.line, *vb = base + l.v, *dmb = base + l.m;
+    GT *pa = base + l.pa, *pb = base + l.pb;
+    memset(dx, 0, (size_t)n * c * g->h * g->w * sizeof(GT));
+    for (long r0 = 0; r0 < total; r0 += rows) {
+        const long nr = conv_min(rows, total - r0), tc = nr * tw;
+        const long npan = (tc + WNR - 1) / WNR;
+        for (long ch = 0; ch < c; ch++)
+            GFN(wg_input_block)(x, g, ch, r0, nr, th, tw, line, vb + ch * l.tp, c * l.tp);
+        for (long oc = 0; oc < o; oc++)
+            GFN(wg_grad_output)(dy, oc, o, g, r0, nr, th, tw, line, dmb + oc * l.tp, o * l.tp);
+        for (int xi = 0; xi < 16; xi++) {
+            GT *v = vb + xi * c * l.tp, *dm = dmb + xi * o * l.tp;
+            GFN(pack_a)(0, o, tc, dm, l.tp, pa, 0, omp_);
+            GFN(pack_b)(1, tc, c, v, l.tp, pb, 0, cnp);
+            GFN(cg_gemm)(tc, pa, pb, du + xi * o * c, c, o, c, 1, NULL);
+            for (long pc = 0; pc < o; pc += kco) {
+                const long kcur = conv_min(kco, o - pc);
+                GFN(pack_b)(0, kcur, tc, dm + pc * l.tp, l.tp, pb + pc * npan * WNR, 0, npan);
+            }
+            for (long pc = 0; pc < o; pc += kco)
+                GFN(cg_gemm)(conv_min(kco, o - pc), upt + xi * ustride + pc * cmp * GMR,
+                             pb + pc * npan * WNR, v, l.tp, c, tc, pc != 0, NULL);
+        }
+        for (long ch = 0; ch < c; ch++)
+            GFN(wg_grad_input)(vb + ch * l.tp, c * l.tp, tc, dx, ch, g, r0, nr, th, tw, line);
+    }
+}
+
+#undef WNR
