@@ -444,3 +444,57 @@ def test_packed_set_variant_rejects_bad_names():
     from fastnn.backends.native import _conv
     with pytest.raises(ValueError, match="set_gemm_variant"):
         _conv.set_gemm_variant("no-such-cpu")
+
+
+SMALL_K_CASES = [
+    # (N, C, O, H, W, kH, kW, stride, padding, dilation, groups, bias); C*kH*kW <= 12
+    (3, 1, 32, 28, 28, 3, 3, 1, 0, 1, 1, True),        # the first layer of the CNNs
+    (2, 1, 5, 9, 13, 3, 3, 1, 1, 1, 1, True),          # odd O: a last single channel
+    (2, 3, 7, 6, 7, 2, 2, 1, 0, 1, 1, False),          # k = 12, no bias
+    (1, 1, 3, 5, 17, 1, 5, (1, 2), (0, 2), 1, 1, True),  # stride, padding, 1x5
+    (2, 2, 4, 7, 5, 1, 1, 1, 1, 1, 1, True),           # k = 2, 1x1 with padding
+    (2, 1, 6, 11, 10, 3, 3, 2, 1, 2, 1, True),         # dilation
+]
+
+
+@pytest.mark.parametrize("variant", _gemm_variants())
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("nbytes", [1, 1 << 20], ids=["row-chunks", "whole"])
+@pytest.mark.parametrize("nthreads", [1, 2])
+def test_small_k_backward(monkeypatch, variant, dtype, nbytes, nthreads):
+    """k = C*kH*kW <= 12 takes the unpacked backward (cg_backward_small), with the
+    bias gradient from the kernel: held to the reference for every variant."""
+    import fastnn
+    from fastnn.backends.native import _conv
+    monkeypatch.setattr(nat, "_PACKED_BYTES", nbytes)
+    before = fastnn.get_num_threads()
+    try:
+        _conv.set_gemm_variant(variant)
+        fastnn.set_num_threads(nthreads)
+        for i, case in enumerate(SMALL_K_CASES):
+            x, w, b, args = make(case, dtype, seed=i)
+            y_r, s_r = ref.conv2d_forward(x, w, b, **args)
+            plan = nat._packed_plan(x, w, s_r[2], small=True)
+            assert (plan is None) == (nthreads > 1 and x.shape[0] < nthreads)
+            y_n, s_n = nat.conv2d_forward(x, w, b, **args)
+            dy = rand(y_r.shape, dtype, 9)
+            for g_n, g_r, name in zip(nat.conv2d_backward(dy, s_n), ref.conv2d_backward(dy, s_r), "xwb"):
+                if g_r is None:
+                    assert g_n is None
+                else:
+                    assert g_n.dtype == dtype and g_n.shape == g_r.shape
+                    np.testing.assert_allclose(g_n, g_r, err_msg=f"d{name} case {i}", **TOL[dtype])
+    finally:
+        _conv.set_gemm_variant(None)
+        fastnn.set_num_threads(before)
+
+
+def test_small_k_finite_differences():
+    x, w, b, args = make(SMALL_K_CASES[1], np.float64, seed=5)
+    y, saved = nat.conv2d_forward(x, w, b, **args)
+    assert nat._packed_plan(x, w, saved[2], small=True) is not None
+    dy = rand(y.shape, np.float64, 6)
+    got = nat.conv2d_backward(dy, saved)
+    want = numerical_grads(lambda x_, w_, b_: nat.conv2d_forward(x_, w_, b_, **args)[0],
+                           [x, w, b], dy)
+    assert_grads_close(got, want, rtol=1e-6, atol=1e-7, names=["x", "w", "b"])

@@ -85,5 +85,15 @@ void fastnn_cg_backward_##SUF(int v, const T *dy, const T *x, const T *wtp, T *d
     CG_DISPATCH(P, cg_backward, (dy, x, a, dx, dwt, o, g, chunk, scratch));              \
 }
 
+#define CG_SMALL_API(SUF, T, P)                                                          \
+void fastnn_cg_backward_small_##SUF(int v, const T *dy, const T *x, const T *w, T *dx, T *dwt, \
+                                    T *db, long o, const fastnn_conv_geo *g, long chunk,    \
+                                    T *scratch)                                              \
+{                                                                                            \
+    CG_DISPATCH(P, cg_backward_small, (dy, x, w, dx, dwt, db, o, g, chunk, scratch));        \
+}
+
+CG_SMALL_API(f, float, cs)
+CG_SMALL_API(d, double, cd)
 CG_API(f, float, cs)
 CG_API(d, double, cd)

@@ -39,4 +39,14 @@ void fastnn_cg_backward_d(int v, const double *dy, const double *x, const double
                           double *dwt, long o, const fastnn_conv_geo *g, long chunk,
                           double *scratch);
 
+/* The same for k = C*kH*kW <= 12 without packing (w is the plain o x k
+ * weights), and db (o) += the bias gradient when db != NULL; the scratch of
+ * fastnn_cg_scratch_size is enough. */
+void fastnn_cg_backward_small_f(int v, const float *dy, const float *x, const float *w, float *dx,
+                                float *dwt, float *db, long o, const fastnn_conv_geo *g,
+                                long chunk, float *scratch);
+void fastnn_cg_backward_small_d(int v, const double *dy, const double *x, const double *w,
+                                double *dx, double *dwt, double *db, long o,
+                                const fastnn_conv_geo *g, long chunk, double *scratch);
+
 #endif

@@ -254,4 +254,133 @@ static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT 
     }
 }
 
+/* Small k (= C*kH*kW <= CG_SMALL_K, e.g. a first layer on one input channel):
+ * the products are too thin to pay for packing -- the weight gradient's
+ * operands both run along pixels, so packing either transposes it, and that
+ * cost more than the multiply-adds. Here both products read dy in place:
+ *   dwt[kk][oc] += sum_p cols[kk][p] * dy[oc][p]: two output channels at a
+ *     time, 2k vector accumulators along the pixels, summed across lanes
+ *     once per chunk;
+ *   dcols[kk][p] = sum_oc w[oc][kk] * dy[oc][p]: k accumulators per pixel
+ *     vector, one broadcast multiply-add per (oc, kk).
+ * KK is a compile-time k (see cg_backward_small) so the accumulators stay in
+ * registers. */
+#define CG_SMALL_K 12
+
+static inline FASTNN_ALWAYS_INLINE GT GFN(cg_hsum)(GFN(vec) v)
+{
+    GT s = 0;
+    for (int e = 0; e < GVLEN; e++) s += ((const GT *)&v)[e];
+    return s;
+}
+
+static inline FASTNN_ALWAYS_INLINE void
+GFN(cg_small_wgrad)(const GT *dy, long ldy, const GT *cols, long ncols, long o, GT *dwt,
+                    GT *db, const int KK)
+{
+    typedef GFN(vec) V;
+    typedef GFN(uvec) VU;
+    const long nv = ncols / GVLEN;
+    for (long oc = 0; oc < o; oc += 2) {
+        const int two = oc + 1 < o;
+        const GT *d0 = dy + oc * ldy, *d1 = two ? d0 + ldy : d0;
+        V a0[CG_SMALL_K], a1[CG_SMALL_K], b0 = {0}, b1 = {0};
+        FASTNN_UNROLL
+        for (int kk = 0; kk < KK; kk++) a0[kk] = a1[kk] = b0;
+        for (long v = 0; v < nv; v++) {
+            const V y0 = *(const VU *)(d0 + v * GVLEN), y1 = *(const VU *)(d1 + v * GVLEN);
+            b0 += y0;
+            b1 += y1;
+            FASTNN_UNROLL
+            for (int kk = 0; kk < KK; kk++) {
+                const V cv = *(const VU *)(cols + kk * ncols + v * GVLEN);
+                a0[kk] += cv * y0;
+                a1[kk] += cv * y1;
+            }
+        }
+        GT s0 = GFN(cg_hsum)(b0), s1 = GFN(cg_hsum)(b1);
+        for (long p = nv * GVLEN; p < ncols; p++) {
+            s0 += d0[p];
+            s1 += d1[p];
+        }
+        if (db != NULL) {
+            db[oc] += s0;
+            if (two) db[oc + 1] += s1;
+        }
+        FASTNN_UNROLL
+        for (int kk = 0; kk < KK; kk++) {
+            GT t0 = GFN(cg_hsum)(a0[kk]), t1 = GFN(cg_hsum)(a1[kk]);
+            for (long p = nv * GVLEN; p < ncols; p++) {
+                t0 += cols[kk * ncols + p] * d0[p];
+                t1 += cols[kk * ncols + p] * d1[p];
+            }
+            dwt[kk * o + oc] += t0;
+            if (two) dwt[kk * o + oc + 1] += t1;
+        }
+    }
+}
+
+static inline FASTNN_ALWAYS_INLINE void
+GFN(cg_small_dgrad)(const GT *dy, long ldy, const GT *w, long o, GT *dcols, long ncols,
+                    const int KK)
+{
+    typedef GFN(vec) V;
+    typedef GFN(uvec) VU;
+    const long nv = ncols / GVLEN;
+    for (long v = 0; v < nv; v++) {
+        V acc[CG_SMALL_K];
+        FASTNN_UNROLL
+        for (int kk = 0; kk < KK; kk++) acc[kk] = (V){0};
+        for (long oc = 0; oc < o; oc++) {
+            const V y = *(const VU *)(dy + oc * ldy + v * GVLEN);
+            FASTNN_UNROLL
+            for (int kk = 0; kk < KK; kk++) acc[kk] += w[oc * KK + kk] * y;
+        }
+        FASTNN_UNROLL
+        for (int kk = 0; kk < KK; kk++) *(VU *)(dcols + kk * ncols + v * GVLEN) = acc[kk];
+    }
+    for (long p = nv * GVLEN; p < ncols; p++)
+        for (int kk = 0; kk < KK; kk++) {
+            GT s = 0;
+            for (long oc = 0; oc < o; oc++) s += w[oc * KK + kk] * dy[oc * ldy + p];
+            dcols[kk * ncols + p] = s;
+        }
+}
+
+/* cg_backward for k <= CG_SMALL_K with w unpacked (o x k); db (o) += the bias
+ * gradient when not NULL. */
+static GATTR void GFN(cg_backward_small)(const GT *dy, const GT *x, const GT *w, GT *dx, GT *dwt,
+                                         GT *db, long o, const fastnn_conv_geo *g, long chunk,
+                                         GT *scratch)
+{
+    const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
+    GT *cols = (GT *)cg_align(scratch);
+    GT *dcols = cols + cg_up(k * chunk * wo, 16);
+    memset(dx, 0, (size_t)g->c * g->h * g->w * sizeof(GT));
+    for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
+        const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
+        const GT *dyc = dy + oh0 * wo;
+        long kk = 0;
+        for (long ch = 0; ch < g->c; ch++)
+            for (long i = 0; i < g->kh; i++)
+                for (long j = 0; j < g->kw; j++, kk++)
+                    GFN(cg_row)(x, g, ch, i, j, oh0, oh1, cols + kk * ncols);
+        switch (k) {
+#define CG_SMALL_CASE(KC)                                                                \
+        case KC:                                                                         \
+            GFN(cg_small_wgrad)(dyc, p, cols, ncols, o, dwt, db, KC);                    \
+            GFN(cg_small_dgrad)(dyc, p, w, o, dcols, ncols, KC);                         \
+            break;
+        CG_SMALL_CASE(1) CG_SMALL_CASE(2) CG_SMALL_CASE(3) CG_SMALL_CASE(4)
+        CG_SMALL_CASE(5) CG_SMALL_CASE(6) CG_SMALL_CASE(7) CG_SMALL_CASE(8)
+        CG_SMALL_CASE(9) CG_SMALL_CASE(10) CG_SMALL_CASE(11) CG_SMALL_CASE(12)
+#undef CG_SMALL_CASE
+        default:
+            break;
+        }
+        GCOL2IM(dcols, dx, g, ncols, oh0, oh1);
+    }
+}
+
+#undef CG_SMALL_K
 #undef CNR
