@@ -56,6 +56,7 @@ cdef inline void _gemm(int ta, int tb, long m, long n, long k, const real *a, lo
 cdef extern from "parallel.h":
     double FASTNN_PAR_MIN_MACS
     int fastnn_team(double work, double min_work) nogil
+    double FASTNN_PAR_MIN_ELEMS
 
 
 def max_threads():
@@ -119,6 +120,27 @@ cdef inline void _col2im_sample(const real *cols, real *dx, Geo *g, Py_ssize_t l
         fastnn_col2im_f(cols, dx, g, ld, oh0, oh1)
     else:
         fastnn_col2im_d(cols, dx, g, ld, oh0, oh1)
+
+
+cdef extern from "conv_im2col_kernel.h" nogil:
+    void fastnn_conv_bias_grad_f(const float *dy, long n, long o, long p, float *db, long o0, long o1)
+    void fastnn_conv_bias_grad_d(const double *dy, long n, long o, long p, double *db, long o0,
+                                 long o1)
+
+
+def bias_grad(const real[:, :, ::1] dy, real[::1] db):
+    """db[o] = dy[:, o, :].sum() for dy (N, O, H*W), OpenMP over channels."""
+    cdef Py_ssize_t n = dy.shape[0], o = dy.shape[1], p = dy.shape[2], oc
+    cdef int nt = fastnn_team(<double>(n * o * p), FASTNN_PAR_MIN_ELEMS)
+    if o > 0 and nt > o:
+        nt = <int>o
+    with nogil:
+        if n * p > 0:
+            for oc in prange(o, schedule="static", num_threads=nt):
+                if real is float:
+                    fastnn_conv_bias_grad_f(&dy[0, 0, 0], n, o, p, &db[0], oc, oc + 1)
+                else:
+                    fastnn_conv_bias_grad_d(&dy[0, 0, 0], n, o, p, &db[0], oc, oc + 1)
 
 
 cdef Geo _geo(Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh, Py_ssize_t kw, tuple params):

@@ -80,12 +80,12 @@ _PACKED = True
 
 
 def _bias_grad(dy):
-    """dy summed over everything but the channel axis. As a product with a vector
-    of ones: a third of the time of dy.sum(axis=(0, 2, 3)) at 64x32x26x26."""
+    """dy summed over everything but the channel axis (compiled, OpenMP over channels)."""
     n, o = dy.shape[:2]
-    if dy.size == 0:
-        return np.zeros(o, dtype=dy.dtype)
-    return (dy.reshape(n * o, -1) @ np.ones(dy.size // (n * o), dtype=dy.dtype)).reshape(n, o).sum(axis=0)
+    db = np.zeros(o, dtype=dy.dtype)
+    if dy.size:
+        _conv.bias_grad(dy.reshape(n, o, -1), db)
+    return db
 
 
 # At most this many rows of im2col (C*kH*kW; a first layer on one channel

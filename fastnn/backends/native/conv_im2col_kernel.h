@@ -19,4 +19,9 @@ void fastnn_col2im_f(const float *cols, float *dx, const fastnn_conv_geo *g, lon
 void fastnn_col2im_d(const double *cols, double *dx, const fastnn_conv_geo *g, long ld,
                      long oh0, long oh1);
 
+/* db[oc] = sum of dy[:, oc] (dy is n x o x p) for oc in [o0, o1). */
+void fastnn_conv_bias_grad_f(const float *dy, long n, long o, long p, float *db, long o0, long o1);
+void fastnn_conv_bias_grad_d(const double *dy, long n, long o, long p, double *db, long o0,
+                             long o1);
+
 #endif

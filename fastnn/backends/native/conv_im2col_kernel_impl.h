@@ -70,5 +70,27 @@ void IC_NAME(fastnn_col2im, SUF)(const T *restrict cols, T *restrict dx,
         }
 }
 
+/* db[oc] = sum over samples and pixels of dy[s, oc, :] for oc in [o0, o1): the
+ * bias gradient. Eight running sums per row so the adds vectorise (a plain
+ * reduction would be one serial chain; NumPy's dy.sum(axis=(0, 2, 3)) took
+ * 0.3 ms at 64x32x26x26, and a BLAS product with ones woke BLAS's threads on
+ * top of the convolution's). */
+FASTNN_CLONES
+void IC_NAME(fastnn_conv_bias_grad, SUF)(const T *restrict dy, long n, long o, long p,
+                                         T *restrict db, long o0, long o1)
+{
+    for (long oc = o0; oc < o1; oc++) {
+        T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (long s = 0; s < n; s++) {
+            const T *row = dy + (s * o + oc) * p;
+            long q = 0;
+            for (; q + 8 <= p; q += 8)
+                for (int e = 0; e < 8; e++) acc[e] += row[q + e];
+            for (; q < p; q++) acc[q & 7] += row[q];
+        }
+        db[oc] = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    }
+}
+
 #undef IC_NAME
 #undef IC_NAME2
