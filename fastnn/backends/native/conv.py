@@ -123,21 +123,24 @@ def _packed_plan(x, w, p, small=False):
 
 
 # Winograd F(2x2, 3x3) (conv_winograd_kernel.c) for 3x3 stride-1 groups-1
-# convolutions with at least _WINOGRAD_MIN_CHANNELS input and output
-# channels: 16 multiply-adds per 2x2 output tile and channel pair instead of
-# 36. Below that many channels the products are too thin to gain from it.
-# Blocks of tile rows hold about _WINOGRAD_TILES tiles (the transformed
-# inputs and products of a block, 16 * (C + O) values a tile, stay within
-# _WINOGRAD_BYTES, about half of L2).
+# convolutions with at least _WINOGRAD_MIN_CHANNELS input channels: 16
+# multiply-adds per 2x2 output tile and channel pair instead of 36. With
+# fewer, the transforms cost what the products save (forward + backward,
+# batch 64, one thread, against the im2col paths: 3 or 4 input channels 0.5x
+# as fast, 8 to 12 even, 16 or more 1.1-1.7x, whatever the output channels).
+# Forward and backward both: with batch 64, one thread, the backward
+# measured 5.8-6.3 ms against the packed im2col path's 6.5 on 32->64
+# 13x13, 29-32 against 46 on 64->64 32x32, and 3.8 against 4.2 on 64->64
+# 7x7 (3 tiles a row).
+# Blocks of tile rows hold at most _WINOGRAD_TILES tiles, and their
+# transformed inputs and products (16 * (C + O) values a tile) at most
+# _WINOGRAD_BYTES (L2 here).
 _WINOGRAD = True
-_WINOGRAD_MIN_CHANNELS = 8
+_WINOGRAD_MIN_CHANNELS = 16
 _WINOGRAD_TILES = 256
-_WINOGRAD_BYTES = 1 << 20
-# The backward has three transforms and two products whose operands need
-# transposing; on rows of fewer tiles than this (13x13 inputs: 6) its short
-# loops made it slower than the packed im2col path (7.2 vs 6.2 ms on 32->64
-# 13x13, batch 64, one thread), on 32x32 it is faster (38 vs 46 ms).
-_WINOGRAD_BACKWARD_MIN_TILES = 8
+_WINOGRAD_BYTES = 1 << 21
+
+
 def _winograd_plan(x, w, p, backward):
     """(rows, upack, scratch) for the Winograd path, or None where it does not apply."""
     if (not _WINOGRAD or p.groups != 1 or w.shape[2:] != (3, 3) or p.stride != (1, 1)
@@ -145,7 +148,7 @@ def _winograd_plan(x, w, p, backward):
         return None
     n, c = x.shape[:2]
     o = w.shape[0]
-    if min(c, o) < _WINOGRAD_MIN_CHANNELS:
+    if c < _WINOGRAD_MIN_CHANNELS:
         return None
     ho, wo = p.out_hw
     nt = _conv.team(float(n) * o * ho * wo * c * 9)
@@ -153,10 +156,12 @@ def _winograd_plan(x, w, p, backward):
         return None  # batch smaller than the team: the threaded-GEMM path
     nt = min(nt, n)
     th, tw = (ho + 1) // 2, (wo + 1) // 2
-    if backward and tw < _WINOGRAD_BACKWARD_MIN_TILES:
-        return None
     per_row = 16 * (c + o) * tw * x.itemsize
-    rows = max(1, min(-(-n // nt) * th, _WINOGRAD_TILES // tw, _WINOGRAD_BYTES // per_row))
+    most = max(1, min(-(-n // nt) * th, _WINOGRAD_TILES // tw, _WINOGRAD_BYTES // per_row))
+    # the block's tiles are the products' columns, in panels of 32: of the
+    # block sizes down to half the largest, take the one that wastes fewest
+    rows = min(range(max(1, most // 2), most + 1),
+               key=lambda r: ((-(r * tw) % 32) / (r * tw), -r))
     usize, ssize = _conv.winograd_sizes(o, c, tw, rows, backward)
     return rows, np.empty(usize, dtype=x.dtype), np.empty((nt, ssize), dtype=x.dtype)
 

@@ -152,65 +152,58 @@ static GATTR void GFN(wg_forward)(const GT *x, const GT *up, long ustride, const
 }
 
 /* dM = A dY A^T for output channel oc over block tile rows [r0, r0 + nr):
- * dm[xi * ld + t]. */
+ * dm[xi * ld + t]. A along each dY row first, straight from dy. */
 static inline FASTNN_ALWAYS_INLINE void
 GFN(wg_grad_output)(const GT *dy, long oc, long o, const fastnn_conv_geo *g, long r0, long nr,
                     long th, long tw, GT *restrict line, GT *restrict dm, long ld)
 {
-    const long tc = nr * tw, ho = g->ho, wo = g->wo;
-    GT *restrict q = line;            /* 4 x tc: row 0 even, row 0 odd, row 1 even, row 1 odd */
-    GT *restrict p = q + 4 * tc;      /* 8 x tc: after A on rows */
+    const long tc = nr * tw, ho = g->ho, wo = g->wo, half = wo / 2;
+    GT *restrict hr = line;           /* 8 x tc: [tile row a][v] */
     for (long rr = 0; rr < nr; rr++) {
         const long s = (r0 + rr) / th, ti = (r0 + rr) % th;
         for (int a = 0; a < 2; a++) {
-            GT *qe = q + 2 * a * tc + rr * tw, *qo = qe + tc;
+            GT *h0 = hr + 4 * a * tc + rr * tw, *h1 = h0 + tc, *h2 = h1 + tc, *h3 = h2 + tc;
             if (2 * ti + a >= ho) {
-                for (long j = 0; j < tw; j++) qe[j] = qo[j] = 0;
+                for (long j = 0; j < tw; j++) h0[j] = h1[j] = h2[j] = h3[j] = 0;
                 continue;
             }
             const GT *src = dy + ((s * o + oc) * ho + 2 * ti + a) * wo;
-            for (long j = 0; j < wo / 2; j++) {
-                qe[j] = src[2 * j];
-                qo[j] = src[2 * j + 1];
+            for (long j = 0; j < half; j++) {  /* (p, q) -> (p, p + q, p - q, -q) */
+                const GT p = src[2 * j], q = src[2 * j + 1];
+                h0[j] = p;
+                h1[j] = p + q;
+                h2[j] = p - q;
+                h3[j] = -q;
             }
             if (wo & 1) {
-                qe[tw - 1] = src[wo - 1];
-                qo[tw - 1] = 0;
+                h0[tw - 1] = h1[tw - 1] = h2[tw - 1] = src[wo - 1];
+                h3[tw - 1] = 0;
             }
         }
     }
-    for (int b = 0; b < 2; b++) {                 /* A on rows: (r0, r0 + r1, r0 - r1, -r1) */
-        const GT *a0 = q + b * tc, *a1 = q + (2 + b) * tc;
-        GT *p0 = p + b * tc, *p1 = p + (2 + b) * tc, *p2 = p + (4 + b) * tc, *p3 = p + (6 + b) * tc;
+    for (int v = 0; v < 4; v++) {     /* and down the columns */
+        const GT *a0 = hr + v * tc, *a1 = hr + (4 + v) * tc;
+        GT *d0 = dm + v * ld, *d1 = d0 + 4 * ld, *d2 = d1 + 4 * ld, *d3 = d2 + 4 * ld;
         for (long t = 0; t < tc; t++) {
-            p0[t] = a0[t];
-            p1[t] = a0[t] + a1[t];
-            p2[t] = a0[t] - a1[t];
-            p3[t] = -a1[t];
-        }
-    }
-    for (int u = 0; u < 4; u++) {                 /* and on columns */
-        const GT *c0 = p + 2 * u * tc, *c1 = c0 + tc;
-        GT *d0 = dm + (4 * u) * ld, *d1 = d0 + ld, *d2 = d1 + ld, *d3 = d2 + ld;
-        for (long t = 0; t < tc; t++) {
-            d0[t] = c0[t];
-            d1[t] = c0[t] + c1[t];
-            d2[t] = c0[t] - c1[t];
-            d3[t] = -c1[t];
+            d0[t] = a0[t];
+            d1[t] = a0[t] + a1[t];
+            d2[t] = a0[t] - a1[t];
+            d3[t] = -a1[t];
         }
     }
 }
 
 /* dx[ch] += B dV B^T of every tile of block tile rows [r0, r0 + nr), from
- * dv[xi * ld + t]; neighbouring patches overlap, so rows are added in turn. */
+ * dv[xi * ld + t]: B down the columns as one pass over the block, then per
+ * patch row B along it, folded into the overlap-add of neighbouring patches
+ * (they share two columns, and two rows, which are added in turn). */
 static inline FASTNN_ALWAYS_INLINE void
 GFN(wg_grad_input)(const GT *restrict dv, long ld, long tc, GT *dx, long ch,
                    const fastnn_conv_geo *g, long r0, long nr, long th, long tw,
                    GT *restrict line)
 {
-    GT *restrict p = line;            /* 16 x tc: after B on rows */
-    GT *restrict dd = p + 16 * tc;    /* 16 x tc: the patch gradients */
-    GT *restrict row = dd + 16 * tc;  /* one padded dx row, 2 * tw + 2 */
+    GT *restrict p = line;            /* 16 x tc: after B on rows, [r][v] */
+    GT *restrict row = p + 16 * tc;   /* one padded dx row, 2 * tw + 2 */
     for (int v = 0; v < 4; v++) {     /* B on rows: (v0, v1 - v2 + v3, v1 + v2 - v0, -v3) */
         const GT *s0 = dv + v * ld, *s1 = s0 + 4 * ld, *s2 = s1 + 4 * ld, *s3 = s2 + 4 * ld;
         GT *p0 = p + v * tc, *p1 = p0 + 4 * tc, *p2 = p1 + 4 * tc, *p3 = p2 + 4 * tc;
@@ -221,16 +214,6 @@ GFN(wg_grad_input)(const GT *restrict dv, long ld, long tc, GT *dx, long ch,
             p3[t] = -s3[t];
         }
     }
-    for (int r = 0; r < 4; r++) {     /* and on columns */
-        const GT *s0 = p + 4 * r * tc, *s1 = s0 + tc, *s2 = s1 + tc, *s3 = s2 + tc;
-        GT *d0 = dd + 4 * r * tc, *d1 = d0 + tc, *d2 = d1 + tc, *d3 = d2 + tc;
-        for (long t = 0; t < tc; t++) {
-            d0[t] = s0[t];
-            d1[t] = s1[t] - s2[t] + s3[t];
-            d2[t] = s1[t] + s2[t] - s0[t];
-            d3[t] = -s3[t];
-        }
-    }
     const long h = g->h, w = g->w, wpad = 2 * tw + 2;
     const long cols = conv_max(conv_min(w, wpad - g->pw), 0);
     for (long rr = 0; rr < nr; rr++) {
@@ -239,15 +222,18 @@ GFN(wg_grad_input)(const GT *restrict dv, long ld, long tc, GT *dx, long ch,
         for (int r = 0; r < 4; r++) {
             const long ir = 2 * ti - g->ph + r;
             if (ir < 0 || ir >= h) continue;
-            const GT *e0 = dd + 4 * r * tc + rr * tw, *o0 = e0 + tc, *e1 = o0 + tc, *o1 = e1 + tc;
-            row[0] = e0[0];
-            row[1] = o0[0];
-            for (long j = 1; j < tw; j++) {
-                row[2 * j] = e0[j] + e1[j - 1];
-                row[2 * j + 1] = o0[j] + o1[j - 1];
+            /* columns of patch j: (q0, q1 - q2 + q3, q1 + q2 - q0, -q3); patch
+             * j's last two land on patch j + 1's first two */
+            const GT *q0 = p + 4 * r * tc + rr * tw, *q1 = q0 + tc, *q2 = q1 + tc, *q3 = q2 + tc;
+            GT carry0 = 0, carry1 = 0;
+            for (long j = 0; j < tw; j++) {
+                row[2 * j] = q0[j] + carry0;
+                row[2 * j + 1] = q1[j] - q2[j] + q3[j] + carry1;
+                carry0 = q1[j] + q2[j] - q0[j];
+                carry1 = -q3[j];
             }
-            row[2 * tw] = e1[tw - 1];
-            row[2 * tw + 1] = o1[tw - 1];
+            row[2 * tw] = carry0;
+            row[2 * tw + 1] = carry1;
             GT *dst = plane + ir * w;
             const GT *src = row + g->pw;
             for (long k = 0; k < cols; k++) dst[k] += src[k];
