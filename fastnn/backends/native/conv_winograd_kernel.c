@@ -35,11 +35,11 @@ static inline long wg_up(long a, long b) { return (a + b - 1) / b * b; }
 
 /* Offsets (elements, after the 64-byte alignment) of one thread's scratch:
  * the transforms' line buffers, the transformed inputs V (or their gradient),
- * the output transform's M (or dM), and the backward's packing buffers.
+ * the output transform's M (or dM), and the backward's packed V^T.
  * Bounds for every variant: panels are at most 12 rows (MR) and 32 columns
  * (NR), and tp, a block's tile count rounded up to 32, is a row stride. */
 typedef struct {
-    long tp, line, v, m, pa, pb, total;
+    long tp, line, v, m, pb, total;
 } wg_layout;
 
 static wg_layout wg_plan(long o, long c, long tw, long rows, int backward)
@@ -50,9 +50,8 @@ static wg_layout wg_plan(long o, long c, long tw, long rows, int backward)
     l.line = 0;
     l.v = wg_up(32 * len + 4 * tw + 64, 16);
     l.m = l.v + 16 * c * l.tp;
-    l.pa = l.m + 16 * o * l.tp;
-    l.pb = l.pa + (backward ? wg_up(o, 12) * l.tp : 0);
-    l.total = l.pb + (backward ? (wg_up(c, 32) > o ? wg_up(c, 32) : o) * l.tp : 0);
+    l.pb = l.m + 16 * o * l.tp;
+    l.total = l.pb + (backward ? wg_up(c, 32) * l.tp : 0);
     return l;
 }
 

@@ -190,6 +190,8 @@ GFN(wg_grad_output)(const GT *dy, long oc, long o, const fastnn_conv_geo *g, lon
             d2[t] = a0[t] - a1[t];
             d3[t] = -a1[t];
         }
+        /* the dV product reads whole 32-tile panels of these rows */
+        for (long t = tc; t < wg_up(tc, 32); t++) d0[t] = d1[t] = d2[t] = d3[t] = 0;
     }
 }
 
@@ -241,40 +243,114 @@ GFN(wg_grad_input)(const GT *restrict dv, long ld, long tc, GT *dx, long ch,
     }
 }
 
+/* The backward's products read dM where the transform left it, row-major
+ * with rows tp apart, instead of packing it twice per xi (those copies were a
+ * fifth of the backward): a register tile like cg_micro's whose A element
+ * (i, p) is a[i * ars + p * aks] and B row p is b + p * bks, so A may be a
+ * packed panel (ars 1, aks GMR) or mr rows of a matrix (ars lda, aks 1), and
+ * B a packed panel (bks = panel width) or a matrix's rows (bks = ldb).
+ * C = A @ B, + C when acc. */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(wg_micro)(long kc, const GT *a, long ars, long aks, const GT *b, long bks, GT *restrict c,
+              long ldc, int acc, const int MRR, int mr, int nr)
+{
+    typedef GFN(vec) V;
+    typedef GFN(uvec) VU;
+    V t[GMR][GNV];
+    const GT *ar[GMR];
+    const V zero = {0};
+    FASTNN_UNROLL
+    for (int i = 0; i < MRR; i++) {
+        ar[i] = a + (i < mr ? i : 0) * ars;   /* rows past mr: computed, never stored */
+        FASTNN_UNROLL
+        for (int v = 0; v < GNV; v++) t[i][v] = zero;
+    }
+    for (long p = 0; p < kc; p++) {
+        V bv[GNV];
+        FASTNN_UNROLL
+        for (int v = 0; v < GNV; v++) bv[v] = ((const V *)(b + p * bks))[v];
+        FASTNN_UNROLL
+        for (int i = 0; i < MRR; i++) {
+            const GT ai = ar[i][p * aks];
+            FASTNN_UNROLL
+            for (int v = 0; v < GNV; v++) t[i][v] += ai * bv[v];
+        }
+    }
+    const int nfull = nr / GVLEN, rest = nr - nfull * GVLEN;
+    FASTNN_UNROLL
+    for (int i = 0; i < MRR; i++) {
+        if (i >= mr) break;
+        GT *crow = c + i * ldc;
+        for (int v = 0; v < nfull; v++) {
+            VU *cp = (VU *)(crow + v * GVLEN);
+            *cp = acc ? t[i][v] + *cp : t[i][v];
+        }
+        if (rest) {
+            V last = zero;
+            FASTNN_UNROLL
+            for (int v = 0; v < GNV; v++)
+                if (v == nfull) last = t[i][v];
+            const GT *lv = (const GT *)&last;
+            GT *cp = crow + nfull * GVLEN;
+            for (int j = 0; j < rest; j++) cp[j] = acc ? lv[j] + cp[j] : lv[j];
+        }
+    }
+}
+
+/* C (m x n) = A @ B (+ C when acc) over wg_micro tiles; A panels (GMR rows)
+ * apan apart, B panels (WNR columns) bpan apart. */
+static GATTR __attribute__((noinline)) void
+GFN(wg_gemm)(long kc, const GT *a, long apan, long ars, long aks, const GT *b, long bpan,
+             long bks, GT *c, long ldc, long m, long n, int acc)
+{
+    const long mpan = (m + GMR - 1) / GMR, npan = (n + WNR - 1) / WNR;
+    for (long r = 0; r < mpan; r++) {
+        const int mr = (int)conv_min(GMR, m - r * GMR);
+        for (long q = 0; q < npan; q++) {
+            const int nr = (int)conv_min(WNR, n - q * WNR);
+            const GT *ap = a + r * apan, *bp = b + q * bpan;
+            GT *cp = c + r * GMR * ldc + q * WNR;
+            if (mr > 8 || GMR <= 4)
+                GFN(wg_micro)(kc, ap, ars, aks, bp, bks, cp, ldc, acc, GMR, mr, nr);
+            else if (mr > 4)
+                GFN(wg_micro)(kc, ap, ars, aks, bp, bks, cp, ldc, acc, GMR < 8 ? GMR : 8, mr, nr);
+            else
+                GFN(wg_micro)(kc, ap, ars, aks, bp, bks, cp, ldc, acc, 4, mr, nr);
+        }
+    }
+}
+
 /* For n samples: dx = the input gradient (overwritten) and du += dU, a block
- * of tile rows at a time. Per xi: dU += dM @ V^T (both packed from their
- * row-major blocks), then dV = U^T @ dM into V's place. */
+ * of tile rows at a time. Per xi: dU += dM @ V^T (V^T packed, dM read in
+ * place), then dV = U^T @ dM into V's place. */
 static GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, long ustride, GT *dx,
                                    GT *du, long n, long o, const fastnn_conv_geo *g, long rows,
                                    GT *scratch)
 {
     const long c = g->c, th = (g->ho + 1) / 2, tw = (g->wo + 1) / 2, total = n * th;
-    const long kco = cg_kc(o, GCKC), cmp = (c + GMR - 1) / GMR, omp_ = (o + GMR - 1) / GMR;
+    const long kco = cg_kc(o, GCKC), cmp = (c + GMR - 1) / GMR;
     const long cnp = (c + WNR - 1) / WNR;
     const wg_layout l = wg_plan(o, c, tw, rows, 1);
     GT *base = (GT *)cg_align(scratch);
     GT *line = base + l.line, *vb = base + l.v, *dmb = base + l.m;
-    GT *pa = base + l.pa, *pb = base + l.pb;
+    GT *pb = base + l.pb;
     memset(dx, 0, (size_t)n * c * g->h * g->w * sizeof(GT));
     for (long r0 = 0; r0 < total; r0 += rows) {
         const long nr = conv_min(rows, total - r0), tc = nr * tw;
-        const long npan = (tc + WNR - 1) / WNR;
         for (long ch = 0; ch < c; ch++)
             GFN(wg_input_block)(x, g, ch, r0, nr, th, tw, line, vb + ch * l.tp, c * l.tp);
         for (long oc = 0; oc < o; oc++)
             GFN(wg_grad_output)(dy, oc, o, g, r0, nr, th, tw, line, dmb + oc * l.tp, o * l.tp);
         for (int xi = 0; xi < 16; xi++) {
             GT *v = vb + xi * c * l.tp, *dm = dmb + xi * o * l.tp;
-            GFN(pack_a)(0, o, tc, dm, l.tp, pa, 0, omp_);
             GFN(pack_b)(1, tc, c, v, l.tp, pb, 0, cnp);
-            GFN(cg_gemm)(tc, pa, pb, du + xi * o * c, c, o, c, 1, NULL);
+            GFN(wg_gemm)(tc, dm, GMR * l.tp, l.tp, 1, pb, tc * WNR, WNR, du + xi * o * c, c, o,
+                         c, 1);
             for (long pc = 0; pc < o; pc += kco) {
                 const long kcur = conv_min(kco, o - pc);
-                GFN(pack_b)(0, kcur, tc, dm + pc * l.tp, l.tp, pb + pc * npan * WNR, 0, npan);
+                GFN(wg_gemm)(kcur, upt + xi * ustride + pc * cmp * GMR, kcur * GMR, 1, GMR,
+                             dm + pc * l.tp, WNR, l.tp, v, l.tp, c, tc, pc != 0);
             }
-            for (long pc = 0; pc < o; pc += kco)
-                GFN(cg_gemm)(conv_min(kco, o - pc), upt + xi * ustride + pc * cmp * GMR,
-                             pb + pc * npan * WNR, v, l.tp, c, tc, pc != 0, NULL);
         }
         for (long ch = 0; ch < c; ch++)
             GFN(wg_grad_input)(vb + ch * l.tp, c * l.tp, tc, dx, ch, g, r0, nr, th, tw, line);
