@@ -461,9 +461,10 @@ SMALL_K_CASES = [
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("nbytes", [1, 1 << 20], ids=["row-chunks", "whole"])
 @pytest.mark.parametrize("nthreads", [1, 2])
-def test_small_k_backward(monkeypatch, variant, dtype, nbytes, nthreads):
-    """k = C*kH*kW <= 12 takes the unpacked backward (cg_backward_small), with the
-    bias gradient from the kernel: held to the reference for every variant."""
+def test_small_k_paths(monkeypatch, variant, dtype, nbytes, nthreads):
+    """k = C*kH*kW <= 12 takes the unpacked forward and backward
+    (cg_forward_small, cg_backward_small, the bias gradient from the kernel):
+    held to the reference for every variant."""
     import fastnn
     from fastnn.backends.native import _conv
     monkeypatch.setattr(nat, "_PACKED_BYTES", nbytes)
@@ -477,6 +478,7 @@ def test_small_k_backward(monkeypatch, variant, dtype, nbytes, nthreads):
             plan = nat._packed_plan(x, w, s_r[2], small=True)
             assert (plan is None) == (nthreads > 1 and x.shape[0] < nthreads)
             y_n, s_n = nat.conv2d_forward(x, w, b, **args)
+            np.testing.assert_allclose(y_n, y_r, err_msg=f"y case {i}", **TOL[dtype])
             dy = rand(y_r.shape, dtype, 9)
             for g_n, g_r, name in zip(nat.conv2d_backward(dy, s_n), ref.conv2d_backward(dy, s_r), "xwb"):
                 if g_r is None:

@@ -449,11 +449,17 @@ cdef extern from "conv_gemm_kernel.h" nogil:
     void fastnn_cg_backward_d(int v, const double *dy, const double *x, const double *wtp,
                               double *dx, double *dwt, long o, const fastnn_conv_geo *g,
                               long chunk, double *scratch)
+    void fastnn_cg_forward_small_f(int v, const float *x, const float *w, const float *bias,
+                                   float *y, long o, const fastnn_conv_geo *g, long chunk,
+                                   float *scratch)
+    void fastnn_cg_forward_small_d(int v, const double *x, const double *w, const double *bias,
+                                   double *y, long o, const fastnn_conv_geo *g, long chunk,
+                                   double *scratch)
     void fastnn_cg_backward_small_f(int v, const float *dy, const float *x, const float *w,
-                                    float *dx, float *dwt, float *db, long o,
+                                    float *dx, float *dwv, float *dbv, long o,
                                     const fastnn_conv_geo *g, long chunk, float *scratch)
     void fastnn_cg_backward_small_d(int v, const double *dy, const double *x, const double *w,
-                                    double *dx, double *dwt, double *db, long o,
+                                    double *dx, double *dwv, double *dbv, long o,
                                     const fastnn_conv_geo *g, long chunk, double *scratch)
 
 
@@ -536,28 +542,51 @@ def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, con
                                      &g, chunk, &scratch[t, 0])
 
 
-def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
-                   real[:, :, :, ::1] dx, real[:, :, ::1] dwt_part, real[:, ::1] db_part,
-                   real[:, ::1] scratch, int chunk, tuple params):
-    """backward_packed for C*kH*kW <= 12, without packing; db_part (threads, O or 0) += the
-    bias gradient of each thread's samples (skipped when it has no columns)."""
+def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b,
+                  real[:, :, :, ::1] y, real[:, ::1] scratch, int chunk, tuple params):
+    """forward_packed for C*kH*kW <= 12, without packing (w as it is)."""
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0]
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
-    cdef bint with_db = db_part.shape[1] > 0
+    cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    with nogil:
+        for s in prange(n, schedule="static", num_threads=nt):
+            t = threadid()
+            if real is float:
+                fastnn_cg_forward_small_f(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
+                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+            else:
+                fastnn_cg_forward_small_d(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
+                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+
+
+def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
+                   real[:, :, :, ::1] dx, real[:, :, :, ::1] dwv_part, real[:, :, ::1] dbv_part,
+                   real[:, ::1] scratch, int chunk, tuple params):
+    """backward_packed for C*kH*kW <= 12, without packing. The weight gradient
+    comes as 16 partial sums per thread, dwv_part (threads, K, O, 16), and the
+    bias gradient's as dbv_part (threads, O, 16) (skipped when it has no rows);
+    both zero on entry, summed by the caller."""
+    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
+    cdef Py_ssize_t n = x.shape[0], o = w.shape[0]
+    cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
+    cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
+    cdef bint with_db = dbv_part.shape[1] > 0
     with nogil:
         for s in prange(n, schedule="static", num_threads=nt):
             t = threadid()
             if real is float:
                 fastnn_cg_backward_small_f(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                            &w[0, 0, 0, 0], &dx[0, 0, 0, 0] + s * xs,
-                                           &dwt_part[t, 0, 0], &db_part[t, 0] if with_db else NULL,
+                                           &dwv_part[t, 0, 0, 0],
+                                           &dbv_part[t, 0, 0] if with_db else NULL,
                                            o, &g, chunk, &scratch[t, 0])
             else:
                 fastnn_cg_backward_small_d(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                            &w[0, 0, 0, 0], &dx[0, 0, 0, 0] + s * xs,
-                                           &dwt_part[t, 0, 0], &db_part[t, 0] if with_db else NULL,
+                                           &dwv_part[t, 0, 0, 0],
+                                           &dbv_part[t, 0, 0] if with_db else NULL,
                                            o, &g, chunk, &scratch[t, 0])
 
 

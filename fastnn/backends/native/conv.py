@@ -89,9 +89,9 @@ def _bias_grad(dy):
 
 
 # At most this many rows of im2col (C*kH*kW; a first layer on one channel
-# has 9): the packed path's backward then runs without packing
-# (cg_backward_small), both products reading dy in place, whole samples at
-# a time while their column matrices fit in _PACKED_BYTES.
+# has 9): the packed path then runs without packing (cg_forward_small,
+# cg_backward_small), the products reading x's columns and dy in place,
+# whole samples at a time while their column matrices fit in _PACKED_BYTES.
 _SMALL_K = 12
 
 
@@ -187,8 +187,12 @@ def _forward(x, w, b, p):
     else:
         bias = np.ascontiguousarray(b) if b is not None else x[:0, 0, 0, 0]
         wplan = _winograd_plan(x, w, p, False)
-        plan = _packed_plan(x, w, p) if wplan is None else None
-        if wplan is not None:
+        small = w.shape[1] * w.shape[2] * w.shape[3] <= _SMALL_K
+        plan = _packed_plan(x, w, p, small=small) if wplan is None else None
+        if plan is not None and small:
+            chunk, _, scratch = plan
+            _conv.forward_small(x, w, bias, y, scratch, chunk, _geometry(p))
+        elif wplan is not None:
             rows, upack, scratch = wplan
             _conv.forward_winograd(x, _winograd_weights(w), bias, y, upack, scratch, rows,
                                    _geometry(p))
@@ -217,12 +221,11 @@ def _backward(dy, saved):
         chunk, _, scratch = plan
         dx = np.empty_like(x)
         o = w.shape[0]
-        dwt = np.zeros((scratch.shape[0], k, o), dtype=x.dtype)
-        db_part = np.zeros((scratch.shape[0], o if p.has_bias else 0), dtype=x.dtype)
-        _conv.backward_small(dy, x, w, dx, dwt, db_part, scratch, chunk, _geometry(p))
-        dwt = dwt.sum(axis=0) if dwt.shape[0] > 1 else dwt[0]
-        db = db_part.sum(axis=0) if p.has_bias else None
-        return dx, np.ascontiguousarray(dwt.T).reshape(w.shape), db
+        dwv = np.zeros((scratch.shape[0], k, o, 16), dtype=x.dtype)
+        dbv = np.zeros((scratch.shape[0], o if p.has_bias else 0, 16), dtype=x.dtype)
+        _conv.backward_small(dy, x, w, dx, dwv, dbv, scratch, chunk, _geometry(p))
+        db = dbv.sum(axis=(0, 2)) if p.has_bias else None
+        return dx, np.ascontiguousarray(dwv.sum(axis=(0, 3)).T).reshape(w.shape), db
     db = _bias_grad(dy) if p.has_bias else None
     if _depthwise(x, w, p):
         dx, dw = np.empty_like(x), np.empty_like(w)

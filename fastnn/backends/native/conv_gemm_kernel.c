@@ -86,13 +86,22 @@ void fastnn_cg_backward_##SUF(int v, const T *dy, const T *x, const T *wtp, T *d
 }
 
 #define CG_SMALL_API(SUF, T, P)                                                          \
-void fastnn_cg_backward_small_##SUF(int v, const T *dy, const T *x, const T *w, T *dx, T *dwt, \
-                                    T *db, long o, const fastnn_conv_geo *g, long chunk,    \
+void fastnn_cg_backward_small_##SUF(int v, const T *dy, const T *x, const T *w, T *dx, T *dwv, \
+                                    T *dbv, long o, const fastnn_conv_geo *g, long chunk,   \
                                     T *scratch)                                              \
 {                                                                                            \
-    CG_DISPATCH(P, cg_backward_small, (dy, x, w, dx, dwt, db, o, g, chunk, scratch));        \
+    CG_DISPATCH(P, cg_backward_small, (dy, x, w, dx, dwv, dbv, o, g, chunk, scratch));       \
 }
 
+#define CG_SMALL_FWD_API(SUF, T, P)                                                      \
+void fastnn_cg_forward_small_##SUF(int v, const T *x, const T *w, const T *bias, T *y, long o, \
+                                   const fastnn_conv_geo *g, long chunk, T *scratch)          \
+{                                                                                            \
+    CG_DISPATCH(P, cg_forward_small, (x, w, bias, y, o, g, chunk, scratch));                  \
+}
+
+CG_SMALL_FWD_API(f, float, cs)
+CG_SMALL_FWD_API(d, double, cd)
 CG_SMALL_API(f, float, cs)
 CG_SMALL_API(d, double, cd)
 CG_API(f, float, cs)

@@ -39,14 +39,23 @@ void fastnn_cg_backward_d(int v, const double *dy, const double *x, const double
                           double *dwt, long o, const fastnn_conv_geo *g, long chunk,
                           double *scratch);
 
-/* The same for k = C*kH*kW <= 12 without packing (w is the plain o x k
- * weights), and db (o) += the bias gradient when db != NULL; the scratch of
- * fastnn_cg_scratch_size is enough. */
+/* The forward for k = C*kH*kW <= 12, w the plain o x k weights, without
+ * packing; the scratch of fastnn_cg_scratch_size is enough. */
+void fastnn_cg_forward_small_f(int v, const float *x, const float *w, const float *bias, float *y,
+                               long o, const fastnn_conv_geo *g, long chunk, float *scratch);
+void fastnn_cg_forward_small_d(int v, const double *x, const double *w, const double *bias,
+                               double *y, long o, const fastnn_conv_geo *g, long chunk,
+                               double *scratch);
+
+/* The backward for k = C*kH*kW <= 12 without packing (w is the plain o x k
+ * weights), but the weight gradient comes in 16 partial sums: dwv (k x o x 16)
+ * += them, and likewise the bias gradient's, dbv (o x 16), when dbv != NULL.
+ * The scratch of fastnn_cg_scratch_size is enough. */
 void fastnn_cg_backward_small_f(int v, const float *dy, const float *x, const float *w, float *dx,
-                                float *dwt, float *db, long o, const fastnn_conv_geo *g,
+                                float *dwv, float *dbv, long o, const fastnn_conv_geo *g,
                                 long chunk, float *scratch);
 void fastnn_cg_backward_small_d(int v, const double *dy, const double *x, const double *w,
-                                double *dx, double *dwt, double *db, long o,
+                                double *dx, double *dwv, double *dbv, long o,
                                 const fastnn_conv_geo *g, long chunk, double *scratch);
 
 #endif

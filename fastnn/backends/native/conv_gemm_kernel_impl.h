@@ -267,16 +267,14 @@ static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT 
  * registers. */
 #define CG_SMALL_K 12
 
-static inline FASTNN_ALWAYS_INLINE GT GFN(cg_hsum)(GFN(vec) v)
-{
-    GT s = 0;
-    for (int e = 0; e < GVLEN; e++) s += ((const GT *)&v)[e];
-    return s;
-}
+/* dwv[(kk * o + oc) * CG_LANES + lane] += the accumulators' lanes: summing
+ * across lanes per sample was a serial chain of 16 adds per accumulator, an
+ * eighth of the backward; the caller sums the lanes once at the end. */
+#define CG_LANES 16
 
 static inline FASTNN_ALWAYS_INLINE void
-GFN(cg_small_wgrad)(const GT *dy, long ldy, const GT *cols, long ncols, long o, GT *dwt,
-                    GT *db, const int KK)
+GFN(cg_small_wgrad)(const GT *dy, long ldy, const GT *cols, long ncols, long o, GT *dwv,
+                    GT *dbv, const int KK)
 {
     typedef GFN(vec) V;
     typedef GFN(uvec) VU;
@@ -298,28 +296,40 @@ GFN(cg_small_wgrad)(const GT *dy, long ldy, const GT *cols, long ncols, long o, 
                 a1[kk] += cv * y1;
             }
         }
-        GT s0 = GFN(cg_hsum)(b0), s1 = GFN(cg_hsum)(b1);
+        GT s0 = 0, s1 = 0;
         for (long p = nv * GVLEN; p < ncols; p++) {
             s0 += d0[p];
             s1 += d1[p];
         }
-        if (db != NULL) {
-            db[oc] += s0;
-            if (two) db[oc + 1] += s1;
+        if (dbv != NULL) {
+            *(VU *)(dbv + oc * CG_LANES) += b0;
+            dbv[oc * CG_LANES] += s0;
+            if (two) {
+                *(VU *)(dbv + (oc + 1) * CG_LANES) += b1;
+                dbv[(oc + 1) * CG_LANES] += s1;
+            }
         }
         FASTNN_UNROLL
         for (int kk = 0; kk < KK; kk++) {
-            GT t0 = GFN(cg_hsum)(a0[kk]), t1 = GFN(cg_hsum)(a1[kk]);
+            GT t0 = 0, t1 = 0;
             for (long p = nv * GVLEN; p < ncols; p++) {
                 t0 += cols[kk * ncols + p] * d0[p];
                 t1 += cols[kk * ncols + p] * d1[p];
             }
-            dwt[kk * o + oc] += t0;
-            if (two) dwt[kk * o + oc + 1] += t1;
+            GT *w0 = dwv + (kk * o + oc) * CG_LANES;
+            *(VU *)w0 += a0[kk];
+            w0[0] += t0;
+            if (two) {
+                *(VU *)(w0 + CG_LANES) += a1[kk];
+                w0[CG_LANES] += t1;
+            }
         }
     }
 }
 
+/* Two pixel vectors at a time in both loops below: with one, each multiply-add
+ * needed its own load of the broadcast weight, and the loads, not the
+ * multiply-adds, set the pace. */
 static inline FASTNN_ALWAYS_INLINE void
 GFN(cg_small_dgrad)(const GT *dy, long ldy, const GT *w, long o, GT *dcols, long ncols,
                     const int KK)
@@ -327,30 +337,139 @@ GFN(cg_small_dgrad)(const GT *dy, long ldy, const GT *w, long o, GT *dcols, long
     typedef GFN(vec) V;
     typedef GFN(uvec) VU;
     const long nv = ncols / GVLEN;
-    for (long v = 0; v < nv; v++) {
+    long v = 0;
+    for (; v + 2 <= nv; v += 2) {
+        V acc0[CG_SMALL_K], acc1[CG_SMALL_K];
+        FASTNN_UNROLL
+        for (int kk = 0; kk < KK; kk++) acc0[kk] = acc1[kk] = (V){0};
+        for (long oc = 0; oc < o; oc++) {
+            const V y0 = *(const VU *)(dy + oc * ldy + v * GVLEN);
+            const V y1 = *(const VU *)(dy + oc * ldy + (v + 1) * GVLEN);
+            FASTNN_UNROLL
+            for (int kk = 0; kk < KK; kk++) {
+                const GT wk = w[oc * KK + kk];
+                acc0[kk] += wk * y0;
+                acc1[kk] += wk * y1;
+            }
+        }
+        FASTNN_UNROLL
+        for (int kk = 0; kk < KK; kk++) {
+            *(VU *)(dcols + kk * ncols + v * GVLEN) = acc0[kk];
+            *(VU *)(dcols + kk * ncols + (v + 1) * GVLEN) = acc1[kk];
+        }
+    }
+    /* the rest: whole vectors, the last one ending at ncols (it may overlap
+     * pixels already done, and writes the same values there again) */
+    for (long e = v * GVLEN; e < ncols && ncols >= GVLEN; e += GVLEN) {
+        const long off = e + GVLEN <= ncols ? e : ncols - GVLEN;
         V acc[CG_SMALL_K];
         FASTNN_UNROLL
         for (int kk = 0; kk < KK; kk++) acc[kk] = (V){0};
         for (long oc = 0; oc < o; oc++) {
-            const V y = *(const VU *)(dy + oc * ldy + v * GVLEN);
+            const V y = *(const VU *)(dy + oc * ldy + off);
             FASTNN_UNROLL
             for (int kk = 0; kk < KK; kk++) acc[kk] += w[oc * KK + kk] * y;
         }
         FASTNN_UNROLL
-        for (int kk = 0; kk < KK; kk++) *(VU *)(dcols + kk * ncols + v * GVLEN) = acc[kk];
+        for (int kk = 0; kk < KK; kk++) *(VU *)(dcols + kk * ncols + off) = acc[kk];
     }
-    for (long p = nv * GVLEN; p < ncols; p++)
-        for (int kk = 0; kk < KK; kk++) {
-            GT s = 0;
-            for (long oc = 0; oc < o; oc++) s += w[oc * KK + kk] * dy[oc * ldy + p];
-            dcols[kk * ncols + p] = s;
-        }
+    if (ncols < GVLEN)
+        for (long p = 0; p < ncols; p++)
+            for (int kk = 0; kk < KK; kk++) {
+                GT s = 0;
+                for (long oc = 0; oc < o; oc++) s += w[oc * KK + kk] * dy[oc * ldy + p];
+                dcols[kk * ncols + p] = s;
+            }
 }
 
-/* cg_backward for k <= CG_SMALL_K with w unpacked (o x k); db (o) += the bias
- * gradient when not NULL. */
-static GATTR void GFN(cg_backward_small)(const GT *dy, const GT *x, const GT *w, GT *dx, GT *dwt,
-                                         GT *db, long o, const fastnn_conv_geo *g, long chunk,
+static inline FASTNN_ALWAYS_INLINE void
+GFN(cg_small_forward)(const GT *cols, long ncols, const GT *w, const GT *bias, long o, GT *y,
+                      long ldy, const int KK)
+{
+    typedef GFN(vec) V;
+    typedef GFN(uvec) VU;
+    const long nv = ncols / GVLEN;
+    long v = 0;
+    for (; v + 2 <= nv; v += 2) {
+        V c0[CG_SMALL_K], c1[CG_SMALL_K];
+        FASTNN_UNROLL
+        for (int kk = 0; kk < KK; kk++) {
+            c0[kk] = *(const VU *)(cols + kk * ncols + v * GVLEN);
+            c1[kk] = *(const VU *)(cols + kk * ncols + (v + 1) * GVLEN);
+        }
+        for (long oc = 0; oc < o; oc++) {
+            const GT b = bias != NULL ? bias[oc] : (GT)0;
+            V acc0 = {0}, acc1 = {0};
+            acc0 += b;
+            acc1 += b;
+            FASTNN_UNROLL
+            for (int kk = 0; kk < KK; kk++) {
+                const GT wk = w[oc * KK + kk];
+                acc0 += wk * c0[kk];
+                acc1 += wk * c1[kk];
+            }
+            *(VU *)(y + oc * ldy + v * GVLEN) = acc0;
+            *(VU *)(y + oc * ldy + (v + 1) * GVLEN) = acc1;
+        }
+    }
+    for (long e = v * GVLEN; e < ncols && ncols >= GVLEN; e += GVLEN) {
+        const long off = e + GVLEN <= ncols ? e : ncols - GVLEN;  /* as in cg_small_dgrad */
+        V cv[CG_SMALL_K];
+        FASTNN_UNROLL
+        for (int kk = 0; kk < KK; kk++) cv[kk] = *(const VU *)(cols + kk * ncols + off);
+        for (long oc = 0; oc < o; oc++) {
+            V acc = {0};
+            acc += bias != NULL ? bias[oc] : (GT)0;
+            FASTNN_UNROLL
+            for (int kk = 0; kk < KK; kk++) acc += w[oc * KK + kk] * cv[kk];
+            *(VU *)(y + oc * ldy + off) = acc;
+        }
+    }
+    if (ncols < GVLEN)
+        for (long p = 0; p < ncols; p++)
+            for (long oc = 0; oc < o; oc++) {
+                GT s = bias != NULL ? bias[oc] : (GT)0;
+                for (int kk = 0; kk < KK; kk++) s += w[oc * KK + kk] * cols[kk * ncols + p];
+                y[oc * ldy + p] = s;
+            }
+}
+
+/* y = w @ im2col(x) (+ bias) for k <= CG_SMALL_K with w unpacked (o x k): per
+ * pixel vector, the k column vectors stay in registers while every output
+ * channel is one broadcast multiply-add per weight and one store -- no
+ * packing, and no 12-row tiles over 32 channels. */
+static GATTR void GFN(cg_forward_small)(const GT *x, const GT *w, const GT *bias, GT *y, long o,
+                                        const fastnn_conv_geo *g, long chunk, GT *scratch)
+{
+    const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
+    GT *cols = (GT *)cg_align(scratch);
+    for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
+        const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
+        long kk = 0;
+        for (long ch = 0; ch < g->c; ch++)
+            for (long i = 0; i < g->kh; i++)
+                for (long j = 0; j < g->kw; j++, kk++)
+                    GFN(cg_row)(x, g, ch, i, j, oh0, oh1, cols + kk * ncols);
+        switch (k) {
+#define CG_SMALL_CASE(KC)                                                                \
+        case KC:                                                                         \
+            GFN(cg_small_forward)(cols, ncols, w, bias, o, y + oh0 * wo, p, KC);         \
+            break;
+        CG_SMALL_CASE(1) CG_SMALL_CASE(2) CG_SMALL_CASE(3) CG_SMALL_CASE(4)
+        CG_SMALL_CASE(5) CG_SMALL_CASE(6) CG_SMALL_CASE(7) CG_SMALL_CASE(8)
+        CG_SMALL_CASE(9) CG_SMALL_CASE(10) CG_SMALL_CASE(11) CG_SMALL_CASE(12)
+#undef CG_SMALL_CASE
+        default:
+            break;
+        }
+    }
+}
+
+/* cg_backward for k <= CG_SMALL_K with w unpacked (o x k): the weight
+ * gradient's lanes go to dwv (k x o x CG_LANES) and, when not NULL, the bias
+ * gradient's to dbv (o x CG_LANES). */
+static GATTR void GFN(cg_backward_small)(const GT *dy, const GT *x, const GT *w, GT *dx, GT *dwv,
+                                         GT *dbv, long o, const fastnn_conv_geo *g, long chunk,
                                          GT *scratch)
 {
     const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
@@ -368,7 +487,7 @@ static GATTR void GFN(cg_backward_small)(const GT *dy, const GT *x, const GT *w,
         switch (k) {
 #define CG_SMALL_CASE(KC)                                                                \
         case KC:                                                                         \
-            GFN(cg_small_wgrad)(dyc, p, cols, ncols, o, dwt, db, KC);                    \
+            GFN(cg_small_wgrad)(dyc, p, cols, ncols, o, dwv, dbv, KC);                   \
             GFN(cg_small_dgrad)(dyc, p, w, o, dcols, ncols, KC);                         \
             break;
         CG_SMALL_CASE(1) CG_SMALL_CASE(2) CG_SMALL_CASE(3) CG_SMALL_CASE(4)
@@ -383,4 +502,5 @@ static GATTR void GFN(cg_backward_small)(const GT *dy, const GT *x, const GT *w,
 }
 
 #undef CG_SMALL_K
+#undef CG_LANES
 #undef CNR
