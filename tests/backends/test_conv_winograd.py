@@ -48,8 +48,9 @@ def _variants():
 
 @pytest.fixture(autouse=True)
 def any_channel_count(monkeypatch):
-    """The path must be right for any channel count, not only where it is chosen."""
+    """The path must be right for any channel count and size, not only where it is chosen."""
     monkeypatch.setattr(nat, "_WINOGRAD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(nat, "_WINOGRAD_MIN_TILES", 1)
 
 
 def _check(case, dtype, seed=0):
@@ -89,12 +90,20 @@ def test_matches_reference(monkeypatch, variant, dtype, tiles, nthreads):
         fastnn.set_num_threads(before)
 
 
-def test_channel_threshold(monkeypatch):
+def test_thresholds(monkeypatch):
+    import fastnn
     monkeypatch.setattr(nat, "_WINOGRAD_MIN_CHANNELS", 16)
-    for c, taken in [(15, False), (16, True)]:
-        x, w = rand((2, c, 6, 6), np.float32, 0), rand((4, c, 3, 3), np.float32, 1)
-        params = nat.check_conv2d(x, w, None, 1, 0, 1, 1)
-        assert (nat._winograd_plan(x, w, params, False) is not None) == taken
+    monkeypatch.setattr(nat, "_WINOGRAD_MIN_TILES", 48)
+    before = fastnn.get_num_threads()
+    try:
+        fastnn.set_num_threads(1)
+        # (N, C, H): 2x2 tiles of the 3x3-padded-1 output
+        for (n, c, h), taken in [((3, 15, 8), False), ((3, 16, 8), True), ((2, 16, 8), False)]:
+            x, w = rand((n, c, h, h), np.float32, 0), rand((4, c, 3, 3), np.float32, 1)
+            params = nat.check_conv2d(x, w, None, 1, 1, 1, 1)
+            assert (nat._winograd_plan(x, w, params, False) is not None) == taken, (n, c, h)
+    finally:
+        fastnn.set_num_threads(before)
 
 
 def test_batch_smaller_than_team_takes_another_path():

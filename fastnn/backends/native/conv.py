@@ -15,6 +15,8 @@ faster over fwd+bwd than the blocked path at 1 thread on the benchmark shapes
 The reference is fastnn/backends/numpy_ref/conv.py; the argument checks are
 shared with it.
 """
+import threading
+
 import numpy as np
 
 from .._validate import check_array
@@ -22,6 +24,25 @@ from ..numpy_ref.conv import check_conv1d, check_conv2d, check_grad_output, unpa
 from . import _conv
 
 __all__ = ["conv2d_forward", "conv2d_backward", "conv1d_forward", "conv1d_backward"]
+
+
+# Scratch buffers (packed weights, per-thread panels) are reused from call to
+# call, one set per Python thread: fresh megabytes each call came back as
+# page faults, a third of a batch-1 64->64 32x32 backward. Their contents
+# never carry over; every kernel writes what it reads.
+_buffers = threading.local()
+
+
+def _scratch(slot, shape, dtype):
+    """An uninitialised array of `shape`, backed by this thread's buffer `slot`."""
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape))
+    key = (slot, dtype.char)
+    store = _buffers.__dict__
+    buf = store.get(key)
+    if buf is None or buf.size < size:
+        buf = store[key] = np.empty(max(size, 1), dtype=dtype)
+    return buf[:size].reshape(shape)
 
 
 def _geometry(p):
@@ -119,7 +140,7 @@ def _packed_plan(x, w, p, small=False):
         chunk = max(1, min(ho, _PACKED_BYTES // (2 * k * wo * x.itemsize)))
     wsize, ssize = _conv.packed_sizes(w.shape[0], c, x.shape[2], x.shape[3], kh, kw,
                                       _geometry(p), chunk)
-    return chunk, np.empty(wsize, dtype=x.dtype), np.empty((nt, ssize), dtype=x.dtype)
+    return chunk, _scratch("weights", (wsize,), x.dtype), _scratch("panels", (nt, ssize), x.dtype)
 
 
 # Winograd F(2x2, 3x3) (conv_winograd_kernel.c) for 3x3 stride-1 groups-1
@@ -135,8 +156,12 @@ def _packed_plan(x, w, p, small=False):
 # Blocks of tile rows hold at most _WINOGRAD_TILES tiles, and their
 # transformed inputs and products (16 * (C + O) values a tile) at most
 # _WINOGRAD_BYTES (L2 here).
+# Few tiles per thread (a batch-1 8x8 image: 16) lose too: the weight
+# transform is paid per call, and one block's 32-tile panels pad a lot
+# (batch 1 at 12x12, 36 tiles: 0.8x; batch 3 at 8x8, 48 tiles: 1.05-1.2x).
 _WINOGRAD = True
 _WINOGRAD_MIN_CHANNELS = 16
+_WINOGRAD_MIN_TILES = 48
 _WINOGRAD_TILES = 256
 _WINOGRAD_BYTES = 1 << 21
 
@@ -156,14 +181,20 @@ def _winograd_plan(x, w, p, backward):
         return None  # batch smaller than the team: the threaded-GEMM path
     nt = min(nt, n)
     th, tw = (ho + 1) // 2, (wo + 1) // 2
+    if -(-n // nt) * th * tw < _WINOGRAD_MIN_TILES:
+        return None
     per_row = 16 * (c + o) * tw * x.itemsize
-    most = max(1, min(-(-n // nt) * th, _WINOGRAD_TILES // tw, _WINOGRAD_BYTES // per_row))
-    # the block's tiles are the products' columns, in panels of 32: of the
-    # block sizes down to half the largest, take the one that wastes fewest
-    rows = min(range(max(1, most // 2), most + 1),
-               key=lambda r: ((-(r * tw) % 32) / (r * tw), -r))
+    total = -(-n // nt) * th  # tile rows of one thread's samples
+    most = max(1, min(total, _WINOGRAD_TILES // tw, _WINOGRAD_BYTES // per_row))
+
+    def padded(r):  # the products' columns come in panels of 32 tiles
+        full, rest = divmod(total, r)
+        return full * (-(-r * tw // 32) * 32) + -(-rest * tw // 32) * 32
+
+    # of the block sizes down to half the largest, the one that pads least
+    rows = min(range(max(1, most // 2), most + 1), key=lambda r: (padded(r), -r))
     usize, ssize = _conv.winograd_sizes(o, c, tw, rows, backward)
-    return rows, np.empty(usize, dtype=x.dtype), np.empty((nt, ssize), dtype=x.dtype)
+    return rows, _scratch("weights", (usize,), x.dtype), _scratch("panels", (nt, ssize), x.dtype)
 
 
 def _winograd_weights(w):
