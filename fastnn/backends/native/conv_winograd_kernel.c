@@ -17,10 +17,12 @@
  * ulps of the direct sum.
  *
  * Blocks of `rows` tile rows (they may span samples) are transformed into
- * per-thread scratch sized for L2, then multiplied with the packed GEMM
- * micro-kernel of conv_gemm_kernel_impl.h (per CPU variant, see
- * conv_variants.h). The transforms run along a whole block's tiles at once,
- * so their loops are long enough to vectorise even for 13x13 images.
+ * per-thread scratch sized for L2, then multiplied with the GEMM
+ * micro-kernel's register tile (per CPU variant, see conv_variants.h): the
+ * forward on packed panels (cg_gemm), the backward partly on the transforms'
+ * row-major output in place (wg_gemm), which saved two packing copies per xi.
+ * The transforms' main passes run along a whole block's tiles at once, so
+ * they vectorise even for 13x13 images.
  * Reference: fastnn/backends/numpy_ref/conv.py (the direct formula; the
  * tests hold this file to it).
  */

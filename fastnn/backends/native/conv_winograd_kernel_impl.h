@@ -1,6 +1,7 @@
 /* One (element type, CPU variant) of conv_winograd_kernel.c, included by
  * conv_variants.h. Brings in the packed-GEMM pieces it multiplies with
- * (cg_gemm, cg_pack_w, cg_pack_wt, pack_a, pack_b). Tile t of a block is
+ * (cg_gemm, cg_pack_w, cg_pack_wt, pack_b) and adds wg_micro, a register
+ * tile for operands left where a transform wrote them. Tile t of a block is
  * tile column t % tw of block tile row t / tw; every transform loops over
  * the tiles of a block (or of a sample's run of rows) as one vector. */
 #include "conv_gemm_kernel_impl.h"
