@@ -90,14 +90,14 @@ void fastnn_cg_backward_small_##SUF(int v, const T *dy, const T *x, const T *w, 
                                     T *dbv, long o, const fastnn_conv_geo *g, long chunk,   \
                                     T *scratch)                                              \
 {                                                                                            \
-    CG_DISPATCH(P, cg_backward_small, (dy, x, w, dx, dwv, dbv, o, g, chunk, scratch));       \
+    CG_DISPATCH(P, cg_small, (x, w, NULL, NULL, dy, dx, dwv, dbv, o, g, chunk, scratch));    \
 }
 
 #define CG_SMALL_FWD_API(SUF, T, P)                                                      \
 void fastnn_cg_forward_small_##SUF(int v, const T *x, const T *w, const T *bias, T *y, long o, \
                                    const fastnn_conv_geo *g, long chunk, T *scratch)          \
 {                                                                                            \
-    CG_DISPATCH(P, cg_forward_small, (x, w, bias, y, o, g, chunk, scratch));                  \
+    CG_DISPATCH(P, cg_small, (x, w, bias, y, NULL, NULL, NULL, NULL, o, g, chunk, scratch)); \
 }
 
 CG_SMALL_FWD_API(f, float, cs)

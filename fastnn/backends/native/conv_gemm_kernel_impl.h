@@ -5,40 +5,16 @@
  * and uses that variant's pack_a, pack_b and micro kernel. */
 #define CNR (GNV * GVLEN)
 
-/* The convolution's own micro-kernel: C[0:mr, 0:nr] = A panel @ B panel
- * (+ C when acc, else + bias[i] when bias != NULL), with the tile height MRR
- * a compile-time constant (each call site passes a literal, so always_inline
- * gives one specialised loop per height). Why not the GEMM's micro: 64
- * output channels are 5 panels of 12 and one of 4, and the GEMM's kernel
- * computes that last panel as 12 rows (11% of the forward's multiply-adds
- * wasted); an 8- or 4-row loop does only what it needs. The bias rides on
- * the first k block's store instead of a pass over y, and an edge tile
- * stores its whole vectors directly, spilling only the partial one. */
+/* Store a register tile t (rows [0, mr), columns [0, nr)) into C: + C when
+ * acc, else + bias[i] on row i when bias != NULL. Whole vectors go straight
+ * to C; only a partial last vector is spilled and copied. */
 static inline FASTNN_ALWAYS_INLINE void
-GFN(cg_micro)(long kc, const GT *restrict ap, const GT *restrict bp, GT *restrict c, long ldc,
-              int acc, const GT *bias, const int MRR, int mr, int nr)
+GFN(cg_store)(GFN(vec) t[GMR][GNV], GT *restrict c, long ldc, int acc, const GT *bias,
+              const int MRR, int mr, int nr)
 {
     typedef GFN(vec) V;
     typedef GFN(uvec) VU;
-    V t[GMR][GNV];
     const V zero = {0};
-    FASTNN_UNROLL
-    for (int i = 0; i < MRR; i++)
-        FASTNN_UNROLL
-        for (int v = 0; v < GNV; v++) t[i][v] = zero;
-    for (long p = 0; p < kc; p++) {
-        V bv[GNV];
-        FASTNN_UNROLL
-        for (int v = 0; v < GNV; v++) bv[v] = ((const V *)bp)[v];
-        FASTNN_UNROLL
-        for (int i = 0; i < MRR; i++) {
-            const GT a = ap[i];
-            FASTNN_UNROLL
-            for (int v = 0; v < GNV; v++) t[i][v] += a * bv[v];
-        }
-        ap += GMR;
-        bp += CNR;
-    }
     const int nfull = nr / GVLEN, rest = nr - nfull * GVLEN;
     FASTNN_UNROLL
     for (int i = 0; i < MRR; i++) {
@@ -67,6 +43,42 @@ GFN(cg_micro)(long kc, const GT *restrict ap, const GT *restrict bp, GT *restric
             }
         }
     }
+}
+
+/* The convolution's own micro-kernel: C[0:mr, 0:nr] = A panel @ B panel
+ * (+ C when acc, else + bias[i] when bias != NULL), with the tile height MRR
+ * a compile-time constant (each call site passes a literal, so always_inline
+ * gives one specialised loop per height). Why not the GEMM's micro: 64
+ * output channels are 5 panels of 12 and one of 4, and the GEMM's kernel
+ * computes that last panel as 12 rows (11% of the forward's multiply-adds
+ * wasted); an 8- or 4-row loop does only what it needs. The bias rides on
+ * the first k block's store instead of a pass over y, and an edge tile
+ * stores its whole vectors directly, spilling only the partial one. */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(cg_micro)(long kc, const GT *restrict ap, const GT *restrict bp, GT *restrict c, long ldc,
+              int acc, const GT *bias, const int MRR, int mr, int nr)
+{
+    typedef GFN(vec) V;
+    V t[GMR][GNV];
+    const V zero = {0};
+    FASTNN_UNROLL
+    for (int i = 0; i < MRR; i++)
+        FASTNN_UNROLL
+        for (int v = 0; v < GNV; v++) t[i][v] = zero;
+    for (long p = 0; p < kc; p++) {
+        V bv[GNV];
+        FASTNN_UNROLL
+        for (int v = 0; v < GNV; v++) bv[v] = ((const V *)bp)[v];
+        FASTNN_UNROLL
+        for (int i = 0; i < MRR; i++) {
+            const GT a = ap[i];
+            FASTNN_UNROLL
+            for (int v = 0; v < GNV; v++) t[i][v] += a * bv[v];
+        }
+        ap += GMR;
+        bp += CNR;
+    }
+    GFN(cg_store)(t, c, ldc, acc, bias, MRR, mr, nr);
 }
 
 /* cg_micro with MRR the smallest of {4, 8, GMR} (capped at GMR) covering mr. */
@@ -434,51 +446,23 @@ GFN(cg_small_forward)(const GT *cols, long ncols, const GT *w, const GT *bias, l
             }
 }
 
-/* y = w @ im2col(x) (+ bias) for k <= CG_SMALL_K with w unpacked (o x k): per
- * pixel vector, the k column vectors stay in registers while every output
- * channel is one broadcast multiply-add per weight and one store -- no
- * packing, and no 12-row tiles over 32 channels. */
-static GATTR void GFN(cg_forward_small)(const GT *x, const GT *w, const GT *bias, GT *y, long o,
-                                        const fastnn_conv_geo *g, long chunk, GT *scratch)
-{
-    const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
-    GT *cols = (GT *)cg_align(scratch);
-    for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
-        const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
-        long kk = 0;
-        for (long ch = 0; ch < g->c; ch++)
-            for (long i = 0; i < g->kh; i++)
-                for (long j = 0; j < g->kw; j++, kk++)
-                    GFN(cg_row)(x, g, ch, i, j, oh0, oh1, cols + kk * ncols);
-        switch (k) {
-#define CG_SMALL_CASE(KC)                                                                \
-        case KC:                                                                         \
-            GFN(cg_small_forward)(cols, ncols, w, bias, o, y + oh0 * wo, p, KC);         \
-            break;
-        CG_SMALL_CASE(1) CG_SMALL_CASE(2) CG_SMALL_CASE(3) CG_SMALL_CASE(4)
-        CG_SMALL_CASE(5) CG_SMALL_CASE(6) CG_SMALL_CASE(7) CG_SMALL_CASE(8)
-        CG_SMALL_CASE(9) CG_SMALL_CASE(10) CG_SMALL_CASE(11) CG_SMALL_CASE(12)
-#undef CG_SMALL_CASE
-        default:
-            break;
-        }
-    }
-}
-
-/* cg_backward for k <= CG_SMALL_K with w unpacked (o x k): the weight
- * gradient's lanes go to dwv (k x o x CG_LANES) and, when not NULL, the bias
- * gradient's to dbv (o x CG_LANES). */
-static GATTR void GFN(cg_backward_small)(const GT *dy, const GT *x, const GT *w, GT *dx, GT *dwv,
-                                         GT *dbv, long o, const fastnn_conv_geo *g, long chunk,
-                                         GT *scratch)
+/* The small-k paths, chunk output rows at a time: the im2col rows of the
+ * chunk, then either (forward) y = w @ cols + bias, with the k column vectors
+ * of a pixel vector in registers while every output channel is one broadcast
+ * multiply-add per weight and one store -- no packing, no 12-row tiles over
+ * 32 channels; or (backward, dy != NULL) the weight gradient's lanes into dwv
+ * (k x o x CG_LANES), the bias gradient's into dbv (o x CG_LANES) when not
+ * NULL, and dx = col2im(w^T @ dy). w is unpacked (o x k). */
+static GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y, const GT *dy,
+                                GT *dx, GT *dwv, GT *dbv, long o, const fastnn_conv_geo *g,
+                                long chunk, GT *scratch)
 {
     const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
     GT *cols = (GT *)cg_align(scratch);
     GT *dcols = cols + cg_up(k * chunk * wo, 16);
-    memset(dx, 0, (size_t)g->c * g->h * g->w * sizeof(GT));
+    if (dy != NULL) memset(dx, 0, (size_t)g->c * g->h * g->w * sizeof(GT));
     for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
         const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
-        const GT *dyc = dy + oh0 * wo;
         long kk = 0;
         for (long ch = 0; ch < g->c; ch++)
             for (long i = 0; i < g->kh; i++)
@@ -487,8 +471,12 @@ static GATTR void GFN(cg_backward_small)(const GT *dy, const GT *x, const GT *w,
         switch (k) {
 #define CG_SMALL_CASE(KC)                                                                \
         case KC:                                                                         \
-            GFN(cg_small_wgrad)(dyc, p, cols, ncols, o, dwv, dbv, KC);                   \
-            GFN(cg_small_dgrad)(dyc, p, w, o, dcols, ncols, KC);                         \
+            if (dy == NULL) {                                                            \
+                GFN(cg_small_forward)(cols, ncols, w, bias, o, y + oh0 * wo, p, KC);     \
+            } else {                                                                     \
+                GFN(cg_small_wgrad)(dy + oh0 * wo, p, cols, ncols, o, dwv, dbv, KC);     \
+                GFN(cg_small_dgrad)(dy + oh0 * wo, p, w, o, dcols, ncols, KC);           \
+            }                                                                            \
             break;
         CG_SMALL_CASE(1) CG_SMALL_CASE(2) CG_SMALL_CASE(3) CG_SMALL_CASE(4)
         CG_SMALL_CASE(5) CG_SMALL_CASE(6) CG_SMALL_CASE(7) CG_SMALL_CASE(8)
@@ -497,7 +485,7 @@ static GATTR void GFN(cg_backward_small)(const GT *dy, const GT *x, const GT *w,
         default:
             break;
         }
-        GCOL2IM(dcols, dx, g, ncols, oh0, oh1);
+        if (dy != NULL) GCOL2IM(dcols, dx, g, ncols, oh0, oh1);
     }
 }
 

@@ -256,7 +256,6 @@ GFN(wg_micro)(long kc, const GT *a, long ars, long aks, const GT *b, long bks, G
               long ldc, int acc, const int MRR, int mr, int nr)
 {
     typedef GFN(vec) V;
-    typedef GFN(uvec) VU;
     V t[GMR][GNV];
     const GT *ar[GMR];
     const V zero = {0};
@@ -277,25 +276,7 @@ GFN(wg_micro)(long kc, const GT *a, long ars, long aks, const GT *b, long bks, G
             for (int v = 0; v < GNV; v++) t[i][v] += ai * bv[v];
         }
     }
-    const int nfull = nr / GVLEN, rest = nr - nfull * GVLEN;
-    FASTNN_UNROLL
-    for (int i = 0; i < MRR; i++) {
-        if (i >= mr) break;
-        GT *crow = c + i * ldc;
-        for (int v = 0; v < nfull; v++) {
-            VU *cp = (VU *)(crow + v * GVLEN);
-            *cp = acc ? t[i][v] + *cp : t[i][v];
-        }
-        if (rest) {
-            V last = zero;
-            FASTNN_UNROLL
-            for (int v = 0; v < GNV; v++)
-                if (v == nfull) last = t[i][v];
-            const GT *lv = (const GT *)&last;
-            GT *cp = crow + nfull * GVLEN;
-            for (int j = 0; j < rest; j++) cp[j] = acc ? lv[j] + cp[j] : lv[j];
-        }
-    }
+    GFN(cg_store)(t, c, ldc, acc, NULL, MRR, mr, nr);
 }
 
 /* C (m x n) = A @ B (+ C when acc) over wg_micro tiles; A panels (GMR rows)
