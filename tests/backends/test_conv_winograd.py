@@ -160,3 +160,36 @@ def test_non_contiguous_input():
     dy = rand(y_r.shape, np.float64, 3)[:, :, ::-1, :]   # negative strides
     for g_n, g_r in zip(nat.conv2d_backward(dy, s_n), ref.conv2d_backward(dy, s_r)):
         np.testing.assert_allclose(g_n, g_r, **TOL[np.float64])
+
+
+def test_python_threads_do_not_share_scratch():
+    """The kernels release the GIL and reuse scratch buffers per Python thread:
+    two threads convolving at once (Winograd, packed and small-k paths) must
+    each get the reference result."""
+    import threading
+    cases = [((4, 16, 8, 9, 9, 1, True), 3), ((3, 1, 6, 12, 10, 0, True), 5)]
+    jobs = []
+    for case, seed in cases:
+        x, w, b, p = make(case, np.float64, seed)
+        y_r, s_r = ref.conv2d_forward(x, w, b, 1, p)
+        dy = rand(y_r.shape, np.float64, seed + 1)
+        jobs.append((x, w, b, p, y_r, ref.conv2d_backward(dy, s_r), dy))
+    errors = []
+
+    def work(job):
+        x, w, b, p, y_r, g_r, dy = job
+        try:
+            for _ in range(30):
+                y, saved = nat.conv2d_forward(x, w, b, 1, p)
+                np.testing.assert_allclose(y, y_r, **TOL[np.float64])
+                for got, want in zip(nat.conv2d_backward(dy, saved), g_r):
+                    np.testing.assert_allclose(got, want, **TOL[np.float64])
+        except AssertionError as e:  # pragma: no cover - the failure being tested for
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(job,)) for job in jobs for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
