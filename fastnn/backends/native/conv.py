@@ -135,9 +135,10 @@ def _packed_plan(x, w, p, small=False):
     if nt > 1 and n < nt:
         return None
     nt = min(nt, n)
-    chunk = max(1, min(ho, _PACKED_COLUMNS // wo, _PACKED_BYTES // (k * wo * x.itemsize)))
-    if small:
+    if small:  # whole samples: a column matrix and its gradient within _PACKED_BYTES
         chunk = max(1, min(ho, _PACKED_BYTES // (2 * k * wo * x.itemsize)))
+    else:
+        chunk = max(1, min(ho, _PACKED_COLUMNS // wo, _PACKED_BYTES // (k * wo * x.itemsize)))
     wsize, ssize = _conv.packed_sizes(w.shape[0], c, x.shape[2], x.shape[3], kh, kw,
                                       _geometry(p), chunk)
     return chunk, _scratch("weights", (wsize,), x.dtype), _scratch("panels", (nt, ssize), x.dtype)
@@ -247,8 +248,11 @@ def _backward(dy, saved):
     if dy.size == 0 or x.size == 0:
         return np.zeros_like(x), np.zeros_like(w), _bias_grad(dy) if p.has_bias else None
     k = w.shape[1] * w.shape[2] * w.shape[3]
-    plan = None if _depthwise(x, w, p) else _packed_plan(x, w, p, small=k <= _SMALL_K)
-    if plan is not None and k <= _SMALL_K:  # the bias gradient comes with the kernel
+    small = k <= _SMALL_K
+    # as in _forward: Winograd, else the packed path (neither takes depthwise)
+    wplan = _winograd_plan(x, w, p, True)
+    plan = _packed_plan(x, w, p, small=small) if wplan is None else None
+    if plan is not None and small:  # the bias gradient comes with the kernel
         chunk, _, scratch = plan
         dx = np.empty_like(x)
         o = w.shape[0]
@@ -265,7 +269,6 @@ def _backward(dy, saved):
         acc = np.empty((_conv.team(macs), w.shape[2] * w.shape[3] * p.out_hw[1]), dtype=x.dtype)
         _conv.depthwise_backward_weight(dy, x, dw, acc, *p.stride, *p.padding, *p.dilation)
         return dx, dw, db
-    wplan = _winograd_plan(x, w, p, True)
     if wplan is not None:
         rows, upack, scratch = wplan
         dx = np.empty_like(x)

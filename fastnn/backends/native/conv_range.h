@@ -7,6 +7,8 @@
 
 static inline long conv_min(long a, long b) { return a < b ? a : b; }
 static inline long conv_max(long a, long b) { return a > b ? a : b; }
+/* a rounded up to a multiple of b (panel widths, alignment) */
+static inline long cg_up(long a, long b) { return (a + b - 1) / b * b; }
 
 /* Outputs o with 0 <= o*s + off < size form [conv_lo, conv_hi), clamped to [0, nout). */
 static inline long conv_lo(long off, long s, long nout)

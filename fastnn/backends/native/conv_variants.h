@@ -35,7 +35,6 @@
 #define CG_X86 0
 #endif
 
-static inline long cg_up(long a, long b) { return (a + b - 1) / b * b; }
 static inline void *cg_align(void *p) { return (char *)p + ((64 - ((uintptr_t)p & 63)) & 63); }
 
 /* Even k blocks of at most kmax. */

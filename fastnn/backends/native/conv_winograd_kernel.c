@@ -32,36 +32,41 @@
 #include "conv_winograd_kernel.h"
 #include "conv_gemm_kernel.h"
 #include "gemm_dispatch_kernel.h"
-
-static inline long wg_up(long a, long b) { return (a + b - 1) / b * b; }
+#include "conv_range.h"
 
 /* Offsets (elements, after the 64-byte alignment) of one thread's scratch:
- * the transforms' line buffers, the transformed inputs V (or their gradient),
+ * after the transforms' line buffers (at 0), the transformed inputs V (or
+ * their gradient),
  * the output transform's M (or dM), and the backward's packed V^T.
  * Bounds for every variant: panels are at most 12 rows (MR) and 32 columns
  * (NR), and tp, a block's tile count rounded up to 32, is a row stride. */
 typedef struct {
-    long tp, line, v, m, pb, total;
+    long tp, v, m, pb, total;
 } wg_layout;
 
 static wg_layout wg_plan(long o, long c, long tw, long rows, int backward)
 {
     wg_layout l;
     const long len = rows * (tw + 1);
-    l.tp = wg_up(rows * tw, 32);
-    l.line = 0;
-    l.v = wg_up(32 * len + 4 * tw + 64, 16);
+    l.tp = cg_up(rows * tw, 32);
+    l.v = cg_up(32 * len + 4 * tw + 64, 16);
     l.m = l.v + 16 * c * l.tp;
     l.pb = l.m + 16 * o * l.tp;
-    l.total = l.pb + (backward ? wg_up(c, 32) * l.tp : 0);
+    l.total = l.pb + (backward ? cg_up(c, 32) * l.tp : 0);
     return l;
+}
+
+/* Elements between the 16 packed matrices of fastnn_wg_pack: room for either
+ * orientation, in 64-byte steps. */
+static long wg_ustride(long o, long c)
+{
+    const long fwd = cg_up(o, 12) * c, bwd = cg_up(c, 12) * o;
+    return cg_up(fwd > bwd ? fwd : bwd, 16);
 }
 
 long fastnn_wg_upack_size(long o, long c)
 {
-    const long one = wg_up(wg_up(o, 12) * c > wg_up(c, 12) * o ? wg_up(o, 12) * c
-                                                                : wg_up(c, 12) * o, 16);
-    return 16 * one + 64;
+    return 16 * wg_ustride(o, c) + 64;
 }
 
 long fastnn_wg_scratch_size(long o, long c, long tw, long rows, int backward)
@@ -137,7 +142,7 @@ WG_WEIGHTS(d, double)
 void fastnn_wg_pack_##SUF(int v, const T *u, long o, long c, int transposed, T *up)      \
 {                                                                                        \
     T *a = (T *)cg_align(up);                                                            \
-    const long stride = (fastnn_wg_upack_size(o, c) - 64) / 16;                          \
+    const long stride = wg_ustride(o, c);                                                \
     for (int xi = 0; xi < 16; xi++) {                                                    \
         if (transposed) CG_DISPATCH(P, cg_pack_wt, (u + xi * o * c, o, c, a + xi * stride)); \
         else CG_DISPATCH(P, cg_pack_w, (u + xi * o * c, o, c, a + xi * stride));         \
@@ -147,7 +152,7 @@ void fastnn_wg_forward_##SUF(int v, const T *x, const T *up, const T *bias, T *y
                              long o, const fastnn_conv_geo *g, long rows, T *scratch)    \
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)up);                                        \
-    const long stride = (fastnn_wg_upack_size(o, g->c) - 64) / 16;                      \
+    const long stride = wg_ustride(o, g->c);                                             \
     CG_DISPATCH(P, wg_forward, (x, a, stride, bias, y, n, o, g, rows, scratch));         \
 }                                                                                        \
 void fastnn_wg_backward_##SUF(int v, const T *dy, const T *x, const T *upt, T *dx, T *du, \
@@ -155,7 +160,7 @@ void fastnn_wg_backward_##SUF(int v, const T *dy, const T *x, const T *upt, T *d
                               T *scratch)                                                \
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)upt);                                       \
-    const long stride = (fastnn_wg_upack_size(o, g->c) - 64) / 16;                      \
+    const long stride = wg_ustride(o, g->c);                                             \
     CG_DISPATCH(P, wg_backward, (dy, x, a, stride, dx, du, n, o, g, rows, scratch));     \
 }
 

@@ -119,7 +119,7 @@ static GATTR void GFN(wg_forward)(const GT *x, const GT *up, long ustride, const
     const long kc = cg_kc(c, GCKC), mpan = (o + GMR - 1) / GMR;
     const wg_layout l = wg_plan(o, c, tw, rows, 0);
     GT *base = (GT *)cg_align(scratch);
-    GT *line = base + l.line, *vb = base + l.v, *mb = base + l.m;
+    GT *line = base, *vb = base + l.v, *mb = base + l.m;
     GT *vt = mb;  /* one channel's 16 transformed rows, before the GEMMs overwrite M */
     for (long r0 = 0; r0 < total; r0 += rows) {
         const long nr = conv_min(rows, total - r0), tc = nr * tw;
@@ -192,7 +192,7 @@ GFN(wg_grad_output)(const GT *dy, long oc, long o, const fastnn_conv_geo *g, lon
             d3[t] = -a1[t];
         }
         /* the dV product reads whole 32-tile panels of these rows */
-        for (long t = tc; t < wg_up(tc, 32); t++) d0[t] = d1[t] = d2[t] = d3[t] = 0;
+        for (long t = tc; t < cg_up(tc, 32); t++) d0[t] = d1[t] = d2[t] = d3[t] = 0;
     }
 }
 
@@ -314,7 +314,7 @@ static GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, lon
     const long cnp = (c + WNR - 1) / WNR;
     const wg_layout l = wg_plan(o, c, tw, rows, 1);
     GT *base = (GT *)cg_align(scratch);
-    GT *line = base + l.line, *vb = base + l.v, *dmb = base + l.m;
+    GT *line = base, *vb = base + l.v, *dmb = base + l.m;
     GT *pb = base + l.pb;
     memset(dx, 0, (size_t)n * c * g->h * g->w * sizeof(GT));
     for (long r0 = 0; r0 < total; r0 += rows) {
