@@ -500,3 +500,18 @@ def test_small_k_finite_differences():
     want = numerical_grads(lambda x_, w_, b_: nat.conv2d_forward(x_, w_, b_, **args)[0],
                            [x, w, b], dy)
     assert_grads_close(got, want, rtol=1e-6, atol=1e-7, names=["x", "w", "b"])
+
+
+def test_small_k_non_contiguous():
+    x, w, b, args = make(SMALL_K_CASES[1], np.float64, seed=7)
+    xi = np.repeat(x, 2, axis=3)[..., ::2]
+    wi = np.asfortranarray(w)
+    assert not xi.flags.c_contiguous and not wi.flags.c_contiguous
+    y_r, s_r = ref.conv2d_forward(x, w, b, **args)
+    assert nat._packed_plan(x, w, s_r[2], small=True) is not None
+    y_n, s_n = nat.conv2d_forward(xi, wi, b, **args)
+    np.testing.assert_allclose(y_n, y_r, **TOL[np.float64])
+    dy = rand(y_r.shape, np.float64, 8)
+    for g_n, g_r in zip(nat.conv2d_backward(dy[:, :, ::-1, :], s_n),
+                        ref.conv2d_backward(np.ascontiguousarray(dy[:, :, ::-1, :]), s_r)):
+        np.testing.assert_allclose(g_n, g_r, **TOL[np.float64])
