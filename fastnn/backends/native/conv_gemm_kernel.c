@@ -56,7 +56,8 @@ long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chun
     const long fwd = cg_up(k * ccp, 16);
     const long bwd = cg_up(cg_up(k, 12) * cc, 16) + cg_up(cg_up(o, 32) * cc, 16)
                    + cg_up(o * ccp, 16) + cg_up(k * cc, 16);
-    return cg_up(ccp, 16) + conv_max(fwd, bwd) + 64;
+    const long small = (2 * k + 1) * cg_up(cc, 16);  /* cg_small: columns, their gradient, a row */
+    return cg_up(ccp, 16) + conv_max(conv_max(fwd, bwd), small) + 64;
 }
 
 

@@ -279,10 +279,38 @@ static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT 
  * registers. */
 #define CG_SMALL_K 12
 
+/* Pixel vectors per step in cg_small_dgrad and cg_small_forward: each weight
+ * broadcast (a load) then feeds NV multiply-adds. Three where 3k accumulators
+ * fit beside their operands (32 vector registers), else two. */
+#define CG_SMALL_NV(KK) (GREGS >= 32 && (KK) <= 9 ? 3 : 2)
+
+/* CG_KEEP(v): v stays in a register. Without it GCC folded each column load
+ * into both of its multiply-adds, loading it twice, and the vector loads, not
+ * the multiply-adds, set these loops' pace (the loop ran 1.3x slower). */
+#if CG_X86 && CG_VECTORS
+#define CG_KEEP(v) __asm__("" : "+v"(v))
+#else
+#define CG_KEEP(v) (void)0
+#endif
+
 /* dwv[(kk * o + oc) * CG_LANES + lane] += the accumulators' lanes: summing
  * across lanes per sample was a serial chain of 16 adds per accumulator, an
  * eighth of the backward; the caller sums the lanes once at the end. */
 #define CG_LANES 16
+
+/* The columns of pixel vector v, rows kk = 0..k-1, sit side by side at
+ * cols + (v * k + kk) * GVLEN ("interleaved"), the last vector zero-padded:
+ * one pointer with constant offsets reaches all k. With k rows a row stride
+ * apart GCC kept k pointers, spilled them, and reloaded them every step. */
+#define CG_IL(v, kk, KK) (((v) * (KK) + (kk)) * GVLEN)
+
+/* The first n (< GVLEN) values at src, zero-padded to a vector. */
+static inline FASTNN_ALWAYS_INLINE GFN(vec) GFN(cg_part)(const GT *src, long n)
+{
+    GT t[GVLEN] = {0};
+    for (long i = 0; i < n; i++) t[i] = src[i];
+    return *(const GFN(uvec) *)t;
+}
 
 static inline FASTNN_ALWAYS_INLINE void
 GFN(cg_small_wgrad)(const GT *dy, long ldy, const GT *cols, long ncols, long o, GT *dwv,
@@ -290,51 +318,44 @@ GFN(cg_small_wgrad)(const GT *dy, long ldy, const GT *cols, long ncols, long o, 
 {
     typedef GFN(vec) V;
     typedef GFN(uvec) VU;
-    const long nv = ncols / GVLEN;
+    const long nv = ncols / GVLEN, rest = ncols - nv * GVLEN;
     for (long oc = 0; oc < o; oc += 2) {
         const int two = oc + 1 < o;
         const GT *d0 = dy + oc * ldy, *d1 = two ? d0 + ldy : d0;
         V a0[CG_SMALL_K], a1[CG_SMALL_K], b0 = {0}, b1 = {0};
         FASTNN_UNROLL
         for (int kk = 0; kk < KK; kk++) a0[kk] = a1[kk] = b0;
-        for (long v = 0; v < nv; v++) {
-            const V y0 = *(const VU *)(d0 + v * GVLEN), y1 = *(const VU *)(d1 + v * GVLEN);
+        for (long v = 0; v <= nv; v++) {
+            V y0, y1;
+            if (v < nv) {
+                y0 = *(const VU *)(d0 + v * GVLEN);
+                y1 = *(const VU *)(d1 + v * GVLEN);
+            } else if (rest > 0) {  /* the padded columns are zero past ncols */
+                y0 = GFN(cg_part)(d0 + v * GVLEN, rest);
+                y1 = GFN(cg_part)(d1 + v * GVLEN, rest);
+            } else {
+                break;
+            }
             b0 += y0;
             b1 += y1;
+            const GT *cv = cols + CG_IL(v, 0, KK);
             FASTNN_UNROLL
             for (int kk = 0; kk < KK; kk++) {
-                const V cv = *(const VU *)(cols + kk * ncols + v * GVLEN);
-                a0[kk] += cv * y0;
-                a1[kk] += cv * y1;
+                V c = *(const V *)(cv + kk * GVLEN);
+                CG_KEEP(c);
+                a0[kk] += c * y0;
+                a1[kk] += c * y1;
             }
-        }
-        GT s0 = 0, s1 = 0;
-        for (long p = nv * GVLEN; p < ncols; p++) {
-            s0 += d0[p];
-            s1 += d1[p];
         }
         if (dbv != NULL) {
             *(VU *)(dbv + oc * CG_LANES) += b0;
-            dbv[oc * CG_LANES] += s0;
-            if (two) {
-                *(VU *)(dbv + (oc + 1) * CG_LANES) += b1;
-                dbv[(oc + 1) * CG_LANES] += s1;
-            }
+            if (two) *(VU *)(dbv + (oc + 1) * CG_LANES) += b1;
         }
         FASTNN_UNROLL
         for (int kk = 0; kk < KK; kk++) {
-            GT t0 = 0, t1 = 0;
-            for (long p = nv * GVLEN; p < ncols; p++) {
-                t0 += cols[kk * ncols + p] * d0[p];
-                t1 += cols[kk * ncols + p] * d1[p];
-            }
             GT *w0 = dwv + (kk * o + oc) * CG_LANES;
             *(VU *)w0 += a0[kk];
-            w0[0] += t0;
-            if (two) {
-                *(VU *)(w0 + CG_LANES) += a1[kk];
-                w0[CG_LANES] += t1;
-            }
+            if (two) *(VU *)(w0 + CG_LANES) += a1[kk];
         }
     }
 }
@@ -344,31 +365,35 @@ GFN(cg_small_wgrad)(const GT *dy, long ldy, const GT *cols, long ncols, long o, 
  * multiply-adds, set the pace. */
 static inline FASTNN_ALWAYS_INLINE void
 GFN(cg_small_dgrad)(const GT *dy, long ldy, const GT *w, long o, GT *dcols, long ncols,
-                    const int KK)
+                    long ldc, const int KK)
 {
     typedef GFN(vec) V;
     typedef GFN(uvec) VU;
     const long nv = ncols / GVLEN;
     long v = 0;
-    for (; v + 2 <= nv; v += 2) {
-        V acc0[CG_SMALL_K], acc1[CG_SMALL_K];
+    for (; v + CG_SMALL_NV(KK) <= nv; v += CG_SMALL_NV(KK)) {
+        V acc[3][CG_SMALL_K];
         FASTNN_UNROLL
-        for (int kk = 0; kk < KK; kk++) acc0[kk] = acc1[kk] = (V){0};
+        for (int j = 0; j < CG_SMALL_NV(KK); j++)
+            FASTNN_UNROLL
+            for (int kk = 0; kk < KK; kk++) acc[j][kk] = (V){0};
         for (long oc = 0; oc < o; oc++) {
-            const V y0 = *(const VU *)(dy + oc * ldy + v * GVLEN);
-            const V y1 = *(const VU *)(dy + oc * ldy + (v + 1) * GVLEN);
+            V yv[3];
+            FASTNN_UNROLL
+            for (int j = 0; j < CG_SMALL_NV(KK); j++)
+                yv[j] = *(const VU *)(dy + oc * ldy + (v + j) * GVLEN);
             FASTNN_UNROLL
             for (int kk = 0; kk < KK; kk++) {
                 const GT wk = w[oc * KK + kk];
-                acc0[kk] += wk * y0;
-                acc1[kk] += wk * y1;
+                FASTNN_UNROLL
+                for (int j = 0; j < CG_SMALL_NV(KK); j++) acc[j][kk] += wk * yv[j];
             }
         }
         FASTNN_UNROLL
-        for (int kk = 0; kk < KK; kk++) {
-            *(VU *)(dcols + kk * ncols + v * GVLEN) = acc0[kk];
-            *(VU *)(dcols + kk * ncols + (v + 1) * GVLEN) = acc1[kk];
-        }
+        for (int kk = 0; kk < KK; kk++)
+            FASTNN_UNROLL
+            for (int j = 0; j < CG_SMALL_NV(KK); j++)
+                *(VU *)(dcols + kk * ldc + (v + j) * GVLEN) = acc[j][kk];
     }
     /* the rest: whole vectors, the last one ending at ncols (it may overlap
      * pixels already done, and writes the same values there again) */
@@ -383,14 +408,14 @@ GFN(cg_small_dgrad)(const GT *dy, long ldy, const GT *w, long o, GT *dcols, long
             for (int kk = 0; kk < KK; kk++) acc[kk] += w[oc * KK + kk] * y;
         }
         FASTNN_UNROLL
-        for (int kk = 0; kk < KK; kk++) *(VU *)(dcols + kk * ncols + off) = acc[kk];
+        for (int kk = 0; kk < KK; kk++) *(VU *)(dcols + kk * ldc + off) = acc[kk];
     }
     if (ncols < GVLEN)
         for (long p = 0; p < ncols; p++)
             for (int kk = 0; kk < KK; kk++) {
                 GT s = 0;
                 for (long oc = 0; oc < o; oc++) s += w[oc * KK + kk] * dy[oc * ldy + p];
-                dcols[kk * ncols + p] = s;
+                dcols[kk * ldc + p] = s;
             }
 }
 
@@ -400,50 +425,49 @@ GFN(cg_small_forward)(const GT *cols, long ncols, const GT *w, const GT *bias, l
 {
     typedef GFN(vec) V;
     typedef GFN(uvec) VU;
-    const long nv = ncols / GVLEN;
+    const int NV = CG_SMALL_NV(KK);
+    const long nv = ncols / GVLEN, rest = ncols - nv * GVLEN;
     long v = 0;
-    for (; v + 2 <= nv; v += 2) {
-        V c0[CG_SMALL_K], c1[CG_SMALL_K];
+    for (; v + NV <= nv; v += NV) {
+        V c[3][CG_SMALL_K];
         FASTNN_UNROLL
-        for (int kk = 0; kk < KK; kk++) {
-            c0[kk] = *(const VU *)(cols + kk * ncols + v * GVLEN);
-            c1[kk] = *(const VU *)(cols + kk * ncols + (v + 1) * GVLEN);
-        }
+        for (int j = 0; j < NV; j++)
+            FASTNN_UNROLL
+            for (int kk = 0; kk < KK; kk++) c[j][kk] = *(const V *)(cols + CG_IL(v + j, kk, KK));
         for (long oc = 0; oc < o; oc++) {
             const GT b = bias != NULL ? bias[oc] : (GT)0;
-            V acc0 = {0}, acc1 = {0};
-            acc0 += b;
-            acc1 += b;
+            V acc[3];
+            FASTNN_UNROLL
+            for (int j = 0; j < NV; j++) acc[j] = (V){0} + b;
             FASTNN_UNROLL
             for (int kk = 0; kk < KK; kk++) {
                 const GT wk = w[oc * KK + kk];
-                acc0 += wk * c0[kk];
-                acc1 += wk * c1[kk];
+                FASTNN_UNROLL
+                for (int j = 0; j < NV; j++) acc[j] += wk * c[j][kk];
             }
-            *(VU *)(y + oc * ldy + v * GVLEN) = acc0;
-            *(VU *)(y + oc * ldy + (v + 1) * GVLEN) = acc1;
+            FASTNN_UNROLL
+            for (int j = 0; j < NV; j++) *(VU *)(y + oc * ldy + (v + j) * GVLEN) = acc[j];
         }
     }
-    for (long e = v * GVLEN; e < ncols && ncols >= GVLEN; e += GVLEN) {
-        const long off = e + GVLEN <= ncols ? e : ncols - GVLEN;  /* as in cg_small_dgrad */
+    /* the rest one vector at a time, the last one maybe partial */
+    for (; v < nv + (rest > 0); v++) {
         V cv[CG_SMALL_K];
         FASTNN_UNROLL
-        for (int kk = 0; kk < KK; kk++) cv[kk] = *(const VU *)(cols + kk * ncols + off);
+        for (int kk = 0; kk < KK; kk++) cv[kk] = *(const V *)(cols + CG_IL(v, kk, KK));
         for (long oc = 0; oc < o; oc++) {
-            V acc = {0};
-            acc += bias != NULL ? bias[oc] : (GT)0;
+            V acc = (V){0} + (bias != NULL ? bias[oc] : (GT)0);
             FASTNN_UNROLL
             for (int kk = 0; kk < KK; kk++) acc += w[oc * KK + kk] * cv[kk];
-            *(VU *)(y + oc * ldy + off) = acc;
+            GT *dst = y + oc * ldy + v * GVLEN;
+            if (v < nv) {
+                *(VU *)dst = acc;
+            } else {
+                GT t[GVLEN];
+                *(VU *)t = acc;
+                for (long i = 0; i < rest; i++) dst[i] = t[i];
+            }
         }
     }
-    if (ncols < GVLEN)
-        for (long p = 0; p < ncols; p++)
-            for (long oc = 0; oc < o; oc++) {
-                GT s = bias != NULL ? bias[oc] : (GT)0;
-                for (int kk = 0; kk < KK; kk++) s += w[oc * KK + kk] * cols[kk * ncols + p];
-                y[oc * ldy + p] = s;
-            }
 }
 
 /* The small-k paths, chunk output rows at a time: the im2col rows of the
@@ -458,16 +482,25 @@ static GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y,
                                 long chunk, GT *scratch)
 {
     const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
-    GT *cols = (GT *)cg_align(scratch);
-    GT *dcols = cols + cg_up(k * chunk * wo, 16);
+    typedef GFN(vec) V;
+    typedef GFN(uvec) VU;
+    GT *cols = (GT *)cg_align(scratch);          /* interleaved (CG_IL) */
+    GT *dcols = cols + k * cg_up(chunk * wo, 16); /* row kk at dcols + kk * ldc */
+    GT *row = dcols + k * cg_up(chunk * wo, 16);
     if (dy != NULL) memset(dx, 0, (size_t)g->c * g->h * g->w * sizeof(GT));
     for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
         const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
+        const long ldc = cg_up(ncols, 16);  /* whole cache lines: no split loads */
+        const long nvp = (ncols + GVLEN - 1) / GVLEN;
+        for (long q = ncols; q < nvp * GVLEN; q++) row[q] = 0;
         long kk = 0;
         for (long ch = 0; ch < g->c; ch++)
             for (long i = 0; i < g->kh; i++)
-                for (long j = 0; j < g->kw; j++, kk++)
-                    GFN(cg_row)(x, g, ch, i, j, oh0, oh1, cols + kk * ncols);
+                for (long j = 0; j < g->kw; j++, kk++) {
+                    GFN(cg_row)(x, g, ch, i, j, oh0, oh1, row);
+                    for (long v = 0; v < nvp; v++)
+                        *(V *)(cols + CG_IL(v, kk, k)) = *(const VU *)(row + v * GVLEN);
+                }
         switch (k) {
 #define CG_SMALL_CASE(KC)                                                                \
         case KC:                                                                         \
@@ -475,7 +508,7 @@ static GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y,
                 GFN(cg_small_forward)(cols, ncols, w, bias, o, y + oh0 * wo, p, KC);     \
             } else {                                                                     \
                 GFN(cg_small_wgrad)(dy + oh0 * wo, p, cols, ncols, o, dwv, dbv, KC);     \
-                GFN(cg_small_dgrad)(dy + oh0 * wo, p, w, o, dcols, ncols, KC);           \
+                GFN(cg_small_dgrad)(dy + oh0 * wo, p, w, o, dcols, ncols, ldc, KC);           \
             }                                                                            \
             break;
         CG_SMALL_CASE(1) CG_SMALL_CASE(2) CG_SMALL_CASE(3) CG_SMALL_CASE(4)
@@ -485,10 +518,13 @@ static GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y,
         default:
             break;
         }
-        if (dy != NULL) GCOL2IM(dcols, dx, g, ncols, oh0, oh1);
+        if (dy != NULL) GCOL2IM(dcols, dx, g, ldc, oh0, oh1);
     }
 }
 
 #undef CG_SMALL_K
+#undef CG_IL
+#undef CG_SMALL_NV
+#undef CG_KEEP
 #undef CG_LANES
 #undef CNR

@@ -48,6 +48,7 @@ static inline long cg_kc(long k, long kmax)
 
 #if CG_X86
 #define GATTR __attribute__((target("arch=x86-64-v4")))
+#define GREGS 32
 #define GVLEN 16
 #define GMR 12
 #define GNV 2
@@ -76,8 +77,10 @@ static inline long cg_kc(long k, long kmax)
 #undef GVLEN
 #undef GMR
 #undef GATTR
+#undef GREGS
 
 #define GATTR __attribute__((target("arch=x86-64-v3")))
+#define GREGS 16
 #define GMR 6
 #define GVLEN 8
 #define GT float
@@ -106,10 +109,12 @@ static inline long cg_kc(long k, long kmax)
 #undef GMR
 #undef GNV
 #undef GATTR
+#undef GREGS
 #endif
 
 /* The portable fallback: 16-byte vectors with GCC/Clang, scalar otherwise. */
 #define GATTR
+#define GREGS 16
 #define GMR 4
 #if CG_VECTORS
 #define GNV 2
@@ -148,6 +153,7 @@ static inline long cg_kc(long k, long kmax)
 #undef GMR
 #undef GNV
 #undef GATTR
+#undef GREGS
 
 
 #if CG_X86
