@@ -7,16 +7,23 @@ Submodules are imported on first use to keep ``import fastnn`` fast.
 import importlib as _importlib
 import os as _os
 
-# libgomp reads this once, when the first native kernel module loads it. Idle
-# OpenMP threads then sleep instead of spinning, so they do not steal the cores
-# from NumPy's BLAS pool (or from other processes) between kernels: with the
-# default spinning, a native GEMM interleaved with np.matmul on 2 cores ran up
-# to ~70x slower (tests/backends/test_threads.py). A user's own setting wins.
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# The same for OpenBLAS (NumPy's BLAS), which reads it when NumPy loads, so it
-# only applies when fastnn is imported first: its threads otherwise spin after
-# each call and hold the second core while the next native kernel runs (a 2-thread
-# conv right after one np.matmul measured 11.5 -> 20 ms on the 2-core Xeon).
+# libgomp reads these once, when the first native kernel module loads it. Idle
+# OpenMP threads spin for a short while (GOMP_SPINCOUNT=30000, about a
+# millisecond here; libgomp's own default is 10x that), then sleep. Sleeping at
+# once (OMP_WAIT_POLICY=PASSIVE, fastnn's earlier default) made every parallel
+# region pay a wake-up of ~100 us on the 2-core VM: a 2-thread 1->32 conv
+# forward+backward step took 1.13 ms instead of 0.83. PyTorch's libgomp reads
+# the same variables when torch is imported after fastnn, so PASSIVE also
+# slowed torch (its 2-thread batch-1 CNN inference: 0.90 ms instead of 0.18).
+# A user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+if "OMP_WAIT_POLICY" not in _os.environ:
+    _os.environ.setdefault("GOMP_SPINCOUNT", "30000")
+# OpenBLAS (NumPy's BLAS) reads this when NumPy loads, so it only applies when
+# fastnn is imported first: its threads otherwise spin long after each call and
+# hold the second core while the next native kernel runs (a 2-thread conv right
+# after one np.matmul measured 11.5 -> 20 ms on the 2-core Xeon). With it, a
+# native GEMM interleaved with np.matmul on 2 threads is no slower than on one
+# (tests/backends/test_threads.py), whatever OMP_WAIT_POLICY says.
 _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 __version__ = "0.1.0"

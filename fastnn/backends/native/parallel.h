@@ -1,11 +1,12 @@
 /* When a native kernel uses more than one OpenMP thread: one policy for all of them.
  *
- * fastnn makes idle OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE, see
- * fastnn/__init__.py) so they never steal cores from NumPy's BLAS pool. The
- * price is the wake-up of a sleeping team, about 100 us on the 2-core
- * development VM (a 64k-element relu: 9 us on one thread, 112 us on two).
- * Work below these sizes runs on the calling thread; the thresholds are where
- * two threads started to win there (relu break-even ~1M elements).
+ * Idle OpenMP threads spin about a millisecond, then sleep (GOMP_SPINCOUNT,
+ * see fastnn/__init__.py). Waking a sleeping team costs about 100 us on the
+ * 2-core development VM (a 64k-element relu: 9 us on one thread, 112 us on
+ * two). Work below these sizes runs on the calling thread; the thresholds are
+ * where two threads started to win when every region paid that wake-up
+ * (relu break-even ~1M elements) -- measured with sleeping teams, so they
+ * are on the safe side now that back-to-back regions find the team awake.
  */
 #ifndef FASTNN_PARALLEL_H
 #define FASTNN_PARALLEL_H
