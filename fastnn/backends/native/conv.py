@@ -15,6 +15,7 @@ faster over fwd+bwd than the blocked path at 1 thread on the benchmark shapes
 The reference is fastnn/backends/numpy_ref/conv.py; the argument checks are
 shared with it.
 """
+import math
 import threading
 
 import numpy as np
@@ -36,7 +37,7 @@ _buffers = threading.local()
 def _scratch(slot, shape, dtype):
     """An uninitialised array of `shape`, backed by this thread's buffer `slot`."""
     dtype = np.dtype(dtype)
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     key = (slot, dtype.char)
     store = _buffers.__dict__
     buf = store.get(key)

@@ -304,14 +304,6 @@ static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT 
  * apart GCC kept k pointers, spilled them, and reloaded them every step. */
 #define CG_IL(v, kk, KK) (((v) * (KK) + (kk)) * GVLEN)
 
-/* The first n (< GVLEN) values at src, zero-padded to a vector. */
-static inline FASTNN_ALWAYS_INLINE GFN(vec) GFN(cg_part)(const GT *src, long n)
-{
-    GT t[GVLEN] = {0};
-    for (long i = 0; i < n; i++) t[i] = src[i];
-    return *(const GFN(uvec) *)t;
-}
-
 static inline FASTNN_ALWAYS_INLINE void
 GFN(cg_small_wgrad)(const GT *dy, long ldy, const GT *cols, long ncols, long o, GT *dwv,
                     GT *dbv, const int KK)
@@ -330,9 +322,14 @@ GFN(cg_small_wgrad)(const GT *dy, long ldy, const GT *cols, long ncols, long o, 
             if (v < nv) {
                 y0 = *(const VU *)(d0 + v * GVLEN);
                 y1 = *(const VU *)(d1 + v * GVLEN);
-            } else if (rest > 0) {  /* the padded columns are zero past ncols */
-                y0 = GFN(cg_part)(d0 + v * GVLEN, rest);
-                y1 = GFN(cg_part)(d1 + v * GVLEN, rest);
+            } else if (rest > 0) {  /* dy zero-padded; the columns are zero past ncols */
+                GT t0[GVLEN] = {0}, t1[GVLEN] = {0};
+                for (long i = 0; i < rest; i++) {
+                    t0[i] = d0[v * GVLEN + i];
+                    t1[i] = d1[v * GVLEN + i];
+                }
+                y0 = *(const VU *)t0;
+                y1 = *(const VU *)t1;
             } else {
                 break;
             }
@@ -369,30 +366,31 @@ GFN(cg_small_dgrad)(const GT *dy, long ldy, const GT *w, long o, GT *dcols, long
 {
     typedef GFN(vec) V;
     typedef GFN(uvec) VU;
+    const int NV = CG_SMALL_NV(KK);
     const long nv = ncols / GVLEN;
     long v = 0;
-    for (; v + CG_SMALL_NV(KK) <= nv; v += CG_SMALL_NV(KK)) {
+    for (; v + NV <= nv; v += NV) {
         V acc[3][CG_SMALL_K];
         FASTNN_UNROLL
-        for (int j = 0; j < CG_SMALL_NV(KK); j++)
+        for (int j = 0; j < NV; j++)
             FASTNN_UNROLL
             for (int kk = 0; kk < KK; kk++) acc[j][kk] = (V){0};
         for (long oc = 0; oc < o; oc++) {
             V yv[3];
             FASTNN_UNROLL
-            for (int j = 0; j < CG_SMALL_NV(KK); j++)
+            for (int j = 0; j < NV; j++)
                 yv[j] = *(const VU *)(dy + oc * ldy + (v + j) * GVLEN);
             FASTNN_UNROLL
             for (int kk = 0; kk < KK; kk++) {
                 const GT wk = w[oc * KK + kk];
                 FASTNN_UNROLL
-                for (int j = 0; j < CG_SMALL_NV(KK); j++) acc[j][kk] += wk * yv[j];
+                for (int j = 0; j < NV; j++) acc[j][kk] += wk * yv[j];
             }
         }
         FASTNN_UNROLL
         for (int kk = 0; kk < KK; kk++)
             FASTNN_UNROLL
-            for (int j = 0; j < CG_SMALL_NV(KK); j++)
+            for (int j = 0; j < NV; j++)
                 *(VU *)(dcols + kk * ldc + (v + j) * GVLEN) = acc[j][kk];
     }
     /* the rest: whole vectors, the last one ending at ncols (it may overlap

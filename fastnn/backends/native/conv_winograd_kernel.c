@@ -39,7 +39,7 @@
  * their gradient),
  * the output transform's M (or dM), and the backward's packed V^T.
  * Bounds for every variant: panels are at most 12 rows (MR) and 32 columns
- * (NR), and tp, a block's tile count rounded up to 32, is a row stride. */
+ * (NR), and tp, a block's tile count plus 16 rounded up to 32, is a row stride. */
 typedef struct {
     long tp, v, m, pb, total;
 } wg_layout;
@@ -48,7 +48,7 @@ static wg_layout wg_plan(long o, long c, long tw, long rows, int backward)
 {
     wg_layout l;
     const long len = rows * (tw + 1);
-    l.tp = cg_up(rows * tw, 32);
+    l.tp = cg_up(rows * tw + 16, 32);  /* wg_input's last stores may run 15 past */
     l.v = cg_up(32 * len + 4 * tw + 64, 16);
     l.m = l.v + 16 * c * l.tp;
     l.pb = l.m + 16 * o * l.tp;

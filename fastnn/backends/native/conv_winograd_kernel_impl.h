@@ -10,48 +10,66 @@
 /* The 4x4 patches of channel ch of sample plane `plane` under tile rows
  * [ti0, ti1), transformed: out[xi * ld + t] = (B^T d B)[xi / 4][xi % 4] of
  * tile t = (ti - ti0) * tw + j. B^T d B is separable, and every input row is
- * shared by two tile rows, so B is applied along each padded input row once,
- * with the rows split into even and odd: tile row ti then reads even/odd rows
- * ti and ti + 1, which in those split arrays are t and t + tw, so the B^T
- * pass is one long vector loop over all the tiles. */
+ * shared by two tile rows, so B is applied along each padded input row once.
+ * The padded rows (2 * tw + 2 wide: tile j reads columns 2j..2j+3) lie end to
+ * end, even rows first, then odd, so "tile j of row s" is i = s * (tw + 1) + j
+ * reading columns 2i..2i+3: B along all rows is one stride-2 loop over i that
+ * the compiler vectorises (i = s * (tw + 1) + tw is a junk tile). With one
+ * short loop per row (tw = 6 tiles at 13x13) that pass was a tenth of the
+ * convolution. Tile row ti then reads even/odd rows ti and ti + 1; B^T down
+ * the columns goes one tile row, tw tiles, a vector at a time, and its stores
+ * may run up to a vector past the row's tw tiles: the next tile row's stores
+ * overwrite that, and after the last one it lands in the padding of out's rows
+ * (wg_plan keeps >= 16 elements there). */
 static inline FASTNN_ALWAYS_INLINE void
 GFN(wg_input)(const GT *plane, const fastnn_conv_geo *g, long ti0, long ti1, long tw,
               GT *restrict line, GT *restrict out, long ld)
 {
-    const long nt = ti1 - ti0, len = (nt + 1) * tw, wpad = 2 * tw + 2, h = g->h, w = g->w;
-    GT *restrict hb = line;           /* 8 x len: B along each row, even rows then odd */
-    GT *restrict row = hb + 8 * len;  /* one zero-padded input row */
+    typedef GFN(vec) V;
+    typedef GFN(uvec) VU;
+    const long nt = ti1 - ti0, tw1 = tw + 1, wpad = 2 * tw1, h = g->h, w = g->w;
+    const long len = (nt + 1) * tw1;        /* tiles of the even rows (and of the odd) */
+    GT *restrict hb = line;                 /* 4 x 2len: [v][even rows, odd rows][tile] */
+    GT *restrict pr = hb + 8 * len + GVLEN; /* the padded rows, even then odd */
     const long lo = conv_min(g->pw, wpad), hi = conv_max(conv_min(g->pw + w, wpad), lo);
-    for (long q = 0; q < lo; q++) row[q] = 0;      /* the same padding for every row */
-    for (long q = hi; q < wpad; q++) row[q] = 0;
     for (long k = 0; k < 2 * (nt + 1); k++) {
         const long ir = 2 * ti0 - g->ph + k;
-        GT *h0 = hb + (k & 1) * 4 * len + (k >> 1) * tw;
-        GT *h1 = h0 + len, *h2 = h1 + len, *h3 = h2 + len;
+        GT *restrict row = pr + ((k & 1) * (nt + 1) + (k >> 1)) * wpad;
         if (ir < 0 || ir >= h) {
-            for (long j = 0; j < tw; j++) h0[j] = h1[j] = h2[j] = h3[j] = 0;
+            for (long q = 0; q < wpad; q++) row[q] = 0;
             continue;
         }
         const GT *src = plane + ir * w - g->pw;
+        for (long q = 0; q < lo; q++) row[q] = 0;
         for (long q = lo; q < hi; q++) row[q] = src[q];
-        for (long j = 0; j < tw; j++) {
-            const GT d0 = row[2 * j], d1 = row[2 * j + 1], d2 = row[2 * j + 2], d3 = row[2 * j + 3];
-            h0[j] = d0 - d2;
-            h1[j] = d1 + d2;
-            h2[j] = d2 - d1;
-            h3[j] = d1 - d3;
-        }
+        for (long q = hi; q < wpad; q++) row[q] = 0;
     }
-    const long tc = nt * tw;
-    for (int v = 0; v < 4; v++) {                /* B^T down the columns */
-        const GT *e = hb + v * len, *o = hb + (4 + v) * len;
+    pr[4 * len] = pr[4 * len + 1] = 0;     /* read by the last (junk) tile */
+    GT *restrict h0 = hb, *restrict h1 = hb + 2 * len, *restrict h2 = hb + 4 * len,
+       *restrict h3 = hb + 6 * len;
+    for (long i = 0; i < 2 * len; i++) {    /* B along the rows */
+        const GT d0 = pr[2 * i], d1 = pr[2 * i + 1], d2 = pr[2 * i + 2], d3 = pr[2 * i + 3];
+        h0[i] = d0 - d2;
+        h1[i] = d1 + d2;
+        h2[i] = d2 - d1;
+        h3[i] = d1 - d3;
+    }
+    for (int v = 0; v < 4; v++) {           /* B^T down the columns */
+        const GT *e = hb + 2 * v * len, *o = e + len;
         GT *o0 = out + v * ld, *o1 = o0 + 4 * ld, *o2 = o1 + 4 * ld, *o3 = o2 + 4 * ld;
-        for (long t = 0; t < tc; t++) {
-            o0[t] = e[t] - e[t + tw];
-            o1[t] = o[t] + e[t + tw];
-            o2[t] = e[t + tw] - o[t];
-            o3[t] = o[t] - o[t + tw];
-        }
+        for (long r = 0; r < nt; r++)
+            for (long j0 = 0; j0 < tw; j0 += GVLEN) {
+                /* the last vector of a row ends at its last tile (or, with
+                 * fewer tiles than a vector, runs past it) */
+                const long j = tw >= GVLEN && j0 + GVLEN > tw ? tw - GVLEN : j0;
+                const long a = r * tw1 + j, t = r * tw + j;
+                const V e0 = *(const VU *)(e + a), e1 = *(const VU *)(e + a + tw1);
+                const V d0 = *(const VU *)(o + a), d1 = *(const VU *)(o + a + tw1);
+                *(VU *)(o0 + t) = e0 - e1;
+                *(VU *)(o1 + t) = d0 + e1;
+                *(VU *)(o2 + t) = e1 - d0;
+                *(VU *)(o3 + t) = d0 - d1;
+            }
     }
 }
 
