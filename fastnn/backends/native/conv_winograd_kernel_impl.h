@@ -176,28 +176,32 @@ static inline FASTNN_ALWAYS_INLINE void
 GFN(wg_grad_output)(const GT *dy, long oc, long o, const fastnn_conv_geo *g, long r0, long nr,
                     long th, long tw, GT *restrict line, GT *restrict dm, long ld)
 {
-    const long tc = nr * tw, ho = g->ho, wo = g->wo, half = wo / 2;
+    const long tc = nr * tw, ho = g->ho, wo = g->wo;
     GT *restrict hr = line;           /* 8 x tc: [tile row a][v] */
-    for (long rr = 0; rr < nr; rr++) {
-        const long s = (r0 + rr) / th, ti = (r0 + rr) % th;
-        for (int a = 0; a < 2; a++) {
-            GT *h0 = hr + 4 * a * tc + rr * tw, *h1 = h0 + tc, *h2 = h1 + tc, *h3 = h2 + tc;
-            if (2 * ti + a >= ho) {
-                for (long j = 0; j < tw; j++) h0[j] = h1[j] = h2[j] = h3[j] = 0;
-                continue;
+    GT *restrict pr = hr + 8 * tc;    /* the dY rows, 2 * tw wide (zero-padded), a = 0 then 1 */
+    /* as in wg_input: the rows end to end, so A along all of them is one
+     * vectorised stride-2 loop instead of a short loop per row */
+    for (int a = 0; a < 2; a++)
+        for (long rr = 0; rr < nr; rr++) {
+            const long s = (r0 + rr) / th, ti = (r0 + rr) % th;
+            GT *restrict row = pr + (a * nr + rr) * 2 * tw;
+            long q = 0;
+            if (2 * ti + a < ho) {
+                const GT *src = dy + ((s * o + oc) * ho + 2 * ti + a) * wo;
+                for (; q < wo; q++) row[q] = src[q];
             }
-            const GT *src = dy + ((s * o + oc) * ho + 2 * ti + a) * wo;
-            for (long j = 0; j < half; j++) {  /* (p, q) -> (p, p + q, p - q, -q) */
-                const GT p = src[2 * j], q = src[2 * j + 1];
-                h0[j] = p;
-                h1[j] = p + q;
-                h2[j] = p - q;
-                h3[j] = -q;
-            }
-            if (wo & 1) {
-                h0[tw - 1] = h1[tw - 1] = h2[tw - 1] = src[wo - 1];
-                h3[tw - 1] = 0;
-            }
+            for (; q < 2 * tw; q++) row[q] = 0;
+        }
+    for (int a = 0; a < 2; a++) {
+        const GT *restrict pa = pr + a * 2 * tc;
+        GT *restrict h0 = hr + 4 * a * tc, *restrict h1 = h0 + tc, *restrict h2 = h1 + tc,
+           *restrict h3 = h2 + tc;
+        for (long i = 0; i < tc; i++) {  /* (p, q) -> (p, p + q, p - q, -q) */
+            const GT p = pa[2 * i], q = pa[2 * i + 1];
+            h0[i] = p;
+            h1[i] = p + q;
+            h2[i] = p - q;
+            h3[i] = -q;
         }
     }
     for (int v = 0; v < 4; v++) {     /* and down the columns */
