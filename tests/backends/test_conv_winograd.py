@@ -23,6 +23,8 @@ CASES = [
     (2, 13, 17, 9, 11, (1, 2), True),  # different padding per axis, channels past a panel
     (2, 8, 9, 1, 1, 1, True),        # 1x1 image padded to 3x3
     (3, 12, 8, 2, 21, (1, 0), True),  # one tile row, a long one
+    (1, 8, 4, 5, 34, 1, True),       # 17 tiles a row: past one float vector, the last one overlapping
+    (2, 8, 4, 4, 32, 1, False),      # 16 tiles a row: exactly one float vector
     (2, 33, 8, 6, 6, 3, False),      # padding 3: whole tiles of padding
     (2, 200, 196, 4, 5, 1, True),    # C and O past one k block (192 double, 256 float)
     (2, 300, 20, 3, 3, 1, True),     # two float k blocks
