@@ -49,7 +49,8 @@ static wg_layout wg_plan(long o, long c, long tw, long rows, int backward)
     wg_layout l;
     const long len = rows * (tw + 1);
     l.tp = cg_up(rows * tw + 16, 32);  /* wg_input's last stores may run 15 past */
-    l.v = cg_up(32 * len + 4 * tw + 64 + 16 * 18, 16);  /* + wg_grad_input's row slack */
+    /* + 16 * 18: wg_grad_input's 16 rows each carry GVLEN + 1 (<= 17) extra */
+    l.v = cg_up(32 * len + 4 * tw + 64 + 16 * 18, 16);
     l.m = l.v + 16 * c * l.tp;
     l.pb = l.m + 16 * o * l.tp;
     l.total = l.pb + (backward ? cg_up(c, 32) * l.tp : 0);

@@ -17,10 +17,10 @@
  * the compiler vectorises (i = s * (tw + 1) + tw is a junk tile). With one
  * short loop per row (tw = 6 tiles at 13x13) that pass was a tenth of the
  * convolution. Tile row ti then reads even/odd rows ti and ti + 1; B^T down
- * the columns goes one tile row, tw tiles, a vector at a time, and its stores
- * may run up to a vector past the row's tw tiles: the next tile row's stores
- * overwrite that, and after the last one it lands in the padding of out's rows
- * (wg_plan keeps >= 16 elements there). */
+ * the columns goes one tile row, tw tiles, a vector at a time, and its last
+ * vector may run up to GVLEN - 1 past the row's tiles: the next tile row's
+ * stores overwrite that, and after the last one it lands in the padding of
+ * out's rows (wg_plan keeps >= 16 elements there). */
 static inline FASTNN_ALWAYS_INLINE void
 GFN(wg_input)(const GT *plane, const fastnn_conv_geo *g, long ti0, long ti1, long tw,
               GT *restrict line, GT *restrict out, long ld)
@@ -58,10 +58,7 @@ GFN(wg_input)(const GT *plane, const fastnn_conv_geo *g, long ti0, long ti1, lon
         const GT *e = hb + 2 * v * len, *o = e + len;
         GT *o0 = out + v * ld, *o1 = o0 + 4 * ld, *o2 = o1 + 4 * ld, *o3 = o2 + 4 * ld;
         for (long r = 0; r < nt; r++)
-            for (long j0 = 0; j0 < tw; j0 += GVLEN) {
-                /* the last vector of a row ends at its last tile (or, with
-                 * fewer tiles than a vector, runs past it) */
-                const long j = tw >= GVLEN && j0 + GVLEN > tw ? tw - GVLEN : j0;
+            for (long j = 0; j < tw; j += GVLEN) {
                 const long a = r * tw1 + j, t = r * tw + j;
                 const V e0 = *(const VU *)(e + a), e1 = *(const VU *)(e + a + tw1);
                 const V d0 = *(const VU *)(o + a), d1 = *(const VU *)(o + a + tw1);
@@ -231,7 +228,7 @@ GFN(wg_grad_output)(const GT *dy, long oc, long o, const fastnn_conv_geo *g, lon
  * tile row ti + 1, added as one shifted loop too, so each dx row of a sample
  * is added once. (Per-row loops of tw tiles were a seventh of the backward.) */
 static inline FASTNN_ALWAYS_INLINE void
-GFN(wg_grad_input)(const GT *restrict dv, long ld, long tc, GT *dx, long ch,
+GFN(wg_grad_input)(const GT *restrict dv, long ld, GT *dx, long ch,
                    const fastnn_conv_geo *g, long r0, long nr, long th, long tw,
                    GT *restrict line)
 {
@@ -241,14 +238,12 @@ GFN(wg_grad_input)(const GT *restrict dv, long ld, long tc, GT *dx, long ch,
     const long lp = len + GVLEN + 1;  /* a row: a zero, len tiles, room for a vector's overrun */
     GT *restrict p = line + 1;        /* row 4r + v: B on the columns, patch row r, column v */
     GT *restrict rb = line + 16 * lp; /* 4 x nr * wpad: the padded dx rows of patch row r */
-    (void)tc;
     for (int v = 0; v < 4; v++) {
         const GT *s0 = dv + v * ld, *s1 = s0 + 4 * ld, *s2 = s1 + 4 * ld, *s3 = s2 + 4 * ld;
         GT *p0 = p + v * lp, *p1 = p0 + 4 * lp, *p2 = p1 + 4 * lp, *p3 = p2 + 4 * lp;
         p0[-1] = p1[-1] = p2[-1] = p3[-1] = 0;
-        for (long rr = 0; rr < nr; rr++)
-            for (long j0 = 0; j0 < tw; j0 += GVLEN) {
-                const long j = tw >= GVLEN && j0 + GVLEN > tw ? tw - GVLEN : j0;
+        for (long rr = 0; rr < nr; rr++)  /* as in wg_input, the last vector may run past */
+            for (long j = 0; j < tw; j += GVLEN) {
                 const long t = rr * tw + j, a = rr * tw1 + j;
                 const V x0 = *(const VU *)(s0 + t), x1 = *(const VU *)(s1 + t);
                 const V x2 = *(const VU *)(s2 + t), x3 = *(const VU *)(s3 + t);
@@ -284,9 +279,9 @@ GFN(wg_grad_input)(const GT *restrict dv, long ld, long tc, GT *dx, long ch,
         for (long k = 0; k <= 2 * n_run + 1; k++) {  /* dx rows 2 * ti0 - ph + k */
             const long ir = 2 * ti0 - g->ph + k;
             if (ir < 0 || ir >= h) continue;
-            const long tr = k / 2 < n_run ? k / 2 : n_run - 1;  /* the last two: patch rows 2, 3 */
-            const GT *src = (k / 2 < n_run ? (k & 1 ? e1 : e0) : (k & 1 ? e3 : e2))
-                            + tr * wpad + g->pw;
+            /* patch row 0 or 1 of tile row k / 2; the last two: rows 2, 3 of the last */
+            const long last = k / 2 >= n_run, r = (k & 1) + 2 * last;
+            const GT *src = rb + (r * nr + rr + (last ? n_run - 1 : k / 2)) * wpad + g->pw;
             GT *dst = plane + ir * w;
             for (long q = 0; q < cols; q++) dst[q] += src[q];
         }
@@ -385,7 +380,7 @@ static GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, lon
             }
         }
         for (long ch = 0; ch < c; ch++)
-            GFN(wg_grad_input)(vb + ch * l.tp, c * l.tp, tc, dx, ch, g, r0, nr, th, tw, line);
+            GFN(wg_grad_input)(vb + ch * l.tp, c * l.tp, dx, ch, g, r0, nr, th, tw, line);
     }
 }
 
