@@ -429,15 +429,19 @@ def test_packed_path(monkeypatch, variant, dtype, columns, nthreads):
         fastnn.set_num_threads(before)
 
 
-def test_packed_path_finite_differences():
-    x, w, b, args = make((2, 3, 4, 6, 5, 3, 2, (2, 1), 1, (1, 2), 1, True), np.float64, seed=5)
+def _packed_finite_differences(case, small):
+    x, w, b, args = make(case, np.float64, seed=5)
     y, saved = nat.conv2d_forward(x, w, b, **args)
-    assert nat._packed_plan(x, w, saved[2]) is not None
+    assert nat._packed_plan(x, w, saved[2], small=small) is not None
     dy = rand(y.shape, np.float64, 6)
     got = nat.conv2d_backward(dy, saved)
     want = numerical_grads(lambda x_, w_, b_: nat.conv2d_forward(x_, w_, b_, **args)[0],
                            [x, w, b], dy)
     assert_grads_close(got, want, rtol=1e-6, atol=1e-7, names=["x", "w", "b"])
+
+
+def test_packed_path_finite_differences():
+    _packed_finite_differences((2, 3, 4, 6, 5, 3, 2, (2, 1), 1, (1, 2), 1, True), small=False)
 
 
 def test_packed_set_variant_rejects_bad_names():
@@ -492,14 +496,7 @@ def test_small_k_paths(monkeypatch, variant, dtype, nbytes, nthreads):
 
 
 def test_small_k_finite_differences():
-    x, w, b, args = make(SMALL_K_CASES[1], np.float64, seed=5)
-    y, saved = nat.conv2d_forward(x, w, b, **args)
-    assert nat._packed_plan(x, w, saved[2], small=True) is not None
-    dy = rand(y.shape, np.float64, 6)
-    got = nat.conv2d_backward(dy, saved)
-    want = numerical_grads(lambda x_, w_, b_: nat.conv2d_forward(x_, w_, b_, **args)[0],
-                           [x, w, b], dy)
-    assert_grads_close(got, want, rtol=1e-6, atol=1e-7, names=["x", "w", "b"])
+    _packed_finite_differences(SMALL_K_CASES[1], small=True)
 
 
 def test_small_k_non_contiguous():
