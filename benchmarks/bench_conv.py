@@ -60,19 +60,23 @@ def threads(request):
 @pytest.mark.parametrize("impl", ["reference", "native", "torch"])
 def test_conv2d_fwd_bwd(benchmark, shape, impl, threads):
     x, w, b, args = _inputs(shape)
+    # the upstream gradient is made once: producing it is not the conv's work
+    y_shape = reference.conv2d_forward(x[:1], w, b, **args)[0].shape
+    dy = np.random.default_rng(1).standard_normal((x.shape[0],) + y_shape[1:], dtype=np.float32)
     benchmark.group = f"{shape} threads={threads}"
     if impl == "torch":
         torch = pytest.importorskip("torch")
         xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+        dyt = torch.from_numpy(dy)
 
         def run():
             y = torch.nn.functional.conv2d(xt, wt, bt, **args)
-            y.backward(torch.ones_like(y))
+            y.backward(dyt)
     else:
         mod = reference if impl == "reference" else native
 
         def run():
             y, saved = mod.conv2d_forward(x, w, b, **args)
-            mod.conv2d_backward(np.ones_like(y), saved)
+            mod.conv2d_backward(dy, saved)
     rounds = 3 if impl == "reference" else 10
     benchmark.pedantic(run, rounds=rounds, warmup_rounds=1, iterations=1)

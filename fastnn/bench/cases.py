@@ -12,6 +12,12 @@ def _rng():
     return np.random.default_rng(0)
 
 
+def _upstream(shape, dtype):
+    """The gradient arriving from the layers above: made once, outside the timed
+    step, since producing it is those layers' work, not the kernel's."""
+    return np.random.default_rng(1).standard_normal(shape).astype(dtype)
+
+
 def _torch():
     try:
         import torch
@@ -51,23 +57,26 @@ def conv_case(n, c, o, k, hw, padding=0):
         x = g.standard_normal((n, c, hw, hw)).astype(dtype)
         w = g.standard_normal((o, c, k, k)).astype(dtype) * 0.1
         b = g.standard_normal(o).astype(dtype)
+        out = hw + 2 * padding - k + 1
+        dy = _upstream((n, o, out, out), dtype)
         impls = {}
         for name in ("numpy", "native"):
             kb = backend(name)
 
             def step(kb=kb):
                 y, saved = kb.conv2d_forward(x, w, b, 1, padding, 1, 1)
-                kb.conv2d_backward(np.ones_like(y), saved)
+                kb.conv2d_backward(dy, saved)
             impls[name] = step
         torch = _torch()
         if torch is not None:
             tx = torch.from_numpy(x).requires_grad_()
             tw = torch.from_numpy(w).requires_grad_()
             tb = torch.from_numpy(b).requires_grad_()
+            tdy = torch.from_numpy(dy)
 
             def tstep():
                 y = torch.nn.functional.conv2d(tx, tw, tb, padding=padding)
-                y.backward(torch.ones_like(y))
+                y.backward(tdy)
                 tx.grad = tw.grad = tb.grad = None
             impls["torch"] = tstep
         return impls
@@ -77,21 +86,23 @@ def conv_case(n, c, o, k, hw, padding=0):
 def maxpool_case(n, c, hw):
     def make(dtype):
         x = _rng().standard_normal((n, c, hw, hw)).astype(dtype)
+        dy = _upstream((n, c, hw // 2, hw // 2), dtype)
         impls = {}
         for name in ("numpy", "native"):
             kb = backend(name)
 
             def step(kb=kb):
                 y, saved = kb.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0))
-                kb.max_pool2d_backward(np.ones_like(y), saved)
+                kb.max_pool2d_backward(dy, saved)
             impls[name] = step
         torch = _torch()
         if torch is not None:
             tx = torch.from_numpy(x).requires_grad_()
+            tdy = torch.from_numpy(dy)
 
             def tstep():
                 y = torch.nn.functional.max_pool2d(tx, 2, 2)
-                y.backward(torch.ones_like(y))
+                y.backward(tdy)
                 tx.grad = None
             impls["torch"] = tstep
         return impls
@@ -110,6 +121,7 @@ def recurrent_case(kind, t, b, i, h, backward=True):
         w_hh = g.uniform(-s, s, (gates * h, h)).astype(dtype)
         b_ih = g.uniform(-s, s, gates * h).astype(dtype)
         b_hh = g.uniform(-s, s, gates * h).astype(dtype)
+        dy = _upstream((t, b, h), dtype)
         impls = {}
         for name in ("numpy", "native"):
             kb = backend(name)
@@ -117,22 +129,22 @@ def recurrent_case(kind, t, b, i, h, backward=True):
                 def step(kb=kb):
                     y, hn, cn, saved = kb.lstm_forward(x, h0, h0, w_ih, w_hh, b_ih, b_hh)
                     if backward:
-                        kb.lstm_backward(np.ones_like(y), None, None, saved)
+                        kb.lstm_backward(dy, None, None, saved)
             else:
                 def step(kb=kb):
                     y, hn, saved = kb.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)
                     if backward:
-                        kb.gru_backward(np.ones_like(y), None, saved)
+                        kb.gru_backward(dy, None, saved)
             impls[name] = step
         torch = _torch()
         if torch is not None:
             mod = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(i, h).to(getattr(torch, str(np.dtype(dtype))))
-            tx = torch.from_numpy(x)
+            tx, tdy = torch.from_numpy(x), torch.from_numpy(dy)
 
             def tstep():
                 if backward:
                     y, _ = mod(tx)
-                    y.backward(torch.ones_like(y))
+                    y.backward(tdy)
                     mod.zero_grad()
                 else:
                     with torch.no_grad():
