@@ -347,6 +347,82 @@ GFN(wg_gemm)(long kc, const GT *a, long apan, long ars, long aks, const GT *b, l
     }
 }
 
+/* V^T in WNR-column panels for the dU product (pack_b's transposed layout:
+ * out[q * tc * WNR + t * WNR + j] = v[(q * WNR + j) * ld + t], zero past c),
+ * GVLEN x GVLEN blocks at a time: GVLEN row vectors loaded, transposed in
+ * registers by log2(GVLEN) rounds of two-vector shuffles, stored as GVLEN
+ * column vectors. pack_b's scalar transpose (a strided store per element)
+ * was a fifth of the Winograd backward. Rows t past tc are written too (from
+ * v's padding, which wg_plan keeps >= 16 wide): they fall where the next
+ * panel's first rows are written later, or after the last panel in l.pb's
+ * room. */
+#if CG_VECTORS && GVLEN > 1 && (defined(__clang__) || __GNUC__ >= 12)
+#define WG_FAST_VT 1
+/* round s of the transpose: rows i and i + s (bit s of i clear) swap their
+ * s-wide blocks at odd and even block positions */
+#define WG_LO(s, k) (((k) & (s)) ? GVLEN + (k) - (s) : (k))
+#define WG_HI(s, k) (((k) & (s)) ? GVLEN + (k) : (k) + (s))
+#if GVLEN == 16
+#define WG_IDX(F, s) F(s, 0), F(s, 1), F(s, 2), F(s, 3), F(s, 4), F(s, 5), F(s, 6), F(s, 7), \
+    F(s, 8), F(s, 9), F(s, 10), F(s, 11), F(s, 12), F(s, 13), F(s, 14), F(s, 15)
+#elif GVLEN == 8
+#define WG_IDX(F, s) F(s, 0), F(s, 1), F(s, 2), F(s, 3), F(s, 4), F(s, 5), F(s, 6), F(s, 7)
+#elif GVLEN == 4
+#define WG_IDX(F, s) F(s, 0), F(s, 1), F(s, 2), F(s, 3)
+#else
+#define WG_IDX(F, s) F(s, 0), F(s, 1)
+#endif
+#define WG_ROUND(s)                                                                       \
+    FASTNN_UNROLL                                                                         \
+    for (int i = 0; i < GVLEN; i++)                                                       \
+        if (!(i & (s))) {                                                                 \
+            const V a = r[i], b = r[i + (s)];                                             \
+            r[i] = __builtin_shufflevector(a, b, WG_IDX(WG_LO, s));                       \
+            r[i + (s)] = __builtin_shufflevector(a, b, WG_IDX(WG_HI, s));                 \
+        }
+#else
+#define WG_FAST_VT 0
+#endif
+
+static inline FASTNN_ALWAYS_INLINE void
+GFN(wg_pack_vt)(const GT *v, long ld, long c, long tc, GT *out)
+{
+#if WG_FAST_VT
+    typedef GFN(vec) V;
+    const long cnp = (c + WNR - 1) / WNR;
+    for (long q = 0; q < cnp; q++)
+        for (int gv = 0; gv < GNV; gv++) {
+            const long j0 = q * WNR + gv * GVLEN, rows = conv_min(GVLEN, c - j0);
+            GT *dst = out + q * tc * WNR + gv * GVLEN;
+            for (long t = 0; t < tc; t += GVLEN) {
+                V r[GVLEN];
+                FASTNN_UNROLL
+                for (int i = 0; i < GVLEN; i++)
+                    r[i] = i < rows ? *(const V *)(v + (j0 + i) * ld + t) : (V){0};
+#if GVLEN >= 16
+                WG_ROUND(8)
+#endif
+#if GVLEN >= 8
+                WG_ROUND(4)
+#endif
+#if GVLEN >= 4
+                WG_ROUND(2)
+#endif
+                WG_ROUND(1)
+                FASTNN_UNROLL
+                for (int i = 0; i < GVLEN; i++) *(V *)(dst + (t + i) * WNR) = r[i];
+            }
+        }
+#else
+    GFN(pack_b)(1, tc, c, v, ld, out, 0, (c + WNR - 1) / WNR);
+#endif
+}
+#undef WG_FAST_VT
+#undef WG_LO
+#undef WG_HI
+#undef WG_IDX
+#undef WG_ROUND
+
 /* For n samples: dx = the input gradient (overwritten) and du += dU, a block
  * of tile rows at a time. Per xi: dU += dM @ V^T (V^T packed, dM read in
  * place), then dV = U^T @ dM into V's place. */
@@ -356,7 +432,6 @@ static GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, lon
 {
     const long c = g->c, th = (g->ho + 1) / 2, tw = (g->wo + 1) / 2, total = n * th;
     const long kco = cg_kc(o, GCKC), cmp = (c + GMR - 1) / GMR;
-    const long cnp = (c + WNR - 1) / WNR;
     const wg_layout l = wg_plan(o, c, tw, rows, 1);
     GT *base = (GT *)cg_align(scratch);
     GT *line = base, *vb = base + l.v, *dmb = base + l.m;
@@ -370,7 +445,7 @@ static GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, lon
             GFN(wg_grad_output)(dy, oc, o, g, r0, nr, th, tw, line, dmb + oc * l.tp, o * l.tp);
         for (int xi = 0; xi < 16; xi++) {
             GT *v = vb + xi * c * l.tp, *dm = dmb + xi * o * l.tp;
-            GFN(pack_b)(1, tc, c, v, l.tp, pb, 0, cnp);
+            GFN(wg_pack_vt)(v, l.tp, c, tc, pb);
             GFN(wg_gemm)(tc, dm, GMR * l.tp, l.tp, 1, pb, tc * WNR, WNR, du + xi * o * c, c, o,
                          c, 1);
             for (long pc = 0; pc < o; pc += kco) {
