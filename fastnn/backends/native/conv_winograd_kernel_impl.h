@@ -7,6 +7,38 @@
 #include "conv_gemm_kernel_impl.h"
 #define WNR (GNV * GVLEN)
 
+/* Two-vector shuffles with constant index lists (GCC >= 12, clang). */
+#if CG_VECTORS && GVLEN > 1 && (defined(__clang__) || __GNUC__ >= 12)
+#define WG_SHUFFLES 1
+/* round s of the transpose: rows i and i + s (bit s of i clear) swap their
+ * s-wide blocks at odd and even block positions */
+/* zip: the first (WG_ZLO) or second (WG_ZHI) halves of a and b interleaved */
+#define WG_ZLO(s, k) (((k) & 1) ? GVLEN + (k) / 2 : (k) / 2)
+#define WG_ZHI(s, k) (((k) & 1) ? GVLEN + GVLEN / 2 + (k) / 2 : GVLEN / 2 + (k) / 2)
+#define WG_LO(s, k) (((k) & (s)) ? GVLEN + (k) - (s) : (k))
+#define WG_HI(s, k) (((k) & (s)) ? GVLEN + (k) : (k) + (s))
+#if GVLEN == 16
+#define WG_IDX(F, s) F(s, 0), F(s, 1), F(s, 2), F(s, 3), F(s, 4), F(s, 5), F(s, 6), F(s, 7), \
+    F(s, 8), F(s, 9), F(s, 10), F(s, 11), F(s, 12), F(s, 13), F(s, 14), F(s, 15)
+#elif GVLEN == 8
+#define WG_IDX(F, s) F(s, 0), F(s, 1), F(s, 2), F(s, 3), F(s, 4), F(s, 5), F(s, 6), F(s, 7)
+#elif GVLEN == 4
+#define WG_IDX(F, s) F(s, 0), F(s, 1), F(s, 2), F(s, 3)
+#else
+#define WG_IDX(F, s) F(s, 0), F(s, 1)
+#endif
+#define WG_ROUND(s)                                                                       \
+    FASTNN_UNROLL                                                                         \
+    for (int i = 0; i < GVLEN; i++)                                                       \
+        if (!(i & (s))) {                                                                 \
+            const V a = r[i], b = r[i + (s)];                                             \
+            r[i] = __builtin_shufflevector(a, b, WG_IDX(WG_LO, s));                       \
+            r[i + (s)] = __builtin_shufflevector(a, b, WG_IDX(WG_HI, s));                 \
+        }
+#else
+#define WG_SHUFFLES 0
+#endif
+
 /* The 4x4 patches of channel ch of sample plane `plane` under tile rows
  * [ti0, ti1), transformed: out[xi * ld + t] = (B^T d B)[xi / 4][xi % 4] of
  * tile t = (ti - ti0) * tw + j. B^T d B is separable, and every input row is
@@ -115,6 +147,25 @@ GFN(wg_output)(const GT *restrict m, long ld, long t_count, GT bias, GT *y, long
         for (int a = 0; a < 2 && 2 * ti + a < ho; a++) {
             GT *dst = y + ((s * o + oc) * ho + 2 * ti + a) * wo;
             const GT *q0 = q + 2 * a * t_count + rr * tw, *q1 = q0 + t_count;
+#if WG_SHUFFLES
+            /* q0 and q1 zipped a vector pair at a time; the last store may run
+             * up to GVLEN - 1 past the row, into rows of this plane written
+             * after it (else the scalar loop). q's rows read past t_count
+             * land in p. */
+            typedef GFN(vec) V;
+            typedef GFN(uvec) VU;
+            const long room = (ho - 1 - 2 * ti - a) * wo;
+            if (cg_up(wo, GVLEN) - wo <= room) {
+                for (long j = 0; 2 * j < wo; j += GVLEN) {
+                    const V u0 = *(const VU *)(q0 + j), u1 = *(const VU *)(q1 + j);
+                    *(VU *)(dst + 2 * j) = __builtin_shufflevector(u0, u1, WG_IDX(WG_ZLO, 0));
+                    if (2 * j + GVLEN < wo)
+                        *(VU *)(dst + 2 * j + GVLEN) =
+                            __builtin_shufflevector(u0, u1, WG_IDX(WG_ZHI, 0));
+                }
+                continue;
+            }
+#endif
             for (long j = 0; j < half; j++) {
                 dst[2 * j] = q0[j];
                 dst[2 * j + 1] = q1[j];
@@ -356,38 +407,11 @@ GFN(wg_gemm)(long kc, const GT *a, long apan, long ars, long aks, const GT *b, l
  * v's padding, which wg_plan keeps >= 16 wide): they fall where the next
  * panel's first rows are written later, or after the last panel in l.pb's
  * room. */
-#if CG_VECTORS && GVLEN > 1 && (defined(__clang__) || __GNUC__ >= 12)
-#define WG_FAST_VT 1
-/* round s of the transpose: rows i and i + s (bit s of i clear) swap their
- * s-wide blocks at odd and even block positions */
-#define WG_LO(s, k) (((k) & (s)) ? GVLEN + (k) - (s) : (k))
-#define WG_HI(s, k) (((k) & (s)) ? GVLEN + (k) : (k) + (s))
-#if GVLEN == 16
-#define WG_IDX(F, s) F(s, 0), F(s, 1), F(s, 2), F(s, 3), F(s, 4), F(s, 5), F(s, 6), F(s, 7), \
-    F(s, 8), F(s, 9), F(s, 10), F(s, 11), F(s, 12), F(s, 13), F(s, 14), F(s, 15)
-#elif GVLEN == 8
-#define WG_IDX(F, s) F(s, 0), F(s, 1), F(s, 2), F(s, 3), F(s, 4), F(s, 5), F(s, 6), F(s, 7)
-#elif GVLEN == 4
-#define WG_IDX(F, s) F(s, 0), F(s, 1), F(s, 2), F(s, 3)
-#else
-#define WG_IDX(F, s) F(s, 0), F(s, 1)
-#endif
-#define WG_ROUND(s)                                                                       \
-    FASTNN_UNROLL                                                                         \
-    for (int i = 0; i < GVLEN; i++)                                                       \
-        if (!(i & (s))) {                                                                 \
-            const V a = r[i], b = r[i + (s)];                                             \
-            r[i] = __builtin_shufflevector(a, b, WG_IDX(WG_LO, s));                       \
-            r[i + (s)] = __builtin_shufflevector(a, b, WG_IDX(WG_HI, s));                 \
-        }
-#else
-#define WG_FAST_VT 0
-#endif
 
 static inline FASTNN_ALWAYS_INLINE void
 GFN(wg_pack_vt)(const GT *v, long ld, long c, long tc, GT *out)
 {
-#if WG_FAST_VT
+#if WG_SHUFFLES
     typedef GFN(vec) V;
     const long cnp = (c + WNR - 1) / WNR;
     for (long q = 0; q < cnp; q++)
@@ -417,11 +441,6 @@ GFN(wg_pack_vt)(const GT *v, long ld, long c, long tc, GT *out)
     GFN(pack_b)(1, tc, c, v, ld, out, 0, (c + WNR - 1) / WNR);
 #endif
 }
-#undef WG_FAST_VT
-#undef WG_LO
-#undef WG_HI
-#undef WG_IDX
-#undef WG_ROUND
 
 /* For n samples: dx = the input gradient (overwritten) and du += dU, a block
  * of tile rows at a time. Per xi: dU += dM @ V^T (V^T packed, dM read in
@@ -460,3 +479,10 @@ static GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, lon
 }
 
 #undef WNR
+#undef WG_SHUFFLES
+#undef WG_ZLO
+#undef WG_ZHI
+#undef WG_LO
+#undef WG_HI
+#undef WG_IDX
+#undef WG_ROUND
