@@ -236,6 +236,15 @@ GFN(wg_grad_output)(const GT *dy, long oc, long o, const fastnn_conv_geo *g, lon
             long q = 0;
             if (2 * ti + a < ho) {
                 const GT *src = dy + ((s * o + oc) * ho + 2 * ti + a) * wo;
+#if CG_VECTORS
+                /* whole vectors where the reads past the row stay in dy's
+                 * plane; the writes past it land in rows written after */
+                if (cg_up(wo, GVLEN) - wo <= (ho - 1 - 2 * ti - a) * wo) {
+                    typedef GFN(uvec) VU;
+                    for (; q < wo; q += GVLEN) *(VU *)(row + q) = *(const VU *)(src + q);
+                    q = wo;
+                }
+#endif
                 for (; q < wo; q++) row[q] = src[q];
             }
             for (; q < 2 * tw; q++) row[q] = 0;
