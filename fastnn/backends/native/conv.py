@@ -259,9 +259,11 @@ def _backward(dy, saved):
         o = w.shape[0]
         dwv = np.zeros((scratch.shape[0], k, o, 16), dtype=x.dtype)
         dbv = np.zeros((scratch.shape[0], o if p.has_bias else 0, 16), dtype=x.dtype)
-        _conv.backward_small(dy, x, w, dx, dwv, dbv, scratch, chunk, _geometry(p))
-        db = dbv.sum(axis=(0, 2)) if p.has_bias else None
-        return dx, np.ascontiguousarray(dwv.sum(axis=(0, 3)).T).reshape(w.shape), db
+        dw = np.empty_like(w)
+        db = np.empty(o if p.has_bias else 0, dtype=x.dtype)
+        _conv.backward_small(dy, x, w, dx, dw.reshape(o, k), db, dwv, dbv, scratch, chunk,
+                             _geometry(p))
+        return dx, dw, db if p.has_bias else None
     db = _bias_grad(dy) if p.has_bias else None
     if _depthwise(x, w, p):
         dx, dw = np.empty_like(x), np.empty_like(w)
