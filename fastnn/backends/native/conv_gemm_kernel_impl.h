@@ -131,10 +131,20 @@ GFN(cg_row)(const GT *restrict x, const fastnn_conv_geo *g, long ch, long i, lon
     const GT *src = x + (ch * g->h + rlo * g->sh + ioff) * g->w + off;
     for (long oh = rlo; oh < rhi; oh++) {
         for (long ow = 0; ow < lo; ow++) dst[ow] = 0;
-        if (sw == 1)
+        if (sw == 1 && CG_VECTORS && hi - lo >= GVLEN) {
+            /* whole vectors, the last one ending at hi (overlapping the one
+             * before): GCC's loop for a run of 26 was a vector, a half vector
+             * and two scalars (this took ~3% off the 1->32 28x28 step) */
+            typedef GFN(uvec) VU;
+            for (long ow = lo; ow < hi; ow += GVLEN) {
+                const long at = ow + GVLEN <= hi ? ow : hi - GVLEN;
+                *(VU *)(dst + at) = *(const VU *)(src + at);
+            }
+        } else if (sw == 1) {
             for (long ow = lo; ow < hi; ow++) dst[ow] = src[ow];
-        else
+        } else {
             for (long ow = lo; ow < hi; ow++) dst[ow] = src[ow * sw];
+        }
         for (long ow = hi; ow < wo; ow++) dst[ow] = 0;
         dst += wo;
         src += g->sh * g->w;
