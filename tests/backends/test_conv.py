@@ -458,6 +458,11 @@ SMALL_K_CASES = [
     (1, 1, 3, 5, 17, 1, 5, (1, 2), (0, 2), 1, 1, True),  # stride, padding, 1x5
     (2, 2, 4, 7, 5, 1, 1, 1, 1, 1, 1, True),           # k = 2, 1x1 with padding
     (2, 1, 6, 11, 10, 3, 3, 2, 1, 2, 1, True),         # dilation
+    # cg_small_col2im's vector path (stride-1 columns, rows of >= one vector):
+    (2, 1, 4, 9, 21, 3, 3, 1, 1, 2, 1, True),          # padding and dilation: taps shifted both ways
+    (2, 1, 3, 8, 33, 2, 4, (2, 1), (1, 2), 1, 1, True),  # 4 taps a row (the most), 3+ vectors
+    (1, 1, 2, 4, 40, 1, 5, 1, (0, 2), 1, 1, False),    # 5 taps: the plain col2im
+    (1, 1, 2, 3, 131, 1, 3, 1, 1, 1, 1, True),         # 131 wide: past the masks kept, plain col2im
 ]
 
 

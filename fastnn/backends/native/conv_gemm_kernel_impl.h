@@ -276,6 +276,77 @@ static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT 
     }
 }
 
+/* dx += col2im(cols) for cg_small, output rows [oh0, oh1): conv_im2col_kernel.c's
+ * col2im, except that with stride 1 an input row takes its kW taps summed in
+ * registers, a vector at a time, before one add into dx. Tap j's row is read
+ * shifted by its offset and the lanes outside its run masked to zero
+ * (bitwise: garbage read past a run never counts); the row's last vector ends
+ * at its end, its lanes that the vector before covered masked too. Adding each
+ * tap into dx in turn, the next tap's shifted load met the last one's
+ * unaligned stores in flight and could not take their data (5% of the 1->32
+ * step; vector adds per tap measured slower still). Reads run up to GVLEN
+ * past a run on either side: within the columns, their gradient or the row
+ * buffer that follow in cg_small's scratch, or the columns before them. */
+#define CG_C2I_VECS 8   /* dx row vectors with precomputed masks (w <= 8 GVLEN) */
+#define CG_C2I_TAPS 4
+static GATTR __attribute__((noinline)) void
+GFN(cg_small_col2im)(const GT *cols, GT *restrict dx, const fastnn_conv_geo *g, long ld,
+                     long oh0, long oh1)
+{
+#if CG_VECTORS
+    typedef GFN(vec) V;
+    typedef GFN(uvec) VU;
+    typedef int IV __attribute__((vector_size(GVLEN * sizeof(GT))));
+    const int ipl = (int)(sizeof(GT) / sizeof(int));  /* ints per lane */
+    const long wo = g->wo, w = g->w, kw = g->kw;
+    const long nvec = (w + GVLEN - 1) / GVLEN;
+    if (g->sw != 1 || w < GVLEN || nvec > CG_C2I_VECS || kw > CG_C2I_TAPS) {
+        GCOL2IM(cols, dx, g, ld, oh0, oh1);
+        return;
+    }
+    IV mask[CG_C2I_VECS][CG_C2I_TAPS];
+    long off[CG_C2I_TAPS];
+    for (long j = 0; j < kw; j++) {
+        off[j] = j * g->dw - g->pw;
+        const long lo = conv_lo(off[j], 1, wo), hi = conv_hi(off[j], 1, w, wo, lo);
+        for (long q = 0; q < nvec; q++) {
+            const long j0 = q + 1 < nvec ? q * GVLEN : w - GVLEN, start = q * GVLEN;
+            for (int e = 0; e < (int)(GVLEN * ipl); e++) {
+                const long col = j0 + e / ipl;  /* dx column of this lane */
+                mask[q][j][e] = col >= start && col >= lo + off[j] && col < hi + off[j] ? -1 : 0;
+            }
+        }
+    }
+    const GT *row = cols;
+    for (long ch = 0; ch < g->c; ch++)
+        for (long i = 0; i < g->kh; i++, row += kw * ld) {
+            const long ioff = i * g->dh - g->ph;
+            const long rlo = conv_min(conv_max(conv_lo(ioff, g->sh, g->ho), oh0), oh1);
+            const long rhi = conv_max(conv_min(conv_hi(ioff, g->sh, g->h, g->ho, 0), oh1), rlo);
+            /* a vector position down all rows, then the next: a row's last
+             * vector overlaps the one before, and right after its store the
+             * load could not take the data from it either */
+            for (long q = 0; q < nvec; q++) {
+                const long j0 = q + 1 < nvec ? q * GVLEN : w - GVLEN;
+                for (long oh = rlo; oh < rhi; oh++) {
+                    GT *dst = dx + (ch * g->h + oh * g->sh + ioff) * w + j0;
+                    const GT *src = row + (oh - oh0) * wo + j0;
+                    V sum = (V){0};
+                    for (long j = 0; j < kw; j++) {
+                        const V t = *(const VU *)(src + j * ld - off[j]);
+                        sum += (V)((IV)t & mask[q][j]);
+                    }
+                    *(VU *)dst += sum;
+                }
+            }
+        }
+#else
+    GCOL2IM(cols, dx, g, ld, oh0, oh1);
+#endif
+}
+#undef CG_C2I_VECS
+#undef CG_C2I_TAPS
+
 /* Small k (= C*kH*kW <= CG_SMALL_K, e.g. a first layer on one input channel):
  * the products are too thin to pay for packing -- the weight gradient's
  * operands both run along pixels, so packing either transposes it, and that
@@ -527,7 +598,7 @@ static GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y,
         default:
             break;
         }
-        if (dy != NULL) GCOL2IM(dcols, dx, g, ldc, oh0, oh1);
+        if (dy != NULL) GFN(cg_small_col2im)(dcols, dx, g, ldc, oh0, oh1);
     }
 }
 
