@@ -527,6 +527,13 @@ GFN(cg_small_forward)(const GT *cols, long ncols, const GT *w, const GT *bias, l
             }
             FASTNN_UNROLL
             for (int j = 0; j < NV; j++) *(VU *)(y + oc * ldy + (v + j) * GVLEN) = acc[j];
+            /* the lines of this channel's next step, for writing: their
+             * reads for ownership start a step early instead of stalling the
+             * stores (the 1->32 28x28 forward ~10% faster; two steps ahead
+             * the same, four 10% slower). A prefetch past y does not fault. */
+            FASTNN_UNROLL
+            for (int j = 0; j < NV; j++)
+                __builtin_prefetch(y + oc * ldy + (v + NV + j) * GVLEN, 1, 3);
         }
     }
     /* the rest one vector at a time, the last one maybe partial */
