@@ -463,6 +463,7 @@ SMALL_K_CASES = [
     (2, 1, 3, 8, 33, 2, 4, (2, 1), (1, 2), 1, 1, True),  # 4 taps a row (the most), 3+ vectors
     (1, 1, 2, 4, 40, 1, 5, 1, (0, 2), 1, 1, False),    # 5 taps: the plain col2im
     (1, 1, 2, 3, 131, 1, 3, 1, 1, 1, 1, True),         # 131 wide: past the masks kept, plain col2im
+    (2, 1, 3, 3, 40, 1, 3, 1, 0, 12, 1, True),         # taps 24 apart: reads would reach past, plain col2im
 ]
 
 

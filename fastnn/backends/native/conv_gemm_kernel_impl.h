@@ -284,9 +284,12 @@ static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT 
  * at its end, its lanes that the vector before covered masked too. Adding each
  * tap into dx in turn, the next tap's shifted load met the last one's
  * unaligned stores in flight and could not take their data (5% of the 1->32
- * step; vector adds per tap measured slower still). Reads run up to GVLEN
- * past a run on either side: within the columns, their gradient or the row
- * buffer that follow in cg_small's scratch, or the columns before them. */
+ * step; vector adds per tap measured slower still). A tap row kk is read
+ * over [-reach, ncols + reach), reach = (kW - 1) * dW - pW (the largest tap
+ * offset): the vector path takes reach <= GVLEN, which stays within the
+ * columns before the first gradient row and the row buffer (>= 16 wide)
+ * after the last in cg_small's scratch; a larger reach (wide dilation) takes
+ * the plain col2im. */
 #define CG_C2I_VECS 8   /* dx row vectors with precomputed masks (w <= 8 GVLEN) */
 #define CG_C2I_TAPS 4
 static GATTR __attribute__((noinline)) void
@@ -300,7 +303,8 @@ GFN(cg_small_col2im)(const GT *cols, GT *restrict dx, const fastnn_conv_geo *g, 
     const int ipl = (int)(sizeof(GT) / sizeof(int));  /* ints per lane */
     const long wo = g->wo, w = g->w, kw = g->kw;
     const long nvec = (w + GVLEN - 1) / GVLEN;
-    if (g->sw != 1 || w < GVLEN || nvec > CG_C2I_VECS || kw > CG_C2I_TAPS) {
+    const long reach = (kw - 1) * g->dw - g->pw;
+    if (g->sw != 1 || w < GVLEN || nvec > CG_C2I_VECS || kw > CG_C2I_TAPS || reach > GVLEN) {
         GCOL2IM(cols, dx, g, ld, oh0, oh1);
         return;
     }
