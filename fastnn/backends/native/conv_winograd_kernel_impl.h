@@ -10,11 +10,12 @@
 /* Two-vector shuffles with constant index lists (GCC >= 12, clang). */
 #if CG_VECTORS && GVLEN > 1 && (defined(__clang__) || __GNUC__ >= 12)
 #define WG_SHUFFLES 1
-/* round s of the transpose: rows i and i + s (bit s of i clear) swap their
- * s-wide blocks at odd and even block positions */
-/* zip: the first (WG_ZLO) or second (WG_ZHI) halves of a and b interleaved */
+/* zip: the first (WG_ZLO) or second (WG_ZHI) halves of a and b interleaved
+ * (s unused: the shape WG_IDX takes) */
 #define WG_ZLO(s, k) (((k) & 1) ? GVLEN + (k) / 2 : (k) / 2)
 #define WG_ZHI(s, k) (((k) & 1) ? GVLEN + GVLEN / 2 + (k) / 2 : GVLEN / 2 + (k) / 2)
+/* round s of the transpose: rows i and i + s (bit s of i clear) swap their
+ * s-wide blocks at odd and even block positions */
 #define WG_LO(s, k) (((k) & (s)) ? GVLEN + (k) - (s) : (k))
 #define WG_HI(s, k) (((k) & (s)) ? GVLEN + (k) : (k) + (s))
 #if GVLEN == 16
@@ -116,6 +117,14 @@ GFN(wg_input_block)(const GT *x, const fastnn_conv_geo *g, long ch, long r0, lon
     }
 }
 
+/* Whether whole vectors over image row `row` (wo wide, ho rows a plane) may
+ * run past its end: the overrun, up to GVLEN - 1, must fall in the plane's
+ * later rows. */
+static inline int GFN(wg_overrun_fits)(long row, long ho, long wo)
+{
+    return cg_up(wo, GVLEN) - wo <= (ho - 1 - row) * wo;
+}
+
 /* y rows of block tile rows [r0, r0 + nr), output channel oc, from
  * m[xi * ld + t] (the products for this channel): Y = A^T M A, + bias. */
 static inline FASTNN_ALWAYS_INLINE void
@@ -154,8 +163,7 @@ GFN(wg_output)(const GT *restrict m, long ld, long t_count, GT bias, GT *y, long
              * land in p. */
             typedef GFN(vec) V;
             typedef GFN(uvec) VU;
-            const long room = (ho - 1 - 2 * ti - a) * wo;
-            if (cg_up(wo, GVLEN) - wo <= room) {
+            if (GFN(wg_overrun_fits)(2 * ti + a, ho, wo)) {
                 for (long j = 0; 2 * j < wo; j += GVLEN) {
                     const V u0 = *(const VU *)(q0 + j), u1 = *(const VU *)(q1 + j);
                     *(VU *)(dst + 2 * j) = __builtin_shufflevector(u0, u1, WG_IDX(WG_ZLO, 0));
@@ -239,7 +247,7 @@ GFN(wg_grad_output)(const GT *dy, long oc, long o, const fastnn_conv_geo *g, lon
 #if CG_VECTORS
                 /* whole vectors where the reads past the row stay in dy's
                  * plane; the writes past it land in rows written after */
-                if (cg_up(wo, GVLEN) - wo <= (ho - 1 - 2 * ti - a) * wo) {
+                if (GFN(wg_overrun_fits)(2 * ti + a, ho, wo)) {
                     typedef GFN(uvec) VU;
                     for (; q < wo; q += GVLEN) *(VU *)(row + q) = *(const VU *)(src + q);
                     q = wo;
@@ -416,7 +424,6 @@ GFN(wg_gemm)(long kc, const GT *a, long apan, long ars, long aks, const GT *b, l
  * v's padding, which wg_plan keeps >= 16 wide): they fall where the next
  * panel's first rows are written later, or after the last panel in l.pb's
  * room. */
-
 static inline FASTNN_ALWAYS_INLINE void
 GFN(wg_pack_vt)(const GT *v, long ld, long c, long tc, GT *out)
 {
