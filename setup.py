@@ -1,8 +1,11 @@
 """Build fastnn's native kernels.
 
-Every ``fastnn/backends/native/*.pyx`` becomes one extension module. A .pyx that
-needs C files of its own names them in its header with Cython's directive
-``# distutils: sources = fastnn/backends/native/xxx_kernel.c``.
+Every ``.pyx`` under ``fastnn/backends/native/`` (one folder per kernel family,
+plus ``common/``) becomes one extension module. A .pyx that needs C files of its
+own names them in its header with Cython's directive
+``# distutils: sources = fastnn/backends/native/<family>/xxx_kernel.c``; C files
+include each other's headers by their path under ``fastnn/backends/native/``
+(``"common/parallel.h"``).
 
 OpenMP is used when the compiler accepts it (probed below) and left out
 otherwise: the kernels then run single-threaded but still build. No
@@ -65,8 +68,11 @@ def native_extensions():
     exts = []
     # Hand-written C sources and headers: a change to any of them rebuilds the
     # extensions (cythonize itself only tracks .pyx/.pxd files).
-    c_depends = sorted(glob.glob(os.path.join(NATIVE_DIR, "*.h")) + glob.glob(os.path.join(NATIVE_DIR, "*_kernel.c")))
-    for pyx in sorted(glob.glob(os.path.join(NATIVE_DIR, "*.pyx"))):
+    def under(pattern):
+        return glob.glob(os.path.join(NATIVE_DIR, "**", pattern), recursive=True)
+
+    c_depends = sorted(under("*.h") + under("*_kernel.c"))
+    for pyx in sorted(under("*.pyx")):
         mod = os.path.splitext(pyx)[0].replace(os.sep, ".")
         exts.append(Extension(
             mod, [pyx],

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
-#include "gemm_kernel.h"
-#include "gemm_dispatch_kernel.h"
+#include "gemm/gemm_kernel.h"
+#include "gemm/gemm_dispatch_kernel.h"
 int main(void) {
     int bad = 0;
     long shapes[][3] = {{1,1,1},{13,7,33},{37,300,65},{100,600,70},{5,1000,3},{400,9,33}};

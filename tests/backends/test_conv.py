@@ -386,7 +386,7 @@ PACKED_CASES = [
 def _gemm_variants():
     if nat is None:
         return []
-    from fastnn.backends.native import _gemm
+    from fastnn.backends.native.gemm import _gemm
     return _gemm.variants()
 
 
@@ -398,7 +398,7 @@ def test_packed_path(monkeypatch, variant, dtype, columns, nthreads):
     """The packed path (im2col written into the GEMM panels) matches the reference
     for every CPU variant of the micro-kernel, chunk size and thread count."""
     import fastnn
-    from fastnn.backends.native import _conv
+    from fastnn.backends.native.conv import _conv
     monkeypatch.setattr(nat, "_PACKED_COLUMNS", columns)
     monkeypatch.setattr(nat, "_WINOGRAD", False)  # 3x3 stride-1 cases would take that path
     before = fastnn.get_num_threads()
@@ -445,7 +445,7 @@ def test_packed_path_finite_differences():
 
 
 def test_packed_set_variant_rejects_bad_names():
-    from fastnn.backends.native import _conv
+    from fastnn.backends.native.conv import _conv
     with pytest.raises(ValueError, match="set_gemm_variant"):
         _conv.set_gemm_variant("no-such-cpu")
 
@@ -476,7 +476,7 @@ def test_small_k_paths(monkeypatch, variant, dtype, nbytes, nthreads):
     (cg_forward_small, cg_backward_small, the bias gradient from the kernel):
     held to the reference for every variant."""
     import fastnn
-    from fastnn.backends.native import _conv
+    from fastnn.backends.native.conv import _conv
     monkeypatch.setattr(nat, "_PACKED_BYTES", nbytes)
     before = fastnn.get_num_threads()
     try:

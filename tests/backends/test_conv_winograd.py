@@ -9,7 +9,7 @@ from fastnn.backends.numpy_ref import conv as ref
 from fastnn.testing import assert_grads_close, numerical_grads
 
 nat = pytest.importorskip("fastnn.backends.native.conv")
-from fastnn.backends.native import _conv  # noqa: E402
+from fastnn.backends.native.conv import _conv  # noqa: E402
 
 TOL = {np.float32: dict(rtol=3e-4, atol=3e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 
@@ -44,7 +44,7 @@ def make(case, dtype, seed=0):
 
 
 def _variants():
-    from fastnn.backends.native import _gemm
+    from fastnn.backends.native.gemm import _gemm
     return _gemm.variants()
 
 

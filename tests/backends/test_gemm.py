@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 
 import fastnn
-import fastnn.backends.native._openmp  # noqa: F401  (have_openmp)
+import fastnn.backends.native.common._openmp  # noqa: F401  (have_openmp)
 
 from fastnn.backends.numpy_ref import gemm as ref
 from fastnn.testing import assert_grads_close, numerical_grads
 
 nat = pytest.importorskip("fastnn.backends.native.gemm")
-_gemm = pytest.importorskip("fastnn.backends.native._gemm")
+_gemm = pytest.importorskip("fastnn.backends.native.gemm._gemm")
 
 DTYPES = [np.float32, np.float64]
 KERNELS = ["matmul", "batched_matmul", "matmul_backward", "linear_forward", "linear_backward"]
@@ -377,7 +377,7 @@ def test_max_threads_follows_fastnn():
     try:
         for n in (1, 2):
             fastnn.set_num_threads(n)
-            assert _gemm.max_threads() == (n if fastnn.backends.native._openmp.have_openmp() else 1)
+            assert _gemm.max_threads() == (n if fastnn.backends.native.common._openmp.have_openmp() else 1)
     finally:
         fastnn.set_num_threads(before)
 
@@ -405,7 +405,7 @@ def test_c_kernel_builds_and_matches_naive_loop(tmp_path, plain_c):
     native = os.path.join(root, "fastnn", "backends", "native")
     exe = str(tmp_path / "check")
     cmd = [cc, "-O2", "-std=c99", "-I", native, os.path.join(os.path.dirname(__file__), "gemm_plain_c_check.c"),
-           os.path.join(native, "gemm_kernel.c"), "-o", exe, "-lm"]
+           os.path.join(native, "gemm", "gemm_kernel.c"), "-o", exe, "-lm"]
     if plain_c:
         cmd.insert(1, "-DFASTNN_GEMM_PLAIN_C")
     subprocess.run(cmd, check=True, capture_output=True)

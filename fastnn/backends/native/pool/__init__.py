@@ -6,7 +6,7 @@ functions this module reuses so both reject the same input.
 """
 import numpy as np
 
-from ..numpy_ref.pool import (validate_adaptive_saved, validate_avg_saved, validate_divisor,
+from ...numpy_ref.pool import (validate_adaptive_saved, validate_avg_saved, validate_divisor,
                               validate_max_saved, validate_output_size, validate_pool_args)
 from . import _pool
 

@@ -1,8 +1,8 @@
-# distutils: sources = fastnn/backends/native/gemm_kernel.c
+# distutils: sources = fastnn/backends/native/gemm/gemm_kernel.c
 """Compiled side of fastnn's GEMM family: thin nogil wrappers around
 fastnn_sgemm / fastnn_dgemm (gemm_kernel.c), plus dispatch introspection.
 
-Callers (fastnn/backends/native/gemm.py) have already validated every shape,
+Callers (fastnn/backends/native/gemm/__init__.py) have already validated every shape,
 dtype and stride: each operand arrives with unit stride along its rows and a
 row stride ``ld`` (in elements) >= its row length, and nothing is zero-size.
 """
@@ -10,7 +10,7 @@ from cython.parallel cimport prange
 from cython cimport floating
 
 
-cdef extern from "gemm_kernel.h" nogil:
+cdef extern from "gemm/gemm_kernel.h" nogil:
     void fastnn_sgemm(int trans_a, int trans_b, long m, long n, long k,
                       float alpha, const float *a, long lda,
                       const float *b, long ldb,
@@ -20,7 +20,7 @@ cdef extern from "gemm_kernel.h" nogil:
                       const double *b, long ldb,
                       double beta, double *c, long ldc, int nthreads)
 
-cdef extern from "gemm_dispatch_kernel.h" nogil:
+cdef extern from "gemm/gemm_dispatch_kernel.h" nogil:
     const char *fastnn_gemm_variant_name(int i)
     const char *fastnn_gemm_current_variant()
     int fastnn_gemm_set_variant(const char *name)

@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/pool_kernel.c
+# distutils: sources = fastnn/backends/native/pool/pool_kernel.c
 # 2-D pooling kernels (max, average, adaptive average) over NCHW planes.
 #
 # Direct loops, no im2col: every output reads its window straight from the
@@ -8,7 +8,7 @@
 # OpenMP splits the N*C planes across threads; planes are independent, so the
 # backward scatters need no atomics. 2x2 stride-2 unpadded max pool has its own
 # loop in pool_kernel.c (branchless 4-way compare forward, direct writes
-# instead of memset+scatter backward). Callers (fastnn/backends/native/pool.py) validate everything and
+# instead of memset+scatter backward). Callers (pool/__init__.py) validate everything and
 # pass C-contiguous (planes, H, W) views. Reference: fastnn/backends/numpy_ref/pool.py.
 from cython.parallel cimport prange
 from libc.stdint cimport int64_t
@@ -18,7 +18,7 @@ ctypedef fused real:
     float
     double
 
-cdef extern from "parallel.h":
+cdef extern from "common/parallel.h":
     double FASTNN_PAR_MIN_ELEMS
     int fastnn_team(double work, double min_work) nogil
 

@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "gemm_kernel.h"
-#include "parallel.h"
-#include "gemm_dispatch_kernel.h"
+#include "common/parallel.h"
+#include "gemm/gemm_dispatch_kernel.h"
 
 #ifdef _OPENMP
 #include <omp.h>

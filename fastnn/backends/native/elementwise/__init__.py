@@ -18,9 +18,9 @@ import numpy as np
 
 import fastnn
 
-from .. import _validate
-from ..numpy_ref import elementwise as _ref
-from ..numpy_ref.elementwise import (validate_bias_relu, validate_cross_entropy, validate_grad,
+from ... import _validate
+from ...numpy_ref import elementwise as _ref
+from ...numpy_ref.elementwise import (validate_bias_relu, validate_cross_entropy, validate_grad,
                                      validate_saved, validate_softmax)
 from . import _elementwise as _k
 

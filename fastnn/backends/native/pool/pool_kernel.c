@@ -14,7 +14,7 @@
 #include <string.h>
 #include "pool_kernel.h"
 
-#include "cpu_dispatch.h"
+#include "common/cpu_dispatch.h"
 
 #define DEFINE_MAXPOOL2X2(SUFFIX, T)                                                    \
 FASTNN_CLONES_AVX2                                                                           \

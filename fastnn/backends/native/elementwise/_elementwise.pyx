@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/elementwise_kernel.c
+# distutils: sources = fastnn/backends/native/elementwise/elementwise_kernel.c
 # Elementwise and fused kernels: relu, bias+relu, softmax/log_softmax rows,
 # cross-entropy over class indices.
 #
@@ -10,7 +10,7 @@
 # which Python then sums.
 # Arguments are plain ndarrays, not typed memoryviews: taking a buffer costs
 # ~0.3 us per argument, which is most of the call at batch 1. Callers
-# (fastnn/backends/native/elementwise.py) validate everything first; _data()
+# (elementwise/__init__.py) validate everything first; _data()
 # re-checks dtype, layout and size, so no call from Python can read or write
 # out of bounds. Reference: fastnn/backends/numpy_ref/elementwise.py.
 cimport numpy as cnp
@@ -42,7 +42,7 @@ cdef extern from "elementwise_kernel.h" nogil:
     void fnn_softmax_rows_f64(const double *x, double *y, long rows, long C, int logarithm)
 
 
-cdef extern from "parallel.h":
+cdef extern from "common/parallel.h":
     double FASTNN_PAR_MIN_ELEMS
     int fastnn_team(double work, double min_work) nogil
 

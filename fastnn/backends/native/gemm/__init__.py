@@ -15,8 +15,8 @@ trans flags and leading dimensions instead of being copied.
 """
 import numpy as np
 
-from .._validate import finite_checks_enabled
-from ..numpy_ref.gemm import (check_linear, check_linear_grad, check_matmul,
+from ..._validate import finite_checks_enabled
+from ...numpy_ref.gemm import (check_linear, check_linear_grad, check_matmul,
                               check_matmul_grad, grad_plan)
 from . import _gemm
 

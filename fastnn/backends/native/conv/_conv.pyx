@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/gemm_kernel.c fastnn/backends/native/conv_gemm_kernel.c fastnn/backends/native/conv_im2col_kernel.c fastnn/backends/native/conv_depthwise_kernel.c fastnn/backends/native/conv_winograd_kernel.c
+# distutils: sources = fastnn/backends/native/gemm/gemm_kernel.c fastnn/backends/native/conv/conv_gemm_kernel.c fastnn/backends/native/conv/conv_im2col_kernel.c fastnn/backends/native/conv/conv_depthwise_kernel.c fastnn/backends/native/conv/conv_winograd_kernel.c
 # Convolution, compiled: fused im2col + GEMM + col2im, and direct depthwise loops.
 #
 # GEMM path, one block at a time: im2col copies the input windows of a block
@@ -36,7 +36,7 @@ ctypedef fused real:
     double
 
 
-cdef extern from "gemm_kernel.h" nogil:
+cdef extern from "gemm/gemm_kernel.h" nogil:
     void fastnn_sgemm(int trans_a, int trans_b, long m, long n, long k,
                       float alpha, const float *a, long lda, const float *b, long ldb,
                       float beta, float *c, long ldc, int nthreads)
@@ -53,7 +53,7 @@ cdef inline void _gemm(int ta, int tb, long m, long n, long k, const real *a, lo
         fastnn_dgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, nt)
 
 
-cdef extern from "parallel.h":
+cdef extern from "common/parallel.h":
     double FASTNN_PAR_MIN_MACS
     int fastnn_team(double work, double min_work) nogil
     double FASTNN_PAR_MIN_ELEMS
@@ -223,7 +223,7 @@ cdef void _forward_block(const real *x, const real *w, const real *bias, real *y
 
 
 # dw (og x k) += d (og x L) @ cols (k x L)^T, or with wt its transpose
-# dw^T (k x og) += cols @ d^T; the caller picks the orientation (see conv.py).
+# dw^T (k x og) += cols @ d^T; the caller picks the orientation (see __init__.py, the wrapper).
 cdef inline void _wgrad(bint wt, long og, long k, long l, const real *d, long ldd,
                         const real *cols, long ldc, real *dw, int nt) noexcept nogil:
     if wt:
@@ -463,7 +463,7 @@ cdef extern from "conv_gemm_kernel.h" nogil:
                                     const fastnn_conv_geo *g, long chunk, double *scratch)
 
 
-cdef extern from "gemm_dispatch_kernel.h" nogil:
+cdef extern from "gemm/gemm_dispatch_kernel.h" nogil:
     const char *fastnn_gemm_current_variant()
     int fastnn_gemm_set_variant(const char *name)
 

@@ -8,8 +8,8 @@ gate pass -- runs in rnn_kernel.c without the GIL (see _rnn.pyx).
 """
 import numpy as np
 
-from ..numpy_ref import rnn as _ref
-from ..numpy_ref.rnn import check_backward_inputs, check_forward_inputs
+from ...numpy_ref import rnn as _ref
+from ...numpy_ref.rnn import check_backward_inputs, check_forward_inputs
 from . import _rnn
 
 __all__ = ["rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward",

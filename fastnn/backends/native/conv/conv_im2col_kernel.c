@@ -15,9 +15,9 @@
 #include <string.h>
 #include "conv_im2col_kernel.h"
 
-#include "cpu_dispatch.h"
+#include "common/cpu_dispatch.h"
 
-#include "conv_range.h"
+#include "common/range.h"
 
 #define T float
 #define SUF f

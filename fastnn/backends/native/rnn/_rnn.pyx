@@ -1,7 +1,7 @@
-# distutils: sources = fastnn/backends/native/rnn_kernel.c fastnn/backends/native/rnn_gemm_kernel.c fastnn/backends/native/gemm_kernel.c
+# distutils: sources = fastnn/backends/native/rnn/rnn_kernel.c fastnn/backends/native/rnn/rnn_gemm_kernel.c fastnn/backends/native/gemm/gemm_kernel.c
 # Recurrent kernels (RNN, LSTM, GRU sequences): thin typed entry points that hand
 # validated, C-contiguous arrays to rnn_kernel.c and release the GIL for the whole
-# time loop. Validation and allocation live in rnn.py beside this file; the
+# time loop. Validation and allocation live in __init__.py beside this file; the
 # reference is fastnn/backends/numpy_ref/rnn.py.
 from cython cimport floating
 from libc.stdint cimport int64_t

@@ -31,8 +31,8 @@
 
 #include "conv_winograd_kernel.h"
 #include "conv_gemm_kernel.h"
-#include "gemm_dispatch_kernel.h"
-#include "conv_range.h"
+#include "gemm/gemm_dispatch_kernel.h"
+#include "common/range.h"
 
 /* Offsets (elements, after the 64-byte alignment) of one thread's scratch:
  * after the transforms' line buffers (at 0), the transformed inputs V (or

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "conv_gemm_kernel.h"
-#include "gemm_dispatch_kernel.h"
+#include "gemm/gemm_dispatch_kernel.h"
 
 #define CONV_VARIANT_IMPL "conv_gemm_kernel_impl.h"
 #include "conv_variants.h"

@@ -14,9 +14,9 @@
 #include <string.h>
 #include "conv_depthwise_kernel.h"
 
-#include "cpu_dispatch.h"
+#include "common/cpu_dispatch.h"
 
-#include "conv_range.h"
+#include "common/range.h"
 
 #define T float
 #define SUF f

@@ -20,8 +20,8 @@ import threading
 
 import numpy as np
 
-from .._validate import check_array
-from ..numpy_ref.conv import check_conv1d, check_conv2d, check_grad_output, unpack_saved
+from ..._validate import check_array
+from ...numpy_ref.conv import check_conv1d, check_conv2d, check_grad_output, unpack_saved
 from . import _conv
 
 __all__ = ["conv2d_forward", "conv2d_backward", "conv1d_forward", "conv1d_backward"]

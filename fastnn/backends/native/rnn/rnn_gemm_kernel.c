@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rnn_gemm_kernel.h"
-#include "parallel.h"
+#include "common/parallel.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif

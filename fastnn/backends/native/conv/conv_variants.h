@@ -44,7 +44,7 @@ static inline long cg_kc(long k, long kmax)
     return nb > 0 ? (k + nb - 1) / nb : 1;
 }
 
-#include "conv_range.h"
+#include "common/range.h"
 
 #if CG_X86
 #define GATTR __attribute__((target("arch=x86-64-v4")))
@@ -56,7 +56,7 @@ static inline long cg_kc(long k, long kmax)
 #define GFN(x) cs_avx512_##x
 #define GCKC 256
 #define GCOL2IM fastnn_col2im_f
-#include "gemm_micro_kernel.h"
+#include "gemm/gemm_micro_kernel.h"
 #include CONV_VARIANT_IMPL
 #undef GT
 #undef GFN
@@ -68,7 +68,7 @@ static inline long cg_kc(long k, long kmax)
 #define GFN(x) cd_avx512_##x
 #define GCKC 192
 #define GCOL2IM fastnn_col2im_d
-#include "gemm_micro_kernel.h"
+#include "gemm/gemm_micro_kernel.h"
 #include CONV_VARIANT_IMPL
 #undef GT
 #undef GFN
@@ -87,7 +87,7 @@ static inline long cg_kc(long k, long kmax)
 #define GFN(x) cs_avx2_##x
 #define GCKC 256
 #define GCOL2IM fastnn_col2im_f
-#include "gemm_micro_kernel.h"
+#include "gemm/gemm_micro_kernel.h"
 #include CONV_VARIANT_IMPL
 #undef GT
 #undef GFN
@@ -99,7 +99,7 @@ static inline long cg_kc(long k, long kmax)
 #define GFN(x) cd_avx2_##x
 #define GCKC 192
 #define GCOL2IM fastnn_col2im_d
-#include "gemm_micro_kernel.h"
+#include "gemm/gemm_micro_kernel.h"
 #include CONV_VARIANT_IMPL
 #undef GT
 #undef GFN
@@ -127,7 +127,7 @@ static inline long cg_kc(long k, long kmax)
 #define GFN(x) cs_gen_##x
 #define GCKC 256
 #define GCOL2IM fastnn_col2im_f
-#include "gemm_micro_kernel.h"
+#include "gemm/gemm_micro_kernel.h"
 #include CONV_VARIANT_IMPL
 #undef GT
 #undef GFN
@@ -143,7 +143,7 @@ static inline long cg_kc(long k, long kmax)
 #define GFN(x) cd_gen_##x
 #define GCKC 192
 #define GCOL2IM fastnn_col2im_d
-#include "gemm_micro_kernel.h"
+#include "gemm/gemm_micro_kernel.h"
 #include CONV_VARIANT_IMPL
 #undef GT
 #undef GFN

@@ -25,7 +25,7 @@
 #include <string.h>
 #include "elementwise_kernel.h"
 
-#include "cpu_dispatch.h"
+#include "common/cpu_dispatch.h"
 
 
 /* e^x for float32, branch-free so a row loop vectorises: x = n ln2 + r with

@@ -33,10 +33,10 @@
 #include <string.h>
 #include "rnn_kernel.h"
 #include "rnn_gemm_kernel.h"
-#include "gemm_kernel.h"
-#include "parallel.h"
+#include "gemm/gemm_kernel.h"
+#include "common/parallel.h"
 
-#include "cpu_dispatch.h"
+#include "common/cpu_dispatch.h"
 
 
 /* Fused passes go parallel over batch rows only when a step has this much work. */
