@@ -66,12 +66,13 @@ class BuildExt(build_ext):
 
 def native_extensions():
     exts = []
-    # Hand-written C sources and headers: a change to any of them rebuilds the
-    # extensions (cythonize itself only tracks .pyx/.pxd files).
+    # Hand-written C sources and headers (Cython's output is _<module>.c): a
+    # change to any of them rebuilds the extensions (cythonize itself only
+    # tracks .pyx/.pxd files).
     def under(pattern):
         return glob.glob(os.path.join(NATIVE_DIR, "**", pattern), recursive=True)
 
-    c_depends = sorted(under("*.h") + under("*_kernel.c"))
+    c_depends = sorted(under("*.h") + [c for c in under("*.c") if not os.path.basename(c).startswith("_")])
     for pyx in sorted(under("*.pyx")):
         mod = os.path.splitext(pyx)[0].replace(os.sep, ".")
         exts.append(Extension(

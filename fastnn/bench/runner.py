@@ -66,6 +66,11 @@ def machine_info():
     import numpy as np
     info = {"python": platform.python_version(), "machine": platform.machine(),
             "processor": platform.processor(), "numpy": np.__version__}
+    try:  # the native kernels' ISA level (FASTNN_ISA forces one)
+        from ..backends.native import isa
+        info["isa"] = isa()
+    except ImportError:
+        info["isa"] = None
     try:
         import torch
         info["torch"] = torch.__version__

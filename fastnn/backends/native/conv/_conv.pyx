@@ -1,10 +1,10 @@
-# distutils: sources = fastnn/backends/native/gemm/gemm_kernel.c fastnn/backends/native/conv/conv_gemm_kernel.c fastnn/backends/native/conv/conv_im2col_kernel.c fastnn/backends/native/conv/conv_depthwise_kernel.c fastnn/backends/native/conv/conv_winograd_kernel.c
+# distutils: sources = fastnn/backends/native/conv/conv_gemm_kernel.c fastnn/backends/native/conv/conv_winograd_kernel.c fastnn/backends/native/conv/conv_isa_generic.c fastnn/backends/native/conv/conv_isa_avx2.c fastnn/backends/native/conv/conv_isa_avx512.c fastnn/backends/native/conv/conv_im2col_kernel.c fastnn/backends/native/conv/conv_depthwise_kernel.c fastnn/backends/native/common/isa_link.c
 # Convolution, compiled: fused im2col + GEMM + col2im, and direct depthwise loops.
 #
 # GEMM path, one block at a time: im2col copies the input windows of a block
 # into a (C*kH*kW, columns) matrix in a per-thread buffer sized to stay in L2
 # (a block is several small samples side by side, or a run of output rows of
-# one big sample; see _forward_block), fastnn_sgemm/dgemm (gemm_kernel.c)
+# one big sample; see _forward_block), fastnn's GEMM (gemm/_gemm, cimported)
 # multiplies it with the (Og, K) weights of each group, and backward reuses
 # the buffer for the column gradient that col2im scatter-adds onto dx. With at
 # least as many blocks as threads, OpenMP runs whole blocks in parallel with
@@ -16,7 +16,7 @@
 # the matrix.
 # The depthwise kernels (one input channel per group) skip the GEMM entirely:
 # with Cg = 1 it would be a K = kH*kW product, all overhead. Their plane loops
-# are C (conv_depthwise_kernel.c: restrict pointers, per-CPU clones); this
+# are C (conv_depthwise_kernel.c: restrict pointers, a build per ISA level); this
 # file runs them over planes with OpenMP.
 # Packed path (groups = 1, whole samples per thread or one thread):
 # conv_gemm_kernel.c runs the GEMM micro-kernel on panels that im2col fills
@@ -25,7 +25,7 @@
 # Winograd path (3x3, stride 1, groups 1): conv_winograd_kernel.c computes
 # F(2x2, 3x3) with the same micro-kernel; forward_winograd/backward_winograd
 # give each thread a contiguous run of whole samples.
-# Reference: fastnn/backends/numpy_ref/conv.py. Callers (conv.py) validate
+# Reference: fastnn/backends/numpy_ref/conv.py. Callers (__init__.py) validate
 # shapes and pass C-contiguous arrays only.
 from cython.parallel cimport prange, threadid
 from libc.string cimport memset, memcpy
@@ -36,21 +36,28 @@ ctypedef fused real:
     double
 
 
-cdef extern from "gemm/gemm_kernel.h" nogil:
-    void fastnn_sgemm(int trans_a, int trans_b, long m, long n, long k,
-                      float alpha, const float *a, long lda, const float *b, long ldb,
-                      float beta, float *c, long ldc, int nthreads)
-    void fastnn_dgemm(int trans_a, int trans_b, long m, long n, long k,
-                      double alpha, const double *a, long lda, const double *b, long ldb,
-                      double beta, double *c, long ldc, int nthreads)
+# fastnn's one GEMM, compiled into gemm/_gemm: these are function pointers
+# that module exports (Cython fetches them from its __pyx_capi__ at import).
+from ..gemm._gemm cimport sgemm, dgemm
+# The CPU dispatch's level, common to every family (common/isa.h): the kernels'
+# C code reads it with fastnn_isa(), through the pointer linked here.
+from ..common cimport _isa
+
+_isa.fastnn_isa_link(_isa.level_address())
+
+
+def isa_level():
+    """The ISA level this module's C code runs now, as a number (tests: every
+    compiled module follows the one decision in common/_isa)."""
+    return _isa.fastnn_isa()
 
 
 cdef inline void _gemm(int ta, int tb, long m, long n, long k, const real *a, long lda,
                        const real *b, long ldb, real beta, real *c, long ldc, int nt) noexcept nogil:
     if real is float:
-        fastnn_sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, nt)
+        sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, nt)
     else:
-        fastnn_dgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, nt)
+        dgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, nt)
 
 
 cdef extern from "common/parallel.h":
@@ -433,7 +440,6 @@ def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, :
 cdef extern from "conv_gemm_kernel.h" nogil:
     long fastnn_cg_wpack_size(int dbl, long o, long k)
     long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chunk)
-    int fastnn_cg_variant()
     void fastnn_cg_pack_w_f(int v, const float *w, long o, long k, float *wp)
     void fastnn_cg_pack_w_d(int v, const double *w, long o, long k, double *wp)
     void fastnn_cg_pack_wt_f(int v, const float *w, long o, long k, float *wtp)
@@ -463,23 +469,6 @@ cdef extern from "conv_gemm_kernel.h" nogil:
                                     const fastnn_conv_geo *g, long chunk, double *scratch)
 
 
-cdef extern from "gemm/gemm_dispatch_kernel.h" nogil:
-    const char *fastnn_gemm_current_variant()
-    int fastnn_gemm_set_variant(const char *name)
-
-
-def gemm_variant():
-    """The GEMM variant this extension's copy of gemm_kernel.c runs (and the packed path follows)."""
-    return fastnn_gemm_current_variant().decode("ascii")
-
-
-def set_gemm_variant(name):
-    """Pin this extension's GEMM variant (None: automatic); for tests."""
-    cdef bytes b = (name or "").encode("ascii")
-    if fastnn_gemm_set_variant(b) != 0:
-        raise ValueError(f"set_gemm_variant: unknown or unsupported variant {name!r}")
-
-
 def packed_sizes(Py_ssize_t o, Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh,
                  Py_ssize_t kw, tuple params, Py_ssize_t chunk):
     """(packed weights, per-thread scratch) element counts for the packed path."""
@@ -496,7 +485,7 @@ def forward_packed(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
+    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
     with nogil:
         if real is float:
@@ -524,7 +513,7 @@ def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, con
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
+    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     with nogil:
         if real is float:
             fastnn_cg_pack_wt_f(v, &w[0, 0, 0, 0], o, k, &wpack[0])
@@ -548,7 +537,7 @@ def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const 
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0]
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
+    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
     with nogil:
         for s in prange(n, schedule="static", num_threads=nt):
@@ -573,7 +562,7 @@ def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, cons
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0]
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
+    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef bint with_db = dbv_part.shape[1] > 0
     with nogil:
         for s in prange(n, schedule="static", num_threads=nt):
@@ -657,8 +646,8 @@ def winograd_weight_grad(const real[:, :, ::1] du, real[:, :, :, ::1] dw):
             fastnn_wg_weight_grad_d(&du[0, 0, 0], dw.shape[0], dw.shape[1], &dw[0, 0, 0, 0])
 
 
-cdef inline void _wg_pack(const real[:, :, ::1] u, real[::1] upack, bint transposed) noexcept nogil:
-    cdef int v = fastnn_cg_variant()
+cdef inline void _wg_pack(int v, const real[:, :, ::1] u, real[::1] upack,
+                          bint transposed) noexcept nogil:
     if real is float:
         fastnn_wg_pack_f(v, &u[0, 0, 0], u.shape[1], u.shape[2], transposed, &upack[0])
     else:
@@ -675,10 +664,10 @@ def forward_winograd(const real[:, :, :, ::1] x, const real[:, :, ::1] u, const 
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], 3, 3, params)
     cdef Py_ssize_t n = x.shape[0], o = u.shape[1], ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef Py_ssize_t s0, s1
-    cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
+    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
     with nogil:
-        _wg_pack(u, upack, False)
+        _wg_pack(v, u, upack, False)
         for t in prange(nt, schedule="static", num_threads=nt):
             s0 = n * t // nt
             s1 = n * (t + 1) // nt
@@ -700,9 +689,9 @@ def backward_winograd(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x,
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], 3, 3, params)
     cdef Py_ssize_t n = x.shape[0], o = u.shape[1], ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef Py_ssize_t s0, s1
-    cdef int nt = scratch.shape[0], t, v = fastnn_cg_variant()
+    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     with nogil:
-        _wg_pack(u, upack, True)
+        _wg_pack(v, u, upack, True)
         for t in prange(nt, schedule="static", num_threads=nt):
             s0 = n * t // nt
             s1 = n * (t + 1) // nt

@@ -1,13 +1,11 @@
-/* One element type of conv_depthwise_kernel.c; included with T (the type)
- * and SUF (the name suffix) defined. */
-#define DW_NAME2(a, b) a##_##b
-#define DW_NAME(a, b) DW_NAME2(a, b)
+/* The body of conv_depthwise_kernel.c for one element type T and ISA level:
+ * included through common/isa_each.h, FN(name) names this build's functions. */
 
 /* y = sum over taps (i, j) of k[i, j] * (x shifted by the tap): one pass over
  * the output plane per tap, the plane staying in L1. */
-FASTNN_CLONES
-void DW_NAME(fastnn_dw_forward, SUF)(const T *restrict x, const T *restrict k, T *restrict y,
-                                     const fastnn_dw_geo *g)
+static FASTNN_TARGET void
+FN(dw_forward)(const T *restrict x, const T *restrict k, T *restrict y,
+               const fastnn_dw_geo *g)
 {
     const long wo = g->wo;
     memset(y, 0, (size_t)g->ho * wo * sizeof(T));
@@ -31,9 +29,9 @@ void DW_NAME(fastnn_dw_forward, SUF)(const T *restrict x, const T *restrict k, T
 
 /* dx += the transposed scatter of one dy plane (dx zeroed by the caller, which
  * calls this once per output channel fed by the input channel). */
-FASTNN_CLONES
-void DW_NAME(fastnn_dw_backward_input, SUF)(const T *restrict dy, const T *restrict k,
-                                            T *restrict dx, const fastnn_dw_geo *g)
+static FASTNN_TARGET void
+FN(dw_backward_input)(const T *restrict dy, const T *restrict k,
+                      T *restrict dx, const fastnn_dw_geo *g)
 {
     const long wo = g->wo;
     for (long i = 0; i < g->kh; i++)
@@ -58,9 +56,9 @@ void DW_NAME(fastnn_dw_backward_input, SUF)(const T *restrict dy, const T *restr
  * Summing per output column and reducing once at the end (fastnn_dw_reduce)
  * keeps the inner loop elementwise, so it vectorises without reassociating a
  * dot product (no -ffast-math). acc is kh*kw*wo, zeroed by the caller. */
-FASTNN_CLONES
-void DW_NAME(fastnn_dw_backward_weight, SUF)(const T *restrict dy, const T *restrict x,
-                                             T *restrict acc, const fastnn_dw_geo *g)
+static FASTNN_TARGET void
+FN(dw_backward_weight)(const T *restrict dy, const T *restrict x,
+                       T *restrict acc, const fastnn_dw_geo *g)
 {
     const long wo = g->wo;
     for (long i = 0; i < g->kh; i++)
@@ -81,7 +79,8 @@ void DW_NAME(fastnn_dw_backward_weight, SUF)(const T *restrict dy, const T *rest
         }
 }
 
-void DW_NAME(fastnn_dw_reduce, SUF)(const T *acc, T *dk, const fastnn_dw_geo *g)
+static FASTNN_TARGET void
+FN(dw_reduce)(const T *acc, T *dk, const fastnn_dw_geo *g)
 {
     for (long t = 0; t < g->kh * g->kw; t++) {
         T s = 0;
@@ -90,5 +89,3 @@ void DW_NAME(fastnn_dw_reduce, SUF)(const T *acc, T *dk, const fastnn_dw_geo *g)
     }
 }
 
-#undef DW_NAME
-#undef DW_NAME2

@@ -5,7 +5,7 @@
  * weights again for every call, and writes into a row buffer that is copied
  * to the NCHW output when several samples share a GEMM. Here a BLIS
  * micro-kernel with the GEMM's register tile and vector types
- * (gemm_micro_kernel.h, included once per CPU variant; the tile loop is
+ * (gemm_micro_kernel.h, built once per ISA level; the tile loop is
  * conv_gemm_kernel_impl.h's cg_micro: 4/8/12-row heights, fused bias) runs on
  * panels that the convolution fills itself:
  *   forward  y[n] = W @ im2col(x[n]): W packed once per call, im2col rows
@@ -16,29 +16,16 @@
  *            into the A panels; dx[n] = col2im(W^T @ dy[n]) with W^T packed
  *            once and dy[n] packed straight from the sample.
  * Big samples are processed in chunks of output rows so the panels stay in L2.
- * The variant (AVX-512 12x32, AVX2 6x16, 16-byte vectors) is the one
- * fastnn's GEMM uses, so pinning a GEMM variant pins this too.
+ * The tile (AVX-512 12x32, AVX2 6x16, 16-byte vectors) is the GEMM's at
+ * the ISA level the caller passes (v, from fastnn_isa()); the kernels are
+ * built once per level in conv_isa_<level>.c, and this file calls the one of
+ * level v.
  * Reference: fastnn/backends/numpy_ref/conv.py.
  */
-#include <stdint.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "conv_gemm_kernel.h"
-#include "gemm/gemm_dispatch_kernel.h"
-
-#define CONV_VARIANT_IMPL "conv_gemm_kernel_impl.h"
-#include "conv_variants.h"
-
-/* 0: AVX-512, 1: AVX2, 2: portable. Follows the GEMM's current choice. */
-int fastnn_cg_variant(void)
-{
-#if CG_X86
-    const char *name = fastnn_gemm_current_variant();
-    if (strcmp(name, "avx512") == 0) return 0;
-    if (strcmp(name, "avx2") == 0) return 1;
-#endif
-    return 2;
-}
+#include "conv_isa.h"
 
 /* Sizes are bounds for every variant: m blocks round up to 12 (MR = 12, 6
  * or 4), n blocks to 32 (NR = 32, 16, 8 or 4); pieces are 16-element
@@ -61,49 +48,46 @@ long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chun
 }
 
 
-#define CG_API(SUF, T, P)                                                                \
+/* The public entry points call the build of level v (FASTNN_ISA_CALL). */
+#define CG_API(SUF, T)                                                                   \
 void fastnn_cg_pack_w_##SUF(int v, const T *w, long o, long k, T *wp)                   \
 {                                                                                        \
     T *a = (T *)cg_align(wp);                                                            \
-    CG_DISPATCH(P, cg_pack_w, (w, o, k, a));                                             \
+    FASTNN_ISA_CALL(v, fastnn_cg_pack_w_##SUF, (w, o, k, a));                            \
 }                                                                                        \
 void fastnn_cg_pack_wt_##SUF(int v, const T *w, long o, long k, T *wtp)                 \
 {                                                                                        \
     T *a = (T *)cg_align(wtp);                                                           \
-    CG_DISPATCH(P, cg_pack_wt, (w, o, k, a));                                            \
+    FASTNN_ISA_CALL(v, fastnn_cg_pack_wt_##SUF, (w, o, k, a));                           \
 }                                                                                        \
 void fastnn_cg_forward_##SUF(int v, const T *x, const T *wp, const T *bias, T *y,       \
                              long o, const fastnn_conv_geo *g, long chunk, T *scratch)   \
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)wp);                                        \
-    CG_DISPATCH(P, cg_forward, (x, a, bias, y, o, g, chunk, scratch));                   \
+    FASTNN_ISA_CALL(v, fastnn_cg_forward_##SUF, (x, a, bias, y, o, g, chunk, scratch));  \
 }                                                                                        \
 void fastnn_cg_backward_##SUF(int v, const T *dy, const T *x, const T *wtp, T *dx,      \
                               T *dwt, long o, const fastnn_conv_geo *g, long chunk,      \
                               T *scratch)                                                \
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)wtp);                                       \
-    CG_DISPATCH(P, cg_backward, (dy, x, a, dx, dwt, o, g, chunk, scratch));              \
+    FASTNN_ISA_CALL(v, fastnn_cg_backward_##SUF,                                         \
+                    (dy, x, a, dx, dwt, o, g, chunk, scratch));                          \
+}                                                                                        \
+void fastnn_cg_forward_small_##SUF(int v, const T *x, const T *w, const T *bias, T *y,  \
+                                   long o, const fastnn_conv_geo *g, long chunk,         \
+                                   T *scratch)                                           \
+{                                                                                        \
+    FASTNN_ISA_CALL(v, fastnn_cg_small_##SUF,                                            \
+                    (x, w, bias, y, NULL, NULL, NULL, NULL, o, g, chunk, scratch));      \
+}                                                                                        \
+void fastnn_cg_backward_small_##SUF(int v, const T *dy, const T *x, const T *w, T *dx,  \
+                                    T *dwv, T *dbv, long o, const fastnn_conv_geo *g,    \
+                                    long chunk, T *scratch)                              \
+{                                                                                        \
+    FASTNN_ISA_CALL(v, fastnn_cg_small_##SUF,                                            \
+                    (x, w, NULL, NULL, dy, dx, dwv, dbv, o, g, chunk, scratch));         \
 }
 
-#define CG_SMALL_API(SUF, T, P)                                                          \
-void fastnn_cg_backward_small_##SUF(int v, const T *dy, const T *x, const T *w, T *dx, T *dwv, \
-                                    T *dbv, long o, const fastnn_conv_geo *g, long chunk,   \
-                                    T *scratch)                                              \
-{                                                                                            \
-    CG_DISPATCH(P, cg_small, (x, w, NULL, NULL, dy, dx, dwv, dbv, o, g, chunk, scratch));    \
-}
-
-#define CG_SMALL_FWD_API(SUF, T, P)                                                      \
-void fastnn_cg_forward_small_##SUF(int v, const T *x, const T *w, const T *bias, T *y, long o, \
-                                   const fastnn_conv_geo *g, long chunk, T *scratch)          \
-{                                                                                            \
-    CG_DISPATCH(P, cg_small, (x, w, bias, y, NULL, NULL, NULL, NULL, o, g, chunk, scratch)); \
-}
-
-CG_SMALL_FWD_API(f, float, cs)
-CG_SMALL_FWD_API(d, double, cd)
-CG_SMALL_API(f, float, cs)
-CG_SMALL_API(d, double, cd)
-CG_API(f, float, cs)
-CG_API(d, double, cd)
+CG_API(f, float)
+CG_API(d, double)

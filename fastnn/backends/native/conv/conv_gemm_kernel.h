@@ -12,9 +12,9 @@
 long fastnn_cg_wpack_size(int dbl, long o, long k);
 long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chunk);
 
-/* The register-tile variant to use, the same one fastnn's GEMM uses now;
- * every call of one convolution must pass the same value. */
-int fastnn_cg_variant(void);
+/* Every function below takes v, the ISA level (common/isa.h) whose build runs:
+ * fastnn_isa(), read once per convolution, since the packed weights have that
+ * level's layout and every call of one convolution must pass the same v. */
 
 /* wp = w (o x k) packed as the forward's A operand; wtp = w^T (k x o) packed
  * as the input gradient's A operand. */

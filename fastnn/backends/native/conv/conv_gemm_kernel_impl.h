@@ -1,8 +1,9 @@
-/* One (element type, CPU variant) of conv_gemm_kernel.c. Included right after
+/* One (element type, ISA level) of the packed-GEMM convolution (see
+ * conv_gemm_kernel.c). Included by conv_isa_body.h right after
  * gemm_micro_kernel.h with the same GT/GVLEN/GMR/GNV/GFN/GATTR, plus
  *   GCKC     the largest k block (the GEMM's KC for this type)
  *   GCOL2IM  col2im for this type (conv_im2col_kernel.c)
- * and uses that variant's pack_a, pack_b and micro kernel. */
+ * and uses that level's pack_a, pack_b and micro kernel. */
 #define CNR (GNV * GVLEN)
 
 /* Store a register tile t (rows [0, mr), columns [0, nr)) into C: + C when
@@ -131,7 +132,7 @@ GFN(cg_row)(const GT *restrict x, const fastnn_conv_geo *g, long ch, long i, lon
     const GT *src = x + (ch * g->h + rlo * g->sh + ioff) * g->w + off;
     for (long oh = rlo; oh < rhi; oh++) {
         for (long ow = 0; ow < lo; ow++) dst[ow] = 0;
-        if (sw == 1 && CG_VECTORS && hi - lo >= GVLEN) {
+        if (sw == 1 && FASTNN_HAVE_VECTORS && hi - lo >= GVLEN) {
             /* whole vectors, the last one ending at hi (overlapping the one
              * before): GCC's loop for a run of 26 was a vector, a half vector
              * and two scalars (this took ~3% off the 1->32 28x28 step) */
@@ -157,7 +158,7 @@ GFN(cg_row)(const GT *restrict x, const fastnn_conv_geo *g, long ch, long i, lon
  * GMR rows of a panel are read side by side so each k step is one
  * contiguous store of GMR values (a tenth of a batch-1 32->64 forward
  * before). */
-static GATTR void GFN(cg_pack_w)(const GT *w, long o, long k, GT *wp)
+GATTR void GFN(cg_pack_w)(const GT *w, long o, long k, GT *wp)
 {
     const long kc = cg_kc(k, GCKC), mpan = (o + GMR - 1) / GMR;
     for (long pc = 0; pc < k; pc += kc) {
@@ -181,7 +182,7 @@ static GATTR void GFN(cg_pack_w)(const GT *w, long o, long k, GT *wp)
 }
 
 /* Input-gradient A: w^T (k x o) in GMR-row panels, o cut into blocks. */
-static GATTR void GFN(cg_pack_wt)(const GT *w, long o, long k, GT *wtp)
+GATTR void GFN(cg_pack_wt)(const GT *w, long o, long k, GT *wtp)
 {
     const long kc = cg_kc(o, GCKC), mpan = (k + GMR - 1) / GMR;
     for (long pc = 0; pc < o; pc += kc) {
@@ -194,7 +195,7 @@ static GATTR void GFN(cg_pack_wt)(const GT *w, long o, long k, GT *wtp)
  * straight into the packed B panels (through one L1 row), and the micro-kernel
  * stores into y with row stride ho*wo: no column matrix, no packing pass, no
  * copy of the result. */
-static GATTR void GFN(cg_forward)(const GT *x, const GT *wp, const GT *bias, GT *y, long o,
+GATTR void GFN(cg_forward)(const GT *x, const GT *wp, const GT *bias, GT *y, long o,
                                   const fastnn_conv_geo *g, long chunk, GT *scratch)
 {
     const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
@@ -230,7 +231,7 @@ static GATTR void GFN(cg_forward)(const GT *x, const GT *wp, const GT *bias, GT 
  *     packed A panels (k = the chunk's pixels), dy^T packed by pack_b;
  *   dx = col2im(w^T @ dy): dy packed as B straight from the sample (no copy),
  *     the column gradient in L2-sized scratch, then scattered. */
-static GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT *dx, GT *dwt,
+GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT *dx, GT *dwt,
                                    long o, const fastnn_conv_geo *g, long chunk, GT *scratch)
 {
     const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
@@ -296,7 +297,7 @@ static GATTR __attribute__((noinline)) void
 GFN(cg_small_col2im)(const GT *cols, GT *restrict dx, const fastnn_conv_geo *g, long ld,
                      long oh0, long oh1)
 {
-#if CG_VECTORS
+#if FASTNN_HAVE_VECTORS
     typedef GFN(vec) V;
     typedef GFN(uvec) VU;
     typedef int IV __attribute__((vector_size(GVLEN * sizeof(GT))));
@@ -373,7 +374,7 @@ GFN(cg_small_col2im)(const GT *cols, GT *restrict dx, const fastnn_conv_geo *g, 
  * into both of its multiply-adds, loading it twice, and the vector loads, not
  * the multiply-adds, set these loops' pace (a standalone copy of the weight
  * gradient loop ran 1.3x slower; the whole 1->32 backward about 5%). */
-#if CG_X86 && CG_VECTORS
+#if FASTNN_X86_VARIANTS && FASTNN_HAVE_VECTORS
 #define CG_KEEP(v) __asm__("" : "+v"(v))
 #else
 #define CG_KEEP(v) (void)0
@@ -568,7 +569,7 @@ GFN(cg_small_forward)(const GT *cols, long ncols, const GT *w, const GT *bias, l
  * 32 channels; or (backward, dy != NULL) the weight gradient's lanes into dwv
  * (k x o x CG_LANES), the bias gradient's into dbv (o x CG_LANES) when not
  * NULL, and dx = col2im(w^T @ dy). w is unpacked (o x k). */
-static GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y, const GT *dy,
+GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y, const GT *dy,
                                 GT *dx, GT *dwv, GT *dbv, long o, const fastnn_conv_geo *g,
                                 long chunk, GT *scratch)
 {

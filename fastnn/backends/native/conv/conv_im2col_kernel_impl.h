@@ -1,12 +1,11 @@
-/* One element type of conv_im2col_kernel.c; included with T and SUF defined. */
-#define IC_NAME2(a, b) a##_##b
-#define IC_NAME(a, b) IC_NAME2(a, b)
+/* The body of conv_im2col_kernel.c for one element type T and ISA level:
+ * included through common/isa_each.h, FN(name) names this build's functions. */
 
 /* cols[(c*kh + i)*kw + j, (oh - oh0)*wo + ow] = xpad[c, oh*sh + i*dh, ow*sw + j*dw]
  * for output rows oh0 <= oh < oh1; matrix rows ld apart. */
-FASTNN_CLONES
-void IC_NAME(fastnn_im2col, SUF)(const T *restrict x, T *restrict cols,
-                                 const fastnn_conv_geo *g, long ld, long oh0, long oh1)
+static FASTNN_TARGET void
+FN(im2col)(const T *restrict x, T *restrict cols,
+           const fastnn_conv_geo *g, long ld, long oh0, long oh1)
 {
     const long wo = g->wo, sw = g->sw;
     T *restrict row = cols;
@@ -41,9 +40,9 @@ void IC_NAME(fastnn_im2col, SUF)(const T *restrict x, T *restrict cols,
 
 /* dx[c, ih, iw] += the cols entries that im2col copied from (ih, iw), output
  * rows [oh0, oh1). dx is not cleared here (chunks of one sample accumulate). */
-FASTNN_CLONES
-void IC_NAME(fastnn_col2im, SUF)(const T *restrict cols, T *restrict dx,
-                                 const fastnn_conv_geo *g, long ld, long oh0, long oh1)
+static FASTNN_TARGET void
+FN(col2im)(const T *restrict cols, T *restrict dx,
+           const fastnn_conv_geo *g, long ld, long oh0, long oh1)
 {
     const long wo = g->wo, sw = g->sw;
     const T *restrict row = cols;
@@ -75,9 +74,9 @@ void IC_NAME(fastnn_col2im, SUF)(const T *restrict cols, T *restrict dx,
  * reduction would be one serial chain; NumPy's dy.sum(axis=(0, 2, 3)) took
  * 0.3 ms at 64x32x26x26, and a BLAS product with ones woke BLAS's threads on
  * top of the convolution's). */
-FASTNN_CLONES
-void IC_NAME(fastnn_conv_bias_grad, SUF)(const T *restrict dy, long n, long o, long p,
-                                         T *restrict db, long o0, long o1)
+static FASTNN_TARGET void
+FN(conv_bias_grad)(const T *restrict dy, long n, long o, long p,
+                   T *restrict db, long o0, long o1)
 {
     for (long oc = o0; oc < o1; oc++) {
         T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -92,5 +91,3 @@ void IC_NAME(fastnn_conv_bias_grad, SUF)(const T *restrict dy, long n, long o, l
     }
 }
 
-#undef IC_NAME
-#undef IC_NAME2

@@ -18,7 +18,8 @@
  *
  * Blocks of `rows` tile rows (they may span samples) are transformed into
  * per-thread scratch sized for L2, then multiplied with the GEMM
- * micro-kernel's register tile (per CPU variant, see conv_variants.h): the
+ * micro-kernel's register tile (built per ISA level, see conv_isa.h; the
+ * per-level code is conv_winograd_kernel_impl.h, this file dispatches): the
  * forward on packed panels (cg_gemm), the backward partly on the transforms'
  * row-major output in place (wg_gemm), which saved two packing copies per xi.
  * The transforms' main passes run along a whole block's tiles at once, so
@@ -26,36 +27,11 @@
  * Reference: fastnn/backends/numpy_ref/conv.py (the direct formula; the
  * tests hold this file to it).
  */
-#include <stdint.h>
 #include <string.h>
 
 #include "conv_winograd_kernel.h"
 #include "conv_gemm_kernel.h"
-#include "gemm/gemm_dispatch_kernel.h"
-#include "common/range.h"
-
-/* Offsets (elements, after the 64-byte alignment) of one thread's scratch:
- * after the transforms' line buffers (at 0), the transformed inputs V (or
- * their gradient),
- * the output transform's M (or dM), and the backward's packed V^T.
- * Bounds for every variant: panels are at most 12 rows (MR) and 32 columns
- * (NR), and tp, a block's tile count plus 16 rounded up to 32, is a row stride. */
-typedef struct {
-    long tp, v, m, pb, total;
-} wg_layout;
-
-static wg_layout wg_plan(long o, long c, long tw, long rows, int backward)
-{
-    wg_layout l;
-    const long len = rows * (tw + 1);
-    l.tp = cg_up(rows * tw + 16, 32);  /* wg_input's last stores may run 15 past */
-    /* + 16 * 18: wg_grad_input's 16 rows each carry GVLEN + 1 (<= 17) extra */
-    l.v = cg_up(32 * len + 4 * tw + 64 + 16 * 18, 16);
-    l.m = l.v + 16 * c * l.tp;
-    l.pb = l.m + 16 * o * l.tp;
-    l.total = l.pb + (backward ? cg_up(c, 32) * l.tp : 0);
-    return l;
-}
+#include "conv_isa.h"
 
 /* Elements between the 16 packed matrices of fastnn_wg_pack: room for either
  * orientation, in 64-byte steps. */
@@ -136,17 +112,17 @@ void fastnn_wg_weight_grad_##SUF(const T *du, long o, long c, T *dw)            
 WG_WEIGHTS(f, float)
 WG_WEIGHTS(d, double)
 
-#define CONV_VARIANT_IMPL "conv_winograd_kernel_impl.h"
-#include "conv_variants.h"
-
-#define WG_API(SUF, T, P)                                                                \
+/* The public entry points call the build of level v (FASTNN_ISA_CALL). */
+#define WG_API(SUF, T)                                                                \
 void fastnn_wg_pack_##SUF(int v, const T *u, long o, long c, int transposed, T *up)      \
 {                                                                                        \
     T *a = (T *)cg_align(up);                                                            \
     const long stride = wg_ustride(o, c);                                                \
     for (int xi = 0; xi < 16; xi++) {                                                    \
-        if (transposed) CG_DISPATCH(P, cg_pack_wt, (u + xi * o * c, o, c, a + xi * stride)); \
-        else CG_DISPATCH(P, cg_pack_w, (u + xi * o * c, o, c, a + xi * stride));         \
+        if (transposed)                                                                  \
+            FASTNN_ISA_CALL(v, fastnn_cg_pack_wt_##SUF, (u + xi * o * c, o, c, a + xi * stride)); \
+        else                                                                             \
+            FASTNN_ISA_CALL(v, fastnn_cg_pack_w_##SUF, (u + xi * o * c, o, c, a + xi * stride));  \
     }                                                                                    \
 }                                                                                        \
 void fastnn_wg_forward_##SUF(int v, const T *x, const T *up, const T *bias, T *y, long n, \
@@ -154,7 +130,7 @@ void fastnn_wg_forward_##SUF(int v, const T *x, const T *up, const T *bias, T *y
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)up);                                        \
     const long stride = wg_ustride(o, g->c);                                             \
-    CG_DISPATCH(P, wg_forward, (x, a, stride, bias, y, n, o, g, rows, scratch));         \
+    FASTNN_ISA_CALL(v, fastnn_wg_forward_##SUF, (x, a, stride, bias, y, n, o, g, rows, scratch)); \
 }                                                                                        \
 void fastnn_wg_backward_##SUF(int v, const T *dy, const T *x, const T *upt, T *dx, T *du, \
                               long n, long o, const fastnn_conv_geo *g, long rows,       \
@@ -162,8 +138,9 @@ void fastnn_wg_backward_##SUF(int v, const T *dy, const T *x, const T *upt, T *d
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)upt);                                       \
     const long stride = wg_ustride(o, g->c);                                             \
-    CG_DISPATCH(P, wg_backward, (dy, x, a, stride, dx, du, n, o, g, rows, scratch));     \
+    FASTNN_ISA_CALL(v, fastnn_wg_backward_##SUF,                                         \
+                    (dy, x, a, stride, dx, du, n, o, g, rows, scratch));                 \
 }
 
-WG_API(f, float, cs)
-WG_API(d, double, cd)
+WG_API(f, float)
+WG_API(d, double)

@@ -1,14 +1,14 @@
-/* One (element type, CPU variant) of conv_winograd_kernel.c, included by
- * conv_variants.h. Brings in the packed-GEMM pieces it multiplies with
- * (cg_gemm, cg_pack_w, cg_pack_wt, pack_b) and adds wg_micro, a register
+/* One (element type, ISA level) of the Winograd convolution (see
+ * conv_winograd_kernel.c), included by conv_isa_body.h after
+ * conv_gemm_kernel_impl.h, whose packed-GEMM pieces it multiplies with
+ * (cg_gemm, cg_pack_w, cg_pack_wt, pack_b); it adds wg_micro, a register
  * tile for operands left where a transform wrote them. Tile t of a block is
  * tile column t % tw of block tile row t / tw; every transform loops over
  * the tiles of a block (or of a sample's run of rows) as one vector. */
-#include "conv_gemm_kernel_impl.h"
 #define WNR (GNV * GVLEN)
 
 /* Two-vector shuffles with constant index lists (GCC >= 12, clang). */
-#if CG_VECTORS && GVLEN > 1 && (defined(__clang__) || __GNUC__ >= 12)
+#if FASTNN_HAVE_VECTORS && GVLEN > 1 && (defined(__clang__) || __GNUC__ >= 12)
 #define WG_SHUFFLES 1
 /* zip: the first (WG_ZLO) or second (WG_ZHI) halves of a and b interleaved
  * (s unused: the shape WG_IDX takes) */
@@ -185,7 +185,7 @@ GFN(wg_output)(const GT *restrict m, long ld, long t_count, GT bias, GT *y, long
 
 /* y = conv(x, w) + bias for n samples, a block of `rows` tile rows at a time:
  * V straight into the B panels, 16 GEMMs into M, the output transform into y. */
-static GATTR void GFN(wg_forward)(const GT *x, const GT *up, long ustride, const GT *bias, GT *y,
+GATTR void GFN(wg_forward)(const GT *x, const GT *up, long ustride, const GT *bias, GT *y,
                                   long n, long o, const fastnn_conv_geo *g, long rows,
                                   GT *scratch)
 {
@@ -244,7 +244,7 @@ GFN(wg_grad_output)(const GT *dy, long oc, long o, const fastnn_conv_geo *g, lon
             long q = 0;
             if (2 * ti + a < ho) {
                 const GT *src = dy + ((s * o + oc) * ho + 2 * ti + a) * wo;
-#if CG_VECTORS
+#if FASTNN_HAVE_VECTORS
                 /* whole vectors where the reads past the row stay in dy's
                  * plane; the writes past it land in rows written after */
                 if (GFN(wg_overrun_fits)(2 * ti + a, ho, wo)) {
@@ -461,7 +461,7 @@ GFN(wg_pack_vt)(const GT *v, long ld, long c, long tc, GT *out)
 /* For n samples: dx = the input gradient (overwritten) and du += dU, a block
  * of tile rows at a time. Per xi: dU += dM @ V^T (V^T packed, dM read in
  * place), then dV = U^T @ dM into V's place. */
-static GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, long ustride, GT *dx,
+GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, long ustride, GT *dx,
                                    GT *du, long n, long o, const fastnn_conv_geo *g, long rows,
                                    GT *scratch)
 {

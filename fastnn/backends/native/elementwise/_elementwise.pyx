@@ -1,9 +1,9 @@
-# distutils: sources = fastnn/backends/native/elementwise/elementwise_kernel.c
+# distutils: sources = fastnn/backends/native/elementwise/elementwise_kernel.c fastnn/backends/native/common/isa_link.c
 # Elementwise and fused kernels: relu, bias+relu, softmax/log_softmax rows,
 # cross-entropy over class indices.
 #
 # The loops themselves are in elementwise_kernel.c (branch-free so they
-# vectorise, one variant per CPU); this module splits the work over OpenMP
+# vectorise, one build per ISA level); this module splits the work over OpenMP
 # threads without the GIL: relu one contiguous chunk per thread, the others
 # blocks of whole rows. The bias gradient of bias+relu backward goes to one
 # float64 row of partial sums per thread block (deterministic, no atomics),
@@ -19,6 +19,18 @@ from cython.parallel cimport prange
 from libc.stdint cimport int64_t
 
 cnp.import_array()
+
+# The CPU dispatch's level, common to every family (common/isa.h): this
+# module's C code reads it with fastnn_isa(), through the pointer linked here.
+from ..common cimport _isa
+
+_isa.fastnn_isa_link(_isa.level_address())
+
+
+def isa_level():
+    """The ISA level this module's C code runs now, as a number (tests: every
+    compiled module follows the one decision in common/_isa)."""
+    return _isa.fastnn_isa()
 
 
 cdef extern from "elementwise_kernel.h" nogil:

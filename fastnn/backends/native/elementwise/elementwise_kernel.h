@@ -4,7 +4,7 @@
 #define FASTNN_ELEMENTWISE_KERNEL_H
 #include <stdint.h>
 
-#define FNN_EW_DECLARE(SUF, T)                                                               \
+#define FASTNN_EW_DECLARE(SUF, T)                                                               \
 void fnn_relu_fwd_##SUF(const T *x, T *y, long n);                                         \
 void fnn_relu_bwd_##SUF(const T *dy, const T *y, T *dx, long n);                           \
 void fnn_bias_relu_fwd_##SUF(const T *x, const T *b, T *y, long rows, long C, long inner);  \
@@ -14,7 +14,7 @@ double fnn_ce_row_##SUF(const T *x, int64_t t, double a, const T *s, int smooth,
                         double ssum, double scale, T *g, long C);                \
 void fnn_softmax_rows_##SUF(const T *x, T *y, long rows, long C, int logarithm);
 
-FNN_EW_DECLARE(f32, float)
-FNN_EW_DECLARE(f64, double)
-#undef FNN_EW_DECLARE
+FASTNN_EW_DECLARE(f32, float)
+FASTNN_EW_DECLARE(f64, double)
+#undef FASTNN_EW_DECLARE
 #endif

@@ -1,8 +1,9 @@
-/* Body of elementwise_kernel.c for one precision: included once per type with
- * T (float or double), FN(name) (the suffixed name) and EXP defined.
- * See elementwise_kernel.c for the algorithms. */
-FASTNN_CLONES
-void FN(relu_fwd)(const T *restrict x, T *restrict y, long n)
+/* Body of elementwise_kernel.c for one precision and ISA level: included
+ * through common/isa_each.h once per type, with T (float or double), FN(name)
+ * (this build's name for a function) and EXP defined. See
+ * elementwise_kernel.c for the algorithms. */
+static FASTNN_TARGET void
+FN(relu_fwd)(const T *restrict x, T *restrict y, long n)
 {
     for (long i = 0; i < n; i++) {
         T v = x[i];
@@ -10,17 +11,18 @@ void FN(relu_fwd)(const T *restrict x, T *restrict y, long n)
     }
 }
 
-FASTNN_CLONES
-void FN(relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx, long n)
+static FASTNN_TARGET void
+FN(relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx,
+             long n)
 {
     for (long i = 0; i < n; i++)
         dx[i] = y[i] > 0 ? dy[i] : (T)0;
 }
 
 /* x, y: rows x (C*inner); b: C */
-FASTNN_CLONES
-void FN(bias_relu_fwd)(const T *restrict x, const T *restrict b, T *restrict y,
-                      long rows, long C, long inner)
+static FASTNN_TARGET void
+FN(bias_relu_fwd)(const T *restrict x, const T *restrict b, T *restrict y,
+                  long rows, long C, long inner)
 {
     for (long o = 0; o < rows; o++) {
         const T *xr = x + o * C * inner;
@@ -45,9 +47,9 @@ void FN(bias_relu_fwd)(const T *restrict x, const T *restrict b, T *restrict y,
 }
 
 /* dx = relu'(y) dy; part[c] += sum of dx over this block's rows and positions */
-FASTNN_CLONES
-void FN(bias_relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx,
-                      double *restrict part, long rows, long C, long inner)
+static FASTNN_TARGET void
+FN(bias_relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx,
+                  double *restrict part, long rows, long C, long inner)
 {
     if (inner == 1) {
         for (long o = 0; o < rows; o++) {
@@ -84,7 +86,7 @@ void FN(bias_relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx
 FASTNN_INLINE T FN(exp_shifted)(const T *restrict x, T *restrict e, T m, long C)
 {
     T tot = 0;
-    if (C < FNN_SHORT_ROW) {
+    if (C < FASTNN_SHORT_ROW) {
         for (long c = 0; c < C; c++) {
             T v = EXP_LIBM(x[c] - m);
             e[c] = v;
@@ -103,9 +105,9 @@ FASTNN_INLINE T FN(exp_shifted)(const T *restrict x, T *restrict e, T m, long C)
 
 /* One row of cross-entropy: returns the loss, writes the scaled gradient to g.
  * t < 0: ignored row. a = (1-eps) w[t]; s = eps/C w (read when smooth). */
-FASTNN_CLONES
-double FN(ce_row)(const T *restrict x, int64_t t, double a, const T *restrict s,
-               int smooth, double ssum, double scale, T *restrict g, long C)
+static FASTNN_TARGET double
+FN(ce_row)(const T *restrict x, int64_t t, double a, const T *restrict s,
+           int smooth, double ssum, double scale, T *restrict g, long C)
 {
     if (t < 0) {
         memset(g, 0, (size_t)C * sizeof(T));
@@ -140,8 +142,9 @@ double FN(ce_row)(const T *restrict x, int64_t t, double a, const T *restrict s,
 
 /* softmax (logarithm = 0) or log_softmax (1) of each of `rows` contiguous rows of
  * length C: max, exp(x - max) with its sum, then one scaling pass. */
-FASTNN_CLONES
-void FN(softmax_rows)(const T *restrict x, T *restrict y, long rows, long C, int logarithm)
+static FASTNN_TARGET void
+FN(softmax_rows)(const T *restrict x, T *restrict y, long rows, long C,
+                 int logarithm)
 {
     for (long o = 0; o < rows; o++) {
         const T *xr = x + o * C;

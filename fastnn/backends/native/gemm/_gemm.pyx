@@ -1,6 +1,9 @@
-# distutils: sources = fastnn/backends/native/gemm/gemm_kernel.c
+# distutils: sources = fastnn/backends/native/gemm/gemm_kernel.c fastnn/backends/native/common/isa_link.c
 """Compiled side of fastnn's GEMM family: thin nogil wrappers around
-fastnn_sgemm / fastnn_dgemm (gemm_kernel.c), plus dispatch introspection.
+fastnn_sgemm / fastnn_dgemm (gemm_kernel.c), which is compiled into this module
+only. The other native modules call it through ``sgemm``/``dgemm``, exported
+by cimport (see _gemm.pxd). The ISA level it runs is the common one
+(fastnn.backends.native.isa()).
 
 Callers (fastnn/backends/native/gemm/__init__.py) have already validated every shape,
 dtype and stride: each operand arrives with unit stride along its rows and a
@@ -20,10 +23,33 @@ cdef extern from "gemm/gemm_kernel.h" nogil:
                       const double *b, long ldb,
                       double beta, double *c, long ldc, int nthreads)
 
-cdef extern from "gemm/gemm_dispatch_kernel.h" nogil:
-    const char *fastnn_gemm_variant_name(int i)
-    const char *fastnn_gemm_current_variant()
-    int fastnn_gemm_set_variant(const char *name)
+    const char *fastnn_gemm_tile()
+
+# The CPU dispatch's level, common to every family (common/isa.h): the GEMM
+# reads it with fastnn_isa(), through the pointer linked here.
+from ..common cimport _isa
+from ..common import _isa as _isa_module
+
+_isa.fastnn_isa_link(_isa.level_address())
+
+
+def isa_level():
+    """The ISA level this module's C code runs now, as a number (tests: every
+    compiled module follows the one decision in common/_isa)."""
+    return _isa.fastnn_isa()
+
+
+cdef void sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                const float *a, long lda, const float *b, long ldb, float beta,
+                float *c, long ldc, int nthreads) noexcept nogil:
+    fastnn_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nthreads)
+
+
+cdef void dgemm(int trans_a, int trans_b, long m, long n, long k, double alpha,
+                const double *a, long lda, const double *b, long ldb, double beta,
+                double *c, long ldc, int nthreads) noexcept nogil:
+    fastnn_dgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nthreads)
+
 
 cdef extern from *:
     """
@@ -88,29 +114,15 @@ def max_threads():
 
 
 def variants():
-    """The GEMM micro-kernel variants this CPU can run, best first."""
-    out = []
-    cdef int i = 0
-    cdef const char *name = fastnn_gemm_variant_name(0)
-    while name != NULL:
-        out.append(name.decode("ascii"))
-        i += 1
-        name = fastnn_gemm_variant_name(i)
-    return out
+    """The ISA levels the GEMM can run on this CPU, best first (the common list)."""
+    return _isa_module.available()
 
 
 def current_variant():
-    """The variant fastnn's GEMM runs now (e.g. 'avx512')."""
-    return fastnn_gemm_current_variant().decode("ascii")
+    """The ISA level the GEMM runs now (e.g. 'avx512'): fastnn.backends.native.isa()."""
+    return _isa_module.current()
 
 
-def set_variant(name=None):
-    """Pin a variant by name (tests, benchmarks); None restores the automatic choice."""
-    if name is None:
-        fastnn_gemm_set_variant(NULL)
-        return
-    if not isinstance(name, str):
-        raise TypeError(f"set_variant: name must be a str or None, got {type(name).__name__}")
-    cdef bytes raw = name.encode("ascii")
-    if fastnn_gemm_set_variant(raw) != 0:
-        raise ValueError(f"set_variant: name must be one of {variants()}, got {name!r}")
+def tile():
+    """The current level's float32 register tile, e.g. 'avx512 zmm' (for messages)."""
+    return fastnn_gemm_tile().decode("ascii")

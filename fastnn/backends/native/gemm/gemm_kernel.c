@@ -9,14 +9,14 @@
  * With several threads, each takes a slab of C (columns, or rows when C is
  * narrow) and runs this nest on it with private buffers: no barrier inside.
  *
- * Per-CPU variants: gemm_micro_kernel.h is compiled once per instruction set
- * (x86-64-v4 = AVX-512, x86-64-v3 = AVX2+FMA, baseline SSE2) with GCC target
- * attributes, each with its own tile size, and the best one this CPU runs is
- * chosen at run time with __builtin_cpu_supports. The tile size differs per
- * variant (AVX-512 has 32 vector registers, AVX2 16), which is why the whole
- * packing + kernel set is cloned, not only the inner loop as target_clones
- * would do. Other CPUs with GCC/Clang get the 16-byte vector-extension build
- * (NEON on aarch64); other compilers a plain-C scalar kernel.
+ * Per-CPU variants: gemm_micro_kernel.h is compiled once per ISA level of
+ * fastnn's CPU dispatch (common/isa.h: AVX-512, AVX2+FMA, generic) with GCC
+ * target attributes, each with its own tile size, and every call runs the
+ * build of the current level (fastnn_isa()). The tile size differs per level
+ * (AVX-512 has 32 vector registers, AVX2 16), which is why the whole packing +
+ * kernel set is built per level, not only the inner loop. The generic build
+ * uses 16-byte vector extensions (SSE2 on x86-64, NEON on aarch64) with
+ * GCC/Clang, a plain-C scalar tile with other compilers or -DFASTNN_PLAIN_C.
  *
  * Reference: fastnn/backends/numpy_ref/gemm.py (matmul).
  */
@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "gemm_kernel.h"
+#include "common/isa.h"
 #include "common/parallel.h"
-#include "gemm/gemm_dispatch_kernel.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -36,28 +36,11 @@ static int omp_get_num_threads(void) { return 1; }
 static int omp_in_parallel(void) { return 0; }
 #endif
 
-/* -DFASTNN_GEMM_PLAIN_C builds the plain-C path even with GCC (to test it). */
-#if defined(__GNUC__) && !defined(FASTNN_GEMM_PLAIN_C)
-#define FASTNN_ALWAYS_INLINE __attribute__((always_inline))
-#define FASTNN_UNROLL _Pragma("GCC unroll 32")
-#define FASTNN_HAVE_VECTORS 1
-#else
-#define FASTNN_ALWAYS_INLINE
-#define FASTNN_UNROLL
-#define FASTNN_HAVE_VECTORS 0
-#endif
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(FASTNN_GEMM_PLAIN_C)
-#define FASTNN_X86_VARIANTS 1
-#else
-#define FASTNN_X86_VARIANTS 0
-#endif
-
 /* ---- the variants: one instantiation of gemm_micro_kernel.h each ---------- */
 
 #define GEMM_VARIANT_STRUCT(T, NAME)                                              \
 typedef struct {                                                                  \
-    const char *name;                                                             \
+    const char *tile;   /* the micro-kernel's vectors, for messages */            \
     long mr, nr, kc, mc, nc;                                                      \
     void (*pack_a)(int, long, long, const T *, long, T *, long, long);            \
     void (*pack_b)(int, long, long, const T *, long, T *, long, long);            \
@@ -74,7 +57,7 @@ GEMM_VARIANT_STRUCT(double, dvariant_t)
 #define GMR 12
 #define GNV 2
 #define GFN(x) s_avx512_##x
-#define GATTR __attribute__((target("arch=x86-64-v4")))
+#define GATTR FASTNN_TARGET_AVX512
 #include "gemm_micro_kernel.h"
 #undef GT
 #undef GVLEN
@@ -87,7 +70,7 @@ GEMM_VARIANT_STRUCT(double, dvariant_t)
 #define GMR 12
 #define GNV 2
 #define GFN(x) d_avx512_##x
-#define GATTR __attribute__((target("arch=x86-64-v4")))
+#define GATTR FASTNN_TARGET_AVX512
 #include "gemm_micro_kernel.h"
 #undef GT
 #undef GVLEN
@@ -101,7 +84,7 @@ GEMM_VARIANT_STRUCT(double, dvariant_t)
 #define GMR 6
 #define GNV 2
 #define GFN(x) s_avx2_##x
-#define GATTR __attribute__((target("arch=x86-64-v3")))
+#define GATTR FASTNN_TARGET_AVX2
 #include "gemm_micro_kernel.h"
 #undef GT
 #undef GVLEN
@@ -114,7 +97,7 @@ GEMM_VARIANT_STRUCT(double, dvariant_t)
 #define GMR 6
 #define GNV 2
 #define GFN(x) d_avx2_##x
-#define GATTR __attribute__((target("arch=x86-64-v3")))
+#define GATTR FASTNN_TARGET_AVX2
 #include "gemm_micro_kernel.h"
 #undef GT
 #undef GVLEN
@@ -125,12 +108,12 @@ GEMM_VARIANT_STRUCT(double, dvariant_t)
 #endif
 
 #if FASTNN_HAVE_VECTORS
-/* Portable 16-byte vectors (SSE2 on x86-64, NEON on aarch64): 4 x 2-vector tile. */
+/* Generic, 16-byte vectors (SSE2 on x86-64, NEON on aarch64): 4 x 2-vector tile. */
 #define GT float
 #define GVLEN 4
 #define GMR 4
 #define GNV 2
-#define GFN(x) s_vec16_##x
+#define GFN(x) s_generic_##x
 #define GATTR
 #include "gemm_micro_kernel.h"
 #undef GT
@@ -143,7 +126,7 @@ GEMM_VARIANT_STRUCT(double, dvariant_t)
 #define GVLEN 2
 #define GMR 4
 #define GNV 2
-#define GFN(x) d_vec16_##x
+#define GFN(x) d_generic_##x
 #define GATTR
 #include "gemm_micro_kernel.h"
 #undef GT
@@ -153,12 +136,12 @@ GEMM_VARIANT_STRUCT(double, dvariant_t)
 #undef GFN
 #undef GATTR
 #else
-/* Plain C: a 4 x 4 scalar tile the compiler may still vectorise. */
+/* Generic, plain C: a 4 x 4 scalar tile the compiler may still vectorise. */
 #define GT float
 #define GVLEN 1
 #define GMR 4
 #define GNV 4
-#define GFN(x) s_scalar_##x
+#define GFN(x) s_generic_##x
 #define GATTR
 #include "gemm_micro_kernel.h"
 #undef GT
@@ -171,7 +154,7 @@ GEMM_VARIANT_STRUCT(double, dvariant_t)
 #define GVLEN 1
 #define GMR 4
 #define GNV 4
-#define GFN(x) d_scalar_##x
+#define GFN(x) d_generic_##x
 #define GATTR
 #include "gemm_micro_kernel.h"
 #undef GT
@@ -184,85 +167,42 @@ GEMM_VARIANT_STRUCT(double, dvariant_t)
 
 /* Block sizes: an A micro-panel (KC x MR) fits in half of L1 (48 KiB here), a
  * B block (KC x NC) in about half of L2 (>= 1 MiB per core on current x86). */
-#define VARIANT(P, NAME, MR, NR, KC, MC, NC) \
-    { NAME, MR, NR, KC, MC, NC, P##_pack_a, P##_pack_b, P##_block }
+#define VARIANT(P, TILE, MR, NR, KC, MC, NC) \
+    { TILE, MR, NR, KC, MC, NC, P##_pack_a, P##_pack_b, P##_block }
 
-/* Best first; the same order in both tables. */
-static const svariant_t s_variants[] = {
-#if FASTNN_X86_VARIANTS
-    VARIANT(s_avx512, "avx512", 12, 32, 256, 384, 1024),
-    VARIANT(s_avx2, "avx2", 6, 16, 256, 384, 1024),
-#endif
 #if FASTNN_HAVE_VECTORS
-#if defined(__x86_64__)
-    VARIANT(s_vec16, "sse2", 4, 8, 256, 384, 1024),
+#define GENERIC_TILE "16-byte vectors"
+#define S_GENERIC VARIANT(s_generic, GENERIC_TILE, 4, 8, 256, 384, 1024)
+#define D_GENERIC VARIANT(d_generic, GENERIC_TILE, 4, 4, 192, 384, 512)
 #else
-    VARIANT(s_vec16, "vec16", 4, 8, 256, 384, 1024),
+#define S_GENERIC VARIANT(s_generic, "scalar", 4, 4, 256, 384, 1024)
+#define D_GENERIC VARIANT(d_generic, "scalar", 4, 4, 192, 384, 512)
 #endif
+
+/* Indexed by ISA level; without the x86 builds every level is the generic one. */
+static const svariant_t s_variants[FASTNN_ISA_COUNT] = {
+    [FASTNN_ISA_GENERIC] = S_GENERIC,
+#if FASTNN_X86_VARIANTS
+    [FASTNN_ISA_AVX2] = VARIANT(s_avx2, "avx2 ymm", 6, 16, 256, 384, 1024),
+    [FASTNN_ISA_AVX512] = VARIANT(s_avx512, "avx512 zmm", 12, 32, 256, 384, 1024),
 #else
-    VARIANT(s_scalar, "scalar", 4, 4, 256, 384, 1024),
+    [FASTNN_ISA_AVX2] = S_GENERIC,
+    [FASTNN_ISA_AVX512] = S_GENERIC,
 #endif
 };
-static const dvariant_t d_variants[] = {
+static const dvariant_t d_variants[FASTNN_ISA_COUNT] = {
+    [FASTNN_ISA_GENERIC] = D_GENERIC,
 #if FASTNN_X86_VARIANTS
-    VARIANT(d_avx512, "avx512", 12, 16, 192, 384, 512),
-    VARIANT(d_avx2, "avx2", 6, 8, 192, 384, 512),
-#endif
-#if FASTNN_HAVE_VECTORS
-#if defined(__x86_64__)
-    VARIANT(d_vec16, "sse2", 4, 4, 192, 384, 512),
+    [FASTNN_ISA_AVX2] = VARIANT(d_avx2, "avx2 ymm", 6, 8, 192, 384, 512),
+    [FASTNN_ISA_AVX512] = VARIANT(d_avx512, "avx512 zmm", 12, 16, 192, 384, 512),
 #else
-    VARIANT(d_vec16, "vec16", 4, 4, 192, 384, 512),
-#endif
-#else
-    VARIANT(d_scalar, "scalar", 4, 4, 192, 384, 512),
+    [FASTNN_ISA_AVX2] = D_GENERIC,
+    [FASTNN_ISA_AVX512] = D_GENERIC,
 #endif
 };
-#define N_VARIANTS ((int)(sizeof(s_variants) / sizeof(s_variants[0])))
 
-/* ---- run-time choice ------------------------------------------------------ */
-
-static int cpu_runs(int idx)
-{
-#if FASTNN_X86_VARIANTS
-    __builtin_cpu_init();
-    if (idx == 0) return __builtin_cpu_supports("x86-64-v4") != 0;
-    if (idx == 1) return __builtin_cpu_supports("x86-64-v3") != 0;
-#endif
-    (void)idx;
-    return 1;
-}
-
-static volatile int pinned = -1;   /* index forced by fastnn_gemm_set_variant, or -1 */
-
-static int chosen_index(void)
-{
-    int p = pinned;
-    if (p >= 0) return p;
-    for (int i = 0; i < N_VARIANTS; i++)
-        if (cpu_runs(i)) return i;
-    return N_VARIANTS - 1;
-}
-
-const char *fastnn_gemm_variant_name(int i)
-{
-    int seen = 0;
-    for (int j = 0; j < N_VARIANTS; j++) {
-        if (!cpu_runs(j)) continue;
-        if (seen++ == i) return s_variants[j].name;
-    }
-    return NULL;
-}
-
-const char *fastnn_gemm_current_variant(void) { return s_variants[chosen_index()].name; }
-
-int fastnn_gemm_set_variant(const char *name)
-{
-    if (name == NULL || name[0] == '\0') { pinned = -1; return 0; }
-    for (int j = 0; j < N_VARIANTS; j++)
-        if (strcmp(name, s_variants[j].name) == 0 && cpu_runs(j)) { pinned = j; return 0; }
-    return -1;
-}
+/* The register tile of the current level's float build (tests print it). */
+const char *fastnn_gemm_tile(void) { return s_variants[fastnn_isa()].tile; }
 
 /* ---- the driver ----------------------------------------------------------- */
 
@@ -397,7 +337,7 @@ void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,
                 c[i * ldc + j] = beta == 0 ? (T)0 : beta * c[i * ldc + j];              \
         return;                                                                         \
     }                                                                                   \
-    const VT *v = &VARIANTS[chosen_index()];                                            \
+    const VT *v = &VARIANTS[fastnn_isa()];   /* one level for the whole call */                                            \
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();                           \
     if (nt < 1 || omp_in_parallel() || (double)m * n * k < (double)FASTNN_PAR_MIN_MACS)   \
         nt = 1;                                                                         \

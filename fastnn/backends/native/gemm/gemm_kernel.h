@@ -1,4 +1,6 @@
 /* fastnn GEMM C interface, shared by every native kernel that multiplies matrices.
+ * Compiled once, into the _gemm module (gemm_kernel.c); the other modules'
+ * C code calls it through gemm_link.c (see _gemm.pxd).
  *
  *   C = alpha * op(A) @ op(B) + beta * C      (row-major, op(X) = X or X^T)
  *
@@ -26,6 +28,17 @@ void fastnn_dgemm(int trans_a, int trans_b, long m, long n, long k,
                   double alpha, const double *a, long lda,
                   const double *b, long ldb,
                   double beta, double *c, long ldc, int nthreads);
+
+typedef void (*fastnn_sgemm_fn)(int, int, long, long, long, float, const float *, long,
+                                const float *, long, float, float *, long, int);
+typedef void (*fastnn_dgemm_fn)(int, int, long, long, long, double, const double *, long,
+                                const double *, long, double, double *, long, int);
+/* The current level's float register tile ("avx512 zmm", "16-byte vectors",
+ * "scalar"...), for tests and messages. */
+const char *fastnn_gemm_tile(void);
+
+/* gemm_link.c: make this module's fastnn_sgemm/fastnn_dgemm call s and d. */
+void fastnn_gemm_link(fastnn_sgemm_fn s, fastnn_dgemm_fn d);
 
 #ifdef __cplusplus
 }

@@ -1,13 +1,14 @@
 /* One variant of fastnn's GEMM building blocks: packing and the register-tiled
- * micro-kernel, for one element type and one instruction set.
+ * micro-kernel, for one element type and one ISA level (common/isa.h).
  *
- * gemm_kernel.c includes this file once per (type, CPU variant) after defining
+ * gemm_kernel.c (and the convolution's per-level builds, conv/conv_isa_body.h)
+ * include this file once per (type, level) after defining
  *   GT      element type (float or double)
  *   GVLEN   elements per SIMD vector (1 means plain scalar C)
  *   GMR     rows of the register tile (micro-panel height of packed A)
  *   GNV     SIMD vectors per tile row; the tile is GMR x (GNV * GVLEN)
  *   GFN(x)  name mangler giving every function of this variant its own name
- *   GATTR   function attributes, e.g. __attribute__((target("arch=x86-64-v4")))
+ *   GATTR   function attributes: the level's FASTNN_TARGET_AVX512 etc., or empty
  * and it defines the variant's three entry points (pack_a, pack_b, block).
  *
  * Why the tile is row-major with vectors along n: C is row-major, so one tile

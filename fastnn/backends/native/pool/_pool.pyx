@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/pool/pool_kernel.c
+# distutils: sources = fastnn/backends/native/pool/pool_kernel.c fastnn/backends/native/common/isa_link.c
 # 2-D pooling kernels (max, average, adaptive average) over NCHW planes.
 #
 # Direct loops, no im2col: every output reads its window straight from the
@@ -17,6 +17,19 @@ from libc.string cimport memset
 ctypedef fused real:
     float
     double
+
+# The CPU dispatch's level, common to every family (common/isa.h): this
+# module's C code reads it with fastnn_isa(), through the pointer linked here.
+from ..common cimport _isa
+
+_isa.fastnn_isa_link(_isa.level_address())
+
+
+def isa_level():
+    """The ISA level this module's C code runs now, as a number (tests: every
+    compiled module follows the one decision in common/_isa)."""
+    return _isa.fastnn_isa()
+
 
 cdef extern from "common/parallel.h":
     double FASTNN_PAR_MIN_ELEMS

@@ -1,10 +1,27 @@
-# distutils: sources = fastnn/backends/native/rnn/rnn_kernel.c fastnn/backends/native/rnn/rnn_gemm_kernel.c fastnn/backends/native/gemm/gemm_kernel.c
+# distutils: sources = fastnn/backends/native/rnn/rnn_kernel.c fastnn/backends/native/rnn/rnn_gemm_kernel.c fastnn/backends/native/gemm/gemm_link.c fastnn/backends/native/common/isa_link.c
 # Recurrent kernels (RNN, LSTM, GRU sequences): thin typed entry points that hand
 # validated, C-contiguous arrays to rnn_kernel.c and release the GIL for the whole
 # time loop. Validation and allocation live in __init__.py beside this file; the
 # reference is fastnn/backends/numpy_ref/rnn.py.
 from cython cimport floating
 from libc.stdint cimport int64_t
+
+# fastnn's one GEMM (gemm/_gemm) and the CPU dispatch's level (common/_isa),
+# handed to this module's C code: its fastnn_sgemm/fastnn_dgemm (gemm_link.c)
+# call _gemm's through these function pointers, and its fastnn_isa() reads
+# the _isa module's decision.
+from ..gemm cimport _gemm
+from ..common cimport _isa
+
+_gemm.fastnn_gemm_link(_gemm.sgemm, _gemm.dgemm)
+_isa.fastnn_isa_link(_isa.level_address())
+
+
+def isa_level():
+    """The ISA level this module's C code runs now, as a number (tests: every
+    compiled module follows the one decision in common/_isa)."""
+    return _isa.fastnn_isa()
+
 
 cdef extern from "rnn_kernel.h" nogil:
     void fastnn_rnn_forward_f32(long T, long B, long I, long H, int relu, const float *x,

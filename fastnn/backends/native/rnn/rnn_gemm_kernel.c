@@ -4,25 +4,25 @@
  * contiguous floats (zero-padded past N), so a step reads each panel front to back.
  * Kernel: for each panel and each block of MR rows of A, 2*MR vector accumulators
  * (NR = 2 vectors wide) sum a[r][k] * panel[k] over all of K, then add into C.
- * Written with GCC/Clang vector extensions and compiled three times with target
- * attributes (AVX-512: 16 lanes x 8 rows, AVX2+FMA: 8 lanes x 6 rows, baseline:
- * 4 lanes x 4 rows); the best one this CPU supports is chosen on first use.
- * OpenMP splits the panels between threads.
+ * Written with GCC/Clang vector extensions and built once per ISA level of
+ * fastnn's CPU dispatch (common/isa.h) with its target attribute (AVX-512: 16
+ * lanes x 8 rows, AVX2+FMA: 8 lanes x 6 rows, generic: 4 lanes x 4 rows); the
+ * caller passes the level. OpenMP splits the panels between threads.
  *
  * Interface and rationale: rnn_gemm_kernel.h. Reference: numpy_ref/gemm.py matmul.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "rnn_gemm_kernel.h"
+#include "common/isa.h"
 #include "common/parallel.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
-#define FNN_HAVE_VEC 1
+#if FASTNN_HAVE_VECTORS
 
-#define FNN_RGEMM_KERNEL(NAME, ATTR, LANES, MR)                                            \
+#define FASTNN_RGEMM_KERNEL(NAME, ATTR, LANES, MR)                                            \
 typedef float NAME##_v __attribute__((vector_size((LANES) * 4)));                          \
 ATTR static void NAME(long M, long N, long K, const float *a, long lda, const float *wp,   \
                       float *c, long ldc, int acc, long p0, long p1)                       \
@@ -72,48 +72,41 @@ ATTR static void NAME(long M, long N, long K, const float *a, long lda, const fl
     }                                                                                       \
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-#define FNN_X86 1
-FNN_RGEMM_KERNEL(rgemm_avx512, __attribute__((target("avx512f"))), 16, 8)
-FNN_RGEMM_KERNEL(rgemm_avx2, __attribute__((target("avx2,fma"))), 8, 6)
+FASTNN_RGEMM_KERNEL(rgemm_generic, , 4, 4)
+#if FASTNN_X86_VARIANTS
+FASTNN_RGEMM_KERNEL(rgemm_avx2, FASTNN_TARGET_AVX2, 8, 6)
+FASTNN_RGEMM_KERNEL(rgemm_avx512, FASTNN_TARGET_AVX512, 16, 8)
 #endif
-FNN_RGEMM_KERNEL(rgemm_base, , 4, 4)
 
 typedef void (*rgemm_fn)(long, long, long, const float *, long, const float *, float *, long,
                          int, long, long);
-static rgemm_fn chosen_fn;
-static long chosen_nr;
+typedef struct { long nr; rgemm_fn fn; } rgemm_variant;
 
-static void choose(void)
-{
-    if (chosen_fn) return;
-#ifdef FNN_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) { chosen_nr = 32; chosen_fn = rgemm_avx512; return; }
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        chosen_nr = 16; chosen_fn = rgemm_avx2; return;
-    }
-#endif
-    chosen_nr = 8;
-    chosen_fn = rgemm_base;
-}
+/* Indexed by ISA level; nr = 2 vectors of the level's lanes. */
+static const rgemm_variant variants[FASTNN_ISA_COUNT] = {
+    [FASTNN_ISA_GENERIC] = {8, rgemm_generic},
+#if FASTNN_X86_VARIANTS
+    [FASTNN_ISA_AVX2] = {16, rgemm_avx2},
+    [FASTNN_ISA_AVX512] = {32, rgemm_avx512},
 #else
-#define FNN_HAVE_VEC 0
+    [FASTNN_ISA_AVX2] = {8, rgemm_generic},
+    [FASTNN_ISA_AVX512] = {8, rgemm_generic},
+#endif
+};
 #endif
 
-int fastnn_rgemm_available(void) { return FNN_HAVE_VEC; }
+int fastnn_rgemm_available(void) { return FASTNN_HAVE_VECTORS; }
 
-#if FNN_HAVE_VEC
-size_t fastnn_rgemm_packed_len(long N, long K)
+#if FASTNN_HAVE_VECTORS
+size_t fastnn_rgemm_packed_len(int isa, long N, long K)
 {
-    choose();
-    return (size_t)((N + chosen_nr - 1) / chosen_nr) * (size_t)chosen_nr * (size_t)K;
+    const long nr = variants[isa].nr;
+    return (size_t)((N + nr - 1) / nr) * (size_t)nr * (size_t)K;
 }
 
-void fastnn_rgemm_pack(int trans_w, long N, long K, const float *w, float *wp)
+void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp)
 {
-    choose();
-    long nr = chosen_nr, np = (N + nr - 1) / nr;
+    long nr = variants[isa].nr, np = (N + nr - 1) / nr;
     for (long p = 0; p < np; p++)
         for (long k = 0; k < K; k++) {
             float *dst = wp + (p * K + k) * nr;
@@ -124,11 +117,11 @@ void fastnn_rgemm_pack(int trans_w, long N, long K, const float *w, float *wp)
         }
 }
 
-void fastnn_rgemm(long M, long N, long K, const float *a, long lda, const float *wp,
+void fastnn_rgemm(int isa, long M, long N, long K, const float *a, long lda, const float *wp,
                   float *c, long ldc, int accumulate, int nthreads)
 {
-    choose();
-    long np = (N + chosen_nr - 1) / chosen_nr;
+    const rgemm_fn fn = variants[isa].fn;
+    long np = (N + variants[isa].nr - 1) / variants[isa].nr;
     if (M <= 0 || N <= 0) return;
 #ifdef _OPENMP
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
@@ -139,21 +132,21 @@ void fastnn_rgemm(long M, long N, long K, const float *a, long lda, const float 
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             long p0 = np * t / nt, p1 = np * (t + 1) / nt;
-            chosen_fn(M, N, K, a, lda, wp, c, ldc, accumulate, p0, p1);
+            fn(M, N, K, a, lda, wp, c, ldc, accumulate, p0, p1);
         }
         return;
     }
 #else
     (void)nthreads;
 #endif
-    chosen_fn(M, N, K, a, lda, wp, c, ldc, accumulate, 0, np);
+    fn(M, N, K, a, lda, wp, c, ldc, accumulate, 0, np);
 }
 #else
-size_t fastnn_rgemm_packed_len(long N, long K) { (void)N; (void)K; return 0; }
-void fastnn_rgemm_pack(int trans_w, long N, long K, const float *w, float *wp)
-{ (void)trans_w; (void)N; (void)K; (void)w; (void)wp; }
-void fastnn_rgemm(long M, long N, long K, const float *a, long lda, const float *wp,
+size_t fastnn_rgemm_packed_len(int isa, long N, long K) { (void)isa; (void)N; (void)K; return 0; }
+void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp)
+{ (void)isa; (void)trans_w; (void)N; (void)K; (void)w; (void)wp; }
+void fastnn_rgemm(int isa, long M, long N, long K, const float *a, long lda, const float *wp,
                   float *c, long ldc, int accumulate, int nthreads)
-{ (void)M; (void)N; (void)K; (void)a; (void)lda; (void)wp; (void)c; (void)ldc;
+{ (void)isa; (void)M; (void)N; (void)K; (void)a; (void)lda; (void)wp; (void)c; (void)ldc;
   (void)accumulate; (void)nthreads; }
 #endif

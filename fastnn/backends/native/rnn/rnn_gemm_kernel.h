@@ -6,9 +6,16 @@
  * repacks W each call (for B = 32, H = 256 the packing costs as much as the
  * multiply); here W is packed once into NR-wide column panels and every step
  * streams the panels through a register-tiled kernel. float32 only; the kernel
- * is built per instruction set (AVX-512, AVX2+FMA, baseline) and picked at run
- * time. fastnn_rgemm_available() is 0 where no vector kernel was compiled: the
+ * is built per ISA level of fastnn's CPU dispatch (common/isa.h), each with its
+ * own panel width, so every function takes the level (fastnn_isa(), read once
+ * per sequence) and a packed W must be used with the level it was packed for.
+ * fastnn_rgemm_available() is 0 where no vector kernel was compiled: the
  * caller then uses fastnn_sgemm.
+ *
+ * Why not the shared GEMM with W packed once: its 12-row AVX-512 tile and
+ * packed A suit large M; here M is the batch (often <= 32), and reading A's
+ * rows in place with an 8-row tile ran 1.1-2x faster at M = 1..32 (AMD Zen 4,
+ * one thread), on top of not repacking W every step.
  *
  * Reference: the product itself is fastnn/backends/numpy_ref/gemm.py's matmul.
  */
@@ -18,9 +25,9 @@
 
 int fastnn_rgemm_available(void);
 /* Floats needed to hold op(W) packed (N output columns, K inner). */
-size_t fastnn_rgemm_packed_len(long N, long K);
-void fastnn_rgemm_pack(int trans_w, long N, long K, const float *w, float *wp);
+size_t fastnn_rgemm_packed_len(int isa, long N, long K);
+void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp);
 /* nthreads as in gemm_kernel.h: 0 = the OpenMP setting, 1 = inside a parallel region. */
-void fastnn_rgemm(long M, long N, long K, const float *a, long lda, const float *wp,
+void fastnn_rgemm(int isa, long M, long N, long K, const float *a, long lda, const float *wp,
                   float *c, long ldc, int accumulate, int nthreads);
 #endif

@@ -2,8 +2,8 @@
  *
  * Algorithm (one layer, one direction, time-major):
  *   forward:  the input projection of all T steps is one GEMM (T*B x I by I x G*H)
- *             into the gate buffer; then per step one recurrent GEMM (float32: with
- *             W_hh packed once per sequence, rnn_gemm_kernel.c) adds
+ *             into the gate buffer; then per step one recurrent product (float32:
+ *             with W_hh packed once per sequence, rnn_gemm_kernel.c) adds
  *             h_{t-1} W_hh^T and a single fused pass per batch row applies the gate
  *             activations and the cell update in place (the buffer ends holding the
  *             activated gates that backward needs; no per-gate temporaries).
@@ -12,12 +12,14 @@
  *             dx, dW_ih, dW_hh are then three GEMMs over all steps at once and the
  *             bias grads column sums.
  * The whole time loop runs in C without the GIL; batch rows of the fused passes
- * are split over OpenMP threads, and the GEMMs (gemm_kernel.c) use the OpenMP team
- * between them, never inside a parallel region.
+ * are split over OpenMP threads, and the GEMMs (fastnn's one GEMM, compiled in
+ * gemm/_gemm and reached through gemm/gemm_link.c) use the OpenMP team between
+ * them, never inside a parallel region.
  *
- * float32 uses its own branch-free exp/sigmoid/tanh so the fused passes vectorise
- * (compiled three times via target_clones: AVX-512, AVX2, baseline); float64 uses libm.
- * The per-precision code is in rnn_kernel_impl.h, included twice below.
+ * float32 uses its own branch-free exp/sigmoid/tanh so the fused passes vectorise;
+ * float64 uses libm. The fused passes (rnn_rows_impl.h) are built once per ISA
+ * level (common/isa.h) and the drivers (rnn_kernel_impl.h, once per precision)
+ * run the build of the level read at the start of each call.
  *
  * Reference: fastnn/backends/numpy_ref/rnn.py.
  */
@@ -34,13 +36,11 @@
 #include "rnn_kernel.h"
 #include "rnn_gemm_kernel.h"
 #include "gemm/gemm_kernel.h"
+#include "common/isa.h"
 #include "common/parallel.h"
 
-#include "common/cpu_dispatch.h"
-
-
 /* Fused passes go parallel over batch rows only when a step has this much work. */
-#define FNN_PAR_MIN FASTNN_PAR_MIN_ELEMS
+#define FASTNN_RNN_PAR_MIN FASTNN_PAR_MIN_ELEMS
 
 /* e^x - 1 for float32, branch-free: x = n ln2 + r with |r| <= ln2/2, e^r - 1 by
  * its Taylor series to r^7 (error below 1 ulp there), then
@@ -64,24 +64,31 @@ FASTNN_INLINE float fnn_tanhf(float x) { float e = fnn_expm1f(2.0f * x); return 
 FASTNN_INLINE double fnn_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 FASTNN_INLINE double fnn_tanh(double x) { return tanh(x); }
 
-#define FNN_PACKED 1
 #define REAL float
-#define FN(name) fastnn_##name##_f32
-#define GEMM fastnn_sgemm
 #define SIGMOID fnn_sigmoidf
 #define TANH fnn_tanhf
+#define FASTNN_ISA_BODY "rnn/rnn_rows_impl.h"
+#define FN(name) FASTNN_V(fastnn_##name##_f32)
+#include "common/isa_each.h"
+#undef FN
+#define FN(name) fastnn_##name##_f32
+#define GEMM fastnn_sgemm
+#define FASTNN_RNN_PACKED 1
 #include "rnn_kernel_impl.h"
 #undef REAL
-#undef FN
-#undef GEMM
 #undef SIGMOID
 #undef TANH
-#undef FNN_PACKED
+#undef FN
+#undef GEMM
+#undef FASTNN_RNN_PACKED
 
-#define FNN_PACKED 0
 #define REAL double
-#define FN(name) fastnn_##name##_f64
-#define GEMM fastnn_dgemm
 #define SIGMOID fnn_sigmoid
 #define TANH fnn_tanh
+#define FN(name) FASTNN_V(fastnn_##name##_f64)
+#include "common/isa_each.h"
+#undef FN
+#define FN(name) fastnn_##name##_f64
+#define GEMM fastnn_dgemm
+#define FASTNN_RNN_PACKED 0
 #include "rnn_kernel_impl.h"

@@ -1,111 +1,8 @@
 /* Per-precision body of rnn_kernel.c (included once for float, once for double
- * with REAL, FN, GEMM, SIGMOID, TANH defined). No include guard on purpose. */
-
-/* ------------------------------------------------------------------ fused rows
- * One batch row of one step. These are the hot loops: every gate of a hidden
- * unit is read, activated and consumed in the same iteration. */
-
-FASTNN_CLONES void FN(rnn_row)(long H, int relu, REAL *restrict y, REAL *restrict h)
-{
-    if (relu) {
-        #pragma omp simd
-        for (long j = 0; j < H; j++) { REAL v = y[j] > 0 ? y[j] : 0; y[j] = v; h[j] = v; }
-    } else {
-        #pragma omp simd
-        for (long j = 0; j < H; j++) { REAL v = TANH(y[j]); y[j] = v; h[j] = v; }
-    }
-}
-
-FASTNN_CLONES void FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
-                                 const REAL *restrict dy, REAL *restrict dh, REAL *restrict dg)
-{
-    if (dy)
-        for (long j = 0; j < H; j++) dh[j] += dy[j];
-    if (relu) {
-        #pragma omp simd
-        for (long j = 0; j < H; j++) { dg[j] = y[j] > 0 ? dh[j] : 0; dh[j] = 0; }
-    } else {
-        #pragma omp simd
-        for (long j = 0; j < H; j++) { dg[j] = dh[j] * (1 - y[j] * y[j]); dh[j] = 0; }
-    }
-}
-
-/* g: the row's 4H pre-activations (i, f, g, o) in, activations out. */
-FASTNN_CLONES void FN(lstm_row)(long H, REAL *restrict g, const REAL *restrict cp,
-                             REAL *restrict c, REAL *restrict h, REAL *restrict y)
-{
-    #pragma omp simd
-    for (long j = 0; j < H; j++) {
-        REAL i = SIGMOID(g[j]), f = SIGMOID(g[H + j]);
-        REAL gg = TANH(g[2 * H + j]), o = SIGMOID(g[3 * H + j]);
-        REAL cv = f * cp[j] + i * gg;
-        REAL hv = o * TANH(cv);
-        g[j] = i; g[H + j] = f; g[2 * H + j] = gg; g[3 * H + j] = o;
-        c[j] = cv; h[j] = hv; y[j] = hv;
-    }
-}
-
-/* dh, dc: the carried state grads (in: from step t+1, out: dh zeroed for the
- * recurrent GEMM to fill, dc for step t-1); dg: the 4H pre-activation grads. */
-FASTNN_CLONES void FN(lstm_back_row)(long H, const REAL *restrict g, const REAL *restrict cp,
-                                  const REAL *restrict c, const REAL *restrict dy,
-                                  REAL *restrict dh, REAL *restrict dc, REAL *restrict dg)
-{
-    if (dy)
-        for (long j = 0; j < H; j++) dh[j] += dy[j];
-    #pragma omp simd
-    for (long j = 0; j < H; j++) {
-        REAL i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-        REAL tc = TANH(c[j]);   /* recomputed: cheaper than saving it per step */
-        REAL dhv = dh[j];
-        REAL dcv = dc[j] + dhv * o * (1 - tc * tc);
-        dg[j] = dcv * gg * i * (1 - i);
-        dg[H + j] = dcv * cp[j] * f * (1 - f);
-        dg[2 * H + j] = dcv * i * (1 - gg * gg);
-        dg[3 * H + j] = dhv * tc * o * (1 - o);
-        dc[j] = dcv * f;
-        dh[j] = 0;
-    }
-}
-
-/* g: W_ih x + b_ih (r, z, n) in, activations r, z, n out; gh: W_hh h (no bias);
- * h: state in and out; hn: W_hn h + b_hn out (backward needs it). */
-FASTNN_CLONES void FN(gru_row)(long H, REAL *restrict g, const REAL *restrict gh,
-                            const REAL *restrict bh, REAL *restrict h, REAL *restrict hn,
-                            REAL *restrict y)
-{
-    #pragma omp simd
-    for (long j = 0; j < H; j++) {
-        REAL r = SIGMOID(g[j] + gh[j] + bh[j]);
-        REAL z = SIGMOID(g[H + j] + gh[H + j] + bh[H + j]);
-        REAL hnv = gh[2 * H + j] + bh[2 * H + j];
-        REAL n = TANH(g[2 * H + j] + r * hnv);
-        REAL hv = (1 - z) * n + z * h[j];
-        g[j] = r; g[H + j] = z; g[2 * H + j] = n;
-        hn[j] = hnv; h[j] = hv; y[j] = hv;
-    }
-}
-
-/* dgi: grads of W_ih x + b_ih; dgh: grads of W_hh h + b_hh (they differ only in
- * the n block); dh out holds the direct part dh*z of dh_{t-1}. */
-FASTNN_CLONES void FN(gru_back_row)(long H, const REAL *restrict g, const REAL *restrict hn,
-                                 const REAL *restrict hp, const REAL *restrict dy,
-                                 REAL *restrict dh, REAL *restrict dgi, REAL *restrict dgh)
-{
-    if (dy)
-        for (long j = 0; j < H; j++) dh[j] += dy[j];
-    #pragma omp simd
-    for (long j = 0; j < H; j++) {
-        REAL r = g[j], z = g[H + j], n = g[2 * H + j];
-        REAL dhv = dh[j];
-        REAL dn = dhv * (1 - z) * (1 - n * n);
-        REAL dr = dn * hn[j] * r * (1 - r);
-        REAL dz = dhv * (hp[j] - n) * z * (1 - z);
-        dgi[j] = dr; dgi[H + j] = dz; dgi[2 * H + j] = dn;
-        dgh[j] = dr; dgh[H + j] = dz; dgh[2 * H + j] = dn * r;
-        dh[j] = dhv * z;
-    }
-}
+ * with REAL, FN, GEMM, SIGMOID, TANH and FASTNN_RNN_PACKED defined): the
+ * sequence drivers and their helpers. They read the ISA level once per call
+ * and run that level's build of the fused rows (rnn_rows_impl.h) and of the
+ * packed recurrent product (rnn_gemm_kernel.c). No include guard on purpose. */
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -115,12 +12,12 @@ FASTNN_CLONES void FN(gru_back_row)(long H, const REAL *restrict g, const REAL *
  * would copy all of w for a matrix-vector product. They go parallel only for
  * large w (parallel.h: waking the sleeping team costs more than a batch-1 step
  * of a 1024 x 256 matrix takes on one core). */
-#define FNN_FEW_ROWS 4
-#define FNN_FEW_ROWS_PAR_MIN FASTNN_PAR_MIN_MACS
+#define FASTNN_RNN_FEW_ROWS 4
+#define FASTNN_RNN_FEW_ROWS_PAR_MIN FASTNN_PAR_MIN_MACS
 static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL *w,
                    REAL *c, int acc)
 {
-    if (M > FNN_FEW_ROWS) {
+    if (M > FASTNN_RNN_FEW_ROWS) {
         GEMM(0, trans, M, N, K, 1, a, K, w, trans ? K : N, acc ? 1 : 0, c, N, 0);
         return;
     }
@@ -128,7 +25,7 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
         /* Four rows of w per pass: four independent vector accumulators keep the
          * FMA units busy, and each row of a is read once per four outputs. */
         long nq = N / 4, q;
-        #pragma omp parallel for schedule(static) if (N * K >= FNN_FEW_ROWS_PAR_MIN)
+        #pragma omp parallel for schedule(static) if (N * K >= FASTNN_RNN_FEW_ROWS_PAR_MIN)
         for (q = 0; q < nq; q++) {
             const REAL *w0 = w + 4 * q * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
             for (long m = 0; m < M; m++) {
@@ -156,7 +53,7 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
         }
     } else {
         long nblk = (N + 255) / 256, blk;
-        #pragma omp parallel for schedule(static) if (N * K >= FNN_FEW_ROWS_PAR_MIN)
+        #pragma omp parallel for schedule(static) if (N * K >= FASTNN_RNN_FEW_ROWS_PAR_MIN)
         for (blk = 0; blk < nblk; blk++) {
             long j0 = blk * 256, jw = N - j0 < 256 ? N - j0 : 256;
             for (long m = 0; m < M; m++) {
@@ -179,7 +76,7 @@ static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w,
     REAL beta = 0;
     if (b1 || b2) {
         long r;
-        #pragma omp parallel for schedule(static) if (N * G >= FNN_PAR_MIN)
+        #pragma omp parallel for schedule(static) if (N * G >= FASTNN_RNN_PAR_MIN)
         for (r = 0; r < N; r++) {
             REAL *o = out + r * G;
             for (long j = 0; j < G; j++) o[j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
@@ -193,7 +90,7 @@ static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w,
 static void FN(colsum)(long N, long G, const REAL *a, REAL *out)
 {
     long nblk = (G + 63) / 64, blk;
-    #pragma omp parallel for schedule(static) if (N * G >= FNN_PAR_MIN)
+    #pragma omp parallel for schedule(static) if (N * G >= FASTNN_RNN_PAR_MIN)
     for (blk = 0; blk < nblk; blk++) {
         long j0 = blk * 64, w = G - j0 < 64 ? G - j0 : 64;
         REAL acc[64];
@@ -225,32 +122,35 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
 }
 
 /* W_hh packed once for the per-step products (float32 with a vector kernel and
- * at least two steps); NULL means "use the general GEMM". Caller frees. */
-static REAL *FN(pack_w)(long T, int trans, long N, long K, const REAL *w)
+ * at least two steps), in level isa's layout; NULL means "use the general
+ * GEMM". Caller frees. */
+static REAL *FN(pack_w)(int isa, long T, int trans, long N, long K, const REAL *w)
 {
-#if FNN_PACKED
+#if FASTNN_RNN_PACKED
     if (T < 2 || !fastnn_rgemm_available()) return NULL;
-    REAL *wp = malloc(fastnn_rgemm_packed_len(N, K) * sizeof(REAL));
-    if (wp) fastnn_rgemm_pack(trans, N, K, w, wp);
+    REAL *wp = malloc(fastnn_rgemm_packed_len(isa, N, K) * sizeof(REAL));
+    if (wp) fastnn_rgemm_pack(isa, trans, N, K, w, wp);
     return wp;
 #else
-    (void)T; (void)trans; (void)N; (void)K; (void)w;
+    (void)isa; (void)T; (void)trans; (void)N; (void)K; (void)w;
     return NULL;
 #endif
 }
 
 /* c (M x N) = [c +] a (M x K) @ op(w), op(w) = w^T (w is N x K) or w (K x N). */
-static void FN(recur)(const REAL *wp, int trans, long M, long N, long K, const REAL *a,
-                      const REAL *w, REAL *c, int acc)
+static void FN(recur)(int isa, const REAL *wp, int trans, long M, long N, long K,
+                      const REAL *a, const REAL *w, REAL *c, int acc)
 {
-#if FNN_PACKED
-    if (wp) { fastnn_rgemm(M, N, K, a, K, wp, c, N, acc, 0); return; }
+#if FASTNN_RNN_PACKED
+    if (wp) { fastnn_rgemm(isa, M, N, K, a, K, wp, c, N, acc, 0); return; }
+#else
+    (void)isa;
 #endif
     FN(mm)(trans, M, N, K, a, w, c, acc);
 }
 
-#define FNN_PADDED(t, b) (lengths && (int64_t)(t) >= lengths[b])
-#define FNN_PAR_IF(B, W) ((B) > 1 && (B) * (W) >= FNN_PAR_MIN)
+#define FASTNN_RNN_PADDED(t, b) (lengths && (int64_t)(t) >= lengths[b])
+#define FASTNN_RNN_PAR_IF(B, W) ((B) > 1 && (B) * (W) >= FASTNN_RNN_PAR_MIN)
 
 /* ------------------------------------------------------------------ Elman RNN */
 
@@ -259,17 +159,19 @@ void FN(rnn_forward)(long T, long B, long I, long H, int relu,
                      const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
                      REAL *y, REAL *h_n)
 {
-    REAL *wp = FN(pack_w)(T, 1, H, H, w_hh);
+    const int isa = fastnn_isa();   /* one level for the whole sequence */
+    REAL *wp = FN(pack_w)(isa, T, 1, H, H, w_hh);
     FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
     for (long t = 0; t < T; t++) {
         REAL *yt = y + t * B * H;
         long b;
-        FN(recur)(wp, 1, B, H, H, h_n, w_hh, yt, 1);
-        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, H))
+        FN(recur)(isa, wp, 1, B, H, H, h_n, w_hh, yt, 1);
+        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, H))
         for (b = 0; b < B; b++) {
-            if (FNN_PADDED(t, b)) memset(yt + b * H, 0, sizeof(REAL) * H);
-            else FN(rnn_row)(H, relu, yt + b * H, h_n + b * H);
+            if (FASTNN_RNN_PADDED(t, b)) memset(yt + b * H, 0, sizeof(REAL) * H);
+            else FASTNN_ISA_CALL(isa, FN(rnn_row),
+                                 (H, relu, yt + b * H, h_n + b * H));
         }
     }
     free(wp);
@@ -280,18 +182,20 @@ void FN(rnn_backward)(long T, long B, long I, long H, int relu,
                       const int64_t *lengths, const REAL *y, const REAL *dy, REAL *dh,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
-    REAL *wp = FN(pack_w)(T, 0, H, H, w_hh);
+    const int isa = fastnn_isa();   /* one level for the whole sequence */
+    REAL *wp = FN(pack_w)(isa, T, 0, H, H, w_hh);
     for (long t = T - 1; t >= 0; t--) {
         REAL *dg = work + t * B * H;
         const REAL *yt = y + t * B * H;
         long b;
-        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, H))
+        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, H))
         for (b = 0; b < B; b++) {
-            if (FNN_PADDED(t, b)) memset(dg + b * H, 0, sizeof(REAL) * H);
-            else FN(rnn_back_row)(H, relu, yt + b * H, dy ? dy + (t * B + b) * H : NULL,
-                                  dh + b * H, dg + b * H);
+            if (FASTNN_RNN_PADDED(t, b)) memset(dg + b * H, 0, sizeof(REAL) * H);
+            else FASTNN_ISA_CALL(isa, FN(rnn_back_row),
+                                 (H, relu, yt + b * H, dy ? dy + (t * B + b) * H : NULL,
+                                  dh + b * H, dg + b * H));
         }
-        FN(recur)(wp, 0, B, H, H, dg, w_hh, dh, 1);
+        FN(recur)(isa, wp, 0, B, H, H, dg, w_hh, dh, 1);
     }
     free(wp);
     FN(weight_grads)(T, B, I, H, H, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
@@ -305,22 +209,24 @@ void FN(lstm_forward)(long T, long B, long I, long H,
                       const int64_t *lengths, REAL *y, REAL *h_n, REAL *c_n,
                       REAL *gates, REAL *cs)
 {
+    const int isa = fastnn_isa();   /* one level for the whole sequence */
     const long G = 4 * H;
-    REAL *wp = FN(pack_w)(T, 1, G, H, w_hh);
+    REAL *wp = FN(pack_w)(isa, T, 1, G, H, w_hh);
     FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
     for (long t = 0; t < T; t++) {
         REAL *gt = gates + t * B * G, *ct = cs + t * B * H, *yt = y + t * B * H;
         const REAL *cp = t ? cs + (t - 1) * B * H : c0;
         long b;
-        FN(recur)(wp, 1, B, G, H, h_n, w_hh, gt, 1);
-        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
+        FN(recur)(isa, wp, 1, B, G, H, h_n, w_hh, gt, 1);
+        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
         for (b = 0; b < B; b++) {
-            if (FNN_PADDED(t, b)) {   /* frozen: carry c, output 0 */
+            if (FASTNN_RNN_PADDED(t, b)) {   /* frozen: carry c, output 0 */
                 memcpy(ct + b * H, cp + b * H, sizeof(REAL) * H);
                 memset(yt + b * H, 0, sizeof(REAL) * H);
             } else {
-                FN(lstm_row)(H, gt + b * G, cp + b * H, ct + b * H, h_n + b * H, yt + b * H);
+                FASTNN_ISA_CALL(isa, FN(lstm_row),
+                                (H, gt + b * G, cp + b * H, ct + b * H, h_n + b * H, yt + b * H));
             }
         }
     }
@@ -334,21 +240,23 @@ void FN(lstm_backward)(long T, long B, long I, long H,
                        const REAL *gates, const REAL *cs, const REAL *dy, REAL *dh, REAL *dc,
                        REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
+    const int isa = fastnn_isa();   /* one level for the whole sequence */
     const long G = 4 * H;
-    REAL *wp = FN(pack_w)(T, 0, H, G, w_hh);
+    REAL *wp = FN(pack_w)(isa, T, 0, H, G, w_hh);
     for (long t = T - 1; t >= 0; t--) {
         const REAL *gt = gates + t * B * G, *ct = cs + t * B * H;
         const REAL *cp = t ? cs + (t - 1) * B * H : c0;
         REAL *dg = work + t * B * G;
         long b;
-        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
+        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
         for (b = 0; b < B; b++) {
-            if (FNN_PADDED(t, b)) memset(dg + b * G, 0, sizeof(REAL) * G);
-            else FN(lstm_back_row)(H, gt + b * G, cp + b * H, ct + b * H,
-                                   dy ? dy + (t * B + b) * H : NULL,
-                                   dh + b * H, dc + b * H, dg + b * G);
+            if (FASTNN_RNN_PADDED(t, b)) memset(dg + b * G, 0, sizeof(REAL) * G);
+            else FASTNN_ISA_CALL(isa, FN(lstm_back_row),
+                                 (H, gt + b * G, cp + b * H, ct + b * H,
+                                  dy ? dy + (t * B + b) * H : NULL, dh + b * H, dc + b * H,
+                                  dg + b * G));
         }
-        FN(recur)(wp, 0, B, H, G, dg, w_hh, dh, 1);
+        FN(recur)(isa, wp, 0, B, H, G, dg, w_hh, dh, 1);
     }
     free(wp);
     FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
@@ -361,22 +269,24 @@ void FN(gru_forward)(long T, long B, long I, long H,
                      const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
                      REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work)
 {
+    const int isa = fastnn_isa();   /* one level for the whole sequence */
     const long G = 3 * H;
-    REAL *wp = FN(pack_w)(T, 1, G, H, w_hh);
+    REAL *wp = FN(pack_w)(isa, T, 1, G, H, w_hh);
     FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
     for (long t = 0; t < T; t++) {
         REAL *gt = gates + t * B * G, *hnt = hn + t * B * H, *yt = y + t * B * H;
         long b;
-        FN(recur)(wp, 1, B, G, H, h_n, w_hh, work, 0);
-        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
+        FN(recur)(isa, wp, 1, B, G, H, h_n, w_hh, work, 0);
+        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
         for (b = 0; b < B; b++) {
-            if (FNN_PADDED(t, b)) {
+            if (FASTNN_RNN_PADDED(t, b)) {
                 memset(yt + b * H, 0, sizeof(REAL) * H);
                 memset(hnt + b * H, 0, sizeof(REAL) * H);
             } else {
-                FN(gru_row)(H, gt + b * G, work + b * G, b_hh, h_n + b * H, hnt + b * H,
-                            yt + b * H);
+                FASTNN_ISA_CALL(isa, FN(gru_row),
+                                (H, gt + b * G, work + b * G, b_hh, h_n + b * H, hnt + b * H,
+                                 yt + b * H));
             }
         }
     }
@@ -390,30 +300,32 @@ void FN(gru_backward)(long T, long B, long I, long H,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh,
                       REAL *work_ih, REAL *work_hh)
 {
+    const int isa = fastnn_isa();   /* one level for the whole sequence */
     const long G = 3 * H;
-    REAL *wp = FN(pack_w)(T, 0, H, G, w_hh);
+    REAL *wp = FN(pack_w)(isa, T, 0, H, G, w_hh);
     for (long t = T - 1; t >= 0; t--) {
         const REAL *gt = gates + t * B * G, *hnt = hn + t * B * H;
         const REAL *hp = t ? y + (t - 1) * B * H : h0;
         REAL *dgi = work_ih + t * B * G, *dgh = work_hh + t * B * G;
         long b;
-        #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
+        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
         for (b = 0; b < B; b++) {
-            if (FNN_PADDED(t, b)) {
+            if (FASTNN_RNN_PADDED(t, b)) {
                 memset(dgi + b * G, 0, sizeof(REAL) * G);
                 memset(dgh + b * G, 0, sizeof(REAL) * G);
             } else {
-                FN(gru_back_row)(H, gt + b * G, hnt + b * H, hp + b * H,
-                                 dy ? dy + (t * B + b) * H : NULL,
-                                 dh + b * H, dgi + b * G, dgh + b * G);
+                FASTNN_ISA_CALL(isa, FN(gru_back_row),
+                                (H, gt + b * G, hnt + b * H, hp + b * H,
+                                 dy ? dy + (t * B + b) * H : NULL, dh + b * H, dgi + b * G,
+                                 dgh + b * G));
             }
         }
-        FN(recur)(wp, 0, B, H, G, dgh, w_hh, dh, 1);
+        FN(recur)(isa, wp, 0, B, H, G, dgh, w_hh, dh, 1);
     }
     free(wp);
     FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work_ih, work_hh,
                      dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
-#undef FNN_PADDED
-#undef FNN_PAR_IF
+#undef FASTNN_RNN_PADDED
+#undef FASTNN_RNN_PAR_IF
