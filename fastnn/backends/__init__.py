@@ -12,6 +12,7 @@ Callers ask ``get_backend(array)`` for the backend that owns ``array`` and call
 kernels as attributes: ``get_backend(x).conv2d_forward(x, w, b, ...)``.
 """
 import importlib
+from .. import _threads
 
 FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn")
 _PACKAGES = {
@@ -110,6 +111,7 @@ class use_backend:
                                "reinstall fastnn with a C compiler (pip install .)")
         self._previous = current_cpu_backend()
         _current_cpu = backend(name)
+        _threads.apply_policy()
 
     def __enter__(self):
         return _current_cpu
@@ -117,6 +119,7 @@ class use_backend:
     def __exit__(self, *exc):
         global _current_cpu
         _current_cpu = self._previous
+        _threads.apply_policy()
         return False
 
 

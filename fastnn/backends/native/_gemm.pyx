@@ -25,6 +25,10 @@ cdef extern from "gemm_dispatch_kernel.h" nogil:
     const char *fastnn_gemm_current_variant()
     int fastnn_gemm_set_variant(const char *name)
 
+cdef extern from "parallel.h" nogil:
+    double FASTNN_PAR_MIN_MACS
+    int fastnn_team(double work, double min_work)
+
 cdef extern from *:
     """
     #ifdef _OPENMP
@@ -85,6 +89,11 @@ def batched_gemm(const floating[:, :, :] a, const floating[:, :, :] b, floating[
 def max_threads():
     """The OpenMP team size fastnn's GEMM uses now (fastnn.set_num_threads sets it)."""
     return fastnn_gemm_max_threads()
+
+
+def threads_for(double macs):
+    """How many threads fastnn's GEMM splits a product of ``macs`` multiply-adds over."""
+    return fastnn_team(macs, FASTNN_PAR_MIN_MACS)
 
 
 def variants():

@@ -1,12 +1,12 @@
 /* When a native kernel uses more than one OpenMP thread: one policy for all of them.
  *
- * Idle OpenMP threads spin about a millisecond, then sleep (GOMP_SPINCOUNT,
- * see fastnn/__init__.py). Waking a sleeping team costs about 100 us on the
- * 2-core development VM (a 64k-element relu: 9 us on one thread, 112 us on
- * two). Work below these sizes runs on the calling thread; the thresholds are
- * where two threads started to win when every region paid that wake-up
- * (relu break-even ~1M elements) -- measured with sleeping teams, so they
- * are on the safe side now that back-to-back regions find the team awake.
+ * Idle OpenMP threads spin about as long as a wake-up costs (~25-50 us), then
+ * sleep (GOMP_SPINCOUNT, see fastnn/__init__.py). Waking a sleeping team costs
+ * up to ~100 us on the 2-core development VMs (a 64k-element relu: 9 us on one
+ * thread, 112 us on two). Work below these sizes runs on the calling thread;
+ * the thresholds are where two threads started to win when every region paid
+ * that wake-up (relu break-even ~1M elements): on the safe side whenever
+ * back-to-back regions find the team still spinning.
  */
 #ifndef FASTNN_PARALLEL_H
 #define FASTNN_PARALLEL_H
