@@ -31,6 +31,11 @@ from .backends import use_backend  # noqa: E402
 from .backends._validate import set_finite_checks  # noqa: E402
 from ._dtypes import *  # noqa: F401,F403,E402
 from . import _threads as _threads_policy  # noqa: E402
+from .backends.native import tuning as _tuning  # noqa: E402
+
+# Thread thresholds measured on this machine (python -m fastnn.bench --tune),
+# put where the kernels read them before any of them runs.
+_tuning.load()
 
 # One pool computes: NumPy's BLAS goes to one thread while the native kernels
 # are in use (fastnn/_threads.py explains why).
