@@ -91,3 +91,14 @@ def test_tune_measures_and_caches(cache_dir):
         cached = json.load(fh)[tuning.machine_key()]
     assert cached["FASTNN_PAR_MIN_MACS"] == result["FASTNN_PAR_MIN_MACS"]
     assert not [f for f in os.listdir(cache_dir) if f.endswith(".tmp")]
+
+
+def test_l2_cache_size_is_plausible():
+    l2 = tuning.l2_cache_bytes()
+    assert isinstance(l2, int) and (64 << 10) <= l2 <= (64 << 20)
+
+
+def test_conv_blocks_follow_l2():
+    from fastnn.backends.native import conv
+    assert conv._WINOGRAD_BYTES == tuning.l2_cache_bytes()
+    assert conv._PACKED_BYTES * 2 == conv._BLOCK_BYTES * 4 == conv._WINOGRAD_BYTES
