@@ -148,7 +148,27 @@ void fastnn_rgemm(long M, long N, long K, const float *a, long lda, const float 
 #endif
     chosen_fn(M, N, K, a, lda, wp, c, ldc, accumulate, 0, np);
 }
+
+long fastnn_rgemm_panel_width(void)
+{
+    choose();
+    return chosen_nr;
+}
+
+void fastnn_rgemm_panels(long M, long N, long K, const float *a, long lda, const float *wp,
+                         float *c, long ldc, int accumulate, long p0, long p1)
+{
+    choose();
+    long np = (N + chosen_nr - 1) / chosen_nr;
+    if (p1 > np) p1 = np;
+    if (M > 0 && p1 > p0) chosen_fn(M, N, K, a, lda, wp, c, ldc, accumulate, p0, p1);
+}
 #else
+long fastnn_rgemm_panel_width(void) { return 1; }
+void fastnn_rgemm_panels(long M, long N, long K, const float *a, long lda, const float *wp,
+                         float *c, long ldc, int accumulate, long p0, long p1)
+{ (void)M; (void)N; (void)K; (void)a; (void)lda; (void)wp; (void)c; (void)ldc;
+  (void)accumulate; (void)p0; (void)p1; }
 size_t fastnn_rgemm_packed_len(long N, long K) { (void)N; (void)K; return 0; }
 void fastnn_rgemm_pack(int trans_w, long N, long K, const float *w, float *wp)
 { (void)trans_w; (void)N; (void)K; (void)w; (void)wp; }

@@ -31,11 +31,11 @@ FASTNN_CLONES void FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
 }
 
 /* g: the row's 4H pre-activations (i, f, g, o) in, activations out. */
-FASTNN_CLONES void FN(lstm_row)(long H, REAL *restrict g, const REAL *restrict cp,
+FASTNN_CLONES void FN(lstm_row)(long nu, long H, REAL *restrict g, const REAL *restrict cp,
                              REAL *restrict c, REAL *restrict h, REAL *restrict y)
 {
     #pragma omp simd
-    for (long j = 0; j < H; j++) {
+    for (long j = 0; j < nu; j++) {
         REAL i = SIGMOID(g[j]), f = SIGMOID(g[H + j]);
         REAL gg = TANH(g[2 * H + j]), o = SIGMOID(g[3 * H + j]);
         REAL cv = f * cp[j] + i * gg;
@@ -47,14 +47,14 @@ FASTNN_CLONES void FN(lstm_row)(long H, REAL *restrict g, const REAL *restrict c
 
 /* dh, dc: the carried state grads (in: from step t+1, out: dh zeroed for the
  * recurrent GEMM to fill, dc for step t-1); dg: the 4H pre-activation grads. */
-FASTNN_CLONES void FN(lstm_back_row)(long H, const REAL *restrict g, const REAL *restrict cp,
+FASTNN_CLONES void FN(lstm_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict cp,
                                   const REAL *restrict c, const REAL *restrict dy,
                                   REAL *restrict dh, REAL *restrict dc, REAL *restrict dg)
 {
     if (dy)
-        for (long j = 0; j < H; j++) dh[j] += dy[j];
+        for (long j = 0; j < nu; j++) dh[j] += dy[j];
     #pragma omp simd
-    for (long j = 0; j < H; j++) {
+    for (long j = 0; j < nu; j++) {
         REAL i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
         REAL tc = TANH(c[j]);   /* recomputed: cheaper than saving it per step */
         REAL dhv = dh[j];
@@ -69,33 +69,34 @@ FASTNN_CLONES void FN(lstm_back_row)(long H, const REAL *restrict g, const REAL 
 }
 
 /* g: W_ih x + b_ih (r, z, n) in, activations r, z, n out; gh: W_hh h (no bias);
- * h: state in and out; hn: W_hn h + b_hn out (backward needs it). */
-FASTNN_CLONES void FN(gru_row)(long H, REAL *restrict g, const REAL *restrict gh,
-                            const REAL *restrict bh, REAL *restrict h, REAL *restrict hn,
-                            REAL *restrict y)
+ * hp: state in, hc: state out (may be hp: each unit is read before it is
+ * written); hn: W_hn h + b_hn out (backward needs it). */
+FASTNN_CLONES void FN(gru_row)(long nu, long H, REAL *restrict g, const REAL *restrict gh,
+                            const REAL *restrict bh, const REAL *hp, REAL *hc,
+                            REAL *restrict hn, REAL *restrict y)
 {
     #pragma omp simd
-    for (long j = 0; j < H; j++) {
+    for (long j = 0; j < nu; j++) {
         REAL r = SIGMOID(g[j] + gh[j] + bh[j]);
         REAL z = SIGMOID(g[H + j] + gh[H + j] + bh[H + j]);
         REAL hnv = gh[2 * H + j] + bh[2 * H + j];
         REAL n = TANH(g[2 * H + j] + r * hnv);
-        REAL hv = (1 - z) * n + z * h[j];
+        REAL hv = (1 - z) * n + z * hp[j];
         g[j] = r; g[H + j] = z; g[2 * H + j] = n;
-        hn[j] = hnv; h[j] = hv; y[j] = hv;
+        hn[j] = hnv; hc[j] = hv; y[j] = hv;
     }
 }
 
 /* dgi: grads of W_ih x + b_ih; dgh: grads of W_hh h + b_hh (they differ only in
  * the n block); dh out holds the direct part dh*z of dh_{t-1}. */
-FASTNN_CLONES void FN(gru_back_row)(long H, const REAL *restrict g, const REAL *restrict hn,
+FASTNN_CLONES void FN(gru_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict hn,
                                  const REAL *restrict hp, const REAL *restrict dy,
                                  REAL *restrict dh, REAL *restrict dgi, REAL *restrict dgh)
 {
     if (dy)
-        for (long j = 0; j < H; j++) dh[j] += dy[j];
+        for (long j = 0; j < nu; j++) dh[j] += dy[j];
     #pragma omp simd
-    for (long j = 0; j < H; j++) {
+    for (long j = 0; j < nu; j++) {
         REAL r = g[j], z = g[H + j], n = g[2 * H + j];
         REAL dhv = dh[j];
         REAL dn = dhv * (1 - z) * (1 - n * n);
@@ -252,6 +253,229 @@ static void FN(recur)(const REAL *wp, int trans, long M, long N, long K, const R
 #define FNN_PADDED(t, b) (lengths && (int64_t)(t) >= lengths[b])
 #define FNN_PAR_IF(B, W) ((B) > 1 && (B) * (W) >= FNN_PAR_MIN)
 
+#if FNN_PACKED
+/* ------------------------------------------------------------ the persistent team
+ * float32 sequences with the packed step kernel run their whole time loop in one
+ * OpenMP region. Each thread owns a range of hidden units (whole panels of the
+ * packed W_hh): per step it computes its units' columns of every gate's
+ * recurrent product and then its units' fused pass, and the team meets at one
+ * barrier per step, after which the new state is complete. A team per product
+ * would pay a fork/join per step and leave the fused pass on one thread.
+ * Forward steps read h_{t-1} from one half of a double buffer and write h_t to
+ * the other, so a thread that starts step t+1 never overwrites what another
+ * still reads. Backward, a thread's fused pass needs only its own units' dh
+ * and dc, and its share of dh_{t-1} = dG_t W_hh needs all of dG_t: the barrier
+ * sits between the two. Every output column sums its full K on one thread, so
+ * results do not depend on the team size.
+ */
+
+/* Threads for T steps of step_macs multiply-adds each: the usual threshold for
+ * the whole sequence, and each step at least 1/16 of it (~0.5M multiply-adds,
+ * ~10 us on one core), so that its barrier (~1 us between spinning threads)
+ * stays a small share; never more threads than panels. */
+static int FN(seq_team)(long T, double step_macs, long panels)
+{
+    int nt = fastnn_team(step_macs * T, FASTNN_PAR_MIN_MACS);
+    if (step_macs < FASTNN_PAR_MIN_MACS / 16) nt = 1;
+    if (nt > panels) nt = (int)panels;
+    return nt > 1 ? nt : 1;
+}
+
+/* W_hh (ngates*H x K) packed gate by gate as op(W) = W^T, so that panel p of
+ * every gate covers the same units [p*nr, p*nr + nr). Caller frees. */
+static REAL *FN(pack_gates)(long ngates, long H, long K, const REAL *w, long *plen)
+{
+    *plen = (long)fastnn_rgemm_packed_len(H, K);
+    REAL *wp = malloc(sizeof(REAL) * (size_t)*plen * (size_t)ngates);
+    if (wp)
+        for (long g = 0; g < ngates; g++)
+            fastnn_rgemm_pack(1, H, K, w + g * H * K, wp + g * *plen);
+    return wp;
+}
+
+/* This thread's panels [*p0, *p1) and units [*u0, *u0 + *nu) of H. */
+static void FN(team_units)(long H, long nr, long *p0, long *p1, long *u0, long *nu)
+{
+    fnn_team_share((H + nr - 1) / nr, p0, p1);
+    long u1 = *p1 * nr < H ? *p1 * nr : H;
+    *u0 = *p0 * nr;
+    *nu = u1 > *u0 ? u1 - *u0 : 0;
+}
+
+static void FN(rnn_forward_team)(int nt, long T, long B, long H, int relu, const REAL *wp,
+                                 const int64_t *lengths, REAL *y, REAL *hbuf)
+{
+    const long nr = fastnn_rgemm_panel_width();
+    #pragma omp parallel num_threads(nt)
+    {
+        long p0, p1, u0, nu;
+        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
+        for (long t = 0; t < T; t++) {
+            const REAL *hp = hbuf + (t & 1) * B * H;
+            REAL *hc = hbuf + ((t + 1) & 1) * B * H, *yt = y + t * B * H;
+            fastnn_rgemm_panels(B, H, H, hp, H, wp, yt, H, 1, p0, p1);
+            for (long b = 0; nu > 0 && b < B; b++) {
+                long r = b * H + u0;
+                if (FNN_PADDED(t, b)) {
+                    memset(yt + r, 0, sizeof(REAL) * nu);
+                    memcpy(hc + r, hp + r, sizeof(REAL) * nu);
+                } else {
+                    FN(rnn_row)(nu, relu, yt + r, hc + r);
+                }
+            }
+            #pragma omp barrier
+        }
+    }
+}
+
+static void FN(rnn_backward_team)(int nt, long T, long B, long H, int relu, const REAL *wp,
+                                  const int64_t *lengths, const REAL *y, const REAL *dy,
+                                  REAL *dh, REAL *work)
+{
+    const long nr = fastnn_rgemm_panel_width();
+    #pragma omp parallel num_threads(nt)
+    {
+        long p0, p1, u0, nu;
+        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
+        for (long t = T - 1; t >= 0; t--) {
+            const REAL *yt = y + t * B * H;
+            REAL *dg = work + t * B * H;
+            for (long b = 0; nu > 0 && b < B; b++) {
+                long r = b * H + u0;
+                if (FNN_PADDED(t, b)) memset(dg + r, 0, sizeof(REAL) * nu);
+                else FN(rnn_back_row)(nu, relu, yt + r, dy ? dy + t * B * H + r : NULL,
+                                      dh + r, dg + r);
+            }
+            #pragma omp barrier
+            fastnn_rgemm_panels(B, H, H, dg, H, wp, dh, H, 1, p0, p1);
+        }
+    }
+}
+
+static void FN(lstm_forward_team)(int nt, long T, long B, long H, const REAL *wp, long plen,
+                                  const REAL *c0, const int64_t *lengths, REAL *y,
+                                  REAL *gates, REAL *cs, REAL *hbuf)
+{
+    const long G = 4 * H, nr = fastnn_rgemm_panel_width();
+    #pragma omp parallel num_threads(nt)
+    {
+        long p0, p1, u0, nu;
+        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
+        for (long t = 0; t < T; t++) {
+            const REAL *hp = hbuf + (t & 1) * B * H, *cp = t ? cs + (t - 1) * B * H : c0;
+            REAL *hc = hbuf + ((t + 1) & 1) * B * H;
+            REAL *gt = gates + t * B * G, *ct = cs + t * B * H, *yt = y + t * B * H;
+            for (long g = 0; g < 4; g++)
+                fastnn_rgemm_panels(B, H, H, hp, H, wp + g * plen, gt + g * H, G, 1, p0, p1);
+            for (long b = 0; nu > 0 && b < B; b++) {
+                long r = b * H + u0;
+                if (FNN_PADDED(t, b)) {   /* frozen: carry h and c, output 0 */
+                    memcpy(ct + r, cp + r, sizeof(REAL) * nu);
+                    memcpy(hc + r, hp + r, sizeof(REAL) * nu);
+                    memset(yt + r, 0, sizeof(REAL) * nu);
+                } else {
+                    FN(lstm_row)(nu, H, gt + b * G + u0, cp + r, ct + r, hc + r, yt + r);
+                }
+            }
+            #pragma omp barrier
+        }
+    }
+}
+
+static void FN(lstm_backward_team)(int nt, long T, long B, long H, const REAL *wp,
+                                   const REAL *c0, const int64_t *lengths, const REAL *gates,
+                                   const REAL *cs, const REAL *dy, REAL *dh, REAL *dc, REAL *work)
+{
+    const long G = 4 * H, nr = fastnn_rgemm_panel_width();
+    #pragma omp parallel num_threads(nt)
+    {
+        long p0, p1, u0, nu;
+        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
+        for (long t = T - 1; t >= 0; t--) {
+            const REAL *gt = gates + t * B * G, *ct = cs + t * B * H;
+            const REAL *cp = t ? cs + (t - 1) * B * H : c0;
+            REAL *dg = work + t * B * G;
+            for (long b = 0; nu > 0 && b < B; b++) {
+                long r = b * H + u0;
+                if (FNN_PADDED(t, b)) {
+                    for (long k = 0; k < 4; k++) memset(dg + b * G + k * H + u0, 0, sizeof(REAL) * nu);
+                } else {
+                    FN(lstm_back_row)(nu, H, gt + b * G + u0, cp + r, ct + r,
+                                      dy ? dy + t * B * H + r : NULL, dh + r, dc + r,
+                                      dg + b * G + u0);
+                }
+            }
+            #pragma omp barrier
+            fastnn_rgemm_panels(B, H, G, dg, G, wp, dh, H, 1, p0, p1);
+        }
+    }
+}
+
+static void FN(gru_forward_team)(int nt, long T, long B, long H, const REAL *wp, long plen,
+                                 const REAL *bh, const int64_t *lengths, REAL *y, REAL *gates,
+                                 REAL *hn, REAL *work, REAL *hbuf)
+{
+    const long G = 3 * H, nr = fastnn_rgemm_panel_width();
+    #pragma omp parallel num_threads(nt)
+    {
+        long p0, p1, u0, nu;
+        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
+        for (long t = 0; t < T; t++) {
+            const REAL *hp = hbuf + (t & 1) * B * H;
+            REAL *hc = hbuf + ((t + 1) & 1) * B * H;
+            REAL *gt = gates + t * B * G, *hnt = hn + t * B * H, *yt = y + t * B * H;
+            for (long g = 0; g < 3; g++)
+                fastnn_rgemm_panels(B, H, H, hp, H, wp + g * plen, work + g * H, G, 0, p0, p1);
+            for (long b = 0; nu > 0 && b < B; b++) {
+                long r = b * H + u0;
+                if (FNN_PADDED(t, b)) {
+                    memset(yt + r, 0, sizeof(REAL) * nu);
+                    memset(hnt + r, 0, sizeof(REAL) * nu);
+                    memcpy(hc + r, hp + r, sizeof(REAL) * nu);
+                } else {
+                    FN(gru_row)(nu, H, gt + b * G + u0, work + b * G + u0, bh + u0, hp + r,
+                                hc + r, hnt + r, yt + r);
+                }
+            }
+            #pragma omp barrier
+        }
+    }
+}
+
+static void FN(gru_backward_team)(int nt, long T, long B, long H, const REAL *wp,
+                                  const REAL *h0, const int64_t *lengths, const REAL *y,
+                                  const REAL *gates, const REAL *hn, const REAL *dy, REAL *dh,
+                                  REAL *work_ih, REAL *work_hh)
+{
+    const long G = 3 * H, nr = fastnn_rgemm_panel_width();
+    #pragma omp parallel num_threads(nt)
+    {
+        long p0, p1, u0, nu;
+        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
+        for (long t = T - 1; t >= 0; t--) {
+            const REAL *gt = gates + t * B * G, *hnt = hn + t * B * H;
+            const REAL *hp = t ? y + (t - 1) * B * H : h0;
+            REAL *dgi = work_ih + t * B * G, *dgh = work_hh + t * B * G;
+            for (long b = 0; nu > 0 && b < B; b++) {
+                long r = b * H + u0;
+                if (FNN_PADDED(t, b)) {
+                    for (long k = 0; k < 3; k++) {
+                        memset(dgi + b * G + k * H + u0, 0, sizeof(REAL) * nu);
+                        memset(dgh + b * G + k * H + u0, 0, sizeof(REAL) * nu);
+                    }
+                } else {
+                    FN(gru_back_row)(nu, H, gt + b * G + u0, hnt + r, hp + r,
+                                     dy ? dy + t * B * H + r : NULL, dh + r,
+                                     dgi + b * G + u0, dgh + b * G + u0);
+                }
+            }
+            #pragma omp barrier
+            fastnn_rgemm_panels(B, H, G, dgh, G, wp, dh, H, 1, p0, p1);
+        }
+    }
+}
+#endif
+
 /* ------------------------------------------------------------------ Elman RNN */
 
 void FN(rnn_forward)(long T, long B, long I, long H, int relu,
@@ -259,6 +483,24 @@ void FN(rnn_forward)(long T, long B, long I, long H, int relu,
                      const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
                      REAL *y, REAL *h_n)
 {
+#if FNN_PACKED
+    if (T >= 2 && fastnn_rgemm_available()) {
+        long nr = fastnn_rgemm_panel_width(), plen;
+        REAL *wp = FN(pack_gates)(1, H, H, w_hh, &plen);
+        REAL *hbuf = malloc(sizeof(REAL) * 2 * B * H);
+        int done = wp && hbuf;
+        if (done) {
+            FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
+            memcpy(hbuf, h0, sizeof(REAL) * B * H);
+            FN(rnn_forward_team)(FN(seq_team)(T, (double)B * H * H, (H + nr - 1) / nr),
+                                 T, B, H, relu, wp, lengths, y, hbuf);
+            memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
+        }
+        free(wp);
+        free(hbuf);
+        if (done) return;
+    }
+#endif
     REAL *wp = FN(pack_w)(T, 1, H, H, w_hh);
     FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
@@ -281,6 +523,16 @@ void FN(rnn_backward)(long T, long B, long I, long H, int relu,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
     REAL *wp = FN(pack_w)(T, 0, H, H, w_hh);
+#if FNN_PACKED
+    if (wp) {
+        long nr = fastnn_rgemm_panel_width();
+        FN(rnn_backward_team)(FN(seq_team)(T, (double)B * H * H, (H + nr - 1) / nr),
+                              T, B, H, relu, wp, lengths, y, dy, dh, work);
+        free(wp);
+        FN(weight_grads)(T, B, I, H, H, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
+        return;
+    }
+#endif
     for (long t = T - 1; t >= 0; t--) {
         REAL *dg = work + t * B * H;
         const REAL *yt = y + t * B * H;
@@ -306,6 +558,25 @@ void FN(lstm_forward)(long T, long B, long I, long H,
                       REAL *gates, REAL *cs)
 {
     const long G = 4 * H;
+#if FNN_PACKED
+    if (T >= 2 && fastnn_rgemm_available()) {
+        long nr = fastnn_rgemm_panel_width(), plen;
+        REAL *wp = FN(pack_gates)(4, H, H, w_hh, &plen);
+        REAL *hbuf = malloc(sizeof(REAL) * 2 * B * H);
+        int done = wp && hbuf;
+        if (done) {
+            FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
+            memcpy(hbuf, h0, sizeof(REAL) * B * H);
+            FN(lstm_forward_team)(FN(seq_team)(T, (double)B * G * H, (H + nr - 1) / nr),
+                                  T, B, H, wp, plen, c0, lengths, y, gates, cs, hbuf);
+            memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
+            memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
+        }
+        free(wp);
+        free(hbuf);
+        if (done) return;
+    }
+#endif
     REAL *wp = FN(pack_w)(T, 1, G, H, w_hh);
     FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
@@ -320,7 +591,7 @@ void FN(lstm_forward)(long T, long B, long I, long H,
                 memcpy(ct + b * H, cp + b * H, sizeof(REAL) * H);
                 memset(yt + b * H, 0, sizeof(REAL) * H);
             } else {
-                FN(lstm_row)(H, gt + b * G, cp + b * H, ct + b * H, h_n + b * H, yt + b * H);
+                FN(lstm_row)(H, H, gt + b * G, cp + b * H, ct + b * H, h_n + b * H, yt + b * H);
             }
         }
     }
@@ -336,6 +607,16 @@ void FN(lstm_backward)(long T, long B, long I, long H,
 {
     const long G = 4 * H;
     REAL *wp = FN(pack_w)(T, 0, H, G, w_hh);
+#if FNN_PACKED
+    if (wp) {
+        long nr = fastnn_rgemm_panel_width();
+        FN(lstm_backward_team)(FN(seq_team)(T, (double)B * G * H, (H + nr - 1) / nr),
+                               T, B, H, wp, c0, lengths, gates, cs, dy, dh, dc, work);
+        free(wp);
+        FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
+        return;
+    }
+#endif
     for (long t = T - 1; t >= 0; t--) {
         const REAL *gt = gates + t * B * G, *ct = cs + t * B * H;
         const REAL *cp = t ? cs + (t - 1) * B * H : c0;
@@ -344,7 +625,7 @@ void FN(lstm_backward)(long T, long B, long I, long H,
         #pragma omp parallel for schedule(static) if (FNN_PAR_IF(B, G))
         for (b = 0; b < B; b++) {
             if (FNN_PADDED(t, b)) memset(dg + b * G, 0, sizeof(REAL) * G);
-            else FN(lstm_back_row)(H, gt + b * G, cp + b * H, ct + b * H,
+            else FN(lstm_back_row)(H, H, gt + b * G, cp + b * H, ct + b * H,
                                    dy ? dy + (t * B + b) * H : NULL,
                                    dh + b * H, dc + b * H, dg + b * G);
         }
@@ -362,6 +643,24 @@ void FN(gru_forward)(long T, long B, long I, long H,
                      REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work)
 {
     const long G = 3 * H;
+#if FNN_PACKED
+    if (T >= 2 && fastnn_rgemm_available()) {
+        long nr = fastnn_rgemm_panel_width(), plen;
+        REAL *wp = FN(pack_gates)(3, H, H, w_hh, &plen);
+        REAL *hbuf = malloc(sizeof(REAL) * 2 * B * H);
+        int done = wp && hbuf;
+        if (done) {
+            FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
+            memcpy(hbuf, h0, sizeof(REAL) * B * H);
+            FN(gru_forward_team)(FN(seq_team)(T, (double)B * G * H, (H + nr - 1) / nr),
+                                 T, B, H, wp, plen, b_hh, lengths, y, gates, hn, work, hbuf);
+            memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
+        }
+        free(wp);
+        free(hbuf);
+        if (done) return;
+    }
+#endif
     REAL *wp = FN(pack_w)(T, 1, G, H, w_hh);
     FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
@@ -375,7 +674,7 @@ void FN(gru_forward)(long T, long B, long I, long H,
                 memset(yt + b * H, 0, sizeof(REAL) * H);
                 memset(hnt + b * H, 0, sizeof(REAL) * H);
             } else {
-                FN(gru_row)(H, gt + b * G, work + b * G, b_hh, h_n + b * H, hnt + b * H,
+                FN(gru_row)(H, H, gt + b * G, work + b * G, b_hh, h_n + b * H, h_n + b * H, hnt + b * H,
                             yt + b * H);
             }
         }
@@ -392,6 +691,17 @@ void FN(gru_backward)(long T, long B, long I, long H,
 {
     const long G = 3 * H;
     REAL *wp = FN(pack_w)(T, 0, H, G, w_hh);
+#if FNN_PACKED
+    if (wp) {
+        long nr = fastnn_rgemm_panel_width();
+        FN(gru_backward_team)(FN(seq_team)(T, (double)B * G * H, (H + nr - 1) / nr),
+                              T, B, H, wp, h0, lengths, y, gates, hn, dy, dh, work_ih, work_hh);
+        free(wp);
+        FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work_ih, work_hh,
+                         dx, dw_ih, dw_hh, db_ih, db_hh);
+        return;
+    }
+#endif
     for (long t = T - 1; t >= 0; t--) {
         const REAL *gt = gates + t * B * G, *hnt = hn + t * B * H;
         const REAL *hp = t ? y + (t - 1) * B * H : h0;
@@ -403,7 +713,7 @@ void FN(gru_backward)(long T, long B, long I, long H,
                 memset(dgi + b * G, 0, sizeof(REAL) * G);
                 memset(dgh + b * G, 0, sizeof(REAL) * G);
             } else {
-                FN(gru_back_row)(H, gt + b * G, hnt + b * H, hp + b * H,
+                FN(gru_back_row)(H, H, gt + b * G, hnt + b * H, hp + b * H,
                                  dy ? dy + (t * B + b) * H : NULL,
                                  dh + b * H, dgi + b * G, dgh + b * G);
             }
