@@ -126,3 +126,10 @@ def test_machine_info_fields():
     assert isinstance(m["cpu"], str) and m["cpu"]
     assert m["cores"] >= 1 and m["cores_usable"] >= 1
     assert m["blas"]["name"]  # NumPy >= 1.25 names its BLAS; older ones list libraries
+
+
+def test_failed_worker_is_reported(capsys):
+    from fastnn.bench.runner import run_fresh
+    run = run_fresh(["no such case"], [1], rounds=1, sides=["native"], progress=False)
+    assert run.results == [] and run.failed == ["native, threads 1, round 1"]
+    assert "KeyError" in capsys.readouterr().err  # the worker's traceback is shown

@@ -95,16 +95,15 @@ def main(argv=None):
         torch = None
         if use_torch:
             import torch
-        results, counts, skipped = run_in_process(cases, threads, dtype, rounds, target, torch)
+        run = run_in_process(cases, threads, dtype, rounds, target, torch)
     else:
         sides = [s for s in SIDES if s != "torch" or use_torch]
-        results, counts, skipped = run_fresh([name for name, _ in cases], threads, dtype, rounds, target,
-                                             sides)
-    for name, why in skipped.items():
+        run = run_fresh([name for name, _ in cases], threads, dtype, rounds, target, sides)
+    for name, why in run.skipped.items():
         print(f"skip {name}: {why}", file=sys.stderr)
     report = {"mode": "in-process" if args.in_process else "fresh-process", "rounds": rounds,
-              "dtype": dtype, "target_s": target, "machine": machine_info(), "num_threads": counts,
-              "results": add_thread_ratios(results)}
+              "dtype": dtype, "target_s": target, "machine": machine_info(), "num_threads": run.num_threads,
+              "failed_workers": run.failed, "results": add_thread_ratios(run.results)}
     print(format_report(report))
     if args.json:
         os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
@@ -112,10 +111,14 @@ def main(argv=None):
         print(f"results written to {args.json}")
     if args.plot:
         os.makedirs(os.path.dirname(args.plot) or ".", exist_ok=True)
-        if plot(results, args.plot, counts):
+        if plot(run.results, args.plot, run.num_threads):
             print(f"bar chart written to {args.plot}")
         else:
             print("matplotlib is not installed: no bar chart (pip install matplotlib)")
+    if run.failed:
+        print(f"{len(run.failed)} worker process(es) failed (their output is above): "
+              + "; ".join(run.failed), file=sys.stderr)
+        return 1
     return 0
 
 

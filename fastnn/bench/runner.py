@@ -28,9 +28,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import namedtuple
 
 SIDES = ("native", "torch", "numpy")  # a round's process order before rotation
 COLUMNS = ("numpy", "native", "torch")  # the table's order
+
+# What a run returns: result rows, {thread setting: {side: {pool: threads}}},
+# {case: why it was skipped} and the worker processes that failed.
+Run = namedtuple("Run", "results num_threads skipped failed")
 
 
 def _calibrate(fn, target_s, warm_up=True):
@@ -149,13 +154,12 @@ def run_worker(tmp, side, threads, case_names, dtype, target_s, loops=None):
 
 def run_fresh(case_names, threads, dtype="float32", rounds=5, target_s=0.05, sides=SIDES, progress=True):
     """Median times of each case, side and thread setting, one fresh process per
-    (round, thread setting, side). Returns (results, thread counts per setting and
-    side, {case: why it was skipped})."""
+    (round, thread setting, side), as a ``Run``."""
     sides = list(sides)
     loops = {}      # (side, threads) -> {case: calls per timing}, settled in the first round
     samples = {}    # (case, threads, side) -> [seconds per call, one per round]
     counts = {}     # str(threads) -> side -> {pool: threads}
-    skipped = {}
+    skipped, failed = {}, []
     with tempfile.TemporaryDirectory(prefix="fastnn-bench-") as tmp:
         for r in range(rounds):
             # Rotate who goes first, so no side always runs right after the same one.
@@ -168,6 +172,7 @@ def run_fresh(case_names, threads, dtype="float32", rounds=5, target_s=0.05, sid
                         print(f"  round {r + 1}/{rounds}: {side}, threads {t} "
                               f"({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
                     if out is None:
+                        failed.append(f"{side}, threads {t}, round {r + 1}")
                         continue
                     got = out["results"]
                     loops.setdefault((side, t), {k: v["loops"] for k, v in got.items()})
@@ -184,20 +189,19 @@ def run_fresh(case_names, threads, dtype="float32", rounds=5, target_s=0.05, sid
             results.append({"case": name, "threads": t, "dtype": str(dtype),
                             "times": {s: statistics.median(v) if v else None for s, v in per_side.items()},
                             "samples": {s: v for s, v in per_side.items() if v}})
-    return results, counts, skipped
+    return Run(results, counts, skipped, failed)
 
 
 # --- one process, interleaved -------------------------------------------------------
 def run_in_process(cases, threads, dtype="float32", rounds=5, target_s=0.05, torch=None, progress=True):
     """All sides in this process, interleaved, after ``set_num_threads`` on both
-    libraries; 'default' sets back the counts each library started with. Returns
-    the same triple as ``run_fresh``."""
+    libraries; 'default' sets back the counts each library started with. Returns a
+    ``Run`` like ``run_fresh`` (an implementation that fails raises here)."""
     import numpy as np
     import fastnn
     from .machine import blas_threads
     start = {"fastnn": fastnn.get_num_threads(), "torch": torch.get_num_threads() if torch else None}
-    results, counts, skipped = [], {}, {}
-    rows = {}
+    counts, skipped, rows = {}, {}, {}
     for t in threads:
         fastnn.set_num_threads(start["fastnn"] if t == "default" else t)
         if torch is not None:
@@ -221,7 +225,7 @@ def run_in_process(cases, threads, dtype="float32", rounds=5, target_s=0.05, tor
                 print(f"  {name} (threads {t}) done", file=sys.stderr)
     # Case by case, like run_fresh, so a case's thread settings sit together.
     results = [rows[(name, t)] for name, _ in cases for t in threads if (name, t) in rows]
-    return results, counts, skipped
+    return Run(results, counts, skipped, [])
 
 
 # --- the report ---------------------------------------------------------------------
