@@ -279,6 +279,10 @@ def format_header(report):
         f"torch    {m.get('torch') or 'not installed'}",
         f"python   {m.get('python')}",
     ]
+    if fresh:
+        # OpenBLAS reads fastnn's OPENBLAS_THREAD_TIMEOUT default only when fastnn is
+        # imported before NumPy, so the order is part of the configuration measured.
+        lines.append("imports  numpy, then fastnn (numpy and native sides); torch before the bench code (torch side)")
 
     def count(v):
         return "?" if v is None else str(v)
