@@ -71,10 +71,12 @@ def test_worker_env_drops_thread_settings(monkeypatch):
     import sys
     from fastnn.bench.runner import worker_env
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.setenv("GOMP_SPINCOUNT", "30000")
+    monkeypatch.setenv("GOMP_SPINCOUNT", "1000")
+    monkeypatch.setenv("FASTNN_PAR_MIN_MACS", "1000")
     monkeypatch.setenv("FASTNN_BENCH_TEST_KEEP", "yes")
     env = worker_env()
-    assert "OMP_NUM_THREADS" not in env and "GOMP_SPINCOUNT" not in env
+    for name in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT", "FASTNN_PAR_MIN_MACS"):
+        assert name not in env, name
     assert env["FASTNN_BENCH_TEST_KEEP"] == "yes"
     assert env["PYTHONPATH"].split(os.pathsep)[:len(sys.path)] == [p or os.getcwd() for p in sys.path]
 

@@ -103,7 +103,8 @@ def main(argv=None):
         print(f"skip {name}: {why}", file=sys.stderr)
     report = {"mode": "in-process" if args.in_process else "fresh-process", "rounds": rounds,
               "dtype": dtype, "target_s": target, "machine": machine_info(), "num_threads": run.num_threads,
-              "failed_workers": run.failed, "results": add_thread_ratios(run.results)}
+              "thread_thresholds": run.thresholds, "failed_workers": run.failed,
+              "results": add_thread_ratios(run.results)}
     print(format_report(report))
     if args.json:
         os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)

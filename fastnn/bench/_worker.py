@@ -8,6 +8,7 @@ cases, and the loop counts an earlier round settled on. The worker writes its
 results, as JSON, to the spec's ``out`` path, so that anything a kernel prints
 cannot garble them.
 """
+import contextlib
 import json
 import sys
 
@@ -21,7 +22,7 @@ def _apply_threads(side, threads):
         torch.set_num_threads(threads)
     else:
         import fastnn
-        fastnn.set_num_threads(threads)  # also sizes NumPy's BLAS when threadpoolctl is there
+        fastnn.set_num_threads(threads)
 
 
 def _thread_counts(side):
@@ -36,6 +37,16 @@ def _thread_counts(side):
     return {"blas": blas_threads()}
 
 
+def _side_context(side):
+    """Where a side's cases run: the NumPy reference side under
+    ``use_backend("numpy")``, as a user of that backend writes it (fastnn sizes
+    NumPy's BLAS by the backend in use)."""
+    if side == "numpy":
+        from fastnn import use_backend
+        return use_backend("numpy")
+    return contextlib.nullcontext()
+
+
 def main(spec_path):
     with open(spec_path) as fh:
         spec = json.load(fh)
@@ -48,18 +59,23 @@ def main(spec_path):
     makers = dict(STANDARD)
     dtype = np.dtype(spec["dtype"])
     results, skipped = {}, {}
-    for name in spec["cases"]:
-        try:
-            fn = makers[name](dtype).get(side)
-        except (AttributeError, ImportError, NotImplementedError) as exc:
-            skipped[name] = f"{type(exc).__name__}: {exc}"
-            continue
-        if fn is None:
-            continue  # the case has no implementation on this side (e.g. no NumPy Adam)
-        seconds, loops = time_one(fn, spec["target_s"], spec["loops"].get(name))
-        results[name] = {"seconds": seconds, "loops": loops}
-        del fn  # the case's arrays go before the next case is built
-    out = {"results": results, "skipped": skipped, "num_threads": _thread_counts(side)}
+    with _side_context(side):
+        for name in spec["cases"]:
+            try:
+                fn = makers[name](dtype).get(side)
+            except (AttributeError, ImportError, NotImplementedError) as exc:
+                skipped[name] = f"{type(exc).__name__}: {exc}"
+                continue
+            if fn is None:
+                continue  # the case has no implementation on this side (e.g. no NumPy Adam)
+            seconds, loops = time_one(fn, spec["target_s"], spec["loops"].get(name))
+            results[name] = {"seconds": seconds, "loops": loops}
+            del fn  # the case's arrays go before the next case is built
+        counts = _thread_counts(side)
+    out = {"results": results, "skipped": skipped, "num_threads": counts}
+    if side == "native":
+        from .machine import thread_thresholds
+        out["thresholds"] = thread_thresholds()
     with open(spec["out"], "w") as fh:
         json.dump(out, fh)
 

@@ -110,7 +110,15 @@ def blas_info():
 
 
 def blas_threads():
-    """NumPy's BLAS pool size as threadpoolctl sees it; None without threadpoolctl."""
+    """NumPy's BLAS pool size: through fastnn's own BLAS control where it knows the
+    library, else threadpoolctl where installed; None when neither can tell."""
+    try:
+        from .. import _blas
+        n = _blas.get_num_threads()
+        if n is not None:
+            return n
+    except (ImportError, AttributeError):
+        pass
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
@@ -119,6 +127,13 @@ def blas_threads():
         if pool.get("user_api") == "blas":
             return pool.get("num_threads")
     return None
+
+
+def thread_thresholds():
+    """The work sizes from which fastnn's kernels use more than one thread, where
+    set (by fastnn's import from the user's tuning cache, ``python -m fastnn.bench
+    --tune``, or by hand); None means the built-in default."""
+    return {name: os.environ.get(name) for name in ("FASTNN_PAR_MIN_ELEMS", "FASTNN_PAR_MIN_MACS")}
 
 
 def torch_version():

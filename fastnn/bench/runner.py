@@ -21,6 +21,7 @@ Two ways to run the cases:
 Only ratios between implementations measured in the same run are meant to be
 quoted, never a lone absolute time.
 """
+import contextlib
 import json
 import os
 import statistics
@@ -34,8 +35,9 @@ SIDES = ("native", "torch", "numpy")  # a round's process order before rotation
 COLUMNS = ("numpy", "native", "torch")  # the table's order
 
 # What a run returns: result rows, {thread setting: {side: {pool: threads}}},
-# {case: why it was skipped} and the worker processes that failed.
-Run = namedtuple("Run", "results num_threads skipped failed")
+# {case: why it was skipped}, the worker processes that failed, and fastnn's
+# thread thresholds as the native side saw them ({name: value or None}).
+Run = namedtuple("Run", "results num_threads skipped failed thresholds")
 
 
 def _calibrate(fn, target_s, warm_up=True):
@@ -76,29 +78,37 @@ def time_one(fn, target_s=0.05, loops=None):
     return (time.perf_counter() - t0) / loops, loops
 
 
-def time_case(impls, rounds=5, target_s=0.05):
-    """Median seconds per call of each implementation in ``impls`` (name -> callable)."""
-    loops = {name: _calibrate(fn, target_s) for name, fn in impls.items()}
+def time_case(impls, rounds=5, target_s=0.05, contexts=None):
+    """Median seconds per call of each implementation in ``impls`` (name -> callable).
+    ``contexts`` maps an implementation to a context-manager factory its calls
+    run in (e.g. the NumPy backend for the reference)."""
+    contexts = contexts or {}
+
+    def within(name):
+        return contexts.get(name, contextlib.nullcontext)()
+    loops = {}
+    for name, fn in impls.items():
+        with within(name):
+            loops[name] = _calibrate(fn, target_s)
     samples = {name: [] for name in impls}
     for _ in range(rounds):
         for name, fn in impls.items():
             n = loops[name]
-            t0 = time.perf_counter()
-            for _ in range(n):
-                fn()
-            samples[name].append((time.perf_counter() - t0) / n)
+            with within(name):
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    fn()
+                samples[name].append((time.perf_counter() - t0) / n)
     return {name: statistics.median(s) for name, s in samples.items()}
-
-
 
 
 # --- fresh processes ----------------------------------------------------------------
 # Run with ``python -c BOOTSTRAP spec.json side``. The first imports are a user's:
 # a PyTorch script loads torch (and its OpenMP runtime) before fastnn is imported
-# by the bench code, since fastnn's import sets OpenMP and OpenBLAS defaults in
-# the environment that a torch user never has; a fastnn script usually starts
-# with ``import numpy as np``, and never loads PyTorch, so ``import torch`` is
-# made to fail there and the cases leave their torch side out.
+# by the bench code, since fastnn's import sets a libgomp default
+# (GOMP_SPINCOUNT) in the environment that a torch user never has; a fastnn
+# script usually starts with ``import numpy as np``, and never loads PyTorch, so
+# ``import torch`` is made to fail there and the cases leave their torch side out.
 BOOTSTRAP = """\
 import sys
 if sys.argv[2] == "torch":
@@ -110,16 +120,17 @@ from fastnn.bench._worker import main
 main(sys.argv[1])
 """
 
-# Thread-pool variables are not passed to the workers: a user's shell normally
-# has none, and this process's own ``import fastnn`` has already put
-# GOMP_SPINCOUNT and OPENBLAS_THREAD_TIMEOUT here (a fastnn worker's import sets
-# them again; a torch worker must not inherit them).
+# Thread variables are not passed to the workers: a user's shell normally has
+# none, and this process's own ``import fastnn`` has already put some here
+# (GOMP_SPINCOUNT; FASTNN_PAR_MIN_* from the tuning cache). A fastnn worker's
+# import sets them again; a torch worker must not inherit them.
 THREAD_ENV = (
     "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OMP_DYNAMIC", "OMP_PROC_BIND", "OMP_PLACES",
     "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "KMP_AFFINITY",
     "OPENBLAS_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT", "GOTO_NUM_THREADS",
     "MKL_NUM_THREADS", "MKL_DYNAMIC", "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
+    "FASTNN_BLAS_THREADS", "FASTNN_PAR_MIN_ELEMS", "FASTNN_PAR_MIN_MACS", "FASTNN_PAR_MIN_SCALE",
 )
 
 
@@ -159,7 +170,7 @@ def run_fresh(case_names, threads, dtype="float32", rounds=5, target_s=0.05, sid
     loops = {}      # (side, threads) -> {case: calls per timing}, settled in the first round
     samples = {}    # (case, threads, side) -> [seconds per call, one per round]
     counts = {}     # str(threads) -> side -> {pool: threads}
-    skipped, failed = {}, []
+    skipped, failed, thresholds = {}, [], {}
     with tempfile.TemporaryDirectory(prefix="fastnn-bench-") as tmp:
         for r in range(rounds):
             # Rotate who goes first, so no side always runs right after the same one.
@@ -180,6 +191,7 @@ def run_fresh(case_names, threads, dtype="float32", rounds=5, target_s=0.05, sid
                         samples.setdefault((name, t, side), []).append(res["seconds"])
                     counts.setdefault(str(t), {})[side] = out["num_threads"]
                     skipped.update(out["skipped"])
+                    thresholds.update(out.get("thresholds", {}))
     results = []
     for name in case_names:
         for t in threads:
@@ -189,7 +201,7 @@ def run_fresh(case_names, threads, dtype="float32", rounds=5, target_s=0.05, sid
             results.append({"case": name, "threads": t, "dtype": str(dtype),
                             "times": {s: statistics.median(v) if v else None for s, v in per_side.items()},
                             "samples": {s: v for s, v in per_side.items() if v}})
-    return Run(results, counts, skipped, failed)
+    return Run(results, counts, skipped, failed, thresholds)
 
 
 # --- one process, interleaved -------------------------------------------------------
@@ -199,15 +211,18 @@ def run_in_process(cases, threads, dtype="float32", rounds=5, target_s=0.05, tor
     ``Run`` like ``run_fresh`` (an implementation that fails raises here)."""
     import numpy as np
     import fastnn
-    from .machine import blas_threads
+    from .machine import blas_threads, thread_thresholds
     start = {"fastnn": fastnn.get_num_threads(), "torch": torch.get_num_threads() if torch else None}
     counts, skipped, rows = {}, {}, {}
     for t in threads:
         fastnn.set_num_threads(start["fastnn"] if t == "default" else t)
         if torch is not None:
             torch.set_num_threads(start["torch"] if t == "default" else t)
-        counts[str(t)] = {"numpy": {"blas": blas_threads()},
-                          "native": {"native": fastnn.get_num_threads(), "blas": blas_threads()}}
+        # The reference runs under its own backend, as its users run it: fastnn
+        # sizes NumPy's BLAS by the backend in use.
+        with fastnn.use_backend("numpy"):
+            counts[str(t)] = {"numpy": {"blas": blas_threads()}}
+        counts[str(t)]["native"] = {"native": fastnn.get_num_threads(), "blas": blas_threads()}
         if torch is not None:
             counts[str(t)]["torch"] = {"torch": torch.get_num_threads()}
         for name, make in cases:
@@ -218,14 +233,15 @@ def run_in_process(cases, threads, dtype="float32", rounds=5, target_s=0.05, tor
                 continue
             if torch is None:
                 impls.pop("torch", None)
-            times = time_case(impls, rounds=rounds, target_s=target_s)
+            times = time_case(impls, rounds=rounds, target_s=target_s,
+                              contexts={"numpy": lambda: fastnn.use_backend("numpy")})
             rows[(name, t)] = {"case": name, "threads": t, "dtype": str(dtype),
                                "times": {k: times.get(k) for k in COLUMNS}}
             if progress:
                 print(f"  {name} (threads {t}) done", file=sys.stderr)
     # Case by case, like run_fresh, so a case's thread settings sit together.
     results = [rows[(name, t)] for name, _ in cases for t in threads if (name, t) in rows]
-    return Run(results, counts, skipped, [])
+    return Run(results, counts, skipped, [], thread_thresholds())
 
 
 # --- the report ---------------------------------------------------------------------
@@ -254,6 +270,16 @@ def thread_label(threads, counts):
     return f"{seen.pop()} (def)" if len(seen) == 1 else "default"
 
 
+def _thresholds_text(thresholds):
+    """'built-in', or e.g. 'elems 262144, macs built-in' where the tuning cache set them."""
+    if not thresholds:
+        return "?"
+    if all(v is None for v in thresholds.values()):
+        return "built-in"
+    return ", ".join(f"{name.rsplit('_', 1)[-1].lower()} {value or 'built-in'}"
+                     for name, value in thresholds.items())
+
+
 def format_header(report):
     """The machine, the libraries and the thread counts each side ran with."""
     m = report["machine"]
@@ -274,14 +300,15 @@ def format_header(report):
         f"fastnn bench: {how}; median of {rounds} round{'s' if rounds != 1 else ''}; {report['dtype']}",
         f"CPU      {cpu}",
         f"cores    {m.get('cores')} logical, {m.get('cores_usable')} usable ({m.get('machine')}, {m.get('system')})",
-        f"fastnn   {m.get('fastnn')}, GEMM ISA variant {m.get('isa_variant') or 'n/a (no native build)'}",
+        f"fastnn   {m.get('fastnn')}, GEMM ISA variant {m.get('isa_variant') or 'n/a (no native build)'}, "
+        f"thread thresholds {_thresholds_text(report.get('thread_thresholds'))}",
         f"numpy    {m.get('numpy')}, BLAS {blas_s}",
         f"torch    {m.get('torch') or 'not installed'}",
         f"python   {m.get('python')}",
     ]
     if fresh:
-        # OpenBLAS reads fastnn's OPENBLAS_THREAD_TIMEOUT default only when fastnn is
-        # imported before NumPy, so the order is part of the configuration measured.
+        # The order is part of what is measured: a runtime loaded after fastnn's
+        # import reads the defaults that import put into the environment.
         lines.append("imports  numpy, then fastnn (numpy and native sides); torch before the bench code (torch side)")
 
     def count(v):
@@ -299,8 +326,7 @@ def format_header(report):
             parts.append(f"torch {count(per_side['torch'].get('torch'))}")
         lines.append(f"{'threads' if i == 0 else '':8} {setting} ({how_set}): " + ", ".join(parts))
     if any(v.get("numpy", {}).get("blas") is None for v in report["num_threads"].values()):
-        lines.append("         (BLAS ? = unknown: pip install threadpoolctl to see, and to let "
-                     "fastnn.set_num_threads size NumPy's BLAS)")
+        lines.append("         (BLAS ? = fastnn does not know this BLAS library's thread count)")
     return "\n".join(lines)
 
 
