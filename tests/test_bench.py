@@ -135,3 +135,11 @@ def test_failed_worker_is_reported(capsys):
     run = run_fresh(["no such case"], [1], rounds=1, sides=["native"], progress=False)
     assert run.results == [] and run.failed == ["native, threads 1, round 1"]
     assert "KeyError" in capsys.readouterr().err  # the worker's traceback is shown
+
+
+def test_tune_flag_runs_the_tuning(monkeypatch, capsys):
+    from fastnn.backends.native import tuning
+    from fastnn.bench.__main__ import main
+    monkeypatch.setattr(tuning, "tune", lambda: {"FASTNN_PAR_MIN_MACS": 12345})
+    assert main(["--tune"]) == 0
+    assert "FASTNN_PAR_MIN_MACS = 12345" in capsys.readouterr().out

@@ -17,6 +17,7 @@ compare; its "N/1" columns give each side's time at N threads over its time at 1
     python -m fastnn.bench --quick         # fewer rounds of shorter timings, for a first look
     python -m fastnn.bench -k conv -t 1,2  # cases whose name contains "conv", 1 and 2 threads
     python -m fastnn.bench --in-process    # all sides in one process, set_num_threads(n)
+    python -m fastnn.bench --tune          # measure and cache this machine's thread thresholds
 """
 import argparse
 import importlib.util
@@ -45,6 +46,20 @@ def parse_threads(text):
     return out
 
 
+def _tune():
+    from ..backends.native import tuning
+    result = tuning.tune()
+    if not result:
+        print("nothing to tune: one core")
+        return 0
+    for name, value in sorted(result.items()):
+        print(f"{name} = {value}")
+    if "busy_load_average" in result:
+        print("warning: the machine was busy while measuring; rerun on an idle machine")
+    print(f"cached in {tuning.cache_path()} (FASTNN_NO_TUNE=1 ignores it)")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m fastnn.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,7 +79,12 @@ def main(argv=None):
     parser.add_argument("--plot", default="bench_out/fastnn_bench.png", help="bar chart (needs matplotlib)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument("--tune", action="store_true",
+                        help="measure this machine's thread thresholds (about 2 s; run it on an idle "
+                             "machine), cache them for fastnn's import, and exit")
     args = parser.parse_args(argv)
+    if args.tune:
+        return _tune()
 
     from .cases import STANDARD
     from .machine import machine_info
