@@ -2,6 +2,11 @@
 reference backend, the native backend and (when installed) PyTorch CPU.
 
 A case function takes a NumPy dtype and returns {implementation: callable}.
+By default ``python -m fastnn.bench`` rebuilds each case by its name in a fresh
+worker process per side and calls only that side's callable, so a case must
+build from its name and dtype alone; in the NumPy and native workers
+``import torch`` fails (a fastnn user's process has no PyTorch), so a case gets
+its torch side through ``_torch()`` and leaves it out when that returns None.
 """
 import numpy as np
 
