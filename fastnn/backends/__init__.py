@@ -1,7 +1,7 @@
 """Kernel backends and the registry that picks one.
 
 A backend is a package with one module per kernel family (``gemm``, ``conv``,
-``pool``, ``elementwise``, ``rnn``); every backend's family module exports the
+``pool``, ``elementwise``, ``rnn``, ``optim``); every backend's family module exports the
 same function names with the same signatures:
 
 * ``numpy``  -- ``fastnn.backends.numpy_ref``: the reference, readable NumPy.
@@ -14,7 +14,7 @@ kernels as attributes: ``get_backend(x).conv2d_forward(x, w, b, ...)``.
 import importlib
 from .. import _threads
 
-FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn")
+FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "optim")
 _PACKAGES = {
     "numpy": "fastnn.backends.numpy_ref",
     "native": "fastnn.backends.native",
