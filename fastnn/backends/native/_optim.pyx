@@ -54,14 +54,22 @@ cdef extern from "optim_kernel.h" nogil:
         int centered
     ctypedef void (*fnn_optim_kernel)(void *const *a, int64_t i0, int64_t i1,
                                       const fnn_optim_args *c, const double *per) noexcept nogil
-    void fnn_sgd_f32(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
-    void fnn_sgd_f64(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
-    void fnn_adam_f32(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
-    void fnn_adam_f64(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
-    void fnn_rmsprop_f32(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
-    void fnn_rmsprop_f64(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
-    void fnn_adagrad_f32(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
-    void fnn_adagrad_f64(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
+    void fnn_sgd_f32(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
+    void fnn_sgd_f64(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
+    void fnn_adam_f32(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
+    void fnn_adam_f64(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
+    void fnn_rmsprop_f32(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
+    void fnn_rmsprop_f64(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
+    void fnn_adagrad_f32(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
+    void fnn_adagrad_f64(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
 
 
 cdef extern from "parallel.h":
@@ -134,7 +142,8 @@ cdef _Group _gather(str fname, tuple names, tuple lists, tuple writable, object 
         for i in range(P):
             obj = params[i]
             if type(obj) is not cnp.ndarray:
-                raise TypeError(f"{fname}: params[{i}] must be a NumPy ndarray, got {type(obj).__name__}")
+                raise TypeError(f"{fname}: params[{i}] must be a NumPy ndarray, "
+                                f"got {type(obj).__name__}")
             a = <cnp.ndarray>obj
             if typenum < 0:
                 typenum = cnp.PyArray_TYPE(a)

@@ -28,7 +28,8 @@ def sgd_step(params, grads, momentum_buffers, *, lr, momentum, dampening, weight
         if momentum != 0:
             # new buffers for the first step, committed only once the kernel has run
             first = [b is None for b in momentum_buffers]
-            bufs = [np.empty_like(p) if f else b for p, b, f in zip(params, momentum_buffers, first)]
+            bufs = [np.empty_like(p) if f else b
+                    for p, b, f in zip(params, momentum_buffers, first)]
         else:
             first = [False] * len(params)
         _k.sgd(params, grads, bufs, first, lr, momentum, dampening, weight_decay, nesterov,

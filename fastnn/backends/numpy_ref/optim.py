@@ -51,7 +51,9 @@ def check_group(fname, params, **lists):
         if p.dtype.kind not in "fc":
             raise TypeError(f"{fname}: params[{i}] must be floating point, got {p.dtype}")
         for name, arrays in lists.items():
-            if arrays is None or name == "steps" or (name == "momentum_buffers" and arrays[i] is None):
+            if arrays is None or name == "steps":
+                continue
+            if name == "momentum_buffers" and arrays[i] is None:  # SGD's first step
                 continue
             a = arrays[i]
             if not hasattr(a, "shape") or a.shape != p.shape:
@@ -61,7 +63,7 @@ def check_group(fname, params, **lists):
 
 
 def adam_step_scalars(t, lr, beta1, beta2):
-    """(step_size, sqrt of the second bias correction) of Adam's step t, as PyTorch computes them."""
+    """(step_size, sqrt of the second bias correction) of Adam's step t, as PyTorch has them."""
     return lr / (1 - beta1 ** t), (1 - beta2 ** t) ** 0.5
 
 
