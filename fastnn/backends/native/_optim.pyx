@@ -216,11 +216,14 @@ cdef _run(fnn_optim_kernel kern, _Group grp, fnn_optim_args *c):
     cdef const double *per = grp.per
     cdef Py_ssize_t P = grp.P, S = grp.S, K = grp.K
     cdef int64_t total = off[P]
-    # An update streams each of its arrays once: elements touched = size x arrays,
-    # the unit of parallel.h's threshold for elementwise passes (below it one
-    # thread finishes before a team would wake; above it the pass is memory-bound
-    # and a second core adds bandwidth).
-    cdef int T = fastnn_team(<double>total * grp.streams, FASTNN_PAR_MIN_ELEMS), t
+    # Threads or not, from parallel.h's threshold for streaming passes
+    # (FASTNN_PAR_MIN_ELEMS, measured on this machine by tuning.py when cached):
+    # below it one thread finishes before a team's fork/join pays off; above it
+    # the pass is memory-bound and a second core adds bandwidth. The threshold
+    # is in the unit of _elementwise's ReLU, n elements of x, which touches 2n
+    # (reads x, writes y); an update streams each of its `streams` arrays once,
+    # so it weighs total * streams / 2 of that unit (Adam: 2 per parameter).
+    cdef int T = fastnn_team(<double>total * grp.streams / 2, FASTNN_PAR_MIN_ELEMS), t
     with nogil:
         if T <= 1:
             _walk(kern, ptr, off, per, P, S, K, c, 0, total)
