@@ -5,21 +5,12 @@
 Each benchmark runs one conv2d forward and the full backward (dx, dw, db) on
 float32 inputs; compare the ratios within one run (the machines are shared).
 """
-import os
+import numpy as np
+import pytest
 
-# OpenBLAS threads spin for a while after each BLAS call (the reference's
-# matmuls); with 2 threads that spinning took the second core from the native
-# kernel measured next (its 2-thread time then equalled its 1-thread time).
-# Effective only when this module is the first to load NumPy; the native
-# kernels' OpenMP threads already sleep when idle (fastnn/__init__.py).
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import fastnn  # noqa: E402
-from fastnn.backends.native import conv as native  # noqa: E402
-from fastnn.backends.numpy_ref import conv as reference  # noqa: E402
+import fastnn
+from fastnn.backends.native import conv as native
+from fastnn.backends.numpy_ref import conv as reference
 
 # name: (N, C, O, k, H, padding)
 SHAPES = {

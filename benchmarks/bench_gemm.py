@@ -42,13 +42,9 @@ IMPLS = ["reference", "native", "fastnn", "torch"]
 
 @pytest.fixture(scope="session", autouse=True)
 def report_blas():
-    try:
-        from threadpoolctl import threadpool_info
-        for info in threadpool_info():
-            print(f"\n[bench_gemm] {info.get('internal_api')} {info.get('version')} "
-                  f"kernel={info.get('architecture')} threads={info.get('num_threads')}")
-    except ImportError:
-        pass
+    from fastnn import _blas
+    print(f"\n[bench_gemm] NumPy's BLAS: {', '.join(_blas.describe()) or 'unknown'}, "
+          f"threads={_blas.get_num_threads()}")
     print(f"[bench_gemm] fastnn GEMM variant: {_gemm.current_variant()}")
 
 

@@ -7,24 +7,22 @@ Submodules are imported on first use to keep ``import fastnn`` fast.
 import importlib as _importlib
 import os as _os
 
-# libgomp reads these once, when the first native kernel module loads it. Idle
-# OpenMP threads spin for a short while (GOMP_SPINCOUNT=30000, about a
-# millisecond here; libgomp's own default is 10x that), then sleep. Sleeping at
-# once (OMP_WAIT_POLICY=PASSIVE, fastnn's earlier default) made every parallel
-# region pay a wake-up of ~100 us on the 2-core VM: a 2-thread 1->32 conv
-# forward+backward step took 1.13 ms instead of 0.83. PyTorch's libgomp reads
-# the same variables when torch is imported after fastnn, so PASSIVE also
-# slowed torch (its 2-thread batch-1 CNN inference: 0.90 ms instead of 0.18).
-# A user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+# libgomp reads these once, when the first native kernel module loads it.
+# An idle OpenMP thread spins GOMP_SPINCOUNT pause iterations, then sleeps on a
+# futex. Spinning wins only while the thread has a core to itself: when the
+# cores are shared (another process, another pool, a DataLoader worker), a
+# spinner holds a core that a working thread of the same team needs until the
+# scheduler's time slice ends, and a 2-thread 192^3 GEMM interleaved with a
+# multithreaded np.matmul took 6x its 1-thread time on a 2-core AMD EPYC
+# (libgomp's default 300000; fastnn's earlier 30000 ~ 1 ms). Sleeping at once
+# (OMP_WAIT_POLICY=PASSIVE) pays a futex wake-up on every region instead, tens
+# of microseconds on a VM. Spinning about as long as a wake-up costs bounds
+# both cases at twice the best choice (the ski-rental argument): 1000 pause
+# iterations are ~25-50 us (a pause is ~65 cycles on Zen 4, ~140 on Skylake-X
+# and later Xeons), libgomp's own count for oversubscribed teams. A user's
+# own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
 if "OMP_WAIT_POLICY" not in _os.environ:
-    _os.environ.setdefault("GOMP_SPINCOUNT", "30000")
-# OpenBLAS (NumPy's BLAS) reads this when NumPy loads, so it only applies when
-# fastnn is imported first: its threads otherwise spin long after each call and
-# hold the second core while the next native kernel runs (a 2-thread conv right
-# after one np.matmul measured 11.5 -> 20 ms on the 2-core Xeon). With it, a
-# native GEMM interleaved with np.matmul on 2 threads is no slower than on one
-# (tests/backends/test_threads.py), whatever OMP_WAIT_POLICY says.
-_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+    _os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 __version__ = "0.1.0"
 
@@ -32,6 +30,16 @@ from ._threads import get_num_threads, set_num_threads  # noqa: E402
 from .backends import use_backend  # noqa: E402
 from .backends._validate import set_finite_checks  # noqa: E402
 from ._dtypes import *  # noqa: F401,F403,E402
+from . import _threads as _threads_policy  # noqa: E402
+from .backends.native import tuning as _tuning  # noqa: E402
+
+# Thread thresholds measured on this machine (python -m fastnn.bench --tune),
+# put where the kernels read them before any of them runs.
+_tuning.load()
+
+# One pool computes: NumPy's BLAS goes to one thread while the native kernels
+# are in use (fastnn/_threads.py explains why).
+_threads_policy.apply_policy()
 
 _SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autograd",
                "keras", "testing", "backends")

@@ -1,7 +1,7 @@
 """Kernel backends and the registry that picks one.
 
 A backend is a package with one module per kernel family (``gemm``, ``conv``,
-``pool``, ``elementwise``, ``rnn``); every backend's family module exports the
+``pool``, ``elementwise``, ``rnn``, ``optim``); every backend's family module exports the
 same function names with the same signatures:
 
 * ``numpy``  -- ``fastnn.backends.numpy_ref``: the reference, readable NumPy.
@@ -12,8 +12,9 @@ Callers ask ``get_backend(array)`` for the backend that owns ``array`` and call
 kernels as attributes: ``get_backend(x).conv2d_forward(x, w, b, ...)``.
 """
 import importlib
+from .. import _threads
 
-FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn")
+FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "optim")
 _PACKAGES = {
     "numpy": "fastnn.backends.numpy_ref",
     "native": "fastnn.backends.native",
@@ -110,6 +111,7 @@ class use_backend:
                                "reinstall fastnn with a C compiler (pip install .)")
         self._previous = current_cpu_backend()
         _current_cpu = backend(name)
+        _threads.apply_policy()
 
     def __enter__(self):
         return _current_cpu
@@ -117,6 +119,7 @@ class use_backend:
     def __exit__(self, *exc):
         global _current_cpu
         _current_cpu = self._previous
+        _threads.apply_policy()
         return False
 
 

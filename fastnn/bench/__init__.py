@@ -1,2 +1,2 @@
 """Benchmarks of fastnn's kernels and models: ``python -m fastnn.bench``."""
-from .runner import format_table, time_case  # noqa: F401
+from .runner import format_report, format_table, run_fresh, run_in_process, time_case  # noqa: F401

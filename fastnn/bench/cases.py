@@ -2,6 +2,11 @@
 reference backend, the native backend and (when installed) PyTorch CPU.
 
 A case function takes a NumPy dtype and returns {implementation: callable}.
+By default ``python -m fastnn.bench`` rebuilds each case by its name in a fresh
+worker process per side and calls only that side's callable, so a case must
+build from its name and dtype alone; in the NumPy and native workers
+``import torch`` fails (a fastnn user's process has no PyTorch), so a case gets
+its torch side through ``_torch()`` and leaves it out when that returns None.
 """
 import numpy as np
 
@@ -181,17 +186,24 @@ def cross_entropy_case(n, c):
 
 
 def adam_step_case(numel):
-    """One Adam update of ``numel`` parameters (optimizers are NumPy code on every backend)."""
+    """One Adam update of ``numel`` parameters: the native fused step, the NumPy reference's."""
     def make(dtype):
         import fastnn
-        p = fastnn.nn.Parameter(fastnn.from_numpy(_rng().standard_normal(numel).astype(dtype)))
-        p.grad = fastnn.from_numpy(_rng().standard_normal(numel).astype(dtype))
-        opt = fastnn.optim.Adam([p], lr=1e-3)
-        impls = {"native": opt.step}
+        from ..backends import use_backend
+        impls = {}
+        for name in ("numpy", "native"):
+            p = fastnn.nn.Parameter(fastnn.from_numpy(_rng().standard_normal(numel).astype(dtype)))
+            p.grad = fastnn.from_numpy(_rng().standard_normal(numel).astype(dtype))
+            opt = fastnn.optim.Adam([p], lr=1e-3)
+
+            def step(opt=opt, name=name):
+                with use_backend(name):
+                    opt.step()
+            impls[name] = step
         torch = _torch()
         if torch is not None:
-            tp = torch.nn.Parameter(torch.from_numpy(p.detach().numpy().copy()))
-            tp.grad = torch.from_numpy(p.grad.numpy().copy())
+            tp = torch.nn.Parameter(torch.from_numpy(_rng().standard_normal(numel).astype(dtype)))
+            tp.grad = torch.from_numpy(_rng().standard_normal(numel).astype(dtype))
             topt = torch.optim.Adam([tp], lr=1e-3, foreach=False)
             impls["torch"] = topt.step
         return impls

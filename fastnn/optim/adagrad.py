@@ -4,9 +4,14 @@
     clr = lr / (1 + (t - 1) * lr_decay)
     s = s + g * g
     p = p - clr * g / (sqrt(s) + eps)
+
+One kernel call per param group: get_backend(array).adagrad_step (the native
+backend's is one threaded pass over all the group's parameters; the NumPy
+reference, fastnn/backends/numpy_ref/optim.py, spells out the formulas).
 """
 import numpy as np
 
+from ..backends import get_backend
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_nonneg
 
@@ -43,19 +48,17 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         loss = self._call_closure(closure)
         for group in self.param_groups:
-            lr, lr_decay, wd, eps = group["lr"], group["lr_decay"], group["weight_decay"], group["eps"]
-            for p, g in self._grads(group):
+            params, grads = self._params_and_grads(group)
+            if not params:
+                continue
+            sums, steps = [], []
+            for p in params:
                 state = self.state[p]
-                state["step"] = t = state["step"] + 1
-                if wd != 0:
-                    g = g + wd * p._data
-                clr = lr / (1 + (t - 1) * lr_decay)
-                s = state["sum"]._data
-                tmp = np.multiply(g, g)
-                s += tmp
-                np.sqrt(s, out=tmp)
-                tmp += eps
-                np.divide(g, tmp, out=tmp)
-                tmp *= clr
-                p._data -= tmp
+                state["step"] += 1
+                steps.append(state["step"])
+                sums.append(state["sum"]._data)
+            get_backend(params[0]._data).adagrad_step(
+                [p._data for p in params], grads, sums, steps, lr=group["lr"],
+                lr_decay=group["lr_decay"], weight_decay=group["weight_decay"], eps=group["eps"],
+                maximize=group["maximize"])
         return loss

@@ -7,27 +7,17 @@
     p = p - lr / (1 - beta1**t) * m / denom
 
 AdamW (adamw.py) reuses this with weight decay applied to p directly.
+One kernel call per param group: get_backend(array).adam_step / adamw_step (the
+native backend's is one threaded pass over all the group's parameters; the NumPy
+reference, fastnn/backends/numpy_ref/optim.py, spells out the formulas).
 """
 import numpy as np
 
+from ..backends import get_backend
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_nonneg
 
 __all__ = ["Adam"]
-
-
-def _lerp_(start, end, weight, tmp=None):
-    """start += weight * (end - start) in place, in the form PyTorch's lerp uses for weight < 0.5.
-
-    ``tmp``, an array like ``start``, avoids allocating a temporary.
-    """
-    tmp = np.subtract(end, start, out=tmp)
-    if abs(weight) < 0.5:
-        tmp *= weight
-        start += tmp
-    else:
-        tmp *= 1 - weight
-        np.subtract(end, tmp, out=start)
 
 
 class Adam(Optimizer):
@@ -48,9 +38,12 @@ class Adam(Optimizer):
     def step(self, closure=None):
         loss = self._call_closure(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            wd, amsgrad = group["weight_decay"], group["amsgrad"]
-            for p, g in self._grads(group):
+            params, grads = self._params_and_grads(group)
+            if not params:
+                continue
+            amsgrad = group["amsgrad"]
+            exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = [], [], [], []
+            for p in params:
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
@@ -58,29 +51,17 @@ class Adam(Optimizer):
                     state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
                     if amsgrad:
                         state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
-                if wd != 0:
-                    if self._decoupled:
-                        p._data *= 1 - lr * wd
-                    else:
-                        g = g + wd * p._data
-                state["step"] = t = state["step"] + 1
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                tmp = np.empty_like(m)  # one scratch array instead of a temporary per operation
-                _lerp_(m, g, 1 - beta1, tmp)
-                v *= beta2
-                np.multiply(g, g, out=tmp)
-                tmp *= 1 - beta2
-                v += tmp
-                step_size = lr / (1 - beta1 ** t)
-                bc2_sqrt = (1 - beta2 ** t) ** 0.5
+                state["step"] += 1
+                steps.append(state["step"])
+                exp_avgs.append(state["exp_avg"]._data)
+                exp_avg_sqs.append(state["exp_avg_sq"]._data)
                 if amsgrad:
-                    vmax = state["max_exp_avg_sq"]._data
-                    np.maximum(vmax, v, out=vmax)
-                    v = vmax
-                denom = np.sqrt(v, out=tmp)
-                denom /= bc2_sqrt
-                denom += eps
-                np.divide(m, denom, out=denom)
-                denom *= step_size
-                p._data -= denom
+                    max_exp_avg_sqs.append(state["max_exp_avg_sq"]._data)
+            backend = get_backend(params[0]._data)
+            kernel = backend.adamw_step if self._decoupled else backend.adam_step
+            beta1, beta2 = group["betas"]
+            kernel([p._data for p in params], grads, exp_avgs, exp_avg_sqs,
+                   max_exp_avg_sqs if amsgrad else None, steps, lr=group["lr"], beta1=beta1,
+                   beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
+                   amsgrad=amsgrad, maximize=group["maximize"])
         return loss

@@ -2,8 +2,11 @@
 
 Parameters live in ``param_groups`` (a list of dicts, each with its own options
 such as ``lr``); per-parameter buffers live in ``state[param]``. An update reads
-``p.grad._data`` and writes ``p._data`` in place with NumPy, so it never touches
-the autograd graph. ``state_dict()`` uses PyTorch's layout: parameters are
+``p.grad._data`` and writes ``p._data`` in place, so it never touches the
+autograd graph: each optimizer hands all the arrays of a group to one kernel of
+the backend that owns them (``get_backend(array).adam_step`` ...; the native
+one is a single threaded pass, the NumPy reference reads like the formulas,
+fastnn/backends/numpy_ref/optim.py). ``state_dict()`` uses PyTorch's layout: parameters are
 replaced by their index in the order they appear across the groups.
 """
 import copy
@@ -103,9 +106,12 @@ class Optimizer:
                 else:
                     p.grad._data[...] = 0
 
-    def _grads(self, group):
-        """(param, grad array in the param's dtype) for the params of ``group`` that have a grad."""
-        out = []
+    def _params_and_grads(self, group):
+        """([params of ``group`` that have a grad], [their grad arrays in the param's dtype]).
+
+        The gradients are not negated for ``maximize``: the update kernels do that.
+        """
+        params, grads = [], []
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -113,11 +119,17 @@ class Optimizer:
             if g.shape != p._data.shape:
                 raise RuntimeError(f"gradient of shape {tuple(g.shape)} does not match parameter "
                                    f"of shape {tuple(p._data.shape)}")
-            g = g.astype(p._data.dtype, copy=False)
-            if group.get("maximize", False):
-                g = -g
-            out.append((p, g))
-        return out
+            params.append(p)
+            grads.append(g.astype(p._data.dtype, copy=False))
+        return params, grads
+
+    def _grads(self, group):
+        """(param, grad array in the param's dtype, negated for ``maximize``) for the params of
+        ``group`` that have a grad (for optimizers that update one parameter at a time)."""
+        params, grads = self._params_and_grads(group)
+        if group.get("maximize", False):
+            grads = [-g for g in grads]
+        return list(zip(params, grads))
 
     def _call_closure(self, closure):
         if closure is None:

@@ -5,11 +5,15 @@
     centered: a = lerp(a, g, 1 - alpha); avg = sqrt(v - a * a) + eps   else avg = sqrt(v) + eps
     momentum: buf = momentum * buf + g / avg;  p = p - lr * buf
     else:     p = p - lr * g / avg
+
+One kernel call per param group: get_backend(array).rmsprop_step (the native
+backend's is one threaded pass over all the group's parameters; the NumPy
+reference, fastnn/backends/numpy_ref/optim.py, spells out the formulas).
 """
 import numpy as np
 
+from ..backends import get_backend
 from ..tensor import Tensor
-from .adam import _lerp_
 from .optimizer import Optimizer, _check_nonneg
 
 __all__ = ["RMSprop"]
@@ -29,9 +33,12 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         loss = self._call_closure(closure)
         for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-            wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
-            for p, g in self._grads(group):
+            params, grads = self._params_and_grads(group)
+            if not params:
+                continue
+            momentum, centered = group["momentum"], group["centered"]
+            square_avgs, grad_avgs, bufs = [], [], []
+            for p in params:
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
@@ -41,30 +48,14 @@ class RMSprop(Optimizer):
                     if centered:
                         state["grad_avg"] = Tensor._wrap(np.zeros_like(p._data))
                 state["step"] += 1
-                if wd != 0:
-                    g = g + wd * p._data
-                v = state["square_avg"]._data
-                avg = np.empty_like(v)  # one scratch array reused for every temporary
-                v *= alpha
-                np.multiply(g, g, out=avg)
-                avg *= 1 - alpha
-                v += avg
+                square_avgs.append(state["square_avg"]._data)
                 if centered:
-                    a = state["grad_avg"]._data
-                    _lerp_(a, g, 1 - alpha, avg)
-                    np.multiply(a, a, out=avg)
-                    np.subtract(v, avg, out=avg)
-                    np.sqrt(avg, out=avg)
-                else:
-                    np.sqrt(v, out=avg)
-                avg += eps
-                np.divide(g, avg, out=avg)
+                    grad_avgs.append(state["grad_avg"]._data)
                 if momentum > 0:
-                    buf = state["momentum_buffer"]._data
-                    buf *= momentum
-                    buf += avg
-                    avg = np.multiply(buf, lr, out=avg)
-                else:
-                    avg *= lr
-                p._data -= avg
+                    bufs.append(state["momentum_buffer"]._data)
+            get_backend(params[0]._data).rmsprop_step(
+                [p._data for p in params], grads, square_avgs, grad_avgs if centered else None,
+                bufs if momentum > 0 else None, lr=group["lr"], alpha=group["alpha"],
+                eps=group["eps"], weight_decay=group["weight_decay"], momentum=momentum,
+                centered=centered, maximize=group["maximize"])
         return loss

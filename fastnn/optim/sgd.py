@@ -5,7 +5,13 @@
     buf = momentum * buf + (1 - dampening) * g
     g = g + momentum * buf  (nesterov)   or   g = buf
     p = p - lr * g
+
+One kernel call per param group: get_backend(array).sgd_step (the native
+backend's is one threaded pass over all the group's parameters; the NumPy
+reference, fastnn/backends/numpy_ref/optim.py, spells out the formulas).
 """
+from ..backends import get_backend
+from ..tensor import Tensor
 from .optimizer import Optimizer, _check_nonneg
 
 __all__ = ["SGD"]
@@ -26,25 +32,21 @@ class SGD(Optimizer):
     def step(self, closure=None):
         loss = self._call_closure(closure)
         for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov = group["weight_decay"], group["nesterov"]
-            for p, g in self._grads(group):
-                if wd != 0:
-                    g = g + wd * p._data
-                if momentum != 0:
+            params, grads = self._params_and_grads(group)
+            if not params:
+                continue
+            momentum = group["momentum"]
+            bufs = None
+            if momentum != 0:
+                bufs = [self.state[p].get("momentum_buffer") for p in params]
+                bufs = [None if b is None else b._data for b in bufs]
+            get_backend(params[0]._data).sgd_step(
+                [p._data for p in params], grads, bufs, lr=group["lr"], momentum=momentum,
+                dampening=group["dampening"], weight_decay=group["weight_decay"],
+                nesterov=group["nesterov"], maximize=group["maximize"])
+            if bufs is not None:
+                for p, b in zip(params, bufs):
                     state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = _wrap(g.copy())
-                    else:
-                        b = buf._data
-                        b *= momentum
-                        b += (1 - dampening) * g
-                    g = g + momentum * buf._data if nesterov else buf._data
-                p._data -= lr * g
+                    if state.get("momentum_buffer") is None:  # created by this first step
+                        state["momentum_buffer"] = Tensor._wrap(b)
         return loss
-
-
-def _wrap(arr):
-    from ..tensor import Tensor
-    return Tensor._wrap(arr)

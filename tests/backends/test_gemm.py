@@ -342,18 +342,39 @@ def test_linear_bad_input():
 
 
 def test_default_path_uses_both_engines(monkeypatch):
-    """The measured rule: fastnn's GEMM for mid-size and small-k products on one
-    thread, BLAS for huge squares, matrix-vector shapes and every threaded product."""
-    if _gemm.current_variant() != "avx512":
-        pytest.skip("the measured rule is for AVX-512 CPUs")
+    """One pool computes: products fastnn's team splits go to fastnn's GEMM, the
+    rest to BLAS on one thread; tiny and matrix-vector products always to BLAS;
+    every larger product to fastnn's GEMM when BLAS's thread count is unknown."""
+    from fastnn import _threads
     f32 = np.dtype(np.float32)
-    monkeypatch.setattr(_gemm, "max_threads", lambda: 1)
-    assert nat._use_fastnn(64 * 26 * 26, 32, 9, f32)
-    assert nat._use_fastnn(256, 256, 256, f32)
-    assert not nat._use_fastnn(2048, 2048, 2048, f32)
-    assert not nat._use_fastnn(1, 4096, 4096, f32)
-    monkeypatch.setattr(_gemm, "max_threads", lambda: 2)
+    monkeypatch.setattr(nat, "_variant_rank", 0)
+    monkeypatch.setattr(_threads, "_blas_single", True)
+    monkeypatch.setattr(_gemm, "threads_for", lambda macs: 1)
     assert not nat._use_fastnn(256, 256, 256, f32)
+    assert not nat._use_fastnn(64 * 26 * 26, 32, 9, f32)
+    monkeypatch.setattr(_gemm, "threads_for", lambda macs: 2)
+    assert nat._use_fastnn(256, 256, 256, f32)
+    assert nat._use_fastnn(64 * 26 * 26, 32, 9, f32)
+    assert not nat._use_fastnn(1, 4096, 4096, f32)
+    assert not nat._use_fastnn(64, 64, 64, f32)
+    monkeypatch.setattr(nat, "_variant_rank", 2)
+    assert not nat._use_fastnn(256, 256, 256, f32)
+    monkeypatch.setattr(_threads, "_blas_single", False)
+    assert nat._use_fastnn(256, 256, 256, f32)
+    assert nat._use_fastnn(2048, 2048, 2048, f32)
+    assert not nat._use_fastnn(4, 4096, 4096, f32)
+
+
+def test_threads_for_follows_the_team():
+    before = fastnn.get_num_threads()
+    try:
+        fastnn.set_num_threads(1)
+        assert _gemm.threads_for(1e12) == 1
+        fastnn.set_num_threads(2)
+        expected = 2 if fastnn.backends.native._openmp.have_openmp() else 1
+        assert _gemm.threads_for(1e12) == expected
+    finally:
+        fastnn.set_num_threads(before)
 
 
 def test_default_path_calls_the_chosen_engine(monkeypatch):

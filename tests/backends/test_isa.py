@@ -21,7 +21,7 @@ import fastnn  # noqa: E402
 
 FASTNN_HOME = os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__)))
 LEVELS = ("avx512", "avx2", "generic")
-MODULES = ("gemm._gemm", "conv._conv", "pool._pool", "rnn._rnn", "elementwise._elementwise")
+MODULES = ("gemm._gemm", "conv._conv", "pool._pool", "rnn._rnn", "elementwise._elementwise", "_optim")
 
 
 @pytest.fixture
@@ -275,3 +275,41 @@ def test_rnn_at_each_level(at_level, dtype):
             _fwd_bwd("rnn", f"{name}_forward", f"{name}_backward", args, dict(lengths=lens),
                      lambda y: tuple(_rand(rng, o.shape, dtype) for o in y), dtype,
                      f"{name} lengths={lens is not None}", n_out=n_out)
+
+
+@pytest.mark.parametrize("at_level", available_isas(), indirect=True)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_optim_at_each_level(at_level, dtype):
+    """The fused optimizer steps: bit for bit the reference's at every level."""
+    from fastnn.backends.native import optim as nat
+    ref = numpy_ref.optim
+    rng = np.random.default_rng(6)
+    shapes = [(37,), (5, 9), (3, 4, 17)]   # tails shorter than any vector width
+
+    def state():
+        return [_rand(rng, s, dtype) for s in shapes]
+
+    cases = [
+        ("sgd_step", lambda: (state(),),
+         dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01, nesterov=True, maximize=False)),
+        ("adam_step", lambda: (state(), [np.abs(a) for a in state()], [np.abs(a) for a in state()],
+                               [3] * 3),
+         dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=True, maximize=False)),
+        ("adamw_step", lambda: (state(), [np.abs(a) for a in state()], None, [2] * 3),
+         dict(lr=1e-3, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=0.1, amsgrad=False, maximize=True)),
+        ("rmsprop_step", lambda: ([np.abs(a) + 1 for a in state()], [a * 0.1 for a in state()], state()),
+         dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.01, momentum=0.5, centered=True,
+              maximize=False)),
+        ("adagrad_step", lambda: ([np.abs(a) for a in state()], [4] * 3),
+         dict(lr=1e-2, lr_decay=0.01, weight_decay=0.0, eps=1e-10, maximize=False)),
+    ]
+    for name, make_state, kw in cases:
+        params, grads, extra = state(), state(), make_state()
+        copy = lambda xs: [None if a is None else a.copy() if hasattr(a, "copy") else a for a in xs]  # noqa: E731
+        p_n, p_r = copy(params), copy(params)
+        e_n = [copy(e) if isinstance(e, list) else e for e in extra]
+        e_r = [copy(e) if isinstance(e, list) else e for e in extra]
+        getattr(nat, name)(p_n, grads, *e_n, **kw)
+        getattr(ref, name)(p_r, grads, *e_r, **kw)
+        for a, b in zip(p_n, p_r):
+            np.testing.assert_array_equal(a, b, err_msg=name)

@@ -117,3 +117,57 @@ def test_interleaving_with_blas_does_not_collapse(restore_threads):
         if times[2] < 5 * times[1]:
             return
     pytest.fail(f"2 threads more than 5x slower than 1 in every attempt (seconds): {history}")
+
+
+# ---- one pool: NumPy's BLAS stays on one thread while native kernels compute ----
+
+_blas = pytest.importorskip("fastnn._blas")
+needs_known_blas = pytest.mark.skipif(not _blas.available(), reason="NumPy's BLAS is not one fastnn can pin")
+
+
+@needs_known_blas
+def test_blas_on_one_thread_with_native_kernels(restore_threads):
+    for n in (1, 2):
+        fastnn.set_num_threads(n)
+        assert _blas.get_num_threads() == 1
+    assert fastnn._threads.blas_single_threaded()
+
+
+@needs_known_blas
+def test_numpy_backend_gives_blas_the_threads(restore_threads):
+    fastnn.set_num_threads(2)
+    with fastnn.use_backend("numpy"):
+        assert _blas.get_num_threads() == 2
+        assert not fastnn._threads.blas_single_threaded()
+    assert _blas.get_num_threads() == 1
+
+
+def _in_fresh_process(code, **env):
+    import os
+    import subprocess
+    import sys
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS", "FASTNN_BLAS"))}
+    full_env.update(env)
+    out = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+@needs_known_blas
+@pytest.mark.parametrize("numpy_first", [True, False])
+def test_blas_pinned_whatever_the_import_order(numpy_first):
+    """No threadpoolctl, no environment variable read at NumPy's load: the pin
+    holds when NumPy (and so its BLAS) was loaded before fastnn."""
+    imports = "import numpy, fastnn" if numpy_first else "import fastnn, numpy"
+    code = (f"{imports}\nimport sys\n"
+            "from fastnn import _blas; print(_blas.get_num_threads(), 'threadpoolctl' in sys.modules)")
+    assert _in_fresh_process(code) == ["1", "False"]
+
+
+@needs_known_blas
+def test_blas_threads_override():
+    code = "import numpy, fastnn\nfrom fastnn import _blas; print(_blas.get_num_threads())"
+    assert _in_fresh_process(code, FASTNN_BLAS_THREADS="2") == ["2"]
+    code += "\nfrom fastnn.backends.native import gemm\nprint(gemm._use_fastnn(512, 512, 512, numpy.float32))"
+    assert _in_fresh_process(code, FASTNN_BLAS_THREADS="2") == ["2", "True"]

@@ -1,12 +1,12 @@
 /* When a native kernel uses more than one OpenMP thread: one policy for all of them.
  *
- * Idle OpenMP threads spin about a millisecond, then sleep (GOMP_SPINCOUNT,
- * see fastnn/__init__.py). Waking a sleeping team costs about 100 us on the
- * 2-core development VM (a 64k-element relu: 9 us on one thread, 112 us on
- * two). Work below these sizes runs on the calling thread; the thresholds are
- * where two threads started to win when every region paid that wake-up
- * (relu break-even ~1M elements) -- measured with sleeping teams, so they
- * are on the safe side now that back-to-back regions find the team awake.
+ * Idle OpenMP threads spin about as long as a wake-up costs (~25-50 us), then
+ * sleep (GOMP_SPINCOUNT, see fastnn/__init__.py). Waking a sleeping team costs
+ * up to ~100 us on the 2-core development VMs (a 64k-element relu: 9 us on one
+ * thread, 112 us on two). Work below these sizes runs on the calling thread;
+ * the thresholds are where two threads started to win when every region paid
+ * that wake-up (relu break-even ~1M elements): on the safe side whenever
+ * back-to-back regions find the team still spinning.
  */
 #ifndef FASTNN_PARALLEL_H
 #define FASTNN_PARALLEL_H
@@ -16,24 +16,44 @@
 #include <omp.h>
 #endif
 
-/* The environment variable FASTNN_PAR_MIN_SCALE multiplies both thresholds
- * (read once per extension): the tests set it to 0 so that their small
- * inputs take the multi-threaded paths too. */
-static inline double fastnn_par_min(double base)
+/* The thresholds come from the environment, read once per extension:
+ *   FASTNN_PAR_MIN_ELEMS, FASTNN_PAR_MIN_MACS  the break-even points measured
+ *       on this machine by fastnn/backends/native/tuning.py, which sets them
+ *       from its per-CPU cache before the first kernel runs (or the user);
+ *   FASTNN_PAR_MIN_SCALE multiplies both: the tests set it to 0 so that
+ *       their small inputs take the multi-threaded paths too.
+ * Without a measurement the defaults below apply. */
+static inline double fastnn_env_double(const char *name, double fallback)
 {
-    static double scale = -1.0;
-    if (scale < 0) {
-        const char *env = getenv("FASTNN_PAR_MIN_SCALE");
-        double v = env ? atof(env) : 1.0;
-        scale = v >= 0 ? v : 1.0;
-    }
-    return base * scale;
+    const char *env = getenv(name);
+    if (env == NULL || *env == '\0') return fallback;
+    char *end;
+    double v = strtod(env, &end);
+    return (end != env && v >= 0) ? v : fallback;
+}
+
+static inline double fastnn_par_min_elems(void)
+{
+    static double value = -1.0;
+    if (value < 0)
+        value = fastnn_env_double("FASTNN_PAR_MIN_ELEMS", (double)(1L << 20)) *
+                fastnn_env_double("FASTNN_PAR_MIN_SCALE", 1.0);
+    return value;
+}
+
+static inline double fastnn_par_min_macs(void)
+{
+    static double value = -1.0;
+    if (value < 0)
+        value = fastnn_env_double("FASTNN_PAR_MIN_MACS", (double)(1L << 23)) *
+                fastnn_env_double("FASTNN_PAR_MIN_SCALE", 1.0);
+    return value;
 }
 
 /* elementwise and pooling passes: elements touched */
-#define FASTNN_PAR_MIN_ELEMS fastnn_par_min((double)(1L << 20))
+#define FASTNN_PAR_MIN_ELEMS fastnn_par_min_elems()
 /* matrix products and convolutions: multiply-adds */
-#define FASTNN_PAR_MIN_MACS fastnn_par_min((double)(1L << 23))
+#define FASTNN_PAR_MIN_MACS fastnn_par_min_macs()
 
 /* The team size for `work` units of a kind whose threshold is `min_work`. */
 static inline int fastnn_team(double work, double min_work)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..._validate import check_array
 from ...numpy_ref.conv import check_conv1d, check_conv2d, check_grad_output, unpack_saved
+from .. import tuning
 from . import _conv
 
 __all__ = ["conv2d_forward", "conv2d_backward", "conv1d_forward", "conv1d_backward"]
@@ -60,12 +61,17 @@ def _depthwise(x, w, p):
 # that it is still in L2 when the GEMM packs it; a sample bigger than that is
 # cut into chunks of output rows.
 _BLOCK_COLUMNS = 1024
+# The working sets below are fractions of this machine's per-core L2 (1 MiB on
+# Zen 4 and Skylake-X, 2 MiB on Sapphire Rapids), the ratios of the sizes first
+# tuned on a 2 MiB-L2 Xeon: a column block a quarter of it, packed im2col
+# panels half, the Winograd blocks all of it.
+_L2_BYTES = tuning.l2_cache_bytes()
 # The weight gradient as dW^T = cols @ dy^T rather than dW = dy @ cols^T: the
 # GEMM then packs the big operand (cols) as A, which was 5-20% faster over the
 # backward on the benchmark shapes (1->32 channels: n = 9 was a third of a
 # micro-tile wide; as m it fills most of one 12-row panel).
 _WGRAD_TRANSPOSED = True
-_BLOCK_BYTES = 1 << 19
+_BLOCK_BYTES = _L2_BYTES // 4
 
 
 def _plan(x, w, p):
@@ -97,7 +103,7 @@ def _plan(x, w, p):
 # about _PACKED_COLUMNS pixels (the weight gradient's k, so its A panel stays
 # in L1) and its packed im2col panels stay under _PACKED_BYTES (L2).
 _PACKED_COLUMNS = 256
-_PACKED_BYTES = 1 << 20
+_PACKED_BYTES = _L2_BYTES // 2
 _PACKED = True
 
 
@@ -157,7 +163,7 @@ def _packed_plan(x, w, p, small=False):
 # 7x7 (3 tiles a row).
 # Blocks of tile rows hold at most _WINOGRAD_TILES tiles, and their
 # transformed inputs and products (16 * (C + O) values a tile) at most
-# _WINOGRAD_BYTES (L2 here).
+# _WINOGRAD_BYTES (L2).
 # Few tiles per thread (a batch-1 8x8 image: 16) lose too: the weight
 # transform is paid per call, and one block's 32-tile panels pad a lot
 # (batch 1 at 12x12, 36 tiles: 0.8x; batch 3 at 8x8, 48 tiles: 1.05-1.2x).
@@ -165,7 +171,7 @@ _WINOGRAD = True
 _WINOGRAD_MIN_CHANNELS = 16
 _WINOGRAD_MIN_TILES = 48
 _WINOGRAD_TILES = 256
-_WINOGRAD_BYTES = 1 << 21
+_WINOGRAD_BYTES = _L2_BYTES
 
 
 def _winograd_plan(x, w, p, backward):

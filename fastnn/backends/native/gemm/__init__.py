@@ -8,13 +8,15 @@ Two engines compute op(A) @ op(B):
   time, OpenMP over the panels of each block).
 * ``blas_matmul``: ``np.matmul``, i.e. the BLAS NumPy was built with.
 
-``matmul`` (and everything built on it) picks one per call from the shape, by
-the rule in ``_use_fastnn`` that came from measurements (benchmarks/bench_gemm.py).
+``matmul`` (and everything built on it) picks one per call from the shape and
+the thread count, by the rule in ``_use_fastnn``: products fastnn's OpenMP team
+splits go to fastnn's GEMM, the rest to BLAS on one thread.
 Transposed (Fortran-ordered) and row-strided views are passed to the C code as
 trans flags and leading dimensions instead of being copied.
 """
 import numpy as np
 
+from .... import _threads
 from ..._validate import finite_checks_enabled
 from ...numpy_ref.gemm import (check_linear, check_linear_grad, check_matmul,
                               check_matmul_grad, grad_plan)
@@ -30,29 +32,32 @@ _SMALL_BATCH_ITEM = 64 * 64 * 64
 def _use_fastnn(m, n, k, dtype):
     """Which engine the default path uses for an m x k x n product.
 
-    From benchmarks/bench_gemm.py on the 2-core AVX-512 Xeon (OpenBLAS 0.3.31
-    SkylakeX kernels), single-threaded: fastnn's GEMM is level with OpenBLAS
-    on squares up to ~600 (0.95-1.1x), ahead on the small-k im2col products
-    (1.2-1.3x) and the wide float32 ones (32 x 288 x 7744: 1.25x), a little
-    behind on large squares (0.94x at 1024^3) and on wide float64 (0.9x), and
-    behind below ~128^3 or for matrix-vector shapes, where its fixed Python-side
-    cost or the packing is not paid back. With 2 threads OpenBLAS scales
-    better (its pool busy-waits; fastnn's OpenMP team sleeps between kernels,
-    see fastnn/__init__.py), so BLAS takes every multi-threaded product.
-    Without the AVX-512/AVX2 variants, BLAS is the safer choice too.
+    One pool computes (fastnn/_threads.py): NumPy's BLAS runs on one thread
+    while the native kernels are in use, so a product fastnn's OpenMP team
+    would split between threads goes to fastnn's GEMM, and one it would run on
+    one thread goes to BLAS, whose one-thread kernel is level with fastnn's
+    (0.98-1.12x of fastnn's time on 128^3-1024^3 and the im2col shapes, on both
+    an AVX-512 Xeon and an AMD EPYC Zen 4, benchmarks/bench_gemm.py) and which
+    has cheaper paths for small and matrix-vector products. Below ~128^3
+    multiply-adds, or with fewer than 8 rows or columns, fastnn's fixed cost
+    (operand checks, packing both operands) is not paid back (1.4-2.9x BLAS's
+    time at 32^3-96^3 on the Zen 4), so those stay on BLAS in every case.
+
+    When NumPy's BLAS could not be pinned to one thread (an unknown BLAS, or
+    FASTNN_BLAS_THREADS set), every larger product goes to fastnn's GEMM so
+    that BLAS's own pool never wakes inside a step. The portable-C variant of
+    fastnn's GEMM has no SIMD micro-kernel: there a one-thread BLAS call wins.
     """
-    if _variant_rank > 1 or _gemm.max_threads() > 1:
+    if min(m, n) < 8 or m * n * k < _FASTNN_MIN_WORK:
         return False
-    if min(m, n) < 8 or m * n * k < 128 * 128 * 128:
-        return False
-    if k <= 64:
+    if not _threads.blas_single_threaded():
         return True
-    if dtype == np.float64 and min(m, n) < 64:
+    if _variant_rank > 1:
         return False
-    return m * n * k <= _FASTNN_MAX_WORK
+    return _gemm.threads_for(m * n * k) > 1
 
 
-_FASTNN_MAX_WORK = 600 * 600 * 600
+_FASTNN_MIN_WORK = 128 * 128 * 128
 _variant_rank = 0  # 0: AVX-512, 1: AVX2, 2: SSE2/portable (set by _refresh_variant)
 
 

@@ -51,6 +51,10 @@ cdef void dgemm(int trans_a, int trans_b, long m, long n, long k, double alpha,
     fastnn_dgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nthreads)
 
 
+cdef extern from "common/parallel.h" nogil:
+    double FASTNN_PAR_MIN_MACS
+    int fastnn_team(double work, double min_work)
+
 cdef extern from *:
     """
     #ifdef _OPENMP
@@ -111,6 +115,11 @@ def batched_gemm(const floating[:, :, :] a, const floating[:, :, :] b, floating[
 def max_threads():
     """The OpenMP team size fastnn's GEMM uses now (fastnn.set_num_threads sets it)."""
     return fastnn_gemm_max_threads()
+
+
+def threads_for(double macs):
+    """How many threads fastnn's GEMM splits a product of ``macs`` multiply-adds over."""
+    return fastnn_team(macs, FASTNN_PAR_MIN_MACS)
 
 
 def variants():

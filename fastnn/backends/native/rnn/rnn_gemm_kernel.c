@@ -141,7 +141,25 @@ void fastnn_rgemm(int isa, long M, long N, long K, const float *a, long lda, con
 #endif
     fn(M, N, K, a, lda, wp, c, ldc, accumulate, 0, np);
 }
+
+long fastnn_rgemm_panel_width(int isa)
+{
+    return variants[isa].nr;
+}
+
+void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long lda,
+                         const float *wp, float *c, long ldc, int accumulate, long p0, long p1)
+{
+    long np = (N + variants[isa].nr - 1) / variants[isa].nr;
+    if (p1 > np) p1 = np;
+    if (M > 0 && p1 > p0) variants[isa].fn(M, N, K, a, lda, wp, c, ldc, accumulate, p0, p1);
+}
 #else
+long fastnn_rgemm_panel_width(int isa) { (void)isa; return 1; }
+void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long lda,
+                         const float *wp, float *c, long ldc, int accumulate, long p0, long p1)
+{ (void)isa; (void)M; (void)N; (void)K; (void)a; (void)lda; (void)wp; (void)c; (void)ldc;
+  (void)accumulate; (void)p0; (void)p1; }
 size_t fastnn_rgemm_packed_len(int isa, long N, long K) { (void)isa; (void)N; (void)K; return 0; }
 void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp)
 { (void)isa; (void)trans_w; (void)N; (void)K; (void)w; (void)wp; }

@@ -30,4 +30,10 @@ void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, flo
 /* nthreads as in gemm_kernel.h: 0 = the OpenMP setting, 1 = inside a parallel region. */
 void fastnn_rgemm(int isa, long M, long N, long K, const float *a, long lda, const float *wp,
                   float *c, long ldc, int accumulate, int nthreads);
+/* Width of one packed panel (output columns), and the product restricted to the
+ * panels [p0, p1) on the calling thread: for a caller whose own OpenMP team
+ * splits the output columns (the recurrent kernels' persistent team). */
+long fastnn_rgemm_panel_width(int isa);
+void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long lda,
+                         const float *wp, float *c, long ldc, int accumulate, long p0, long p1);
 #endif

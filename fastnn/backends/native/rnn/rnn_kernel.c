@@ -39,6 +39,18 @@
 #include "common/isa.h"
 #include "common/parallel.h"
 
+/* This thread's share [*lo, *hi) of n items in the current OpenMP team. */
+#ifdef _OPENMP
+static inline void fnn_team_share(long n, long *lo, long *hi)
+{
+    long t = omp_get_thread_num(), k = omp_get_num_threads();
+    *lo = n * t / k;
+    *hi = n * (t + 1) / k;
+}
+#else
+static inline void fnn_team_share(long n, long *lo, long *hi) { *lo = 0; *hi = n; }
+#endif
+
 /* Fused passes go parallel over batch rows only when a step has this much work. */
 #define FASTNN_RNN_PAR_MIN FASTNN_PAR_MIN_ELEMS
 

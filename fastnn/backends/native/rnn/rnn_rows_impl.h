@@ -4,7 +4,8 @@
  * loops of the recurrent kernels: every gate of a hidden unit is read,
  * activated and consumed in the same iteration, and `omp simd` with the
  * branch-free float32 activations (rnn_kernel.c) vectorises them at the
- * level's width. The drivers (rnn_kernel_impl.h) call them per batch row.
+ * level's width. The drivers (rnn_kernel_impl.h) call them per batch row, on
+ * all H units or on the nu units a thread of the persistent team owns.
  * Reference: fastnn/backends/numpy_ref/rnn.py. No include guard on purpose. */
 
 static FASTNN_TARGET void
@@ -36,11 +37,11 @@ FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
 
 /* g: the row's 4H pre-activations (i, f, g, o) in, activations out. */
 static FASTNN_TARGET void
-FN(lstm_row)(long H, REAL *restrict g, const REAL *restrict cp,
+FN(lstm_row)(long nu, long H, REAL *restrict g, const REAL *restrict cp,
              REAL *restrict c, REAL *restrict h, REAL *restrict y)
 {
     #pragma omp simd
-    for (long j = 0; j < H; j++) {
+    for (long j = 0; j < nu; j++) {
         REAL i = SIGMOID(g[j]), f = SIGMOID(g[H + j]);
         REAL gg = TANH(g[2 * H + j]), o = SIGMOID(g[3 * H + j]);
         REAL cv = f * cp[j] + i * gg;
@@ -53,14 +54,14 @@ FN(lstm_row)(long H, REAL *restrict g, const REAL *restrict cp,
 /* dh, dc: the carried state grads (in: from step t+1, out: dh zeroed for the
  * recurrent GEMM to fill, dc for step t-1); dg: the 4H pre-activation grads. */
 static FASTNN_TARGET void
-FN(lstm_back_row)(long H, const REAL *restrict g, const REAL *restrict cp,
+FN(lstm_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict cp,
                   const REAL *restrict c, const REAL *restrict dy,
                   REAL *restrict dh, REAL *restrict dc, REAL *restrict dg)
 {
     if (dy)
-        for (long j = 0; j < H; j++) dh[j] += dy[j];
+        for (long j = 0; j < nu; j++) dh[j] += dy[j];
     #pragma omp simd
-    for (long j = 0; j < H; j++) {
+    for (long j = 0; j < nu; j++) {
         REAL i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
         REAL tc = TANH(c[j]);   /* recomputed: cheaper than saving it per step */
         REAL dhv = dh[j];
@@ -75,35 +76,36 @@ FN(lstm_back_row)(long H, const REAL *restrict g, const REAL *restrict cp,
 }
 
 /* g: W_ih x + b_ih (r, z, n) in, activations r, z, n out; gh: W_hh h (no bias);
- * h: state in and out; hn: W_hn h + b_hn out (backward needs it). */
+ * hp: state in, hc: state out (may be hp: each unit is read before it is
+ * written); hn: W_hn h + b_hn out (backward needs it). */
 static FASTNN_TARGET void
-FN(gru_row)(long H, REAL *restrict g, const REAL *restrict gh,
-            const REAL *restrict bh, REAL *restrict h, REAL *restrict hn,
-            REAL *restrict y)
+FN(gru_row)(long nu, long H, REAL *restrict g, const REAL *restrict gh,
+            const REAL *restrict bh, const REAL *hp, REAL *hc,
+            REAL *restrict hn, REAL *restrict y)
 {
     #pragma omp simd
-    for (long j = 0; j < H; j++) {
+    for (long j = 0; j < nu; j++) {
         REAL r = SIGMOID(g[j] + gh[j] + bh[j]);
         REAL z = SIGMOID(g[H + j] + gh[H + j] + bh[H + j]);
         REAL hnv = gh[2 * H + j] + bh[2 * H + j];
         REAL n = TANH(g[2 * H + j] + r * hnv);
-        REAL hv = (1 - z) * n + z * h[j];
+        REAL hv = (1 - z) * n + z * hp[j];
         g[j] = r; g[H + j] = z; g[2 * H + j] = n;
-        hn[j] = hnv; h[j] = hv; y[j] = hv;
+        hn[j] = hnv; hc[j] = hv; y[j] = hv;
     }
 }
 
 /* dgi: grads of W_ih x + b_ih; dgh: grads of W_hh h + b_hh (they differ only in
  * the n block); dh out holds the direct part dh*z of dh_{t-1}. */
 static FASTNN_TARGET void
-FN(gru_back_row)(long H, const REAL *restrict g, const REAL *restrict hn,
+FN(gru_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict hn,
                  const REAL *restrict hp, const REAL *restrict dy,
                  REAL *restrict dh, REAL *restrict dgi, REAL *restrict dgh)
 {
     if (dy)
-        for (long j = 0; j < H; j++) dh[j] += dy[j];
+        for (long j = 0; j < nu; j++) dh[j] += dy[j];
     #pragma omp simd
-    for (long j = 0; j < H; j++) {
+    for (long j = 0; j < nu; j++) {
         REAL r = g[j], z = g[H + j], n = g[2 * H + j];
         REAL dhv = dh[j];
         REAL dn = dhv * (1 - z) * (1 - n * n);
