@@ -71,6 +71,19 @@ void fastnn_isa_set(int level);            /* a level fastnn_isa_runs accepted *
 /* Helpers inside a per-level function must be inlined into it to get its ISA. */
 #define FASTNN_INLINE static inline FASTNN_ALWAYS_INLINE
 
+/* Kept out of line on purpose (one copy of a big loop instead of one per call
+ * site), and a prefetch for writing; nothing where the compiler lacks them. */
+#if defined(__GNUC__)
+#define FASTNN_NOINLINE __attribute__((noinline))
+#define FASTNN_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
+#elif defined(_MSC_VER)
+#define FASTNN_NOINLINE __declspec(noinline)
+#define FASTNN_PREFETCH_W(p) ((void)(p))
+#else
+#define FASTNN_NOINLINE
+#define FASTNN_PREFETCH_W(p) ((void)(p))
+#endif
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(FASTNN_PLAIN_C)
 #define FASTNN_X86_VARIANTS 1
 /* Feature lists rather than arch=x86-64-v3/v4: older GCC and Clang take them. */

@@ -101,7 +101,7 @@ GFN(cg_tile)(long kc, const GT *ap, const GT *bp, GT *c, long ldc, int acc, cons
  * and packing loops in the same function GCC spilled the tile loop's
  * registers, and every change to those loops moved the backward's speed by
  * 5-15% either way. */
-static GATTR __attribute__((noinline)) void
+static GATTR FASTNN_NOINLINE void
 GFN(cg_gemm)(long kc, const GT *ab, const GT *bb, GT *c, long ldc, long m, long n, int acc,
              const GT *bias)
 {
@@ -293,7 +293,7 @@ GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT *dx, GT
  * the plain col2im. */
 #define CG_C2I_VECS 8   /* dx row vectors with precomputed masks (w <= 8 GVLEN) */
 #define CG_C2I_TAPS 4
-static GATTR __attribute__((noinline)) void
+static GATTR FASTNN_NOINLINE void
 GFN(cg_small_col2im)(const GT *cols, GT *restrict dx, const fastnn_conv_geo *g, long ld,
                      long oh0, long oh1)
 {
@@ -538,7 +538,7 @@ GFN(cg_small_forward)(const GT *cols, long ncols, const GT *w, const GT *bias, l
              * the same, four 10% slower). A prefetch past y does not fault. */
             FASTNN_UNROLL
             for (int j = 0; j < NV; j++)
-                __builtin_prefetch(y + oc * ldy + (v + NV + j) * GVLEN, 1, 3);
+                FASTNN_PREFETCH_W(y + oc * ldy + (v + NV + j) * GVLEN);
         }
     }
     /* the rest one vector at a time, the last one maybe partial */

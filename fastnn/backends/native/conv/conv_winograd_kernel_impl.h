@@ -394,7 +394,7 @@ GFN(wg_micro)(long kc, const GT *a, long ars, long aks, const GT *b, long bks, G
 
 /* C (m x n) = A @ B (+ C when acc) over wg_micro tiles; A panels (GMR rows)
  * apan apart, B panels (WNR columns) bpan apart. */
-static GATTR __attribute__((noinline)) void
+static GATTR FASTNN_NOINLINE void
 GFN(wg_gemm)(long kc, const GT *a, long apan, long ars, long aks, const GT *b, long bpan,
              long bks, GT *c, long ldc, long m, long n, int acc)
 {

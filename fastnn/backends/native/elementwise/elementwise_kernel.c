@@ -39,9 +39,9 @@
  * and poisons the polynomial, so NaN in gives NaN out. */
 FASTNN_INLINE float fnn_expf(float x)
 {
-    int under = __builtin_isless(x, -87.3f);
+    int under = isless(x, -87.3f);
     x = under ? -87.3f : x;
-    x = __builtin_isgreater(x, 88.7f) ? 88.7f : x;
+    x = isgreater(x, 88.7f) ? 88.7f : x;
     union { float f; int32_t i; } k;
     k.f = x * 1.44269504f + 12582912.0f;
     float n = k.f - 12582912.0f;

@@ -276,6 +276,14 @@ static void blocking(long mr, long nr, long kc_max, long mc_max, long nc_max,
     if (*nc > n_r) *nc = n_r;
 }
 
+/* DEFINE_GEMM's team: a #pragma cannot sit in a macro, _Pragma can; without
+ * OpenMP nothing (some C99 compilers, tcc, lack _Pragma). */
+#ifdef _OPENMP
+#define GEMM_OMP_PARALLEL_NT _Pragma("omp parallel num_threads(nt)")
+#else
+#define GEMM_OMP_PARALLEL_NT
+#endif
+
 #define DEFINE_GEMM(NAME, T, VT, VARIANTS)                                              \
 static void NAME##_naive(int ta, int tb, long m, long n, long k, T alpha,               \
                          const T *a, long lda, const T *b, long ldb, T beta,            \
@@ -353,7 +361,7 @@ void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,
      * the multiply. Tiles never split k, so the result is the same for any team.  */  \
     const long npan = (n + v->nr - 1) / v->nr, mpan = (m + v->mr - 1) / v->mr;        \
     const int by_cols = npan >= 2L * nt || npan >= mpan;                                \
-    _Pragma("omp parallel num_threads(nt)")                                             \
+    GEMM_OMP_PARALLEL_NT                                                                \
     {                                                                                   \
         long lo, hi;                                                                    \
         split_range(by_cols ? npan : mpan, omp_get_thread_num(), omp_get_num_threads(), \

@@ -60,8 +60,8 @@ static inline void fnn_team_share(long n, long *lo, long *hi) { *lo = 0; *hi = n
  * accurate near 0. Clamping to [-88, 88] keeps 2^n a normal float. */
 FASTNN_INLINE float fnn_expm1f(float x)
 {
-    x = __builtin_isless(x, -88.0f) ? -88.0f : x;
-    x = __builtin_isgreater(x, 88.0f) ? 88.0f : x;
+    x = isless(x, -88.0f) ? -88.0f : x;
+    x = isgreater(x, 88.0f) ? 88.0f : x;
     float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;  /* round to nearest */
     float r = x - n * 0.693145752f - n * 1.42860677e-6f;       /* ln2 split in two */
     float q = r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120
