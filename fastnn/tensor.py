@@ -858,7 +858,7 @@ class Tensor:
         return _ops_ar.Where.apply(m, self._data.dtype.type(value), self)
 
     def masked_fill_(self, mask, value):
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(value, Tensor) and value.requires_grad)):
             self._check_inplace()
             self._rebind(self._snapshot().masked_fill(mask, value))
@@ -1030,7 +1030,7 @@ class Tensor:
 
     def __setitem__(self, idx, value):
         idx = _index_arg(idx)
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(value, Tensor) and value.requires_grad)):
             self._check_inplace()
             if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
@@ -1061,7 +1061,7 @@ class Tensor:
         self.requires_grad = out.requires_grad
 
     def _inplace(self, fn, other, ufunc, plain=None):
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(other, Tensor) and other.requires_grad) or
                                    (plain is not None and _any_requires_grad(fn))):
             self._check_inplace()
@@ -1106,7 +1106,7 @@ class Tensor:
         return self._inplace(Tensor.__pow__, other, np.power)
 
     def clamp_(self, min=None, max=None):
-        if grad_mode._enabled and self.requires_grad:
+        if grad_mode._state.record and self.requires_grad:
             self._check_inplace()
             self._rebind(self._snapshot().clamp(min, max))
             return self
@@ -1117,7 +1117,7 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value):
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(value, Tensor) and value.requires_grad)):
             self._check_inplace()
             self[...] = value
@@ -1126,7 +1126,7 @@ class Tensor:
         return self
 
     def copy_(self, src):
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(src, Tensor) and src.requires_grad)):
             self._check_inplace()
             self[...] = src
@@ -1630,12 +1630,15 @@ no_grad = grad_mode.no_grad
 enable_grad = grad_mode.enable_grad
 set_grad_enabled = grad_mode.set_grad_enabled
 is_grad_enabled = grad_mode.is_grad_enabled
+inference_mode = grad_mode.inference_mode
+is_inference_mode_enabled = grad_mode.is_inference_mode_enabled
 
 __all__ = [
     "Tensor", "tensor", "from_numpy", "is_tensor", "zeros", "ones", "empty", "full", "eye",
     "randn", "rand", "randint", "randperm", "arange", "linspace", "zeros_like", "ones_like",
     "empty_like", "full_like", "randn_like", "rand_like", "no_grad", "enable_grad",
-    "set_grad_enabled", "is_grad_enabled", "manual_seed", "set_default_dtype",
+    "set_grad_enabled", "is_grad_enabled", "inference_mode", "is_inference_mode_enabled",
+    "manual_seed", "set_default_dtype",
     "get_default_dtype", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum",
     "gather", "einsum", "matmul", "mm", "bmm", "numel", "allclose", "equal", "device",
 ] + list(_METHOD_FUNCS)

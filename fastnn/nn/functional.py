@@ -35,7 +35,7 @@ _Relu = _ar.Relu.apply
 
 
 def _tracking(*ts):
-    return grad_mode._enabled and any(isinstance(t, Tensor) and t.requires_grad for t in ts)
+    return grad_mode._state.record and any(isinstance(t, Tensor) and t.requires_grad for t in ts)
 
 
 # --- linear and convolution -------------------------------------------------------------
