@@ -155,6 +155,121 @@ def test_atomic_write_keeps_old_file(tmp_path, monkeypatch):
     np.testing.assert_array_equal(fastnn.load(path)["w"]._data, np.arange(4.0))
 
 
+# --- killed saves ------------------------------------------------------------------------
+# A child process saves with a hook that sleeps at a chosen point; the parent kills
+# it with SIGKILL there, several times over the same target.
+_KILL_CHILD = r"""
+import os, sys, time
+import numpy as np
+import fastnn
+from fastnn import io as fio
+mode, where, path = sys.argv[1:4]
+fio._UNNAMED_TEMP = fio._UNNAMED_TEMP and mode == "unnamed"
+
+def pause():
+    print("INSIDE", flush=True)
+    time.sleep(120)
+
+if where == "write":          # in the middle of writing the data
+    real = fio._write_array
+    def slow(f, arr):
+        real(f, arr)
+        pause()
+    fio._write_array = slow
+else:                          # the temporary has its name, the rename has not happened
+    fio.os.replace = lambda src, dst: pause()
+fastnn.save({"a": np.arange(1000.0), "b": np.full(10, 7.0)}, path)
+"""
+
+
+def _kill_mid_save(path, mode, where):
+    import signal
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__)))] +
+        os.environ.get("PYTHONPATH", "").split(os.pathsep)))
+    proc = subprocess.Popen([sys.executable, "-c", _KILL_CHILD, mode, where, str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "INSIDE", proc.stderr.read()
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _temps(directory, name):
+    return sorted(n for n in os.listdir(directory) if n.startswith("." + name + "."))
+
+
+def _unnamed_supported(directory):
+    fd = fio._open_unnamed(str(directory))
+    if fd is None:
+        return False
+    os.close(fd)
+    return True
+
+
+@pytest.mark.parametrize("mode,where", [("named", "write"), ("named", "rename"),
+                                        ("unnamed", "write"), ("unnamed", "rename")])
+def test_killed_saves_leave_at_most_one_temp_file(tmp_path, mode, where):
+    if mode == "unnamed" and not _unnamed_supported(tmp_path):
+        pytest.skip("no O_TMPFILE on this platform or filesystem")
+    path = tmp_path / "m.safetensors"
+    fastnn.save({"good": np.arange(3.0)}, path)
+    for _ in range(5):
+        _kill_mid_save(path, mode, where)
+        left = _temps(tmp_path, path.name)
+        # an unnamed temporary dies with its process: only the instant between naming
+        # it and the rename can leave one
+        assert len(left) <= (0 if (mode, where) == ("unnamed", "write") else 1), left
+        np.testing.assert_array_equal(fastnn.load(path)["good"]._data, np.arange(3.0))
+    fastnn.save({"new": np.ones(2)}, path)
+    assert _temps(tmp_path, path.name) == []
+    assert list(fastnn.load(path)) == ["new"]
+
+
+def _dead_pid():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout)
+
+
+def test_stale_temp_cleanup_deletes_only_its_own_dead_leftovers(tmp_path):
+    target = "m.safetensors"
+    dead, alive = _dead_pid(), os.getpid()
+    old = 1_000_000_000  # 2001: before any save of this test
+    files = {
+        f".{target}.fastnn-{dead}-0badcafe.tmp": False,     # a killed save of this target
+        f".{target}.fastnn-{alive}-0badcafe.tmp": True,     # a save in progress (live pid)
+        f".other.fastnn-{dead}-0badcafe.tmp": True,         # another target
+        f".{target}.x.fastnn-{dead}-0badcafe.tmp": True,    # the target "m.safetensors.x"
+        f".{target}.abcd1234.tmp": True,                    # not fastnn's pattern
+        f".{target}.fastnn-{dead}-0badcafe.tmp.bak": True,  # not exactly the pattern
+        f".{target}.fastnn-{dead}-nothex00.tmp": True,
+        f".{target}.fastnn-{dead}-00000001.tmp": "new",     # written after the save began
+    }
+    for name, keep in files.items():
+        p = tmp_path / name
+        p.write_bytes(b"x")
+        if keep != "new":
+            os.utime(p, (old, old))
+        else:
+            os.utime(p, (2 ** 33, 2 ** 33))  # in the future
+    (tmp_path / f".{target}.fastnn-{dead}-11111111.tmp").mkdir()  # a directory: not a temp
+    os.utime(tmp_path / f".{target}.fastnn-{dead}-11111111.tmp", (old, old))
+    fastnn.save({"w": np.ones(2)}, tmp_path / target)
+    left = set(os.listdir(tmp_path))
+    for name, keep in files.items():
+        assert (name in left) == bool(keep), name
+    assert f".{target}.fastnn-{dead}-11111111.tmp" in left
+
+
 # --- malformed files ------------------------------------------------------------------
 def _raw(header, data=b"", pad=True):
     h = json.dumps(header).encode()
