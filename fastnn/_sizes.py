@@ -28,6 +28,8 @@ reading /proc costs tens of microseconds.
 """
 import math
 
+import numpy as np
+
 ADDRESS_LIMIT = 2 ** 48
 _QUICK = 1 << 30
 
@@ -104,14 +106,17 @@ def available_bytes():
     return room if cg is None else min(room, cg)
 
 
-def check_bytes(what, nbytes, describe):
+def check_bytes(what, nbytes, describe, host=True):
     """Raise MemoryError ``"{what}: {describe} would take N bytes, more than ..."``
-    unless ``nbytes`` can be allocated. ``what`` names the op and the argument."""
+    unless ``nbytes`` can be allocated. ``what`` names the op and the argument.
+    ``host=False`` (a result in GPU memory): only the address-space bound applies."""
     if nbytes <= _QUICK:
         return
     if nbytes > ADDRESS_LIMIT:
         raise MemoryError(f"{what}: {describe} would take {human(nbytes)} ({nbytes} bytes), more "
                           f"than the 256 TiB (2**48 bytes) any 64-bit process can address")
+    if not host:
+        return
     avail = available_bytes()
     if avail is not None and nbytes > avail:
         raise MemoryError(f"{what}: {describe} would take {human(nbytes)} ({nbytes} bytes), more "
@@ -132,10 +137,12 @@ def check_shape(what, shape):
     return tuple(out)
 
 
-def check_alloc(what, shape, itemsize, per_element=0, describe="a result"):
+def check_alloc(what, shape, itemsize, per_element=0, describe="a result", like=None):
     """Check an array of ``shape`` and ``itemsize`` (plus ``per_element`` bytes of
-    temporaries for each element) fits; returns the element count."""
+    temporaries for each element) fits; returns the element count. ``like``: the
+    input array the result is made beside (a CuPy array puts it on the GPU)."""
     shape = check_shape(what, shape)
     n = math.prod(shape)
-    check_bytes(what, n * (itemsize + per_element), f"{describe} of shape {shape}")
+    check_bytes(what, n * (itemsize + per_element), f"{describe} of shape {shape}",
+                host=like is None or isinstance(like, np.ndarray))
     return n

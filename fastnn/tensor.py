@@ -818,7 +818,7 @@ class Tensor:
         _sizes.check_shape(f"{name}: sizes={list(sizes)}", sizes)
         shp = (1,) * (len(sizes) - self._data.ndim) + self._data.shape
         _sizes.check_alloc(f"{name}: sizes={list(sizes)}", tuple(a * r for a, r in zip(shp, sizes)),
-                           self._data.itemsize)
+                           self._data.itemsize, like=self._data)
         return _ops_sh.Repeat.apply(self, sizes)
 
     def flip(self, *dims):

@@ -20,6 +20,10 @@ def test_bound_is_the_address_space_then_the_memory_available(monkeypatch):
     with pytest.raises(MemoryError, match=r"op: arg=2: x would take 4.0 GiB .*3.0 GiB of memory "
                                           r"available now"):
         _sizes.check_bytes("op: arg=2", 4 << 30, "x")
+    # a result in GPU memory: host memory says nothing about it
+    _sizes.check_alloc("op: arg=5", (2 ** 40,), 4, like=type("FakeCupyArray", (), {})())
+    with pytest.raises(MemoryError):
+        _sizes.check_alloc("op: arg=5", (2 ** 40,), 4, like=np.zeros(1))
     monkeypatch.setattr(_sizes, "available_bytes", lambda: None)  # not Linux: only 2**48
     _sizes.check_bytes("op: arg=3", 2 ** 47, "x")
     with pytest.raises(MemoryError, match=r"op: arg=4: .*2\*\*48 bytes"):

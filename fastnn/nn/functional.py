@@ -111,7 +111,8 @@ def _check_conv_size(name, input, weight, stride, padding, dilation, nd):
     out_shape, padded_shape = (n, weight.shape[0]) + out, (n, c) + padded
     _sizes.check_bytes(f"{name}: padding={padding!r}",
                        (math.prod(out_shape) + math.prod(padded_shape)) * input._data.itemsize,
-                       f"an output of shape {out_shape} and a padded input of shape {padded_shape}")
+                       f"an output of shape {out_shape} and a padded input of shape {padded_shape}",
+                       host=isinstance(input._data, np.ndarray))
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -176,7 +177,7 @@ def adaptive_avg_pool2d(input, output_size):
     sizes = _adaptive_sizes(x, output_size) if x.ndim == 4 else None
     if sizes is not None:
         _sizes.check_alloc(f"adaptive_avg_pool2d: output_size={output_size!r}",
-                           tuple(x.shape[:2]) + sizes, x._data.itemsize)
+                           tuple(x.shape[:2]) + sizes, x._data.itemsize, like=x._data)
     y = _nn.AdaptiveAvgPool2d.apply(x, output_size)
     return y.squeeze(0) if unb else y
 
@@ -563,7 +564,7 @@ def pad(input, pad, mode="constant", value=None):
             raise ValueError(f"pad: negative padding ({lo}, {hi}) removes more than the size "
                              f"{shape[d]} of dimension {d} of the input")
     out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(shape, widths))
-    _sizes.check_alloc(f"pad: pad={pad}", out_shape, input._data.itemsize)
+    _sizes.check_alloc(f"pad: pad={pad}", out_shape, input._data.itemsize, like=input._data)
     if mode != "constant":
         for d, (lo, hi) in enumerate(widths):
             if lo < 0 or hi < 0:
@@ -621,7 +622,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if n_out <= 0:
             raise ValueError(f"interpolate: output size {n_out} must be positive")
     _sizes.check_alloc(what, tuple(input.shape[:2]) + tuple(int(n) for n in out_sizes),
-                       input._data.itemsize)
+                       input._data.itemsize, like=input._data)
     out = input
     dt = input._data.dtype
     for k, (n_in, n_out, sc) in enumerate(zip(in_sizes, out_sizes, scales)):

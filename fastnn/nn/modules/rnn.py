@@ -344,18 +344,6 @@ class RNNCellBase(Module):
         self.reset_parameters()
         _place(self, device)
 
-    def _check_size(self, input_size, hidden_size, num_layers, D, G, bias, dtype):
-        """All the layers' parameters, counted before the first is made: a layer loop
-        over num_layers=10**9 would otherwise run for hours before memory ran out."""
-        per_dir_first = G * (input_size + hidden_size) + (2 * G if bias else 0)
-        per_dir_rest = G * (D * hidden_size + hidden_size) + (2 * G if bias else 0)
-        elements = D * (per_dir_first + (num_layers - 1) * per_dir_rest)
-        tensors = num_layers * D * (4 if bias else 2)
-        nbytes = elements * _factory_dtype(dtype).itemsize + tensors * _sizes.TENSOR_OVERHEAD
-        _sizes.check_bytes(f"{type(self).__name__}: input_size={input_size}, "
-                           f"hidden_size={hidden_size}, num_layers={num_layers}", nbytes,
-                           f"{tensors} parameter tensors of {elements} elements")
-
     def reset_parameters(self):
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for w in self.parameters():
