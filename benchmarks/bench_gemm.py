@@ -18,7 +18,7 @@ import fastnn
 from fastnn.backends.numpy_ref import gemm as ref
 
 nat = pytest.importorskip("fastnn.backends.native.gemm")
-_gemm = pytest.importorskip("fastnn.backends.native._gemm")
+_gemm = pytest.importorskip("fastnn.backends.native.gemm._gemm")
 
 SHAPES = {  # name: (m, k, n)
     "sq256": (256, 256, 256),

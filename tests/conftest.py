@@ -2,6 +2,6 @@
 import os
 
 # Small test inputs would otherwise stay on one thread (see
-# fastnn/backends/native/parallel.h); scale 0 sends them through the
+# fastnn/backends/native/common/parallel.h); scale 0 sends them through the
 # multi-threaded paths, so the 1-vs-2-thread tests compare both code paths.
 os.environ.setdefault("FASTNN_PAR_MIN_SCALE", "0")

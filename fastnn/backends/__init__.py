@@ -84,7 +84,7 @@ def backend(name):
 
 def native_available():
     try:
-        importlib.import_module("fastnn.backends.native._openmp")
+        importlib.import_module("fastnn.backends.native.common._openmp")
     except ImportError:
         return False
     return True

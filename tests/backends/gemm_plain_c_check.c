@@ -1,11 +1,12 @@
-/* Built by tests/backends/test_gemm.py with -DFASTNN_GEMM_PLAIN_C: checks the
- * portable plain-C GEMM path (what non-GCC compilers build) against a naive loop. */
+/* Built by tests/backends/test_gemm.py from gemm_kernel.c and common/isa.c alone,
+ * with and without -DFASTNN_PLAIN_C (what non-GCC compilers build): checks the GEMM
+ * at every ISA level this CPU runs against a naive loop, one line per level. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
-#include "gemm_kernel.h"
-#include "gemm_dispatch_kernel.h"
-int main(void) {
+#include "gemm/gemm_kernel.h"
+#include "common/isa.h"
+static int check(void) {
     int bad = 0;
     long shapes[][3] = {{1,1,1},{13,7,33},{37,300,65},{100,600,70},{5,1000,3},{400,9,33}};
     for (int s = 0; s < 6; s++) for (int ta = 0; ta < 2; ta++) for (int tb = 0; tb < 2; tb++) {
@@ -23,6 +24,17 @@ int main(void) {
         }
         free(a); free(b); free(c); free(af); free(bf); free(cf);
     }
-    printf("variant %s, bad %d\n", fastnn_gemm_current_variant(), bad);
-    return bad != 0;
+    return bad;
+}
+
+int main(void) {
+    int failed = 0;
+    for (int level = 0; level < FASTNN_ISA_COUNT; level++) {
+        if (!fastnn_isa_runs(level)) continue;
+        fastnn_isa_set(level);
+        int bad = check();
+        printf("level %s, tile %s, bad %d\n", fastnn_isa_name(level), fastnn_gemm_tile(), bad);
+        failed |= bad != 0;
+    }
+    return failed;
 }

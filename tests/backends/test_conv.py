@@ -386,8 +386,8 @@ PACKED_CASES = [
 def _gemm_variants():
     if nat is None:
         return []
-    from fastnn.backends.native import _gemm
-    return _gemm.variants()
+    from fastnn.backends.native import available_isas
+    return available_isas()
 
 
 @pytest.mark.parametrize("variant", _gemm_variants())
@@ -396,15 +396,16 @@ def _gemm_variants():
 @pytest.mark.parametrize("nthreads", [1, 2])
 def test_packed_path(monkeypatch, variant, dtype, columns, nthreads):
     """The packed path (im2col written into the GEMM panels) matches the reference
-    for every CPU variant of the micro-kernel, chunk size and thread count."""
+    for every ISA level of the micro-kernel, chunk size and thread count."""
     import fastnn
-    from fastnn.backends.native import _conv
+    from fastnn.backends.native import isa, set_isa
+    from fastnn.backends.native.conv import _conv
     monkeypatch.setattr(nat, "_PACKED_COLUMNS", columns)
     monkeypatch.setattr(nat, "_WINOGRAD", False)  # 3x3 stride-1 cases would take that path
     before = fastnn.get_num_threads()
     try:
-        _conv.set_gemm_variant(variant)
-        assert _conv.gemm_variant() == variant
+        set_isa(variant)
+        assert isa() == variant
         fastnn.set_num_threads(nthreads)
         for i, case in enumerate(PACKED_CASES):
             x, w, b, args = make(case, dtype, seed=i)
@@ -425,7 +426,7 @@ def test_packed_path(monkeypatch, variant, dtype, columns, nthreads):
                     assert g_n.dtype == dtype and g_n.shape == g_r.shape
                     np.testing.assert_allclose(g_n, g_r, **TOL[dtype])
     finally:
-        _conv.set_gemm_variant(None)
+        set_isa(None)
         fastnn.set_num_threads(before)
 
 
@@ -442,12 +443,6 @@ def _packed_finite_differences(case, small):
 
 def test_packed_path_finite_differences():
     _packed_finite_differences((2, 3, 4, 6, 5, 3, 2, (2, 1), 1, (1, 2), 1, True), small=False)
-
-
-def test_packed_set_variant_rejects_bad_names():
-    from fastnn.backends.native import _conv
-    with pytest.raises(ValueError, match="set_gemm_variant"):
-        _conv.set_gemm_variant("no-such-cpu")
 
 
 SMALL_K_CASES = [
@@ -474,13 +469,13 @@ SMALL_K_CASES = [
 def test_small_k_paths(monkeypatch, variant, dtype, nbytes, nthreads):
     """k = C*kH*kW <= 12 takes the unpacked forward and backward
     (cg_forward_small, cg_backward_small, the bias gradient from the kernel):
-    held to the reference for every variant."""
+    held to the reference for every ISA level."""
     import fastnn
-    from fastnn.backends.native import _conv
+    from fastnn.backends.native import set_isa
     monkeypatch.setattr(nat, "_PACKED_BYTES", nbytes)
     before = fastnn.get_num_threads()
     try:
-        _conv.set_gemm_variant(variant)
+        set_isa(variant)
         fastnn.set_num_threads(nthreads)
         for i, case in enumerate(SMALL_K_CASES):
             x, w, b, args = make(case, dtype, seed=i)
@@ -497,7 +492,7 @@ def test_small_k_paths(monkeypatch, variant, dtype, nbytes, nthreads):
                     assert g_n.dtype == dtype and g_n.shape == g_r.shape
                     np.testing.assert_allclose(g_n, g_r, err_msg=f"d{name} case {i}", **TOL[dtype])
     finally:
-        _conv.set_gemm_variant(None)
+        set_isa(None)
         fastnn.set_num_threads(before)
 
 

@@ -1,5 +1,5 @@
 """The Winograd F(2x2, 3x3) convolution path (conv_winograd_kernel.c) held to the
-NumPy reference: every CPU variant, both dtypes, block sizes from one tile row to
+NumPy reference: every ISA level, both dtypes, block sizes from one tile row to
 the whole batch, odd and non-square sizes, padding, batch 1, 1 and 2 threads; and
 its backward to finite differences in float64."""
 import numpy as np
@@ -9,7 +9,6 @@ from fastnn.backends.numpy_ref import conv as ref
 from fastnn.testing import assert_grads_close, numerical_grads
 
 nat = pytest.importorskip("fastnn.backends.native.conv")
-from fastnn.backends.native import _conv  # noqa: E402
 
 TOL = {np.float32: dict(rtol=3e-4, atol=3e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 
@@ -44,8 +43,8 @@ def make(case, dtype, seed=0):
 
 
 def _variants():
-    from fastnn.backends.native import _gemm
-    return _gemm.variants()
+    from fastnn.backends.native import available_isas
+    return available_isas()
 
 
 @pytest.fixture(autouse=True)
@@ -77,18 +76,19 @@ def _check(case, dtype, seed=0):
 @pytest.mark.parametrize("nthreads", [1, 2])
 def test_matches_reference(monkeypatch, variant, dtype, tiles, nthreads):
     import fastnn
+    from fastnn.backends.native import set_isa
     monkeypatch.setattr(nat, "_WINOGRAD_TILES", tiles)
     monkeypatch.setattr(nat, "_WINOGRAD_BYTES", 1 << 40 if tiles > 256 else 1 << 20)
     before = fastnn.get_num_threads()
     try:
-        _conv.set_gemm_variant(variant)
+        set_isa(variant)
         fastnn.set_num_threads(nthreads)
         for i, case in enumerate(CASES):
             if nthreads > 1 and case[0] < nthreads:
                 continue  # fewer samples than threads: the threaded-GEMM path instead
             _check(case, dtype, seed=i)
     finally:
-        _conv.set_gemm_variant(None)
+        set_isa(None)
         fastnn.set_num_threads(before)
 
 

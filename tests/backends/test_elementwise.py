@@ -335,7 +335,7 @@ def test_fast_path_still_honours_finite_checks():
 
 def test_kernels_reject_mismatched_arrays():
     """The compiled entry points re-check dtype, layout and size themselves."""
-    from fastnn.backends.native import _elementwise as k
+    from fastnn.backends.native.elementwise import _elementwise as k
     x = np.ones(8, np.float32)
     with pytest.raises(ValueError):
         k.relu_fwd(x, np.empty(7, np.float32))

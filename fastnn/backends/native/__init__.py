@@ -1,2 +1,50 @@
-"""Native (Cython/C) kernels. Each family module validates its inputs in
-Python, then calls the compiled ``_<family>`` extension without the GIL."""
+"""Native (Cython/C) kernels, one folder per family.
+
+Each family folder (``gemm/``, ``conv/``, ``pool/``, ``rnn/``, ``elementwise/``)
+holds the wrapper (its ``__init__.py``: validates inputs in Python, then calls
+the compiled ``_<family>`` module without the GIL), that ``.pyx`` and its C
+kernels. ``common/`` holds what they share: the CPU dispatch (``_isa``, isa.h),
+the thread policy (parallel.h), index ranges and the OpenMP controls. The GEMM
+is compiled once, into ``gemm/_gemm``; conv and rnn call it through function
+pointers handed over at import.
+
+CPU dispatch: every family has a build of its hot loops per instruction-set
+level and runs the one chosen once per process, by default the best this CPU
+executes. The environment variable ``FASTNN_ISA`` (``avx512``, ``avx2``,
+``generic``) forces a level; see :func:`isa`.
+"""
+
+__all__ = ["isa", "available_isas", "set_isa"]
+
+
+def isa():
+    """The instruction-set level the native kernels run: 'avx512', 'avx2' or 'generic'.
+
+    Chosen at the first native import: the best level this CPU executes, or
+    the one the environment variable FASTNN_ISA names. A FASTNN_ISA value that
+    is unknown, or names a level this CPU or build cannot run, gives a
+    RuntimeWarning and the best available level at or below it.
+    """
+    from .common import _isa
+    return _isa.current()
+
+
+def available_isas():
+    """The levels this CPU and this build can run, best first, e.g. ['avx512', 'avx2', 'generic']."""
+    from .common import _isa
+    return _isa.available()
+
+
+def set_isa(name=None):
+    """Run every native family at level ``name`` from now on (None: the start-up level).
+
+    For tests and benchmarks; raises ValueError for a level not in
+    available_isas(). A kernel call reads the level once, so this is safe
+    between calls.
+    """
+    from .common import _isa
+    _isa.set_current(name)
+    import sys
+    gemm = sys.modules.get(__name__ + ".gemm")
+    if gemm is not None:
+        gemm._refresh_variant()  # its engine choice depends on the level

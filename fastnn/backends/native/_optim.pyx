@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/optim_kernel.c
+# distutils: sources = fastnn/backends/native/optim_kernel.c fastnn/backends/native/common/isa_link.c
 # distutils: extra_compile_args = -ffp-contract=off
 # Fused optimizer steps: SGD, Adam/AdamW, RMSprop, Adagrad over all the
 # parameters of one param group in one call.
@@ -72,7 +72,20 @@ cdef extern from "optim_kernel.h" nogil:
             const double *per)
 
 
-cdef extern from "parallel.h":
+# The CPU dispatch's level, common to every family (common/isa.h): this
+# module's C code reads it with fastnn_isa(), through the pointer linked here.
+from .common cimport _isa
+
+_isa.fastnn_isa_link(_isa.level_address())
+
+
+def isa_level():
+    """The ISA level this module's C code runs now, as a number (tests: every
+    compiled module follows the one decision in common/_isa)."""
+    return _isa.fastnn_isa()
+
+
+cdef extern from "common/parallel.h":
     double FASTNN_PAR_MIN_ELEMS
     int fastnn_team(double work, double min_work) nogil
 

@@ -16,9 +16,9 @@
  * -- weight-decay mode, momentum, AMSGrad, centered -- are compile-time
  * constants at its call sites, so every combination compiles to a branch-free
  * loop that GCC vectorises; the entry point picks the combination once per
- * call. Entry points are compiled for AVX-512, AVX2 and baseline x86-64 (GCC
- * target_clones, picked at load time from the CPU; cpu_dispatch.h), elsewhere
- * plain C: sqrt and division, 2-3 per element, are the arithmetic that could
+ * call. Entry points are built once per ISA level of fastnn's CPU dispatch
+ * (common/isa.h: AVX-512, AVX2, generic) and run the build of the current
+ * level: sqrt and division, 2-3 per element, are the arithmetic that could
  * keep up with memory only at full vector width.
  *
  * Threads: the caller (_optim.pyx) splits the concatenation of all parameters
@@ -31,20 +31,37 @@
 #include <stdint.h>
 #include "optim_kernel.h"
 
-#include "cpu_dispatch.h"
+#include "common/isa.h"
 
+#define FASTNN_ISA_BODY "optim_kernel_impl.h"
 #define T float
-#define FN(name) fnn_##name##_f32
+#define FN(name) FASTNN_V(fnn_##name##_f32)
 #define SQRT sqrtf
-#include "optim_kernel_impl.h"
+#include "common/isa_each.h"
 #undef T
 #undef FN
 #undef SQRT
 
 #define T double
-#define FN(name) fnn_##name##_f64
+#define FN(name) FASTNN_V(fnn_##name##_f64)
 #define SQRT sqrt
-#include "optim_kernel_impl.h"
+#include "common/isa_each.h"
 #undef T
 #undef FN
 #undef SQRT
+
+/* The entry points run the build of the current level. */
+#define FASTNN_OPTIM_API(SUF, NAME)                                                        \
+void fnn_##NAME##_##SUF(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,  \
+                        const double *per)                                                 \
+{                                                                                          \
+    FASTNN_ISA_CALL(fastnn_isa(), fnn_##NAME##_##SUF, (a, i0, i1, c, per));                \
+}
+FASTNN_OPTIM_API(f32, sgd)
+FASTNN_OPTIM_API(f32, adam)
+FASTNN_OPTIM_API(f32, rmsprop)
+FASTNN_OPTIM_API(f32, adagrad)
+FASTNN_OPTIM_API(f64, sgd)
+FASTNN_OPTIM_API(f64, adam)
+FASTNN_OPTIM_API(f64, rmsprop)
+FASTNN_OPTIM_API(f64, adagrad)

@@ -1,5 +1,6 @@
-/* Body of optim_kernel.c for one precision: included once per type with T
- * (float or double), FN(name) (the suffixed name) and SQRT defined.
+/* Body of optim_kernel.c for one precision and ISA level: included through
+ * common/isa_each.h once per type with T (float or double), FN(name) (this
+ * build's name for a function) and SQRT defined.
  * Each line of a loop body is one NumPy operation of the reference
  * (fastnn/backends/numpy_ref/optim.py), in its order; see optim_kernel.c. */
 
@@ -27,8 +28,8 @@ FASTNN_INLINE void FN(sgd_body)(T *restrict p, const T *restrict gr, T *restrict
 
 #define SGD_CASE(L2, MOM, FIRST) FN(sgd_body)(p, g, buf, n, c, L2, MOM, FIRST)
 
-FASTNN_CLONES
-void FN(sgd)(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
+static FASTNN_TARGET void
+FN(sgd)(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
 {
     T *p = (T *)a[0] + i0;
     const T *g = (const T *)a[1] + i0;
@@ -94,8 +95,8 @@ FASTNN_INLINE void FN(adam_body)(T *restrict p, const T *restrict gr, T *restric
 
 #define ADAM_CASE(WD, AMS) FN(adam_body)(p, g, m, v, vmax, n, c, step_size, bc2_sqrt, WD, AMS)
 
-FASTNN_CLONES
-void FN(adam)(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
+static FASTNN_TARGET void
+FN(adam)(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c, const double *per)
 {
     T *p = (T *)a[0] + i0, *m = (T *)a[2] + i0, *v = (T *)a[3] + i0;
     const T *g = (const T *)a[1] + i0;
@@ -160,9 +161,9 @@ FASTNN_INLINE void FN(rmsprop_body)(T *restrict p, const T *restrict gr, T *rest
 
 #define RMS_CASE(L2, CENT, MOM) FN(rmsprop_body)(p, g, v, ga, buf, n, c, L2, CENT, MOM)
 
-FASTNN_CLONES
-void FN(rmsprop)(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
-                 const double *per)
+static FASTNN_TARGET void
+FN(rmsprop)(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
 {
     (void)per;
     T *p = (T *)a[0] + i0, *v = (T *)a[2] + i0;
@@ -204,9 +205,9 @@ FASTNN_INLINE void FN(adagrad_body)(T *restrict p, const T *restrict gr, T *rest
     }
 }
 
-FASTNN_CLONES
-void FN(adagrad)(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
-                 const double *per)
+static FASTNN_TARGET void
+FN(adagrad)(void *const *a, int64_t i0, int64_t i1, const fnn_optim_args *c,
+            const double *per)
 {
     T *p = (T *)a[0] + i0, *s = (T *)a[2] + i0;
     const T *g = (const T *)a[1] + i0;

@@ -9,7 +9,7 @@ and group, the convolution is one matrix product with the (Og, K) weights.
 Backward is the same product transposed, and col2im scatter-adds the column
 gradient back onto the input. conv1d is conv2d on a height-1 image.
 
-The fast version is fastnn/backends/native/conv.py; both share the argument
+The fast version is fastnn/backends/native/conv/__init__.py; both share the argument
 checks below, so they reject the same input with the same message.
 """
 from collections import namedtuple

@@ -7,7 +7,7 @@ fused: one log-softmax pass yields the loss and the gradient it will need,
 ``(sum_c q_c) * softmax - q`` (q = the per-class target weights after class
 weights and label smoothing), already divided by the 'mean' denominator, so
 the backward pass is one multiply by dloss.
-The native twin is fastnn/backends/native/elementwise.py; the ``validate_*``
+The native twin is fastnn/backends/native/elementwise/__init__.py; the ``validate_*``
 functions here are shared with it.
 """
 import numpy as np

@@ -6,7 +6,7 @@
     linear_forward:  y = x @ w.T + b   (w is (out, in), PyTorch layout)
     linear_backward: dx = dy @ w, dw = dy.T @ x, db = dy.sum(0)
 
-The fast twin is fastnn/backends/native/gemm.py (fastnn's own packed GEMM in
+The fast twin is fastnn/backends/native/gemm/__init__.py (fastnn's own packed GEMM in
 gemm_kernel.c). The validation helpers below are shared by both, so both
 reject the same input with the same message.
 """

@@ -4,7 +4,7 @@ max_pool2d, avg_pool2d and adaptive_avg_pool2d with exactly the semantics of
 PyTorch's F.max_pool2d(return_indices=True) / F.avg_pool2d /
 F.adaptive_avg_pool2d on NCHW arrays. The forward passes loop over the kh*kw
 kernel offsets, each one a strided slice of the padded input; the backward
-passes scatter with np.add.at. The native twin is fastnn/backends/native/pool.py.
+passes scatter with np.add.at. The native twin is fastnn/backends/native/pool/__init__.py.
 
 The ``validate_*`` functions are shared with the native module, so both
 backends reject the same input with the same message.

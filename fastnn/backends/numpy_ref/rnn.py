@@ -10,7 +10,7 @@ output is 0 and it receives no gradient -- what PyTorch computes on a
 ``pack_padded_sequence`` batch.
 
 ``saved`` is a dict with the same keys in this module and in the native one
-(fastnn/backends/native/rnn.py), so either backward accepts either forward's
+(fastnn/backends/native/rnn/__init__.py), so either backward accepts either forward's
 ``saved``. The input checks below are shared by both backends.
 """
 import numpy as np

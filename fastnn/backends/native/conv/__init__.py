@@ -1,0 +1,329 @@
+"""Convolution, native version: conv2d and conv1d, forward and backward.
+
+Algorithm: blocked im2col + GEMM + col2im, fused in _conv.pyx (OpenMP over
+blocks of samples, fastnn's packed GEMM from gemm_kernel.c, one L2-sized
+column buffer per thread; _plan picks the block), with the 1x1 (no im2col) and depthwise (direct loops)
+special cases described there. Measured against the alternative of compiled
+im2col over the whole batch + np.matmul: the fused version avoids a
+batch-sized column matrix (page faults, cache misses) and the BLAS/OpenMP
+hand-overs, and was faster on every benchmark shape.
+Groups-1 convolutions (other than the plain 1x1) take the packed path of
+conv_gemm_kernel.c when whole samples can go to the threads: im2col writes
+straight into the GEMM micro-kernel's panels and the tiles land in y, 6-13%
+faster over fwd+bwd than the blocked path at 1 thread on the benchmark shapes
+(forward ~10%, backward ~4% on 32->64 13x13), 11-18% at 2 threads.
+The reference is fastnn/backends/numpy_ref/conv.py; the argument checks are
+shared with it.
+"""
+import math
+import threading
+
+import numpy as np
+
+from ..._validate import check_array
+from ...numpy_ref.conv import check_conv1d, check_conv2d, check_grad_output, unpack_saved
+from .. import tuning
+from . import _conv
+
+__all__ = ["conv2d_forward", "conv2d_backward", "conv1d_forward", "conv1d_backward"]
+
+
+# Scratch buffers (packed weights, per-thread panels) are reused from call to
+# call, one set per Python thread: fresh megabytes each call came back as
+# page faults, a third of a batch-1 64->64 32x32 backward. Their contents
+# never carry over; every kernel writes what it reads.
+_buffers = threading.local()
+
+
+def _scratch(slot, shape, dtype):
+    """An uninitialised array of `shape`, backed by this thread's buffer `slot`."""
+    dtype = np.dtype(dtype)
+    size = math.prod(shape)
+    key = (slot, dtype.char)
+    store = _buffers.__dict__
+    buf = store.get(key)
+    if buf is None or buf.size < size:
+        buf = store[key] = np.empty(max(size, 1), dtype=dtype)
+    return buf[:size].reshape(shape)
+
+
+def _geometry(p):
+    return (*p.stride, *p.padding, *p.dilation, *p.out_hw)
+
+
+def _depthwise(x, w, p):
+    # one input channel per group; C = 1 with groups = 1 is a plain GEMM (K = kH*kW)
+    return w.shape[1] == 1 and p.groups == x.shape[1] and p.groups > 1
+
+
+# Samples per block: enough side by side that one GEMM has about
+# _BLOCK_COLUMNS columns, with the block's column matrix below _BLOCK_BYTES so
+# that it is still in L2 when the GEMM packs it; a sample bigger than that is
+# cut into chunks of output rows.
+_BLOCK_COLUMNS = 1024
+# The working sets below are fractions of this machine's per-core L2 (1 MiB on
+# Zen 4 and Skylake-X, 2 MiB on Sapphire Rapids), the ratios of the sizes first
+# tuned on a 2 MiB-L2 Xeon: a column block a quarter of it, packed im2col
+# panels half, the Winograd blocks all of it.
+_L2_BYTES = tuning.l2_cache_bytes()
+# The weight gradient as dW^T = cols @ dy^T rather than dW = dy @ cols^T: the
+# GEMM then packs the big operand (cols) as A, which was 5-20% faster over the
+# backward on the benchmark shapes (1->32 channels: n = 9 was a third of a
+# micro-tile wide; as m it fills most of one 12-row panel).
+_WGRAD_TRANSPOSED = True
+_BLOCK_BYTES = _L2_BYTES // 4
+
+
+def _plan(x, w, p):
+    """(block, chunk, teams, cols buffer, row buffer) for the GEMM path.
+
+    teams > 1: OpenMP threads take whole blocks (single-threaded GEMMs);
+    teams == 1: blocks run in turn with threaded GEMMs (batch 1).
+    """
+    n, c = x.shape[:2]
+    ho, wo = p.out_hw
+    pix = ho * wo
+    k = c * w.shape[2] * w.shape[3]
+    pointwise = w.shape[2] == w.shape[3] == 1 and p.stride == (1, 1) and p.padding == (0, 0)
+    block, chunk = 1, ho
+    if not pointwise:
+        block = max(1, min(-(-_BLOCK_COLUMNS // pix), _BLOCK_BYTES // (k * pix * x.itemsize)))
+        chunk = max(1, min(ho, _BLOCK_BYTES // (k * wo * x.itemsize)))
+    nt = _conv.team(float(n) * w.shape[0] * pix * k / p.groups)  # 1 for small convolutions
+    if nt > 1:
+        block = min(block, n // nt)
+    block = max(1, min(block, n))
+    teams = nt if nt > 1 and -(-n // block) >= nt else 1
+    cols = np.empty((teams, max(k * wo * (chunk if block == 1 else ho * block), 1)), dtype=x.dtype)
+    rows = np.empty((teams, w.shape[0] * pix * block if block > 1 else 1), dtype=x.dtype)
+    return block, chunk, teams, cols, rows
+
+
+# Packed path (conv_gemm_kernel.c): output rows per chunk so that a chunk has
+# about _PACKED_COLUMNS pixels (the weight gradient's k, so its A panel stays
+# in L1) and its packed im2col panels stay under _PACKED_BYTES (L2).
+_PACKED_COLUMNS = 256
+_PACKED_BYTES = _L2_BYTES // 2
+_PACKED = True
+
+
+def _bias_grad(dy):
+    """dy summed over everything but the channel axis (compiled, OpenMP over channels)."""
+    n, o = dy.shape[:2]
+    db = np.zeros(o, dtype=dy.dtype)
+    if dy.size:
+        _conv.bias_grad(dy.reshape(n, o, -1), db)
+    return db
+
+
+# At most this many rows of im2col (C*kH*kW; a first layer on one channel
+# has 9): the packed path then runs without packing (cg_forward_small,
+# cg_backward_small), the products reading x's columns and dy in place,
+# whole samples at a time while their column matrices fit in _PACKED_BYTES.
+_SMALL_K = 12
+
+
+def _packed_plan(x, w, p, small=False):
+    """(chunk, wpack, scratch) for the packed path, or None where it does not apply.
+
+    It takes groups = 1 convolutions other than the plain 1x1, whenever whole
+    samples can go to the threads (or there is one thread); batch smaller
+    than the team keeps the threaded-GEMM path.
+    """
+    if not _PACKED or p.groups != 1:
+        return None
+    n, c = x.shape[:2]
+    kh, kw = w.shape[2:]
+    if kh == kw == 1 and p.stride == (1, 1) and p.padding == (0, 0):
+        return None
+    ho, wo = p.out_hw
+    k = c * kh * kw
+    nt = _conv.team(float(n) * w.shape[0] * ho * wo * k)
+    if nt > 1 and n < nt:
+        return None
+    nt = min(nt, n)
+    if small:  # whole samples: a column matrix and its gradient within _PACKED_BYTES
+        chunk = max(1, min(ho, _PACKED_BYTES // (2 * k * wo * x.itemsize)))
+    else:
+        chunk = max(1, min(ho, _PACKED_COLUMNS // wo, _PACKED_BYTES // (k * wo * x.itemsize)))
+    wsize, ssize = _conv.packed_sizes(w.shape[0], c, x.shape[2], x.shape[3], kh, kw,
+                                      _geometry(p), chunk)
+    return chunk, _scratch("weights", (wsize,), x.dtype), _scratch("panels", (nt, ssize), x.dtype)
+
+
+# Winograd F(2x2, 3x3) (conv_winograd_kernel.c) for 3x3 stride-1 groups-1
+# convolutions with at least _WINOGRAD_MIN_CHANNELS input channels: 16
+# multiply-adds per 2x2 output tile and channel pair instead of 36. With
+# fewer, the transforms cost what the products save (forward + backward,
+# batch 64, one thread, against the im2col paths: 3 or 4 input channels 0.5x
+# as fast, 8 to 12 even, 16 or more 1.1-1.7x, whatever the output channels).
+# Forward and backward both: with batch 64, one thread, the backward
+# measured 5.8-6.3 ms against the packed im2col path's 6.5 on 32->64
+# 13x13, 29-32 against 46 on 64->64 32x32, and 3.8 against 4.2 on 64->64
+# 7x7 (3 tiles a row).
+# Blocks of tile rows hold at most _WINOGRAD_TILES tiles, and their
+# transformed inputs and products (16 * (C + O) values a tile) at most
+# _WINOGRAD_BYTES (L2).
+# Few tiles per thread (a batch-1 8x8 image: 16) lose too: the weight
+# transform is paid per call, and one block's 32-tile panels pad a lot
+# (batch 1 at 12x12, 36 tiles: 0.8x; batch 3 at 8x8, 48 tiles: 1.05-1.2x).
+_WINOGRAD = True
+_WINOGRAD_MIN_CHANNELS = 16
+_WINOGRAD_MIN_TILES = 48
+_WINOGRAD_TILES = 256
+_WINOGRAD_BYTES = _L2_BYTES
+
+
+def _winograd_plan(x, w, p, backward):
+    """(rows, upack, scratch) for the Winograd path, or None where it does not apply."""
+    if (not _WINOGRAD or p.groups != 1 or w.shape[2:] != (3, 3) or p.stride != (1, 1)
+            or p.dilation != (1, 1)):
+        return None
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    if c < _WINOGRAD_MIN_CHANNELS:
+        return None
+    ho, wo = p.out_hw
+    nt = _conv.team(float(n) * o * ho * wo * c * 9)
+    if nt > 1 and n < nt:
+        return None  # batch smaller than the team: the threaded-GEMM path
+    nt = min(nt, n)
+    th, tw = (ho + 1) // 2, (wo + 1) // 2
+    if -(-n // nt) * th * tw < _WINOGRAD_MIN_TILES:
+        return None
+    per_row = 16 * (c + o) * tw * x.itemsize
+    total = -(-n // nt) * th  # tile rows of one thread's samples
+    most = max(1, min(total, _WINOGRAD_TILES // tw, _WINOGRAD_BYTES // per_row))
+
+    def padded(r):  # the products' columns come in panels of 32 tiles
+        full, rest = divmod(total, r)
+        return full * (-(-r * tw // 32) * 32) + -(-rest * tw // 32) * 32
+
+    # of the block sizes down to half the largest, the one that pads least
+    rows = min(range(max(1, most // 2), most + 1), key=lambda r: (padded(r), -r))
+    usize, ssize = _conv.winograd_sizes(o, c, tw, rows, backward)
+    return rows, _scratch("weights", (usize,), x.dtype), _scratch("panels", (nt, ssize), x.dtype)
+
+
+def _winograd_weights(w):
+    """U = G w G^T for every (output, input) channel pair, as (16, O, C)."""
+    u = np.empty((16, w.shape[0], w.shape[1]), dtype=w.dtype)
+    _conv.winograd_weights(w, u)
+    return u
+
+
+def _forward(x, w, b, p):
+    x = np.ascontiguousarray(x)
+    w = np.ascontiguousarray(w)
+    n, o = x.shape[0], w.shape[0]
+    y = np.empty((n, o) + p.out_hw, dtype=x.dtype)
+    if y.size == 0:
+        pass
+    elif x.shape[1] == 0:
+        y.fill(0)
+    elif _depthwise(x, w, p):
+        _conv.depthwise_forward(x, w, y, *p.stride, *p.padding, *p.dilation)
+    else:
+        bias = np.ascontiguousarray(b) if b is not None else x[:0, 0, 0, 0]
+        wplan = _winograd_plan(x, w, p, False)
+        small = w.shape[1] * w.shape[2] * w.shape[3] <= _SMALL_K
+        plan = _packed_plan(x, w, p, small=small) if wplan is None else None
+        if plan is not None and small:
+            chunk, _, scratch = plan
+            _conv.forward_small(x, w, bias, y, scratch, chunk, _geometry(p))
+        elif wplan is not None:
+            rows, upack, scratch = wplan
+            _conv.forward_winograd(x, _winograd_weights(w), bias, y, upack, scratch, rows,
+                                   _geometry(p))
+        elif plan is not None:
+            chunk, wpack, scratch = plan
+            _conv.forward_packed(x, w, bias, y, wpack, scratch, chunk, _geometry(p))
+        else:
+            block, chunk, _, cols, rows = _plan(x, w, p)
+            _conv.forward_gemm(x, w, bias, y, cols, rows, p.groups, block, chunk, _geometry(p))
+        b = None  # added by the kernel
+    if b is not None:
+        y += b.reshape(o, 1, 1)
+    return y, (x, w, p)
+
+
+def _backward(dy, saved):
+    x, w, p = unpack_saved(saved)
+    check_grad_output(dy, x.shape, w.shape, p, x.dtype)
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)  # e.g. the reference's saved x
+    dy = np.ascontiguousarray(dy)
+    if dy.size == 0 or x.size == 0:
+        return np.zeros_like(x), np.zeros_like(w), _bias_grad(dy) if p.has_bias else None
+    k = w.shape[1] * w.shape[2] * w.shape[3]
+    small = k <= _SMALL_K
+    # as in _forward: Winograd, else the packed path (neither takes depthwise)
+    wplan = _winograd_plan(x, w, p, True)
+    plan = _packed_plan(x, w, p, small=small) if wplan is None else None
+    if plan is not None and small:  # the bias gradient comes with the kernel
+        chunk, _, scratch = plan
+        dx = np.empty_like(x)
+        o = w.shape[0]
+        dwv = np.zeros((scratch.shape[0], k, o, 16), dtype=x.dtype)
+        dbv = np.zeros((scratch.shape[0], o if p.has_bias else 0, 16), dtype=x.dtype)
+        dw = np.empty_like(w)
+        db = np.empty(o if p.has_bias else 0, dtype=x.dtype)
+        _conv.backward_small(dy, x, w, dx, dw.reshape(o, k), db, dwv, dbv, scratch, chunk,
+                             _geometry(p))
+        return dx, dw, db if p.has_bias else None
+    db = _bias_grad(dy) if p.has_bias else None
+    if _depthwise(x, w, p):
+        dx, dw = np.empty_like(x), np.empty_like(w)
+        _conv.depthwise_backward_input(dy, w, dx, *p.stride, *p.padding, *p.dilation)
+        macs = float(x.shape[0]) * w.shape[0] * p.out_hw[0] * p.out_hw[1] * w.shape[2] * w.shape[3]
+        acc = np.empty((_conv.team(macs), w.shape[2] * w.shape[3] * p.out_hw[1]), dtype=x.dtype)
+        _conv.depthwise_backward_weight(dy, x, dw, acc, *p.stride, *p.padding, *p.dilation)
+        return dx, dw, db
+    if wplan is not None:
+        rows, upack, scratch = wplan
+        dx = np.empty_like(x)
+        du = np.zeros((scratch.shape[0], 16, w.shape[0], w.shape[1]), dtype=x.dtype)
+        _conv.backward_winograd(dy, x, _winograd_weights(w), dx, du, upack, scratch, rows,
+                                _geometry(p))
+        du = du.sum(axis=0) if du.shape[0] > 1 else du[0]
+        dw = np.empty_like(w)
+        _conv.winograd_weight_grad(du, dw)
+        return dx, dw, db
+    if plan is not None:
+        chunk, wpack, scratch = plan
+        dx = np.empty_like(x)
+        o = w.shape[0]
+        dwt = np.zeros((scratch.shape[0], k, o), dtype=x.dtype)
+        _conv.backward_packed(dy, x, w, dx, dwt, wpack, scratch, chunk, _geometry(p))
+        dwt = dwt.sum(axis=0) if dwt.shape[0] > 1 else dwt[0]
+        return dx, np.ascontiguousarray(dwt.T).reshape(w.shape), db
+    block, chunk, teams, cols, rows = _plan(x, w, p)
+    dx = np.empty_like(x)
+    dw_part = np.zeros((teams,) + w.shape, dtype=x.dtype)
+    wt = _WGRAD_TRANSPOSED
+    _conv.backward_gemm(dy, x, w, dx, dw_part, cols, rows, p.groups, block, chunk, wt,
+                        _geometry(p))
+    dw = dw_part.sum(axis=0) if dw_part.shape[0] > 1 else dw_part[0]
+    if wt:
+        og, k = w.shape[0] // p.groups, w.shape[1] * w.shape[2] * w.shape[3]
+        dw = np.ascontiguousarray(dw.reshape(p.groups, k, og).transpose(0, 2, 1)).reshape(w.shape)
+    return dx, dw, db
+
+
+def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    return _forward(x, w, b, check_conv2d(x, w, b, stride, padding, dilation, groups))
+
+
+def conv2d_backward(dy, saved):
+    return _backward(dy, saved)
+
+
+def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    x2, w2, s, pd, d = check_conv1d(x, w, b, stride, padding, dilation, groups)
+    y, saved = _forward(x2, w2, b, check_conv2d(x2, w2, b, s, pd, d, groups, name="conv1d"))
+    return y[:, :, 0, :], saved
+
+
+def conv1d_backward(dy, saved):
+    check_array("dy", dy, ndim=3, dtype=unpack_saved(saved)[0].dtype)
+    dx, dw, db = _backward(dy[:, :, None, :], saved)
+    return dx[:, :, 0, :], dw[:, :, 0, :], db

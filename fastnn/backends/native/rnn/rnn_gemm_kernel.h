@@ -1,0 +1,39 @@
+/* Recurrent-step GEMM with a weight matrix packed once per sequence.
+ *
+ *   C (M x N) = [C +] A (M x K) @ op(W)       op(W) = W^T (W is N x K) or W (K x N)
+ *
+ * An RNN multiplies the same W_hh by a new small h at every step. A general GEMM
+ * repacks W each call (for B = 32, H = 256 the packing costs as much as the
+ * multiply); here W is packed once into NR-wide column panels and every step
+ * streams the panels through a register-tiled kernel. float32 only; the kernel
+ * is built per ISA level of fastnn's CPU dispatch (common/isa.h), each with its
+ * own panel width, so every function takes the level (fastnn_isa(), read once
+ * per sequence) and a packed W must be used with the level it was packed for.
+ * fastnn_rgemm_available() is 0 where no vector kernel was compiled: the
+ * caller then uses fastnn_sgemm.
+ *
+ * Why not the shared GEMM with W packed once: its 12-row AVX-512 tile and
+ * packed A suit large M; here M is the batch (often <= 32), and reading A's
+ * rows in place with an 8-row tile ran 1.1-2x faster at M = 1..32 (AMD Zen 4,
+ * one thread), on top of not repacking W every step.
+ *
+ * Reference: the product itself is fastnn/backends/numpy_ref/gemm.py's matmul.
+ */
+#ifndef FASTNN_RNN_GEMM_KERNEL_H
+#define FASTNN_RNN_GEMM_KERNEL_H
+#include <stddef.h>
+
+int fastnn_rgemm_available(void);
+/* Floats needed to hold op(W) packed (N output columns, K inner). */
+size_t fastnn_rgemm_packed_len(int isa, long N, long K);
+void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp);
+/* nthreads as in gemm_kernel.h: 0 = the OpenMP setting, 1 = inside a parallel region. */
+void fastnn_rgemm(int isa, long M, long N, long K, const float *a, long lda, const float *wp,
+                  float *c, long ldc, int accumulate, int nthreads);
+/* Width of one packed panel (output columns), and the product restricted to the
+ * panels [p0, p1) on the calling thread: for a caller whose own OpenMP team
+ * splits the output columns (the recurrent kernels' persistent team). */
+long fastnn_rgemm_panel_width(int isa);
+void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long lda,
+                         const float *wp, float *c, long ldc, int accumulate, long p0, long p1);
+#endif

@@ -1,0 +1,118 @@
+/* The fused per-row passes of rnn_kernel.c for one precision and ISA level:
+ * included through common/isa_each.h once per type, with REAL, FN(name) (this
+ * build's name for a function), SIGMOID and TANH defined. These are the hot
+ * loops of the recurrent kernels: every gate of a hidden unit is read,
+ * activated and consumed in the same iteration, and `omp simd` with the
+ * branch-free float32 activations (rnn_kernel.c) vectorises them at the
+ * level's width. The drivers (rnn_kernel_impl.h) call them per batch row, on
+ * all H units or on the nu units a thread of the persistent team owns.
+ * Reference: fastnn/backends/numpy_ref/rnn.py. No include guard on purpose. */
+
+static FASTNN_TARGET void
+FN(rnn_row)(long H, int relu, REAL *restrict y, REAL *restrict h)
+{
+    if (relu) {
+        #pragma omp simd
+        for (long j = 0; j < H; j++) { REAL v = y[j] > 0 ? y[j] : 0; y[j] = v; h[j] = v; }
+    } else {
+        #pragma omp simd
+        for (long j = 0; j < H; j++) { REAL v = TANH(y[j]); y[j] = v; h[j] = v; }
+    }
+}
+
+static FASTNN_TARGET void
+FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
+                 const REAL *restrict dy, REAL *restrict dh, REAL *restrict dg)
+{
+    if (dy)
+        for (long j = 0; j < H; j++) dh[j] += dy[j];
+    if (relu) {
+        #pragma omp simd
+        for (long j = 0; j < H; j++) { dg[j] = y[j] > 0 ? dh[j] : 0; dh[j] = 0; }
+    } else {
+        #pragma omp simd
+        for (long j = 0; j < H; j++) { dg[j] = dh[j] * (1 - y[j] * y[j]); dh[j] = 0; }
+    }
+}
+
+/* g: the row's 4H pre-activations (i, f, g, o) in, activations out. */
+static FASTNN_TARGET void
+FN(lstm_row)(long nu, long H, REAL *restrict g, const REAL *restrict cp,
+             REAL *restrict c, REAL *restrict h, REAL *restrict y)
+{
+    #pragma omp simd
+    for (long j = 0; j < nu; j++) {
+        REAL i = SIGMOID(g[j]), f = SIGMOID(g[H + j]);
+        REAL gg = TANH(g[2 * H + j]), o = SIGMOID(g[3 * H + j]);
+        REAL cv = f * cp[j] + i * gg;
+        REAL hv = o * TANH(cv);
+        g[j] = i; g[H + j] = f; g[2 * H + j] = gg; g[3 * H + j] = o;
+        c[j] = cv; h[j] = hv; y[j] = hv;
+    }
+}
+
+/* dh, dc: the carried state grads (in: from step t+1, out: dh zeroed for the
+ * recurrent GEMM to fill, dc for step t-1); dg: the 4H pre-activation grads. */
+static FASTNN_TARGET void
+FN(lstm_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict cp,
+                  const REAL *restrict c, const REAL *restrict dy,
+                  REAL *restrict dh, REAL *restrict dc, REAL *restrict dg)
+{
+    if (dy)
+        for (long j = 0; j < nu; j++) dh[j] += dy[j];
+    #pragma omp simd
+    for (long j = 0; j < nu; j++) {
+        REAL i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+        REAL tc = TANH(c[j]);   /* recomputed: cheaper than saving it per step */
+        REAL dhv = dh[j];
+        REAL dcv = dc[j] + dhv * o * (1 - tc * tc);
+        dg[j] = dcv * gg * i * (1 - i);
+        dg[H + j] = dcv * cp[j] * f * (1 - f);
+        dg[2 * H + j] = dcv * i * (1 - gg * gg);
+        dg[3 * H + j] = dhv * tc * o * (1 - o);
+        dc[j] = dcv * f;
+        dh[j] = 0;
+    }
+}
+
+/* g: W_ih x + b_ih (r, z, n) in, activations r, z, n out; gh: W_hh h (no bias);
+ * hp: state in, hc: state out (may be hp: each unit is read before it is
+ * written); hn: W_hn h + b_hn out (backward needs it). */
+static FASTNN_TARGET void
+FN(gru_row)(long nu, long H, REAL *restrict g, const REAL *restrict gh,
+            const REAL *restrict bh, const REAL *hp, REAL *hc,
+            REAL *restrict hn, REAL *restrict y)
+{
+    #pragma omp simd
+    for (long j = 0; j < nu; j++) {
+        REAL r = SIGMOID(g[j] + gh[j] + bh[j]);
+        REAL z = SIGMOID(g[H + j] + gh[H + j] + bh[H + j]);
+        REAL hnv = gh[2 * H + j] + bh[2 * H + j];
+        REAL n = TANH(g[2 * H + j] + r * hnv);
+        REAL hv = (1 - z) * n + z * hp[j];
+        g[j] = r; g[H + j] = z; g[2 * H + j] = n;
+        hn[j] = hnv; hc[j] = hv; y[j] = hv;
+    }
+}
+
+/* dgi: grads of W_ih x + b_ih; dgh: grads of W_hh h + b_hh (they differ only in
+ * the n block); dh out holds the direct part dh*z of dh_{t-1}. */
+static FASTNN_TARGET void
+FN(gru_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict hn,
+                 const REAL *restrict hp, const REAL *restrict dy,
+                 REAL *restrict dh, REAL *restrict dgi, REAL *restrict dgh)
+{
+    if (dy)
+        for (long j = 0; j < nu; j++) dh[j] += dy[j];
+    #pragma omp simd
+    for (long j = 0; j < nu; j++) {
+        REAL r = g[j], z = g[H + j], n = g[2 * H + j];
+        REAL dhv = dh[j];
+        REAL dn = dhv * (1 - z) * (1 - n * n);
+        REAL dr = dn * hn[j] * r * (1 - r);
+        REAL dz = dhv * (hp[j] - n) * z * (1 - z);
+        dgi[j] = dr; dgi[H + j] = dz; dgi[2 * H + j] = dn;
+        dgh[j] = dr; dgh[H + j] = dz; dgh[2 * H + j] = dn * r;
+        dh[j] = dhv * z;
+    }
+}
