@@ -5,11 +5,13 @@ Tensors are Functions (fastnn/autograd/function.py) whose forward/backward
 work on those arrays; ``backward()`` walks the recorded graph.
 """
 import builtins as _builtins
+import math
 import numbers
 
 import numpy as np
 
 from . import _device_move as _dm
+from . import _sizes
 from .autograd import function, grad_mode
 from .device import device
 from .autograd.function import run_backward
@@ -790,7 +792,15 @@ class Tensor:
                                    f"Target sizes: {list(sizes)}. Tensor sizes: {list(shp)}")
             out.append(s)
         out = tuple(out)
-        return self if out == shp else _ops_sh.Expand.apply(self, out)
+        if out == shp:
+            return self
+        # A view, as in PyTorch: large is fine, nothing is allocated. Only a shape
+        # NumPy cannot index (more than 2**63 bytes) or a negative size is refused.
+        _sizes.check_shape(f"expand: sizes={list(sizes)}", out)
+        if math.prod(out) * self._data.itemsize >= 2 ** 63:
+            raise ValueError(f"expand: sizes={list(sizes)} give more elements than an array "
+                             "can index (2**63 bytes)")
+        return _ops_sh.Expand.apply(self, out)
 
     def expand_as(self, other):
         return self.expand(other.shape)
@@ -799,10 +809,16 @@ class Tensor:
         return self.expand(*shape)
 
     def repeat(self, *sizes):
-        sizes = _shape_arg(sizes)
+        return self._repeat("repeat", _shape_arg(sizes))
+
+    def _repeat(self, name, sizes):
         if len(sizes) < self._data.ndim:
-            raise RuntimeError("repeat: number of dimensions of repeat dims can not be smaller than "
-                               "number of dimensions of tensor")
+            raise RuntimeError(f"{name}: number of dimensions of repeat dims can not be smaller "
+                               "than number of dimensions of tensor")
+        _sizes.check_shape(f"{name}: sizes={list(sizes)}", sizes)
+        shp = (1,) * (len(sizes) - self._data.ndim) + self._data.shape
+        _sizes.check_alloc(f"{name}: sizes={list(sizes)}", tuple(a * r for a, r in zip(shp, sizes)),
+                           self._data.itemsize, like=self._data)
         return _ops_sh.Repeat.apply(self, sizes)
 
     def flip(self, *dims):
@@ -858,7 +874,7 @@ class Tensor:
         return _ops_ar.Where.apply(m, self._data.dtype.type(value), self)
 
     def masked_fill_(self, mask, value):
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(value, Tensor) and value.requires_grad)):
             self._check_inplace()
             self._rebind(self._snapshot().masked_fill(mask, value))
@@ -1010,7 +1026,7 @@ class Tensor:
 
     def tile(self, *dims):
         dims = _shape_arg(dims)
-        return self.repeat(*((1,) * (self._data.ndim - len(dims)) + dims))
+        return self._repeat("tile", (1,) * (self._data.ndim - len(dims)) + dims)
 
     def movedim(self, source, destination):
         nd = self._data.ndim
@@ -1030,7 +1046,7 @@ class Tensor:
 
     def __setitem__(self, idx, value):
         idx = _index_arg(idx)
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(value, Tensor) and value.requires_grad)):
             self._check_inplace()
             if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
@@ -1061,7 +1077,7 @@ class Tensor:
         self.requires_grad = out.requires_grad
 
     def _inplace(self, fn, other, ufunc, plain=None):
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(other, Tensor) and other.requires_grad) or
                                    (plain is not None and _any_requires_grad(fn))):
             self._check_inplace()
@@ -1106,7 +1122,7 @@ class Tensor:
         return self._inplace(Tensor.__pow__, other, np.power)
 
     def clamp_(self, min=None, max=None):
-        if grad_mode._enabled and self.requires_grad:
+        if grad_mode._state.record and self.requires_grad:
             self._check_inplace()
             self._rebind(self._snapshot().clamp(min, max))
             return self
@@ -1117,7 +1133,7 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value):
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(value, Tensor) and value.requires_grad)):
             self._check_inplace()
             self[...] = value
@@ -1126,7 +1142,7 @@ class Tensor:
         return self
 
     def copy_(self, src):
-        if grad_mode._enabled and (self.requires_grad or
+        if grad_mode._state.record and (self.requires_grad or
                                    (isinstance(src, Tensor) and src.requires_grad)):
             self._check_inplace()
             self[...] = src
@@ -1148,13 +1164,22 @@ class Tensor:
             return self.copy_(g.normal(mean, std, self._data.shape))
 
     def new_zeros(self, *size, dtype=None):
-        return Tensor._wrap(np.zeros(_size_args(size), dtype=dtype or self._data.dtype))
+        dtype = dtype or self._data.dtype
+        return Tensor._wrap(np.zeros(_alloc_size("new_zeros", size, dtype), dtype=dtype))
 
     def new_ones(self, *size, dtype=None):
-        return Tensor._wrap(np.ones(_size_args(size), dtype=dtype or self._data.dtype))
+        dtype = dtype or self._data.dtype
+        return Tensor._wrap(np.ones(_alloc_size("new_ones", size, dtype), dtype=dtype))
+
+    def new_empty(self, *size, dtype=None):
+        dtype = dtype or self._data.dtype
+        return Tensor._wrap(np.empty(_alloc_size("new_empty", size, dtype), dtype=dtype))
 
     def new_full(self, size, fill_value, dtype=None):
-        return Tensor._wrap(np.full(tuple(size), fill_value, dtype=dtype or self._data.dtype))
+        dtype = dtype or self._data.dtype
+        shape = _alloc_size("new_full", (size,) if isinstance(size, numbers.Integral) else
+                            (tuple(size),), dtype)
+        return Tensor._wrap(np.full(shape, fill_value, dtype=dtype))
 
     def new_tensor(self, data, dtype=None):
         return Tensor(data, dtype=dtype or self._data.dtype)
@@ -1521,13 +1546,21 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def _size_args(size):
+def _size_args(size, what="size"):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for s in size:
-        if not isinstance(s, (numbers.Integral,)) or s < 0:
-            raise ValueError(f"size: expected non-negative ints, got {size}")
+        if isinstance(s, bool) or not isinstance(s, (numbers.Integral,)) or s < 0:
+            raise ValueError(f"{what}: expected non-negative ints, got {size}")
     return tuple(int(s) for s in size)
+
+
+def _alloc_size(name, size, dtype, per_element=0):
+    """``size`` (ints or one sequence) as a shape whose array of ``dtype`` fits in
+    memory, plus ``per_element`` bytes of temporaries (fastnn/_sizes.py)."""
+    shape = _size_args(size, f"{name}: size")
+    _sizes.check_alloc(f"{name}: size={shape}", shape, np.dtype(dtype).itemsize, per_element)
+    return shape
 
 
 def _new(array, requires_grad):
@@ -1538,37 +1571,48 @@ def _new(array, requires_grad):
 
 
 def zeros(*size, dtype=None, requires_grad=False):
-    return _new(np.zeros(_size_args(size), dtype=dtype or _default_dtype), requires_grad)
+    dtype = dtype or _default_dtype
+    return _new(np.zeros(_alloc_size("zeros", size, dtype), dtype=dtype), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False):
-    return _new(np.ones(_size_args(size), dtype=dtype or _default_dtype), requires_grad)
+    dtype = dtype or _default_dtype
+    return _new(np.ones(_alloc_size("ones", size, dtype), dtype=dtype), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False):
-    return _new(np.empty(_size_args(size), dtype=dtype or _default_dtype), requires_grad)
+    dtype = dtype or _default_dtype
+    return _new(np.empty(_alloc_size("empty", size, dtype), dtype=dtype), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
     if dtype is None:
         dtype = (np.dtype(np.bool_) if isinstance(fill_value, bool) else
                  np.dtype(np.int64) if isinstance(fill_value, numbers.Integral) else _default_dtype)
-    return _new(np.full(_size_args((size,) if isinstance(size, numbers.Integral) else (tuple(size),)),
-                        fill_value, dtype=dtype), requires_grad)
+    shape = _alloc_size("full", (size,) if isinstance(size, numbers.Integral) else (tuple(size),),
+                        dtype)
+    return _new(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
-    return _new(np.eye(n, m, dtype=dtype or _default_dtype), requires_grad)
+    dtype = dtype or _default_dtype
+    rows, cols = _sizes.check_shape("eye: n and m", (n, n if m is None else m))
+    _sizes.check_alloc(f"eye: n={n}, m={m}", (rows, cols), np.dtype(dtype).itemsize)
+    return _new(np.eye(rows, cols, dtype=dtype), requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad=False, generator=None):
+    dtype = dtype or _default_dtype
+    shape = _alloc_size("randn", size, dtype, per_element=8)  # drawn as float64, then cast
     g = generator or default_generator()
-    return _new(g.standard_normal(_size_args(size)).astype(dtype or _default_dtype), requires_grad)
+    return _new(g.standard_normal(shape).astype(dtype), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None):
+    dtype = dtype or _default_dtype
+    shape = _alloc_size("rand", size, dtype, per_element=8)
     g = generator or default_generator()
-    return _new(g.random(_size_args(size)).astype(dtype or _default_dtype), requires_grad)
+    return _new(g.random(shape).astype(dtype), requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, generator=None):
@@ -1576,26 +1620,57 @@ def randint(low, high=None, size=None, dtype=None, generator=None):
         low, high = 0, low
     if size is None:
         raise TypeError("randint: size is required")
+    dtype = dtype or np.int64
+    shape = _alloc_size("randint", (tuple(size),), dtype, per_element=8)
     g = generator or default_generator()
-    return Tensor._wrap(g.integers(low, high, size=tuple(size)).astype(dtype or np.int64))
+    return Tensor._wrap(g.integers(low, high, size=shape).astype(dtype))
 
 
 def randperm(n, dtype=None, generator=None):
+    dtype = dtype or np.int64
+    (n,) = _sizes.check_shape("randperm: n", (n,))
+    _sizes.check_alloc(f"randperm: n={n}", (n,), np.dtype(dtype).itemsize, per_element=8)
     g = generator or default_generator()
-    return Tensor._wrap(g.permutation(n).astype(dtype or np.int64))
+    return Tensor._wrap(g.permutation(n).astype(dtype))
+
+
+def _arange_count(start, end, step):
+    """The number of elements of arange(start, end, step), checked as PyTorch checks it."""
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"arange: {name} must be a real number, got {type(v).__name__}")
+        if not isinstance(v, numbers.Integral) and not math.isfinite(v):
+            raise ValueError(f"arange: {name} must be finite, got {v}")
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: the bounds {start} -> {end} are inconsistent with the sign "
+                         f"of step={step}")
+    if _builtins.all(isinstance(v, numbers.Integral) for v in (start, end, step)):
+        return -(-(int(end) - int(start)) // int(step))
+    return math.ceil((end - start) / step)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if dtype is None:
         is_int = _builtins.all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = np.int64 if is_int else _default_dtype
+    n = _arange_count(start, end, step)
+    _sizes.check_alloc(f"arange: start={start}, end={end}, step={step}", (n,),
+                       np.dtype(dtype).itemsize)
     return _new(np.arange(start, end, step, dtype=dtype), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _new(np.linspace(start, end, steps, dtype=dtype or _default_dtype), requires_grad)
+    dtype = dtype or _default_dtype
+    (steps,) = _sizes.check_shape("linspace: steps", (steps,))
+    # NumPy computes in float64 before the cast
+    _sizes.check_alloc(f"linspace: steps={steps}", (steps,), np.dtype(dtype).itemsize,
+                       per_element=8)
+    return _new(np.linspace(start, end, steps, dtype=dtype), requires_grad)
 
 
 def _like(fn, t, dtype, requires_grad, **kw):
@@ -1630,12 +1705,15 @@ no_grad = grad_mode.no_grad
 enable_grad = grad_mode.enable_grad
 set_grad_enabled = grad_mode.set_grad_enabled
 is_grad_enabled = grad_mode.is_grad_enabled
+inference_mode = grad_mode.inference_mode
+is_inference_mode_enabled = grad_mode.is_inference_mode_enabled
 
 __all__ = [
     "Tensor", "tensor", "from_numpy", "is_tensor", "zeros", "ones", "empty", "full", "eye",
     "randn", "rand", "randint", "randperm", "arange", "linspace", "zeros_like", "ones_like",
     "empty_like", "full_like", "randn_like", "rand_like", "no_grad", "enable_grad",
-    "set_grad_enabled", "is_grad_enabled", "manual_seed", "set_default_dtype",
+    "set_grad_enabled", "is_grad_enabled", "inference_mode", "is_inference_mode_enabled",
+    "manual_seed", "set_default_dtype",
     "get_default_dtype", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum",
     "gather", "einsum", "matmul", "mm", "bmm", "numel", "allclose", "equal", "device",
 ] + list(_METHOD_FUNCS)

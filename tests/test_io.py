@@ -155,6 +155,121 @@ def test_atomic_write_keeps_old_file(tmp_path, monkeypatch):
     np.testing.assert_array_equal(fastnn.load(path)["w"]._data, np.arange(4.0))
 
 
+# --- killed saves ------------------------------------------------------------------------
+# A child process saves with a hook that sleeps at a chosen point; the parent kills
+# it with SIGKILL there, several times over the same target.
+_KILL_CHILD = r"""
+import os, sys, time
+import numpy as np
+import fastnn
+from fastnn import io as fio
+mode, where, path = sys.argv[1:4]
+fio._UNNAMED_TEMP = fio._UNNAMED_TEMP and mode == "unnamed"
+
+def pause():
+    print("INSIDE", flush=True)
+    time.sleep(120)
+
+if where == "write":          # in the middle of writing the data
+    real = fio._write_array
+    def slow(f, arr):
+        real(f, arr)
+        pause()
+    fio._write_array = slow
+else:                          # the temporary has its name, the rename has not happened
+    fio.os.replace = lambda src, dst: pause()
+fastnn.save({"a": np.arange(1000.0), "b": np.full(10, 7.0)}, path)
+"""
+
+
+def _kill_mid_save(path, mode, where):
+    import signal
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__)))] +
+        os.environ.get("PYTHONPATH", "").split(os.pathsep)))
+    proc = subprocess.Popen([sys.executable, "-c", _KILL_CHILD, mode, where, str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "INSIDE", proc.stderr.read()
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _temps(directory, name):
+    return sorted(n for n in os.listdir(directory) if n.startswith("." + name + "."))
+
+
+def _unnamed_supported(directory):
+    fd = fio._open_unnamed(str(directory))
+    if fd is None:
+        return False
+    os.close(fd)
+    return True
+
+
+@pytest.mark.parametrize("mode,where", [("named", "write"), ("named", "rename"),
+                                        ("unnamed", "write"), ("unnamed", "rename")])
+def test_killed_saves_leave_at_most_one_temp_file(tmp_path, mode, where):
+    if mode == "unnamed" and not _unnamed_supported(tmp_path):
+        pytest.skip("no O_TMPFILE on this platform or filesystem")
+    path = tmp_path / "m.safetensors"
+    fastnn.save({"good": np.arange(3.0)}, path)
+    for _ in range(5):
+        _kill_mid_save(path, mode, where)
+        left = _temps(tmp_path, path.name)
+        # an unnamed temporary dies with its process: only the instant between naming
+        # it and the rename can leave one
+        assert len(left) <= (0 if (mode, where) == ("unnamed", "write") else 1), left
+        np.testing.assert_array_equal(fastnn.load(path)["good"]._data, np.arange(3.0))
+    fastnn.save({"new": np.ones(2)}, path)
+    assert _temps(tmp_path, path.name) == []
+    assert list(fastnn.load(path)) == ["new"]
+
+
+def _dead_pid():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout)
+
+
+def test_stale_temp_cleanup_deletes_only_its_own_dead_leftovers(tmp_path):
+    target = "m.safetensors"
+    dead, alive = _dead_pid(), os.getpid()
+    old = 1_000_000_000  # 2001: before any save of this test
+    files = {
+        f".{target}.fastnn-{dead}-0badcafe.tmp": False,     # a killed save of this target
+        f".{target}.fastnn-{alive}-0badcafe.tmp": True,     # a save in progress (live pid)
+        f".other.fastnn-{dead}-0badcafe.tmp": True,         # another target
+        f".{target}.x.fastnn-{dead}-0badcafe.tmp": True,    # the target "m.safetensors.x"
+        f".{target}.abcd1234.tmp": True,                    # not fastnn's pattern
+        f".{target}.fastnn-{dead}-0badcafe.tmp.bak": True,  # not exactly the pattern
+        f".{target}.fastnn-{dead}-nothex00.tmp": True,
+        f".{target}.fastnn-{dead}-00000001.tmp": "new",     # written after the save began
+    }
+    for name, keep in files.items():
+        p = tmp_path / name
+        p.write_bytes(b"x")
+        if keep != "new":
+            os.utime(p, (old, old))
+        else:
+            os.utime(p, (2 ** 33, 2 ** 33))  # in the future
+    (tmp_path / f".{target}.fastnn-{dead}-11111111.tmp").mkdir()  # a directory: not a temp
+    os.utime(tmp_path / f".{target}.fastnn-{dead}-11111111.tmp", (old, old))
+    fastnn.save({"w": np.ones(2)}, tmp_path / target)
+    left = set(os.listdir(tmp_path))
+    for name, keep in files.items():
+        assert (name in left) == bool(keep), name
+    assert f".{target}.fastnn-{dead}-11111111.tmp" in left
+
+
 # --- malformed files ------------------------------------------------------------------
 def _raw(header, data=b"", pad=True):
     h = json.dumps(header).encode()
@@ -258,3 +373,164 @@ def test_load_accepts_torch_style_arguments(tmp_path):
     assert list(fastnn.load(tmp_path / "x", map_location="cpu", weights_only=True)) == ["w"]
     with pytest.raises(ValueError, match="map_location"):
         fastnn.load(tmp_path / "x", map_location="cuda:0")
+
+
+# --- legal but pathological files ----------------------------------------------------------
+def _empty_tensors_file(path, n):
+    entries = ",".join('"t%07d":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}' % i
+                       for i in range(n))
+    path.write_bytes(_raw(json.loads("{" + entries + "}")))
+
+
+def test_many_empty_tensors_load_without_gc_passes(tmp_path):
+    """1.4 million empty tensors (a 94 MB header) took 22-25 s, half of it the cyclic
+    GC rescanning the growing heap; a big header now pauses it (and restores it)."""
+    import gc
+    path = tmp_path / "many.safetensors"
+    _empty_tensors_file(path, 50_000)
+    runs = []
+
+    def count(phase, info):
+        if phase == "start":
+            runs.append(info["generation"])
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        out = fastnn.load(path)
+    finally:
+        gc.callbacks.remove(count)
+    assert len(runs) <= 2 and 2 not in runs, runs  # unpaused: hundreds, gen-2 ones among them
+    assert gc.isenabled()
+    assert len(out) == 50_000 and out["t0049999"].shape == (0, 3)
+    assert out["t0000000"].dtype == np.float32
+
+
+def test_gc_pause_is_counted_across_threads():
+    import gc
+    import threading
+    inside, release = threading.Event(), threading.Event()
+
+    def hold():
+        with fio._gc_paused():
+            inside.set()
+            release.wait(30)
+    t = threading.Thread(target=hold)
+    t.start()
+    assert inside.wait(30)
+    with fio._gc_paused():  # overlaps the thread's pause and ends first
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the thread is still inside
+    release.set()
+    t.join(30)
+    assert gc.isenabled()
+    gc.disable()  # a program that disabled it itself keeps it disabled
+    try:
+        with fio._gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("nest", ["[", '{"a":'])
+def test_header_nested_100k_deep_raises_value_error(tmp_path, nest):
+    close = "]" if nest == "[" else "}"
+    h = (nest * 100_000 + "1" + close * 100_000).encode()
+    h += b" " * (-(8 + len(h)) % 8)
+    path = tmp_path / "deep"
+    path.write_bytes(struct.pack("<Q", len(h)) + h)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        fastnn.load(path)
+
+
+def _with_structure(path, structure):
+    meta = {"fastnn.structure": structure if isinstance(structure, str) else json.dumps(structure)}
+    path.write_bytes(_raw({"__metadata__": meta}))
+
+
+def test_structure_nested_deeply_raises_value_error(tmp_path):
+    for depth, message in ((150, "nested more than 100"), (950, "nested")):
+        node = '{"l":[' * depth + '{"v":1}' + "]}" * depth  # 950: RecursionError before
+        _with_structure(tmp_path / "s", node)
+        with pytest.raises(ValueError, match=message):
+            fastnn.load(tmp_path / "s")
+    deep = "".join('{"l":[' for _ in range(20_000)) + '{"v":1}' + "]}" * 20_000
+    _with_structure(tmp_path / "s2", deep)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        fastnn.load(tmp_path / "s2")
+
+
+def test_save_and_load_agree_on_the_depth_limit(tmp_path):
+    obj = np.ones(2)
+    for _ in range(fio._MAX_DEPTH):
+        obj = [obj]
+    fastnn.save(obj, tmp_path / "ok")
+    back = fastnn.load(tmp_path / "ok")
+    for _ in range(fio._MAX_DEPTH):
+        back = back[0]
+    np.testing.assert_array_equal(back._data, np.ones(2))
+    with pytest.raises(ValueError, match="nested more than"):
+        fastnn.save([obj], tmp_path / "too_deep")
+    loop = {}
+    loop["self"] = loop
+    with pytest.raises(ValueError, match="contains itself"):
+        fastnn.save(loop, tmp_path / "loop")
+
+
+@pytest.mark.parametrize("dtype", [["F32"], {"F32": 1}, 32, None])
+def test_dtype_not_a_string_raises_value_error(tmp_path, dtype):
+    path = tmp_path / "x"
+    path.write_bytes(_raw({"a": {"dtype": dtype, "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 4))
+    with pytest.raises(ValueError, match="dtype must be a string"):
+        fastnn.load(path)
+
+
+@pytest.mark.parametrize("node,message", [
+    ({"t": ["a"]}, "missing tensor"), ({"t": {"a": 1}}, "missing tensor"),
+    ({"f": "abc"}, "malformed float"), ({"f": [1]}, "malformed float"),
+    ({"d": {"a": 1}}, "malformed dict"), ({"d": [[True, {"v": 1}]]}, "malformed dict item"),
+    ({"l": 3}, "malformed list"), ({"zz": 1}, "unknown node kind"), ([1, 2], "malformed"),
+    ({"t": "a", "v": 1}, "malformed"),
+])
+def test_malformed_structure_nodes_raise_value_error(tmp_path, node, message):
+    _with_structure(tmp_path / "s", node)
+    with pytest.raises(ValueError, match=message):
+        fastnn.load(tmp_path / "s")
+
+
+def _load_in_thread(path, timeout=20):
+    """fastnn.load(path) in a thread: the exception it raised, or a failure if it hangs."""
+    import threading
+    out = {}
+
+    def run():
+        try:
+            fastnn.load(path)
+        except BaseException as e:  # noqa: BLE001
+            out["error"] = e
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(timeout)
+    return t, out.get("error")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_raises_value_error_instead_of_blocking(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    t, err = _load_in_thread(fifo)
+    if t.is_alive():  # unblock the reader before failing
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        t.join(10)
+        pytest.fail("load blocked on a FIFO")
+    assert isinstance(err, ValueError) and "FIFO" in str(err) and "regular files" in str(err)
+
+
+def test_device_and_directory_raise_value_error(tmp_path):
+    if os.path.exists("/dev/zero"):
+        t, err = _load_in_thread("/dev/zero")
+        assert not t.is_alive(), "load read /dev/zero forever"
+        assert isinstance(err, ValueError) and "a device" in str(err)
+    with pytest.raises(ValueError, match="a directory"):
+        fastnn.load(tmp_path)

@@ -15,7 +15,14 @@ Each probe has an expectation:
              the same type with the same message;
   either  -- a result or ValueError/TypeError, never anything else;
   nocrash -- any Python exception is tolerated (known rough edges listed in
-             KNOWN below), only a crash or a hang fails.
+             KNOWN below), only a crash or a hang fails;
+  refuse  -- (the "sizes" family: absurd sizes for every op and constructor that
+             allocates) must raise MemoryError, ValueError or TypeError whose
+             message names the argument, within REFUSE_SECONDS and without
+             touching more than REFUSE_MB of memory. The child runs under an
+             address-space limit (RLIMIT_AS) a couple of GiB above what it has
+             mapped, so a missing check shows as NumPy's own nameless
+             MemoryError instead of swapping or OOM-killing the test machine.
 """
 import json
 import math
@@ -23,12 +30,15 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 
 HERE = os.path.abspath(__file__)
-FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "functional")
+FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "functional", "sizes")
 BIG = 2 ** 40
+REFUSE_SECONDS = 2.0  # each refusal takes milliseconds; interpolate took 18 s unchecked
+REFUSE_MB = 200       # peak RSS growth allowed during one refusal
 
 
 # ============================================================================ the child side
@@ -37,12 +47,16 @@ class _Probe:
     def __init__(self, emit):
         self.emit = emit
 
-    def __call__(self, name, expect, fn, check=None):
+    def __call__(self, name, expect, fn, check=None, needle=None):
         print("START " + name, flush=True)
+        rss0 = _peak_rss_mb()
+        t0 = time.perf_counter()
         try:
             out = fn()
         except (ValueError, TypeError) as e:
             outcome, detail = "reject", f"{type(e).__name__}: {e}"
+        except MemoryError as e:
+            outcome, detail = "memory", f"MemoryError: {e}"
         except (IndexError, RuntimeError) as e:  # where PyTorch raises these
             outcome, detail = "torch_error", f"{type(e).__name__}: {e}"
         except Exception as e:  # noqa: BLE001 - any other exception is a finding
@@ -54,7 +68,15 @@ class _Probe:
                     check(out)
                 except Exception as e:  # noqa: BLE001
                     outcome, detail = "wrong", f"{type(e).__name__}: {e}"
-        self.emit(name, expect, outcome, detail)
+        extra = dict(seconds=time.perf_counter() - t0, rss_mb=_peak_rss_mb() - rss0)
+        if needle is not None:
+            extra["needle"] = needle
+        self.emit(name, expect, outcome, detail, **extra)
+
+
+def _peak_rss_mb():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _layouts(a):
@@ -133,14 +155,17 @@ def _run_child(family):
     from fastnn.backends.native import conv, elementwise, gemm, pool, rnn  # noqa: F401
     results = []
 
-    def emit(name, expect, outcome, detail):
-        results.append(dict(name=name, expect=expect, outcome=outcome, detail=detail[:300]))
+    def emit(name, expect, outcome, detail, **extra):
+        results.append(dict(name=name, expect=expect, outcome=outcome, detail=detail[:300],
+                            **extra))
 
     probe = _Probe(emit)
     import importlib
+    if family == "sizes":
+        _limit_address_space()
     for backend in ("numpy_ref", "native"):
-        if family == "functional":
-            _functional(probe, backend)
+        if family in ("functional", "sizes"):
+            globals()["_" + family](probe, backend)
             continue
         B = importlib.import_module(f"fastnn.backends.{backend}.{family}")
         R = importlib.import_module(f"fastnn.backends.numpy_ref.{family}")
@@ -676,6 +701,111 @@ def _functional(P, backend):
                                                   fastnn.tensor(np.zeros((1, 2, 6), np.float32)))))
 
 
+# ---------------------------------------------------------------------------- absurd sizes
+
+def _limit_address_space(headroom=2 << 30):
+    """Cap this process's address space a little above what it maps now, after the
+    imports and the thread pools: an allocation a size check should have refused
+    then fails at once in NumPy instead of taking the machine's memory."""
+    import resource
+    import fastnn
+    import fastnn.nn.functional as F
+    F.conv2d(fastnn.ones(2, 3, 8, 8), fastnn.ones(4, 3, 3, 3))  # start the OpenMP team
+    with open("/proc/self/status") as fh:
+        vm = next(int(ln.split()[1]) * 1024 for ln in fh if ln.startswith("VmSize:"))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (vm + headroom, hard))
+
+
+def _sizes(P, backend):
+    import fastnn
+    import fastnn.nn.functional as F
+    from fastnn import nn
+    fastnn.use_backend("numpy" if backend == "numpy_ref" else "native")
+
+    def R(name, needle, fn):
+        P(f"{backend}:{name}", "refuse", fn, needle=needle)
+    G = 10 ** 9
+    x = fastnn.randn(2, 3, 8, 8)
+    x3 = fastnn.randn(2, 3, 8)
+    w = fastnn.randn(4, 3, 3, 3)
+    idx = fastnn.tensor([0, 1])
+    # factories: beyond any address space, and (2**43 floats = 32 TiB) beyond any
+    # machine's memory yet below 2**48 bytes
+    for name, fn in [("zeros", lambda s: fastnn.zeros(*s)), ("ones", lambda s: fastnn.ones(*s)),
+                     ("empty", lambda s: fastnn.empty(*s)), ("randn", lambda s: fastnn.randn(*s)),
+                     ("rand", lambda s: fastnn.rand(*s)),
+                     ("full", lambda s: fastnn.full(s, 1.5)),
+                     ("randint", lambda s: fastnn.randint(0, 5, s)),
+                     ("new_zeros", lambda s: x.new_zeros(s)), ("new_ones", lambda s: x.new_ones(*s)),
+                     ("new_empty", lambda s: x.new_empty(s)),
+                     ("new_full", lambda s: x.new_full(s, 2.0))]:
+        R(f"{name} 10**9 x 10**9", "size=", lambda: fn((G, G)))
+        R(f"{name} 2**43", "size=", lambda: fn((2 ** 43,)))
+    R("zeros negative", "size", lambda: fastnn.zeros(3, -1))
+    R("eye 10**9", "n=", lambda: fastnn.eye(G))
+    R("eye n, m", "m=", lambda: fastnn.eye(2, 2 ** 50))
+    R("randperm 10**15", "n=", lambda: fastnn.randperm(10 ** 15))
+    R("arange 10**18", "end=", lambda: fastnn.arange(10 ** 18))
+    R("arange float 1e18", "end=", lambda: fastnn.arange(0.0, 1e18, 0.5))
+    R("arange inf", "end", lambda: fastnn.arange(0, float("inf")))
+    R("arange step 0", "step", lambda: fastnn.arange(0, 10, 0))
+    R("linspace 10**15", "steps=", lambda: fastnn.linspace(0, 1, 10 ** 15))
+    R("linspace negative", "steps", lambda: fastnn.linspace(0, 1, -1))
+    # shape ops
+    R("repeat", "sizes=", lambda: x.repeat(G, 1, 1, G))
+    R("repeat 2**40 elements", "sizes=", lambda: x.repeat(2 ** 30, 1, 1, 1))
+    R("repeat negative", "sizes=", lambda: x.repeat(-1, 1, 1, 1))
+    R("tile", "sizes=", lambda: x.tile(G, G))
+    R("expand past 2**63 bytes", "sizes=", lambda: fastnn.ones(1).expand(2 ** 62))
+    R("expand negative", "sizes=", lambda: fastnn.ones(1).expand(3, -2))
+    # functional
+    R("interpolate size 10**9", "size=", lambda: F.interpolate(x, size=(G, G)))
+    R("interpolate bilinear size 10**9", "size=",
+      lambda: F.interpolate(x, size=(G, G), mode="bilinear"))
+    R("interpolate linear size 2**44", "size=", lambda: F.interpolate(x3, size=2 ** 44, mode="linear"))
+    R("interpolate scale_factor 1e12", "scale_factor=", lambda: F.interpolate(x, scale_factor=1e12))
+    R("interpolate scale_factor inf", "scale_factor", lambda: F.interpolate(x, scale_factor=float("inf")))
+    R("interpolate scale_factor nan", "scale_factor", lambda: F.interpolate(x, scale_factor=float("nan")))
+    R("interpolate size 0", "size", lambda: F.interpolate(x, size=(0, 4)))
+    R("adaptive_avg_pool2d 10**9", "output_size=", lambda: F.adaptive_avg_pool2d(x, G))
+    R("adaptive_avg_pool2d (None, 2**30)", "output_size=",
+      lambda: F.adaptive_avg_pool2d(x, (None, 2 ** 30)))
+    R("adaptive_avg_pool2d unbatched", "output_size=", lambda: F.adaptive_avg_pool2d(x[0], G))
+    R("pad 10**9", "pad=", lambda: F.pad(x, (G, G, G, G)))
+    R("pad reflect 10**9", "pad", lambda: F.pad(x, (G, G), mode="reflect"))
+    R("pad replicate 10**9", "pad=", lambda: F.pad(x, (G, G, G, G), mode="replicate"))
+    R("pad -10**9", "negative padding", lambda: F.pad(x, (-G, 0)))
+    R("pad crop then grow", "negative padding", lambda: F.pad(x, (-9, 1)))
+    R("conv2d padding 10**9", "padding=", lambda: F.conv2d(x, w, padding=G))
+    R("conv2d padding (10**5, 10**5)", "padding=", lambda: F.conv2d(x, w, padding=(10 ** 5, 10 ** 5)))
+    R("conv1d padding 10**9", "padding=", lambda: F.conv1d(x3, w[:, :, 0], padding=G))
+    R("one_hot num_classes 10**15", "num_classes=", lambda: F.one_hot(idx, 10 ** 15))
+    # modules
+    R("nn.AdaptiveAvgPool2d 10**9", "output_size=", lambda: nn.AdaptiveAvgPool2d(G)(x))
+    R("nn.Linear", "in_features=", lambda: nn.Linear(G, G))
+    R("nn.Linear 2**43 weights", "out_features=", lambda: nn.Linear(2 ** 22, 2 ** 21))
+    R("nn.Bilinear", "in1_features=", lambda: nn.Bilinear(G, G, 10))
+    R("nn.Conv2d", "out_channels=", lambda: nn.Conv2d(10 ** 6, 10 ** 6, 100))
+    R("nn.Conv1d", "kernel_size=", lambda: nn.Conv1d(10 ** 4, 10 ** 4, G))
+    R("nn.Embedding", "num_embeddings=", lambda: nn.Embedding(10 ** 12, 1000))
+    R("nn.LSTM num_layers 10**9", "num_layers=", lambda: nn.LSTM(10, 20, num_layers=G))
+    R("nn.LSTM 1x1 num_layers 10**9", "num_layers=", lambda: nn.LSTM(1, 1, num_layers=G))
+    R("nn.GRU hidden_size 10**9", "hidden_size=", lambda: nn.GRU(10, G))
+    R("nn.RNN bidirectional 10**8 layers", "num_layers=",
+      lambda: nn.RNN(4, 4, num_layers=10 ** 8, bidirectional=True))
+    R("nn.LSTMCell", "hidden_size=", lambda: nn.LSTMCell(G, G))
+    R("nn.GRUCell", "input_size=", lambda: nn.GRUCell(G, 10 ** 6))
+    R("nn.BatchNorm1d no affine", "num_features=", lambda: nn.BatchNorm1d(10 ** 15, affine=False))
+    R("nn.BatchNorm2d", "num_features=", lambda: nn.BatchNorm2d(10 ** 15))
+    R("nn.LayerNorm", "normalized_shape=", lambda: nn.LayerNorm((G, G)))
+    # what must still work after all that, in the same (limited) process
+    P(f"{backend}:small ops still work", "valid",
+      lambda: (F.interpolate(x, size=(16, 16)), F.pad(x, (-8, 0)), nn.LSTM(3, 4, num_layers=3),
+               fastnn.ones(1).expand(10 ** 12), F.adaptive_avg_pool2d(x, (3, None))),
+      lambda o: _close(o[1].shape + o[3].shape + o[4].shape, (2, 3, 8, 0, 10 ** 12, 2, 3, 3, 8)))
+
+
 # ============================================================================ the pytest side
 
 KNOWN = """No known rough edges: the conv ones (saved unpacked before checks, read-only
@@ -706,6 +836,14 @@ def _judge(results):
     failures = []
     for r in results:
         e, o = r["expect"], r["outcome"]
+        if e == "refuse":
+            if o not in ("reject", "memory") or r["needle"] not in r["detail"]:
+                failures.append(f"{r['name']}: expected a refusal naming {r['needle']!r}, got {o} "
+                                f"{r['detail']}")
+            elif r["seconds"] > REFUSE_SECONDS or r["rss_mb"] > REFUSE_MB:
+                failures.append(f"{r['name']}: refused after {r['seconds']:.1f} s and "
+                                f"{r['rss_mb']:.0f} MB more memory")
+            continue
         ok = {"valid": o == "ok", "reject": o == "reject", "either": o in ("ok", "reject"),
               "torch": o in ("reject", "torch_error"), "known": o in ("ok", "reject"),
               "nocrash": o in ("ok", "reject", "other", "torch_error")}[e]
@@ -757,15 +895,28 @@ def test_functional_probes():
     _test_family("functional")
 
 
+def test_absurd_sizes_refused_quickly_naming_the_argument():
+    _test_family("sizes")
+
+
 def test_judge_catches_failures():
     """The harness itself: a crash, a wrong result and an unexpected exception all fail."""
     fake = [dict(name="native:a", expect="valid", outcome="wrong", detail="values differ"),
             dict(name="native:b", expect="reject", outcome="other", detail="AttributeError"),
             dict(name="numpy_ref:c", expect="reject", outcome="reject", detail="ValueError: x: one"),
             dict(name="native:c", expect="reject", outcome="reject", detail="ValueError: x: two"),
-            dict(name="native:d", expect="either", outcome="ok", detail="")]
+            dict(name="native:d", expect="either", outcome="ok", detail=""),
+            dict(name="native:e", expect="refuse", outcome="memory", needle="size=",
+                 detail="MemoryError: Unable to allocate 3 EiB", seconds=0.0, rss_mb=0),
+            dict(name="native:f", expect="refuse", outcome="memory", needle="size=",
+                 detail="MemoryError: zeros: size=(9,)", seconds=18.0, rss_mb=0),
+            dict(name="native:g", expect="refuse", outcome="reject", needle="size=",
+                 detail="ValueError: zeros: size=(9,)", seconds=0.1, rss_mb=7000),
+            dict(name="native:h", expect="refuse", outcome="memory", needle="size=",
+                 detail="MemoryError: zeros: size=(9,)", seconds=0.1, rss_mb=3)]
     failures = _judge(fake)
-    assert len(failures) == 3 and "backends differ" in failures[-1]
+    assert len(failures) == 6 and "backends differ" in failures[-1]
+    assert [f.split(":")[1] for f in failures[2:5]] == ["e", "f", "g"]
     proc = subprocess.run([sys.executable, "-c", "import os, signal; print('START boom', flush=True);"
                            "os.kill(os.getpid(), signal.SIGSEGV)"], capture_output=True, text=True)
     assert proc.returncode == -signal.SIGSEGV

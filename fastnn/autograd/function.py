@@ -25,6 +25,10 @@ _Tensor = None
 # needs_input_grad of an unrecorded call, by argument count
 _NO_GRADS = tuple((False,) * n for n in range(12))
 
+# The calling thread's grad mode (a threading.local), bound once: apply() reads it
+# on every op.
+_grad_state = grad_mode._state
+
 
 class Function:
     """Base class of differentiable operations (see module docstring)."""
@@ -45,7 +49,7 @@ class Function:
     def apply(cls, *args, **kwargs):
         Tensor = _Tensor
         ctx = cls.__new__(cls)
-        if grad_mode._enabled:
+        if _grad_state.record:
             for a in args:
                 if isinstance(a, Tensor) and a.requires_grad:
                     return ctx._apply_recorded(args, kwargs)

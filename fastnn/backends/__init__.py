@@ -11,7 +11,11 @@ same function names with the same signatures:
 Callers ask ``get_backend(array)`` for the backend that owns ``array`` and call
 kernels as attributes: ``get_backend(x).conv2d_forward(x, w, b, ...)``.
 """
+import dis
 import importlib
+import sys
+import threading
+
 from .. import _threads
 
 FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "optim")
@@ -86,19 +90,61 @@ def native_available():
     return True
 
 
+class _ThreadChoice(threading.local):
+    cpu = None  # this thread's backend inside ``with use_backend(...)``, else None
+
+
+_thread_choice = _ThreadChoice()
+_switch_lock = threading.Lock()
+
+
 def current_cpu_backend():
-    """The backend that runs kernels on NumPy arrays right now."""
-    global _current_cpu
-    if _current_cpu is None:
-        _current_cpu = backend("native" if native_available() else "numpy")
-    return _current_cpu
+    """The backend that runs kernels on NumPy arrays right now, in the calling thread."""
+    be = _thread_choice.cpu
+    if be is not None:
+        return be
+    return _current_cpu if _current_cpu is not None else current_process_backend()
+
+
+# Opcodes that follow the call in ``with use_backend(...):`` (3.9/3.10: SETUP_WITH,
+# 3.11-3.13: BEFORE_WITH; 3.14 looks __exit__ up with COPY then LOAD_SPECIAL).
+_WITH_OPS = ("SETUP_WITH", "BEFORE_WITH")
+_with_site_cache = {}
+
+
+def _called_by_with(frame):
+    """Whether the call being executed in ``frame`` is the expression of a ``with``."""
+    key = (frame.f_code, frame.f_lasti)
+    hit = _with_site_cache.get(key)
+    if hit is None:
+        following = [ins.opname for ins in dis.get_instructions(frame.f_code)
+                     if ins.offset > frame.f_lasti][:2]
+        hit = bool(following) and (following[0] in _WITH_OPS or
+                                   following == ["COPY", "LOAD_SPECIAL"])
+        if len(_with_site_cache) > 1024:  # call sites of exec'd code must not pile up
+            _with_site_cache.clear()
+        _with_site_cache[key] = hit
+    return hit
 
 
 class use_backend:
     """Switch the CPU kernels: ``use_backend("numpy")`` or ``with use_backend("numpy"): ...``.
 
-    Called as a function it switches for good; as a context manager it
-    switches back on exit.
+    Called as a function it switches the whole process for good: every thread
+    that is not inside a ``with use_backend(...)`` block of its own.
+
+    As a context manager it switches the calling thread only, until the block
+    exits; other threads keep their backend, blocks in different threads may
+    overlap in any order, and a block restores exactly what it replaced. That is
+    what a block is for (run this code on the reference kernels, e.g. to compare
+    or to debug one call) and the way PyTorch scopes per-thread state such as
+    ``with torch.device(...)``. ``with use_backend(...)`` written directly never
+    changes the process-wide choice, even for an instant. Entering an object
+    made earlier (``cm = use_backend(...); ...; with cm:``) first switched the
+    process, as a call does; entering turns that into the thread's switch.
+
+    NumPy's BLAS has one thread count per process: each switch sizes it for the
+    switching thread's backend (fastnn/_threads.py), the last switch winning.
     """
 
     def __init__(self, name):
@@ -109,18 +155,46 @@ class use_backend:
         if name == "native" and not native_available():
             raise RuntimeError("use_backend: the native kernels are not built; "
                                "reinstall fastnn with a C compiler (pip install .)")
-        self._previous = current_cpu_backend()
-        _current_cpu = backend(name)
+        self._backend = backend(name)
+        self._saved = {}
+        self._process_prev = None
+        if _called_by_with(sys._getframe(1)):
+            return  # a block: __enter__ switches this thread only
+        with _switch_lock:
+            self._process_prev = current_process_backend()
+            _current_cpu = self._backend
         _threads.apply_policy()
 
     def __enter__(self):
-        return _current_cpu
+        global _current_cpu
+        if self._process_prev is not None:
+            # Made by a plain call, then entered: undo the process-wide switch
+            # (unless another call has switched since) and keep it to this thread.
+            with _switch_lock:
+                if _current_cpu is self._backend:
+                    _current_cpu = self._process_prev
+            self._process_prev = None
+        self._saved.setdefault(threading.get_ident(), []).append(_thread_choice.cpu)
+        _thread_choice.cpu = self._backend
+        _threads.apply_policy()
+        return self._backend
 
     def __exit__(self, *exc):
-        global _current_cpu
-        _current_cpu = self._previous
+        ident = threading.get_ident()
+        stack = self._saved[ident]
+        _thread_choice.cpu = stack.pop()
+        if not stack:
+            del self._saved[ident]
         _threads.apply_policy()
         return False
+
+
+def current_process_backend():
+    """The process-wide CPU backend (what threads outside a ``with use_backend`` block use)."""
+    global _current_cpu
+    if _current_cpu is None:
+        _current_cpu = backend("native" if native_available() else "numpy")
+    return _current_cpu
 
 
 def is_cupy_array(a):

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from .. import _sizes
 from ..autograd import grad_mode
 from ..ops import arithmetic as _ar
 from ..ops import nn as _nn
@@ -35,7 +36,7 @@ _Relu = _ar.Relu.apply
 
 
 def _tracking(*ts):
-    return grad_mode._enabled and any(isinstance(t, Tensor) and t.requires_grad for t in ts)
+    return grad_mode._state.record and any(isinstance(t, Tensor) and t.requires_grad for t in ts)
 
 
 # --- linear and convolution -------------------------------------------------------------
@@ -79,8 +80,39 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
                 input = pad(input, widths)
         else:
             raise ValueError(f"{name}: invalid padding string {padding!r}, expected 'same' or 'valid'")
+    _check_conv_size(name, input, weight, stride, padding, dilation, nd)
     out = _Conv(input, weight, bias, stride, padding, dilation, groups, nd=nd)
     return out.squeeze(0) if unbatched else out
+
+
+def _ints(v, nd):
+    """An int or nd ints as a tuple, or None (malformed: the kernel's checks word that)."""
+    v = (v,) * nd if isinstance(v, numbers.Integral) else v
+    if isinstance(v, (tuple, list)) and len(v) == nd and all(
+            isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in v):
+        return tuple(int(i) for i in v)
+    return None
+
+
+def _check_conv_size(name, input, weight, stride, padding, dilation, nd):
+    """Padding is the argument that makes a convolution's arrays absurd: the output
+    and the zero-padded input (what the reference kernel builds) grow with it."""
+    s, p, d = _ints(stride, nd), _ints(padding, nd), _ints(dilation, nd)
+    if None in (s, p, d) or input.ndim != nd + 2 or weight.ndim != nd + 2 \
+            or min(s) < 1 or min(p) < 0 or min(d) < 1:
+        return
+    spatial = input.shape[2:]
+    padded = tuple(n + 2 * q for n, q in zip(spatial, p))
+    out = tuple((n - di * (k - 1) - 1) // si + 1
+                for n, k, si, di in zip(padded, weight.shape[2:], s, d))
+    if min(out) < 1:
+        return
+    n, c = input.shape[:2]
+    out_shape, padded_shape = (n, weight.shape[0]) + out, (n, c) + padded
+    _sizes.check_bytes(f"{name}: padding={padding!r}",
+                       (math.prod(out_shape) + math.prod(padded_shape)) * input._data.itemsize,
+                       f"an output of shape {out_shape} and a padded input of shape {padded_shape}",
+                       host=isinstance(input._data, np.ndarray))
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -126,8 +158,26 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return y.squeeze(0) if unb else y
 
 
+def _adaptive_sizes(x, output_size):
+    """(oh, ow) of a well-formed output_size, None entries meaning the input's size;
+    None when malformed or beyond a C int (the kernel's checks word those errors)."""
+    if isinstance(output_size, numbers.Integral):
+        sizes = (output_size, output_size)
+    elif isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        sizes = tuple(x.shape[2 + i] if v is None else v for i, v in enumerate(output_size))
+    else:
+        return None
+    ok = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and 0 < v < 2 ** 31
+             for v in sizes)
+    return tuple(int(v) for v in sizes) if ok else None
+
+
 def adaptive_avg_pool2d(input, output_size):
     x, unb = _batched(input, 2)
+    sizes = _adaptive_sizes(x, output_size) if x.ndim == 4 else None
+    if sizes is not None:
+        _sizes.check_alloc(f"adaptive_avg_pool2d: output_size={output_size!r}",
+                           tuple(x.shape[:2]) + sizes, x._data.itemsize, like=x._data)
     y = _nn.AdaptiveAvgPool2d.apply(x, output_size)
     return y.squeeze(0) if unb else y
 
@@ -506,6 +556,15 @@ def pad(input, pad, mode="constant", value=None):
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    shape = tuple(input.shape)
+    for d, (lo, hi) in enumerate(widths):
+        # PyTorch's rule (constant_pad_nd): negative widths crop first, and the
+        # cropping may remove at most the whole dimension; the result is never negative.
+        if shape[d] + min(lo, 0) + min(hi, 0) < 0:
+            raise ValueError(f"pad: negative padding ({lo}, {hi}) removes more than the size "
+                             f"{shape[d]} of dimension {d} of the input")
+    out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(shape, widths))
+    _sizes.check_alloc(f"pad: pad={pad}", out_shape, input._data.itemsize, like=input._data)
     if mode != "constant":
         for d, (lo, hi) in enumerate(widths):
             if lo < 0 or hi < 0:
@@ -543,20 +602,31 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if size is not None:
         out_sizes = (size,) * nsp if isinstance(size, numbers.Integral) else tuple(size)
         scales = [None] * nsp
+        for n in out_sizes:
+            if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+                raise TypeError(f"interpolate: size must be an int or a tuple of ints, got {size!r}")
+        what = f"interpolate: size={size!r}"
     else:
         scales = [float(scale_factor)] * nsp if isinstance(scale_factor, numbers.Real) \
             else [float(f) for f in scale_factor]
+        if not all(math.isfinite(f) and f > 0 for f in scales):
+            raise ValueError(f"interpolate: scale_factor must be positive and finite, got "
+                             f"{scale_factor!r}")
         out_sizes = tuple(int(math.floor(n * f)) for n, f in zip(in_sizes, scales))
         if recompute_scale_factor:
             scales = [None] * nsp
+        what = f"interpolate: scale_factor={scale_factor!r}"
     if len(out_sizes) != nsp or len(scales) != nsp:
         raise ValueError(f"interpolate: size/scale_factor must have {nsp} entries")
+    for n_out in out_sizes:
+        if n_out <= 0:
+            raise ValueError(f"interpolate: output size {n_out} must be positive")
+    _sizes.check_alloc(what, tuple(input.shape[:2]) + tuple(int(n) for n in out_sizes),
+                       input._data.itemsize, like=input._data)
     out = input
     dt = input._data.dtype
     for k, (n_in, n_out, sc) in enumerate(zip(in_sizes, out_sizes, scales)):
         axis = 2 + k
-        if n_out <= 0:
-            raise ValueError(f"interpolate: output size {n_out} must be positive")
         ratio = n_in / n_out if sc is None else 1.0 / sc
         dst = np.arange(n_out, dtype=np.float64)
         if mode == "nearest":
@@ -587,6 +657,7 @@ def one_hot(tensor, num_classes=-1):
         num_classes = int(t.max()) + 1 if t.size else 0
     if t.size and (t.min() < 0 or t.max() >= num_classes):
         raise ValueError("one_hot: class values must be non-negative and smaller than num_classes")
+    _sizes.check_alloc(f"one_hot: num_classes={num_classes}", t.shape + (int(num_classes),), 8)
     out = np.zeros(t.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
     return Tensor._wrap(out)

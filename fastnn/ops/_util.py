@@ -70,3 +70,31 @@ def expand_reduced(g, shape, axes, keepdim):
     if not keepdim and axes:
         g = g.reshape([1 if i in axes else s for i, s in enumerate(shape)]) if len(shape) else g
     return np.broadcast_to(g, shape)
+
+
+# --- float16 through the float32 kernels ------------------------------------------------
+# The kernels take float32 and float64. float16 inputs of the ops PyTorch's CPU path
+# computes in half (conv, linear, matmul, pooling, softmax, cross_entropy, relu) are
+# widened to float32 (exact), computed there, and the results rounded once to
+# float16, as PyTorch does: its CPU kernels accumulate half in float. Gradients take
+# the same way back. Mixed float16 / other inputs are left to the kernels' dtype check.
+F16 = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+
+
+def half_in(*arrays):
+    """``(arrays, True)`` with float16 ones widened when the first is float16 and every
+    other given array too; else ``(arrays, False)`` unchanged."""
+    if getattr(arrays[0], "dtype", None) != F16:
+        return arrays, False
+    if any(a is not None and a.dtype != F16 for a in arrays[1:]):
+        return arrays, False
+    return tuple(None if a is None else a.astype(_F32) for a in arrays), True
+
+
+def half_out(half, *arrays):
+    """Round float32 results back to float16 when ``half``; integer ones pass."""
+    if not half:
+        return arrays if len(arrays) > 1 else arrays[0]
+    out = tuple(a.astype(F16) if a is not None and a.dtype == _F32 else a for a in arrays)
+    return out if len(out) > 1 else out[0]

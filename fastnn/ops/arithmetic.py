@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backends import get_backend
-from ._util import kernel, sum_to
+from ._util import half_in, half_out, kernel, sum_to
 
 
 def _meta(x):
@@ -247,20 +247,22 @@ class Tanh(Function):
 
 class Relu(Function):
     def forward(self, a):
+        (a,), self.half = half_in(a)
         if a.dtype.kind == "f":
             k = kernel(a, "relu_forward")
             if k is not None:
                 y, self.saved = k(a)
                 self.kernel = True
-                return y
+                return half_out(self.half, y)
         self.kernel = False
         self.mask = a > 0
-        return np.where(self.mask, a, a.dtype.type(0))
+        return half_out(self.half, np.where(self.mask, a, a.dtype.type(0)))
 
     def backward(self, g):
+        (g,), _ = half_in(g) if self.half else ((g,), False)
         if self.kernel:
-            return get_backend(g).relu_backward(g, self.saved)
-        return np.where(self.mask, g, g.dtype.type(0))
+            return half_out(self.half, get_backend(g).relu_backward(g, self.saved))
+        return half_out(self.half, np.where(self.mask, g, g.dtype.type(0)))
 
 
 def _has_elementwise(a):
@@ -323,6 +325,14 @@ class MatMul(Function):
     """
 
     def forward(self, a, b):
+        self.half = False
+        if a.ndim == 2 and b.ndim == 2:
+            (a, b), self.half = half_in(a, b)
+            if self.half:
+                return half_out(True, self._forward(a, b))
+        return self._forward(a, b)
+
+    def _forward(self, a, b):
         self.a = a
         self.b = b
         if a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype and a.dtype.kind == "f":
@@ -334,6 +344,12 @@ class MatMul(Function):
         return np.matmul(a, b)
 
     def backward(self, g):
+        if self.half:
+            (g,), _ = half_in(g)
+            return half_out(True, *self._backward(g))
+        return self._backward(g)
+
+    def _backward(self, g):
         na, nb = self.needs_input_grad
         a, b = self.a, self.b
         if self.be is not None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backends import get_backend
-from ._util import sum_to
+from ._util import half_in, half_out, sum_to
 
 
 from ._util import kernel  # noqa: E402,F401
@@ -25,6 +25,7 @@ def _c(a):
 # --- dense layers -------------------------------------------------------------------------
 class Linear(Function):
     def forward(self, x, w, b):
+        (x, w, b), self.half = half_in(x, w, b)
         be = get_backend(x)
         self.be = be
         self.xshape = x.shape
@@ -33,64 +34,74 @@ class Linear(Function):
         y, self.saved = be.linear_forward(x, w, b)
         if len(self.xshape) != 2:
             y = y.reshape(self.xshape[:-1] + (w.shape[0],))
-        return y
+        return half_out(self.half, y)
 
     def backward(self, g):
+        (g,), _ = half_in(g) if self.half else ((g,), False)
         g2 = _c(g).reshape(-1, g.shape[-1]) if g.ndim != 2 else _c(g)
         dx, dw, db = self.be.linear_backward(g2, self.saved)
         if dx is not None and len(self.xshape) != 2:
             dx = dx.reshape(self.xshape)
-        return dx, dw, db
+        return half_out(self.half, dx, dw, db)
 
 
 class Conv(Function):
     """conv1d / conv2d through the backend's conv family."""
 
     def forward(self, x, w, b, stride, padding, dilation, groups, nd=2):
+        (x, w, b), self.half = half_in(x, w, b)
         be = get_backend(x)
         self.be = be
         self.nd = nd
         fwd = be.conv2d_forward if nd == 2 else be.conv1d_forward
         y, self.saved = fwd(x, w, b, stride, padding, dilation, groups)
-        return y
+        return half_out(self.half, y)
 
     def backward(self, g):
+        (g,), _ = half_in(g) if self.half else ((g,), False)
         bwd = self.be.conv2d_backward if self.nd == 2 else self.be.conv1d_backward
         dx, dw, db = bwd(_c(g), self.saved)
-        return dx, dw, db, None, None, None, None
+        return half_out(self.half, dx, dw, db) + (None, None, None, None)
 
 
 # --- pooling -----------------------------------------------------------------------------
 class MaxPool2d(Function):
     def forward(self, x, kernel_size, stride, padding, dilation, ceil_mode):
+        (x,), self.half = half_in(x)
         self.be = get_backend(x)
         y, self.saved = self.be.max_pool2d_forward(x, kernel_size, stride, padding, dilation,
                                                    ceil_mode)
-        return y, self.saved[0]
+        return half_out(self.half, y), self.saved[0]
 
     def backward(self, g, _gi=None):
-        return self.be.max_pool2d_backward(_c(g), self.saved), None, None, None, None, None
+        (g,), _ = half_in(g) if self.half else ((g,), False)
+        return (half_out(self.half, self.be.max_pool2d_backward(_c(g), self.saved)),
+                None, None, None, None, None)
 
 
 class AvgPool2d(Function):
     def forward(self, x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor):
+        (x,), self.half = half_in(x)
         self.be = get_backend(x)
         y, self.saved = self.be.avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode,
                                                    count_include_pad, divisor)
-        return y
+        return half_out(self.half, y)
 
     def backward(self, g):
-        return (self.be.avg_pool2d_backward(_c(g), self.saved),) + (None,) * 6
+        (g,), _ = half_in(g) if self.half else ((g,), False)
+        return (half_out(self.half, self.be.avg_pool2d_backward(_c(g), self.saved)),) + (None,) * 6
 
 
 class AdaptiveAvgPool2d(Function):
     def forward(self, x, output_size):
+        (x,), self.half = half_in(x)
         self.be = get_backend(x)
         y, self.saved = self.be.adaptive_avg_pool2d_forward(x, output_size)
-        return y
+        return half_out(self.half, y)
 
     def backward(self, g):
-        return self.be.adaptive_avg_pool2d_backward(_c(g), self.saved), None
+        (g,), _ = half_in(g) if self.half else ((g,), False)
+        return half_out(self.half, self.be.adaptive_avg_pool2d_backward(_c(g), self.saved)), None
 
 
 # --- activations -------------------------------------------------------------------------
@@ -171,6 +182,10 @@ def _log_softmax_np(x, dim):
 
 class Softmax(Function):
     def forward(self, x, dim):
+        (x,), self.half = half_in(x)
+        return half_out(self.half, self._forward(x, dim))
+
+    def _forward(self, x, dim):
         k = kernel(x, "softmax_forward")
         self.dim = dim
         if k is not None:
@@ -182,14 +197,19 @@ class Softmax(Function):
         return self.y
 
     def backward(self, g):
+        (g,), _ = half_in(g) if self.half else ((g,), False)
         if self.be is not None:
-            return self.be.softmax_backward(_c(g), self.saved), None
+            return half_out(self.half, self.be.softmax_backward(_c(g), self.saved)), None
         y = self.y
-        return y * (g - (g * y).sum(axis=self.dim, keepdims=True)), None
+        return half_out(self.half, y * (g - (g * y).sum(axis=self.dim, keepdims=True))), None
 
 
 class LogSoftmax(Function):
     def forward(self, x, dim):
+        (x,), self.half = half_in(x)
+        return half_out(self.half, self._forward(x, dim))
+
+    def _forward(self, x, dim):
         k = kernel(x, "log_softmax_forward")
         self.dim = dim
         if k is not None:
@@ -201,9 +221,10 @@ class LogSoftmax(Function):
         return self.y
 
     def backward(self, g):
+        (g,), _ = half_in(g) if self.half else ((g,), False)
         if self.be is not None:
-            return self.be.log_softmax_backward(_c(g), self.saved), None
-        return g - np.exp(self.y) * g.sum(axis=self.dim, keepdims=True), None
+            return half_out(self.half, self.be.log_softmax_backward(_c(g), self.saved)), None
+        return half_out(self.half, g - np.exp(self.y) * g.sum(axis=self.dim, keepdims=True)), None
 
 
 # --- normalisation -----------------------------------------------------------------------
@@ -383,16 +404,18 @@ class CrossEntropy(Function):
     """Cross entropy of (N, C) logits with class-index targets (weights, smoothing, ignore)."""
 
     def forward(self, x, target, weight, ignore_index, reduction, label_smoothing):
+        (x, weight), self.half = half_in(x, weight)
         k = kernel(x, "cross_entropy_forward")
         if k is not None:
             self.bwd = get_backend(x).cross_entropy_backward
         else:
             k, self.bwd = cross_entropy_forward_np, cross_entropy_backward_np
         loss, self.saved = k(x, target, weight, ignore_index, reduction, label_smoothing)
-        return loss
+        return half_out(self.half, loss)
 
     def backward(self, g):
-        return (self.bwd(g, self.saved),) + (None,) * 5
+        (g,), _ = half_in(g) if self.half else ((g,), False)
+        return (half_out(self.half, self.bwd(g, self.saved)),) + (None,) * 5
 
 
 def _softplus_neg(x):

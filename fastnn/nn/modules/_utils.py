@@ -4,6 +4,7 @@ from itertools import repeat
 
 import numpy as np
 
+from ... import _sizes
 from ...tensor import get_default_dtype
 from ..parameter import Parameter
 
@@ -28,11 +29,13 @@ def _factory_dtype(dtype):
     return dt
 
 
-def _empty_parameter(shape, dtype=None, requires_grad=True):
-    """An uninitialised Parameter of ``shape`` (reset_parameters fills it)."""
+def _empty_parameter(shape, dtype=None, requires_grad=True, what=None):
+    """An uninitialised Parameter of ``shape`` (reset_parameters fills it), its size
+    checked first; ``what`` names the layer and the constructor arguments."""
     from ...tensor import Tensor
-    return Parameter(Tensor._wrap(np.empty(shape, dtype=_factory_dtype(dtype))),
-                     requires_grad=requires_grad)
+    dt = _factory_dtype(dtype)
+    _sizes.check_alloc(what or "parameter", shape, dt.itemsize, describe="a parameter")
+    return Parameter(Tensor._wrap(np.empty(shape, dtype=dt)), requires_grad=requires_grad)
 
 
 def _place(module, device):

@@ -11,6 +11,7 @@ import numpy as np
 from ...tensor import Tensor, get_default_dtype
 from .. import init
 from .module import Module
+from ... import _sizes
 from ._utils import F, _empty_parameter, _factory_dtype, _place
 
 
@@ -25,10 +26,14 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
+        what = f"{type(self).__name__}: num_features={num_features}"
+        if track_running_stats:
+            dt = _factory_dtype(dtype) if dtype is not None else get_default_dtype()
+            _sizes.check_alloc(what, (num_features,), dt.itemsize, describe="a running statistic")
         if affine:
-            self.weight = _empty_parameter((num_features,), dtype)
+            self.weight = _empty_parameter((num_features,), dtype, what=what)
             if bias:
-                self.bias = _empty_parameter((num_features,), dtype)
+                self.bias = _empty_parameter((num_features,), dtype, what=what)
             else:
                 self.register_parameter("bias", None)
         else:

@@ -59,10 +59,12 @@ class _ConvNd(Module):
         self._pad_pairs = tuple(pairs)
         self._reversed_padding_repeated_twice = tuple(
             v for lr in reversed(pairs) for v in lr)
+        what = (f"{type(self).__name__}: in_channels={in_channels}, out_channels={out_channels}, "
+                f"kernel_size={kernel_size}")
         self.weight = _empty_parameter((out_channels, in_channels // groups) + tuple(kernel_size),
-                                       dtype)
+                                       dtype, what=what)
         if bias:
-            self.bias = _empty_parameter((out_channels,), dtype)
+            self.bias = _empty_parameter((out_channels,), dtype, what=what)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -27,9 +27,10 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _empty_parameter((out_features, in_features), dtype)
+        what = f"Linear: in_features={in_features}, out_features={out_features}"
+        self.weight = _empty_parameter((out_features, in_features), dtype, what=what)
         if bias:
-            self.bias = _empty_parameter((out_features,), dtype)
+            self.bias = _empty_parameter((out_features,), dtype, what=what)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -66,9 +67,12 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = _empty_parameter((out_features, in1_features, in2_features), dtype)
+        what = (f"Bilinear: in1_features={in1_features}, in2_features={in2_features}, "
+                f"out_features={out_features}")
+        self.weight = _empty_parameter((out_features, in1_features, in2_features), dtype,
+                                       what=what)
         if bias:
-            self.bias = _empty_parameter((out_features,), dtype)
+            self.bias = _empty_parameter((out_features,), dtype, what=what)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -18,9 +18,10 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = _empty_parameter(self.normalized_shape, dtype)
+            what = f"LayerNorm: normalized_shape={self.normalized_shape}"
+            self.weight = _empty_parameter(self.normalized_shape, dtype, what=what)
             if bias:
-                self.bias = _empty_parameter(self.normalized_shape, dtype)
+                self.bias = _empty_parameter(self.normalized_shape, dtype, what=what)
             else:
                 self.register_parameter("bias", None)
         else:

@@ -22,7 +22,8 @@ from ...tensor import Tensor, cat, stack
 from ...ops.rnn import Recurrent, PackIndex, array_module
 from .. import init
 from .module import Module
-from ._utils import F, _empty_parameter, _place
+from ... import _sizes
+from ._utils import F, _empty_parameter, _factory_dtype, _place
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -93,6 +94,7 @@ class RNNBase(Module):
         self.proj_size = int(proj_size)
         D = 2 if bidirectional else 1
         G = _GATES[mode] * hidden_size
+        self._check_size(input_size, hidden_size, num_layers, D, G, bias, dtype)
         self._flat_weights_names = []
         for layer in range(num_layers):
             layer_in = input_size if layer == 0 else hidden_size * D
@@ -106,6 +108,18 @@ class RNNBase(Module):
                     self._flat_weights_names.append(name)
         self.reset_parameters()
         _place(self, device)
+
+    def _check_size(self, input_size, hidden_size, num_layers, D, G, bias, dtype):
+        """All the layers' parameters, counted before the first is made: a layer loop
+        over num_layers=10**9 would otherwise run for hours before memory ran out."""
+        per_dir_first = G * (input_size + hidden_size) + (2 * G if bias else 0)
+        per_dir_rest = G * (D * hidden_size + hidden_size) + (2 * G if bias else 0)
+        elements = D * (per_dir_first + (num_layers - 1) * per_dir_rest)
+        tensors = num_layers * D * (4 if bias else 2)
+        nbytes = elements * _factory_dtype(dtype).itemsize + tensors * _sizes.TENSOR_OVERHEAD
+        _sizes.check_bytes(f"{type(self).__name__}: input_size={input_size}, "
+                           f"hidden_size={hidden_size}, num_layers={num_layers}", nbytes,
+                           f"{tensors} parameter tensors of {elements} elements")
 
     def reset_parameters(self):
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
@@ -317,11 +331,13 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        self.weight_ih = _empty_parameter((num_chunks * hidden_size, input_size), dtype)
-        self.weight_hh = _empty_parameter((num_chunks * hidden_size, hidden_size), dtype)
+        what = f"{type(self).__name__}: input_size={input_size}, hidden_size={hidden_size}"
+        self.weight_ih = _empty_parameter((num_chunks * hidden_size, input_size), dtype, what=what)
+        self.weight_hh = _empty_parameter((num_chunks * hidden_size, hidden_size), dtype,
+                                          what=what)
         if bias:
-            self.bias_ih = _empty_parameter((num_chunks * hidden_size,), dtype)
-            self.bias_hh = _empty_parameter((num_chunks * hidden_size,), dtype)
+            self.bias_ih = _empty_parameter((num_chunks * hidden_size,), dtype, what=what)
+            self.bias_hh = _empty_parameter((num_chunks * hidden_size,), dtype, what=what)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)

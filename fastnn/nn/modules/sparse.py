@@ -31,7 +31,9 @@ class Embedding(Module):
         self.sparse = sparse
         if _weight is None:
             self.weight = _empty_parameter((num_embeddings, embedding_dim), dtype,
-                                           requires_grad=not _freeze)
+                                           requires_grad=not _freeze,
+                                           what=f"Embedding: num_embeddings={num_embeddings}, "
+                                                f"embedding_dim={embedding_dim}")
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
