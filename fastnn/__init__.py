@@ -33,6 +33,10 @@ from ._dtypes import *  # noqa: F401,F403,E402
 from . import _threads as _threads_policy  # noqa: E402
 from .backends.native import tuning as _tuning  # noqa: E402
 
+# Freed activations stay in the process for the next step (fastnn/_memory.py).
+from . import _memory  # noqa: E402
+_memory.keep_freed_memory()
+
 # Thread thresholds measured on this machine (python -m fastnn.bench --tune),
 # put where the kernels read them before any of them runs.
 _tuning.load()
