@@ -32,22 +32,24 @@ static inline double fastnn_env_double(const char *name, double fallback)
     return (end != env && v >= 0) ? v : fallback;
 }
 
+/* A threshold read once into *cache: the named setting (or fallback) times the scale. */
+static inline double fastnn_threshold(double *cache, const char *name, double fallback)
+{
+    if (*cache < 0)
+        *cache = fastnn_env_double(name, fallback) * fastnn_env_double("FASTNN_PAR_MIN_SCALE", 1.0);
+    return *cache;
+}
+
 static inline double fastnn_par_min_elems(void)
 {
-    static double value = -1.0;
-    if (value < 0)
-        value = fastnn_env_double("FASTNN_PAR_MIN_ELEMS", (double)(1L << 20)) *
-                fastnn_env_double("FASTNN_PAR_MIN_SCALE", 1.0);
-    return value;
+    static double cache = -1.0;
+    return fastnn_threshold(&cache, "FASTNN_PAR_MIN_ELEMS", (double)(1L << 20));
 }
 
 static inline double fastnn_par_min_macs(void)
 {
-    static double value = -1.0;
-    if (value < 0)
-        value = fastnn_env_double("FASTNN_PAR_MIN_MACS", (double)(1L << 23)) *
-                fastnn_env_double("FASTNN_PAR_MIN_SCALE", 1.0);
-    return value;
+    static double cache = -1.0;
+    return fastnn_threshold(&cache, "FASTNN_PAR_MIN_MACS", (double)(1L << 23));
 }
 
 /* elementwise and pooling passes: elements touched */
