@@ -84,14 +84,14 @@ def test_worker_env_drops_thread_settings(monkeypatch):
 def test_in_process_mode(tmp_path):
     # In a subprocess: the mode sets this process's thread counts.
     import json
-    import os
     import subprocess
     import sys
+    from fastnn._child import package_root
     from fastnn.bench.runner import worker_env
     path = tmp_path / "bench.json"
     subprocess.run([sys.executable, "-m", "fastnn.bench", "--in-process", "--no-torch", "-k", TINY,
                     "--quick", "--rounds", "1", "-t", "1,2", "--json", str(path), "--plot", ""],
-                   check=True, env=worker_env(), stdout=subprocess.DEVNULL, cwd=os.getcwd())
+                   check=True, env=worker_env(), stdout=subprocess.DEVNULL, cwd=package_root())
     report = json.loads(path.read_text())
     assert report["mode"] == "in-process"
     assert report["num_threads"]["2"]["native"]["native"] == 2

@@ -14,8 +14,9 @@ def _run(code, **env):
     full = {k: v for k, v in os.environ.items()
             if k not in ("FASTNN_KEEP_MALLOC", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")}
     full.update(env)
+    from fastnn._child import package_root
     out = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, cwd=package_root())
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 

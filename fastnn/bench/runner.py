@@ -152,8 +152,9 @@ def run_worker(tmp, side, threads, case_names, dtype, target_s, loops=None):
     with open(spec_path, "w") as fh:
         json.dump({"side": side, "threads": threads, "cases": list(case_names), "dtype": str(dtype),
                    "target_s": target_s, "loops": loops or {}, "out": out_path}, fh)
+    from .._child import package_root
     proc = subprocess.run([sys.executable, "-c", BOOTSTRAP, spec_path, side], env=worker_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=package_root())
     if proc.returncode != 0 or not os.path.exists(out_path):
         tail = "\n".join(proc.stdout.strip().splitlines()[-20:])
         print(f"bench worker {side} (threads {threads}) failed with exit code {proc.returncode}:\n{tail}",

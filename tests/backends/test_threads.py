@@ -148,8 +148,9 @@ def _in_fresh_process(code, **env):
     import sys
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS", "FASTNN_BLAS"))}
     full_env.update(env)
+    from fastnn._child import package_root
     out = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, cwd=package_root())
     assert out.returncode == 0, out.stderr
     return out.stdout.split()
 

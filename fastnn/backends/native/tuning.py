@@ -220,8 +220,9 @@ def tune(write=True):
     # every size is threaded in the child, so that both team sizes are timed
     env.update({"FASTNN_PAR_MIN_ELEMS": "0", "FASTNN_PAR_MIN_MACS": "0", "FASTNN_NO_TUNE": "1"})
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    from ..._child import package_root
     out = subprocess.run([sys.executable, "-c", "from fastnn.backends.native import tuning; tuning._measure()"],
-                         env=env, capture_output=True, text=True, timeout=120)
+                         env=env, capture_output=True, text=True, timeout=120, cwd=package_root())
     if out.returncode != 0:
         raise RuntimeError(f"tune: the measuring process failed:\n{out.stderr}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
