@@ -21,7 +21,7 @@ import fastnn  # noqa: E402
 
 FASTNN_HOME = os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__)))
 LEVELS = ("avx512", "avx2", "generic")
-MODULES = ("gemm._gemm", "conv._conv", "pool._pool", "rnn._rnn", "elementwise._elementwise", "_optim")
+MODULES = ("gemm._gemm", "conv._conv", "pool._pool", "rnn._rnn", "elementwise._elementwise", "optim._optim")
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import pytest
 pytest.importorskip("fastnn.backends.native.common._openmp")
 
 MOVED = {"_gemm": "gemm._gemm", "_conv": "conv._conv", "_pool": "pool._pool", "_rnn": "rnn._rnn",
-         "_elementwise": "elementwise._elementwise", "_openmp": "common._openmp"}
+         "_elementwise": "elementwise._elementwise", "_openmp": "common._openmp",
+         "_optim": "optim._optim"}
 
 
 @pytest.mark.parametrize("old,new", sorted(MOVED.items()))

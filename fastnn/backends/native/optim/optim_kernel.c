@@ -29,11 +29,11 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "optim_kernel.h"
+#include "optim/optim_kernel.h"
 
 #include "common/isa.h"
 
-#define FASTNN_ISA_BODY "optim_kernel_impl.h"
+#define FASTNN_ISA_BODY "optim/optim_kernel_impl.h"
 #define T float
 #define FN(name) FASTNN_V(fnn_##name##_f32)
 #define SQRT sqrtf

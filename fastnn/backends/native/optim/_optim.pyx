@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/optim_kernel.c fastnn/backends/native/common/isa_link.c
+# distutils: sources = fastnn/backends/native/optim/optim_kernel.c fastnn/backends/native/common/isa_link.c
 # distutils: extra_compile_args = -ffp-contract=off
 # Fused optimizer steps: SGD, Adam/AdamW, RMSprop, Adagrad over all the
 # parameters of one param group in one call.
@@ -32,7 +32,7 @@ from libc.stdlib cimport free, malloc, qsort
 cnp.import_array()
 
 
-cdef extern from "optim_kernel.h" nogil:
+cdef extern from "optim/optim_kernel.h" nogil:
     int FNN_WD_NONE, FNN_WD_L2, FNN_WD_DECOUPLED
     int FNN_MOM_NONE, FNN_MOM_HEAVY, FNN_MOM_NESTEROV
     ctypedef struct fnn_optim_args:
@@ -74,7 +74,7 @@ cdef extern from "optim_kernel.h" nogil:
 
 # The CPU dispatch's level, common to every family (common/isa.h): this
 # module's C code reads it with fastnn_isa(), through the pointer linked here.
-from .common cimport _isa
+from ..common cimport _isa
 
 _isa.fastnn_isa_link(_isa.level_address())
 

@@ -13,8 +13,8 @@ the reference's own functions, so both backends use the same doubles.
 """
 import numpy as np
 
-from ..numpy_ref import optim as _ref
-from ..numpy_ref.optim import adagrad_clr, adam_step_scalars
+from ...numpy_ref import optim as _ref
+from ...numpy_ref.optim import adagrad_clr, adam_step_scalars
 from . import _optim as _k
 
 __all__ = ["sgd_step", "adam_step", "adamw_step", "rmsprop_step", "adagrad_step"]
