@@ -174,10 +174,29 @@ _WINOGRAD_TILES = 256
 _WINOGRAD_BYTES = _L2_BYTES
 
 
-def _winograd_plan(x, w, p, backward):
+def _all_finite(*arrays):
+    """True when no array holds an Inf or a NaN.
+
+    One sum per array, no temporary: a sum is finite exactly when its terms
+    are, except that finite values so large that the sum overflows also read
+    as non-finite; the caller then takes the exact path, which is still
+    correct.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return all(bool(np.isfinite(a.sum())) for a in arrays)
+
+
+def _winograd_plan(x, w, p, backward, dy=None):
     """(rows, upack, scratch) for the Winograd path, or None where it does not apply."""
     if (not _WINOGRAD or p.groups != 1 or w.shape[2:] != (3, 3) or p.stride != (1, 1)
             or p.dilation != (1, 1)):
+        return None
+    # The transforms add and subtract inputs of a tile (and weights of a
+    # kernel) before the products, so one Inf becomes Inf - Inf = NaN in
+    # outputs that the direct convolution gives as +-Inf, and a NaN reaches
+    # outputs it never touches. Non-finite data takes the im2col paths, which
+    # keep the reference's IEEE results.
+    if not _all_finite(x, w) or (dy is not None and not _all_finite(dy)):
         return None
     n, c = x.shape[:2]
     o = w.shape[0]
@@ -257,7 +276,7 @@ def _backward(dy, saved):
     k = w.shape[1] * w.shape[2] * w.shape[3]
     small = k <= _SMALL_K
     # as in _forward: Winograd, else the packed path (neither takes depthwise)
-    wplan = _winograd_plan(x, w, p, True)
+    wplan = _winograd_plan(x, w, p, True, dy)
     plan = _packed_plan(x, w, p, small=small) if wplan is None else None
     if plan is not None and small:  # the bias gradient comes with the kernel
         chunk, _, scratch = plan
