@@ -83,3 +83,41 @@ def test_activation_nonfinite_matches_torch(name, dtype, backend):
     assert fy._data.dtype == dtype and fx.grad._data.dtype == dtype
     _compare(name, "y", fy._data, ty.detach().numpy(), x, g, dtype)
     _compare(name, "dx", fx.grad._data, tx.grad.numpy(), x, g, dtype)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "native"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rnn_relu_nan_matches_torch(backend, dtype):
+    # the Elman RNN's relu: a NaN pre-activation stays NaN forward (the native
+    # kernel made it 0) and passes the gradient backward, as PyTorch's RNN does
+    rng = np.random.default_rng(3)
+    T, B, I, H = 4, 3, 5, 6
+    x = rng.standard_normal((T, B, I)).astype(dtype)
+    x[-1, 0, 0] = np.nan  # last step only: batch 0's final state is NaN
+    x[-1, 1, 1] = np.inf
+    w_ih = rng.standard_normal((H, I)).astype(dtype)
+    w_hh = (0.3 * rng.standard_normal((H, H))).astype(dtype)
+    b = rng.standard_normal(H).astype(dtype)
+    dy = rng.standard_normal((T, B, H)).astype(dtype)
+    rnn = torch.nn.RNN(I, H, nonlinearity="relu").to(torch.float64 if dtype == np.float64
+                                                       else torch.float32)
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.tensor(w_ih))
+        rnn.weight_hh_l0.copy_(torch.tensor(w_hh))
+        rnn.bias_ih_l0.copy_(torch.tensor(b))
+        rnn.bias_hh_l0.zero_()
+    tx = torch.tensor(x, requires_grad=True)
+    ty, _ = rnn(tx)
+    ty.backward(torch.tensor(dy))
+    fmod = fastnn.nn.RNN(I, H, nonlinearity="relu")
+    with fastnn.use_backend(backend), np.errstate(all="ignore"):
+        for name, val in (("weight_ih_l0", w_ih), ("weight_hh_l0", w_hh), ("bias_ih_l0", b),
+                          ("bias_hh_l0", np.zeros_like(b))):
+            getattr(fmod, name)._data = val.copy()
+        fx = fastnn.tensor(x, requires_grad=True)
+        fy, _ = fmod(fx)
+        fy.backward(fastnn.tensor(dy))
+    _compare("rnn_relu", "y", fy._data, ty.detach().numpy(), np.zeros(0), None, dtype)
+    _compare("rnn_relu", "dx", fx.grad._data, tx.grad.numpy(), np.zeros(0), None, dtype)
+    _compare("rnn_relu", "dw_ih", fmod.weight_ih_l0.grad._data, rnn.weight_ih_l0.grad.numpy(),
+             np.zeros(0), None, dtype)
