@@ -214,7 +214,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _tensor.where(input > 0, input, (input.clamp(max=0).exp() - 1) * alpha)
+    return _nn.Elu.apply(input, float(alpha))
 
 
 def selu(input, inplace=False):
@@ -222,9 +222,7 @@ def selu(input, inplace=False):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    z = input * beta
-    soft = (z.clamp(max=threshold).exp() + 1).log() / beta
-    return _tensor.where(z > threshold, input, soft)
+    return _nn.Softplus.apply(input, float(beta), float(threshold))
 
 
 def logsigmoid(input):

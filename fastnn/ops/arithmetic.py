@@ -255,14 +255,16 @@ class Relu(Function):
                 self.kernel = True
                 return half_out(self.half, y)
         self.kernel = False
-        self.mask = a > 0
-        return half_out(self.half, np.where(self.mask, a, a.dtype.type(0)))
+        # a <= 0 rather than a > 0 (zeroed where true): a NaN passes through
+        # forward and lets the gradient through backward, as in PyTorch
+        self.mask = a <= 0
+        return half_out(self.half, np.where(self.mask, a.dtype.type(0), a))
 
     def backward(self, g):
         (g,), _ = half_in(g) if self.half else ((g,), False)
         if self.kernel:
             return half_out(self.half, get_backend(g).relu_backward(g, self.saved))
-        return half_out(self.half, np.where(self.mask, g, g.dtype.type(0)))
+        return half_out(self.half, np.where(self.mask, g.dtype.type(0), g))
 
 
 def _has_elementwise(a):

@@ -115,11 +115,58 @@ class LeakyRelu(Function):
         return np.where(self.pos, g, g * g.dtype.type(self.slope)), None
 
 
+class Softplus(Function):
+    """log(1 + exp(beta x)) / beta, x itself where beta x > threshold.
+
+    One Function rather than a where() of two branches: the gradient at a NaN
+    is NaN (sigmoid(NaN)), as in PyTorch, where the composite's clamp dropped it.
+    """
+
+    def forward(self, x, beta, threshold):
+        t = x.dtype.type
+        z = x * t(beta)
+        self.x, self.z, self.beta, self.threshold = x, z, beta, threshold
+        with np.errstate(over="ignore"):
+            soft = np.log1p(np.exp(np.minimum(z, t(threshold)))) / t(beta)
+        # z > threshold false at a NaN: the soft branch, NaN as well
+        return np.where(z > threshold, x, soft).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        z = self.z
+        # sigmoid(z) without overflow: exp of -|z| only
+        e = np.exp(-np.abs(z))
+        s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        return np.where(z > self.threshold, g, g * s).astype(g.dtype, copy=False), None, None
+
+
+class Elu(Function):
+    """x for x > 0, alpha (exp(x) - 1) otherwise.
+
+    A NaN takes the exponential branch both ways, so output and gradient are
+    NaN there, as in PyTorch's vectorised elu_backward (the where() of two
+    branches this replaces gave a gradient of 0).
+    """
+
+    def forward(self, x, alpha):
+        t = x.dtype.type
+        self.x, self.alpha = x, alpha
+        return np.where(x > 0, x, t(alpha) * np.expm1(np.minimum(x, t(0))))
+
+    def backward(self, g):
+        x, t = self.x, self.x.dtype.type
+        # exp of min(x, 0): no overflow on the positive side, NaN stays NaN
+        neg = g * (t(self.alpha) * np.exp(np.minimum(x, t(0))))
+        return np.where(x > 0, g, neg).astype(g.dtype, copy=False), None
+
+
 class Hardtanh(Function):
     """clamp(x, lo, hi) whose gradient is zero AT the bounds too (PyTorch's hardtanh,
     hence relu6 at 0 and 6), unlike clamp's, which passes the gradient there."""
 
     def forward(self, x, lo, hi):
+        # a NaN is not inside: gradient 0 there, as PyTorch's vectorised
+        # hardtanh_backward gives (its scalar tail passes the gradient, so
+        # PyTorch's own answer depends on the element's position)
         self.inside = (x > lo) & (x < hi)
         return np.clip(x, lo, hi)
 

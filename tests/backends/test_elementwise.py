@@ -56,7 +56,11 @@ def test_relu_nan_and_grad():
     for mod in (ref, nat):
         y, s = mod.relu_forward(x)
         assert np.isnan(y[0]) and list(y[1:]) == [0.0, 0.0, 2.0]
-        assert list(mod.relu_backward(np.ones(4), s)) == [0.0, 0.0, 0.0, 1.0]
+        # the gradient passes at a NaN, as PyTorch's threshold_backward does
+        assert list(mod.relu_backward(np.ones(4), s)) == [1.0, 0.0, 0.0, 1.0]
+        yb, sb = mod.bias_relu_forward(x.reshape(1, 4), np.zeros(4))
+        dx, db = mod.bias_relu_backward(np.ones((1, 4)), sb)
+        assert list(dx[0]) == [1.0, 0.0, 0.0, 1.0] and list(db) == [1.0, 0.0, 0.0, 1.0]
 
 
 BIAS_CASES = [((5, 7), 1), ((2, 3, 5, 4), 1), ((3, 4, 5), 2), ((4, 3), 0), ((3, 6), -1),

@@ -121,7 +121,9 @@ def relu_backward(dy, saved):
     validate_saved(saved, "relu")
     y = saved[0]
     validate_grad("dy", dy, y)
-    return np.where(y > 0, dy, 0).astype(dy.dtype, copy=False)
+    # y <= 0 rather than y > 0: at a NaN (y is NaN) dy passes, as PyTorch's
+    # threshold_backward does
+    return np.where(y <= 0, 0, dy).astype(dy.dtype, copy=False)
 
 
 def bias_relu_forward(x, b, channel_axis=1):
@@ -140,7 +142,7 @@ def bias_relu_backward(dy, saved):
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) \
             or not 0 <= axis < y.ndim:
         raise TypeError("saved: expected the saved tuple returned by bias_relu_forward")
-    dx = np.where(y > 0, dy, 0).astype(dy.dtype, copy=False)
+    dx = np.where(y <= 0, 0, dy).astype(dy.dtype, copy=False)  # NaN passes dy
     db = dx.sum(axis=tuple(a for a in range(dx.ndim) if a != axis))
     return dx, db
 

@@ -239,7 +239,7 @@ def rnn_backward(dy, dh_n, saved):
         if saved["nonlinearity"] == "tanh":
             d = g * (1 - y[t] ** 2)
         else:
-            d = g * (y[t] > 0)
+            d = np.where(y[t] <= 0, 0, g)  # the gradient passes at a NaN, as in PyTorch
         dpre[t] = np.where(m, d, 0)
         dh = np.where(m, dpre[t] @ w_hh, dh)  # a frozen state passes its gradient on
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(saved, dpre, dpre)

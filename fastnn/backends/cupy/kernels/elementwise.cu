@@ -19,11 +19,12 @@ __device__ void relu_fwd_impl(const T* __restrict__ x, T* __restrict__ y, idx_t 
     GRID_STRIDE_LOOP(i, n) { const T v = x[i]; y[i] = (v > T(0) || is_nan(v)) ? v : T(0); }
 }
 
-// dx = dy where the forward output was positive (PyTorch's threshold_backward).
+// dx = dy except where the forward output was <= 0 (PyTorch's threshold_backward).
 template <typename T>
 __device__ void relu_bwd_impl(const T* __restrict__ dy, const T* __restrict__ y,
                               T* __restrict__ dx, idx_t n) {
-    GRID_STRIDE_LOOP(i, n) { dx[i] = y[i] > T(0) ? dy[i] : T(0); }
+    // y <= 0 rather than y > 0: at a NaN output the gradient passes, as it does in PyTorch
+    GRID_STRIDE_LOOP(i, n) { dx[i] = y[i] <= T(0) ? T(0) : dy[i]; }
 }
 
 // y = relu(x + b[c]) with x viewed as (outer, C, inner).

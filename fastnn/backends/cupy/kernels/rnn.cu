@@ -40,7 +40,8 @@ __device__ void rnn_bwd_step_impl(const T* __restrict__ y_t, const T* __restrict
         const bool run = t < len[i / H];
         const T g = dh[i] + (has_dy ? dy_t[i] : T(0));
         const T y = y_t[i];
-        const T d = use_relu ? (y > T(0) ? g : T(0)) : g * (T(1) - y * y);
+        // y <= 0 rather than y > 0: the gradient passes at a NaN, as in PyTorch
+        const T d = use_relu ? (y <= T(0) ? T(0) : g) : g * (T(1) - y * y);
         dpre_t[i] = run ? d : T(0);
         keep[i] = run ? T(0) : dh[i];
     }

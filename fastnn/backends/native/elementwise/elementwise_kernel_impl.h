@@ -16,7 +16,7 @@ FN(relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx,
              long n)
 {
     for (long i = 0; i < n; i++)
-        dx[i] = y[i] > 0 ? dy[i] : (T)0;
+        dx[i] = y[i] <= 0 ? (T)0 : dy[i];  /* NaN passes dy, as in PyTorch */
 }
 
 /* x, y: rows x (C*inner); b: C */
@@ -56,7 +56,7 @@ FN(bias_relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx,
             const T *dyr = dy + o * C, *yr = y + o * C;
             T *dxr = dx + o * C;
             for (long c = 0; c < C; c++) {
-                T g = yr[c] > 0 ? dyr[c] : (T)0;
+                T g = yr[c] <= 0 ? (T)0 : dyr[c];
                 dxr[c] = g;
                 part[c] += (double)g;
             }
@@ -71,7 +71,7 @@ FN(bias_relu_bwd)(const T *restrict dy, const T *restrict y, T *restrict dx,
             T acc = 0;
             #pragma omp simd reduction(+:acc)
             for (long k = 0; k < inner; k++) {
-                T g = yr[k] > 0 ? dyr[k] : (T)0;
+                T g = yr[k] <= 0 ? (T)0 : dyr[k];
                 dxr[k] = g;
                 acc += g;
             }

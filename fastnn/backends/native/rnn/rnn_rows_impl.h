@@ -13,7 +13,8 @@ FN(rnn_row)(long H, int relu, REAL *restrict y, REAL *restrict h)
 {
     if (relu) {
         #pragma omp simd
-        for (long j = 0; j < H; j++) { REAL v = y[j] > 0 ? y[j] : 0; y[j] = v; h[j] = v; }
+        /* y <= 0 rather than y > 0: a NaN stays NaN, as in torch.relu */
+        for (long j = 0; j < H; j++) { REAL v = y[j] <= 0 ? 0 : y[j]; y[j] = v; h[j] = v; }
     } else {
         #pragma omp simd
         for (long j = 0; j < H; j++) { REAL v = TANH(y[j]); y[j] = v; h[j] = v; }
@@ -28,7 +29,8 @@ FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
         for (long j = 0; j < H; j++) dh[j] += dy[j];
     if (relu) {
         #pragma omp simd
-        for (long j = 0; j < H; j++) { dg[j] = y[j] > 0 ? dh[j] : 0; dh[j] = 0; }
+        /* the gradient passes at a NaN, as in PyTorch's threshold_backward */
+        for (long j = 0; j < H; j++) { dg[j] = y[j] <= 0 ? 0 : dh[j]; dh[j] = 0; }
     } else {
         #pragma omp simd
         for (long j = 0; j < H; j++) { dg[j] = dh[j] * (1 - y[j] * y[j]); dh[j] = 0; }
