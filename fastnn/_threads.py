@@ -47,12 +47,12 @@ def _blas_override():
 
 def apply_policy():
     """Give NumPy's BLAS the thread count the current CPU backend calls for."""
+    global _blas_single
     from . import _blas
     from .backends import current_cpu_backend
     n = _blas_override()
     if n is None:
         n = _team_size() if current_cpu_backend().name == "numpy" else 1
-    global _blas_single
     _blas_single = _blas.set_num_threads(n) and n == 1
 
 
