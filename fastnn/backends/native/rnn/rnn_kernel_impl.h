@@ -167,12 +167,14 @@ static void FN(recur)(int isa, const REAL *wp, int trans, long M, long N, long K
  * results do not depend on the team size.
  */
 
-/* Threads for T steps of step_macs multiply-adds each: the usual threshold for
+/* Threads for T steps of B x G x H multiply-adds each: the usual threshold for
  * the whole sequence, and each step at least 1/16 of it (~0.5M multiply-adds,
  * ~10 us on one core), so that its barrier (~1 us between spinning threads)
- * stays a small share; never more threads than panels. */
-static int FN(seq_team)(long T, double step_macs, long panels)
+ * stays a small share; never more threads than panels of H units. */
+static int FN(seq_team)(int isa, long T, long B, long G, long H)
 {
+    const double step_macs = (double)B * G * H;
+    const long nr = fastnn_rgemm_panel_width(isa), panels = (H + nr - 1) / nr;
     int nt = fastnn_team(step_macs * T, FASTNN_PAR_MIN_MACS);
     if (step_macs < FASTNN_PAR_MIN_MACS / 16) nt = 1;
     if (nt > panels) nt = (int)panels;
@@ -391,14 +393,14 @@ void FN(rnn_forward)(long T, long B, long I, long H, int relu,
     const int isa = fastnn_isa();   /* one level for the whole sequence */
 #if FASTNN_RNN_PACKED
     if (T >= 2 && fastnn_rgemm_available()) {
-        long nr = fastnn_rgemm_panel_width(isa), plen;
+        long plen;
         REAL *wp = FN(pack_gates)(isa, 1, H, H, w_hh, &plen);
         REAL *hbuf = malloc(sizeof(REAL) * 2 * B * H);
         int done = wp && hbuf;
         if (done) {
             FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
             memcpy(hbuf, h0, sizeof(REAL) * B * H);
-            FN(rnn_forward_team)(isa, FN(seq_team)(T, (double)B * H * H, (H + nr - 1) / nr),
+            FN(rnn_forward_team)(isa, FN(seq_team)(isa, T, B, H, H),
                                  T, B, H, relu, wp, lengths, y, hbuf);
             memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
         }
@@ -433,8 +435,7 @@ void FN(rnn_backward)(long T, long B, long I, long H, int relu,
     REAL *wp = FN(pack_w)(isa, T, 0, H, H, w_hh);
 #if FASTNN_RNN_PACKED
     if (wp) {
-        long nr = fastnn_rgemm_panel_width(isa);
-        FN(rnn_backward_team)(isa, FN(seq_team)(T, (double)B * H * H, (H + nr - 1) / nr),
+        FN(rnn_backward_team)(isa, FN(seq_team)(isa, T, B, H, H),
                               T, B, H, relu, wp, lengths, y, dy, dh, work);
         free(wp);
         FN(weight_grads)(T, B, I, H, H, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
@@ -470,14 +471,14 @@ void FN(lstm_forward)(long T, long B, long I, long H,
     const long G = 4 * H;
 #if FASTNN_RNN_PACKED
     if (T >= 2 && fastnn_rgemm_available()) {
-        long nr = fastnn_rgemm_panel_width(isa), plen;
+        long plen;
         REAL *wp = FN(pack_gates)(isa, 4, H, H, w_hh, &plen);
         REAL *hbuf = malloc(sizeof(REAL) * 2 * B * H);
         int done = wp && hbuf;
         if (done) {
             FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
             memcpy(hbuf, h0, sizeof(REAL) * B * H);
-            FN(lstm_forward_team)(isa, FN(seq_team)(T, (double)B * G * H, (H + nr - 1) / nr),
+            FN(lstm_forward_team)(isa, FN(seq_team)(isa, T, B, G, H),
                                   T, B, H, wp, plen, c0, lengths, y, gates, cs, hbuf);
             memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
             memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
@@ -522,8 +523,7 @@ void FN(lstm_backward)(long T, long B, long I, long H,
     REAL *wp = FN(pack_w)(isa, T, 0, H, G, w_hh);
 #if FASTNN_RNN_PACKED
     if (wp) {
-        long nr = fastnn_rgemm_panel_width(isa);
-        FN(lstm_backward_team)(isa, FN(seq_team)(T, (double)B * G * H, (H + nr - 1) / nr),
+        FN(lstm_backward_team)(isa, FN(seq_team)(isa, T, B, G, H),
                                T, B, H, wp, c0, lengths, gates, cs, dy, dh, dc, work);
         free(wp);
         FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
@@ -560,14 +560,14 @@ void FN(gru_forward)(long T, long B, long I, long H,
     const long G = 3 * H;
 #if FASTNN_RNN_PACKED
     if (T >= 2 && fastnn_rgemm_available()) {
-        long nr = fastnn_rgemm_panel_width(isa), plen;
+        long plen;
         REAL *wp = FN(pack_gates)(isa, 3, H, H, w_hh, &plen);
         REAL *hbuf = malloc(sizeof(REAL) * 2 * B * H);
         int done = wp && hbuf;
         if (done) {
             FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
             memcpy(hbuf, h0, sizeof(REAL) * B * H);
-            FN(gru_forward_team)(isa, FN(seq_team)(T, (double)B * G * H, (H + nr - 1) / nr),
+            FN(gru_forward_team)(isa, FN(seq_team)(isa, T, B, G, H),
                                  T, B, H, wp, plen, b_hh, lengths, y, gates, hn, work, hbuf);
             memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
         }
@@ -610,8 +610,7 @@ void FN(gru_backward)(long T, long B, long I, long H,
     REAL *wp = FN(pack_w)(isa, T, 0, H, G, w_hh);
 #if FASTNN_RNN_PACKED
     if (wp) {
-        long nr = fastnn_rgemm_panel_width(isa);
-        FN(gru_backward_team)(isa, FN(seq_team)(T, (double)B * G * H, (H + nr - 1) / nr),
+        FN(gru_backward_team)(isa, FN(seq_team)(isa, T, B, G, H),
                               T, B, H, wp, h0, lengths, y, gates, hn, dy, dh, work_ih, work_hh);
         free(wp);
         FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work_ih, work_hh,
