@@ -7,66 +7,9 @@ fresh-process run collects this while its workers do the timing.
 """
 import os
 import platform
-import subprocess
-import sys
 
-
-def _cpuinfo_fields():
-    """/proc/cpuinfo's ``key: value`` fields, first occurrence of each (Linux), or {}.
-    The whole file is read: ARM kernels put "Hardware" after the processor blocks."""
-    fields = {}
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                key, sep, value = line.partition(":")
-                if sep:
-                    fields.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
-    return fields
-
-
-def cpu_model():
-    """The CPU's marketing name, e.g. 'AMD EPYC 9R14' (a VM may show less)."""
-    info = _cpuinfo_fields()
-    # x86 names the CPU in "model name"; ARM boards use "Hardware" or "Model".
-    for key in ("model name", "Hardware", "Model", "cpu model"):
-        if info.get(key):
-            return info[key]
-    if sys.platform == "darwin":
-        try:
-            out = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True,
-                                 text=True, timeout=5).stdout.strip()
-            if out:
-                return out
-        except (OSError, subprocess.SubprocessError):
-            pass
-    if sys.platform == "win32":
-        try:
-            import winreg
-            key = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE,
-                                 r"HARDWARE\DESCRIPTION\System\CentralProcessor\0")
-            return winreg.QueryValueEx(key, "ProcessorNameString")[0].strip()
-        except OSError:
-            pass
-    return platform.processor() or platform.machine() or None
-
-
-def cpu_id():
-    """x86 family/model/stepping from /proc/cpuinfo: it tells CPU generations apart
-    where a VM hides the full name (e.g. 'AMD EPYC' alone)."""
-    info = _cpuinfo_fields()
-    if "cpu family" in info and "model" in info:
-        return f"family {info['cpu family']} model {info['model']} stepping {info.get('stepping', '?')}"
-    return None
-
-
-def usable_cores():
-    """The cores this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count()
+# The CPU's facts are the ones fastnn's thread tuning keys its cache on.
+from ..backends.native.tuning import cpu_id, cpu_model, usable_cores
 
 
 def isa_variant():

@@ -50,16 +50,62 @@ def cache_path():
     return os.path.join(base, "tuning.json")
 
 
-def cpu_model():
-    """The CPU's model name ("AMD EPYC", "Intel(R) Xeon(R) ...") or the platform's best guess."""
+def _cpuinfo_fields():
+    """/proc/cpuinfo's ``key: value`` fields, first occurrence of each (Linux), or {}.
+    The whole file is read: ARM kernels put "Hardware" after the processor blocks."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as fh:
             for line in fh:
-                if line.lower().startswith(("model name", "cpu model", "hardware")):
-                    return line.split(":", 1)[1].strip()
+                key, sep, value = line.partition(":")
+                if sep:
+                    fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return platform.processor() or platform.machine() or "unknown"
+    return fields
+
+
+def cpu_model():
+    """The CPU's marketing name, e.g. 'AMD EPYC 9R14' (a VM may show less)."""
+    info = _cpuinfo_fields()
+    # x86 names the CPU in "model name"; ARM boards use "Hardware" or "Model".
+    for key in ("model name", "Hardware", "Model", "cpu model"):
+        if info.get(key):
+            return info[key]
+    if sys.platform == "darwin":
+        try:
+            out = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True,
+                                 text=True, timeout=5).stdout.strip()
+            if out:
+                return out
+        except (OSError, subprocess.SubprocessError):
+            pass
+    if sys.platform == "win32":
+        try:
+            import winreg
+            key = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE,
+                                 r"HARDWARE\DESCRIPTION\System\CentralProcessor\0")
+            return winreg.QueryValueEx(key, "ProcessorNameString")[0].strip()
+        except OSError:
+            pass
+    return platform.processor() or platform.machine() or None
+
+
+def cpu_id():
+    """x86 family/model/stepping from /proc/cpuinfo: it tells CPU generations apart
+    where a VM hides the full name (e.g. 'AMD EPYC' alone)."""
+    info = _cpuinfo_fields()
+    if "cpu family" in info and "model" in info:
+        return f"family {info['cpu family']} model {info['model']} stepping {info.get('stepping', '?')}"
+    return None
+
+
+def usable_cores():
+    """The cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count()
 
 
 def l2_cache_bytes(default=1 << 20):
@@ -91,17 +137,11 @@ def l2_cache_bytes(default=1 << 20):
     return default
 
 
-def _cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def machine_key():
     from ... import __version__
     isa = os.environ.get("FASTNN_ISA", "").strip() or "auto"
-    return f"{cpu_model()} | {_cores()} cores | isa={isa} | fastnn {__version__}"
+    cpu = " ".join(filter(None, (cpu_model() or "unknown CPU", cpu_id())))
+    return f"{cpu} | {usable_cores()} cores | isa={isa} | fastnn {__version__}"
 
 
 def _read_cache():
@@ -121,7 +161,8 @@ def load():
     """
     if os.environ.get("FASTNN_NO_TUNE", "") not in ("", "0"):
         return {}
-    entry = _read_cache().get(machine_key())
+    cache = _read_cache()
+    entry = cache.get(machine_key()) if cache else None  # no CPU probing without a cache
     if not isinstance(entry, dict):
         return {}
     applied = {}
