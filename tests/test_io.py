@@ -186,8 +186,9 @@ def _kill_mid_save(path, mode, where):
     import signal
     import subprocess
     import sys
+    from fastnn._child import package_root
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__)))] +
+        [package_root()] +
         os.environ.get("PYTHONPATH", "").split(os.pathsep)))
     proc = subprocess.Popen([sys.executable, "-c", _KILL_CHILD, mode, where, str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

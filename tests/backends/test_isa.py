@@ -18,8 +18,9 @@ from fastnn.backends.native import available_isas, isa, set_isa  # noqa: E402
 
 # The subprocesses import the same fastnn as this one (in-place build or installed).
 import fastnn  # noqa: E402
+from fastnn._child import package_root  # noqa: E402
 
-FASTNN_HOME = os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__)))
+FASTNN_HOME = package_root()
 LEVELS = ("avx512", "avx2", "generic")
 MODULES = ("gemm._gemm", "conv._conv", "pool._pool", "rnn._rnn", "elementwise._elementwise", "optim._optim")
 
