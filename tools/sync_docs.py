@@ -305,10 +305,12 @@ def bench_body(spec, page):
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:
         cpus = os.cpu_count()
+    cpu = machine.get("cpu") or machine["machine"]
     desc = (f"Measured with `python -m fastnn.bench -k \"{spec}\" --quick` (float32) on "
-            f"{machine['machine']} Linux, {cpus} cores shared with other jobs, Python {machine['python']}, "
-            f"NumPy {machine['numpy']}, PyTorch {machine['torch'] or 'not installed'}. One run: "
-            "compare the ratios (implementations timed in interleaved rounds), not the absolute "
+            f"{cpu} ({machine['machine']} Linux), {cpus} cores shared with other jobs, Python "
+            f"{machine['python']}, NumPy {machine['numpy']}, PyTorch {machine['torch'] or 'not installed'}. "
+            "One run, each implementation in its own fresh process with default settings, "
+            "alternating: compare the ratios, not the absolute "
             "times, and run the command yourself to see your machine. >1x means fastnn's native "
             "kernel is faster. On a shared machine the 2-thread rows mostly measure contention with "
             "other jobs: where a NumPy time at 2 threads is far above its 1-thread time, distrust "
