@@ -49,7 +49,8 @@ class TracerWarning(UserWarning):
 
 # op names that differ from the Function class name in snake case
 _OP_NAMES = {"BCEWithLogits": "bce_with_logits", "GetItem": "getitem", "IndexPut": "index_put",
-             "_ToDevice": "to_device", "SwapAxes": "transpose", "AmaxAmin": "amax_amin"}
+             "_ToDevice": "to_device", "SwapAxes": "transpose", "AmaxAmin": "amax_amin",
+             "MatMul": "matmul"}
 _SIGNATURES = {}
 
 

@@ -293,7 +293,7 @@ def _index_parts(idx, rank):
             out += [slice(None)] * (rank - n_axes)
         else:
             out.append(i)
-    if Ellipsis not in items:
+    if not any(i is Ellipsis for i in items):
         out += [slice(None)] * (rank - n_axes)
     return out
 
