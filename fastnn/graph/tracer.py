@@ -204,7 +204,8 @@ class _Recorder:
 # Tensor methods that compute without a Function: recorded as ops of their own name.
 _METHOD_OPS = {"__eq__": "eq", "__ne__": "ne", "__lt__": "lt", "__le__": "le", "__gt__": "gt",
                "__ge__": "ge", "argmax": "argmax", "argmin": "argmin", "max": "max", "min": "min",
-               "__invert__": "logical_not", "__and__": "logical_and", "__or__": "logical_or"}
+               "__invert__": "logical_not", "__and__": "logical_and", "__or__": "logical_or",
+               "logsumexp": "logsumexp"}
 _READ_OUTS = ("__bool__", "item", "tolist", "numpy", "__float__", "__int__", "__index__",
               "__array__")
 

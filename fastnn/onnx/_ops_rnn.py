@@ -17,8 +17,13 @@ _ONNX_OP = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 
 
 def _is_zero(v):
-    """True when ``v`` is known to be all zeros: a ``full(0)`` or an index into one."""
-    while v is not None and v.producer is not None:
+    """True when ``v`` is known to be all zeros: a zero constant, a ``full(0)`` or an
+    index into one (an initial state left out of the ONNX node is zero)."""
+    while v is not None:
+        if v.kind == "const":
+            return not v.data.any()
+        if v.producer is None:
+            return False
         node = v.producer
         if node.op == "full":
             return node.attrs["fill_value"] == 0
@@ -78,9 +83,8 @@ def recurrent(b, node):
     n_out = 3 if kind == "lstm" else 2
     outs = b.emit(_ONNX_OP[kind], ins, n_out=n_out, hint=kind, **attrs)
     # Y is (T, 1, B, H) and Y_h / Y_c (1, B, H): drop the direction axis
-    one = b.const(np.array([1], np.int64))
     if b.is_used(node.outputs[0]):
-        b.emit("Squeeze", [outs[0], one], b.out(node, 0))
+        b.emit("Squeeze", [outs[0], b.const(np.array([1], np.int64))], b.out(node, 0))
     for k in range(1, n_out):
         if b.is_used(node.outputs[k]):
             b.emit("Squeeze", [outs[k], axis0], b.out(node, k))

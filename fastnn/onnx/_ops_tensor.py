@@ -165,6 +165,15 @@ def norm(b, node):
              node.attrs["keepdim"], b.out(node))
 
 
+@converts("logsumexp")
+def logsumexp(b, node):
+    x = node.input("self")
+    dim = node.attrs["dim"]
+    n = max(len(x.shape), 1)
+    axes = [int(d) % n for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+    b.reduce("ReduceLogSumExp", b.name(x), axes, node.attrs["keepdim"], b.out(node))
+
+
 def _arg(b, node, onnx_op, out):
     x = node.input("self")
     dim = node.attrs.get("dim")

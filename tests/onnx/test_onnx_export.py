@@ -389,3 +389,38 @@ def test_clear_errors():
                            io.BytesIO())
     with pytest.raises(ExportError, match="does not divide"):
         fastnn.onnx.export(nn.AdaptiveAvgPool2d(3), fastnn.randn(1, 1, 4, 4), io.BytesIO())
+
+
+# --- the rest of fastnn.nn, and compositions of ops ----------------------------------------------
+@pytest.mark.parametrize("cell", [nn.RNNCell(3, 4), nn.LSTMCell(3, 4), nn.GRUCell(3, 4)],
+                         ids=lambda m: type(m).__name__)
+def test_recurrent_cells(cell):
+    proto = _dyn(cell, (2, 3))
+    # the zero initial state is left out of the ONNX node, not stored
+    assert all(i.name != "const0" for i in proto.graph.initializer)
+
+
+def test_bilinear_unflatten_identity():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.b = nn.Bilinear(3, 4, 6)
+            self.rest = nn.Sequential(nn.Unflatten(1, (2, 3)), nn.Identity())
+
+        def forward(self, a, c):
+            return self.rest(self.b(a, c))
+    check_export(Net(), (fastnn.randn(2, 3), fastnn.randn(2, 4)), batch_axes=[0, 0],
+                 other=(fastnn.randn(5, 3), fastnn.randn(5, 4)))
+
+
+def test_interpolate_and_composed_functions():
+    class Net(nn.Module):
+        def forward(self, x):
+            up = F.interpolate(x, scale_factor=2) + F.interpolate(x, size=(8, 6), mode="bilinear")
+            v = x.flatten(1)
+            w = (F.normalize(v, dim=1) + F.cosine_similarity(v, v * 2 + 1).unsqueeze(1)
+                 + v.cumsum(1) + v.logsumexp(1, keepdim=True) + v.norm(dim=1, keepdim=True))
+            a, b = v.chunk(2, 1)
+            return up, w, a * b + v.narrow(1, 1, 18) + v.index_select(1, fastnn.tensor(
+                np.arange(0, 36, 2))), x.round() + x.floor() + x.sign()
+    _dyn(Net(), (2, 3, 4, 3), other_batch=3)
