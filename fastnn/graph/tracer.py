@@ -444,6 +444,13 @@ def _prune(graph):
             del group[name]
             del graph.tensors[name]
     graph.constants = [c for c in graph.constants if id(c) in live]
+    # number the op results again, so a printed graph reads t0, t1, t2, ...
+    k = 0
+    for node in graph.nodes:
+        for v in node.outputs:
+            if v.name.startswith("t") and v.name[1:].isdigit():
+                v.name = f"t{k}"
+                k += 1
 
 
 # --- the entry point ---------------------------------------------------------------------------
