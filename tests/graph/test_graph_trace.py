@@ -194,6 +194,27 @@ def test_data_computed_outside_the_ops_is_an_error():
         trace(f, fastnn.randn(3, 4))
 
 
+def test_data_computed_outside_the_ops_is_an_error_with_static_sizes_too():
+    def f(x):
+        return x + fastnn.nn.functional.one_hot(x.argmax(1), 4).float()
+
+    with pytest.raises(TraceError, match="depend on the input"):
+        trace(f, fastnn.randn(3, 4), dynamic_axes=None)
+
+
+def test_a_path_that_depends_on_values_is_reported():
+    def f(x):
+        return x * 2 if float(x[0, 0]) > 0 else x - 1
+
+    x = fastnn.tensor(np.array([[1.0, -1.0]], np.float32))
+    with pytest.warns(TracerWarning) as record:
+        trace(f, x, dynamic_axes=None)
+    messages = " | ".join(str(w.message) for w in record)
+    assert "read into Python" in messages and "different ops on other input values" in messages
+    with pytest.raises(TraceError):
+        trace(f, x, dynamic_axes=None, strict=True)
+
+
 def test_batch_dependent_path_is_an_error():
     def f(x):
         return x * 2 if x.shape[0] <= 4 else x + 1
