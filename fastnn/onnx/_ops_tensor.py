@@ -374,3 +374,36 @@ def getitem(b, node):
                      final if not unsqueeze else None)
     if unsqueeze:
         b.emit("Unsqueeze", [cur, b.const(np.array(unsqueeze, np.int64))], final)
+
+
+@converts("einsum")
+def einsum(b, node):
+    b.emit("Einsum", [b.name(v) for v in node.inputs], b.out(node),
+           equation=node.attrs["equation"].replace(" ", ""))
+
+
+@converts("tri_mask")
+def tri_mask(b, node):
+    b.emit("Trilu", [b.name(node.input("a")), b.const(np.array(int(node.attrs["diagonal"]), np.int64))],
+           b.out(node), upper=int(bool(node.attrs["upper"])))
+
+
+@converts("roll")
+def roll(b, node):
+    x = node.input("a")
+    cur = b.name(x)
+    pairs = list(zip(node.attrs["shifts"], node.attrs["axes"]))
+    for k, (shift, axis) in enumerate(pairs):
+        n = b.static((x.shape[axis],), "roll (the rolled dim)")[0]
+        s = int(shift) % n if n else 0
+        last = k == len(pairs) - 1
+        if not s:
+            if last:
+                b.emit("Identity", [cur], b.out(node))
+            continue
+        ax = b.const(np.array([axis], np.int64))
+        tail = b.emit("Slice", [cur, b.const(np.array([n - s], np.int64)),
+                                b.const(np.array([n], np.int64)), ax])
+        head = b.emit("Slice", [cur, b.const(np.array([0], np.int64)),
+                                b.const(np.array([n - s], np.int64)), ax])
+        cur = b.emit("Concat", [tail, head], b.out(node) if last else None, axis=int(axis))

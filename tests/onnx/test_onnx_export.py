@@ -424,3 +424,15 @@ def test_interpolate_and_composed_functions():
             return up, w, a * b + v.narrow(1, 1, 18) + v.index_select(1, fastnn.tensor(
                 np.arange(0, 36, 2))), x.round() + x.floor() + x.sign()
     _dyn(Net(), (2, 3, 4, 3), other_batch=3)
+
+
+def test_einsum_roll_tril_triu():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(fastnn.randn(4, 4))
+
+        def forward(self, x):
+            y = fastnn.einsum("bij,jk->bik", x, self.w)
+            return y.roll(1, 2) + y.roll((-1, 2), (1, 2)) + y.tril() + y.triu(1), y.roll(0, 1)
+    _dyn(Net(), (2, 3, 4))
