@@ -436,3 +436,20 @@ def test_einsum_roll_tril_triu():
             y = fastnn.einsum("bij,jk->bik", x, self.w)
             return y.roll(1, 2) + y.roll((-1, 2), (1, 2)) + y.tril() + y.triu(1), y.roll(0, 1)
     _dyn(Net(), (2, 3, 4))
+
+
+def test_keras_front_end_model():
+    from fastnn.keras import Sequential
+    from fastnn.keras.layers import Conv2D, Dense, Flatten, MaxPooling2D
+    fastnn.manual_seed(0)
+    model = Sequential([Conv2D(4, (3, 3), activation="relu", padding="same", input_shape=(8, 8, 1)),
+                        MaxPooling2D((2, 2)), Flatten(), Dense(10, activation="softmax")])
+    x = np.random.default_rng(0).random((3, 8, 8, 1)).astype(np.float32)
+    model.predict(x[:1])  # builds the layers
+    buf = io.BytesIO()
+    proto = fastnn.onnx.export(model, fastnn.tensor(x), buf, input_names=["x"],
+                               dynamic_axes={"x": {0: "n"}})
+    onnx.checker.check_model(proto, full_check=True)
+    x5 = np.random.default_rng(1).random((5, 8, 8, 1)).astype(np.float32)
+    got = _session(buf.getvalue()).run(None, {"x": x5})[0]
+    np.testing.assert_allclose(got, model.predict(x5), atol=1e-5)
