@@ -54,11 +54,11 @@ def check_export(model, inputs, batch_axes=None, other=None, atol=1e-4, opset=No
     return proto
 
 
-def _dyn(model, shape, other_batch=5, dtype=None):
+def _dyn(model, shape, other_batch=5, opset=None):
     fastnn.manual_seed(0)
     x = fastnn.randn(*shape)
     x2 = fastnn.randn(other_batch, *shape[1:])
-    return check_export(model, x, batch_axes=[0], other=x2)
+    return check_export(model, x, batch_axes=[0], other=x2, opset=opset)
 
 
 # --- dense and activations ---------------------------------------------------------------------
@@ -347,15 +347,21 @@ def test_output_that_is_an_input_or_repeated():
     check_export(Odd(), fastnn.randn(2, 3), batch_axes=[0], other=fastnn.randn(3, 3))
 
 
-def test_opset_17_and_initializers_as_inputs():
+@pytest.mark.parametrize("opset", [17, 19, 21])
+def test_other_opsets(opset):
     fastnn.manual_seed(0)
-    m = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.GRU(4, 2))
-    m2 = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
-    check_export(m2, fastnn.randn(2, 3), opset=17)
+    _dyn(LSTMHead(), (2, 6, 5), opset=opset)
+    m = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.GELU())
+    check_export(m, fastnn.randn(2, 3), opset=opset)
+    check_export(TensorOps(), fastnn.randn(3, 4), opset=opset)
+
+
+def test_initializers_as_inputs():
+    m = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
     buf = io.BytesIO()
-    proto = fastnn.onnx.export(m2, fastnn.randn(2, 3), buf, keep_initializers_as_inputs=True)
+    proto = fastnn.onnx.export(m, fastnn.randn(2, 3), buf, keep_initializers_as_inputs=True)
     assert {"0.weight", "0.bias"} <= {i.name for i in proto.graph.input}
-    del m
+    onnx.checker.check_model(proto, full_check=True)
 
 
 def test_clear_errors():
