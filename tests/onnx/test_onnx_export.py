@@ -459,3 +459,37 @@ def test_keras_front_end_model():
     x5 = np.random.default_rng(1).random((5, 8, 8, 1)).astype(np.float32)
     got = _session(buf.getvalue()).run(None, {"x": x5})[0]
     np.testing.assert_allclose(got, model.predict(x5), atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "CNN"])
+def test_same_answers_as_torch_onnx_export(kind):
+    """The file torch.onnx.export writes for the same weights gives the same outputs."""
+    torch = pytest.importorskip("torch")
+    import warnings
+    fastnn.manual_seed(0)
+    if kind == "CNN":
+        def build(lib):
+            return lib.nn.Sequential(lib.nn.Conv2d(1, 4, 3, padding=1), lib.nn.BatchNorm2d(4),
+                                     lib.nn.ReLU(), lib.nn.MaxPool2d(2), lib.nn.Flatten(),
+                                     lib.nn.Linear(64, 10), lib.nn.LogSoftmax(dim=1))
+        x = np.random.default_rng(0).standard_normal((2, 1, 8, 8)).astype(np.float32)
+    else:
+        def build(lib):
+            return getattr(lib.nn, kind)(3, 4, num_layers=2, bidirectional=True)
+        x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
+    ours, theirs = build(fastnn), build(torch)
+    if kind == "CNN":
+        _trained_bn(ours[1], (4, 4, 8, 8))
+    theirs.load_state_dict({k: torch.tensor(v.detach().numpy())
+                            for k, v in ours.state_dict().items()})
+    ours.eval()
+    theirs.eval()
+    a, b = io.BytesIO(), io.BytesIO()
+    fastnn.onnx.export(ours, fastnn.tensor(x), a, input_names=["x"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(theirs, (torch.tensor(x),), b, input_names=["x"], dynamo=False)
+    got = _session(a.getvalue()).run(None, {"x": x})
+    want = _session(b.getvalue()).run(None, {"x": x})
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, atol=1e-5)
