@@ -70,6 +70,12 @@ def to_model(graph, output_names=None, opset_version=None, dynamic_axes=None,
     if len(output_names) != n_out:
         raise ValueError(f"output_names: {len(output_names)} names for the model's "
                          f"{n_out} outputs")
+    known = {v.name for v in graph.inputs} | set(output_names)
+    for key in dynamic_axes:
+        if key not in known and not isinstance(key, int):
+            raise ValueError(f"dynamic_axes: {key!r} is neither an input name "
+                             f"({[v.name for v in graph.inputs]}) nor an output name "
+                             f"({output_names})")
     # an output made by an op takes its final name directly; others get an Identity
     copies = []
     for v, name in zip(graph.outputs, output_names):

@@ -377,6 +377,8 @@ def test_clear_errors():
         fastnn.onnx.export(m, x, io.BytesIO(), export_params=False)
     with pytest.raises(ValueError, match="output_names"):
         fastnn.onnx.export(m, x, io.BytesIO(), output_names=["a", "b"])
+    with pytest.raises(ValueError, match="neither an input name"):
+        fastnn.onnx.export(m, x, io.BytesIO(), dynamic_axes={"inptu": {0: "batch"}})
 
     class Cum(nn.Module):
         def forward(self, x):
