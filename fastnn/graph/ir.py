@@ -207,6 +207,29 @@ class Graph:
     def users(self, value):
         return [n for n in self.nodes if any(v is value for v in n.inputs)]
 
+    def prune(self):
+        """Drop the ops whose results nothing uses (an RNN's unread final states, say),
+        then the parameters and constants no op reads; number op results t0, t1, ..."""
+        live = {id(v) for v in self.outputs}
+        kept = []
+        for node in reversed(self.nodes):
+            if any(id(o) in live for o in node.outputs):
+                kept.append(node)
+                live.update(id(v) for v in node.inputs)
+        self.nodes = kept[::-1]
+        for group in (self.params, self.buffers):
+            for name in [n for n, v in group.items() if id(v) not in live]:
+                del group[name]
+                del self.tensors[name]
+        self.constants = [c for c in self.constants if id(c) in live]
+        k = 0
+        for node in self.nodes:
+            for v in node.outputs:
+                if v.name.startswith("t") and v.name[1:].isdigit():
+                    v.name = f"t{k}"
+                    k += 1
+        return self
+
     def bind_dims(self, shapes):
         """name -> size of each symbolic dim, read from the inputs' ``shapes``;
         checks every static input dim against the traced one."""
