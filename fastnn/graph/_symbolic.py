@@ -83,8 +83,8 @@ def merge(base, runs):
                 len(g.constants) != len(base.constants):
             raise TraceError(
                 f"the forward ran different ops when dim {name!r} changed size: it takes a "
-                "path that depends on that size, so the graph cannot leave it symbolic "
-                "(trace with that dim static)")
+                "path that depends on that size (or on the data, if a TracerWarning said "
+                "so), so the graph cannot leave it symbolic (trace with that dim static)")
 
     def pos_map(g):
         return {id(v): i for i, v in enumerate(g.values())}
