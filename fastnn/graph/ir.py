@@ -150,8 +150,14 @@ class Node:
     def __str__(self):
         outs = ", ".join(f"{o.name}: {o.type_str()}" for o in self.outputs)
         ins = [v.name for v in self.inputs]
-        ins += [f"{k}={_fmt(v)}" for k, v in self.attrs.items() if v is not None]
+        hidden = _IMPLIED.get(self.op, ())
+        ins += [f"{k}={_fmt(v)}" for k, v in self.attrs.items() if v is not None and k not in hidden]
         return f"{outs} = {self.op}({', '.join(ins)})"
+
+
+# attributes that the op's name already says, left out when printing
+_IMPLIED = {"conv1d": ("nd",), "conv2d": ("nd",), "lstm": ("kind", "nonlinearity"),
+            "gru": ("kind", "nonlinearity"), "rnn": ("kind",)}
 
 
 def _fmt(v):
