@@ -102,6 +102,7 @@ def to_model(graph, output_names=None, opset_version=None, dynamic_axes=None,
     for v, name in copies:
         b.emit("Identity", [b.name(v)], name)
 
+    nodes, initializers = _drop_unused(b.nodes, b.initializers, output_names)
     inputs = [_value_info(v, b.name(v), {}) for v in graph.inputs]
     outputs = []
     for v, name in zip(graph.outputs, output_names):
@@ -109,13 +110,26 @@ def to_model(graph, output_names=None, opset_version=None, dynamic_axes=None,
         outputs.append(_value_info(v, name, named))
     if keep_initializers_as_inputs:
         inputs += [helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
-                   for t in b.initializers]
-    g = helper.make_graph(b.nodes, graph_name, inputs, outputs, b.initializers)
+                   for t in initializers]
+    g = helper.make_graph(nodes, graph_name, inputs, outputs, initializers)
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="fastnn", producer_version=__version__)
     # the oldest IR version that holds this opset, so older runtimes read the file
     model.ir_version = min(onnx.IR_VERSION, _ir_version(opset))
     return model
+
+
+def _drop_unused(nodes, initializers, outputs):
+    """The ONNX nodes and initializers that the outputs need. A converter may leave
+    some unread: a zero initial RNN state is left out of the LSTM node, so the ops
+    that built it (ConstantOfShape, Gather) go here."""
+    needed = set(outputs)
+    kept = []
+    for n in reversed(nodes):
+        if any(o in needed for o in n.output):
+            kept.append(n)
+            needed.update(i for i in n.input if i)
+    return kept[::-1], [t for t in initializers if t.name in needed]
 
 
 def _ir_version(opset):
