@@ -45,7 +45,9 @@ def probe(run_once, model, arrays, names, named, strict, base):
         return
     for c, d in zip(base.constants, g.constants):
         if c.data.shape != d.data.shape or not np.array_equal(c.data, d.data, equal_nan=c.data.dtype.kind == "f"):
+            users = base.users(c)
+            where = f", read by `{users[0]}`" if users else ""
             raise TraceError(
-                f"{c.name} ({c.type_str()}) is an array made outside fastnn's ops whose "
+                f"{c.name} ({c.type_str()}{where}) is an array made outside fastnn's ops whose "
                 "values depend on the input (e.g. computed with NumPy from .numpy() or "
                 "._data); the graph would fix it to this run's values")

@@ -210,3 +210,34 @@ def pad(b, node):
     if mode == "constant":
         ins.append(b.const(np.array(a["value"], x.dtype)))
     b.emit("Pad", ins, b.out(node), mode=mode)
+
+
+# --- losses (a graph that ends in its loss: evaluation, or a training step elsewhere) -------------
+@converts("cross_entropy")
+def cross_entropy(b, node):
+    a = node.attrs
+    if a["label_smoothing"]:
+        raise ExportError("cross_entropy: label_smoothing has no ONNX SoftmaxCrossEntropyLoss "
+                          "attribute")
+    x, w = node.input("x"), node.input("weight")
+    ins = [b.name(x), b.operand(node, "target", np.int64)]
+    if w is not None:
+        ins.append(b.name(w))
+    b.emit("SoftmaxCrossEntropyLoss", ins, b.out(node), reduction=a["reduction"],
+           ignore_index=int(a["ignore_index"]))
+
+
+@converts("bce_with_logits")
+def bce_with_logits(b, node):
+    # (1 - t) x + (1 + (pw - 1) t) log(1 + exp(-x)), as the Function computes it
+    x = node.input("x")
+    dt = node.outputs[0].dtype
+    xn, tn = b.name(x), b.operand(node, "t", dt)
+    one = b.const(np.array(1, dt))
+    sp = b.emit("Softplus", [b.emit("Neg", [xn])])
+    lin = b.emit("Mul", [b.emit("Sub", [one, tn]), xn])
+    if node.input("pw") is not None:
+        pw = b.operand(node, "pw", dt)
+        sp = b.emit("Mul", [b.emit("Add", [one, b.emit("Mul", [b.emit("Sub", [pw, one]), tn])]),
+                            sp])
+    b.emit("Add", [lin, sp], b.out(node))

@@ -202,6 +202,15 @@ def test_data_computed_outside_the_ops_is_an_error_with_static_sizes_too():
         trace(f, fastnn.randn(3, 4), dynamic_axes=None)
 
 
+def test_the_error_names_the_op_that_reads_the_frozen_array():
+    def f(x, y):
+        return F.nll_loss(F.log_softmax(x, 1), y)  # nll_loss indexes with target._data
+
+    y = fastnn.tensor(np.array([0, 2, 1]))
+    with pytest.raises(TraceError, match="read by `.*gather"):
+        trace(f, (fastnn.randn(3, 4), y), dynamic_axes=None)
+
+
 def test_a_path_that_depends_on_values_is_reported():
     def f(x):
         return x * 2 if float(x[0, 0]) > 0 else x - 1

@@ -495,3 +495,30 @@ def test_same_answers_as_torch_onnx_export(kind):
     want = _session(b.getvalue()).run(None, {"x": x})
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, atol=1e-5)
+
+
+class Losses(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.ce = nn.CrossEntropyLoss(weight=fastnn.tensor(np.array([1., 2., .5], np.float32)),
+                                      ignore_index=1)
+
+    def forward(self, x, y, t):
+        z = self.fc(x)
+        pw = fastnn.tensor(np.array([1., 3., 2.], np.float32))
+        return (self.ce(z, y), F.cross_entropy(z, y, reduction="none"),
+                F.cross_entropy(z, y, reduction="sum"), F.mse_loss(z, t), F.l1_loss(z, t),
+                F.smooth_l1_loss(z, t), F.huber_loss(z, t),
+                F.binary_cross_entropy_with_logits(z, t.sigmoid()),
+                F.binary_cross_entropy_with_logits(z, t.sigmoid(), pos_weight=pw),
+                F.binary_cross_entropy(z.sigmoid(), t.sigmoid()),
+                F.kl_div(F.log_softmax(z, 1), t.log_softmax(1), reduction="batchmean",
+                         log_target=True))
+
+
+def test_losses():
+    fastnn.manual_seed(0)
+    x, t = fastnn.randn(5, 4), fastnn.randn(5, 3)
+    y = fastnn.tensor(np.array([0, 1, 2, 2, 0]))
+    check_export(Losses(), (x, y, t))
