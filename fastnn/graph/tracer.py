@@ -97,6 +97,7 @@ class _Recorder:
         self.named = named       # id(array) -> (state_dict name, 'param' | 'buffer', Tensor)
         self.strict = strict
         self.count = 0
+        self.snapshots = []      # (array, its copy, Value): to find changes no op recorded
 
     # --- values -------------------------------------------------------------------------
     def _remember(self, arr, value):
@@ -128,6 +129,7 @@ class _Recorder:
         v = Value(name, t._data.shape, t._data.dtype, "input")
         self.graph.inputs.append(v)
         self._remember(t._data, v)
+        self.snapshots.append((t._data, t._data.copy(), v))
 
     def is_traced(self, t):
         v = self.by_array.get(id(t._data)) if isinstance(t, Tensor) else None
@@ -157,7 +159,20 @@ class _Recorder:
             self.count += 1
             node.outputs.append(v)
             self._remember(o._data, v)
+            self.snapshots.append((o._data, np.array(o._data, copy=True), v))
         self.graph.nodes.append(node)
+
+    def check_unchanged(self):
+        """A traced array whose values changed after it was recorded was written in place
+        by code the trace did not see (an in-place op under no_grad, ``._data[...] =``):
+        the graph would miss that write."""
+        for arr, copy, v in self.snapshots:
+            if not np.array_equal(arr, copy, equal_nan=arr.dtype.kind in "fc"):
+                made = f" (made by `{v.producer}`)" if v.producer is not None else ""
+                raise TraceError(
+                    f"{v.name}{made} was changed in place by code the trace cannot see (an "
+                    "in-place op under no_grad, or a write to ._data); the graph would miss "
+                    "that change. Use an out-of-place op in the forward")
 
     def _check_attr(self, op, name, val):
         """An array hidden inside an attribute (an index tuple) must not be a traced value."""
@@ -296,6 +311,7 @@ def _run_once(model, arrays, names, named, strict):
     with grad_mode.enable_grad(), _Patched(rec):
         out = model(*tensors)
     rec.graph.outputs, rec.graph.output_tree = _flatten_outputs(out, rec)
+    rec.check_unchanged()
     return rec.graph
 
 

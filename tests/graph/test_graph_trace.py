@@ -224,6 +224,17 @@ def test_a_path_that_depends_on_values_is_reported():
         trace(f, x, dynamic_axes=None, strict=True)
 
 
+def test_an_unrecorded_in_place_write_is_an_error():
+    def f(x):
+        y = x * 2.0
+        with fastnn.no_grad():
+            F.relu(y, inplace=True)  # writes y's array directly, no op recorded
+        return y + 1.0
+
+    with pytest.raises(TraceError, match="t0 .*mul.* changed in place"):
+        trace(f, fastnn.randn(3, 4))
+
+
 def test_batch_dependent_path_is_an_error():
     def f(x):
         return x * 2 if x.shape[0] <= 4 else x + 1
