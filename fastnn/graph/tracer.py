@@ -17,9 +17,10 @@ is baked in as it fell this time. Those reads warn (``TracerWarning``; an error
 with ``strict=True``). A probe run on other values (each input reversed) then
 checks the capture: different ops warn that the path depends on the data, and
 a constant that changed (an array computed from the data with NumPy) is a
-``TraceError``. Branches on shapes are fine for static dims; for a symbolic
-dim the trace is run again with that dim doubled, and it raises
-``TraceError`` if that run took a different path.
+``TraceError``, as is a recorded value that changed afterwards without an op
+(an in-place op under ``no_grad``). Branches on shapes are fine for static
+dims; for a symbolic dim the trace is run again with that dim doubled, and it
+raises ``TraceError`` if that run took a different path.
 
 Symbolic dims. ``dynamic_axes`` (default: axis 0 of every input, named ``N``)
 names the input axes whose size may change. For each name the forward runs
