@@ -29,6 +29,10 @@ _NO_GRADS = tuple((False,) * n for n in range(12))
 # on every op.
 _grad_state = grad_mode._state
 
+# fastnn.graph's tracer sets this while it captures a forward: every op is then
+# handed to it (it records the call and runs it with the hook cleared).
+_trace_hook = None
+
 
 class Function:
     """Base class of differentiable operations (see module docstring)."""
@@ -47,6 +51,8 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if _trace_hook is not None:
+            return _trace_hook(cls, args, kwargs)
         Tensor = _Tensor
         ctx = cls.__new__(cls)
         if _grad_state.record:
