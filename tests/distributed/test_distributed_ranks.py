@@ -1,5 +1,13 @@
 """Multi-rank tests: scripts in scripts/ run under ``mpirun -n 2`` (skipped without MPI)."""
+import importlib.util
+import json
+import os
 import time
+
+import numpy as np
+import pytest
+
+from mpi_launch import SCRIPTS
 
 
 def test_collectives_two_ranks(mpirun):
@@ -31,3 +39,36 @@ def test_an_exception_on_one_rank_ends_the_job(mpirun):
     assert proc.returncode != 0
     assert "rank 1 failed on purpose" in proc.stderr
     assert "got past the barrier" not in proc.stdout
+
+
+def test_ddp_digits_example(mpirun):
+    example = os.path.join(SCRIPTS, os.pardir, os.pardir, os.pardir, "examples", "ddp_digits.py")
+    if not os.path.exists(example):
+        pytest.skip("examples/ are not next to the tests")
+    proc = mpirun(os.path.abspath(example), "--quick", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 rank(s)" in proc.stdout and "test accuracy" in proc.stdout
+    assert proc.stdout.count("test accuracy") == 1   # rank 0 alone prints
+
+
+def test_keras_fit_on_two_ranks_matches_one_process(mpirun, tmp_path):
+    proc = mpirun("keras_fit.py", str(tmp_path))
+    assert proc.stdout.count("Epoch 1/3") == 1                      # progress on rank 0 only
+    assert sorted(os.listdir(tmp_path)) == ["ckpt-0-1.safetensors", "ckpt-0-2.safetensors",
+                                            "ckpt-0-3.safetensors", "history.json", "log-0.csv",
+                                            "weights.npz"]             # callbacks on rank 0 only
+    spec = importlib.util.spec_from_file_location("keras_fit", os.path.join(SCRIPTS, "keras_fit.py"))
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    alone = script.build()
+    ref_dir = tmp_path / "alone"
+    ref_dir.mkdir()
+    ref_history = script.fit(alone, str(ref_dir), verbose=0).history
+    with open(tmp_path / "history.json") as f:
+        history = json.load(f)
+    assert history.keys() == ref_history.keys()
+    for key in history:
+        np.testing.assert_allclose(history[key], ref_history[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    with np.load(tmp_path / "weights.npz") as w:
+        for i, p in enumerate(alone.parameters()):
+            np.testing.assert_allclose(w[f"arr_{i}"], p.detach().numpy(), rtol=0, atol=2e-5)

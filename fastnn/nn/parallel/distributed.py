@@ -137,11 +137,20 @@ class DistributedDataParallel(Module):
 
     # --- calling -----------------------------------------------------------------------
     def forward(self, *inputs, **kwargs):
+        self._pre_forward()
+        out = self.module(*inputs, **kwargs)
+        self._post_forward(out)
+        return out
+
+    # (the Keras front end calls these two around its own forward of the module)
+    def _pre_forward(self):
         from ... import distributed as dist
-        from ...autograd.grad_mode import is_grad_enabled
         if self.broadcast_buffers:  # also inside no_sync, as PyTorch does
             self._sync_buffers(dist)
-        out = self.module(*inputs, **kwargs)
+
+    def _post_forward(self, out):
+        """Expect a synchronised backward from ``out``, unless no_sync or no grad mode."""
+        from ...autograd.grad_mode import is_grad_enabled
         if is_grad_enabled() and self.require_backward_grad_sync:
             unused = None
             if self.find_unused_parameters:
@@ -149,7 +158,6 @@ class DistributedDataParallel(Module):
                 unused = [p for p in self.module.parameters()
                           if p.requires_grad and id(p) not in reached]
             self.reducer.arm(unused)
-        return out
 
     @contextlib.contextmanager
     def no_sync(self):
