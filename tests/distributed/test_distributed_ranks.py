@@ -72,3 +72,19 @@ def test_keras_fit_on_two_ranks_matches_one_process(mpirun, tmp_path):
     with np.load(tmp_path / "weights.npz") as w:
         for i, p in enumerate(alone.parameters()):
             np.testing.assert_allclose(w[f"arr_{i}"], p.detach().numpy(), rtol=0, atol=2e-5)
+
+
+def test_ddp_bench_reports_bytes_and_communication_share(mpirun, tmp_path, capsys):
+    from fastnn.bench import ddp
+    path = tmp_path / "ddp.json"
+    assert ddp.main([1, 2], batch=8, steps=1, rounds=1, json_path=str(path)) == 0
+    out = capsys.readouterr().out
+    assert "comm share" in out and "MB/step" in out
+    report = json.loads(path.read_text())
+    assert report["machine"]["cpu"]
+    from fastnn.bench.cases import _fastnn_cnn
+    nbytes = sum(p._data.nbytes for p in _fastnn_cnn().parameters())
+    assert [r["ranks"] for r in report["results"]] == [1, 2]
+    for r in report["results"]:
+        assert r["bytes_per_step"] == nbytes and r["global_batch"] == 8
+        assert r["step_s"] > 0 and r["step_no_sync_s"] > 0 and r["wait_s"] >= 0
