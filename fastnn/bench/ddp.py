@@ -11,7 +11,8 @@ over the ranks, and times two kinds of step in alternating rounds:
 Their difference is the communication a step could not hide behind backward,
 reported as a share of the synchronised step. The report also gives the bytes
 each rank all-reduces per step (the gradients: every parameter, once), the
-time backward waited on MPI after its last bucket started, and the throughput
+time backward waited on MPI after its last bucket started, the time a blocking
+all-reduce of those bytes takes alone, and the throughput
 in samples per second with its speed-up over one rank. Threads: each rank
 takes fastnn's default under MPI (the node's cores divided by its ranks), so
 every row uses the whole machine.
@@ -79,7 +80,16 @@ def _worker(argv):
         synced.append(t)
         waited.append(w)
         alone.append(timed(False)[0])
-    result = {"ranks": world, "threads_per_rank": fastnn.get_num_threads(), "global_batch": local * world,
+    # the bytes alone: blocking all-reduces of one step's gradients, nothing else running
+    grads = fastnn.zeros(model.communication_stats["bytes"] // 4)
+    alone_ar = []
+    for _ in range(args.rounds):
+        dist.barrier()
+        t0 = time.perf_counter()
+        for _ in range(args.steps):
+            dist.all_reduce(grads)
+        alone_ar.append((time.perf_counter() - t0) / args.steps)
+    result = {"allreduce_s": float(np.median(alone_ar)), "ranks": world, "threads_per_rank": fastnn.get_num_threads(), "global_batch": local * world,
               "step_s": float(np.median(synced)), "step_no_sync_s": float(np.median(alone)),
               "wait_s": float(np.median(waited)), "bytes_per_step": model.communication_stats["bytes"],
               "buckets": model.communication_stats["buckets"]}
@@ -110,7 +120,8 @@ def format_report(report):
     m = report["machine"]
     lines = [f"DistributedDataParallel, CNN train step (28x28, Adam) on {m['cpu']} ({m['cores']} cores)",
              f"{'ranks':>5} {'thr/rank':>8} {'batch':>5} {'step ms':>8} {'no-sync ms':>10} "
-             f"{'comm share':>10} {'MPI wait ms':>11} {'MB/step':>8} {'samples/s':>9} {'speed-up':>8}"]
+             f"{'comm share':>10} {'MPI wait ms':>11} {'MB/step':>8} {'all-reduce ms':>13} {'samples/s':>9} "
+             f"{'speed-up':>8}"]
     base = None
     for r in report["results"]:
         rate = r["global_batch"] / r["step_s"]
@@ -118,10 +129,12 @@ def format_report(report):
         share = max(0.0, 1 - r["step_no_sync_s"] / r["step_s"])
         lines.append(f"{r['ranks']:>5} {r['threads_per_rank']:>8} {r['global_batch']:>5} "
                      f"{r['step_s'] * 1e3:>8.2f} {r['step_no_sync_s'] * 1e3:>10.2f} {share:>10.1%} "
-                     f"{r['wait_s'] * 1e3:>11.2f} {r['bytes_per_step'] / 1e6:>8.2f} {rate:>9.0f} "
+                     f"{r['wait_s'] * 1e3:>11.2f} {r['bytes_per_step'] / 1e6:>8.2f} {r['allreduce_s'] * 1e3:>13.2f} "
+                     f"{rate:>9.0f} "
                      f"{rate / base:>8.2f}")
     lines.append("comm share = 1 - no-sync step / synchronised step: the communication a step "
-                 "could not hide behind backward")
+                 "could not hide behind backward;\nMPI wait = backward's wait after its last bucket "
+                 "started (includes waiting for a slower rank); all-reduce = the step's bytes alone")
     return "\n".join(lines)
 
 
