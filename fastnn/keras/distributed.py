@@ -43,7 +43,13 @@ def current():
     from .. import distributed as dist
     if not dist.is_initialized():
         var, size = _launched_size()
-        if size == 1 or not dist.is_available():
+        if size == 1:
+            return None
+        if not dist.is_available():
+            import warnings
+            warnings.warn(f"{var}={size}: launched on {size} processes, but mpi4py is not installed, "
+                          "so each trains alone on all the data (pip install \"fastnn[mpi]\")",
+                          RuntimeWarning, stacklevel=3)
             return None
         dist.init_process_group("mpi")
         if dist.get_world_size() != size:

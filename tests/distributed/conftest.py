@@ -1,18 +1,17 @@
 """The ``mpirun`` fixture: launch a script in scripts/ under ``mpirun -n 2`` (see mpi_launch.py)."""
 import os
-import shutil
 import sys
 
 import pytest
 
-from mpi_launch import SCRIPTS, launch, mpirun_command
+from mpi_launch import SCRIPTS, launch, mpirun_command, why_no_mpi
 
 
 @pytest.fixture
 def mpirun():
-    pytest.importorskip("mpi4py")
-    if shutil.which("mpirun") is None:
-        pytest.skip("mpirun is not installed (apt-get install openmpi-bin)")
+    reason = why_no_mpi()
+    if reason:
+        pytest.skip(reason)
 
     def run(script, *args, n=2, timeout=90, threads="1", env=None, check=True):
         cmd = mpirun_command(n) + [sys.executable, os.path.join(SCRIPTS, script)] + list(args)

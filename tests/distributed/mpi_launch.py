@@ -6,8 +6,11 @@ mpirun or mpi4py is missing). Each rank computes on one thread (two ranks share
 this machine's cores), and Open MPI is told what a container allows: no
 single-copy (ptrace) transfers between ranks, more ranks than cores allowed.
 """
+import functools
 import os
+import shutil
 import subprocess
+import sys
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripts")
 
@@ -44,3 +47,23 @@ def launch(cmd, timeout, threads="1", extra_env=None):
         p.communicate()
         return None
     return subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
+
+
+@functools.lru_cache(maxsize=None)
+def why_no_mpi(need_launcher=True):
+    """None when MPI can run here, else the reason (asked once per session, in a child
+    process, so that MPI never starts inside the test session)."""
+    import importlib.util
+    if importlib.util.find_spec("mpi4py") is None:
+        return "mpi4py is not installed (pip install \"fastnn[mpi]\")"
+    if need_launcher and shutil.which("mpirun") is None:
+        return "mpirun is not installed (apt-get install openmpi-bin)"
+    try:
+        probe = subprocess.run([sys.executable, "-c", "from mpi4py import MPI"], capture_output=True,
+                               text=True, timeout=60, env=mpi_env(), stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return "importing mpi4py.MPI hung"
+    if probe.returncode != 0:
+        return "mpi4py cannot load an MPI library: " + probe.stderr.strip().splitlines()[-1:][0] \
+            if probe.stderr.strip() else "mpi4py cannot load an MPI library"
+    return None

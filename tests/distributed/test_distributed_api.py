@@ -11,7 +11,7 @@ import pytest
 import fastnn
 import fastnn.distributed as dist
 
-from mpi_launch import SCRIPTS, mpi_env
+from mpi_launch import SCRIPTS, mpi_env, why_no_mpi
 
 
 def test_is_available_says_whether_mpi4py_imports():
@@ -70,9 +70,25 @@ def test_reduce_op_names():
 
 
 def test_world_of_one_without_a_launcher():
-    pytest.importorskip("mpi4py")
+    reason = why_no_mpi(need_launcher=False)
+    if reason:
+        pytest.skip(reason)
     out = subprocess.run([sys.executable, os.path.join(SCRIPTS, "world_of_one.py")],
                          capture_output=True, text=True, timeout=120, env=mpi_env("1"),
                          stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "rank 0 ok" in out.stdout
+
+
+def test_keras_fit_alone_is_untouched_and_mpirun_without_mpi4py_warns(monkeypatch):
+    from fastnn.keras import distributed as kd
+    for var in kd._SIZE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    assert kd.current() is None                       # no launcher: fit runs as before
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "1")
+    assert kd.current() is None
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "4")
+    monkeypatch.setattr(dist, "is_available", lambda: False)
+    with pytest.warns(RuntimeWarning, match="each trains alone"):
+        assert kd.current() is None
+    assert not dist.is_initialized()
