@@ -60,6 +60,10 @@ class DistributedDataParallel(Module):
     parameters it did not use, so that backward does not wait for their
     gradients. ``state_dict()`` keys carry PyTorch's ``module.`` prefix; the
     wrapped model is ``.module``. CPU only: ``device_ids`` must be None.
+    ``check_reduction``, ``gradient_as_bucket_view`` and ``static_graph`` are
+    accepted for PyTorch scripts and change nothing (they tune memory and speed
+    there, never results). Buckets keep the reverse registration order; PyTorch
+    re-buckets after its first step in the order gradients actually arrived.
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
