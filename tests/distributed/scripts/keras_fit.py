@@ -53,6 +53,25 @@ if __name__ == "__main__":
     both = [None, None]
     dist.all_gather_object(both, history.history)
     assert both[0] == both[1], both                      # every rank saw the averaged logs
+
+    # a DataLoader is dealt out by batches; one with a DistributedSampler is used as it is
+    from fastnn.utils.data import DataLoader, TensorDataset
+    from fastnn.utils.data.distributed import DistributedSampler
+    ds = TensorDataset(fastnn.tensor(x), fastnn.tensor(y))
+    for loader in (DataLoader(ds, batch_size=8),                               # 6 batches: 3 each
+                   DataLoader(ds, batch_size=8, sampler=DistributedSampler(ds, shuffle=False))):
+        m = build()
+        steps = []
+        m.fit(loader, epochs=1, verbose=0,
+              callbacks=[callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: steps.append(b))])
+        assert steps == [0, 1, 2], steps
+        flat = fastnn.tensor(np.concatenate([p.detach().numpy().ravel() for p in m.parameters()]))
+        mine_and_theirs = [fastnn.zeros_like(flat), fastnn.zeros_like(flat)]
+        dist.all_gather(mine_and_theirs, flat)
+        assert np.array_equal(mine_and_theirs[0]._data, mine_and_theirs[1]._data)
+        if isinstance(loader.sampler, DistributedSampler):
+            assert abs(m.evaluate(loader, verbose=0)[0] - m.evaluate(x, y, verbose=0)[0]) < 1e-6
+
     if rank == 0:
         np.savez(os.path.join(out_dir, "weights.npz"),
                  *[p.detach().numpy() for p in model.parameters()])
