@@ -3,12 +3,16 @@
 Parameters are grouped, in reverse registration order (the order backward
 usually produces their gradients: the last layer's first), into buckets of at
 most ``bucket_cap_mb`` megabytes of one dtype; as in PyTorch, the first bucket
-is capped at 1 MB so that the first all-reduce starts early. Each parameter's
-post-accumulate-grad hook marks it ready; when the last parameter of a bucket
-is ready its gradients are copied into the bucket's flat buffer and one
-non-blocking ``MPI_Iallreduce`` (SUM) starts on it, while backward continues
-with earlier layers. MPI advances a started collective only inside MPI calls,
-so every hook also tests the buckets in flight. When the last bucket has
+is capped at 1 MB so that the first all-reduce starts early, and after the
+first synchronised backward the buckets are rebuilt in the order rank 0's
+gradients actually arrived (not with find_unused_parameters, whose order
+depends on the data). Each parameter's post-accumulate-grad hook copies its
+gradient into its bucket's flat buffer; once a bucket is full, and every
+bucket before it has started, one non-blocking ``MPI_Iallreduce`` (SUM)
+starts on it while backward continues with earlier layers. (Buckets start in
+one order on every rank because MPI pairs the ranks' collectives by the order
+they are called.) MPI advances a started collective only inside MPI calls, so
+every hook also tests the buckets in flight. When the last bucket has
 started, the reducer waits for all of them, divides by the world size and
 copies the averages back into each ``.grad``: the optimizer step that follows
 sees the gradient of the global batch.
@@ -56,22 +60,31 @@ def build_buckets(params, cap_bytes, first_cap_bytes=_FIRST_BUCKET_BYTES):
 class Reducer:
     """Averages the gradients of ``params`` across the ranks of ``comm`` during backward."""
 
-    def __init__(self, params, comm, MPI, cap_bytes):
+    def __init__(self, params, comm, MPI, cap_bytes, rebuild=True):
         self.comm = comm
         self.MPI = MPI
         self.world = comm.Get_size()
-        self.buckets = build_buckets(list(reversed(params)), cap_bytes)
-        self.where = {}  # id(param) -> (bucket, index in it)
-        for b in self.buckets:
-            for i, p in enumerate(b.params):
-                self.where[id(p)] = (b, i)
+        self.params = list(params)
+        self.cap_bytes = cap_bytes
+        self._set_buckets(build_buckets(list(reversed(self.params)), cap_bytes))
         self.armed = False
         self.track_unused = False
         self.unused_ids = set()
-        self.launched = []
-        self.handles = [p.register_post_accumulate_grad_hook(self._on_grad_ready) for p in params]
+        # the first synchronised backward records the order gradients arrive in;
+        # the buckets are then rebuilt in rank 0's order (see arm)
+        self.rebuild = rebuild
+        self.arrival = [] if rebuild else None
+        self.handles = [p.register_post_accumulate_grad_hook(self._on_grad_ready) for p in self.params]
         # what the last synchronised backward cost (read by the bench)
         self.stats = {"bytes": 0, "buckets": 0, "wait_s": 0.0}
+
+    def _set_buckets(self, buckets):
+        self.buckets = buckets
+        self.where = {}  # id(param) -> (bucket, index in it)
+        for b in buckets:
+            for i, p in enumerate(b.params):
+                self.where[id(p)] = (b, i)
+        self.launched = []
 
     def remove_hooks(self):
         for h in self.handles:
@@ -88,6 +101,8 @@ class Reducer:
                 "finish before a new forward. Some parameters got no gradient in that backward; "
                 "pass find_unused_parameters=True if the model does not use all parameters in "
                 "every forward, and make sure every rank calls backward on the output.")
+        if self.arrival is not None and len(self.arrival) == len(self.params):
+            self._rebuild_in_arrival_order()
         for b in self.buckets:
             b.ready = 0
             b.request = None
@@ -98,8 +113,17 @@ class Reducer:
         for p in unused or ():
             self._mark(p, contributes=False)
 
+    def _rebuild_in_arrival_order(self):
+        """Buckets in the order rank 0's gradients arrived (every rank must use one order)."""
+        index = {id(p): i for i, p in enumerate(self.params)}
+        order = self.comm.bcast([index[id(p)] for p in self.arrival], root=0)
+        self.arrival = None
+        self._set_buckets(build_buckets([self.params[i] for i in order], self.cap_bytes))
+
     def _on_grad_ready(self, p):
         if self.armed:
+            if self.arrival is not None:
+                self.arrival.append(p)
             self._mark(p, contributes=True)
 
     def _mark(self, p, contributes):
@@ -112,10 +136,17 @@ class Reducer:
         else:
             view[...] = 0
         b.ready += 1
-        if b.ready == len(b.params):
-            b.request = self.comm.Iallreduce(self.MPI.IN_PLACE, b.flat, self.MPI.SUM)
-            self.launched.append(b)
-        elif self.launched:
+        # Start full buckets strictly in bucket order: MPI matches collectives by
+        # the order ranks call them, and ranks may fill buckets in different orders.
+        started = False
+        while len(self.launched) < len(self.buckets):
+            nxt = self.buckets[len(self.launched)]
+            if nxt.ready < len(nxt.params):
+                break
+            nxt.request = self.comm.Iallreduce(self.MPI.IN_PLACE, nxt.flat, self.MPI.SUM)
+            self.launched.append(nxt)
+            started = True
+        if not started and self.launched:
             # let MPI advance the collectives already started (nothing waits on this)
             self.MPI.Request.Testall([x.request for x in self.launched])
         if len(self.launched) == len(self.buckets):

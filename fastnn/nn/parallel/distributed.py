@@ -62,8 +62,7 @@ class DistributedDataParallel(Module):
     wrapped model is ``.module``. CPU only: ``device_ids`` must be None.
     ``check_reduction``, ``gradient_as_bucket_view`` and ``static_graph`` are
     accepted for PyTorch scripts and change nothing (they tune memory and speed
-    there, never results). Buckets keep the reverse registration order; PyTorch
-    re-buckets after its first step in the order gradients actually arrived.
+    there, never results).
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
@@ -102,7 +101,8 @@ class DistributedDataParallel(Module):
         self._sync_from_rank0(dist)
         from ._reducer import Reducer
         self.reducer = Reducer([p for _, p in named], comm, _import_mpi(),
-                               int(bucket_cap_mb * 1024 * 1024))
+                               int(bucket_cap_mb * 1024 * 1024),
+                               rebuild=not self.find_unused_parameters)
 
     # --- construction ----------------------------------------------------------------
     def _check_same_parameters(self, dist, named):

@@ -59,21 +59,54 @@ class Branchy(nn.Module):
         return self.a(x) + self.b(x) if use_b else self.a(x)
 
 
-fastnn.manual_seed(4)
-net = Branchy()
-model = DDP(net, find_unused_parameters=True)
-out = model(X[0][mine], use_b=(rank == 0))
-F.mse_loss(out, Y[0][mine]).backward()
-assert net.never.weight.grad is None            # unused on every rank: left alone
-assert net.b.weight.grad is not None            # rank 0's gradient, averaged with rank 1's zero
-bw = [fastnn.zeros(2, 6) for _ in range(size)]
-dist.all_gather(bw, fastnn.tensor(net.b.weight.grad._data))
-assert np.array_equal(bw[0]._data, bw[1]._data)
-probe = Branchy()
-probe.load_state_dict(net.state_dict())
-if rank == 0:
-    F.mse_loss(probe(X[0][mine], True), Y[0][mine]).backward()
-    np.testing.assert_allclose(net.b.weight.grad._data, probe.b.weight.grad._data / size, rtol=1e-6)
+# one bucket, then one per parameter: rank 1 fills b's buckets before backward even
+# starts, rank 0 during it; the buckets must still start in one order on both
+for cap in (25, 1e-6):
+    fastnn.manual_seed(4)
+    net = Branchy()
+    model = DDP(net, find_unused_parameters=True, bucket_cap_mb=cap)
+    assert cap > 1 or len(model.reducer.buckets) == 6
+    out = model(X[0][mine], use_b=(rank == 0))
+    F.mse_loss(out, Y[0][mine]).backward()
+    assert net.never.weight.grad is None            # unused on every rank: left alone
+    assert net.b.weight.grad is not None            # rank 0's gradient, averaged with rank 1's zero
+    bw = [fastnn.zeros(2, 6) for _ in range(size)]
+    dist.all_gather(bw, fastnn.tensor(net.b.weight.grad._data))
+    assert np.array_equal(bw[0]._data, bw[1]._data)
+    probe = Branchy()
+    probe.load_state_dict(net.state_dict())
+    if rank == 0:
+        F.mse_loss(probe(X[0][mine], True), Y[0][mine]).backward()
+        np.testing.assert_allclose(net.b.weight.grad._data, probe.b.weight.grad._data / size, rtol=1e-6)
+    model.reducer.remove_hooks()
+
+
+# --- buckets follow the order gradients arrive in, after the first step ------------------
+class Backwards(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.last = nn.Linear(5, 2)     # registered first, used last
+        self.first = nn.Linear(6, 5)
+
+    def forward(self, x):
+        return self.last(nn.functional.tanh(self.first(x)))
+
+
+fastnn.manual_seed(6)
+net = Backwards()
+model = DDP(net, bucket_cap_mb=1e-6)   # one parameter per bucket
+ref = Backwards()
+ref.load_state_dict(net.state_dict())
+assert model.reducer.buckets[0].params[0] is net.first.bias     # reverse registration order
+for step in range(2):
+    for m in (net, ref):
+        m.zero_grad()
+    F.mse_loss(model(X[step][mine]), Y[step][mine]).backward()
+    F.mse_loss(ref(X[step]), Y[step]).backward()
+    for p, q in zip(net.parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.grad._data, q.grad._data, rtol=1e-5, atol=1e-7)
+first_ready = model.reducer.buckets[0].params[0]
+assert first_ready is net.last.weight or first_ready is net.last.bias, first_ready  # rebuilt
 model.reducer.remove_hooks()
 
 # without find_unused_parameters the next forward says what went wrong (on every rank)
