@@ -74,13 +74,15 @@ def _rank_arg(value, arg, what, size):
 class Work:
     """A started non-blocking collective (``async_op=True``); ``wait()`` completes it."""
 
-    def __init__(self, request, on_done=None):
+    def __init__(self, request, on_done=None, keep=()):
         self._request = request
         self._on_done = on_done
         self._done = False
+        self._keep = keep  # the arrays MPI reads and writes: alive until complete
 
     def _finish(self):
         self._done = True
+        self._keep = ()
         if self._on_done is not None:
             self._on_done()
             self._on_done = None
@@ -102,9 +104,9 @@ class Work:
         return self._done
 
 
-def _result(async_op, blocking, nonblocking, on_done=None):
+def _result(async_op, blocking, nonblocking, on_done=None, keep=()):
     if async_op:
-        return Work(nonblocking(), on_done)
+        return Work(nonblocking(), on_done, keep)
     blocking()
     if on_done is not None:
         on_done()
@@ -121,7 +123,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     size = comm.Get_size()
     on_done = (lambda: np.divide(arr, size, out=arr)) if op is ReduceOp.AVG else None
     return _result(async_op, lambda: comm.Allreduce(MPI.IN_PLACE, arr, mop),
-                   lambda: comm.Iallreduce(MPI.IN_PLACE, arr, mop), on_done)
+                   lambda: comm.Iallreduce(MPI.IN_PLACE, arr, mop), on_done, (arr,))
 
 
 def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
@@ -141,7 +143,7 @@ def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
     else:
         args = (arr, None, mop, dst)
         on_done = None
-    return _result(async_op, lambda: comm.Reduce(*args), lambda: comm.Ireduce(*args), on_done)
+    return _result(async_op, lambda: comm.Reduce(*args), lambda: comm.Ireduce(*args), on_done, (arr,))
 
 
 def broadcast(tensor, src, group=None, async_op=False):
@@ -151,7 +153,7 @@ def broadcast(tensor, src, group=None, async_op=False):
     arr = _array(tensor, "tensor", "broadcast")
     src = _rank_arg(src, "src", "broadcast", comm.Get_size())
     return _result(async_op, lambda: comm.Bcast(arr, root=src),
-                   lambda: comm.Ibcast(arr, root=src))
+                   lambda: comm.Ibcast(arr, root=src), keep=(arr,))
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
@@ -177,7 +179,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         for r, out in enumerate(outs):
             out[...] = recv[r]
     return _result(async_op, lambda: comm.Allgather(arr, recv),
-                   lambda: comm.Iallgather(arr, recv), scatter_back)
+                   lambda: comm.Iallgather(arr, recv), scatter_back, (arr, recv))
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
@@ -192,7 +194,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
         raise ValueError(f"all_gather_into_tensor: output_tensor has shape {out.shape} and dtype "
                          f"{out.dtype}; expected {want} and {arr.dtype}")
     return _result(async_op, lambda: comm.Allgather(arr, out),
-                   lambda: comm.Iallgather(arr, out))
+                   lambda: comm.Iallgather(arr, out), keep=(arr, out))
 
 
 # --- small Python objects (pickled: for metadata, never for arrays) -------------------

@@ -54,6 +54,15 @@ for op in (dist.ReduceOp.BAND, dist.ReduceOp.BOR, dist.ReduceOp.BXOR):
           dist.ReduceOp.BXOR: np.bitwise_xor}[op]
     np.testing.assert_array_equal(t._data, fn.reduce(np.stack(xs), axis=0))
 
+# an async collective keeps its tensor's memory alive until wait(), even if the caller dropped it
+import gc  # noqa: E402
+w = dist.all_reduce(fastnn.tensor(np.full(1 << 16, rank + 1.0)), async_op=True)
+gc.collect()
+junk = [np.full(1 << 16, -7.0) for _ in range(8)]  # would reuse freed memory
+w.wait()
+assert all((j == -7.0).all() for j in junk)
+assert w._keep == () and w.is_completed()
+
 # broadcast from the last rank
 xs = every[np.float32]
 for async_op in (False, True):
