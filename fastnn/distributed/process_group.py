@@ -13,20 +13,20 @@ Three things change in a process once the group is up:
 * a rank waiting in a collective yields its core instead of spinning on it
   (Open MPI's ``mpi_yield_when_idle``; see ``_import_mpi``), unless the user
   set ``OMPI_MCA_mpi_yield_when_idle``;
-
 * an uncaught exception prints its traceback and calls ``MPI_Abort``, so the
   launcher ends every rank with that error instead of leaving the others
   blocked in their next collective (``sys.excepthook``; restored by
   ``destroy_process_group``);
 * when neither ``set_num_threads`` nor ``OMP_NUM_THREADS`` chose a thread
-  count, each rank computes with its share of the cores it may run on (the
-  cores divided by the ranks on this node), since ranks sharing a node would
-  otherwise each start one thread per core and take turns on them.
+  count, each rank computes with its share of the cores it may run on: those
+  cores divided by the ranks on this node allowed on them too (all of them
+  when the launcher pinned each rank to cores of its own), since ranks sharing
+  cores would otherwise each start one thread per core and take turns on them.
 """
 import os
 import sys
 
-_state = {"comm": None, "prev_excepthook": None, "threads_set": False}
+_state = {"comm": None, "prev_excepthook": None}
 
 _SUPPORTED = ("mpi",)
 
@@ -81,8 +81,9 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     ``backend`` is ``"mpi"`` (or None, which means it). ``world_size`` and
     ``rank`` may be left at -1; given, they must equal what MPI reports.
     ``init_method``, ``store`` and ``timeout`` belong to the TCP-rendezvous
-    backends and are not used by MPI: a non-None ``init_method`` or ``store``
-    is refused, ``timeout`` is accepted and ignored (MPI has none).
+    backends and are not used by MPI: an ``init_method`` other than
+    ``"env://"`` and a ``store`` are refused, ``timeout`` is accepted and
+    ignored (MPI has none).
     """
     if _state["comm"] is not None:
         raise RuntimeError("trying to initialize the default process group twice!")
@@ -195,15 +196,16 @@ def _default_threads(MPI, comm):
     from .. import _threads
     if _threads._requested is not None or os.environ.get("OMP_NUM_THREADS"):
         return
-    local = comm.Split_type(MPI.COMM_TYPE_SHARED)
-    ranks_here = local.Get_size()
-    local.Free()
     try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        usable = os.cpu_count() or 1
-    bound = usable < (os.cpu_count() or usable)  # the launcher pinned this rank: all of it is ours
-    n = usable if bound else max(1, usable // ranks_here)
-    if ranks_here > 1 or bound:
+        mine = frozenset(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux: assume every rank may run on every core
+        mine = frozenset(range(os.cpu_count() or 1))
+    # The ranks on this node that may run on the same cores share them; ranks the
+    # launcher pinned to cores of their own share nothing.
+    local = comm.Split_type(MPI.COMM_TYPE_SHARED)
+    sets = local.allgather(mine)
+    local.Free()
+    sharing = sum(1 for other in sets if other & mine)
+    n = max(1, len(mine) // sharing)
+    if n != _threads.get_num_threads():
         _threads.set_num_threads(n)
-        _state["threads_set"] = True
