@@ -97,7 +97,7 @@ class DistributedDataParallel(Module):
         if not named:
             raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have "
                                "any parameter that requires a gradient.")
-        self._check_same_parameters(dist, named)
+        self._check_same_parameters(dist)
         self._sync_from_rank0(dist)
         from ._reducer import Reducer
         self.reducer = Reducer([p for _, p in named], comm, _import_mpi(),
@@ -105,22 +105,26 @@ class DistributedDataParallel(Module):
                                rebuild=not self.find_unused_parameters)
 
     # --- construction ----------------------------------------------------------------
-    def _check_same_parameters(self, dist, named):
-        mine = [(n, tuple(p.shape), str(p.dtype)) for n, p in named]
+    def _check_same_parameters(self, dist):
+        """Every rank must hold the same parameters and buffers (all are broadcast)."""
+        m = self.module
+        mine = [("parameter", n, tuple(p.shape), str(p.dtype), p.requires_grad)
+                for n, p in m.named_parameters()]
+        mine += [("buffer", n, tuple(b.shape), str(b.dtype), False) for n, b in m.named_buffers()]
         everyone = [None] * dist.get_world_size()
         dist.all_gather_object(everyone, mine)  # every rank sees every list: all raise together
         for rank, theirs in enumerate(everyone):
             if theirs == everyone[0]:
                 continue
-            if len(theirs) != len(everyone[0]):
-                raise ValueError(f"DistributedDataParallel: rank {rank} has {len(theirs)} parameters "
-                                 f"that require grad, rank 0 has {len(everyone[0])}; every rank "
-                                 "must build the same model")
             for a, b in zip(everyone[0], theirs):
                 if a != b:
-                    raise ValueError(f"DistributedDataParallel: parameter {a[0]!r} is {a[1]} {a[2]} "
-                                     f"on rank 0 but {b[0]!r} is {b[1]} {b[2]} on rank {rank}; "
-                                     "every rank must build the same model")
+                    raise ValueError(
+                        f"DistributedDataParallel: {a[0]} {a[1]!r} is {a[2]} {a[3]} (requires_grad="
+                        f"{a[4]}) on rank 0 but {b[0]} {b[1]!r} is {b[2]} {b[3]} (requires_grad={b[4]}) "
+                        f"on rank {rank}; every rank must build the same model")
+            raise ValueError(f"DistributedDataParallel: rank {rank} has {len(theirs)} parameters and "
+                             f"buffers, rank 0 has {len(everyone[0])}; every rank must build the "
+                             "same model")
 
     def _sync_from_rank0(self, dist):
         for p in self.module.parameters():
