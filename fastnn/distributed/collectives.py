@@ -14,7 +14,8 @@ import numpy as np
 from .process_group import _check_group, _comm, _import_mpi
 
 __all__ = ["ReduceOp", "Work", "all_reduce", "broadcast", "all_gather", "all_gather_into_tensor",
-           "reduce", "all_gather_object", "broadcast_object_list"]
+           "reduce", "gather", "scatter", "reduce_scatter_tensor", "all_gather_object",
+           "broadcast_object_list"]
 
 _DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int16, np.int32,
                                       np.int64, np.uint8))
@@ -195,6 +196,77 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
                          f"{out.dtype}; expected {want} and {arr.dtype}")
     return _result(async_op, lambda: comm.Allgather(arr, out),
                    lambda: comm.Iallgather(arr, out), keep=(arr, out))
+
+
+def _per_rank_list(tensors, arg, what, like, size):
+    """The arrays of a list of ``size`` tensors shaped and typed like ``like``."""
+    if not isinstance(tensors, (list, tuple)) or len(tensors) != size:
+        raise ValueError(f"{what}: {arg} must be a list of {size} tensors (one per rank)")
+    arrays = []
+    for i, t in enumerate(tensors):
+        a = _array(t, f"{arg}[{i}]", what)
+        if a.shape != like.shape or a.dtype != like.dtype:
+            raise ValueError(f"{what}: {arg}[{i}] has shape {a.shape} and dtype {a.dtype}; "
+                             f"expected {like.shape} and {like.dtype}")
+        arrays.append(a)
+    return arrays
+
+
+def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
+    """Rank ``dst`` receives every rank's ``tensor`` into ``gather_list`` (None elsewhere)."""
+    _check_group(group)
+    comm = _comm("gather")
+    size, rank = comm.Get_size(), comm.Get_rank()
+    dst = _rank_arg(dst, "dst", "gather", size)
+    arr = _array(tensor, "tensor", "gather", writable=False)
+    if rank != dst:
+        if gather_list:
+            raise ValueError("gather: gather_list must be None on ranks other than dst")
+        return _result(async_op, lambda: comm.Gather(arr, None, root=dst),
+                       lambda: comm.Igather(arr, None, root=dst), keep=(arr,))
+    outs = _per_rank_list(gather_list, "gather_list", "gather", arr, size)
+    recv = np.empty((size,) + arr.shape, dtype=arr.dtype)
+
+    def scatter_back():
+        for r, out in enumerate(outs):
+            out[...] = recv[r]
+    return _result(async_op, lambda: comm.Gather(arr, recv, root=dst),
+                   lambda: comm.Igather(arr, recv, root=dst), scatter_back, (arr, recv))
+
+
+def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
+    """Rank r's ``tensor`` receives ``scatter_list[r]`` of rank ``src`` (None elsewhere)."""
+    _check_group(group)
+    comm = _comm("scatter")
+    size, rank = comm.Get_size(), comm.Get_rank()
+    src = _rank_arg(src, "src", "scatter", size)
+    out = _array(tensor, "tensor", "scatter")
+    if rank != src:
+        if scatter_list:
+            raise ValueError("scatter: scatter_list must be None on ranks other than src")
+        send = None
+    else:
+        send = np.stack(_per_rank_list(scatter_list, "scatter_list", "scatter", out, size))
+    return _result(async_op, lambda: comm.Scatter(send, out, root=src),
+                   lambda: comm.Iscatter(send, out, root=src), keep=(send, out))
+
+
+def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
+    """Reduce ``input`` (p equal blocks along dim 0) over the ranks; rank r keeps block r."""
+    _check_group(group)
+    comm = _comm("reduce_scatter_tensor")
+    MPI = _import_mpi()
+    size = comm.Get_size()
+    inp = _array(input, "input", "reduce_scatter_tensor", writable=False)
+    out = _array(output, "output", "reduce_scatter_tensor")
+    want = ((out.shape[0] * size,) + out.shape[1:]) if out.ndim else (size,)
+    if inp.shape != want or inp.dtype != out.dtype:
+        raise ValueError(f"reduce_scatter_tensor: input has shape {inp.shape} and dtype {inp.dtype}; "
+                         f"expected {want} and {out.dtype} (world size x output)")
+    mop = _mpi_op(MPI, op, out, "reduce_scatter_tensor")
+    on_done = (lambda: np.divide(out, size, out=out)) if op is ReduceOp.AVG else None
+    return _result(async_op, lambda: comm.Reduce_scatter_block(inp, out, mop),
+                   lambda: comm.Ireduce_scatter_block(inp, out, mop), on_done, (inp, out))
 
 
 # --- small Python objects (pickled: for metadata, never for arrays) -------------------

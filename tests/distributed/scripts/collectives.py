@@ -95,6 +95,50 @@ big = fastnn.zeros(3 * size, 5)
 dist.all_gather_into_tensor(big, fastnn.tensor(xs[rank]))
 np.testing.assert_array_equal(big._data, np.concatenate(xs))
 
+# gather into the last rank, scatter from it, reduce-scatter
+for async_op in (False, True):
+    dst = size - 1
+    outs = [fastnn.zeros(3, 5) for _ in range(size)] if rank == dst else None
+    w = dist.gather(fastnn.tensor(xs[rank]), outs, dst=dst, async_op=async_op)
+    if async_op:
+        w.wait()
+    if rank == dst:
+        for r in range(size):
+            np.testing.assert_array_equal(outs[r]._data, xs[r])
+    parts = [fastnn.tensor(np.full((2, 2), 10.0 * r + dst, dtype=np.float32)) for r in range(size)]
+    got = fastnn.zeros(2, 2)
+    w = dist.scatter(got, parts if rank == dst else None, src=dst, async_op=async_op)
+    if async_op:
+        w.wait()
+    np.testing.assert_array_equal(got._data, np.full((2, 2), 10.0 * rank + dst))
+for op in (dist.ReduceOp.SUM, dist.ReduceOp.MAX, dist.ReduceOp.AVG):
+    block = fastnn.zeros(2, 5, dtype=fastnn.float64)
+    full = np.stack([inputs(r, np.float64, (2 * size, 5)) for r in range(size)])
+    dist.reduce_scatter_tensor(block, fastnn.tensor(full[rank]), op=op)
+    np.testing.assert_allclose(block._data, expect[op](full)[2 * rank:2 * rank + 2], rtol=1e-12)
+
+# point to point: a ring, blocking and not, and a receive from any rank
+right, left = (rank + 1) % size, (rank - 1) % size
+got = fastnn.zeros(3, 5)
+if rank % 2 == 0:
+    dist.send(fastnn.tensor(xs[rank]), dst=right)
+    sender = dist.recv(got, src=left)
+else:
+    sender = dist.recv(got, src=left)
+    dist.send(fastnn.tensor(xs[rank]), dst=right)
+assert sender == left
+np.testing.assert_array_equal(got._data, xs[left])
+rw = dist.irecv(got, src=None, tag=7)
+sw = dist.isend(fastnn.tensor(xs[rank] * 2), dst=right, tag=7)
+sw.wait()
+rw.wait()
+np.testing.assert_array_equal(got._data, xs[left] * 2)
+if rank == 0:
+    for r in range(1, size):
+        assert dist.recv(fastnn.zeros(1), tag=3) in range(1, size)
+else:
+    dist.send(fastnn.ones(1), dst=0, tag=3)
+
 # Python objects
 objs = [None] * size
 dist.all_gather_object(objs, {"rank": rank})
@@ -113,7 +157,13 @@ for call, exc in [(lambda: dist.all_reduce(fastnn.zeros(4, 4).t()), ValueError),
                   (lambda: dist.reduce(fastnn.zeros(3), dst=-1), ValueError),
                   (lambda: dist.all_gather([fastnn.zeros(3)] * (size + 1), fastnn.zeros(3)), ValueError),
                   (lambda: dist.all_gather([fastnn.zeros(4)] * size, fastnn.zeros(3)), ValueError),
-                  (lambda: dist.all_reduce(fastnn.zeros(3), group="other"), ValueError)]:
+                  (lambda: dist.all_reduce(fastnn.zeros(3), group="other"), ValueError),
+                  (lambda: dist.send(fastnn.zeros(3), dst=rank), ValueError),
+                  (lambda: dist.send(fastnn.zeros(3), dst=size), ValueError),
+                  (lambda: dist.recv(fastnn.zeros(3), src=0, tag=-1), ValueError),
+                  (lambda: dist.scatter(fastnn.zeros(2), [fastnn.zeros(3)] * size, src=rank), ValueError),
+                  (lambda: dist.gather(fastnn.zeros(2), [fastnn.zeros(2)], dst=rank), ValueError),
+                  (lambda: dist.reduce_scatter_tensor(fastnn.zeros(2), fastnn.zeros(2)), ValueError)]:
     try:
         call()
     except exc:
