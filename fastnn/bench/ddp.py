@@ -74,12 +74,12 @@ def _worker(argv):
 
     for _ in range(2):  # warm-up: first-touch memory, kernels' first calls
         step()
-    synced, alone, waited = [], [], []
+    synced, unsynced, waited = [], [], []
     for _ in range(args.rounds):
         t, w = timed(True)
         synced.append(t)
         waited.append(w)
-        alone.append(timed(False)[0])
+        unsynced.append(timed(False)[0])
     # the bytes alone: blocking all-reduces of one step's gradients, nothing else running
     grads = fastnn.zeros(model.communication_stats["bytes"] // 4)
     alone_ar = []
@@ -89,8 +89,9 @@ def _worker(argv):
         for _ in range(args.steps):
             dist.all_reduce(grads)
         alone_ar.append((time.perf_counter() - t0) / args.steps)
-    result = {"allreduce_s": float(np.median(alone_ar)), "ranks": world, "threads_per_rank": fastnn.get_num_threads(), "global_batch": local * world,
-              "step_s": float(np.median(synced)), "step_no_sync_s": float(np.median(alone)),
+    result = {"allreduce_s": float(np.median(alone_ar)), "ranks": world,
+              "threads_per_rank": fastnn.get_num_threads(), "global_batch": local * world,
+              "step_s": float(np.median(synced)), "step_no_sync_s": float(np.median(unsynced)),
               "wait_s": float(np.median(waited)), "bytes_per_step": model.communication_stats["bytes"],
               "buckets": model.communication_stats["buckets"]}
     if rank == 0:

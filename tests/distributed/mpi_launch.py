@@ -39,7 +39,8 @@ def mpirun_command(n):
 def launch(cmd, timeout, threads="1", extra_env=None):
     """Run ``cmd`` in its own process group; None (and the group ended) past ``timeout``."""
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=dict(mpi_env(threads), **(extra_env or {})), stdin=subprocess.DEVNULL, start_new_session=True)
+                         env=dict(mpi_env(threads), **(extra_env or {})), stdin=subprocess.DEVNULL,
+                         start_new_session=True)
     try:
         stdout, stderr = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -1,5 +1,4 @@
 """DistributedSampler: PyTorch's lengths, padding, partition and determinism (no MPI needed)."""
-import numpy as np
 import pytest
 
 from fastnn.utils.data import DataLoader, TensorDataset
