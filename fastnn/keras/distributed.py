@@ -15,7 +15,8 @@ or ``srun``), ``fit`` trains one replica per rank, as
 * the epoch's loss and metrics, training and validation, are averaged over all
   ranks' samples, so every rank's History and callbacks see the same numbers
   (EarlyStopping stops all ranks together); the progress bar prints on rank 0
-  alone, and ModelCheckpoint and CSVLogger run on rank 0 alone.
+  alone, ModelCheckpoint and CSVLogger run on rank 0 alone, and the other
+  callbacks run everywhere but print on rank 0 alone.
 
 The process group is started here if the script has not done it. ``evaluate``
 is collective in this mode: call it on every rank. One rank (or no launcher)
@@ -87,11 +88,18 @@ class DataParallel:
         return verbose if self.rank == 0 else 0
 
     def callbacks(self, callbacks):
+        """Rank 0 keeps them all; the others drop the ones that write files, and
+        their callbacks print nothing (EarlyStopping still stops them: it sees the
+        same averaged logs on every rank)."""
         from .callbacks import CSVLogger, ModelCheckpoint
         callbacks = list(callbacks or [])
         if self.rank == 0:
             return callbacks
-        return [cb for cb in callbacks if not isinstance(cb, (ModelCheckpoint, CSVLogger))]
+        kept = [cb for cb in callbacks if not isinstance(cb, (ModelCheckpoint, CSVLogger))]
+        for cb in kept:
+            if getattr(cb, "verbose", 0):
+                cb.verbose = 0
+        return kept
 
     def wrap(self, model):
         """The DistributedDataParallel around the model's module (made once, reused)."""

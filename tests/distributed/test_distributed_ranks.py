@@ -54,8 +54,9 @@ def test_ddp_digits_example(mpirun):
 def test_keras_fit_on_two_ranks_matches_one_process(mpirun, tmp_path):
     proc = mpirun("keras_fit.py", str(tmp_path))
     assert proc.stdout.count("Epoch 1/3") == 1                      # progress on rank 0 only
+    assert proc.stdout.count("early stopping") == 1                 # every rank stopped; one said so
     assert sorted(os.listdir(tmp_path)) == ["ckpt-0-1.safetensors", "ckpt-0-2.safetensors",
-                                            "ckpt-0-3.safetensors", "history.json", "log-0.csv",
+                                            "history.json", "log-0.csv",
                                             "weights.npz"]             # callbacks on rank 0 only
     spec = importlib.util.spec_from_file_location("keras_fit", os.path.join(SCRIPTS, "keras_fit.py"))
     script = importlib.util.module_from_spec(spec)
@@ -67,6 +68,7 @@ def test_keras_fit_on_two_ranks_matches_one_process(mpirun, tmp_path):
     with open(tmp_path / "history.json") as f:
         history = json.load(f)
     assert history.keys() == ref_history.keys()
+    assert len(history["loss"]) == 2                                 # EarlyStopping after epoch 2
     for key in history:
         np.testing.assert_allclose(history[key], ref_history[key], rtol=1e-5, atol=1e-6, err_msg=key)
     with np.load(tmp_path / "weights.npz") as w:

@@ -132,8 +132,24 @@ class DistributedDataParallel(Module):
         self._sync_buffers(dist)
 
     def _sync_buffers(self, dist):
+        """Rank 0's buffers to every rank: one broadcast per dtype, not one per buffer
+        (a network with many BatchNorms would otherwise pay a message per buffer)."""
+        import numpy as np
+        from ...tensor import Tensor
+        by_dtype = {}
         for b in self.module.buffers():
-            self._broadcast_array(dist, b)
+            by_dtype.setdefault(b._data.dtype, []).append(b)
+        for group in by_dtype.values():
+            flat = np.concatenate([b._data.reshape(-1) for b in group])
+            dist.broadcast(Tensor._wrap(flat), src=0)
+            lo = 0
+            for b in group:
+                part = flat[lo:lo + b._data.size].reshape(b._data.shape)
+                lo += b._data.size
+                if b._data.flags.writeable:
+                    b._data[...] = part
+                else:
+                    b._data = part.copy()
 
     @staticmethod
     def _broadcast_array(dist, t):

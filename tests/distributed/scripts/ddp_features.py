@@ -125,9 +125,13 @@ fastnn.manual_seed(5)
 bn_net = nn.Sequential(nn.Linear(6, 4), nn.BatchNorm1d(4))
 model = DDP(bn_net)
 bn_net[1].running_mean._data[...] = rank + 1.0   # diverge, then forward (eval: no update)
+bn_net[1].running_var._data[...] = rank + 3.0
+bn_net[1].num_batches_tracked._data[...] = rank + 5
 model.eval()
 model(X[0][mine])
 assert np.array_equal(bn_net[1].running_mean._data, np.ones(4, np.float32))  # rank 0's
+assert np.array_equal(bn_net[1].running_var._data, np.full(4, 3.0, np.float32))
+assert int(bn_net[1].num_batches_tracked._data) == 5
 model.reducer.remove_hooks()
 
 # --- every rank must build the same model --------------------------------------------

@@ -31,7 +31,8 @@ def data():
 
 def fit(model, out_dir, rank=0, verbose=1):
     x, y, xv, yv = data()
-    cbs = [callbacks.CSVLogger(os.path.join(out_dir, f"log-{rank}.csv")),
+    cbs = [callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0, verbose=1),
+           callbacks.CSVLogger(os.path.join(out_dir, f"log-{rank}.csv")),
            callbacks.ModelCheckpoint(os.path.join(out_dir, f"ckpt-{rank}-{{epoch}}.safetensors"),
                                      monitor="loss")]
     # shuffle=False: one process's batch k is then the union of the ranks' batches k
