@@ -46,8 +46,7 @@ _tuning.load()
 _threads_policy.apply_policy()
 
 _SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autograd",
-               "keras", "testing", "backends", "onnx",
-               "graph")
+               "keras", "testing", "backends", "onnx", "graph", "distributed")
 _LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn"}
 
 from .tensor import *  # noqa: F401,F403,E402

@@ -153,6 +153,14 @@ class Tensor:
         if self._ctx is not None:
             self._retains_grad = True
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` in backward once this leaf's ``.grad`` holds its gradient.
+
+        Returns a handle whose ``remove()`` unregisters it (fastnn/autograd/hooks.py).
+        """
+        from .autograd import hooks
+        return hooks.register(self, hook)
+
     def detach(self):
         return Tensor._wrap(self._data)
 

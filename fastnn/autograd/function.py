@@ -17,6 +17,7 @@ Outputs whose dtype is not floating point (indices, masks) never require grad.
 summing gradients that meet at a tensor, and accumulates into leaf ``.grad``.
 """
 from . import grad_mode
+from . import hooks as _hooks
 
 # fastnn.tensor sets this once it has defined Tensor; apply() runs on every op,
 # so it must not pay for an import per call.
@@ -124,6 +125,8 @@ def run_backward(root, grad):
     if start is None:
         if root.requires_grad:
             root._accumulate(grad)
+            if _hooks.live():
+                _hooks.fire(root)
         return
     # Iterative DFS for a topological order: deep graphs (long RNN unrolls)
     # must not hit Python's recursion limit.
@@ -145,6 +148,8 @@ def run_backward(root, grad):
             if e is not None and e[0] is not None and id(e[0]) not in visited:
                 stack.append((e[0], False))
 
+    # leaves with post-accumulate-grad hooks, and how many uses each waits for
+    watched = _hooks.watch(order) if _hooks.live() else None
     pending = {id(start): [None] * start.n_outputs}
     pending[id(start)][root._out_index] = grad
     if root._retains_grad:
@@ -153,6 +158,8 @@ def run_backward(root, grad):
         for node in reversed(order):
             grads_out = pending.pop(id(node), None)
             if grads_out is None or all(g is None for g in grads_out):
+                if watched:
+                    _hooks.node_done(watched, node, None)
                 continue
             grads_in = node.backward(*grads_out)
             if not isinstance(grads_in, tuple):
@@ -174,3 +181,5 @@ def run_backward(root, grad):
                         a._accumulate(g)
                     slot = pending.setdefault(id(fn), [None] * fn.n_outputs)
                     slot[idx] = _add(slot[idx], g)
+            if watched:
+                _hooks.node_done(watched, node, grads_in)

@@ -18,6 +18,7 @@ compare; its "N/1" columns give each side's time at N threads over its time at 1
     python -m fastnn.bench -k conv -t 1,2  # cases whose name contains "conv", 1 and 2 threads
     python -m fastnn.bench --in-process    # all sides in one process, set_num_threads(n)
     python -m fastnn.bench --tune          # measure and cache this machine's thread thresholds
+    python -m fastnn.bench --ddp           # data-parallel steps under mpirun, 1 and 2 ranks
 """
 import argparse
 import importlib.util
@@ -82,9 +83,25 @@ def main(argv=None):
     parser.add_argument("--tune", action="store_true",
                         help="measure this machine's thread thresholds (about 2 s; run it on an idle "
                              "machine), cache them for fastnn's import, and exit")
+    parser.add_argument("--ddp", action="store_true",
+                        help="data-parallel training under mpirun instead (fastnn/bench/ddp.py): step "
+                             "time, bytes all-reduced per step, share of the step spent communicating")
+    parser.add_argument("--ranks", default="1,2", help="with --ddp: comma-separated rank counts (default 1,2)")
+    parser.add_argument("--batch", type=int, default=64, help="with --ddp: the global batch (default 64)")
     args = parser.parse_args(argv)
     if args.tune:
         return _tune()
+    if args.ddp:
+        from . import ddp
+        try:
+            ranks = [int(r) for r in args.ranks.split(",") if r.strip()]
+        except ValueError:
+            parser.error(f"--ranks: expected comma-separated ints, got {args.ranks!r}")
+        if not ranks or min(ranks) < 1 or args.batch < 1:
+            parser.error("--ranks and --batch must be >= 1")
+        rounds = args.rounds if args.rounds is not None else (2 if args.quick else 5)
+        return ddp.main(ranks, batch=args.batch, steps=2 if args.quick else 5, rounds=rounds,
+                        json_path=os.path.join(os.path.dirname(args.json) or ".", "fastnn_ddp.json"))
 
     from .cases import STANDARD
     from .machine import machine_info

@@ -7,6 +7,7 @@ DataLoader yielding ``(x, y)`` batches.
 import numpy as np
 
 from . import callbacks as cbks
+from . import distributed as _data_parallel
 from .losses import get_loss, get_metric
 from .progress import ProgressBar
 
@@ -164,10 +165,15 @@ class TrainingMixin:
             x, y, validation_data = x[:split], y[:split], (x[split:], y[split:])
         self._ensure_built(x)
         self._build_optimizer()
+        dp = _data_parallel.current()  # None unless launched on several MPI ranks
+        ddp = dp.wrap(self) if dp else None
+        if dp:
+            batch_size, verbose = dp.local_batch_size(batch_size), dp.verbose(verbose)
+            callbacks = dp.callbacks(callbacks)
         module = self._keras_module()
         loss_fn, metrics = self._compiled["loss"], self._compiled["metrics"]
         history = cbks.History()
-        steps = self._num_batches(x, batch_size)
+        steps = dp.num_batches(x, batch_size) if dp else self._num_batches(x, batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
@@ -184,13 +190,19 @@ class TrainingMixin:
             bar = ProgressBar(steps, verbose)
             totals = np.zeros(1 + len(metrics))
             seen = 0
-            for step, (xb, yb) in enumerate(self._batches(x, y, batch_size, shuffle)):
+            batches = dp.batches(self, x, y, batch_size, shuffle, epoch) if dp \
+                else self._batches(x, y, batch_size, shuffle)
+            for step, (xb, yb) in enumerate(batches):
                 if step >= steps:
                     break
                 callback_list.on_train_batch_begin(step)
                 xt, yt = self._as_input(xb), self._as_target(yb)
                 opt.zero_grad()
+                if ddp:
+                    ddp._pre_forward()
                 out, logits = self._forward_for_loss(xt)
+                if ddp:
+                    ddp._post_forward(out)
                 loss = loss_fn(yt, out, logits=logits)
                 loss.backward()
                 opt.step()
@@ -202,6 +214,8 @@ class TrainingMixin:
                 logs = self._logs(totals, seen, metrics)
                 callback_list.on_train_batch_end(step, logs)
                 bar.update(step + 1, logs)
+            if dp:
+                totals, seen = dp.sum(totals, seen)
             logs = self._logs(totals, max(seen, 1), metrics)
             if validation_data is not None:
                 val = self.evaluate(*self._split_validation(validation_data), batch_size=batch_size,
@@ -209,6 +223,8 @@ class TrainingMixin:
                 logs.update({"val_" + k: v for k, v in val.items()})
             callback_list.on_epoch_end(epoch, logs)
             bar.close(logs)
+            if dp:
+                self.stop_training = dp.any(self.stop_training)
             if self.stop_training:
                 break
         callback_list.on_train_end()
@@ -237,6 +253,9 @@ class TrainingMixin:
         verbose = 1 if verbose == "auto" else int(verbose)
         x, y = self._check_xy(x, y, "evaluate")
         self._ensure_built(x)
+        dp = _data_parallel.current()  # several ranks: each scores its part, totals summed
+        if dp:
+            (x, y), verbose = dp.eval_shard(x, y), dp.verbose(verbose)
         module = self._keras_module()
         loss_fn, metrics = self._compiled["loss"], self._compiled["metrics"]
         was_training = module.training
@@ -258,6 +277,8 @@ class TrainingMixin:
                     bar.update(step + 1, self._logs(totals, seen, metrics))
         finally:
             module.train(was_training)
+        if dp:
+            totals, seen = dp.sum(totals, seen)
         logs = self._logs(totals, max(seen, 1), metrics)
         bar.close(logs)
         if return_dict:

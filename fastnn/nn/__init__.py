@@ -14,6 +14,7 @@ from .summary import summary, SummaryInfo  # noqa: F401
 __all__ = ["Parameter", "init", "functional", "summary", "SummaryInfo"] + list(_modules_all)
 
 _LAZY = ("functional", "utils")
+_LAZY += ("parallel",)
 
 
 def __getattr__(name):
