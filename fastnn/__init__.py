@@ -65,3 +65,6 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_SUBMODULES) | set(_LAZY_ATTRS))
+
+# PyTorch's legacy constructors (FloatTensor, LongTensor, ...): fastnn/_legacy.py
+from ._legacy import *  # noqa: F401,F403,E402

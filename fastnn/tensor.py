@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from . import _device_move as _dm
+from . import _legacy
 from . import _sizes
 from .autograd import function, grad_mode
 from .device import device
@@ -70,8 +71,17 @@ class Tensor:
                  "__weakref__", "__dict__")
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected ops
 
-    def __init__(self, data, dtype=None, requires_grad=False):
-        self._data = _as_array(data, dtype)
+    def __init__(self, *args, dtype=None, requires_grad=False, device=None):
+        # PyTorch's legacy constructor (fastnn/_legacy.py): Tensor(2, 3) is a 2x3 and
+        # Tensor([1, 2]) a float tensor in the default dtype; fastnn.tensor() infers.
+        if len(args) == 2 and dtype is None and not isinstance(args[1], numbers.Integral):
+            args, dtype = args[:1], args[1]  # fastnn's older Tensor(data, dtype)
+        if dtype is not None and len(args) == 1 and not _legacy._is_size_args(args):
+            self._data = _as_array(args[0], dtype)
+        else:
+            self._data = _legacy.legacy_array(args, dtype or _default_dtype)
+        if device is not None and str(device) != "cpu":
+            self._data = _dm.move_array(self._data, _dm.as_device(device))
         self.grad = None
         self._ctx = None
         self._out_index = 0
@@ -83,6 +93,10 @@ class Tensor:
     @classmethod
     def _wrap(cls, array):
         """A Tensor around ``array`` without copying (internal fast path)."""
+        if isinstance(array, np.generic):
+            # NumPy gives scalars for 0-d results (-a, a[i], a.sum()); a 0-d tensor
+            # holds a 0-d array, so in-place ops (ufunc out=, a[...] =) work on it.
+            array = np.asarray(array)
         t = cls.__new__(cls)
         t._data = array
         t.grad = None
@@ -166,7 +180,8 @@ class Tensor:
             self.grad = Tensor._wrap(g.copy() if g.base is not None or not g.flags.writeable else g) \
                 if isinstance(g, np.ndarray) else Tensor._wrap(g.copy())
         else:
-            self.grad._data = self.grad._data + g
+            self.grad._data = np.asarray(self.grad._data + g) \
+                if isinstance(self.grad._data, np.ndarray) else self.grad._data + g
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) * gradient into every leaf's ``.grad``."""
@@ -244,6 +259,21 @@ class Tensor:
     def is_cuda(self):
         return not isinstance(self._data, np.ndarray)
 
+    @property
+    def is_cpu(self):
+        return isinstance(self._data, np.ndarray)
+
+    # Devices fastnn has no backend for: scripts test these to pick a device.
+    is_xpu = is_mps = is_xla = is_ipu = is_mtia = is_maia = is_meta = is_vulkan = \
+        is_quantized = is_mkldnn = is_nested = is_sparse = is_sparse_csr = property(lambda self: False)
+
+    def __format__(self, format_spec):
+        # As PyTorch: a 0-d tensor formats as its Python number (f"{loss:.4f}");
+        # any other tensor only with an empty spec.
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
         device, dtype = _dm.parse_to_args(args, kwargs)
@@ -270,7 +300,9 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             return _TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))
-        return self.to(dtype)
+        if isinstance(dtype, str) and dtype in _legacy.BY_NAME:  # t.type("torch.LongTensor")
+            dtype = _legacy.BY_NAME[dtype]
+        return self.to(getattr(dtype, "_legacy_dtype", dtype))  # t.type(fastnn.LongTensor)
 
     def type_as(self, other):
         return self.to(other._data.dtype)
@@ -1042,7 +1074,14 @@ class Tensor:
 
     # --- indexing -----------------------------------------------------------------------
     def __getitem__(self, idx):
-        return _ops_sh.GetItem.apply(self, _index_arg(idx))
+        idx = _index_arg(idx)
+        out = _ops_sh.GetItem.apply(self, idx)
+        if out._ctx is not None and out._ctx.basic:
+            # A view, as in PyTorch: an in-place op on it under autograd writes back
+            # into this tensor (``m[i][j] += 1``; see _rebind). Without autograd the
+            # array is a NumPy view already.
+            out._view_of = (self, idx)
+        return out
 
     def __setitem__(self, idx, value):
         idx = _index_arg(idx)
@@ -1075,6 +1114,10 @@ class Tensor:
         self._ctx = out._ctx
         self._out_index = out._out_index
         self.requires_grad = out.requires_grad
+        view = self.__dict__.get("_view_of")
+        if view is not None:
+            base, idx = view
+            base[idx] = self  # the recorded write-back of a view's in-place op
 
     def _inplace(self, fn, other, ufunc, plain=None):
         if grad_mode._state.record and (self.requires_grad or
@@ -1181,8 +1224,9 @@ class Tensor:
                             (tuple(size),), dtype)
         return Tensor._wrap(np.full(shape, fill_value, dtype=dtype))
 
-    def new_tensor(self, data, dtype=None):
-        return Tensor(data, dtype=dtype or self._data.dtype)
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return tensor(data, dtype=dtype or self._data.dtype, device=device,
+                      requires_grad=requires_grad)
 
 
 
@@ -1372,7 +1416,7 @@ def _index_arg(idx):
 
 # --- module-level functions (fastnn.cat, fastnn.sum, ...) ------------------------------
 def _t(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor._wrap(_as_array(x))
 
 
 def cat(tensors, dim=0):
@@ -1410,7 +1454,7 @@ def where(condition, input=None, other=None):
     a = input if isinstance(input, Tensor) else None
     b = other if isinstance(other, Tensor) else None
     if a is None and b is None:
-        return Tensor(np.where(cond, input, other))
+        return Tensor._wrap(_as_array(np.where(cond, input, other)))
     base = a if a is not None else b
     x, y = (input, other)
     if a is not None:
@@ -1530,9 +1574,16 @@ def _format_array(arr):
 
 
 # --- creation -----------------------------------------------------------------------
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A new Tensor holding a copy of ``data`` (PyTorch's dtype inference)."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    t = Tensor._wrap(_as_array(data, dtype))
+    if t._data is data or (isinstance(data, Tensor) and t._data is data._data):
+        t._data = t._data.copy()  # _as_array hands an array (or a Tensor's) back as is
+    if device is not None and str(device) != "cpu":
+        t = t.to(device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def from_numpy(array):

@@ -31,7 +31,7 @@ def _header(path):
 
 @pytest.mark.parametrize("code,dtype", list(DTYPES.items()))
 def test_round_trip_dtypes(tmp_path, code, dtype):
-    sd = {"a": fastnn.Tensor(_sample(dtype, (3, 5))), "b": _sample(dtype, (7,), 1),
+    sd = {"a": fastnn.tensor(_sample(dtype, (3, 5))), "b": _sample(dtype, (7,), 1),
           "scalar": _sample(dtype, (), 2), "empty": _sample(dtype, (0, 4), 3)}
     path = tmp_path / "m.safetensors"
     fastnn.save(sd, path)
@@ -84,7 +84,7 @@ def test_nested_optimizer_state_round_trip(tmp_path):
     opt = optim.Adam([{"params": params[:1]}, {"params": params[1:], "lr": 0.5}], lr=0.01, amsgrad=True)
     for _ in range(3):
         for p in params:
-            p.grad = fastnn.Tensor(rng.standard_normal(p.shape))
+            p.grad = fastnn.tensor(rng.standard_normal(p.shape))
         opt.step()
     sd = opt.state_dict()
     fastnn.save(sd, tmp_path / "opt.safetensors")
@@ -103,7 +103,7 @@ def test_nested_optimizer_state_round_trip(tmp_path):
     opt2.load_state_dict(back)
     g = [rng.standard_normal(p.shape) for p in params]
     for p, c, gi in zip(params, clones, g):
-        p.grad, c.grad = fastnn.Tensor(gi), fastnn.Tensor(gi.copy())
+        p.grad, c.grad = fastnn.tensor(gi), fastnn.tensor(gi.copy())
     opt.step()
     opt2.step()
     for p, c in zip(params, clones):
