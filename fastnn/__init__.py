@@ -68,3 +68,4 @@ def __dir__():
 
 # PyTorch's legacy constructors (FloatTensor, LongTensor, ...): fastnn/_legacy.py
 from ._legacy import *  # noqa: F401,F403,E402
+_SUBMODULES += ("serialization",)  # noqa: E305 -- torch.serialization's names (safe_globals)
