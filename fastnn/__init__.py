@@ -69,3 +69,6 @@ def __dir__():
 # PyTorch's legacy constructors (FloatTensor, LongTensor, ...): fastnn/_legacy.py
 from ._legacy import *  # noqa: F401,F403,E402
 _SUBMODULES += ("serialization",)  # noqa: E305 -- torch.serialization's names (safe_globals)
+from ._diag import diag, diag_embed, diagonal, trace  # noqa: F401,E402
+_SUBMODULES += ("sparse",)
+_LAZY_ATTRS.update(sparse_coo_tensor="sparse", spmm="sparse")

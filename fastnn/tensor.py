@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from . import _device_move as _dm
+from . import _diag
 from . import _legacy
 from . import _sizes
 from .autograd import function, grad_mode
@@ -1227,6 +1228,28 @@ class Tensor:
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         return tensor(data, dtype=dtype or self._data.dtype, device=device,
                       requires_grad=requires_grad)
+
+    # --- diagonals (fastnn/_diag.py) and the sparse COO form (fastnn/sparse/) ------------
+    def diag(self, diagonal=0):
+        return _diag.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _diag.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _diag.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self):
+        return _diag.trace(self)
+
+    def to_sparse(self, sparse_dim=None, *, layout=None):
+        from .sparse import to_sparse
+        return to_sparse(self, sparse_dim, layout=layout)
+
+    to_sparse_coo = to_sparse
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        return self if dtype is None else self.to(dtype)
 
 
 
