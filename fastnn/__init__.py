@@ -72,3 +72,4 @@ _SUBMODULES += ("serialization",)  # noqa: E305 -- torch.serialization's names (
 from ._diag import diag, diag_embed, diagonal, trace  # noqa: F401,E402
 _SUBMODULES += ("sparse",)
 _LAZY_ATTRS.update(sparse_coo_tensor="sparse", spmm="sparse")
+_SUBMODULES += ("accelerator",)

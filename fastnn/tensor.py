@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _device_move as _dm
 from . import _diag
+from . import _factory
 from . import _legacy
 from . import _sizes
 from .autograd import function, grad_mode
@@ -1644,21 +1645,25 @@ def _new(array, requires_grad):
     return t
 
 
+@_factory.factory(sized=True)
 def zeros(*size, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     return _new(np.zeros(_alloc_size("zeros", size, dtype), dtype=dtype), requires_grad)
 
 
+@_factory.factory(sized=True)
 def ones(*size, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     return _new(np.ones(_alloc_size("ones", size, dtype), dtype=dtype), requires_grad)
 
 
+@_factory.factory(sized=True)
 def empty(*size, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     return _new(np.empty(_alloc_size("empty", size, dtype), dtype=dtype), requires_grad)
 
 
+@_factory.factory()
 def full(size, fill_value, dtype=None, requires_grad=False):
     if dtype is None:
         dtype = (np.dtype(np.bool_) if isinstance(fill_value, bool) else
@@ -1668,6 +1673,7 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     return _new(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
+@_factory.factory()
 def eye(n, m=None, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     rows, cols = _sizes.check_shape("eye: n and m", (n, n if m is None else m))
@@ -1675,6 +1681,7 @@ def eye(n, m=None, dtype=None, requires_grad=False):
     return _new(np.eye(rows, cols, dtype=dtype), requires_grad)
 
 
+@_factory.factory(sized=True)
 def randn(*size, dtype=None, requires_grad=False, generator=None):
     dtype = dtype or _default_dtype
     shape = _alloc_size("randn", size, dtype, per_element=8)  # drawn as float64, then cast
@@ -1682,6 +1689,7 @@ def randn(*size, dtype=None, requires_grad=False, generator=None):
     return _new(g.standard_normal(shape).astype(dtype), requires_grad)
 
 
+@_factory.factory(sized=True)
 def rand(*size, dtype=None, requires_grad=False, generator=None):
     dtype = dtype or _default_dtype
     shape = _alloc_size("rand", size, dtype, per_element=8)
@@ -1689,7 +1697,10 @@ def rand(*size, dtype=None, requires_grad=False, generator=None):
     return _new(g.random(shape).astype(dtype), requires_grad)
 
 
+@_factory.factory()
 def randint(low, high=None, size=None, dtype=None, generator=None):
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high  # randint(high, size), as torch
     if high is None:
         low, high = 0, low
     if size is None:
@@ -1700,6 +1711,7 @@ def randint(low, high=None, size=None, dtype=None, generator=None):
     return Tensor._wrap(g.integers(low, high, size=shape).astype(dtype))
 
 
+@_factory.factory()
 def randperm(n, dtype=None, generator=None):
     dtype = dtype or np.int64
     (n,) = _sizes.check_shape("randperm: n", (n,))
@@ -1725,6 +1737,7 @@ def _arange_count(start, end, step):
     return math.ceil((end - start) / step)
 
 
+@_factory.factory()
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -1738,6 +1751,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _new(np.arange(start, end, step, dtype=dtype), requires_grad)
 
 
+@_factory.factory()
 def linspace(start, end, steps, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     (steps,) = _sizes.check_shape("linspace: steps", (steps,))
@@ -1751,28 +1765,90 @@ def _like(fn, t, dtype, requires_grad, **kw):
     return _new(fn(t._data.shape, dtype=dtype or t._data.dtype, **kw), requires_grad)
 
 
+@_factory.factory(like=True)
 def zeros_like(t, dtype=None, requires_grad=False):
     return _like(np.zeros, t, dtype, requires_grad)
 
 
+@_factory.factory(like=True)
 def ones_like(t, dtype=None, requires_grad=False):
     return _like(np.ones, t, dtype, requires_grad)
 
 
+@_factory.factory(like=True)
 def empty_like(t, dtype=None, requires_grad=False):
     return _like(np.empty, t, dtype, requires_grad)
 
 
+@_factory.factory(like=True)
 def full_like(t, fill_value, dtype=None, requires_grad=False):
     return _like(np.full, t, dtype, requires_grad, fill_value=fill_value)
 
 
+@_factory.factory(like=True)
 def randn_like(t, dtype=None, requires_grad=False):
     return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
+@_factory.factory(like=True)
 def rand_like(t, dtype=None, requires_grad=False):
     return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+@_factory.factory(like=True)
+def randint_like(t, low=0, high=None, dtype=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, dtype=dtype or t.dtype)
+
+
+@_factory.factory()
+def logspace(start, end, steps, base=10.0, dtype=None):
+    dtype = dtype or _default_dtype
+    (steps,) = _sizes.check_shape("logspace: steps", (steps,))
+    return Tensor._wrap(np.logspace(start, end, steps, base=base).astype(dtype))
+
+
+def _float_arg(v, name):
+    if isinstance(v, Tensor):
+        return v._data
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"normal: {name} must be a float or a Tensor, got {type(v).__name__}")
+    return float(v)
+
+
+@_factory.factory()
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None):
+    """Samples of N(mean, std): elementwise over Tensor mean/std (broadcast), or ``size``
+    samples of float mean and std (torch.normal's forms)."""
+    m, s = _float_arg(mean, "mean"), _float_arg(std, "std")
+    if size is not None:
+        if isinstance(mean, Tensor) or isinstance(std, Tensor):
+            raise TypeError("normal: size= goes with float mean and std")
+        shape = _alloc_size("normal", (tuple(size),) if not isinstance(size, numbers.Integral)
+                            else (size,), dtype or _default_dtype, per_element=8)
+    elif isinstance(mean, Tensor) or isinstance(std, Tensor):
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    else:
+        raise TypeError("normal: give Tensor mean or std, or float mean and std with size=")
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    floats = [v.dtype for v in (mean, std) if isinstance(v, Tensor)]
+    dtype = dtype or (floats[0] if floats else _default_dtype)
+    g = generator or default_generator()
+    return Tensor._wrap((g.standard_normal(shape) * s + m).astype(dtype))
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a Tensor, sharing memory when it already is one (or an ndarray) of
+    that dtype and device."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)) \
+            and (device is None or data.device == _dm.as_device(device)):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == np.dtype(dtype)) \
+            and (device is None or str(device) == "cpu"):
+        return Tensor._wrap(data)
+    return tensor(data, dtype=dtype, device=device)
 
 
 no_grad = grad_mode.no_grad
@@ -1790,4 +1866,5 @@ __all__ = [
     "manual_seed", "set_default_dtype",
     "get_default_dtype", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum",
     "gather", "einsum", "matmul", "mm", "bmm", "numel", "allclose", "equal", "device",
+    "randint_like", "logspace", "normal", "as_tensor",
 ] + list(_METHOD_FUNCS)
