@@ -66,6 +66,10 @@ def _as_array(data, dtype=None):
     return arr
 
 
+class _ScalarConversionError(RuntimeError, ValueError):
+    """item() of a tensor with more than one element."""
+
+
 class Tensor:
     """A multi-dimensional array with automatic differentiation."""
 
@@ -204,14 +208,18 @@ class Tensor:
         run_backward(self, g)
 
     # --- conversion -----------------------------------------------------------------
-    def numpy(self):
-        if self.requires_grad:
+    def numpy(self, *, force=False):
+        # force=True: as t.detach().cpu().numpy() (shares memory on the CPU), as torch
+        if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return _dm.to_numpy(self._data)
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"only one element tensors can be converted to Python scalars, got shape {self.shape}")
+            # RuntimeError as torch raises; also a ValueError, which fastnn raised before
+            raise _ScalarConversionError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               f"to Scalar (only one element tensors can be converted to Python "
+                               f"scalars, got shape {self.shape})")
         return self._data.reshape(-1)[0].item()
 
     def tolist(self):
