@@ -83,7 +83,8 @@ def _dtype_code(arr, name):
 
 def _is_flat_state_dict(obj):
     return isinstance(obj, dict) and all(
-        isinstance(k, str) and isinstance(v, (Tensor, np.ndarray)) for k, v in obj.items())
+        isinstance(k, str) and isinstance(v, (Tensor, np.ndarray))
+        and not getattr(v, "is_sparse", False) for k, v in obj.items())
 
 
 class _Flattener:
@@ -122,6 +123,10 @@ class _Flattener:
         return name
 
     def _node(self, obj, prefix):
+        if isinstance(obj, Tensor) and obj.is_sparse:  # its parts: data only, weights_only-safe
+            c = obj.coalesce()
+            return {"sp": [self(Tensor._wrap(c._indices), f"{prefix}.indices"),
+                           self(c._values, f"{prefix}.values"), list(c.shape)]}
         if isinstance(obj, Tensor):
             name = self._tensor_name(obj, prefix)
             if type(obj) is not Tensor and type(obj).__name__ == "Parameter":
@@ -587,6 +592,15 @@ class _Rebuilder:
             if value not in ("nan", "inf", "-inf"):  # what save writes for non-finite floats
                 raise _bad(path, f"malformed float {value!r} in {_STRUCT_KEY}"[:300])
             return float(value)
+        if kind == "sp":
+            if type(value) is not list or len(value) != 3 or type(value[2]) is not list:
+                raise _bad(path, f"malformed sparse tensor in {_STRUCT_KEY}")
+            from .sparse import sparse_coo_tensor
+            indices, values = self(value[0]), self(value[1])
+            try:
+                return sparse_coo_tensor(indices, values, value[2]).coalesce()
+            except (TypeError, ValueError, RuntimeError) as exc:
+                raise _bad(path, f"bad sparse tensor in {_STRUCT_KEY}: {exc}") from None
         if kind == "b":
             import base64
             if type(value) is not str:

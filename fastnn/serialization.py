@@ -21,6 +21,7 @@ tuple, ``v``/``f`` values):
     {"tg": name}           a Tensor that requires grad
     {"P": [name, rg]}      an nn.Parameter
     {"od": [[k, node]..]}  an OrderedDict
+    {"sp": [i, v, shape]}  a sparse COO tensor (indices and values nodes, a shape)
     {"g": "mod:qual"}      a class or function, by name
     {"o": {"id": k, "f": "mod:qual" | "new": node, "a": node, "kw": node,
            "s": node, "li": node, "di": node}}

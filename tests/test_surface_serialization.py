@@ -170,3 +170,10 @@ def test_torch_agrees_on_the_rules(tmp_path):
         assert torch.load(tmp_path / "box.pt").value == 1
     with safe_globals([Box]):
         assert fastnn.load(io.BytesIO(_saved(Box(1)))).value == 1
+
+
+def test_sparse_tensor_round_trip():
+    s = fastnn.sparse_coo_tensor([[0, 1, 1], [2, 0, 0]], [1.0, 2.0, 3.0], (2, 3))
+    back = fastnn.load(io.BytesIO(_saved({"adj": s})))  # data only: allowed by weights_only
+    assert back["adj"].is_sparse and back["adj"].shape == (2, 3)
+    np.testing.assert_array_equal(back["adj"].to_dense().numpy(), s.to_dense().numpy())
