@@ -86,7 +86,9 @@ def test_forward_runs_without_recording_and_ctx_fields():
     y = fastnn.tensor([1.0, 2.0], dtype=fastnn.float64)
     out = Probe.apply(x, y, 3)
     assert seen == {"grad": False, "needs": (True, False, False)}
-    assert out.requires_grad and type(out.grad_fn).__name__ == "CustomNode"
+    from fastnn.autograd.custom_function import CustomNode
+    assert out.requires_grad and isinstance(out.grad_fn, CustomNode)
+    assert "grad_fn=<ProbeBackward0>" in repr(out)
     assert out.grad_fn.name() == "ProbeBackward"
     out.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0])
@@ -194,3 +196,39 @@ def test_matches_torch():
     (ty * ty).sum().backward()
     np.testing.assert_allclose(fy.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-5)
+
+
+def test_mark_dirty_in_place():
+    class AddOne(Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    a = fastnn.tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2
+    c = AddOne.apply(b)
+    assert c is b and c.tolist() == [3.0, 5.0]
+    (c * c).sum().backward()  # d/da (2a + 1)^2 = 4 (2a + 1)
+    np.testing.assert_allclose(a.grad.numpy(), [12.0, 20.0])
+    with pytest.raises(RuntimeError, match="leaf"):
+        AddOne.apply(fastnn.tensor([1.0], requires_grad=True))
+
+
+def test_variable_is_a_detached_alias():
+    from fastnn.autograd import Variable
+    x = fastnn.ones(2)
+    v = Variable(x, requires_grad=True)
+    assert v is not x and v.requires_grad and v.is_leaf and isinstance(x, Variable)
+    v.detach()._data[0] = 5.0
+    assert x[0].item() == 5.0  # shares the array
+    y = fastnn.ones(2, requires_grad=True) * 2
+    w = Variable(y)
+    assert not w.requires_grad and w.grad_fn is None
+    with pytest.raises(TypeError):
+        Variable([1.0])

@@ -147,6 +147,16 @@ def _unbroadcast(g, shape):
     return g.sum(axis=axes, keepdims=True) if axes else g
 
 
+def _node_class(cls):
+    """A CustomNode subclass named after the user's Function, so a tensor prints
+    ``grad_fn=<ExpBackward0>`` as it would for a built-in op."""
+    node = cls.__dict__.get("_fastnn_node")
+    if node is None:
+        node = type(cls.__name__, (CustomNode,), {"__module__": cls.__module__})
+        type.__setattr__(cls, "_fastnn_node", node)
+    return node
+
+
 def _array_module(a):
     if isinstance(a, np.ndarray):
         return np
@@ -163,7 +173,7 @@ def apply(cls, args, kwargs):
     Tensor = _tensor_class()
     record = grad_mode._state.record
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-    ctx = CustomNode(cls, needs if record else (False,) * len(args))
+    ctx = _node_class(cls)(cls, needs if record else (False,) * len(args))
     setup = uses_ctx_setup(cls)
     with grad_mode.no_grad():
         out = cls.forward(*args, **kwargs) if setup else cls.forward(ctx, *args, **kwargs)
