@@ -73,3 +73,6 @@ from ._diag import diag, diag_embed, diagonal, trace  # noqa: F401,E402
 _SUBMODULES += ("sparse",)
 _LAZY_ATTRS.update(sparse_coo_tensor="sparse", spmm="sparse")
 _SUBMODULES += ("accelerator",)
+from .random import Generator, get_rng_state, initial_seed, seed, set_rng_state  # noqa: F401,E402
+from ._compat import *  # noqa: F401,F403,E402
+from ._sampling import bernoulli, multinomial  # noqa: F401,E402

@@ -1266,6 +1266,50 @@ class Tensor:
 function._Tensor = Tensor
 
 
+# --- in-place forms of the unary ops (t.exp_(), t.relu_(), ...) ---------------------------
+def _unary_inplace(name):
+    def method(self):
+        if grad_mode._state.record and self.requires_grad:
+            self._check_inplace()
+            out = getattr(self._snapshot(), name)()
+            self._rebind(out if out._data.dtype == self._data.dtype else out.to(self._data.dtype))
+            return self
+        self._data[...] = getattr(Tensor._wrap(self._data), name)()._data
+        return self
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"In-place {name}(): writes the result into this tensor."
+    return method
+
+
+for _name in ("abs", "neg", "exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "sigmoid",
+              "tanh", "relu", "reciprocal", "square", "sign", "floor", "ceil", "trunc", "round"):
+    if not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", _unary_inplace(_name))
+del _name
+
+
+def _new_legacy(self, *args, **kwargs):
+    """t.new(*sizes) / t.new(data): the legacy constructor in t's dtype."""
+    return Tensor._wrap(_legacy.legacy_array(args, self._data.dtype, "new")).to(
+        kwargs.get("device") or self.device)
+
+
+def _apply_(self, callable):
+    """Replace each element x by callable(x) (CPU, slow; as torch's apply_)."""
+    values = [callable(v) for v in self._data.reshape(-1).tolist()]
+    self._data[...] = np.asarray(values, dtype=self._data.dtype).reshape(self._data.shape)
+    return self
+
+
+Tensor.new = _new_legacy
+Tensor.apply_ = _apply_
+# One process, no pinned or shared memory to arrange: the same tensor back.
+Tensor.pin_memory = lambda self, device=None: self
+Tensor.is_pinned = lambda self, device=None: False
+Tensor.share_memory_ = lambda self: self
+Tensor.is_shared = lambda self: False
+
+
 
 _TYPE_NAMES = {np.dtype(np.float32): "fastnn.FloatTensor", np.dtype(np.float64): "fastnn.DoubleTensor",
                np.dtype(np.int64): "fastnn.LongTensor", np.dtype(np.int32): "fastnn.IntTensor",
