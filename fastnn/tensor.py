@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from . import _device_move as _dm
+from . import _compat
 from . import _diag
 from . import _factory
 from . import _legacy
@@ -1624,13 +1625,15 @@ def _float_formatter(arr):
     than 1000x or leave [1e-4, 1e8]. Every element is padded to one width."""
     finite = arr[np.isfinite(arr)]
     nonzero = np.abs(finite[finite != 0])
-    if finite.size and np.all(finite == np.round(finite)):
-        fmt = "{:.4e}" if nonzero.size and nonzero.max() > 1e8 else "{:.0f}."
-    elif nonzero.size and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8
-                           or nonzero.min() < 1e-4):
-        fmt = "{:.4e}"
+    p = _compat.print_options["precision"]  # fastnn.set_printoptions
+    sci = _compat.print_options["sci_mode"]
+    if finite.size and np.all(finite == np.round(finite)) and not sci:
+        fmt = f"{{:.{p}e}}" if nonzero.size and nonzero.max() > 1e8 and sci is None else "{:.0f}."
+    elif sci or sci is None and nonzero.size and (
+            nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8 or nonzero.min() < 1e-4):
+        fmt = f"{{:.{p}e}}"
     else:
-        fmt = "{:.4f}"
+        fmt = f"{{:.{p}f}}"
 
     def one(v):
         if np.isnan(v):
@@ -1643,7 +1646,9 @@ def _float_formatter(arr):
 
 
 def _format_array(arr):
-    opts = dict(separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, max_line_width=80)
+    po = _compat.print_options
+    opts = dict(separator=", ", prefix="tensor(", threshold=po["threshold"],
+                edgeitems=po["edgeitems"], max_line_width=po["linewidth"])
     if arr.dtype.kind == "f" and arr.size:
         return np.array2string(arr, formatter={"float_kind": _float_formatter(arr)}, **opts)
     return np.array2string(arr, **opts)

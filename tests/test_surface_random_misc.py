@@ -129,3 +129,29 @@ def test_inplace_matches_torch():
         np.testing.assert_allclose(f.numpy(), t.numpy(), rtol=1e-6)
     assert fastnn.isclose(fastnn.tensor([1.0, 1.00001]), fastnn.tensor([1.0, 1.0])).tolist() == \
         torch.isclose(torch.tensor([1.0, 1.00001]), torch.tensor([1.0, 1.0])).tolist()
+
+
+def test_set_printoptions():
+    try:
+        fastnn.set_printoptions(precision=2)
+        assert repr(fastnn.tensor([1.23456, 2.5])) == "tensor([1.23, 2.50])"
+        assert repr(fastnn.tensor([1e-5, 1.0])) == "tensor([1.00e-05, 1.00e+00])"
+        fastnn.set_printoptions(sci_mode=False)
+        assert repr(fastnn.tensor([1e-5, 1.0])) == "tensor([0.00, 1.00])"
+        fastnn.set_printoptions(threshold=5, edgeitems=2)
+        assert "..." in repr(fastnn.arange(10.0))
+        with pytest.raises(ValueError, match="profile"):
+            fastnn.set_printoptions(profile="tiny")
+    finally:
+        fastnn.set_printoptions(profile="default")
+    assert repr(fastnn.tensor([1.23456, 2.5])) == "tensor([1.2346, 2.5000])"
+    if torch is not None:
+        try:
+            for opts in ({"precision": 2}, {"precision": 3, "sci_mode": True}, {"profile": "short"}):
+                fastnn.set_printoptions(**opts)
+                torch.set_printoptions(**opts)
+                for v in ([1.23456, 2.5], [1e-5, 1.0], [100.0, 2.0]):
+                    assert repr(fastnn.tensor(v)) == repr(torch.tensor(v)), (opts, v)
+        finally:
+            fastnn.set_printoptions(profile="default")
+            torch.set_printoptions(profile="default")
