@@ -237,7 +237,21 @@ def _new_id(memo, obj):
 
 # --- decoding (load side) ---------------------------------------------------------------
 def decode_object(node, rebuild, memo, weights_only, where):
-    """The object of an "o" node; ``rebuild(child)`` decodes children."""
+    """The object of an "o" node; ``rebuild(child)`` decodes children.
+
+    Under weights_only a malformed node (an allowed class given state it cannot
+    take) raises ValueError; with weights_only=False the class's own error passes.
+    """
+    if not weights_only:
+        return _decode_object(node, rebuild, memo, weights_only, where)
+    try:
+        return _decode_object(node, rebuild, memo, weights_only, where)
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        raise ValueError(f"load: {where}: malformed object node ({type(exc).__name__}: "
+                         f"{exc})"[:400]) from None
+
+
+def _decode_object(node, rebuild, memo, weights_only, where):
     if type(node) is not dict or type(node.get("id")) is not int:
         raise ValueError(f"load: {where}: malformed object node")
     if "new" in node:

@@ -177,3 +177,13 @@ def test_sparse_tensor_round_trip():
     back = fastnn.load(io.BytesIO(_saved({"adj": s})))  # data only: allowed by weights_only
     assert back["adj"].is_sparse and back["adj"].shape == (2, 3)
     np.testing.assert_array_equal(back["adj"].to_dense().numpy(), s.to_dense().numpy())
+
+
+def test_allowed_class_with_bad_state_raises_value_error():
+    node = {"o": {"new": {"g": "builtins:object"}, "a": {"tu": []}, "id": 0,
+                  "s": {"d": [["x", {"v": 1}]]}}}
+    meta = {"fastnn.structure": json.dumps(node)}
+    header = json.dumps({"__metadata__": meta}).encode()
+    header += b" " * (-len(header) % 8)
+    with pytest.raises(ValueError, match="malformed object"):
+        fastnn.load(io.BytesIO(len(header).to_bytes(8, "little") + header))
