@@ -82,7 +82,7 @@ def _import(module, qual):
     return obj
 
 
-def _names(items, what):
+def _names(items):
     out = {}
     for item in items:
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str):
@@ -105,7 +105,7 @@ def add_safe_globals(safe_globals):
     Items are objects, or ``(obj, "module.name")`` pairs for an object saved under
     another name.
     """
-    names = _names(safe_globals, "add_safe_globals")
+    names = _names(safe_globals)
     with _lock:
         _user_safe.update(names)
 
@@ -124,7 +124,7 @@ def clear_safe_globals():
 @contextlib.contextmanager
 def safe_globals(safe_globals):
     """``with safe_globals([Net]): fastnn.load(f)`` -- allow these names inside the block."""
-    names = _names(safe_globals, "safe_globals")
+    names = _names(safe_globals)
     with _lock:
         saved = dict(_user_safe)
         _user_safe.update(names)
