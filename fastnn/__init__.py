@@ -65,3 +65,14 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_SUBMODULES) | set(_LAZY_ATTRS))
+
+# PyTorch surface beyond fastnn.tensor: legacy constructors (FloatTensor, ...),
+# diagonals, the generator API, sampling and small helpers; fastnn.serialization,
+# fastnn.sparse and fastnn.accelerator load on first use.
+from ._legacy import *  # noqa: F401,F403,E402
+from ._diag import diag, diag_embed, diagonal, trace  # noqa: F401,E402
+from .random import Generator, get_rng_state, initial_seed, seed, set_rng_state  # noqa: F401,E402
+from ._compat import *  # noqa: F401,F403,E402
+from ._sampling import bernoulli, multinomial  # noqa: F401,E402
+_SUBMODULES += ("serialization", "sparse", "accelerator")  # noqa: E305
+_LAZY_ATTRS.update(sparse_coo_tensor="sparse", spmm="sparse")

@@ -119,3 +119,32 @@ def get_device_name(device=None):
     props = cupy.cuda.runtime.getDeviceProperties(_resolve(device, "get_device_name"))
     name = props["name"]
     return name.decode() if isinstance(name, bytes) else str(name)
+
+
+# --- seeding -------------------------------------------------------------------------------
+# fastnn draws every random number, for CPU and GPU tensors alike, from the one
+# default generator (fastnn.manual_seed), then moves it to the device: so a GPU
+# run repeats a CPU run's numbers. There is no separate CUDA generator to seed;
+# these accept PyTorch's calls and leave the default generator alone, as
+# torch.cuda.manual_seed leaves the CPU generator alone.
+def manual_seed(seed):
+    """Accepted for PyTorch scripts; fastnn.manual_seed seeds GPU draws too."""
+    from .random import _check_seed
+    _check_seed(seed, "cuda.manual_seed")
+
+
+def manual_seed_all(seed):
+    manual_seed(seed)
+
+
+def seed():
+    pass
+
+
+def seed_all():
+    pass
+
+
+def initial_seed():
+    from .random import initial_seed as _initial
+    return _initial()

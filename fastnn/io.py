@@ -14,8 +14,17 @@ optimizer's state_dict, a checkpoint dict) is also saved: tensors get dotted
 names (``state.0.exp_avg``), and the structure -- with its non-tensor values and
 the types of its keys -- goes into ``__metadata__["fastnn.structure"]`` as JSON.
 
-Loading reads data only: the header is validated (length, JSON, dtypes, shapes,
-offsets contiguous and inside the file) and any problem raises ValueError.
+NumPy arrays load back as arrays (a flat dict lists them in
+``__metadata__["fastnn.arrays"]``). Other objects -- a whole ``nn.Module``, a
+custom class -- are stored by name and state, as pickle would store them but as
+JSON nodes (fastnn/serialization.py); as in PyTorch >= 2.6, ``load`` rebuilds
+them only under ``weights_only=False`` or for classes allowlisted with
+``fastnn.serialization.safe_globals``.
+
+``save`` and ``load`` take a path or an open binary file object.
+
+Loading validates the header (length, JSON, dtypes, shapes, offsets contiguous
+and inside the file) and any problem raises ValueError.
 """
 import contextlib
 import errno
@@ -34,6 +43,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from . import serialization as _ser
 from .tensor import Tensor
 
 __all__ = ["save", "load"]
@@ -47,6 +57,7 @@ _DTYPES = {
 _CODES = {(dt.kind, dt.itemsize): code for code, dt in _DTYPES.items()}
 _KNOWN_UNSUPPORTED = {"BF16", "F8_E4M3", "F8_E5M2", "C64"}
 _STRUCT_KEY = "fastnn.structure"
+_ARRAYS_KEY = "fastnn.arrays"  # names of a flat dict's entries that were NumPy arrays
 _MAX_HEADER = 100_000_000  # the limit the safetensors reference implementation uses
 
 
@@ -72,44 +83,90 @@ def _dtype_code(arr, name):
 
 def _is_flat_state_dict(obj):
     return isinstance(obj, dict) and all(
-        isinstance(k, str) and isinstance(v, (Tensor, np.ndarray)) for k, v in obj.items())
+        isinstance(k, str) and isinstance(v, (Tensor, np.ndarray))
+        and not getattr(v, "is_sparse", False) for k, v in obj.items())
+
+
+class _Flattener:
+    """Turns a saved object into its JSON structure, collecting tensors by name.
+
+    A tensor (or array, or Parameter) met twice is stored once and named twice,
+    so shared weights stay shared; objects met twice become {"r": id} nodes.
+    """
+
+    def __init__(self, tensors):
+        self.tensors = tensors
+        self.names = {}   # id(tensor or array) -> name
+        self.memo = {}    # id(object) -> (memo id, object)
+        self.depth = 0
+
+    def __call__(self, obj, prefix):
+        if self.depth > _MAX_DEPTH:
+            raise ValueError(f"save: the structure is nested more than {_MAX_DEPTH} levels deep "
+                             f"at {prefix[:200]} (or contains itself)")
+        self.depth += 1
+        try:
+            return self._node(obj, prefix)
+        finally:
+            self.depth -= 1
+
+    def _tensor_name(self, obj, prefix):
+        name = self.names.get(id(obj))
+        if name is not None:
+            return name
+        name = prefix or "_"
+        if name in self.tensors or name == "__metadata__":
+            raise ValueError(f"save: two tensors would both be stored under the name {name!r}; "
+                             "rename keys containing '.'")
+        self.tensors[name] = obj
+        self.names[id(obj)] = name
+        return name
+
+    def _node(self, obj, prefix):
+        if isinstance(obj, Tensor) and obj.is_sparse:  # its parts: data only, weights_only-safe
+            c = obj.coalesce()
+            return {"sp": [self(Tensor._wrap(c._indices), f"{prefix}.indices"),
+                           self(c._values, f"{prefix}.values"), list(c.shape)]}
+        if isinstance(obj, Tensor):
+            name = self._tensor_name(obj, prefix)
+            if type(obj) is not Tensor and type(obj).__name__ == "Parameter":
+                return {"P": [name, bool(obj.requires_grad)]}
+            return {"tg": name} if obj.requires_grad else {"t": name}
+        if isinstance(obj, np.ndarray):
+            if obj.dtype.kind == "O":
+                raise TypeError(f"save: object arrays cannot be stored (at {prefix or '<root>'})")
+            return {"a": self._tensor_name(obj, prefix)}
+        kind = type(obj)
+        if kind is dict or kind is OrderedDict:
+            items = []
+            for k, v in obj.items():
+                if isinstance(k, bool) or not isinstance(k, (str, int)):
+                    raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__} "
+                                    f"at {prefix or '<root>'}")
+                child = f"{prefix}.{k}" if prefix else str(k)
+                items.append([k, self(v, child)])
+            return {"d" if kind is dict else "od": items}
+        if kind is list or kind is tuple:
+            children = [self(v, f"{prefix}.{i}" if prefix else str(i)) for i, v in enumerate(obj)]
+            return {"tu" if kind is tuple else "l": children}
+        if isinstance(obj, np.generic):
+            obj = obj.item()
+        if obj is None or isinstance(obj, (bool, str)):
+            return {"v": obj}
+        if isinstance(obj, numbers.Integral):
+            return {"v": int(obj)}
+        if isinstance(obj, numbers.Real):
+            v = float(obj)
+            return {"f": repr(v)} if not math.isfinite(v) else {"v": v}
+        seen = self.memo.get(id(obj))
+        if seen is not None:
+            return {"r": seen[0]}
+        return _ser.encode_object(obj, prefix, self, self.memo)
 
 
 def _flatten(obj, prefix, tensors, depth=0):
     """The JSON structure describing ``obj``; tensors are collected into ``tensors``."""
-    if depth > _MAX_DEPTH:
-        raise ValueError(f"save: the structure is nested more than {_MAX_DEPTH} levels deep at "
-                         f"{prefix[:200]} (or contains itself)")
-    if isinstance(obj, (Tensor, np.ndarray)):
-        name = prefix or "_"
-        if name in tensors or name == "__metadata__":
-            raise ValueError(f"save: two tensors would both be stored under the name {name!r}; "
-                             "rename keys containing '.'")
-        tensors[name] = obj
-        return {"t": name}
-    if isinstance(obj, dict):
-        items = []
-        for k, v in obj.items():
-            if isinstance(k, bool) or not isinstance(k, (str, int)):
-                raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__} at {prefix or '<root>'}")
-            child = f"{prefix}.{k}" if prefix else str(k)
-            items.append([k, _flatten(v, child, tensors, depth + 1)])
-        return {"d": items}
-    if isinstance(obj, (list, tuple)):
-        children = [_flatten(v, f"{prefix}.{i}" if prefix else str(i), tensors, depth + 1)
-                    for i, v in enumerate(obj)]
-        return {"tu" if isinstance(obj, tuple) else "l": children}
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if obj is None or isinstance(obj, (bool, str)):
-        return {"v": obj}
-    if isinstance(obj, numbers.Integral):
-        return {"v": int(obj)}
-    if isinstance(obj, numbers.Real):
-        v = float(obj)
-        return {"f": repr(v)} if not math.isfinite(v) else {"v": v}
-    raise TypeError(f"save: cannot store a value of type {type(obj).__name__} at "
-                    f"{prefix or '<root>'} (tensors, arrays, dicts, lists, numbers, strings only)")
+    return _Flattener(tensors)(obj, prefix)
 
 
 def _header_bytes(entries, metadata):
@@ -131,25 +188,34 @@ def _write_array(f, arr):
 _LITTLE = np.little_endian
 
 
-def save(obj, path, metadata=None):
-    """Write ``obj`` (a state_dict, or nested dicts/lists of tensors and plain values) to ``path``.
+def save(obj, f, metadata=None, pickle_module=None, pickle_protocol=None,
+         _use_new_zipfile_serialization=None, _disable_byteorder_record=None):
+    """Write ``obj`` -- a state_dict, a checkpoint of nested dicts/lists, tensors,
+    arrays and plain values, or a whole ``nn.Module`` or other object -- to ``f``.
 
-    ``metadata`` is an optional {str: str} dict stored in the header. The file is
-    written beside ``path`` and renamed into place, so a failure or a kill never
-    leaves a half-written file at ``path``, and at most one temporary file
-    (see _AtomicFile below).
+    ``f`` is a path or a binary file object open for writing. ``metadata`` is an
+    optional {str: str} dict stored in the header. A path is written beside
+    itself and renamed into place, so a failure or a kill never leaves a
+    half-written file there, and at most one temporary file (see _AtomicFile).
+    ``pickle_module`` and the other PyTorch arguments are accepted and unused:
+    fastnn never writes pickle.
     """
+    del pickle_module, pickle_protocol, _use_new_zipfile_serialization, _disable_byteorder_record
     if metadata is not None:
         if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                      for k, v in metadata.items()):
             raise TypeError("save: metadata must be a dict of str -> str")
-        if _STRUCT_KEY in metadata:
-            raise ValueError(f"save: metadata key {_STRUCT_KEY!r} is reserved")
+        for key in (_STRUCT_KEY, _ARRAYS_KEY):
+            if key in metadata:
+                raise ValueError(f"save: metadata key {key!r} is reserved")
     meta = dict(metadata or {})
     if _is_flat_state_dict(obj):
         if "__metadata__" in obj:
             raise ValueError("save: '__metadata__' is reserved and cannot name a tensor")
         tensors = dict(obj)
+        arrays = [k for k, v in obj.items() if isinstance(v, np.ndarray)]
+        if arrays:
+            meta[_ARRAYS_KEY] = json.dumps(arrays)
     else:
         tensors = {}
         meta[_STRUCT_KEY] = json.dumps(_flatten(obj, "", tensors), separators=(",", ":"))
@@ -167,11 +233,15 @@ def save(obj, path, metadata=None):
                        "data_offsets": list(offsets[name])}) for name in arrays]
     header = _header_bytes(entries, meta)
 
-    path = os.fspath(path)
-    with _AtomicFile(path) as f:
+    if hasattr(f, "write"):  # an open file: write in place, the caller owns it
         f.write(header)
         for name in layout:
             _write_array(f, arrays[name])
+        return
+    with _AtomicFile(os.fspath(f)) as out:
+        out.write(header)
+        for name in layout:
+            _write_array(out, arrays[name])
 
 
 # --- atomic replacement -----------------------------------------------------------------
@@ -454,38 +524,103 @@ _BY_OFFSETS = operator.itemgetter(3, 4)
 _MAX_DEPTH = 100
 
 
-def _rebuild(node, tensors, path, depth=0):
-    if depth > _MAX_DEPTH:
-        raise _bad(path, f"{_STRUCT_KEY} is nested more than {_MAX_DEPTH} levels deep")
-    try:
-        (kind, value), = node.items()
-    except (AttributeError, ValueError):
-        raise _bad(path, f"malformed {_STRUCT_KEY} entry {node!r}"[:300]) from None
-    if kind == "t":
-        if type(value) is not str or value not in tensors:
-            raise _bad(path, f"{_STRUCT_KEY} refers to missing tensor {value!r}"[:300])
-        return tensors[value]
-    if kind == "d":
-        if type(value) is not list:
-            raise _bad(path, f"malformed dict in {_STRUCT_KEY}")
-        out = {}
-        for item in value:
-            if type(item) is not list or len(item) != 2 or type(item[0]) not in (str, int):
-                raise _bad(path, f"malformed dict item in {_STRUCT_KEY}")
-            out[item[0]] = _rebuild(item[1], tensors, path, depth + 1)
-        return out
-    if kind in ("l", "tu"):
-        if type(value) is not list:
-            raise _bad(path, f"malformed list in {_STRUCT_KEY}")
-        items = [_rebuild(v, tensors, path, depth + 1) for v in value]
-        return tuple(items) if kind == "tu" else items
-    if kind == "v":
-        return value
-    if kind == "f":
-        if value not in ("nan", "inf", "-inf"):  # what save writes for non-finite floats
-            raise _bad(path, f"malformed float {value!r} in {_STRUCT_KEY}"[:300])
-        return float(value)
-    raise _bad(path, f"unknown node kind {kind!r} in {_STRUCT_KEY}"[:300])
+class _Rebuilder:
+    """Turns the JSON structure back into objects (the inverse of _Flattener)."""
+
+    def __init__(self, tensors, path, weights_only):
+        self.tensors = tensors
+        self.path = path
+        self.weights_only = weights_only
+        self.memo = {}
+        self.params = {}
+        self.depth = 0
+
+    def __call__(self, node):
+        if self.depth > _MAX_DEPTH:
+            raise _bad(self.path, f"{_STRUCT_KEY} is nested more than {_MAX_DEPTH} levels deep")
+        self.depth += 1
+        try:
+            return self._node(node)
+        finally:
+            self.depth -= 1
+
+    def _tensor(self, value):
+        if type(value) is not str or value not in self.tensors:
+            raise _bad(self.path, f"{_STRUCT_KEY} refers to missing tensor {value!r}"[:300])
+        return self.tensors[value]
+
+    def _node(self, node):
+        path = self.path
+        try:
+            (kind, value), = node.items()
+        except (AttributeError, ValueError):
+            raise _bad(path, f"malformed {_STRUCT_KEY} entry {node!r}"[:300]) from None
+        if kind == "t":
+            return self._tensor(value)
+        if kind == "tg":
+            t = self._tensor(value)
+            if t._data.dtype.kind in "fc":
+                t.requires_grad = True
+            return t
+        if kind == "a":
+            return self._tensor(value)._data
+        if kind == "P":
+            if type(value) is not list or len(value) != 2 or type(value[1]) is not bool:
+                raise _bad(path, f"malformed parameter in {_STRUCT_KEY}")
+            name, rg = value
+            if name not in self.params:
+                from .nn.parameter import Parameter
+                self.params[name] = Parameter(self._tensor(name), requires_grad=rg)
+            return self.params[name]
+        if kind in ("d", "od"):
+            if type(value) is not list:
+                raise _bad(path, f"malformed dict in {_STRUCT_KEY}")
+            out = {} if kind == "d" else OrderedDict()
+            for item in value:
+                if type(item) is not list or len(item) != 2 or type(item[0]) not in (str, int):
+                    raise _bad(path, f"malformed dict item in {_STRUCT_KEY}")
+                out[item[0]] = self(item[1])
+            return out
+        if kind in ("l", "tu"):
+            if type(value) is not list:
+                raise _bad(path, f"malformed list in {_STRUCT_KEY}")
+            items = [self(v) for v in value]
+            return tuple(items) if kind == "tu" else items
+        if kind == "v":
+            return value
+        if kind == "f":
+            if value not in ("nan", "inf", "-inf"):  # what save writes for non-finite floats
+                raise _bad(path, f"malformed float {value!r} in {_STRUCT_KEY}"[:300])
+            return float(value)
+        if kind == "sp":
+            if type(value) is not list or len(value) != 3 or type(value[2]) is not list:
+                raise _bad(path, f"malformed sparse tensor in {_STRUCT_KEY}")
+            from .sparse import sparse_coo_tensor
+            indices, values = self(value[0]), self(value[1])
+            try:
+                return sparse_coo_tensor(indices, values, value[2]).coalesce()
+            except (TypeError, ValueError, RuntimeError) as exc:
+                raise _bad(path, f"bad sparse tensor in {_STRUCT_KEY}: {exc}") from None
+        if kind == "b":
+            import base64
+            if type(value) is not str:
+                raise _bad(path, f"malformed bytes in {_STRUCT_KEY}")
+            return base64.b64decode(value.encode("ascii"), validate=True)
+        if kind == "g":
+            if type(value) is not str:
+                raise _bad(path, f"malformed global name in {_STRUCT_KEY}")
+            return _ser.resolve(value, self.weights_only, path)
+        if kind == "r":
+            if type(value) is not int or value not in self.memo:
+                raise _bad(path, f"{_STRUCT_KEY} refers to an unknown object {value!r}"[:300])
+            return self.memo[value]
+        if kind == "o":
+            return _ser.decode_object(value, self, self.memo, self.weights_only, path)
+        raise _bad(path, f"unknown node kind {kind!r} in {_STRUCT_KEY}"[:300])
+
+
+def _rebuild(node, tensors, path, depth=0, weights_only=True):
+    return _Rebuilder(tensors, path, weights_only)(node)
 
 
 def _tensors(path, specs, buf):
@@ -555,21 +690,124 @@ def _open_regular(path):
         raise
 
 
-def load(path, return_metadata=False, *, map_location=None, weights_only=True):
+def _cpu_location(map_location):
+    """Where tensors go: None (stay on the CPU) or a CUDA device, from torch's forms."""
+    if map_location is None or callable(map_location) and not isinstance(map_location, str):
+        return None  # a function (storage, location) -> storage: everything is on the CPU here
+    if isinstance(map_location, dict):
+        targets = {str(v) for v in map_location.values()}
+        if targets - {"cpu"}:
+            raise ValueError(f"load: map_location={map_location!r}: fastnn loads on the CPU; "
+                             "map to 'cpu' and move the model afterwards")
+        return None
+    from .device import device
+    dev = device(map_location) if not isinstance(map_location, device) else map_location
+    if dev.type == "cpu":
+        return None
+    from . import cuda
+    if not cuda.is_available():
+        raise ValueError(f"load: map_location={map_location!r} is not supported here "
+                         f"({cuda.unavailable_reason()}); load on the CPU")
+    return dev
+
+
+def _declared_data_len(raw):
+    """The data length a header declares (the largest end offset), for file objects."""
+    try:
+        header = json.loads(raw)
+        return max((e["data_offsets"][1] for k, e in header.items()
+                    if k != "__metadata__" and type(e) is dict
+                    and type(e.get("data_offsets")) is list and len(e["data_offsets"]) == 2
+                    and type(e["data_offsets"][1]) is int), default=0)
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+        return 0  # _parse_header reports what is wrong
+
+
+def _read_stream(f, label):
+    """(raw header, data buffer) from a binary file object, read from its position."""
+    head = f.read(8)
+    if not isinstance(head, (bytes, bytearray)):
+        raise TypeError(f"load: expected a path or a binary file object, got a text file "
+                        f"({type(f).__name__}); open it with 'rb'")
+    if len(head) < 8:
+        raise _bad(label, f"file is {len(head)} bytes, too short for the 8-byte header length")
+    n = int.from_bytes(head, "little")
+    if n > _MAX_HEADER:
+        raise _bad(label, f"header length {n} exceeds the {_MAX_HEADER}-byte limit")
+    raw = f.read(n)
+    if len(raw) != n:
+        raise _bad(label, f"header length {n} is larger than the file")
+    need = _declared_data_len(raw)
+    buf = bytearray(f.read(need)) if need else bytearray()
+    if len(buf) != need:
+        raise _bad(label, f"data_offsets run past the end of the data ({len(buf)} bytes)")
+    return raw, buf
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         return_metadata=False, **pickle_load_args):
     """Read a file written by ``save`` (or any safetensors file).
 
-    Returns an OrderedDict name -> Tensor for a plain state_dict, or the nested
-    structure that was saved. With ``return_metadata=True`` returns
-    ``(obj, metadata)`` where metadata is the user's {str: str} header dict.
-    ``map_location`` (only None or "cpu") and ``weights_only`` are accepted so
-    ``torch.load(PATH, map_location="cpu", weights_only=True)`` ports unchanged;
-    loading is always data-only.
+    ``f`` is a path or a binary file object open for reading. Returns an
+    OrderedDict name -> Tensor for a plain state_dict, or the structure that was
+    saved. With ``return_metadata=True`` returns ``(obj, metadata)`` where
+    metadata is the user's {str: str} header dict.
+
+    ``weights_only`` (default True, as PyTorch >= 2.6) rebuilds tensors, arrays,
+    containers and plain values only, and raises for any other class or function
+    the file names unless it is allowlisted (fastnn.serialization.safe_globals);
+    ``weights_only=False`` imports whatever the file names: use it only for files
+    you trust. ``map_location`` may be None, "cpu", a CPU device, a function or
+    a dict mapping to "cpu" (tensors load on the CPU), or a CUDA device when
+    CUDA is available. ``pickle_module``, ``mmap`` and ``pickle_load_args`` are
+    accepted for PyTorch's signature and unused.
     """
-    if map_location is not None and str(map_location) != "cpu":
-        raise ValueError(f"load: map_location={map_location!r} is not supported; load on the CPU "
-                         "and move the model afterwards")
-    del weights_only  # nothing but data is ever read
-    path = os.fspath(path)
+    del pickle_module, mmap, pickle_load_args
+    target = _cpu_location(map_location)
+    weights_only = True if weights_only is None else bool(weights_only)
+    if hasattr(f, "read"):
+        label = getattr(f, "name", None) or "<file object>"
+        label = label if isinstance(label, str) else "<file object>"
+        raw, buf = _read_stream(f, label)
+        specs, metadata = _parse_header(label, raw, len(buf))
+        tensors = _tensors(label, specs, buf)
+        path = label
+    else:
+        path = os.fspath(f)
+        tensors, metadata = _read_path(path)
+    if target is not None:
+        for t in tensors.values():
+            t._data = t.to(target)._data
+    metadata = dict(metadata)
+    struct = metadata.pop(_STRUCT_KEY, None)
+    arrays = metadata.pop(_ARRAYS_KEY, None)
+    if struct is not None:
+        obj = _rebuild(_json(path, struct, _STRUCT_KEY), tensors, path, weights_only=weights_only)
+    else:
+        obj = tensors
+        if arrays is not None:
+            names = _json(path, arrays, _ARRAYS_KEY)
+            if type(names) is not list:
+                raise _bad(path, f"{_ARRAYS_KEY} must be a list of names")
+            for name in names:
+                if type(name) is str and name in obj:
+                    obj[name] = obj[name]._data
+    return (obj, metadata) if return_metadata else obj
+
+
+def _structure_globals(f):
+    """The global names a saved file's structure refers to."""
+    if hasattr(f, "read"):
+        raw, buf = _read_stream(f, "<file object>")
+        _, metadata = _parse_header("<file object>", raw, len(buf))
+    else:
+        _, metadata = _read_path(os.fspath(f))
+    struct = metadata.get(_STRUCT_KEY)
+    return set() if struct is None else _ser.global_names(_json("<file>", struct, _STRUCT_KEY))
+
+
+def _read_path(path):
+    """(tensors, metadata) of the file at ``path``."""
     with _open_regular(path) as f:
         size = os.fstat(f.fileno()).st_size
         if size < 8:
@@ -592,10 +830,4 @@ def load(path, return_metadata=False, *, map_location=None, weights_only=True):
                 raise _bad(path, "file shrank while being read")
             tensors = _tensors(path, specs, buf)
             del specs
-    metadata = dict(metadata)
-    struct = metadata.pop(_STRUCT_KEY, None)
-    if struct is None:
-        obj = tensors
-    else:
-        obj = _rebuild(_json(path, struct, _STRUCT_KEY), tensors, path)
-    return (obj, metadata) if return_metadata else obj
+    return tensors, metadata

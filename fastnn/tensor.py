@@ -11,6 +11,10 @@ import numbers
 import numpy as np
 
 from . import _device_move as _dm
+from . import _compat
+from . import _diag
+from . import _factory
+from . import _legacy
 from . import _sizes
 from .autograd import function, grad_mode
 from .device import device
@@ -63,6 +67,10 @@ def _as_array(data, dtype=None):
     return arr
 
 
+class _ScalarConversionError(RuntimeError, ValueError):
+    """item() of a tensor with more than one element."""
+
+
 class Tensor:
     """A multi-dimensional array with automatic differentiation."""
 
@@ -70,8 +78,17 @@ class Tensor:
                  "__weakref__", "__dict__")
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected ops
 
-    def __init__(self, data, dtype=None, requires_grad=False):
-        self._data = _as_array(data, dtype)
+    def __init__(self, *args, dtype=None, requires_grad=False, device=None):
+        # PyTorch's legacy constructor (fastnn/_legacy.py): Tensor(2, 3) is a 2x3 and
+        # Tensor([1, 2]) a float tensor in the default dtype; fastnn.tensor() infers.
+        if len(args) == 2 and dtype is None and not isinstance(args[1], numbers.Integral):
+            args, dtype = args[:1], args[1]  # fastnn's older Tensor(data, dtype)
+        if dtype is not None and len(args) == 1 and not _legacy._is_size_args(args):
+            self._data = _as_array(args[0], dtype)
+        else:
+            self._data = _legacy.legacy_array(args, dtype or _default_dtype)
+        if device is not None and str(device) != "cpu":
+            self._data = _dm.move_array(self._data, _dm.as_device(device))
         self.grad = None
         self._ctx = None
         self._out_index = 0
@@ -83,6 +100,10 @@ class Tensor:
     @classmethod
     def _wrap(cls, array):
         """A Tensor around ``array`` without copying (internal fast path)."""
+        if isinstance(array, np.generic):
+            # NumPy gives scalars for 0-d results (-a, a[i], a.sum()); a 0-d tensor
+            # holds a 0-d array, so in-place ops (ufunc out=, a[...] =) work on it.
+            array = np.asarray(array)
         t = cls.__new__(cls)
         t._data = array
         t.grad = None
@@ -174,7 +195,8 @@ class Tensor:
             self.grad = Tensor._wrap(g.copy() if g.base is not None or not g.flags.writeable else g) \
                 if isinstance(g, np.ndarray) else Tensor._wrap(g.copy())
         else:
-            self.grad._data = self.grad._data + g
+            self.grad._data = np.asarray(self.grad._data + g) \
+                if isinstance(self.grad._data, np.ndarray) else self.grad._data + g
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) * gradient into every leaf's ``.grad``."""
@@ -195,14 +217,18 @@ class Tensor:
         run_backward(self, g)
 
     # --- conversion -----------------------------------------------------------------
-    def numpy(self):
-        if self.requires_grad:
+    def numpy(self, *, force=False):
+        # force=True: as t.detach().cpu().numpy() (shares memory on the CPU), as torch
+        if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return _dm.to_numpy(self._data)
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"only one element tensors can be converted to Python scalars, got shape {self.shape}")
+            # RuntimeError as torch raises; also a ValueError, which fastnn raised before
+            raise _ScalarConversionError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               f"to Scalar (only one element tensors can be converted to Python "
+                               f"scalars, got shape {self.shape})")
         return self._data.reshape(-1)[0].item()
 
     def tolist(self):
@@ -252,6 +278,21 @@ class Tensor:
     def is_cuda(self):
         return not isinstance(self._data, np.ndarray)
 
+    @property
+    def is_cpu(self):
+        return isinstance(self._data, np.ndarray)
+
+    # Devices fastnn has no backend for: scripts test these to pick a device.
+    is_xpu = is_mps = is_xla = is_ipu = is_mtia = is_maia = is_meta = is_vulkan = \
+        is_quantized = is_mkldnn = is_nested = is_sparse = is_sparse_csr = property(lambda self: False)
+
+    def __format__(self, format_spec):
+        # As PyTorch: a 0-d tensor formats as its Python number (f"{loss:.4f}");
+        # any other tensor only with an empty spec.
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
         device, dtype = _dm.parse_to_args(args, kwargs)
@@ -278,7 +319,9 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             return _TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))
-        return self.to(dtype)
+        if isinstance(dtype, str) and dtype in _legacy.BY_NAME:  # t.type("torch.LongTensor")
+            dtype = _legacy.BY_NAME[dtype]
+        return self.to(getattr(dtype, "_legacy_dtype", dtype))  # t.type(fastnn.LongTensor)
 
     def type_as(self, other):
         return self.to(other._data.dtype)
@@ -1050,7 +1093,14 @@ class Tensor:
 
     # --- indexing -----------------------------------------------------------------------
     def __getitem__(self, idx):
-        return _ops_sh.GetItem.apply(self, _index_arg(idx))
+        idx = _index_arg(idx)
+        out = _ops_sh.GetItem.apply(self, idx)
+        if out._ctx is not None and out._ctx.basic:
+            # A view, as in PyTorch: an in-place op on it under autograd writes back
+            # into this tensor (``m[i][j] += 1``; see _rebind). Without autograd the
+            # array is a NumPy view already.
+            out._view_of = (self, idx)
+        return out
 
     def __setitem__(self, idx, value):
         idx = _index_arg(idx)
@@ -1083,6 +1133,10 @@ class Tensor:
         self._ctx = out._ctx
         self._out_index = out._out_index
         self.requires_grad = out.requires_grad
+        view = self.__dict__.get("_view_of")
+        if view is not None:
+            base, idx = view
+            base[idx] = self  # the recorded write-back of a view's in-place op
 
     def _inplace(self, fn, other, ufunc, plain=None):
         if grad_mode._state.record and (self.requires_grad or
@@ -1189,13 +1243,80 @@ class Tensor:
                             (tuple(size),), dtype)
         return Tensor._wrap(np.full(shape, fill_value, dtype=dtype))
 
-    def new_tensor(self, data, dtype=None):
-        return Tensor(data, dtype=dtype or self._data.dtype)
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return tensor(data, dtype=dtype or self._data.dtype, device=device,
+                      requires_grad=requires_grad)
+
+    # --- diagonals (fastnn/_diag.py) and the sparse COO form (fastnn/sparse/) ------------
+    def diag(self, diagonal=0):
+        return _diag.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _diag.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _diag.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self):
+        return _diag.trace(self)
+
+    def to_sparse(self, sparse_dim=None, *, layout=None):
+        from .sparse import to_sparse
+        return to_sparse(self, sparse_dim, layout=layout)
+
+    to_sparse_coo = to_sparse
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        return self if dtype is None else self.to(dtype)
 
 
 
 
 function._Tensor = Tensor
+
+
+# --- in-place forms of the unary ops (t.exp_(), t.relu_(), ...) ---------------------------
+def _unary_inplace(name):
+    def method(self):
+        if grad_mode._state.record and self.requires_grad:
+            self._check_inplace()
+            out = getattr(self._snapshot(), name)()
+            self._rebind(out if out._data.dtype == self._data.dtype else out.to(self._data.dtype))
+            return self
+        self._data[...] = getattr(Tensor._wrap(self._data), name)()._data
+        return self
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"In-place {name}(): writes the result into this tensor."
+    return method
+
+
+for _name in ("abs", "neg", "exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "sigmoid",
+              "tanh", "relu", "reciprocal", "square", "sign", "floor", "ceil", "trunc", "round"):
+    if not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", _unary_inplace(_name))
+del _name
+
+
+def _new_legacy(self, *args, **kwargs):
+    """t.new(*sizes) / t.new(data): the legacy constructor in t's dtype."""
+    return Tensor._wrap(_legacy.legacy_array(args, self._data.dtype, "new")).to(
+        kwargs.get("device") or self.device)
+
+
+def _apply_(self, callable):
+    """Replace each element x by callable(x) (CPU, slow; as torch's apply_)."""
+    values = [callable(v) for v in self._data.reshape(-1).tolist()]
+    self._data[...] = np.asarray(values, dtype=self._data.dtype).reshape(self._data.shape)
+    return self
+
+
+Tensor.new = _new_legacy
+Tensor.apply_ = _apply_
+# One process, no pinned or shared memory to arrange: the same tensor back.
+Tensor.pin_memory = lambda self, device=None: self
+Tensor.is_pinned = lambda self, device=None: False
+Tensor.share_memory_ = lambda self: self
+Tensor.is_shared = lambda self: False
 
 
 
@@ -1380,7 +1501,7 @@ def _index_arg(idx):
 
 # --- module-level functions (fastnn.cat, fastnn.sum, ...) ------------------------------
 def _t(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor._wrap(_as_array(x))
 
 
 def cat(tensors, dim=0):
@@ -1418,7 +1539,7 @@ def where(condition, input=None, other=None):
     a = input if isinstance(input, Tensor) else None
     b = other if isinstance(other, Tensor) else None
     if a is None and b is None:
-        return Tensor(np.where(cond, input, other))
+        return Tensor._wrap(_as_array(np.where(cond, input, other)))
     base = a if a is not None else b
     x, y = (input, other)
     if a is not None:
@@ -1512,13 +1633,15 @@ def _float_formatter(arr):
     than 1000x or leave [1e-4, 1e8]. Every element is padded to one width."""
     finite = arr[np.isfinite(arr)]
     nonzero = np.abs(finite[finite != 0])
-    if finite.size and np.all(finite == np.round(finite)):
-        fmt = "{:.4e}" if nonzero.size and nonzero.max() > 1e8 else "{:.0f}."
-    elif nonzero.size and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8
-                           or nonzero.min() < 1e-4):
-        fmt = "{:.4e}"
+    p = _compat.print_options["precision"]  # fastnn.set_printoptions
+    sci = _compat.print_options["sci_mode"]
+    if finite.size and np.all(finite == np.round(finite)) and not sci:
+        fmt = f"{{:.{p}e}}" if nonzero.size and nonzero.max() > 1e8 and sci is None else "{:.0f}."
+    elif sci or sci is None and nonzero.size and (
+            nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8 or nonzero.min() < 1e-4):
+        fmt = f"{{:.{p}e}}"
     else:
-        fmt = "{:.4f}"
+        fmt = f"{{:.{p}f}}"
 
     def one(v):
         if np.isnan(v):
@@ -1531,16 +1654,25 @@ def _float_formatter(arr):
 
 
 def _format_array(arr):
-    opts = dict(separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, max_line_width=80)
+    po = _compat.print_options
+    opts = dict(separator=", ", prefix="tensor(", threshold=po["threshold"],
+                edgeitems=po["edgeitems"], max_line_width=po["linewidth"])
     if arr.dtype.kind == "f" and arr.size:
         return np.array2string(arr, formatter={"float_kind": _float_formatter(arr)}, **opts)
     return np.array2string(arr, **opts)
 
 
 # --- creation -----------------------------------------------------------------------
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A new Tensor holding a copy of ``data`` (PyTorch's dtype inference)."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    t = Tensor._wrap(_as_array(data, dtype))
+    if t._data is data or (isinstance(data, Tensor) and t._data is data._data):
+        t._data = t._data.copy()  # _as_array hands an array (or a Tensor's) back as is
+    if device is not None and str(device) != "cpu":
+        t = t.to(device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def from_numpy(array):
@@ -1578,21 +1710,25 @@ def _new(array, requires_grad):
     return t
 
 
+@_factory.factory(sized=True)
 def zeros(*size, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     return _new(np.zeros(_alloc_size("zeros", size, dtype), dtype=dtype), requires_grad)
 
 
+@_factory.factory(sized=True)
 def ones(*size, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     return _new(np.ones(_alloc_size("ones", size, dtype), dtype=dtype), requires_grad)
 
 
+@_factory.factory(sized=True)
 def empty(*size, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     return _new(np.empty(_alloc_size("empty", size, dtype), dtype=dtype), requires_grad)
 
 
+@_factory.factory()
 def full(size, fill_value, dtype=None, requires_grad=False):
     if dtype is None:
         dtype = (np.dtype(np.bool_) if isinstance(fill_value, bool) else
@@ -1602,6 +1738,7 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     return _new(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
+@_factory.factory()
 def eye(n, m=None, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     rows, cols = _sizes.check_shape("eye: n and m", (n, n if m is None else m))
@@ -1609,6 +1746,7 @@ def eye(n, m=None, dtype=None, requires_grad=False):
     return _new(np.eye(rows, cols, dtype=dtype), requires_grad)
 
 
+@_factory.factory(sized=True)
 def randn(*size, dtype=None, requires_grad=False, generator=None):
     dtype = dtype or _default_dtype
     shape = _alloc_size("randn", size, dtype, per_element=8)  # drawn as float64, then cast
@@ -1616,6 +1754,7 @@ def randn(*size, dtype=None, requires_grad=False, generator=None):
     return _new(g.standard_normal(shape).astype(dtype), requires_grad)
 
 
+@_factory.factory(sized=True)
 def rand(*size, dtype=None, requires_grad=False, generator=None):
     dtype = dtype or _default_dtype
     shape = _alloc_size("rand", size, dtype, per_element=8)
@@ -1623,7 +1762,10 @@ def rand(*size, dtype=None, requires_grad=False, generator=None):
     return _new(g.random(shape).astype(dtype), requires_grad)
 
 
+@_factory.factory()
 def randint(low, high=None, size=None, dtype=None, generator=None):
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high  # randint(high, size), as torch
     if high is None:
         low, high = 0, low
     if size is None:
@@ -1634,6 +1776,7 @@ def randint(low, high=None, size=None, dtype=None, generator=None):
     return Tensor._wrap(g.integers(low, high, size=shape).astype(dtype))
 
 
+@_factory.factory()
 def randperm(n, dtype=None, generator=None):
     dtype = dtype or np.int64
     (n,) = _sizes.check_shape("randperm: n", (n,))
@@ -1659,6 +1802,7 @@ def _arange_count(start, end, step):
     return math.ceil((end - start) / step)
 
 
+@_factory.factory()
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -1672,6 +1816,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _new(np.arange(start, end, step, dtype=dtype), requires_grad)
 
 
+@_factory.factory()
 def linspace(start, end, steps, dtype=None, requires_grad=False):
     dtype = dtype or _default_dtype
     (steps,) = _sizes.check_shape("linspace: steps", (steps,))
@@ -1685,28 +1830,90 @@ def _like(fn, t, dtype, requires_grad, **kw):
     return _new(fn(t._data.shape, dtype=dtype or t._data.dtype, **kw), requires_grad)
 
 
+@_factory.factory(like=True)
 def zeros_like(t, dtype=None, requires_grad=False):
     return _like(np.zeros, t, dtype, requires_grad)
 
 
+@_factory.factory(like=True)
 def ones_like(t, dtype=None, requires_grad=False):
     return _like(np.ones, t, dtype, requires_grad)
 
 
+@_factory.factory(like=True)
 def empty_like(t, dtype=None, requires_grad=False):
     return _like(np.empty, t, dtype, requires_grad)
 
 
+@_factory.factory(like=True)
 def full_like(t, fill_value, dtype=None, requires_grad=False):
     return _like(np.full, t, dtype, requires_grad, fill_value=fill_value)
 
 
+@_factory.factory(like=True)
 def randn_like(t, dtype=None, requires_grad=False):
     return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
+@_factory.factory(like=True)
 def rand_like(t, dtype=None, requires_grad=False):
     return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+@_factory.factory(like=True)
+def randint_like(t, low=0, high=None, dtype=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, dtype=dtype or t.dtype)
+
+
+@_factory.factory()
+def logspace(start, end, steps, base=10.0, dtype=None):
+    dtype = dtype or _default_dtype
+    (steps,) = _sizes.check_shape("logspace: steps", (steps,))
+    return Tensor._wrap(np.logspace(start, end, steps, base=base).astype(dtype))
+
+
+def _float_arg(v, name):
+    if isinstance(v, Tensor):
+        return v._data
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"normal: {name} must be a float or a Tensor, got {type(v).__name__}")
+    return float(v)
+
+
+@_factory.factory()
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None):
+    """Samples of N(mean, std): elementwise over Tensor mean/std (broadcast), or ``size``
+    samples of float mean and std (torch.normal's forms)."""
+    m, s = _float_arg(mean, "mean"), _float_arg(std, "std")
+    if size is not None:
+        if isinstance(mean, Tensor) or isinstance(std, Tensor):
+            raise TypeError("normal: size= goes with float mean and std")
+        shape = _alloc_size("normal", (tuple(size),) if not isinstance(size, numbers.Integral)
+                            else (size,), dtype or _default_dtype, per_element=8)
+    elif isinstance(mean, Tensor) or isinstance(std, Tensor):
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    else:
+        raise TypeError("normal: give Tensor mean or std, or float mean and std with size=")
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    floats = [v.dtype for v in (mean, std) if isinstance(v, Tensor)]
+    dtype = dtype or (floats[0] if floats else _default_dtype)
+    g = generator or default_generator()
+    return Tensor._wrap((g.standard_normal(shape) * s + m).astype(dtype))
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a Tensor, sharing memory when it already is one (or an ndarray) of
+    that dtype and device."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)) \
+            and (device is None or data.device == _dm.as_device(device)):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == np.dtype(dtype)) \
+            and (device is None or str(device) == "cpu"):
+        return Tensor._wrap(data)
+    return tensor(data, dtype=dtype, device=device)
 
 
 no_grad = grad_mode.no_grad
@@ -1724,4 +1931,5 @@ __all__ = [
     "manual_seed", "set_default_dtype",
     "get_default_dtype", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum",
     "gather", "einsum", "matmul", "mm", "bmm", "numel", "allclose", "equal", "device",
+    "randint_like", "logspace", "normal", "as_tensor",
 ] + list(_METHOD_FUNCS)

@@ -1,5 +1,9 @@
 """Function: one differentiable operation, forward and backward side by side.
 
+(This is fastnn's internal form. A subclass written in PyTorch's form -- static
+``forward(ctx, ...)`` / ``backward(ctx, ...)`` on Tensors -- is also accepted:
+see custom_function.py.)
+
 A Function subclass implements
 
     forward(self, *args, **kwargs) -> array or tuple of arrays
@@ -16,6 +20,8 @@ Outputs whose dtype is not floating point (indices, masks) never require grad.
 ``run_backward`` walks the recorded graph in reverse topological order,
 summing gradients that meet at a tensor, and accumulates into leaf ``.grad``.
 """
+import inspect
+
 from . import grad_mode
 from . import hooks as _hooks
 
@@ -44,6 +50,18 @@ class Function:
     needs_input_grad = ()
     n_outputs = 1
 
+    # True for a subclass written in PyTorch's form (static forward(ctx, ...)):
+    # apply() hands those to custom_function.py.
+    _torch_style = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._torch_style = isinstance(inspect.getattr_static(cls, "forward"), staticmethod)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):  # pragma: no cover - PyTorch form, overridden
+        raise NotImplementedError
+
     def forward(self, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -54,6 +72,8 @@ class Function:
     def apply(cls, *args, **kwargs):
         if _trace_hook is not None:
             return _trace_hook(cls, args, kwargs)
+        if cls._torch_style:
+            return _custom.apply(cls, args, kwargs)
         Tensor = _Tensor
         ctx = cls.__new__(cls)
         if _grad_state.record:
@@ -183,3 +203,8 @@ def run_backward(root, grad):
                     slot[idx] = _add(slot[idx], g)
             if watched:
                 _hooks.node_done(watched, node, grads_in)
+
+
+from . import custom_function as _custom  # noqa: E402 -- imports Function from here
+once_differentiable = _custom.once_differentiable  # torch.autograd.function's names
+FunctionCtx = BackwardCFunction = _custom.CustomNode

@@ -207,3 +207,14 @@ def get_backend(array=None):
     if array is not None and is_cupy_array(array):
         return backend("cupy")
     return current_cpu_backend()
+
+
+# torch.backends' modules that scripts touch (cudnn.benchmark = True, mps.is_available()),
+# imported on first use: fastnn.backends.cudnn etc. after a plain ``import fastnn``.
+_SETTINGS_MODULES = ("cudnn", "mps", "cuda", "openmp")
+
+
+def __getattr__(name):
+    if name in _SETTINGS_MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ def _as_tensor(x, v):
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.ndarray):
-        return Tensor(x)
+        return Tensor._wrap(np.array(x))  # its own copy, in the caller's dtype
     raise TypeError(f"input {v.name!r}: expected a Tensor or an array, got {type(x).__name__}")
 
 

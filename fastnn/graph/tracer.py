@@ -303,7 +303,7 @@ def _run_once(model, arrays, names, named, strict):
     rec = _Recorder(named, strict)
     tensors = []
     for a, name in zip(arrays, names):
-        t = Tensor(a)
+        t = Tensor._wrap(np.array(a))  # its own copy, in the caller's dtype
         if t._data.dtype.kind == "f":
             # so in-place ops (relu(inplace=True), +=) take their recorded, out-of-place path
             t.requires_grad_(True)

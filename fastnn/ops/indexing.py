@@ -156,15 +156,22 @@ class Einsum(Function):
             if not self.needs_input_grad[k]:
                 grads.append(None)
                 continue
-            if len(set(sub)) != len(sub):
-                raise NotImplementedError("einsum backward: repeated subscripts within one operand "
-                                          f"('{sub}') are not supported")
+            # A repeated letter ('ii', 'bii') reads a diagonal: differentiate with respect to
+            # that diagonal (the operand's distinct letters), then write it back in place.
+            uniq = "".join(dict.fromkeys(sub))
+            ushape = [a.shape[sub.index(c)] for c in uniq]
             others = [(s, x) for i, (s, x) in enumerate(zip(self.subs, self.arrays)) if i != k]
             avail = set(self.out).union(*[set(s) for s, _ in others])
             # letters only this operand has were summed away: broadcast back over them
-            kept = "".join(c for c in sub if c in avail)
+            kept = "".join(c for c in uniq if c in avail)
             part = np.einsum(",".join([self.out] + [s for s, _ in others]) + "->" + kept,
                              g, *[x for _, x in others])
-            shape = [a.shape[i] if c in avail else 1 for i, c in enumerate(sub)]
-            grads.append(np.broadcast_to(part.reshape(shape), a.shape).astype(a.dtype, copy=False))
+            shape = [n if c in avail else 1 for c, n in zip(uniq, ushape)]
+            part = np.broadcast_to(part.reshape(shape), ushape)
+            if uniq == sub:
+                grads.append(part.astype(a.dtype, copy=False))
+                continue
+            gx = np.zeros(a.shape, a.dtype)
+            np.einsum(sub + "->" + uniq, gx)[...] = part  # a writable view of the diagonal
+            grads.append(gx)
         return tuple(grads)

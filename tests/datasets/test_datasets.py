@@ -69,8 +69,8 @@ def test_softmax_regression_learns_digits():
             p /= p.sum(1, keepdims=True)
             p[np.arange(len(yb)), yb._data] -= 1
             opt.zero_grad()
-            w.grad = fastnn.Tensor(xb._data.T @ p / len(yb))
-            b.grad = fastnn.Tensor(p.mean(0))
+            w.grad = fastnn.tensor(xb._data.T @ p / len(yb))
+            b.grad = fastnn.tensor(p.mean(0))
             opt.step()
     acc = ((xte.reshape(-1, 64) @ w._data + b._data).argmax(1) == yte).mean()
     assert acc > 0.9

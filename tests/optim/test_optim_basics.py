@@ -14,7 +14,7 @@ ALL = [(optim.SGD, dict(lr=0.1, momentum=0.9)), (optim.SGD, dict(lr=0.1, nestero
 
 
 def _quad_grad(p, target):
-    return fastnn.Tensor(2.0 * (p._data - target))
+    return fastnn.tensor(2.0 * (p._data - target))
 
 
 @pytest.mark.parametrize("cls,kw", ALL)
@@ -33,7 +33,7 @@ def test_converges_on_quadratic(cls, kw):
 def test_sgd_exact_first_steps():
     p = fastnn.tensor(np.array([1.0]), requires_grad=True)
     opt = optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.5)
-    p.grad = fastnn.Tensor(np.array([2.0]))
+    p.grad = fastnn.tensor(np.array([2.0]))
     opt.step()  # buffer initialised to the first gradient, no dampening on it
     assert p._data[0] == pytest.approx(1.0 - 0.1 * 2.0)
     opt.step()  # buf = 0.9*2 + 0.5*2 = 2.8
@@ -43,7 +43,7 @@ def test_sgd_exact_first_steps():
 def test_adam_first_step_is_lr_times_sign():
     p = fastnn.tensor(np.array([1.0, 1.0]), requires_grad=True)
     opt = optim.Adam([p], lr=0.01, eps=0)
-    p.grad = fastnn.Tensor(np.array([3.0, -0.5]))
+    p.grad = fastnn.tensor(np.array([3.0, -0.5]))
     opt.step()
     np.testing.assert_allclose(p._data, [0.99, 1.01], rtol=1e-12)
     assert opt.state[p]["step"] == 1
@@ -58,7 +58,7 @@ def test_state_dict_round_trip_continues_identically(cls, kw):
     opt = cls(a, **kw)
     for g in grads[:3]:
         for p, gi in zip(a, g):
-            p.grad = fastnn.Tensor(gi)
+            p.grad = fastnn.tensor(gi)
         opt.step()
     b = [fastnn.tensor(p._data.copy(), requires_grad=True) for p in a]
     opt_b = cls(b, lr=123.0)  # options come from the state dict
@@ -66,7 +66,7 @@ def test_state_dict_round_trip_continues_identically(cls, kw):
     assert opt_b.param_groups[0]["lr"] == kw["lr"]
     for g in grads[3:]:
         for pa, pb, gi in zip(a, b, g):
-            pa.grad, pb.grad = fastnn.Tensor(gi), fastnn.Tensor(gi.copy())
+            pa.grad, pb.grad = fastnn.tensor(gi), fastnn.tensor(gi.copy())
         opt.step()
         opt_b.step()
     for pa, pb in zip(a, b):

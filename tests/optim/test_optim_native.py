@@ -222,7 +222,7 @@ def test_optimizer_makes_one_native_call_per_group(monkeypatch, cls, kw, kernel)
     opt = cls([dict(params=ps[:3]), dict(params=ps[3:], lr=0.5)], **kw)
     for _ in range(2):
         for p in ps:
-            p.grad = fastnn.Tensor(rng.standard_normal(p.shape).astype(np.float32))
+            p.grad = fastnn.tensor(rng.standard_normal(p.shape).astype(np.float32))
         opt.step()
     assert calls == [3, 1, 3, 1]
 
@@ -245,7 +245,7 @@ def test_optimizer_native_equals_numpy_backend(cls, kw, dtype):
             for step in range(4):
                 for k, p in enumerate(ps):
                     p.grad = None if (step + k) % 3 == 0 else \
-                        fastnn.Tensor(rng.standard_normal(p.shape).astype(dtype))
+                        fastnn.tensor(rng.standard_normal(p.shape).astype(dtype))
                 opt.step()
         results.append(([p._data.copy() for p in ps], opt.state_dict()))
     (pa, sa), (pb, sb) = results
@@ -381,7 +381,7 @@ def test_optimizer_with_aliased_grad_matches_reference():
         with use_backend(backend):
             opt = optim.RMSprop([p], lr=0.1, momentum=0.5)
             for _ in range(2):
-                p.grad = fastnn.Tensor(p._data)
+                p.grad = fastnn.tensor(p._data)
                 opt.step()
         res.append(p._data.copy())
     np.testing.assert_array_equal(res[0], res[1])

@@ -33,7 +33,7 @@ def _run(fn_cls, tn_cls, kwargs, dtype, steps=8, groups=None, skip=None):
             if skip and (step, k) in skip:
                 a.grad, b.grad = None, None
                 continue
-            a.grad = fastnn.Tensor(_grad(k, step, a._data).astype(dtype))
+            a.grad = fastnn.tensor(_grad(k, step, a._data).astype(dtype))
             b.grad = torch.from_numpy(_grad(k, step, b.detach().numpy()).astype(dtype))
         fo.step()
         to.step()
@@ -138,7 +138,7 @@ def test_lr_change_between_steps_matches_torch():
     fo, to = optim.Adam([fp], lr=0.1), torch.optim.Adam([tp], lr=0.1)
     for step in range(6):
         g = rng.standard_normal(4)
-        fp.grad, tp.grad = fastnn.Tensor(g), torch.from_numpy(g.copy())
+        fp.grad, tp.grad = fastnn.tensor(g), torch.from_numpy(g.copy())
         for o in (fo, to):
             o.param_groups[0]["lr"] = 0.1 / (step + 1)
         fo.step()

@@ -30,7 +30,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     tensors = _params(tensors)
     norm_type = float(norm_type)
     if not tensors:
-        return Tensor(np.zeros((), np.float32))
+        return Tensor._wrap(np.zeros((), np.float32))
     arrays = [t._data if isinstance(t, Tensor) else t for t in tensors]
     xp = array_module(arrays[0])
     dtype = np.result_type(*[a.dtype for a in arrays])
@@ -64,7 +64,8 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     coef = min(coef, 1.0) if not math.isnan(coef) else coef
     with np.errstate(invalid="ignore"):  # inf * 0 -> nan, as PyTorch
         for g in grads:
-            g._data = g._data * g._data.dtype.type(coef)
+            new = g._data * g._data.dtype.type(coef)
+            g._data = np.asarray(new) if isinstance(new, np.generic) else new  # 0-d stays an array
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):

@@ -14,7 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ...tensor import Tensor, cat
+from ...tensor import Tensor, cat, tensor
 from ...ops.rnn import PackIndex, UnpackIndex
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
@@ -45,7 +45,7 @@ def invert_permutation(permutation):
     p = _host_ints(permutation, "permutation")
     inv = np.empty_like(p)
     inv[p] = np.arange(p.size, dtype=np.int64)
-    return Tensor(inv)
+    return tensor(inv)
 
 
 class PackedSequence(namedtuple("PackedSequence",
@@ -61,13 +61,13 @@ class PackedSequence(namedtuple("PackedSequence",
             raise TypeError("PackedSequence: batch_sizes is required (build packed batches with "
                             "pack_padded_sequence or pack_sequence)")
         if not isinstance(batch_sizes, Tensor):
-            batch_sizes = Tensor(_host_ints(batch_sizes, "batch_sizes"))
+            batch_sizes = tensor(_host_ints(batch_sizes, "batch_sizes"))
         if sorted_indices is not None and not isinstance(sorted_indices, Tensor):
-            sorted_indices = Tensor(_host_ints(sorted_indices, "sorted_indices"))
+            sorted_indices = tensor(_host_ints(sorted_indices, "sorted_indices"))
         if unsorted_indices is None:
             unsorted_indices = invert_permutation(sorted_indices)
         elif not isinstance(unsorted_indices, Tensor):
-            unsorted_indices = Tensor(_host_ints(unsorted_indices, "unsorted_indices"))
+            unsorted_indices = tensor(_host_ints(unsorted_indices, "unsorted_indices"))
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def _with_data(self, data):
@@ -131,7 +131,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     """Pack a padded batch (T, B, *) -- (B, T, *) with batch_first -- of sequences
     whose valid lengths are ``lengths``."""
     if not isinstance(input, Tensor):
-        input = Tensor(input)
+        input = tensor(input)
     lengths = _host_ints(lengths, "lengths")
     if input.dim() < 2:
         raise ValueError(f"pack_padded_sequence: input must have at least 2 dimensions "
@@ -190,14 +190,14 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     padded = UnpackIndex.apply(data, index, T_out, B, padding_value)
     if batch_first:
         padded = padded.transpose(0, 1)
-    return padded, Tensor(lengths)
+    return padded, tensor(lengths)
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """Stack tensors of shapes (L_i, *) into (max L, B, *) -- (B, max L, *) with batch_first."""
     if isinstance(sequences, Tensor):
         sequences = list(sequences.unbind(0))
-    sequences = [s if isinstance(s, Tensor) else Tensor(s) for s in sequences]
+    sequences = [s if isinstance(s, Tensor) else tensor(s) for s in sequences]
     if not sequences:
         raise RuntimeError("pad_sequence: received an empty list of sequences")
     if padding_side not in ("left", "right"):

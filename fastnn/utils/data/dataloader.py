@@ -1,12 +1,19 @@
 """DataLoader: batches of samples from a Dataset, shuffled with fastnn's generator.
 
-Runs in the calling process (``num_workers`` and the other multiprocessing
-options are accepted for PyTorch compatibility and ignored). When the dataset is
+Runs in the calling process: ``num_workers`` and the other multiprocessing
+options are accepted for PyTorch compatibility and ignored, with one warning per
+process for ``num_workers > 0``. Worker processes would pay a pickled copy of
+every batch (and of the dataset at each spawn), fail on datasets defined in a
+script's ``__main__`` under spawn, and compete for the cores fastnn's OpenMP
+kernels already use; fastnn's batches are one NumPy fancy-index for a
+TensorDataset. ``get_worker_info()`` is therefore always None, as in PyTorch's
+main process, and ``worker_init_fn`` is never called. When the dataset is
 a TensorDataset and the default collate is used, each batch is one fancy-index
 per tensor instead of ``batch_size`` single-sample lookups and a stack.
 """
 import collections.abc
 import numbers
+import warnings
 
 import numpy as np
 
@@ -14,7 +21,7 @@ from ...tensor import Tensor
 from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader", "default_collate"]
+__all__ = ["DataLoader", "default_collate", "get_worker_info"]
 
 
 def _stack_tensors(batch):
@@ -64,6 +71,23 @@ def default_collate(batch):
                     f"lists; found {type(elem).__name__}")
 
 
+_warned_workers = False
+
+
+def _warn_workers_once(n):
+    global _warned_workers
+    if not _warned_workers:
+        _warned_workers = True
+        warnings.warn(f"DataLoader: num_workers={n} is ignored; fastnn loads batches in the "
+                      "calling process (see fastnn/utils/data/dataloader.py). This warning is "
+                      "shown once.", UserWarning, stacklevel=3)
+
+
+def get_worker_info():
+    """None: fastnn's DataLoader has no worker processes (PyTorch's main-process answer)."""
+    return None
+
+
 class DataLoader:
     """Iterate over ``dataset`` in batches.
 
@@ -81,6 +105,8 @@ class DataLoader:
             raise ValueError("num_workers option should be a non-negative integer")
         self.dataset = dataset
         self.num_workers = num_workers  # accepted, loading always happens in this process
+        if num_workers > 0:
+            _warn_workers_once(num_workers)
         self.pin_memory = pin_memory
         self.generator = generator
         self.collate_fn = collate_fn
