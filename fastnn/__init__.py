@@ -47,7 +47,8 @@ _threads_policy.apply_policy()
 
 _SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autograd",
                "keras", "testing", "backends", "onnx",
-               "graph")
+               "graph",
+               "export")
 _LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn"}
 
 from .tensor import *  # noqa: F401,F403,E402
