@@ -50,6 +50,7 @@ _SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autog
                "graph",
                "export")
 _LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn"}
+_LAZY_ATTRS["compile"] = "compiler"  # fastnn.compile, a function
 
 from .tensor import *  # noqa: F401,F403,E402
 # The class, not the submodule of the same name (importing fastnn.device binds
