@@ -36,17 +36,90 @@ def _linear(w, b, relu):
     return step
 
 
+_SMALL_COLS = 8192  # batch * input pixels up to which im2col + BLAS beats the native conv
+
+
 def _conv(node, w, b, relu, dims):
+    """Small inputs: im2col by a strided view of a zero-padded buffer kept from
+    call to call, then one BLAS product with the weights packed once as
+    [groups, out/groups, in/groups*kh*kw]. Larger ones: the native conv."""
     a = {k: resolve(node.attrs[k], dims) for k in ("stride", "padding", "dilation", "groups")}
     be = get_backend(w)
-    fwd = be.conv1d_forward if node.op == "conv1d" else be.conv2d_forward
+    one_d = node.op == "conv1d"
+    fwd = be.conv1d_forward if one_d else be.conv2d_forward
+    w4 = w[:, :, None, :] if one_d else w
+    g = int(a["groups"])
+    cout, cg, kh, kw = w4.shape
+    wpack = np.ascontiguousarray(w4.reshape(g, cout // g, cg * kh * kw))
+    bias = None if b is None else b.reshape(1, cout, 1)
+
+    def pair(v):
+        v = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+        v = (1,) + v if one_d and len(v) == 1 and v != () else v
+        return v if len(v) == 2 else v * 2
+    (sh, sw), (dh, dw) = pair(a["stride"]), pair(a["dilation"])
+    (ph, pw) = (0, pair(a["padding"])[1]) if one_d else pair(a["padding"])
+    padded = {}
+
+    def blas(x):
+        x4 = x[:, :, None, :] if one_d else x
+        n, c, h, wd = x4.shape
+        oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+        ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        if ph or pw:
+            xp = padded.get(x4.shape)
+            if xp is None:
+                xp = padded[x4.shape] = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), x4.dtype)
+            xp[:, :, ph:ph + h, pw:pw + wd] = x4
+        else:
+            xp = np.ascontiguousarray(x4)
+        s = xp.strides
+        win = np.lib.stride_tricks.as_strided(
+            xp, (n, g, cg, kh, kw, oh, ow),
+            (s[0], cg * s[1], s[1], dh * s[2], dw * s[3], sh * s[2], sw * s[3]))
+        col = win.reshape(n, g, cg * kh * kw, oh * ow)
+        y = np.matmul(wpack, col).reshape(n, cout, oh * ow)
+        if bias is not None:
+            y += bias
+        if relu:
+            np.maximum(y, 0, out=y)
+        return y.reshape(n, cout, ow) if one_d else y.reshape(n, cout, oh, ow)
 
     def step(x):
+        n = x.shape[0]
+        if n * (x.shape[-1] if one_d else x.shape[-1] * x.shape[-2]) <= _SMALL_COLS:
+            return blas(x)
         y = fwd(x, w, b, a["stride"], a["padding"], a["dilation"], a["groups"])[0]
         if relu:
             np.maximum(y, 0, out=y)
         return y
     return step
+
+
+def _max_pool(k, be_fwd):
+    """A k x k window moving by k with no padding: a reshape and a max (no
+    indices kept unless asked); anything else: the native kernel."""
+    size = k["kernel_size"]
+    kh, kw = size if isinstance(size, (tuple, list)) else (size, size)
+    stride = k["stride"] if k["stride"] not in (None, ()) else (kh, kw)
+    sh, sw = stride if isinstance(stride, (tuple, list)) else (stride, stride)
+    pad, dil = k["padding"], k["dilation"]
+    simple = ((kh, kw) == (sh, sw) and pad in (0, (0, 0)) and dil in (1, (1, 1)))
+
+    def pool(x):
+        n, c, h, w = x.shape
+        if simple and h % kh == 0 and w % kw == 0:
+            # the max of the kh*kw strided views, one per window tap
+            y = x[:, :, 0::kh, 0::kw].copy()
+            for i in range(kh):
+                for j in range(kw):
+                    if i or j:
+                        np.maximum(y, x[:, :, i::kh, j::kw], out=y)
+            return y, None
+        y, saved = be_fwd()(x, k["kernel_size"], k["stride"], k["padding"], k["dilation"],
+                            k["ceil_mode"])
+        return y, saved[0]
+    return pool
 
 
 def _generic(node, consts, dims):
@@ -84,18 +157,9 @@ def make_step(node, fixed, dims, relu=False):
     if node.op == "reshape" and live == [0]:
         shape = tuple(resolve(node.attrs["shape"], dims))
         return (lambda x: x.reshape(shape)), live
-    if node.op == "max_pool2d" and live == [0]:
+    if node.op == "max_pool2d" and live == [0] and len(node.outputs[1:]) <= 1:
         k = {n: resolve(node.attrs.get(n), dims)
              for n in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
-        be_fwd = None
-
-        def pool(x):
-            nonlocal be_fwd
-            if be_fwd is None:
-                be_fwd = get_backend(x).max_pool2d_forward
-            y, saved = be_fwd(x, k["kernel_size"], k["stride"], k["padding"], k["dilation"],
-                              k["ceil_mode"])
-            return y, saved[0]
-        return pool, live
+        return _max_pool(k, lambda: get_backend(np.empty(0)).max_pool2d_forward), live
     consts = {i: Tensor._wrap(fixed[id(v)]) for i, v in enumerate(node.inputs) if id(v) in fixed}
     return _generic(node, consts, dims), live

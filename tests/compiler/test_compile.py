@@ -98,3 +98,15 @@ def test_uncapturable_model_falls_back_with_warning():
     np.testing.assert_array_equal(out.numpy(), _eager(m, x).numpy())
     with pytest.raises(Exception):
         fastnn.compile(Packed(), fullgraph=True)(x)
+
+
+def test_conv_geometry_both_paths():
+    """Small inputs take the im2col + BLAS step, large ones the native conv."""
+    fastnn.manual_seed(3)
+    m = nn.Sequential(nn.Conv2d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2), nn.ReLU(),
+                      nn.MaxPool2d(3, stride=2, padding=1), nn.MaxPool2d(2),
+                      nn.Conv2d(6, 5, 1), nn.Flatten(), nn.Linear(20, 3))
+    _same(m, (4, 17, 19), batches=(1, 2, 100))
+    m1 = nn.Sequential(nn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2), nn.ReLU(),
+                       nn.MaxPool1d(2), nn.Conv1d(6, 2, 2))
+    _same(m1, (4, 30), batches=(1, 3, 700))
