@@ -38,7 +38,9 @@ def linear(p, node):
                p.array(w.name + "_scale", ws), p.ptr(b), p.out(y),
                f"(signed char *)({xq})", _f(xscale), rows, in_f, out_f)
         return
-    p.call("linear", p.ptr(x), p.ptr(w), p.ptr(b), p.out(y), rows, in_f, out_f)
+    wt = p.graph.tensors[w.name].detach().numpy().T if w.kind == "param" else np.asarray(w.data).T
+    p.call("linear", p.ptr(x), p.array(w.name + "_t", np.ascontiguousarray(wt)), p.ptr(b),
+           p.out(y), rows, in_f, out_f)
 
 
 def _f(v):
