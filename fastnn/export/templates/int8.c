@@ -58,9 +58,11 @@ static void im2col_int8(const signed char *x, int c, int h, int w, int kh, int k
 
 /*@ conv2d_int8 quantize im2col_int8 */
 /* conv2d (conv.c) with int8 operands; xq holds the quantized input
- * (n*cin bytes per pixel), col the int8 im2col matrix, acc an int32 row */
+ * (n*cin bytes per pixel), col the int8 im2col matrix, acc an int32 row
+ * (restrict: a char pointer may alias anything, and the compiler would
+ * otherwise check for overlap before vectorising the inner loop) */
 static void conv2d_int8(const float *x, const signed char *w, const float *w_scale,
-                        const float *b, float *y, signed char *xq, signed char *col, int32_t *acc,
+                        const float *b, float *y, signed char *xq, signed char *col, int32_t *restrict acc,
                         float x_scale, int n, int cin, int h, int wd, int cout, int groups,
                         int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                         int oh, int ow)
@@ -81,7 +83,7 @@ static void conv2d_int8(const float *x, const signed char *w, const float *w_sca
                     acc[p] = 0;
                 for (q = 0; q < k; q++) {
                     const int wq = wr[q];
-                    const signed char *cr = col + (long)q * npix;
+                    const signed char *restrict cr = col + (long)q * npix;
                     for (p = 0; p < npix; p++)
                         acc[p] += wq * cr[p];
                 }
