@@ -118,6 +118,8 @@ def to_c(model, example_input, directory, name="model", quantize=None, calibrati
     for v in graph.outputs:
         p.last_use[id(v)] = len(nodes)
     p.loc[id(graph.inputs[0])] = "input"
+    if dims:
+        p.comment("sizes fixed at export: " + ", ".join(f"{k} = {v}" for k, v in dims.items()))
     for node in nodes:
         emit = OPS.get(node.op)
         if emit is None:
