@@ -142,7 +142,8 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=Non
     ``model`` itself. Without a model, returns a decorator.
 
     The result computes the model's eval-mode outputs without autograd, at any
-    batch size.
+    batch size. The weights are read when the plan for an input shape is
+    built: after changing them, compile again.
     """
     if mode not in _MODES:
         raise ValueError(f"mode: expected one of {_MODES}, got {mode!r}")

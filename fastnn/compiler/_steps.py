@@ -40,9 +40,10 @@ _SMALL_COLS = 8192  # batch * input pixels up to which im2col + BLAS beats the n
 
 
 def _conv(node, w, b, relu, dims):
-    """Small inputs: im2col by a strided view of a zero-padded buffer kept from
-    call to call, then one BLAS product with the weights packed once as
-    [groups, out/groups, in/groups*kh*kw]. Larger ones: the native conv."""
+    """Small inputs: im2col as one gather (an index table worked out once per
+    input shape) from a zero-padded buffer kept from call to call, then one
+    BLAS product with the weights packed once as [groups, out/groups,
+    in/groups*kh*kw]. Larger ones: the native conv."""
     a = {k: resolve(node.attrs[k], dims) for k in ("stride", "padding", "dilation", "groups")}
     be = get_backend(w)
     one_d = node.op == "conv1d"
@@ -59,25 +60,32 @@ def _conv(node, w, b, relu, dims):
         return v if len(v) == 2 else v * 2
     (sh, sw), (dh, dw) = pair(a["stride"]), pair(a["dilation"])
     (ph, pw) = (0, pair(a["padding"])[1]) if one_d else pair(a["padding"])
-    padded = {}
+    prepared = {}  # input shape -> (padded buffer, im2col index table, im2col buffer, oh, ow)
+
+    def prepare(shape):
+        n, c, h, wd = shape
+        oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+        ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), w.dtype)  # the border stays 0
+        # im2col as a gather: the element number in xp of every col entry,
+        # laid out [n, groups, cg*kh*kw, oh*ow], worked out once per shape
+        e = np.arange(xp.size, dtype=np.intp).reshape(xp.shape)
+        t = e.strides
+        win = np.lib.stride_tricks.as_strided(
+            e, (n, g, cg, kh, kw, oh, ow),
+            (t[0], cg * t[1], t[1], dh * t[2], dw * t[3], sh * t[2], sw * t[3]))
+        index = np.ascontiguousarray(win).reshape(-1)
+        col = np.empty((n, g, cg * kh * kw, oh * ow), w.dtype)
+        prepared[shape] = entry = (xp, index, col, oh, ow)
+        return entry
 
     def blas(x):
         x4 = x[:, :, None, :] if one_d else x
-        n, c, h, wd = x4.shape
-        oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
-        ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-        if ph or pw:
-            xp = padded.get(x4.shape)
-            if xp is None:
-                xp = padded[x4.shape] = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), x4.dtype)
-            xp[:, :, ph:ph + h, pw:pw + wd] = x4
-        else:
-            xp = np.ascontiguousarray(x4)
-        s = xp.strides
-        win = np.lib.stride_tricks.as_strided(
-            xp, (n, g, cg, kh, kw, oh, ow),
-            (s[0], cg * s[1], s[1], dh * s[2], dw * s[3], sh * s[2], sw * s[3]))
-        col = win.reshape(n, g, cg * kh * kw, oh * ow)
+        entry = prepared.get(x4.shape) or prepare(x4.shape)
+        xp, index, col, oh, ow = entry
+        n, _, h, wd = x4.shape
+        xp[:, :, ph:ph + h, pw:pw + wd] = x4
+        np.take(xp.reshape(-1), index, out=col.reshape(-1))
         y = np.matmul(wpack, col).reshape(n, cout, oh * ow)
         if bias is not None:
             y += bias

@@ -213,3 +213,29 @@ def test_bad_arguments(tmp_path):
         fastnn.export.to_c(m, fastnn.randn(1, 3), str(tmp_path), quantize="int8")
     with pytest.raises(TypeError, match="example_input"):
         fastnn.export.to_c(m, [[1.0, 2.0, 3.0]], str(tmp_path))
+
+
+def test_lstm_classifier_matches_torch(tmp_path):
+    """The exported bidirectional LSTM gives PyTorch's numbers on the same weights."""
+    torch = pytest.importorskip("torch")
+    fastnn.manual_seed(7)
+    model = LSTMClassifier()
+    x = np.random.default_rng(2).standard_normal((2, 5, 8)).astype(np.float32)
+    fastnn.export.to_c(model, fastnn.tensor(x), str(tmp_path))
+    got = _build.run(_build.build(str(tmp_path)), x.reshape(1, -1), 10).reshape(2, 5)
+
+    class Ref(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(8, 12, num_layers=2, batch_first=True, bidirectional=True)
+            self.fc = torch.nn.Linear(24, 5)
+
+        def forward(self, t):
+            out, _ = self.lstm(t)
+            return torch.log_softmax(self.fc(out[:, -1]), dim=1)
+    ref = Ref()
+    ref.load_state_dict({k: torch.from_numpy(v.detach().numpy().copy())
+                         for k, v in model.state_dict().items()})
+    with torch.no_grad():
+        want = ref(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
