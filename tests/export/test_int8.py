@@ -90,3 +90,22 @@ def test_int8_matches_numpy_reference(tmp_path):
     acc = wq.astype(np.int32) @ xq
     want = acc * (xs * ws) + lin.bias.detach().numpy()
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(_build.CC is None, reason="no C compiler found")
+def test_int8_conv_geometry(tmp_path):
+    """Grouped, strided, dilated, padded Conv2d and a Conv1d in int8 stay close to
+    float (an indexing slip would be far off: errors the size of the outputs)."""
+    fastnn.manual_seed(4)
+    m = nn.Sequential(nn.Conv2d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2), nn.ReLU(),
+                      nn.Flatten(2), nn.Conv1d(6, 4, 3, padding=1, groups=2), nn.Flatten(),
+                      nn.Linear(360, 5))
+    rng = np.random.default_rng(0)
+    calib = rng.standard_normal((64, 4, 17, 19)).astype(np.float32)
+    x = rng.standard_normal((3, 1, 4, 17, 19)).astype(np.float32)
+    fastnn.export.to_c(m, fastnn.tensor(x[0]), str(tmp_path), quantize="int8", calibration=calib)
+    got = _build.run(_build.build(str(tmp_path)), x.reshape(3, -1), 5)
+    with fastnn.no_grad():
+        want = np.stack([m(fastnn.tensor(xi)).numpy()[0] for xi in x])
+    err = np.abs(got - want).max()
+    assert 0 < err < 0.05 * np.abs(want).max() + 1e-3, (err, np.abs(want).max())

@@ -23,7 +23,7 @@ def _forward(model, x):
     with fastnn.no_grad():
         out = model(fastnn.tensor(x))
     outs = out if isinstance(out, tuple) else (out,)
-    return np.concatenate([o.numpy().reshape(len(x) if False else -1) for o in outs])
+    return np.concatenate([o.numpy().reshape(-1) for o in outs])
 
 
 def _check(model, shape, tmp_path, n=4, tol=1e-4, **kw):
@@ -77,18 +77,15 @@ class Mixed(nn.Module):
     def forward(self, x):
         y = self.pool(self.bn(self.conv(x)))
         z = self.fc(y)
-        a = torch_like_mix(z, y)
+        a = _elementwise_mix(z, y)
         return a.permute(0, 2, 1), F.softmax(z, dim=1)
 
 
-def torch_like_mix(z, y):
+def _elementwise_mix(z, y):
+    """Scalars, broadcasting-free binaries and most activations, in one expression."""
     a = z * 2 + y - z / 3
-    a = F.elu(F.leaky_relu(a, 0.1)) + F.gelu(torch_sig(a)) * y
+    a = F.elu(F.leaky_relu(a, 0.1)) + F.gelu(fastnn.sigmoid(a)) * y
     return fastnn.tanh(a) - F.softplus(a) + F.relu6(a)
-
-
-def torch_sig(a):
-    return fastnn.sigmoid(a)
 
 
 def _seed_cnn():
@@ -239,3 +236,19 @@ def test_lstm_classifier_matches_torch(tmp_path):
     with torch.no_grad():
         want = ref(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_broadcasting_and_data_movement(tmp_path):
+    """Broadcast operands, expand, slices with steps, cat along a middle axis."""
+    class Moves(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(fastnn.randn(1, 3, 1))
+
+        def forward(self, x):
+            a = x * self.scale + x[:, :1]                       # [N,3,4] broadcasts
+            b = a[:, ::2, 1:].transpose(1, 2)                    # [N,3,2]
+            c = fastnn.cat([a.transpose(1, 2)[:, :, :2], b], 1)  # [N,6,2]
+            return fastnn.maximum(c, c.flip(2)) - 2 ** c.sigmoid()
+    fastnn.manual_seed(8)
+    _check(Moves(), (2, 3, 4), tmp_path)
