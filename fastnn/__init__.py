@@ -46,8 +46,8 @@ _tuning.load()
 _threads_policy.apply_policy()
 
 _SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autograd",
-               "keras", "testing", "backends", "onnx", "graph", "distributed")
-_LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn"}
+               "keras", "testing", "backends", "onnx", "graph", "distributed", "export")
+_LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn", "compile": "compiler"}
 
 from .tensor import *  # noqa: F401,F403,E402
 # The class, not the submodule of the same name (importing fastnn.device binds

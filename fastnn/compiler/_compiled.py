@@ -1,0 +1,166 @@
+"""fastnn.compile and the callable it returns (see __init__ for the idea)."""
+import threading
+import warnings
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+from ._steps import make_step
+
+_MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+_BACKENDS = (None, "fastnn", "inductor", "eager", "aot_eager")
+
+
+class _Plan:
+    """The steps for one input shape: a flat list run over a list of slots."""
+
+    def __init__(self, graph, dims):
+        fixed = {}
+        for group in (graph.params, graph.buffers):
+            for name, v in group.items():
+                fixed[id(v)] = graph.tensors[name].detach().numpy()
+        for v in graph.constants:
+            fixed[id(v)] = v.data
+        slot = {id(v): i for i, v in enumerate(graph.inputs)}
+        n_slots = len(graph.inputs)
+        users = {}
+        for node in graph.nodes:
+            for v in node.inputs:
+                users.setdefault(id(v), []).append(node)
+        outputs = {id(v) for v in graph.outputs}
+        fused = set()
+        self.steps = []
+        for node in graph.nodes:
+            if id(node) in fused:
+                continue
+            relu = None
+            if node.op in ("linear", "conv1d", "conv2d"):
+                after = users.get(id(node.outputs[0]), [])
+                if (len(after) == 1 and after[0].op == "relu" and id(node.outputs[0]) not in outputs):
+                    relu = after[0]
+            fn, live = make_step(node, fixed, dims, relu=relu is not None)
+            ins = tuple(slot[id(node.inputs[i])] for i in live)
+            outs = node.outputs if relu is None else relu.outputs
+            if relu is not None:
+                fused.add(id(relu))
+            for v in outs:
+                slot[id(v)] = n_slots
+                n_slots += 1
+            self.steps.append((fn, ins, tuple(slot[id(v)] for v in outs)))
+        self.n_slots = n_slots
+        self.out_slots = [slot[id(v)] if id(v) in slot else None for v in graph.outputs]
+        self.out_fixed = [fixed.get(id(v)) for v in graph.outputs]
+
+    def run(self, arrays):
+        r = [None] * self.n_slots
+        r[:len(arrays)] = arrays
+        for fn, ins, outs in self.steps:
+            res = fn(*[r[i] for i in ins])
+            if len(outs) == 1:
+                r[outs[0]] = res[0] if isinstance(res, tuple) else res
+            else:
+                for o, a in zip(outs, res):
+                    r[o] = a
+        return [r[s] if s is not None else c for s, c in zip(self.out_slots, self.out_fixed)]
+
+
+class CompiledModel:
+    """What ``fastnn.compile`` returns: call it like the model (eval-mode outputs)."""
+
+    def __init__(self, model, fullgraph=False):
+        self.model = model
+        self.fullgraph = fullgraph
+        self.graph = None
+        self.fallback = False
+        self._plans = {}
+        self._lock = threading.Lock()
+
+    def _capture(self, tensors):
+        from ..graph import trace
+        try:
+            self.graph = trace(self.model, tuple(tensors))
+        except Exception as e:  # anything the tracer cannot capture
+            if self.fullgraph:
+                raise
+            warnings.warn(f"fastnn.compile: the model could not be captured as a graph "
+                          f"({type(e).__name__}: {e}); running the module as it is",
+                          RuntimeWarning, stacklevel=3)
+            self.fallback = True
+
+    def _run_module(self, tensors):
+        was = getattr(self.model, "training", None)
+        if was:
+            self.model.eval()
+        try:
+            with no_grad():
+                return self.model(*tensors)
+        finally:
+            if was:
+                self.model.train()
+
+    def __call__(self, *inputs):
+        tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in inputs]
+        if self.graph is None and not self.fallback:
+            self._capture(tensors)
+        if self.fallback:
+            return self._run_module(tensors)
+        arrays = [t._data for t in tensors]
+        key = tuple((a.shape, a.dtype.str) for a in arrays)
+        plan = self._plans.get(key)
+        if plan is None:
+            dims = self.graph.bind_dims([a.shape for a in arrays])
+            for a, v in zip(arrays, self.graph.inputs):
+                if a.dtype != v.dtype:
+                    raise TypeError(f"input {v.name!r}: expected dtype {v.dtype}, got {a.dtype}")
+            plan = self._plans[key] = _Plan(self.graph, dims)
+        with self._lock:  # one call at a time: steps may reuse the arrays they hold
+            flat = plan.run(arrays)
+        flat = [Tensor._wrap(a) for a in flat]
+
+        def build(tree):
+            if isinstance(tree, tuple):
+                return tuple(build(t) for t in tree)
+            return flat[tree]
+        return build(self.graph.output_tree)
+
+    def __repr__(self):
+        return f"CompiledModel({type(self.model).__name__})"
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None,
+            options=None, disable=False):
+    """Compile ``model`` (a Module or a function of Tensors) for inference.
+
+    Arguments follow ``torch.compile``: ``mode`` one of None, "default",
+    "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs" (all
+    compile the same plan here); ``fullgraph=True`` makes a capture failure an
+    error instead of a warning and a fallback; ``dynamic`` is accepted (the
+    batch dim is always symbolic); ``backend`` None, "fastnn" or "inductor"
+    (the plan), or "eager"/"aot_eager" (run the module as it is);
+    ``options`` a dict (no options are read); ``disable=True`` returns
+    ``model`` itself. Without a model, returns a decorator.
+
+    The result computes the model's eval-mode outputs without autograd, at any
+    batch size. The weights are read when the plan for an input shape is
+    built: after changing them, compile again.
+    """
+    if mode not in _MODES:
+        raise ValueError(f"mode: expected one of {_MODES}, got {mode!r}")
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend: expected one of {_BACKENDS}, got {backend!r}")
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"options: expected a dict or None, got {type(options).__name__}")
+    if dynamic not in (None, True, False):
+        raise TypeError(f"dynamic: expected None, True or False, got {dynamic!r}")
+    if model is None:
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                 mode=mode, options=options, disable=disable)
+    if not callable(model):
+        raise TypeError(f"model: expected a Module or a callable, got {type(model).__name__}")
+    if disable:
+        return model
+    compiled = CompiledModel(model, fullgraph=fullgraph)
+    if backend in ("eager", "aot_eager"):
+        compiled.fallback = True
+    return compiled

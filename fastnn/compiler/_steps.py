@@ -1,0 +1,173 @@
+"""The steps a plan is made of: one function per graph op, bound to its
+weights and resolved attributes, called on NumPy arrays.
+
+A step is ``(fn, input slots, output slots)``; ``fn`` takes the input arrays
+and returns the outputs (one array or a tuple). The ops that matter for
+latency -- linear, conv, pooling, relu, reshape, softmax -- call fastnn's
+native kernels (or BLAS, as fastnn's own Linear does at a few rows) directly;
+every other op calls the same Function the model called, under no_grad.
+"""
+import numpy as np
+
+from ..autograd import no_grad
+from ..backends import get_backend
+from ..graph.ir import resolve
+from ..tensor import Tensor
+
+_FEW_ROWS = 4  # at most this many rows a Linear is a BLAS matrix-vector product
+
+
+def _linear(w, b, relu):
+    wt = np.ascontiguousarray(w.T)  # transposed once, here
+    be = get_backend(w)
+
+    def step(x):
+        shape = x.shape
+        x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
+        if x2.shape[0] <= _FEW_ROWS:
+            y = x2 @ wt
+            if b is not None:
+                y += b
+        else:
+            y = be.linear_forward(x2, w, b)[0]
+        if relu:
+            np.maximum(y, 0, out=y)
+        return y.reshape(shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
+    return step
+
+
+_SMALL_COLS = 8192  # batch * input pixels up to which im2col + BLAS beats the native conv
+
+
+def _conv(node, w, b, relu, dims):
+    """Small inputs: im2col as one gather (an index table worked out once per
+    input shape) from a zero-padded buffer kept from call to call, then one
+    BLAS product with the weights packed once as [groups, out/groups,
+    in/groups*kh*kw]. Larger ones: the native conv."""
+    a = {k: resolve(node.attrs[k], dims) for k in ("stride", "padding", "dilation", "groups")}
+    be = get_backend(w)
+    one_d = node.op == "conv1d"
+    fwd = be.conv1d_forward if one_d else be.conv2d_forward
+    w4 = w[:, :, None, :] if one_d else w
+    g = int(a["groups"])
+    cout, cg, kh, kw = w4.shape
+    wpack = np.ascontiguousarray(w4.reshape(g, cout // g, cg * kh * kw))
+    bias = None if b is None else b.reshape(1, cout, 1)
+
+    def pair(v):
+        v = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+        v = (1,) + v if one_d and len(v) == 1 and v != () else v
+        return v if len(v) == 2 else v * 2
+    (sh, sw), (dh, dw) = pair(a["stride"]), pair(a["dilation"])
+    (ph, pw) = (0, pair(a["padding"])[1]) if one_d else pair(a["padding"])
+    prepared = {}  # input shape -> (padded buffer, im2col index table, im2col buffer, oh, ow)
+
+    def prepare(shape):
+        n, c, h, wd = shape
+        oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+        ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), w.dtype)  # the border stays 0
+        # im2col as a gather: the element number in xp of every col entry,
+        # laid out [n, groups, cg*kh*kw, oh*ow], worked out once per shape
+        e = np.arange(xp.size, dtype=np.intp).reshape(xp.shape)
+        t = e.strides
+        win = np.lib.stride_tricks.as_strided(
+            e, (n, g, cg, kh, kw, oh, ow),
+            (t[0], cg * t[1], t[1], dh * t[2], dw * t[3], sh * t[2], sw * t[3]))
+        index = np.ascontiguousarray(win).reshape(-1)
+        col = np.empty((n, g, cg * kh * kw, oh * ow), w.dtype)
+        prepared[shape] = entry = (xp, index, col, oh, ow)
+        return entry
+
+    def blas(x):
+        x4 = x[:, :, None, :] if one_d else x
+        entry = prepared.get(x4.shape) or prepare(x4.shape)
+        xp, index, col, oh, ow = entry
+        n, _, h, wd = x4.shape
+        xp[:, :, ph:ph + h, pw:pw + wd] = x4
+        np.take(xp.reshape(-1), index, out=col.reshape(-1))
+        y = np.matmul(wpack, col).reshape(n, cout, oh * ow)
+        if bias is not None:
+            y += bias
+        if relu:
+            np.maximum(y, 0, out=y)
+        return y.reshape(n, cout, ow) if one_d else y.reshape(n, cout, oh, ow)
+
+    def step(x):
+        n = x.shape[0]
+        if n * (x.shape[-1] if one_d else x.shape[-1] * x.shape[-2]) <= _SMALL_COLS:
+            return blas(x)
+        y = fwd(x, w, b, a["stride"], a["padding"], a["dilation"], a["groups"])[0]
+        if relu:
+            np.maximum(y, 0, out=y)
+        return y
+    return step
+
+
+def _max_pool(k, be_fwd):
+    """A k x k window moving by k with no padding: a reshape and a max (no
+    indices kept unless asked); anything else: the native kernel."""
+    size = k["kernel_size"]
+    kh, kw = size if isinstance(size, (tuple, list)) else (size, size)
+    stride = k["stride"] if k["stride"] not in (None, ()) else (kh, kw)
+    sh, sw = stride if isinstance(stride, (tuple, list)) else (stride, stride)
+    pad, dil = k["padding"], k["dilation"]
+    simple = ((kh, kw) == (sh, sw) and pad in (0, (0, 0)) and dil in (1, (1, 1)))
+
+    def pool(x):
+        n, c, h, w = x.shape
+        if simple and h % kh == 0 and w % kw == 0:
+            # the max of the kh*kw strided views, one per window tap
+            y = x[:, :, 0::kh, 0::kw].copy()
+            for i in range(kh):
+                for j in range(kw):
+                    if i or j:
+                        np.maximum(y, x[:, :, i::kh, j::kw], out=y)
+            return y, None
+        y, saved = be_fwd()(x, k["kernel_size"], k["stride"], k["padding"], k["dilation"],
+                            k["ceil_mode"])
+        return y, saved[0]
+    return pool
+
+
+def _generic(node, consts, dims):
+    """Call the op's own Function on Tensors (consts: arg index -> fixed Tensor)."""
+    slots = [i for i, v in enumerate(node.inputs) if i not in consts]
+    impl = node.impl
+
+    def step(*arrays):
+        vals = dict(consts)
+        for i, a in zip(slots, arrays):
+            vals[i] = Tensor._wrap(a)
+        order = {id(v): vals[i] for i, v in enumerate(node.inputs)}
+        args, kwargs = node.call_args(lambda v: order[id(v)], dims)
+        with no_grad():
+            out = impl(*args, **kwargs)
+        if isinstance(out, tuple):
+            return tuple(o._data if isinstance(o, Tensor) else o for o in out)
+        return out._data if isinstance(out, Tensor) else out
+    return step
+
+
+def make_step(node, fixed, dims, relu=False):
+    """(fn, indices of node.inputs read at run time) for ``node``; ``fixed``
+    maps id(Value) -> array for weights and constants."""
+    def arr(name):
+        v = node.input(name)
+        return None if v is None else fixed[id(v)]
+    live = [i for i, v in enumerate(node.inputs) if id(v) not in fixed]
+    if node.op == "linear" and live == [0] and node.input("w").shape and len(node.input("w").shape) == 2:
+        return _linear(arr("w"), arr("b"), relu), live
+    if node.op in ("conv1d", "conv2d") and live == [0]:
+        return _conv(node, arr("w"), arr("b"), relu, dims), live
+    if node.op == "relu" and live == [0]:
+        return (lambda x: np.maximum(x, 0)), live
+    if node.op == "reshape" and live == [0]:
+        shape = tuple(resolve(node.attrs["shape"], dims))
+        return (lambda x: x.reshape(shape)), live
+    if node.op == "max_pool2d" and live == [0] and len(node.outputs[1:]) <= 1:
+        k = {n: resolve(node.attrs.get(n), dims)
+             for n in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
+        return _max_pool(k, lambda: get_backend(np.empty(0)).max_pool2d_forward), live
+    consts = {i: Tensor._wrap(fixed[id(v)]) for i, v in enumerate(node.inputs) if id(v) in fixed}
+    return _generic(node, consts, dims), live

@@ -1,0 +1,58 @@
+"""The C kernel templates (templates/*.c, one file per op family), cut into
+functions so the generated file holds only the kernels its model calls.
+
+A template file is plain C; a line ``/*@ name dep dep */`` starts the chunk
+that defines ``name`` and says which other chunks it calls. Unused static
+functions would fail ``-Wall -Werror``, hence the selection.
+"""
+import os
+import re
+
+_DIR = os.path.join(os.path.dirname(__file__), "templates")
+_MARK = re.compile(r"^/\*@ ([\w ]+) \*/\s*$")
+_ORDER = ("gemm", "linear", "conv", "pool", "norm", "unary", "binary", "shape", "softmax",
+          "rnn", "int8")
+_chunks = None
+
+
+def _load():
+    global _chunks
+    if _chunks is None:
+        _chunks = {}
+        for family in _ORDER:
+            with open(os.path.join(_DIR, family + ".c")) as f:
+                text = f.read()
+            name, deps, lines = None, (), []
+            for line in text.splitlines(keepends=True):
+                m = _MARK.match(line)
+                if m:
+                    if name:
+                        _chunks[name] = (family, deps, "".join(lines).strip() + "\n")
+                    name, *deps = m.group(1).split()
+                    lines = []
+                elif name:
+                    lines.append(line)
+            if name:
+                _chunks[name] = (family, deps, "".join(lines).strip() + "\n")
+    return _chunks
+
+
+def source(names):
+    """The C text of the kernels ``names`` and what they call, callees first."""
+    chunks = _load()
+    order, seen = [], set()
+
+    def visit(n):
+        if n in seen:
+            return
+        seen.add(n)
+        for d in chunks[n][1]:
+            visit(d)
+        order.append(n)
+    for n in sorted(names):
+        visit(n)
+    parts = []
+    for n in order:
+        family = chunks[n][0]
+        parts.append(f"/* --- {n} (fastnn/export/templates/{family}.c) --- */\n{chunks[n][2]}")
+    return "\n".join(parts)

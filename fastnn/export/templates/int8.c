@@ -1,0 +1,94 @@
+/* int8.c: post-training int8 Linear and Conv. Weights are int8 with one scale
+ * per output channel (w ~ wq * w_scale[o]); the input is quantized on the fly
+ * with the scale calibrated at export (x ~ xq * x_scale); products accumulate
+ * in int32 and one multiply per output brings them back to float:
+ *     y[o] = (sum xq * wq) * x_scale * w_scale[o] + b[o]                    */
+
+/*@ quantize */
+/* q = clamp(round(x / scale), -127, 127); inv_scale = 1 / scale */
+static void quantize(const float *x, signed char *q, long n, float inv_scale)
+{
+    long i;
+    for (i = 0; i < n; i++) {
+        float v = x[i] * inv_scale;
+        v = v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v);
+        q[i] = (signed char)(v >= 0.0f ? (int)(v + 0.5f) : -(int)(0.5f - v));
+    }
+}
+
+/*@ linear_int8 quantize */
+/* x[rows][in] float -> y[rows][out]; xq is scratch of rows*in bytes */
+static void linear_int8(const float *x, const signed char *w, const float *w_scale,
+                        const float *b, float *y, signed char *xq, float x_scale,
+                        int rows, int in, int out)
+{
+    int r, o, k;
+    quantize(x, xq, (long)rows * in, 1.0f / x_scale);
+    for (r = 0; r < rows; r++)
+        for (o = 0; o < out; o++) {
+            const signed char *xr = xq + (long)r * in, *wr = w + (long)o * in;
+            int32_t acc = 0; /* exact while in * 127 * 127 < 2^31: in < 133000 */
+            for (k = 0; k < in; k++)
+                acc += (int)xr[k] * (int)wr[k];
+            y[(long)r * out + o] = (float)acc * (x_scale * w_scale[o]) + (b ? b[o] : 0.0f);
+        }
+}
+
+/*@ im2col_int8 */
+/* im2col (conv.c) on int8 data: the padding is 0, exact in symmetric int8 */
+static void im2col_int8(const signed char *x, int c, int h, int w, int kh, int kw,
+                        int sh, int sw, int ph, int pw, int dh, int dw,
+                        int oh, int ow, signed char *col)
+{
+    int ci, ky, kx, oy, ox;
+    for (ci = 0; ci < c; ci++)
+        for (ky = 0; ky < kh; ky++)
+            for (kx = 0; kx < kw; kx++) {
+                signed char *row = col + ((long)(ci * kh + ky) * kw + kx) * oh * ow;
+                for (oy = 0; oy < oh; oy++) {
+                    int iy = oy * sh - ph + ky * dh;
+                    for (ox = 0; ox < ow; ox++) {
+                        int ix = ox * sw - pw + kx * dw;
+                        int inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                        row[oy * ow + ox] = inside ? x[((long)ci * h + iy) * w + ix] : 0;
+                    }
+                }
+            }
+}
+
+/*@ conv2d_int8 quantize im2col_int8 */
+/* conv2d (conv.c) with int8 operands; xq holds the quantized input
+ * (n*cin bytes per pixel), col the int8 im2col matrix, acc an int32 row
+ * (restrict: a char pointer may alias anything, and the compiler would
+ * otherwise check for overlap before vectorising the inner loop) */
+static void conv2d_int8(const float *x, const signed char *w, const float *w_scale,
+                        const float *b, float *y, signed char *xq, signed char *col, int32_t *restrict acc,
+                        float x_scale, int n, int cin, int h, int wd, int cout, int groups,
+                        int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                        int oh, int ow)
+{
+    int cg = cin / groups, og = cout / groups, k = cg * kh * kw, npix = oh * ow;
+    int i, g, o, p, q;
+    quantize(x, xq, (long)n * cin * h * wd, 1.0f / x_scale);
+    for (i = 0; i < n; i++)
+        for (g = 0; g < groups; g++) {
+            const signed char *xg = xq + ((long)i * cin + g * cg) * h * wd;
+            im2col_int8(xg, cg, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, col);
+            for (o = 0; o < og; o++) {
+                int oc = g * og + o;
+                const signed char *wr = w + (long)oc * k;
+                float *yr = y + ((long)i * cout + oc) * npix;
+                float s = x_scale * w_scale[oc];
+                for (p = 0; p < npix; p++)
+                    acc[p] = 0;
+                for (q = 0; q < k; q++) {
+                    const int wq = wr[q];
+                    const signed char *restrict cr = col + (long)q * npix;
+                    for (p = 0; p < npix; p++)
+                        acc[p] += wq * cr[p];
+                }
+                for (p = 0; p < npix; p++)
+                    yr[p] = (float)acc[p] * s + (b ? b[oc] : 0.0f);
+            }
+        }
+}

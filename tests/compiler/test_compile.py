@@ -1,0 +1,112 @@
+"""fastnn.compile: the plan's outputs equal the model's eval-mode outputs at
+several batch sizes; PyTorch's arguments are accepted; a model that cannot be
+captured runs as it is, with a warning."""
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn.functional as F
+from fastnn import nn
+
+
+def _eager(model, x):
+    model.eval()
+    with fastnn.no_grad():
+        return model(fastnn.tensor(x))
+
+
+def _same(model, shape, batches=(1, 3, 8), tol=1e-5):
+    compiled = fastnn.compile(model)
+    rng = np.random.default_rng(0)
+    for n in batches:
+        x = rng.standard_normal((n,) + shape).astype(np.float32)
+        got, want = compiled(fastnn.tensor(x)), _eager(model, x)
+        got = got if isinstance(got, tuple) else (got,)
+        want = want if isinstance(want, tuple) else (want,)
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert isinstance(g, fastnn.Tensor) and g.shape == w.shape
+            np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=tol, atol=tol)
+    return compiled
+
+
+def _cnn():
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def test_seed_cnn_fuses_relu():
+    fastnn.manual_seed(0)
+    compiled = _same(_cnn(), (1, 8, 8))
+    plan = next(iter(compiled._plans.values()))
+    # conv+relu twice, pool twice, reshape, linear+relu, linear: 7 steps for 10 ops
+    assert len(plan.steps) == 7
+
+
+def test_mlp_and_dropout_in_eval():
+    fastnn.manual_seed(1)
+    mlp = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+    mlp.train()
+    _same(mlp, (784,), batches=(1, 2, 5, 33))
+
+
+def test_lstm_batchnorm_and_tuples():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(6, 8, batch_first=True, bidirectional=True)
+            self.bn = nn.BatchNorm1d(16)
+            self.fc = nn.Linear(16, 3)
+
+        def forward(self, x):
+            out, (h, c) = self.lstm(x)
+            z = self.bn(out[:, -1])
+            return F.log_softmax(self.fc(z), dim=1), h
+    fastnn.manual_seed(2)
+    _same(Net(), (5, 6), batches=(1, 4))
+
+
+def test_arguments_like_torch():
+    m = nn.Linear(3, 2)
+    assert fastnn.compile(m, disable=True) is m
+    c = fastnn.compile(m, mode="reduce-overhead", fullgraph=True, dynamic=True,
+                       backend="inductor", options={})
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(c(x).numpy(), _eager(m, x).numpy(), rtol=1e-6)
+    deco = fastnn.compile(mode="max-autotune")
+    np.testing.assert_allclose(deco(m)(x).numpy(), _eager(m, x).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="mode"):
+        fastnn.compile(m, mode="fast")
+    with pytest.raises(ValueError, match="backend"):
+        fastnn.compile(m, backend="tvm")
+    with pytest.raises(TypeError, match="options"):
+        fastnn.compile(m, options=3)
+    with pytest.raises(TypeError, match="model"):
+        fastnn.compile(3)
+
+
+def test_uncapturable_model_falls_back_with_warning():
+    class Packed(nn.Module):
+        def forward(self, x):
+            return F.one_hot(x.argmax(1), 4).float() * 2  # reads the data with NumPy
+    m = Packed()
+    c = fastnn.compile(m)
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    with pytest.warns(RuntimeWarning, match="running the module as it is"):
+        out = c(x)
+    np.testing.assert_array_equal(out.numpy(), _eager(m, x).numpy())
+    with pytest.raises(Exception):
+        fastnn.compile(Packed(), fullgraph=True)(x)
+
+
+def test_conv_geometry_both_paths():
+    """Small inputs take the im2col + BLAS step, large ones the native conv."""
+    fastnn.manual_seed(3)
+    m = nn.Sequential(nn.Conv2d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2), nn.ReLU(),
+                      nn.MaxPool2d(3, stride=2, padding=1), nn.MaxPool2d(2),
+                      nn.Conv2d(6, 5, 1), nn.Flatten(), nn.Linear(20, 3))
+    _same(m, (4, 17, 19), batches=(1, 2, 100))
+    m1 = nn.Sequential(nn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2), nn.ReLU(),
+                       nn.MaxPool1d(2), nn.Conv1d(6, 2, 2))
+    _same(m1, (4, 30), batches=(1, 3, 700))

@@ -1,0 +1,53 @@
+"""Shared helpers for the C export tests: find a compiler, build an exported
+model with a small driver, run it on inputs."""
+import os
+import shutil
+import subprocess
+
+import numpy as np
+
+CC = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+FLAGS = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror"]
+
+# Reads `count` inputs from stdin, writes each output to stdout (raw float32).
+DRIVER = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "NAME.h"
+int main(int argc, char **argv)
+{
+    static float in[UPNAME_INPUT_SIZE], out[UPNAME_OUTPUT_SIZE];
+    long count = argc > 1 ? atol(argv[1]) : 1, i;
+    for (i = 0; i < count; i++) {
+        if (fread(in, sizeof(float), UPNAME_INPUT_SIZE, stdin) != UPNAME_INPUT_SIZE)
+            return 2;
+        if (NAME_forward(in, out) != 0)
+            return 3;
+        fwrite(out, sizeof(float), UPNAME_OUTPUT_SIZE, stdout);
+    }
+    return 0;
+}
+"""
+
+
+def build(directory, name="model", extra=(), opt="-O1"):
+    """Compile <name>.c (warnings as errors) and a driver; the executable's path."""
+    src = os.path.join(directory, name + ".c")
+    obj = os.path.join(directory, name + ".o")
+    subprocess.run([CC, *FLAGS, opt, *extra, "-c", src, "-o", obj], check=True,
+                   capture_output=True, text=True)
+    main = os.path.join(directory, "main.c")
+    with open(main, "w") as f:
+        f.write(DRIVER.replace("UPNAME", name.upper()).replace("NAME", name))
+    exe = os.path.join(directory, name + "_run")
+    subprocess.run([CC, "-std=c99", opt, *extra, "-I", directory, main, obj, "-o", exe, "-lm"],
+                   check=True, capture_output=True, text=True)
+    return exe
+
+
+def run(exe, inputs, out_size):
+    """Run the driver on a stack of inputs (one per forward call)."""
+    inputs = np.ascontiguousarray(inputs, dtype=np.float32)
+    res = subprocess.run([exe, str(len(inputs))], input=inputs.tobytes(), capture_output=True,
+                         check=True)
+    return np.frombuffer(res.stdout, dtype=np.float32).reshape(len(inputs), out_size)
