@@ -663,3 +663,9 @@ def one_hot(tensor, num_classes=-1):
 
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
+
+
+# Families kept in their own files under nn/_functional/.
+from ._functional.conv_transpose import *  # noqa: E402,F401,F403
+from ._functional import conv_transpose as _f_conv_transpose  # noqa: E402
+__all__ += _f_conv_transpose.__all__

@@ -29,3 +29,6 @@ try:  # recurrent layers live in rnn.py, written separately
     __all__ += ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 except ImportError:  # pragma: no cover - until rnn.py lands
     pass
+
+from .conv import ConvTranspose1d, ConvTranspose2d  # noqa: F401,E402
+__all__ += ["ConvTranspose1d", "ConvTranspose2d"]
