@@ -669,3 +669,5 @@ def flatten(input, start_dim=0, end_dim=-1):
 from ._functional.conv_transpose import *  # noqa: E402,F401,F403
 from ._functional import conv_transpose as _f_conv_transpose  # noqa: E402
 __all__ += _f_conv_transpose.__all__
+from ._functional.attention import scaled_dot_product_attention  # noqa: E402,F401
+__all__ += ["scaled_dot_product_attention"]
