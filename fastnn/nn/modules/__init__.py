@@ -32,3 +32,9 @@ except ImportError:  # pragma: no cover - until rnn.py lands
 
 from .conv import ConvTranspose1d, ConvTranspose2d  # noqa: F401,E402
 __all__ += ["ConvTranspose1d", "ConvTranspose2d"]
+from .attention import MultiheadAttention  # noqa: F401,E402
+__all__ += ["MultiheadAttention"]
+from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,  # noqa: F401,E402
+                          TransformerEncoderLayer, TransformerDecoderLayer)
+__all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
+            "TransformerDecoderLayer"]
