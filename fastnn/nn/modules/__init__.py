@@ -38,3 +38,10 @@ from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,  
                           TransformerEncoderLayer, TransformerDecoderLayer)
 __all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
             "TransformerDecoderLayer"]
+from .container import ParameterList, ParameterDict  # noqa: F401,E402
+from .dropout import Dropout1d, Dropout2d, Dropout3d  # noqa: F401,E402
+from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: F401,E402
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d  # noqa: F401,E402
+__all__ += ["ParameterList", "ParameterDict", "Dropout1d", "Dropout2d", "Dropout3d",
+            "PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingNearest2d",
+            "UpsamplingBilinear2d"]

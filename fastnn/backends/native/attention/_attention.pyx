@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/attention/attention_softmax_kernel.c
+# distutils: sources = fastnn/backends/native/attention/attention_softmax_kernel.c fastnn/backends/native/common/isa_link.c
 # Attention's fused softmax passes, compiled: the rows of the (B*L, S) score
 # matrix split into one contiguous run per OpenMP thread, each run handed to
 # attention_softmax_kernel.c without the GIL. The products around them are
@@ -7,6 +7,18 @@
 # float type; the memoryview types below re-check dtype and layout.
 # Reference: fastnn/backends/numpy_ref/attention.py.
 from cython.parallel cimport prange
+
+# The CPU dispatch's level, common to every family (common/isa.h): the kernel's
+# C code reads it with fastnn_isa(), through the pointer linked here.
+from ..common cimport _isa
+
+_isa.fastnn_isa_link(_isa.level_address())
+
+
+def isa_level():
+    """The ISA level this module's C code runs now, as a number."""
+    return _isa.fastnn_isa()
+
 
 ctypedef fused real:
     float
