@@ -27,6 +27,18 @@ def _tuple(gs):
     return tuple(gs) if isinstance(gs, (tuple, list)) else (gs,)
 
 
+def _tensors(arrays):
+    """Gradients as the hooks see them: Tensors (or None), as in PyTorch."""
+    from ...tensor import Tensor
+    return tuple(None if a is None else Tensor._wrap(a) for a in arrays)
+
+
+def _arrays(values):
+    """A hook's replacement gradients back to arrays."""
+    from ...tensor import Tensor
+    return tuple(v._data if isinstance(v, Tensor) else v for v in _tuple(values))
+
+
 class _BoundaryOut(Function):
     def forward(self, *arrays, state=None):
         self.state = state
@@ -38,14 +50,14 @@ class _BoundaryOut(Function):
         pre = tuple(m.__dict__.get("_backward_pre_hooks", {}).values())
         grads = tuple(grads)
         for hook in pre:
-            result = hook(m, grads)
+            result = hook(m, _tensors(grads))
             if result is not None:
-                grads = _tuple(result)
+                grads = _arrays(result)
         st.grad_output = grads
         if st.n_inputs == 0:  # nothing upstream needs a gradient: the hooks run now
             st.done = True
             for hook in tuple(m.__dict__.get("_backward_hooks", {}).values()):
-                hook(m, (None,), grads)
+                hook(m, (None,), _tensors(grads))
         return grads
 
 
@@ -61,9 +73,9 @@ class _BoundaryIn(Function):
         if not st.done:
             st.done = True
             for hook in tuple(m.__dict__.get("_backward_hooks", {}).values()):
-                result = hook(m, grads, st.grad_output)
+                result = hook(m, _tensors(grads), _tensors(st.grad_output))
                 if result is not None:
-                    result = _tuple(result)
+                    result = _arrays(result)
                     if len(result) != len(grads):
                         raise RuntimeError(f"backward hook returned {len(result)} gradients for "
                                            f"{len(grads)} inputs")

@@ -310,7 +310,7 @@ class ParameterList(Module):
     def extra_repr(self):
         lines = []
         for i, p in enumerate(self):
-            lines.append(f"({i}): Parameter containing: [{type(p).__name__} of size "
+            lines.append(f"({i}): Parameter containing: [fastnn.{p._data.dtype} of size "
                          f"{'x'.join(str(d) for d in p.shape)}]")
         return "\n".join(lines)
 
@@ -381,7 +381,7 @@ class ParameterDict(Module):
             self[pair[0]] = pair[1]
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{type(p).__name__} of size "
+        return "\n".join(f"({k}): Parameter containing: [fastnn.{p._data.dtype} of size "
                          f"{'x'.join(str(d) for d in p.shape)}]" for k, p in self.items())
 
 

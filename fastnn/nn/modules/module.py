@@ -150,8 +150,11 @@ class Module:
         if store not in d:
             d[store] = OrderedDict()
         hooks = d[store]
-        handle = RemovableHandle(hooks, *[d.setdefault(f, set()) for f in flags])
+        sets = [d.setdefault(f, set()) for f in flags]
+        handle = RemovableHandle(hooks, *sets)
         hooks[handle.id] = hook
+        for s in sets:
+            s.add(handle.id)
         if prepend:
             hooks.move_to_end(handle.id, last=False)
         return handle
