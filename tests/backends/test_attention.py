@@ -140,3 +140,16 @@ def test_bad_input_is_rejected(mod):
         mod.attention_backward(out[:, :2], saved)
     with pytest.raises(TypeError, match="saved"):
         mod.attention_backward(out, saved[:3])
+
+
+@pytest.mark.parametrize("mod", BACKENDS)
+def test_edited_saved_tuples_are_rejected(mod):
+    q, k, v, bb, _ = make(np.float32)
+    out, w, saved = mod.attention_forward(q, k, v, bb)
+    qs, ks, vs, p, keep, scale, tag = saved
+    bad = [(qs, ks, vs, p[:, :2], keep, scale, tag), (qs, ks, vs, p.astype(np.float64), keep, scale, tag),
+           (qs, ks, vs, p, np.ones((1, 1)), scale, tag), (qs, ks, vs[:, :, :1], p, keep, scale, tag),
+           (qs, ks, vs, p, keep, scale, "conv")]
+    for s in bad:
+        with pytest.raises((TypeError, ValueError)):
+            mod.attention_backward(out, s)

@@ -172,3 +172,27 @@ def test_bad_input_is_rejected(mod):
         mod.conv_transpose2d_backward(np.zeros((1, 2, 4, 4), np.float32), saved)
     with pytest.raises(TypeError, match="saved"):
         mod.conv_transpose2d_backward(y, saved[:2])
+
+
+@pytest.mark.parametrize("mod", BACKENDS)
+def test_edited_saved_tuples_are_rejected(mod):
+    x, w, b, args = make(CASES[1], np.float32)
+    y, (sx, sw, tp) = mod.conv_transpose2d_forward(x, w, b, **args)
+    dy = np.zeros_like(y)
+    for saved in [(sx[:, :, :2], sw, tp), (sx, sw[:, :1], tp), (sx, sw.astype(np.float64), tp),
+                  (sx, sw, tuple(tp)), (sx, sw, tp._replace(out_hw=(1, 1))), (sx, sw, tp, 1)]:
+        with pytest.raises((TypeError, ValueError)):
+            mod.conv_transpose2d_backward(dy, saved)
+
+
+def test_float16_through_the_functional():
+    import fastnn
+    import fastnn.nn.functional as F
+    x = fastnn.tensor(rand((1, 4, 3, 3), np.float16, 0), requires_grad=True)
+    w = fastnn.tensor(rand((4, 2, 3, 3), np.float16, 1), requires_grad=True)
+    y = F.conv_transpose2d(x, w, stride=2)
+    y32 = F.conv_transpose2d(x.detach().float(), w.detach().float(), stride=2)
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.detach().numpy(), y32.numpy(), rtol=1e-2, atol=1e-2)
+    y.float().sum().backward()
+    assert x.grad.dtype == np.float16 and w.grad.dtype == np.float16

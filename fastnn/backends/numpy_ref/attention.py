@@ -61,10 +61,17 @@ def check_attention(q, k, v, bias, scale, causal, keep, empty_rows):
     return float(scale)
 
 
-def check_saved(saved, module=np):
+def check_saved(saved):
+    """(q, k, v, p, keep, scale) of a forward's ``saved``, each checked against the others."""
     if not isinstance(saved, tuple) or len(saved) != 7 or saved[-1] != "attention":
         raise TypeError("saved: expected the saved tuple returned by attention_forward")
-    return saved[:-1]
+    q, k, v, p, keep, scale = saved[:-1]
+    try:
+        scale = check_attention(q, k, v, None, scale, False, keep, "zero")
+        check_grad("p", p, q.shape[:2] + k.shape[1:2], q.dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"saved: not the saved tuple of one attention_forward call ({e})") from None
+    return q, k, v, p, keep, scale
 
 
 def check_grad(name, g, shape, dtype):

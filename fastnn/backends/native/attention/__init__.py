@@ -41,7 +41,6 @@ def attention_backward(dout, saved, dweights=None):
     """(dq, dk, dv, dscores), as the reference."""
     q, k, v, p, keep, scale = check_saved(saved)
     check_grad("dout", dout, q.shape[:2] + v.shape[2:], q.dtype)
-    check_grad("p", p, q.shape[:2] + k.shape[1:2], q.dtype)
     pd = p * keep if keep is not None else p
     dv = _gemm.batched_matmul(pd, dout, trans_a=True)
     ds = _c(_gemm.batched_matmul(dout, v, trans_b=True))
