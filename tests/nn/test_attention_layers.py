@@ -61,17 +61,19 @@ def test_sdpa_float64_finite_differences():
         np.testing.assert_allclose(t.grad.numpy(), num, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("backend", ["numpy", "native"])
 @pytest.mark.parametrize("case", ["none", "bool2d", "float4d", "bool3d", "causal", "gqa", "unbatched"])
-def test_sdpa_matches_torch(backend, case):
+def test_sdpa_matches_torch(backend, case, dtype):
     torch = pytest.importorskip("torch")
-    q, k, v = rand(2, 4, 5, 8), rand(2, 4, 6, 8), rand(2, 4, 6, 3)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    q, k, v = rand(2, 4, 5, 8, dtype=dtype), rand(2, 4, 6, 8, dtype=dtype), rand(2, 4, 6, 3, dtype=dtype)
     kw, tkw = {}, {}
     if case == "bool2d":
         m = RNG.random((5, 6)) > 0.3
         kw["attn_mask"], tkw["attn_mask"] = fastnn.tensor(m), torch.tensor(m)
     elif case == "float4d":
-        m = rand(2, 1, 5, 6)
+        m = rand(2, 1, 5, 6, dtype=dtype)
         kw["attn_mask"], tkw["attn_mask"] = fastnn.tensor(m), torch.tensor(m)
     elif case == "bool3d":
         m = RNG.random((4, 5, 6)) > 0.2
@@ -89,12 +91,12 @@ def test_sdpa_matches_torch(backend, case):
         out = F.scaled_dot_product_attention(fq, fk, fv, **kw)
         tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
         tout = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, **tkw)
-        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-6)
-        g = rand(*out.shape)
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), **tol)
+        g = rand(*out.shape, dtype=dtype)
         (out * fastnn.tensor(g)).sum().backward()
         tout.backward(torch.tensor(g))
         for a, b in zip((fq, fk, fv), (tq, tk, tv)):
-            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
 
 
 def test_sdpa_dropout_is_seeded_and_scaled():

@@ -108,6 +108,9 @@ class MultiheadAttention(Module):
     def _projections(self, query, key, value):
         e = self.embed_dim
         b = self.in_proj_bias
+        if self._qkv_same_embed_dim and query is key and key is value:
+            # self-attention: one (3E, E) product instead of three, as PyTorch does
+            return F.linear(query, self.in_proj_weight, b).chunk(3, dim=-1)
         bq, bk, bv = (None, None, None) if b is None else (b[:e], b[e:2 * e], b[2 * e:])
         if self._qkv_same_embed_dim:
             w = self.in_proj_weight
@@ -126,12 +129,15 @@ class MultiheadAttention(Module):
             raise ValueError(f"query, key, value: expected 2-D (unbatched) or 3-D tensors of "
                              f"one rank, got shapes {tuple(query.shape)}, {tuple(key.shape)}, "
                              f"{tuple(value.shape)}")
+        same = query is key and key is value  # self-attention: one packed projection
         if unbatched:
-            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+            query = query.unsqueeze(1)
+            key, value = (query, query) if same else (key.unsqueeze(1), value.unsqueeze(1))
             if key_padding_mask is not None:
                 key_padding_mask = key_padding_mask.unsqueeze(0)
         if not self.batch_first or unbatched:  # work in (N, L, E) below
-            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+            query = query.transpose(0, 1)
+            key, value = (query, query) if same else (key.transpose(0, 1), value.transpose(0, 1))
         n, L, e = query.shape
         if e != self.embed_dim:
             raise ValueError(f"query: expected embed_dim {self.embed_dim}, got {e}")
