@@ -1,7 +1,5 @@
 """Benchmark cases of the newer layers (transposed convolution, attention), built the
 same way as those in cases.py: {implementation: callable} from a dtype alone."""
-import numpy as np
-
 from ..backends import backend
 
 

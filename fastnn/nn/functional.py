@@ -608,3 +608,5 @@ from ._functional.interpolate import (interpolate, upsample, upsample_nearest,  
                                       upsample_bilinear)
 __all__ += ["pixel_shuffle", "pixel_unshuffle", "dropout1d", "dropout2d", "dropout3d",
             "upsample_nearest", "upsample_bilinear"]
+from ._functional.multi_head_attention import multi_head_attention_forward  # noqa: E402,F401
+__all__ += ["multi_head_attention_forward"]

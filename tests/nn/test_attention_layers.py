@@ -286,3 +286,37 @@ def test_small_transformer_learns_to_copy():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.2 * losses[0]
+
+
+def test_functional_multi_head_attention_matches_torch():
+    torch = pytest.importorskip("torch")
+    e, h, n, L, S = 8, 2, 3, 4, 5
+    w_in, b_in, w_out, b_out = rand(3 * e, e), rand(3 * e), rand(e, e), rand(e)
+    bk, bv = rand(1, 1, e), rand(1, 1, e)
+    q, k, v = rand(L, n, e), rand(S, n, e), rand(S, n, e)
+    kpm = RNG.random((n, S)) < 0.3
+    kpm[:, 0] = False
+    static_k = rand(n * h, S, e // h)
+
+    def run(lib, wrap, **extra):
+        F_ = lib.nn.functional
+        return F_.multi_head_attention_forward(
+            wrap(q), wrap(k), wrap(v), e, h, wrap(w_in), wrap(b_in), wrap(bk), wrap(bv), True, 0.0,
+            wrap(w_out), wrap(b_out), training=False, key_padding_mask=wrap(kpm),
+            average_attn_weights=False, **extra)
+    for extra in (dict(), dict(need_weights=False)):
+        a = run(fastnn, fastnn.tensor, **extra)
+        b = run(torch, torch.tensor, **extra)
+        np.testing.assert_allclose(a[0].numpy(), b[0].numpy(), rtol=1e-5, atol=1e-6)
+        if b[1] is not None:
+            np.testing.assert_allclose(a[1].numpy(), b[1].numpy(), rtol=1e-5, atol=1e-6)
+    # static keys replace the projected ones
+    F_, T_ = F.multi_head_attention_forward, torch.nn.functional.multi_head_attention_forward
+    a = F_(fastnn.tensor(q), fastnn.tensor(k), fastnn.tensor(v), e, h, fastnn.tensor(w_in), None,
+           None, None, False, 0.0, fastnn.tensor(w_out), None, training=False,
+           static_k=fastnn.tensor(static_k))
+    b = T_(torch.tensor(q), torch.tensor(k), torch.tensor(v), e, h, torch.tensor(w_in), None,
+           None, None, False, 0.0, torch.tensor(w_out), None, training=False,
+           static_k=torch.tensor(static_k))
+    np.testing.assert_allclose(a[0].numpy(), b[0].numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(a[1].numpy(), b[1].numpy(), rtol=1e-5, atol=1e-6)
