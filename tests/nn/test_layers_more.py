@@ -296,3 +296,44 @@ def test_forward_hook_options():
     with pytest.raises(KeyError):
         b(fastnn.randn(1))
     assert calls == [None]
+
+
+# --- spectral norm ----------------------------------------------------------------------
+@pytest.mark.parametrize("api", ["parametrization", "old"])
+@pytest.mark.parametrize("layer,xshape", [("Linear(5, 4)", (3, 5)), ("Conv2d(3, 4, 3)", (2, 3, 6, 6)),
+                                          ("ConvTranspose2d(3, 4, 3)", (2, 3, 5, 5))])
+def test_spectral_norm_matches_torch(api, layer, xshape):
+    torch = pytest.importorskip("torch")
+    tfn = torch.nn.utils.parametrizations.spectral_norm if api == "parametrization" else torch.nn.utils.spectral_norm
+    ffn = nn.utils.parametrizations.spectral_norm if api == "parametrization" else nn.utils.spectral_norm
+    t = tfn(eval("torch.nn." + layer))
+    m = ffn(eval("nn." + layer))
+    _load_from_torch(m, t)   # weights and the power-iteration vectors
+    x = rand(*xshape)
+    for training in (True, True, False):  # each training call runs one power iteration
+        t.train(training)
+        m.train(training)
+        np.testing.assert_allclose(m(fastnn.tensor(x)).detach().numpy(), t(torch.tensor(x)).detach().numpy(),
+                                   rtol=1e-5, atol=1e-5)
+    t.train()
+    m.train()
+    m(fastnn.tensor(x)).sum().backward()
+    t(torch.tensor(x)).sum().backward()
+    orig = "parametrizations.weight.original" if api == "parametrization" else "weight_orig"
+    np.testing.assert_allclose(dict(m.named_parameters())[orig].grad.numpy(),
+                               dict(t.named_parameters())[orig].grad.numpy(), rtol=1e-4, atol=1e-5)
+    # sigma normalises: the largest singular value of the effective weight is ~1
+    w = m.weight.detach().numpy()
+    mat = (np.moveaxis(w, 1, 0) if "Transpose" in layer else w).reshape(w.shape[1 if "Transpose" in layer else 0], -1)
+    assert abs(np.linalg.svd(mat, compute_uv=False)[0] - 1) < 0.05
+
+
+def test_remove_spectral_norm():
+    m = nn.utils.spectral_norm(nn.Linear(4, 3))
+    m(fastnn.randn(2, 4))
+    w = m.weight.detach().numpy()
+    nn.utils.remove_spectral_norm(m)
+    assert list(m.state_dict()) == ["bias", "weight"]
+    np.testing.assert_allclose(m.weight.detach().numpy(), w, rtol=1e-6)
+    with pytest.raises(ValueError, match="not found"):
+        nn.utils.remove_spectral_norm(m)
