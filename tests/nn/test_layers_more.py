@@ -306,6 +306,7 @@ def test_spectral_norm_matches_torch(api, layer, xshape):
     torch = pytest.importorskip("torch")
     tfn = torch.nn.utils.parametrizations.spectral_norm if api == "parametrization" else torch.nn.utils.spectral_norm
     ffn = nn.utils.parametrizations.spectral_norm if api == "parametrization" else nn.utils.spectral_norm
+    torch.manual_seed(0)
     t = tfn(eval("torch.nn." + layer))
     m = ffn(eval("nn." + layer))
     _load_from_torch(m, t)   # weights and the power-iteration vectors
@@ -322,10 +323,14 @@ def test_spectral_norm_matches_torch(api, layer, xshape):
     orig = "parametrizations.weight.original" if api == "parametrization" else "weight_orig"
     np.testing.assert_allclose(dict(m.named_parameters())[orig].grad.numpy(),
                                dict(t.named_parameters())[orig].grad.numpy(), rtol=1e-4, atol=1e-5)
-    # sigma normalises: the largest singular value of the effective weight is ~1
+    # sigma normalises: the largest singular value of the effective weight is ~1 once the
+    # power iteration (one step per training call) has converged
+    with fastnn.no_grad():
+        for _ in range(100):
+            m(fastnn.tensor(x))
     w = m.weight.detach().numpy()
     mat = (np.moveaxis(w, 1, 0) if "Transpose" in layer else w).reshape(w.shape[1 if "Transpose" in layer else 0], -1)
-    assert abs(np.linalg.svd(mat, compute_uv=False)[0] - 1) < 0.05
+    assert abs(np.linalg.svd(mat, compute_uv=False)[0] - 1) < 1e-2
 
 
 def test_remove_spectral_norm():
