@@ -35,7 +35,8 @@ import time
 import numpy as np
 
 HERE = os.path.abspath(__file__)
-FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "functional", "sizes")
+FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "functional", "sizes",
+            "conv_transpose", "attention")
 BIG = 2 ** 40
 REFUSE_SECONDS = 2.0  # each refusal takes milliseconds; interpolate took 18 s unchecked
 REFUSE_MB = 200       # peak RSS growth allowed during one refusal
@@ -355,6 +356,123 @@ def _dy_like(layout_x, mod, w, b, args):
     if layout_x.strides[0] < 0:
         return np.flip(np.ascontiguousarray(np.flip(y, 0)), 0)
     return np.asfortranarray(y)
+
+
+# ---------------------------------------------------------------------------- conv_transpose
+
+def _conv_transpose(P, B, R):
+    rng = _rng()
+    f32 = np.float32
+    x = rng.standard_normal((2, 4, 5, 6)).astype(f32)
+    w = rng.standard_normal((4, 3, 3, 2)).astype(f32)
+    b = rng.standard_normal(6).astype(f32)
+    args = dict(stride=(2, 1), padding=1, output_padding=(1, 0), groups=2)
+    y_ref, s_ref = R.conv_transpose2d_forward(x, w, b, **args)
+    dy = rng.standard_normal(y_ref.shape).astype(f32)
+    for label, v in _layouts(x) + [("bcast", np.broadcast_to(x[:1], x.shape))]:
+        c = np.ascontiguousarray(v)
+        P(f"conv_transpose2d x {label}", "valid", lambda: B.conv_transpose2d_forward(v, w, b, **args)[0],
+          lambda o: _close(o, R.conv_transpose2d_forward(c, w, b, **args)[0]))
+    for label, v in _layouts(w):
+        P(f"conv_transpose2d w {label}", "valid", lambda: B.conv_transpose2d_forward(x, v, b, **args)[0],
+          lambda o: _close(o, y_ref))
+    for label, v in _layouts(dy):
+        P(f"conv_transpose2d dy {label}", "valid",
+          lambda: B.conv_transpose2d_backward(v, B.conv_transpose2d_forward(x, w, b, **args)[1]),
+          lambda o: _close(o, R.conv_transpose2d_backward(dy, s_ref)))
+    xd, wd = x[:, :3], rng.standard_normal((3, 1, 3, 3)).astype(f32)
+    for label, v in _layouts(xd):
+        P(f"depthwise x {label}", "valid", lambda: B.conv_transpose2d_forward(v, wd, None, groups=3)[0],
+          lambda o: _close(o, R.conv_transpose2d_forward(np.ascontiguousarray(xd), wd, None, groups=3)[0]))
+    P("conv_transpose2d N=0", "valid", lambda: B.conv_transpose2d_forward(x[:0], w, b, **args)[0],
+      lambda o: _close(o, y_ref[:0]))
+    P("conv_transpose2d C=0", "either", lambda: B.conv_transpose2d_forward(x[:, :0], w[:0], None, **args))
+    P("conv_transpose2d H=0", "either", lambda: B.conv_transpose2d_forward(x[:, :, :0], w, None))
+    P("conv_transpose2d kernel 0", "reject", lambda: B.conv_transpose2d_forward(x, w[:, :, :0], None))
+    for arg in ("stride", "padding", "dilation", "output_padding"):
+        for val in (BIG, -1, 2 ** 31, (1, BIG), 2.5, "2", None, (1, 2, 3), True):
+            P(f"conv_transpose2d {arg}={val!r}", "reject",
+              lambda: B.conv_transpose2d_forward(x, w, None, **{arg: val}))
+    for g in (0, -1, BIG, 3, 1.0, True):
+        P(f"conv_transpose2d groups={g!r}", "reject", lambda: B.conv_transpose2d_forward(x, w, None, groups=g))
+    P("conv_transpose2d output_padding >= stride", "reject",
+      lambda: B.conv_transpose2d_forward(x, w, None, stride=2, output_padding=2))
+    P("conv_transpose2d padding too big", "reject", lambda: B.conv_transpose2d_forward(x, w, None, padding=9))
+    for label, v in _dtypes(x):
+        P(f"conv_transpose2d x dtype {label}", "reject", lambda: B.conv_transpose2d_forward(v, w, None))
+    P("conv_transpose2d mixed w", "reject", lambda: B.conv_transpose2d_forward(x, w.astype(np.float64), None))
+    P("conv_transpose2d b shape", "reject", lambda: B.conv_transpose2d_forward(x, w, b[:3], **args))
+    P("conv_transpose2d channel mismatch", "reject", lambda: B.conv_transpose2d_forward(x, w[:3], None))
+    P("conv_transpose1d x rank 4", "reject", lambda: B.conv_transpose1d_forward(x, w[:, :, 0], None))
+    y, saved = B.conv_transpose2d_forward(x, w, b, **args)
+    P("conv_transpose2d_backward dy shape", "reject", lambda: B.conv_transpose2d_backward(y[:, :, 1:], saved))
+    P("conv_transpose2d_backward dy dtype", "reject",
+      lambda: B.conv_transpose2d_backward(y.astype(np.float64), saved))
+    tp = saved[2]
+    for label, bad in [("other x", (x[:, :, :3], saved[1], tp)), ("other w", (saved[0], w[:, :, :1], tp)),
+                       ("w f64", (saved[0], saved[1].astype(np.float64), tp)),
+                       ("out_hw", (saved[0], saved[1], tp._replace(out_hw=(50, 50)))),
+                       ("conv stride", (saved[0], saved[1], tp._replace(conv=tp.conv._replace(stride=(0, 1))))),
+                       ("params tuple", (saved[0], saved[1], tuple(tp))), ("str", "junk")]:
+        P(f"conv_transpose2d_backward saved {label}", "reject", lambda: B.conv_transpose2d_backward(y, bad))
+
+
+# ---------------------------------------------------------------------------- attention
+
+def _attention(P, B, R):
+    rng = _rng()
+    f32 = np.float32
+    q = rng.standard_normal((3, 4, 5)).astype(f32)
+    k = rng.standard_normal((3, 6, 5)).astype(f32)
+    v = rng.standard_normal((3, 6, 2)).astype(f32)
+    bias = rng.standard_normal((1, 4, 6)).astype(f32)
+    keep = (rng.random((3, 4, 6)) > 0.5).astype(f32) * 2
+    out_ref, w_ref, s_ref = R.attention_forward(q, k, v, bias, None, True, keep)
+    dout = rng.standard_normal(out_ref.shape).astype(f32)
+    for name, arr, pos in (("q", q, 0), ("k", k, 1), ("v", v, 2), ("bias", bias, 3), ("keep", keep, 6)):
+        for label, lay in _layouts(arr):
+            def call(lay=lay, pos=pos):
+                a = [q, k, v, bias, None, True, keep]
+                a[pos] = lay
+                return B.attention_forward(*a)[:2]
+            P(f"attention {name} {label}", "valid", call, lambda o: _close(o, (out_ref, w_ref)))
+    for label, lay in _layouts(dout):
+        P(f"attention_backward dout {label}", "valid",
+          lambda: B.attention_backward(lay, B.attention_forward(q, k, v, bias, None, True, keep)[2]),
+          lambda o: _close(o, R.attention_backward(dout, s_ref)))
+    P("attention L=0", "either", lambda: B.attention_forward(q[:, :0], k, v))
+    P("attention S=0", "either", lambda: B.attention_forward(q, k[:, :0], v[:, :0]))
+    P("attention B=0", "either", lambda: B.attention_forward(q[:0], k[:0], v[:0]))
+    P("attention E=0", "either", lambda: B.attention_forward(q[..., :0], k[..., :0], v))
+    for label, val in _dtypes(q):
+        P(f"attention q dtype {label}", "reject", lambda: B.attention_forward(val, k, v))
+    P("attention mixed k", "reject", lambda: B.attention_forward(q, k.astype(np.float64), v))
+    P("attention k width", "reject", lambda: B.attention_forward(q, k[..., :3], v))
+    P("attention v length", "reject", lambda: B.attention_forward(q, k, v[:, :5]))
+    P("attention batch mismatch", "reject", lambda: B.attention_forward(q, k[:2], v[:2]))
+    P("attention bias batch 2", "reject", lambda: B.attention_forward(q, k, v, np.zeros((2, 4, 6), f32)))
+    P("attention bias rank 2", "reject", lambda: B.attention_forward(q, k, v, bias[0]))
+    P("attention keep shape", "reject", lambda: B.attention_forward(q, k, v, None, None, False, keep[:1]))
+    for sc in ("x", True, [1.0], None):
+        P(f"attention scale={sc!r}", "reject" if sc is not None else "valid",
+          lambda: B.attention_forward(q, k, v, None, sc)[:2],
+          None if sc is not None else (lambda o: _close(o, R.attention_forward(q, k, v)[:2])))
+    P("attention causal=1", "reject", lambda: B.attention_forward(q, k, v, None, None, 1))
+    P("attention empty_rows", "reject", lambda: B.attention_forward(q, k, v, empty_rows="drop"))
+    P("attention inf bias", "valid", lambda: B.attention_forward(q, k, v, np.full_like(bias, -np.inf))[:2],
+      lambda o: _close(o, R.attention_forward(q, k, v, np.full_like(bias, -np.inf))[:2]))
+    P("attention nan q", "valid", lambda: B.attention_forward(np.full_like(q, np.nan), k, v)[:2],
+      lambda o: _close(o, R.attention_forward(np.full_like(q, np.nan), k, v)[:2]))
+    out, _, saved = B.attention_forward(q, k, v, bias, None, True, keep)
+    P("attention_backward dout shape", "reject", lambda: B.attention_backward(out[:, 1:], saved))
+    P("attention_backward dout dtype", "reject", lambda: B.attention_backward(out.astype(np.float64), saved))
+    P("attention_backward dweights shape", "reject",
+      lambda: B.attention_backward(out, saved, np.zeros((3, 4, 5), f32)))
+    for i, bad in [(3, saved[3][:, :2]), (3, saved[3].astype(np.float64)), (4, keep[:1]), (2, v[:, :, :1]),
+                   (0, q[:, :1]), (6, "conv"), (5, "x")]:
+        P(f"attention_backward saved[{i}] edited", "reject",
+          lambda: B.attention_backward(out, _edit(saved, i, bad)))
+    P("attention_backward saved str", "reject", lambda: B.attention_backward(out, "junk"))
 
 
 # ---------------------------------------------------------------------------- pool
@@ -889,6 +1007,14 @@ def test_elementwise_probes():
 
 def test_rnn_probes():
     _test_family("rnn")
+
+
+def test_conv_transpose_probes():
+    _test_family("conv_transpose")
+
+
+def test_attention_probes():
+    _test_family("attention")
 
 
 def test_functional_probes():

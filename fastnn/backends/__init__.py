@@ -18,7 +18,7 @@ import threading
 
 from .. import _threads
 
-FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "optim")
+FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "optim", "conv_transpose", "attention")
 _PACKAGES = {
     "numpy": "fastnn.backends.numpy_ref",
     "native": "fastnn.backends.native",

@@ -323,3 +323,6 @@ STANDARD = [
     ("cnn inference B1", inference_case("cnn")),
     ("mlp 784-128-10 inference B1", inference_case("mlp")),
 ]
+
+from .cases_layers import LAYER_CASES  # noqa: E402  (newer layers, their own file)
+STANDARD += LAYER_CASES

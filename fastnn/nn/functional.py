@@ -575,76 +575,7 @@ def pad(input, pad, mode="constant", value=None):
     return _nn.Pad.apply(input, tuple(widths), mode, 0 if value is None else value)
 
 
-_INTERP_MODES = {"nearest": 0, "linear": 1, "bilinear": 2}
-
-
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims of (N, C, W) / (N, C, H, W) input: 'nearest', 'linear' (3-D)
-    or 'bilinear' (4-D), with PyTorch's source-index formulas. Built from index_select
-    and multiply-adds, one spatial dim at a time, so autograd gives the backward."""
-    if mode not in _INTERP_MODES:
-        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported "
-                                  f"(supported: {sorted(_INTERP_MODES)})")
-    nsp = input.ndim - 2
-    if nsp not in (1, 2) or (_INTERP_MODES[mode] and _INTERP_MODES[mode] != nsp):
-        raise ValueError(f"interpolate: mode {mode!r} does not take a {input.ndim}-D input")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
-    if mode == "nearest" and align_corners is not None:
-        raise ValueError("align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
-    if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size and scale_factor")
-    in_sizes = input.shape[2:]
-    if size is not None:
-        out_sizes = (size,) * nsp if isinstance(size, numbers.Integral) else tuple(size)
-        scales = [None] * nsp
-        for n in out_sizes:
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-                raise TypeError(f"interpolate: size must be an int or a tuple of ints, got {size!r}")
-        what = f"interpolate: size={size!r}"
-    else:
-        scales = [float(scale_factor)] * nsp if isinstance(scale_factor, numbers.Real) \
-            else [float(f) for f in scale_factor]
-        if not all(math.isfinite(f) and f > 0 for f in scales):
-            raise ValueError(f"interpolate: scale_factor must be positive and finite, got "
-                             f"{scale_factor!r}")
-        out_sizes = tuple(int(math.floor(n * f)) for n, f in zip(in_sizes, scales))
-        if recompute_scale_factor:
-            scales = [None] * nsp
-        what = f"interpolate: scale_factor={scale_factor!r}"
-    if len(out_sizes) != nsp or len(scales) != nsp:
-        raise ValueError(f"interpolate: size/scale_factor must have {nsp} entries")
-    for n_out in out_sizes:
-        if n_out <= 0:
-            raise ValueError(f"interpolate: output size {n_out} must be positive")
-    _sizes.check_alloc(what, tuple(input.shape[:2]) + tuple(int(n) for n in out_sizes),
-                       input._data.itemsize, like=input._data)
-    out = input
-    dt = input._data.dtype
-    for k, (n_in, n_out, sc) in enumerate(zip(in_sizes, out_sizes, scales)):
-        axis = 2 + k
-        ratio = n_in / n_out if sc is None else 1.0 / sc
-        dst = np.arange(n_out, dtype=np.float64)
-        if mode == "nearest":
-            idx = np.minimum(np.floor(dst * np.float32(ratio)).astype(np.int64), n_in - 1)
-            out = out.index_select(axis, Tensor._wrap(idx))
-            continue
-        if align_corners:
-            src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
-        else:
-            src = np.maximum((dst + 0.5) * ratio - 0.5, 0.0)
-        i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-        i1 = np.minimum(i0 + 1, n_in - 1)
-        lam = (src - i0).astype(dt).reshape((-1,) + (1,) * (nsp - 1 - k))
-        out = out.index_select(axis, Tensor._wrap(i0)) * Tensor._wrap(1 - lam) + \
-            out.index_select(axis, Tensor._wrap(i1)) * Tensor._wrap(lam)
-    return out
-
-
-def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    return interpolate(input, size, scale_factor, mode, align_corners)
+# interpolate / upsample: nn/_functional/interpolate.py (imported at the end)
 
 
 def one_hot(tensor, num_classes=-1):
@@ -663,3 +594,19 @@ def one_hot(tensor, num_classes=-1):
 
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
+
+
+# Families kept in their own files under nn/_functional/.
+from ._functional.conv_transpose import *  # noqa: E402,F401,F403
+from ._functional import conv_transpose as _f_conv_transpose  # noqa: E402
+__all__ += _f_conv_transpose.__all__
+from ._functional.attention import scaled_dot_product_attention  # noqa: E402,F401
+__all__ += ["scaled_dot_product_attention"]
+from ._functional.channels import (pixel_shuffle, pixel_unshuffle, dropout1d,  # noqa: E402,F401
+                                  dropout2d, dropout3d)
+from ._functional.interpolate import (interpolate, upsample, upsample_nearest,  # noqa: E402,F401
+                                      upsample_bilinear)
+__all__ += ["pixel_shuffle", "pixel_unshuffle", "dropout1d", "dropout2d", "dropout3d",
+            "upsample_nearest", "upsample_bilinear"]
+from ._functional.multi_head_attention import multi_head_attention_forward  # noqa: E402,F401
+__all__ += ["multi_head_attention_forward"]

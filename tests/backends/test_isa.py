@@ -22,7 +22,8 @@ from fastnn._child import package_root  # noqa: E402
 
 FASTNN_HOME = package_root()
 LEVELS = ("avx512", "avx2", "generic")
-MODULES = ("gemm._gemm", "conv._conv", "pool._pool", "rnn._rnn", "elementwise._elementwise", "optim._optim")
+MODULES = ("gemm._gemm", "conv._conv", "pool._pool", "rnn._rnn", "elementwise._elementwise", "optim._optim",
+           "attention._attention")
 
 
 @pytest.fixture

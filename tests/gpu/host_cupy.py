@@ -90,6 +90,18 @@ def concatenate(arrays, axis=0):
     return _wrap(np.concatenate([_host(a) for a in arrays], axis=axis))
 
 
+def exp(a):
+    return _wrap(np.exp(_host(a)))
+
+
+def where(cond, a, b):
+    return _wrap(np.where(_host(cond), _host(a), _host(b)))
+
+
+def triu(a, k=0):
+    return _wrap(np.triu(_host(a), k))
+
+
 def matmul(a, b, out=None):
     r = np.matmul(_host(a), _host(b))
     if out is None:

@@ -29,3 +29,19 @@ try:  # recurrent layers live in rnn.py, written separately
     __all__ += ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 except ImportError:  # pragma: no cover - until rnn.py lands
     pass
+
+from .conv import ConvTranspose1d, ConvTranspose2d  # noqa: F401,E402
+__all__ += ["ConvTranspose1d", "ConvTranspose2d"]
+from .attention import MultiheadAttention  # noqa: F401,E402
+__all__ += ["MultiheadAttention"]
+from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,  # noqa: F401,E402
+                          TransformerEncoderLayer, TransformerDecoderLayer)
+__all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
+            "TransformerDecoderLayer"]
+from .container import ParameterList, ParameterDict  # noqa: F401,E402
+from .dropout import Dropout1d, Dropout2d, Dropout3d  # noqa: F401,E402
+from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: F401,E402
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d  # noqa: F401,E402
+__all__ += ["ParameterList", "ParameterDict", "Dropout1d", "Dropout2d", "Dropout3d",
+            "PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingNearest2d",
+            "UpsamplingBilinear2d"]

@@ -222,3 +222,6 @@ class Softmin(Module):
 
 __all__ = ["ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "ELU", "SiLU", "Hardtanh", "ReLU6",
            "SELU", "Softplus", "LogSigmoid", "Mish", "Softmax", "Softmin", "LogSoftmax"]
+
+# PyTorch's module path for it (torch.nn.modules.activation.MultiheadAttention).
+from .attention import MultiheadAttention  # noqa: E402,F401

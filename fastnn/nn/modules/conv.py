@@ -1,4 +1,5 @@
-"""Conv1d and Conv2d: weight (out, in/groups, *kernel), PyTorch's padding options.
+"""Conv1d and Conv2d: weight (out, in/groups, *kernel), PyTorch's padding options;
+ConvTranspose1d and ConvTranspose2d: weight (in, out/groups, *kernel).
 
 ``padding='same'`` is turned into explicit padding here (PyTorch puts the odd
 extra pixel on the right/bottom), so F.conv* only ever sees integer padding;
@@ -150,4 +151,94 @@ class Conv2d(_ConvNd):
         return F.conv2d(x, w, b, self.stride, pad, self.dilation, self.groups)
 
 
-__all__ = ["Conv1d", "Conv2d"]
+class _ConvTransposeNd(_ConvNd):
+    """Weight (in, out/groups, *kernel), as PyTorch; forward(input, output_size=None)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                 groups, bias, dilation, padding_mode, device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        if isinstance(padding, str):
+            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
+                             f"ints, got {padding!r}")
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        Module.__init__(self)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.output_padding = dilation, output_padding
+        self.transposed = True
+        self.groups, self.padding_mode = groups, padding_mode
+        what = (f"{type(self).__name__}: in_channels={in_channels}, "
+                f"out_channels={out_channels}, kernel_size={kernel_size}")
+        self.weight = _empty_parameter((in_channels, out_channels // groups) + tuple(kernel_size),
+                                       dtype, what=what)
+        if bias:
+            self.bias = _empty_parameter((out_channels,), dtype, what=what)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+        _place(self, device)
+
+    def _output_padding(self, input, output_size):
+        """output_padding that gives output_size (PyTorch's rule: within one stride)."""
+        if output_size is None:
+            return self.output_padding
+        nd = len(self.kernel_size)
+        lead = 2 if input.ndim == nd + 2 else 1
+        output_size = tuple(int(v) for v in output_size)
+        if len(output_size) == lead + nd:
+            output_size = output_size[lead:]
+        if len(output_size) != nd:
+            raise ValueError(f"output_size: expected {nd} or {lead + nd} elements (got "
+                             f"{len(output_size)})")
+        res = []
+        for d in range(nd):
+            lo = ((input.shape[d + lead] - 1) * self.stride[d] - 2 * self.padding[d]
+                  + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            hi = lo + self.stride[d] - 1
+            if not lo <= output_size[d] <= hi:
+                raise ValueError(f"output_size: requested an output size of {output_size}, but "
+                                 f"valid sizes range from {lo} to {hi} (for an input of "
+                                 f"{tuple(input.shape[lead:])})")
+            res.append(output_size[d] - lo)
+        return tuple(res)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution over (N, C_in, L) -> (N, C_out, L_out)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, _single(kernel_size), _single(stride),
+                         _single(padding), _single(output_padding), groups, bias,
+                         _single(dilation), padding_mode, device, dtype)
+
+    def forward(self, input, output_size=None):
+        op = self._output_padding(input, output_size)
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, op,
+                                  self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride),
+                         _pair(padding), _pair(output_padding), groups, bias, _pair(dilation),
+                         padding_mode, device, dtype)
+
+    def forward(self, input, output_size=None):
+        op = self._output_padding(input, output_size)
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, op,
+                                  self.groups, self.dilation)
+
+
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]

@@ -82,12 +82,15 @@ class RemovableHandle:
 
     _next_id = itertools.count()
 
-    def __init__(self, hooks_dict):
+    def __init__(self, hooks_dict, *extra):
         self._hooks = hooks_dict
+        self._extra = extra  # sets holding this id as a flag (with_kwargs, always_call)
         self.id = next(RemovableHandle._next_id)
 
     def remove(self):
         self._hooks.pop(self.id, None)
+        for flags in self._extra:
+            flags.discard(self.id)
 
     def __enter__(self):
         return self
@@ -126,36 +129,59 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     # --- calling ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):  # the usual case: no hooks
-            return self.forward(*args, **kwargs)
-        for hook in tuple(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        out = self.forward(*args, **kwargs)
-        for hook in tuple(self._forward_hooks.values()):
-            result = hook(self, args, out)
-            if result is not None:
-                out = result
-        return out
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
+            return self.forward(*args, **kwargs)  # the usual case: no hooks
+        from ._hooks import call_with_hooks
+        return call_with_hooks(self, args, kwargs)
 
-    def register_forward_hook(self, hook):
-        """``hook(module, inputs, output)`` runs after forward; a non-None return replaces output."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
+    def _add_hook(self, store, hook, prepend=False, flags=()):
+        """Register hook in the dict named ``store``; ``flags`` names the side sets
+        (with_kwargs, always_call) that hold its id."""
+        d = self.__dict__
+        if store not in d:
+            d[store] = OrderedDict()
+        hooks = d[store]
+        sets = [d.setdefault(f, set()) for f in flags]
+        handle = RemovableHandle(hooks, *sets)
+        hooks[handle.id] = hook
+        for s in sets:
+            s.add(handle.id)
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_pre_hook(self, hook):
-        """``hook(module, inputs)`` runs before forward; a non-None return replaces inputs."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, inputs, output)`` (``hook(module, args, kwargs, output)`` with
+        with_kwargs) runs after forward; a non-None return replaces output. always_call:
+        it also runs (with output None) when forward raises."""
+        flags = ["_forward_hooks_with_kwargs"] * with_kwargs + \
+            ["_forward_hooks_always_called"] * always_call
+        return self._add_hook("_forward_hooks", hook, prepend, flags)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, inputs)`` runs before forward; a non-None return replaces inputs.
+        With with_kwargs: ``hook(module, args, kwargs)`` returning None or (args, kwargs)."""
+        flags = ["_forward_pre_hooks_with_kwargs"] * with_kwargs
+        return self._add_hook("_forward_pre_hooks", hook, prepend, flags)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients of the module's
+        tensor inputs are computed; a non-None return replaces grad_input."""
+        return self._add_hook("_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` runs before the module's gradients are computed; a
+        non-None return replaces grad_output."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
 
     # --- registration ----------------------------------------------------------------
     def _check_new_name(self, name, kind):
@@ -276,6 +302,7 @@ class Module:
     def __setstate__(self, state):
         self.__dict__.update(state)
         for key, default in (("_forward_hooks", OrderedDict), ("_forward_pre_hooks", OrderedDict),
+                             ("_backward_hooks", OrderedDict), ("_backward_pre_hooks", OrderedDict),
                              ("_non_persistent_buffers_set", set)):
             if key not in self.__dict__:
                 self.__dict__[key] = default()

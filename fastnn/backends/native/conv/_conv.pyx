@@ -239,53 +239,69 @@ cdef inline void _wgrad(bint wt, long og, long k, long l, const real *d, long ld
         _gemm(0, 1, og, k, l, d, ldd, cols, ldc, 1, dw, k, nt)
 
 
+# parts: which gradients to compute, _DX | _DW (a transposed convolution's
+# forward needs dx alone, its backward dw alone; x is then not read, or dx not
+# written).
+cdef enum:
+    _DX = 1
+    _DW = 2
+
+
 cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx, real *dw,
                           real *cols, real *rows, Geo *g, Py_ssize_t s0, Py_ssize_t cnt,
                           Py_ssize_t chunk, Py_ssize_t o, int groups, bint wt,
-                          int nt) noexcept nogil:
+                          int nt, int parts) noexcept nogil:
     cdef Py_ssize_t p = g.ho * g.wo, ld = cnt * p, i, r, grp, oh0, oh1
     cdef long og = o // groups, k = (g.c // groups) * g.kh * g.kw
     cdef Py_ssize_t xs = g.c * g.h * g.w
     cdef const real *d
+    cdef bint want_dx = parts & _DX, want_dw = parts & _DW
     if cnt == 1:
         d = dy + s0 * o * p
         if _pointwise(g):
-            for grp in range(groups):
-                _wgrad(wt, og, k, p, d + grp * og * p, p, x + s0 * xs + grp * k * p, p,
-                       dw + grp * og * k, nt)
-            for grp in range(groups):
-                _gemm(1, 0, k, p, og, w + grp * og * k, k, d + grp * og * p, p,
-                      0, dx + s0 * xs + grp * k * p, p, nt)
+            if want_dw:
+                for grp in range(groups):
+                    _wgrad(wt, og, k, p, d + grp * og * p, p, x + s0 * xs + grp * k * p, p,
+                           dw + grp * og * k, nt)
+            if want_dx:
+                for grp in range(groups):
+                    _gemm(1, 0, k, p, og, w + grp * og * k, k, d + grp * og * p, p,
+                          0, dx + s0 * xs + grp * k * p, p, nt)
             return
-        memset(dx + s0 * xs, 0, xs * sizeof(real))
+        if want_dx:
+            memset(dx + s0 * xs, 0, xs * sizeof(real))
         oh0 = 0
         while oh0 < g.ho:
             oh1 = min(oh0 + chunk, g.ho)
             ld = (oh1 - oh0) * g.wo
-            _im2col_sample(x + s0 * xs, cols, g, ld, oh0, oh1)
-            for grp in range(groups):
-                _wgrad(wt, og, k, ld, d + grp * og * p + oh0 * g.wo, p, cols + grp * k * ld, ld,
-                       dw + grp * og * k, nt)
-            for grp in range(groups):
-                _gemm(1, 0, k, ld, og, w + grp * og * k, k, d + grp * og * p + oh0 * g.wo, p,
-                      0, cols + grp * k * ld, ld, nt)
-            _col2im_sample(cols, dx + s0 * xs, g, ld, oh0, oh1)
+            if want_dw:
+                _im2col_sample(x + s0 * xs, cols, g, ld, oh0, oh1)
+                for grp in range(groups):
+                    _wgrad(wt, og, k, ld, d + grp * og * p + oh0 * g.wo, p, cols + grp * k * ld,
+                           ld, dw + grp * og * k, nt)
+            if want_dx:
+                for grp in range(groups):
+                    _gemm(1, 0, k, ld, og, w + grp * og * k, k, d + grp * og * p + oh0 * g.wo, p,
+                          0, cols + grp * k * ld, ld, nt)
+                _col2im_sample(cols, dx + s0 * xs, g, ld, oh0, oh1)
             oh0 = oh1
         return
     for i in range(cnt):
         for r in range(o):
             memcpy(rows + r * ld + i * p, dy + ((s0 + i) * o + r) * p, p * sizeof(real))
-    for i in range(cnt):
-        _im2col_sample(x + (s0 + i) * xs, cols + i * p, g, ld, 0, g.ho)
-    for grp in range(groups):
-        _wgrad(wt, og, k, ld, rows + grp * og * ld, ld, cols + grp * k * ld, ld,
-               dw + grp * og * k, nt)
-    for grp in range(groups):
-        _gemm(1, 0, k, ld, og, w + grp * og * k, k, rows + grp * og * ld, ld,
-              0, cols + grp * k * ld, ld, nt)
-    for i in range(cnt):
-        memset(dx + (s0 + i) * xs, 0, xs * sizeof(real))
-        _col2im_sample(cols + i * p, dx + (s0 + i) * xs, g, ld, 0, g.ho)
+    if want_dw:
+        for i in range(cnt):
+            _im2col_sample(x + (s0 + i) * xs, cols + i * p, g, ld, 0, g.ho)
+        for grp in range(groups):
+            _wgrad(wt, og, k, ld, rows + grp * og * ld, ld, cols + grp * k * ld, ld,
+                   dw + grp * og * k, nt)
+    if want_dx:
+        for grp in range(groups):
+            _gemm(1, 0, k, ld, og, w + grp * og * k, k, rows + grp * og * ld, ld,
+                  0, cols + grp * k * ld, ld, nt)
+        for i in range(cnt):
+            memset(dx + (s0 + i) * xs, 0, xs * sizeof(real))
+            _col2im_sample(cols + i * p, dx + (s0 + i) * xs, g, ld, 0, g.ho)
 
 
 def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b, real[:, :, :, ::1] y,
@@ -320,13 +336,18 @@ def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const r
 
 def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
                   real[:, :, :, ::1] dx, real[:, :, :, :, ::1] dw_part, real[:, ::1] buf,
-                  real[:, ::1] rowbuf, int groups, int block, int chunk, bint wt, tuple params):
+                  real[:, ::1] rowbuf, int groups, int block, int chunk, bint wt, tuple params,
+                  int parts=3):
     """dx[n] = col2im(w^T @ dy[n]); dw_part[t] = sum over team t's blocks of dy @ im2col(x)^T.
 
     dw_part must be zero on entry and have one row per team of buf; the caller
     sums it over its first axis. With wt, each group's (Og, K) slice of dw_part
     holds the transpose, (K, Og).
+    parts: 1 computes dx alone (x then only gives the geometry: pass dx),
+    2 dw alone (dx is not written: any array), 3 both.
     """
+    if parts not in (1, 2, 3):
+        raise ValueError(f"parts: expected 1, 2 or 3, got {parts}")
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], b, nb = (n + block - 1) // block, t
     cdef int nt = buf.shape[0]
@@ -336,12 +357,12 @@ def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const
                 t = threadid()
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[t, 0, 0, 0, 0], &buf[t, 0], &rowbuf[t, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, wt, 1)
+                                b * block, min(block, n - b * block), chunk, o, groups, wt, 1, parts)
         else:
             for b in range(nb):
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[0, 0, 0, 0, 0], &buf[0, 0], &rowbuf[0, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, wt, 0)
+                                b * block, min(block, n - b * block), chunk, o, groups, wt, 0, parts)
 
 
 cdef extern from "conv_depthwise_kernel.h" nogil:
