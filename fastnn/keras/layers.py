@@ -6,12 +6,17 @@ They keep Keras's conventions -- channels-last images ``(N, H, W, C)``,
 weights in PyTorch's layout (``weight`` ``(out, in)`` / ``(out, in, kh, kw)``)
 so ``state_dict()`` reads like a PyTorch model's.
 """
+import functools
+import inspect
 import math
+import re
 
 import numpy as np
 
 from ..nn import Module, Parameter
 from ..nn import functional as F
+from .functional import Input, InputLayer, is_symbolic, symbolic_call  # noqa: F401
+from .metrics import unique_name
 
 
 def _pair(v, name):
@@ -48,8 +53,39 @@ def _glorot_uniform(shape, fan_in, fan_out, dtype=np.float32):
     return default_generator().uniform(-limit, limit, size=shape).astype(dtype)
 
 
+def _snake_case(name):
+    """Keras's automatic layer names: Dense -> dense, MaxPooling2D -> max_pooling2d."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 class Layer(Module):
-    """A Keras layer: may be built lazily from its first input."""
+    """A Keras layer: may be built lazily from its first input.
+
+    Every layer gets a Keras name (``dense``, ``dense_1`` ...) and remembers the
+    arguments it was made with (``get_config()``, used by ``Model.save``). Called on
+    symbolic tensors (``keras.Input``) it records a node of a functional model.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        signature = inspect.signature(init)
+
+        @functools.wraps(init)
+        def recording_init(self, *args, **kw):
+            init(self, *args, **kw)
+            # the outermost __init__ finishes last, so its arguments are the ones kept
+            bound = signature.bind(self, *args, **kw)
+            bound.apply_defaults()
+            config = dict(bound.arguments)
+            config.pop("self", None)
+            config.update(config.pop("kwargs", {}) if isinstance(config.get("kwargs"), dict) else {})
+            config["name"] = self.name
+            self.__dict__["_config"] = config
+        cls.__init__ = recording_init
 
     def __init__(self, input_shape=None, activation=None, name=None):
         super().__init__()
@@ -57,8 +93,22 @@ class Layer(Module):
         self.activation_name = activation if isinstance(activation, str) or activation is None \
             else getattr(activation, "__name__", "custom")
         self._activation = get_activation(activation)
-        self.layer_name = name
+        self.name = name if name is not None else unique_name(_snake_case(type(self).__name__))
+        self.layer_name = self.name
         self.built = False
+
+    def __call__(self, *args, **kwargs):
+        if is_symbolic(args):
+            return symbolic_call(self, args, kwargs)
+        return super().__call__(*args, **kwargs)
+
+    def get_config(self):
+        """The constructor arguments, as ``keras.models.load_model`` rebuilds the layer from."""
+        return dict(self.__dict__.get("_config", {"name": self.name}))
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
     def build(self, input_shape):
         self.built = True
@@ -264,6 +314,57 @@ class Reshape(Layer):
 
     def call(self, x):
         return x.reshape((x.shape[0],) + self.target_shape)
+
+
+class _Merge(Layer):
+    """A layer combining a list of same-shaped tensors."""
+
+    def __init__(self, name=None, **kwargs):
+        super().__init__(None, None, name)
+        self.built = True
+
+    def forward(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ValueError(f"{type(self).__name__}: expected a list of at least 2 tensors")
+        return self.call(list(inputs))
+
+
+class Concatenate(_Merge):
+    def __init__(self, axis=-1, name=None, **kwargs):
+        super().__init__(name)
+        self.axis = axis
+
+    def call(self, inputs):
+        from .. import cat
+        return cat(inputs, dim=self.axis)
+
+
+class Add(_Merge):
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out
+
+
+class Subtract(_Merge):
+    def call(self, inputs):
+        if len(inputs) != 2:
+            raise ValueError("Subtract: expected exactly 2 tensors")
+        return inputs[0] - inputs[1]
+
+
+class Multiply(_Merge):
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out * x
+        return out
+
+
+class Average(_Merge):
+    def call(self, inputs):
+        return Add.call(self, inputs) * (1.0 / len(inputs))
 
 
 def _register_flop_counters():
