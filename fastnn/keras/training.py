@@ -333,8 +333,9 @@ class TrainingMixin:
                 bar.update(step + 1, logs)
             logs = self._logs(loss_total, max(seen, 1))
             if validation_data is not None:
-                val = self.evaluate(*self._split_validation(validation_data), batch_size=batch_size,
-                                    verbose=0, return_dict=True)
+                vx, vy, vsw = self._split_validation(validation_data)
+                val = self.evaluate(vx, vy, batch_size=batch_size, sample_weight=vsw, verbose=0,
+                                    return_dict=True)
                 logs.update({"val_" + k: v for k, v in val.items()})
             callback_list.on_epoch_end(epoch, logs)
             bar.close(logs)
@@ -346,11 +347,11 @@ class TrainingMixin:
     @staticmethod
     def _split_validation(validation_data):
         if _is_loader(validation_data):
-            return validation_data, None
+            return validation_data, None, None
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("fit: validation_data must be (x_val, y_val), "
                              "(x_val, y_val, val_sample_weight) or a DataLoader")
-        return validation_data
+        return tuple(validation_data) + (None,) * (3 - len(validation_data))
 
     def _logs(self, loss_total, seen):
         logs = {"loss": float(loss_total / seen)}
