@@ -1,0 +1,124 @@
+"""The corpus: example scripts written the way users write PyTorch and Keras code
+(``import torch`` / ``import keras``), run in a fresh subprocess in their short mode with
+only the import swapped to fastnn (run_script.py), and -- where PyTorch is installed --
+run unchanged on PyTorch too, the final metrics compared.
+
+Each entry: the metric the script prints as ``RESULT name=value``, a bound fastnn must
+reach on its own (so the test means something without PyTorch), how close to PyTorch's
+value it must come (different random streams make the runs differ within noise), and,
+for scripts that need a feature still missing, a check that skips with the reason until
+the feature exists -- they then start running by themselves.
+"""
+import functools
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import fastnn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNNER = os.path.join(HERE, "run_script.py")
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def _has(obj, *names):
+    missing = [n for n in names if not hasattr(obj, n)]
+    return None if not missing else f"needs {', '.join(missing)} (not in fastnn yet)"
+
+
+def _formats_0d():
+    try:
+        format(fastnn.tensor(1.5), "+.2f")
+        return None
+    except TypeError:
+        return "needs format specs on 0-d tensors (f'{t:.2f}'), not in fastnn yet"
+
+
+# name: (metric, fastnn bound (op, value), torch comparison (kind, tolerance), requires)
+CORPUS = {
+    "mnist_cnn": ("accuracy", (">=", 0.85), ("abs", 0.07), None),
+    "mnist_rnn": ("accuracy", (">=", 0.70), ("abs", 0.12), None),
+    "regression": ("weight_error", ("<=", 0.5), (None, None), _formats_0d),
+    "time_sequence_prediction": ("test_loss", ("<=", 0.01), ("ratio", 4.0), None),
+    "vae": ("test_loss", ("<=", 34.0), ("rel", 0.05), None),
+    "word_language_model_lstm": ("val_ppl", ("<=", 30.0), ("rel", 0.15), None),
+    "dcgan": ("d_x", (">=", 0.05), (None, None),
+              lambda: _has(fastnn.nn, "ConvTranspose2d")),
+    "word_language_model_transformer": ("val_ppl", ("<=", 30.0), ("rel", 0.3),
+                                        lambda: _has(fastnn.nn, "Transformer", "TransformerEncoder")),
+    "keras_mnist_convnet": ("accuracy", (">=", 0.70), (None, None), None),
+    "keras_imbalanced_classification": ("val_auc", (">=", 0.95), (None, None), None),
+}
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("OMP_NUM_THREADS", "1")  # the reference run should not fight fastnn for cores
+    return env
+
+
+def _parse(line, metric):
+    m = re.search(rf"RESULT {metric}=([-+0-9.eE]+|nan|inf)", line)
+    return float(m.group(1)) if m else None
+
+
+@functools.lru_cache(maxsize=None)
+def _torch_results():
+    """Every PyTorch script's metric from one reference process (one torch import)."""
+    if importlib.util.find_spec("torch") is None:
+        return {}
+    scripts = [os.path.join("scripts", f"{n}.py") for n in CORPUS if not n.startswith("keras_")]
+    proc = subprocess.run([sys.executable, RUNNER, "native-batch", *scripts], cwd=HERE, env=_env(),
+                          capture_output=True, text=True, timeout=300)
+    out = {}
+    for line in proc.stdout.splitlines():
+        path, _, rest = line.partition(" ")
+        name = os.path.splitext(os.path.basename(path))[0]
+        if name in CORPUS:
+            out[name] = _parse(rest, CORPUS[name][0])
+    return out
+
+
+@pytest.mark.parametrize("name", list(CORPUS))
+def test_script_runs_on_fastnn_and_matches_reference(name):
+    metric, (op, bound), (kind, tol), requires = CORPUS[name]
+    reason = requires() if requires else None
+    if reason:
+        pytest.skip(reason)
+    proc = subprocess.run([sys.executable, RUNNER, "fastnn", os.path.join("scripts", f"{name}.py"),
+                           "--quick"], cwd=HERE, env=_env(), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, f"{name} failed on fastnn:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    value = _parse(proc.stdout, metric)
+    assert value is not None, f"{name} printed no RESULT {metric}=...:\n{proc.stdout[-2000:]}"
+    assert (value >= bound) if op == ">=" else (value <= bound), \
+        f"{name}: {metric}={value} misses the bound {op} {bound}"
+    if kind is None:
+        return
+    ref = _torch_results().get(name)
+    if ref is None:
+        return  # no PyTorch here (or its run failed): the bound above is the check
+    if kind == "abs":
+        assert abs(value - ref) <= tol, f"{name}: fastnn {metric}={value}, PyTorch {ref}"
+    elif kind == "rel":
+        assert abs(value - ref) <= tol * abs(ref), f"{name}: fastnn {metric}={value}, PyTorch {ref}"
+    else:  # ratio: within a factor either way (losses near zero vary multiplicatively)
+        assert ref / tol <= value <= ref * tol, f"{name}: fastnn {metric}={value}, PyTorch {ref}"
+
+
+def test_aliases_resolve_to_fastnn():
+    code = ("import run_script; run_script.install_aliases()\n"
+            "import torch, torch.nn as nn, torch.optim.lr_scheduler as S, keras, keras.layers\n"
+            "from torch.utils.data import DataLoader\n"
+            "import fastnn\n"
+            "assert torch is fastnn and nn is fastnn.nn and S is fastnn.optim.lr_scheduler\n"
+            "assert keras is fastnn.keras and DataLoader is fastnn.utils.data.DataLoader\n"
+            "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=HERE, env=_env(), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr
