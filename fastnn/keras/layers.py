@@ -47,6 +47,58 @@ def get_activation(name):
     return table[name]
 
 
+@functools.lru_cache(maxsize=None)
+def _takes_training(call):
+    """Whether a layer's ``call`` has a ``training`` argument (Keras passes the mode then)."""
+    try:
+        return "training" in inspect.signature(call).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _fans(shape):
+    """Keras's fan-in / fan-out of a weight in Keras layout (kernel (..., in, out))."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _initial_value(initializer, shape, dtype):
+    from ..random import default_generator
+    gen = default_generator()
+    if callable(initializer):
+        return np.asarray(initializer(shape, dtype=dtype), dtype=dtype)
+    name = initializer or ("glorot_uniform" if dtype.kind == "f" else "zeros")
+    fan_in, fan_out = _fans(shape)
+    if name == "zeros":
+        return np.zeros(shape, dtype)
+    if name == "ones":
+        return np.ones(shape, dtype)
+    if name == "random_normal":
+        return (gen.standard_normal(shape) * 0.05).astype(dtype)
+    if name == "random_uniform":
+        return gen.uniform(-0.05, 0.05, size=shape).astype(dtype)
+    if name in ("glorot_uniform", "he_uniform", "lecun_uniform"):
+        scale = {"glorot_uniform": 6.0 / (fan_in + fan_out), "he_uniform": 6.0 / fan_in,
+                 "lecun_uniform": 3.0 / fan_in}[name]
+        return gen.uniform(-math.sqrt(scale), math.sqrt(scale), size=shape).astype(dtype)
+    if name in ("glorot_normal", "he_normal", "lecun_normal"):
+        var = {"glorot_normal": 2.0 / (fan_in + fan_out), "he_normal": 2.0 / fan_in,
+               "lecun_normal": 1.0 / fan_in}[name]
+        # Keras draws these from a normal truncated at 2 stddev (stddev corrected by .8796)
+        std = math.sqrt(var) / 0.87962566103423978
+        out = gen.standard_normal(shape)
+        bad = np.abs(out) > 2
+        while bad.any():
+            out[bad] = gen.standard_normal(int(bad.sum()))
+            bad = np.abs(out) > 2
+        return (out * std).astype(dtype)
+    raise ValueError(f"add_weight: unknown initializer {initializer!r}")
+
+
 def _glorot_uniform(shape, fan_in, fan_out, dtype=np.float32):
     from ..random import default_generator
     limit = math.sqrt(6.0 / (fan_in + fan_out))
@@ -87,8 +139,12 @@ class Layer(Module):
             self.__dict__["_config"] = config
         cls.__init__ = recording_init
 
-    def __init__(self, input_shape=None, activation=None, name=None):
+    def __init__(self, input_shape=None, activation=None, name=None, **kwargs):
+        unknown = set(kwargs) - {"trainable", "dtype", "autocast", "input_dim", "batch_input_shape"}
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unexpected arguments {sorted(unknown)}")
         super().__init__()
+        self.trainable = kwargs.get("trainable", True)
         self.input_shape = tuple(input_shape) if input_shape is not None else None
         self.activation_name = activation if isinstance(activation, str) or activation is None \
             else getattr(activation, "__name__", "custom")
@@ -101,6 +157,63 @@ class Layer(Module):
         if is_symbolic(args):
             return symbolic_call(self, args, kwargs)
         return super().__call__(*args, **kwargs)
+
+    # --- weights, the Keras way ------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", name=None):
+        """Create a weight of ``shape`` (Keras layout, as the layer uses it) and register it."""
+        if regularizer is not None or constraint is not None:
+            raise NotImplementedError("add_weight: regularizer and constraint are not supported")
+        shape = tuple(int(d) for d in (shape or ()))
+        value = _initial_value(initializer, shape, np.dtype(dtype or "float32"))
+        base = name or "variable"
+        key, i = base, 1
+        while key in self._parameters or key in self.__dict__:
+            key, i = f"{base}_{i}", i + 1
+        param = Parameter(value, requires_grad=bool(trainable))
+        self.register_parameter(key, param)
+        self.__dict__.setdefault("_added_weights", {})[id(param)] = key
+        return param
+
+    def __setattr__(self, name, value):
+        # ``self.w = self.add_weight(...)``: the weight takes the attribute's name
+        added = self.__dict__.get("_added_weights")
+        if added and isinstance(value, Parameter) and id(value) in added:
+            old = added.pop(id(value))
+            if old != name:
+                del self._parameters[old]
+        super().__setattr__(name, value)
+
+    @property
+    def weights(self):
+        return list(self.parameters())
+
+    @property
+    def trainable_weights(self):
+        return [p for p in self.parameters() if p.requires_grad]
+
+    @property
+    def non_trainable_weights(self):
+        return [p for p in self.parameters() if not p.requires_grad]
+
+    def _keras_layout(self):
+        """[(parameter, array in Keras's layout -> array in fastnn's)]: identity by default."""
+        return [(p, lambda a: a, lambda a: a) for p in self.parameters()]
+
+    def get_weights(self):
+        """The weights as NumPy arrays in Keras's layout (Dense kernel (in, out), ...)."""
+        return [np.array(to_keras(p.detach()._data)) for p, to_keras, _ in self._keras_layout()]
+
+    def set_weights(self, weights):
+        layout = self._keras_layout()
+        if len(weights) != len(layout):
+            raise ValueError(f"{self.name}: set_weights expected {len(layout)} arrays, got {len(weights)}")
+        for (p, _, from_keras), w in zip(layout, weights):
+            arr = np.asarray(from_keras(np.asarray(w)), dtype=p._data.dtype)
+            if arr.shape != p._data.shape:
+                raise ValueError(f"{self.name}: weight of shape {np.asarray(w).shape} does not fit "
+                                 f"(expected the Keras shape of {tuple(p.shape)})")
+            p._data[...] = arr
 
     def get_config(self):
         """The constructor arguments, as ``keras.models.load_model`` rebuilds the layer from."""
@@ -116,10 +229,13 @@ class Layer(Module):
     def call(self, x):
         raise NotImplementedError
 
-    def forward(self, x):
+    def forward(self, x, **kwargs):
         if not self.built:
             self.build(tuple(x.shape))
-        y = self.call(x)
+            self.built = True
+        if "training" not in kwargs and _takes_training(type(self).call):
+            kwargs["training"] = self.training
+        y = self.call(x, **kwargs)
         return y if self._activation is None else self._activation(y)
 
     def forward_logits(self, x):
@@ -152,6 +268,10 @@ class Dense(Layer):
 
     def call(self, x):
         return F.linear(x, self.weight, self.bias)
+
+    def _keras_layout(self):
+        out = [(self.weight, lambda a: a.T, lambda a: a.T)]  # kernel (in, out) <-> weight (out, in)
+        return out + ([(self.bias, lambda a: a, lambda a: a)] if self.bias is not None else [])
 
     def extra_repr(self):
         return f"units={self.units}, activation={self.activation_name}"
@@ -211,6 +331,11 @@ class Conv2D(Layer):
         y = F.conv2d(x, self.weight, self.bias, stride=self.strides, padding=pad,
                      dilation=self.dilation_rate, groups=self.groups)
         return y.permute(0, 2, 3, 1) if self.data_format == "channels_last" else y
+
+    def _keras_layout(self):
+        # kernel (kh, kw, in, out) <-> weight (out, in, kh, kw)
+        out = [(self.weight, lambda a: a.transpose(2, 3, 1, 0), lambda a: a.transpose(3, 2, 0, 1))]
+        return out + ([(self.bias, lambda a: a, lambda a: a)] if self.bias is not None else [])
 
     def extra_repr(self):
         return (f"filters={self.filters}, kernel_size={self.kernel_size}, strides={self.strides}, "
