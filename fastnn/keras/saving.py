@@ -86,8 +86,15 @@ def _model_spec(model):
 def _compile_spec(model):
     from . import optimizers as kopt
     from .metrics import Metric
+    from . import losses as klosses
     compiled = getattr(model, "_compiled", None)
-    if not compiled or not isinstance(compiled.get("loss_spec"), str):
+    if not compiled:
+        return None
+    loss = compiled.get("loss_spec")
+    if isinstance(loss, klosses.Loss) and type(loss).__name__ in vars(klosses) \
+            and _jsonable(vars(loss)):
+        loss = {"class_name": type(loss).__name__, "config": dict(vars(loss))}
+    elif not isinstance(loss, str):
         return None
     metrics = []
     for m in compiled["metric_specs"]:
@@ -100,7 +107,7 @@ def _compile_spec(model):
     opt = compiled["optimizer"]
     if not isinstance(opt, kopt.Optimizer):
         return None
-    return {"optimizer": kopt.serialize(opt), "loss": compiled["loss_spec"], "metrics": metrics}
+    return {"optimizer": kopt.serialize(opt), "loss": loss, "metrics": metrics}
 
 
 def save_model(model, filepath, overwrite=True, **kwargs):
@@ -185,8 +192,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         comp = json.loads(meta[_COMPILE_KEY])
         metrics = [m if isinstance(m, str) else getattr(kmetrics, m["class_name"])(**m["config"])
                    for m in comp["metrics"]]
-        model.compile(optimizer=kopt.deserialize(comp["optimizer"]), loss=comp["loss"],
-                      metrics=metrics)
+        from . import losses as klosses
+        loss = comp["loss"]
+        if isinstance(loss, dict):
+            cls = getattr(klosses, loss["class_name"], None)
+            if not (isinstance(cls, type) and issubclass(cls, klosses.Loss)):
+                raise ValueError(f"load_model: unknown loss class {loss['class_name']!r}")
+            loss = cls(**loss["config"])
+        model.compile(optimizer=kopt.deserialize(comp["optimizer"]), loss=loss, metrics=metrics)
     return model
 
 

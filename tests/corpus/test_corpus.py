@@ -50,8 +50,15 @@ CORPUS = {
               lambda: _has(fastnn.nn, "ConvTranspose2d")),
     "word_language_model_transformer": ("val_ppl", ("<=", 30.0), ("rel", 0.3),
                                         lambda: _has(fastnn.nn, "Transformer", "TransformerEncoder")),
+    "forward_forward": ("test_error", ("<=", 0.5), ("abs", 0.15), None),
+    "mlp_warmup_restarts": ("accuracy", (">=", 0.9), ("abs", 0.04), None),
+    "gcn": ("accuracy", (">=", 0.8), ("abs", 0.1),
+            lambda: _has(fastnn, "sparse_coo_tensor", "sparse")),
+    "super_resolution": ("psnr", (">=", 12.0), ("abs", 2.5),
+                         lambda: _has(fastnn.nn, "PixelShuffle")),
     "keras_mnist_convnet": ("accuracy", (">=", 0.70), (None, None), None),
     "keras_imbalanced_classification": ("val_auc", (">=", 0.95), (None, None), None),
+    "keras_functional_api": ("accuracy", (">=", 0.85), (None, None), None),
 }
 
 
