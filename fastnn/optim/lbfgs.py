@@ -113,6 +113,22 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
     return bracket_f[low], bracket_g[low], bracket[low], evals
 
 
+def _array(v):
+    if v is None or isinstance(v, np.ndarray):
+        return v
+    return np.asarray(v._data if hasattr(v, "_data") else v)
+
+
+def _arrays(vs):
+    return None if vs is None else [_array(v) for v in vs]
+
+
+def _scalar(v, dtype):
+    if v is None or isinstance(v, (int, float, np.generic)):
+        return v
+    return dtype(np.asarray(v._data if hasattr(v, "_data") else v).reshape(()))
+
+
 class LBFGS(Optimizer):
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):
@@ -186,9 +202,12 @@ class LBFGS(Optimizer):
         if np.abs(g).max() <= tol_grad:
             return orig_loss
 
-        d, t = state.get("d"), state.get("t")
-        old_y, old_s, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
-        h_diag, prev_g, prev_loss = state.get("H_diag"), state.get("prev_flat_grad"), state.get("prev_loss")
+        # (a state restored by load_state_dict holds Tensors: back to arrays and dtype scalars)
+        d, t = _array(state.get("d")), _scalar(state.get("t"), dtype)
+        old_y, old_s = _arrays(state.get("old_dirs")), _arrays(state.get("old_stps"))
+        ro = None if state.get("ro") is None else [_scalar(r, dtype) for r in state["ro"]]
+        h_diag, prev_g = _scalar(state.get("H_diag"), dtype), _array(state.get("prev_flat_grad"))
+        prev_loss = state.get("prev_loss")
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1

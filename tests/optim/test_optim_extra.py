@@ -226,3 +226,24 @@ def test_lbfgs_quadratic_in_n_iterations():
 
     opt.step(closure)
     np.testing.assert_allclose(x._data, np.linalg.solve(Q, c), rtol=1e-6, atol=1e-8)
+
+
+def test_lbfgs_resumes_from_a_saved_state(tmp_path):
+    def run(opt, x):
+        def closure():
+            opt.zero_grad()
+            loss = _rosenbrock(x)
+            loss.backward()
+            return loss
+        opt.step(closure)
+
+    x = fastnn.tensor(np.array([-1.2, 1.0]), requires_grad=True)
+    opt = optim.LBFGS([x], max_iter=3, history_size=4, line_search_fn="strong_wolfe")
+    run(opt, x)
+    fastnn.save(opt.state_dict(), tmp_path / "lbfgs.safetensors")
+    y = fastnn.tensor(x._data.copy(), requires_grad=True)
+    opt2 = optim.LBFGS([y], max_iter=3, history_size=4, line_search_fn="strong_wolfe")
+    opt2.load_state_dict(fastnn.load(tmp_path / "lbfgs.safetensors"))
+    run(opt, x)
+    run(opt2, y)
+    np.testing.assert_allclose(y._data, x._data, rtol=1e-12)
