@@ -512,3 +512,10 @@ def _register_flop_counters():
 
 
 _register_flop_counters()
+
+
+# More layers (normalisation, embeddings, recurrent, 1-D, preprocessing) live in a second file.
+from .layers_more import (GRU, LSTM, BatchNormalization, Conv1D, Embedding,  # noqa: E402,F401
+                          GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+                          LayerNormalization, MaxPooling1D, Normalization, Rescaling, UpSampling2D,
+                          ZeroPadding2D)
