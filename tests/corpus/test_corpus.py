@@ -59,6 +59,7 @@ CORPUS = {
     "keras_mnist_convnet": ("accuracy", (">=", 0.70), (None, None), None),
     "keras_imbalanced_classification": ("val_auc", (">=", 0.95), (None, None), None),
     "keras_functional_api": ("accuracy", (">=", 0.85), (None, None), None),
+    "keras_text_classification": ("accuracy", (">=", 0.85), (None, None), None),
 }
 
 

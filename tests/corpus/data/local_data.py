@@ -42,3 +42,17 @@ def imbalanced(n=4000, d=12, positive=0.04, seed=0):
     direction = rng.standard_normal(d).astype(np.float32)
     x += np.outer(y * 1.6, direction / np.linalg.norm(direction)).astype(np.float32) * 2
     return x, y
+
+
+def reviews(n=1500, length=40, vocab=500, seed=0):
+    """Token-id 'reviews' whose label depends on a few sentiment words among noise words
+    (a stand-in for the IMDB download): (ids int64 (n, length), labels int64 (n,))."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.integers(20, vocab, (n, length))
+    good, bad = np.arange(2, 10), np.arange(10, 18)
+    for i in range(n):
+        k = rng.integers(2, 6)
+        pos = rng.choice(length, k, replace=False)
+        x[i, pos] = rng.choice(good if y[i] else bad, k)
+    return x.astype(np.int64), y.astype(np.int64)
