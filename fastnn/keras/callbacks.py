@@ -78,7 +78,7 @@ class History(Callback):
         except ImportError:
             print("History.plot: matplotlib is not installed (pip install matplotlib); no plot written")
             return None
-        names = metrics or [k for k in self.history if not k.startswith("val_") and k != "lr"]
+        names = metrics or [k for k in self.history if not k.startswith("val_") and k not in ("lr", "learning_rate")]
         fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
         epochs = [e + 1 for e in self.epoch]
         for ax, name in zip(axes[0], names):
@@ -235,7 +235,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["lr"] = float(self.model.optimizer.param_groups[0]["lr"])
+            logs["learning_rate"] = float(self.model.optimizer.param_groups[0]["lr"])  # Keras 3's key
 
 
 class ReduceLROnPlateau(Callback, _MonitorMixin):
@@ -254,6 +254,8 @@ class ReduceLROnPlateau(Callback, _MonitorMixin):
         self.best, self.wait, self.cooldown_counter = None, 0, 0
 
     def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:  # Keras 3 logs the learning rate of the epoch that just ran
+            logs["learning_rate"] = float(self.model.optimizer.param_groups[0]["lr"])
         current = self._current(logs)
         if current is None:
             return
