@@ -27,6 +27,17 @@ def _is_loader(obj):
         and hasattr(obj, "__iter__") and not hasattr(obj, "shape")
 
 
+def _single(value, names, what):
+    """A one-element list or {output name: value} given for a single-output model."""
+    if isinstance(value, dict):
+        if set(value) != set(names):
+            raise ValueError(f"compile: {what} keys {sorted(value)} do not name the output {names}")
+        return value[names[0]]
+    if len(value) != 1:
+        raise ValueError(f"compile: {len(value)} {what} entries for a model with one output")
+    return value[0]
+
+
 class _BatchMean(metrics_mod.Mean):
     """A metric given as fn(y_true, y_pred, logits) -> batch value, averaged over samples."""
 
@@ -77,18 +88,34 @@ class TrainingMixin:
             raise TypeError(f"compile: unexpected arguments {sorted(unknown)}")
         if loss is None:
             raise ValueError("compile: a loss is required, e.g. loss='sparse_categorical_crossentropy'")
-        if isinstance(loss, (list, tuple, dict)) or loss_weights is not None:
-            raise NotImplementedError("compile: one loss per output (lists/dicts of losses, "
-                                      "loss_weights) is not supported yet")
         opt = keras_optimizers.get(optimizer)
+        names = self._output_names()
+        if len(names) > 1:
+            from . import multi_output
+            specs = multi_output.build_specs(names, loss, loss_weights, metrics, weighted_metrics,
+                                             get_loss, _metric_object)
+            self._compiled = dict(optimizer=opt, loss=specs[0].loss, loss_spec=None, metrics=[],
+                                  weighted_metrics=[], metric_specs=[], outputs=specs)
+            self.optimizer = opt
+            return self
+        if isinstance(loss, (list, tuple, dict)):
+            loss = _single(loss, names, "loss")
+        if loss_weights is not None:
+            raise ValueError("compile: loss_weights applies to models with several outputs")
         loss_obj = get_loss(loss)
         self._compiled = dict(
             optimizer=opt, loss=loss_obj, loss_spec=loss,
             metrics=[_metric_object(m, loss_obj) for m in (metrics or [])],
             weighted_metrics=[_metric_object(m, loss_obj) for m in (weighted_metrics or [])],
-            metric_specs=list(metrics or []))
+            metric_specs=list(metrics or []), outputs=None)
         self.optimizer = opt
         return self
+
+    def _output_names(self):
+        graph = getattr(self._keras_module(), "_graph", None)
+        if not graph:
+            return ["output"]
+        return [getattr(t._node.layer, "name", f"output_{i}") for i, t in enumerate(graph[1])]
 
     def _require_compiled(self, what):
         if self._compiled is None:
@@ -175,7 +202,7 @@ class TrainingMixin:
             order = None
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size] if order is not None else slice(start, start + batch_size)
-            yield (self._take(x, idx), (y[idx] if y is not None else None),
+            yield (self._take(x, idx), (self._take(y, idx) if y is not None else None),
                    (sample_weight[idx] if sample_weight is not None else None))
 
     def _num_batches(self, x, batch_size):
@@ -189,14 +216,14 @@ class TrainingMixin:
         x = self._prepare_x(x)
         if y is None:
             raise ValueError(f"{what}: y is required when x is an array")
-        if isinstance(y, (list, tuple)) and len(y) and not np.isscalar(y[0]) \
-                and getattr(self._keras_module(), "_graph", None) is not None \
-                and len(self._keras_module()._graph[1]) > 1:
-            raise NotImplementedError(f"{what}: training a model with several outputs is not "
-                                      "supported yet")
-        y = _to_array(y)
-        if self._len(x) != len(y):
-            raise ValueError(f"{what}: x and y have different lengths ({self._len(x)} and {len(y)})")
+        if self._compiled and self._compiled.get("outputs"):
+            from . import multi_output
+            y = multi_output.targets_as_list(y, self._output_names(), what)
+        else:
+            y = _to_array(y)
+        if self._len(x) != self._len(y):
+            raise ValueError(f"{what}: x and y have different lengths ({self._len(x)} and "
+                             f"{self._len(y)})")
         return x, y
 
     @staticmethod
@@ -206,11 +233,15 @@ class TrainingMixin:
             raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
         if sample_weight is not None:
             sw = _to_array(sample_weight).astype(np.float64)
-            if y is not None and len(sw) != len(y):
-                raise ValueError(f"{what}: sample_weight has {len(sw)} entries for {len(y)} samples")
+            n = None if y is None else (len(y[0]) if isinstance(y, list) else len(y))
+            if n is not None and len(sw) != n:
+                raise ValueError(f"{what}: sample_weight has {len(sw)} entries for {n} samples")
             return sw
         if class_weight is None:
             return None
+        if isinstance(y, list):
+            raise ValueError(f"{what}: class_weight is not supported for models with several "
+                             "outputs; pass sample_weight")
         if not isinstance(class_weight, dict):
             raise TypeError(f"{what}: class_weight must be a dict {{class index: weight}}, "
                             f"got {type(class_weight).__name__}")
@@ -259,7 +290,31 @@ class TrainingMixin:
                 m.update_state(y_np, pred, sample_weight=sw)
 
     def _all_metrics(self):
-        return self._compiled["metrics"] + self._compiled["weighted_metrics"]
+        outs = self._compiled.get("outputs") or []
+        return self._compiled["metrics"] + self._compiled["weighted_metrics"] + \
+            [m for s in outs for m in s.metrics + s.weighted_metrics]
+
+    def _batch_loss(self, xb, yb, swb):
+        """The loss Tensor of one batch (metrics updated); per-output parts go to _part_totals."""
+        xs = self._as_inputs(xb)
+        specs = self._compiled.get("outputs")
+        if specs:
+            from . import multi_output
+            loss, parts = multi_output.batch_loss(self, specs, xs, yb, swb)
+        else:
+            yt = self._as_target(yb)
+            out, logits = self._forward_for_loss(xs)
+            loss, parts = self._loss_value(yt, out, logits, swb), []
+            self._update_metrics(yt, out, logits, swb)
+        n = len(xs[0]._data)
+        for i, p in enumerate(parts):
+            self._part_totals[i] += p * n
+        return loss, n
+
+    def _reset_epoch(self):
+        for m in self._all_metrics():
+            m.reset_state()
+        self._part_totals = [0.0] * len(self._compiled.get("outputs") or [])
 
     def _loss_value(self, yt, out, logits, sw):
         loss_fn = self._compiled["loss"]
@@ -288,9 +343,9 @@ class TrainingMixin:
             if _is_loader(x):
                 raise ValueError("fit: validation_split needs array data, not a DataLoader")
             split = int(self._len(x) * (1.0 - validation_split))  # Keras holds out the last samples
-            validation_data = (self._take(x, slice(split, None)), y[split:]) + \
+            validation_data = (self._take(x, slice(split, None)), self._take(y, slice(split, None))) + \
                 ((sw[split:],) if sw is not None and sample_weight is not None else ())
-            x, y = self._take(x, slice(0, split)), y[:split]
+            x, y = self._take(x, slice(0, split)), self._take(y, slice(0, split))
             sw = sw[:split] if sw is not None else None
         self._ensure_built(x)
         self._build_optimizer()
@@ -311,23 +366,18 @@ class TrainingMixin:
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
             bar = ProgressBar(steps, verbose)
-            for m in self._all_metrics():
-                m.reset_state()
+            self._reset_epoch()
             loss_total, seen = 0.0, 0
             for step, (xb, yb, swb) in enumerate(self._batches(x, y, batch_size, shuffle, sw)):
                 if step >= steps:
                     break
                 callback_list.on_train_batch_begin(step)
-                xs, yt = self._as_inputs(xb), self._as_target(yb)
                 opt.zero_grad()
-                out, logits = self._forward_for_loss(xs)
-                loss = self._loss_value(yt, out, logits, swb)
+                loss, n = self._batch_loss(xb, yb, swb)
                 loss.backward()
                 opt.step()
-                n = len(xs[0]._data)
                 seen += n
                 loss_total += loss.item() * n
-                self._update_metrics(yt, out, logits, swb)
                 logs = self._logs(loss_total, seen)
                 callback_list.on_train_batch_end(step, logs)
                 bar.update(step + 1, logs)
@@ -355,6 +405,11 @@ class TrainingMixin:
 
     def _logs(self, loss_total, seen):
         logs = {"loss": float(loss_total / seen)}
+        specs = self._compiled.get("outputs")
+        if specs:
+            from . import multi_output
+            logs.update(multi_output.logs(specs, self._part_totals, seen))
+            return logs
         for m in self._all_metrics():
             value = np.asarray(m.result()._data)
             logs[m.name] = float(value) if value.ndim == 0 else value.tolist()
@@ -378,18 +433,14 @@ class TrainingMixin:
         module.eval()
         steps = self._num_batches(x, batch_size)
         bar = ProgressBar(steps, verbose)
-        for m in self._all_metrics():
-            m.reset_state()
+        self._reset_epoch()
         loss_total, seen = 0.0, 0
         try:
             with no_grad():
                 for step, (xb, yb, swb) in enumerate(self._batches(x, y, batch_size, False, sw)):
-                    xs, yt = self._as_inputs(xb), self._as_target(yb)
-                    out, logits = self._forward_for_loss(xs)
-                    n = len(xs[0]._data)
+                    loss, n = self._batch_loss(xb, yb, swb)
                     seen += n
-                    loss_total += self._loss_value(yt, out, logits, swb).item() * n
-                    self._update_metrics(yt, out, logits, swb)
+                    loss_total += loss.item() * n
                     bar.update(step + 1, self._logs(loss_total, seen))
         finally:
             module.train(was_training)

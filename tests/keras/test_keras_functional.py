@@ -210,3 +210,34 @@ def test_to_categorical():
         keras.utils.to_categorical([3], num_classes=3)
     with pytest.raises(ValueError, match=">= 0"):
         keras.utils.to_categorical([-1])
+
+
+def test_several_outputs_train_with_weighted_losses():
+    fastnn.manual_seed(0)
+    inp = keras.Input((3,))
+    h = layers.Dense(8, activation="relu")(inp)
+    cls = layers.Dense(2, activation="softmax", name="cls")(h)
+    reg = layers.Dense(1, name="reg")(h)
+    model = keras.Model(inp, [cls, reg])
+    rng = np.random.default_rng(0)
+    x = rng.random((20, 3)).astype(np.float32)
+    y1, y2 = rng.integers(0, 2, 20), rng.random((20, 1)).astype(np.float32)
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss=["sparse_categorical_crossentropy", "mse"],
+                  loss_weights=[1.0, 0.5], metrics=[["accuracy"], ["mae"]])
+    p1, p2 = model.predict(x)
+    ce = -np.log(np.clip(p1[np.arange(20), y1], 1e-7, 1))
+    mse = ((p2 - y2) ** 2)[:, 0]
+    logs = model.evaluate(x, [y1, y2], batch_size=20, verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "cls_loss", "reg_loss", "cls_accuracy", "reg_mae"]
+    assert logs["cls_loss"] == pytest.approx(ce.mean(), rel=1e-5)
+    assert logs["reg_loss"] == pytest.approx(mse.mean(), rel=1e-5)
+    assert logs["loss"] == pytest.approx(ce.mean() + 0.5 * mse.mean(), rel=1e-5)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss={"cls": "sparse_categorical_crossentropy",
+                                                              "reg": "mse"})
+    hist = model.fit(x, {"cls": y1, "reg": y2}, epochs=30, batch_size=10, verbose=0, validation_split=0.2)
+    assert {"val_cls_loss", "val_reg_loss"} <= set(hist.history)
+    assert hist.history["reg_loss"][-1] < hist.history["reg_loss"][0]
+    with pytest.raises(ValueError, match="outputs"):
+        model.fit(x, y1, verbose=0)
+    with pytest.raises(ValueError, match="unknown outputs"):
+        model.compile(optimizer="sgd", loss={"nope": "mse", "cls": "mse"})
