@@ -57,6 +57,21 @@ def _weighting(cls):
             return self.weighted(y_true, y_pred, logits, sample_weight)
         return call(self, y_true, y_pred, logits)
     cls.__call__ = __call__
+
+    init = cls.__init__
+
+    def __init__(self, *args, reduction="sum_over_batch_size", name=None, dtype=None, axis=-1,
+                 **kwargs):
+        # Keras's common loss arguments; the per-loss ones go to the class's own __init__
+        if reduction not in ("sum_over_batch_size", "auto", None):
+            raise NotImplementedError(f"{cls.__name__}: reduction={reduction!r} is not supported "
+                                      "(only Keras's default 'sum_over_batch_size')")
+        if axis != -1:
+            raise NotImplementedError(f"{cls.__name__}: only axis=-1 is supported")
+        init(self, *args, **kwargs)
+        if name is not None:
+            self.name = name
+    cls.__init__ = __init__
     return cls
 
 
@@ -122,19 +137,26 @@ class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     activation = "sigmoid"
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, label_smoothing=0.0):
         self.from_logits = from_logits
+        self.label_smoothing = label_smoothing
+
+    def _target(self, y_true, y_pred):
+        target = y_true.to(y_pred.dtype).reshape(y_pred.shape)
+        if self.label_smoothing:  # Keras: y * (1 - s) + 0.5 * s
+            target = target * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+        return target
 
     def __call__(self, y_true, y_pred, logits=False):
         F = _F()
-        target = y_true.to(y_pred.dtype).reshape(y_pred.shape)
+        target = self._target(y_true, y_pred)
         if logits or self.from_logits:
             return F.binary_cross_entropy_with_logits(y_pred, target)
         return F.binary_cross_entropy(y_pred.clamp(EPSILON, 1 - EPSILON), target)
 
     def per_sample(self, y_true, y_pred, logits=False):
         F = _F()
-        target = y_true.to(y_pred.dtype).reshape(y_pred.shape)
+        target = self._target(y_true, y_pred)
         if logits or self.from_logits:
             v = F.binary_cross_entropy_with_logits(y_pred, target, reduction="none")
         else:

@@ -103,6 +103,22 @@ class Model(Module, TrainingMixin):
     def _keras_module(self):
         return self
 
+    def build(self, input_shape):
+        """Create the weights by running the model once on zeros of ``input_shape``
+        (batch axis included, may be None), as Keras's ``model.build((None, 784))``."""
+        from ..autograd.grad_mode import no_grad
+        from .functional import KerasTensor
+        shapes = input_shape if input_shape and isinstance(input_shape[0], (list, tuple)) \
+            else [input_shape]
+        probes = [KerasTensor(tuple(s))._probe() for s in shapes]
+        was = self.training
+        self.eval()
+        try:
+            with no_grad():
+                self(*probes)
+        finally:
+            self.train(was)
+
     @property
     def built(self):
         return all(getattr(m, "built", True) for m in self.children())

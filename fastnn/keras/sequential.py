@@ -43,6 +43,13 @@ class Sequential(Model):
             raise TypeError("There are no layers in the model.")
         del self._modules[str(len(self._modules) - 1)]
 
+    def build(self, input_shape=None):
+        """``model.build((None, 784))``: fix the input shape and create every weight."""
+        if input_shape is None:
+            raise ValueError("Sequential.build: give input_shape, e.g. (None, 784)")
+        self.__dict__["_input_spec"] = KerasTensor(tuple(input_shape))
+        self._build_from_spec()
+
     def _build_from_spec(self):
         from ..autograd.grad_mode import no_grad
         was = self.training

@@ -241,3 +241,35 @@ def test_several_outputs_train_with_weighted_losses():
         model.fit(x, y1, verbose=0)
     with pytest.raises(ValueError, match="unknown outputs"):
         model.compile(optimizer="sgd", loss={"nope": "mse", "cls": "mse"})
+
+
+def test_loss_objects_take_kerass_arguments():
+    yt = np.array([[1], [0], [1]], np.float32)
+    yp = np.array([[0.8], [0.3], [0.4]], np.float32)
+    t = yt * 0.8 + 0.1  # label_smoothing=0.2: y (1 - s) + s / 2
+    want = -np.mean(t * np.log(yp) + (1 - t) * np.log(1 - yp))
+    got = keras.losses.BinaryCrossentropy(label_smoothing=0.2, name="bce")(yt, yp)
+    assert float(got) == pytest.approx(want, rel=1e-5)  # Keras 3.15 gives 0.5596406
+    assert keras.losses.MeanSquaredError(name="m").name == "m"
+    with pytest.raises(NotImplementedError, match="reduction"):
+        keras.losses.MeanSquaredError(reduction="none")
+
+
+def test_build_with_an_input_shape():
+    model = keras.Sequential()
+    model.add(layers.Dense(4, activation="relu"))
+    model.add(layers.Dense(2))
+    assert not model.built
+    model.build((None, 7))
+    assert model.built and model.layers[0].get_weights()[0].shape == (7, 4)
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = layers.Dense(3)
+
+        def call(self, x):
+            return self.d(x)
+    net = Net()
+    net.build((None, 5))
+    assert net.d.get_weights()[0].shape == (5, 3)
