@@ -217,11 +217,39 @@ class Layer(Module):
 
     def get_config(self):
         """The constructor arguments, as ``keras.models.load_model`` rebuilds the layer from."""
-        return dict(self.__dict__.get("_config", {"name": self.name}))
+        from . import regularizers
+        config = dict(self.__dict__.get("_config", {"name": self.name}))
+        for key, value in config.items():
+            if isinstance(value, regularizers.Regularizer):
+                config[key] = regularizers.serialize(value)
+        return config
 
     @classmethod
     def from_config(cls, config):
+        from . import regularizers
+        config = {k: regularizers.deserialize(v) if k.endswith("_regularizer") and isinstance(v, dict)
+                  else v for k, v in config.items()}
         return cls(**config)
+
+    # --- weight penalties -------------------------------------------------------------
+    def _set_regularizers(self, kernel_regularizer=None, bias_regularizer=None,
+                          activity_regularizer=None):
+        from . import regularizers
+        if activity_regularizer is not None:
+            raise NotImplementedError(f"{type(self).__name__}: activity_regularizer is not supported")
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    @property
+    def losses(self):
+        """The penalties of this layer's weights (Tensors), added to the loss by fit."""
+        out = []
+        for attr, reg in (("weight", getattr(self, "kernel_regularizer", None)),
+                          ("bias", getattr(self, "bias_regularizer", None))):
+            p = getattr(self, attr, None) if reg is not None else None
+            if p is not None:
+                out.append(reg(p))
+        return out
 
     def build(self, input_shape):
         self.built = True
@@ -248,21 +276,29 @@ class Layer(Module):
 class Dense(Layer):
     """``activation(x @ W.T + b)`` over the last axis."""
 
-    def __init__(self, units, activation=None, use_bias=True, input_shape=None, input_dim=None, name=None):
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, input_shape=None, input_dim=None, name=None, **kwargs):
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
-        super().__init__(input_shape, activation, name)
+        super().__init__(input_shape, activation, name, **kwargs)
         if units < 1:
             raise ValueError(f"Dense: units must be >= 1, got {units}")
         self.units = int(units)
         self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self._set_regularizers(kernel_regularizer, bias_regularizer, activity_regularizer)
         if self.input_shape is not None:
             self.build((None,) + self.input_shape)
 
     def build(self, input_shape):
         fan_in = int(input_shape[-1])
-        self.weight = Parameter(_glorot_uniform((self.units, fan_in), fan_in, self.units))
-        self.bias = Parameter(np.zeros(self.units, np.float32)) if self.use_bias else None
+        f32 = np.dtype(np.float32)
+        # initialised in Keras's layout (in, out), stored as PyTorch's (out, in)
+        self.weight = Parameter(np.ascontiguousarray(
+            _initial_value(self.kernel_initializer, (fan_in, self.units), f32).T))
+        self.bias = Parameter(_initial_value(self.bias_initializer, (self.units,), f32)) \
+            if self.use_bias else None
         self.in_features = fan_in
         self.built = True
 
@@ -288,9 +324,13 @@ class Conv2D(Layer):
     """2-D convolution over channels-last images (``data_format='channels_last'``)."""
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True, input_shape=None,
-                 name=None):
-        super().__init__(input_shape, activation, name)
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, activation, name, **kwargs)
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self._set_regularizers(kernel_regularizer, bias_regularizer, activity_regularizer)
         if padding not in ("valid", "same"):
             raise ValueError(f"Conv2D: padding must be 'valid' or 'same', got {padding!r}")
         self.data_format = data_format or "channels_last"
@@ -311,9 +351,12 @@ class Conv2D(Layer):
         if c % self.groups:
             raise ValueError(f"Conv2D: input channels {c} are not divisible by groups={self.groups}")
         kh, kw = self.kernel_size
-        fan_in, fan_out = kh * kw * c // self.groups, kh * kw * self.filters // self.groups
-        self.weight = Parameter(_glorot_uniform((self.filters, c // self.groups, kh, kw), fan_in, fan_out))
-        self.bias = Parameter(np.zeros(self.filters, np.float32)) if self.use_bias else None
+        f32 = np.dtype(np.float32)
+        # Keras's kernel layout (kh, kw, in, out) for the fans, PyTorch's (out, in, kh, kw) stored
+        kernel = _initial_value(self.kernel_initializer, (kh, kw, c // self.groups, self.filters), f32)
+        self.weight = Parameter(np.ascontiguousarray(kernel.transpose(3, 2, 0, 1)))
+        self.bias = Parameter(_initial_value(self.bias_initializer, (self.filters,), f32)) \
+            if self.use_bias else None
         self.in_channels = c
         self.built = True
 

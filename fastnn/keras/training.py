@@ -306,10 +306,22 @@ class TrainingMixin:
             out, logits = self._forward_for_loss(xs)
             loss, parts = self._loss_value(yt, out, logits, swb), []
             self._update_metrics(yt, out, logits, swb)
+        penalties = self._weight_penalties()
+        if penalties:  # kernel_regularizer / bias_regularizer: part of the loss, as in Keras
+            for term in penalties:
+                loss = loss + term
         n = len(xs[0]._data)
         for i, p in enumerate(parts):
             self._part_totals[i] += p * n
         return loss, n
+
+    def _weight_penalties(self):
+        out = []
+        for m in self._keras_module().modules():
+            reg = getattr(type(m), "losses", None)
+            if isinstance(reg, property):
+                out.extend(m.losses)
+        return out
 
     def _reset_epoch(self):
         for m in self._all_metrics():

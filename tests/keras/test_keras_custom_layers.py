@@ -92,3 +92,34 @@ def test_ops_match_numpy():
 def test_layer_rejects_unknown_arguments():
     with pytest.raises(TypeError, match="unexpected"):
         Linear(2, colour="red")
+
+
+def test_regularizers_add_to_the_loss_like_keras(tmp_path):
+    x, y = np.ones((4, 3), np.float32), np.zeros((4, 1), np.float32)
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(
+        1, kernel_initializer="ones", bias_initializer="zeros",
+        kernel_regularizer=keras.regularizers.l2(0.1), bias_regularizer=keras.regularizers.L1(0.5))])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    # mse of predictions 3 is 9; 0.1 * (3 weights of 1) = 0.3 (Keras 3.15 reports 9.3 too)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(9.3)
+    assert model.fit(x, y, verbose=0).history["loss"] == [pytest.approx(9.3)]
+    model.save(tmp_path / "r.keras")
+    again = keras.models.load_model(tmp_path / "r.keras")
+    assert again.layers[0].kernel_regularizer.get_config() == {"l2": 0.1}
+    # the penalty's gradient reaches the weights: with lr > 0, L2 alone shrinks them
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    model.fit(np.zeros((4, 3), np.float32), y, verbose=0, batch_size=4)
+    np.testing.assert_allclose(model.layers[0].get_weights()[0], np.full((3, 1), 1 - 0.5 * 0.2), rtol=1e-6)
+
+
+def test_kernel_initializers():
+    fastnn.manual_seed(0)
+    d = layers.Dense(300, kernel_initializer="he_uniform", bias_initializer="ones")
+    d.build((None, 200))
+    k, b = d.get_weights()
+    limit = np.sqrt(6 / 200)
+    assert np.abs(k).max() <= limit and np.abs(k).max() > 0.95 * limit
+    np.testing.assert_array_equal(b, np.ones(300))
+    c = layers.Conv2D(8, 3, kernel_initializer="zeros")
+    c.build((None, 5, 5, 2))
+    assert not c.get_weights()[0].any()
