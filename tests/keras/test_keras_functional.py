@@ -273,3 +273,9 @@ def test_build_with_an_input_shape():
     net = Net()
     net.build((None, 5))
     assert net.d.get_weights()[0].shape == (5, 3)
+
+
+def test_backend_helpers():
+    keras.backend.clear_session()
+    assert layers.Dense(2).name == "dense" and layers.Dense(2).name == "dense_1"
+    assert keras.backend.epsilon() == 1e-7 and keras.backend.image_data_format() == "channels_last"
