@@ -16,7 +16,7 @@ from .optimizer import Optimizer
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
            "ReduceLROnPlateau", "LambdaLR", "OneCycleLR", "MultiplicativeLR", "ConstantLR",
            "LinearLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "SequentialLR",
-           "ChainedScheduler"]
+           "ChainedScheduler", "CyclicLR"]
 
 
 class LRScheduler:
@@ -394,4 +394,4 @@ def _per_group(value, groups, name):
 
 # More schedules (factor-based, warm restarts, composition) live in a second file.
 from .lr_schedules_more import (ChainedScheduler, ConstantLR, CosineAnnealingWarmRestarts,  # noqa: E402
-                                LinearLR, MultiplicativeLR, PolynomialLR, SequentialLR)
+                                CyclicLR, LinearLR, MultiplicativeLR, PolynomialLR, SequentialLR)

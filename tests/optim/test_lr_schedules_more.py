@@ -42,6 +42,16 @@ SIMPLE = [
 ]
 
 
+SIMPLE += [
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5, mode="triangular2")),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=4, mode="exp_range", gamma=0.9,
+                      base_momentum=0.7, max_momentum=0.95)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, cycle_momentum=False,
+                      scale_fn=lambda x: 0.5 ** x, scale_mode="iterations")),
+]
+
+
 @pytest.mark.parametrize("name,kw", SIMPLE)
 def test_sequence_matches_torch(name, kw):
     fo, to, torch = _pair()
@@ -51,8 +61,17 @@ def test_sequence_matches_torch(name, kw):
     for _ in range(30):
         assert fs.get_last_lr() == ts.get_last_lr()
         assert [g["lr"] for g in fo.param_groups] == [g["lr"] for g in to.param_groups]
+        assert [g.get("momentum") for g in fo.param_groups] == [g.get("momentum") for g in to.param_groups]
         fo.step(), to.step()
         fs.step(), ts.step()
+
+
+def test_cyclic_closed_form():
+    opt = _opt()
+    got = _lrs(S.CyclicLR(opt, base_lr=0.0, max_lr=1.0, step_size_up=2, cycle_momentum=False), 9)
+    np.testing.assert_allclose(got, [0, 0.5, 1, 0.5, 0, 0.5, 1, 0.5, 0])
+    with pytest.raises(ValueError, match="momentum"):
+        S.CyclicLR(optim.Adagrad([fastnn.zeros(1, requires_grad=True)]), 0.1, 1.0)
 
 
 def test_warm_restarts_fractional_epochs_match_torch():
