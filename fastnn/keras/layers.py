@@ -386,8 +386,9 @@ class Conv2D(Layer):
 
 
 class _Pooling2D(Layer):
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None):
-        super().__init__(None, None, name)
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
+        super().__init__(None, None, name, **kwargs)
         if padding not in ("valid", "same"):
             raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', got {padding!r}")
         self.pool_size = _pair(pool_size, "pool_size")
@@ -428,8 +429,8 @@ class AveragePooling2D(_Pooling2D):
 
 
 class GlobalAveragePooling2D(Layer):
-    def __init__(self, data_format=None, keepdims=False, name=None):
-        super().__init__(None, None, name)
+    def __init__(self, data_format=None, keepdims=False, name=None, **kwargs):
+        super().__init__(None, None, name, **kwargs)
         self.data_format = data_format or "channels_last"
         self.keepdims = keepdims
         self.built = True
@@ -442,17 +443,22 @@ class GlobalAveragePooling2D(Layer):
 class Flatten(Layer):
     """Flatten all but the batch axis (in the channels-last order Keras uses)."""
 
-    def __init__(self, name=None):
-        super().__init__(None, None, name)
+    def __init__(self, data_format=None, name=None, **kwargs):
+        super().__init__(None, None, name, **kwargs)
+        self.data_format = data_format or "channels_last"
         self.built = True
 
     def call(self, x):
+        if self.data_format == "channels_first" and x.ndim > 2:  # Keras flattens channels last
+            x = x.permute(0, *range(2, x.ndim), 1)
         return x.reshape(x.shape[0], -1)
 
 
 class Dropout(Layer):
-    def __init__(self, rate, name=None):
-        super().__init__(None, None, name)
+    def __init__(self, rate, noise_shape=None, seed=None, name=None, **kwargs):
+        super().__init__(None, None, name, **kwargs)
+        if noise_shape is not None:
+            raise NotImplementedError("Dropout: noise_shape is not supported")
         if not 0.0 <= rate < 1.0:
             raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
         self.rate = rate
@@ -466,8 +472,8 @@ class Dropout(Layer):
 
 
 class Activation(Layer):
-    def __init__(self, activation, name=None):
-        super().__init__(None, activation, name)
+    def __init__(self, activation, name=None, **kwargs):
+        super().__init__(None, activation, name, **kwargs)
         self.built = True
 
     def call(self, x):
@@ -475,8 +481,8 @@ class Activation(Layer):
 
 
 class Reshape(Layer):
-    def __init__(self, target_shape, name=None):
-        super().__init__(None, None, name)
+    def __init__(self, target_shape, name=None, **kwargs):
+        super().__init__(None, None, name, **kwargs)
         self.target_shape = tuple(target_shape)
         self.built = True
 
@@ -488,7 +494,7 @@ class _Merge(Layer):
     """A layer combining a list of same-shaped tensors."""
 
     def __init__(self, name=None, **kwargs):
-        super().__init__(None, None, name)
+        super().__init__(None, None, name, **kwargs)
         self.built = True
 
     def forward(self, inputs):
@@ -499,7 +505,7 @@ class _Merge(Layer):
 
 class Concatenate(_Merge):
     def __init__(self, axis=-1, name=None, **kwargs):
-        super().__init__(name)
+        super().__init__(name, **kwargs)
         self.axis = axis
 
     def call(self, inputs):
@@ -558,7 +564,8 @@ _register_flop_counters()
 
 
 # More layers (normalisation, embeddings, recurrent, 1-D, preprocessing) live in a second file.
-from .layers_more import (GRU, LSTM, BatchNormalization, Conv1D, Embedding,  # noqa: E402,F401
+from .layers_more import (GRU, LSTM, BatchNormalization, Conv1D, Embedding, SimpleRNN,  # noqa: E402,F401
                           GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                           LayerNormalization, MaxPooling1D, Normalization, Rescaling, UpSampling2D,
                           ZeroPadding2D)
+from .layers_wrappers import Bidirectional, Lambda, TimeDistributed  # noqa: E402,F401

@@ -1,5 +1,5 @@
 """More Keras layers (re-exported by keras.layers): BatchNormalization,
-LayerNormalization, Embedding, LSTM, GRU, Conv1D, MaxPooling1D, global poolings,
+LayerNormalization, Embedding, LSTM, GRU, SimpleRNN, Conv1D, MaxPooling1D, global poolings,
 Rescaling, Normalization (with adapt), UpSampling2D, ZeroPadding2D.
 
 Keras's conventions: channels last, Keras's initializers (kernel glorot_uniform,
@@ -183,6 +183,23 @@ class LSTM(_Recurrent):
         out = [(r.weight_ih_l0, lambda a: a.T, lambda a: a.T),
                (r.weight_hh_l0, lambda a: a.T, lambda a: a.T)]
         return out + ([(r.bias_ih_l0, lambda a: a, lambda a: a)] if self.use_bias else [])
+
+
+class SimpleRNN(_Recurrent):
+    """Keras's SimpleRNN (h = tanh(x W + h U + b); one bias)."""
+    _torch_cls = "RNN"
+    _gates = 1
+
+    def __init__(self, units, activation="tanh", use_bias=True, return_sequences=False,
+                 return_state=False, go_backwards=False, dropout=0.0, recurrent_dropout=0.0,
+                 name=None, **kwargs):
+        super().__init__(units, activation, "sigmoid", use_bias, return_sequences, return_state,
+                         go_backwards, dropout, recurrent_dropout, name, **kwargs)
+
+    def _init_bias(self, h):
+        self.rnn.bias_hh_l0.requires_grad = False  # Keras has a single bias
+
+    _keras_layout = LSTM._keras_layout
 
 
 def _zrh(a, axis):
@@ -389,6 +406,6 @@ class ZeroPadding2D(Layer):
         return F.pad(x.permute(0, 3, 1, 2), (l, r, t, b)).permute(0, 2, 3, 1)
 
 
-__all__ = ["BatchNormalization", "LayerNormalization", "Embedding", "LSTM", "GRU", "Conv1D",
+__all__ = ["BatchNormalization", "LayerNormalization", "Embedding", "LSTM", "GRU", "SimpleRNN", "Conv1D",
            "MaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
            "Rescaling", "Normalization", "UpSampling2D", "ZeroPadding2D"]

@@ -145,3 +145,44 @@ def test_unsupported_options_say_so():
         layers.LSTM(3, activation="relu")
     with pytest.raises(NotImplementedError, match="mask_zero"):
         layers.Embedding(5, 2, mask_zero=True)
+
+
+def test_simple_rnn_and_bidirectional():
+    rnn = layers.SimpleRNN(4, return_sequences=True)
+    k, rk, b = _set_random(rnn, X3)
+    h, steps = np.zeros((2, 4)), []
+    for t in range(5):
+        h = np.tanh(X3[:, t] @ k + h @ rk + b)
+        steps.append(h)
+    np.testing.assert_allclose(_run(rnn, X3), np.stack(steps, 1), rtol=1e-5, atol=1e-6)
+    bi = layers.Bidirectional(layers.SimpleRNN(3, return_sequences=True))
+    ws = _set_random(bi, X3)
+    fwd, bwd = layers.SimpleRNN(3, return_sequences=True), layers.SimpleRNN(3, return_sequences=True)
+    _run(fwd, X3), _run(bwd, X3)
+    fwd.set_weights(ws[:3])
+    bwd.set_weights(ws[3:])
+    want = np.concatenate([_run(fwd, X3), _run(bwd, X3[:, ::-1].copy())[:, ::-1]], axis=-1)
+    np.testing.assert_allclose(_run(bi, X3), want, rtol=1e-5, atol=1e-6)
+
+
+def test_time_distributed_and_symbolic_arithmetic(tmp_path):
+    td = layers.TimeDistributed(layers.Dense(2))
+    k, b = _set_random(td, X3)
+    np.testing.assert_allclose(_run(td, X3), X3 @ k + b, rtol=1e-5, atol=1e-6)
+    inp = keras.Input((3,))
+    out = (inp * 2.0 + 1.0) - inp[:, :1]
+    model = keras.Model(inp, out)
+    x = X3[:, 0]
+    np.testing.assert_allclose(model.predict(x), x * 2 + 1 - x[:, :1], rtol=1e-6)
+    with pytest.raises(ValueError, match="JSON"):
+        model.save(tmp_path / "lambda.keras")  # a Lambda holds code: never saved as architecture
+
+
+def test_bidirectional_model_saves_and_loads(tmp_path):
+    inp = keras.Input((5, 3))
+    h = layers.Bidirectional(layers.LSTM(4, return_sequences=True))(inp)
+    out = layers.TimeDistributed(layers.Dense(1))(h)
+    model = keras.Model(inp, out)
+    model.save(tmp_path / "bi.keras")
+    again = keras.models.load_model(tmp_path / "bi.keras")
+    np.testing.assert_array_equal(again.predict(X3), model.predict(X3))
