@@ -61,6 +61,13 @@ class InputLayer(Module):
     def forward(self, x):
         return x
 
+    def get_weights(self):
+        return []
+
+    def set_weights(self, weights):
+        if len(weights):
+            raise ValueError(f"{self.name}: an InputLayer has no weights")
+
     def get_config(self):
         return {"shape": list(self.output.shape[1:]), "batch_size": self.batch_size,
                 "dtype": self.output.dtype, "name": self.name}

@@ -138,6 +138,19 @@ class Model(Module, TrainingMixin):
         first = [t._input_layer for t in self._graph[0]] if self._graph else []
         return first + list(self.children())
 
+    def get_weights(self):
+        """Every layer's get_weights(), in layer order (Keras's layouts)."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        for layer in self.layers:
+            n = len(layer.get_weights())
+            layer.set_weights(weights[:n])
+            weights = weights[n:]
+        if weights:
+            raise ValueError(f"{self.name}: set_weights got {len(weights)} arrays too many")
+
     def get_layer(self, name=None, index=None):
         layers = self.layers
         if index is not None:

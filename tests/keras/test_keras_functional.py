@@ -279,3 +279,15 @@ def test_backend_helpers():
     keras.backend.clear_session()
     assert layers.Dense(2).name == "dense" and layers.Dense(2).name == "dense_1"
     assert keras.backend.epsilon() == 1e-7 and keras.backend.image_data_format() == "channels_last"
+
+
+def test_model_get_and_set_weights():
+    model = _two_input_model()
+    weights = model.get_weights()
+    assert [w.shape for w in weights] == [(4, 16), (16,), (18, 1), (1,)]  # Keras layouts
+    other = _two_input_model()
+    other.set_weights(weights)
+    x, x2, _ = _xy(6)
+    np.testing.assert_array_equal(other.predict([x, x2]), model.predict([x, x2]))
+    with pytest.raises(ValueError, match="too many"):
+        other.set_weights(weights + [np.zeros(1)])
