@@ -261,9 +261,21 @@ class Layer(Module):
         if not self.built:
             self.build(tuple(x.shape))
             self.built = True
-        if "training" not in kwargs and _takes_training(type(self).call):
-            kwargs["training"] = self.training
-        y = self.call(x, **kwargs)
+        if _takes_training(type(self).call):
+            kwargs.setdefault("training", self.training)
+            y = self.call(x, **kwargs)
+        elif kwargs.get("training") is not None and bool(kwargs["training"]) != self.training:
+            # layer(x, training=flag) on a layer whose mode is the Module's: switch it for the call
+            flag = bool(kwargs.pop("training"))
+            was = self.training
+            self.train(flag)
+            try:
+                y = self.call(x, **kwargs)
+            finally:
+                self.train(was)
+        else:
+            kwargs.pop("training", None)
+            y = self.call(x, **kwargs)
         return y if self._activation is None else self._activation(y)
 
     def forward_logits(self, x):

@@ -367,7 +367,9 @@ class TrainingMixin:
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
-        callback_list = cbks.CallbackList([history] + list(callbacks or []), self, params)
+        # History last, as Keras adds it: it records the logs after the user's callbacks
+        # have added to them (ReduceLROnPlateau's learning_rate)
+        callback_list = cbks.CallbackList(list(callbacks or []) + [history], self, params)
         self.stop_training = False
         self.history = history
         callback_list.on_train_begin()

@@ -52,6 +52,7 @@ CORPUS = {
                                         lambda: _has(fastnn.nn, "Transformer", "TransformerEncoder")),
     "forward_forward": ("test_error", ("<=", 0.5), ("abs", 0.15), None),
     "mlp_warmup_restarts": ("accuracy", (">=", 0.9), ("abs", 0.04), None),
+    "siamese_network": ("accuracy", (">=", 0.6), ("abs", 0.16), None),
     "gcn": ("accuracy", (">=", 0.8), ("abs", 0.1),
             lambda: _has(fastnn, "sparse_coo_tensor", "sparse")),
     "super_resolution": ("psnr", (">=", 12.0), ("abs", 2.5),
@@ -60,6 +61,7 @@ CORPUS = {
     "keras_imbalanced_classification": ("val_auc", (">=", 0.95), (None, None), None),
     "keras_functional_api": ("accuracy", (">=", 0.85), (None, None), None),
     "keras_text_classification": ("accuracy", (">=", 0.85), (None, None), None),
+    "keras_subclassed_model": ("accuracy", (">=", 0.9), (None, None), None),
 }
 
 
