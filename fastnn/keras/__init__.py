@@ -16,7 +16,8 @@ Wrap a PyTorch-style module with ``Model(net)`` to get the same methods.
 """
 import types as _types
 
-from . import backend, callbacks, layers, losses, metrics, ops, optimizers, regularizers, utils  # noqa: F401
+from . import (backend, callbacks, initializers, layers, losses, metrics, ops,  # noqa: F401
+               optimizers, regularizers, utils)
 from .callbacks import History  # noqa: F401
 from .functional import Input, InputLayer, KerasTensor  # noqa: F401
 from .model import Model  # noqa: F401

@@ -56,47 +56,12 @@ def _takes_training(call):
         return False
 
 
-def _fans(shape):
-    """Keras's fan-in / fan-out of a weight in Keras layout (kernel (..., in, out))."""
-    if len(shape) == 0:
-        return 1, 1
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
-    return shape[-2] * receptive, shape[-1] * receptive
-
-
 def _initial_value(initializer, shape, dtype):
-    from ..random import default_generator
-    gen = default_generator()
-    if callable(initializer):
-        return np.asarray(initializer(shape, dtype=dtype), dtype=dtype)
-    name = initializer or ("glorot_uniform" if dtype.kind == "f" else "zeros")
-    fan_in, fan_out = _fans(shape)
-    if name == "zeros":
-        return np.zeros(shape, dtype)
-    if name == "ones":
-        return np.ones(shape, dtype)
-    if name == "random_normal":
-        return (gen.standard_normal(shape) * 0.05).astype(dtype)
-    if name == "random_uniform":
-        return gen.uniform(-0.05, 0.05, size=shape).astype(dtype)
-    if name in ("glorot_uniform", "he_uniform", "lecun_uniform"):
-        scale = {"glorot_uniform": 6.0 / (fan_in + fan_out), "he_uniform": 6.0 / fan_in,
-                 "lecun_uniform": 3.0 / fan_in}[name]
-        return gen.uniform(-math.sqrt(scale), math.sqrt(scale), size=shape).astype(dtype)
-    if name in ("glorot_normal", "he_normal", "lecun_normal"):
-        var = {"glorot_normal": 2.0 / (fan_in + fan_out), "he_normal": 2.0 / fan_in,
-               "lecun_normal": 1.0 / fan_in}[name]
-        # Keras draws these from a normal truncated at 2 stddev (stddev corrected by .8796)
-        std = math.sqrt(var) / 0.87962566103423978
-        out = gen.standard_normal(shape)
-        bad = np.abs(out) > 2
-        while bad.any():
-            out[bad] = gen.standard_normal(int(bad.sum()))
-            bad = np.abs(out) > 2
-        return (out * std).astype(dtype)
-    raise ValueError(f"add_weight: unknown initializer {initializer!r}")
+    from .initializers import initial_value
+    try:
+        return initial_value(initializer, shape, dtype)
+    except ValueError as exc:
+        raise ValueError(f"add_weight: {exc}") from None
 
 
 def _glorot_uniform(shape, fan_in, fan_out, dtype=np.float32):
@@ -218,17 +183,25 @@ class Layer(Module):
     def get_config(self):
         """The constructor arguments, as ``keras.models.load_model`` rebuilds the layer from."""
         from . import regularizers
+        from . import initializers
         config = dict(self.__dict__.get("_config", {"name": self.name}))
         for key, value in config.items():
             if isinstance(value, regularizers.Regularizer):
                 config[key] = regularizers.serialize(value)
+            elif isinstance(value, initializers.Initializer):
+                config[key] = initializers.serialize(value)
         return config
 
     @classmethod
     def from_config(cls, config):
         from . import regularizers
-        config = {k: regularizers.deserialize(v) if k.endswith("_regularizer") and isinstance(v, dict)
-                  else v for k, v in config.items()}
+        from . import initializers
+        config = dict(config)
+        for key, value in config.items():
+            if isinstance(value, dict) and key.endswith("_regularizer"):
+                config[key] = regularizers.deserialize(value)
+            elif isinstance(value, dict) and key.endswith("_initializer"):
+                config[key] = initializers.deserialize(value)
         return cls(**config)
 
     # --- weight penalties -------------------------------------------------------------

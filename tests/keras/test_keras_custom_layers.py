@@ -123,3 +123,24 @@ def test_kernel_initializers():
     c = layers.Conv2D(8, 3, kernel_initializer="zeros")
     c.build((None, 5, 5, 2))
     assert not c.get_weights()[0].any()
+
+
+def test_initializer_objects(tmp_path):
+    fastnn.manual_seed(1)
+    init = keras.initializers
+    w = init.HeNormal()((64, 32, 3, 3)[::-1])  # Keras layout (kh, kw, in, out) = (3, 3, 32, 64)
+    assert w.shape == (3, 3, 32, 64)
+    assert np.std(w) == pytest.approx(np.sqrt(2 / (3 * 3 * 32)), rel=0.05)
+    np.testing.assert_array_equal(init.Constant(0.5)((2,)), [0.5, 0.5])
+    q = init.Orthogonal()((6, 4))
+    np.testing.assert_allclose(q.T @ q, np.eye(4), atol=1e-6)
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(
+        2, kernel_initializer=init.RandomNormal(stddev=0.01), bias_initializer=init.Constant(0.1))])
+    assert np.abs(model.get_weights()[0]).max() < 0.06
+    np.testing.assert_allclose(model.get_weights()[1], [0.1, 0.1])
+    model.save(tmp_path / "i.keras")  # initializer objects travel as configs
+    again = keras.models.load_model(tmp_path / "i.keras")
+    np.testing.assert_array_equal(again.get_weights()[0], model.get_weights()[0])
+    assert isinstance(init.get("glorot_uniform"), init.GlorotUniform)
+    with pytest.raises(ValueError, match="unknown initializer"):
+        init.get("nope")
