@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .. import optim as _optim
-from . import keras_steps
+from . import keras_steps, schedules
 
 _NAME_COUNTS = {}
 
@@ -42,9 +42,10 @@ class Optimizer:
                                       "and loss_scale_factor are not supported")
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
-        if callable(learning_rate):
-            raise NotImplementedError("learning-rate schedule objects are not supported; use the "
-                                      "LearningRateScheduler callback")
+        self._schedule = None
+        if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
+            self._schedule = learning_rate  # the rate of each update is schedule(iterations)
+            learning_rate = float(learning_rate(0))
         learning_rate = float(learning_rate)
         if learning_rate < 0:
             raise ValueError(f"learning_rate must be >= 0, got {learning_rate}")
@@ -77,12 +78,16 @@ class Optimizer:
     # --- the learning rate -------------------------------------------------------
     @property
     def learning_rate(self):
+        if self._schedule is not None:  # Keras reports the rate the next update will use
+            return float(self._schedule(self.iterations))
         if self._impl is not None:
             return float(self._impl.param_groups[0]["lr"])
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
+        if self._schedule is not None:
+            raise TypeError("this optimizer's learning rate is a schedule; it cannot be set")
         self._learning_rate = float(value)
         if self._impl is not None:
             for group in self._impl.param_groups:
@@ -101,6 +106,10 @@ class Optimizer:
 
     def step(self, closure=None):
         impl = self._require_built()
+        if self._schedule is not None:
+            lr = float(self._schedule(self.iterations))
+            for group in impl.param_groups:
+                group["lr"] = lr
         params = [p for g in impl.param_groups for p in g["params"] if p.grad is not None]
         self._clip(params)
         if self.weight_decay:
@@ -143,12 +152,17 @@ class Optimizer:
         self._require_built().load_state_dict(state)
 
     def get_config(self):
-        return {"name": self.name, "learning_rate": self.learning_rate,
+        lr = schedules.serialize(self._schedule) \
+            if isinstance(self._schedule, schedules.LearningRateSchedule) else self.learning_rate
+        return {"name": self.name, "learning_rate": lr,
                 "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
                 "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
 
     @classmethod
     def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
         return cls(**config)
 
     def __repr__(self):

@@ -125,3 +125,38 @@ def test_bad_arguments():
         keras.optimizers.Adam().step()
     with pytest.raises(ValueError, match="unknown optimizer"):
         keras.optimizers.get("adamax_typo")
+
+
+def test_learning_rate_schedules():
+    S = keras.optimizers.schedules
+    np.testing.assert_allclose([S.ExponentialDecay(0.1, 10, 0.5)(s) for s in (0, 5, 20)],
+                               [0.1, 0.1 * 0.5 ** 0.5, 0.025])
+    assert S.ExponentialDecay(0.1, 10, 0.5, staircase=True)(19) == pytest.approx(0.05)
+    assert [S.PiecewiseConstantDecay([5, 12], [1.0, 0.5, 0.1])(s) for s in (5, 6, 12, 13)] == \
+        [1.0, 0.5, 0.5, 0.1]
+    poly = S.PolynomialDecay(0.1, 20, 0.001, power=2.0)
+    assert poly(10) == pytest.approx(0.099 * 0.25 + 0.001) and poly(30) == pytest.approx(0.001)
+    assert S.InverseTimeDecay(0.1, 5, 0.5)(10) == pytest.approx(0.05)
+    cos = S.CosineDecay(0.0, 20, warmup_target=0.2, warmup_steps=5)
+    assert cos(0) == 0.0 and cos(5) == pytest.approx(0.2) and cos(15) == pytest.approx(0.1)
+    # recorded from Keras 3.15: CosineDecayRestarts(0.1, 5, t_mul=2, m_mul=0.5, alpha=0.01)(s)
+    restarts = S.CosineDecayRestarts(0.1, 5, t_mul=2.0, m_mul=0.5, alpha=0.01)
+    assert restarts(5) == pytest.approx(0.0505, abs=1e-6)
+    assert restarts(15) == pytest.approx(0.02575, abs=1e-6)
+
+
+def test_optimizer_follows_its_schedule_like_keras():
+    S = keras.optimizers.schedules
+    p = fastnn.tensor(np.ones(1), requires_grad=True)
+    opt = keras.optimizers.SGD(S.ExponentialDecay(1.0, 1, 0.5)).build([p])
+    seen = []
+    for _ in range(3):
+        p.grad = fastnn.ones(1, dtype=fastnn.float64)
+        opt.step()
+        seen.append(float(p._data[0]))
+    assert seen == [0.0, -0.5, -0.75]  # updates use schedule(0), schedule(1), ... (Keras: same)
+    assert opt.learning_rate == 0.125
+    with pytest.raises(TypeError, match="schedule"):
+        opt.learning_rate = 0.1
+    again = keras.optimizers.deserialize(keras.optimizers.serialize(opt))
+    assert again.learning_rate == 1.0  # a fresh optimizer starts at schedule(0)
