@@ -23,8 +23,25 @@ def _to_array(data):
 
 
 def _is_loader(obj):
+    """A source of ready-made batches: a DataLoader, a keras.utils.PyDataset (indexable
+    batches), or any iterable / generator of (x, y[, sample_weight]) tuples."""
     return obj is not None and not isinstance(obj, (np.ndarray, list, tuple, dict)) \
-        and hasattr(obj, "__iter__") and not hasattr(obj, "shape")
+        and (hasattr(obj, "__iter__") or _is_indexed(obj)) and not hasattr(obj, "shape")
+
+
+def _is_indexed(obj):
+    return hasattr(obj, "__getitem__") and hasattr(obj, "__len__") and not hasattr(obj, "__iter__")
+
+
+def _iterate(source):
+    """The batches of a loader, once (a PyDataset is indexed 0..len-1, then told the epoch ended)."""
+    if _is_indexed(source):
+        for i in range(len(source)):
+            yield source[i]
+        if hasattr(source, "on_epoch_end"):
+            source.on_epoch_end()
+    else:
+        yield from source
 
 
 def _single(value, names, what):
@@ -189,7 +206,7 @@ class TrainingMixin:
 
     def _batches(self, x, y, batch_size, shuffle, sample_weight=None):
         if _is_loader(x):
-            for batch in x:
+            for batch in _iterate(x):
                 if not isinstance(batch, (tuple, list)) or len(batch) < 2:
                     raise ValueError("fit: a DataLoader passed as x must yield (x, y) batches")
                 yield batch[0], batch[1], (batch[2] if len(batch) > 2 else None)
@@ -205,9 +222,14 @@ class TrainingMixin:
             yield (self._take(x, idx), (self._take(y, idx) if y is not None else None),
                    (sample_weight[idx] if sample_weight is not None else None))
 
-    def _num_batches(self, x, batch_size):
+    def _num_batches(self, x, batch_size, steps=None):
         if _is_loader(x):
-            return len(x)
+            if hasattr(x, "__len__"):
+                return len(x) if steps is None else min(len(x), int(steps))
+            if steps is None:
+                raise ValueError("a generator has no length: give steps_per_epoch (fit) or steps "
+                                 "(evaluate / predict)")
+            return int(steps)
         return (self._len(x) + batch_size - 1) // batch_size
 
     def _check_xy(self, x, y, what):
@@ -363,7 +385,7 @@ class TrainingMixin:
         self._build_optimizer()
         module = self._keras_module()
         history = cbks.History()
-        steps = self._num_batches(x, batch_size)
+        steps = self._num_batches(x, batch_size, steps_per_epoch)
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
@@ -445,13 +467,15 @@ class TrainingMixin:
         module = self._keras_module()
         was_training = module.training
         module.eval()
-        steps = self._num_batches(x, batch_size)
+        steps = self._num_batches(x, batch_size, kwargs.get("steps"))
         bar = ProgressBar(steps, verbose)
         self._reset_epoch()
         loss_total, seen = 0.0, 0
         try:
             with no_grad():
                 for step, (xb, yb, swb) in enumerate(self._batches(x, y, batch_size, False, sw)):
+                    if step >= steps:
+                        break
                     loss, n = self._batch_loss(xb, yb, swb)
                     seen += n
                     loss_total += loss.item() * n
@@ -470,8 +494,8 @@ class TrainingMixin:
         from ..autograd.grad_mode import no_grad
         batch_size = 32 if batch_size is None else int(batch_size)
         if _is_loader(x):
-            batches = (b[0] if isinstance(b, (tuple, list)) else b for b in x)
-            steps = len(x)
+            batches = (b[0] if isinstance(b, (tuple, list)) else b for b in _iterate(x))
+            steps = self._num_batches(x, batch_size, kwargs.get("steps"))
         else:
             x = self._prepare_x(x)
             self._ensure_built(x)
@@ -485,6 +509,8 @@ class TrainingMixin:
         try:
             with no_grad():
                 for step, xb in enumerate(batches):
+                    if step >= steps:
+                        break
                     out = module(*self._as_inputs(xb))
                     outs.append([np.asarray(o._data) for o in out] if isinstance(out, list)
                                 else np.asarray(out._data))

@@ -1,7 +1,29 @@
-"""keras.utils: to_categorical, normalize, set_random_seed."""
+"""keras.utils: to_categorical, normalize, set_random_seed, PyDataset (Sequence)."""
 import numpy as np
 
-__all__ = ["to_categorical", "normalize", "set_random_seed"]
+__all__ = ["to_categorical", "normalize", "set_random_seed", "PyDataset", "Sequence"]
+
+
+class PyDataset:
+    """Base class for a dataset of ready-made batches: define ``__len__`` (batches per epoch)
+    and ``__getitem__(i)`` returning ``(x, y)`` or ``(x, y, sample_weight)``; ``fit`` calls
+    ``on_epoch_end()`` after each pass. (Keras's worker options are accepted and ignored:
+    batches are made in the training process.)"""
+
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        self.workers = workers
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def __getitem__(self, index):
+        raise NotImplementedError
+
+    def on_epoch_end(self):
+        pass
+
+
+Sequence = PyDataset  # the Keras 2 name
 
 
 def to_categorical(x, num_classes=None):

@@ -291,3 +291,38 @@ def test_model_get_and_set_weights():
     np.testing.assert_array_equal(other.predict([x, x2]), model.predict([x, x2]))
     with pytest.raises(ValueError, match="too many"):
         other.set_weights(weights + [np.zeros(1)])
+
+
+def test_fit_on_a_pydataset_and_a_generator():
+    x, _, y = _xy(64)
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.epochs_seen = 0
+
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return x[i * 16:(i + 1) * 16], y[i * 16:(i + 1) * 16]
+
+        def on_epoch_end(self):
+            self.epochs_seen += 1
+
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    data = Batches()
+    hist = model.fit(data, epochs=3, verbose=0, validation_data=data)
+    assert len(hist.history["val_loss"]) == 3 and data.epochs_seen == 6
+    assert model.predict(data).shape == (64, 1)
+
+    def forever():
+        while True:
+            for i in range(4):
+                yield x[i * 16:(i + 1) * 16], y[i * 16:(i + 1) * 16]
+    hist = model.fit(forever(), epochs=2, steps_per_epoch=3, verbose=0)
+    assert len(hist.history["loss"]) == 2
+    assert len(model.evaluate(forever(), steps=2, verbose=0, return_dict=True)) == 2
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        model.fit(forever(), epochs=1, verbose=0)
