@@ -42,6 +42,8 @@ def _formats_0d():
 CORPUS = {
     "mnist_cnn": ("accuracy", (">=", 0.85), ("abs", 0.07), None),
     "mnist_rnn": ("accuracy", (">=", 0.70), ("abs", 0.12), None),
+    "mnist_accelerator": ("accuracy", (">=", 0.85), ("abs", 0.07),
+                          lambda: _has(fastnn, "accelerator")),
     "regression": ("weight_error", ("<=", 0.5), (None, None), _formats_0d),
     "time_sequence_prediction": ("test_loss", ("<=", 0.01), ("ratio", 4.0), None),
     "vae": ("test_loss", ("<=", 34.0), ("rel", 0.05), None),
