@@ -41,7 +41,10 @@ def _iterate(source):
         if hasattr(source, "on_epoch_end"):
             source.on_epoch_end()
     else:
-        yield from source
+        # a plain loop, not ``yield from``: stopping after steps_per_epoch must not close a
+        # user's generator, which the next epoch goes on reading
+        for batch in source:
+            yield batch
 
 
 def _single(value, names, what):

@@ -321,8 +321,10 @@ def test_fit_on_a_pydataset_and_a_generator():
         while True:
             for i in range(4):
                 yield x[i * 16:(i + 1) * 16], y[i * 16:(i + 1) * 16]
-    hist = model.fit(forever(), epochs=2, steps_per_epoch=3, verbose=0)
-    assert len(hist.history["loss"]) == 2
+    source = forever()
+    hist = model.fit(source, epochs=2, steps_per_epoch=3, verbose=0)
+    assert len(hist.history["loss"]) == 2 and min(hist.history["loss"]) > 0  # both epochs trained
+    assert next(source)[0].shape == (16, 4)  # and the generator is still open
     assert len(model.evaluate(forever(), steps=2, verbose=0, return_dict=True)) == 2
     with pytest.raises(ValueError, match="steps_per_epoch"):
         model.fit(forever(), epochs=1, verbose=0)
