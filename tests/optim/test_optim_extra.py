@@ -1,7 +1,6 @@
 """Adadelta, Adamax, NAdam, RAdam and LBFGS: trajectories held to torch.optim on the same
 parameters and gradients (skipped without torch), plus torch-free checks (first steps
 worked out by hand, convergence on a quadratic, argument errors)."""
-import itertools
 
 import numpy as np
 import pytest

@@ -5,7 +5,6 @@ import argparse
 import os
 import tempfile
 
-import numpy as np
 import keras
 from keras import layers
 

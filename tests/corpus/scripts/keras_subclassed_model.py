@@ -4,7 +4,6 @@ ReduceLROnPlateau and EarlyStopping callbacks (the layout of the Keras guides on
 custom layers and models; digits for the data)."""
 import argparse
 
-import numpy as np
 import keras
 from keras import layers, ops
 
