@@ -10,7 +10,6 @@ Keras's single LSTM bias is bias_ih (bias_hh stays zero and frozen); Keras's GRU
 (reset_after=True) is PyTorch's GRU, with gates z, r, h instead of r, z, n in
 get_weights / set_weights.
 """
-
 import numpy as np
 
 from ..nn import Parameter
