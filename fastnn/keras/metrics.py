@@ -232,13 +232,15 @@ class _Confusion(Metric):
             w = None if w is None else w[..., self.class_id]
         truth = (y_true != 0).reshape(-1)
         pred = y_pred.reshape(-1)
-        w = np.ones_like(pred) if w is None else w.reshape(-1)
-        for i, thr in enumerate(self.thresholds):
-            pos = pred > thr
-            self.tp[i] += w[truth & pos].sum()
-            self.fp[i] += w[~truth & pos].sum()
-            self.fn[i] += w[truth & ~pos].sum()
-            self.tn[i] += w[~truth & ~pos].sum()
+        w = np.ones_like(pred) if w is None else w.reshape(-1).astype(np.float64)
+        w_pos, w_neg = np.where(truth, w, 0.0), np.where(truth, 0.0, w)
+        # one (thresholds x samples) comparison instead of a Python loop over thresholds
+        predicted = (pred[None, :] > np.asarray(self.thresholds)[:, None]).astype(np.float64)
+        tp, fp = predicted @ w_pos, predicted @ w_neg
+        self.tp += tp
+        self.fp += fp
+        self.fn += w_pos.sum() - tp
+        self.tn += w_neg.sum() - fp
 
     def _out(self, values):
         return _result(values[0] if self._single else values)
