@@ -1,17 +1,27 @@
-"""Keras-style front end: ``Sequential``, ``layers``, ``compile`` / ``fit`` / ``evaluate`` /
-``predict``, ``callbacks`` and a progress bar, over any fastnn Module.
+"""Keras-style front end: ``Sequential``, the functional ``Model(inputs, outputs)`` over
+``Input``, ``layers``, ``losses``, ``metrics`` objects, ``optimizers`` objects,
+``compile`` / ``fit`` / ``evaluate`` / ``predict``, ``callbacks``, ``utils`` and
+``Model.save`` / ``models.load_model`` (safetensors + JSON, no pickle), over any fastnn Module.
 
-    from fastnn.keras import Sequential
-    from fastnn.keras.layers import Conv2D, MaxPooling2D, Flatten, Dense
-    model = Sequential([Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)), ...])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x_train, y_train, epochs=10, batch_size=32, validation_data=(x_test, y_test))
+    import fastnn.keras as keras
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = keras.layers.Conv2D(32, 3, activation="relu")(inputs)
+    x = keras.layers.Flatten()(keras.layers.MaxPooling2D()(x))
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x_train, y_train, epochs=10, batch_size=32, validation_split=0.1)
 
 Wrap a PyTorch-style module with ``Model(net)`` to get the same methods.
 """
-from . import callbacks, layers, losses  # noqa: F401
-from .callbacks import History  # noqa: F401
-from .sequential import Sequential  # noqa: F401
-from .training import Model  # noqa: F401
+import types as _types
 
-models = __import__("types").SimpleNamespace(Sequential=Sequential, Model=Model)
+from . import (backend, callbacks, initializers, layers, losses, metrics, ops,  # noqa: F401
+               optimizers, regularizers, utils)
+from .callbacks import History  # noqa: F401
+from .functional import Input, InputLayer, KerasTensor  # noqa: F401
+from .model import Model  # noqa: F401
+from .saving import load_model  # noqa: F401
+from .sequential import Sequential  # noqa: F401
+
+models = _types.SimpleNamespace(Sequential=Sequential, Model=Model, load_model=load_model)

@@ -78,7 +78,7 @@ class History(Callback):
         except ImportError:
             print("History.plot: matplotlib is not installed (pip install matplotlib); no plot written")
             return None
-        names = metrics or [k for k in self.history if not k.startswith("val_") and k != "lr"]
+        names = metrics or [k for k in self.history if not k.startswith("val_") and k not in ("lr", "learning_rate")]
         fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
         epochs = [e + 1 for e in self.epoch]
         for ax, name in zip(axes[0], names):
@@ -173,16 +173,17 @@ class EarlyStopping(Callback, _MonitorMixin):
 
 
 class ModelCheckpoint(Callback, _MonitorMixin):
-    """Save the module's state_dict (safetensors layout) after epochs.
+    """Save the model after epochs.
 
     ``filepath`` may hold format fields filled from the epoch (1-based) and the
-    logs, e.g. ``"ckpt-{epoch:02d}-{val_loss:.2f}.safetensors"``. Only weights
-    are saved (fastnn never pickles a model); ``save_weights_only`` is accepted
-    for Keras compatibility.
+    logs, e.g. ``"ckpt-{epoch:02d}-{val_loss:.2f}.safetensors"``. A path ending in
+    ``.keras`` gets the whole model (``Model.save``: architecture + weights, loadable
+    with ``keras.models.load_model``) unless ``save_weights_only``; any other path,
+    the module's state_dict (safetensors layout; fastnn never pickles a model).
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=True, mode="auto", save_freq="epoch"):
+                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
         if save_freq != "epoch":
             raise ValueError("ModelCheckpoint: only save_freq='epoch' is supported")
@@ -191,7 +192,7 @@ class ModelCheckpoint(Callback, _MonitorMixin):
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        self.best = None
+        self.best = initial_value_threshold
 
     def on_epoch_end(self, epoch, logs=None):
         from .. import io
@@ -207,7 +208,10 @@ class ModelCheckpoint(Callback, _MonitorMixin):
             self.best = current
         elif self.verbose:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        io.save(self.model._keras_module().state_dict(), path)
+        if path.endswith(".keras") and not self.save_weights_only and hasattr(self.model, "save"):
+            self.model.save(path)
+        else:
+            io.save(self.model._keras_module().state_dict(), path)
 
 
 class LearningRateScheduler(Callback):
@@ -231,7 +235,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["lr"] = float(self.model.optimizer.param_groups[0]["lr"])
+            logs["learning_rate"] = float(self.model.optimizer.param_groups[0]["lr"])  # Keras 3's key
 
 
 class ReduceLROnPlateau(Callback, _MonitorMixin):
@@ -250,6 +254,8 @@ class ReduceLROnPlateau(Callback, _MonitorMixin):
         self.best, self.wait, self.cooldown_counter = None, 0, 0
 
     def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:  # Keras 3 logs the learning rate of the epoch that just ran
+            logs["learning_rate"] = float(self.model.optimizer.param_groups[0]["lr"])
         current = self._current(logs)
         if current is None:
             return

@@ -132,8 +132,8 @@ class DataParallel:
         from ..utils.data.distributed import DistributedSampler
         return isinstance(getattr(loader, "sampler", None), DistributedSampler)
 
-    def batches(self, model, x, y, local_batch, shuffle, epoch):
-        """This rank's batches of epoch ``epoch``."""
+    def batches(self, model, x, y, local_batch, shuffle, epoch, sample_weight=None):
+        """This rank's ``(x, y, sample_weight)`` batches of epoch ``epoch``."""
         if _is_loader(x):
             if self._pre_sharded(x):
                 x.sampler.set_epoch(epoch)
@@ -151,16 +151,19 @@ class DataParallel:
         idx = np.fromiter(iter(sampler), dtype=np.int64, count=len(sampler))
         for start in range(0, len(idx), local_batch):
             part = idx[start:start + local_batch]
-            yield x[part], (y[part] if y is not None else None)
+            yield (model._take(x, part), model._take(y, part) if y is not None else None,
+                   sample_weight[part] if sample_weight is not None else None)
 
-    def eval_shard(self, x, y):
+    def eval_shard(self, x, y, sample_weight=None):
         """This rank's part of evaluation data: every sample counted exactly once."""
         if _is_loader(x):
             if self._pre_sharded(x):
-                return x, None
+                return x, None, None
             raise ValueError("evaluate: on several ranks pass arrays, or a DataLoader whose "
                              "sampler is a DistributedSampler")
-        return x[self.rank::self.world], (y[self.rank::self.world] if y is not None else None)
+        part = slice(self.rank, None, self.world)
+        return (x[part], y[part] if y is not None else None,
+                sample_weight[part] if sample_weight is not None else None)
 
     # --- results ------------------------------------------------------------------------
     def sum(self, totals, seen):
@@ -169,6 +172,35 @@ class DataParallel:
         buf = Tensor._wrap(np.append(np.asarray(totals, dtype=np.float64), float(seen)))
         self.dist.all_reduce(buf)
         return buf._data[:-1].copy(), buf._data[-1]
+
+    # Every Keras metric here keeps a running sum (Mean: total and count; the confusion
+    # metrics: tp, fp, tn, fn per threshold), so summing each rank's state gives the
+    # state of one process that saw all the batches.
+    _METRIC_STATE = ("total", "count", "tp", "fp", "tn", "fn")
+
+    def sum_epoch(self, model, loss_total, seen):
+        """The epoch's loss sum, sample count and every metric's state summed over the
+        ranks (metric states updated in place); returns (loss_total, seen)."""
+        metrics = list(model._all_metrics())
+        parts = [np.array([loss_total, seen], dtype=np.float64),
+                 np.asarray(getattr(model, "_part_totals", []) or [], dtype=np.float64)]
+        slots = []
+        for m in metrics:
+            for name in self._METRIC_STATE:
+                if name in vars(m):
+                    value = np.atleast_1d(np.asarray(getattr(m, name), dtype=np.float64))
+                    slots.append((m, name, np.ndim(getattr(m, name)), value.size))
+                    parts.append(value)
+        total, _ = self.sum(np.concatenate(parts), 0)
+        loss_total, seen = float(total[0]), float(total[1])
+        at = 2 + parts[1].size
+        if parts[1].size:
+            model._part_totals = [float(v) for v in total[2:at]]
+        for m, name, ndim, size in slots:
+            chunk = total[at:at + size]
+            setattr(m, name, chunk.copy() if ndim else float(chunk[0]))
+            at += size
+        return loss_total, seen
 
     def any(self, flag):
         """True on every rank when ``flag`` is True on some rank."""

@@ -24,10 +24,58 @@ class Loss:
     activation = None  # the final activation whose logits this loss can take directly
     from_logits = False
 
-    def __call__(self, y_true, y_pred, logits=False):
+    def __call__(self, y_true, y_pred, logits=False, sample_weight=None):
         raise NotImplementedError
 
+    def per_sample(self, y_true, y_pred, logits=False):
+        """The loss of each sample (Keras: the mean over the last axis of the elementwise loss)."""
+        raise NotImplementedError(f"{type(self).__name__} does not support sample weights")
 
+    def weighted(self, y_true, y_pred, logits, sample_weight):
+        """Keras's weighted loss: sum(weight * per-sample loss) / number of per-sample values
+        (the batch size, not the sum of the weights)."""
+        from ..tensor import Tensor
+        values = self.per_sample(y_true, y_pred, logits)
+        w = np.asarray(sample_weight._data if isinstance(sample_weight, Tensor) else sample_weight,
+                       dtype=values._data.dtype)
+        if w.size == values._data.size:
+            w = w.reshape(values.shape)
+        elif values.ndim == 0:
+            return (values * Tensor._wrap(w)).sum() / float(w.size)
+        return (values * Tensor._wrap(w)).sum() / float(max(values._data.size, 1))
+
+
+def _weighting(cls):
+    """Let ``loss(y_true, y_pred, sample_weight=w)`` work as in Keras on a loss class."""
+    call = cls.__call__
+
+    def __call__(self, y_true, y_pred, logits=False, sample_weight=None):
+        from ..tensor import Tensor
+        y_true = y_true if isinstance(y_true, Tensor) else Tensor._wrap(np.asarray(y_true))
+        y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor._wrap(np.asarray(y_pred))
+        if sample_weight is not None:
+            return self.weighted(y_true, y_pred, logits, sample_weight)
+        return call(self, y_true, y_pred, logits)
+    cls.__call__ = __call__
+
+    init = cls.__init__
+
+    def __init__(self, *args, reduction="sum_over_batch_size", name=None, dtype=None, axis=-1,
+                 **kwargs):
+        # Keras's common loss arguments; the per-loss ones go to the class's own __init__
+        if reduction not in ("sum_over_batch_size", "auto", None):
+            raise NotImplementedError(f"{cls.__name__}: reduction={reduction!r} is not supported "
+                                      "(only Keras's default 'sum_over_batch_size')")
+        if axis != -1:
+            raise NotImplementedError(f"{cls.__name__}: only axis=-1 is supported")
+        init(self, *args, **kwargs)
+        if name is not None:
+            self.name = name
+    cls.__init__ = __init__
+    return cls
+
+
+@_weighting
 class SparseCategoricalCrossentropy(Loss):
     name = "sparse_categorical_crossentropy"
     activation = "softmax"
@@ -44,7 +92,17 @@ class SparseCategoricalCrossentropy(Loss):
             return F.cross_entropy(y_pred, target)
         return F.nll_loss(y_pred.clamp(EPSILON, 1 - EPSILON).log(), target)
 
+    def per_sample(self, y_true, y_pred, logits=False):
+        F = _F()
+        target = y_true.long()
+        if target.ndim == y_pred.ndim:
+            target = target.reshape(-1)
+        if logits or self.from_logits:
+            return F.cross_entropy(y_pred, target, reduction="none")
+        return F.nll_loss(y_pred.clamp(EPSILON, 1 - EPSILON).log(), target, reduction="none")
 
+
+@_weighting
 class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
     activation = "softmax"
@@ -64,36 +122,73 @@ class CategoricalCrossentropy(Loss):
         p = y_pred / y_pred.sum(dim=-1, keepdim=True)
         return -(target * p.clamp(EPSILON, 1 - EPSILON).log()).sum(dim=-1).mean()
 
+    def per_sample(self, y_true, y_pred, logits=False):
+        target = y_true.to(y_pred.dtype)
+        if self.label_smoothing:
+            target = target * (1 - self.label_smoothing) + self.label_smoothing / y_pred.shape[-1]
+        if logits or self.from_logits:
+            return -(target * _F().log_softmax(y_pred, dim=-1)).sum(dim=-1)
+        p = y_pred / y_pred.sum(dim=-1, keepdim=True)
+        return -(target * p.clamp(EPSILON, 1 - EPSILON).log()).sum(dim=-1)
 
+
+@_weighting
 class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     activation = "sigmoid"
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, label_smoothing=0.0):
         self.from_logits = from_logits
+        self.label_smoothing = label_smoothing
+
+    def _target(self, y_true, y_pred):
+        target = y_true.to(y_pred.dtype).reshape(y_pred.shape)
+        if self.label_smoothing:  # Keras: y * (1 - s) + 0.5 * s
+            target = target * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+        return target
 
     def __call__(self, y_true, y_pred, logits=False):
         F = _F()
-        target = y_true.to(y_pred.dtype).reshape(y_pred.shape)
+        target = self._target(y_true, y_pred)
         if logits or self.from_logits:
             return F.binary_cross_entropy_with_logits(y_pred, target)
         return F.binary_cross_entropy(y_pred.clamp(EPSILON, 1 - EPSILON), target)
 
+    def per_sample(self, y_true, y_pred, logits=False):
+        F = _F()
+        target = self._target(y_true, y_pred)
+        if logits or self.from_logits:
+            v = F.binary_cross_entropy_with_logits(y_pred, target, reduction="none")
+        else:
+            v = F.binary_cross_entropy(y_pred.clamp(EPSILON, 1 - EPSILON), target, reduction="none")
+        return v.mean(dim=-1)
 
+
+@_weighting
 class MeanSquaredError(Loss):
     name = "mean_squared_error"
 
     def __call__(self, y_true, y_pred, logits=False):
         return _F().mse_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape))
 
+    def per_sample(self, y_true, y_pred, logits=False):
+        return _F().mse_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape),
+                             reduction="none").mean(dim=-1)
 
+
+@_weighting
 class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
 
     def __call__(self, y_true, y_pred, logits=False):
         return _F().l1_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape))
 
+    def per_sample(self, y_true, y_pred, logits=False):
+        return _F().l1_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape),
+                            reduction="none").mean(dim=-1)
 
+
+@_weighting
 class Huber(Loss):
     name = "huber_loss"
 
@@ -103,6 +198,10 @@ class Huber(Loss):
     def __call__(self, y_true, y_pred, logits=False):
         return _F().huber_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape), delta=self.delta)
 
+    def per_sample(self, y_true, y_pred, logits=False):
+        return _F().huber_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape),
+                               delta=self.delta, reduction="none").mean(dim=-1)
+
 
 class _CallableLoss(Loss):
     """A PyTorch-style ``loss(input, target)`` (an nn loss module or a function)."""
@@ -111,8 +210,14 @@ class _CallableLoss(Loss):
         self.fn = fn
         self.name = getattr(fn, "__name__", type(fn).__name__)
 
-    def __call__(self, y_true, y_pred, logits=False):
+    def __call__(self, y_true, y_pred, logits=False, sample_weight=None):
+        if sample_weight is not None:
+            raise ValueError("sample_weight / class_weight need a Keras loss (a name such as "
+                             "'binary_crossentropy' or a keras.losses object), not a callable")
         return self.fn(y_pred, y_true)
+
+    def weighted(self, y_true, y_pred, logits, sample_weight):
+        return self(y_true, y_pred, logits, sample_weight)
 
 
 _LOSSES = {

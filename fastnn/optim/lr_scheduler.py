@@ -14,7 +14,9 @@ from collections import Counter
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "ReduceLROnPlateau", "LambdaLR", "OneCycleLR"]
+           "ReduceLROnPlateau", "LambdaLR", "OneCycleLR", "MultiplicativeLR", "ConstantLR",
+           "LinearLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "SequentialLR",
+           "ChainedScheduler", "CyclicLR"]
 
 
 class LRScheduler:
@@ -34,6 +36,10 @@ class LRScheduler:
                                    "when resuming a scheduler with last_epoch >= 0")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """The step every scheduler takes on construction (sets the epoch-0 lr)."""
         self._step_count = 0
         self._is_initial = True
         try:
@@ -50,12 +56,16 @@ class LRScheduler:
 
     def step(self, epoch=None):
         self._step_count += 1
+        if epoch is not None:
+            warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning,
+                          stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning,
-                          stacklevel=2)
             self.last_epoch = epoch
             values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") \
                 else self.get_lr()
@@ -380,3 +390,8 @@ def _per_group(value, groups, name):
             raise ValueError(f"expected {len(groups)} values for {name}, got {len(value)}")
         return list(value)
     return [value] * len(groups)
+
+
+# More schedules (factor-based, warm restarts, composition) live in a second file.
+from .lr_schedules_more import (ChainedScheduler, ConstantLR, CosineAnnealingWarmRestarts,  # noqa: E402
+                                CyclicLR, LinearLR, MultiplicativeLR, PolynomialLR, SequentialLR)

@@ -90,3 +90,21 @@ def test_ddp_bench_reports_bytes_and_communication_share(mpirun, tmp_path, capsy
     for r in report["results"]:
         assert r["bytes_per_step"] == nbytes and r["global_batch"] == 8
         assert r["step_s"] > 0 and r["step_no_sync_s"] > 0 and r["wait_s"] >= 0 and r["allreduce_s"] > 0
+
+
+def test_keras_metric_objects_on_two_ranks_equal_one_process(mpirun, tmp_path):
+    """Precision, Recall (two thresholds), AUC and TruePositives are ratios of running
+    sums: the ranks' states must be summed, not their results averaged."""
+    mpirun("keras_metrics.py", str(tmp_path))
+    spec = importlib.util.spec_from_file_location("keras_metrics",
+                                                  os.path.join(SCRIPTS, "keras_metrics.py"))
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    ref = script.fit(script.build()).history
+    with open(tmp_path / "history.json") as f:
+        history = json.load(f)
+    assert history.keys() == ref.keys()
+    assert {"precision", "recall", "auc", "true_positives", "val_auc"} <= set(
+        k.rstrip("_0123456789") for k in history)
+    for key in history:
+        np.testing.assert_allclose(history[key], ref[key], rtol=1e-5, atol=1e-6, err_msg=key)

@@ -1,0 +1,183 @@
+"""keras.Model in its three forms:
+
+- functional: ``Model(inputs, outputs)`` over layers called on ``keras.Input``s;
+- subclassed: ``class Net(keras.Model)`` defining ``call(self, inputs, training=None)``;
+- a wrapper around any fastnn Module: ``Model(net)`` (training.ModuleWrapper).
+
+All three get compile / fit / evaluate / predict from training.TrainingMixin.
+"""
+import inspect
+
+from ..nn import Module
+from .functional import KerasTensor, graph_nodes, run_graph
+from .metrics import unique_name
+from .training import ModuleWrapper, TrainingMixin
+
+__all__ = ["Model"]
+
+
+class Model(Module, TrainingMixin):
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and len(args) == 1 and not kwargs and isinstance(args[0], Module):
+            return ModuleWrapper(args[0])  # Model(net): the wrapper, not a graph
+        return super().__new__(cls)
+
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        unknown = set(kwargs) - {"trainable", "dtype"}
+        if unknown:
+            raise TypeError(f"Model: unexpected arguments {sorted(unknown)}")
+        super().__init__()
+        self.name = name or unique_name("functional" if inputs is not None else
+                                        self._default_name())
+        self._graph = None
+        if inputs is None and outputs is None:
+            return
+        if outputs is None and not isinstance(inputs, (KerasTensor, list, tuple, dict)):
+            raise TypeError(f"Model: expected a fastnn Module to wrap, or inputs and outputs "
+                            f"(functional API); got {type(inputs).__name__}")
+        if inputs is None or outputs is None:
+            raise ValueError("Model: give both inputs and outputs (functional API), or neither "
+                             "(a subclass defining call())")
+        self._single_input = isinstance(inputs, KerasTensor)
+        self._single_output = isinstance(outputs, KerasTensor)
+        ins = [inputs] if self._single_input else list(inputs.values() if isinstance(inputs, dict)
+                                                        else inputs)
+        outs = [outputs] if self._single_output else list(outputs)
+        for t in ins:
+            if not isinstance(t, KerasTensor) or t._node is not None:
+                raise TypeError("Model: inputs must be keras.Input(...) tensors, got "
+                                f"{t!r}")
+        nodes = graph_nodes(ins, outs)
+        layers, names = [], set()
+        for node in nodes:
+            if any(node.layer is l for l in layers):
+                continue  # a shared layer is registered once
+            lname = getattr(node.layer, "name", None) or unique_name(type(node.layer).__name__.lower())
+            if lname in names:
+                raise ValueError(f"All layer names should be unique; {lname!r} appears twice")
+            names.add(lname)
+            layers.append(node.layer)
+            self.add_module(lname, node.layer)
+        self.__dict__["_graph"] = (ins, outs, nodes)
+
+    def _default_name(self):
+        return _snake(type(self).__name__)
+
+    # --- running ---------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        if self._graph is None:
+            call = type(self).__dict__.get("call") or getattr(type(self), "call", None)
+            if call is None or call is Model.call:
+                raise NotImplementedError(f"{type(self).__name__}: a subclass of keras.Model must "
+                                          "define call(self, inputs)")
+            if "training" in inspect.signature(call).parameters and "training" not in kwargs:
+                kwargs["training"] = self.training
+            return self.call(*args, **kwargs)
+        ins, outs, nodes = self._graph
+        values = self._input_values(args, ins)
+        result = run_graph(ins, outs, nodes, values)
+        return result[0] if self._single_output else result
+
+    def call(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def _input_values(self, args, ins):
+        if len(args) == 1 and len(ins) > 1:
+            args = args[0]
+            if isinstance(args, dict):
+                args = [args[t.name] for t in ins]
+        if len(args) != len(ins):
+            raise ValueError(f"{self.name}: expected {len(ins)} inputs, got {len(args)}")
+        return list(args)
+
+    @property
+    def output_activation(self):
+        if self._graph is None or not self._single_output:
+            return None
+        return getattr(self._graph[1][0]._node.layer, "activation_name", None)
+
+    def forward_logits(self, *args):
+        ins, outs, nodes = self._graph
+        return run_graph(ins, outs, nodes, self._input_values(args, ins), logits_last=True)[0]
+
+    def _keras_module(self):
+        return self
+
+    def build(self, input_shape):
+        """Create the weights by running the model once on zeros of ``input_shape``
+        (batch axis included, may be None), as Keras's ``model.build((None, 784))``."""
+        from ..autograd.grad_mode import no_grad
+        from .functional import KerasTensor
+        shapes = input_shape if input_shape and isinstance(input_shape[0], (list, tuple)) \
+            else [input_shape]
+        probes = [KerasTensor(tuple(s))._probe() for s in shapes]
+        was = self.training
+        self.eval()
+        try:
+            with no_grad():
+                self(*probes)
+        finally:
+            self.train(was)
+
+    @property
+    def built(self):
+        return all(getattr(m, "built", True) for m in self.children())
+
+    # --- introspection -----------------------------------------------------------------
+    @property
+    def inputs(self):
+        return list(self._graph[0]) if self._graph else None
+
+    @property
+    def outputs(self):
+        return list(self._graph[1]) if self._graph else None
+
+    @property
+    def layers(self):
+        """Keras's list: the InputLayers first, then every layer in call order."""
+        first = [t._input_layer for t in self._graph[0]] if self._graph else []
+        return first + list(self.children())
+
+    def get_weights(self):
+        """Every layer's get_weights(), in layer order (Keras's layouts)."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        for layer in self.layers:
+            n = len(layer.get_weights())
+            layer.set_weights(weights[:n])
+            weights = weights[n:]
+        if weights:
+            raise ValueError(f"{self.name}: set_weights got {len(weights)} arrays too many")
+
+    def get_layer(self, name=None, index=None):
+        layers = self.layers
+        if index is not None:
+            return layers[index]
+        for layer in layers:
+            if getattr(layer, "name", None) == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[getattr(l, 'name', None) for l in layers]}")
+
+    def summary(self, input_shape=None, print_fn=print):
+        """Per-layer output shapes and parameter counts (see fastnn.nn.summary)."""
+        from ..nn import summary as nn_summary
+        if input_shape is None:
+            if self._graph is None:
+                raise ValueError("summary: give input_shape= for a subclassed model")
+            shapes = [t.shape[1:] for t in self._graph[0]]
+            input_shape = shapes[0] if len(shapes) == 1 else shapes
+            dtype = self._graph[0][0].dtype
+        else:
+            dtype = None
+        import numpy as np
+        return nn_summary(self, tuple(input_shape) if not isinstance(input_shape, list) else input_shape,
+                          batch_size=1, print_fn=print_fn,
+                          dtype=None if dtype is None or np.dtype(dtype).kind == "f" else dtype)
+
+
+def _snake(name):
+    from .layers import _snake_case
+    return _snake_case(name)
