@@ -1,0 +1,239 @@
+"""ONNX import: ``load(f)`` turns an ONNX model into a fastnn ``nn.Module``.
+
+The module keeps the graph's nodes in order and runs them in ``forward`` with
+the operator functions of ``fastnn/onnx/_ops`` (fastnn's differentiable ops),
+so an imported model runs, trains and fine-tunes like any other fastnn model.
+
+Initializers become state: floating-point ones are Parameters (trainable),
+everything else -- integer tensors, and the running mean and variance of a
+BatchNormalization -- are buffers. Their names follow the ONNX names, split at
+dots into submodules, so a model exported from PyTorch has the same
+``state_dict()`` keys here as it had there (``layer1.0.conv1.weight``); a name
+that cannot be an attribute is sanitised (``gpu_0/conv1_w_0`` ->
+``gpu_0_conv1_w_0``). ``model.onnx_names`` maps each ONNX name to its key.
+
+Everything that can be checked is checked when loading, before anything runs:
+operator types, attribute values an operator does not implement, the node
+order and the opset (7 and later). An unsupported construct raises
+NotImplementedError naming the node.
+"""
+import io
+import os
+import re
+
+import numpy as np
+
+from ..nn.modules.module import Module
+from ..nn.parameter import Parameter
+from ..tensor import Tensor
+from ._ops import OPS, CHECKS, NodeInfo
+from ._ops._common import const
+
+MIN_OPSET = 7
+_DEFAULT_DOMAINS = ("", "ai.onnx")
+_BUFFER_INPUTS = {"BatchNormalization": (3, 4)}  # running mean, running var
+
+
+def _onnx():
+    import onnx
+    return onnx
+
+
+def _read_model(f):
+    onnx = _onnx()
+    if isinstance(f, onnx.ModelProto):
+        return f
+    if isinstance(f, (str, bytes, os.PathLike)):
+        return onnx.load(os.fspath(f))
+    if hasattr(f, "read"):
+        data = f.read()
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("load: f must be opened in binary mode ('rb')")
+        return onnx.load_model_from_string(bytes(data))
+    raise TypeError(f"load: f must be a path, a binary file object or an onnx.ModelProto, "
+                    f"got {type(f).__name__}")
+
+
+class _Namespace(Module):
+    """Holds the Parameters and buffers of one dotted-name prefix; never called."""
+
+    def forward(self, *args):
+        raise RuntimeError("this module only holds imported ONNX tensors")
+
+
+def _attr_values(node):
+    onnx = _onnx()
+    from onnx import numpy_helper
+    out = {}
+    for a in node.attribute:
+        v = onnx.helper.get_attribute_value(a)
+        if isinstance(v, onnx.TensorProto):
+            v = numpy_helper.to_array(v)
+        elif isinstance(v, bytes):
+            v = v.decode()
+        elif isinstance(v, list) and v and isinstance(v[0], bytes):
+            v = [s.decode() for s in v]
+        elif isinstance(v, (onnx.GraphProto, onnx.SparseTensorProto)) or (
+                isinstance(v, list) and v and isinstance(v[0], onnx.GraphProto)):
+            v = _Unsupported(a.name)
+        out[a.name] = v
+    return out
+
+
+class _Unsupported:
+    def __init__(self, name):
+        self.name = name
+
+
+class OnnxModule(Module):
+    """An ONNX graph as a fastnn Module: ``forward(*inputs)`` takes the graph's
+    inputs in order and returns its output (a tuple when there are several)."""
+
+    def __init__(self, model):
+        super().__init__()
+        onnx = _onnx()
+        from onnx import numpy_helper
+        graph = model.graph
+        opset = None
+        for imp in model.opset_import:
+            if imp.domain in _DEFAULT_DOMAINS:
+                opset = int(imp.version)
+        if opset is None:
+            raise NotImplementedError("ONNX import: the model imports no version of the default "
+                                      "ONNX operator set")
+        if opset < MIN_OPSET:
+            raise NotImplementedError(f"ONNX import: opset {opset} is older than the oldest "
+                                      f"supported ({MIN_OPSET}); convert the model with "
+                                      "onnx.version_converter first")
+        if len(graph.sparse_initializer):
+            raise NotImplementedError("ONNX import: sparse initializers are not supported")
+        self.opset = opset
+        object.__setattr__(self, "onnx_names", {})
+        inits = {t.name: t for t in graph.initializer}
+        buffer_names = set()
+        for node in graph.node:
+            for i in _BUFFER_INPUTS.get(node.op_type, ()):
+                if i < len(node.input):
+                    buffer_names.add(node.input[i])
+        for name, t in inits.items():
+            a = numpy_helper.to_array(t).copy()
+            if a.dtype.kind == "f" and name not in buffer_names:
+                self._place(name, Parameter(Tensor._wrap(a)), True)
+            else:
+                self._place(name, Tensor._wrap(a), False)
+        # older files (IR < 4) list the initializers among the graph inputs too;
+        # those are weights, not what the caller passes
+        self.input_names = [v.name for v in graph.input if v.name not in inits]
+        self.output_names = [v.name for v in graph.output]
+        self._nodes = []
+        known = set(inits) | set(self.input_names)
+        for index, node in enumerate(graph.node):
+            info = NodeInfo(node.op_type, node.name, index, opset, len(node.output), self)
+            if node.domain not in _DEFAULT_DOMAINS:
+                raise NotImplementedError(f"ONNX import: {info}: operator domain "
+                                          f"{node.domain!r} is not supported")
+            if node.op_type not in OPS:
+                raise NotImplementedError(f"ONNX import: {info}: operator {node.op_type!r} "
+                                          "is not supported by fastnn")
+            attrs = _attr_values(node)
+            for k, v in attrs.items():
+                if isinstance(v, _Unsupported):
+                    raise NotImplementedError(f"ONNX import: {info}: graph/sparse attribute "
+                                              f"{k!r} is not supported")
+            if node.op_type in CHECKS:
+                CHECKS[node.op_type](attrs, opset, info)
+            for name in node.input:
+                if name and name not in known:
+                    raise ValueError(f"ONNX import: {info}: input {name!r} is not produced by an "
+                                     "earlier node, an initializer or a graph input (the graph "
+                                     "must be topologically sorted)")
+            known.update(n for n in node.output if n)
+            self._nodes.append((info, list(node.input), list(node.output), attrs))
+        for name in self.output_names:
+            if name not in known:
+                raise ValueError(f"ONNX import: graph output {name!r} is never produced")
+        self.eval()
+
+    # --- initializers as Parameters / buffers --------------------------------------------------
+    def _place(self, onnx_name, tensor, is_param):
+        parts = [re.sub(r"\W", "_", p) for p in onnx_name.split(".")]
+        key = self._try_place(parts, tensor, is_param) if all(parts) else None
+        if key is None:
+            flat = re.sub(r"\W", "_", onnx_name) or "_"
+            base, n = flat, 1
+            while hasattr(self, flat) or flat in self._modules:
+                flat = f"{base}_{n}"
+                n += 1
+            self._register(self, flat, tensor, is_param)
+            key = flat
+        self.onnx_names[onnx_name] = key
+
+    def _try_place(self, parts, tensor, is_param):
+        owner = self
+        for p in parts[:-1]:
+            child = owner._modules.get(p)
+            if child is None:
+                if hasattr(owner, p):
+                    return None
+                child = _Namespace()
+                owner.add_module(p, child)
+            elif not isinstance(child, _Namespace):
+                return None
+            owner = child
+        if hasattr(owner, parts[-1]) or parts[-1] in owner._modules:
+            return None
+        self._register(owner, parts[-1], tensor, is_param)
+        return ".".join(parts)
+
+    @staticmethod
+    def _register(owner, name, tensor, is_param):
+        if is_param:
+            owner.register_parameter(name, tensor)
+        else:
+            owner.register_buffer(name, tensor)
+
+    def _state_tensor(self, key):
+        owner = self
+        *path, leaf = key.split(".")
+        for p in path:
+            owner = owner._modules[p]
+        return getattr(owner, leaf)
+
+    # --- running --------------------------------------------------------------------------------
+    def forward(self, *inputs):
+        if len(inputs) != len(self.input_names):
+            raise TypeError(f"forward() takes the graph's {len(self.input_names)} input(s) "
+                            f"{self.input_names}, got {len(inputs)}")
+        env = {onnx_name: self._state_tensor(key) for onnx_name, key in self.onnx_names.items()}
+        for name, x in zip(self.input_names, inputs):
+            env[name] = x if isinstance(x, Tensor) else const(np.asarray(x))
+        for info, ins, outs, attrs in self._nodes:
+            args = [env[n] if n else None for n in ins]
+            while args and args[-1] is None:
+                args.pop()
+            try:
+                res = OPS[info.op_type](info, args, attrs)
+            except Exception as e:
+                e.add_note(f"while running ONNX {info}")
+                raise
+            if not isinstance(res, tuple):
+                res = (res,)
+            for k, name in enumerate(outs):
+                if not name:
+                    continue
+                if k >= len(res) or res[k] is None:
+                    raise NotImplementedError(f"ONNX import: {info}: output {k} ({name!r}) is "
+                                              "not produced by fastnn's implementation")
+                env[name] = res[k]
+        outs = tuple(env[n] for n in self.output_names)
+        return outs[0] if len(outs) == 1 else outs
+
+    def extra_repr(self):
+        return (f"opset={self.opset}, inputs={self.input_names}, outputs={self.output_names}, "
+                f"nodes={len(self._nodes)}")
+
+
+def load(f):
+    """Read an ONNX model (a path, a binary file object or an ``onnx.ModelProto``) and
+    return an ``OnnxModule`` in eval mode."""
+    return OnnxModule(_read_model(f))
