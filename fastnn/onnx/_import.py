@@ -43,14 +43,17 @@ def _read_model(f):
     onnx = _onnx()
     if isinstance(f, onnx.ModelProto):
         return f
-    if isinstance(f, (str, bytes, os.PathLike)):
+    if isinstance(f, (bytes, bytearray, memoryview)):  # a serialized model
+        return onnx.load_model_from_string(bytes(f))
+    if isinstance(f, (str, os.PathLike)):
         return onnx.load(os.fspath(f))
     if hasattr(f, "read"):
         data = f.read()
         if not isinstance(data, (bytes, bytearray)):
             raise TypeError("load: f must be opened in binary mode ('rb')")
         return onnx.load_model_from_string(bytes(data))
-    raise TypeError(f"load: f must be a path, a binary file object or an onnx.ModelProto, "
+    raise TypeError(f"load: f must be a path, a binary file object, an onnx.ModelProto or "
+                    f"the bytes of a serialized model, "
                     f"got {type(f).__name__}")
 
 
@@ -234,6 +237,6 @@ class OnnxModule(Module):
 
 
 def load(f):
-    """Read an ONNX model (a path, a binary file object or an ``onnx.ModelProto``) and
-    return an ``OnnxModule`` in eval mode."""
+    """Read an ONNX model (a path, a binary file object, an ``onnx.ModelProto`` or the
+    bytes of a serialized model) and return an ``OnnxModule`` in eval mode."""
     return OnnxModule(_read_model(f))
