@@ -1,0 +1,148 @@
+"""Operators the importer composes from fastnn ops (ConvTranspose, pools with
+ONNX padding rules, LRN, Erf, LayerNormalization with its extra outputs):
+values against torch / onnxruntime, gradients against torch or finite
+differences."""
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+from onnx import helper  # noqa: E402
+
+import fastnn  # noqa: E402
+import fastnn.onnx  # noqa: E402
+from fastnn.autograd.gradcheck import gradcheck  # noqa: E402
+
+from _build import model, ort_run, fastnn_run  # noqa: E402
+
+R = np.random.default_rng(3)
+
+_CT = [  # (in shape, weight shape, attrs)
+    ((2, 4, 5, 6), (4, 3, 3, 3), dict(strides=[2, 2], pads=[1, 1, 1, 1])),
+    ((1, 4, 4, 5), (4, 2, 3, 2), dict(strides=[2, 3], pads=[0, 1, 1, 0], output_padding=[1, 1],
+                                      dilations=[2, 1], group=2)),
+    ((2, 3, 7), (3, 2, 4), dict(strides=[3], pads=[2, 1])),
+    ((1, 2, 4, 4), (2, 3, 3, 3), dict(strides=[2, 2], output_shape=[9, 10])),
+    ((1, 2, 4, 4), (2, 3, 3, 3), dict(strides=[2, 2], auto_pad="SAME_UPPER")),
+]
+
+
+@pytest.mark.parametrize("xs,ws,attrs", _CT, ids=[str(i) for i in range(len(_CT))])
+def test_conv_transpose_matches_onnxruntime(xs, ws, attrs):
+    pytest.importorskip("onnxruntime")
+    x = R.standard_normal(xs).astype(np.float32)
+    inits = {"w": R.standard_normal(ws).astype(np.float32),
+             "b": R.standard_normal(ws[1] * attrs.get("group", 1)).astype(np.float32)}
+    m = model([helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], **attrs)], {"x": x},
+              ["y"], 17, inits)
+    want, = ort_run(m, {"x": x})
+    got, = fastnn_run(m, {"x": x})
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_conv_transpose_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    x = R.standard_normal((2, 4, 5, 5))
+    w = R.standard_normal((4, 3, 3, 2))
+    b = R.standard_normal(6)
+    attrs = dict(strides=[2, 1], pads=[1, 0, 1, 0], output_padding=[1, 0], dilations=[1, 2],
+                 group=2)
+    m = model([helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], **attrs)],
+              {"x": x}, ["y"], 17, {"w": w, "b": b})
+    mod = fastnn.onnx.load(m)
+    xf = fastnn.tensor(x, requires_grad=True)
+    yf = mod(xf)
+    g = R.standard_normal(tuple(yf.shape))
+    (yf * fastnn.tensor(g)).sum().backward()
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    yt = torch.nn.functional.conv_transpose2d(xt, wt, bt, stride=(2, 1), padding=(1, 0),
+                                              output_padding=(1, 0), groups=2, dilation=(1, 2))
+    (yt * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(yf.detach().numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(xf.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(mod.w.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(mod.b.grad.numpy(), bt.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+_POOLS = [
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[2, 2], pads=[0, 1, 2, 1], ceil_mode=1)),
+    ("MaxPool", dict(kernel_shape=[2, 3], dilations=[2, 1], auto_pad="SAME_LOWER")),
+    ("AveragePool", dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 0, 1, 2], ceil_mode=1,
+                         count_include_pad=1)),
+    ("AveragePool", dict(kernel_shape=[3, 2], strides=[2, 1], pads=[1, 1, 1, 1],
+                         count_include_pad=0, dilations=[2, 1])),
+    ("AveragePool", dict(kernel_shape=[3], strides=[2], pads=[2, 1])),
+]
+
+
+@pytest.mark.parametrize("op,attrs", _POOLS, ids=[f"{o}-{i}" for i, (o, _) in enumerate(_POOLS)])
+def test_pools_match_onnxruntime_and_have_gradients(op, attrs):
+    pytest.importorskip("onnxruntime")
+    shape = (2, 3, 7) if len(attrs["kernel_shape"]) == 1 else (2, 3, 7, 8)
+    x = R.standard_normal(shape)
+    m = model([helper.make_node(op, ["x"], ["y"], **attrs)], {"x": x.astype(np.float32)},
+              ["y"], 19)
+    if "dilations" in attrs and "auto_pad" in attrs:
+        # onnxruntime leaves the dilation out of SAME padding (an output of 6, not
+        # ceil(7 / 1)); ONNX's reference evaluator follows the spec, as fastnn does
+        from onnx.reference import ReferenceEvaluator
+        want, = ReferenceEvaluator(m).run(None, {"x": x.astype(np.float32)})
+    else:
+        want, = ort_run(m, {"x": x.astype(np.float32)})
+    got, = fastnn_run(m, {"x": x.astype(np.float32)})
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    mod = fastnn.onnx.load(model([helper.make_node(op, ["x"], ["y"], **attrs)], {"x": x}, ["y"],
+                                 19))
+    assert gradcheck(lambda t: mod(t), (fastnn.tensor(x, requires_grad=True),))
+
+
+def test_maxpool_indices_match_onnxruntime():
+    pytest.importorskip("onnxruntime")
+    x = R.standard_normal((2, 3, 6, 7)).astype(np.float32)
+    for order in (0, 1):
+        node = helper.make_node("MaxPool", ["x"], ["y", "i"], kernel_shape=[3, 2],
+                                strides=[2, 2], pads=[1, 0, 1, 1], storage_order=order)
+        m = model([node], {"x": x}, ["y", "i"], 12)
+        for g, w in zip(fastnn_run(m, {"x": x}), ort_run(m, {"x": x})):
+            np.testing.assert_array_equal(g, w)
+
+
+def _lrn(x, size):
+    return model([helper.make_node("LRN", ["x"], ["y"], size=size, alpha=0.3, beta=0.6,
+                                   bias=1.5)], {"x": x}, ["y"], 13)
+
+
+def test_lrn_matches_torch_and_onnxruntime_and_has_gradients():
+    torch = pytest.importorskip("torch")
+    x = R.standard_normal((2, 7, 3, 3))
+    # odd sizes: the same window as torch; even sizes put the extra channel after
+    # (ONNX) where torch puts it before, so those go to onnxruntime
+    mod = fastnn.onnx.load(_lrn(x, 5))
+    want = torch.nn.LocalResponseNorm(5, 0.3, 0.6, 1.5)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(mod(x).numpy(), want, rtol=1e-6)
+    assert gradcheck(lambda t: mod(t), (fastnn.tensor(x, requires_grad=True),))
+    if pytest.importorskip("onnxruntime"):
+        x32 = x.astype(np.float32)
+        m = _lrn(x32, 4)
+        np.testing.assert_allclose(fastnn_run(m, {"x": x32})[0], ort_run(m, {"x": x32})[0],
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_erf_and_layernorm_outputs_have_gradients():
+    x = R.standard_normal((3, 4, 5))
+    m = model([helper.make_node("Erf", ["x"], ["e"]),
+               helper.make_node("LayerNormalization", ["e", "s", "b"], ["y", "mu", "inv"],
+                                axis=1, epsilon=1e-3)],
+              {"x": x}, ["y", "mu", "inv"], 17,
+              {"s": R.standard_normal((4, 5)), "b": R.standard_normal(5)})
+    mod = fastnn.onnx.load(m)
+    for k in range(3):
+        assert gradcheck(lambda t: mod(t)[k], (fastnn.tensor(x, requires_grad=True),))
+    if pytest.importorskip("onnxruntime"):
+        x32 = x.astype(np.float32)
+        m32 = model(list(m.graph.node), {"x": x32}, ["y", "mu", "inv"], 17,
+                    {"s": R.standard_normal((4, 5)).astype(np.float32),
+                     "b": R.standard_normal(5).astype(np.float32)})
+        for g, w in zip(fastnn_run(m32, {"x": x32}), ort_run(m32, {"x": x32})):
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
