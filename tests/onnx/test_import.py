@@ -138,7 +138,7 @@ def test_unsupported_attribute_values_are_refused_at_load():
         helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, activations=["Sigmoid",
                                                                                     "Gaussian",
                                                                                     "Tanh"]),
-        helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2, 2]),
+        helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2, 2, 2]),
     ]
     for node in cases:
         m = model([node], {"x": np.zeros((1, 1, 4, 4), np.float32)}, ["y"], 20)

@@ -154,3 +154,57 @@ def test_erf_and_layernorm_outputs_have_gradients():
                      "b": R.standard_normal(5).astype(np.float32)})
         for g, w in zip(fastnn_run(m32, {"x": x32}), ort_run(m32, {"x": x32})):
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+# --- 3-D: convolution through per-depth 2-D convolutions, pools through strided views ------
+def test_conv3d_and_conv_transpose3d_match_torch_with_gradients():
+    torch = pytest.importorskip("torch")
+    x = R.standard_normal((2, 4, 5, 6, 5))
+    w = R.standard_normal((6, 2, 3, 2, 3))
+    wt_ = R.standard_normal((4, 3, 2, 3, 2))
+    b = R.standard_normal(6)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], strides=[2, 1, 2],
+                              pads=[1, 0, 2, 1, 1, 0], dilations=[1, 2, 1], group=2),
+             helper.make_node("ConvTranspose", ["x", "wt"], ["t"], strides=[2, 1, 3],
+                              pads=[0, 1, 1, 1, 0, 0], group=2, output_padding=[1, 0, 2])]
+    m = model(nodes, {"x": x}, ["c", "t"], 17, {"w": w, "wt": wt_, "b": b})
+    mod = fastnn.onnx.load(m)
+    xf = fastnn.tensor(x, requires_grad=True)
+    c, t = mod(xf)
+    (c.sum() + (t * t).sum()).backward()
+    xt = torch.tensor(x, requires_grad=True)
+    wt, wtt, bt = (torch.tensor(a, requires_grad=True) for a in (w, wt_, b))
+    ct = torch.nn.functional.conv3d(torch.nn.functional.pad(xt, (2, 0, 0, 1, 1, 1)), wt, bt,
+                                    stride=(2, 1, 2), padding=(0, 0, 0), dilation=(1, 2, 1),
+                                    groups=2)
+    # ONNX pads (begin d,h,w | end d,h,w) = (0,1,1 | 1,0,0): crop the full output
+    tt = torch.nn.functional.conv_transpose3d(xt, wtt, stride=(2, 1, 3), groups=2,
+                                              output_padding=(1, 0, 2))
+    tt = tt[:, :, 0:tt.shape[2] - 1, 1:, 1:]
+    (ct.sum() + (tt * tt).sum()).backward()
+    np.testing.assert_allclose(c.detach().numpy(), ct.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(t.detach().numpy(), tt.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(xf.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(mod.w.grad.numpy(), wt.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(mod.wt.grad.numpy(), wtt.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("op,attrs", [
+    ("MaxPool", dict(kernel_shape=[2, 3, 2], strides=[2, 2, 1], pads=[1, 0, 1, 0, 1, 1],
+                     ceil_mode=1)),
+    ("AveragePool", dict(kernel_shape=[3, 2, 2], strides=[1, 2, 2], pads=[1, 1, 0, 1, 0, 1],
+                         count_include_pad=1)),
+    ("AveragePool", dict(kernel_shape=[2, 2, 2], dilations=[2, 1, 1], pads=[1, 0, 0, 1, 0, 0])),
+], ids=["max", "avg-include-pad", "avg-dilated"])
+def test_pool3d_matches_onnxruntime_and_has_gradients(op, attrs):
+    pytest.importorskip("onnxruntime")
+    x = R.standard_normal((1, 2, 5, 6, 4))
+    x32 = x.astype(np.float32)
+    outs = ["y", "i"] if op == "MaxPool" else ["y"]
+    m = model([helper.make_node(op, ["x"], outs, **attrs)], {"x": x32}, outs, 19)
+    for g, w in zip(fastnn_run(m, {"x": x32}), ort_run(m, {"x": x32})):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    mod = fastnn.onnx.load(model([helper.make_node(op, ["x"], ["y"], **attrs)], {"x": x}, ["y"],
+                                 19))
+    assert gradcheck(lambda t: mod(t), (fastnn.tensor(x, requires_grad=True),))

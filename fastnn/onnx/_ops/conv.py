@@ -1,8 +1,8 @@
-"""Conv and ConvTranspose (1-D and 2-D, any strides, dilations, groups, pads).
+"""Conv and ConvTranspose (1-D, 2-D and 3-D; any strides, dilations, groups, pads).
 
-Conv maps onto F.conv1d / F.conv2d; padding that is not the same on both sides
-of a dimension is split into the symmetric part (the kernel pads) and an
-explicit F.pad for the rest.
+Conv maps onto F.conv1d / F.conv2d (3-D: one F.conv2d per kernel depth);
+padding that is not the same on both sides of a dimension is split into the
+symmetric part (the kernel pads) and an explicit F.pad for the rest.
 
 ConvTranspose is the convolution's input gradient written forward, from
 differentiable ops: spread the input out with stride-1 zeros between samples,
@@ -36,9 +36,28 @@ def _geometry(attrs, w_shape):
 
 def _check_conv(attrs, opset, node):
     check_auto_pad(attrs, opset, node)
-    if len(attrs.get("kernel_shape", ())) > 2:
+    if len(attrs.get("kernel_shape", ())) > 3:
         raise unsupported(node, f"{len(attrs['kernel_shape'])}-D convolution is not supported "
-                          "(1-D and 2-D are)")
+                          "(1-D, 2-D and 3-D are)")
+
+
+def _conv3d(x, w, b, strides, padding, dil, groups):
+    """3-D convolution as one 2-D convolution per kernel depth: the depth slices
+    a kernel plane meets are folded into the batch, and the planes' outputs summed."""
+    x = _pad_axes(x, {2: (padding[0], padding[0])})
+    n, c, depth = x.shape[:3]
+    kd, sd, dd = w.shape[2], strides[0], dil[0]
+    d_out = (depth - dd * (kd - 1) - 1) // sd + 1
+    y = None
+    for k in range(kd):
+        xs = x.narrow(2, k * dd, (d_out - 1) * sd + 1)[:, :, ::sd] if sd > 1 else \
+            x.narrow(2, k * dd, d_out)
+        xs = xs.permute(0, 2, 1, 3, 4).reshape(n * d_out, c, *xs.shape[3:])
+        part = F.conv2d(xs, w[:, :, k], None, tuple(strides[1:]), tuple(padding[1:]),
+                        tuple(dil[1:]), groups)
+        y = part if y is None else y + part
+    y = y.reshape(n, d_out, *y.shape[1:]).permute(0, 2, 1, 3, 4)
+    return y if b is None else y + b.reshape(1, -1, 1, 1, 1)
 
 
 def _conv_nd(x, w, b, strides, padding, dil, groups):
@@ -47,8 +66,10 @@ def _conv_nd(x, w, b, strides, padding, dil, groups):
         return F.conv1d(x, w, b, strides[0], padding[0], dil[0], groups)
     if nsp == 2:
         return F.conv2d(x, w, b, tuple(strides), tuple(padding), tuple(dil), groups)
+    if nsp == 3:
+        return _conv3d(x, w, b, strides, padding, dil, groups)
     raise NotImplementedError(f"ONNX import: {nsp}-D convolution is not supported "
-                              "(1-D and 2-D are)")
+                              "(1-D, 2-D and 3-D are)")
 
 
 @register("Conv", check=_check_conv)
@@ -92,8 +113,8 @@ def _conv_transpose(node, inputs, attrs):
     x, w = inputs[0], inputs[1]
     b = inputs[2] if len(inputs) > 2 else None
     nsp, kernel, strides, dil = _geometry(attrs, tuple(w.shape))
-    if nsp > 2:
-        raise unsupported(node, f"{nsp}-D ConvTranspose is not supported (1-D and 2-D are)")
+    if nsp > 3:
+        raise unsupported(node, f"{nsp}-D ConvTranspose is not supported (1-D, 2-D and 3-D are)")
     out_pad = [int(v) for v in attrs.get("output_padding", [0] * nsp)]
     mode = auto_pad_of(attrs)
     in_sizes = x.shape[2:]

@@ -1,5 +1,6 @@
 """Pooling and LRN: MaxPool (with its Indices output), AveragePool, the global
-pools, LRN. 1-D pools run as 2-D pools over a height of one.
+pools, LRN. 1-D pools run as 2-D pools over a height of one; 3-D pools (no
+kernel of their own) take the max or sum over one strided view per kernel offset.
 
 ONNX pads may differ on the two sides of a dimension and exceed what PyTorch's
 pooling kernels accept, so the importer computes each output size itself
@@ -8,11 +9,13 @@ is dropped), pads explicitly to exactly the length those windows cover, and
 pools with no padding: max pools pad with -inf, average pools sum the windows
 and divide by the per-window count of cells that count (separable per dim).
 """
+import itertools
 import math
 
 import numpy as np
 
 from ...nn import functional as F
+from ...ops import arithmetic as _ar
 from ._common import (register, auto_pad_of, auto_pads, spatial_pads, check_auto_pad,
                       unsupported, arr, const, is_float)
 from .conv import _pad_axes
@@ -23,8 +26,8 @@ def _check_pool(attrs, opset, node):
     k = attrs.get("kernel_shape")
     if k is None:
         raise unsupported(node, "kernel_shape is required")
-    if len(k) > 2:
-        raise unsupported(node, f"{len(k)}-D pooling is not supported (1-D and 2-D are)")
+    if len(k) > 3:
+        raise unsupported(node, f"{len(k)}-D pooling is not supported (1-D, 2-D and 3-D are)")
 
 
 def _plan(x, attrs):
@@ -56,6 +59,37 @@ def _as2d(x, nsp):
     return x.unsqueeze(2) if nsp == 1 else x
 
 
+def _windows(xp, kernel, strides, dil, outs):
+    """3-D pools (no kernel of their own): one strided view per kernel offset,
+    (offset, view) pairs, views of the output's shape."""
+    for off in itertools.product(*[range(k) for k in kernel]):
+        idx = [slice(None), slice(None)]
+        for o, s, d, n in zip(off, strides, dil, outs):
+            idx.append(slice(o * d, o * d + (n - 1) * s + 1, s))
+        yield off, xp[tuple(idx)]
+
+
+def _max_pool3d(x, xp, kernel, strides, dil, pads, outs, order, want_indices):
+    y = None
+    for _, v in _windows(xp, kernel, strides, dil, outs):
+        y = v if y is None else _ar.Maximum.apply(y, v)
+    if not want_indices:
+        return y, None
+    vals = np.stack([arr(v) for _, v in _windows(xp, kernel, strides, dil, outs)])
+    offs = np.array(list(itertools.product(*[range(k) for k in kernel])))
+    best = offs[vals.argmax(0)]                   # (*out, 3) kernel offset per output
+    sizes = list(x.shape[2:])
+    coords = []
+    for i in range(3):
+        grid = np.arange(outs[i]).reshape([-1 if j == i else 1 for j in range(3)])
+        coords.append(grid * strides[i] + best[..., i] * dil[i] - pads[i][0])
+    flat = (coords[2] * sizes[1] + coords[1]) * sizes[0] + coords[0] if order else \
+        (coords[0] * sizes[1] + coords[1]) * sizes[2] + coords[2]
+    n, c = x.shape[:2]
+    base = np.arange(n * c, dtype=np.int64).reshape(n, c, 1, 1, 1) * int(np.prod(sizes))
+    return y, const(base + flat.astype(np.int64))
+
+
 @register("MaxPool", check=_check_pool)
 def _max_pool(node, inputs, attrs):
     x = inputs[0]
@@ -65,6 +99,12 @@ def _max_pool(node, inputs, attrs):
     if not float_in:
         x = const(arr(x).astype(np.float64))
     xp = _pad_axes(x, {2 + i: p for i, p in enumerate(pads)}, value=-math.inf)
+    if nsp == 3:
+        y, idx = _max_pool3d(x, xp, kernel, strides, dil, pads, outs,
+                             int(attrs.get("storage_order", 0)), node.n_outputs > 1)
+        if not float_in:
+            y = const(arr(y).astype(arr(inputs[0]).dtype))
+        return y if idx is None else (y, idx)
     k2, s2, d2 = ([1] + kernel, [1] + strides, [1] + dil) if nsp == 1 else (kernel, strides, dil)
     y, idx = F.max_pool2d(_as2d(xp, nsp), tuple(k2), tuple(s2), 0, tuple(d2), False,
                           return_indices=True)
@@ -107,7 +147,11 @@ def _avg_pool(node, inputs, attrs):
     x2 = _as2d(xp, nsp)
     k2, s2, d2 = ([1] + kernel, [1] + strides, [1] + dil) if nsp == 1 else (kernel, strides, dil)
     c = x.shape[1]
-    if all(d == 1 for d in d2):
+    if nsp == 3:
+        total = None
+        for _, v in _windows(xp, kernel, strides, dil, outs):
+            total = v if total is None else total + v
+    elif all(d == 1 for d in d2):
         total = F.avg_pool2d(x2, tuple(k2), tuple(s2), 0) * float(np.prod(k2))
     else:
         ones = const(np.ones((c, 1) + tuple(k2), dtype=arr(x).dtype))
