@@ -15,9 +15,10 @@ that cannot be an attribute is sanitised (``gpu_0/conv1_w_0`` ->
 Everything that can be checked is checked when loading, before anything runs:
 operator types, attribute values an operator does not implement, the node
 order and the opset (7 and later). An unsupported construct raises
-NotImplementedError naming the node.
+NotImplementedError naming the node. If nodes are compiled the same way, branch
+by branch, and run the branch their condition picks at run time.
 """
-import io
+import collections
 import os
 import re
 
@@ -76,6 +77,8 @@ def _attr_values(node):
             v = v.decode()
         elif isinstance(v, list) and v and isinstance(v[0], bytes):
             v = [s.decode() for s in v]
+        elif isinstance(v, onnx.GraphProto) and node.op_type == "If":
+            pass  # compiled into a _Branch by the caller
         elif isinstance(v, (onnx.GraphProto, onnx.SparseTensorProto)) or (
                 isinstance(v, list) and v and isinstance(v[0], onnx.GraphProto)):
             v = _Unsupported(a.name)
@@ -86,6 +89,14 @@ def _attr_values(node):
 class _Unsupported:
     def __init__(self, name):
         self.name = name
+
+
+class _Branch:
+    """A compiled subgraph of an If node: its nodes, constant initializers and outputs.
+    It reads the enclosing graph's values by name (ONNX's outer-scope rule)."""
+
+    def __init__(self, nodes, constants, outputs):
+        self.nodes, self.constants, self.outputs = nodes, constants, outputs
 
 
 class OnnxModule(Module):
@@ -128,14 +139,25 @@ class OnnxModule(Module):
         # those are weights, not what the caller passes
         self.input_names = [v.name for v in graph.input if v.name not in inits]
         self.output_names = [v.name for v in graph.output]
-        self._nodes = []
         known = set(inits) | set(self.input_names)
-        for index, node in enumerate(graph.node):
-            info = NodeInfo(node.op_type, node.name, index, opset, len(node.output), self)
+        self._nodes = self._compile(graph.node, known, opset, "")
+        for name in self.output_names:
+            if name not in known:
+                raise ValueError(f"ONNX import: graph output {name!r} is never produced")
+        self.eval()
+
+    def _compile(self, nodes, known, opset, where):
+        """Check every node (operator, domain, attributes, inputs defined before use)
+        and return the run list; ``known`` grows by the names the nodes define."""
+        from onnx import numpy_helper
+        out = []
+        for index, node in enumerate(nodes):
+            info = NodeInfo(node.op_type, node.name, f"{where}{index}", opset, len(node.output),
+                            self)
             if node.domain not in _DEFAULT_DOMAINS:
                 raise NotImplementedError(f"ONNX import: {info}: operator domain "
                                           f"{node.domain!r} is not supported")
-            if node.op_type not in OPS:
+            if node.op_type not in OPS and node.op_type != "If":
                 raise NotImplementedError(f"ONNX import: {info}: operator {node.op_type!r} "
                                           "is not supported by fastnn")
             attrs = _attr_values(node)
@@ -150,12 +172,16 @@ class OnnxModule(Module):
                     raise ValueError(f"ONNX import: {info}: input {name!r} is not produced by an "
                                      "earlier node, an initializer or a graph input (the graph "
                                      "must be topologically sorted)")
+            if node.op_type == "If":
+                for key in ("then_branch", "else_branch"):
+                    g = attrs[key]
+                    consts = {t.name: numpy_helper.to_array(t).copy() for t in g.initializer}
+                    inner = self._compile(g.node, known | set(consts), opset,
+                                          f"{where}{index}.{key}.")
+                    attrs[key] = _Branch(inner, consts, [o.name for o in g.output])
             known.update(n for n in node.output if n)
-            self._nodes.append((info, list(node.input), list(node.output), attrs))
-        for name in self.output_names:
-            if name not in known:
-                raise ValueError(f"ONNX import: graph output {name!r} is never produced")
-        self.eval()
+            out.append((info, list(node.input), list(node.output), attrs))
+        return out
 
     # --- initializers as Parameters / buffers --------------------------------------------------
     def _place(self, onnx_name, tensor, is_param):
@@ -210,12 +236,20 @@ class OnnxModule(Module):
         env = {onnx_name: self._state_tensor(key) for onnx_name, key in self.onnx_names.items()}
         for name, x in zip(self.input_names, inputs):
             env[name] = x if isinstance(x, Tensor) else const(np.asarray(x))
-        for info, ins, outs, attrs in self._nodes:
+        self._run(self._nodes, env)
+        outs = tuple(env[n] for n in self.output_names)
+        return outs[0] if len(outs) == 1 else outs
+
+    def _run(self, nodes, env):
+        for info, ins, outs, attrs in nodes:
             args = [env[n] if n else None for n in ins]
             while args and args[-1] is None:
                 args.pop()
             try:
-                res = OPS[info.op_type](info, args, attrs)
+                if info.op_type == "If":
+                    res = self._run_if(args[0], attrs, env)
+                else:
+                    res = OPS[info.op_type](info, args, attrs)
             except Exception as e:
                 e.add_note(f"while running ONNX {info}")
                 raise
@@ -228,8 +262,16 @@ class OnnxModule(Module):
                     raise NotImplementedError(f"ONNX import: {info}: output {k} ({name!r}) is "
                                               "not produced by fastnn's implementation")
                 env[name] = res[k]
-        outs = tuple(env[n] for n in self.output_names)
-        return outs[0] if len(outs) == 1 else outs
+
+    def _run_if(self, cond, attrs, env):
+        """If: the condition is a value at run time (shapes, typically); the chosen
+        branch runs on a scope that sees the enclosing values, and only its outputs
+        leave it, so gradients flow through the branch taken."""
+        branch = attrs["then_branch"] if bool(np.asarray(cond._data).reshape(-1)[0]) \
+            else attrs["else_branch"]
+        scope = collections.ChainMap({k: const(v) for k, v in branch.constants.items()}, env)
+        self._run(branch.nodes, scope)
+        return tuple(scope[n] for n in branch.outputs)
 
     def extra_repr(self):
         return (f"opset={self.opset}, inputs={self.input_names}, outputs={self.output_names}, "

@@ -2,7 +2,8 @@
 (torchvision cannot be installed here): ResNet bottlenecks with a projection
 shortcut, a dense block with concatenation and a transition, Inception branches,
 SqueezeNet fire modules, ShuffleNet's channel shuffle (view/transpose) with
-depthwise convolutions and chunk, VGG and AlexNet stacks with dropout.
+depthwise convolutions and chunk, VGG and AlexNet stacks with dropout (AlexNet
+also with its local response normalisation).
 Random weights, reduced width and resolution; import only when torch is there."""
 import torch
 from torch import nn
@@ -178,11 +179,14 @@ class VGGMini(nn.Module):
 
 
 class AlexNetMini(nn.Module):
-    def __init__(self, classes=10):
+    def __init__(self, classes=10, lrn=False):
         super().__init__()
+        # the original AlexNet normalises after the first two convolutions; PyTorch
+        # exports LocalResponseNorm as a 3-D average pool behind a shape test (If)
+        norm = (lambda: nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0)) if lrn else nn.Identity
         self.features = nn.Sequential(
-            nn.Conv2d(3, 8, 11, 4, 2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
-            nn.Conv2d(8, 16, 5, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
+            nn.Conv2d(3, 8, 11, 4, 2), nn.ReLU(inplace=True), norm(), nn.MaxPool2d(3, 2),
+            nn.Conv2d(8, 16, 5, padding=2), nn.ReLU(inplace=True), norm(), nn.MaxPool2d(3, 2),
             nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(inplace=True),
             nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2))
         self.classifier = nn.Sequential(nn.Dropout(), nn.Linear(16 * 1 * 1, 32), nn.ReLU(True),
@@ -201,6 +205,7 @@ ARCHITECTURES = {
     "shufflenet": (ShuffleNetMini, (2, 3, 32, 32), (9, 13)),
     "vgg": (VGGMini, (2, 3, 16, 16), (11, 17)),
     "alexnet": (AlexNetMini, (2, 3, 63, 63), (9, 13)),
+    "alexnet-lrn": (lambda: AlexNetMini(lrn=True), (2, 3, 63, 63), (9, 17)),
 }
 
 

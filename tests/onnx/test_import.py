@@ -160,6 +160,38 @@ def test_foreign_domain_old_opset_and_unsorted_graph_are_refused():
         fastnn.onnx.load(m)
 
 
+def _if_model(inner_op="Relu"):
+    # y = relu(x) if x has 2 rows else -x: a shape test like PyTorch's exports
+    then_g = helper.make_graph([helper.make_node(inner_op, ["x"], ["t"])], "then", [],
+                               [helper.make_tensor_value_info("t", 1, None)])
+    else_g = helper.make_graph([helper.make_node("Mul", ["x", "k"], ["e"])], "else", [],
+                               [helper.make_tensor_value_info("e", 1, None)],
+                               [onnx.numpy_helper.from_array(np.array(-1.0, np.float32), "k")])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Gather", ["s", "zero"], ["rows"], axis=0),
+             helper.make_node("Equal", ["rows", "two"], ["c"]),
+             helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)]
+    return model(nodes, {"x": np.zeros((2, 3), np.float32)}, ["y"], 13,
+                 {"zero": np.array(0, np.int64), "two": np.array(2, np.int64)})
+
+
+def test_if_runs_the_branch_the_condition_picks_with_gradients():
+    mod = fastnn.onnx.load(_if_model())
+    x = fastnn.tensor(np.array([[-1.0, 2.0, -3.0], [4.0, -5.0, 6.0]], np.float32),
+                      requires_grad=True)
+    y = mod(x)
+    np.testing.assert_array_equal(y.detach().numpy(), np.maximum(x.detach().numpy(), 0))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), (x.detach().numpy() > 0).astype(np.float32))
+    x3 = np.ones((3, 2), np.float32)
+    np.testing.assert_array_equal(mod(x3).numpy(), -x3)
+
+
+def test_if_branches_are_checked_at_load():
+    with pytest.raises(NotImplementedError, match=r"node 3.then_branch.0 .*\(Hardmax\)"):
+        fastnn.onnx.load(_if_model("Hardmax"))
+
+
 def test_runtime_errors_say_which_node():
     node = helper.make_node("Reshape", ["x", "s"], ["y"], name="bad_reshape")
     m = model([node], {"x": np.zeros(6, np.float32)}, ["y"], 13, {"s": np.array([4, -1])})
