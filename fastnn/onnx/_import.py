@@ -14,7 +14,8 @@ that cannot be an attribute is sanitised (``gpu_0/conv1_w_0`` ->
 
 Everything that can be checked is checked when loading, before anything runs:
 operator types, attribute values an operator does not implement, the node
-order and the opset (7 and later). An unsupported construct raises
+order, and in files older than opset 7 that every operator still has the
+definition it has at opset 7. An unsupported construct raises
 NotImplementedError naming the node. If nodes are compiled the same way, branch
 by branch, and run the branch their condition picks at run time.
 """
@@ -99,6 +100,24 @@ class _Branch:
         self.nodes, self.constants, self.outputs = nodes, constants, outputs
 
 
+def _check_old_definition(op_type, opset, info):
+    """Before opset 7 some operators meant something else (legacy broadcast with an
+    axis, BatchNormalization's spatial/is_test, ...). A node of an older file is
+    accepted when the definition in force at its opset is still the one in force
+    at opset 7 -- then it is the operator fastnn implements."""
+    from onnx import defs
+    try:
+        old = defs.get_schema(op_type, opset).since_version
+        new = defs.get_schema(op_type, MIN_OPSET).since_version
+    except Exception:
+        old, new = None, -1
+    if old != new:
+        raise NotImplementedError(
+            f"ONNX import: {info}: this file's opset {opset} uses the definition of "
+            f"{op_type!r} from before opset {MIN_OPSET}, which fastnn does not implement; "
+            "convert the model with onnx.version_converter.convert_version(model, 13)")
+
+
 class OnnxModule(Module):
     """An ONNX graph as a fastnn Module: ``forward(*inputs)`` takes the graph's
     inputs in order and returns its output (a tuple when there are several)."""
@@ -115,10 +134,6 @@ class OnnxModule(Module):
         if opset is None:
             raise NotImplementedError("ONNX import: the model imports no version of the default "
                                       "ONNX operator set")
-        if opset < MIN_OPSET:
-            raise NotImplementedError(f"ONNX import: opset {opset} is older than the oldest "
-                                      f"supported ({MIN_OPSET}); convert the model with "
-                                      "onnx.version_converter first")
         if len(graph.sparse_initializer):
             raise NotImplementedError("ONNX import: sparse initializers are not supported")
         self.opset = opset
@@ -139,6 +154,12 @@ class OnnxModule(Module):
         # those are weights, not what the caller passes
         self.input_names = [v.name for v in graph.input if v.name not in inits]
         self.output_names = [v.name for v in graph.output]
+        for v in list(graph.input) + list(graph.output):
+            kind = v.type.WhichOneof("value")
+            if kind not in (None, "tensor_type"):
+                raise NotImplementedError(f"ONNX import: graph value {v.name!r} has type "
+                                          f"{kind.replace('_type', '')!r}; fastnn imports "
+                                          "tensors only")
         known = set(inits) | set(self.input_names)
         self._nodes = self._compile(graph.node, known, opset, "")
         for name in self.output_names:
@@ -160,6 +181,8 @@ class OnnxModule(Module):
             if node.op_type not in OPS and node.op_type != "If":
                 raise NotImplementedError(f"ONNX import: {info}: operator {node.op_type!r} "
                                           "is not supported by fastnn")
+            if opset < MIN_OPSET:
+                _check_old_definition(node.op_type, opset, info)
             attrs = _attr_values(node)
             for k, v in attrs.items():
                 if isinstance(v, _Unsupported):

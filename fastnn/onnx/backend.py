@@ -8,6 +8,7 @@ feeds NumPy arrays through it and returns NumPy arrays.
     outputs = rep.run([x])
 """
 import numpy as np
+from onnx import TensorProto, numpy_helper
 from onnx.backend.base import Backend, BackendRep
 
 from ..autograd import grad_mode
@@ -15,6 +16,17 @@ from ..tensor import Tensor
 from ._import import load
 
 __all__ = ["FastnnBackend", "FastnnRep", "prepare", "run_model", "supports_device"]
+
+
+def _tensor(a):
+    """A TensorProto as an array; anything else (arrays, sequences) as it is."""
+    return numpy_helper.to_array(a) if isinstance(a, TensorProto) else a
+
+
+def _array(a):
+    if isinstance(a, (list, tuple, dict)):
+        raise TypeError("fastnn's ONNX import takes tensors only, not sequences or maps")
+    return np.asarray(_tensor(a))
 
 
 class FastnnRep(BackendRep):
@@ -27,7 +39,7 @@ class FastnnRep(BackendRep):
         elif not isinstance(inputs, (list, tuple)):
             inputs = [inputs]
         with grad_mode.no_grad():
-            out = self.module(*[np.asarray(a) for a in inputs])
+            out = self.module(*[_array(a) for a in inputs])
         if not isinstance(out, tuple):
             out = (out,)
         return tuple(np.asarray(o._data) if isinstance(o, Tensor) else np.asarray(o) for o in out)
@@ -63,6 +75,13 @@ COVERED_OPS = (
     "Dropout LSTM GRU RNN").split()
 
 
+# what the importer has beyond that list (exporters emit these around the main ops)
+EXTRA_OPS = (
+    "Resize Upsample If Cast CastLike Max Min Mean Reciprocal Floor Ceil Less Greater "
+    "LessOrEqual GreaterOrEqual And Or Not PRelu HardSwish ReduceMin ReduceProd "
+    "ReduceSumSquare ReduceL2 ArgMin Size Range").split()
+
+
 def conformance_cases(op_types=COVERED_OPS):
     """{op_type: [TestCase]}: onnx.backend.test's node cases that test one of
     ``op_types`` alone (a single-node graph; the '_expanded' variants, which
@@ -84,9 +103,9 @@ def check_case(case):
     try:
         rep = FastnnBackend.prepare(case.model)
         for inputs, expected in case.data_sets:
-            got = rep.run(list(inputs))
-            Runner.assert_similar_outputs(list(expected), list(got), rtol=case.rtol,
-                                          atol=case.atol)
+            got = rep.run([_tensor(a) for a in inputs])
+            Runner.assert_similar_outputs([_tensor(e) for e in expected], list(got),
+                                          rtol=case.rtol, atol=case.atol)
     except Exception as e:  # noqa: BLE001 - any failure is a failed case
         return f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
     return None

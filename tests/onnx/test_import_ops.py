@@ -208,3 +208,55 @@ def test_pool3d_matches_onnxruntime_and_has_gradients(op, attrs):
     mod = fastnn.onnx.load(model([helper.make_node(op, ["x"], ["y"], **attrs)], {"x": x}, ["y"],
                                  19))
     assert gradcheck(lambda t: mod(t), (fastnn.tensor(x, requires_grad=True),))
+
+
+# --- Resize / Upsample, as PyTorch exports nn.Upsample --------------------------------------
+@pytest.mark.parametrize("mode,align", [("nearest", None), ("bilinear", False),
+                                        ("bilinear", True)])
+@pytest.mark.parametrize("opset", [9, 11, 13])
+def test_upsample_exports_match_torch_with_gradients(mode, align, opset):
+    torch = pytest.importorskip("torch")
+    if opset == 9 and align:
+        pytest.skip("PyTorch's opset-9 exporter has no align_corners")
+    from _torch_models import export
+    up = torch.nn.Upsample(scale_factor=2, mode=mode, align_corners=align)
+    m = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3, padding=1), up).eval()
+    x = torch.randn(2, 2, 5, 4)
+    mod = fastnn.onnx.load(export(m, x, opset))
+    assert any(n[0].op_type in ("Resize", "Upsample") for n in mod._nodes)
+    xt = x.clone().requires_grad_()
+    yt = m(xt)
+    g = torch.randn(yt.shape)
+    (yt * g).sum().backward()
+    xf = fastnn.tensor(x.numpy(), requires_grad=True)
+    yf = mod(xf)
+    (yf * fastnn.tensor(g.numpy())).sum().backward()
+    if opset == 9 and mode == "bilinear":
+        # ONNX's Upsample-9 interpolates with asymmetric coordinates, so this
+        # export does not reproduce PyTorch (its exporter warns): onnxruntime decides
+        pytest.importorskip("onnxruntime")
+        want, = ort_run(onnx.load_model_from_string(export(m, x, opset)), {"x": x.numpy()})
+        np.testing.assert_allclose(yf.detach().numpy(), want, rtol=1e-4, atol=1e-5)
+        return
+    np.testing.assert_allclose(yf.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(xf.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_resize_refuses_what_it_does_not_implement():
+    for attrs in (dict(mode="cubic"), dict(mode="linear", antialias=1),
+                  dict(coordinate_transformation_mode="tf_crop_and_resize")):
+        node = helper.make_node("Resize", ["x", "", "s"], ["y"], **attrs)
+        m = model([node], {"x": np.zeros((1, 1, 2, 2), np.float32)}, ["y"], 19,
+                  {"s": np.array([1, 1, 2, 2], np.float32)})
+        with pytest.raises(NotImplementedError, match=r"node 0 .*\(Resize\)"):
+            fastnn.onnx.load(m)
+
+
+def test_sequence_values_are_refused_at_load():
+    from onnx import TensorProto
+    seq = helper.make_tensor_sequence_value_info("s", TensorProto.FLOAT, None)
+    g = helper.make_graph([helper.make_node("Identity", ["s"], ["t"])], "g", [seq],
+                          [helper.make_tensor_sequence_value_info("t", TensorProto.FLOAT, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    with pytest.raises(NotImplementedError, match="'s' has type 'sequence'"):
+        fastnn.onnx.load(m)

@@ -200,12 +200,19 @@ def _np_dtype(onnx_type):
     return np.dtype(helper.tensor_dtype_to_np_dtype(int(onnx_type)))
 
 
+# The types a Cast may produce: NumPy's own. ONNX's 8-, 4- and 2-bit floats and
+# ints (ml_dtypes arrays) convert *from* exactly, but rounding and saturating
+# into them is theirs, which fastnn does not model
+_CAST_TYPES = {np.dtype(t) for t in ("float16", "float32", "float64", "int8", "int16", "int32",
+                                     "int64", "uint8", "uint16", "uint32", "uint64", "bool")}
+
+
 def _check_cast(attrs, opset, node):
     try:
         dt = _np_dtype(attrs["to"])
     except Exception:
         raise unsupported(node, f"Cast to ONNX type {attrs.get('to')} is not supported") from None
-    if dt.kind not in "fiub":
+    if dt not in _CAST_TYPES:
         raise unsupported(node, f"Cast to {dt} is not supported")
 
 
@@ -222,6 +229,8 @@ def _cast(node, inputs, attrs):
 @register("CastLike")
 def _cast_like(node, inputs, attrs):
     x, dt = inputs[0], arr(inputs[1]).dtype
+    if dt not in _CAST_TYPES:
+        raise unsupported(node, f"CastLike to {dt} is not supported")
     if arr(x).dtype == dt:
         return x
     if is_float(x) and dt.kind == "f":
