@@ -145,6 +145,10 @@ class OnnxModule(Module):
                 if i < len(node.input):
                     buffer_names.add(node.input[i])
         for name, t in inits.items():
+            if t.data_location == onnx.TensorProto.EXTERNAL and not t.raw_data:
+                raise ValueError(f"ONNX import: initializer {name!r} is stored in an external "
+                                 "file; pass the model's path so onnx can find it beside the "
+                                 "model (or onnx.load it first)")
             a = numpy_helper.to_array(t).copy()
             if a.dtype.kind == "f" and name not in buffer_names:
                 self._place(name, Parameter(Tensor._wrap(a)), True)

@@ -299,3 +299,14 @@ def test_opset_semantics_match_onnxruntime(case):
     for g, w in zip(got, want):
         assert g.shape == w.shape and g.dtype == w.dtype, name
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_external_data_loads_from_a_path_and_is_explained_otherwise(tmp_path):
+    m, w, b = _linear_model()
+    path = tmp_path / "ext.onnx"
+    onnx.save(m, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+              location="ext.data", size_threshold=0)
+    mod = fastnn.onnx.load(str(path))
+    np.testing.assert_array_equal(dict(mod.named_parameters())["fc.weight"].detach().numpy(), w)
+    with pytest.raises(ValueError, match="external file; pass the model's path"):
+        fastnn.onnx.load(open(path, "rb"))
