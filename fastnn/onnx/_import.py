@@ -118,6 +118,21 @@ def _check_old_definition(op_type, opset, info):
             "convert the model with onnx.version_converter.convert_version(model, 13)")
 
 
+def _check_attribute_names(op_type, opset, attrs, info):
+    """An attribute the operator's definition at this opset does not have (a newer
+    opset's, a misspelling) would be silently ignored: refuse it instead."""
+    from onnx import defs
+    try:
+        known = set(defs.get_schema(op_type, opset).attributes)
+    except Exception:
+        raise NotImplementedError(f"ONNX import: {info}: operator {op_type!r} does not exist "
+                                  f"at opset {opset}") from None
+    extra = sorted(set(attrs) - known)
+    if extra:
+        raise NotImplementedError(f"ONNX import: {info}: attribute(s) {extra} are not part of "
+                                  f"{op_type!r} at opset {opset}")
+
+
 class OnnxModule(Module):
     """An ONNX graph as a fastnn Module: ``forward(*inputs)`` takes the graph's
     inputs in order and returns its output (a tuple when there are several)."""
@@ -188,6 +203,7 @@ class OnnxModule(Module):
             if opset < MIN_OPSET:
                 _check_old_definition(node.op_type, opset, info)
             attrs = _attr_values(node)
+            _check_attribute_names(node.op_type, opset, attrs, info)
             for k, v in attrs.items():
                 if isinstance(v, _Unsupported):
                     raise NotImplementedError(f"ONNX import: {info}: graph/sparse attribute "

@@ -310,3 +310,15 @@ def test_external_data_loads_from_a_path_and_is_explained_otherwise(tmp_path):
     np.testing.assert_array_equal(dict(mod.named_parameters())["fc.weight"].detach().numpy(), w)
     with pytest.raises(ValueError, match="external file; pass the model's path"):
         fastnn.onnx.load(open(path, "rb"))
+
+
+def test_attributes_foreign_to_the_opset_are_refused():
+    # Split's num_outputs arrived in opset 18: at opset 13 it would be ignored silently
+    node = helper.make_node("Split", ["x"], ["a", "b"], num_outputs=2)
+    m = model([node], {"x": np.zeros(4, np.float32)}, ["a", "b"], 13)
+    with pytest.raises(NotImplementedError, match=r"\['num_outputs'\] are not part of 'Split'"):
+        fastnn.onnx.load(m)
+    # an operator newer than the file's opset does not exist there
+    m = model([helper.make_node("Gelu", ["x"], ["y"])], {"x": np.zeros(2, np.float32)}, ["y"], 13)
+    with pytest.raises(NotImplementedError, match="'Gelu' does not exist at opset 13"):
+        fastnn.onnx.load(m)
