@@ -141,6 +141,10 @@ class OnnxModule(Module):
         super().__init__()
         onnx = _onnx()
         from onnx import numpy_helper
+        if len(model.functions):
+            # model-local functions (newer exporters): expand their calls in place
+            from onnx import inliner
+            model = inliner.inline_local_functions(model)
         graph = model.graph
         opset = None
         for imp in model.opset_import:

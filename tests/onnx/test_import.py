@@ -322,3 +322,17 @@ def test_attributes_foreign_to_the_opset_are_refused():
     m = model([helper.make_node("Gelu", ["x"], ["y"])], {"x": np.zeros(2, np.float32)}, ["y"], 13)
     with pytest.raises(NotImplementedError, match="'Gelu' does not exist at opset 13"):
         fastnn.onnx.load(m)
+
+
+def test_model_local_functions_are_inlined():
+    f = helper.make_function("my.lib", "ScaledRelu", ["a"], ["b"],
+                             [helper.make_node("Relu", ["a"], ["r"]),
+                              helper.make_node("Add", ["r", "r"], ["b"])],
+                             [helper.make_opsetid("", 13)])
+    node = helper.make_node("ScaledRelu", ["x"], ["y"], domain="my.lib")
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", 1, [3])],
+                          [helper.make_tensor_value_info("y", 1, [3])])
+    m = helper.make_model(g, functions=[f], opset_imports=[helper.make_opsetid("", 13),
+                                                           helper.make_opsetid("my.lib", 1)])
+    y = fastnn.onnx.load(m)(np.array([-1.0, 0.5, 2.0], np.float32))
+    np.testing.assert_allclose(y.numpy(), [0.0, 1.0, 4.0])

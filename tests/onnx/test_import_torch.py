@@ -112,3 +112,33 @@ def test_reference_backend_runs_the_imported_model_too():
         with fastnn.use_backend("numpy"):
             ref = mod(x.numpy()).numpy()
     np.testing.assert_allclose(ref, native, rtol=1e-4, atol=1e-5 * np.abs(native).max())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["squeezenet", "lstm"])
+def test_dynamo_exporter_models_import(which):
+    # torch.onnx.export(dynamo=True): opset 18+, the exporter PyTorch now defaults to
+    pytest.importorskip("onnxscript")
+    import logging
+    import warnings
+    if which == "lstm":
+        torch.manual_seed(0)
+        model = torch.nn.LSTM(4, 5, num_layers=2, bidirectional=True, batch_first=True).eval()
+        x = torch.randn(3, 6, 4)
+    else:
+        model, x = build(which)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.WARNING)
+        try:
+            proto = torch.onnx.export(model, (x,), dynamo=True).model_proto
+        finally:
+            logging.disable(logging.NOTSET)
+    mod = fastnn.onnx.load(proto)
+    with torch.no_grad():
+        want = model(x)
+    want = (want[0] if isinstance(want, tuple) else want).numpy()
+    with fastnn.no_grad():
+        got = mod(x.numpy())
+    got = (got[0] if isinstance(got, tuple) else got).numpy()
+    assert _rel(got, want) < 2e-3
