@@ -34,6 +34,9 @@ from ._ops._common import const
 MIN_OPSET = 7
 _DEFAULT_DOMAINS = ("", "ai.onnx")
 _BUFFER_INPUTS = {"BatchNormalization": (3, 4)}  # running mean, running var
+# TensorProto element types fastnn computes in: float16/32/64, (u)int8-64, bool,
+# and strings (NumPy compares and moves them; arithmetic on them fails loudly)
+_ELEM_TYPES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}
 
 
 def _onnx():
@@ -164,6 +167,11 @@ class OnnxModule(Module):
                 if i < len(node.input):
                     buffer_names.add(node.input[i])
         for name, t in inits.items():
+            if t.data_type not in _ELEM_TYPES:
+                raise NotImplementedError(
+                    f"ONNX import: initializer {name!r} has element type "
+                    f"{onnx.TensorProto.DataType.Name(t.data_type)}; fastnn computes in "
+                    "float16/32/64, (u)int8-64, bool and string")
             if t.data_location == onnx.TensorProto.EXTERNAL and not t.raw_data:
                 raise ValueError(f"ONNX import: initializer {name!r} is stored in an external "
                                  "file; pass the model's path so onnx can find it beside the "
@@ -183,6 +191,12 @@ class OnnxModule(Module):
                 raise NotImplementedError(f"ONNX import: graph value {v.name!r} has type "
                                           f"{kind.replace('_type', '')!r}; fastnn imports "
                                           "tensors only")
+            elem = v.type.tensor_type.elem_type if kind else 0
+            if elem and elem not in _ELEM_TYPES:
+                raise NotImplementedError(
+                    f"ONNX import: graph value {v.name!r} has element type "
+                    f"{onnx.TensorProto.DataType.Name(elem)}; fastnn computes in "
+                    "float16/32/64, (u)int8-64, bool and string")
         known = set(inits) | set(self.input_names)
         self._nodes = self._compile(graph.node, known, opset, "")
         for name in self.output_names:

@@ -79,7 +79,9 @@ COVERED_OPS = (
 EXTRA_OPS = (
     "Resize Upsample If Cast CastLike Max Min Mean Reciprocal Floor Ceil Less Greater "
     "LessOrEqual GreaterOrEqual And Or Not PRelu HardSwish ReduceMin ReduceProd "
-    "ReduceSumSquare ReduceL2 ArgMin Size Range").split()
+    "ReduceSumSquare ReduceL2 ArgMin Size Range Sign Sin Cos Softsign Mish ThresholdedRelu Celu "
+    "InstanceNormalization GroupNormalization DepthToSpace SpaceToDepth GatherElements Einsum "
+    "Trilu TopK CumSum").split()
 
 
 def conformance_cases(op_types=COVERED_OPS):

@@ -11,6 +11,6 @@ model is loaded, before anything executes, and refuses attribute values the
 operator does not implement.
 """
 from ._common import OPS, CHECKS, NodeInfo  # noqa: F401
-from . import elementwise, linalg, conv, pool, norm, shape, reduce, rnn, resize  # noqa: F401,E402
+from . import elementwise, linalg, conv, pool, norm, shape, reduce, rnn, resize, more  # noqa: F401,E402,E501
 
 __all__ = ["OPS", "CHECKS", "NodeInfo"]
