@@ -115,7 +115,7 @@ def test_reference_backend_runs_the_imported_model_too():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["squeezenet", "lstm"])
+@pytest.mark.parametrize("which", ["vgg", "lstm"])
 def test_dynamo_exporter_models_import(which):
     # torch.onnx.export(dynamo=True): opset 18+, the exporter PyTorch now defaults to
     pytest.importorskip("onnxscript")
