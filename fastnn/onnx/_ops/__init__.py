@@ -9,8 +9,16 @@ from fastnn's differentiable ops so that gradients reach the initializers.
 An operator may also register ``check(attrs, opset, node)``: it runs when the
 model is loaded, before anything executes, and refuses attribute values the
 operator does not implement.
+
+Families: elementwise (arithmetic, activations, comparisons, Cast), linalg
+(Gemm, MatMul), conv (Conv, ConvTranspose), pool (pools, LRN), norm
+(BatchNormalization, LayerNormalization, Dropout), shape (reshaping, slicing,
+constants), reduce (Reduce*, Arg*, softmax family), rnn (LSTM, GRU, RNN),
+resize (Resize, Upsample), more (the less common ones). If lives in
+fastnn/onnx/_import.py, since it runs subgraphs.
 """
 from ._common import OPS, CHECKS, NodeInfo  # noqa: F401
-from . import elementwise, linalg, conv, pool, norm, shape, reduce, rnn, resize, more  # noqa: F401,E402,E501
+from . import elementwise, linalg, conv, pool, norm, shape, reduce  # noqa: F401,E402
+from . import rnn, resize, more  # noqa: F401,E402
 
 __all__ = ["OPS", "CHECKS", "NodeInfo"]
