@@ -62,7 +62,7 @@ for _cls in _backend_test.test_cases.values():
 def test_conformance_rate_is_at_least_95_percent():
     total = len(_COVERED)
     expected = [n for n in _COVERED if _matches(n, _FAILING)]
-    assert total >= 400  # the onnx release's case count for these ops; fewer means a bad filter
+    assert total >= 300  # onnx 1.23 has 405 such cases; far fewer would mean a broken filter
     assert (total - len(expected)) / total >= 0.95
 
 

@@ -27,6 +27,8 @@ _big = [pytest.mark.slow, pytest.mark.skipif(
 @pytest.mark.parametrize("name", [pytest.param(n, marks=_big) if n in _BIG else n
                                   for n in LIGHT_MODELS])
 def test_light_model_matches_onnxruntime(name):
+    if not os.path.exists(light_path(name)):
+        pytest.skip(f"this onnx release does not ship light_{name}.onnx")
     m = randomized(onnx.load(light_path(name)))
     iname, x = image_input(m)
     mod = fastnn.onnx.load(m)
@@ -41,6 +43,8 @@ def test_light_model_matches_onnxruntime(name):
 
 def test_light_models_are_what_they_claim():
     # the files are the old style: opset 9, every initializer also a graph input
+    if not os.path.exists(light_path("resnet50")):
+        pytest.skip("this onnx release does not ship the light models")
     m = onnx.load(light_path("resnet50"))
     assert m.opset_import[0].version == 9
     names = {t.name for t in m.graph.initializer}
