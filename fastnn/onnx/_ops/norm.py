@@ -40,9 +40,9 @@ def _batch_norm(node, inputs, attrs):
         rm = arr(mean) * momentum + arr(bmean) * (1 - momentum)
         rv = arr(var) * momentum + arr(bvar) * (1 - momentum)
         return y, const(rm.astype(arr(mean).dtype)), const(rv.astype(arr(var).dtype))
-    training = node.training and x.shape[0] * int(np.prod(x.shape[2:])) > 1
-    return F.batch_norm(x, mean, var, scale, bias, training=training, momentum=1.0 - momentum,
-                        eps=eps)
+    # in training mode a single value per channel raises, as in PyTorch
+    return F.batch_norm(x, mean, var, scale, bias, training=node.training,
+                        momentum=1.0 - momentum, eps=eps)
 
 
 @register("LayerNormalization")
