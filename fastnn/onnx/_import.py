@@ -121,6 +121,31 @@ def _check_old_definition(op_type, opset, info):
             "convert the model with onnx.version_converter.convert_version(model, 13)")
 
 
+def _names_read(entry):
+    """Every value name a compiled node reads, its If branches' reads included."""
+    info, ins, outs, attrs = entry
+    names = {n for n in ins if n}
+    for v in attrs.values():
+        if isinstance(v, _Branch):
+            for sub in v.nodes:
+                names |= _names_read(sub)
+            names |= set(v.outputs)
+    return names
+
+
+def _last_uses(nodes, keep):
+    """Per node, the names whose last reader it is (never a graph output)."""
+    last = {}
+    for i, entry in enumerate(nodes):
+        for name in _names_read(entry):
+            last[name] = i
+    release = [[] for _ in nodes]
+    for name, i in last.items():
+        if name not in keep:
+            release[i].append(name)
+    return release
+
+
 def _check_attribute_names(op_type, opset, attrs, info):
     """An attribute the operator's definition at this opset does not have (a newer
     opset's, a misspelling) would be silently ignored: refuse it instead."""
@@ -199,6 +224,7 @@ class OnnxModule(Module):
                     "float16/32/64, (u)int8-64, bool and string")
         known = set(inits) | set(self.input_names)
         self._nodes = self._compile(graph.node, known, opset, "")
+        self._release = _last_uses(self._nodes, set(self.output_names))
         for name in self.output_names:
             if name not in known:
                 raise ValueError(f"ONNX import: graph output {name!r} is never produced")
@@ -297,12 +323,12 @@ class OnnxModule(Module):
         env = {onnx_name: self._state_tensor(key) for onnx_name, key in self.onnx_names.items()}
         for name, x in zip(self.input_names, inputs):
             env[name] = x if isinstance(x, Tensor) else const(np.asarray(x))
-        self._run(self._nodes, env)
+        self._run(self._nodes, env, self._release)
         outs = tuple(env[n] for n in self.output_names)
         return outs[0] if len(outs) == 1 else outs
 
-    def _run(self, nodes, env):
-        for info, ins, outs, attrs in nodes:
+    def _run(self, nodes, env, release=None):
+        for i, (info, ins, outs, attrs) in enumerate(nodes):
             args = [env[n] if n else None for n in ins]
             while args and args[-1] is None:
                 args.pop()
@@ -323,6 +349,10 @@ class OnnxModule(Module):
                     raise NotImplementedError(f"ONNX import: {info}: output {k} ({name!r}) is "
                                               "not produced by fastnn's implementation")
                 env[name] = res[k]
+            # drop what no later node reads, so inference holds only live values
+            # (a value autograd still needs stays alive through its graph)
+            for name in release[i] if release else ():
+                env.pop(name, None)
 
     def _run_if(self, cond, attrs, env):
         """If: the condition is a value at run time (shapes, typically); the chosen
