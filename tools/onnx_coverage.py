@@ -50,7 +50,7 @@ def table(version, rows, failures, extra_rows=()):
         lines += [f"- `{name}`: {err[:160]}" for name, err in failures]
     if extra_rows:
         lines += ["", "The other operators the importer has, on the same kind of cases (most "
-                  "failures are refusals at load: cubic and antialiased Resize, 8/4/2-bit "
+                  "failures are refusals at load: antialiased Resize, 8/4/2-bit "
                   "types, sequence and optional values):", "",
                   "| operator | passed | cases |", "|---|---:|---:|"]
         lines += [f"| {op} | {p} | {n} |" for op, p, n in extra_rows]

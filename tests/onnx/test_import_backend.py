@@ -7,7 +7,7 @@ network). EXPECTED_FAILURES are cases fastnn cannot pass: sequence and
 optional values (refused at load) and Dropout in training mode with a ratio
 above zero (its expected output is one random mask drawn by NumPy).
 REFUSED are cases of the extra operators whose forms fastnn does not implement
-(cubic or antialiased Resize, 8/4/2-bit and bfloat16 types, ...): each must be
+(antialiased Resize, 8/4/2-bit and bfloat16 types, ...): each must be
 refused at load -- never answered with wrong numbers. docs/onnx.md's table
 counts both as failures. The whole set takes ~10-20 s.
 """
@@ -29,7 +29,7 @@ EXPECTED_FAILURES = (
     r"^test_training_dropout(_default)?(_mask)?$",
 )
 REFUSED = (
-    r"cubic", r"antialias", r"tf_crop_and_resize", r"_not_(larger|smaller)$",
+    r"antialias", r"tf_crop_and_resize", r"_not_(larger|smaller)$",
     r"(?i)bfloat16|float8|float4|_u?int[24]_|_u?int[24]$|e8m0", r"^test_if_(seq|opt)$",
 )
 

@@ -1,10 +1,9 @@
-"""Resize (opset 10+) and Upsample (opsets 7-9): nearest and (multi-)linear
-interpolation over any axes, one axis at a time -- pick source rows with
+"""Resize (opset 10+) and Upsample (opsets 7-9): nearest, (multi-)linear and
+cubic interpolation over any axes, one axis at a time -- pick source rows with
 index_select, blend neighbours with multiply-adds -- so gradients reach the
 input as in F.interpolate. Each of ONNX's coordinate transformations maps an
-output index to a source coordinate; cubic interpolation, antialiasing,
-tf_crop_and_resize and aspect-ratio policies other than 'stretch' are refused
-at load."""
+output index to a source coordinate; antialiasing, tf_crop_and_resize and
+aspect-ratio policies other than 'stretch' are refused at load."""
 import math
 
 import numpy as np
@@ -44,7 +43,28 @@ def _nearest_index(src, n_in, mode):
     return np.clip(i, 0, n_in - 1).astype(np.int64)
 
 
-def resize(x, out_sizes, scales, mode, coord, nearest_mode):
+def _cubic_weights(t, a):
+    """Keys' cubic convolution weights of the taps at -1, 0, 1, 2 from floor(src)."""
+    def k(d):
+        d = np.abs(d)
+        near = ((a + 2) * d - (a + 3)) * d * d + 1
+        far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+        return np.where(d <= 1, near, np.where(d < 2, far, 0.0))
+    return [k(t + 1), k(t), k(1 - t), k(2 - t)]
+
+
+def _blend(out, axis, taps, weights, nd, dt):
+    """sum_j out.index_select(axis, taps[j]) * weights[j] (weights per output index)."""
+    y = None
+    for idx, w in zip(taps, weights):
+        w = np.asarray(w, dtype=dt).reshape((-1,) + (1,) * (nd - 1 - axis))
+        term = out.index_select(axis, const(idx)) * const(w)
+        y = term if y is None else y + term
+    return y
+
+
+def resize(x, out_sizes, scales, mode, coord, nearest_mode, cubic_a=-0.75,
+           exclude_outside=False):
     """x resized to out_sizes (one per axis; scales the per-axis factors)."""
     out = x
     dt = arr(x).dtype
@@ -57,6 +77,17 @@ def resize(x, out_sizes, scales, mode, coord, nearest_mode):
         if mode == "nearest":
             out = out.index_select(axis, const(_nearest_index(src, n_in, nearest_mode)))
             continue
+        if mode == "cubic":
+            base = np.floor(src).astype(np.int64)
+            raw = [base + j for j in (-1, 0, 1, 2)]
+            weights = _cubic_weights(src - base, cubic_a)
+            if exclude_outside:  # taps beyond the edge get no weight; the rest renormalise
+                weights = [w * ((i >= 0) & (i < n_in)) for w, i in zip(weights, raw)]
+                total = sum(weights)
+                weights = [w / total for w in weights]
+            taps = [np.clip(i, 0, n_in - 1) for i in raw]  # else: repeat the edge
+            out = _blend(out, axis, taps, weights, x.ndim, dt)
+            continue
         src = np.clip(src, 0, n_in - 1)
         i0 = np.floor(src).astype(np.int64)
         i1 = np.minimum(i0 + 1, n_in - 1)
@@ -68,8 +99,10 @@ def resize(x, out_sizes, scales, mode, coord, nearest_mode):
 
 def _check_resize(attrs, opset, node):
     mode = as_str(attrs.get("mode", "nearest"))
-    if mode not in ("nearest", "linear", "bilinear"):
-        raise unsupported(node, f"mode={mode!r} is not supported (nearest and linear are)")
+    if mode not in ("nearest", "linear", "bilinear") and not (mode == "cubic" and
+                                                              node.op_type == "Resize"):
+        raise unsupported(node, f"mode={mode!r} is not supported (nearest, linear and, for "
+                          "Resize, cubic are)")
     coord = as_str(attrs.get("coordinate_transformation_mode", "half_pixel"))
     if node.op_type == "Resize" and opset >= 11 and coord not in _COORDS:
         raise unsupported(node, f"coordinate_transformation_mode={coord!r} is not supported "
@@ -78,8 +111,6 @@ def _check_resize(attrs, opset, node):
         raise unsupported(node, f"nearest_mode={attrs['nearest_mode']!r} is not supported")
     if int(attrs.get("antialias", 0)):
         raise unsupported(node, "antialias=1 is not supported")
-    if int(attrs.get("exclude_outside", 0)):
-        raise unsupported(node, "exclude_outside=1 is not supported")
     policy = as_str(attrs.get("keep_aspect_ratio_policy", "stretch"))
     if policy != "stretch":
         raise unsupported(node, f"keep_aspect_ratio_policy={policy!r} is not supported")
@@ -92,7 +123,8 @@ def _given(inputs, i):
 @register("Resize", check=_check_resize)
 def _resize(node, inputs, attrs):
     x = inputs[0]
-    mode = "linear" if as_str(attrs.get("mode", "nearest")) != "nearest" else "nearest"
+    mode = {"nearest": "nearest", "cubic": "cubic"}.get(as_str(attrs.get("mode", "nearest")),
+                                                       "linear")
     if node.opset < 11:  # Resize-10: (X, scales), asymmetric coordinates, floor for nearest
         coord, nearest = "asymmetric", "floor"
         scale_in, size_in = 1, None
@@ -111,7 +143,8 @@ def _resize(node, inputs, attrs):
             sizes[a], scales[a] = int(math.floor(x.shape[a] * f)), float(f)
     else:
         raise ValueError(f"ONNX import: {node}: Resize needs scales or sizes")
-    return resize(x, sizes, scales, mode, coord, nearest)
+    return resize(x, sizes, scales, mode, coord, nearest, float(attrs.get("cubic_coeff_a", -0.75)),
+                  bool(int(attrs.get("exclude_outside", 0))))
 
 
 @register("Upsample", check=_check_resize)
