@@ -29,7 +29,7 @@ EXPECTED_FAILURES = (
     r"^test_training_dropout(_default)?(_mask)?$",
 )
 REFUSED = (
-    r"antialias", r"tf_crop_and_resize", r"_not_(larger|smaller)$",
+    r"antialias", r"tf_crop_and_resize",
     r"(?i)bfloat16|float8|float4|_u?int[24]_|_u?int[24]$|e8m0", r"^test_if_(seq|opt)$",
 )
 

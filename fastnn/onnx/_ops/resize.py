@@ -2,8 +2,8 @@
 cubic interpolation over any axes, one axis at a time -- pick source rows with
 index_select, blend neighbours with multiply-adds -- so gradients reach the
 input as in F.interpolate. Each of ONNX's coordinate transformations maps an
-output index to a source coordinate; antialiasing, tf_crop_and_resize and
-aspect-ratio policies other than 'stretch' are refused at load."""
+output index to a source coordinate; antialiasing and tf_crop_and_resize are
+refused at load."""
 import math
 
 import numpy as np
@@ -112,7 +112,7 @@ def _check_resize(attrs, opset, node):
     if int(attrs.get("antialias", 0)):
         raise unsupported(node, "antialias=1 is not supported")
     policy = as_str(attrs.get("keep_aspect_ratio_policy", "stretch"))
-    if policy != "stretch":
+    if policy not in ("stretch", "not_larger", "not_smaller"):
         raise unsupported(node, f"keep_aspect_ratio_policy={policy!r} is not supported")
 
 
@@ -136,8 +136,18 @@ def _resize(node, inputs, attrs):
     axes = [a + x.ndim if a < 0 else a for a in axes]
     sizes, scales = list(x.shape), [1.0] * x.ndim
     if size_in is not None and _given(inputs, size_in):
-        for a, n in zip(axes, ints(inputs[size_in])):
-            sizes[a], scales[a] = n, n / x.shape[a]
+        wanted = ints(inputs[size_in])
+        policy = as_str(attrs.get("keep_aspect_ratio_policy", "stretch"))
+        if policy != "stretch":
+            # one scale for all axes: the largest that fits, or the smallest that covers
+            pick = min if policy == "not_larger" else max
+            f = pick(n / x.shape[a] for a, n in zip(axes, wanted))
+            wanted = [int(math.floor(f * x.shape[a] + 0.5)) for a in axes]
+            for a, n in zip(axes, wanted):
+                sizes[a], scales[a] = n, f
+        else:
+            for a, n in zip(axes, wanted):
+                sizes[a], scales[a] = n, n / x.shape[a]
     elif _given(inputs, scale_in):
         for a, f in zip(axes, arr(inputs[scale_in]).reshape(-1).tolist()):
             sizes[a], scales[a] = int(math.floor(x.shape[a] * f)), float(f)
