@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/conv/conv_gemm_kernel.c fastnn/backends/native/conv/conv_winograd_kernel.c fastnn/backends/native/conv/conv_isa_generic.c fastnn/backends/native/conv/conv_isa_avx2.c fastnn/backends/native/conv/conv_isa_avx512.c fastnn/backends/native/conv/conv_im2col_kernel.c fastnn/backends/native/conv/conv_depthwise_kernel.c fastnn/backends/native/common/isa_link.c
+# distutils: sources = fastnn/backends/native/conv/conv_gemm_kernel.c fastnn/backends/native/conv/conv_winograd_kernel.c fastnn/backends/native/conv/conv_isa_generic.c fastnn/backends/native/conv/conv_isa_avx2.c fastnn/backends/native/conv/conv_isa_avx512.c fastnn/backends/native/conv/conv_im2col_kernel.c fastnn/backends/native/conv/conv_depthwise_kernel.c fastnn/backends/native/common/isa_link.c fastnn/backends/native/common/interrupt_link.c
 # Convolution, compiled: fused im2col + GEMM + col2im, and direct depthwise loops.
 #
 # GEMM path, one block at a time: im2col copies the input windows of a block
@@ -44,6 +44,13 @@ from ..gemm._gemm cimport sgemm, dgemm
 from ..common cimport _isa
 
 _isa.fastnn_isa_link(_isa.level_address())
+# Ctrl-C (common/interrupt.h): the loops over samples, blocks and planes poll
+# the one interrupt flag (as do the GEMM and the Winograd kernels inside them)
+# and skip their remaining iterations; every such call is wrapped in
+# before()/after(), which raise KeyboardInterrupt when it arrived meanwhile.
+from ..common cimport _interrupt
+from ..common._interrupt cimport fastnn_flag_t, fastnn_stopped
+_interrupt.fastnn_interrupt_link(_interrupt.watch)
 
 
 def isa_level():
@@ -304,18 +311,25 @@ def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const r
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], blk, nb = (n + block - 1) // block, t
     cdef int nt = buf.shape[0]
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         if nt > 1:
             for blk in prange(nb, schedule="static", num_threads=nt):
+                if fastnn_stopped(stop):
+                    continue
                 t = threadid()
                 _forward_block(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bias, &y[0, 0, 0, 0], &buf[t, 0],
                                &rowbuf[t, 0], &g, blk * block, min(block, n - blk * block),
                                chunk, o, groups, 1)
         else:
             for blk in range(nb):
+                if fastnn_stopped(stop):
+                    break
                 _forward_block(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bias, &y[0, 0, 0, 0], &buf[0, 0],
                                &rowbuf[0, 0], &g, blk * block, min(block, n - blk * block),
                                chunk, o, groups, 0)
+    _interrupt.after()
 
 
 def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -330,18 +344,25 @@ def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], b, nb = (n + block - 1) // block, t
     cdef int nt = buf.shape[0]
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         if nt > 1:
             for b in prange(nb, schedule="static", num_threads=nt):
+                if fastnn_stopped(stop):
+                    continue
                 t = threadid()
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[t, 0, 0, 0, 0], &buf[t, 0], &rowbuf[t, 0], &g,
                                 b * block, min(block, n - b * block), chunk, o, groups, wt, 1)
         else:
             for b in range(nb):
+                if fastnn_stopped(stop):
+                    break
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[0, 0, 0, 0, 0], &buf[0, 0], &rowbuf[0, 0], &g,
                                 b * block, min(block, n - b * block), chunk, o, groups, wt, 0)
+    _interrupt.after()
 
 
 cdef extern from "conv_depthwise_kernel.h" nogil:
@@ -376,16 +397,21 @@ def depthwise_forward(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, re
     cdef Py_ssize_t n = x.shape[0], c = x.shape[1], o = w.shape[0], m = o // c, plane
     cdef fastnn_dw_geo g = _dw_geo(x.shape[2], x.shape[3], w.shape[2], w.shape[3], y.shape[2],
                                    y.shape[3], sh, sw, ph, pw, dh, dw)
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         for plane in prange(n * o, schedule="static",
                             num_threads=fastnn_team(<double>(n * o) * g.ho * g.wo * g.kh * g.kw,
                                                     <double>FASTNN_PAR_MIN_MACS)):
+            if fastnn_stopped(stop):
+                continue
             if real is float:
                 fastnn_dw_forward_f(&x[plane // o, (plane % o) // m, 0, 0], &w[plane % o, 0, 0, 0],
                                     &y[plane // o, plane % o, 0, 0], &g)
             else:
                 fastnn_dw_forward_d(&x[plane // o, (plane % o) // m, 0, 0], &w[plane % o, 0, 0, 0],
                                     &y[plane // o, plane % o, 0, 0], &g)
+    _interrupt.after()
 
 
 def depthwise_backward_input(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] w, real[:, :, :, ::1] dx,
@@ -395,10 +421,14 @@ def depthwise_backward_input(const real[:, :, :, ::1] dy, const real[:, :, :, ::
     cdef Py_ssize_t plane, k, oc
     cdef fastnn_dw_geo g = _dw_geo(dx.shape[2], dx.shape[3], w.shape[2], w.shape[3], dy.shape[2],
                                    dy.shape[3], sh, sw, ph, pw, dh, dw)
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         for plane in prange(n * c, schedule="static",
                             num_threads=fastnn_team(<double>(n * o) * g.ho * g.wo * g.kh * g.kw,
                                                     <double>FASTNN_PAR_MIN_MACS)):
+            if fastnn_stopped(stop):
+                continue
             memset(&dx[plane // c, plane % c, 0, 0], 0, g.h * g.w * sizeof(real))
             for k in range(m):
                 oc = (plane % c) * m + k
@@ -408,6 +438,7 @@ def depthwise_backward_input(const real[:, :, :, ::1] dy, const real[:, :, :, ::
                 else:
                     fastnn_dw_backward_input_d(&dy[plane // c, oc, 0, 0], &w[oc, 0, 0, 0],
                                                &dx[plane // c, plane % c, 0, 0], &g)
+    _interrupt.after()
 
 
 def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, real[:, :, :, ::1] dw_,
@@ -421,9 +452,13 @@ def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, :
     cdef int nt = acc.shape[0], t
     cdef fastnn_dw_geo g = _dw_geo(x.shape[2], x.shape[3], dw_.shape[2], dw_.shape[3],
                                    dy.shape[2], dy.shape[3], sh, sw, ph, pw, dh, dw)
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         # One output channel per iteration, the batch summed inside: no races.
         for oc in prange(o, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             memset(&acc[t, 0], 0, g.kh * g.kw * g.wo * sizeof(real))
             for s in range(n):
@@ -435,6 +470,7 @@ def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, :
                 fastnn_dw_reduce_f(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)
             else:
                 fastnn_dw_reduce_d(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)
+    _interrupt.after()
 
 
 cdef extern from "conv_gemm_kernel.h" nogil:
@@ -487,12 +523,16 @@ def forward_packed(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         if real is float:
             fastnn_cg_pack_w_f(v, &w[0, 0, 0, 0], o, k, &wpack[0])
         else:
             fastnn_cg_pack_w_d(v, &w[0, 0, 0, 0], o, k, &wpack[0])
         for s in prange(n, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             if real is float:
                 fastnn_cg_forward_f(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
@@ -500,6 +540,7 @@ def forward_packed(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const
             else:
                 fastnn_cg_forward_d(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
                                     &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+    _interrupt.after()
 
 
 def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -514,12 +555,16 @@ def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, con
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         if real is float:
             fastnn_cg_pack_wt_f(v, &w[0, 0, 0, 0], o, k, &wpack[0])
         else:
             fastnn_cg_pack_wt_d(v, &w[0, 0, 0, 0], o, k, &wpack[0])
         for s in prange(n, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             if real is float:
                 fastnn_cg_backward_f(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
@@ -529,6 +574,7 @@ def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, con
                 fastnn_cg_backward_d(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                      &wpack[0], &dx[0, 0, 0, 0] + s * xs, &dwt_part[t, 0, 0], o,
                                      &g, chunk, &scratch[t, 0])
+    _interrupt.after()
 
 
 def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b,
@@ -539,8 +585,12 @@ def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const 
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         for s in prange(n, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             if real is float:
                 fastnn_cg_forward_small_f(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
@@ -548,6 +598,7 @@ def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const 
             else:
                 fastnn_cg_forward_small_d(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
                                           &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+    _interrupt.after()
 
 
 def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -564,8 +615,12 @@ def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, cons
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef bint with_db = dbv_part.shape[1] > 0
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         for s in prange(n, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             if real is float:
                 fastnn_cg_backward_small_f(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
@@ -580,6 +635,7 @@ def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, cons
                                            &dbv_part[t, 0, 0] if with_db else NULL,
                                            o, &g, chunk, &scratch[t, 0])
         _sum_lanes(dwv_part, dbv_part, dw, db)
+    _interrupt.after()
 
 
 cdef void _sum_lanes(const real[:, :, :, ::1] dwv, const real[:, :, ::1] dbv, real[:, ::1] dw,
@@ -611,16 +667,17 @@ cdef extern from "conv_winograd_kernel.h" nogil:
     void fastnn_wg_pack_f(int v, const float *u, long o, long c, int transposed, float *up)
     void fastnn_wg_pack_d(int v, const double *u, long o, long c, int transposed, double *up)
     void fastnn_wg_forward_f(int v, const float *x, const float *up, const float *bias, float *y,
-                             long n, long o, const fastnn_conv_geo *g, long rows, float *scratch)
+                             long n, long o, const fastnn_conv_geo *g, long rows, float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_wg_forward_d(int v, const double *x, const double *up, const double *bias,
                              double *y, long n, long o, const fastnn_conv_geo *g, long rows,
-                             double *scratch)
+                             double *scratch, const fastnn_flag_t *stop)
     void fastnn_wg_backward_f(int v, const float *dy, const float *x, const float *upt, float *dx,
                               float *du, long n, long o, const fastnn_conv_geo *g, long rows,
-                              float *scratch)
+                              float *scratch, const fastnn_flag_t *stop)
     void fastnn_wg_backward_d(int v, const double *dy, const double *x, const double *upt,
                               double *dx, double *du, long n, long o, const fastnn_conv_geo *g,
-                              long rows, double *scratch)
+                              long rows, double *scratch, const fastnn_flag_t *stop)
 
 
 def winograd_sizes(Py_ssize_t o, Py_ssize_t c, Py_ssize_t tw, Py_ssize_t rows, bint backward):
@@ -666,6 +723,8 @@ def forward_winograd(const real[:, :, :, ::1] x, const real[:, :, ::1] u, const 
     cdef Py_ssize_t s0, s1
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         _wg_pack(v, u, upack, False)
         for t in prange(nt, schedule="static", num_threads=nt):
@@ -675,11 +734,12 @@ def forward_winograd(const real[:, :, :, ::1] x, const real[:, :, ::1] u, const 
                 if real is float:
                     fastnn_wg_forward_f(v, &x[0, 0, 0, 0] + s0 * xs, &upack[0], bias,
                                         &y[0, 0, 0, 0] + s0 * ys, s1 - s0, o, &g, rows,
-                                        &scratch[t, 0])
+                                        &scratch[t, 0], stop)
                 else:
                     fastnn_wg_forward_d(v, &x[0, 0, 0, 0] + s0 * xs, &upack[0], bias,
                                         &y[0, 0, 0, 0] + s0 * ys, s1 - s0, o, &g, rows,
-                                        &scratch[t, 0])
+                                        &scratch[t, 0], stop)
+    _interrupt.after()
 
 
 def backward_winograd(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x,
@@ -690,6 +750,8 @@ def backward_winograd(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x,
     cdef Py_ssize_t n = x.shape[0], o = u.shape[1], ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef Py_ssize_t s0, s1
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         _wg_pack(v, u, upack, True)
         for t in prange(nt, schedule="static", num_threads=nt):
@@ -699,8 +761,9 @@ def backward_winograd(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x,
                 if real is float:
                     fastnn_wg_backward_f(v, &dy[0, 0, 0, 0] + s0 * ys, &x[0, 0, 0, 0] + s0 * xs,
                                          &upack[0], &dx[0, 0, 0, 0] + s0 * xs, &du_part[t, 0, 0, 0],
-                                         s1 - s0, o, &g, rows, &scratch[t, 0])
+                                         s1 - s0, o, &g, rows, &scratch[t, 0], stop)
                 else:
                     fastnn_wg_backward_d(v, &dy[0, 0, 0, 0] + s0 * ys, &x[0, 0, 0, 0] + s0 * xs,
                                          &upack[0], &dx[0, 0, 0, 0] + s0 * xs, &du_part[t, 0, 0, 0],
-                                         s1 - s0, o, &g, rows, &scratch[t, 0])
+                                         s1 - s0, o, &g, rows, &scratch[t, 0], stop)
+    _interrupt.after()
