@@ -123,6 +123,7 @@ def _conv_case(path, dtype, backward):
         "packed": (256, 256, 12, 5, 2, 1),
         "grouped": (256, 256, 12, 5, 2, 2),   # im2col + GEMM
         "depthwise": (64, 64, 64, 31, 15, 64),
+        "image": (128, 128, 128, 7, 3, 1),   # one tall image, over its rows: polled per chunk
     }[path]
     SHORT = 1 if path == "depthwise" else 2
 
@@ -130,7 +131,7 @@ def _conv_case(path, dtype, backward):
         w = _rng_fill((O, C // groups, k, k), dtype, 2) * 0.1
         b = _rng_fill((O,), dtype, 3)
         if not backward:
-            x = _rng_fill((N, C, H, H), dtype, 1)
+            x = _rng_fill((1, C, N, H) if path == "image" else (N, C, H, H), dtype, 1)
             return lambda: [mod.conv2d_forward(x, w, b, 1, pad, 1, groups)[0]]
         y, (x, w_, geo) = mod.conv2d_forward(_rng_fill((SHORT, C, H, H), dtype, 1), w, b, 1, pad,
                                              1, groups)
@@ -139,8 +140,10 @@ def _conv_case(path, dtype, backward):
         return lambda: [a for a in mod.conv2d_backward(dy, saved) if a is not None]
 
     per_sample = (C * (2 if backward else 1) + O * 2) * H * H * np.dtype(dtype).itemsize
+    if path == "image":
+        SHORT, per_sample = 8, (C + O * 2) * H * np.dtype(dtype).itemsize
     return dict(build=build, ref=_DepthwiseRef if path == "depthwise" else ref, small=SHORT,
-                cal=4, unit_bytes=per_sample,
+                cal=4 * SHORT, unit_bytes=per_sample,
                 fixed_bytes=O * (C // groups) * k * k * np.dtype(dtype).itemsize * 8)
 
 
@@ -397,7 +400,7 @@ def _run(*args, env=None, timeout=240):
 CASES = {
     1: ["rnn-f64-bwd", "lstm-f64-fwd", "lstm-f64-bwd", "gru-f64-fwd", "gru-f32-fwd",
         "conv-packed-f64-bwd", "conv-grouped-f64-fwd", "conv-depthwise-f32-fwd",
-        "conv-depthwise-f64-bwd", "gemm-single-f64", "pool-avg-f64-bwd"],
+        "conv-depthwise-f64-bwd", "conv-image-f32-fwd", "gemm-single-f64", "pool-avg-f64-bwd"],
     2: ["rnn-f32-fwd", "lstm-f32-fwd", "lstm-f32-bwd", "gru-f32-bwd", "rnn-f64-fwd",
         "conv-winograd-f32-fwd", "conv-winograd-f32-bwd", "conv-packed-f32-fwd",
         "conv-grouped-f32-bwd", "gemm-single-f32", "gemm-batched-f32", "pool-max-f32-fwd"],

@@ -481,28 +481,36 @@ cdef extern from "conv_gemm_kernel.h" nogil:
     void fastnn_cg_pack_wt_f(int v, const float *w, long o, long k, float *wtp)
     void fastnn_cg_pack_wt_d(int v, const double *w, long o, long k, double *wtp)
     void fastnn_cg_forward_f(int v, const float *x, const float *wp, const float *bias, float *y,
-                             long o, const fastnn_conv_geo *g, long chunk, float *scratch)
+                             long o, const fastnn_conv_geo *g, long chunk, float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_forward_d(int v, const double *x, const double *wp, const double *bias,
                              double *y, long o, const fastnn_conv_geo *g, long chunk,
-                             double *scratch)
+                             double *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_backward_f(int v, const float *dy, const float *x, const float *wtp, float *dx,
                               float *dwt, long o, const fastnn_conv_geo *g, long chunk,
-                              float *scratch)
+                              float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_backward_d(int v, const double *dy, const double *x, const double *wtp,
                               double *dx, double *dwt, long o, const fastnn_conv_geo *g,
-                              long chunk, double *scratch)
+                              long chunk, double *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_forward_small_f(int v, const float *x, const float *w, const float *bias,
                                    float *y, long o, const fastnn_conv_geo *g, long chunk,
-                                   float *scratch)
+                                   float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_forward_small_d(int v, const double *x, const double *w, const double *bias,
                                    double *y, long o, const fastnn_conv_geo *g, long chunk,
-                                   double *scratch)
+                                   double *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_backward_small_f(int v, const float *dy, const float *x, const float *w,
                                     float *dx, float *dwv, float *dbv, long o,
-                                    const fastnn_conv_geo *g, long chunk, float *scratch)
+                                    const fastnn_conv_geo *g, long chunk, float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_backward_small_d(int v, const double *dy, const double *x, const double *w,
                                     double *dx, double *dwv, double *dbv, long o,
-                                    const fastnn_conv_geo *g, long chunk, double *scratch)
+                                    const fastnn_conv_geo *g, long chunk, double *scratch,
+                             const fastnn_flag_t *stop)
 
 
 def packed_sizes(Py_ssize_t o, Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh,
@@ -536,10 +544,10 @@ def forward_packed(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const
             t = threadid()
             if real is float:
                 fastnn_cg_forward_f(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
-                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
             else:
                 fastnn_cg_forward_d(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
-                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
     _interrupt.after()
 
 
@@ -569,11 +577,11 @@ def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, con
             if real is float:
                 fastnn_cg_backward_f(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                      &wpack[0], &dx[0, 0, 0, 0] + s * xs, &dwt_part[t, 0, 0], o,
-                                     &g, chunk, &scratch[t, 0])
+                                     &g, chunk, &scratch[t, 0], stop)
             else:
                 fastnn_cg_backward_d(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                      &wpack[0], &dx[0, 0, 0, 0] + s * xs, &dwt_part[t, 0, 0], o,
-                                     &g, chunk, &scratch[t, 0])
+                                     &g, chunk, &scratch[t, 0], stop)
     _interrupt.after()
 
 
@@ -594,10 +602,10 @@ def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const 
             t = threadid()
             if real is float:
                 fastnn_cg_forward_small_f(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
-                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
             else:
                 fastnn_cg_forward_small_d(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
-                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
     _interrupt.after()
 
 
@@ -627,13 +635,13 @@ def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, cons
                                            &w[0, 0, 0, 0], &dx[0, 0, 0, 0] + s * xs,
                                            &dwv_part[t, 0, 0, 0],
                                            &dbv_part[t, 0, 0] if with_db else NULL,
-                                           o, &g, chunk, &scratch[t, 0])
+                                           o, &g, chunk, &scratch[t, 0], stop)
             else:
                 fastnn_cg_backward_small_d(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                            &w[0, 0, 0, 0], &dx[0, 0, 0, 0] + s * xs,
                                            &dwv_part[t, 0, 0, 0],
                                            &dbv_part[t, 0, 0] if with_db else NULL,
-                                           o, &g, chunk, &scratch[t, 0])
+                                           o, &g, chunk, &scratch[t, 0], stop)
         _sum_lanes(dwv_part, dbv_part, dw, db)
     _interrupt.after()
 
