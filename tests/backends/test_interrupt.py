@@ -456,10 +456,13 @@ def test_autograd_state_survives_an_interrupt():
 
 def test_install_rules():
     """Installed at import on the main thread, not with FASTNN_FAST_INTERRUPT=0,
-    not when Ctrl-C is ignored, not from an import on another thread; and
-    install_interrupt_handler() puts it back after signal.signal()."""
+    not when Ctrl-C is ignored, not from an import on another thread; after
+    signal.signal() put the default handler back, the next native call puts
+    fastnn's back (not after a handler of the user's own), as does
+    install_interrupt_handler()."""
     code = """if True:
-        import json, signal, sys, threading
+        import json, signal, sys, threading, time
+        import numpy as np
         mode = sys.argv[1]
         if mode == "ignored":
             signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -467,9 +470,22 @@ def test_install_rules():
             t = threading.Thread(target=lambda: __import__("fastnn")); t.start(); t.join()
         import fastnn
         from fastnn.backends import native
+        from fastnn.backends.native import gemm
+        a = np.ones((64, 64), np.float32)
+
+        def call_kernel():
+            time.sleep(0.12)   # the wrappers look at most every 100 ms
+            gemm.fastnn_matmul(a, a)
+
         out = {"at_import": native.interrupt_handler_installed()}
+        signal.signal(signal.SIGINT, lambda *args: None)
+        call_kernel()
+        out["user_handler_kept"] = not native.interrupt_handler_installed()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         out["after_signal"] = native.interrupt_handler_installed()
+        call_kernel()
+        out["after_kernel"] = native.interrupt_handler_installed()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         out["reinstall"] = native.install_interrupt_handler()
         print("RESULT " + json.dumps(out))
     """
@@ -484,10 +500,15 @@ def test_install_rules():
                               timeout=60, env=full_env, cwd=package_root())
         assert proc.returncode == 0, proc.stderr[-3000:]
         got[mode] = json.loads(proc.stdout.split("RESULT ", 1)[1])
-    assert got["plain"] == {"at_import": True, "after_signal": False, "reinstall": True}
-    assert got["off"]["at_import"] is False and got["off"]["reinstall"] is True
+    assert got["plain"] == {"at_import": True, "user_handler_kept": True, "after_signal": False,
+                            "after_kernel": True, "reinstall": True}
+    # off: not at import nor by a native call; only when asked
+    assert got["off"] == {"at_import": False, "user_handler_kept": True, "after_signal": False,
+                          "after_kernel": False, "reinstall": True}
     assert got["ignored"]["at_import"] is False
-    assert got["thread"]["at_import"] is False and got["thread"]["reinstall"] is True
+    # imported on another thread: the main thread is unknown, nothing is installed
+    assert got["thread"]["at_import"] is False and got["thread"]["after_kernel"] is False
+    assert got["thread"]["reinstall"] is True
 
 
 if __name__ == "__main__":

@@ -20,12 +20,16 @@ cdef extern from "common/interrupt.h" nogil:
     int fastnn_interrupt_take()
 
 cdef fastnn_flag_t *watch() noexcept nogil
+cdef int recheck() except -1     # puts the handler back if signal.signal() removed it
 
 
 cdef inline int before() except -1:
-    """Before a kernel: a flag left set by a Ctrl-C that Python has already
-    handled is cleared (the kernel would stop at once); one whose
-    KeyboardInterrupt is still pending raises it now."""
+    """Before a kernel: at most every 100 ms, put the handler back in front of
+    Python's default one if signal.signal() has replaced it. Then a flag left
+    set by a Ctrl-C that Python has already handled is cleared (the kernel
+    would stop at once); one whose KeyboardInterrupt is still pending raises it
+    now."""
+    recheck()
     if fastnn_interrupt_take():
         PyErr_CheckSignals()
     return 0

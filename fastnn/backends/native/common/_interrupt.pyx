@@ -8,9 +8,11 @@ still signal.default_int_handler (a handler of the user's own is left alone),
 the platform has sigaction, and FASTNN_FAST_INTERRUPT is not "0". The handler
 sets the flag and calls Python's, so KeyboardInterrupt is raised as always,
 only sooner: a kernel stops within a step and its wrapper raises. A later
-signal.signal(SIGINT, ...) replaces it (the user's handler wins);
-fastnn.backends.native.install_interrupt_handler() puts it back in front of
-the default handler.
+signal.signal(SIGINT, ...) replaces it (the user's handler wins). When
+SIGINT's handler is signal.default_int_handler again (code that restored it,
+Jupyter around each cell), the next native call on the main thread puts it
+back (looking at most every 100 ms), as does
+fastnn.backends.native.install_interrupt_handler().
 """
 import os
 import signal
@@ -21,10 +23,21 @@ cdef extern from "common/interrupt.h" nogil:
     int fastnn_interrupt_install()
     int fastnn_interrupt_installed()
     int fastnn_interrupt_supported()
+    void fastnn_interrupt_note_main()
+    int fastnn_interrupt_recheck_due()
+
+cdef bint enabled = os.environ.get("FASTNN_FAST_INTERRUPT", "1").strip() != "0"
 
 
 cdef fastnn_flag_t *watch() noexcept nogil:
     return fastnn_interrupt_watch()
+
+
+cdef int recheck() except -1:
+    # one clock read on the main thread, nothing elsewhere (interrupt.c)
+    if enabled and fastnn_interrupt_recheck_due() and not fastnn_interrupt_installed():
+        install()
+    return 0
 
 
 def supported():
@@ -51,5 +64,7 @@ def install():
     return bool(fastnn_interrupt_install())
 
 
-if os.environ.get("FASTNN_FAST_INTERRUPT", "1").strip() != "0":
-    install()
+if threading.current_thread() is threading.main_thread():
+    fastnn_interrupt_note_main()
+    if enabled:
+        install()

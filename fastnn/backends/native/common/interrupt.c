@@ -16,6 +16,7 @@ static fastnn_flag_t never;     /* what other threads poll: never written */
 
 #if !defined(_WIN32) && defined(SA_SIGINFO)
 #include <pthread.h>
+#include <time.h>
 
 static struct sigaction previous;   /* Python's handler, which ours calls */
 static pthread_t main_thread;       /* the thread that installed: Python's main thread */
@@ -48,8 +49,7 @@ int fastnn_interrupt_install(void)
             && (current.sa_handler == SIG_DFL || current.sa_handler == SIG_IGN))
         return 0;
     previous = current;                 /* before the handler can run */
-    main_thread = pthread_self();
-    have_main = 1;
+    fastnn_interrupt_note_main();
     mine = current;                     /* same mask and flags (Python's SA_ONSTACK) */
     mine.sa_flags = current.sa_flags | SA_SIGINFO;
     mine.sa_sigaction = on_sigint;
@@ -64,6 +64,24 @@ int fastnn_interrupt_installed(void)
 
 int fastnn_interrupt_supported(void) { return 1; }
 
+void fastnn_interrupt_note_main(void)
+{
+    main_thread = pthread_self();
+    have_main = 1;
+}
+
+int fastnn_interrupt_recheck_due(void)
+{
+    static long long last_ms = -1000000;   /* main thread only: no race */
+    struct timespec now;
+    if (!have_main || !pthread_equal(pthread_self(), main_thread)) return 0;
+    if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) return 0;
+    const long long ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    if (ms - last_ms < 100) return 0;
+    last_ms = ms;
+    return 1;
+}
+
 fastnn_flag_t *fastnn_interrupt_watch(void)
 {
     return have_main && pthread_equal(pthread_self(), main_thread) ? &pending : &never;
@@ -74,6 +92,8 @@ fastnn_flag_t *fastnn_interrupt_watch(void)
 int fastnn_interrupt_install(void) { return 0; }
 int fastnn_interrupt_installed(void) { return 0; }
 int fastnn_interrupt_supported(void) { return 0; }
+void fastnn_interrupt_note_main(void) {}
+int fastnn_interrupt_recheck_due(void) { return 0; }
 fastnn_flag_t *fastnn_interrupt_watch(void) { (void)pending; return &never; }
 
 #endif

@@ -50,6 +50,15 @@ int fastnn_interrupt_install(void);
 int fastnn_interrupt_installed(void);
 int fastnn_interrupt_supported(void);
 
+/* interrupt.c only. note_main: remember the calling thread as the main one
+ * (the _interrupt module's import does, on the main thread). recheck_due: 1
+ * on that thread when the last call that answered 1 was at least 100 ms ago,
+ * so that the wrappers look again whether signal.signal() has replaced the
+ * handler (Jupyter restores SIGINT's handler around every cell) at a cost of
+ * one clock read per kernel call. */
+void fastnn_interrupt_note_main(void);
+int fastnn_interrupt_recheck_due(void);
+
 /* Has an interrupt arrived? The poll of the long loops. */
 static inline int fastnn_stopped(const fastnn_flag_t *stop) { return *stop != 0; }
 
