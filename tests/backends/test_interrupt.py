@@ -403,7 +403,8 @@ CASES = {
         "conv-depthwise-f64-bwd", "conv-image-f32-fwd", "gemm-single-f64", "pool-avg-f64-bwd"],
     2: ["rnn-f32-fwd", "lstm-f32-fwd", "lstm-f32-bwd", "gru-f32-bwd", "rnn-f64-fwd",
         "conv-winograd-f32-fwd", "conv-winograd-f32-bwd", "conv-packed-f32-fwd",
-        "conv-grouped-f32-bwd", "gemm-single-f32", "gemm-batched-f32", "pool-max-f32-fwd"],
+        "conv-grouped-f32-bwd", "conv-image-f32-fwd", "gemm-single-f32", "gemm-batched-f32",
+        "pool-max-f32-fwd"],
 }
 
 

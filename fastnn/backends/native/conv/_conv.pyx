@@ -192,7 +192,8 @@ cdef inline void _add_bias(real *y, const real *bias, Py_ssize_t o, Py_ssize_t p
 # NumPy pass over y cost a third of the forward for 1->32 channels at 28x28).
 cdef void _forward_block(const real *x, const real *w, const real *bias, real *y, real *cols,
                          real *rows, Geo *g, Py_ssize_t s0, Py_ssize_t cnt, Py_ssize_t chunk,
-                         Py_ssize_t o, int groups, int nt) noexcept nogil:
+                         Py_ssize_t o, int groups, int nt,
+                         const fastnn_flag_t *stop) noexcept nogil:
     cdef Py_ssize_t p = g.ho * g.wo, ld = cnt * p, i, r, q, grp, oh0, oh1
     cdef real bv
     cdef real *dst
@@ -209,6 +210,8 @@ cdef void _forward_block(const real *x, const real *w, const real *bias, real *y
             return
         oh0 = 0
         while oh0 < g.ho:
+            if fastnn_stopped(stop):   # one large sample: Ctrl-C between chunks
+                return
             oh1 = min(oh0 + chunk, g.ho)
             ld = (oh1 - oh0) * g.wo
             _im2col_sample(x + s0 * xs, cols, g, ld, oh0, oh1)
@@ -249,7 +252,7 @@ cdef inline void _wgrad(bint wt, long og, long k, long l, const real *d, long ld
 cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx, real *dw,
                           real *cols, real *rows, Geo *g, Py_ssize_t s0, Py_ssize_t cnt,
                           Py_ssize_t chunk, Py_ssize_t o, int groups, bint wt,
-                          int nt) noexcept nogil:
+                          int nt, const fastnn_flag_t *stop) noexcept nogil:
     cdef Py_ssize_t p = g.ho * g.wo, ld = cnt * p, i, r, grp, oh0, oh1
     cdef long og = o // groups, k = (g.c // groups) * g.kh * g.kw
     cdef Py_ssize_t xs = g.c * g.h * g.w
@@ -267,6 +270,8 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
         memset(dx + s0 * xs, 0, xs * sizeof(real))
         oh0 = 0
         while oh0 < g.ho:
+            if fastnn_stopped(stop):   # one large sample: Ctrl-C between chunks
+                return
             oh1 = min(oh0 + chunk, g.ho)
             ld = (oh1 - oh0) * g.wo
             _im2col_sample(x + s0 * xs, cols, g, ld, oh0, oh1)
@@ -321,14 +326,14 @@ def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const r
                 t = threadid()
                 _forward_block(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bias, &y[0, 0, 0, 0], &buf[t, 0],
                                &rowbuf[t, 0], &g, blk * block, min(block, n - blk * block),
-                               chunk, o, groups, 1)
+                               chunk, o, groups, 1, stop)
         else:
             for blk in range(nb):
                 if fastnn_stopped(stop):
                     break
                 _forward_block(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bias, &y[0, 0, 0, 0], &buf[0, 0],
                                &rowbuf[0, 0], &g, blk * block, min(block, n - blk * block),
-                               chunk, o, groups, 0)
+                               chunk, o, groups, 0, stop)
     _interrupt.after()
 
 
@@ -354,14 +359,16 @@ def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const
                 t = threadid()
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[t, 0, 0, 0, 0], &buf[t, 0], &rowbuf[t, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, wt, 1)
+                                b * block, min(block, n - b * block), chunk, o, groups, wt, 1,
+                                stop)
         else:
             for b in range(nb):
                 if fastnn_stopped(stop):
                     break
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[0, 0, 0, 0, 0], &buf[0, 0], &rowbuf[0, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, wt, 0)
+                                b * block, min(block, n - b * block), chunk, o, groups, wt, 0,
+                                stop)
     _interrupt.after()
 
 
