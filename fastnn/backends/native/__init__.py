@@ -58,11 +58,13 @@ def set_isa(name=None):
 def interrupt_handler_installed():
     """Whether fastnn's SIGINT handler is in place, so Ctrl-C stops a running native kernel.
 
-    It is put in front of Python's default handler when the native kernels are
-    first imported, on the main thread, unless SIGINT already had another
-    handler or FASTNN_FAST_INTERRUPT=0. A later ``signal.signal(SIGINT, ...)``
-    replaces it: the user's handler is then called as usual, after the
-    kernel that is running finishes.
+    It is put in front of Python's default handler when fastnn is imported on
+    the main thread, unless SIGINT already has another handler or
+    FASTNN_FAST_INTERRUPT=0. A later ``signal.signal(SIGINT, ...)`` replaces
+    it: the user's handler is then called as usual, after the kernel that is
+    running finishes. Once SIGINT's handler is ``signal.default_int_handler``
+    again, the next native call on the main thread puts fastnn's back (it
+    looks at most every 100 ms). See docs/interrupts.md.
     """
     from .common import _interrupt
     return _interrupt.installed()
