@@ -330,6 +330,19 @@ def run_stale():
     return dict(got_ki=got_ki, same=all(np.array_equal(a, b) for a, b in zip(want, fn())))
 
 
+def run_rearm():
+    """signal.signal(SIGINT, default_int_handler), as Jupyter does around every
+    cell, removes fastnn's C handler; the next native call puts it back, so a
+    long kernel still stops at once."""
+    from fastnn.backends.native import interrupt_handler_installed
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    removed = not interrupt_handler_installed()
+    time.sleep(0.15)   # the wrappers look at most every 100 ms
+    r = run_case("lstm-f32-fwd")
+    r.update(removed=removed, back=interrupt_handler_installed())
+    return r
+
+
 def run_autograd():
     """Ctrl-C in an nn.LSTM's forward and in its backward: afterwards the same
     module trains on as if nothing happened (same loss and gradients as a
@@ -372,7 +385,8 @@ def _child(argv):
             print("RESULT " + json.dumps(run_case(name)), flush=True)
         return
     import fastnn  # noqa: F401 (the handler goes in at import)
-    fn = {"threads": run_threads, "stale": run_stale, "autograd": run_autograd}[kind]
+    fn = {"threads": run_threads, "stale": run_stale, "autograd": run_autograd,
+          "rearm": run_rearm}[kind]
     print("RESULT " + json.dumps(fn()), flush=True)
 
 
@@ -446,6 +460,13 @@ def test_kernel_on_another_thread_runs_to_its_end():
 def test_ctrl_c_outside_a_kernel_leaves_nothing_behind():
     (r,) = _run("stale")
     assert r["got_ki"] and r["same"], r
+
+
+def test_handler_comes_back_after_default_is_restored():
+    (r,) = _run("rearm")
+    assert r["removed"] and r["back"], r
+    assert r["latency"] is not None and r["latency"] < LATENCY_BOUND, r
+    assert r["ran"] < 0.5 * r["full_estimate"] and r["same_after"], r
 
 
 def test_autograd_state_survives_an_interrupt():
