@@ -1,4 +1,4 @@
-/* Built by tests/backends/test_gemm.py from gemm_kernel.c and common/isa.c alone,
+/* Built by tests/backends/test_gemm.py from gemm_kernel.c, common/isa.c and common/interrupt.c alone,
  * with and without -DFASTNN_PLAIN_C (what non-GCC compilers build): checks the GEMM
  * at every ISA level this CPU runs against a naive loop, one line per level. */
 #include <stdio.h>

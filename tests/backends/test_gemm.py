@@ -423,6 +423,7 @@ def test_c_kernel_builds_and_matches_naive_loop(tmp_path, plain_c):
     exe = str(tmp_path / "check")
     cmd = [cc, "-O2", "-std=c99", "-I", native, os.path.join(os.path.dirname(__file__), "gemm_plain_c_check.c"),
            os.path.join(native, "gemm", "gemm_kernel.c"), os.path.join(native, "common", "isa.c"),
+           os.path.join(native, "common", "interrupt.c"),
            "-o", exe, "-lm"]
     if plain_c:
         cmd.insert(1, "-DFASTNN_PLAIN_C")

@@ -339,6 +339,7 @@ def test_kernels_build_with_a_plain_c99_compiler(tmp_path):
     exe = str(tmp_path / "check")
     subprocess.run([tcc, "-I", native, os.path.join(os.path.dirname(__file__), "gemm_plain_c_check.c"),
                     os.path.join(native, "gemm", "gemm_kernel.c"), os.path.join(native, "common", "isa.c"),
+                    os.path.join(native, "common", "interrupt.c"),
                     "-o", exe, "-lm"], check=True, capture_output=True)
     out = subprocess.run([exe], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.splitlines() == ["level generic, tile scalar, bad 0"], out.stdout

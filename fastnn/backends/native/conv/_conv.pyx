@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/conv/conv_gemm_kernel.c fastnn/backends/native/conv/conv_winograd_kernel.c fastnn/backends/native/conv/conv_isa_generic.c fastnn/backends/native/conv/conv_isa_avx2.c fastnn/backends/native/conv/conv_isa_avx512.c fastnn/backends/native/conv/conv_im2col_kernel.c fastnn/backends/native/conv/conv_depthwise_kernel.c fastnn/backends/native/common/isa_link.c
+# distutils: sources = fastnn/backends/native/conv/conv_gemm_kernel.c fastnn/backends/native/conv/conv_winograd_kernel.c fastnn/backends/native/conv/conv_isa_generic.c fastnn/backends/native/conv/conv_isa_avx2.c fastnn/backends/native/conv/conv_isa_avx512.c fastnn/backends/native/conv/conv_im2col_kernel.c fastnn/backends/native/conv/conv_depthwise_kernel.c fastnn/backends/native/common/isa_link.c fastnn/backends/native/common/interrupt_link.c
 # Convolution, compiled: fused im2col + GEMM + col2im, and direct depthwise loops.
 #
 # GEMM path, one block at a time: im2col copies the input windows of a block
@@ -44,6 +44,13 @@ from ..gemm._gemm cimport sgemm, dgemm
 from ..common cimport _isa
 
 _isa.fastnn_isa_link(_isa.level_address())
+# Ctrl-C (common/interrupt.h): the loops over samples, blocks and planes poll
+# the one interrupt flag (as do the GEMM and the Winograd kernels inside them)
+# and skip their remaining iterations; every such call is wrapped in
+# before()/after(), which raise KeyboardInterrupt when it arrived meanwhile.
+from ..common cimport _interrupt
+from ..common._interrupt cimport fastnn_flag_t, fastnn_stopped
+_interrupt.fastnn_interrupt_link(_interrupt.watch)
 
 
 def isa_level():
@@ -185,7 +192,8 @@ cdef inline void _add_bias(real *y, const real *bias, Py_ssize_t o, Py_ssize_t p
 # NumPy pass over y cost a third of the forward for 1->32 channels at 28x28).
 cdef void _forward_block(const real *x, const real *w, const real *bias, real *y, real *cols,
                          real *rows, Geo *g, Py_ssize_t s0, Py_ssize_t cnt, Py_ssize_t chunk,
-                         Py_ssize_t o, int groups, int nt) noexcept nogil:
+                         Py_ssize_t o, int groups, int nt,
+                         const fastnn_flag_t *stop) noexcept nogil:
     cdef Py_ssize_t p = g.ho * g.wo, ld = cnt * p, i, r, q, grp, oh0, oh1
     cdef real bv
     cdef real *dst
@@ -202,6 +210,8 @@ cdef void _forward_block(const real *x, const real *w, const real *bias, real *y
             return
         oh0 = 0
         while oh0 < g.ho:
+            if fastnn_stopped(stop):   # one large sample: Ctrl-C between chunks
+                return
             oh1 = min(oh0 + chunk, g.ho)
             ld = (oh1 - oh0) * g.wo
             _im2col_sample(x + s0 * xs, cols, g, ld, oh0, oh1)
@@ -250,7 +260,7 @@ cdef enum:
 cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx, real *dw,
                           real *cols, real *rows, Geo *g, Py_ssize_t s0, Py_ssize_t cnt,
                           Py_ssize_t chunk, Py_ssize_t o, int groups, bint wt,
-                          int nt, int parts) noexcept nogil:
+                          int nt, int parts, const fastnn_flag_t *stop) noexcept nogil:
     cdef Py_ssize_t p = g.ho * g.wo, ld = cnt * p, i, r, grp, oh0, oh1
     cdef long og = o // groups, k = (g.c // groups) * g.kh * g.kw
     cdef Py_ssize_t xs = g.c * g.h * g.w
@@ -272,6 +282,8 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
             memset(dx + s0 * xs, 0, xs * sizeof(real))
         oh0 = 0
         while oh0 < g.ho:
+            if fastnn_stopped(stop):   # one large sample: Ctrl-C between chunks
+                return
             oh1 = min(oh0 + chunk, g.ho)
             ld = (oh1 - oh0) * g.wo
             if want_dw:
@@ -320,18 +332,25 @@ def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const r
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], blk, nb = (n + block - 1) // block, t
     cdef int nt = buf.shape[0]
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         if nt > 1:
             for blk in prange(nb, schedule="static", num_threads=nt):
+                if fastnn_stopped(stop):
+                    continue
                 t = threadid()
                 _forward_block(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bias, &y[0, 0, 0, 0], &buf[t, 0],
                                &rowbuf[t, 0], &g, blk * block, min(block, n - blk * block),
-                               chunk, o, groups, 1)
+                               chunk, o, groups, 1, stop)
         else:
             for blk in range(nb):
+                if fastnn_stopped(stop):
+                    break
                 _forward_block(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bias, &y[0, 0, 0, 0], &buf[0, 0],
                                &rowbuf[0, 0], &g, blk * block, min(block, n - blk * block),
-                               chunk, o, groups, 0)
+                               chunk, o, groups, 0, stop)
+    _interrupt.after()
 
 
 def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -351,18 +370,27 @@ def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], b, nb = (n + block - 1) // block, t
     cdef int nt = buf.shape[0]
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         if nt > 1:
             for b in prange(nb, schedule="static", num_threads=nt):
+                if fastnn_stopped(stop):
+                    continue
                 t = threadid()
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[t, 0, 0, 0, 0], &buf[t, 0], &rowbuf[t, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, wt, 1, parts)
+                                b * block, min(block, n - b * block), chunk, o, groups, wt, 1,
+                                parts, stop)
         else:
             for b in range(nb):
+                if fastnn_stopped(stop):
+                    break
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[0, 0, 0, 0, 0], &buf[0, 0], &rowbuf[0, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, wt, 0, parts)
+                                b * block, min(block, n - b * block), chunk, o, groups, wt, 0,
+                                parts, stop)
+    _interrupt.after()
 
 
 cdef extern from "conv_depthwise_kernel.h" nogil:
@@ -397,16 +425,21 @@ def depthwise_forward(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, re
     cdef Py_ssize_t n = x.shape[0], c = x.shape[1], o = w.shape[0], m = o // c, plane
     cdef fastnn_dw_geo g = _dw_geo(x.shape[2], x.shape[3], w.shape[2], w.shape[3], y.shape[2],
                                    y.shape[3], sh, sw, ph, pw, dh, dw)
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         for plane in prange(n * o, schedule="static",
                             num_threads=fastnn_team(<double>(n * o) * g.ho * g.wo * g.kh * g.kw,
                                                     <double>FASTNN_PAR_MIN_MACS)):
+            if fastnn_stopped(stop):
+                continue
             if real is float:
                 fastnn_dw_forward_f(&x[plane // o, (plane % o) // m, 0, 0], &w[plane % o, 0, 0, 0],
                                     &y[plane // o, plane % o, 0, 0], &g)
             else:
                 fastnn_dw_forward_d(&x[plane // o, (plane % o) // m, 0, 0], &w[plane % o, 0, 0, 0],
                                     &y[plane // o, plane % o, 0, 0], &g)
+    _interrupt.after()
 
 
 def depthwise_backward_input(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] w, real[:, :, :, ::1] dx,
@@ -416,10 +449,14 @@ def depthwise_backward_input(const real[:, :, :, ::1] dy, const real[:, :, :, ::
     cdef Py_ssize_t plane, k, oc
     cdef fastnn_dw_geo g = _dw_geo(dx.shape[2], dx.shape[3], w.shape[2], w.shape[3], dy.shape[2],
                                    dy.shape[3], sh, sw, ph, pw, dh, dw)
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         for plane in prange(n * c, schedule="static",
                             num_threads=fastnn_team(<double>(n * o) * g.ho * g.wo * g.kh * g.kw,
                                                     <double>FASTNN_PAR_MIN_MACS)):
+            if fastnn_stopped(stop):
+                continue
             memset(&dx[plane // c, plane % c, 0, 0], 0, g.h * g.w * sizeof(real))
             for k in range(m):
                 oc = (plane % c) * m + k
@@ -429,6 +466,7 @@ def depthwise_backward_input(const real[:, :, :, ::1] dy, const real[:, :, :, ::
                 else:
                     fastnn_dw_backward_input_d(&dy[plane // c, oc, 0, 0], &w[oc, 0, 0, 0],
                                                &dx[plane // c, plane % c, 0, 0], &g)
+    _interrupt.after()
 
 
 def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, real[:, :, :, ::1] dw_,
@@ -442,9 +480,13 @@ def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, :
     cdef int nt = acc.shape[0], t
     cdef fastnn_dw_geo g = _dw_geo(x.shape[2], x.shape[3], dw_.shape[2], dw_.shape[3],
                                    dy.shape[2], dy.shape[3], sh, sw, ph, pw, dh, dw)
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         # One output channel per iteration, the batch summed inside: no races.
         for oc in prange(o, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             memset(&acc[t, 0], 0, g.kh * g.kw * g.wo * sizeof(real))
             for s in range(n):
@@ -456,6 +498,7 @@ def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, :
                 fastnn_dw_reduce_f(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)
             else:
                 fastnn_dw_reduce_d(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)
+    _interrupt.after()
 
 
 cdef extern from "conv_gemm_kernel.h" nogil:
@@ -466,28 +509,36 @@ cdef extern from "conv_gemm_kernel.h" nogil:
     void fastnn_cg_pack_wt_f(int v, const float *w, long o, long k, float *wtp)
     void fastnn_cg_pack_wt_d(int v, const double *w, long o, long k, double *wtp)
     void fastnn_cg_forward_f(int v, const float *x, const float *wp, const float *bias, float *y,
-                             long o, const fastnn_conv_geo *g, long chunk, float *scratch)
+                             long o, const fastnn_conv_geo *g, long chunk, float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_forward_d(int v, const double *x, const double *wp, const double *bias,
                              double *y, long o, const fastnn_conv_geo *g, long chunk,
-                             double *scratch)
+                             double *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_backward_f(int v, const float *dy, const float *x, const float *wtp, float *dx,
                               float *dwt, long o, const fastnn_conv_geo *g, long chunk,
-                              float *scratch)
+                              float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_backward_d(int v, const double *dy, const double *x, const double *wtp,
                               double *dx, double *dwt, long o, const fastnn_conv_geo *g,
-                              long chunk, double *scratch)
+                              long chunk, double *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_forward_small_f(int v, const float *x, const float *w, const float *bias,
                                    float *y, long o, const fastnn_conv_geo *g, long chunk,
-                                   float *scratch)
+                                   float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_forward_small_d(int v, const double *x, const double *w, const double *bias,
                                    double *y, long o, const fastnn_conv_geo *g, long chunk,
-                                   double *scratch)
+                                   double *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_backward_small_f(int v, const float *dy, const float *x, const float *w,
                                     float *dx, float *dwv, float *dbv, long o,
-                                    const fastnn_conv_geo *g, long chunk, float *scratch)
+                                    const fastnn_conv_geo *g, long chunk, float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_cg_backward_small_d(int v, const double *dy, const double *x, const double *w,
                                     double *dx, double *dwv, double *dbv, long o,
-                                    const fastnn_conv_geo *g, long chunk, double *scratch)
+                                    const fastnn_conv_geo *g, long chunk, double *scratch,
+                             const fastnn_flag_t *stop)
 
 
 def packed_sizes(Py_ssize_t o, Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh,
@@ -508,19 +559,24 @@ def forward_packed(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         if real is float:
             fastnn_cg_pack_w_f(v, &w[0, 0, 0, 0], o, k, &wpack[0])
         else:
             fastnn_cg_pack_w_d(v, &w[0, 0, 0, 0], o, k, &wpack[0])
         for s in prange(n, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             if real is float:
                 fastnn_cg_forward_f(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
-                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
             else:
                 fastnn_cg_forward_d(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
-                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
+    _interrupt.after()
 
 
 def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -535,21 +591,26 @@ def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, con
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         if real is float:
             fastnn_cg_pack_wt_f(v, &w[0, 0, 0, 0], o, k, &wpack[0])
         else:
             fastnn_cg_pack_wt_d(v, &w[0, 0, 0, 0], o, k, &wpack[0])
         for s in prange(n, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             if real is float:
                 fastnn_cg_backward_f(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                      &wpack[0], &dx[0, 0, 0, 0] + s * xs, &dwt_part[t, 0, 0], o,
-                                     &g, chunk, &scratch[t, 0])
+                                     &g, chunk, &scratch[t, 0], stop)
             else:
                 fastnn_cg_backward_d(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                      &wpack[0], &dx[0, 0, 0, 0] + s * xs, &dwt_part[t, 0, 0], o,
-                                     &g, chunk, &scratch[t, 0])
+                                     &g, chunk, &scratch[t, 0], stop)
+    _interrupt.after()
 
 
 def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b,
@@ -560,15 +621,20 @@ def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const 
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         for s in prange(n, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             if real is float:
                 fastnn_cg_forward_small_f(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
-                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
             else:
                 fastnn_cg_forward_small_d(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
-                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0])
+                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
+    _interrupt.after()
 
 
 def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -585,22 +651,27 @@ def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, cons
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef bint with_db = dbv_part.shape[1] > 0
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         for s in prange(n, schedule="static", num_threads=nt):
+            if fastnn_stopped(stop):
+                continue
             t = threadid()
             if real is float:
                 fastnn_cg_backward_small_f(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                            &w[0, 0, 0, 0], &dx[0, 0, 0, 0] + s * xs,
                                            &dwv_part[t, 0, 0, 0],
                                            &dbv_part[t, 0, 0] if with_db else NULL,
-                                           o, &g, chunk, &scratch[t, 0])
+                                           o, &g, chunk, &scratch[t, 0], stop)
             else:
                 fastnn_cg_backward_small_d(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
                                            &w[0, 0, 0, 0], &dx[0, 0, 0, 0] + s * xs,
                                            &dwv_part[t, 0, 0, 0],
                                            &dbv_part[t, 0, 0] if with_db else NULL,
-                                           o, &g, chunk, &scratch[t, 0])
+                                           o, &g, chunk, &scratch[t, 0], stop)
         _sum_lanes(dwv_part, dbv_part, dw, db)
+    _interrupt.after()
 
 
 cdef void _sum_lanes(const real[:, :, :, ::1] dwv, const real[:, :, ::1] dbv, real[:, ::1] dw,
@@ -632,16 +703,17 @@ cdef extern from "conv_winograd_kernel.h" nogil:
     void fastnn_wg_pack_f(int v, const float *u, long o, long c, int transposed, float *up)
     void fastnn_wg_pack_d(int v, const double *u, long o, long c, int transposed, double *up)
     void fastnn_wg_forward_f(int v, const float *x, const float *up, const float *bias, float *y,
-                             long n, long o, const fastnn_conv_geo *g, long rows, float *scratch)
+                             long n, long o, const fastnn_conv_geo *g, long rows, float *scratch,
+                             const fastnn_flag_t *stop)
     void fastnn_wg_forward_d(int v, const double *x, const double *up, const double *bias,
                              double *y, long n, long o, const fastnn_conv_geo *g, long rows,
-                             double *scratch)
+                             double *scratch, const fastnn_flag_t *stop)
     void fastnn_wg_backward_f(int v, const float *dy, const float *x, const float *upt, float *dx,
                               float *du, long n, long o, const fastnn_conv_geo *g, long rows,
-                              float *scratch)
+                              float *scratch, const fastnn_flag_t *stop)
     void fastnn_wg_backward_d(int v, const double *dy, const double *x, const double *upt,
                               double *dx, double *du, long n, long o, const fastnn_conv_geo *g,
-                              long rows, double *scratch)
+                              long rows, double *scratch, const fastnn_flag_t *stop)
 
 
 def winograd_sizes(Py_ssize_t o, Py_ssize_t c, Py_ssize_t tw, Py_ssize_t rows, bint backward):
@@ -687,6 +759,8 @@ def forward_winograd(const real[:, :, :, ::1] x, const real[:, :, ::1] u, const 
     cdef Py_ssize_t s0, s1
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
     cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         _wg_pack(v, u, upack, False)
         for t in prange(nt, schedule="static", num_threads=nt):
@@ -696,11 +770,12 @@ def forward_winograd(const real[:, :, :, ::1] x, const real[:, :, ::1] u, const 
                 if real is float:
                     fastnn_wg_forward_f(v, &x[0, 0, 0, 0] + s0 * xs, &upack[0], bias,
                                         &y[0, 0, 0, 0] + s0 * ys, s1 - s0, o, &g, rows,
-                                        &scratch[t, 0])
+                                        &scratch[t, 0], stop)
                 else:
                     fastnn_wg_forward_d(v, &x[0, 0, 0, 0] + s0 * xs, &upack[0], bias,
                                         &y[0, 0, 0, 0] + s0 * ys, s1 - s0, o, &g, rows,
-                                        &scratch[t, 0])
+                                        &scratch[t, 0], stop)
+    _interrupt.after()
 
 
 def backward_winograd(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x,
@@ -711,6 +786,8 @@ def backward_winograd(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x,
     cdef Py_ssize_t n = x.shape[0], o = u.shape[1], ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
     cdef Py_ssize_t s0, s1
     cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         _wg_pack(v, u, upack, True)
         for t in prange(nt, schedule="static", num_threads=nt):
@@ -720,8 +797,9 @@ def backward_winograd(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x,
                 if real is float:
                     fastnn_wg_backward_f(v, &dy[0, 0, 0, 0] + s0 * ys, &x[0, 0, 0, 0] + s0 * xs,
                                          &upack[0], &dx[0, 0, 0, 0] + s0 * xs, &du_part[t, 0, 0, 0],
-                                         s1 - s0, o, &g, rows, &scratch[t, 0])
+                                         s1 - s0, o, &g, rows, &scratch[t, 0], stop)
                 else:
                     fastnn_wg_backward_d(v, &dy[0, 0, 0, 0] + s0 * ys, &x[0, 0, 0, 0] + s0 * xs,
                                          &upack[0], &dx[0, 0, 0, 0] + s0 * xs, &du_part[t, 0, 0, 0],
-                                         s1 - s0, o, &g, rows, &scratch[t, 0])
+                                         s1 - s0, o, &g, rows, &scratch[t, 0], stop)
+    _interrupt.after()

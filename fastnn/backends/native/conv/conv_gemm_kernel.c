@@ -61,32 +61,34 @@ void fastnn_cg_pack_wt_##SUF(int v, const T *w, long o, long k, T *wtp)         
     FASTNN_ISA_CALL(v, fastnn_cg_pack_wt_##SUF, (w, o, k, a));                           \
 }                                                                                        \
 void fastnn_cg_forward_##SUF(int v, const T *x, const T *wp, const T *bias, T *y,       \
-                             long o, const fastnn_conv_geo *g, long chunk, T *scratch)   \
+                             long o, const fastnn_conv_geo *g, long chunk, T *scratch,   \
+                             const fastnn_flag_t *stop)                                  \
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)wp);                                        \
-    FASTNN_ISA_CALL(v, fastnn_cg_forward_##SUF, (x, a, bias, y, o, g, chunk, scratch));  \
+    FASTNN_ISA_CALL(v, fastnn_cg_forward_##SUF,                                          \
+                    (x, a, bias, y, o, g, chunk, scratch, stop));                        \
 }                                                                                        \
 void fastnn_cg_backward_##SUF(int v, const T *dy, const T *x, const T *wtp, T *dx,      \
                               T *dwt, long o, const fastnn_conv_geo *g, long chunk,      \
-                              T *scratch)                                                \
+                              T *scratch, const fastnn_flag_t *stop)                     \
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)wtp);                                       \
     FASTNN_ISA_CALL(v, fastnn_cg_backward_##SUF,                                         \
-                    (dy, x, a, dx, dwt, o, g, chunk, scratch));                          \
+                    (dy, x, a, dx, dwt, o, g, chunk, scratch, stop));                    \
 }                                                                                        \
 void fastnn_cg_forward_small_##SUF(int v, const T *x, const T *w, const T *bias, T *y,  \
                                    long o, const fastnn_conv_geo *g, long chunk,         \
-                                   T *scratch)                                           \
+                                   T *scratch, const fastnn_flag_t *stop)                \
 {                                                                                        \
     FASTNN_ISA_CALL(v, fastnn_cg_small_##SUF,                                            \
-                    (x, w, bias, y, NULL, NULL, NULL, NULL, o, g, chunk, scratch));      \
+                    (x, w, bias, y, NULL, NULL, NULL, NULL, o, g, chunk, scratch, stop)); \
 }                                                                                        \
 void fastnn_cg_backward_small_##SUF(int v, const T *dy, const T *x, const T *w, T *dx,  \
                                     T *dwv, T *dbv, long o, const fastnn_conv_geo *g,    \
-                                    long chunk, T *scratch)                              \
+                                    long chunk, T *scratch, const fastnn_flag_t *stop)   \
 {                                                                                        \
     FASTNN_ISA_CALL(v, fastnn_cg_small_##SUF,                                            \
-                    (x, w, NULL, NULL, dy, dx, dwv, dbv, o, g, chunk, scratch));         \
+                    (x, w, NULL, NULL, dy, dx, dwv, dbv, o, g, chunk, scratch, stop));   \
 }
 
 CG_API(f, float)

@@ -196,13 +196,15 @@ GATTR void GFN(cg_pack_wt)(const GT *w, long o, long k, GT *wtp)
  * stores into y with row stride ho*wo: no column matrix, no packing pass, no
  * copy of the result. */
 GATTR void GFN(cg_forward)(const GT *x, const GT *wp, const GT *bias, GT *y, long o,
-                                  const fastnn_conv_geo *g, long chunk, GT *scratch)
+                                  const fastnn_conv_geo *g, long chunk, GT *scratch,
+                                  const fastnn_flag_t *stop)
 {
     const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
     const long kc = cg_kc(k, GCKC), mpan = (o + GMR - 1) / GMR;
     GT *tmp = (GT *)cg_align(scratch);
     GT *bp = tmp + cg_up(cg_up(chunk * wo, 32), 16);
     for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
+        if (fastnn_stopped(stop)) return;   /* Ctrl-C: outputs unspecified */
         const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
         const long npan = (ncols + CNR - 1) / CNR;
         for (long q = ncols; q < npan * CNR; q++) tmp[q] = 0;
@@ -232,7 +234,8 @@ GATTR void GFN(cg_forward)(const GT *x, const GT *wp, const GT *bias, GT *y, lon
  *   dx = col2im(w^T @ dy): dy packed as B straight from the sample (no copy),
  *     the column gradient in L2-sized scratch, then scattered. */
 GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT *dx, GT *dwt,
-                                   long o, const fastnn_conv_geo *g, long chunk, GT *scratch)
+                                   long o, const fastnn_conv_geo *g, long chunk, GT *scratch,
+                                   const fastnn_flag_t *stop)
 {
     const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
     const long cc = chunk * wo, kmp = (k + GMR - 1) / GMR, onp = (o + CNR - 1) / CNR;
@@ -244,6 +247,7 @@ GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT *dx, GT
     GT *dcols = bdg + cg_up(o * cg_up(cc, 32), 16);
     memset(dx, 0, (size_t)g->c * g->h * g->w * sizeof(GT));
     for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
+        if (fastnn_stopped(stop)) return;   /* Ctrl-C: outputs unspecified */
         const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
         const long npan = (ncols + CNR - 1) / CNR;
         const GT *dyc = dy + oh0 * wo;
@@ -571,7 +575,7 @@ GFN(cg_small_forward)(const GT *cols, long ncols, const GT *w, const GT *bias, l
  * NULL, and dx = col2im(w^T @ dy). w is unpacked (o x k). */
 GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y, const GT *dy,
                                 GT *dx, GT *dwv, GT *dbv, long o, const fastnn_conv_geo *g,
-                                long chunk, GT *scratch)
+                                long chunk, GT *scratch, const fastnn_flag_t *stop)
 {
     const long k = g->c * g->kh * g->kw, p = g->ho * g->wo, wo = g->wo;
     typedef GFN(vec) V;
@@ -581,6 +585,7 @@ GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y, const 
     GT *row = dcols + k * cg_up(chunk * wo, 16);
     if (dy != NULL) memset(dx, 0, (size_t)g->c * g->h * g->w * sizeof(GT));
     for (long oh0 = 0; oh0 < g->ho; oh0 += chunk) {
+        if (fastnn_stopped(stop)) return;   /* Ctrl-C: outputs unspecified */
         const long oh1 = conv_min(oh0 + chunk, g->ho), ncols = (oh1 - oh0) * wo;
         const long ldc = cg_up(ncols, 16);  /* whole cache lines: no split loads */
         const long nvp = (ncols + GVLEN - 1) / GVLEN;

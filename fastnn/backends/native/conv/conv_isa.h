@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "common/interrupt.h"
 #include "common/isa.h"
 #include "common/range.h"
 #include "conv_im2col_kernel.h"
@@ -59,18 +60,20 @@ static inline wg_layout wg_plan(long o, long c, long tw, long rows, int backward
 void fastnn_cg_pack_w_##S##L(const T *w, long o, long k, T *wp);                           \
 void fastnn_cg_pack_wt_##S##L(const T *w, long o, long k, T *wtp);                         \
 void fastnn_cg_forward_##S##L(const T *x, const T *wp, const T *bias, T *y, long o,        \
-                              const fastnn_conv_geo *g, long chunk, T *scratch);           \
+                              const fastnn_conv_geo *g, long chunk, T *scratch,            \
+                              const fastnn_flag_t *stop);                                  \
 void fastnn_cg_backward_##S##L(const T *dy, const T *x, const T *wtp, T *dx, T *dwt,       \
-                               long o, const fastnn_conv_geo *g, long chunk, T *scratch);  \
+                               long o, const fastnn_conv_geo *g, long chunk, T *scratch,   \
+                               const fastnn_flag_t *stop);                                 \
 void fastnn_cg_small_##S##L(const T *x, const T *w, const T *bias, T *y, const T *dy,      \
                             T *dx, T *dwv, T *dbv, long o, const fastnn_conv_geo *g,       \
-                            long chunk, T *scratch);                                       \
+                            long chunk, T *scratch, const fastnn_flag_t *stop);            \
 void fastnn_wg_forward_##S##L(const T *x, const T *up, long ustride, const T *bias, T *y,  \
                               long n, long o, const fastnn_conv_geo *g, long rows,         \
-                              T *scratch);                                                 \
+                              T *scratch, const fastnn_flag_t *stop);                      \
 void fastnn_wg_backward_##S##L(const T *dy, const T *x, const T *upt, long ustride, T *dx, \
                                T *du, long n, long o, const fastnn_conv_geo *g, long rows, \
-                               T *scratch);
+                               T *scratch, const fastnn_flag_t *stop);
 
 FASTNN_CONV_ISA_DECLARE(float, f, _generic)
 FASTNN_CONV_ISA_DECLARE(double, d, _generic)

@@ -126,20 +126,22 @@ void fastnn_wg_pack_##SUF(int v, const T *u, long o, long c, int transposed, T *
     }                                                                                    \
 }                                                                                        \
 void fastnn_wg_forward_##SUF(int v, const T *x, const T *up, const T *bias, T *y, long n, \
-                             long o, const fastnn_conv_geo *g, long rows, T *scratch)    \
+                             long o, const fastnn_conv_geo *g, long rows, T *scratch,    \
+                             const fastnn_flag_t *stop)                                  \
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)up);                                        \
     const long stride = wg_ustride(o, g->c);                                             \
-    FASTNN_ISA_CALL(v, fastnn_wg_forward_##SUF, (x, a, stride, bias, y, n, o, g, rows, scratch)); \
+    FASTNN_ISA_CALL(v, fastnn_wg_forward_##SUF,                                          \
+                    (x, a, stride, bias, y, n, o, g, rows, scratch, stop));              \
 }                                                                                        \
 void fastnn_wg_backward_##SUF(int v, const T *dy, const T *x, const T *upt, T *dx, T *du, \
                               long n, long o, const fastnn_conv_geo *g, long rows,       \
-                              T *scratch)                                                \
+                              T *scratch, const fastnn_flag_t *stop)                     \
 {                                                                                        \
     const T *a = (const T *)cg_align((void *)upt);                                       \
     const long stride = wg_ustride(o, g->c);                                             \
     FASTNN_ISA_CALL(v, fastnn_wg_backward_##SUF,                                         \
-                    (dy, x, a, stride, dx, du, n, o, g, rows, scratch));                 \
+                    (dy, x, a, stride, dx, du, n, o, g, rows, scratch, stop));           \
 }
 
 WG_API(f, float)

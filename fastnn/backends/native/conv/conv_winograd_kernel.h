@@ -3,6 +3,7 @@
 #ifndef FASTNN_CONV_WINOGRAD_KERNEL_H
 #define FASTNN_CONV_WINOGRAD_KERNEL_H
 
+#include "common/interrupt.h"
 #include "conv_im2col_kernel.h"
 
 /* Element counts (64-byte alignment slack included) of the 16 packed
@@ -25,20 +26,23 @@ void fastnn_wg_pack_d(int v, const double *u, long o, long c, int transposed, do
 
 /* n samples: y (n x o x ho x wo) = conv(x, w) (+ bias[o] when bias != NULL),
  * with up = pack of u = G w G^T. g must be a 3x3, stride 1, dilation 1
- * geometry. */
+ * geometry. Both directions poll *stop (common/interrupt.h) once per block of
+ * tile rows and return early, outputs unspecified, when it is set. */
 void fastnn_wg_forward_f(int v, const float *x, const float *up, const float *bias, float *y,
-                         long n, long o, const fastnn_conv_geo *g, long rows, float *scratch);
+                         long n, long o, const fastnn_conv_geo *g, long rows, float *scratch,
+                         const fastnn_flag_t *stop);
 void fastnn_wg_forward_d(int v, const double *x, const double *up, const double *bias, double *y,
-                         long n, long o, const fastnn_conv_geo *g, long rows, double *scratch);
+                         long n, long o, const fastnn_conv_geo *g, long rows, double *scratch,
+                         const fastnn_flag_t *stop);
 
 /* n samples: dx (n x c x h x w) = the input gradient, overwritten, with upt
  * the transposed pack of u; du (16 x o x c) += the gradient with respect to
  * u, which the caller turns into dw = G^T du G. */
 void fastnn_wg_backward_f(int v, const float *dy, const float *x, const float *upt, float *dx,
                           float *du, long n, long o, const fastnn_conv_geo *g, long rows,
-                          float *scratch);
+                          float *scratch, const fastnn_flag_t *stop);
 void fastnn_wg_backward_d(int v, const double *dy, const double *x, const double *upt, double *dx,
                           double *du, long n, long o, const fastnn_conv_geo *g, long rows,
-                          double *scratch);
+                          double *scratch, const fastnn_flag_t *stop);
 
 #endif

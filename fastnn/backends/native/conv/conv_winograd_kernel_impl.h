@@ -187,7 +187,7 @@ GFN(wg_output)(const GT *restrict m, long ld, long t_count, GT bias, GT *y, long
  * V straight into the B panels, 16 GEMMs into M, the output transform into y. */
 GATTR void GFN(wg_forward)(const GT *x, const GT *up, long ustride, const GT *bias, GT *y,
                                   long n, long o, const fastnn_conv_geo *g, long rows,
-                                  GT *scratch)
+                                  GT *scratch, const fastnn_flag_t *stop)
 {
     const long c = g->c, th = (g->ho + 1) / 2, tw = (g->wo + 1) / 2, total = n * th;
     const long kc = cg_kc(c, GCKC), mpan = (o + GMR - 1) / GMR;
@@ -196,6 +196,7 @@ GATTR void GFN(wg_forward)(const GT *x, const GT *up, long ustride, const GT *bi
     GT *line = base, *vb = base + l.v, *mb = base + l.m;
     GT *vt = mb;  /* one channel's 16 transformed rows, before the GEMMs overwrite M */
     for (long r0 = 0; r0 < total; r0 += rows) {
+        if (fastnn_stopped(stop)) return;   /* Ctrl-C: outputs unspecified */
         const long nr = conv_min(rows, total - r0), tc = nr * tw;
         const long npan = (tc + WNR - 1) / WNR;
         for (long ch = 0; ch < c; ch++) {
@@ -463,7 +464,7 @@ GFN(wg_pack_vt)(const GT *v, long ld, long c, long tc, GT *out)
  * place), then dV = U^T @ dM into V's place. */
 GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, long ustride, GT *dx,
                                    GT *du, long n, long o, const fastnn_conv_geo *g, long rows,
-                                   GT *scratch)
+                                   GT *scratch, const fastnn_flag_t *stop)
 {
     const long c = g->c, th = (g->ho + 1) / 2, tw = (g->wo + 1) / 2, total = n * th;
     const long kco = cg_kc(o, GCKC), cmp = (c + GMR - 1) / GMR;
@@ -473,6 +474,7 @@ GATTR void GFN(wg_backward)(const GT *dy, const GT *x, const GT *upt, long ustri
     GT *pb = base + l.pb;
     memset(dx, 0, (size_t)n * c * g->h * g->w * sizeof(GT));
     for (long r0 = 0; r0 < total; r0 += rows) {
+        if (fastnn_stopped(stop)) return;   /* Ctrl-C: outputs unspecified */
         const long nr = conv_min(rows, total - r0), tc = nr * tw;
         for (long ch = 0; ch < c; ch++)
             GFN(wg_input_block)(x, g, ch, r0, nr, th, tw, line, vb + ch * l.tp, c * l.tp);

@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/gemm/gemm_kernel.c fastnn/backends/native/common/isa_link.c
+# distutils: sources = fastnn/backends/native/gemm/gemm_kernel.c fastnn/backends/native/common/isa_link.c fastnn/backends/native/common/interrupt_link.c
 """Compiled side of fastnn's GEMM family: thin nogil wrappers around
 fastnn_sgemm / fastnn_dgemm (gemm_kernel.c), which is compiled into this module
 only. The other native modules call it through ``sgemm``/``dgemm``, exported
@@ -31,6 +31,9 @@ from ..common cimport _isa
 from ..common import _isa as _isa_module
 
 _isa.fastnn_isa_link(_isa.level_address())
+# Ctrl-C (common/interrupt.h): the products poll the one interrupt flag.
+from ..common cimport _interrupt
+_interrupt.fastnn_interrupt_link(_interrupt.watch)
 
 
 def isa_level():
@@ -80,9 +83,11 @@ def gemm(const floating[:, :] a, const floating[:, :] b, floating[:, :] c,
          bint trans_a, bint trans_b, long lda, long ldb, long m, long n, long k,
          double alpha=1.0, double beta=0.0):
     """c[:m, :n] = alpha * op(a) @ op(b) + beta * c; c must be C-contiguous."""
+    _interrupt.before()
     with nogil:
         _gemm(trans_a, trans_b, m, n, k, <floating>alpha, &a[0, 0], lda, &b[0, 0], ldb,
               <floating>beta, &c[0, 0], c.shape[1], 0)
+    _interrupt.after()
 
 
 def batched_gemm(const floating[:, :, :] a, const floating[:, :, :] b, floating[:, :, :] c,
@@ -101,15 +106,22 @@ def batched_gemm(const floating[:, :, :] a, const floating[:, :, :] b, floating[
     cdef const floating *pb = &b[0, 0, 0]
     cdef floating *pc = &c[0, 0, 0]
     cdef int nt = fastnn_gemm_max_threads()
+    cdef const _interrupt.fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     with nogil:
         if parallel_batch and nt > 1:
             for i in prange(nb, schedule="static", num_threads=nt):
+                if _interrupt.fastnn_stopped(stop):
+                    continue
                 _gemm(trans_a, trans_b, m, n, k, <floating>1, pa + i * astep, lda,
                       pb + i * bstep, ldb, <floating>0, pc + i * cstep, n, 1)
         else:
             for i in range(nb):
+                if _interrupt.fastnn_stopped(stop):
+                    break
                 _gemm(trans_a, trans_b, m, n, k, <floating>1, pa + i * astep, lda,
                       pb + i * bstep, ldb, <floating>0, pc + i * cstep, n, 0)
+    _interrupt.after()
 
 
 def max_threads():

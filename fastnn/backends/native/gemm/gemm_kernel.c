@@ -9,6 +9,10 @@
  * With several threads, each takes a slab of C (columns, or rows when C is
  * narrow) and runs this nest on it with private buffers: no barrier inside.
  *
+ * Ctrl-C: each thread polls the interrupt flag (common/interrupt.h) once per
+ * MC x NC x KC block of its nest (~0.1-0.4 G multiply-adds, milliseconds) and
+ * leaves early; the caller's wrapper then raises KeyboardInterrupt.
+ *
  * Per-CPU variants: gemm_micro_kernel.h is compiled once per ISA level of
  * fastnn's CPU dispatch (common/isa.h: AVX-512, AVX2+FMA, generic) with GCC
  * target attributes, each with its own tile size, and every call runs the
@@ -24,6 +28,7 @@
 #include <string.h>
 
 #include "gemm_kernel.h"
+#include "common/interrupt.h"
 #include "common/isa.h"
 #include "common/parallel.h"
 
@@ -303,7 +308,7 @@ static void NAME##_naive(int ta, int tb, long m, long n, long k, T alpha,       
 /* One thread's whole product: the BLIS loop nest with private buffers. */             \
 static void NAME##_serial(const VT *v, int ta, int tb, long m, long n, long k,          \
                           T alpha, const T *a, long lda, const T *b, long ldb,          \
-                          T beta, T *c, long ldc)                                       \
+                          T beta, T *c, long ldc, const fastnn_flag_t *stop)            \
 {                                                                                       \
     const long mr = v->mr, nr = v->nr;                                                  \
     long mc, nc, kc;                                                                    \
@@ -324,6 +329,7 @@ static void NAME##_serial(const VT *v, int ta, int tb, long m, long n, long k,  
             v->pack_b(tb, kcur, ncur, tb ? b + jc * ldb + pc : b + pc * ldb + jc,       \
                       ldb, bbuf, 0, npan);                                              \
             for (long ic = 0; ic < m; ic += mc) {                                       \
+                if (fastnn_stopped(stop)) goto done;   /* outputs unspecified */        \
                 long mcur = m - ic < mc ? m - ic : mc, mpan = (mcur + mr - 1) / mr;     \
                 v->pack_a(ta, mcur, kcur, ta ? a + pc * lda + ic : a + ic * lda + pc,   \
                           lda, abuf, 0, mpan);                                          \
@@ -332,6 +338,7 @@ static void NAME##_serial(const VT *v, int ta, int tb, long m, long n, long k,  
             }                                                                           \
         }                                                                               \
     }                                                                                   \
+done:                                                                                   \
     scratch_put(scratch);                                                               \
 }                                                                                       \
                                                                                         \
@@ -345,12 +352,13 @@ void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,
                 c[i * ldc + j] = beta == 0 ? (T)0 : beta * c[i * ldc + j];              \
         return;                                                                         \
     }                                                                                   \
-    const VT *v = &VARIANTS[fastnn_isa()];   /* one level for the whole call */                                            \
+    const VT *v = &VARIANTS[fastnn_isa()];   /* one level for the whole call */         \
+    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* on the calling thread */    \
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();                           \
     if (nt < 1 || omp_in_parallel() || (double)m * n * k < (double)FASTNN_PAR_MIN_MACS)   \
         nt = 1;                                                                         \
     if (nt == 1) {                                                                      \
-        NAME##_serial(v, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);         \
+        NAME##_serial(v, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, stop);   \
         return;                                                                         \
     }                                                                                   \
     /* Each thread takes a slab of C, whole micro-panels wide, and runs the serial     \
@@ -370,13 +378,13 @@ void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,
             long j0 = lo * v->nr, j1 = hi * v->nr < n ? hi * v->nr : n;                 \
             if (j1 > j0)                                                                \
                 NAME##_serial(v, ta, tb, m, j1 - j0, k, alpha, a, lda,                  \
-                              tb ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc);      \
+                              tb ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc, stop);\
         } else {                                                                        \
             long i0 = lo * v->mr, i1 = hi * v->mr < m ? hi * v->mr : m;                 \
             if (i1 > i0)                                                                \
                 NAME##_serial(v, ta, tb, i1 - i0, n, k, alpha,                          \
                               ta ? a + i0 : a + i0 * lda, lda, b, ldb, beta,            \
-                              c + i0 * ldc, ldc);                                       \
+                              c + i0 * ldc, ldc, stop);                                 \
         }                                                                               \
     }                                                                                   \
 }

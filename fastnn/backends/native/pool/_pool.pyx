@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/pool/pool_kernel.c fastnn/backends/native/common/isa_link.c
+# distutils: sources = fastnn/backends/native/pool/pool_kernel.c fastnn/backends/native/common/isa_link.c fastnn/backends/native/common/interrupt_link.c
 # 2-D pooling kernels (max, average, adaptive average) over NCHW planes.
 #
 # Direct loops, no im2col: every output reads its window straight from the
@@ -8,7 +8,7 @@
 # OpenMP splits the N*C planes across threads; planes are independent, so the
 # backward scatters need no atomics. 2x2 stride-2 unpadded max pool has its own
 # loop in pool_kernel.c (branchless 4-way compare forward, direct writes
-# instead of memset+scatter backward). Callers (pool/__init__.py) validate everything and
+# instead of memset+scatter backward). Ctrl-C stops the plane loops (see below). Callers (pool/__init__.py) validate everything and
 # pass C-contiguous (planes, H, W) views. Reference: fastnn/backends/numpy_ref/pool.py.
 from cython.parallel cimport prange
 from libc.stdint cimport int64_t
@@ -23,6 +23,12 @@ ctypedef fused real:
 from ..common cimport _isa
 
 _isa.fastnn_isa_link(_isa.level_address())
+# Ctrl-C (common/interrupt.h): the plane loops poll the one interrupt flag and
+# skip their remaining planes; before()/after() around each raise
+# KeyboardInterrupt when it arrived meanwhile.
+from ..common cimport _interrupt
+from ..common._interrupt cimport fastnn_flag_t, fastnn_stopped
+_interrupt.fastnn_interrupt_link(_interrupt.watch)
 
 
 def isa_level():
@@ -108,12 +114,17 @@ def max_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y, int64_t[:, :, ::1
     cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2], pl
     if P == 0:
         return
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
+        if fastnn_stopped(stop):
+            continue
         if fast:
             _max_plane_2x2(&x[pl, 0, 0], &y[pl, 0, 0], &idx[pl, 0, 0], W, OH, OW)
         else:
             _max_plane(&x[pl, 0, 0], &y[pl, 0, 0], &idx[pl, 0, 0], H, W, OH, OW,
                        kh, kw, sh, sw, ph, pw, dh, dw)
+    _interrupt.after()
 
 
 cdef inline void _max_back_plane(const real* gp, const int64_t* ip, real* dxp,
@@ -142,11 +153,16 @@ def max_pool2d_bwd(const real[:, :, ::1] dy, const int64_t[:, :, ::1] idx, real[
     cdef Py_ssize_t OH = dy.shape[1], OW = dy.shape[2], pl
     if P == 0:
         return
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
+        if fastnn_stopped(stop):
+            continue
         if fast:
             _max_back_plane_2x2(&dy[pl, 0, 0], &idx[pl, 0, 0], &dx[pl, 0, 0], H, W, OH, OW)
         else:
             _max_back_plane(&dy[pl, 0, 0], &idx[pl, 0, 0], &dx[pl, 0, 0], H * W, OH * OW)
+    _interrupt.after()
 
 
 # ---------------------------------------------------------------- average pool
@@ -218,9 +234,14 @@ def avg_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y, int kh, int kw, i
     cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2], pl
     if P == 0:
         return
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
+        if fastnn_stopped(stop):
+            continue
         _avg_plane(&x[pl, 0, 0], &y[pl, 0, 0], H, W, OH, OW, kh, kw, sh, sw, ph, pw,
                    cip, divisor)
+    _interrupt.after()
 
 
 def avg_pool2d_bwd(const real[:, :, ::1] dy, real[:, :, ::1] dx, int kh, int kw, int sh, int sw,
@@ -229,9 +250,14 @@ def avg_pool2d_bwd(const real[:, :, ::1] dy, real[:, :, ::1] dx, int kh, int kw,
     cdef Py_ssize_t OH = dy.shape[1], OW = dy.shape[2], pl
     if P == 0:
         return
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
+        if fastnn_stopped(stop):
+            continue
         _avg_back_plane(&dy[pl, 0, 0], &dx[pl, 0, 0], H, W, OH, OW, kh, kw, sh, sw, ph, pw,
                         cip, divisor)
+    _interrupt.after()
 
 
 # ---------------------------------------------------------------- adaptive average pool
@@ -244,7 +270,11 @@ def adaptive_avg_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y):
     cdef real acc
     if P == 0:
         return
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
+        if fastnn_stopped(stop):
+            continue
         xp = &x[pl, 0, 0]
         for oh in range(OH):
             h0 = (oh * H) // OH
@@ -257,6 +287,7 @@ def adaptive_avg_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y):
                     for iw in range(w0, w1):
                         acc = acc + xp[ih * W + iw]
                 y[pl, oh, ow] = acc / <real>((h1 - h0) * (w1 - w0))
+    _interrupt.after()
 
 
 def adaptive_avg_pool2d_bwd(const real[:, :, ::1] dy, real[:, :, ::1] dx):
@@ -267,7 +298,11 @@ def adaptive_avg_pool2d_bwd(const real[:, :, ::1] dy, real[:, :, ::1] dx):
     cdef real g
     if P == 0:
         return
+    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
+    _interrupt.before()
     for pl in prange(P, nogil=True, schedule="static", num_threads=_team(P * H * W)):
+        if fastnn_stopped(stop):
+            continue
         dxp = &dx[pl, 0, 0]
         memset(dxp, 0, H * W * sizeof(real))
         for oh in range(OH):
@@ -280,3 +315,4 @@ def adaptive_avg_pool2d_bwd(const real[:, :, ::1] dy, real[:, :, ::1] dx):
                 for ih in range(h0, h1):
                     for iw in range(w0, w1):
                         dxp[ih * W + iw] += g
+    _interrupt.after()

@@ -1,4 +1,4 @@
-# distutils: sources = fastnn/backends/native/rnn/rnn_kernel.c fastnn/backends/native/rnn/rnn_gemm_kernel.c fastnn/backends/native/gemm/gemm_link.c fastnn/backends/native/common/isa_link.c
+# distutils: sources = fastnn/backends/native/rnn/rnn_kernel.c fastnn/backends/native/rnn/rnn_gemm_kernel.c fastnn/backends/native/gemm/gemm_link.c fastnn/backends/native/common/isa_link.c fastnn/backends/native/common/interrupt_link.c
 # Recurrent kernels (RNN, LSTM, GRU sequences): thin typed entry points that hand
 # validated, C-contiguous arrays to rnn_kernel.c and release the GIL for the whole
 # time loop. Validation and allocation live in __init__.py beside this file; the
@@ -15,6 +15,11 @@ from ..common cimport _isa
 
 _gemm.fastnn_gemm_link(_gemm.sgemm, _gemm.dgemm)
 _isa.fastnn_isa_link(_isa.level_address())
+# Ctrl-C (common/interrupt.h): the time loops poll the one interrupt flag, and
+# every call below is wrapped in before()/after(), which raise KeyboardInterrupt
+# when it arrived during the call (the outputs are then unfinished).
+from ..common cimport _interrupt
+_interrupt.fastnn_interrupt_link(_interrupt.watch)
 
 
 def isa_level():
@@ -94,6 +99,7 @@ def rnn_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                 const int64_t[::1] lengths, int relu,
                 floating[:, :, ::1] y, floating[:, ::1] h_n):
     cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
+    _interrupt.before()
     with nogil:
         if floating is float:
             fastnn_rnn_forward_f32(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
@@ -103,6 +109,7 @@ def rnn_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
             fastnn_rnn_forward_f64(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
                                    &w_hh[0, 0], _c1(b_ih), _c1(b_hh), _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0])
+    _interrupt.after()
 
 
 def rnn_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
@@ -113,6 +120,7 @@ def rnn_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                  floating[::1] db_ih, floating[::1] db_hh, floating[:, :, ::1] work):
     cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
     cdef const floating *dyp = NULL if dy is None else &dy[0, 0, 0]
+    _interrupt.before()
     with nogil:
         if floating is float:
             fastnn_rnn_backward_f32(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
@@ -124,6 +132,7 @@ def rnn_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], dyp, &dh[0, 0],
                                     &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], _m1(db_ih),
                                     _m1(db_hh), &work[0, 0, 0])
+    _interrupt.after()
 
 
 def lstm_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
@@ -133,6 +142,7 @@ def lstm_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                  floating[:, :, ::1] y, floating[:, ::1] h_n, floating[:, ::1] c_n,
                  floating[:, :, ::1] gates, floating[:, :, ::1] cs):
     cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
+    _interrupt.before()
     with nogil:
         if floating is float:
             fastnn_lstm_forward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
@@ -144,6 +154,7 @@ def lstm_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                                     &w_ih[0, 0], &w_hh[0, 0], _c1(b_ih), _c1(b_hh),
                                     _len(lengths), &y[0, 0, 0], &h_n[0, 0], &c_n[0, 0],
                                     &gates[0, 0, 0], &cs[0, 0, 0])
+    _interrupt.after()
 
 
 def lstm_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
@@ -156,6 +167,7 @@ def lstm_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                   floating[::1] db_hh, floating[:, :, ::1] work):
     cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
     cdef const floating *dyp = NULL if dy is None else &dy[0, 0, 0]
+    _interrupt.before()
     with nogil:
         if floating is float:
             fastnn_lstm_backward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
@@ -169,6 +181,7 @@ def lstm_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                                      &gates[0, 0, 0], &cs[0, 0, 0], dyp, &dh[0, 0],
                                      &dc[0, 0], &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0],
                                      _m1(db_ih), _m1(db_hh), &work[0, 0, 0])
+    _interrupt.after()
 
 
 def gru_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
@@ -178,6 +191,7 @@ def gru_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                 floating[:, :, ::1] gates, floating[:, :, ::1] hn, floating[:, ::1] work):
     # b_hh must not be None here (the wrapper passes zeros).
     cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
+    _interrupt.before()
     with nogil:
         if floating is float:
             fastnn_gru_forward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
@@ -189,6 +203,7 @@ def gru_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                                    &w_hh[0, 0], _c1(b_ih), &b_hh[0], _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0], &gates[0, 0, 0], &hn[0, 0, 0],
                                    &work[0, 0])
+    _interrupt.after()
 
 
 def gru_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
@@ -201,6 +216,7 @@ def gru_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                  floating[:, :, ::1] work_hh):
     cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
     cdef const floating *dyp = NULL if dy is None else &dy[0, 0, 0]
+    _interrupt.before()
     with nogil:
         if floating is float:
             fastnn_gru_backward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
@@ -214,3 +230,4 @@ def gru_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                                     &hn[0, 0, 0], dyp, &dh[0, 0], &dx[0, 0, 0], &dw_ih[0, 0],
                                     &dw_hh[0, 0], _m1(db_ih), _m1(db_hh), &work_ih[0, 0, 0],
                                     &work_hh[0, 0, 0])
+    _interrupt.after()

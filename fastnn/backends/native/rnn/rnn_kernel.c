@@ -16,6 +16,9 @@
  * gemm/_gemm and reached through gemm/gemm_link.c) use the OpenMP team between
  * them, never inside a parallel region.
  *
+ * Ctrl-C (common/interrupt.h): every time loop polls the interrupt flag once
+ * per step and stops; the persistent teams agree on the step first.
+ *
  * float32 uses its own branch-free exp/sigmoid/tanh so the fused passes vectorise;
  * float64 uses libm. The fused passes (rnn_rows_impl.h) are built once per ISA
  * level (common/isa.h) and the drivers (rnn_kernel_impl.h, once per precision)
@@ -36,6 +39,7 @@
 #include "rnn_kernel.h"
 #include "rnn_gemm_kernel.h"
 #include "gemm/gemm_kernel.h"
+#include "common/interrupt.h"
 #include "common/isa.h"
 #include "common/parallel.h"
 

@@ -167,6 +167,25 @@ static void FN(recur)(int isa, const REAL *wp, int trans, long M, long N, long K
  * results do not depend on the team size.
  */
 
+/* Ctrl-C: the team leaves together. Thread 0 polls the flag before step t's
+ * barrier and marks slot t & 1; every thread reads that slot after the
+ * barrier, so all see the same answer and break at the same step (none waits
+ * at a barrier that the others have left). Two slots: the next write to this
+ * one (step t +- 2) comes after barrier t +- 1, which every thread reaches only
+ * once it has read it. Written only on an interrupt, so the slots stay shared
+ * in every cache. */
+#ifdef _OPENMP
+#define FASTNN_RNN_TEAM_LEAD (omp_get_thread_num() == 0)
+#define FASTNN_RNN_BARRIER _Pragma("omp barrier")
+#else
+#define FASTNN_RNN_TEAM_LEAD 1
+#define FASTNN_RNN_BARRIER
+#endif
+#define FASTNN_RNN_TEAM_STOP(t)                                              \
+    if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[(t) & 1] = 1; \
+    FASTNN_RNN_BARRIER                                                       \
+    if (stop_at[(t) & 1]) break
+
 /* Threads for T steps of B x G x H multiply-adds each: the usual threshold for
  * the whole sequence, and each step at least 1/16 of it (~0.5M multiply-adds,
  * ~10 us on one core), so that its barrier (~1 us between spinning threads)
@@ -202,10 +221,11 @@ static void FN(team_units)(long H, long nr, long *p0, long *p1, long *u0, long *
     *nu = u1 > *u0 ? u1 - *u0 : 0;
 }
 
-static void FN(rnn_forward_team)(int isa, int nt, long T, long B, long H, int relu,
+static void FN(rnn_forward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, int relu,
                                  const REAL *wp, const int64_t *lengths, REAL *y, REAL *hbuf)
 {
     const long nr = fastnn_rgemm_panel_width(isa);
+    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
     #pragma omp parallel num_threads(nt)
     {
         long p0, p1, u0, nu;
@@ -224,16 +244,17 @@ static void FN(rnn_forward_team)(int isa, int nt, long T, long B, long H, int re
                                     (nu, relu, yt + r, hc + r));
                 }
             }
-            #pragma omp barrier
+            FASTNN_RNN_TEAM_STOP(t);
         }
     }
 }
 
-static void FN(rnn_backward_team)(int isa, int nt, long T, long B, long H, int relu,
+static void FN(rnn_backward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, int relu,
                                   const REAL *wp, const int64_t *lengths, const REAL *y,
                                   const REAL *dy, REAL *dh, REAL *work)
 {
     const long nr = fastnn_rgemm_panel_width(isa);
+    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
     #pragma omp parallel num_threads(nt)
     {
         long p0, p1, u0, nu;
@@ -248,17 +269,18 @@ static void FN(rnn_backward_team)(int isa, int nt, long T, long B, long H, int r
                                      (nu, relu, yt + r, dy ? dy + t * B * H + r : NULL, dh + r,
                                       dg + r));
             }
-            #pragma omp barrier
+            FASTNN_RNN_TEAM_STOP(t);
             fastnn_rgemm_panels(isa, B, H, H, dg, H, wp, dh, H, 1, p0, p1);
         }
     }
 }
 
-static void FN(lstm_forward_team)(int isa, int nt, long T, long B, long H, const REAL *wp,
+static void FN(lstm_forward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, const REAL *wp,
                                   long plen, const REAL *c0, const int64_t *lengths, REAL *y,
                                   REAL *gates, REAL *cs, REAL *hbuf)
 {
     const long G = 4 * H, nr = fastnn_rgemm_panel_width(isa);
+    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
     #pragma omp parallel num_threads(nt)
     {
         long p0, p1, u0, nu;
@@ -280,17 +302,18 @@ static void FN(lstm_forward_team)(int isa, int nt, long T, long B, long H, const
                                     (nu, H, gt + b * G + u0, cp + r, ct + r, hc + r, yt + r));
                 }
             }
-            #pragma omp barrier
+            FASTNN_RNN_TEAM_STOP(t);
         }
     }
 }
 
-static void FN(lstm_backward_team)(int isa, int nt, long T, long B, long H, const REAL *wp,
+static void FN(lstm_backward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, const REAL *wp,
                                    const REAL *c0, const int64_t *lengths, const REAL *gates,
                                    const REAL *cs, const REAL *dy, REAL *dh, REAL *dc,
                                    REAL *work)
 {
     const long G = 4 * H, nr = fastnn_rgemm_panel_width(isa);
+    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
     #pragma omp parallel num_threads(nt)
     {
         long p0, p1, u0, nu;
@@ -310,17 +333,18 @@ static void FN(lstm_backward_team)(int isa, int nt, long T, long B, long H, cons
                                      dg + b * G + u0));
                 }
             }
-            #pragma omp barrier
+            FASTNN_RNN_TEAM_STOP(t);
             fastnn_rgemm_panels(isa, B, H, G, dg, G, wp, dh, H, 1, p0, p1);
         }
     }
 }
 
-static void FN(gru_forward_team)(int isa, int nt, long T, long B, long H, const REAL *wp,
+static void FN(gru_forward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, const REAL *wp,
                                  long plen, const REAL *bh, const int64_t *lengths, REAL *y,
                                  REAL *gates, REAL *hn, REAL *work, REAL *hbuf)
 {
     const long G = 3 * H, nr = fastnn_rgemm_panel_width(isa);
+    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
     #pragma omp parallel num_threads(nt)
     {
         long p0, p1, u0, nu;
@@ -343,17 +367,18 @@ static void FN(gru_forward_team)(int isa, int nt, long T, long B, long H, const 
                                      hc + r, hnt + r, yt + r));
                 }
             }
-            #pragma omp barrier
+            FASTNN_RNN_TEAM_STOP(t);
         }
     }
 }
 
-static void FN(gru_backward_team)(int isa, int nt, long T, long B, long H, const REAL *wp,
+static void FN(gru_backward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, const REAL *wp,
                                   const REAL *h0, const int64_t *lengths, const REAL *y,
                                   const REAL *gates, const REAL *hn, const REAL *dy, REAL *dh,
                                   REAL *work_ih, REAL *work_hh)
 {
     const long G = 3 * H, nr = fastnn_rgemm_panel_width(isa);
+    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
     #pragma omp parallel num_threads(nt)
     {
         long p0, p1, u0, nu;
@@ -376,7 +401,7 @@ static void FN(gru_backward_team)(int isa, int nt, long T, long B, long H, const
                                      dgh + b * G + u0));
                 }
             }
-            #pragma omp barrier
+            FASTNN_RNN_TEAM_STOP(t);
             fastnn_rgemm_panels(isa, B, H, G, dgh, G, wp, dh, H, 1, p0, p1);
         }
     }
@@ -391,6 +416,7 @@ void FN(rnn_forward)(long T, long B, long I, long H, int relu,
                      REAL *y, REAL *h_n)
 {
     const int isa = fastnn_isa();   /* one level for the whole sequence */
+    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
 #if FASTNN_RNN_PACKED
     if (T >= 2 && fastnn_rgemm_available()) {
         long plen;
@@ -400,7 +426,7 @@ void FN(rnn_forward)(long T, long B, long I, long H, int relu,
         if (done) {
             FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
             memcpy(hbuf, h0, sizeof(REAL) * B * H);
-            FN(rnn_forward_team)(isa, FN(seq_team)(isa, T, B, H, H),
+            FN(rnn_forward_team)(stop, isa, FN(seq_team)(isa, T, B, H, H),
                                  T, B, H, relu, wp, lengths, y, hbuf);
             memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
         }
@@ -413,6 +439,7 @@ void FN(rnn_forward)(long T, long B, long I, long H, int relu,
     FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
     for (long t = 0; t < T; t++) {
+        if (fastnn_stopped(stop)) break;
         REAL *yt = y + t * B * H;
         long b;
         FN(recur)(isa, wp, 1, B, H, H, h_n, w_hh, yt, 1);
@@ -432,17 +459,20 @@ void FN(rnn_backward)(long T, long B, long I, long H, int relu,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
     const int isa = fastnn_isa();   /* one level for the whole sequence */
+    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
     REAL *wp = FN(pack_w)(isa, T, 0, H, H, w_hh);
 #if FASTNN_RNN_PACKED
     if (wp) {
-        FN(rnn_backward_team)(isa, FN(seq_team)(isa, T, B, H, H),
+        FN(rnn_backward_team)(stop, isa, FN(seq_team)(isa, T, B, H, H),
                               T, B, H, relu, wp, lengths, y, dy, dh, work);
         free(wp);
+        if (fastnn_stopped(stop)) return;
         FN(weight_grads)(T, B, I, H, H, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
         return;
     }
 #endif
     for (long t = T - 1; t >= 0; t--) {
+        if (fastnn_stopped(stop)) break;
         REAL *dg = work + t * B * H;
         const REAL *yt = y + t * B * H;
         long b;
@@ -456,6 +486,7 @@ void FN(rnn_backward)(long T, long B, long I, long H, int relu,
         FN(recur)(isa, wp, 0, B, H, H, dg, w_hh, dh, 1);
     }
     free(wp);
+    if (fastnn_stopped(stop)) return;
     FN(weight_grads)(T, B, I, H, H, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
@@ -468,6 +499,7 @@ void FN(lstm_forward)(long T, long B, long I, long H,
                       REAL *gates, REAL *cs)
 {
     const int isa = fastnn_isa();   /* one level for the whole sequence */
+    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
     const long G = 4 * H;
 #if FASTNN_RNN_PACKED
     if (T >= 2 && fastnn_rgemm_available()) {
@@ -478,7 +510,7 @@ void FN(lstm_forward)(long T, long B, long I, long H,
         if (done) {
             FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
             memcpy(hbuf, h0, sizeof(REAL) * B * H);
-            FN(lstm_forward_team)(isa, FN(seq_team)(isa, T, B, G, H),
+            FN(lstm_forward_team)(stop, isa, FN(seq_team)(isa, T, B, G, H),
                                   T, B, H, wp, plen, c0, lengths, y, gates, cs, hbuf);
             memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
             memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
@@ -492,6 +524,7 @@ void FN(lstm_forward)(long T, long B, long I, long H,
     FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
     for (long t = 0; t < T; t++) {
+        if (fastnn_stopped(stop)) break;
         REAL *gt = gates + t * B * G, *ct = cs + t * B * H, *yt = y + t * B * H;
         const REAL *cp = t ? cs + (t - 1) * B * H : c0;
         long b;
@@ -519,18 +552,21 @@ void FN(lstm_backward)(long T, long B, long I, long H,
                        REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
     const int isa = fastnn_isa();   /* one level for the whole sequence */
+    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
     const long G = 4 * H;
     REAL *wp = FN(pack_w)(isa, T, 0, H, G, w_hh);
 #if FASTNN_RNN_PACKED
     if (wp) {
-        FN(lstm_backward_team)(isa, FN(seq_team)(isa, T, B, G, H),
+        FN(lstm_backward_team)(stop, isa, FN(seq_team)(isa, T, B, G, H),
                                T, B, H, wp, c0, lengths, gates, cs, dy, dh, dc, work);
         free(wp);
+        if (fastnn_stopped(stop)) return;
         FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
         return;
     }
 #endif
     for (long t = T - 1; t >= 0; t--) {
+        if (fastnn_stopped(stop)) break;
         const REAL *gt = gates + t * B * G, *ct = cs + t * B * H;
         const REAL *cp = t ? cs + (t - 1) * B * H : c0;
         REAL *dg = work + t * B * G;
@@ -546,6 +582,7 @@ void FN(lstm_backward)(long T, long B, long I, long H,
         FN(recur)(isa, wp, 0, B, H, G, dg, w_hh, dh, 1);
     }
     free(wp);
+    if (fastnn_stopped(stop)) return;
     FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
@@ -557,6 +594,7 @@ void FN(gru_forward)(long T, long B, long I, long H,
                      REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work)
 {
     const int isa = fastnn_isa();   /* one level for the whole sequence */
+    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
     const long G = 3 * H;
 #if FASTNN_RNN_PACKED
     if (T >= 2 && fastnn_rgemm_available()) {
@@ -567,7 +605,7 @@ void FN(gru_forward)(long T, long B, long I, long H,
         if (done) {
             FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
             memcpy(hbuf, h0, sizeof(REAL) * B * H);
-            FN(gru_forward_team)(isa, FN(seq_team)(isa, T, B, G, H),
+            FN(gru_forward_team)(stop, isa, FN(seq_team)(isa, T, B, G, H),
                                  T, B, H, wp, plen, b_hh, lengths, y, gates, hn, work, hbuf);
             memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
         }
@@ -580,6 +618,7 @@ void FN(gru_forward)(long T, long B, long I, long H,
     FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
     memcpy(h_n, h0, sizeof(REAL) * B * H);
     for (long t = 0; t < T; t++) {
+        if (fastnn_stopped(stop)) break;
         REAL *gt = gates + t * B * G, *hnt = hn + t * B * H, *yt = y + t * B * H;
         long b;
         FN(recur)(isa, wp, 1, B, G, H, h_n, w_hh, work, 0);
@@ -606,19 +645,22 @@ void FN(gru_backward)(long T, long B, long I, long H,
                       REAL *work_ih, REAL *work_hh)
 {
     const int isa = fastnn_isa();   /* one level for the whole sequence */
+    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
     const long G = 3 * H;
     REAL *wp = FN(pack_w)(isa, T, 0, H, G, w_hh);
 #if FASTNN_RNN_PACKED
     if (wp) {
-        FN(gru_backward_team)(isa, FN(seq_team)(isa, T, B, G, H),
+        FN(gru_backward_team)(stop, isa, FN(seq_team)(isa, T, B, G, H),
                               T, B, H, wp, h0, lengths, y, gates, hn, dy, dh, work_ih, work_hh);
         free(wp);
+        if (fastnn_stopped(stop)) return;
         FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work_ih, work_hh,
                          dx, dw_ih, dw_hh, db_ih, db_hh);
         return;
     }
 #endif
     for (long t = T - 1; t >= 0; t--) {
+        if (fastnn_stopped(stop)) break;
         const REAL *gt = gates + t * B * G, *hnt = hn + t * B * H;
         const REAL *hp = t ? y + (t - 1) * B * H : h0;
         REAL *dgi = work_ih + t * B * G, *dgh = work_hh + t * B * G;
@@ -638,6 +680,7 @@ void FN(gru_backward)(long T, long B, long I, long H,
         FN(recur)(isa, wp, 0, B, H, G, dgh, w_hh, dh, 1);
     }
     free(wp);
+    if (fastnn_stopped(stop)) return;
     FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work_ih, work_hh,
                      dx, dw_ih, dw_hh, db_ih, db_hh);
 }
