@@ -7,7 +7,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-import _build  # noqa: E402
+import _c_build as _build  # noqa: E402
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "examples", "export_c.py")
 

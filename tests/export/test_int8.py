@@ -13,7 +13,7 @@ from fastnn.datasets import load_digits
 from fastnn.export._int8 import quantize_weight
 
 sys.path.insert(0, os.path.dirname(__file__))
-import _build  # noqa: E402
+import _c_build as _build  # noqa: E402
 
 
 def test_quantize_weight_per_channel():

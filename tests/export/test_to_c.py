@@ -13,7 +13,7 @@ import fastnn.nn.functional as F
 from fastnn import nn
 
 sys.path.insert(0, os.path.dirname(__file__))
-import _build  # noqa: E402
+import _c_build as _build  # noqa: E402
 
 pytestmark = pytest.mark.skipif(_build.CC is None, reason="no C compiler found")
 

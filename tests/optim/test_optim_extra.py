@@ -29,7 +29,7 @@ def _trajectory(fn_cls, tn_cls, kwargs, dtype, steps=10):
             if (step, k) == (3, 1):  # a parameter without a gradient this step is skipped
                 a.grad = b.grad = None
                 continue
-            a.grad = fastnn.Tensor(_grad(k, step, a._data).astype(dtype))
+            a.grad = fastnn.tensor(_grad(k, step, a._data).astype(dtype))
             b.grad = torch.from_numpy(_grad(k, step, b.detach().numpy()).astype(dtype))
         fo.step()
         to.step()
