@@ -7,6 +7,7 @@ formula), so sequences match ``torch.optim.lr_scheduler`` step for step
 digits); ``step(epoch)`` jumps with the closed form where one exists.
 """
 import math
+import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
@@ -87,10 +88,10 @@ class LRScheduler:
 _LRScheduler = LRScheduler
 
 
-class LambdaLR(LRScheduler):
-    """lr = base_lr * lr_lambda(epoch); one function for all groups or one per group."""
+class _LambdaSchedule(LRScheduler):
+    """Schedules driven by one user function per param group (LambdaLR, MultiplicativeLR)."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def _set_lambdas(self, optimizer, lr_lambda):
         n = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != n:
@@ -98,23 +99,29 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * n
-        super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
-        # Functions cannot be saved; callable objects keep their attributes, like PyTorch.
+        # plain functions cannot be saved; callable objects keep their attributes (as PyTorch)
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if getattr(fn, "__name__", None) is not None or
-                               not hasattr(fn, "__dict__") else dict(fn.__dict__)
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
                                for fn in self.lr_lambdas]
         return state
 
     def load_state_dict(self, state_dict):
         state_dict = dict(state_dict)
-        lambdas = state_dict.pop("lr_lambdas", [])
+        saved = state_dict.pop("lr_lambdas", [])
         self.__dict__.update(state_dict)
-        for fn, saved in zip(self.lr_lambdas, lambdas):
-            if saved is not None:
-                fn.__dict__.update(saved)
+        for fn, attrs in zip(self.lr_lambdas, saved):
+            if attrs is not None:
+                fn.__dict__.update(attrs)
+
+
+class LambdaLR(_LambdaSchedule):
+    """lr = base_lr * lr_lambda(epoch); one function for all groups or one per group."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self._set_lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
