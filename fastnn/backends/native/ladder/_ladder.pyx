@@ -1,0 +1,49 @@
+# distutils: sources = fastnn/backends/native/ladder/rung1_naive.c fastnn/backends/native/ladder/rung2_loop_order.c fastnn/backends/native/ladder/rung3_blocked.c fastnn/backends/native/ladder/rung4_packed.c fastnn/backends/native/ladder/rung5_threads.c fastnn/backends/native/common/isa_link.c
+"""Compiled side of the GEMM ladder (ladder.h): one nogil call per rung.
+
+The wrapper (ladder/__init__.py) has checked the operands: float32,
+C-contiguous, a is m x k, b is k x n, c is m x n, none of m, n, k zero.
+Rungs 4 and 5 run at fastnn's common ISA level (common/isa.h), read once here.
+"""
+from ..common cimport _isa
+
+_isa.fastnn_isa_link(_isa.level_address())
+
+cdef extern from "ladder/ladder.h" nogil:
+    int LADDER_MR
+    void ladder_naive(long m, long n, long k, const float *a, const float *b, float *c)
+    void ladder_loop_order(long m, long n, long k, const float *a, const float *b, float *c)
+    void ladder_blocked(long m, long n, long k, const float *a, const float *b, float *c)
+    int ladder_packed(int isa, long m, long n, long k, const float *a, const float *b, float *c)
+    int ladder_threads(int isa, long m, long n, long k, const float *a, const float *b, float *c,
+                       int nthreads)
+    int ladder_tile_width(int isa)
+
+
+def run(int rung, const float[:, ::1] a, const float[:, ::1] b, float[:, ::1] c, int nthreads):
+    """c = a @ b by rung 1..5; nthreads is used by rung 5 only."""
+    cdef long m = a.shape[0], k = a.shape[1], n = b.shape[1]
+    cdef int isa = _isa.fastnn_isa(), status = 0
+    with nogil:
+        if rung == 1:
+            ladder_naive(m, n, k, &a[0, 0], &b[0, 0], &c[0, 0])
+        elif rung == 2:
+            ladder_loop_order(m, n, k, &a[0, 0], &b[0, 0], &c[0, 0])
+        elif rung == 3:
+            ladder_blocked(m, n, k, &a[0, 0], &b[0, 0], &c[0, 0])
+        elif rung == 4:
+            status = ladder_packed(isa, m, n, k, &a[0, 0], &b[0, 0], &c[0, 0])
+        else:
+            status = ladder_threads(isa, m, n, k, &a[0, 0], &b[0, 0], &c[0, 0], nthreads)
+    if status != 0:
+        raise MemoryError("GEMM ladder: cannot allocate the packing buffers")
+
+
+def isa_level():
+    """The ISA level this module's C code runs now, as a number (see common/isa.h)."""
+    return _isa.fastnn_isa()
+
+
+def tile():
+    """Rung 4's register tile at the current level, e.g. '6x32'."""
+    return f"{LADDER_MR}x{ladder_tile_width(_isa.fastnn_isa())}"
