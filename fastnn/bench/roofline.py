@@ -31,61 +31,86 @@ def _probe():
     return _probe
 
 
-def peak_gflops(level, threads, seconds=0.05, repeats=3):
-    """Best GFLOP/s of ISA level ``level``'s register-only FMA loop on ``threads`` threads."""
-    probe, lvl = _probe(), LEVEL_NUMBER[level]
-    iters = 1000
-    while True:     # grow the loop until one call takes a measurable time
+def _best_rate(call, seconds, repeats):
+    """Best (work / second) of ``call(scale) -> work`` over ``repeats`` calls of
+    about ``seconds`` each; the best, because other work on the machine only
+    slows a run down, and many short calls find a quiet moment."""
+    scale = 1
+    while True:     # grow the call until it takes a measurable time
         t0 = time.perf_counter()
-        probe.fma(lvl, iters, threads)
+        call(scale)
         dt = time.perf_counter() - t0
-        if dt >= seconds / 4 or iters >= 1 << 40:
+        if dt >= seconds / 4 or scale >= 1 << 40:
             break
-        iters *= 4
-    iters = max(1, int(iters * seconds / max(dt, 1e-9)))
-    best = 0.0
-    for _ in range(repeats):  # the best run: other work on the machine only slows it
-        t0 = time.perf_counter()
-        flops = probe.fma(lvl, iters, threads)
-        best = max(best, flops / (time.perf_counter() - t0))
-    return best / 1e9
-
-
-def llc_bytes():
-    """The last-level cache's size (Linux sysfs or sysconf), or 32 MiB when unknown."""
-    base = "/sys/devices/system/cpu/cpu0/cache"
-    sizes = []
-    try:
-        for entry in os.listdir(base):
-            with open(os.path.join(base, entry, "size")) as fh:
-                text = fh.read().strip().upper()
-            mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
-            sizes.append(int(text.rstrip("KMG")) * mult)
-    except (OSError, ValueError):
-        pass
-    if not sizes:
-        try:
-            sizes.append(os.sysconf("SC_LEVEL3_CACHE_SIZE"))
-        except (AttributeError, ValueError, OSError):
-            pass
-    return max([s for s in sizes if s and s > 0] or [32 << 20])
-
-
-def bandwidth_gbs(threads, array_bytes=None, repeats=5):
-    """Best STREAM-triad GB/s on ``threads`` threads, three float64 arrays of
-    ``array_bytes`` each (default: 4 x the last-level cache, at least 64 MiB)."""
-    if array_bytes is None:
-        array_bytes = max(4 * llc_bytes(), 64 << 20)
-    n = max(1, int(array_bytes) // 8)
-    a, b, c = np.empty(n), np.full(n, 1.0), np.full(n, 2.0)
-    probe = _probe()
-    probe.triad(a, b, c, 3.0, threads)   # the first pass pays a's page faults
+        scale *= 4
+    scale = max(1, int(scale * seconds / max(dt, 1e-9)))
     best = 0.0
     for _ in range(repeats):
         t0 = time.perf_counter()
-        probe.triad(a, b, c, 3.0, threads)
-        best = max(best, 3 * 8 * n / (time.perf_counter() - t0))
-    return best / 1e9
+        work = call(scale)
+        best = max(best, work / (time.perf_counter() - t0))
+    return best
+
+
+def peak_gflops(level, threads, seconds=0.01, repeats=20):
+    """GFLOP/s of ISA level ``level``'s register-only FMA loop on ``threads`` threads."""
+    probe, lvl = _probe(), LEVEL_NUMBER[level]
+    return _best_rate(lambda scale: probe.fma(lvl, 1000 * scale, threads), seconds, repeats) / 1e9
+
+
+def _count_cpus(text):
+    """'0-3,8' -> 5."""
+    total = 0
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        total += int(hi) - int(lo) + 1 if hi else 1
+    return total
+
+
+def caches():
+    """[(name, bytes, cpus sharing one), ...] for the data caches from level 2 up,
+    smallest first (Linux sysfs); [] where the platform does not say."""
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    out = []
+    try:
+        for entry in sorted(e for e in os.listdir(base) if e.startswith("index")):
+            def read(name):
+                with open(os.path.join(base, entry, name)) as fh:
+                    return fh.read().strip()
+            level, kind, size = int(read("level")), read("type"), read("size").upper()
+            if level < 2 or kind == "Instruction":
+                continue
+            mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(size[-1:], 1)
+            sharing = _count_cpus(read("shared_cpu_list"))
+            out.append((f"L{level}", int(size.rstrip("KMG")) * mult, sharing))
+    except (OSError, ValueError):
+        return []
+    return sorted(out, key=lambda c: c[1])
+
+
+def llc_bytes():
+    """The last-level cache's size, or 32 MiB when the platform does not say."""
+    found = caches()
+    return found[-1][1] if found else 32 << 20
+
+
+def capacity(cache, threads):
+    """Bytes of a cache level that ``threads`` threads (one per core) have between them."""
+    name, size, sharing = cache
+    return size * max(1, -(-threads // sharing))
+
+
+def bandwidth_gbs(threads, array_bytes, seconds=0.02, repeats=10):
+    """STREAM-triad GB/s on ``threads`` threads over three float64 arrays of ``array_bytes``."""
+    n = max(1024, int(array_bytes) // 8)
+    a, b, c = np.empty(n), np.full(n, 1.0), np.full(n, 2.0)
+    probe = _probe()
+    probe.triad(a, b, c, 3.0, 1, threads)   # the first pass pays a's page faults
+
+    def call(reps):
+        probe.triad(a, b, c, 3.0, reps, threads)
+        return 3 * 8 * n * reps
+    return _best_rate(call, seconds, repeats) / 1e9
 
 
 def thread_count(setting):
@@ -97,32 +122,68 @@ def thread_count(setting):
 
 
 def measure(settings=(1, "default"), quick=False):
-    """The machine's limits at each thread setting: {"isa", "levels": {level:
-    {setting: GFLOP/s}}, "bandwidth": {setting: GB/s}, "threads": {setting: n}, ...}."""
+    """The machine's limits at each thread setting:
+    {"isa": level the kernels run, "levels": {ISA level: {setting: GFLOP/s}},
+     "memory": {setting: [[name, capacity bytes, GB/s], ...]} from the smallest
+     cache to main memory ("DRAM", capacity None), "threads": {setting: n}, ...}.
+    Cache bandwidths come from a triad over half the cache, main memory's over
+    three arrays of four times the last-level cache (twice with quick)."""
     from ..backends.native import available_isas, isa
-    seconds, repeats = (0.02, 2) if quick else (0.1, 5)
-    array_bytes = max((2 if quick else 4) * llc_bytes(), 64 << 20)
-    out = {"isa": isa(), "levels": {}, "bandwidth": {}, "threads": {},
-           "array_mib": array_bytes / (1 << 20), "llc_mib": llc_bytes() / (1 << 20)}
+    seconds, repeats = (0.005, 6) if quick else (0.01, 20)
+    dram_array = max((2 if quick else 4) * llc_bytes(), 64 << 20)
+    out = {"isa": isa(), "levels": {}, "memory": {}, "threads": {}, "dram_array_mib": dram_array / (1 << 20)}
     for setting in settings:
         key, n = str(setting), thread_count(setting)
         out["threads"][key] = n
         for level in available_isas():
             out["levels"].setdefault(level, {})[key] = peak_gflops(level, n, seconds, repeats)
-        out["bandwidth"][key] = bandwidth_gbs(n, array_bytes, repeats)
+        mem = []
+        for cache in caches():
+            cap = capacity(cache, n)
+            mem.append([cache[0], cap, bandwidth_gbs(n, cap / 6, 2 * seconds, repeats)])
+        mem.append(["DRAM", None, bandwidth_gbs(n, dram_array, 2 * seconds, max(3, repeats // 4))])
+        out["memory"][key] = mem
+    _at_least_fewer_threads(out)
     return out
 
 
-def roof(limits, setting, intensity, itemsize=4):
-    """roof(I) in GFLOP/s at a thread setting, for the ISA level the kernels run."""
-    key = str(setting)
-    peak = limits["levels"][limits["isa"]][key] * (4 / itemsize)
-    return min(peak, intensity * limits["bandwidth"][key])
+def _at_least_fewer_threads(limits):
+    """A roof at n threads is at least the roof at fewer (the extra threads could
+    sit idle): where other work on the machine pulled a many-thread measurement
+    below a few-thread one, take the few-thread value."""
+    order = sorted(limits["threads"], key=lambda k: limits["threads"][k])
+    for fewer, more in zip(order, order[1:]):
+        for per in limits["levels"].values():
+            per[more] = max(per[more], per[fewer])
+        for low, high in zip(limits["memory"][fewer], limits["memory"][more]):
+            if low[0] == high[0] and (high[1] is None or (low[1] or 0) <= high[1]):
+                high[2] = max(high[2], low[2])
+
+
+def memory_level(limits, setting, nbytes):
+    """(name, GB/s) of the smallest memory level holding ``nbytes`` in half its capacity:
+    a case the bench calls again and again on the same arrays streams from there."""
+    for name, cap, gbs in limits["memory"][str(setting)]:
+        if cap is None or nbytes <= cap / 2:
+            return name, gbs
+    raise ValueError("limits without a DRAM level")
+
+
+def peak(limits, setting, itemsize=4):
+    """Peak GFLOP/s of the kernels' ISA level (float64 vectors hold half as many)."""
+    return limits["levels"][limits["isa"]][str(setting)] * (4 / itemsize)
+
+
+def roof(limits, setting, intensity, nbytes=None, itemsize=4):
+    """min(peak, intensity x bandwidth) in GFLOP/s at a thread setting; the
+    bandwidth of the level holding nbytes (main memory's when None)."""
+    gbs = memory_level(limits, setting, nbytes)[1] if nbytes is not None else limits["memory"][str(setting)][-1][2]
+    return min(peak(limits, setting, itemsize), intensity * gbs)
 
 
 def grade(results, limits, itemsize=4, sides=("native", "torch")):
-    """Rows of (case, threads, intensity, bound, roof, and per side GFLOP/s, GB/s,
-    percent of roof) for every result with a work model."""
+    """Per result row: intensity, what bounds it ('compute' or the memory level),
+    the roof, and per side GFLOP/s, GB/s and percent of the roof."""
     from .work import WORK
     rows = []
     for r in results:
@@ -133,10 +194,10 @@ def grade(results, limits, itemsize=4, sides=("native", "torch")):
         flops, nbytes = model(itemsize)
         key = str(r["threads"])
         intensity = flops / nbytes
-        limit = roof(limits, key, intensity, itemsize)
-        peak = limits["levels"][limits["isa"]][key] * (4 / itemsize)
+        limit = roof(limits, key, intensity, nbytes, itemsize)
+        bound = "compute" if limit >= peak(limits, key, itemsize) else memory_level(limits, key, nbytes)[0]
         row = {"case": r["case"], "threads": r["threads"], "model": True, "intensity": intensity,
-               "roof": limit, "bound": "compute" if limit >= peak else "memory", "sides": {}}
+               "bytes": nbytes, "roof": limit, "bound": bound, "sides": {}}
         for side in sides:
             t = (r.get("times") or {}).get(side)
             if t:
@@ -158,9 +219,12 @@ def _table(header, rows):
 
 
 def ridge(limits, setting):
-    """The intensity where the two roofs meet, flop/byte."""
-    key = str(setting)
-    return limits["levels"][limits["isa"]][key] / limits["bandwidth"][key]
+    """The intensity where the compute roof meets main memory's, flop/byte."""
+    return peak(limits, setting) / limits["memory"][str(setting)][-1][2]
+
+
+def _mib(nbytes):
+    return f"{nbytes / (1 << 20):.0f} MiB" if nbytes >= 1 << 20 else f"{nbytes / 1024:.0f} KiB"
 
 
 def format_limits(limits, cpu):
@@ -170,10 +234,19 @@ def format_limits(limits, cpu):
                                        for s in settings]
     rows = [[f"peak float32 FMA, {level}" + (" (the kernels' level)" if level == limits["isa"] else "")]
             + [f"{per[s]:.1f} GFLOP/s" for s in settings] for level, per in limits["levels"].items()]
-    rows.append([f"memory bandwidth, STREAM triad 3 x {limits['array_mib']:.0f} MiB"]
-                + [f"{limits['bandwidth'][s]:.1f} GB/s" for s in settings])
-    rows.append(["ridge point, peak / bandwidth"] + [f"{ridge(limits, s):.1f} flop/B" for s in settings])
-    return "\n".join(_table(header, rows))
+    first = limits["memory"][settings[0]]
+    for i, (name, cap, _) in enumerate(first):
+        what = (f"main memory, 3 x {limits['dram_array_mib']:.0f} MiB" if cap is None
+                else f"{name} cache, half of it")
+        rows.append([f"bandwidth, STREAM triad in {what}"]
+                    + [f"{limits['memory'][s][i][2]:.1f} GB/s" for s in settings])
+    rows.append(["ridge point, peak / main memory bandwidth"] + [f"{ridge(limits, s):.1f} flop/B" for s in settings])
+    caps = ", ".join(f"{name} {_mib(cap)}" for name, cap, _ in first if cap is not None)
+    lines = _table(header, rows)
+    if caps:
+        lines.append(f"(caches at 1 thread: {caps}; a case is held to the bandwidth of the smallest "
+                     "level that holds its bytes in half its size)")
+    return "\n".join(lines)
 
 
 def format_grades(rows, label=str):
@@ -209,7 +282,11 @@ def plot(rows, limits, path, label=str):
     colours = dict(zip(settings, ("tab:blue", "tab:red", "tab:green", "tab:purple")))
     for s in settings:
         ax.plot(xs, [roof(limits, s, x) for x in xs], color=colours[s],
-                label=f"roof, {limits['threads'][s]} thread(s) ({limits['isa']})")
+                label=f"roof, {limits['threads'][s]} thread(s): {limits['isa']} peak, main memory")
+        for name, cap, gbs in limits["memory"][s][:-1]:
+            ax.plot(xs, [min(peak(limits, s), x * gbs) for x in xs], color=colours[s], linestyle=":",
+                    linewidth=0.8)
+            ax.annotate(name, (xs[0], xs[0] * gbs), fontsize=6, color=colours[s])
     for i, g in enumerate(r for r in rows if r["model"] and "native" in r["sides"]):
         nat = g["sides"]["native"]
         s = str(g["threads"])
@@ -218,7 +295,7 @@ def plot(rows, limits, path, label=str):
                     fontsize=6, xytext=(3, 2), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("arithmetic intensity (flop / byte of compulsory traffic)")
+    ax.set_xlabel("arithmetic intensity (flop / byte of compulsory traffic); dotted: cache bandwidths")
     ax.set_ylabel("GFLOP/s")
     ax.set_title("fastnn's native kernels against this machine's roofline", fontsize=10)
     ax.grid(True, which="both", linewidth=0.3)

@@ -8,7 +8,8 @@ _isa.fastnn_isa_link(_isa.level_address())
 
 cdef extern from "probe/probe.h" nogil:
     double probe_fma(int isa, long iters, int nthreads)
-    void probe_triad(double *a, const double *b, const double *c, double s, long n, int nthreads)
+    void probe_triad(double *a, const double *b, const double *c, double s, long n, long reps,
+                     int nthreads)
 
 
 def fma(int level, long iters, int nthreads):
@@ -20,10 +21,10 @@ def fma(int level, long iters, int nthreads):
     return flops
 
 
-def triad(double[::1] a, const double[::1] b, const double[::1] c, double s, int nthreads):
-    """a = b + s * c (equal lengths, checked by the caller)."""
+def triad(double[::1] a, const double[::1] b, const double[::1] c, double s, long reps, int nthreads):
+    """reps passes of a = b + s * c (equal lengths, checked by the caller)."""
     with nogil:
-        probe_triad(&a[0], &b[0], &c[0], s, a.shape[0], nthreads)
+        probe_triad(&a[0], &b[0], &c[0], s, a.shape[0], reps, nthreads)
 
 
 def isa_level():
