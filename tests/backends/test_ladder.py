@@ -137,3 +137,33 @@ def test_default_team_is_fastnns(monkeypatch):
     finally:
         fastnn.set_num_threads(start)
     assert seen == [1, 2, 3]
+
+
+@pytest.mark.parametrize("plain_c", [True, False], ids=["plain_c", "default_build"])
+def test_c_files_build_alone_and_match_a_double_loop(tmp_path, plain_c):
+    """The ladder's C files with common/isa.c only, optionally forcing the plain-C
+    path (a 6 x 2 scalar tile, what compilers without GCC extensions get)."""
+    import os
+    import shutil
+    import subprocess
+    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    native = os.path.join(root, "fastnn", "backends", "native")
+    sources = [os.path.join(native, "ladder", f) for f in
+               ("rung1_naive.c", "rung2_loop_order.c", "rung3_blocked.c", "rung4_packed.c", "rung5_threads.c")]
+    exe = str(tmp_path / "check")
+    cmd = [cc, "-O2", "-std=c99", "-I", native, os.path.join(os.path.dirname(__file__), "ladder_plain_c_check.c"),
+           *sources, os.path.join(native, "common", "isa.c"), "-o", exe, "-lm"]
+    if plain_c:
+        cmd.insert(1, "-DFASTNN_PLAIN_C")
+    subprocess.run(cmd, check=True, capture_output=True)
+    out = subprocess.run([exe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines and all(ln.endswith("bad 0") for ln in lines), out.stdout
+    if plain_c:
+        assert lines == ["level generic, tile 6x2, bad 0"]
+    else:
+        assert len(lines) == len(available_isas())

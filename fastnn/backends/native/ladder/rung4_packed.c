@@ -18,8 +18,8 @@
  *         for each A panel (KC x MR = 6 KiB, stays in L1)
  *           for each B panel (KC x NR, streams from L2): the micro-kernel
  *
- * Copying costs O(mk + kn) against the product's O(mnk): about 1/NC and
- * 1/MC of the arithmetic here. The vector width differs per CPU, so the code
+ * Copying is cheap next to the product: A is packed once per NC columns of
+ * C and B once in all, 1/NC + 1/m copies per multiply-add. The vector width differs per CPU, so the code
  * is compiled once per ISA level of fastnn's dispatch (common/isa.h) with GCC
  * vector extensions and the level's target attribute (rung4_packed_body.h),
  * and the caller picks the level at run time: no -march=native. Without GCC

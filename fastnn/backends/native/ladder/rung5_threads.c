@@ -36,5 +36,6 @@ int ladder_threads(int isa, long m, long n, long k, const float *a, const float 
         if (r1 > r0)
             failed |= ladder_packed(isa, r1 - r0, n, k, a + r0 * k, b, c + r0 * n) != 0;
     }
+    (void)nthreads;     /* unused without OpenMP */
     return failed ? -1 : 0;
 }
