@@ -1,6 +1,6 @@
 /* Built by tests/backends/test_ladder.py from the ladder's C files and
  * common/isa.c alone, with and without -DFASTNN_PLAIN_C (what compilers without
- * GCC extensions build): every rung, at every ISA level this CPU runs, against
+ * GCC extensions build): every GEMM and convolution rung, at every ISA level this CPU runs, against
  * a double-precision loop; one line per level. */
 #include <math.h>
 #include <stdio.h>
@@ -33,6 +33,25 @@ static int check(int isa)
         }
         free(a); free(b); free(c);
     }
+    /* the convolution rungs against a double loop: one odd-sized layer */
+    long n = 2, ch = 5, h = 9, w = 8, o = 7, oh = h - 2, ow = w - 2;
+    float *x = malloc(n * ch * h * w * 4), *wt = malloc(o * ch * 9 * 4), *y = malloc(n * o * oh * ow * 4);
+    for (long i = 0; i < n * ch * h * w; i++) x[i] = (float)rand() / RAND_MAX - 0.5f;
+    for (long i = 0; i < o * ch * 9; i++) wt[i] = (float)rand() / RAND_MAX - 0.5f;
+    for (int rung = 1; rung <= 3; rung++) {
+        for (long i = 0; i < n * o * oh * ow; i++) y[i] = 1e30f;
+        if (rung == 1) ladder_conv_direct(n, ch, h, w, o, 3, 3, x, wt, y);
+        if (rung == 2 && ladder_conv_im2col(isa, n, ch, h, w, o, 3, 3, x, wt, y)) bad++;
+        if (rung == 3 && ladder_conv_winograd(isa, n, ch, h, w, o, x, wt, y)) bad++;
+        for (long b = 0; b < n; b++) for (long f = 0; f < o; f++)
+            for (long i = 0; i < oh; i++) for (long j = 0; j < ow; j++) {
+                double r = 0;
+                for (long c = 0; c < ch; c++) for (long ky = 0; ky < 3; ky++) for (long kx = 0; kx < 3; kx++)
+                    r += (double)x[((b * ch + c) * h + i + ky) * w + j + kx] * wt[((f * ch + c) * 3 + ky) * 3 + kx];
+                if (fabs(y[((b * o + f) * oh + i) * ow + j] - r) > 1e-4) bad++;
+            }
+    }
+    free(x); free(wt); free(y);
     return bad;
 }
 

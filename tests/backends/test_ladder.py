@@ -152,7 +152,8 @@ def test_c_files_build_alone_and_match_a_double_loop(tmp_path, plain_c):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     native = os.path.join(root, "fastnn", "backends", "native")
     sources = [os.path.join(native, "ladder", f) for f in
-               ("rung1_naive.c", "rung2_loop_order.c", "rung3_blocked.c", "rung4_packed.c", "rung5_threads.c")]
+               ("rung1_naive.c", "rung2_loop_order.c", "rung3_blocked.c", "rung4_packed.c", "rung5_threads.c",
+                "conv1_direct.c", "conv2_im2col.c", "conv3_winograd.c")]
     exe = str(tmp_path / "check")
     cmd = [cc, "-O2", "-std=c99", "-I", native, os.path.join(os.path.dirname(__file__), "ladder_plain_c_check.c"),
            *sources, os.path.join(native, "common", "isa.c"), "-o", exe, "-lm"]
@@ -167,3 +168,83 @@ def test_c_files_build_alone_and_match_a_double_loop(tmp_path, plain_c):
         assert lines == ["level generic, tile 6x2, bad 0"]
     else:
         assert len(lines) == len(available_isas())
+
+
+# ---- the convolution ladder -----------------------------------------------------------
+
+CONV_SHAPES = [  # (n, c, h, w, o, kh, kw): odd and even outputs, 1 channel, non-square
+    (1, 1, 3, 3, 1, 3, 3), (2, 3, 7, 6, 4, 3, 3), (2, 5, 9, 10, 3, 3, 3), (1, 2, 5, 8, 3, 2, 3),
+    (3, 4, 6, 6, 7, 1, 1), (1, 16, 12, 11, 20, 3, 3)]
+
+
+def conv_operands(n, c, h, w, o, kh, kw, seed=0):
+    g = np.random.default_rng(seed)
+    return (g.standard_normal((n, c, h, w)).astype(np.float32),
+            g.standard_normal((o, c, kh, kw)).astype(np.float32))
+
+
+def conv_check(y, x, w, padding=0):
+    from fastnn.backends.numpy_ref import conv as ref_conv
+    want = ref_conv.conv2d_forward(x.astype(np.float64), w.astype(np.float64), None, 1, padding, 1, 1)[0]
+    assert y.dtype == np.float32 and y.shape == want.shape
+    np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-4 * np.sqrt(w[0].size))
+
+
+@pytest.mark.parametrize("rung", ladder.CONV_RUNGS)
+@pytest.mark.parametrize("shape", CONV_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_every_conv_rung_equals_the_reference(rung, shape):
+    if rung == "winograd" and shape[5:] != (3, 3):
+        pytest.skip("Winograd F(2x2, 3x3) is for 3x3 filters")
+    x, w = conv_operands(*shape)
+    conv_check(ladder.conv2d(x, w, rung=rung), x, w)
+
+
+@pytest.mark.parametrize("rung", ["im2col", "winograd"])
+def test_gemm_conv_rungs_at_every_isa_level(level, rung):
+    x, w = conv_operands(2, 9, 11, 10, 13, 3, 3, seed=1)
+    conv_check(ladder.conv2d(x, w, rung=rung), x, w)
+
+
+@pytest.mark.parametrize("rung", ladder.CONV_RUNGS)
+def test_conv_padding_and_strided_input(rung):
+    g = np.random.default_rng(2)
+    big = g.standard_normal((2, 6, 14, 16)).astype(np.float32)
+    x = big[:, ::2, 1:, ::2]                             # non-contiguous: copied
+    w = g.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    conv_check(ladder.conv2d(x, w, rung=rung, padding=1), np.ascontiguousarray(x), w, padding=1)
+
+
+def test_conv_matches_torch():
+    torch = pytest.importorskip("torch")
+    x, w = conv_operands(2, 8, 10, 9, 5, 3, 3, seed=3)
+    want = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
+    for rung in ladder.CONV_RUNGS:
+        np.testing.assert_allclose(ladder.conv2d(x, w, rung=rung, padding=1), want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("rung", ladder.CONV_RUNGS)
+@pytest.mark.parametrize("shape", [(0, 2, 5, 5, 3), (2, 0, 5, 5, 3), (2, 2, 5, 5, 0)])
+def test_conv_zero_size(rung, shape):
+    n, c, h, w, o = shape
+    y = ladder.conv2d(np.ones((n, c, h, w), np.float32), np.ones((o, c, 3, 3), np.float32), rung=rung)
+    assert y.shape == (n, o, 3, 3) and not y.any()
+
+
+def test_conv_bad_arguments():
+    x, w = conv_operands(1, 2, 5, 5, 3, 3, 3)
+    with pytest.raises(TypeError, match="x must be float32"):
+        ladder.conv2d(x.astype(np.float64), w)
+    with pytest.raises(ValueError, match="weight must be 4-D"):
+        ladder.conv2d(x, w[0])
+    with pytest.raises(ValueError, match=r"weight.shape\[1\] == x.shape\[1\]"):
+        ladder.conv2d(x, w[:, :1])
+    with pytest.raises(ValueError, match="must be 3x3"):
+        ladder.conv2d(x, w[:, :, :2], rung="winograd")
+    with pytest.raises(ValueError, match="does not fit"):
+        ladder.conv2d(x[:, :, :2], w, rung="direct")
+    with pytest.raises(ValueError, match="rung must be one of"):
+        ladder.conv2d(x, w, rung="fft")
+    with pytest.raises(ValueError, match="padding must be >= 0"):
+        ladder.conv2d(x, w, padding=-1)
+    with pytest.raises(TypeError, match="padding must be an int"):
+        ladder.conv2d(x, w, padding=(1, 1))

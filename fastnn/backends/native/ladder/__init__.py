@@ -7,7 +7,14 @@ one before, from the textbook triple loop to the shape of fastnn's own GEMM.
     rung 4  packed      packed panels, register-tiled micro-kernel rung4_packed.c
     rung 5  threads     rung 4 on every core (OpenMP)              rung5_threads.c
 
-For learning, not for models: fastnn's layers call fastnn.backends.native.gemm.
+The same for convolution (``conv2d``, valid, stride 1, one thread each):
+
+    rung 1  direct      the formula as loops                       conv1_direct.c
+    rung 2  im2col      patches to columns, then one GEMM (rung 4) conv2_im2col.c
+    rung 3  winograd    F(2x2, 3x3): 16 GEMMs, 2.25x fewer products conv3_winograd.c
+
+For learning, not for models: fastnn's layers call fastnn.backends.native.gemm
+and .conv.
 docs/gemm.md walks the rungs; ``python -m fastnn.bench --ladder`` measures
 them on this machine. float32 only. Reference: numpy_ref/gemm.py (matmul).
 
@@ -22,7 +29,7 @@ import numpy as np
 from .... import _threads
 from . import _ladder
 
-__all__ = ["RUNGS", "IDEAS", "matmul", "tile"]
+__all__ = ["RUNGS", "IDEAS", "matmul", "tile", "CONV_RUNGS", "conv2d"]
 
 RUNGS = ("naive", "loop_order", "blocked", "packed", "threads")
 IDEAS = {
@@ -34,13 +41,16 @@ IDEAS = {
 }
 
 
-def _operand(x, name):
+CONV_RUNGS = ("direct", "im2col", "winograd")
+
+
+def _operand(x, name, ndim=2, fn="ladder.matmul"):
     if not isinstance(x, np.ndarray):
-        raise TypeError(f"ladder.matmul: {name} must be a numpy.ndarray, got {type(x).__name__}")
+        raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(x).__name__}")
     if x.dtype != np.float32:
-        raise TypeError(f"ladder.matmul: {name} must be float32 (the ladder is float32 only), got {x.dtype}")
-    if x.ndim != 2:
-        raise ValueError(f"ladder.matmul: {name} must be 2-D, got shape {x.shape}")
+        raise TypeError(f"{fn}: {name} must be float32 (the ladder is float32 only), got {x.dtype}")
+    if x.ndim != ndim:
+        raise ValueError(f"{fn}: {name} must be {ndim}-D, got shape {x.shape}")
     return np.ascontiguousarray(x)  # strided or Fortran-ordered operands are copied
 
 
@@ -74,3 +84,39 @@ def matmul(a, b, rung="threads", num_threads=None):
 def tile():
     """Rung 4's register tile (rows x columns of C in registers) at the current ISA level."""
     return _ladder.tile()
+
+
+def conv2d(x, weight, rung="winograd", padding=0):
+    """The convolution of x (N, C, H, W) with weight (O, C, KH, KW), stride 1,
+    zero padding ``padding`` on every side (copied in first), by one rung of
+    CONV_RUNGS; float32, one thread. 'winograd' needs 3x3 weights. Returns
+    (N, O, H + 2p - KH + 1, W + 2p - KW + 1), like torch.nn.functional.conv2d
+    without bias.
+    """
+    fn = "ladder.conv2d"
+    if not isinstance(rung, str) or rung not in CONV_RUNGS:
+        raise ValueError(f"{fn}: rung must be one of {CONV_RUNGS}, got {rung!r}")
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)):
+        raise TypeError(f"{fn}: padding must be an int, got {type(padding).__name__}")
+    if padding < 0:
+        raise ValueError(f"{fn}: padding must be >= 0, got {padding}")
+    x, weight = _operand(x, "x", 4, fn), _operand(weight, "weight", 4, fn)
+    n, c, h, w = x.shape
+    o, cw, kh, kw = weight.shape
+    if cw != c:
+        raise ValueError(f"{fn}: weight has {cw} input channels, x has {c}: expected weight.shape[1] == x.shape[1]")
+    if kh < 1 or kw < 1:
+        raise ValueError(f"{fn}: weight must have a kernel of at least 1x1, got shape {weight.shape}")
+    if rung == "winograd" and (kh, kw) != (3, 3):
+        raise ValueError(f"{fn}: rung 'winograd' is F(2x2, 3x3): weight must be 3x3, got {kh}x{kw}")
+    if padding:
+        x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        h, w = h + 2 * padding, w + 2 * padding
+    oh, ow = h - kh + 1, w - kw + 1
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{fn}: the {kh}x{kw} kernel does not fit the padded {h}x{w} input")
+    if n == 0 or o == 0 or c == 0:     # c == 0: every output is an empty sum
+        return np.zeros((n, o, oh, ow), np.float32)
+    y = np.empty((n, o, oh, ow), np.float32)
+    _ladder.run_conv(CONV_RUNGS.index(rung) + 1, x, weight, y)
+    return y

@@ -1,8 +1,9 @@
-# distutils: sources = fastnn/backends/native/ladder/rung1_naive.c fastnn/backends/native/ladder/rung2_loop_order.c fastnn/backends/native/ladder/rung3_blocked.c fastnn/backends/native/ladder/rung4_packed.c fastnn/backends/native/ladder/rung5_threads.c fastnn/backends/native/common/isa_link.c
-"""Compiled side of the GEMM ladder (ladder.h): one nogil call per rung.
+# distutils: sources = fastnn/backends/native/ladder/rung1_naive.c fastnn/backends/native/ladder/rung2_loop_order.c fastnn/backends/native/ladder/rung3_blocked.c fastnn/backends/native/ladder/rung4_packed.c fastnn/backends/native/ladder/rung5_threads.c fastnn/backends/native/ladder/conv1_direct.c fastnn/backends/native/ladder/conv2_im2col.c fastnn/backends/native/ladder/conv3_winograd.c fastnn/backends/native/common/isa_link.c
+"""Compiled side of the GEMM and convolution ladders (ladder.h): one nogil call per rung.
 
 The wrapper (ladder/__init__.py) has checked the operands: float32,
-C-contiguous, a is m x k, b is k x n, c is m x n, none of m, n, k zero.
+C-contiguous, a is m x k, b is k x n, c is m x n, none of m, n, k zero; for a
+convolution, no axis zero, the output at least 1 x 1, 3x3 weights for Winograd.
 Rungs 4 and 5 run at fastnn's common ISA level (common/isa.h), read once here.
 """
 from ..common cimport _isa
@@ -18,6 +19,12 @@ cdef extern from "ladder/ladder.h" nogil:
     int ladder_threads(int isa, long m, long n, long k, const float *a, const float *b, float *c,
                        int nthreads)
     int ladder_tile_width(int isa)
+    void ladder_conv_direct(long n, long c, long h, long w, long o, long kh, long kw,
+                            const float *x, const float *wt, float *y)
+    int ladder_conv_im2col(int isa, long n, long c, long h, long w, long o, long kh, long kw,
+                           const float *x, const float *wt, float *y)
+    int ladder_conv_winograd(int isa, long n, long c, long h, long w, long o,
+                             const float *x, const float *wt, float *y)
 
 
 def run(int rung, const float[:, ::1] a, const float[:, ::1] b, float[:, ::1] c, int nthreads):
@@ -37,6 +44,25 @@ def run(int rung, const float[:, ::1] a, const float[:, ::1] b, float[:, ::1] c,
             status = ladder_threads(isa, m, n, k, &a[0, 0], &b[0, 0], &c[0, 0], nthreads)
     if status != 0:
         raise MemoryError("GEMM ladder: cannot allocate the packing buffers")
+
+
+def run_conv(int rung, const float[:, :, :, ::1] x, const float[:, :, :, ::1] w,
+             float[:, :, :, ::1] y):
+    """y = conv(x, w), valid, stride 1, by convolution rung 1..3 (3: 3x3 weights)."""
+    cdef long n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
+    cdef long o = w.shape[0], kh = w.shape[2], kw = w.shape[3]
+    cdef int isa = _isa.fastnn_isa(), status = 0
+    with nogil:
+        if rung == 1:
+            ladder_conv_direct(n, c, h, wd, o, kh, kw, &x[0, 0, 0, 0], &w[0, 0, 0, 0], &y[0, 0, 0, 0])
+        elif rung == 2:
+            status = ladder_conv_im2col(isa, n, c, h, wd, o, kh, kw, &x[0, 0, 0, 0], &w[0, 0, 0, 0],
+                                        &y[0, 0, 0, 0])
+        else:
+            status = ladder_conv_winograd(isa, n, c, h, wd, o, &x[0, 0, 0, 0], &w[0, 0, 0, 0],
+                                          &y[0, 0, 0, 0])
+    if status != 0:
+        raise MemoryError("convolution ladder: cannot allocate its buffers")
 
 
 def isa_level():

@@ -1,4 +1,6 @@
-/* The GEMM ladder: C = A @ B for row-major float32 matrices (A is m x k, B is
+/* The GEMM ladder (and a short convolution ladder on top of it, at the end).
+ *
+ * C = A @ B for row-major float32 matrices (A is m x k, B is
  * k x n, C is m x n, all contiguous), five times, each rung one idea more than
  * the one below it:
  *
@@ -35,5 +37,19 @@ int ladder_threads(int isa, long m, long n, long k, const float *a, const float 
                    int nthreads);
 /* The width of rung 4's register tile at a level (16 floats with AVX2). */
 int ladder_tile_width(int isa);
+
+/* The convolution ladder: y = conv(x, w), "valid" (no padding), stride 1,
+ * x of shape (n, c, h, w), weights (o, c, kh, kw), y (n, o, h-kh+1, w-kw+1),
+ * all contiguous float32:
+ *   1  conv1_direct.c    the formula as loops
+ *   2  conv2_im2col.c    im2col + GEMM (rung 4 above)
+ *   3  conv3_winograd.c  Winograd F(2x2, 3x3): 16 GEMMs, 2.25x fewer products
+ * One thread each: the idea of each rung is its algorithm. */
+void ladder_conv_direct(long n, long c, long h, long w, long o, long kh, long kw,
+                        const float *x, const float *wt, float *y);
+int ladder_conv_im2col(int isa, long n, long c, long h, long w, long o, long kh, long kw,
+                       const float *x, const float *wt, float *y);
+int ladder_conv_winograd(int isa, long n, long c, long h, long w, long o,  /* 3x3 only */
+                         const float *x, const float *wt, float *y);
 
 #endif
