@@ -36,7 +36,7 @@ def test_ladder_flag_end_to_end(tmp_path, capsys):
     path = tmp_path / "ladder.json"
     # max-call 1e-7 s: every entry is left out at the second size
     assert main(["--ladder", "--sizes", "24,8", "--quick", "--rounds", "1", "--max-call", "1e-7",
-                 "--json", str(path)]) == 0
+                 "--no-conv", "--json", str(path)]) == 0
     out = capsys.readouterr().out
     assert "GEMM ladder" in out and "rung 4 tile 6x" in out and "CPU" in out
     report = json.loads(path.read_text())
@@ -45,6 +45,26 @@ def test_ladder_flag_end_to_end(tmp_path, capsys):
         assert report["times"][name]["8"] > 0, name
         assert "24" not in report["times"][name], name
     assert report["limits"]["threads"]["1"] == 1
+    assert report["conv_layers"] == [] and "convolution ladder" not in out
+
+
+def test_conv_table():
+    layer = (1, 2, 3, 4)            # 2 * 1 * 3 * 2 * 9 * 16 = 1728 flops
+    name = ladder.conv_name(layer)
+    times = {"conv " + n: {name: t * 1e-9} for (n, _), t in zip(ladder.CONV_ENTRIES, [1728, 172.8, 86.4, 43.2])}
+    limits = {"isa": "avx2", "levels": {"avx2": {"1": 40.0}}}
+    text = ladder.format_conv_table(times, [layer], limits)
+    rows = {ln.split("  ")[0].strip(): ln for ln in text.splitlines()}
+    assert name in text and "1.0 2%" in rows["1 direct"]
+    assert "10.0 (10.0x) 25%" in rows["2 im2col"] and "20.0 (2.0x) 50%" in rows["3 winograd"]
+    assert "40.0 100%" in rows["fastnn conv2d, 1 thread"]
+
+
+def test_conv_rows_run_in_the_worker():
+    times, threads = ladder.run([8], rounds=1, target_s=0.001, progress=False, conv_layers=[(1, 2, 3, 6)])
+    for name, _ in ladder.CONV_ENTRIES:
+        assert times["conv " + name][ladder.conv_name((1, 2, 3, 6))] > 0, name
+    assert threads >= 1
 
 
 def test_bad_sizes_are_rejected():

@@ -74,7 +74,7 @@ def _ladder(parser, args):
     json_path = args.json
     if json_path == parser.get_default("json"):
         json_path = os.path.join(os.path.dirname(json_path), "fastnn_ladder.json")
-    return ladder.main(sizes, rounds, args.quick, json_path, args.max_call)
+    return ladder.main(sizes, rounds, args.quick, json_path, args.max_call, conv=not args.no_conv)
 
 
 def _roofline(report, run, threads, args):
@@ -130,6 +130,7 @@ def main(argv=None):
     parser.add_argument("--sizes", default="256,512,1024", help="--ladder: matrix sizes n (default 256,512,1024)")
     parser.add_argument("--max-call", type=float, default=5.0,
                         help="--ladder: leave out a rung at a size where one call would take longer (s)")
+    parser.add_argument("--no-conv", action="store_true", help="--ladder: leave out the convolution ladder")
     args = parser.parse_args(argv)
     if args.tune:
         return _tune()

@@ -9,7 +9,8 @@ user gets: one worker per round (``python -m fastnn.bench.ladder SPEC``), no
 round times the entries in a rotated order, and the table shows the median
 round. A rung whose call would take longer than ``max_call_s`` (estimated
 from the size below) is left out at that size: the naive loop at 1024^3 takes
-seconds.
+seconds. A second table does the same for the convolution ladder's rungs on
+two 3x3 layers, against fastnn's native convolution, all on one thread.
 """
 import json
 import os
@@ -29,6 +30,33 @@ ENTRIES = [
     ("fastnn GEMM, 1 thread", None, 1),
     ("fastnn GEMM", None, None),
 ]
+
+
+# The convolution ladder: 3x3 layers with padding 1, all on one thread.
+# (row name, rung or None for fastnn's native conv2d_forward)
+CONV_ENTRIES = [("1 direct", "direct"), ("2 im2col", "im2col"), ("3 winograd", "winograd"),
+                ("fastnn conv2d, 1 thread", None)]
+CONV_LAYERS = [(8, 64, 64, 32), (32, 32, 32, 16)]  # (N, C = O channels, O, H = W)
+
+
+def conv_name(layer):
+    n, c, o, hw = layer
+    return f"N{n} {c}->{o} 3x3 {hw}x{hw} p1"
+
+
+def conv_flops(layer):
+    """The direct formula's flops: Winograd's GFLOP/s are 'effective' ones."""
+    n, c, o, hw = layer
+    return 2.0 * n * o * c * 9 * hw * hw
+
+
+def _conv_callable(rung, x, w):
+    from ..backends import backend
+    from ..backends.native import ladder
+    if rung is None:
+        native = backend("native")
+        return lambda: native.conv2d_forward(x, w, None, 1, 1, 1, 1)
+    return lambda: ladder.conv2d(x, w, rung=rung, padding=1)
 
 
 def _time(fn, target_s):
@@ -75,16 +103,27 @@ def worker(spec_path):
             finally:
                 fastnn.set_num_threads(default_threads)
         prev = n
+    fastnn.set_num_threads(1)
+    for layer in spec.get("conv_layers", []):
+        n, c, o, hw = layer
+        x = g.standard_normal((n, c, hw, hw)).astype(np.float32)
+        w = (g.standard_normal((o, c, 3, 3)) * 0.1).astype(np.float32)
+        for name, rung in CONV_ENTRIES[spec["rotate"] % len(CONV_ENTRIES):] + \
+                CONV_ENTRIES[:spec["rotate"] % len(CONV_ENTRIES)]:
+            times.setdefault("conv " + name, {})[conv_name(layer)] = _time(_conv_callable(rung, x, w),
+                                                                           spec["target_s"])
+    fastnn.set_num_threads(default_threads)
     with open(spec["out"], "w") as fh:
         json.dump({"times": times, "threads": default_threads}, fh)
 
 
-def _run_round(tmp, sizes, max_call_s, rotate, target_s):
+def _run_round(tmp, sizes, max_call_s, rotate, target_s, conv_layers=()):
     from .._child import package_root
     from .runner import worker_env
     spec, out = os.path.join(tmp, "ladder.spec.json"), os.path.join(tmp, "ladder.out.json")
     with open(spec, "w") as fh:
-        json.dump({"sizes": sizes, "max_call_s": max_call_s, "rotate": rotate, "target_s": target_s, "out": out}, fh)
+        json.dump({"sizes": sizes, "max_call_s": max_call_s, "rotate": rotate, "target_s": target_s,
+                   "conv_layers": [list(c) for c in conv_layers], "out": out}, fh)
     proc = subprocess.run([sys.executable, "-m", "fastnn.bench.ladder", spec], env=worker_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=package_root())
     if proc.returncode != 0:
@@ -93,13 +132,13 @@ def _run_round(tmp, sizes, max_call_s, rotate, target_s):
         return json.load(fh)
 
 
-def run(sizes, rounds=3, target_s=0.2, max_call_s=5.0, progress=True):
+def run(sizes, rounds=3, target_s=0.2, max_call_s=5.0, progress=True, conv_layers=()):
     """Median seconds per call of every entry at every size: ({name: {size: s}}, threads)."""
     samples, threads = {}, None
     with tempfile.TemporaryDirectory(prefix="fastnn-ladder-") as tmp:
         for r in range(rounds):
             t0 = time.perf_counter()
-            got = _run_round(tmp, sizes, max_call_s, r, target_s)
+            got = _run_round(tmp, sizes, max_call_s, r, target_s, conv_layers)
             threads = got["threads"]
             for name, per in got["times"].items():
                 for n, t in per.items():
@@ -147,20 +186,54 @@ def format_table(times, sizes, threads, limits=None):
     return "\n".join(lines)
 
 
-def main(sizes, rounds, quick, json_path=None, max_call_s=5.0):
+def format_conv_table(times, layers, limits=None):
+    """The convolution ladder: effective GFLOP/s per layer, x over the rung above, % of 1-thread peak."""
+    from .roofline import _table
+    header = ["convolution ladder, float32, 1 thread"] + [conv_name(layer) for layer in layers]
+    rows, prev = [], None
+    for name, rung in CONV_ENTRIES:
+        per, cells = times.get("conv " + name, {}), []
+        for layer in layers:
+            t = per.get(conv_name(layer))
+            if t is None:
+                cells.append("-")
+                continue
+            gf = conv_flops(layer) / t / 1e9
+            cell = f"{gf:.1f}"
+            below = times.get("conv " + prev, {}).get(conv_name(layer)) if prev else None
+            if rung is not None and below:
+                cell += f" ({below / t:.1f}x)"
+            if limits is not None:
+                cell += f" {100 * gf / limits['levels'][limits['isa']]['1']:.0f}%"
+            cells.append(cell)
+        rows.append([name] + cells)
+        prev = name if rung is not None else prev
+    lines = _table(header, rows)
+    lines.append("GFLOP/s = the direct formula's 2*N*O*C*9*H*W flops / time (Winograd does 2.25x fewer "
+                 "multiplications: its figure is an effective one); fastnn conv2d is the native forward")
+    return "\n".join(lines)
+
+
+def main(sizes, rounds, quick, json_path=None, max_call_s=5.0, conv=True):
     from .machine import machine_info
     from .roofline import measure
-    times, threads = run(sizes, rounds, target_s=0.05 if quick else 0.2, max_call_s=max_call_s)
+    layers = CONV_LAYERS if conv else []
+    times, threads = run(sizes, rounds, target_s=0.05 if quick else 0.2, max_call_s=max_call_s,
+                         conv_layers=layers)
     limits = measure((1, "default"), quick=quick)
     m = machine_info()
     cpu = (m.get("cpu") or "unknown CPU") + (f" ({m['cpu_id']})" if m.get("cpu_id") else "")
     print(f"CPU {cpu}, {m.get('cores_usable')} usable cores; fastnn {m.get('fastnn')}, ISA level "
           f"{m.get('isa_variant')}, rung 4 tile {_tile()}; median of {rounds} fresh-process round(s)")
     print(format_table(times, sizes, threads, limits))
+    if layers:
+        print()
+        print(format_conv_table(times, layers, limits))
     if json_path:
         os.makedirs(os.path.dirname(json_path) or ".", exist_ok=True)
         with open(json_path, "w") as fh:
-            json.dump({"machine": m, "sizes": sizes, "threads": threads, "times": times, "limits": limits},
+            json.dump({"machine": m, "sizes": sizes, "conv_layers": layers, "threads": threads, "times": times,
+                       "limits": limits},
                       fh, indent=2)
         print(f"results written to {json_path}")
     return 0
