@@ -90,8 +90,8 @@ def test_roof_and_memory_levels():
     assert roofline.roof(lim, 1, 2.0) == 20.0                           # 2 flop/B x 10 GB/s
     assert roofline.roof(lim, 1, 2.0, nbytes=1000) == 100.0             # in L2: 2 x 100 GB/s, capped
     assert roofline.roof(lim, 1, 0.5, nbytes=1000) == 50.0
-    assert roofline.roof(lim, "default", 0.5, nbytes=0.75 * (1 << 20)) == 100.0  # 2 MiB of L2 at 2 threads
-    assert roofline.roof(lim, 1, 0.5, nbytes=0.75 * (1 << 20)) == 5.0            # over half of 1 MiB
+    assert roofline.roof(lim, "default", 0.5, nbytes=1.5 * (1 << 20)) == 100.0  # 2 MiB of L2 at 2 threads
+    assert roofline.roof(lim, 1, 0.5, nbytes=1.5 * (1 << 20)) == 5.0            # more than 1 MiB
     assert roofline.roof(lim, 1, 1000.0, itemsize=8) == 50.0            # float64: half the lanes
     assert roofline.ridge(lim, 1) == 10.0
 

@@ -161,10 +161,11 @@ def _at_least_fewer_threads(limits):
 
 
 def memory_level(limits, setting, nbytes):
-    """(name, GB/s) of the smallest memory level holding ``nbytes`` in half its capacity:
-    a case the bench calls again and again on the same arrays streams from there."""
+    """(name, GB/s) of the smallest memory level that holds ``nbytes``: a case the
+    bench calls again and again on the same arrays streams from there at best
+    (the faster roof of the two when a case only nearly fits)."""
     for name, cap, gbs in limits["memory"][str(setting)]:
-        if cap is None or nbytes <= cap / 2:
+        if cap is None or nbytes <= cap:
             return name, gbs
     raise ValueError("limits without a DRAM level")
 
@@ -245,7 +246,7 @@ def format_limits(limits, cpu):
     lines = _table(header, rows)
     if caps:
         lines.append(f"(caches at 1 thread: {caps}; a case is held to the bandwidth of the smallest "
-                     "level that holds its bytes in half its size)")
+                     "level that holds its bytes)")
     return "\n".join(lines)
 
 
@@ -276,7 +277,9 @@ def plot(rows, limits, path, label=str):
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    fig, ax = plt.subplots(figsize=(10, 6.5))
+    points = [g for g in rows if g["model"] and "native" in g["sides"]]
+    fig, (ax, key) = plt.subplots(1, 2, figsize=(14, max(6.5, 0.17 * len(points) + 1.5)),
+                                  gridspec_kw={"width_ratios": [3, 2]})
     xs = np.logspace(-2, 3, 200)
     settings = list(limits["threads"])
     colours = dict(zip(settings, ("tab:blue", "tab:red", "tab:green", "tab:purple")))
@@ -287,12 +290,17 @@ def plot(rows, limits, path, label=str):
             ax.plot(xs, [min(peak(limits, s), x * gbs) for x in xs], color=colours[s], linestyle=":",
                     linewidth=0.8)
             ax.annotate(name, (xs[0], xs[0] * gbs), fontsize=6, color=colours[s])
-    for i, g in enumerate(r for r in rows if r["model"] and "native" in r["sides"]):
+    lines = []
+    for i, g in enumerate(points, 1):   # numbered points, named in the key on the right
         nat = g["sides"]["native"]
-        s = str(g["threads"])
-        ax.plot(g["intensity"], nat["gflops"], "o", color=colours.get(s, "black"), markersize=5)
-        ax.annotate(f"{g['case']} [{label(g['threads'])}] {nat['percent']:.0f}%", (g["intensity"], nat["gflops"]),
-                    fontsize=6, xytext=(3, 2), textcoords="offset points")
+        colour = colours.get(str(g["threads"]), "black")
+        ax.plot(g["intensity"], nat["gflops"], "o", color=colour, markersize=4)
+        ax.annotate(str(i), (g["intensity"], nat["gflops"]), fontsize=6, xytext=(2, 2),
+                    textcoords="offset points", color=colour)
+        lines.append(f"{i:>2}  {g['case']} [{label(g['threads'])}]  {nat['percent']:.0f}%")
+    key.axis("off")
+    key.text(0, 1, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=7,
+             transform=key.transAxes)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (flop / byte of compulsory traffic); dotted: cache bandwidths")
