@@ -36,7 +36,7 @@ ENTRIES = [
 # (row name, rung or None for fastnn's native conv2d_forward)
 CONV_ENTRIES = [("1 direct", "direct"), ("2 im2col", "im2col"), ("3 winograd", "winograd"),
                 ("fastnn conv2d, 1 thread", None)]
-CONV_LAYERS = [(8, 64, 64, 32), (32, 32, 32, 16)]  # (N, C = O channels, O, H = W)
+CONV_LAYERS = [(8, 64, 64, 32), (8, 128, 128, 16)]  # (N, C, O, H = W)
 
 
 def conv_name(layer):

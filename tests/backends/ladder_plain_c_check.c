@@ -36,13 +36,15 @@ static int check(int isa)
     /* the convolution rungs against a double loop: one odd-sized layer */
     long n = 2, ch = 5, h = 9, w = 8, o = 7, oh = h - 2, ow = w - 2;
     float *x = malloc(n * ch * h * w * 4), *wt = malloc(o * ch * 9 * 4), *y = malloc(n * o * oh * ow * 4);
+    long nwork = ladder_conv_winograd_work(n, ch, h, w, o), nw2 = ladder_conv_im2col_work(ch, h, w, 3, 3);
+    float *work = malloc((nwork > nw2 ? nwork : nw2) * 4);
     for (long i = 0; i < n * ch * h * w; i++) x[i] = (float)rand() / RAND_MAX - 0.5f;
     for (long i = 0; i < o * ch * 9; i++) wt[i] = (float)rand() / RAND_MAX - 0.5f;
     for (int rung = 1; rung <= 3; rung++) {
         for (long i = 0; i < n * o * oh * ow; i++) y[i] = 1e30f;
         if (rung == 1) ladder_conv_direct(n, ch, h, w, o, 3, 3, x, wt, y);
-        if (rung == 2 && ladder_conv_im2col(isa, n, ch, h, w, o, 3, 3, x, wt, y)) bad++;
-        if (rung == 3 && ladder_conv_winograd(isa, n, ch, h, w, o, x, wt, y)) bad++;
+        if (rung == 2 && ladder_conv_im2col(isa, n, ch, h, w, o, 3, 3, x, wt, y, work)) bad++;
+        if (rung == 3 && ladder_conv_winograd(isa, n, ch, h, w, o, x, wt, y, work)) bad++;
         for (long b = 0; b < n; b++) for (long f = 0; f < o; f++)
             for (long i = 0; i < oh; i++) for (long j = 0; j < ow; j++) {
                 double r = 0;
@@ -51,7 +53,7 @@ static int check(int isa)
                 if (fabs(y[((b * o + f) * oh + i) * ow + j] - r) > 1e-4) bad++;
             }
     }
-    free(x); free(wt); free(y);
+    free(x); free(wt); free(y); free(work);
     return bad;
 }
 

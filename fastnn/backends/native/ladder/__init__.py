@@ -24,6 +24,8 @@ them on this machine. float32 only. Reference: numpy_ref/gemm.py (matmul).
     >>> ladder.matmul(a, b, rung="blocked")[0]
     array([3., 3., 3., 3.], dtype=float32)
 """
+import threading
+
 import numpy as np
 
 from .... import _threads
@@ -118,5 +120,19 @@ def conv2d(x, weight, rung="winograd", padding=0):
     if n == 0 or o == 0 or c == 0:     # c == 0: every output is an empty sum
         return np.zeros((n, o, oh, ow), np.float32)
     y = np.empty((n, o, oh, ow), np.float32)
-    _ladder.run_conv(CONV_RUNGS.index(rung) + 1, x, weight, y)
+    number = CONV_RUNGS.index(rung) + 1
+    _ladder.run_conv(number, x, weight, y, _workspace(_ladder.conv_work(number, n, c, h, w, o, kh, kw)))
     return y
+
+
+_local = threading.local()
+
+
+def _workspace(floats):
+    """A float32 scratch array of at least ``floats``, kept per thread between calls:
+    fresh megabytes are fresh pages, and faulting them in costs as much as the
+    im2col copy or the Winograd transforms."""
+    buf = getattr(_local, "work", None)
+    if buf is None or buf.size < floats:
+        buf = _local.work = np.empty(floats, np.float32)
+    return buf

@@ -21,10 +21,12 @@ cdef extern from "ladder/ladder.h" nogil:
     int ladder_tile_width(int isa)
     void ladder_conv_direct(long n, long c, long h, long w, long o, long kh, long kw,
                             const float *x, const float *wt, float *y)
+    long ladder_conv_im2col_work(long c, long h, long w, long kh, long kw)
     int ladder_conv_im2col(int isa, long n, long c, long h, long w, long o, long kh, long kw,
-                           const float *x, const float *wt, float *y)
+                           const float *x, const float *wt, float *y, float *work)
+    long ladder_conv_winograd_work(long n, long c, long h, long w, long o)
     int ladder_conv_winograd(int isa, long n, long c, long h, long w, long o,
-                             const float *x, const float *wt, float *y)
+                             const float *x, const float *wt, float *y, float *work)
 
 
 def run(int rung, const float[:, ::1] a, const float[:, ::1] b, float[:, ::1] c, int nthreads):
@@ -46,21 +48,33 @@ def run(int rung, const float[:, ::1] a, const float[:, ::1] b, float[:, ::1] c,
         raise MemoryError("GEMM ladder: cannot allocate the packing buffers")
 
 
+def conv_work(int rung, long n, long c, long h, long w, long o, long kh, long kw):
+    """Floats of scratch convolution rung 1..3 needs (at least 1)."""
+    if rung == 2:
+        return max(1, ladder_conv_im2col_work(c, h, w, kh, kw))
+    if rung == 3:
+        return max(1, ladder_conv_winograd_work(n, c, h, w, o))
+    return 1
+
+
 def run_conv(int rung, const float[:, :, :, ::1] x, const float[:, :, :, ::1] w,
-             float[:, :, :, ::1] y):
-    """y = conv(x, w), valid, stride 1, by convolution rung 1..3 (3: 3x3 weights)."""
+             float[:, :, :, ::1] y, float[::1] work):
+    """y = conv(x, w), valid, stride 1, by convolution rung 1..3 (3: 3x3 weights);
+    work holds at least conv_work(...) floats."""
     cdef long n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
     cdef long o = w.shape[0], kh = w.shape[2], kw = w.shape[3]
     cdef int isa = _isa.fastnn_isa(), status = 0
+    if work.shape[0] < conv_work(rung, n, c, h, wd, o, kh, kw):
+        raise ValueError("run_conv: work is smaller than conv_work()")
     with nogil:
         if rung == 1:
             ladder_conv_direct(n, c, h, wd, o, kh, kw, &x[0, 0, 0, 0], &w[0, 0, 0, 0], &y[0, 0, 0, 0])
         elif rung == 2:
             status = ladder_conv_im2col(isa, n, c, h, wd, o, kh, kw, &x[0, 0, 0, 0], &w[0, 0, 0, 0],
-                                        &y[0, 0, 0, 0])
+                                        &y[0, 0, 0, 0], &work[0])
         else:
             status = ladder_conv_winograd(isa, n, c, h, wd, o, &x[0, 0, 0, 0], &w[0, 0, 0, 0],
-                                          &y[0, 0, 0, 0])
+                                          &y[0, 0, 0, 0], &work[0])
     if status != 0:
         raise MemoryError("convolution ladder: cannot allocate its buffers")
 

@@ -21,10 +21,10 @@
  * the transforms (O(1) per tile and channel) and by less accuracy (the
  * transforms add and subtract values of mixed size), which is why fastnn
  * keeps it to float32 3x3 layers with enough channels. Outputs past an odd
- * edge are computed from zero-padded tiles and not written.
+ * edge are computed from zero-padded tiles and not written. U, V and M live
+ * in `work`, kept by the caller from call to call (see conv2_im2col.c: new
+ * pages would cost about as much as the transforms).
  */
-#include <stdlib.h>
-
 #include "ladder/ladder.h"
 
 /* The 1-D transforms; each 2-D one applies its 1-D form down the columns,
@@ -64,16 +64,19 @@ static void output_1d(const float m[4], float y[2])    /* A^T m */
  * L1 cache (8 ways) and evict each other on every tile. */
 #define GAP 16
 
+/* Floats of work the layer needs: U, V and M with their gaps. */
+long ladder_conv_winograd_work(long n, long c, long h, long w, long o)
+{
+    const long tiles = n * ((h - 1) / 2) * ((w - 1) / 2);
+    return 16 * ((o * c + GAP) + (c * tiles + GAP) + (o * tiles + GAP));
+}
+
 int ladder_conv_winograd(int isa, long n, long c, long h, long w, long o,
-                         const float *x, const float *wt, float *y)
+                         const float *x, const float *wt, float *y, float *work)
 {
     const long oh = h - 2, ow = w - 2, th = (oh + 1) / 2, tw = (ow + 1) / 2, tiles = n * th * tw;
     const long su = o * c + GAP, sv = c * tiles + GAP, sm = o * tiles + GAP;   /* xi strides */
-    float *u = (float *)malloc((size_t)(16 * su) * sizeof(float));
-    float *v = (float *)malloc((size_t)(16 * sv) * sizeof(float));
-    float *m = (float *)malloc((size_t)(16 * sm) * sizeof(float));
-    int status = -1;
-    if (u == NULL || v == NULL || m == NULL) goto done;
+    float *u = work, *v = u + 16 * su, *m = v + 16 * sv;
 
     for (long f = 0; f < o * c; f++) {          /* U[xi][f] = (G g G^T)[xi] */
         float uf[16];
@@ -97,7 +100,7 @@ int ladder_conv_winograd(int isa, long n, long c, long h, long w, long o,
                 }
     for (int xi = 0; xi < 16; xi++)             /* the 16 products */
         if (ladder_packed(isa, o, tiles, c, u + xi * su, v + xi * sv, m + xi * sm) != 0)
-            goto done;
+            return -1;
     for (long f = 0; f < o; f++)                /* Y = A^T M A, the valid part */
         for (long b = 0; b < n; b++)
             for (long ti = 0; ti < th; ti++)
@@ -112,10 +115,5 @@ int ladder_conv_winograd(int isa, long n, long c, long h, long w, long o,
                             if (r < oh && s < ow) y[((b * o + f) * oh + r) * ow + s] = yt[i * 2 + j];
                         }
                 }
-    status = 0;
-done:
-    free(u);
-    free(v);
-    free(m);
-    return status;
+    return 0;
 }

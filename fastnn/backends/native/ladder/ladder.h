@@ -47,9 +47,13 @@ int ladder_tile_width(int isa);
  * One thread each: the idea of each rung is its algorithm. */
 void ladder_conv_direct(long n, long c, long h, long w, long o, long kh, long kw,
                         const float *x, const float *wt, float *y);
+/* Rungs 2 and 3 take a scratch buffer `work` of the size their _work function
+ * gives, in floats (the caller keeps it between calls). */
+long ladder_conv_im2col_work(long c, long h, long w, long kh, long kw);
 int ladder_conv_im2col(int isa, long n, long c, long h, long w, long o, long kh, long kw,
-                       const float *x, const float *wt, float *y);
+                       const float *x, const float *wt, float *y, float *work);
+long ladder_conv_winograd_work(long n, long c, long h, long w, long o);
 int ladder_conv_winograd(int isa, long n, long c, long h, long w, long o,  /* 3x3 only */
-                         const float *x, const float *wt, float *y);
+                         const float *x, const float *wt, float *y, float *work);
 
 #endif
