@@ -37,7 +37,7 @@ RUNGS = ("naive", "loop_order", "blocked", "packed", "threads")
 IDEAS = {
     "naive": "the formula as three loops (i, j, p)",
     "loop_order": "loop order i, p, j: the compiler vectorises the inner loop",
-    "blocked": "cache blocking: tiles that stay in L1/L2",
+    "blocked": "blocking: tiles that stay in L1/L2, four rows of B per pass over C",
     "packed": "packed panels + register-tiled micro-kernel, per ISA level",
     "threads": "rung 4 on every core (OpenMP)",
 }

@@ -7,7 +7,7 @@
  *   1  rung1_naive.c       the formula as three loops (i, j, p)
  *   2  rung2_loop_order.c  loop order i, p, j: the inner loop runs along rows,
  *                          so the compiler vectorises it
- *   3  rung3_blocked.c     cache blocking: work on tiles that stay in L1/L2
+ *   3  rung3_blocked.c     blocking: work on tiles that stay in L1/L2
  *   4  rung4_packed.c      packing + a register-tiled micro-kernel with
  *                          explicit vectors, compiled per ISA level
  *   5  rung5_threads.c     rung 4 on every core (OpenMP)
