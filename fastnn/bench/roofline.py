@@ -289,7 +289,8 @@ def plot(rows, limits, path, label=str):
         for name, cap, gbs in limits["memory"][s][:-1]:
             ax.plot(xs, [min(peak(limits, s), x * gbs) for x in xs], color=colours[s], linestyle=":",
                     linewidth=0.8)
-            ax.annotate(name, (xs[0], xs[0] * gbs), fontsize=6, color=colours[s])
+            ax.annotate(f"{name} {gbs:.0f} GB/s", (peak(limits, s) / gbs / 4, peak(limits, s) / 4),
+                        fontsize=6, color=colours[s], rotation=35, ha="right")
     lines = []
     for i, g in enumerate(points, 1):   # numbered points, named in the key on the right
         nat = g["sides"]["native"]
