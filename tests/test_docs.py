@@ -140,3 +140,18 @@ def test_autograd_page_worked_example():
     d = a * b + a
     d.backward()
     assert float(a.grad.data[0]) == 4.0 and float(b.grad.data[0]) == 2.0
+
+
+def test_bench_output_marker_is_filled_with_the_report():
+    seen = []
+
+    def run(cmd):
+        seen.append(cmd)
+        return "table line 1\ntable line 2\n"
+    page = "intro\n<!-- bench-output: --ladder --sizes 64 -->\nold\n<!-- /bench-output -->\nend\n"
+    new = sync.output_page(page, os.path.join(DOCS, "x.md"), run)
+    assert seen[0][1:] == ["-m", "fastnn.bench", "--ladder", "--sizes", "64"]
+    assert "old" not in new and new.startswith("intro\n") and new.endswith("<!-- /bench-output -->\nend\n")
+    assert "`python -m fastnn.bench --ladder --sizes 64` printed:\n\n```text\ntable line 1\ntable line 2\n```\n" in new
+    # the check mode never runs or compares it
+    assert sync.sync_text(new)[1:] == ([], [])

@@ -21,7 +21,9 @@ What is quoted:
 
 Benchmark tables use ``<!-- bench: FILTER[|FILTER...] -->`` ... ``<!-- /bench -->``;
 ``--bench`` fills them by running ``python -m fastnn.bench -k FILTER --quick``.
-Timings are machine-specific, so the check never looks at them.
+``<!-- bench-output: ARGS -->`` ... ``<!-- /bench-output -->`` holds the printed
+report of ``python -m fastnn.bench ARGS`` (e.g. ``--ladder``), also filled by
+``--bench``. Timings are machine-specific, so the check never looks at them.
 
     python tools/sync_docs.py            # rewrite stale quotes in docs/
     python tools/sync_docs.py --check    # exit 1 listing stale or broken quotes
@@ -43,6 +45,7 @@ DOCS = os.path.join(ROOT, "docs")
 
 QUOTE_RE = re.compile(r"(?m)(^<!-- quote: (?P<spec>.*?) -->\n)(?P<body>.*?)(<!-- /quote -->)", re.S)
 BENCH_RE = re.compile(r"(?m)(^<!-- bench: (?P<spec>.*?) -->\n)(?P<body>.*?)(<!-- /bench -->)", re.S)
+OUTPUT_RE = re.compile(r"(?m)(^<!-- bench-output: (?P<spec>.*?) -->\n)(?P<body>.*?)(<!-- /bench-output -->)", re.S)
 LANG = {".py": "python", ".pyx": "cython", ".pxd": "cython", ".c": "c", ".h": "c", ".cu": "cuda"}
 
 
@@ -328,6 +331,23 @@ def bench_page(text, page):
     return BENCH_RE.sub(repl, text)
 
 
+def output_body(args, run=None):
+    """The report ``python -m fastnn.bench ARGS`` prints (progress lines, which go
+    to stderr, left out), as a text block."""
+    cmd = [sys.executable, "-m", "fastnn.bench"] + shlex.split(args)
+    run = run or (lambda c: subprocess.run(c, cwd=ROOT, check=True, stdout=subprocess.PIPE,
+                                           text=True).stdout)
+    text = run(cmd).rstrip("\n")
+    return f"`python -m fastnn.bench {args}` printed:\n\n```text\n{text}\n```\n"
+
+
+def output_page(text, page, run=None):
+    def repl(m):
+        print(f"  running fastnn.bench {m.group('spec')} for {os.path.relpath(page, ROOT)}", file=sys.stderr)
+        return m.group(1) + output_body(m.group("spec"), run) + m.group(4)
+    return OUTPUT_RE.sub(repl, text)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="change nothing; exit 1 if any quote is stale or broken")
@@ -351,6 +371,7 @@ def main(argv=None):
             continue
         if args.bench:
             new = bench_page(new, page)
+            new = output_page(new, page)
         if new != text:
             with open(page, "w", encoding="utf-8") as fh:
                 fh.write(new)

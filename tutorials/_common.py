@@ -1,5 +1,6 @@
-"""Small helpers shared by the tutorials: command-line flags, the examples/ import path, and
-line plots that fall back to a message when matplotlib is not installed."""
+"""Small helpers shared by the tutorials: command-line flags (or their defaults in a
+notebook), the examples/ import path, and line plots that fall back to a message when
+matplotlib is not installed."""
 import argparse
 import os
 import sys
@@ -13,6 +14,21 @@ def parser(doc):
     p.add_argument("--quick", action="store_true", help="a few seconds, for the tests: smaller, shorter")
     p.add_argument("--out", default="tutorial_out", help="folder for the PNGs (default: tutorial_out)")
     return p
+
+
+def in_notebook():
+    """True inside a Jupyter kernel, whose command line is the kernel's, not ours."""
+    return "ipykernel" in sys.modules
+
+
+def options(title, extra=None):
+    """The tutorial's flags: --quick, --out and whatever ``extra(parser)`` adds.
+    From the command line when run as a script; the defaults (the full run) in
+    a notebook."""
+    p = parser(title)
+    if extra is not None:
+        extra(p)
+    return p.parse_args([] if in_notebook() else None)
 
 
 def import_example(name):

@@ -19,6 +19,8 @@ compare; its "N/1" columns give each side's time at N threads over its time at 1
     python -m fastnn.bench --in-process    # all sides in one process, set_num_threads(n)
     python -m fastnn.bench --tune          # measure and cache this machine's thread thresholds
     python -m fastnn.bench --ddp           # data-parallel steps under mpirun, 1 and 2 ranks
+    python -m fastnn.bench --roofline      # also: this machine's peak and bandwidth, each case's % of them
+    python -m fastnn.bench --ladder        # the GEMM ladder's GFLOP/s (fastnn/backends/native/ladder)
 """
 import argparse
 import importlib.util
@@ -61,6 +63,42 @@ def _tune():
     return 0
 
 
+def _ladder(parser, args):
+    from . import ladder
+    try:
+        sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    except ValueError:
+        sizes = []
+    if not sizes or sizes[0] < 1:
+        parser.error(f"--sizes: expected comma-separated ints >= 1, got {args.sizes!r}")
+    rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
+    json_path = args.json
+    if json_path == parser.get_default("json"):
+        json_path = os.path.join(os.path.dirname(json_path), "fastnn_ladder.json")
+    return ladder.main(sizes, rounds, args.quick, json_path, args.max_call, conv=not args.no_conv)
+
+
+def _roofline(report, run, threads, args):
+    """Measure the machine's limits (after the workers, so nothing competes) and
+    grade every result against them; adds "roofline" to the report."""
+    from . import roofline
+    from .runner import thread_label
+    print("\nmeasuring this machine's peak FMA throughput and memory bandwidth ...", file=sys.stderr)
+    limits = roofline.measure(threads, quick=args.quick)
+    grades = roofline.grade(run.results, limits, np.dtype(report["dtype"]).itemsize)
+    m = report["machine"]
+    cpu = (m.get("cpu") or "unknown CPU") + (f" ({m['cpu_id']})" if m.get("cpu_id") else "")
+    print("\n" + roofline.format_limits(limits, cpu) + "\n")
+    print(roofline.format_grades(grades, lambda t: thread_label(t, run.num_threads)))
+    report["roofline"] = {"limits": limits, "grades": grades}
+    if args.roofline_chart:
+        os.makedirs(os.path.dirname(args.roofline_chart) or ".", exist_ok=True)
+        if roofline.plot(grades, limits, args.roofline_chart, lambda t: thread_label(t, run.num_threads)):
+            print(f"roofline chart written to {args.roofline_chart}")
+        else:
+            print("matplotlib is not installed: no roofline chart (pip install matplotlib)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m fastnn.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,9 +126,22 @@ def main(argv=None):
                              "time, bytes all-reduced per step, share of the step spent communicating")
     parser.add_argument("--ranks", default="1,2", help="with --ddp: comma-separated rank counts (default 1,2)")
     parser.add_argument("--batch", type=int, default=64, help="with --ddp: the global batch (default 64)")
+    parser.add_argument("--roofline", action="store_true",
+                        help="also measure this machine's peak FMA throughput and memory bandwidth and "
+                             "report every case as a percentage of its roofline (fastnn/bench/roofline.py)")
+    parser.add_argument("--roofline-chart", default="bench_out/fastnn_roofline.png",
+                        help="roofline chart with --roofline (needs matplotlib)")
+    parser.add_argument("--ladder", action="store_true",
+                        help="time the GEMM ladder's rungs and fastnn's GEMM instead (fastnn/bench/ladder.py)")
+    parser.add_argument("--sizes", default="256,512,1024", help="--ladder: matrix sizes n (default 256,512,1024)")
+    parser.add_argument("--max-call", type=float, default=5.0,
+                        help="--ladder: leave out a rung at a size where one call would take longer (s)")
+    parser.add_argument("--no-conv", action="store_true", help="--ladder: leave out the convolution ladder")
     args = parser.parse_args(argv)
     if args.tune:
         return _tune()
+    if args.ladder:
+        return _ladder(parser, args)
     if args.ddp:
         from . import ddp
         try:
@@ -143,6 +194,8 @@ def main(argv=None):
               "thread_thresholds": run.thresholds, "failed_workers": run.failed,
               "results": add_thread_ratios(run.results)}
     print(format_report(report))
+    if args.roofline:
+        _roofline(report, run, threads, args)
     if args.json:
         os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
         write_json(report, args.json)
