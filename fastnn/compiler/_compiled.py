@@ -6,7 +6,8 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
-from ._steps import make_step
+from ..graph.ir import resolve
+from ._steps import make_step, pool_attrs, pool_window
 
 _MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 _BACKENDS = (None, "fastnn", "inductor", "eager", "aot_eager")
@@ -30,20 +31,36 @@ class _Plan:
                 users.setdefault(id(v), []).append(node)
         outputs = {id(v) for v in graph.outputs}
         fused = set()
+
+        def only_user(v, op):
+            # the one node reading v, if it is an ``op`` and v is no graph output
+            after = users.get(id(v), [])
+            if len(after) == 1 and after[0].op == op and id(v) not in outputs:
+                return after[0]
+            return None
         self.steps = []
         for node in graph.nodes:
             if id(node) in fused:
                 continue
-            relu = None
+            relu = pool = pool_node = None
             if node.op in ("linear", "conv1d", "conv2d"):
-                after = users.get(id(node.outputs[0]), [])
-                if (len(after) == 1 and after[0].op == "relu" and id(node.outputs[0]) not in outputs):
-                    relu = after[0]
-            fn, live = make_step(node, fixed, dims, relu=relu is not None)
+                relu = only_user(node.outputs[0], "relu")
+            if node.op == "conv2d" and resolve(node.attrs.get("groups", 1), dims) == 1:
+                last = (relu or node).outputs[0]
+                pool_node = only_user(last, "max_pool2d")
+                if pool_node is not None:
+                    pool = pool_attrs(pool_node, dims)
+                    idx = pool_node.outputs[1:]
+                    if pool_window(pool) is None or any(
+                            users.get(id(v)) or id(v) in outputs for v in idx):
+                        pool = pool_node = None
+            fn, live = make_step(node, fixed, dims, relu=relu is not None, pool=pool)
             ins = tuple(slot[id(node.inputs[i])] for i in live)
-            outs = node.outputs if relu is None else relu.outputs
-            if relu is not None:
-                fused.add(id(relu))
+            outs = (pool_node.outputs[:1] if pool_node is not None
+                    else relu.outputs if relu is not None else node.outputs)
+            for extra in (relu, pool_node):
+                if extra is not None:
+                    fused.add(id(extra))
             for v in outs:
                 slot[id(v)] = n_slots
                 n_slots += 1
@@ -51,18 +68,45 @@ class _Plan:
         self.n_slots = n_slots
         self.out_slots = [slot[id(v)] if id(v) in slot else None for v in graph.outputs]
         self.out_fixed = [fixed.get(id(v)) for v in graph.outputs]
+        # one input, single-array steps: the tight loop in run_chain
+        self.chain = None
+        if len(graph.inputs) == 1 and all(
+                len(ins) == 1 and len(outs) == 1 for _, ins, outs in self.steps):
+            chain, cur = [], 0
+            for fn, ins, outs in self.steps:
+                if ins[0] != cur:
+                    break
+                chain.append(fn)
+                cur = outs[0]
+            else:
+                if self.out_slots == [cur]:
+                    self.chain = chain
+
+    def run_chain(self, x):
+        """A model that is a chain of one-array steps (most feed-forward ones)."""
+        for fn in self.chain:
+            x = fn(x)
+            if type(x) is tuple:
+                x = x[0]
+        return [x]
 
     def run(self, arrays):
-        r = [None] * self.n_slots
-        r[:len(arrays)] = arrays
-        for fn, ins, outs in self.steps:
-            res = fn(*[r[i] for i in ins])
-            if len(outs) == 1:
-                r[outs[0]] = res[0] if isinstance(res, tuple) else res
-            else:
-                for o, a in zip(outs, res):
-                    r[o] = a
-        return [r[s] if s is not None else c for s, c in zip(self.out_slots, self.out_fixed)]
+        if self.chain is not None:
+            out = self.run_chain(arrays[0])
+        else:
+            r = [None] * self.n_slots
+            r[:len(arrays)] = arrays
+            for fn, ins, outs in self.steps:
+                res = fn(*[r[i] for i in ins])
+                if len(outs) == 1:
+                    r[outs[0]] = res[0] if isinstance(res, tuple) else res
+                else:
+                    for o, a in zip(outs, res):
+                        r[o] = a
+            out = [r[s] if s is not None else c for s, c in zip(self.out_slots, self.out_fixed)]
+        # an output in (or a view of) a buffer the next call overwrites is copied
+        return [a.copy() if a is not None and not a.flags.owndata
+                and not any(a is x for x in arrays) else a for a in out]
 
 
 class CompiledModel:
