@@ -7,6 +7,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..tensor import Tensor
 from ..graph.ir import resolve
+from ._conv_step import source
 from ._steps import make_step, pool_attrs, pool_window
 
 _MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
@@ -54,10 +55,11 @@ class _Plan:
                     if pool_window(pool) is None or any(
                             users.get(id(v)) or id(v) in outputs for v in idx):
                         pool = pool_node = None
-            fn, live = make_step(node, fixed, dims, relu=relu is not None, pool=pool)
-            ins = tuple(slot[id(node.inputs[i])] for i in live)
             outs = (pool_node.outputs[:1] if pool_node is not None
                     else relu.outputs if relu is not None else node.outputs)
+            fn, live = make_step(node, fixed, dims, relu=relu is not None, pool=pool,
+                                 final=any(id(v) in outputs for v in outs))
+            ins = tuple(slot[id(node.inputs[i])] for i in live)
             for extra in (relu, pool_node):
                 if extra is not None:
                     fused.add(id(extra))
@@ -105,8 +107,8 @@ class _Plan:
                         r[o] = a
             out = [r[s] if s is not None else c for s, c in zip(self.out_slots, self.out_fixed)]
         # an output in (or a view of) a buffer the next call overwrites is copied
-        return [a.copy() if a is not None and not a.flags.owndata
-                and not any(a is x for x in arrays) else a for a in out]
+        return [a.copy() if isinstance(a, np.ndarray) and source(a) is not None else a
+                for a in out]
 
 
 class CompiledModel:

@@ -8,12 +8,15 @@ tap plus a column of ones, so that a single product with the packed weights
 pooling with window = stride follows, the rows are ordered window tap first
 [tap][n][pooled pixel], so the pooling is one max over the leading axis of
 the product (contiguous slabs; positions no window covers are never
-computed), and the ReLU, which commutes with max, runs on the pooled result.
+computed), with the ReLU, which commutes with max, as the reduction's
+initial 0.
 
 The result is channels-last in memory, handed on as an NCHW view. Its buffer
 ends with a 0 and a 1 ("tailed"): the next compiled conv reading it gathers
 straight from it (padding taps point at the 0, the bias column at the 1)
 instead of copying it first. Any other input is copied into a tailed buffer.
+A compiled Linear reading one row from a tailed buffer takes the bias the
+same way (see _steps._linear).
 """
 import weakref
 
@@ -31,7 +34,7 @@ def tailed_buffer(size, dtype):
     return base
 
 
-def _source(x):
+def source(x):
     """The tailed base that x is a view of, or None."""
     b = x.base
     return b if b is not None and _TAILED.get(id(b)) is b else None
@@ -69,7 +72,7 @@ class ConvStep:
         sh, sw, ph, pw, dh, dw = self.geo
         oh = (h + 2 * ph - dh * (self.kh - 1) - 1) // sh + 1
         ow = (wd + 2 * pw - dw * (self.kw - 1) - 1) // sw + 1
-        src = None if copy else _source(x)
+        src = None if copy else source(x)
         own = None
         if src is None:  # copy the input into a tailed buffer of our own each call
             src = tailed_buffer(x.size, x.dtype)
@@ -130,7 +133,11 @@ class ConvStep:
             np.matmul(col, self.wt, out=flat.reshape(-1, self.cout))
         else:
             np.matmul(col, self.wt, out=prod)
-            np.maximum.reduce(taps, axis=0, out=flat)
+            if self.relu:  # max(0, taps...): ReLU commutes with the max
+                np.maximum.reduce(taps, axis=0, out=flat, initial=0)
+            else:
+                np.maximum.reduce(taps, axis=0, out=flat)
+            return y
         if self.relu:
             np.maximum(flat, 0, out=flat)
         return y

@@ -13,34 +13,54 @@ from ..autograd import no_grad
 from ..backends import get_backend
 from ..graph.ir import resolve
 from ..tensor import Tensor
-from ._conv_step import ConvStep
+from ._conv_step import ConvStep, source, tailed_buffer
 
 _FEW_ROWS = 4  # at most this many rows a Linear is a BLAS matrix-vector product
 
 
-def _linear(w, b, relu):
-    """A few rows: x @ W^T into a buffer kept per input shape (a view, so the
-    plan knows to copy it if it is an output), the bias and ReLU in place."""
+def _linear(w, b, relu, final=False):
+    """One row read from a whole tailed buffer [x, 0, 1] (a compiled conv's
+    or linear's output): one product with [W^T; 0; b]. A few rows: x @ W^T,
+    then the bias. Either way into a tailed buffer kept per input shape,
+    unless the result is a model output (``final``): then a fresh array. More
+    rows: fastnn's Linear kernel."""
     wt = np.ascontiguousarray(w.T)  # transposed once, here
+    n_in, n_out = wt.shape
+    wext = np.zeros((n_in + 2, n_out), wt.dtype)
+    wext[:n_in] = wt
+    if b is not None:
+        wext[n_in + 1] = b
     be = get_backend(w)
     buffers = {}
+
+    def out(shape):
+        y = buffers.get(shape)
+        if y is None:
+            size = shape[0] * n_out
+            y = buffers[shape] = tailed_buffer(size, wt.dtype)[:size].reshape(-1, n_out)
+        return y
 
     def step(x):
         shape = x.shape
         x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
-        if x2.shape[0] <= _FEW_ROWS:
-            y = buffers.get(x2.shape)
-            if y is None:
-                y = buffers[x2.shape] = np.empty(x2.shape[0] * wt.shape[1] + 1,
-                                                 wt.dtype)[1:].reshape(-1, wt.shape[1])
-            np.matmul(x2, wt, out=y)
+        base = source(x2) if x2.shape[0] == 1 else None
+        # a view of a tailed buffer never reaches into its tail, so a
+        # contiguous row as long as the buffer's data is all of it
+        if base is not None and base.size == n_in + 2 and x2.flags.c_contiguous:
+            if final:
+                y = np.matmul(base, wext).reshape(1, n_out)
+            else:
+                y = out(x2.shape)
+                np.matmul(base, wext, out=y.reshape(-1))
+        elif x2.shape[0] <= _FEW_ROWS:
+            y = np.matmul(x2, wt) if final else np.matmul(x2, wt, out=out(x2.shape))
             if b is not None:
                 np.add(y, b, out=y)
         else:
             y = be.linear_forward(x2, w, b)[0]
         if relu:
             np.maximum(y, 0, out=y)
-        return y.reshape(shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
+        return y.reshape(shape[:-1] + (n_out,)) if x.ndim != 2 else y
     return step
 
 
@@ -199,16 +219,17 @@ def pool_attrs(node, dims):
             for n in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
 
 
-def make_step(node, fixed, dims, relu=False, pool=None):
+def make_step(node, fixed, dims, relu=False, pool=None, final=False):
     """(fn, indices of node.inputs read at run time) for ``node``; ``fixed``
     maps id(Value) -> array for weights and constants; ``pool``: the resolved
-    attrs of a max pooling fused after a conv (see can_fuse_pool)."""
+    attrs of a max pooling fused after a conv; ``final``: the step's output
+    is a model output (so it should not land in a buffer the plan reuses)."""
     def arr(name):
         v = node.input(name)
         return None if v is None else fixed[id(v)]
     live = [i for i, v in enumerate(node.inputs) if id(v) not in fixed]
     if node.op == "linear" and live == [0] and node.input("w").shape and len(node.input("w").shape) == 2:
-        return _linear(arr("w"), arr("b"), relu), live
+        return _linear(arr("w"), arr("b"), relu, final), live
     if node.op in ("conv1d", "conv2d") and live == [0]:
         return _conv(node, arr("w"), arr("b"), relu, dims, pool), live
     if node.op == "relu" and live == [0]:
