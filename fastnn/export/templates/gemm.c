@@ -64,12 +64,40 @@ static void gemm_tile(const float *restrict a, const float *restrict b, float *r
     }
 }
 
-/*@ gemm_nn gemm_rows gemm_tile */
+/*@ gemm_tile1 */
+/* One row of C by columns j..j+15 (a row left over from the 4-row tiles, or
+ * a Linear's one input row): four 4-float accumulators in registers. */
+static void gemm_tile1(const float *restrict a, const float *restrict b, float *restrict c,
+                       int n, int k, int j)
+{
+    float q0[4], q1[4], q2[4], q3[4];
+    int p, v;
+    for (v = 0; v < 4; v++)
+        q0[v] = q1[v] = q2[v] = q3[v] = 0.0f;
+    for (p = 0; p < k; p++) {
+        const float *br = b + (long)p * n + j;
+        const float x = a[p];
+        for (v = 0; v < 4; v++) {
+            q0[v] += x * br[v];
+            q1[v] += x * br[v + 4];
+            q2[v] += x * br[v + 8];
+            q3[v] += x * br[v + 12];
+        }
+    }
+    for (v = 0; v < 4; v++) {
+        c[j + v] = q0[v];
+        c[j + v + 4] = q1[v];
+        c[j + v + 8] = q2[v];
+        c[j + v + 12] = q3[v];
+    }
+}
+
+/*@ gemm_nn gemm_rows gemm_tile gemm_tile1 */
 /* C[m][n] = sum_k A[m][k] * B[k][n]: a convolution's weights times its im2col
  * matrix, or a batch of rows times a linear layer's transposed weights.
- * 4 x 8 blocks of C where they fit, gemm_rows for the rows and columns left
- * over (and for one-row products: a Linear at batch 1). Every entry sums over
- * k in order, whichever way it is computed. */
+ * 4 x 8 tiles of C where they fit, 1 x 16 tiles for the rows left over (a
+ * Linear at batch 1), gemm_rows for what is left after that. Every entry
+ * sums over k in order, whichever way it is computed. */
 static void gemm_nn(const float *restrict a, const float *restrict b, float *restrict c,
                     int m, int n, int k)
 {
@@ -77,7 +105,13 @@ static void gemm_nn(const float *restrict a, const float *restrict b, float *res
     for (; i + 4 <= m && n >= 8; i += 4) {
         for (j = 0; j + 8 <= n; j += 8)
             gemm_tile(a + (long)i * k, b, c + (long)i * n, n, k, j);
-        gemm_rows(a + (long)i * k, b, c + (long)i * n, 4, n, k, j);
+        if (j < n)
+            gemm_rows(a + (long)i * k, b, c + (long)i * n, 4, n, k, j);
     }
-    gemm_rows(a + (long)i * k, b, c + (long)i * n, m - i, n, k, 0);
+    for (; i < m; i++) {
+        for (j = 0; j + 16 <= n; j += 16)
+            gemm_tile1(a + (long)i * k, b, c + (long)i * n, n, k, j);
+        if (j < n)
+            gemm_rows(a + (long)i * k, b, c + (long)i * n, 1, n, k, j);
+    }
 }
