@@ -81,31 +81,31 @@ class _Plan:
                 chain.append(fn)
                 cur = outs[0]
             else:
-                if self.out_slots == [cur]:
+                if self.out_slots == [cur] and graph.output_tree == 0:
                     self.chain = chain
 
     def run_chain(self, x):
-        """A model that is a chain of one-array steps (most feed-forward ones)."""
+        """A model that is a chain of one-array steps (most feed-forward ones)
+        with one output: that output, off the plan's buffers."""
         for fn in self.chain:
             x = fn(x)
             if type(x) is tuple:
                 x = x[0]
-        return [x]
+        return x.copy() if source(x) is not None else x
 
     def run(self, arrays):
         if self.chain is not None:
-            out = self.run_chain(arrays[0])
-        else:
-            r = [None] * self.n_slots
-            r[:len(arrays)] = arrays
-            for fn, ins, outs in self.steps:
-                res = fn(*[r[i] for i in ins])
-                if len(outs) == 1:
-                    r[outs[0]] = res[0] if isinstance(res, tuple) else res
-                else:
-                    for o, a in zip(outs, res):
-                        r[o] = a
-            out = [r[s] if s is not None else c for s, c in zip(self.out_slots, self.out_fixed)]
+            return [self.run_chain(arrays[0])]
+        r = [None] * self.n_slots
+        r[:len(arrays)] = arrays
+        for fn, ins, outs in self.steps:
+            res = fn(*[r[i] for i in ins])
+            if len(outs) == 1:
+                r[outs[0]] = res[0] if isinstance(res, tuple) else res
+            else:
+                for o, a in zip(outs, res):
+                    r[o] = a
+        out = [r[s] if s is not None else c for s, c in zip(self.out_slots, self.out_fixed)]
         # an output in (or a view of) a buffer the next call overwrites is copied
         return [a.copy() if isinstance(a, np.ndarray) and source(a) is not None else a
                 for a in out]
@@ -146,13 +146,22 @@ class CompiledModel:
                 self.model.train()
 
     def __call__(self, *inputs):
+        if len(inputs) == 1 and type(inputs[0]) is Tensor:
+            # the fast path: one Tensor in, a plan already made that is a chain
+            a = inputs[0]._data
+            plan = self._plans.get((a.shape, a.dtype))
+            if plan is not None and plan.chain is not None:
+                with self._lock:
+                    y = plan.run_chain(a)
+                return Tensor._wrap(y)
         tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in inputs]
         if self.graph is None and not self.fallback:
             self._capture(tensors)
         if self.fallback:
             return self._run_module(tensors)
         arrays = [t._data for t in tensors]
-        key = tuple((a.shape, a.dtype.str) for a in arrays)
+        key = tuple((a.shape, a.dtype) for a in arrays)
+        key = key[0] if len(key) == 1 else key
         plan = self._plans.get(key)
         if plan is None:
             dims = self.graph.bind_dims([a.shape for a in arrays])

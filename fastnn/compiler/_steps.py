@@ -19,41 +19,50 @@ _FEW_ROWS = 4  # at most this many rows a Linear is a BLAS matrix-vector product
 
 
 def _linear(w, b, relu, final=False):
-    """One row read from a whole tailed buffer [x, 0, 1] (a compiled conv's
-    or linear's output): one product with [W^T; 0; b]. A few rows: x @ W^T,
-    then the bias. Either way into a tailed buffer kept per input shape,
-    unless the result is a model output (``final``): then a fresh array. More
-    rows: fastnn's Linear kernel."""
+    """One row: W x as a matrix-vector product with W as it is (BLAS's
+    fastest way round for one row), reading a whole tailed buffer [x, 0, 1]
+    (a compiled conv's or linear's output) against [W | 0 | b] to take the
+    bias in the same product. A few rows: x @ W^T, then the bias. Either way
+    into a tailed buffer kept per input shape, unless the result is a model
+    output (``final``): then a fresh array. More rows: fastnn's Linear kernel."""
     wt = np.ascontiguousarray(w.T)  # transposed once, here
     n_in, n_out = wt.shape
-    wext = np.zeros((n_in + 2, n_out), wt.dtype)
-    wext[:n_in] = wt
+    wc = np.ascontiguousarray(w)
+    wext = np.zeros((n_out, n_in + 2), w.dtype)
+    wext[:, :n_in] = w
     if b is not None:
-        wext[n_in + 1] = b
+        wext[:, n_in + 1] = b
     be = get_backend(w)
     buffers = {}
 
-    def out(shape):
-        y = buffers.get(shape)
+    def out(rows):
+        y = buffers.get(rows)
         if y is None:
-            size = shape[0] * n_out
-            y = buffers[shape] = tailed_buffer(size, wt.dtype)[:size].reshape(-1, n_out)
+            size = rows * n_out
+            y = buffers[rows] = tailed_buffer(size, wt.dtype)[:size].reshape(-1, n_out)
         return y
 
     def step(x):
         shape = x.shape
         x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
-        base = source(x2) if x2.shape[0] == 1 else None
-        # a view of a tailed buffer never reaches into its tail, so a
-        # contiguous row as long as the buffer's data is all of it
-        if base is not None and base.size == n_in + 2 and x2.flags.c_contiguous:
-            if final:
-                y = np.matmul(base, wext).reshape(1, n_out)
+        rows = x2.shape[0]
+        if x2.dtype != wt.dtype:  # mixed dtypes: NumPy's promotion, as before
+            y = x2 @ wt
+            if b is not None:
+                y = y + b
+        elif rows == 1:
+            y = np.empty((1, n_out), wt.dtype) if final else out(1)
+            base = source(x2)
+            # a view of a tailed buffer never reaches into its tail, so a
+            # contiguous row as long as the buffer's data is all of it
+            if base is not None and base.size == n_in + 2 and x2.flags.c_contiguous:
+                np.dot(wext, base, out=y[0])
             else:
-                y = out(x2.shape)
-                np.matmul(base, wext, out=y.reshape(-1))
-        elif x2.shape[0] <= _FEW_ROWS:
-            y = np.matmul(x2, wt) if final else np.matmul(x2, wt, out=out(x2.shape))
+                np.dot(wc, x2[0], out=y[0])
+                if b is not None:
+                    np.add(y, b, out=y)
+        elif rows <= _FEW_ROWS:
+            y = np.matmul(x2, wt) if final else np.matmul(x2, wt, out=out(rows))
             if b is not None:
                 np.add(y, b, out=y)
         else:

@@ -155,3 +155,17 @@ def test_outputs_do_not_alias_plan_buffers():
     first = kept.numpy().copy()
     c(fastnn.tensor(np.zeros((1, 4), np.float32)))
     np.testing.assert_array_equal(kept.numpy(), first)
+
+
+def test_linear_paths_one_row_few_rows_many():
+    """The one-row product (with the bias from a conv's tailed buffer or
+    added), a few rows, many rows, a float64 model, a Linear on 3-d input."""
+    fastnn.manual_seed(6)
+    m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                      nn.Linear(12, 7), nn.ReLU(), nn.Linear(7, 5, bias=False), nn.Linear(5, 2))
+    _same(m, (2, 6, 6), batches=(1, 3, 9))
+    _same(nn.Sequential(nn.Linear(5, 4), nn.Linear(4, 3)), (2, 5), batches=(1, 4))
+    m64 = nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 2)).double()
+    c = fastnn.compile(m64)
+    x = np.random.default_rng(2).standard_normal((1, 6))
+    np.testing.assert_allclose(c(fastnn.tensor(x)).numpy(), _eager(m64, x).numpy(), rtol=1e-12)
