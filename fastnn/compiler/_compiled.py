@@ -14,6 +14,11 @@ _MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-c
 _BACKENDS = (None, "fastnn", "inductor", "eager", "aot_eager")
 
 
+def _flatten_nhwc(x):
+    """[n, c, h, w] -> [n, h*w*c]: a view when x is a channels-last buffer."""
+    return x.transpose(0, 2, 3, 1).reshape(x.shape[0], -1)
+
+
 class _Plan:
     """The steps for one input shape: a flat list run over a list of slots."""
 
@@ -40,8 +45,19 @@ class _Plan:
                 return after[0]
             return None
         self.steps = []
+        channels_last = set()  # Values a fused conv step hands on as NCHW views
+        permuted = {}  # id(linear node) -> its weight, columns in channels-last order
         for node in graph.nodes:
             if id(node) in fused:
+                continue
+            flat = self._flatten_channels_last(node, channels_last, only_user, fixed, dims)
+            if flat is not None:
+                linear, w = flat
+                permuted[id(linear)] = w
+                v = node.outputs[0]
+                slot[id(v)] = n_slots
+                n_slots += 1
+                self.steps.append((_flatten_nhwc, (slot[id(node.inputs[0])],), (slot[id(v)],)))
                 continue
             relu = pool = pool_node = None
             if node.op in ("linear", "conv1d", "conv2d"):
@@ -57,8 +73,14 @@ class _Plan:
                         pool = pool_node = None
             outs = (pool_node.outputs[:1] if pool_node is not None
                     else relu.outputs if relu is not None else node.outputs)
-            fn, live = make_step(node, fixed, dims, relu=relu is not None, pool=pool,
+            consts = fixed
+            if id(node) in permuted:
+                consts = dict(fixed)
+                consts[id(node.input("w"))] = permuted[id(node)]
+            fn, live = make_step(node, consts, dims, relu=relu is not None, pool=pool,
                                  final=any(id(v) in outputs for v in outs))
+            if node.op == "conv2d" and resolve(node.attrs.get("groups", 1), dims) == 1:
+                channels_last.add(id(outs[0]))
             ins = tuple(slot[id(node.inputs[i])] for i in live)
             for extra in (relu, pool_node):
                 if extra is not None:
@@ -83,6 +105,32 @@ class _Plan:
             else:
                 if self.out_slots == [cur] and graph.output_tree == 0:
                     self.chain = chain
+
+    @staticmethod
+    def _flatten_channels_last(node, channels_last, only_user, fixed, dims):
+        """A flatten of a fused conv step's output whose one reader is a
+        Linear: flatten in the memory's (channels-last) order instead, a view
+        rather than a copy, and give the Linear its weight's columns in that
+        order. Returns (the linear node, its permuted weight), or None."""
+        if node.op != "reshape" or id(node.inputs[0]) not in channels_last:
+            return None
+        x = node.inputs[0]
+        shape = tuple(resolve(x.shape, dims))
+        target = tuple(resolve(node.attrs["shape"], dims))
+        if len(shape) != 4 or len(target) != 2 or target[0] != shape[0]:
+            return None
+        features = shape[1] * shape[2] * shape[3]
+        if target[1] not in (-1, features):
+            return None
+        linear = only_user(node.outputs[0], "linear")
+        if linear is None or linear.input("x") is not node.outputs[0]:
+            return None
+        wv = linear.input("w")
+        w = fixed.get(id(wv)) if wv is not None else None
+        if w is None or w.ndim != 2 or w.shape[1] != features:
+            return None
+        w = w.reshape(w.shape[0], shape[1], shape[2], shape[3]).transpose(0, 2, 3, 1)
+        return linear, np.ascontiguousarray(w.reshape(w.shape[0], features))
 
     def run_chain(self, x):
         """A model that is a chain of one-array steps (most feed-forward ones)
