@@ -169,3 +169,24 @@ def test_linear_paths_one_row_few_rows_many():
     c = fastnn.compile(m64)
     x = np.random.default_rng(2).standard_normal((1, 6))
     np.testing.assert_allclose(c(fastnn.tensor(x)).numpy(), _eager(m64, x).numpy(), rtol=1e-12)
+
+
+def test_conv_reading_a_reshaped_buffer():
+    """A conv whose input is a new view of a plan buffer on every call (a
+    reshape of a Linear's output) switches to copying it, and stays right."""
+    class Up(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(5, 2 * 4 * 4)
+            self.conv = nn.Conv2d(2, 3, 3, padding=1)
+
+        def forward(self, x):
+            return F.max_pool2d(F.relu(self.conv(self.fc(x).reshape(x.shape[0], 2, 4, 4))), 2)
+    fastnn.manual_seed(8)
+    m = Up()
+    c = fastnn.compile(m)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        x = rng.standard_normal((1, 5)).astype(np.float32)
+        np.testing.assert_allclose(c(fastnn.tensor(x)).numpy(), _eager(m, x).numpy(),
+                                   rtol=1e-5, atol=1e-5)
