@@ -22,7 +22,8 @@ import weakref
 
 import numpy as np
 
-_SMALL_COLS = 8192  # batch * output pixels up to which the gather + BLAS path is used
+_SMALL_COLS = 8192  # batch * input pixels up to which the gather + BLAS path is used
+_MAX_COL = 1 << 22  # ... and the im2col matrix at most this many entries (its index 32 MB)
 _TAILED = weakref.WeakValueDictionary()  # id -> base array ending in [0, 1]
 
 
@@ -117,8 +118,8 @@ class ConvStep:
 
     def __call__(self, x):
         x4 = x[:, :, None, :] if self.one_d else x
-        n = x4.shape[0]
-        if n * x4.shape[2] * x4.shape[3] > _SMALL_COLS:
+        pixels = x4.shape[0] * x4.shape[2] * x4.shape[3]
+        if pixels > _SMALL_COLS or pixels * self.wt.shape[0] > _MAX_COL:
             return self.fallback(x)
         entry = self.prepared.get(x4.shape)
         if entry is None or (entry[1] is None and entry[0] is not x):
