@@ -131,9 +131,9 @@ class ConvStep:
             np.copyto(own, x4)
         np.take(src, index, out=col.reshape(-1), mode="clip")
         if taps is None:
-            np.matmul(col, self.wt, out=flat.reshape(-1, self.cout))
+            np.dot(col, self.wt, out=flat.reshape(-1, self.cout))
         else:
-            np.matmul(col, self.wt, out=prod)
+            np.dot(col, self.wt, out=prod)
             if self.relu:  # max(0, taps...): ReLU commutes with the max
                 np.maximum.reduce(taps, axis=0, out=flat, initial=0)
             else:
