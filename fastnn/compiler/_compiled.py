@@ -6,10 +6,17 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
-from ._steps import make_step
+from ..graph.ir import resolve
+from ._conv_step import source
+from ._steps import make_step, pool_attrs, pool_window
 
 _MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 _BACKENDS = (None, "fastnn", "inductor", "eager", "aot_eager")
+
+
+def _flatten_nhwc(x):
+    """[n, c, h, w] -> [n, h*w*c]: a view when x is a channels-last buffer."""
+    return x.transpose(0, 2, 3, 1).reshape(x.shape[0], -1)
 
 
 class _Plan:
@@ -30,20 +37,54 @@ class _Plan:
                 users.setdefault(id(v), []).append(node)
         outputs = {id(v) for v in graph.outputs}
         fused = set()
+
+        def only_user(v, op):
+            # the one node reading v, if it is an ``op`` and v is no graph output
+            after = users.get(id(v), [])
+            if len(after) == 1 and after[0].op == op and id(v) not in outputs:
+                return after[0]
+            return None
         self.steps = []
+        channels_last = set()  # Values a fused conv step hands on as NCHW views
+        permuted = {}  # id(linear node) -> its weight, columns in channels-last order
         for node in graph.nodes:
             if id(node) in fused:
                 continue
-            relu = None
+            flat = self._flatten_channels_last(node, channels_last, only_user, fixed, dims)
+            if flat is not None:
+                linear, w = flat
+                permuted[id(linear)] = w
+                v = node.outputs[0]
+                slot[id(v)] = n_slots
+                n_slots += 1
+                self.steps.append((_flatten_nhwc, (slot[id(node.inputs[0])],), (slot[id(v)],)))
+                continue
+            relu = pool = pool_node = None
             if node.op in ("linear", "conv1d", "conv2d"):
-                after = users.get(id(node.outputs[0]), [])
-                if (len(after) == 1 and after[0].op == "relu" and id(node.outputs[0]) not in outputs):
-                    relu = after[0]
-            fn, live = make_step(node, fixed, dims, relu=relu is not None)
+                relu = only_user(node.outputs[0], "relu")
+            if node.op == "conv2d" and resolve(node.attrs.get("groups", 1), dims) == 1:
+                last = (relu or node).outputs[0]
+                pool_node = only_user(last, "max_pool2d")
+                if pool_node is not None:
+                    pool = pool_attrs(pool_node, dims)
+                    idx = pool_node.outputs[1:]
+                    if pool_window(pool) is None or any(
+                            users.get(id(v)) or id(v) in outputs for v in idx):
+                        pool = pool_node = None
+            outs = (pool_node.outputs[:1] if pool_node is not None
+                    else relu.outputs if relu is not None else node.outputs)
+            consts = fixed
+            if id(node) in permuted:
+                consts = dict(fixed)
+                consts[id(node.input("w"))] = permuted[id(node)]
+            fn, live = make_step(node, consts, dims, relu=relu is not None, pool=pool,
+                                 final=any(id(v) in outputs for v in outs))
+            if node.op == "conv2d" and resolve(node.attrs.get("groups", 1), dims) == 1:
+                channels_last.add(id(outs[0]))
             ins = tuple(slot[id(node.inputs[i])] for i in live)
-            outs = node.outputs if relu is None else relu.outputs
-            if relu is not None:
-                fused.add(id(relu))
+            for extra in (relu, pool_node):
+                if extra is not None:
+                    fused.add(id(extra))
             for v in outs:
                 slot[id(v)] = n_slots
                 n_slots += 1
@@ -51,8 +92,58 @@ class _Plan:
         self.n_slots = n_slots
         self.out_slots = [slot[id(v)] if id(v) in slot else None for v in graph.outputs]
         self.out_fixed = [fixed.get(id(v)) for v in graph.outputs]
+        # one input, single-array steps: the tight loop in run_chain
+        self.chain = None
+        if len(graph.inputs) == 1 and all(
+                len(ins) == 1 and len(outs) == 1 for _, ins, outs in self.steps):
+            chain, cur = [], 0
+            for fn, ins, outs in self.steps:
+                if ins[0] != cur:
+                    break
+                chain.append(fn)
+                cur = outs[0]
+            else:
+                if self.out_slots == [cur] and graph.output_tree == 0:
+                    self.chain = chain
+
+    @staticmethod
+    def _flatten_channels_last(node, channels_last, only_user, fixed, dims):
+        """A flatten of a fused conv step's output whose one reader is a
+        Linear: flatten in the memory's (channels-last) order instead, a view
+        rather than a copy, and give the Linear its weight's columns in that
+        order. Returns (the linear node, its permuted weight), or None."""
+        if node.op != "reshape" or id(node.inputs[0]) not in channels_last:
+            return None
+        x = node.inputs[0]
+        shape = tuple(resolve(x.shape, dims))
+        target = tuple(resolve(node.attrs["shape"], dims))
+        if len(shape) != 4 or len(target) != 2 or target[0] != shape[0]:
+            return None
+        features = shape[1] * shape[2] * shape[3]
+        if target[1] not in (-1, features):
+            return None
+        linear = only_user(node.outputs[0], "linear")
+        if linear is None or linear.input("x") is not node.outputs[0]:
+            return None
+        wv = linear.input("w")
+        w = fixed.get(id(wv)) if wv is not None else None
+        if w is None or w.ndim != 2 or w.shape[1] != features:
+            return None
+        w = w.reshape(w.shape[0], shape[1], shape[2], shape[3]).transpose(0, 2, 3, 1)
+        return linear, np.ascontiguousarray(w.reshape(w.shape[0], features))
+
+    def run_chain(self, x):
+        """A model that is a chain of one-array steps (most feed-forward ones)
+        with one output: that output, off the plan's buffers."""
+        for fn in self.chain:
+            x = fn(x)
+            if type(x) is tuple:
+                x = x[0]
+        return x.copy() if source(x) is not None else x
 
     def run(self, arrays):
+        if self.chain is not None:
+            return [self.run_chain(arrays[0])]
         r = [None] * self.n_slots
         r[:len(arrays)] = arrays
         for fn, ins, outs in self.steps:
@@ -62,7 +153,10 @@ class _Plan:
             else:
                 for o, a in zip(outs, res):
                     r[o] = a
-        return [r[s] if s is not None else c for s, c in zip(self.out_slots, self.out_fixed)]
+        out = [r[s] if s is not None else c for s, c in zip(self.out_slots, self.out_fixed)]
+        # an output in (or a view of) a buffer the next call overwrites is copied
+        return [a.copy() if isinstance(a, np.ndarray) and source(a) is not None else a
+                for a in out]
 
 
 class CompiledModel:
@@ -100,13 +194,22 @@ class CompiledModel:
                 self.model.train()
 
     def __call__(self, *inputs):
+        if len(inputs) == 1 and type(inputs[0]) is Tensor:
+            # the fast path: one Tensor in, a plan already made that is a chain
+            a = inputs[0]._data
+            plan = self._plans.get((a.shape, a.dtype))
+            if plan is not None and plan.chain is not None:
+                with self._lock:
+                    y = plan.run_chain(a)
+                return Tensor._wrap(y)
         tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in inputs]
         if self.graph is None and not self.fallback:
             self._capture(tensors)
         if self.fallback:
             return self._run_module(tensors)
         arrays = [t._data for t in tensors]
-        key = tuple((a.shape, a.dtype.str) for a in arrays)
+        key = tuple((a.shape, a.dtype) for a in arrays)
+        key = key[0] if len(key) == 1 else key
         plan = self._plans.get(key)
         if plan is None:
             dims = self.graph.bind_dims([a.shape for a in arrays])

@@ -13,41 +13,106 @@ from ..autograd import no_grad
 from ..backends import get_backend
 from ..graph.ir import resolve
 from ..tensor import Tensor
+from ._conv_step import ConvStep, source, tailed_buffer
 
 _FEW_ROWS = 4  # at most this many rows a Linear is a BLAS matrix-vector product
 
 
-def _linear(w, b, relu):
+def _linear(w, b, relu, final=False):
+    """One row: W x as a matrix-vector product with W as it is (BLAS's
+    fastest way round for one row), reading a whole tailed buffer [x, 0, 1]
+    (a compiled conv's or linear's output) against [W | 0 | b] to take the
+    bias in the same product. A few rows: x @ W^T, then the bias. Either way
+    into a tailed buffer kept per input shape, unless the result is a model
+    output (``final``): then a fresh array. More rows: fastnn's Linear kernel."""
     wt = np.ascontiguousarray(w.T)  # transposed once, here
+    n_in, n_out = wt.shape
+    wc = np.ascontiguousarray(w)
+    wext = np.zeros((n_out, n_in + 2), w.dtype)
+    wext[:, :n_in] = w
+    if b is not None:
+        wext[:, n_in + 1] = b
     be = get_backend(w)
+    buffers = {}
+
+    def out(rows):
+        y = buffers.get(rows)
+        if y is None:
+            size = rows * n_out
+            y = buffers[rows] = tailed_buffer(size, wt.dtype)[:size].reshape(-1, n_out)
+        return y
 
     def step(x):
         shape = x.shape
         x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
-        if x2.shape[0] <= _FEW_ROWS:
+        rows = x2.shape[0]
+        if x2.dtype != wt.dtype:  # mixed dtypes: NumPy's promotion, as before
             y = x2 @ wt
             if b is not None:
-                y += b
+                y = y + b
+        elif rows == 1:
+            y = np.empty((1, n_out), wt.dtype) if final else out(1)
+            base = source(x2)
+            # a view of a tailed buffer never reaches into its tail, so a
+            # contiguous row as long as the buffer's data is all of it
+            if base is not None and base.size == n_in + 2 and x2.flags.c_contiguous:
+                np.dot(wext, base, out=y[0])
+            else:
+                np.dot(wc, x2[0], out=y[0])
+                if b is not None:
+                    np.add(y, b, out=y)
+        elif rows <= _FEW_ROWS:
+            y = np.matmul(x2, wt) if final else np.matmul(x2, wt, out=out(rows))
+            if b is not None:
+                np.add(y, b, out=y)
         else:
             y = be.linear_forward(x2, w, b)[0]
         if relu:
             np.maximum(y, 0, out=y)
-        return y.reshape(shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
+        return y.reshape(shape[:-1] + (n_out,)) if x.ndim != 2 else y
     return step
+
+
+def _conv(node, w, b, relu, dims, pool=None):
+    """groups 1: the fused gather + BLAS step (see _conv_step), with the max
+    pooling ``pool`` (resolved attrs) when one is fused; other groups: the
+    im2col + BLAS step below. Large inputs: the native conv."""
+    a = {k: resolve(node.attrs[k], dims) for k in ("stride", "padding", "dilation", "groups")}
+    be = get_backend(w)
+    one_d = node.op == "conv1d"
+    fwd = be.conv1d_forward if one_d else be.conv2d_forward
+
+    def native(x):
+        y = fwd(x, w, b, a["stride"], a["padding"], a["dilation"], a["groups"])[0]
+        if relu:
+            np.maximum(y, 0, out=y)
+        return y
+    if int(a["groups"]) != 1 or isinstance(a["padding"], str):
+        return _conv_grouped(node, w, b, relu, a, native)
+
+    def pair(v):
+        v = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+        v = (1,) + v if one_d and len(v) == 1 else v
+        return v if len(v) == 2 else v * 2
+    (sh, sw), (dh, dw) = pair(a["stride"]), pair(a["dilation"])
+    ph, pw = (0, pair(a["padding"])[1]) if one_d else pair(a["padding"])
+    window, fallback = None, native
+    if pool is not None:
+        window = pool_window(pool)
+        pooling = _max_pool(pool, lambda: get_backend(np.empty(0)).max_pool2d_forward)
+        fallback = lambda x: pooling(native(x))[0]  # noqa: E731
+    return ConvStep(w, b, (sh, sw, ph, pw, dh, dw), relu, window, fallback, one_d)
 
 
 _SMALL_COLS = 8192  # batch * input pixels up to which im2col + BLAS beats the native conv
 
 
-def _conv(node, w, b, relu, dims):
+def _conv_grouped(node, w, b, relu, a, native):
     """Small inputs: im2col as one gather (an index table worked out once per
     input shape) from a zero-padded buffer kept from call to call, then one
     BLAS product with the weights packed once as [groups, out/groups,
     in/groups*kh*kw]. Larger ones: the native conv."""
-    a = {k: resolve(node.attrs[k], dims) for k in ("stride", "padding", "dilation", "groups")}
-    be = get_backend(w)
     one_d = node.op == "conv1d"
-    fwd = be.conv1d_forward if one_d else be.conv2d_forward
     w4 = w[:, :, None, :] if one_d else w
     g = int(a["groups"])
     cout, cg, kh, kw = w4.shape
@@ -61,7 +126,6 @@ def _conv(node, w, b, relu, dims):
     (sh, sw), (dh, dw) = pair(a["stride"]), pair(a["dilation"])
     (ph, pw) = (0, pair(a["padding"])[1]) if one_d else pair(a["padding"])
     prepared = {}  # input shape -> (padded buffer, im2col index table, im2col buffer, oh, ow)
-
     def prepare(shape):
         n, c, h, wd = shape
         oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
@@ -97,11 +161,21 @@ def _conv(node, w, b, relu, dims):
         n = x.shape[0]
         if n * (x.shape[-1] if one_d else x.shape[-1] * x.shape[-2]) <= _SMALL_COLS:
             return blas(x)
-        y = fwd(x, w, b, a["stride"], a["padding"], a["dilation"], a["groups"])[0]
-        if relu:
-            np.maximum(y, 0, out=y)
-        return y
+        return native(x)
     return step
+
+
+def pool_window(k):
+    """(kh, kw) for a max pooling whose window is its stride, with no padding,
+    dilation or ceil mode (the kind a conv step can fuse); else None."""
+    size = k["kernel_size"]
+    kh, kw = size if isinstance(size, (tuple, list)) else (size, size)
+    stride = k["stride"] if k["stride"] not in (None, ()) else (kh, kw)
+    sh, sw = stride if isinstance(stride, (tuple, list)) else (stride, stride)
+    if ((kh, kw) == (sh, sw) and k["padding"] in (0, (0, 0)) and k["dilation"] in (1, (1, 1))
+            and not k["ceil_mode"]):
+        return int(kh), int(kw)
+    return None
 
 
 def _max_pool(k, be_fwd):
@@ -149,25 +223,31 @@ def _generic(node, consts, dims):
     return step
 
 
-def make_step(node, fixed, dims, relu=False):
+def pool_attrs(node, dims):
+    return {n: resolve(node.attrs.get(n), dims)
+            for n in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
+
+
+def make_step(node, fixed, dims, relu=False, pool=None, final=False):
     """(fn, indices of node.inputs read at run time) for ``node``; ``fixed``
-    maps id(Value) -> array for weights and constants."""
+    maps id(Value) -> array for weights and constants; ``pool``: the resolved
+    attrs of a max pooling fused after a conv; ``final``: the step's output
+    is a model output (so it should not land in a buffer the plan reuses)."""
     def arr(name):
         v = node.input(name)
         return None if v is None else fixed[id(v)]
     live = [i for i, v in enumerate(node.inputs) if id(v) not in fixed]
     if node.op == "linear" and live == [0] and node.input("w").shape and len(node.input("w").shape) == 2:
-        return _linear(arr("w"), arr("b"), relu), live
+        return _linear(arr("w"), arr("b"), relu, final), live
     if node.op in ("conv1d", "conv2d") and live == [0]:
-        return _conv(node, arr("w"), arr("b"), relu, dims), live
+        return _conv(node, arr("w"), arr("b"), relu, dims, pool), live
     if node.op == "relu" and live == [0]:
         return (lambda x: np.maximum(x, 0)), live
     if node.op == "reshape" and live == [0]:
         shape = tuple(resolve(node.attrs["shape"], dims))
         return (lambda x: x.reshape(shape)), live
     if node.op == "max_pool2d" and live == [0] and len(node.outputs[1:]) <= 1:
-        k = {n: resolve(node.attrs.get(n), dims)
-             for n in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
+        k = pool_attrs(node, dims)
         return _max_pool(k, lambda: get_backend(np.empty(0)).max_pool2d_forward), live
     consts = {i: Tensor._wrap(fixed[id(v)]) for i, v in enumerate(node.inputs) if id(v) in fixed}
     return _generic(node, consts, dims), live

@@ -76,10 +76,13 @@ def conv(p, node):
         wq, wsc, xscale = q
         xq = p.scratch(-(-n * cin * h * wd // 4))
         col = p.scratch(-(-k * oh * ow // 4))
-        acc = p.scratch(oh * ow)
+        og = cout // groups
+        acc, wf, colf = p.scratch(og * oh * ow), p.scratch(og * k), p.scratch(k * oh * ow)
+        a32 = p.scratch(oh * ow)
         p.call("conv2d_int8", p.ptr(x), p.array(w.name + "_q", wq, "signed char"),
                p.array(w.name + "_scale", wsc), p.ptr(b), p.out(y), f"(signed char *)({xq})",
-               f"(signed char *)({col})", f"(int32_t *)({acc})", _f(xscale), *geo)
+               f"(signed char *)({col})", acc, wf, colf, f"(int32_t *)({a32})", _f(xscale),
+               *geo)
         return
     col = p.scratch(k * oh * ow)
     p.call("conv2d", p.ptr(x), p.ptr(w), p.ptr(b), p.out(y), col, *geo)

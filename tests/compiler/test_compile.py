@@ -40,8 +40,9 @@ def test_seed_cnn_fuses_relu():
     fastnn.manual_seed(0)
     compiled = _same(_cnn(), (1, 8, 8))
     plan = next(iter(compiled._plans.values()))
-    # conv+relu twice, pool twice, reshape, linear+relu, linear: 7 steps for 10 ops
-    assert len(plan.steps) == 7
+    # conv+relu+pool twice, reshape, linear+relu, linear: 5 steps for 10 ops
+    assert len(plan.steps) == 5
+    assert plan.chain is not None
 
 
 def test_mlp_and_dropout_in_eval():
@@ -110,3 +111,82 @@ def test_conv_geometry_both_paths():
     m1 = nn.Sequential(nn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2), nn.ReLU(),
                        nn.MaxPool1d(2), nn.Conv1d(6, 2, 2))
     _same(m1, (4, 30), batches=(1, 3, 700))
+
+
+def test_conv_pool_fusion_edges():
+    """conv(+relu)+max pool fused: odd sizes (rows no window covers), strides,
+    dilation, no bias, conv -> pool without relu, a pool whose indices are
+    used or that is not window = stride (not fused), a conv output used twice."""
+    fastnn.manual_seed(4)
+    m = nn.Sequential(nn.Conv2d(3, 5, 3, stride=2, padding=2, dilation=2, bias=False),
+                      nn.MaxPool2d((2, 3)), nn.ReLU(),
+                      nn.Conv2d(5, 4, (2, 3), padding=(1, 0)), nn.ReLU(), nn.MaxPool2d(2, stride=1),
+                      nn.Conv2d(4, 3, 1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True))
+    _same(m, (3, 23, 29), batches=(1, 2, 40), tol=1e-4)
+
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 4, 3, padding=1)
+            self.pool = nn.MaxPool2d(2, return_indices=True)
+
+        def forward(self, x):
+            y = F.relu(self.conv(x))
+            p, i = self.pool(y)
+            return p, i.float(), F.max_pool2d(self.conv(x), 2) + y.sum()
+    _same(Twice(), (2, 6, 7), batches=(1, 3), tol=1e-4)
+
+
+def test_outputs_do_not_alias_plan_buffers():
+    """The plan reuses its buffers: an output kept from one call must not
+    change on the next."""
+    fastnn.manual_seed(5)
+    m = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2))
+    c = fastnn.compile(m)
+    rng = np.random.default_rng(1)
+    x1, x2 = (rng.standard_normal((1, 1, 6, 6)).astype(np.float32) for _ in range(2))
+    y1 = c(fastnn.tensor(x1)).numpy().copy()
+    kept = c(fastnn.tensor(x1))
+    c(fastnn.tensor(x2))
+    np.testing.assert_array_equal(kept.numpy(), y1)
+    mlp = nn.Sequential(nn.Linear(4, 3))
+    c = fastnn.compile(mlp)
+    kept = c(fastnn.tensor(np.ones((1, 4), np.float32)))
+    first = kept.numpy().copy()
+    c(fastnn.tensor(np.zeros((1, 4), np.float32)))
+    np.testing.assert_array_equal(kept.numpy(), first)
+
+
+def test_linear_paths_one_row_few_rows_many():
+    """The one-row product (with the bias from a conv's tailed buffer or
+    added), a few rows, many rows, a float64 model, a Linear on 3-d input."""
+    fastnn.manual_seed(6)
+    m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                      nn.Linear(12, 7), nn.ReLU(), nn.Linear(7, 5, bias=False), nn.Linear(5, 2))
+    _same(m, (2, 6, 6), batches=(1, 3, 9))
+    _same(nn.Sequential(nn.Linear(5, 4), nn.Linear(4, 3)), (2, 5), batches=(1, 4))
+    m64 = nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 2)).double()
+    c = fastnn.compile(m64)
+    x = np.random.default_rng(2).standard_normal((1, 6))
+    np.testing.assert_allclose(c(fastnn.tensor(x)).numpy(), _eager(m64, x).numpy(), rtol=1e-12)
+
+
+def test_conv_reading_a_reshaped_buffer():
+    """A conv whose input is a new view of a plan buffer on every call (a
+    reshape of a Linear's output) switches to copying it, and stays right."""
+    class Up(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(5, 2 * 4 * 4)
+            self.conv = nn.Conv2d(2, 3, 3, padding=1)
+
+        def forward(self, x):
+            return F.max_pool2d(F.relu(self.conv(self.fc(x).reshape(x.shape[0], 2, 4, 4))), 2)
+    fastnn.manual_seed(8)
+    m = Up()
+    c = fastnn.compile(m)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        x = rng.standard_normal((1, 5)).astype(np.float32)
+        np.testing.assert_allclose(c(fastnn.tensor(x)).numpy(), _eager(m, x).numpy(),
+                                   rtol=1e-5, atol=1e-5)

@@ -109,3 +109,27 @@ def test_int8_conv_geometry(tmp_path):
         want = np.stack([m(fastnn.tensor(xi)).numpy()[0] for xi in x])
     err = np.abs(got - want).max()
     assert 0 < err < 0.05 * np.abs(want).max() + 1e-3, (err, np.abs(want).max())
+
+
+@pytest.mark.skipif(_build.CC is None, reason="no C compiler found")
+@pytest.mark.parametrize("cin", [3, 120])  # k = 27: float GEMM on integers; k = 1080: int32 loop
+def test_int8_conv_matches_numpy_reference(tmp_path, cin):
+    """The C int8 Conv2d equals the scheme in NumPy (int32 sums of int8
+    products, then scales), on both of its summation paths."""
+    fastnn.manual_seed(5)
+    conv = nn.Conv2d(cin, 5, 3, padding=1)
+    rng = np.random.default_rng(1)
+    calib = rng.standard_normal((8, cin, 5, 4)).astype(np.float32)
+    x = rng.standard_normal((1, cin, 5, 4)).astype(np.float32)
+    fastnn.export.to_c(conv, fastnn.tensor(x), str(tmp_path), quantize="int8", calibration=calib)
+    got = _build.run(_build.build(str(tmp_path)), x.reshape(1, -1), 5 * 20)[0]
+    w = conv.weight.detach().numpy().reshape(5, -1)
+    wq, ws = quantize_weight(w)
+    xs = np.float32(np.abs(calib).max() / 127)
+    v = np.clip(x[0] / xs, -127, 127)
+    xq = (np.sign(v) * np.floor(np.abs(v) + 0.5)).astype(np.int32)
+    xp = np.pad(xq, ((0, 0), (1, 1), (1, 1)))
+    col = np.stack([xp[:, i:i + 5, j:j + 4] for i in range(3) for j in range(3)], 1)
+    acc = wq.astype(np.int32) @ col.reshape(-1, 20)  # rows (ci, ky, kx) as the weights
+    want = acc * (xs * ws.reshape(-1, 1)) + conv.bias.detach().numpy().reshape(-1, 1)
+    np.testing.assert_allclose(got, want.reshape(-1), rtol=1e-5, atol=1e-5)

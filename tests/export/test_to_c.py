@@ -252,3 +252,16 @@ def test_broadcasting_and_data_movement(tmp_path):
             return fastnn.maximum(c, c.flip(2)) - 2 ** c.sigmoid()
     fastnn.manual_seed(8)
     _check(Moves(), (2, 3, 4), tmp_path)
+
+
+def test_gemm_tiles_and_leftovers(tmp_path):
+    """The C product's 4x8 and 1x16 register tiles and the plain loop for
+    what they leave: batch 6 (one 4-row tile + 2 rows), 37 and 19 columns
+    (tiles + leftover columns), and k = 1."""
+    fastnn.manual_seed(7)
+    m = nn.Sequential(nn.Linear(13, 37), nn.Tanh(), nn.Linear(37, 19), nn.Linear(19, 1),
+                      nn.Linear(1, 40))
+    _check(m, (6, 13), tmp_path / "rows")
+    _check(m, (1, 13), tmp_path / "one")
+    conv = nn.Sequential(nn.Conv2d(3, 9, 3), nn.Conv2d(9, 4, 2, padding=1))
+    _check(conv, (2, 3, 7, 6), tmp_path / "conv")

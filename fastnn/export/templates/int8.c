@@ -56,39 +56,61 @@ static void im2col_int8(const signed char *x, int c, int h, int w, int kh, int k
             }
 }
 
-/*@ conv2d_int8 quantize im2col_int8 */
+/*@ conv2d_int8 quantize im2col_int8 gemm_nn */
 /* conv2d (conv.c) with int8 operands; xq holds the quantized input
- * (n*cin bytes per pixel), col the int8 im2col matrix, acc an int32 row
- * (restrict: a char pointer may alias anything, and the compiler would
- * otherwise check for overlap before vectorising the inner loop) */
+ * (n*cin bytes per pixel), col the int8 im2col matrix; scratch: acc
+ * og*oh*ow floats, wf og*k, colf k*oh*ow, a32 oh*ow int32.
+ * The int8 products are summed exactly: with k*127*127 < 2^24 every partial
+ * sum is an integer that float represents exactly, so the weights and the
+ * column matrix widened to float and multiplied by the float GEMM (whose
+ * register tiles vectorise at -O2, which int8 x int8 -> int32 code does not
+ * without intrinsics) give the int32 sums to the bit. Larger k take the
+ * int32 loop (restrict: a char pointer may alias anything, and the compiler
+ * would otherwise check for overlap before vectorising its inner loop). */
 static void conv2d_int8(const float *x, const signed char *w, const float *w_scale,
-                        const float *b, float *y, signed char *xq, signed char *col, int32_t *restrict acc,
-                        float x_scale, int n, int cin, int h, int wd, int cout, int groups,
+                        const float *b, float *y, signed char *xq, signed char *col,
+                        float *restrict acc, float *restrict wf, float *restrict colf,
+                        int32_t *restrict a32, float x_scale,
+                        int n, int cin, int h, int wd, int cout, int groups,
                         int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                         int oh, int ow)
 {
     int cg = cin / groups, og = cout / groups, k = cg * kh * kw, npix = oh * ow;
+    int exact = (long)k * 127 * 127 < (1L << 24);
     int i, g, o, p, q;
+    long e;
     quantize(x, xq, (long)n * cin * h * wd, 1.0f / x_scale);
     for (i = 0; i < n; i++)
         for (g = 0; g < groups; g++) {
             const signed char *xg = xq + ((long)i * cin + g * cg) * h * wd;
             im2col_int8(xg, cg, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, col);
+            if (exact) {
+                for (e = 0; e < (long)og * k; e++)
+                    wf[e] = (float)w[(long)g * og * k + e];
+                for (e = 0; e < (long)k * npix; e++)
+                    colf[e] = (float)col[e];
+                gemm_nn(wf, colf, acc, og, npix, k);
+            } else {
+                for (o = 0; o < og; o++) {
+                    const signed char *wr = w + ((long)g * og + o) * k;
+                    for (p = 0; p < npix; p++)
+                        a32[p] = 0;
+                    for (q = 0; q < k; q++) {
+                        const int wq = wr[q];
+                        const signed char *restrict cr = col + (long)q * npix;
+                        for (p = 0; p < npix; p++)
+                            a32[p] += wq * cr[p];
+                    }
+                    for (p = 0; p < npix; p++)
+                        acc[(long)o * npix + p] = (float)a32[p];
+                }
+            }
             for (o = 0; o < og; o++) {
                 int oc = g * og + o;
-                const signed char *wr = w + (long)oc * k;
                 float *yr = y + ((long)i * cout + oc) * npix;
                 float s = x_scale * w_scale[oc];
                 for (p = 0; p < npix; p++)
-                    acc[p] = 0;
-                for (q = 0; q < k; q++) {
-                    const int wq = wr[q];
-                    const signed char *restrict cr = col + (long)q * npix;
-                    for (p = 0; p < npix; p++)
-                        acc[p] += wq * cr[p];
-                }
-                for (p = 0; p < npix; p++)
-                    yr[p] = (float)acc[p] * s + (b ? b[oc] : 0.0f);
+                    yr[p] = acc[(long)o * npix + p] * s + (b ? b[oc] : 0.0f);
             }
         }
 }
