@@ -464,3 +464,15 @@ def test_linear_forward_few_rows_fast_path_matches_reference(rows, dtype):
             nat.linear_forward(x_nan, w, b)
     finally:
         fastnn.set_finite_checks(False)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True)])
+def test_fastnn_matmul_takes_batched_operands(dtype, ta, tb):
+    from fastnn.backends.native import gemm as nat
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((3, 37, 19) if not ta else (3, 19, 37)).astype(dtype)
+    b = rng.standard_normal((3, 19, 29) if not tb else (3, 29, 19)).astype(dtype)
+    want = np.matmul(a.swapaxes(1, 2) if ta else a, b.swapaxes(1, 2) if tb else b)
+    got = nat.fastnn_matmul(a, b, ta, tb)
+    np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)

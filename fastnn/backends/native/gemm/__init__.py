@@ -128,7 +128,11 @@ def _blas(a, b, ta, tb):
 # ---- the two engines, reachable by name -------------------------------------------
 
 def fastnn_matmul(a, b, trans_a=False, trans_b=False):
-    """op(a) @ op(b) with fastnn's own GEMM, whatever the shape."""
+    """op(a) @ op(b) with fastnn's own GEMM, whatever the shape: 2-D operands, or
+    3-D ones (batch, m, k) @ (batch, k, n) as batched_matmul takes them."""
+    if getattr(a, "ndim", 2) == 3:
+        ta, tb, m, k, n, batch = check_matmul(a, b, trans_a, trans_b, 3)
+        return _fastnn_3d(a, b, ta, tb, m, k, n, batch)
     ta, tb, m, k, n, _ = check_matmul(a, b, trans_a, trans_b, 2)
     return _fastnn_2d(a, b, ta, tb, m, k, n)
 
