@@ -312,6 +312,25 @@ def _attention_padding_mask():
             (_rand(3, 5, 8), pad_mask([2, 5, 4])), [0, 0])
 
 
+class PaddedEncoder(nn.Module):
+    """A transformer encoder layer given a key padding mask; a sequence that is all
+    padding has attention rows with nothing to attend to (fastnn gives 0 there)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+
+    def forward(self, x, mask):
+        return self.layer(x, src_key_padding_mask=mask)
+
+
+def _padded_encoder():
+    def pad_mask(lengths):
+        return fastnn.tensor(np.arange(5)[None, :] >= np.array(lengths)[:, None])
+    return (PaddedEncoder(), (_rand(3, 5, 8), pad_mask([5, 0, 2])),
+            (_rand(2, 5, 8), pad_mask([1, 4])), [0, 0])
+
+
 def _transformer_encoder():
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
     return _dyn(nn.TransformerEncoder(layer, 2), (2, 5, 8), other_batch=3)
@@ -408,6 +427,7 @@ def _cases():
         8, 2, 16, dropout=0.1, activation="gelu", norm_first=True, batch_first=True),
         (2, 5, 8), other_batch=3))
     add("transformer_encoder", _transformer_encoder)
+    add("transformer_encoder_padding_mask", _padded_encoder)
     return cases
 
 

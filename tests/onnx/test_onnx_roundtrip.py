@@ -54,7 +54,8 @@ def _close(got, want, atol, what):
     for i, (g, w) in enumerate(zip(got, want)):
         assert g.shape == w.shape, f"{what}, output {i}"
         assert g.dtype == w.dtype, f"{what}, output {i}"
-        np.testing.assert_allclose(g, w, atol=atol, rtol=atol, err_msg=f"{what}, output {i}")
+        np.testing.assert_allclose(g, w, atol=atol, rtol=atol, equal_nan=False,
+                                   err_msg=f"{what}, output {i}")
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
