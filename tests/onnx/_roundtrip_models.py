@@ -215,6 +215,24 @@ class SelfAttention(nn.Module):
         return out, w
 
 
+class Attend(nn.Module):
+    """F.scaled_dot_product_attention on (N, H, L, E), causal or with a float mask."""
+
+    def __init__(self, causal):
+        super().__init__()
+        self.causal = causal
+        self.proj = nn.Linear(4, 12)
+        if not causal:
+            self.mask = nn.Parameter(fastnn.randn(5, 5))  # a learned additive mask
+
+    def forward(self, x):
+        n = x.shape[0]
+        q, k, v = self.proj(x).reshape(n, 5, 3, 4).permute(2, 0, 1, 3).unsqueeze(2).unbind(0)
+        if self.causal:
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=self.mask, scale=0.3)
+
+
 class UpDown(nn.Module):
     """The decoder half of a small image model: transposed convolutions, pixel
     shuffle, upsampling."""
@@ -421,6 +439,8 @@ def _cases():
                                                   (_rand(5, 2, 8),), (_rand(5, 3, 8),), [1]))
     add("multihead_attention_padding_mask", _attention_padding_mask)
     add("multihead_attention_causal", lambda: _dyn(SelfAttention(causal=True), (2, 5, 8)))
+    add("sdpa_causal", lambda: _dyn(Attend(True), (2, 5, 4), other_batch=3))
+    add("sdpa_float_mask", lambda: _dyn(Attend(False), (2, 5, 4), other_batch=3))
     add("transformer_encoder_layer", lambda: _dyn(nn.TransformerEncoderLayer(
         8, 2, 16, dropout=0.0, batch_first=True), (2, 5, 8), other_batch=3))
     add("transformer_encoder_norm_first_gelu", lambda: _dyn(nn.TransformerEncoderLayer(

@@ -89,7 +89,7 @@ def test_round_trip(name):
 
 GRAD_CASES = ["seed_cnn", "batchnorm_cnn", "layernorm", "embedding", "LSTM(2, True, True)",
               "GRU(2, True, True)", "RNN(1, True, False)", "lstm_head", "conv_transpose2d",
-              "up_down", "multihead_attention", "transformer_encoder_layer", "example_lenet"]
+              "up_down", "multihead_attention", "sdpa_float_mask", "transformer_encoder_layer", "example_lenet"]
 
 
 @pytest.mark.parametrize("name", GRAD_CASES)
