@@ -233,6 +233,41 @@ class Attend(nn.Module):
         return F.scaled_dot_product_attention(q, k, v, attn_mask=self.mask, scale=0.3)
 
 
+class Decoder(nn.Module):
+    """A transformer decoder layer with a causal target mask, on (target, memory)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+
+    def forward(self, tgt, memory):
+        mask = nn.Transformer.generate_square_subsequent_mask(tgt.shape[1])
+        return self.layer(tgt, memory, tgt_mask=mask)
+
+
+class Seq2Seq(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.t = nn.Transformer(8, 2, 1, 1, 16, dropout=0.0, batch_first=True)
+
+    def forward(self, src, tgt):
+        return self.t(src, tgt)
+
+
+class Stack(nn.Module):
+    """ModuleList and ParameterList in a Python loop (the trace unrolls it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        self.shift = nn.ParameterList([nn.Parameter(fastnn.randn(4))])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = F.relu(layer(x)) + self.shift[0]
+        return x
+
+
 class UpDown(nn.Module):
     """The decoder half of a small image model: transposed convolutions, pixel
     shuffle, upsampling."""
@@ -349,6 +384,42 @@ def _padded_encoder():
             (_rand(2, 5, 8), pad_mask([1, 4])), [0, 0])
 
 
+def _keras(layers, shape, integers=None):
+    """A Keras-style Sequential, built by one predict; inputs of ``shape`` (channels
+    last), or integer ids below ``integers``."""
+    from fastnn.keras import Sequential
+    model = Sequential(layers)
+    rng = np.random.default_rng(0)
+
+    def data(n):
+        if integers:
+            return rng.integers(0, integers, (n,) + shape)
+        return rng.random((n,) + shape).astype(np.float32)
+    model.predict(data(1))
+    return model, (fastnn.tensor(data(3)),), (fastnn.tensor(data(5)),), [0]
+
+
+def _keras_cases(add):
+    from fastnn.keras import layers as L
+    add("keras_embedding_lstm_gru", lambda: _keras(
+        [L.Embedding(20, 6), L.LSTM(5, return_sequences=True), L.GRU(4),
+         L.Dense(3, activation="softmax")], (7,), integers=20))
+    add("keras_bidirectional_lstm", lambda: _keras([L.Bidirectional(L.LSTM(5)), L.Dense(2)],
+                                                   (6, 3)))
+    add("keras_simple_rnn", lambda: _keras(
+        [L.SimpleRNN(5, return_sequences=True), L.GlobalAveragePooling1D(), L.Dense(2)], (6, 3)))
+    add("keras_conv1d", lambda: _keras(
+        [L.Conv1D(4, 3, activation="relu"), L.MaxPooling1D(2), L.GlobalMaxPooling1D(),
+         L.Dense(2)], (10, 2)))
+    add("keras_cnn_batchnorm", lambda: _keras(
+        [L.Rescaling(1 / 255.), L.ZeroPadding2D(1), L.Conv2D(4, 3), L.BatchNormalization(),
+         L.Activation("relu"), L.AveragePooling2D(), L.UpSampling2D(2),
+         L.GlobalAveragePooling2D(), L.Dropout(0.3), L.Dense(2)], (8, 8, 3)))
+    add("keras_time_distributed_layernorm", lambda: _keras(
+        [L.TimeDistributed(L.Dense(4)), L.LayerNormalization(), L.Reshape((20,)), L.Dense(2)],
+        (5, 3)))
+
+
 def _transformer_encoder():
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
     return _dyn(nn.TransformerEncoder(layer, 2), (2, 5, 8), other_batch=3)
@@ -448,7 +519,26 @@ def _cases():
         (2, 5, 8), other_batch=3))
     add("transformer_encoder", _transformer_encoder)
     add("transformer_encoder_padding_mask", _padded_encoder)
+    add("transformer_decoder_layer", lambda: (Decoder(), (_rand(2, 4, 8), _rand(2, 6, 8)),
+                                              (_rand(3, 4, 8), _rand(3, 6, 8)), [0, 0]))
+    add("transformer", lambda: (Seq2Seq(), (_rand(2, 6, 8), _rand(2, 4, 8)),
+                                (_rand(3, 6, 8), _rand(3, 4, 8)), [0, 0]))
+    # more of fastnn.nn, and the Keras front end's layers
+    for mode in ("reflect", "replicate", "circular"):
+        add(f"conv2d_padding_{mode}", lambda mode=mode: _dyn(
+            nn.Conv2d(2, 3, 3, padding=1, padding_mode=mode), (2, 2, 5, 5)))
+    add("batchnorm1d_3d", lambda: _dyn(trained_bn(nn.BatchNorm1d(3), (4, 3, 7)), (2, 3, 7)))
+    add("embedding_padding_idx", lambda: (
+        nn.Embedding(10, 4, padding_idx=0), (fastnn.tensor(np.array([[0, 1, 2], [3, 0, 9]])),),
+        (fastnn.tensor(np.array([[5, 0, 0]])),), [0]))
+    add("dropout1d_eval", lambda: _dyn(nn.Sequential(nn.Conv1d(2, 3, 3), nn.Dropout1d(0.2)),
+                                       (2, 2, 6)))
+    add("avg_pool_ceil", lambda: _dyn(nn.AvgPool2d(3, stride=2, ceil_mode=True), (2, 2, 7, 7)))
+    add("module_list_loop", lambda: _dyn(Stack(), (2, 4)))
+    _keras_cases(add)
     return cases
 
 
 CASES = _cases()
+# cases that need a newer opset than the default (circular Pad: opset 19)
+OPSETS = {"conv2d_padding_circular": 19}
