@@ -135,3 +135,35 @@ def test_copy_of_case_is_independent():
     np.testing.assert_array_equal(_np(a[0].weight), _np(b[0].weight))
     c = copy.deepcopy(a)
     assert c[0].weight is not a[0].weight
+
+
+@pytest.mark.parametrize("name", ["transformer_encoder_padding_mask", "up_down",
+                                  "multihead_attention_causal"])
+def test_oldest_opset(name):
+    # opset 17 takes ReduceMax's axes as an attribute (the masked-row guard)
+    model, inputs, other, axes = _build(name)
+    names = [f"in{i}" for i in range(len(inputs))]
+    buf = io.BytesIO()
+    proto = fastnn.onnx.export(model, inputs, buf, input_names=names, opset_version=17,
+                               dynamic_axes={n: {ax: "batch"} for n, ax in zip(names, axes)})
+    onnx.checker.check_model(proto, full_check=True)
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    imported = fastnn.onnx.load(buf.getvalue())
+    with fastnn.no_grad():
+        want = [_np(o) for o in _flat(model(*other))]
+        _close(sess.run(None, {n: _np(x) for n, x in zip(names, other)}), want, 1e-4, "ort")
+        _close([_np(o) for o in _flat(imported(*other))], want, TOL, "re-imported")
+
+
+def test_attention_dropout_is_refused():
+    # the random keep mask is caught by the tracer (an input-dependent array) before
+    # the converter's own refusal; either way nothing is written
+    import fastnn.nn.functional as F
+    from fastnn.graph._errors import TraceError
+    from fastnn.onnx._builder import ExportError
+
+    class Drop(fastnn.nn.Module):
+        def forward(self, q):
+            return F.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
+    with pytest.raises((ExportError, TraceError), match="dropout|made outside fastnn's ops"):
+        fastnn.onnx.export(Drop(), fastnn.randn(2, 3, 4), io.BytesIO())
