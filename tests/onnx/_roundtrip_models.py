@@ -2,8 +2,12 @@
 (test_onnx_export.py) parametrize over the lists here, and the round-trip test
 (test_onnx_roundtrip.py) takes every one of them through export, onnxruntime
 and import. A factory returns ``(model, inputs, other_inputs, batch_axes)``:
-``other_inputs`` is the same model's input at another batch size (None when the
-batch is not dynamic), ``batch_axes`` the batch axis of each input."""
+``other_inputs`` is the same model's input at another batch size (other values
+when no batch is dynamic), ``batch_axes`` the batch axis of each input (None: all
+its sizes fixed). A sparse input goes into the file, onnxruntime and the imported
+model as its dense form."""
+import ast
+import math
 import os
 import runpy
 
@@ -14,6 +18,7 @@ import fastnn.nn.functional as F
 from fastnn import nn
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "examples")
+CORPUS = os.path.join(os.path.dirname(__file__), os.pardir, "corpus", "scripts")
 
 ACTIVATIONS = [
     nn.ReLU(), nn.LeakyReLU(0.2), nn.GELU(), nn.GELU(approximate="tanh"), nn.Sigmoid(),
@@ -50,6 +55,21 @@ def trained_bn(bn, shape):
 
 def example(name):
     return runpy.run_path(os.path.join(EXAMPLES, name), run_name="example_module")
+
+
+def corpus(script, **names):
+    """The nn.Module classes of a corpus script (tests/corpus/scripts: PyTorch code
+    with ``import torch``), defined on fastnn. Only the class definitions run (the
+    scripts train at import); ``names`` are the module-level globals they read."""
+    import fastnn.nn.init
+    with open(os.path.join(CORPUS, script)) as f:
+        tree = ast.parse(f.read())
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)
+               and any("Module" in ast.unparse(b) or "Transformer" in ast.unparse(b)
+                       for b in n.bases)]
+    ns = dict(torch=fastnn, nn=nn, F=F, init=fastnn.nn.init, math=math, np=np, **names)
+    exec(compile(ast.Module(classes, []), script, "exec"), ns)
+    return ns
 
 
 # --- models with their own forward ---------------------------------------------------------------
@@ -268,6 +288,18 @@ class Stack(nn.Module):
         return x
 
 
+class StateAsInputs(nn.Module):
+    """forward(ids, (h, c)) as forward(ids, h, c): export takes a flat list of tensors."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, ids, h, c):
+        out, (h, c) = self.model(ids, (h, c))
+        return out, h, c
+
+
 class UpDown(nn.Module):
     """The decoder half of a small image model: transposed convolutions, pixel
     shuffle, upsampling."""
@@ -420,6 +452,60 @@ def _keras_cases(add):
         (5, 3)))
 
 
+def _corpus_cases(add):
+    def digits(cls):
+        return lambda: _dyn(corpus(cls[0])[cls[1]](), (2, 1, 8, 8), other_batch=3)
+    add("corpus_mnist_cnn", digits(("mnist_cnn.py", "Net")))
+    add("corpus_mnist_accelerator", digits(("mnist_accelerator.py", "Net")))
+    add("corpus_mnist_rnn", digits(("mnist_rnn.py", "Net")))
+    add("corpus_siamese", lambda: (corpus("siamese_network.py")["SiameseNetwork"](),
+                                   (_rand(2, 1, 8, 8), _rand(2, 1, 8, 8)),
+                                   (_rand(3, 1, 8, 8), _rand(3, 1, 8, 8)), [0, 0]))
+    add("corpus_super_resolution", lambda: _dyn(
+        corpus("super_resolution.py")["Net"](upscale_factor=2), (2, 1, 4, 4)))
+
+    def dcgan(which, shape):
+        ns = corpus("dcgan.py", nz=8, ngf=8, ndf=8)
+        net = ns[which]()
+        if which == "Generator":
+            trained_bn(net.main[1], (4, 16, 4, 4))
+        return _dyn(net, shape)
+    add("corpus_dcgan_generator", lambda: dcgan("Generator", (2, 8, 1, 1)))
+    add("corpus_dcgan_discriminator", lambda: dcgan("Discriminator", (2, 1, 8, 8)))
+    add("corpus_time_sequence_prediction", lambda: (
+        corpus("time_sequence_prediction.py")["Sequence"](hidden=6).double(),
+        (_rand(2, 7).double(),), (_rand(3, 7).double(),), [0]))
+
+    def word_lm():
+        model = StateAsInputs(corpus("word_language_model_lstm.py")["RNNModel"](
+            12, 6, 5, 2, dropout=0.3))
+        ids = fastnn.tensor(np.random.default_rng(0).integers(0, 12, (7, 2)))
+        ids2 = fastnn.tensor(np.random.default_rng(1).integers(0, 12, (7, 3)))
+        return (model, (ids, _rand(2, 2, 5), _rand(2, 2, 5)),
+                (ids2, _rand(2, 3, 5), _rand(2, 3, 5)), [1, 1, 1])
+    add("corpus_word_language_model_lstm", word_lm)
+
+    def transformer_lm():
+        model = corpus("word_language_model_transformer.py")["TransformerModel"](
+            12, 8, 2, 16, 2, dropout=0.2)
+        ids = fastnn.tensor(np.random.default_rng(0).integers(0, 12, (6, 2)))
+        ids2 = fastnn.tensor(np.random.default_rng(1).integers(0, 12, (6, 3)))
+        return model, (ids,), (ids2,), [1]
+    add("corpus_word_language_model_transformer", transformer_lm)
+
+    def gcn():
+        # the adjacency is a sparse tensor in fastnn and a dense input in the file
+        # (torch.sparse.mm becomes MatMul); the node count stays fixed
+        model = corpus("gcn.py")["GCN"](5, 4, 3, dropout=0.5)
+        rng = np.random.default_rng(0)
+
+        def adj():
+            a = rng.random((6, 6)) * (rng.random((6, 6)) < 0.4) + np.eye(6)
+            return fastnn.tensor(a.astype(np.float32)).to_sparse()
+        return model, (_rand(6, 5), adj()), (_rand(6, 5), adj()), [None, None]
+    add("corpus_gcn_sparse_adjacency", gcn)
+
+
 def _transformer_encoder():
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
     return _dyn(nn.TransformerEncoder(layer, 2), (2, 5, 8), other_batch=3)
@@ -536,9 +622,12 @@ def _cases():
     add("avg_pool_ceil", lambda: _dyn(nn.AvgPool2d(3, stride=2, ceil_mode=True), (2, 2, 7, 7)))
     add("module_list_loop", lambda: _dyn(Stack(), (2, 4)))
     _keras_cases(add)
+    _corpus_cases(add)
     return cases
 
 
 CASES = _cases()
 # cases that need a newer opset than the default (circular Pad: opset 19)
 OPSETS = {"conv2d_padding_circular": 19}
+# cases onnxruntime cannot run (the file still passes the checker and re-imports)
+NO_ORT = {"corpus_time_sequence_prediction": "onnxruntime's LSTM has no float64 kernel"}
