@@ -37,7 +37,8 @@ CONV2D_KWARGS = [
 POOLS_2D = [
     nn.MaxPool2d(2), nn.MaxPool2d(3, stride=2, padding=1), nn.MaxPool2d(2, dilation=2),
     nn.MaxPool2d(3, stride=2, ceil_mode=True), nn.AvgPool2d(2),
-    nn.AvgPool2d(3, stride=2, padding=1), nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+    nn.AvgPool2d(3, stride=2, padding=1),
+    nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
     nn.AdaptiveAvgPool2d(1), nn.AdaptiveAvgPool2d((2, 3)), nn.AdaptiveAvgPool2d((None, 2)),
 ]
 
@@ -318,7 +319,7 @@ class UpDown(nn.Module):
         return self.bilinear(self.conv(y)), F.interpolate(x, scale_factor=2, mode="nearest")
 
 
-# --- the list --------------------------------------------------------------------------------------
+# --- the list ------------------------------------------------------------------------------
 def _rand(*shape):
     return fastnn.randn(*shape)
 

@@ -96,7 +96,8 @@ def test_round_trip(name):
 
 GRAD_CASES = ["seed_cnn", "batchnorm_cnn", "layernorm", "embedding", "LSTM(2, True, True)",
               "GRU(2, True, True)", "RNN(1, True, False)", "lstm_head", "conv_transpose2d",
-              "up_down", "multihead_attention", "sdpa_float_mask", "transformer_encoder_layer", "example_lenet",
+              "up_down", "multihead_attention", "sdpa_float_mask", "transformer_encoder_layer",
+              "example_lenet",
               "keras_embedding_lstm_gru", "keras_cnn_batchnorm", "corpus_mnist_rnn",
               "corpus_time_sequence_prediction", "corpus_word_language_model_transformer",
               "corpus_gcn_sparse_adjacency"]
