@@ -7,6 +7,7 @@ when no batch is dynamic), ``batch_axes`` the batch axis of each input (None: al
 its sizes fixed). A sparse input goes into the file, onnxruntime and the imported
 model as its dense form."""
 import ast
+import itertools
 import math
 import os
 import runpy
@@ -77,9 +78,10 @@ def corpus(script, **names):
 class RecurrentNet(nn.Module):
     """One RNN/LSTM/GRU layer stack; returns y and h_n (LSTM: (h_n, c_n))."""
 
-    def __init__(self, cls, layers, bidir, batch_first):
+    def __init__(self, cls, layers, bidir, batch_first, **kwargs):
         super().__init__()
-        self.rnn = cls(4, 5, num_layers=layers, bidirectional=bidir, batch_first=batch_first)
+        self.rnn = cls(4, 5, num_layers=layers, bidirectional=bidir, batch_first=batch_first,
+                       **kwargs)
 
     def forward(self, x):
         out = self.rnn(x)
@@ -542,9 +544,12 @@ def _cases():
         nn.LayerNorm(6, elementwise_affine=False)), (3, 2, 4)))
     add("layernorm_2d", lambda: _dyn(nn.LayerNorm((3, 4)), (2, 3, 4)))
     add("embedding", _embedding)
+    # every combination of layers (1, 2), bidirectional and batch_first
     for cls in (nn.LSTM, nn.GRU, nn.RNN):
-        for cfg in RECURRENT_CONFIGS:
+        for cfg in itertools.product((1, 2), (False, True), (False, True)):
             add(f"{cls.__name__}{cfg}", lambda cls=cls, cfg=cfg: _recurrent(cls, *cfg))
+        add(f"{cls.__name__}_no_bias_dropout_3_layers", lambda cls=cls: _dyn(
+            RecurrentNet(cls, 3, True, True, bias=False, dropout=0.3), (3, 6, 4)))
     add("relu_rnn_lstm_state", _relu_rnn_lstm)
     add("lstm_head", lambda: _dyn(LSTMHead(), (4, 6, 5), other_batch=9))
     add("tensor_ops", lambda: _dyn(TensorOps(), (3, 4)))
