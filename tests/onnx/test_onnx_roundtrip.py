@@ -147,6 +147,10 @@ def test_the_list_covers_the_new_layers():
                  "multihead_attention", "transformer_encoder", "LSTM", "GRU", "RNN"):
         assert part in names
     assert len(BY_NAME) == len(CASES)  # names are unique
+    import os
+    doc = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "docs", "onnx.md")
+    with open(doc) as f:
+        assert f"; {len(CASES)} models)" in " ".join(f.read().split())  # the count it states
 
 
 def test_copy_of_case_is_independent():
