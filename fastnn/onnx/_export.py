@@ -14,7 +14,8 @@ from onnx import helper
 from .. import __version__
 from ..graph import trace
 from ..graph.ir import Sym
-from . import _ops_nn, _ops_rnn, _ops_tensor  # noqa: F401  (they register the converters)
+# the converter modules register themselves on import
+from . import _ops_attention, _ops_nn, _ops_rnn, _ops_tensor  # noqa: F401
 from ._builder import CONVERTERS, Builder, ExportError, onnx_dtype
 
 DEFAULT_OPSET = 18

@@ -81,7 +81,10 @@ EXTRA_OPS = (
     "LessOrEqual GreaterOrEqual And Or Not PRelu HardSwish ReduceMin ReduceProd "
     "ReduceSumSquare ReduceL2 ArgMin Size Range Sign Sin Cos Softsign Mish ThresholdedRelu Celu "
     "InstanceNormalization GroupNormalization DepthToSpace SpaceToDepth GatherElements Einsum "
-    "Trilu TopK CumSum").split()
+    "Trilu TopK CumSum "
+    # the ones fastnn's own exporter writes
+    "ReduceL1 ReduceLogSum ReduceLogSumExp Round SoftmaxCrossEntropyLoss "
+    "NegativeLogLikelihoodLoss").split()
 
 
 def conformance_cases(op_types=COVERED_OPS):

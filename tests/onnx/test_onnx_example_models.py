@@ -1,9 +1,6 @@
 """The models of examples/ export, and onnxruntime runs them as fastnn does at
 another batch size: a character LSTM with its state, GRU/LSTM forecasters, the
 PyTorch LeNet, the GAN's two networks."""
-import os
-import runpy
-
 import numpy as np
 import pytest
 
@@ -13,12 +10,7 @@ pytest.importorskip("onnxruntime")
 import fastnn  # noqa: E402
 
 from test_onnx_export import check_export  # noqa: E402
-
-EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "examples")
-
-
-def _example(name):
-    return runpy.run_path(os.path.join(EXAMPLES, name), run_name="example_module")
+from _roundtrip_models import example as _example  # noqa: E402
 
 
 def test_char_lstm_with_state():

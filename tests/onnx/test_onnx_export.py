@@ -14,6 +14,11 @@ import fastnn.nn.functional as F  # noqa: E402
 from fastnn import nn  # noqa: E402
 from fastnn.onnx._builder import ExportError  # noqa: E402
 
+from _roundtrip_models import (  # noqa: E402  (the models, shared with the round-trip test)
+    ACTIVATIONS, CONV2D_KWARGS, POOLS_2D, RECURRENT_CONFIGS, BilinearUnflatten, EinsumRoll,
+    EmbedMean, InterpolateAndComposed, LSTMHead, Losses, Odd, Pad, RecurrentNet,
+    ReluRNNThenLSTM, ShapeOps, TensorOps, trained_bn as _trained_bn)
+
 
 def _session(data):
     opts = ort.SessionOptions()
@@ -75,11 +80,7 @@ def test_mlp_with_dropout_and_softmax():
     assert {i.name for i in proto.graph.initializer} >= {"0.weight", "0.bias", "3.weight"}
 
 
-@pytest.mark.parametrize("act", [
-    nn.ReLU(), nn.LeakyReLU(0.2), nn.GELU(), nn.GELU(approximate="tanh"), nn.Sigmoid(),
-    nn.Tanh(), nn.ELU(0.7), nn.SiLU(), nn.Hardtanh(-0.5, 0.8), nn.ReLU6(), nn.SELU(),
-    nn.Softplus(), nn.Softplus(beta=2.0), nn.LogSigmoid(), nn.Mish(), nn.LogSoftmax(dim=1),
-    nn.Softmin(dim=1), nn.Softmax(dim=-1)], ids=lambda m: repr(m))
+@pytest.mark.parametrize("act", ACTIVATIONS, ids=lambda m: repr(m))
 def test_every_activation(act):
     m = nn.Sequential(nn.Linear(5, 6), act)
     _dyn(m, (4, 5))
@@ -97,13 +98,7 @@ def test_linear_on_3d_input():
 
 
 # --- convolution and pooling -------------------------------------------------------------------
-@pytest.mark.parametrize("kw", [
-    dict(kernel_size=3),
-    dict(kernel_size=(3, 2), stride=2, padding=(1, 2), bias=False),
-    dict(kernel_size=3, dilation=2, padding=2, groups=2),
-    dict(kernel_size=3, padding="same"),
-    dict(kernel_size=4, padding="same", dilation=1),
-])
+@pytest.mark.parametrize("kw", CONV2D_KWARGS)
 def test_conv2d(kw):
     _dyn(nn.Conv2d(4, 6, **kw), (2, 4, 9, 10))
 
@@ -113,12 +108,7 @@ def test_conv1d():
                        nn.Conv1d(4, 4, 2, groups=4, dilation=2)), (2, 3, 12))
 
 
-@pytest.mark.parametrize("pool", [
-    nn.MaxPool2d(2), nn.MaxPool2d(3, stride=2, padding=1), nn.MaxPool2d(2, dilation=2),
-    nn.MaxPool2d(3, stride=2, ceil_mode=True), nn.AvgPool2d(2),
-    nn.AvgPool2d(3, stride=2, padding=1), nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
-    nn.AdaptiveAvgPool2d(1), nn.AdaptiveAvgPool2d((2, 3)), nn.AdaptiveAvgPool2d((None, 2)),
-], ids=lambda m: repr(m))
+@pytest.mark.parametrize("pool", POOLS_2D, ids=lambda m: repr(m))
 def test_pooling_2d(pool):
     _dyn(pool, (2, 3, 8, 6))
 
@@ -136,13 +126,6 @@ def test_seed_cnn():
 
 
 # --- normalisation, embedding ------------------------------------------------------------------
-def _trained_bn(bn, shape):
-    bn.train()
-    for _ in range(3):
-        bn(fastnn.randn(*shape) * 2 + 1)
-    return bn
-
-
 def test_batchnorm_eval_uses_running_statistics():
     fastnn.manual_seed(0)
     m = nn.Sequential(nn.Conv2d(2, 3, 3), _trained_bn(nn.BatchNorm2d(3), (4, 3, 5, 5)), nn.ReLU(),
@@ -162,16 +145,6 @@ def test_layernorm_over_two_dims():
     _dyn(nn.LayerNorm((3, 4)), (2, 3, 4))
 
 
-class EmbedMean(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.emb = nn.Embedding(20, 6)
-        self.fc = nn.Linear(6, 3)
-
-    def forward(self, idx):
-        return self.fc(self.emb(idx).mean(1))
-
-
 def test_embedding_integer_input():
     m = EmbedMean()
     idx = fastnn.tensor(np.array([[1, 4, 19, 0], [3, 3, 2, 7]]))
@@ -181,51 +154,20 @@ def test_embedding_integer_input():
 
 # --- recurrent ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU, nn.RNN])
-@pytest.mark.parametrize("layers,bidir,batch_first", [(1, False, False), (2, True, True),
-                                                      (2, False, True), (1, True, False)])
+@pytest.mark.parametrize("layers,bidir,batch_first", RECURRENT_CONFIGS)
 def test_recurrent_layers(cls, layers, bidir, batch_first):
     fastnn.manual_seed(0)
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = cls(4, 5, num_layers=layers, bidirectional=bidir, batch_first=batch_first)
-
-        def forward(self, x):
-            out = self.rnn(x)
-            return out[0], out[1]  # y and h_n (LSTM: (h_n, c_n))
     x = fastnn.randn(3, 6, 4) if batch_first else fastnn.randn(6, 3, 4)
     x2 = fastnn.randn(2, 6, 4) if batch_first else fastnn.randn(6, 2, 4)
-    check_export(Net(), x, batch_axes=[0 if batch_first else 1], other=x2)
+    check_export(RecurrentNet(cls, layers, bidir, batch_first), x,
+                 batch_axes=[0 if batch_first else 1], other=x2)
 
 
 def test_rnn_relu_and_no_bias_and_given_state():
     fastnn.manual_seed(0)
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = nn.RNN(3, 4, nonlinearity="relu", bias=False)
-            self.lstm = nn.LSTM(4, 2)
-
-        def forward(self, x, h0, c0):
-            y, _ = self.rnn(x)
-            z, (h, c) = self.lstm(y, (h0, c0))
-            return z, c
     x, h, c = fastnn.randn(5, 2, 3), fastnn.randn(1, 2, 2), fastnn.randn(1, 2, 2)
     other = (fastnn.randn(5, 4, 3), fastnn.randn(1, 4, 2), fastnn.randn(1, 4, 2))
-    check_export(Net(), (x, h, c), batch_axes=[1, 1, 1], other=other)
-
-
-class LSTMHead(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm = nn.LSTM(5, 7, num_layers=2, batch_first=True, bidirectional=True)
-        self.fc = nn.Linear(14, 3)
-
-    def forward(self, x):
-        out, _ = self.lstm(x)
-        return self.fc(out[:, -1])
+    check_export(ReluRNNThenLSTM(), (x, h, c), batch_axes=[1, 1, 1], other=other)
 
 
 def test_lstm_classifier_from_the_issue():
@@ -253,39 +195,8 @@ def test_lstm_matches_pytorch_with_the_same_weights():
 
 
 # --- tensor ops --------------------------------------------------------------------------------
-class TensorOps(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 4)
-
-    def forward(self, x):
-        y = self.fc(x)
-        a = (y + 1.5) * y - y / 3.0 + 2 ** y.clamp(-1, 1)
-        b = (y.abs() + 1).log() + y.exp().sqrt() - (-y).sigmoid() * y.tanh() + y.pow(2)
-        c = fastnn.maximum(a, b) - fastnn.minimum(a, 0.5 * b)
-        d = fastnn.where(y > 0, c, b) + y.clamp(min=-0.2)
-        e = d @ self.fc.weight + y.sum(1, keepdim=True) - y.mean(0) + y.amax(1, keepdim=True)
-        f = e.var(1, keepdim=True) + e.std(1, keepdim=True) + e.max(1)[0].unsqueeze(1)
-        return e * f + y.max() - y.min(), y.argmax(1), (y != 0.0) & (y >= -5.0)
-
-
 def test_common_tensor_ops():
     _dyn(TensorOps(), (3, 4))
-
-
-class ShapeOps(nn.Module):
-    def forward(self, x):
-        n = x.shape[0]
-        a = x.permute(0, 2, 1).reshape(n, -1)               # (N, 12)
-        b = x.transpose(1, 2).flatten(1)                    # (N, 12)
-        c = fastnn.cat([a, b], 1).view(n, 2, 12)            # (N, 2, 12)
-        d = fastnn.stack([a, b], dim=1)                     # (N, 2, 12)
-        e = (c + d)[:, 1, 2:10:3]                           # (N, 3)
-        f = x[..., None, 1:, -1]                            # (N, 1, 2)
-        g = x[:, [0, 2]].flip(1).sum(-1)                    # (N, 2)
-        h = x.unsqueeze(1).expand(n, 2, 3, 4).reshape(n, 24)[:, ::5]
-        k = x[:, :, 1:3].repeat(1, 2, 1).squeeze(0)
-        return e, f, g, h, k, x[-1:]
 
 
 def test_shape_and_indexing_ops():
@@ -293,10 +204,6 @@ def test_shape_and_indexing_ops():
 
 
 def test_pad_modes():
-    class Pad(nn.Module):
-        def forward(self, x):
-            return (F.pad(x, (1, 2)), F.pad(x, (1, 1, 2, 0), value=0.5),
-                    F.pad(x, (2, 1, 1, 1), mode="reflect"), F.pad(x, (1, 1), mode="replicate"))
     _dyn(Pad(), (2, 3, 4, 5))
 
 
@@ -340,10 +247,6 @@ def test_dynamic_axes_names_and_list_form():
 
 
 def test_output_that_is_an_input_or_repeated():
-    class Odd(nn.Module):
-        def forward(self, x):
-            y = x * 2.0
-            return y, x, y
     check_export(Odd(), fastnn.randn(2, 3), batch_axes=[0], other=fastnn.randn(3, 3))
 
 
@@ -409,41 +312,16 @@ def test_recurrent_cells(cell):
 
 
 def test_bilinear_unflatten_identity():
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.b = nn.Bilinear(3, 4, 6)
-            self.rest = nn.Sequential(nn.Unflatten(1, (2, 3)), nn.Identity())
-
-        def forward(self, a, c):
-            return self.rest(self.b(a, c))
-    check_export(Net(), (fastnn.randn(2, 3), fastnn.randn(2, 4)), batch_axes=[0, 0],
+    check_export(BilinearUnflatten(), (fastnn.randn(2, 3), fastnn.randn(2, 4)), batch_axes=[0, 0],
                  other=(fastnn.randn(5, 3), fastnn.randn(5, 4)))
 
 
 def test_interpolate_and_composed_functions():
-    class Net(nn.Module):
-        def forward(self, x):
-            up = F.interpolate(x, scale_factor=2) + F.interpolate(x, size=(8, 6), mode="bilinear")
-            v = x.flatten(1)
-            w = (F.normalize(v, dim=1) + F.cosine_similarity(v, v * 2 + 1).unsqueeze(1)
-                 + v.cumsum(1) + v.logsumexp(1, keepdim=True) + v.norm(dim=1, keepdim=True))
-            a, b = v.chunk(2, 1)
-            return up, w, a * b + v.narrow(1, 1, 18) + v.index_select(1, fastnn.tensor(
-                np.arange(0, 36, 2))), x.round() + x.floor() + x.sign()
-    _dyn(Net(), (2, 3, 4, 3), other_batch=3)
+    _dyn(InterpolateAndComposed(), (2, 3, 4, 3), other_batch=3)
 
 
 def test_einsum_roll_tril_triu():
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.w = nn.Parameter(fastnn.randn(4, 4))
-
-        def forward(self, x):
-            y = fastnn.einsum("bij,jk->bik", x, self.w)
-            return y.roll(1, 2) + y.roll((-1, 2), (1, 2)) + y.tril() + y.triu(1), y.roll(0, 1)
-    _dyn(Net(), (2, 3, 4))
+    _dyn(EinsumRoll(), (2, 3, 4))
 
 
 def test_keras_front_end_model():
@@ -495,26 +373,6 @@ def test_same_answers_as_torch_onnx_export(kind):
     want = _session(b.getvalue()).run(None, {"x": x})
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, atol=1e-5)
-
-
-class Losses(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 3)
-        self.ce = nn.CrossEntropyLoss(weight=fastnn.tensor(np.array([1., 2., .5], np.float32)),
-                                      ignore_index=1)
-
-    def forward(self, x, y, t):
-        z = self.fc(x)
-        pw = fastnn.tensor(np.array([1., 3., 2.], np.float32))
-        return (self.ce(z, y), F.cross_entropy(z, y, reduction="none"),
-                F.cross_entropy(z, y, reduction="sum"), F.mse_loss(z, t), F.l1_loss(z, t),
-                F.smooth_l1_loss(z, t), F.huber_loss(z, t),
-                F.binary_cross_entropy_with_logits(z, t.sigmoid()),
-                F.binary_cross_entropy_with_logits(z, t.sigmoid(), pos_weight=pw),
-                F.binary_cross_entropy(z.sigmoid(), t.sigmoid()),
-                F.kl_div(F.log_softmax(z, 1), t.log_softmax(1), reduction="batchmean",
-                         log_target=True))
 
 
 def test_losses():

@@ -8,7 +8,7 @@ backend's attention kernel (attention.attend).
 import numpy as np
 
 from ...tensor import Tensor, cat, zeros
-from .attention import _to_like, attend
+from .attention import attend
 
 __all__ = ["multi_head_attention_forward"]
 
@@ -21,9 +21,9 @@ def float_mask(mask, name, dtype):
         mask = Tensor._wrap(np.asarray(mask))
     data = mask._data
     if data.dtype.kind == "b":
-        host = data if isinstance(data, np.ndarray) else data.get()
-        bias = np.where(host, dtype.type(-np.inf), dtype.type(0)).astype(dtype)
-        return Tensor._wrap(_to_like(bias, data))
+        # built from tensor ops (cast, where) rather than NumPy, so that a traced
+        # graph (fastnn.graph, ONNX export) computes it from the mask it is given
+        return mask.to(dtype).masked_fill(mask, -np.inf)
     if data.dtype.kind != "f":
         raise TypeError(f"{name}: expected a bool or float mask, got dtype {data.dtype}")
     return mask if data.dtype == dtype else mask.to(dtype)

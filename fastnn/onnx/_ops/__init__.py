@@ -14,11 +14,13 @@ Families: elementwise (arithmetic, activations, comparisons, Cast), linalg
 (Gemm, MatMul), conv (Conv, ConvTranspose), pool (pools, LRN), norm
 (BatchNormalization, LayerNormalization, Dropout), shape (reshaping, slicing,
 constants), reduce (Reduce*, Arg*, softmax family), rnn (LSTM, GRU, RNN),
-resize (Resize, Upsample), more (the less common ones). If lives in
+resize (Resize, Upsample), more (the less common ones), loss
+(SoftmaxCrossEntropyLoss, NegativeLogLikelihoodLoss). If lives in
 fastnn/onnx/_import.py, since it runs subgraphs.
 """
 from ._common import OPS, CHECKS, NodeInfo  # noqa: F401
 from . import elementwise, linalg, conv, pool, norm, shape, reduce  # noqa: F401,E402
 from . import rnn, resize, more  # noqa: F401,E402
+from . import loss  # noqa: F401,E402
 
 __all__ = ["OPS", "CHECKS", "NodeInfo"]

@@ -11,6 +11,8 @@ from .elementwise import _float_op
 
 
 register("Sign")(_float_op(lambda a: a.sign(), np.sign))
+# half to even, as ONNX and PyTorch both round
+register("Round")(_float_op(lambda a: a.round(), np.round))
 register("Sin")(lambda node, inputs, attrs: inputs[0].sin())
 register("Cos")(lambda node, inputs, attrs: inputs[0].cos())
 register("Softsign")(lambda node, inputs, attrs: inputs[0] / (inputs[0].abs() + 1.0))

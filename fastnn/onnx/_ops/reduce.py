@@ -57,6 +57,25 @@ register("ReduceSumSquare")(_reduce(lambda x, ax, k: (x * x).sum(ax, keepdim=k),
                                     lambda a, ax, k: np.sum(a * a, axis=ax, keepdims=k), 18))
 register("ReduceL2")(_reduce(lambda x, ax, k: (x * x).sum(ax, keepdim=k).sqrt(),
                              lambda a, ax, k: np.sqrt(np.sum(a * a, axis=ax, keepdims=k)), 18))
+register("ReduceL1")(_reduce(lambda x, ax, k: x.abs().sum(ax, keepdim=k),
+                             lambda a, ax, k: np.sum(np.abs(a), axis=ax, keepdims=k), 18))
+register("ReduceLogSum")(_reduce(lambda x, ax, k: x.sum(ax, keepdim=k).log(),
+                                 lambda a, ax, k: _log(np.sum(a, axis=ax, keepdims=k)), 18))
+
+
+def _log(a):
+    with np.errstate(divide="ignore"):  # log(0) = -inf, as ONNX says (an empty sum)
+        return np.log(a)
+
+
+def _np_lse(a, axes, keep):
+    m = np.max(a, axis=axes, keepdims=True) if a.size else np.zeros([1] * a.ndim, a.dtype)
+    m = np.where(np.isfinite(m), m, 0)
+    out = _log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
+    return out if keep else np.squeeze(out, axis=axes)
+
+
+register("ReduceLogSumExp")(_reduce(lambda x, ax, k: x.logsumexp(ax, keepdim=k), _np_lse, 18))
 
 
 def _prod(x, axes, keep):
