@@ -213,11 +213,26 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return _nn.LeakyRelu.apply(input, float(negative_slope))
 
 
+def _in_place(input, fn):
+    """``fn(input)`` written into ``input``, as PyTorch's ``inplace=True``: under autograd
+    the graph goes on from the new value (a leaf that requires grad raises)."""
+    if _tracking(input):
+        input._check_inplace()
+        input._rebind(fn(input._snapshot()))
+    else:
+        input._data[...] = fn(input)._data
+    return input
+
+
 def elu(input, alpha=1.0, inplace=False):
+    if inplace:
+        return _in_place(input, lambda x: elu(x, alpha))
     return _nn.Elu.apply(input, float(alpha))
 
 
 def selu(input, inplace=False):
+    if inplace:
+        return _in_place(input, selu)
     return elu(input, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
 
 
@@ -230,10 +245,14 @@ def logsigmoid(input):
 
 
 def silu(input, inplace=False):
+    if inplace:
+        return _in_place(input, silu)
     return input * input.sigmoid()
 
 
 def mish(input, inplace=False):
+    if inplace:
+        return _in_place(input, mish)
     return input * softplus(input).tanh()
 
 

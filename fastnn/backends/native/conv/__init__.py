@@ -15,6 +15,7 @@ faster over fwd+bwd than the blocked path at 1 thread on the benchmark shapes
 The reference is fastnn/backends/numpy_ref/conv.py; the argument checks are
 shared with it.
 """
+import contextlib
 import math
 import threading
 
@@ -66,11 +67,6 @@ _BLOCK_COLUMNS = 1024
 # tuned on a 2 MiB-L2 Xeon: a column block a quarter of it, packed im2col
 # panels half, the Winograd blocks all of it.
 _L2_BYTES = tuning.l2_cache_bytes()
-# The weight gradient as dW^T = cols @ dy^T rather than dW = dy @ cols^T: the
-# GEMM then packs the big operand (cols) as A, which was 5-20% faster over the
-# backward on the benchmark shapes (1->32 channels: n = 9 was a third of a
-# micro-tile wide; as m it fills most of one 12-row panel).
-_WGRAD_TRANSPOSED = True
 _BLOCK_BYTES = _L2_BYTES // 4
 
 
@@ -104,7 +100,25 @@ def _plan(x, w, p):
 # in L1) and its packed im2col panels stay under _PACKED_BYTES (L2).
 _PACKED_COLUMNS = 256
 _PACKED_BYTES = _L2_BYTES // 2
-_PACKED = True
+
+# The optional fast paths the dispatch tries before the blocked GEMM path; tests
+# and benchmarks turn them off with disable_paths to reach the paths behind them.
+_PATHS = {"packed": True, "winograd": True}
+
+
+@contextlib.contextmanager
+def disable_paths(*names):
+    """Within the block (process-wide), the dispatch skips the named paths
+    ('packed', 'winograd'), so the ones behind them run."""
+    for name in names:
+        if name not in _PATHS:
+            raise ValueError(f"names: expected 'packed' or 'winograd', got {name!r}")
+    before = dict(_PATHS)
+    _PATHS.update(dict.fromkeys(names, False))
+    try:
+        yield
+    finally:
+        _PATHS.update(before)
 
 
 def _bias_grad(dy):
@@ -117,10 +131,10 @@ def _bias_grad(dy):
 
 
 # At most this many rows of im2col (C*kH*kW; a first layer on one channel
-# has 9): the packed path then runs without packing (cg_forward_small,
-# cg_backward_small), the products reading x's columns and dy in place,
+# has 9): the packed path then runs without packing (fastnn_cg_forward_small,
+# fastnn_cg_backward_small), the products reading x's columns and dy in place,
 # whole samples at a time while their column matrices fit in _PACKED_BYTES.
-_SMALL_K = 12
+_SMALL_K = _conv.SMALL_K
 
 
 def _packed_plan(x, w, p, small=False):
@@ -130,7 +144,7 @@ def _packed_plan(x, w, p, small=False):
     samples can go to the threads (or there is one thread); batch smaller
     than the team keeps the threaded-GEMM path.
     """
-    if not _PACKED or p.groups != 1:
+    if not _PATHS["packed"] or p.groups != 1:
         return None
     n, c = x.shape[:2]
     kh, kw = w.shape[2:]
@@ -167,7 +181,6 @@ def _packed_plan(x, w, p, small=False):
 # Few tiles per thread (a batch-1 8x8 image: 16) lose too: the weight
 # transform is paid per call, and one block's 32-tile panels pad a lot
 # (batch 1 at 12x12, 36 tiles: 0.8x; batch 3 at 8x8, 48 tiles: 1.05-1.2x).
-_WINOGRAD = True
 _WINOGRAD_MIN_CHANNELS = 16
 _WINOGRAD_MIN_TILES = 48
 _WINOGRAD_TILES = 256
@@ -199,7 +212,7 @@ def _all_finite(*arrays):
 
 def _winograd_plan(x, w, p, backward, dy=None):
     """(rows, upack, scratch) for the Winograd path, or None where it does not apply."""
-    if (not _WINOGRAD or p.groups != 1 or w.shape[2:] != (3, 3) or p.stride != (1, 1)
+    if (not _PATHS["winograd"] or p.groups != 1 or w.shape[2:] != (3, 3) or p.stride != (1, 1)
             or p.dilation != (1, 1)):
         return None
     # The transforms add and subtract inputs of a tile (and weights of a
@@ -329,14 +342,15 @@ def _backward(dy, saved):
     block, chunk, teams, cols, rows = _plan(x, w, p)
     dx = np.empty_like(x)
     dw_part = np.zeros((teams,) + w.shape, dtype=x.dtype)
-    wt = _WGRAD_TRANSPOSED
-    _conv.backward_gemm(dy, x, w, dx, dw_part, cols, rows, p.groups, block, chunk, wt,
-                        _geometry(p))
+    _conv.backward_gemm(dy, x, w, dx, dw_part, cols, rows, p.groups, block, chunk, _geometry(p))
     dw = dw_part.sum(axis=0) if dw_part.shape[0] > 1 else dw_part[0]
-    if wt:
-        og, k = w.shape[0] // p.groups, w.shape[1] * w.shape[2] * w.shape[3]
-        dw = np.ascontiguousarray(dw.reshape(p.groups, k, og).transpose(0, 2, 1)).reshape(w.shape)
-    return dx, dw, db
+    return dx, _untranspose_wgrad(dw, w.shape, p.groups), db
+
+
+def _untranspose_wgrad(dwt, w_shape, groups):
+    """The weight gradient from backward_gemm's per-group transposed (K, Og) slices."""
+    og, k = w_shape[0] // groups, w_shape[1] * w_shape[2] * w_shape[3]
+    return np.ascontiguousarray(dwt.reshape(groups, k, og).transpose(0, 2, 1)).reshape(w_shape)
 
 
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):

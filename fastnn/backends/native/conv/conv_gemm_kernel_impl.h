@@ -598,6 +598,9 @@ GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y, const 
                     for (long v = 0; v < nvp; v++)
                         *(V *)(cols + CG_IL(v, kk, k)) = *(const VU *)(row + v * GVLEN);
                 }
+#if FASTNN_CG_SMALL_K != 12
+#error "cg_small has one case per k = 1..12: keep it and FASTNN_CG_SMALL_K in step"
+#endif
         switch (k) {
 #define CG_SMALL_CASE(KC)                                                                \
         case KC:                                                                         \
@@ -612,8 +615,8 @@ GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y, const 
         CG_SMALL_CASE(5) CG_SMALL_CASE(6) CG_SMALL_CASE(7) CG_SMALL_CASE(8)
         CG_SMALL_CASE(9) CG_SMALL_CASE(10) CG_SMALL_CASE(11) CG_SMALL_CASE(12)
 #undef CG_SMALL_CASE
-        default:
-            break;
+        default:  /* unreachable: _conv.pyx rejects k > FASTNN_CG_SMALL_K */
+            return;
         }
         if (dy != NULL) GFN(cg_small_col2im)(dcols, dx, g, ldc, oh0, oh1);
     }
