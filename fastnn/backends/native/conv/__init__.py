@@ -1,19 +1,13 @@
 """Convolution, native version: conv2d and conv1d, forward and backward.
 
-Algorithm: blocked im2col + GEMM + col2im, fused in _conv.pyx (OpenMP over
-blocks of samples, fastnn's packed GEMM from gemm_kernel.c, one L2-sized
-column buffer per thread; _plan picks the block), with the 1x1 (no im2col) and depthwise (direct loops)
-special cases described there. Measured against the alternative of compiled
-im2col over the whole batch + np.matmul: the fused version avoids a
-batch-sized column matrix (page faults, cache misses) and the BLAS/OpenMP
-hand-overs, and was faster on every benchmark shape.
-Groups-1 convolutions (other than the plain 1x1) take the packed path of
-conv_gemm_kernel.c when whole samples can go to the threads: im2col writes
-straight into the GEMM micro-kernel's panels and the tiles land in y, 6-13%
-faster over fwd+bwd than the blocked path at 1 thread on the benchmark shapes
-(forward ~10%, backward ~4% on 32->64 13x13), 11-18% at 2 threads.
-The reference is fastnn/backends/numpy_ref/conv.py; the argument checks are
-shared with it.
+Four paths, tried in this order (the dispatch is _forward/_backward):
+Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions with enough channels; the
+packed path (groups 1: im2col written straight into the GEMM micro-kernel's
+panels, or no packing at all for k = C*kH*kW <= SMALL_K); direct loops for
+depthwise; and blocked im2col + GEMM + col2im (_conv.pyx), one L2-sized column
+buffer per thread, which takes everything else. All of them avoid a batch-sized
+column matrix. The reference is fastnn/backends/numpy_ref/conv.py; the argument
+checks are shared with it.
 """
 import contextlib
 import math
@@ -30,9 +24,8 @@ __all__ = ["conv2d_forward", "conv2d_backward", "conv1d_forward", "conv1d_backwa
 
 
 # Scratch buffers (packed weights, per-thread panels) are reused from call to
-# call, one set per Python thread: fresh megabytes each call came back as
-# page faults, a third of a batch-1 64->64 32x32 backward. Their contents
-# never carry over; every kernel writes what it reads.
+# call, one set per Python thread: fresh megabytes each call cost page faults.
+# Their contents never carry over; every kernel writes what it reads.
 _buffers = threading.local()
 
 
@@ -62,10 +55,8 @@ def _depthwise(x, w, p):
 # that it is still in L2 when the GEMM packs it; a sample bigger than that is
 # cut into chunks of output rows.
 _BLOCK_COLUMNS = 1024
-# The working sets below are fractions of this machine's per-core L2 (1 MiB on
-# Zen 4 and Skylake-X, 2 MiB on Sapphire Rapids), the ratios of the sizes first
-# tuned on a 2 MiB-L2 Xeon: a column block a quarter of it, packed im2col
-# panels half, the Winograd blocks all of it.
+# The working sets below are fractions of this machine's per-core L2: a column
+# block a quarter of it, packed im2col panels half, the Winograd blocks all of it.
 _L2_BYTES = tuning.l2_cache_bytes()
 _BLOCK_BYTES = _L2_BYTES // 4
 
@@ -165,22 +156,11 @@ def _packed_plan(x, w, p, small=False):
     return chunk, _scratch("weights", (wsize,), x.dtype), _scratch("panels", (nt, ssize), x.dtype)
 
 
-# Winograd F(2x2, 3x3) (conv_winograd_kernel.c) for 3x3 stride-1 groups-1
-# convolutions with at least _WINOGRAD_MIN_CHANNELS input channels: 16
-# multiply-adds per 2x2 output tile and channel pair instead of 36. With
-# fewer, the transforms cost what the products save (forward + backward,
-# batch 64, one thread, against the im2col paths: 3 or 4 input channels 0.5x
-# as fast, 8 to 12 even, 16 or more 1.1-1.7x, whatever the output channels).
-# Forward and backward both: with batch 64, one thread, the backward
-# measured 5.8-6.3 ms against the packed im2col path's 6.5 on 32->64
-# 13x13, 29-32 against 46 on 64->64 32x32, and 3.8 against 4.2 on 64->64
-# 7x7 (3 tiles a row).
-# Blocks of tile rows hold at most _WINOGRAD_TILES tiles, and their
-# transformed inputs and products (16 * (C + O) values a tile) at most
-# _WINOGRAD_BYTES (L2).
-# Few tiles per thread (a batch-1 8x8 image: 16) lose too: the weight
-# transform is paid per call, and one block's 32-tile panels pad a lot
-# (batch 1 at 12x12, 36 tiles: 0.8x; batch 3 at 8x8, 48 tiles: 1.05-1.2x).
+# Winograd F(2x2, 3x3) (conv_winograd_kernel.c): 16 multiply-adds per 2x2 output
+# tile and channel pair instead of 36, but transforms that only pay off with at
+# least _WINOGRAD_MIN_CHANNELS input channels and _WINOGRAD_MIN_TILES tiles per
+# thread (the weight transform is paid per call). Blocks of tile rows hold at most
+# _WINOGRAD_TILES tiles and _WINOGRAD_BYTES of transformed data (L2).
 _WINOGRAD_MIN_CHANNELS = 16
 _WINOGRAD_MIN_TILES = 48
 _WINOGRAD_TILES = 256
@@ -196,9 +176,7 @@ def _all_finite(*arrays):
     """True when no array (contiguous) holds an Inf or a NaN.
 
     np.isfinite over chunks into a reused bool buffer, stopping at the first
-    chunk with a non-finite value: measured at half the cost of a sum-based
-    check (pairwise summation is slower than the vectorised isfinite), under
-    2% of the 32->64 3x3 13x13 batch-64 forward.
+    chunk with a non-finite value (cheaper than a sum, which pairwise-sums).
     """
     buf = _scratch("finite", (_FINITE_CHUNK,), np.bool_)
     for a in arrays:

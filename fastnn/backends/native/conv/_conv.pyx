@@ -629,8 +629,8 @@ def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, cons
     """backward_packed for C*kH*kW <= SMALL_K, without packing, into dx, dw (O, K)
     and db (O,; skipped when empty). The kernels leave 16 partial sums per
     thread, dwv_part (threads, K, O, 16) and dbv_part (threads, O, 16), zero
-    on entry; they are summed here (NumPy's reductions over those short
-    axes took 7 us, more than the 1->32 28x28 backward's whole Python side)."""
+    on entry; they are summed here (NumPy's reductions over such short axes
+    cost more than the small convolution's whole Python side)."""
     _check_small(w.shape[1] * w.shape[2] * w.shape[3])
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0]
