@@ -17,9 +17,9 @@ if "OMP_WAIT_POLICY" not in _os.environ:
 
 __version__ = "0.1.0"
 
-from ._threads import get_num_threads, set_num_threads  # noqa: E402
-from .backends import use_backend  # noqa: E402
-from .backends._validate import set_finite_checks  # noqa: E402
+from ._threads import get_num_threads, set_num_threads  # noqa: E402,F401
+from .backends import use_backend  # noqa: E402,F401
+from .backends._validate import set_finite_checks  # noqa: E402,F401
 from ._dtypes import *  # noqa: F401,F403,E402
 from . import _threads as _threads_policy  # noqa: E402
 from .backends.native import tuning as _tuning  # noqa: E402
@@ -50,7 +50,7 @@ _LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn", "compile": "compiler
 from .tensor import *  # noqa: F401,F403,E402
 # The class, not the submodule of the same name (importing fastnn.device binds
 # the submodule here first).
-from .device import device  # noqa: E402
+from .device import device  # noqa: E402,F401
 
 
 def __getattr__(name):

@@ -585,7 +585,7 @@ def pad(input, pad, mode="constant", value=None):
     if mode != "constant":
         for d, (lo, hi) in enumerate(widths):
             if lo < 0 or hi < 0:
-                raise ValueError(f"pad: negative padding is only supported in constant mode")
+                raise ValueError("pad: negative padding is only supported in constant mode")
             if mode == "reflect" and (lo >= input.shape[d] or hi >= input.shape[d]):
                 raise ValueError(f"pad: padding ({lo}, {hi}) must be smaller than the input size "
                                  f"{input.shape[d]} of dim {d} in reflect mode")
