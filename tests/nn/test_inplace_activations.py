@@ -1,5 +1,6 @@
-# elu / selu / silu / mish with inplace=True: the input is overwritten and returned, with
-# PyTorch's values and gradients (NumPy formulas always; PyTorch where installed).
+# Activations with inplace=True: the input is overwritten and returned, with or without
+# autograd, with PyTorch's values and gradients (NumPy formulas always; PyTorch where
+# installed).
 import numpy as np
 import pytest
 
@@ -16,10 +17,14 @@ def _ref(name, x):
     return {"elu": np.where(x > 0, x, np.expm1(x)),
             "selu": _S * np.where(x > 0, x, _L * np.expm1(x)),
             "silu": x / (1 + np.exp(-x)),
-            "mish": x * np.tanh(sp)}[name]
+            "mish": x * np.tanh(sp),
+            "relu": np.maximum(x, 0),
+            "relu6": np.clip(x, 0, 6),
+            "hardtanh": np.clip(x, -1, 1),
+            "leaky_relu": np.where(x > 0, x, 0.01 * x)}[name]
 
 
-NAMES = ["elu", "selu", "silu", "mish"]
+NAMES = ["elu", "selu", "silu", "mish", "relu", "relu6", "hardtanh", "leaky_relu"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -78,3 +83,16 @@ def test_matches_torch(name):
     (hf * hf).sum().backward()
     np.testing.assert_allclose(hf.detach().numpy(), ht.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(xf.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_dropout_inplace_on_non_leaf():
+    fastnn.manual_seed(0)
+    x = fastnn.tensor(A.copy() + 5.0, requires_grad=True)  # no zeros: kept == nonzero
+    h = x * 2
+    out = F.dropout(h, 0.5, training=True, inplace=True)
+    assert out is h
+    kept = h.detach().numpy() != 0
+    assert kept.any() and not kept.all()
+    np.testing.assert_allclose(h.detach().numpy()[kept], 4 * (A + 5.0)[kept], rtol=1e-12)
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 4.0 * kept)
