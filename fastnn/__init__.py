@@ -7,28 +7,19 @@ Submodules are imported on first use to keep ``import fastnn`` fast.
 import importlib as _importlib
 import os as _os
 
-# libgomp reads these once, when the first native kernel module loads it.
-# An idle OpenMP thread spins GOMP_SPINCOUNT pause iterations, then sleeps on a
-# futex. Spinning wins only while the thread has a core to itself: when the
-# cores are shared (another process, another pool, a DataLoader worker), a
-# spinner holds a core that a working thread of the same team needs until the
-# scheduler's time slice ends, and a 2-thread 192^3 GEMM interleaved with a
-# multithreaded np.matmul took 6x its 1-thread time on a 2-core AMD EPYC
-# (libgomp's default 300000; fastnn's earlier 30000 ~ 1 ms). Sleeping at once
-# (OMP_WAIT_POLICY=PASSIVE) pays a futex wake-up on every region instead, tens
-# of microseconds on a VM. Spinning about as long as a wake-up costs bounds
-# both cases at twice the best choice (the ski-rental argument): 1000 pause
-# iterations are ~25-50 us (a pause is ~65 cycles on Zen 4, ~140 on Skylake-X
-# and later Xeons), libgomp's own count for oversubscribed teams. A user's
-# own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+# libgomp reads this once, when the first kernel module loads it. Idle OpenMP
+# threads spin about as long as a futex wake-up costs, then sleep: a spinner on a
+# shared core starves a working thread, a sleeper pays a wake-up per region, and
+# spinning that long keeps both within twice the better choice. The user's own
+# OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
 if "OMP_WAIT_POLICY" not in _os.environ:
     _os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 __version__ = "0.1.0"
 
-from ._threads import get_num_threads, set_num_threads  # noqa: E402
-from .backends import use_backend  # noqa: E402
-from .backends._validate import set_finite_checks  # noqa: E402
+from ._threads import get_num_threads, set_num_threads  # noqa: E402,F401
+from .backends import use_backend  # noqa: E402,F401
+from .backends._validate import set_finite_checks  # noqa: E402,F401
 from ._dtypes import *  # noqa: F401,F403,E402
 from . import _threads as _threads_policy  # noqa: E402
 from .backends.native import tuning as _tuning  # noqa: E402
@@ -59,7 +50,7 @@ _LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn", "compile": "compiler
 from .tensor import *  # noqa: F401,F403,E402
 # The class, not the submodule of the same name (importing fastnn.device binds
 # the submodule here first).
-from .device import device  # noqa: E402
+from .device import device  # noqa: E402,F401
 
 
 def __getattr__(name):

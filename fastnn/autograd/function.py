@@ -140,7 +140,6 @@ def _add(acc, g):
 
 def run_backward(root, grad):
     """Backpropagate ``grad`` (an array shaped like ``root``) through root's graph."""
-    Tensor = _Tensor
     start = root._ctx
     if start is None:
         if root.requires_grad:

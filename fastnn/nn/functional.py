@@ -183,10 +183,23 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 # --- activations --------------------------------------------------------------------------
+def _in_place(input, fn):
+    """``fn(input)`` written into ``input``, as PyTorch's ``inplace=True``: under autograd
+    the graph goes on from the new value (a leaf that requires grad raises)."""
+    if _tracking(input):
+        input._check_inplace()
+        input._rebind(fn(input._snapshot()))
+    else:
+        input._data[...] = fn(input)._data
+    return input
+
+
 def relu(input, inplace=False):
     if inplace and not _tracking(input):
         np.maximum(input._data, 0, out=input._data)
         return input
+    if inplace:
+        return _in_place(input, _Relu)
     return _Relu(input)
 
 
@@ -202,6 +215,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if inplace and not _tracking(input):
         np.clip(input._data, min_val, max_val, out=input._data)
         return input
+    if inplace:
+        return _in_place(input, lambda x: hardtanh(x, min_val, max_val))
     return _nn.Hardtanh.apply(input, min_val, max_val)
 
 
@@ -210,14 +225,20 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
         d = input._data
         np.multiply(d, d.dtype.type(negative_slope), out=d, where=d < 0)
         return input
+    if inplace:
+        return _in_place(input, lambda x: leaky_relu(x, negative_slope))
     return _nn.LeakyRelu.apply(input, float(negative_slope))
 
 
 def elu(input, alpha=1.0, inplace=False):
+    if inplace:
+        return _in_place(input, lambda x: elu(x, alpha))
     return _nn.Elu.apply(input, float(alpha))
 
 
 def selu(input, inplace=False):
+    if inplace:
+        return _in_place(input, selu)
     return elu(input, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
 
 
@@ -230,10 +251,14 @@ def logsigmoid(input):
 
 
 def silu(input, inplace=False):
+    if inplace:
+        return _in_place(input, silu)
     return input * input.sigmoid()
 
 
 def mish(input, inplace=False):
+    if inplace:
+        return _in_place(input, mish)
     return input * softplus(input).tanh()
 
 
@@ -288,6 +313,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if inplace and not _tracking(input):
         input._data *= mask
         return input
+    if inplace:
+        return _in_place(input, lambda x: _ar.Mul.apply(x, mask))
     return _ar.Mul.apply(input, mask)
 
 
@@ -566,7 +593,7 @@ def pad(input, pad, mode="constant", value=None):
     if mode != "constant":
         for d, (lo, hi) in enumerate(widths):
             if lo < 0 or hi < 0:
-                raise ValueError(f"pad: negative padding is only supported in constant mode")
+                raise ValueError("pad: negative padding is only supported in constant mode")
             if mode == "reflect" and (lo >= input.shape[d] or hi >= input.shape[d]):
                 raise ValueError(f"pad: padding ({lo}, {hi}) must be smaller than the input size "
                                  f"{input.shape[d]} of dim {d} in reflect mode")

@@ -267,13 +267,6 @@ class Relu(Function):
         return half_out(self.half, np.where(self.mask, g.dtype.type(0), g))
 
 
-def _has_elementwise(a):
-    try:
-        return "elementwise" in get_backend(a).family_modules()
-    except Exception:  # pragma: no cover - a broken backend surfaces on the kernel call
-        return False
-
-
 class Clamp(Function):
     def forward(self, a, min=None, max=None):
         self.a = a

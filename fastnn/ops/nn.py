@@ -3,8 +3,6 @@
 ``get_backend(x)`` picks the kernel module (numpy reference, native, cupy), so
 ``fastnn.use_backend("numpy")`` switches every layer at once. The backward
 uses the backend its forward used (the ``saved`` tuples are backend-specific).
-Where a kernel family has not been written yet for a backend, the NumPy code
-here (marked "fallback") computes the same thing.
 """
 import math
 
@@ -13,9 +11,6 @@ import numpy as np
 from ..autograd.function import Function
 from ..backends import get_backend
 from ._util import half_in, half_out, sum_to
-
-
-from ._util import kernel  # noqa: E402,F401
 
 
 def _c(a):
@@ -215,63 +210,28 @@ class Gelu(Function):
         return g * d, None
 
 
-def _softmax_np(x, dim):
-    m = x.max(axis=dim, keepdims=True)
-    e = np.exp(x - m)
-    return e / e.sum(axis=dim, keepdims=True)
-
-
-def _log_softmax_np(x, dim):
-    m = x.max(axis=dim, keepdims=True)
-    s = x - m
-    return s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
-
-
 class Softmax(Function):
     def forward(self, x, dim):
         (x,), self.half = half_in(x)
-        return half_out(self.half, self._forward(x, dim))
-
-    def _forward(self, x, dim):
-        k = kernel(x, "softmax_forward")
-        self.dim = dim
-        if k is not None:
-            self.be = get_backend(x)
-            y, self.saved = k(x, dim)
-            return y
-        self.be = None
-        self.y = _softmax_np(x, dim)
-        return self.y
+        self.be = get_backend(x)
+        y, self.saved = self.be.softmax_forward(x, dim)
+        return half_out(self.half, y)
 
     def backward(self, g):
         (g,), _ = half_in(g) if self.half else ((g,), False)
-        if self.be is not None:
-            return half_out(self.half, self.be.softmax_backward(_c(g), self.saved)), None
-        y = self.y
-        return half_out(self.half, y * (g - (g * y).sum(axis=self.dim, keepdims=True))), None
+        return half_out(self.half, self.be.softmax_backward(_c(g), self.saved)), None
 
 
 class LogSoftmax(Function):
     def forward(self, x, dim):
         (x,), self.half = half_in(x)
-        return half_out(self.half, self._forward(x, dim))
-
-    def _forward(self, x, dim):
-        k = kernel(x, "log_softmax_forward")
-        self.dim = dim
-        if k is not None:
-            self.be = get_backend(x)
-            y, self.saved = k(x, dim)
-            return y
-        self.be = None
-        self.y = _log_softmax_np(x, dim)
-        return self.y
+        self.be = get_backend(x)
+        y, self.saved = self.be.log_softmax_forward(x, dim)
+        return half_out(self.half, y)
 
     def backward(self, g):
         (g,), _ = half_in(g) if self.half else ((g,), False)
-        if self.be is not None:
-            return half_out(self.half, self.be.log_softmax_backward(_c(g), self.saved)), None
-        return half_out(self.half, g - np.exp(self.y) * g.sum(axis=self.dim, keepdims=True)), None
+        return half_out(self.half, self.be.log_softmax_backward(_c(g), self.saved)), None
 
 
 # --- normalisation -----------------------------------------------------------------------
@@ -386,78 +346,15 @@ class Embedding(Function):
 
 
 # --- losses ---------------------------------------------------------------------------------
-def check_ce_args(logits, target, weight, ignore_index, reduction, label_smoothing):
-    """Shared checks of the cross-entropy fallback (the kernels run their own)."""
-    if logits.ndim != 2:
-        raise ValueError(f"logits: expected a 2-D (N, C) array, got shape {tuple(logits.shape)}")
-    if target.shape != logits.shape[:1]:
-        raise ValueError(f"target: expected shape ({logits.shape[0]},), got {tuple(target.shape)}")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing: must be in [0, 1], got {label_smoothing}")
-    valid = target != ignore_index
-    C = logits.shape[1]
-    if valid.any() and (target[valid].min() < 0 or target[valid].max() >= C):
-        raise IndexError(f"target: class indices must be in [0, {C}) or equal ignore_index")
-
-
-def cross_entropy_forward_np(logits, target, weight=None, ignore_index=-100, reduction="mean",
-                             label_smoothing=0.0):
-    """Fallback twin of the elementwise family's cross_entropy_forward (same saved layout
-    is not required: only cross_entropy_backward_np reads it)."""
-    check_ce_args(logits, target, weight, ignore_index, reduction, label_smoothing)
-    N, C = logits.shape
-    logp = _log_softmax_np(logits, 1)
-    valid = target != ignore_index
-    t = np.where(valid, target, 0)
-    w = np.ones(C, logits.dtype) if weight is None else weight
-    wt = w[t] * valid
-    nll = -wt * logp[np.arange(N), t]
-    smooth = -(logp * w).sum(axis=1) * valid
-    ls = label_smoothing
-    per = (1 - ls) * nll + (ls / C) * smooth
-    if reduction == "mean":
-        denom = wt.sum() if weight is not None else valid.sum()
-        if weight is not None and ls > 0:
-            pass  # PyTorch divides both terms by the summed target weights
-        loss = np.asarray(per.sum() / denom, dtype=logits.dtype)
-    elif reduction == "sum":
-        loss = np.asarray(per.sum(), dtype=logits.dtype)
-    else:
-        loss = per.astype(logits.dtype, copy=False)
-        denom = None
-    return loss, (logp, t, valid, wt, w, ls, reduction, denom if reduction == "mean" else None)
-
-
-def cross_entropy_backward_np(dloss, saved):
-    logp, t, valid, wt, w, ls, reduction, denom = saved
-    N, C = logp.shape
-    p = np.exp(logp)
-    d = (1 - ls) * wt[:, None] * p
-    d[np.arange(N), t] -= (1 - ls) * wt
-    if ls:
-        d += (ls / C) * valid[:, None] * (w.sum() * p - w)
-    if reduction == "none":
-        d *= dloss[:, None]
-    elif reduction == "mean":
-        d *= dloss / denom
-    else:
-        d *= dloss
-    return d.astype(logp.dtype, copy=False)
-
-
 class CrossEntropy(Function):
     """Cross entropy of (N, C) logits with class-index targets (weights, smoothing, ignore)."""
 
     def forward(self, x, target, weight, ignore_index, reduction, label_smoothing):
         (x, weight), self.half = half_in(x, weight)
-        k = kernel(x, "cross_entropy_forward")
-        if k is not None:
-            self.bwd = get_backend(x).cross_entropy_backward
-        else:
-            k, self.bwd = cross_entropy_forward_np, cross_entropy_backward_np
-        loss, self.saved = k(x, target, weight, ignore_index, reduction, label_smoothing)
+        be = get_backend(x)
+        self.bwd = be.cross_entropy_backward
+        loss, self.saved = be.cross_entropy_forward(x, target, weight, ignore_index, reduction,
+                                                    label_smoothing)
         return half_out(self.half, loss)
 
     def backward(self, g):

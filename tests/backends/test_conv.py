@@ -271,20 +271,63 @@ def test_thread_counts_agree(nthreads):
         fastnn.set_num_threads(before)
 
 
+@pytest.fixture
+def no_packed():
+    with nat.disable_paths("packed"):  # groups = 1 cases would take the packed path
+        yield
+
+
+@pytest.fixture
+def no_winograd():
+    with nat.disable_paths("winograd"):  # 3x3 stride-1 cases would take that path
+        yield
+
+
+def test_disable_paths():
+    """disable_paths turns the named paths off inside the block only, and rejects
+    names it does not know."""
+    x, w, b, args = make((2, 16, 32, 10, 10, 3, 3, 1, 1, 1, 1, True), np.float64, seed=0)
+    p = ref.conv2d_forward(x, w, b, **args)[1][2]
+    import fastnn
+    before = fastnn.get_num_threads()
+    try:
+        fastnn.set_num_threads(1)
+        assert nat._winograd_plan(x, w, p, False) is not None
+        with nat.disable_paths("winograd"):
+            assert nat._winograd_plan(x, w, p, False) is None
+            assert nat._packed_plan(x, w, p) is not None
+            with nat.disable_paths("packed"):
+                assert nat._packed_plan(x, w, p) is None
+            assert nat._packed_plan(x, w, p) is not None
+        assert nat._winograd_plan(x, w, p, False) is not None
+    finally:
+        fastnn.set_num_threads(before)
+    with pytest.raises(ValueError, match="names"):
+        with nat.disable_paths("im2col"):
+            pass
+    assert nat._SMALL_K == nat._conv.SMALL_K == 12
+
+
+def test_small_kernels_reject_large_k():
+    """The unpacked small-k kernels refuse k = C*kH*kW beyond SMALL_K loudly."""
+    x, w, b, args = make((1, 2, 4, 6, 6, 3, 3, 1, 1, 1, 1, False), np.float64, seed=0)
+    p = ref.conv2d_forward(x, w, b, **args)[1][2]
+    y = np.empty((1, 4, 6, 6))
+    scratch = np.empty((1, 1 << 16))
+    with pytest.raises(ValueError, match="SMALL_K|small-k"):
+        nat._conv.forward_small(x, w, x[:0, 0, 0, 0], y, scratch, 1, nat._geometry(p))
+
+
 @pytest.mark.parametrize("nthreads", [1, 2])
 @pytest.mark.parametrize("columns, nbytes", [(1, 1 << 30), (64, 1 << 30), (10 ** 6, 1 << 30),
                                              (1, 600), (1, 1)])
 @pytest.mark.parametrize("case", [(7, 4, 6, 9, 7, 3, 2, (2, 1), (1, 2), 1, 2, True),
                                   (5, 3, 5, 6, 5, 1, 1, 1, 0, 1, 1, True),
                                   (6, 2, 3, 7, 6, 3, 3, 1, 1, 1, 1, False)])
-@pytest.mark.parametrize("wt", [False, True], ids=["dw", "dwT"])
-def test_blocks_and_chunks(monkeypatch, case, columns, nbytes, nthreads, wt):
+def test_blocks_and_chunks(monkeypatch, no_packed, case, columns, nbytes, nthreads):
     """Several samples per GEMM (whole and partial last blocks) and one sample cut
-    into chunks of output rows (down to one row) give the reference result, with
-    the weight gradient computed in either orientation."""
+    into chunks of output rows (down to one row) give the reference result."""
     import fastnn
-    monkeypatch.setattr(nat, "_PACKED", False)   # groups = 1 cases would take the packed path
-    monkeypatch.setattr(nat, "_WGRAD_TRANSPOSED", wt)
     monkeypatch.setattr(nat, "_BLOCK_COLUMNS", columns)
     monkeypatch.setattr(nat, "_BLOCK_BYTES", nbytes)
     x, w, b, args = make(case, np.float64, seed=3)
@@ -394,14 +437,13 @@ def _gemm_variants():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("columns", [1, 256, 10 ** 6], ids=["row-chunks", "default", "whole"])
 @pytest.mark.parametrize("nthreads", [1, 2])
-def test_packed_path(monkeypatch, variant, dtype, columns, nthreads):
+def test_packed_path(monkeypatch, no_winograd, variant, dtype, columns, nthreads):
     """The packed path (im2col written into the GEMM panels) matches the reference
     for every ISA level of the micro-kernel, chunk size and thread count."""
     import fastnn
     from fastnn.backends.native import isa, set_isa
     from fastnn.backends.native.conv import _conv
     monkeypatch.setattr(nat, "_PACKED_COLUMNS", columns)
-    monkeypatch.setattr(nat, "_WINOGRAD", False)  # 3x3 stride-1 cases would take that path
     before = fastnn.get_num_threads()
     try:
         set_isa(variant)
@@ -468,7 +510,7 @@ SMALL_K_CASES = [
 @pytest.mark.parametrize("nthreads", [1, 2])
 def test_small_k_paths(monkeypatch, variant, dtype, nbytes, nthreads):
     """k = C*kH*kW <= 12 takes the unpacked forward and backward
-    (cg_forward_small, cg_backward_small, the bias gradient from the kernel):
+    (fastnn_cg_forward_small, fastnn_cg_backward_small, the bias gradient from the kernel):
     held to the reference for every ISA level."""
     import fastnn
     from fastnn.backends.native import set_isa

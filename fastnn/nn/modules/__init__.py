@@ -24,11 +24,8 @@ __all__ = [
     "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
 ]
 
-try:  # recurrent layers live in rnn.py, written separately
-    from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401
-    __all__ += ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
-except ImportError:  # pragma: no cover - until rnn.py lands
-    pass
+from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell  # noqa: F401,E402
+__all__ += ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
 from .conv import ConvTranspose1d, ConvTranspose2d  # noqa: F401,E402
 __all__ += ["ConvTranspose1d", "ConvTranspose2d"]

@@ -6,6 +6,7 @@ import numpy as np
 
 from ... import _sizes
 from ...tensor import get_default_dtype
+from .. import functional as F  # noqa: F401 (the layers' ``F``, as torch.nn.functional)
 from ..parameter import Parameter
 
 
@@ -42,24 +43,3 @@ def _place(module, device):
     """Honour a ``device=`` factory argument after construction."""
     if device is not None:
         module.to(device)
-
-
-class _LazyFunctional:
-    """``F.<name>`` resolved on first use, so layers import before/without a circular
-    import of fastnn.nn.functional (which may itself import fastnn.nn)."""
-
-    _mod = None
-
-    def __getattr__(self, name):
-        mod = _LazyFunctional._mod
-        if mod is None:
-            import importlib
-            mod = _LazyFunctional._mod = importlib.import_module("fastnn.nn.functional")
-            # From now on the module's own namespace is this object's __dict__:
-            # F.relu is a plain dict hit (no __getattr__ call on every forward)
-            # and still sees later rebinding of fastnn.nn.functional names.
-            self.__dict__ = mod.__dict__
-        return getattr(mod, name)
-
-
-F = _LazyFunctional()

@@ -69,11 +69,7 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        elu = getattr(F, "elu", None)
-        if elu is not None:
-            return elu(input, self.alpha, inplace=True) if self.inplace else elu(input, self.alpha)
-        # relu(x) covers x > 0; for x <= 0, 1 - exp(x) >= 0 so relu keeps it whole
-        return F.relu(input) - self.alpha * F.relu(1 - input.exp())
+        return F.elu(input, self.alpha, inplace=self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -87,10 +83,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        silu = getattr(F, "silu", None)
-        if silu is not None:
-            return silu(input, inplace=True) if self.inplace else silu(input)
-        return input * F.sigmoid(input)
+        return F.silu(input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""

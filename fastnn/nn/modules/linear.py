@@ -44,8 +44,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        # straight from the parameter table: self.weight would go through
-        # Module.__getattr__ after a failed normal lookup, ~1 us per forward
+        # the parameter table, not self.weight: Module.__getattr__ runs only after a
+        # failed normal lookup, a measurable share of a small layer's forward
         p = self._parameters
         if "weight" in p and "bias" in p:
             return F.linear(input, p["weight"], p["bias"])

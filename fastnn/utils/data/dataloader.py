@@ -41,7 +41,8 @@ def default_collate(batch):
     if isinstance(elem, Tensor):
         shapes = {t.shape for t in batch}
         if len(shapes) != 1:
-            raise RuntimeError(f"default_collate: tensors in a batch must all have the same shape, got {sorted(shapes)}")
+            raise RuntimeError("default_collate: tensors in a batch must all have the same shape, "
+                               f"got {sorted(shapes)}")
         return _stack_tensors(batch)
     if isinstance(elem, (np.ndarray, np.generic)):
         if elem.dtype.kind in "OUS":

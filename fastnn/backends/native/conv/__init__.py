@@ -1,20 +1,15 @@
 """Convolution, native version: conv2d and conv1d, forward and backward.
 
-Algorithm: blocked im2col + GEMM + col2im, fused in _conv.pyx (OpenMP over
-blocks of samples, fastnn's packed GEMM from gemm_kernel.c, one L2-sized
-column buffer per thread; _plan picks the block), with the 1x1 (no im2col) and depthwise (direct loops)
-special cases described there. Measured against the alternative of compiled
-im2col over the whole batch + np.matmul: the fused version avoids a
-batch-sized column matrix (page faults, cache misses) and the BLAS/OpenMP
-hand-overs, and was faster on every benchmark shape.
-Groups-1 convolutions (other than the plain 1x1) take the packed path of
-conv_gemm_kernel.c when whole samples can go to the threads: im2col writes
-straight into the GEMM micro-kernel's panels and the tiles land in y, 6-13%
-faster over fwd+bwd than the blocked path at 1 thread on the benchmark shapes
-(forward ~10%, backward ~4% on 32->64 13x13), 11-18% at 2 threads.
-The reference is fastnn/backends/numpy_ref/conv.py; the argument checks are
-shared with it.
+Four paths, tried in this order (the dispatch is _forward/_backward):
+Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions with enough channels; the
+packed path (groups 1: im2col written straight into the GEMM micro-kernel's
+panels, or no packing at all for k = C*kH*kW <= SMALL_K); direct loops for
+depthwise; and blocked im2col + GEMM + col2im (_conv.pyx), one L2-sized column
+buffer per thread, which takes everything else. All of them avoid a batch-sized
+column matrix. The reference is fastnn/backends/numpy_ref/conv.py; the argument
+checks are shared with it.
 """
+import contextlib
 import math
 import threading
 
@@ -29,9 +24,8 @@ __all__ = ["conv2d_forward", "conv2d_backward", "conv1d_forward", "conv1d_backwa
 
 
 # Scratch buffers (packed weights, per-thread panels) are reused from call to
-# call, one set per Python thread: fresh megabytes each call came back as
-# page faults, a third of a batch-1 64->64 32x32 backward. Their contents
-# never carry over; every kernel writes what it reads.
+# call, one set per Python thread: fresh megabytes each call cost page faults.
+# Their contents never carry over; every kernel writes what it reads.
 _buffers = threading.local()
 
 
@@ -61,16 +55,9 @@ def _depthwise(x, w, p):
 # that it is still in L2 when the GEMM packs it; a sample bigger than that is
 # cut into chunks of output rows.
 _BLOCK_COLUMNS = 1024
-# The working sets below are fractions of this machine's per-core L2 (1 MiB on
-# Zen 4 and Skylake-X, 2 MiB on Sapphire Rapids), the ratios of the sizes first
-# tuned on a 2 MiB-L2 Xeon: a column block a quarter of it, packed im2col
-# panels half, the Winograd blocks all of it.
+# The working sets below are fractions of this machine's per-core L2: a column
+# block a quarter of it, packed im2col panels half, the Winograd blocks all of it.
 _L2_BYTES = tuning.l2_cache_bytes()
-# The weight gradient as dW^T = cols @ dy^T rather than dW = dy @ cols^T: the
-# GEMM then packs the big operand (cols) as A, which was 5-20% faster over the
-# backward on the benchmark shapes (1->32 channels: n = 9 was a third of a
-# micro-tile wide; as m it fills most of one 12-row panel).
-_WGRAD_TRANSPOSED = True
 _BLOCK_BYTES = _L2_BYTES // 4
 
 
@@ -104,7 +91,25 @@ def _plan(x, w, p):
 # in L1) and its packed im2col panels stay under _PACKED_BYTES (L2).
 _PACKED_COLUMNS = 256
 _PACKED_BYTES = _L2_BYTES // 2
-_PACKED = True
+
+# The optional fast paths the dispatch tries before the blocked GEMM path; tests
+# and benchmarks turn them off with disable_paths to reach the paths behind them.
+_PATHS = {"packed": True, "winograd": True}
+
+
+@contextlib.contextmanager
+def disable_paths(*names):
+    """Within the block (process-wide), the dispatch skips the named paths
+    ('packed', 'winograd'), so the ones behind them run."""
+    for name in names:
+        if name not in _PATHS:
+            raise ValueError(f"names: expected 'packed' or 'winograd', got {name!r}")
+    before = dict(_PATHS)
+    _PATHS.update(dict.fromkeys(names, False))
+    try:
+        yield
+    finally:
+        _PATHS.update(before)
 
 
 def _bias_grad(dy):
@@ -117,10 +122,10 @@ def _bias_grad(dy):
 
 
 # At most this many rows of im2col (C*kH*kW; a first layer on one channel
-# has 9): the packed path then runs without packing (cg_forward_small,
-# cg_backward_small), the products reading x's columns and dy in place,
+# has 9): the packed path then runs without packing (fastnn_cg_forward_small,
+# fastnn_cg_backward_small), the products reading x's columns and dy in place,
 # whole samples at a time while their column matrices fit in _PACKED_BYTES.
-_SMALL_K = 12
+_SMALL_K = _conv.SMALL_K
 
 
 def _packed_plan(x, w, p, small=False):
@@ -130,7 +135,7 @@ def _packed_plan(x, w, p, small=False):
     samples can go to the threads (or there is one thread); batch smaller
     than the team keeps the threaded-GEMM path.
     """
-    if not _PACKED or p.groups != 1:
+    if not _PATHS["packed"] or p.groups != 1:
         return None
     n, c = x.shape[:2]
     kh, kw = w.shape[2:]
@@ -151,23 +156,11 @@ def _packed_plan(x, w, p, small=False):
     return chunk, _scratch("weights", (wsize,), x.dtype), _scratch("panels", (nt, ssize), x.dtype)
 
 
-# Winograd F(2x2, 3x3) (conv_winograd_kernel.c) for 3x3 stride-1 groups-1
-# convolutions with at least _WINOGRAD_MIN_CHANNELS input channels: 16
-# multiply-adds per 2x2 output tile and channel pair instead of 36. With
-# fewer, the transforms cost what the products save (forward + backward,
-# batch 64, one thread, against the im2col paths: 3 or 4 input channels 0.5x
-# as fast, 8 to 12 even, 16 or more 1.1-1.7x, whatever the output channels).
-# Forward and backward both: with batch 64, one thread, the backward
-# measured 5.8-6.3 ms against the packed im2col path's 6.5 on 32->64
-# 13x13, 29-32 against 46 on 64->64 32x32, and 3.8 against 4.2 on 64->64
-# 7x7 (3 tiles a row).
-# Blocks of tile rows hold at most _WINOGRAD_TILES tiles, and their
-# transformed inputs and products (16 * (C + O) values a tile) at most
-# _WINOGRAD_BYTES (L2).
-# Few tiles per thread (a batch-1 8x8 image: 16) lose too: the weight
-# transform is paid per call, and one block's 32-tile panels pad a lot
-# (batch 1 at 12x12, 36 tiles: 0.8x; batch 3 at 8x8, 48 tiles: 1.05-1.2x).
-_WINOGRAD = True
+# Winograd F(2x2, 3x3) (conv_winograd_kernel.c): 16 multiply-adds per 2x2 output
+# tile and channel pair instead of 36, but transforms that only pay off with at
+# least _WINOGRAD_MIN_CHANNELS input channels and _WINOGRAD_MIN_TILES tiles per
+# thread (the weight transform is paid per call). Blocks of tile rows hold at most
+# _WINOGRAD_TILES tiles and _WINOGRAD_BYTES of transformed data (L2).
 _WINOGRAD_MIN_CHANNELS = 16
 _WINOGRAD_MIN_TILES = 48
 _WINOGRAD_TILES = 256
@@ -183,9 +176,7 @@ def _all_finite(*arrays):
     """True when no array (contiguous) holds an Inf or a NaN.
 
     np.isfinite over chunks into a reused bool buffer, stopping at the first
-    chunk with a non-finite value: measured at half the cost of a sum-based
-    check (pairwise summation is slower than the vectorised isfinite), under
-    2% of the 32->64 3x3 13x13 batch-64 forward.
+    chunk with a non-finite value (cheaper than a sum, which pairwise-sums).
     """
     buf = _scratch("finite", (_FINITE_CHUNK,), np.bool_)
     for a in arrays:
@@ -199,7 +190,7 @@ def _all_finite(*arrays):
 
 def _winograd_plan(x, w, p, backward, dy=None):
     """(rows, upack, scratch) for the Winograd path, or None where it does not apply."""
-    if (not _WINOGRAD or p.groups != 1 or w.shape[2:] != (3, 3) or p.stride != (1, 1)
+    if (not _PATHS["winograd"] or p.groups != 1 or w.shape[2:] != (3, 3) or p.stride != (1, 1)
             or p.dilation != (1, 1)):
         return None
     # The transforms add and subtract inputs of a tile (and weights of a
@@ -329,14 +320,15 @@ def _backward(dy, saved):
     block, chunk, teams, cols, rows = _plan(x, w, p)
     dx = np.empty_like(x)
     dw_part = np.zeros((teams,) + w.shape, dtype=x.dtype)
-    wt = _WGRAD_TRANSPOSED
-    _conv.backward_gemm(dy, x, w, dx, dw_part, cols, rows, p.groups, block, chunk, wt,
-                        _geometry(p))
+    _conv.backward_gemm(dy, x, w, dx, dw_part, cols, rows, p.groups, block, chunk, _geometry(p))
     dw = dw_part.sum(axis=0) if dw_part.shape[0] > 1 else dw_part[0]
-    if wt:
-        og, k = w.shape[0] // p.groups, w.shape[1] * w.shape[2] * w.shape[3]
-        dw = np.ascontiguousarray(dw.reshape(p.groups, k, og).transpose(0, 2, 1)).reshape(w.shape)
-    return dx, dw, db
+    return dx, _untranspose_wgrad(dw, w.shape, p.groups), db
+
+
+def _untranspose_wgrad(dwt, w_shape, groups):
+    """The weight gradient from backward_gemm's per-group transposed (K, Og) slices."""
+    og, k = w_shape[0] // groups, w_shape[1] * w_shape[2] * w_shape[3]
+    return np.ascontiguousarray(dwt.reshape(groups, k, og).transpose(0, 2, 1)).reshape(w_shape)
 
 
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):

@@ -29,7 +29,6 @@
 # shapes and pass C-contiguous arrays only.
 from cython.parallel cimport prange, threadid
 from libc.string cimport memset, memcpy
-cimport openmp
 
 ctypedef fused real:
     float
@@ -73,33 +72,9 @@ cdef extern from "common/parallel.h":
     double FASTNN_PAR_MIN_ELEMS
 
 
-def max_threads():
-    return openmp.omp_get_max_threads()
-
-
 def team(double macs):
     """Threads worth waking for a convolution of ``macs`` multiply-adds (parallel.h)."""
     return fastnn_team(macs, <double>FASTNN_PAR_MIN_MACS)
-
-
-# Outputs o with 0 <= o*s + off < size form the range [lo, hi). Two functions
-# returning values, not one writing through pointers: inside prange, Cython
-# only makes a variable thread-private when it sees it assigned.
-cdef inline Py_ssize_t _lo(Py_ssize_t off, Py_ssize_t s, Py_ssize_t nout) noexcept nogil:
-    cdef Py_ssize_t a = 0
-    if off < 0:
-        a = (-off + s - 1) // s
-    return a if a < nout else nout
-
-
-cdef inline Py_ssize_t _hi(Py_ssize_t off, Py_ssize_t s, Py_ssize_t size, Py_ssize_t nout,
-                           Py_ssize_t lo) noexcept nogil:
-    cdef Py_ssize_t b = 0
-    if size - 1 - off >= 0:
-        b = (size - 1 - off) // s + 1
-    if b > nout:
-        b = nout
-    return b if b > lo else lo
 
 
 # Geometry of one convolution, passed by pointer to the per-block helpers.
@@ -239,14 +214,12 @@ cdef void _forward_block(const real *x, const real *w, const real *bias, real *y
                 memcpy(dst, src, p * sizeof(real))
 
 
-# dw (og x k) += d (og x L) @ cols (k x L)^T, or with wt its transpose
-# dw^T (k x og) += cols @ d^T; the caller picks the orientation (see __init__.py, the wrapper).
-cdef inline void _wgrad(bint wt, long og, long k, long l, const real *d, long ldd,
+# The weight gradient transposed, dw^T (k x og) += cols (k x L) @ d (og x L)^T: the
+# GEMM then packs the big operand (cols) as A, which fills its 12-row panels even
+# when og is small (the caller transposes the sum back).
+cdef inline void _wgrad(long og, long k, long l, const real *d, long ldd,
                         const real *cols, long ldc, real *dw, int nt) noexcept nogil:
-    if wt:
-        _gemm(0, 1, k, og, l, cols, ldc, d, ldd, 1, dw, og, nt)
-    else:
-        _gemm(0, 1, og, k, l, d, ldd, cols, ldc, 1, dw, k, nt)
+    _gemm(0, 1, k, og, l, cols, ldc, d, ldd, 1, dw, og, nt)
 
 
 # parts: which gradients to compute, _DX | _DW (a transposed convolution's
@@ -259,7 +232,7 @@ cdef enum:
 
 cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx, real *dw,
                           real *cols, real *rows, Geo *g, Py_ssize_t s0, Py_ssize_t cnt,
-                          Py_ssize_t chunk, Py_ssize_t o, int groups, bint wt,
+                          Py_ssize_t chunk, Py_ssize_t o, int groups,
                           int nt, int parts, const fastnn_flag_t *stop) noexcept nogil:
     cdef Py_ssize_t p = g.ho * g.wo, ld = cnt * p, i, r, grp, oh0, oh1
     cdef long og = o // groups, k = (g.c // groups) * g.kh * g.kw
@@ -271,7 +244,7 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
         if _pointwise(g):
             if want_dw:
                 for grp in range(groups):
-                    _wgrad(wt, og, k, p, d + grp * og * p, p, x + s0 * xs + grp * k * p, p,
+                    _wgrad(og, k, p, d + grp * og * p, p, x + s0 * xs + grp * k * p, p,
                            dw + grp * og * k, nt)
             if want_dx:
                 for grp in range(groups):
@@ -289,7 +262,7 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
             if want_dw:
                 _im2col_sample(x + s0 * xs, cols, g, ld, oh0, oh1)
                 for grp in range(groups):
-                    _wgrad(wt, og, k, ld, d + grp * og * p + oh0 * g.wo, p, cols + grp * k * ld,
+                    _wgrad(og, k, ld, d + grp * og * p + oh0 * g.wo, p, cols + grp * k * ld,
                            ld, dw + grp * og * k, nt)
             if want_dx:
                 for grp in range(groups):
@@ -305,7 +278,7 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
         for i in range(cnt):
             _im2col_sample(x + (s0 + i) * xs, cols + i * p, g, ld, 0, g.ho)
         for grp in range(groups):
-            _wgrad(wt, og, k, ld, rows + grp * og * ld, ld, cols + grp * k * ld, ld,
+            _wgrad(og, k, ld, rows + grp * og * ld, ld, cols + grp * k * ld, ld,
                    dw + grp * og * k, nt)
     if want_dx:
         for grp in range(groups):
@@ -355,13 +328,13 @@ def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const r
 
 def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
                   real[:, :, :, ::1] dx, real[:, :, :, :, ::1] dw_part, real[:, ::1] buf,
-                  real[:, ::1] rowbuf, int groups, int block, int chunk, bint wt, tuple params,
+                  real[:, ::1] rowbuf, int groups, int block, int chunk, tuple params,
                   int parts=3):
     """dx[n] = col2im(w^T @ dy[n]); dw_part[t] = sum over team t's blocks of dy @ im2col(x)^T.
 
     dw_part must be zero on entry and have one row per team of buf; the caller
-    sums it over its first axis. With wt, each group's (Og, K) slice of dw_part
-    holds the transpose, (K, Og).
+    sums it over its first axis. Each group's (Og, K) slice of dw_part holds the
+    transpose, (K, Og), for the caller to transpose back (see _wgrad).
     parts: 1 computes dx alone (x then only gives the geometry: pass dx),
     2 dw alone (dx is not written: any array), 3 both.
     """
@@ -380,7 +353,7 @@ def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const
                 t = threadid()
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[t, 0, 0, 0, 0], &buf[t, 0], &rowbuf[t, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, wt, 1,
+                                b * block, min(block, n - b * block), chunk, o, groups, 1,
                                 parts, stop)
         else:
             for b in range(nb):
@@ -388,7 +361,7 @@ def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const
                     break
                 _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
                                 &dw_part[0, 0, 0, 0, 0], &buf[0, 0], &rowbuf[0, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, wt, 0,
+                                b * block, min(block, n - b * block), chunk, o, groups, 0,
                                 parts, stop)
     _interrupt.after()
 
@@ -502,8 +475,9 @@ def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, :
 
 
 cdef extern from "conv_gemm_kernel.h" nogil:
-    long fastnn_cg_wpack_size(int dbl, long o, long k)
-    long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chunk)
+    int FASTNN_CG_SMALL_K
+    long fastnn_cg_wpack_size(long o, long k)
+    long fastnn_cg_scratch_size(long o, const fastnn_conv_geo *g, long chunk)
     void fastnn_cg_pack_w_f(int v, const float *w, long o, long k, float *wp)
     void fastnn_cg_pack_w_d(int v, const double *w, long o, long k, double *wp)
     void fastnn_cg_pack_wt_f(int v, const float *w, long o, long k, float *wtp)
@@ -541,11 +515,21 @@ cdef extern from "conv_gemm_kernel.h" nogil:
                              const fastnn_flag_t *stop)
 
 
+# The largest C*kH*kW that forward_small/backward_small take (conv_gemm_kernel.h).
+SMALL_K = FASTNN_CG_SMALL_K
+
+
+cdef _check_small(Py_ssize_t k):
+    if not 0 < k <= FASTNN_CG_SMALL_K:
+        raise ValueError(f"w: expected C*kH*kW in [1, {FASTNN_CG_SMALL_K}] for the small-k "
+                         f"kernels, got {k}")
+
+
 def packed_sizes(Py_ssize_t o, Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh,
                  Py_ssize_t kw, tuple params, Py_ssize_t chunk):
     """(packed weights, per-thread scratch) element counts for the packed path."""
     cdef Geo g = _geo(c, h, w, kh, kw, params)
-    return (fastnn_cg_wpack_size(1, o, c * kh * kw), fastnn_cg_scratch_size(1, o, &g, chunk))
+    return (fastnn_cg_wpack_size(o, c * kh * kw), fastnn_cg_scratch_size(o, &g, chunk))
 
 
 def forward_packed(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b, real[:, :, :, ::1] y,
@@ -615,7 +599,8 @@ def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, con
 
 def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b,
                   real[:, :, :, ::1] y, real[:, ::1] scratch, int chunk, tuple params):
-    """forward_packed for C*kH*kW <= 12, without packing (w as it is)."""
+    """forward_packed for C*kH*kW <= SMALL_K, without packing (w as it is)."""
+    _check_small(w.shape[1] * w.shape[2] * w.shape[3])
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0]
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
@@ -641,11 +626,12 @@ def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, cons
                    real[:, :, :, ::1] dx, real[:, ::1] dw, real[::1] db,
                    real[:, :, :, ::1] dwv_part, real[:, :, ::1] dbv_part,
                    real[:, ::1] scratch, int chunk, tuple params):
-    """backward_packed for C*kH*kW <= 12, without packing, into dx, dw (O, K)
+    """backward_packed for C*kH*kW <= SMALL_K, without packing, into dx, dw (O, K)
     and db (O,; skipped when empty). The kernels leave 16 partial sums per
     thread, dwv_part (threads, K, O, 16) and dbv_part (threads, O, 16), zero
-    on entry; they are summed here (NumPy's reductions over those short
-    axes took 7 us, more than the 1->32 28x28 backward's whole Python side)."""
+    on entry; they are summed here (NumPy's reductions over such short axes
+    cost more than the small convolution's whole Python side)."""
+    _check_small(w.shape[1] * w.shape[2] * w.shape[3])
     cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
     cdef Py_ssize_t n = x.shape[0], o = w.shape[0]
     cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w

@@ -30,15 +30,13 @@
 /* Sizes are bounds for every variant: m blocks round up to 12 (MR = 12, 6
  * or 4), n blocks to 32 (NR = 32, 16, 8 or 4); pieces are 16-element
  * multiples so they stay 64-byte aligned. */
-long fastnn_cg_wpack_size(int dbl, long o, long k)
+long fastnn_cg_wpack_size(long o, long k)
 {
-    (void)dbl;
     return conv_max(cg_up(o, 12) * k, cg_up(k, 12) * o) + 64;
 }
 
-long fastnn_cg_scratch_size(int dbl, long o, const fastnn_conv_geo *g, long chunk)
+long fastnn_cg_scratch_size(long o, const fastnn_conv_geo *g, long chunk)
 {
-    (void)dbl;
     const long k = g->c * g->kh * g->kw, cc = chunk * g->wo, ccp = cg_up(cc, 32);
     const long fwd = cg_up(k * ccp, 16);
     const long bwd = cg_up(cg_up(k, 12) * cc, 16) + cg_up(cg_up(o, 32) * cc, 16)

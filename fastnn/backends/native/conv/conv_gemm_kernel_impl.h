@@ -51,8 +51,8 @@ GFN(cg_store)(GFN(vec) t[GMR][GNV], GT *restrict c, long ldc, int acc, const GT 
  * a compile-time constant (each call site passes a literal, so always_inline
  * gives one specialised loop per height). Why not the GEMM's micro: 64
  * output channels are 5 panels of 12 and one of 4, and the GEMM's kernel
- * computes that last panel as 12 rows (11% of the forward's multiply-adds
- * wasted); an 8- or 4-row loop does only what it needs. The bias rides on
+ * computes that last panel as 12 rows; an 8- or 4-row loop does only what
+ * it needs. The bias rides on
  * the first k block's store instead of a pass over y, and an edge tile
  * stores its whole vectors directly, spilling only the partial one. */
 static inline FASTNN_ALWAYS_INLINE void
@@ -99,8 +99,7 @@ GFN(cg_tile)(long kc, const GT *ap, const GT *bp, GT *c, long ldc, int acc, cons
  * of kc steps, B: CNR-column panels), + C when acc, else + bias[row] when
  * bias != NULL. Not inlined into the callers on purpose: with the im2col
  * and packing loops in the same function GCC spilled the tile loop's
- * registers, and every change to those loops moved the backward's speed by
- * 5-15% either way. */
+ * registers. */
 static GATTR FASTNN_NOINLINE void
 GFN(cg_gemm)(long kc, const GT *ab, const GT *bb, GT *c, long ldc, long m, long n, int acc,
              const GT *bias)
@@ -134,8 +133,8 @@ GFN(cg_row)(const GT *restrict x, const fastnn_conv_geo *g, long ch, long i, lon
         for (long ow = 0; ow < lo; ow++) dst[ow] = 0;
         if (sw == 1 && FASTNN_HAVE_VECTORS && hi - lo >= GVLEN) {
             /* whole vectors, the last one ending at hi (overlapping the one
-             * before): GCC's loop for a run of 26 was a vector, a half vector
-             * and two scalars (this took ~3% off the 1->32 28x28 step) */
+             * before): GCC's own loop ends a short run in half vectors and
+             * scalars */
             typedef GFN(uvec) VU;
             for (long ow = lo; ow < hi; ow += GVLEN) {
                 const long at = ow + GVLEN <= hi ? ow : hi - GVLEN;
@@ -288,8 +287,7 @@ GATTR void GFN(cg_backward)(const GT *dy, const GT *x, const GT *wtp, GT *dx, GT
  * (bitwise: garbage read past a run never counts); the row's last vector ends
  * at its end, its lanes that the vector before covered masked too. Adding each
  * tap into dx in turn, the next tap's shifted load met the last one's
- * unaligned stores in flight and could not take their data (5% of the 1->32
- * step; vector adds per tap measured slower still). A tap row kk is read
+ * unaligned stores in flight and could not take their data. A tap row kk is read
  * over [-reach, ncols + reach), reach = (kW - 1) * dW - pW (the largest tap
  * offset): the vector path takes reach <= GVLEN, which stays within the
  * columns before the first gradient row and the row buffer (>= 16 wide)
@@ -356,7 +354,7 @@ GFN(cg_small_col2im)(const GT *cols, GT *restrict dx, const fastnn_conv_geo *g, 
 #undef CG_C2I_VECS
 #undef CG_C2I_TAPS
 
-/* Small k (= C*kH*kW <= CG_SMALL_K, e.g. a first layer on one input channel):
+/* Small k (= C*kH*kW <= FASTNN_CG_SMALL_K, e.g. a first layer on one input channel):
  * the products are too thin to pay for packing -- the weight gradient's
  * operands both run along pixels, so packing either transposes it, and that
  * cost more than the multiply-adds. Here both products read dy in place:
@@ -365,9 +363,9 @@ GFN(cg_small_col2im)(const GT *cols, GT *restrict dx, const fastnn_conv_geo *g, 
  *     once per chunk;
  *   dcols[kk][p] = sum_oc w[oc][kk] * dy[oc][p]: k accumulators per pixel
  *     vector, one broadcast multiply-add per (oc, kk).
- * KK is a compile-time k (see cg_backward_small) so the accumulators stay in
+ * KK is a compile-time k (see cg_small's switch) so the accumulators stay in
  * registers. */
-#define CG_SMALL_K 12
+#define CG_SMALL_K FASTNN_CG_SMALL_K
 
 /* Pixel vectors per step in cg_small_dgrad and cg_small_forward: each weight
  * broadcast (a load) then feeds NV multiply-adds. Three where 3k accumulators
@@ -376,8 +374,7 @@ GFN(cg_small_col2im)(const GT *cols, GT *restrict dx, const fastnn_conv_geo *g, 
 
 /* CG_KEEP(v): v stays in a register. Without it GCC folded each column load
  * into both of its multiply-adds, loading it twice, and the vector loads, not
- * the multiply-adds, set these loops' pace (a standalone copy of the weight
- * gradient loop ran 1.3x slower; the whole 1->32 backward about 5%). */
+ * the multiply-adds, set these loops' pace. */
 #if FASTNN_X86_VARIANTS && FASTNN_HAVE_VECTORS
 #define CG_KEEP(v) __asm__("" : "+v"(v))
 #else
@@ -385,8 +382,8 @@ GFN(cg_small_col2im)(const GT *cols, GT *restrict dx, const fastnn_conv_geo *g, 
 #endif
 
 /* dwv[(kk * o + oc) * CG_LANES + lane] += the accumulators' lanes: summing
- * across lanes per sample was a serial chain of 16 adds per accumulator, an
- * eighth of the backward; the caller sums the lanes once at the end. */
+ * across lanes per sample is a serial chain of 16 adds per accumulator; the
+ * caller sums the lanes once at the end. */
 #define CG_LANES 16
 
 /* The columns of pixel vector v, rows kk = 0..k-1, sit side by side at
@@ -538,8 +535,7 @@ GFN(cg_small_forward)(const GT *cols, long ncols, const GT *w, const GT *bias, l
             for (int j = 0; j < NV; j++) *(VU *)(y + oc * ldy + (v + j) * GVLEN) = acc[j];
             /* the lines of this channel's next step, for writing: their
              * reads for ownership start a step early instead of stalling the
-             * stores (the 1->32 28x28 forward ~10% faster; two steps ahead
-             * the same, four 10% slower). A prefetch past y does not fault. */
+             * stores. A prefetch past y does not fault. */
             FASTNN_UNROLL
             for (int j = 0; j < NV; j++)
                 FASTNN_PREFETCH_W(y + oc * ldy + (v + NV + j) * GVLEN);
@@ -598,6 +594,9 @@ GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y, const 
                     for (long v = 0; v < nvp; v++)
                         *(V *)(cols + CG_IL(v, kk, k)) = *(const VU *)(row + v * GVLEN);
                 }
+#if FASTNN_CG_SMALL_K != 12
+#error "cg_small has one case per k = 1..12: keep it and FASTNN_CG_SMALL_K in step"
+#endif
         switch (k) {
 #define CG_SMALL_CASE(KC)                                                                \
         case KC:                                                                         \
@@ -612,8 +611,8 @@ GATTR void GFN(cg_small)(const GT *x, const GT *w, const GT *bias, GT *y, const 
         CG_SMALL_CASE(5) CG_SMALL_CASE(6) CG_SMALL_CASE(7) CG_SMALL_CASE(8)
         CG_SMALL_CASE(9) CG_SMALL_CASE(10) CG_SMALL_CASE(11) CG_SMALL_CASE(12)
 #undef CG_SMALL_CASE
-        default:
-            break;
+        default:  /* unreachable: _conv.pyx rejects k > FASTNN_CG_SMALL_K */
+            return;
         }
         if (dy != NULL) GFN(cg_small_col2im)(dcols, dx, g, ldc, oh0, oh1);
     }

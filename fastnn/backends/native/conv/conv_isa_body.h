@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "conv_gemm_kernel.h"   /* FASTNN_CG_SMALL_K */
 #include "conv_isa.h"
 
 #if defined(__GNUC__)

@@ -53,7 +53,7 @@ def _input_grad(d, w, y_shape, p):
     block, chunk, teams, cols, rows = _conv_family._plan(y, w, p)
     nowhere = np.empty((teams, 1, 1, 1, 1), dtype=d.dtype)  # no weight gradient written
     _conv.backward_gemm(d, y, w, y, nowhere, cols, rows, p.groups, block, chunk,
-                        _conv_family._WGRAD_TRANSPOSED, _conv_family._geometry(p), _DX)
+                        _conv_family._geometry(p), _DX)
     return y
 
 
@@ -73,14 +73,10 @@ def _weight_grad(d, x, w_shape, p):
     block, chunk, teams, cols, rows = _conv_family._plan(x, wdummy, p)
     dw_part = np.zeros((teams,) + tuple(w_shape), dtype=dtype)
     nowhere = np.empty((1, 1, 1, 1), dtype=dtype)  # no input gradient written
-    wt = _conv_family._WGRAD_TRANSPOSED
-    _conv.backward_gemm(d, x, wdummy, nowhere, dw_part, cols, rows, p.groups, block, chunk, wt,
+    _conv.backward_gemm(d, x, wdummy, nowhere, dw_part, cols, rows, p.groups, block, chunk,
                         _conv_family._geometry(p), _DW)
     dw = dw_part.sum(axis=0) if teams > 1 else dw_part[0]
-    if wt:
-        og, k = w_shape[0] // p.groups, w_shape[1] * w_shape[2] * w_shape[3]
-        dw = np.ascontiguousarray(dw.reshape(p.groups, k, og).transpose(0, 2, 1)).reshape(w_shape)
-    return dw
+    return _conv_family._untranspose_wgrad(dw, tuple(w_shape), p.groups)
 
 
 def _forward_t(x, w, b, tp):
