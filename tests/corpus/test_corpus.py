@@ -73,6 +73,11 @@ CORPUS = {
             lambda: _has(fastnn, "sparse_coo_tensor", "sparse")),
     "super_resolution": ("psnr", (">=", 12.0), ("abs", 2.5),
                          lambda: _has(fastnn.nn, "PixelShuffle")),
+    # RL: episode returns vary a lot with the random stream, so the bound is the check
+    "reinforce": ("running_reward", (">=", 40.0), (None, None),
+                  lambda: _has(fastnn, "distributions")),
+    "actor_critic": ("running_reward", (">=", 20.0), (None, None),
+                     lambda: _has(fastnn, "distributions")),
     "keras_mnist_convnet": ("accuracy", (">=", 0.70), ("abs", 0.08), None),
     "keras_imbalanced_classification": ("val_auc", (">=", 0.95), ("abs", 0.03), None),
     "keras_functional_api": ("accuracy", (">=", 0.85), ("abs", 0.05), None),

@@ -56,3 +56,42 @@ def reviews(n=1500, length=40, vocab=500, seed=0):
         pos = rng.choice(length, k, replace=False)
         x[i, pos] = rng.choice(good if y[i] else bad, k)
     return x.astype(np.int64), y.astype(np.int64)
+
+
+class CartPole:
+    """A NumPy cart-pole balancing task with gymnasium's reset/step interface (the RL
+    examples' ``gym.make('CartPole-v1')``): classic Barto-Sutton-Anderson dynamics, reward 1
+    per step, ends when the pole passes 12 degrees, the cart leaves +-2.4 or after
+    ``max_steps`` steps (truncation)."""
+
+    reward_threshold = 475.0
+
+    def __init__(self, max_steps=500):
+        self.max_steps = max_steps
+        self.rng = np.random.default_rng(0)
+        self.state = None
+        self.steps = 0
+
+    def reset(self, seed=None):
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        self.state = self.rng.uniform(-0.05, 0.05, 4)
+        self.steps = 0
+        return self.state.astype(np.float32), {}
+
+    def step(self, action):
+        x, x_dot, theta, theta_dot = self.state
+        force = 10.0 if action == 1 else -10.0
+        cos, sin = np.cos(theta), np.sin(theta)
+        total_mass, pole_mass, half_len = 1.1, 0.1, 0.5
+        temp = (force + pole_mass * half_len * theta_dot ** 2 * sin) / total_mass
+        theta_acc = (9.8 * sin - cos * temp) / \
+            (half_len * (4.0 / 3.0 - pole_mass * cos ** 2 / total_mass))
+        x_acc = temp - pole_mass * half_len * theta_acc * cos / total_mass
+        tau = 0.02
+        self.state = np.array([x + tau * x_dot, x_dot + tau * x_acc,
+                               theta + tau * theta_dot, theta_dot + tau * theta_acc])
+        self.steps += 1
+        terminated = bool(abs(self.state[0]) > 2.4 or abs(self.state[2]) > 12 * np.pi / 180)
+        truncated = self.steps >= self.max_steps
+        return self.state.astype(np.float32), 1.0, terminated, truncated, {}
