@@ -95,3 +95,16 @@ class CartPole:
         terminated = bool(abs(self.state[0]) > 2.4 or abs(self.state[2]) > 12 * np.pi / 180)
         truncated = self.steps >= self.max_steps
         return self.state.astype(np.float32), 1.0, terminated, truncated, {}
+
+
+def char_text(n_chars=6000, seed=0):
+    """A character stream with structure (sentences built from a small grammar), the
+    stand-in for the tiny-shakespeare download of the char-level GPT example."""
+    rng = np.random.default_rng(seed)
+    subjects = ["the cat", "a dog", "my friend", "the king", "our queen"]
+    verbs = ["sees", "loves", "finds", "keeps", "fears"]
+    objects = ["the moon.", "a red fox.", "the old tree.", "his crown.", "her ship."]
+    out = []
+    while sum(len(s) for s in out) < n_chars:
+        out.append(f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)}\n")
+    return "".join(out)[:n_chars]
