@@ -108,3 +108,16 @@ def char_text(n_chars=6000, seed=0):
     while sum(len(s) for s in out) < n_chars:
         out.append(f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)}\n")
     return "".join(out)[:n_chars]
+
+
+def translation_pairs(n=600, vocab=12, min_len=3, max_len=7, seed=0):
+    """(source, target) sentence pairs of word ids for a toy language pair: the target is
+    the source with each word mapped to its 'translation' (a fixed permutation),
+    lengths vary (so batches need padding). Ids 0-3 are left for <unk>, <pad>, <bos>, <eos>."""
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(vocab)
+    pairs = []
+    for _ in range(n):
+        src = rng.integers(0, vocab, rng.integers(min_len, max_len + 1))
+        pairs.append(([int(w) + 4 for w in src], [int(perm[w]) + 4 for w in src]))
+    return pairs, vocab + 4
