@@ -121,3 +121,26 @@ def translation_pairs(n=600, vocab=12, min_len=3, max_len=7, seed=0):
         src = rng.integers(0, vocab, rng.integers(min_len, max_len + 1))
         pairs.append(([int(w) + 4 for w in src], [int(perm[w]) + 4 for w in src]))
     return pairs, vocab + 4
+
+
+def cora_files(n_nodes=300, n_features=60, n_classes=4, seed=0):
+    """The two Cora files as the GAT example reads them with np.genfromtxt: ``content``
+    rows of [paper id, binary word features..., class name] (strings) and ``cites`` rows of
+    [cited id, citing id]; topic-dependent words and mostly same-topic citations."""
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(100000, n_nodes, replace=False) + 1000
+    y = rng.integers(0, n_classes, n_nodes)
+    topic_words = rng.random((n_classes, n_features)) < 0.15
+    p = np.where(topic_words[y], 0.3, 0.03)
+    feats = (rng.random((n_nodes, n_features)) < p).astype(np.int64)
+    names = np.array(["Neural_Networks", "Theory", "Genetic_Algorithms", "Rule_Learning"])[y]
+    content = np.concatenate([ids[:, None].astype(str), feats.astype(str), names[:, None]], 1)
+    edges = []
+    for i in range(n_nodes):
+        for _ in range(3):
+            same = rng.random() < 0.85
+            pool = np.flatnonzero((y == y[i]) == same)
+            j = rng.choice(pool)
+            if j != i:
+                edges.append((ids[i], ids[j]))
+    return content, np.unique(np.array(edges, np.int64), axis=0)
