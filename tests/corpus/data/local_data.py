@@ -144,3 +144,24 @@ def cora_files(n_nodes=300, n_features=60, n_classes=4, seed=0):
             if j != i:
                 edges.append((ids[i], ids[j]))
     return content, np.unique(np.array(edges, np.int64), axis=0)
+
+
+def ford_a(n_train=1500, n_test=300, length=96, seed=0):
+    """A FordA-shaped univariate time-series classification set (the UCR download's
+    stand-in): labels in {-1, 1}, class 1 carries a faint burst at a random place in noise.
+    Returns x_train (n, length), y_train, x_test, y_test as float64 / int64."""
+    rng = np.random.default_rng(seed)
+
+    def make(n):
+        y = rng.choice([-1, 1], n)
+        t = np.arange(length)
+        x = rng.standard_normal((n, length)) * 0.8
+        for i in np.flatnonzero(y == 1):
+            c = rng.integers(15, length - 15)
+            x[i] += 2.5 * np.exp(-0.5 * ((t - c) / 3.0) ** 2) * np.sin(t * 0.9)
+        x = (x - x.mean(1, keepdims=True)) / x.std(1, keepdims=True)
+        return x, y.astype(np.int64)
+
+    x_train, y_train = make(n_train)
+    x_test, y_test = make(n_test)
+    return x_train, y_train, x_test, y_test
