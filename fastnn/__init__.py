@@ -86,3 +86,4 @@ _LAZY_ATTRS.update(sparse_coo_tensor="sparse", spmm="sparse")
 _SUBMODULES += ("distributions",)  # noqa: E305
 _SUBMODULES += ("amp",)  # noqa: E305
 _LAZY_ATTRS.update(autocast="amp", is_autocast_enabled="amp")
+_SUBMODULES += ("multiprocessing",)  # noqa: E305

@@ -89,6 +89,8 @@ CORPUS = {
     "keras_timeseries_classification": ("accuracy", (">=", 0.8), ("abs", 0.08),
                                         lambda: _has(fastnn.keras.layers, "ReLU")),
     "seq2seq_attention": ("exact_match", (">=", 0.6), ("abs", 0.2), None),
+    "mnist_hogwild": ("accuracy", (">=", 0.6), ("abs", 0.15),
+                      lambda: _has(fastnn, "multiprocessing")),
     "keras_mnist_convnet": ("accuracy", (">=", 0.70), ("abs", 0.08), None),
     "keras_imbalanced_classification": ("val_auc", (">=", 0.95), ("abs", 0.03), None),
     "keras_functional_api": ("accuracy", (">=", 0.85), ("abs", 0.05), None),
