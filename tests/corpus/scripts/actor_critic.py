@@ -87,6 +87,7 @@ def finish_episode():
 
 def main():
     running_reward = 10
+    total_steps = 0
     for i_episode in count(1):
         state, _ = env.reset()
         ep_reward = 0
@@ -95,6 +96,7 @@ def main():
             state, reward, terminated, truncated, _ = env.step(action)
             model.rewards.append(reward)
             ep_reward += reward
+            total_steps += 1
             if terminated or truncated:
                 break
         running_reward = 0.05 * ep_reward + (1 - 0.05) * running_reward
@@ -103,6 +105,7 @@ def main():
             print(f'Episode {i_episode}\tLast reward: {ep_reward:.2f}\tAverage reward: {running_reward:.2f}')
         if i_episode >= args.episodes:
             break
+    print(f"{total_steps} environment steps")
     print(f"RESULT running_reward={running_reward:.2f}")
 
 

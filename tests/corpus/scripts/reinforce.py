@@ -82,6 +82,7 @@ def finish_episode():
 
 def main():
     running_reward = 10
+    total_steps = 0
     for i_episode in count(1):
         state, _ = env.reset()
         ep_reward = 0
@@ -90,6 +91,7 @@ def main():
             state, reward, terminated, truncated, _ = env.step(action)
             policy.rewards.append(reward)
             ep_reward += reward
+            total_steps += 1
             if terminated or truncated:
                 break
         running_reward = 0.05 * ep_reward + (1 - 0.05) * running_reward
@@ -99,6 +101,7 @@ def main():
                   i_episode, ep_reward, running_reward))
         if i_episode >= args.episodes:
             break
+    print(f"{total_steps} environment steps")
     print(f"RESULT running_reward={running_reward:.2f}")
 
 
