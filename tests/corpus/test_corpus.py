@@ -93,6 +93,8 @@ CORPUS = {
                       lambda: _has(fastnn, "multiprocessing")),
     "keras_timeseries_transformer": ("accuracy", (">=", 0.75), ("abs", 0.1),
                                      lambda: _has(fastnn.keras.layers, "MultiHeadAttention")),
+    "keras_text_transformer": ("accuracy", (">=", 0.85), ("abs", 0.05),
+                               lambda: _has(fastnn.keras.layers, "MultiHeadAttention")),
     "keras_mnist_convnet": ("accuracy", (">=", 0.70), ("abs", 0.08), None),
     "keras_imbalanced_classification": ("val_auc", (">=", 0.95), ("abs", 0.03), None),
     "keras_functional_api": ("accuracy", (">=", 0.85), ("abs", 0.05), None),
