@@ -96,6 +96,7 @@ CORPUS = {
     "keras_text_transformer": ("accuracy", (">=", 0.85), ("abs", 0.05),
                                lambda: _has(fastnn.keras.layers, "MultiHeadAttention")),
     "nn_tutorial": ("accuracy", (">=", 0.9), ("abs", 0.03), None),
+    "imagenet_resnet": ("accuracy", (">=", 0.9), ("abs", 0.04), None),
     "keras_mnist_convnet": ("accuracy", (">=", 0.70), ("abs", 0.08), None),
     "keras_imbalanced_classification": ("val_auc", (">=", 0.95), ("abs", 0.03), None),
     "keras_functional_api": ("accuracy", (">=", 0.85), ("abs", 0.05), None),
