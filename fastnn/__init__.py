@@ -74,3 +74,7 @@ from ._compat import *  # noqa: F401,F403,E402
 from ._sampling import bernoulli, multinomial  # noqa: F401,E402
 _SUBMODULES += ("serialization", "sparse", "accelerator")  # noqa: E305
 _LAZY_ATTRS.update(sparse_coo_tensor="sparse", spmm="sparse")
+_SUBMODULES += ("distributions",)  # noqa: E305
+_SUBMODULES += ("amp",)  # noqa: E305
+_LAZY_ATTRS.update(autocast="amp", is_autocast_enabled="amp")
+_SUBMODULES += ("multiprocessing",)  # noqa: E305

@@ -1933,3 +1933,7 @@ __all__ = [
     "gather", "einsum", "matmul", "mm", "bmm", "numel", "allclose", "equal", "device",
     "randint_like", "logspace", "normal", "as_tensor",
 ] + list(_METHOD_FUNCS)
+# Shared memory for multi-process (Hogwild) training: see _shared_memory.py.
+from ._shared_memory import share_memory_ as _share_memory_, is_shared as _is_shared  # noqa: E402
+Tensor.share_memory_ = _share_memory_
+Tensor.is_shared = _is_shared

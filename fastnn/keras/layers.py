@@ -554,3 +554,5 @@ from .layers_more import (GRU, LSTM, BatchNormalization, Conv1D, Embedding, Simp
                           LayerNormalization, MaxPooling1D, Normalization, Rescaling, UpSampling2D,
                           ZeroPadding2D)
 from .layers_wrappers import Bidirectional, Lambda, TimeDistributed  # noqa: E402,F401
+from .layers_activation import ELU, LeakyReLU, ReLU, Softmax  # noqa: E402,F401
+from .layers_attention import MultiHeadAttention  # noqa: E402,F401

@@ -201,3 +201,28 @@ def ones_like(x, dtype=None):
 
 def shape(x):
     return tuple(_t(x).shape)
+
+
+# Position indices and sinusoidal encodings, as custom embedding layers build them.
+def arange(start, stop=None, step=1, dtype=None):
+    """Keras's arange: int32 when start/stop/step are all ints (no dtype given), else float32."""
+    from ..tensor import Tensor
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        dtype = "int32" if ints else "float32"
+    return Tensor._wrap(np.arange(start, stop, step, dtype=np.dtype(dtype)))
+
+
+def sin(x):
+    return _t(x).sin()
+
+
+def cos(x):
+    return _t(x).cos()
+
+
+__all__ += ["arange", "sin", "cos"]

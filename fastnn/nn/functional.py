@@ -637,3 +637,5 @@ __all__ += ["pixel_shuffle", "pixel_unshuffle", "dropout1d", "dropout2d", "dropo
             "upsample_nearest", "upsample_bilinear"]
 from ._functional.multi_head_attention import multi_head_attention_forward  # noqa: E402,F401
 __all__ += ["multi_head_attention_forward"]
+from ._functional.group_norms import instance_norm, group_norm  # noqa: E402,F401
+__all__ += ["instance_norm", "group_norm"]

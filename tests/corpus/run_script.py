@@ -79,6 +79,11 @@ def main():
     script, *args = rest
     if backend == "fastnn":
         install_aliases()
+        # processes the script spawns install the aliases too (_alias_site/sitecustomize.py)
+        os.environ["FASTNN_CORPUS_ALIASES"] = "1"
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [os.path.join(here, "_alias_site"), os.path.join(here, "data")]
+            + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     elif backend != "native":
         raise SystemExit(f"backend must be 'fastnn', 'native' or 'native-batch', got {backend!r}")
     sys.argv = [script] + args

@@ -42,3 +42,7 @@ from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d  # n
 __all__ += ["ParameterList", "ParameterDict", "Dropout1d", "Dropout2d", "Dropout3d",
             "PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingNearest2d",
             "UpsamplingBilinear2d"]
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, GroupNorm  # noqa: F401,E402
+from .padding import *  # noqa: F401,F403,E402
+from . import padding as _padding  # noqa: E402
+__all__ += ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "GroupNorm"] + _padding.__all__

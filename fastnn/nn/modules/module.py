@@ -592,3 +592,6 @@ class Module:
 
 
 __all__ = ["Module", "RemovableHandle", "move_array"]
+
+from ..._shared_memory import module_share_memory as _module_share_memory  # noqa: E402
+Module.share_memory = _module_share_memory
