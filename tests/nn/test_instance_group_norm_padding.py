@@ -95,3 +95,11 @@ def test_matches_torch():
             np.testing.assert_allclose(fm.running_var.numpy(), tm.running_var.numpy(), rtol=1e-5)
             np.testing.assert_allclose(fm.running_mean.numpy(), tm.running_mean.numpy(), atol=1e-6)
     assert repr(nn.ReflectionPad2d(1)) == repr(torch.nn.ReflectionPad2d(1))
+
+
+def test_instance_norm_shares_batchnorm_state_and_repr_with_torch():
+    torch = pytest.importorskip("torch")
+    for kw in ({}, dict(affine=True), dict(track_running_stats=True)):
+        mine, theirs = fastnn.nn.InstanceNorm2d(3, **kw), torch.nn.InstanceNorm2d(3, **kw)
+        assert repr(mine) == repr(theirs)
+        assert list(mine.state_dict()) == list(theirs.state_dict())

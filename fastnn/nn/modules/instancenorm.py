@@ -1,44 +1,20 @@
 """InstanceNorm1d/2d/3d and GroupNorm: per-sample normalisation layers (style transfer,
 small-batch convnets), with torch's defaults (InstanceNorm: affine=False, no running stats)."""
-import numpy as np
 
 from .. import init
-from ...tensor import Tensor
 from .module import Module
-from ._utils import F, _empty_parameter, _factory_dtype, _place
+from ._utils import F, _empty_parameter, _place
+from .batchnorm import _NormBase
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
+    """BatchNorm's parameters and buffers (as in torch), per-sample statistics."""
     _ndim = 2  # spatial dims expected after (N, C)
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
                  track_running_stats=False, device=None, dtype=None):
-        super().__init__()
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        what = f"{type(self).__name__}: num_features={num_features}"
-        if affine:
-            self.weight = _empty_parameter((self.num_features,), dtype, what=what)
-            self.bias = _empty_parameter((self.num_features,), dtype, what=what)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            dt = _factory_dtype(dtype)
-            self.register_buffer("running_mean", Tensor._wrap(np.zeros(self.num_features, dt)))
-            self.register_buffer("running_var", Tensor._wrap(np.ones(self.num_features, dt)))
-            self.register_buffer("num_batches_tracked", Tensor._wrap(np.array(0, np.int64)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-        self.reset_parameters()
-        _place(self, device)
-
-    def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        super().__init__(int(num_features), eps, momentum, affine, track_running_stats,
+                         device, dtype)
 
     def forward(self, input):
         want = self._ndim + 2
@@ -56,10 +32,6 @@ class _InstanceNorm(Module):
                               use_input_stats, self.momentum if self.momentum is not None else 0.1,
                               self.eps)
         return out.squeeze(0) if unbatched else out
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
