@@ -476,3 +476,25 @@ def test_fastnn_matmul_takes_batched_operands(dtype, ta, tb):
     want = np.matmul(a.swapaxes(1, 2) if ta else a, b.swapaxes(1, 2) if tb else b)
     got = nat.fastnn_matmul(a, b, ta, tb)
     np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+def test_many_small_products_are_split_over_the_batch():
+    """Attention's per-head products (256 x 256 x 64) are each too small for a team but
+    together worth one: at 2 threads they go one per thread, not one after another on
+    one-thread BLAS; the answer equals the reference at any thread count."""
+    before = fastnn.get_num_threads()
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((16, 256, 64)).astype(np.float32)
+    b = rng.standard_normal((16, 256, 64)).astype(np.float32)
+    want = np.matmul(a.astype(np.float64), b.astype(np.float64).swapaxes(1, 2))
+    try:
+        for threads in (1, 2):
+            fastnn.set_num_threads(threads)
+            got = nat.batched_matmul(a, b, trans_b=True)
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+            team = fastnn.backends.native._openmp.have_openmp() and threads > 1
+            split = nat._split_over_batch(256, 256, 64, 16)
+            if nat._variant_rank <= 1 and nat._gemm.threads_for(16.0 * 256 * 256 * 64) > 1:
+                assert split == bool(team)
+    finally:
+        fastnn.set_num_threads(before)

@@ -105,15 +105,16 @@ def _fastnn_2d(a, b, ta, tb, m, k, n):
     return c
 
 
-def _fastnn_3d(a, b, ta, tb, m, k, n, batch):
+def _fastnn_3d(a, b, ta, tb, m, k, n, batch, parallel_batch=None):
     if batch == 0 or m == 0 or n == 0 or k == 0:
         return np.zeros((batch, m, n), dtype=a.dtype)
     sa, sb = int(a.shape[0] != 1), int(b.shape[0] != 1)
     a, ta, lda = _operand(a, ta)
     b, tb, ldb = _operand(b, tb)
     c = np.empty((batch, m, n), dtype=a.dtype)
-    _gemm.batched_gemm(a, b, c, ta, tb, lda, ldb, sa, sb, m, n, k,
-                       batch > 1 and m * n * k <= _SMALL_BATCH_ITEM)
+    if parallel_batch is None:
+        parallel_batch = batch > 1 and m * n * k <= _SMALL_BATCH_ITEM
+    _gemm.batched_gemm(a, b, c, ta, tb, lda, ldb, sa, sb, m, n, k, parallel_batch)
     return c
 
 
@@ -154,7 +155,18 @@ def _matmul_checked(a, b, ta, tb, m, k, n):
 def _batched_checked(a, b, ta, tb, m, k, n, batch):
     if _use_fastnn(m, n, k, a.dtype) or batch > 1 and m * n * k <= _SMALL_BATCH_ITEM:
         return _fastnn_3d(a, b, ta, tb, m, k, n, batch)
+    if batch > 1 and _split_over_batch(m, n, k, batch):
+        return _fastnn_3d(a, b, ta, tb, m, k, n, batch, parallel_batch=True)
     return _blas(a, b, ta, tb)
+
+
+def _split_over_batch(m, n, k, batch):
+    """Many products each too small to split (attention's per-head scores at 256 x 256
+    x 64) but together worth the team: one whole product per thread. Without this
+    they went to one-thread BLAS one after another and a second core did nothing."""
+    if min(m, n) < 8 or m * n * k < _FASTNN_MIN_WORK or _variant_rank > 1:
+        return False
+    return _gemm.threads_for(float(batch) * m * n * k) > 1 and batch >= _gemm.max_threads()
 
 
 def matmul(a, b, trans_a=False, trans_b=False):
