@@ -373,7 +373,7 @@ class Conv2D(Layer):
 class _Pooling2D(Layer):
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None,
                  **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if padding not in ("valid", "same"):
             raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', got {padding!r}")
         self.pool_size = _pair(pool_size, "pool_size")
@@ -415,7 +415,7 @@ class AveragePooling2D(_Pooling2D):
 
 class GlobalAveragePooling2D(Layer):
     def __init__(self, data_format=None, keepdims=False, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         self.data_format = data_format or "channels_last"
         self.keepdims = keepdims
         self.built = True
@@ -429,7 +429,7 @@ class Flatten(Layer):
     """Flatten all but the batch axis (in the channels-last order Keras uses)."""
 
     def __init__(self, data_format=None, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         self.data_format = data_format or "channels_last"
         self.built = True
 
@@ -441,7 +441,7 @@ class Flatten(Layer):
 
 class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if noise_shape is not None:
             raise NotImplementedError("Dropout: noise_shape is not supported")
         if not 0.0 <= rate < 1.0:
@@ -467,7 +467,7 @@ class Activation(Layer):
 
 class Reshape(Layer):
     def __init__(self, target_shape, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         self.target_shape = tuple(target_shape)
         self.built = True
 
@@ -479,7 +479,7 @@ class _Merge(Layer):
     """A layer combining a list of same-shaped tensors."""
 
     def __init__(self, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         self.built = True
 
     def forward(self, inputs):

@@ -36,7 +36,7 @@ class BatchNormalization(Layer):
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, name=None,
                  **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
         self.center, self.scale = center, scale
 
@@ -84,7 +84,7 @@ def _tensor(arr):
 
 class LayerNormalization(Layer):
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if axis != -1:
             raise NotImplementedError("LayerNormalization: only axis=-1 is supported")
         self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
@@ -104,7 +104,7 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, mask_zero=False, input_length=None, name=None,
                  embeddings_initializer="uniform", **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if mask_zero:
             raise NotImplementedError("Embedding: mask_zero (masking) is not supported")
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
@@ -126,7 +126,7 @@ class _Recurrent(Layer):
                  recurrent_dropout=0.0, name=None, **kwargs):
         reset_after = kwargs.pop("reset_after", True)
         unit_forget_bias = kwargs.pop("unit_forget_bias", True)
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if activation != "tanh" or recurrent_activation != "sigmoid":
             raise NotImplementedError(f"{type(self).__name__}: only activation='tanh' with "
                                       "recurrent_activation='sigmoid' is supported")
@@ -277,7 +277,7 @@ class Conv1D(Layer):
 
 class MaxPooling1D(Layer):
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if padding != "valid":
             raise NotImplementedError("MaxPooling1D: only padding='valid' is supported")
         self.pool_size = int(pool_size)
@@ -293,7 +293,7 @@ class _Global(Layer):
     _op = "mean"
 
     def __init__(self, data_format=None, keepdims=False, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         self.data_format = data_format or "channels_last"
         self.keepdims = keepdims
         self.built = True
@@ -324,7 +324,7 @@ class Rescaling(Layer):
     """x * scale + offset (e.g. Rescaling(1.0 / 255))."""
 
     def __init__(self, scale, offset=0.0, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         self.scale, self.offset = float(scale), float(offset)
         self.built = True
 
@@ -336,7 +336,7 @@ class Normalization(Layer):
     """(x - mean) / sqrt(var) per feature of ``axis``; ``adapt(data)`` learns mean and var."""
 
     def __init__(self, axis=-1, mean=None, variance=None, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         self.axis = axis
         self._given = (mean, variance)
         if mean is not None:
@@ -374,7 +374,7 @@ class Normalization(Layer):
 
 class UpSampling2D(Layer):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if interpolation != "nearest":
             raise NotImplementedError("UpSampling2D: only interpolation='nearest' is supported")
         self.size = _pair(size, "size")
@@ -391,7 +391,7 @@ class UpSampling2D(Layer):
 
 class ZeroPadding2D(Layer):
     def __init__(self, padding=(1, 1), data_format=None, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if isinstance(padding, int):
             padding = ((padding, padding), (padding, padding))
         elif all(isinstance(p, int) for p in padding):

@@ -13,7 +13,7 @@ class Lambda(Layer):
     """``Lambda(fn)``: a layer computing ``fn(inputs)`` (no weights)."""
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if not callable(function):
             raise TypeError(f"Lambda: function must be callable, got {type(function).__name__}")
         self.function = function
@@ -30,7 +30,7 @@ class Bidirectional(Layer):
     outputs are reversed back so that step t of both halves lines up, as in Keras."""
 
     def __init__(self, layer, merge_mode="concat", backward_layer=None, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         if merge_mode not in ("concat", "sum", "mul", "ave"):
             raise ValueError(f"Bidirectional: merge_mode must be 'concat', 'sum', 'mul' or 'ave', "
                              f"got {merge_mode!r}")
@@ -83,7 +83,7 @@ class TimeDistributed(Layer):
     """Apply ``layer`` to every time step: (batch, time, ...) -> (batch * time, ...) and back."""
 
     def __init__(self, layer, name=None, **kwargs):
-        super().__init__(kwargs.pop("input_shape", None), None, name, **kwargs)
+        super().__init__(activation=None, name=name, **kwargs)
         self.layer = layer
         self.built = True
 
