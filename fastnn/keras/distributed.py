@@ -166,13 +166,6 @@ class DataParallel:
                 sample_weight[part] if sample_weight is not None else None)
 
     # --- results ------------------------------------------------------------------------
-    def sum(self, totals, seen):
-        """(totals, seen) summed over the ranks."""
-        from ..tensor import Tensor
-        buf = Tensor._wrap(np.append(np.asarray(totals, dtype=np.float64), float(seen)))
-        self.dist.all_reduce(buf)
-        return buf._data[:-1].copy(), buf._data[-1]
-
     # Every Keras metric here keeps a running sum (Mean: total and count; the confusion
     # metrics: tp, fp, tn, fn per threshold), so summing each rank's state gives the
     # state of one process that saw all the batches.
@@ -191,7 +184,10 @@ class DataParallel:
                     value = np.atleast_1d(np.asarray(getattr(m, name), dtype=np.float64))
                     slots.append((m, name, np.ndim(getattr(m, name)), value.size))
                     parts.append(value)
-        total, _ = self.sum(np.concatenate(parts), 0)
+        from ..tensor import Tensor
+        buf = Tensor._wrap(np.concatenate(parts))
+        self.dist.all_reduce(buf)
+        total = buf._data
         loss_total, seen = float(total[0]), float(total[1])
         at = 2 + parts[1].size
         if parts[1].size:
