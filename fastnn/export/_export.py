@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from ._program import ExportError, Program
 from . import _ops_nn, _ops_shape, _ops_rnn  # noqa: F401  (register the emitters)
 from ._ops_nn import OPS
@@ -24,7 +24,7 @@ def _fold_constants(graph, p):
             return env[id(v)]
         if v.kind in ("param", "buffer"):
             return graph.tensors[v.name]
-        return Tensor._wrap(np.array(v.data))
+        return tensor(v.data)
     kept = []
     for node in graph.nodes:
         if any(id(v) in dynamic for v in node.inputs):

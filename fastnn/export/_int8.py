@@ -7,7 +7,7 @@ fastnn, op by op, recording what each of those layers reads).
 """
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from ..autograd import no_grad
 
 QUANTIZED = ("linear", "conv1d", "conv2d")
@@ -33,7 +33,7 @@ def calibrate(graph, calibration):
         for name, v in group.items():
             env[id(v)] = graph.tensors[name]
     for v in graph.constants:
-        env[id(v)] = Tensor._wrap(np.array(v.data))
+        env[id(v)] = tensor(v.data)
     peaks = {}
     with no_grad():
         for node in graph.nodes:

@@ -10,7 +10,7 @@ an index array) becomes a gather with the map as a constant table.
 """
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from ._ops_nn import op
 from ._program import ExportError
 
@@ -58,7 +58,7 @@ def _trace(p, node, data_inputs):
         if id(v) in numbered:
             return numbered[id(v)]
         if v.data is not None:
-            return Tensor._wrap(np.array(v.data))
+            return tensor(v.data)
         raise ExportError(f"{node.op}: argument {v.name} must be a constant for the C export")
     args, kwargs = node.call_args(lookup, p.dims)
     out = node.impl(*args, **kwargs)

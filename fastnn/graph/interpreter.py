@@ -8,7 +8,7 @@ gradients reach the model's parameters through it.
 """
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 
 __all__ = ["run"]
 
@@ -17,7 +17,7 @@ def _as_tensor(x, v):
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.ndarray):
-        return Tensor._wrap(np.array(x))  # its own copy, in the caller's dtype
+        return tensor(x)  # its own copy, in the caller's dtype
     raise TypeError(f"input {v.name!r}: expected a Tensor or an array, got {type(x).__name__}")
 
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..autograd import function as _function
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from ._errors import TraceError, TracerWarning
 from ._probe import probe
 from ._symbolic import merge
@@ -303,7 +303,7 @@ def _run_once(model, arrays, names, named, strict):
     rec = _Recorder(named, strict)
     tensors = []
     for a, name in zip(arrays, names):
-        t = Tensor._wrap(np.array(a))  # its own copy, in the caller's dtype
+        t = tensor(a)  # its own copy, in the caller's dtype
         if t._data.dtype.kind == "f":
             # so in-place ops (relu(inplace=True), +=) take their recorded, out-of-place path
             t.requires_grad_(True)
