@@ -47,7 +47,7 @@ _SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autog
                "keras", "testing", "backends", "onnx", "graph", "distributed", "export")
 _LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn", "compile": "compiler"}
 
-from .tensor import *  # noqa: F401,F403,E402
+from ._tensor import *  # noqa: F401,F403,E402
 # The class, not the submodule of the same name (importing fastnn.device binds
 # the submodule here first).
 from .device import device  # noqa: E402,F401

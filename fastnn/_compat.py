@@ -28,7 +28,7 @@ class Size(tuple):
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Elementwise |input - other| <= atol + rtol * |other|, a bool Tensor."""
-    from .tensor import Tensor, _raw
+    from ._tensor import Tensor, _raw
     a, b = _raw(input), _raw(other)
     xp = np if isinstance(a, np.ndarray) or not hasattr(a, "__cuda_array_interface__") else None
     if xp is None:
@@ -65,7 +65,7 @@ _PRINT_DEFAULTS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth
 _PROFILES = {"default": _PRINT_DEFAULTS,
              "short": dict(_PRINT_DEFAULTS, precision=2, edgeitems=2),
              "full": dict(_PRINT_DEFAULTS, threshold=2 ** 63 - 1)}
-print_options = dict(_PRINT_DEFAULTS)  # read by Tensor.__repr__ (fastnn/tensor.py)
+print_options = dict(_PRINT_DEFAULTS)  # read by Tensor.__repr__ (fastnn/_tensor.py)
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,

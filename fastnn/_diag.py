@@ -6,7 +6,7 @@ from .ops._util import norm_dim
 
 
 def _tensor(x, what):
-    from .tensor import Tensor
+    from ._tensor import Tensor
     if not isinstance(x, Tensor):
         raise TypeError(f"{what}: input must be a Tensor, got {type(x).__name__}")
     return x

@@ -35,7 +35,7 @@ def factory(sized=False, like=False):
         @functools.wraps(fn)
         def wrapper(*args, device=None, out=None, layout=None, pin_memory=False,
                     memory_format=None, requires_grad=False, **kwargs):
-            from .tensor import Tensor
+            from ._tensor import Tensor
             if sized and "size" in kwargs:
                 if args:
                     raise TypeError(f"{name}() got sizes both positionally and as size=")
@@ -63,7 +63,7 @@ def factory(sized=False, like=False):
 
 
 def _write_out(out, t, requires_grad, name):
-    from .tensor import Tensor
+    from ._tensor import Tensor
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}: out must be a Tensor, got {type(out).__name__}")
     if out.requires_grad:

@@ -23,7 +23,7 @@ def _is_size_args(args):
 
 def legacy_array(args, dtype, what="Tensor"):
     """The array ``what(*args)`` holds, in ``dtype``."""
-    from .tensor import Tensor
+    from ._tensor import Tensor
     dtype = np.dtype(dtype)
     if not args:
         return np.empty((0,), dtype)
@@ -55,14 +55,14 @@ class _LegacyType(type):
     """Metaclass: calling a legacy type builds a Tensor; isinstance checks the dtype."""
 
     def __call__(cls, *args, device=None):
-        from .tensor import Tensor
+        from ._tensor import Tensor
         t = Tensor._wrap(legacy_array(args, cls._legacy_dtype, cls.__name__))
         if device is not None and str(device) != "cpu":
             t = t.to(device)
         return t
 
     def __instancecheck__(cls, obj):
-        from .tensor import Tensor
+        from ._tensor import Tensor
         return (isinstance(obj, Tensor) and not getattr(obj, "is_sparse", False)
                 and isinstance(obj._data, np.ndarray) and obj._data.dtype == cls._legacy_dtype)
 

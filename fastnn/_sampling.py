@@ -7,7 +7,7 @@ from .random import default_generator
 
 
 def _host(t, what):
-    from .tensor import Tensor
+    from ._tensor import Tensor
     if not isinstance(t, Tensor):
         raise TypeError(f"{what}: input must be a Tensor, got {type(t).__name__}")
     from ._device_move import to_numpy
@@ -17,7 +17,7 @@ def _host(t, what):
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Indices drawn with probabilities proportional to the rows of ``input`` (1-D or 2-D),
     as torch.multinomial; without replacement each row's indices are distinct."""
-    from .tensor import Tensor
+    from ._tensor import Tensor
     w = _host(input, "multinomial").astype(np.float64)
     if w.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {w.ndim}")
@@ -50,7 +50,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
 
 def bernoulli(input, p=None, *, generator=None):
     """1 with probability ``input`` (or ``p``) elementwise, else 0, in ``input``'s dtype."""
-    from .tensor import Tensor
+    from ._tensor import Tensor
     probs = _host(input, "bernoulli")
     if p is not None:
         probs = np.full(probs.shape, float(p))

@@ -44,7 +44,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import serialization as _ser
-from .tensor import Tensor
+from ._tensor import Tensor
 
 __all__ = ["save", "load"]
 

@@ -109,7 +109,7 @@ class Generator(np.random.Generator):
         return self._seed
 
     def get_state(self):
-        from .tensor import Tensor
+        from ._tensor import Tensor
         raw = json.dumps(self.bit_generator.state).encode("ascii")
         return Tensor._wrap(np.frombuffer(raw, np.uint8).copy())
 

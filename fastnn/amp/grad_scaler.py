@@ -42,7 +42,7 @@ class GradScaler:
         """``outputs`` (a tensor or nested list/tuple of tensors) times the current scale."""
         if not self._enabled:
             return outputs
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         if isinstance(outputs, Tensor):
             return outputs * self._scale
         if isinstance(outputs, (list, tuple)):

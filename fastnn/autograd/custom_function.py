@@ -38,7 +38,7 @@ _Tensor = None  # fastnn.tensor.Tensor, bound on first use (import cycle)
 def _tensor_class():
     global _Tensor
     if _Tensor is None:
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         _Tensor = Tensor
     return _Tensor
 

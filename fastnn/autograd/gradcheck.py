@@ -24,7 +24,7 @@ def _as_tuple(x):
 
 def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               n_directions=2, seed=0):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     inputs = _as_tuple(inputs)
     wrt = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not wrt:

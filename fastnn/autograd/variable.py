@@ -5,13 +5,13 @@ x's array), and ``isinstance(t, Variable)`` holds for every Tensor."""
 
 class _VariableMeta(type):
     def __instancecheck__(cls, obj):
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         return isinstance(obj, Tensor)
 
 
 class Variable(metaclass=_VariableMeta):
     def __new__(cls, data, requires_grad=False, volatile=False):
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         if not isinstance(data, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
         out = Tensor._wrap(data._data)

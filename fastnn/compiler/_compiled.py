@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from ..autograd import no_grad
-from ..tensor import Tensor
+from .._tensor import Tensor
 from ..graph.ir import resolve
 from ._conv_step import source
 from ._steps import make_step, pool_attrs, pool_window

@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..backends import get_backend
 from ..graph.ir import resolve
-from ..tensor import Tensor
+from .._tensor import Tensor
 from ._conv_step import ConvStep, source, tailed_buffer
 
 _FEW_ROWS = 4  # at most this many rows a Linear is a BLAS matrix-vector product

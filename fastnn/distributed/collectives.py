@@ -47,7 +47,7 @@ def _mpi_op(MPI, op, arr, what):
 
 def _array(tensor, arg, what, writable=True):
     """The tensor's array, checked for what MPI can read/write in place."""
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{what}: {arg} must be a fastnn.Tensor, got {type(tensor).__name__}")
     arr = tensor._data

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from ..tensor import Tensor, tensor
+from .._tensor import Tensor, tensor
 from ._program import ExportError, Program
 from . import _ops_nn, _ops_shape, _ops_rnn  # noqa: F401  (register the emitters)
 from ._ops_nn import OPS

@@ -7,7 +7,7 @@ fastnn, op by op, recording what each of those layers reads).
 """
 import numpy as np
 
-from ..tensor import Tensor, tensor
+from .._tensor import Tensor, tensor
 from ..autograd import no_grad
 
 QUANTIZED = ("linear", "conv1d", "conv2d")

@@ -10,7 +10,7 @@ an index array) becomes a gather with the map as a constant table.
 """
 import numpy as np
 
-from ..tensor import Tensor, tensor
+from .._tensor import Tensor, tensor
 from ._ops_nn import op
 from ._program import ExportError
 

@@ -9,7 +9,7 @@ graph cannot leave that dim symbolic, and is an error.
 """
 import numpy as np
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from ._errors import TraceError
 from .ir import Node, Sym
 

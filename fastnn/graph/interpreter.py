@@ -8,7 +8,7 @@ gradients reach the model's parameters through it.
 """
 import numpy as np
 
-from ..tensor import Tensor, tensor
+from .._tensor import Tensor, tensor
 
 __all__ = ["run"]
 

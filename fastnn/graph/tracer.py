@@ -37,7 +37,7 @@ import numpy as np
 
 from ..autograd import function as _function
 from ..autograd import grad_mode
-from ..tensor import Tensor, tensor
+from .._tensor import Tensor, tensor
 from ._errors import TraceError, TracerWarning
 from ._probe import probe
 from ._symbolic import merge

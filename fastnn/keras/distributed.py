@@ -184,7 +184,7 @@ class DataParallel:
                     value = np.atleast_1d(np.asarray(getattr(m, name), dtype=np.float64))
                     slots.append((m, name, np.ndim(getattr(m, name)), value.size))
                     parts.append(value)
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         buf = Tensor._wrap(np.concatenate(parts))
         self.dist.all_reduce(buf)
         total = buf._data
@@ -200,7 +200,7 @@ class DataParallel:
 
     def any(self, flag):
         """True on every rank when ``flag`` is True on some rank."""
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         buf = Tensor._wrap(np.array([1 if flag else 0], dtype=np.int64))
         self.dist.all_reduce(buf, op=self.dist.ReduceOp.MAX)
         return bool(buf._data[0])

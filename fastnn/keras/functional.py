@@ -36,7 +36,7 @@ class KerasTensor:
 
     def _probe(self):
         shape = tuple(_PROBE_BATCH if d is None else d for d in self.shape)
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         return Tensor._wrap(np.zeros(shape, dtype=self.dtype))
 
     def __repr__(self):
@@ -128,7 +128,7 @@ def is_symbolic(args):
 def symbolic_call(layer, args, kwargs):
     """Record ``layer(*args)`` on symbolic tensors; returns the symbolic output(s)."""
     from ..autograd.grad_mode import no_grad
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     probe = _map(list(args), lambda a: a._probe() if isinstance(a, KerasTensor) else a)
     was_training = layer.training
     layer.eval()

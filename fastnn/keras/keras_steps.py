@@ -10,7 +10,7 @@
 import numpy as np
 
 from ..optim.optimizer import Optimizer
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 
 def _buffer(state, key, like, fill=0.0):

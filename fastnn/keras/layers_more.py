@@ -78,7 +78,7 @@ class BatchNormalization(Layer):
 
 
 def _tensor(arr):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     return Tensor._wrap(arr)
 
 

@@ -34,7 +34,7 @@ class Loss:
     def weighted(self, y_true, y_pred, logits, sample_weight):
         """Keras's weighted loss: sum(weight * per-sample loss) / number of per-sample values
         (the batch size, not the sum of the weights)."""
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         values = self.per_sample(y_true, y_pred, logits)
         w = np.asarray(sample_weight._data if isinstance(sample_weight, Tensor) else sample_weight,
                        dtype=values._data.dtype)
@@ -50,7 +50,7 @@ def _weighting(cls):
     call = cls.__call__
 
     def __call__(self, y_true, y_pred, logits=False, sample_weight=None):
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         y_true = y_true if isinstance(y_true, Tensor) else Tensor._wrap(np.asarray(y_true))
         y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor._wrap(np.asarray(y_pred))
         if sample_weight is not None:

@@ -31,7 +31,7 @@ def unique_name(base):
 
 
 def _np(x):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     if isinstance(x, Tensor):
         x = x._data
     x = np.asarray(x.get() if hasattr(x, "get") and not isinstance(x, np.ndarray) else x)
@@ -40,7 +40,7 @@ def _np(x):
 
 def _result(value):
     """A result as Keras hands it back: a float32 scalar tensor (float(), .numpy(), format)."""
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     return Tensor._wrap(np.asarray(value, dtype=np.float32))
 
 

@@ -14,7 +14,7 @@ __all__ = ["convert_to_tensor", "convert_to_numpy", "cast", "matmul", "dot", "ad
 
 def convert_to_tensor(x, dtype=None):
     import fastnn
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     if isinstance(x, Tensor):
         return x if dtype is None else x.to(getattr(fastnn, str(np.dtype(dtype))))
     arr = np.asarray(x, dtype=dtype)
@@ -24,7 +24,7 @@ def convert_to_tensor(x, dtype=None):
 
 
 def convert_to_numpy(x):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     return np.asarray(x.detach()._data) if isinstance(x, Tensor) else np.asarray(x)
 
 
@@ -206,7 +206,7 @@ def shape(x):
 # Position indices and sinusoidal encodings, as custom embedding layers build them.
 def arange(start, stop=None, step=1, dtype=None):
     """Keras's arange: int32 when start/stop/step are all ints (no dtype given), else float32."""
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     if stop is None:
         start, stop = 0, start
     if step == 0:

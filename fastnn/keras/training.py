@@ -15,7 +15,7 @@ from .progress import ProgressBar
 
 
 def _to_array(data):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     if data is None:
         return None
     if isinstance(data, Tensor):
@@ -178,7 +178,7 @@ class TrainingMixin:
         return np.dtype(np.float32)
 
     def _as_input(self, xb):
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         arr = _to_array(xb)
         if arr.dtype.kind == "f" and arr.dtype != self._param_dtype():
             arr = arr.astype(self._param_dtype())
@@ -190,7 +190,7 @@ class TrainingMixin:
         return [self._as_input(xb)]
 
     def _as_target(self, yb):
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         arr = _to_array(yb)
         if arr.dtype.kind in "iub":
             arr = arr.astype(np.int64, copy=False)

@@ -29,7 +29,7 @@ Sequence = PyDataset  # the Keras 2 name
 def to_categorical(x, num_classes=None):
     """One-hot rows for integer class labels (Keras 3: a trailing axis of 1 is dropped,
     the result is float64 for NumPy input, as Keras's NumPy path gives)."""
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     arr = np.asarray(x._data if isinstance(x, Tensor) else x)
     if arr.dtype.kind == "f":
         if not np.all(arr == np.round(arr)):

@@ -6,7 +6,6 @@ Tensor ops) whose forward calls a backend kernel, so
 """
 import math
 import numbers
-import sys
 
 import numpy as np
 
@@ -16,9 +15,9 @@ from ..ops import arithmetic as _ar
 from ..ops import nn as _nn
 from ..ops._util import norm_dim
 from ..random import default_generator
-from ..tensor import Tensor
+from .._tensor import Tensor
 
-_tensor = sys.modules["fastnn.tensor"]  # the module (fastnn.tensor is also the function)
+from .. import _tensor
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "max_pool2d", "max_pool1d", "avg_pool2d",

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from .. import random as _random
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
            "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",

@@ -1,7 +1,7 @@
 """Parameter: a Tensor that a Module registers as one of its learnable weights."""
 import numpy as np
 
-from ..tensor import Tensor, _as_array, get_default_dtype
+from .._tensor import Tensor, _as_array, get_default_dtype
 
 
 class Parameter(Tensor):

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, get_default_dtype
+from .._tensor import Tensor, get_default_dtype
 
 __all__ = ["summary", "SummaryInfo"]
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..nn.modules.module import Module
 from ..nn.parameter import Parameter
-from ..tensor import Tensor
+from .._tensor import Tensor
 from ._ops import OPS, CHECKS, NodeInfo
 from ._ops._common import const
 

@@ -12,7 +12,7 @@ from onnx import TensorProto, numpy_helper
 from onnx.backend.base import Backend, BackendRep
 
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from .._tensor import Tensor
 from ._import import load
 
 __all__ = ["FastnnBackend", "FastnnRep", "prepare", "run_model", "supports_device"]

@@ -11,7 +11,7 @@ the hot path); it runs on whatever array type the parameter holds.
 """
 import numpy as np
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .optimizer import Optimizer, _check_nonneg
 
 __all__ = ["Adadelta"]

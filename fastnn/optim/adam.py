@@ -14,7 +14,7 @@ reference, fastnn/backends/numpy_ref/optim.py, spells out the formulas).
 import numpy as np
 
 from ..backends import get_backend
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .optimizer import Optimizer, _check_nonneg
 
 __all__ = ["Adam"]

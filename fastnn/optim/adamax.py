@@ -9,7 +9,7 @@ A plain per-parameter loop of array operations (no native kernel).
 """
 import numpy as np
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .optimizer import Optimizer, _check_nonneg
 from ._betas import check_betas, lerp_
 

@@ -16,7 +16,7 @@ from itertools import chain
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
 

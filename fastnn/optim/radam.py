@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .optimizer import Optimizer, _check_nonneg
 from ._betas import check_betas, decay_, lerp_
 

@@ -11,7 +11,7 @@ backend's is one threaded pass over all the group's parameters; the NumPy
 reference, fastnn/backends/numpy_ref/optim.py, spells out the formulas).
 """
 from ..backends import get_backend
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .optimizer import Optimizer, _check_nonneg
 
 __all__ = ["SGD"]

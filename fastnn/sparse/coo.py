@@ -20,7 +20,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..ops.rnn import array_module
-from ..tensor import Tensor, _as_array
+from .._tensor import Tensor, _as_array
 
 
 class SparseTensor(Tensor):

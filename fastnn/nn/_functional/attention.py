@@ -12,7 +12,7 @@ import numpy as np
 from ...backends import is_cupy_array
 from ...ops.attention import Attention
 from ...random import default_generator
-from ...tensor import Tensor
+from ..._tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention"]
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from ...ops import arithmetic as _ar
 from ...random import default_generator
-from ...tensor import Tensor
+from ..._tensor import Tensor
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "dropout1d", "dropout2d", "dropout3d"]
 

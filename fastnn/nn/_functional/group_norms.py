@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ...tensor import Tensor, no_grad
+from ..._tensor import Tensor, no_grad
 
 
 def _check_input(input, fname, min_dim=3):

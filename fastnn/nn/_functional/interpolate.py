@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from ... import _sizes
-from ...tensor import Tensor
+from ..._tensor import Tensor
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 

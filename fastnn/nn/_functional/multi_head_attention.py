@@ -7,7 +7,7 @@ backend's attention kernel (attention.attend).
 """
 import numpy as np
 
-from ...tensor import Tensor, cat, zeros
+from ..._tensor import Tensor, cat, zeros
 from .attention import attend
 
 __all__ = ["multi_head_attention_forward"]

@@ -29,13 +29,13 @@ def _tuple(gs):
 
 def _tensors(arrays):
     """Gradients as the hooks see them: Tensors (or None), as in PyTorch."""
-    from ...tensor import Tensor
+    from ..._tensor import Tensor
     return tuple(None if a is None else Tensor._wrap(a) for a in arrays)
 
 
 def _arrays(values):
     """A hook's replacement gradients back to arrays."""
-    from ...tensor import Tensor
+    from ..._tensor import Tensor
     return tuple(v._data if isinstance(v, Tensor) else v for v in _tuple(values))
 
 
@@ -85,7 +85,7 @@ class _BoundaryIn(Function):
 
 def _wrap_tensors(values, fn_class, state, only_grad):
     """values with their (grad-requiring) Tensors passed through fn_class, one call."""
-    from ...tensor import Tensor
+    from ..._tensor import Tensor
     idx = [i for i, v in enumerate(values) if isinstance(v, Tensor)
            and (v.requires_grad or not only_grad) and v._data.dtype.kind == "f"]
     if not idx:
@@ -134,7 +134,7 @@ def call_with_hooks(module, args, kwargs):
         if result is not None:
             out = result
     if state is not None:
-        from ...tensor import Tensor
+        from ..._tensor import Tensor
         single = isinstance(out, Tensor)
         outs, n = _wrap_tensors((out,) if single else tuple(out) if isinstance(out, (tuple, list))
                                 else (out,), _BoundaryOut, state, only_grad=True)

@@ -5,7 +5,7 @@ from itertools import repeat
 import numpy as np
 
 from ... import _sizes
-from ...tensor import get_default_dtype
+from ..._tensor import get_default_dtype
 from .. import functional as F  # noqa: F401 (the layers' ``F``, as torch.nn.functional)
 from ..parameter import Parameter
 
@@ -33,7 +33,7 @@ def _factory_dtype(dtype):
 def _empty_parameter(shape, dtype=None, requires_grad=True, what=None):
     """An uninitialised Parameter of ``shape`` (reset_parameters fills it), its size
     checked first; ``what`` names the layer and the constructor arguments."""
-    from ...tensor import Tensor
+    from ..._tensor import Tensor
     dt = _factory_dtype(dtype)
     _sizes.check_alloc(what or "parameter", shape, dt.itemsize, describe="a parameter")
     return Parameter(Tensor._wrap(np.empty(shape, dtype=dt)), requires_grad=requires_grad)

@@ -8,7 +8,7 @@ None). In eval mode the running statistics normalise the input.
 """
 import numpy as np
 
-from ...tensor import Tensor, get_default_dtype
+from ..._tensor import Tensor, get_default_dtype
 from .. import init
 from .module import Module
 from ... import _sizes

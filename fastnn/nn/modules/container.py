@@ -254,7 +254,7 @@ class ModuleDict(Module):
 
 def _as_parameter(value):
     """Tensors that are not Parameters become Parameters (PyTorch's containers do this)."""
-    from ...tensor import Tensor
+    from ..._tensor import Tensor
     from ..parameter import Parameter
     if isinstance(value, Tensor) and not isinstance(value, Parameter):
         return Parameter(value)

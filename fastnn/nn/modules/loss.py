@@ -6,7 +6,7 @@ weighted loss carries them in its state_dict). The legacy ``size_average`` /
 """
 import warnings
 
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from .module import Module
 from ._utils import F
 

@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from ..parameter import Parameter
 
 

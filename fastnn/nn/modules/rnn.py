@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ...tensor import Tensor, cat, stack
+from ..._tensor import Tensor, cat, stack
 from ...ops.rnn import Recurrent, PackIndex, array_module
 from .. import init
 from .module import Module

@@ -1,5 +1,5 @@
 """Embedding: a lookup table of ``num_embeddings`` vectors of size ``embedding_dim``."""
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from .. import init
 from ..parameter import Parameter
 from .module import Module

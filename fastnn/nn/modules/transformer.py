@@ -33,7 +33,7 @@ def _get_clones(module, n):
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     """(sz, sz) float mask: 0 on and below the diagonal, -inf above (no peeking ahead)."""
-    from ...tensor import Tensor, get_default_dtype
+    from ..._tensor import Tensor, get_default_dtype
     dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
     mask = np.triu(np.full((sz, sz), -np.inf, dtype=dt), 1)
     t = Tensor._wrap(mask)

@@ -166,7 +166,7 @@ class Reducer:
                 # a fresh array, never a write into the old one: the engine may hand one
                 # gradient array to two leaves (the two inputs of an add)
                 if p.grad is None:
-                    from ...tensor import Tensor
+                    from ..._tensor import Tensor
                     p.grad = Tensor._wrap(avg.astype(p._data.dtype, copy=True))
                 else:
                     p.grad._data = avg.astype(p.grad._data.dtype, copy=True)

@@ -16,7 +16,7 @@ __all__ = ["DistributedDataParallel"]
 
 
 def _collect_tensors(obj, out):
-    from ...tensor import Tensor
+    from ..._tensor import Tensor
     if isinstance(obj, Tensor):
         out.append(obj)
     elif isinstance(obj, (list, tuple)):
@@ -135,7 +135,7 @@ class DistributedDataParallel(Module):
         """Rank 0's buffers to every rank: one broadcast per dtype, not one per buffer
         (a network with many BatchNorms would otherwise pay a message per buffer)."""
         import numpy as np
-        from ...tensor import Tensor
+        from ..._tensor import Tensor
         by_dtype = {}
         for b in self.module.buffers():
             by_dtype.setdefault(b._data.dtype, []).append(b)
@@ -154,7 +154,7 @@ class DistributedDataParallel(Module):
     @staticmethod
     def _broadcast_array(dist, t):
         import numpy as np
-        from ...tensor import Tensor
+        from ..._tensor import Tensor
         if not t._data.flags.c_contiguous or not t._data.flags.writeable:
             t._data = np.ascontiguousarray(t._data).copy()
         dist.broadcast(Tensor._wrap(t._data), src=0)

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from ...ops.rnn import array_module
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]

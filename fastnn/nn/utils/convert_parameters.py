@@ -1,5 +1,5 @@
 """parameters_to_vector / vector_to_parameters (torch.nn.utils.convert_parameters)."""
-from ...tensor import Tensor, cat
+from ..._tensor import Tensor, cat
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 

@@ -14,7 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ...tensor import Tensor, cat, tensor
+from ..._tensor import Tensor, cat, tensor
 from ...ops.rnn import PackIndex, UnpackIndex
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",

@@ -29,7 +29,7 @@ class _SpectralNorm(Module):
         self.dim = dim if dim >= 0 else dim + ndim
         self.eps = eps
         if ndim > 1:
-            from ...tensor import randn
+            from ..._tensor import randn
             self.n_power_iterations = n_power_iterations
             mat = self._reshape_weight_to_matrix(weight.detach())
             h, w = mat.shape
@@ -113,7 +113,7 @@ class _SpectralNormHook:
 def old_spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
     """nn.utils.spectral_norm (the older API): name_orig, buffers name_u / name_v and a
     forward pre-hook; returns module."""
-    from ...tensor import randn
+    from ..._tensor import randn
     from ..modules.conv import ConvTranspose1d, ConvTranspose2d
     for hook in module._forward_pre_hooks.values():
         if isinstance(hook, _SpectralNormHook) and hook.name == name:

@@ -2,7 +2,7 @@
 small conversions every operator needs (ONNX int lists, axes, constants)."""
 import numpy as np
 
-from ...tensor import Tensor
+from ..._tensor import Tensor
 
 OPS = {}     # op_type -> fn(node, inputs, attrs)
 CHECKS = {}  # op_type -> check(attrs, opset, node), run at load time

@@ -10,7 +10,7 @@ from ...autograd.function import Function
 from ...nn import functional as F
 from ...ops import arithmetic as _ar
 from ...ops.nn import erf as _erf_np
-from ...tensor import where as _where
+from ..._tensor import where as _where
 from ._common import register, arr, const, is_float, as_str, unsupported
 
 

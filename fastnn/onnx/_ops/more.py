@@ -5,7 +5,7 @@ CumSum, Trilu and a few elementwise functions -- each a short composition of
 fastnn's differentiable ops."""
 import numpy as np
 
-from ...tensor import einsum
+from ..._tensor import einsum
 from ._common import register, arr, ints, const, is_float, norm_axis, as_str, unsupported
 from .elementwise import _float_op
 

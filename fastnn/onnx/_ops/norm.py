@@ -11,7 +11,7 @@ own training_mode says so trains regardless.
 import numpy as np
 
 from ...nn import functional as F
-from ...tensor import rand
+from ..._tensor import rand
 from ._common import register, arr, const, unsupported
 
 

@@ -15,7 +15,7 @@ loop written with fastnn tensor ops: slower, equally differentiable.
 import numpy as np
 
 from ...ops.rnn import Recurrent
-from ...tensor import cat, stack
+from ..._tensor import cat, stack
 from ._common import register, arr, const, as_str, unsupported
 
 _DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"], "RNN": ["Tanh"]}

@@ -10,7 +10,7 @@ goes through fastnn's differentiable reshape/permute/cat/indexing.
 import numpy as np
 
 from ...nn import functional as F
-from ...tensor import cat
+from ..._tensor import cat
 from ._common import register, arr, ints, const, norm_axis, axes_arg, as_str, unsupported
 
 

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 

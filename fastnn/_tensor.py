@@ -1664,7 +1664,24 @@ def _format_array(arr):
 
 # --- creation -----------------------------------------------------------------------
 def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False):
-    """A new Tensor holding a copy of ``data`` (PyTorch's dtype inference)."""
+    """Constructs a tensor with no autograd history by copying ``data``.
+
+    Args:
+        data: initial data: a list, tuple, NumPy array, scalar or Tensor.
+        dtype: the desired data type; by default inferred from ``data`` as
+            PyTorch does (Python floats give ``float32``, ints ``int64``).
+        requires_grad: if autograd should record operations on the result.
+        device: the device of the result (``"cpu"`` unless a GPU backend is used).
+        pin_memory: accepted for PyTorch compatibility; no effect on the CPU.
+
+    Example::
+
+        >>> fastnn.tensor([[0.1, 1.2], [2.2, 3.1]])
+        tensor([[0.1000, 1.2000],
+                [2.2000, 3.1000]])
+        >>> fastnn.tensor([0, 1]).dtype == fastnn.int64
+        True
+    """
     t = Tensor._wrap(_as_array(data, dtype))
     if t._data is data or (isinstance(data, Tensor) and t._data is data._data):
         t._data = t._data.copy()  # _as_array hands an array (or a Tensor's) back as is
