@@ -233,14 +233,14 @@ class _Patched:
 
     def __enter__(self):
         rec = self.rec
+        # Tensor inherits most methods from its mixins (fastnn/_tensor_methods/): the
+        # wrapper goes on Tensor itself and __exit__ removes it again.
         for meth, op in _METHOD_OPS.items():
-            orig = Tensor.__dict__[meth]
-            self.saved[meth] = orig
-            setattr(Tensor, meth, _method_op(rec, op, orig))
+            self.saved[meth] = Tensor.__dict__.get(meth)
+            setattr(Tensor, meth, _method_op(rec, op, getattr(Tensor, meth)))
         for meth in _READ_OUTS:
-            orig = Tensor.__dict__[meth]
-            self.saved[meth] = orig
-            setattr(Tensor, meth, _read_out(rec, meth, orig))
+            self.saved[meth] = Tensor.__dict__.get(meth)
+            setattr(Tensor, meth, _read_out(rec, meth, getattr(Tensor, meth)))
         self.prev_hook = _function._trace_hook
         _function._trace_hook = rec.function_hook
         return self
@@ -248,7 +248,10 @@ class _Patched:
     def __exit__(self, *exc):
         _function._trace_hook = self.prev_hook
         for meth, orig in self.saved.items():
-            setattr(Tensor, meth, orig)
+            if orig is None:
+                delattr(Tensor, meth)
+            else:
+                setattr(Tensor, meth, orig)
         return False
 
 
