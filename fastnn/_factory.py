@@ -22,14 +22,14 @@ from . import _sizes
 from ._factory_kwargs import factory
 from ._promotion import _as_array
 from ._tensor import Tensor
-from ._tensor_methods.creation import _alloc_size
+from ._tensor_methods.creation import _alloc_size, _one_size_arg
 from .random import default_generator
 
 if TYPE_CHECKING:
     from ._types import DeviceLike, DTypeLike, Number
     from .random import Generator
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye", "arange",
+__all__: list[str] = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye", "arange",
            "linspace", "logspace", "zeros_like", "ones_like", "empty_like", "full_like", "rand",
            "randn", "randint", "randperm", "normal", "rand_like", "randn_like", "randint_like"]
 
@@ -202,8 +202,7 @@ def full(size: Size, fill_value: Number, dtype: DTypeLike = None, *,
         dtype = (np.dtype(np.bool_) if isinstance(fill_value, bool) else
                  np.dtype(np.int64) if isinstance(fill_value, numbers.Integral) else
                  _promotion._default_dtype)
-    shape = _alloc_size("full", (size,) if isinstance(size, numbers.Integral) else (tuple(size),),
-                        dtype)
+    shape = _alloc_size("full", _one_size_arg(size), dtype)
     return Tensor._wrap(np.full(shape, fill_value, dtype=dtype))
 
 
@@ -427,7 +426,7 @@ def rand(*size: Size, generator: Optional[Generator] = None, dtype: DTypeLike = 
 
 @factory()
 def randint(low: int, high: Union[int, Sequence[int], None] = None,
-            size: Optional[Sequence[int]] = None, dtype: DTypeLike = None,
+            size: Union[int, Sequence[int], None] = None, dtype: DTypeLike = None,
             generator: Optional[Generator] = None, *, out: Optional[Tensor] = None,
             layout: Any = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Random integers from ``[low, high)``, of shape ``size``; ``randint(high, size)`` starts at 0.
@@ -454,7 +453,7 @@ def randint(low: int, high: Union[int, Sequence[int], None] = None,
     if size is None:
         raise TypeError("randint: size is required")
     dt = dtype or np.int64
-    shape = _alloc_size("randint", (tuple(size),), dt, per_element=8)
+    shape = _alloc_size("randint", _one_size_arg(size), dt, per_element=8)
     g = generator or default_generator()
     return Tensor._wrap(g.integers(low, high, size=shape).astype(dt))
 
@@ -504,8 +503,8 @@ def normal(mean: Union[float, Tensor] = 0.0, std: Union[float, Tensor] = 1.0,
     if size is not None:
         if isinstance(mean, Tensor) or isinstance(std, Tensor):
             raise TypeError("normal: size= goes with float mean and std")
-        shape = _alloc_size("normal", (tuple(size),) if not isinstance(size, numbers.Integral)
-                            else (size,), dtype or _promotion._default_dtype, per_element=8)
+        shape = _alloc_size("normal", _one_size_arg(size), dtype or _promotion._default_dtype,
+                            per_element=8)
     elif isinstance(mean, Tensor) or isinstance(std, Tensor):
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     else:

@@ -117,7 +117,7 @@ def where(condition: TensorLike, input: Optional[TensorLike] = None,
     a = input if isinstance(input, Tensor) else None
     b = other if isinstance(other, Tensor) else None
     if a is None and b is None:
-        return Tensor._wrap(_as_array(np.where(cond, input, other)))
+        return Tensor._wrap(_as_array(np.where(cond, _raw(input), _raw(other))))
     x: Any
     y: Any
     if a is not None:
@@ -266,7 +266,7 @@ roll = _function_of(Tensor.roll)
 tril = _function_of(Tensor.tril)
 triu = _function_of(Tensor.triu)
 
-__all__ = ["is_tensor", "cat", "concat", "concatenate", "stack", "where", "einsum",
+__all__: list[str] = ["is_tensor", "cat", "concat", "concatenate", "stack", "where", "einsum",
            "sum", "mean", "var", "std", "prod", "max", "min", "amax", "amin", "argmax",
            "argmin", "all", "any", "norm", "logsumexp", "softmax", "log_softmax", "sort",
            "argsort", "topk", "exp", "log", "log1p", "sqrt", "rsqrt", "abs", "neg", "negative",

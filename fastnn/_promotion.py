@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 
-_default_dtype = float32
+_default_dtype: np.dtype = float32
 
 
 def set_default_dtype(dtype: DTypeLike) -> None:

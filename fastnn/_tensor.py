@@ -78,7 +78,8 @@ class Tensor(_arithmetic.ArithmeticMethods, _reduction.ReductionMethods, _shape.
         # PyTorch's legacy constructor (fastnn/_legacy.py): Tensor(2, 3) is a 2x3 and
         # Tensor([1, 2]) a float tensor in the default dtype; fastnn.tensor() infers.
         if len(args) == 2 and dtype is None and not isinstance(args[1], numbers.Integral):
-            args, dtype = args[:1], args[1]  # fastnn's older Tensor(data, dtype)
+            dtype = args[1]  # fastnn's older Tensor(data, dtype)
+            args = args[:1]
         if dtype is not None and len(args) == 1 and not _legacy._is_size_args(args):
             self._data = _promotion._as_array(args[0], dtype)
         else:
@@ -323,20 +324,19 @@ for _module in (_promotion, _arithmetic, _conversion, _creation, _indexing, _inp
                 _shape):
     setattr(_module, "Tensor", Tensor)
 del _module
-function._Tensor = Tensor
+function._Tensor = Tensor  # type: ignore[assignment]  # None there until this line
 
 # Names other modules import from here (the class's old home kept everything).
 from ._promotion import (_as_array, _floatify, _promote, _promote_dtypes,  # noqa: E402,F401
                          _raw, _result_dtype, _t, get_default_dtype, set_default_dtype)
 from ._factory import *  # noqa: E402,F401,F403
-from ._factory import __all__ as _factory_all  # noqa: E402
 from ._functions import *  # noqa: E402,F401,F403
-from ._functions import __all__ as _functions_all  # noqa: E402
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .device import device  # noqa: E402
 from .random import manual_seed  # noqa: E402
+from . import _factory, _functions  # noqa: E402
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "inference_mode", "is_inference_mode_enabled", "manual_seed", "set_default_dtype",
-           "get_default_dtype", "device"] + _factory_all + _functions_all
+           "get_default_dtype", "device"] + _factory.__all__ + _functions.__all__

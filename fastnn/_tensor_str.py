@@ -4,7 +4,7 @@ The options come from ``fastnn.set_printoptions`` (fastnn/_compat.py).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -46,11 +46,12 @@ def _float_formatter(arr: np.ndarray) -> Callable[[float], str]:
 
 def _format_array(arr: np.ndarray) -> str:
     po = _compat.print_options
-    opts = dict(separator=", ", prefix="tensor(", threshold=po["threshold"],
+    opts: dict[str, Any] = dict(separator=", ", prefix="tensor(", threshold=po["threshold"],
                 edgeitems=po["edgeitems"], max_line_width=po["linewidth"])
     if arr.dtype.kind == "f" and arr.size:
-        return np.array2string(arr, formatter={"float_kind": _float_formatter(arr)}, **opts)
-    return np.array2string(arr, **opts)  # type: ignore[arg-type]
+        formatter: Any = {"float_kind": _float_formatter(arr)}
+        return np.array2string(arr, formatter=formatter, **opts)
+    return np.array2string(arr, **opts)
 
 
 def tensor_repr(t: Tensor) -> str:

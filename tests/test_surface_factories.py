@@ -1,4 +1,4 @@
-"""device=, size=, dtype=, requires_grad=, out= on every factory function (fastnn/_factory.py)."""
+"""device=, size=, dtype=, requires_grad=, out= on every factory function (fastnn/_factory.py; the keywords in fastnn/_factory_kwargs.py)."""
 import numpy as np
 import pytest
 

@@ -5,6 +5,10 @@ Each operator promotes its operands as PyTorch does (fastnn/_promotion.py), then
 one Function from fastnn/ops/arithmetic.py. Comparisons and bit operations give
 tensors outside the graph, as in PyTorch.
 """
+# mypy: disable-error-code="misc"
+# (the methods annotate ``self: Tensor``, the class that combines the mixins; mypy
+# reports that as misc, since Tensor is a subclass of the mixin, not a supertype)
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional

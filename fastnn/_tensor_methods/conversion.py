@@ -2,6 +2,10 @@
 to Python and NumPy values (``item``, ``tolist``, ``numpy``, ``bool(t)``, ``float(t)``),
 and the memory facts (``stride``, ``is_contiguous``, ``data_ptr``).
 """
+# mypy: disable-error-code="misc"
+# (the methods annotate ``self: Tensor``, the class that combines the mixins; mypy
+# reports that as misc, since Tensor is a subclass of the mixin, not a supertype)
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Union

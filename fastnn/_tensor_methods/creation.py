@@ -2,6 +2,10 @@
 ``new`` (in its dtype), the diagonal helpers (fastnn/_diag.py), the sparse COO form
 (fastnn/sparse/), and the memory placement methods (pinned, shared).
 """
+# mypy: disable-error-code="misc"
+# (the methods annotate ``self: Tensor``, the class that combines the mixins; mypy
+# reports that as misc, since Tensor is a subclass of the mixin, not a supertype)
+
 from __future__ import annotations
 
 import numbers
@@ -38,6 +42,11 @@ def _alloc_size(name: str, size: tuple[Any, ...], dtype: DTypeLike,
     return shape
 
 
+def _one_size_arg(size: Any) -> tuple[Any, ...]:
+    """A ``size`` argument (one int or a sequence) in the form _alloc_size takes."""
+    return (size,) if isinstance(size, numbers.Integral) else (tuple(size),)
+
+
 class CreationMethods:
     __slots__ = ()
 
@@ -65,8 +74,7 @@ class CreationMethods:
     def new_full(self: Tensor, size: Union[int, Sequence[int]], fill_value: Number,
                  dtype: DTypeLike = None) -> Tensor:
         dt = dtype or self._data.dtype
-        shape = _alloc_size("new_full", (size,) if isinstance(size, numbers.Integral) else
-                            (tuple(size),), dt)  # type: ignore[arg-type]
+        shape = _alloc_size("new_full", _one_size_arg(size), dt)
         return Tensor._wrap(np.full(shape, fill_value, dtype=dt))
 
     def new_tensor(self: Tensor, data: Any, dtype: DTypeLike = None, device: DeviceLike = None,

@@ -2,10 +2,13 @@
 scatter, masked_fill, index_select, narrow, select, nonzero), plus cumsum/cumprod, roll
 and tril/triu, whose Functions live with them in fastnn/ops/indexing.py.
 """
+# mypy: disable-error-code="misc"
+# (the methods annotate ``self: Tensor``, the class that combines the mixins; mypy
+# reports that as misc, since Tensor is a subclass of the mixin, not a supertype)
+
 from __future__ import annotations
 
-import numbers
-from typing import TYPE_CHECKING, Any, Sequence, Union
+from typing import TYPE_CHECKING, Any, Sequence, Union, cast
 
 import numpy as np
 
@@ -15,6 +18,7 @@ from ..ops import arithmetic as _ops_ar
 from ..ops import indexing as _ops_ix
 from ..ops import shape as _ops_sh
 from ..ops._util import norm_dim
+from .shape import _int_list
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -106,7 +110,7 @@ class IndexingMethods:
         m = _raw(mask)
         if isinstance(value, Tensor):
             from .._functions import where
-            return where(mask, value.to(self._data.dtype), self)
+            return cast("Tensor", where(mask, value.to(self._data.dtype), self))
         return _ops_ar.Where.apply(m, self._data.dtype.type(value), self)
 
     def masked_fill_(self: Tensor, mask: TensorLike, value: Union[Number, Tensor]) -> Tensor:
@@ -194,8 +198,8 @@ class IndexingMethods:
              dims: Union[int, Sequence[int], None] = None) -> Tensor:
         if dims is None:
             return self.flatten().roll(shifts, 0).reshape(self.shape)
-        sh = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
-        ds = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+        sh = _int_list(shifts)
+        ds = _int_list(dims)
         if len(sh) != len(ds):
             raise RuntimeError(f"roll: shifts ({len(sh)}) and dims ({len(ds)}) must align")
         axes = tuple(norm_dim(d, self._data.ndim) for d in ds)

@@ -7,6 +7,10 @@ the result is rebound into this tensor, so the graph sees the old value as input
 as PyTorch's version counter arranges; a view's in-place op also writes back into
 the tensor it views (``_rebind``).
 """
+# mypy: disable-error-code="misc"
+# (the methods annotate ``self: Tensor``, the class that combines the mixins; mypy
+# reports that as misc, since Tensor is a subclass of the mixin, not a supertype)
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Optional

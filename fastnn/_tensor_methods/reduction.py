@@ -4,6 +4,10 @@ all/any, norm, logsumexp, softmax, and the orderings sort / argsort / topk.
 ``dim`` is one dim, a tuple of dims or None (all); ``keepdim`` keeps reduced dims as
 size 1. max/min/sort/topk with a dim return (values, indices) like torch.return_types.
 """
+# mypy: disable-error-code="misc"
+# (the methods annotate ``self: Tensor``, the class that combines the mixins; mypy
+# reports that as misc, since Tensor is a subclass of the mixin, not a supertype)
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Union

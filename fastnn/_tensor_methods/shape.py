@@ -5,6 +5,10 @@ split/chunk/unbind, movedim, contiguous/clone).
 As in PyTorch, reshape/permute/expand give views when the memory allows; the
 Functions behind them (fastnn/ops/shape.py) route gradients back through the view.
 """
+# mypy: disable-error-code="misc"
+# (the methods annotate ``self: Tensor``, the class that combines the mixins; mypy
+# reports that as misc, since Tensor is a subclass of the mixin, not a supertype)
+
 from __future__ import annotations
 
 import math
@@ -24,9 +28,13 @@ _Reshape = _ops_sh.Reshape.apply
 
 def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
     """Sizes given as ``f(2, 3)`` or ``f((2, 3))``, as a tuple of ints."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
+    sizes = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return tuple(int(s) for s in sizes)
+
+
+def _int_list(v: Any) -> list[Any]:
+    """One int (a Python or NumPy integer) or a sequence of them, as a list."""
+    return [v] if isinstance(v, numbers.Integral) else list(v)
 
 
 class ShapeMethods:
@@ -287,9 +295,8 @@ class ShapeMethods:
     def movedim(self: Tensor, source: Union[int, Sequence[int]],
                 destination: Union[int, Sequence[int]]) -> Tensor:
         nd = self._data.ndim
-        src = [norm_dim(d, nd) for d in ((source,) if isinstance(source, numbers.Integral) else source)]
-        dst = [norm_dim(d, nd) for d in ((destination,) if isinstance(destination, numbers.Integral)
-                                         else destination)]
+        src = [norm_dim(d, nd) for d in _int_list(source)]
+        dst = [norm_dim(d, nd) for d in _int_list(destination)]
         order = [d for d in range(nd) if d not in src]
         for s_, d_ in sorted(zip(dst, src)):
             order.insert(s_, d_)
@@ -324,7 +331,7 @@ class ShapeMethods:
             step = int(split_size_or_sections)
             sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
         else:
-            sizes = list(split_size_or_sections)
+            sizes = _int_list(split_size_or_sections)
             if sum(sizes) != n:
                 raise RuntimeError(f"split: sizes {sizes} do not sum to {n} along dim {dim}")
         out, start = [], 0

@@ -2,5 +2,5 @@
 
 One module per kind of op: ``arithmetic`` (elementwise binary/unary, matmul),
 ``reduction`` (sum, mean, max, var, ...), ``shape`` (reshape, permute, cat,
-indexing, ...). fastnn/_tensor.py binds them to Tensor methods.
+indexing, ...). The Tensor methods (fastnn/_tensor_methods/) call them.
 """
