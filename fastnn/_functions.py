@@ -155,6 +155,7 @@ def _function_of(method: Callable[Concatenate[Tensor, P], R],
         return getattr(_t(input), name)(*args, **kwargs)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"fastnn.{name}(input, ...) is input.{name}(...): see Tensor.{name}."
+    fn.__wrapped__ = method  # type: ignore[attr-defined]  # help() shows the method's parameters
     return fn  # type: ignore[return-value]
 
 

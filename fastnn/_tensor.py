@@ -8,7 +8,8 @@ This file is the class core: construction, the autograd fields and data access.
 The rest of Tensor, as in PyTorch's split of torch/_tensor.py and friends:
 
 - the methods, one family per module: fastnn/_tensor_methods/ (arithmetic,
-  reduction, shape, indexing, inplace, conversion, creation), mixed in below;
+  reduction, shape, indexing, inplace, conversion, creation), mixed in below
+  (why mixins: fastnn/_tensor_methods/__init__.py);
 - dtype rules and promotion: fastnn/_promotion.py; printing: fastnn/_tensor_str.py;
 - the factories (fastnn.tensor, zeros, arange, randn, ...): fastnn/_factory.py;
 - the functions over tensors (fastnn.cat, stack, where, sum, ...): fastnn/_functions.py.

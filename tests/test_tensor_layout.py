@@ -168,3 +168,9 @@ def test_tensor_files_stay_readable():
         lines = path.read_text().splitlines()
         assert len(lines) <= 600, f"{path.name} has {len(lines)} lines"
         assert lines[0].startswith('"""'), f"{path.name} opens without a comment saying what it is"
+
+
+def test_function_forms_show_the_method_parameters():
+    params = inspect.signature(fastnn.sum).parameters
+    assert list(params)[1:] == ["dim", "keepdim", "dtype"]
+    assert list(inspect.signature(fastnn.transpose).parameters)[1:] == ["dim0", "dim1"]
