@@ -61,7 +61,7 @@ class Tensor(_arithmetic.ArithmeticMethods, _reduction.ReductionMethods, _shape.
     """
 
     # ``__dict__``: as on torch.Tensor, users may set attributes of their own on a
-    # tensor (``t.name = "w"``), and fastnn.sparse keeps its parts there.
+    # tensor (``t.name = "w"``); rarely set fields live there too (autograd/hooks.py).
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "_retains_grad",
                  "_view_of", "__weakref__", "__dict__")
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected ops
