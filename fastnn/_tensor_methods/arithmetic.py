@@ -252,6 +252,13 @@ class ArithmeticMethods:
 
     # --- unary math (ints and bools compute in the default float dtype) -----------------
     def exp(self: Tensor) -> Tensor:
+        """``e ** x`` elementwise (integer tensors give the default float dtype).
+
+        Example::
+
+            >>> fastnn.tensor([0.0, 1.0]).exp()
+            tensor([1.0000, 2.7183])
+        """
         return _ops_ar.Exp.apply(_floatify(self))
 
     def log(self: Tensor) -> Tensor:
@@ -281,6 +288,13 @@ class ArithmeticMethods:
         return _ops_ar.Cos.apply(_floatify(self))
 
     def sigmoid(self: Tensor) -> Tensor:
+        """``1 / (1 + exp(-x))`` elementwise.
+
+        Example::
+
+            >>> fastnn.tensor([0.0, 2.0]).sigmoid()
+            tensor([0.5000, 0.8808])
+        """
         return _ops_ar.Sigmoid.apply(_floatify(self))
 
     def tanh(self: Tensor) -> Tensor:

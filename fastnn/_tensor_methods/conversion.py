@@ -168,6 +168,14 @@ class ConversionMethods:
         return _ToDevice.apply(self, target)
 
     def cpu(self: Tensor) -> Tensor:
+        """This tensor on the CPU (itself if it is there already).
+
+        Example::
+
+            >>> x = fastnn.ones(2)
+            >>> x.cpu() is x
+            True
+        """
         return self._to_device("cpu")
 
     def cuda(self: Tensor, device: DeviceLike = None) -> Tensor:
@@ -204,6 +212,14 @@ class ConversionMethods:
 
     # --- casts (last: the names int/float/bool would shadow the types in annotations below)
     def float(self: Tensor) -> Tensor:
+        """This tensor as float32 (``self.to(fastnn.float32)``); ``double``, ``half``,
+        ``long``, ``int``, ``short``, ``bool`` likewise.
+
+        Example::
+
+            >>> fastnn.tensor([1, 2]).float()
+            tensor([1., 2.])
+        """
         return self.to(np.float32)
 
     def double(self: Tensor) -> Tensor:

@@ -127,6 +127,19 @@ class IndexingMethods:
         return self.expand(m.shape)[Tensor._wrap(np.ascontiguousarray(m))]
 
     def index_select(self: Tensor, dim: int, index: Tensor) -> Tensor:
+        """The entries at positions ``index`` along ``dim`` (a copy, in ``index``'s order).
+
+        Args:
+            dim (int): the dim to index.
+            index (Tensor): a 1-D integer tensor of positions.
+
+        Example::
+
+            >>> x = fastnn.tensor([[1, 2, 3], [4, 5, 6]])
+            >>> x.index_select(1, fastnn.tensor([2, 0]))
+            tensor([[3, 1],
+                    [6, 4]])
+        """
         idx = _raw(index)
         if idx.dtype.kind not in "iu" or idx.ndim > 1:
             raise RuntimeError("index_select(): index must be a 1-D integer tensor")

@@ -139,6 +139,22 @@ class ReductionMethods:
 
     def var(self: Tensor, dim: Union[DimLike, bool] = None, unbiased: Optional[bool] = None,
             keepdim: bool = False, *, correction: Optional[float] = None) -> Tensor:
+        """The variance over ``dim`` (all elements by default), divided by N - correction.
+
+        Args:
+            dim (int or tuple of ints, optional): the dims to reduce. Default: all.
+            unbiased (bool, optional): the older spelling: True is correction=1, False 0.
+            keepdim (bool): keep the reduced dims with size 1. Default: False.
+            correction (float, optional): subtracted from N in the divisor. Default: 1.
+
+        Example::
+
+            >>> x = fastnn.tensor([1.0, 2.0, 3.0, 4.0])
+            >>> x.var()
+            tensor(1.6667)
+            >>> x.var(correction=0)
+            tensor(1.2500)
+        """
         if isinstance(dim, bool):
             dim, unbiased = None, dim
         return _ops_red.Var.apply(self, norm_dims(dim, self._data.ndim), keepdim,
@@ -146,6 +162,13 @@ class ReductionMethods:
 
     def std(self: Tensor, dim: Union[DimLike, bool] = None, unbiased: Optional[bool] = None,
             keepdim: bool = False, *, correction: Optional[float] = None) -> Tensor:
+        """The standard deviation over ``dim``: the square root of :meth:`var` (same arguments).
+
+        Example::
+
+            >>> fastnn.tensor([[1.0, 3.0], [2.0, 6.0]]).std(dim=1)
+            tensor([1.4142, 2.8284])
+        """
         if isinstance(dim, bool):
             dim, unbiased = None, dim
         return _ops_red.Std.apply(self, norm_dims(dim, self._data.ndim), keepdim,
@@ -246,6 +269,17 @@ class ReductionMethods:
         return _ops_red.Norm.apply(_floatify(self), float(p), norm_dims(dim, self._data.ndim), keepdim)
 
     def softmax(self: Tensor, dim: int) -> Tensor:
+        """``exp(x) / exp(x).sum(dim)``: along ``dim``, the values become positive and sum to 1.
+
+        Args:
+            dim (int): the dim along which the values sum to 1.
+
+        Example::
+
+            >>> fastnn.tensor([[1.0, 1.0], [0.0, 2.0]]).softmax(dim=1)
+            tensor([[0.5000, 0.5000],
+                    [0.1192, 0.8808]])
+        """
         from ..nn import functional as F
         return F.softmax(self, dim)
 
@@ -264,6 +298,19 @@ class ReductionMethods:
 
     # --- orderings ---------------------------------------------------------------------
     def sort(self: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """The values sorted along ``dim``, and their indices in this tensor.
+
+        Args:
+            dim (int): the dim to sort along. Default: -1.
+            descending (bool): largest first. Default: False.
+            stable (bool): keep the order of equal values (fastnn always does). Default: False.
+
+        Example::
+
+            >>> values, indices = fastnn.tensor([3.0, 1.0, 2.0]).sort()
+            >>> values, indices
+            (tensor([1., 2., 3.]), tensor([1, 2, 0]))
+        """
         a = self._data if self._data.ndim else self._data.reshape(1)
         d = norm_dim(dim, a.ndim)
         # a stable sort, also for descending (ties keep their order, as PyTorch's
@@ -286,6 +333,19 @@ class ReductionMethods:
 
     def topk(self: Tensor, k: int, dim: int = -1, largest: bool = True,
              sorted: bool = True) -> Any:
+        """The ``k`` largest (or smallest) values along ``dim``, and their indices.
+
+        Args:
+            k (int): how many values.
+            dim (int): the dim to search. Default: -1.
+            largest (bool): the largest values; False for the smallest. Default: True.
+            sorted (bool): return them in order (fastnn always does). Default: True.
+
+        Example::
+
+            >>> fastnn.tensor([1.0, 5.0, 3.0, 4.0]).topk(2)
+            fastnn.return_types.topk(values=tensor([5., 4.]), indices=tensor([1, 3]))
+        """
         a = self._data if self._data.ndim else self._data.reshape(1)
         d = norm_dim(dim, a.ndim)
         k = int(k)

@@ -273,6 +273,17 @@ class ShapeMethods:
         return self.expand(*shape)
 
     def repeat(self: Tensor, *sizes: Union[int, Sequence[int]]) -> Tensor:
+        """This tensor tiled ``sizes[i]`` times along dim i (a copy; extra sizes add leading dims).
+
+        Args:
+            *sizes (ints or a tuple of ints): the repeats per dim.
+
+        Example::
+
+            >>> fastnn.tensor([1, 2]).repeat(2, 2)
+            tensor([[1, 2, 1, 2],
+                    [1, 2, 1, 2]])
+        """
         return self._repeat("repeat", _shape_arg(sizes))
 
     def _repeat(self: Tensor, name: str, sizes: tuple[int, ...]) -> Tensor:
@@ -305,6 +316,14 @@ class ShapeMethods:
     moveaxis = movedim
 
     def contiguous(self: Tensor) -> Tensor:
+        """This tensor if its memory is C-contiguous, else a contiguous copy.
+
+        Example::
+
+            >>> x = fastnn.zeros(2, 3).t()
+            >>> x.is_contiguous(), x.contiguous().is_contiguous()
+            (False, True)
+        """
         if self._data.flags.c_contiguous:
             return self
         return _ops_sh.Clone.apply(self)
@@ -325,6 +344,21 @@ class ShapeMethods:
     # --- pieces --------------------------------------------------------------------------
     def split(self: Tensor, split_size_or_sections: Union[int, Sequence[int]],
               dim: int = 0) -> tuple[Tensor, ...]:
+        """Views of consecutive pieces along ``dim``: of one size each (the last may be
+        smaller), or of the listed sizes.
+
+        Args:
+            split_size_or_sections (int or list of ints): the piece size, or the sizes.
+            dim (int): the dim to split. Default: 0.
+
+        Example::
+
+            >>> x = fastnn.arange(5)
+            >>> x.split(2)
+            (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+            >>> [p.tolist() for p in x.split([1, 4])]
+            [[0], [1, 2, 3, 4]]
+        """
         d = norm_dim(dim, self._data.ndim)
         n = self._data.shape[d]
         if isinstance(split_size_or_sections, numbers.Integral):
@@ -342,10 +376,24 @@ class ShapeMethods:
         return tuple(out)
 
     def chunk(self: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most ``chunks`` pieces of equal size along ``dim`` (the last may be smaller).
+
+        Example::
+
+            >>> [c.shape for c in fastnn.zeros(6, 2).chunk(3)]
+            [(2, 2), (2, 2), (2, 2)]
+        """
         n = self._data.shape[norm_dim(dim, self._data.ndim)]
         return self.split(max(1, -(-n // chunks)), dim)
 
     def unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, each without that dim.
+
+        Example::
+
+            >>> fastnn.tensor([[1, 2], [3, 4]]).unbind(1)
+            (tensor([1, 3]), tensor([2, 4]))
+        """
         d = norm_dim(dim, self._data.ndim)
         pre = (slice(None),) * d
         return tuple(self[pre + (i,)] for i in range(self._data.shape[d]))
