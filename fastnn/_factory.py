@@ -33,7 +33,7 @@ __all__: list[str] = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "emp
            "linspace", "logspace", "zeros_like", "ones_like", "empty_like", "full_like", "rand",
            "randn", "randint", "randperm", "normal", "rand_like", "randn_like", "randint_like"]
 
-Size = Union[int, Sequence[int]]
+_SizeArg = Union[int, Sequence[int]]  # one size: an int, or a shape
 
 
 def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False,
@@ -115,7 +115,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 # --- filled with one value ---------------------------------------------------------
 @factory(sized=True)
-def zeros(*size: Size, dtype: DTypeLike = None, out: Optional[Tensor] = None, layout: Any = None,
+def zeros(*size: _SizeArg, dtype: DTypeLike = None, out: Optional[Tensor] = None, layout: Any = None,
           device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size``.
 
@@ -139,7 +139,7 @@ def zeros(*size: Size, dtype: DTypeLike = None, out: Optional[Tensor] = None, la
 
 
 @factory(sized=True)
-def ones(*size: Size, dtype: DTypeLike = None, out: Optional[Tensor] = None, layout: Any = None,
+def ones(*size: _SizeArg, dtype: DTypeLike = None, out: Optional[Tensor] = None, layout: Any = None,
          device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size``.
 
@@ -159,7 +159,7 @@ def ones(*size: Size, dtype: DTypeLike = None, out: Optional[Tensor] = None, lay
 
 
 @factory(sized=True)
-def empty(*size: Size, dtype: DTypeLike = None, out: Optional[Tensor] = None, layout: Any = None,
+def empty(*size: _SizeArg, dtype: DTypeLike = None, out: Optional[Tensor] = None, layout: Any = None,
           device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` whose values are not set (whatever the memory held).
 
@@ -178,7 +178,7 @@ def empty(*size: Size, dtype: DTypeLike = None, out: Optional[Tensor] = None, la
 
 
 @factory()
-def full(size: Size, fill_value: Number, dtype: DTypeLike = None, *,
+def full(size: _SizeArg, fill_value: Number, dtype: DTypeLike = None, *,
          out: Optional[Tensor] = None, layout: Any = None, device: DeviceLike = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value``.
@@ -379,7 +379,7 @@ def full_like(input: Tensor, fill_value: Number, dtype: DTypeLike = None, *, lay
 
 # --- random (drawn from fastnn.manual_seed's generator unless one is given) --------------
 @factory(sized=True)
-def randn(*size: Size, generator: Optional[Generator] = None, dtype: DTypeLike = None,
+def randn(*size: _SizeArg, generator: Optional[Generator] = None, dtype: DTypeLike = None,
           out: Optional[Tensor] = None, layout: Any = None, device: DeviceLike = None,
           requires_grad: bool = False) -> Tensor:
     """Samples of the standard normal distribution N(0, 1), of shape ``size``.
@@ -402,7 +402,7 @@ def randn(*size: Size, generator: Optional[Generator] = None, dtype: DTypeLike =
 
 
 @factory(sized=True)
-def rand(*size: Size, generator: Optional[Generator] = None, dtype: DTypeLike = None,
+def rand(*size: _SizeArg, generator: Optional[Generator] = None, dtype: DTypeLike = None,
          out: Optional[Tensor] = None, layout: Any = None, device: DeviceLike = None,
          requires_grad: bool = False) -> Tensor:
     """Samples of the uniform distribution on [0, 1), of shape ``size``.
@@ -486,7 +486,7 @@ def _float_arg(v: Any, name: str) -> Any:
 
 @factory()
 def normal(mean: Union[float, Tensor] = 0.0, std: Union[float, Tensor] = 1.0,
-           size: Optional[Size] = None, *, generator: Optional[Generator] = None,
+           size: Optional[_SizeArg] = None, *, generator: Optional[Generator] = None,
            dtype: DTypeLike = None, out: Optional[Tensor] = None, layout: Any = None,
            device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Samples of N(mean, std): elementwise over Tensor mean/std (broadcast), or ``size``

@@ -1,8 +1,8 @@
 """PyTorch's dtype rules: the default float dtype, dtype inference for new tensors,
 and type promotion between operands (``int64 + float32`` is float32, not NumPy's float64).
 
-Read by every binary Tensor op, so the checks here are ordered for the common case
-(two tensors of one dtype) and call nothing on it.
+Every binary Tensor op passes through ``_promote``; in the common case (two tensors
+of one dtype) it only compares dtype kinds and hands its operands back.
 """
 from __future__ import annotations
 
