@@ -345,7 +345,8 @@ class ConvTranspose1d(_ConvTransposeNd):
     Shape:
         - Input: :math:`(N, C_{in}, L_{in})` or :math:`(C_{in}, L_{in})`
         - Output: :math:`(N, C_{out}, L_{out})` or :math:`(C_{out}, L_{out})`, where
-          ``L_out = (L_in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``
+          ``L_out = (L_in - 1) * stride - 2 * padding
+          + dilation * (kernel_size - 1) + output_padding + 1``
 
     Attributes:
         weight (Parameter): shape ``(in_channels, out_channels / groups, kernel_size)``,
@@ -407,7 +408,8 @@ class ConvTranspose2d(_ConvTransposeNd):
     Shape:
         - Input: :math:`(N, C_{in}, H_{in}, W_{in})` or :math:`(C_{in}, H_{in}, W_{in})`
         - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`, where
-          ``H_out = (H_in - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1) + output_padding[0] + 1``
+          ``H_out = (H_in - 1) * stride[0] - 2 * padding[0]
+          + dilation[0] * (kernel_size[0] - 1) + output_padding[0] + 1``
           and ``W_out`` likewise with index 1.
 
     Attributes:
