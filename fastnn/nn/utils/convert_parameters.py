@@ -44,7 +44,8 @@ def vector_to_parameters(vec: Tensor, parameters: Union[Tensor, Iterable[Tensor]
         (tensor([[1., 2.]]), tensor([3.]))
     """
     if not isinstance(vec, Tensor):
-        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
+        raise TypeError(f"vector_to_parameters: vec must be a fastnn Tensor, got "
+                        f"{type(vec).__name__}")
     if vec.dim() != 1:
         raise ValueError(f"vector_to_parameters: vec must be 1-D, got shape {vec.shape}")
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
