@@ -274,3 +274,10 @@ class GRUCell(RNNCellBase):
         x, (h,), batched = self._prepare(input, [hx])
         h1 = self._step(x, h)[1]
         return h1 if batched else h1.squeeze(0)
+
+
+# Named by PyTorch's path (torch.nn.modules.rnn), which rnn.py re-exports: saved
+# models and pickles record that stable name rather than this private file's.
+for _cls in (RNNCellBase, RNNCell, LSTMCell, GRUCell):
+    _cls.__module__ = "fastnn.nn.modules.rnn"
+del _cls

@@ -128,7 +128,8 @@ class ZeroPad1d(_PadNd):
     Args:
         padding (int or tuple): the padding size; one int pads every side by it,
             a 2-tuple gives (left, right).
-        value (float): the fill value (kept for compatibility). Default: 0.0
+        value (float): the fill value (fastnn only: PyTorch's ZeroPad takes no value).
+            Default: 0.0
 
     Shape:
         - Input: :math:`(N, C, W_{in})` or :math:`(C, W_{in})`
@@ -272,7 +273,8 @@ class ZeroPad2d(_PadNd):
     Args:
         padding (int or tuple): the padding size; one int pads every side by it,
             a 4-tuple gives (left, right, top, bottom).
-        value (float): the fill value (kept for compatibility). Default: 0.0
+        value (float): the fill value (fastnn only: PyTorch's ZeroPad takes no value).
+            Default: 0.0
 
     Shape:
         - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`
@@ -416,7 +418,8 @@ class ZeroPad3d(_PadNd):
     Args:
         padding (int or tuple): the padding size; one int pads every side by it,
             a 6-tuple gives (left, right, top, bottom, front, back).
-        value (float): the fill value (kept for compatibility). Default: 0.0
+        value (float): the fill value (fastnn only: PyTorch's ZeroPad takes no value).
+            Default: 0.0
 
     Shape:
         - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`
