@@ -310,11 +310,11 @@ class RNN(RNNBase):
         - input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
           :math:`(L, H_{in})` unbatched, or a PackedSequence (then the output is one
           too).
-        - h_0: :math:`(D * num\_layers, N, H)` or :math:`(D * num\_layers, H)`;
+        - h_0: ``(D * num_layers, N, H)`` or ``(D * num_layers, H)``;
           zeros when not given. D is 2 if bidirectional, else 1.
         - output: :math:`(L, N, D * H)` (batch first with ``batch_first``), the
           last layer's hidden state at every step, both directions concatenated.
-        - h_n: :math:`(D * num\_layers, N, H)`, the final hidden state of each
+        - h_n: ``(D * num_layers, N, H)``, the final hidden state of each
           layer and direction.
 
     Attributes:
@@ -390,11 +390,11 @@ class LSTM(RNNBase):
         - input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
           :math:`(L, H_{in})` unbatched, or a PackedSequence (then the output is one
           too).
-        - h_0: :math:`(D * num\_layers, N, H)` or :math:`(D * num\_layers, H)`;
+        - h_0: ``(D * num_layers, N, H)`` or ``(D * num_layers, H)``;
           zeros when not given. D is 2 if bidirectional, else 1.
         - output: :math:`(L, N, D * H)` (batch first with ``batch_first``), the
           last layer's hidden state at every step, both directions concatenated.
-        - h_n: :math:`(D * num\_layers, N, H)`, the final hidden state of each
+        - h_n: ``(D * num_layers, N, H)``, the final hidden state of each
           layer and direction.
         - c_0, c_n: the cell states, shaped as h_0 and h_n.
 
@@ -469,11 +469,11 @@ class GRU(RNNBase):
         - input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
           :math:`(L, H_{in})` unbatched, or a PackedSequence (then the output is one
           too).
-        - h_0: :math:`(D * num\_layers, N, H)` or :math:`(D * num\_layers, H)`;
+        - h_0: ``(D * num_layers, N, H)`` or ``(D * num_layers, H)``;
           zeros when not given. D is 2 if bidirectional, else 1.
         - output: :math:`(L, N, D * H)` (batch first with ``batch_first``), the
           last layer's hidden state at every step, both directions concatenated.
-        - h_n: :math:`(D * num\_layers, N, H)`, the final hidden state of each
+        - h_n: ``(D * num_layers, N, H)``, the final hidden state of each
           layer and direction.
 
     Attributes:
