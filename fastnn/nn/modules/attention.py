@@ -25,7 +25,13 @@ if TYPE_CHECKING:
 
 
 class NonDynamicallyQuantizableLinear(Linear):
-    """PyTorch's name for the out_proj Linear (a plain Linear here)."""
+    """PyTorch's name for MultiheadAttention's out_proj: a plain Linear here (same Args).
+
+    Example::
+
+        >>> nn.MultiheadAttention(8, 2).out_proj
+        NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)
+    """
 
 
 class MultiheadAttention(Module):
@@ -63,8 +69,8 @@ class MultiheadAttention(Module):
         - key: :math:`(S, N, E_k)` (:math:`(N, S, E_k)`) or :math:`(S, E_k)`
         - value: :math:`(S, N, E_v)` (:math:`(N, S, E_v)`) or :math:`(S, E_v)`
         - attn_output: :math:`(L, N, E)` (:math:`(N, L, E)`) or :math:`(L, E)`
-        - attn_weights: :math:`(N, L, S)`, or ``(N, num_heads, L, S)`` with
-          ``average_attn_weights=False``
+        - attn_weights: :math:`(N, L, S)` (:math:`(L, S)` unbatched), or
+          ``(N, num_heads, L, S)`` with ``average_attn_weights=False``
 
     Attributes:
         in_proj_weight (Parameter): (3E, E), the stacked query/key/value
