@@ -107,3 +107,6 @@ def test_parameters_vector_roundtrip():
     np.testing.assert_array_equal(m.weight.grad.numpy().ravel(), c[:6])
     with pytest.raises(ValueError, match="elements"):
         vector_to_parameters(fastnn.tensor(np.zeros(5, np.float32)), m.parameters())
+    # the message names the argument and fastnn's type (it used to say torch.Tensor)
+    with pytest.raises(TypeError, match="vec must be a fastnn Tensor, got ndarray"):
+        vector_to_parameters(np.zeros(8, np.float32), m.parameters())

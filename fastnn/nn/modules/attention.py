@@ -11,24 +11,92 @@ PyTorch: bool True = may NOT attend (the opposite of scaled_dot_product_attentio
 attn_mask), float = added to the scores. Importable as
 fastnn.nn.modules.activation.MultiheadAttention too, PyTorch's path.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .. import init
 from .linear import Linear
 from .module import Module
 from ._utils import _empty_parameter, _place
 
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
+
 
 class NonDynamicallyQuantizableLinear(Linear):
-    """PyTorch's name for the out_proj Linear (a plain Linear here)."""
+    """PyTorch's name for MultiheadAttention's out_proj: a plain Linear here (same Args).
+
+    Example::
+
+        >>> nn.MultiheadAttention(8, 2).out_proj
+        NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)
+    """
 
 
 class MultiheadAttention(Module):
-    """Attention over num_heads heads of width embed_dim // num_heads."""
+    """Multi-head attention (Vaswani et al., 2017): attends to several projections at once.
+
+    ``MultiHead(Q, K, V) = concat(head_1, ..., head_h) @ W_O^T + b_O``, with
+    ``head_i = softmax(Q W_Qi^T (K W_Ki^T)^T / sqrt(head_dim) + mask) V W_Vi^T``,
+    ``h = num_heads`` heads of width ``head_dim = embed_dim // num_heads``.
+
+    Args:
+        embed_dim (int): E, the model width (of the query and the output).
+        num_heads (int): the number of heads; divides ``embed_dim``.
+        dropout (float): dropout on the attention weights, in training. Default: 0.0
+        bias (bool): learn input and output projection biases. Default: ``True``
+        add_bias_kv (bool): append a learnt bias_k / bias_v position to key and
+            value. Default: ``False``
+        add_zero_attn (bool): append a position of zeros to key and value.
+            Default: ``False``
+        kdim (int, optional): the width of the key. Default: ``embed_dim``
+        vdim (int, optional): the width of the value. Default: ``embed_dim``
+        batch_first (bool): inputs and output are (N, L, E) instead of (L, N, E).
+            Default: ``False``
+        device (str, optional): the device of the parameters. Default: the CPU
+        dtype (dtype, optional): a floating dtype for the parameters. Default: float32
+
+    ``forward(query, key, value, key_padding_mask=None, need_weights=True,
+    attn_mask=None, average_attn_weights=True, is_causal=False)`` returns
+    ``(attn_output, attn_weights)``. Masks follow PyTorch: a bool mask is True
+    where attention is NOT allowed, a float mask is added to the scores;
+    ``key_padding_mask`` is (N, S), ``attn_mask`` (L, S) or (N * num_heads, L, S).
+    ``attn_weights`` is None unless ``need_weights``.
+
+    Shape:
+        - query: :math:`(L, N, E)` (:math:`(N, L, E)` with ``batch_first``) or :math:`(L, E)`
+        - key: :math:`(S, N, E_k)` (:math:`(N, S, E_k)`) or :math:`(S, E_k)`
+        - value: :math:`(S, N, E_v)` (:math:`(N, S, E_v)`) or :math:`(S, E_v)`
+        - attn_output: :math:`(L, N, E)` (:math:`(N, L, E)`) or :math:`(L, E)`
+        - attn_weights: :math:`(N, L, S)` (:math:`(L, S)` unbatched), or
+          ``(N, num_heads, L, S)`` with ``average_attn_weights=False``
+
+    Attributes:
+        in_proj_weight (Parameter): (3E, E), the stacked query/key/value
+            projections, xavier-uniform (None when kdim or vdim differ from E;
+            then q_proj_weight (E, E), k_proj_weight (E, kdim), v_proj_weight
+            (E, vdim)).
+        in_proj_bias (Parameter): (3E,), zeros (None without ``bias``).
+        out_proj (Linear): the output projection, its bias zeros.
+
+    Example::
+
+        >>> mha = nn.MultiheadAttention(embed_dim=8, num_heads=2)
+        >>> q = fastnn.randn(5, 3, 8)  # (L, N, E)
+        >>> out, weights = mha(q, q, q)
+        >>> out.shape, weights.shape
+        ((5, 3, 8), (3, 5, 5))
+        >>> bool(abs(weights.sum(dim=-1) - 1).max() < 1e-5)
+        True
+    """
 
     __constants__ = ["batch_first"]
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
-                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
-                 dtype=None):
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False,
+                 kdim: int | None = None, vdim: int | None = None, batch_first: bool = False,
+                 device: Any = None, dtype: Any = None) -> None:
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads} instead")
@@ -70,7 +138,7 @@ class MultiheadAttention(Module):
         self._reset_parameters()
         _place(self, device)
 
-    def _reset_parameters(self):
+    def _reset_parameters(self) -> None:
         if self._qkv_same_embed_dim:
             init.xavier_uniform_(self.in_proj_weight)
         else:
@@ -85,8 +153,10 @@ class MultiheadAttention(Module):
         if self.bias_v is not None:
             init.xavier_normal_(self.bias_v)
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-                average_attn_weights=True, is_causal=False):
+    def forward(self, query: Tensor, key: Tensor, value: Tensor,
+                key_padding_mask: Tensor | None = None, need_weights: bool = True,
+                attn_mask: Tensor | None = None, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
         from .._functional.multi_head_attention import multi_head_attention_forward
         if self.batch_first and query.ndim == 3:  # the functional form takes (L, N, E)
             same = query is key and key is value

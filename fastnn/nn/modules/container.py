@@ -3,14 +3,23 @@
 Children are registered under the names PyTorch uses ("0", "1", ... or the dict
 keys), so parameter names such as ``features.0.weight`` match PyTorch's.
 """
+from __future__ import annotations
+
 import operator
 from collections import OrderedDict
 from itertools import islice
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, TypeVar, Union
 
 from .module import Module, _addindent
 
+if TYPE_CHECKING:
+    from ..parameter import Parameter
 
-def _index(idx, size):
+_S = TypeVar("_S", bound="Sequential")
+_ModulePairs = Union[Mapping[str, Module], Iterable["tuple[str, Module]"]]
+
+
+def _index(idx: int, size: int) -> int:
     idx = operator.index(idx)
     if not -size <= idx < size:
         raise IndexError(f"index {idx} is out of range")
@@ -18,13 +27,32 @@ def _index(idx, size):
 
 
 class Sequential(Module):
-    """Call each child in order, feeding each output to the next.
+    """A chain of modules: the input goes through each child in order.
 
-    ``Sequential(m0, m1, ...)`` names children "0", "1", ...;
-    ``Sequential(OrderedDict([("conv", m0), ...]))`` uses the given names.
+    ``Sequential(m0, m1, ...)`` names the children "0", "1", ...;
+    ``Sequential(OrderedDict([("conv", m0), ...]))`` uses the given names. It
+    indexes and slices like a list (a slice is a new Sequential sharing the
+    children), and supports ``append``, ``extend``, ``insert``, ``pop``, ``+``
+    and ``+=``.
+
+    Args:
+        *args (Module): the children, in order; or one OrderedDict of
+            name -> Module.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> model(fastnn.ones(3, 4)).shape
+        (3, 2)
+        >>> model[0]
+        Linear(in_features=4, out_features=8, bias=True)
+        >>> from collections import OrderedDict
+        >>> named = nn.Sequential(OrderedDict([("fc", nn.Linear(4, 2)), ("act", nn.Tanh())]))
+        >>> [name for name, _ in named.named_parameters()]
+        ['fc.weight', 'fc.bias']
     """
 
-    def __init__(self, *args):
+    def __init__(self, *args: Any) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for key, module in args[0].items():
@@ -33,17 +61,17 @@ class Sequential(Module):
             for i, module in enumerate(args):
                 self.add_module(str(i), module)
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):
             return self.__class__(OrderedDict(list(self._modules.items())[idx]))
         i = _index(idx, len(self._modules))
         return next(islice(self._modules.values(), i, None))
 
-    def __setitem__(self, idx, module):
+    def __setitem__(self, idx: int, module: Module) -> None:
         key = list(self._modules.keys())[_index(idx, len(self._modules))]
         setattr(self, key, module)
 
-    def __delitem__(self, idx):
+    def __delitem__(self, idx: int | slice) -> None:
         if isinstance(idx, slice):
             for key in list(self._modules.keys())[idx]:
                 delattr(self, key)
@@ -55,13 +83,13 @@ class Sequential(Module):
         for i, (key, m) in enumerate(items):
             self._modules[str(i) if key.isdigit() else key] = m
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())  # type: ignore[arg-type]
 
-    def __add__(self, other):
+    def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
             raise ValueError("add operator supports only objects of Sequential class, "
                              f"but {type(other)} is given.")
@@ -70,7 +98,7 @@ class Sequential(Module):
             out.append(m)
         return out
 
-    def __iadd__(self, other):
+    def __iadd__(self: _S, other: Sequential) -> _S:
         if not isinstance(other, Sequential):
             raise ValueError("add operator supports only objects of Sequential class, "
                              f"but {type(other)} is given.")
@@ -78,16 +106,19 @@ class Sequential(Module):
             self.append(m)
         return self
 
-    def append(self, module):
+    def append(self: _S, module: Module) -> _S:
+        """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, sequential):
+    def extend(self: _S, sequential: Iterable[Module]) -> _S:
+        """Append every module of ``sequential`` (any iterable of modules); returns self."""
         for m in sequential:
             self.append(m)
         return self
 
-    def insert(self, index, module):
+    def insert(self: _S, index: int, module: Module) -> _S:
+        """Insert ``module`` before position ``index`` (negative counts from the end); returns self."""
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
@@ -100,34 +131,57 @@ class Sequential(Module):
         self._modules[str(index)] = module
         return self
 
-    def pop(self, key):
+    def pop(self, key: int | slice) -> Any:
+        """Remove and return the child at index ``key``."""
         v = self[key]
         del self[key]
         return v
 
-    def forward(self, input):
+    def forward(self, input: Any) -> Any:
         for module in self._modules.values():
-            input = module(input)
+            input = module(input)  # type: ignore[misc]  # a None child fails, as in PyTorch
         return input
 
 
 class ModuleList(Module):
-    """A list of Modules, registered as children "0", "1", ... (no forward of its own)."""
+    """Holds modules in a list, registered as children "0", "1", ....
 
-    def __init__(self, modules=None):
+    Unlike a plain Python list, the modules are seen by :meth:`parameters`,
+    :meth:`state_dict`, :meth:`to` and :meth:`train`. It has no forward of its
+    own: the parent decides how to call them.
+
+    Args:
+        modules (iterable, optional): the modules to add.
+
+    Example::
+
+        >>> class Tower(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.layers = nn.ModuleList([nn.Linear(3, 3) for _ in range(4)])
+        ...     def forward(self, x):
+        ...         for layer in self.layers:
+        ...             x = layer(x)
+        ...         return x
+        >>> tower = Tower()
+        >>> len(list(tower.parameters())), tower(fastnn.ones(2, 3)).shape
+        (8, (2, 3))
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):
-            return self.__class__(list(self._modules.values())[idx])
+            return self.__class__(list(self._modules.values())[idx])  # type: ignore[arg-type]
         return self._modules[str(_index(idx, len(self)))]
 
-    def __setitem__(self, idx, module):
+    def __setitem__(self, idx: int, module: Module) -> None:
         setattr(self, str(_index(idx, len(self))), module)
 
-    def __delitem__(self, idx):
+    def __delitem__(self, idx: int | slice) -> None:
         if isinstance(idx, slice):
             for k in range(len(self._modules))[idx]:
                 delattr(self, str(k))
@@ -138,22 +192,23 @@ class ModuleList(Module):
         for i, m in enumerate(mods):
             self._modules[str(i)] = m
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())  # type: ignore[arg-type]
 
-    def __iadd__(self, modules):
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
 
-    def __add__(self, other):
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
         out = ModuleList()
         for m in list(self) + list(other):
             out.append(m)
         return out
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index``, as list.insert does."""
         n = len(self._modules)
         if index < 0:
             index = max(0, index + n)
@@ -162,11 +217,13 @@ class ModuleList(Module):
             self._modules[str(i)] = self._modules[str(i - 1)]
         self._modules[str(index)] = module
 
-    def append(self, module):
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules):
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append every module of the iterable ``modules``; returns self."""
         if isinstance(modules, (str, bytes)) or not hasattr(modules, "__iter__"):
             raise TypeError("ModuleList.extend should be called with an iterable, but got "
                             + type(modules).__name__)
@@ -174,17 +231,18 @@ class ModuleList(Module):
             self.append(m)
         return self
 
-    def pop(self, key):
+    def pop(self, key: int | slice) -> Any:
+        """Remove and return the module at index ``key``."""
         v = self[key]
         del self[key]
         return v
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         # consecutive identical children collapse to "(i-j): n x Child(...)", as PyTorch
         reprs = [repr(m) for m in self]
         if not reprs:
             return self._get_name() + "()"
-        blocks = []  # [start, end, repr]
+        blocks: list[list[Any]] = []  # [start, end, repr]
         for i, r in enumerate(reprs):
             if blocks and blocks[-1][2] == r:
                 blocks[-1][1] = i
@@ -198,49 +256,71 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """An ordered dict of name -> Module, registered as children under those names."""
+    """Holds modules in an ordered dict, registered as children under their keys.
 
-    def __init__(self, modules=None):
+    It behaves like a dict (``[]``, ``in``, ``keys``, ``items``, ``values``,
+    ``update``, ``pop``, ``clear``) and keeps insertion order.
+
+    Args:
+        modules (mapping or iterable of (str, Module) pairs, optional): the
+            modules to add.
+
+    Example::
+
+        >>> acts = nn.ModuleDict({"relu": nn.ReLU(), "tanh": nn.Tanh()})
+        >>> acts["relu"](fastnn.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+        >>> list(acts.keys())
+        ['relu', 'tanh']
+    """
+
+    def __init__(self, modules: _ModulePairs | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         return self._modules[key]
 
-    def __setitem__(self, key, module):
+    def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
 
-    def __delitem__(self, key):
+    def __delitem__(self, key: str) -> None:
         del self._modules[key]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._modules)
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return key in self._modules
 
-    def clear(self):
+    def clear(self) -> None:
+        """Remove every module."""
         self._modules.clear()
 
-    def pop(self, key):
+    def pop(self, key: str) -> Any:
+        """Remove and return the module under ``key``."""
         v = self[key]
         del self[key]
         return v
 
-    def keys(self):
+    def keys(self) -> Any:
+        """The keys, in insertion order."""
         return self._modules.keys()
 
-    def items(self):
+    def items(self) -> Any:
+        """The (key, module) pairs, in insertion order."""
         return self._modules.items()
 
-    def values(self):
+    def values(self) -> Any:
+        """The modules, in insertion order."""
         return self._modules.values()
 
-    def update(self, modules):
+    def update(self, modules: _ModulePairs) -> None:
+        """Add or replace modules from a mapping or an iterable of (key, module) pairs."""
         if hasattr(modules, "items"):
             for k, m in modules.items():
                 self[k] = m
@@ -252,7 +332,7 @@ class ModuleDict(Module):
                 self[pair[0]] = pair[1]
 
 
-def _as_parameter(value):
+def _as_parameter(value: Any) -> Any:
     """Tensors that are not Parameters become Parameters (PyTorch's containers do this)."""
     from ..._tensor import Tensor
     from ..parameter import Parameter
@@ -262,44 +342,58 @@ def _as_parameter(value):
 
 
 class ParameterList(Module):
-    """A list of Parameters registered under "0", "1", ... (state_dict keys too)."""
+    """Holds Parameters in a list, registered under "0", "1", ... (their state_dict keys).
 
-    def __init__(self, values=None):
+    A Tensor that is not a Parameter is wrapped in one when added.
+
+    Args:
+        values (iterable, optional): the parameters (or tensors) to add.
+
+    Example::
+
+        >>> params = nn.ParameterList([nn.Parameter(fastnn.ones(2)) for _ in range(3)])
+        >>> len(params), [name for name, _ in params.named_parameters()]
+        (3, ['0', '1', '2'])
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
         super().__init__()
         self._size = 0
         if values is not None:
             self.extend(values)
 
-    def _key(self, idx):
+    def _key(self, idx: int) -> str:
         if isinstance(idx, bool) or not isinstance(idx, int):
             raise TypeError(f"ParameterList indices must be integers, got {type(idx).__name__}")
         if not -self._size <= idx < self._size:
             raise IndexError(f"index {idx} is out of range")
         return str(idx % self._size)
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):
             return ParameterList([self[i] for i in range(self._size)[idx]])
         return getattr(self, self._key(idx))
 
-    def __setitem__(self, idx, param):
+    def __setitem__(self, idx: int, param: Any) -> None:
         setattr(self, self._key(idx), _as_parameter(param))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self._size
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Parameter]:
         return iter(self[i] for i in range(self._size))
 
-    def __iadd__(self, parameters):
+    def __iadd__(self, parameters: Iterable[Any]) -> ParameterList:
         return self.extend(parameters)
 
-    def append(self, value):
+    def append(self, value: Any) -> ParameterList:
+        """Add a parameter (a Tensor is wrapped in a Parameter) at the end; returns self."""
         self._size += 1
         setattr(self, str(self._size - 1), _as_parameter(value))
         return self
 
-    def extend(self, values):
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Append every element of the iterable ``values``; returns self."""
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             raise TypeError("ParameterList.extend should be called with an iterable, but got "
                             + type(values).__name__)
@@ -307,7 +401,7 @@ class ParameterList(Module):
             self.append(v)
         return self
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         lines = []
         for i, p in enumerate(self):
             lines.append(f"({i}): Parameter containing: [fastnn.{p._data.dtype} of size "
@@ -316,63 +410,85 @@ class ParameterList(Module):
 
 
 class ParameterDict(Module):
-    """An ordered dict of name -> Parameter, registered under those names."""
+    """Holds Parameters in an ordered dict, registered under their keys.
 
-    def __init__(self, parameters=None):
+    It behaves like a dict; a Tensor that is not a Parameter is wrapped in one
+    when added.
+
+    Args:
+        parameters (mapping or iterable of (str, Parameter) pairs, optional): the
+            parameters to add.
+
+    Example::
+
+        >>> pd = nn.ParameterDict({"scale": nn.Parameter(fastnn.ones(3)), "shift": fastnn.zeros(3)})
+        >>> type(pd["shift"]).__name__, list(pd.state_dict().keys())
+        ('Parameter', ['scale', 'shift'])
+    """
+
+    def __init__(self, parameters: Any = None) -> None:
         super().__init__()
-        self._keys = {}
+        self._keys: dict[str, None] = {}
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str):
             raise TypeError(f"ParameterDict keys must be strings, got {type(key).__name__}")
         self._keys[key] = None
         setattr(self, key, _as_parameter(value))
 
-    def __delitem__(self, key):
+    def __delitem__(self, key: str) -> None:
         del self._keys[key]
         delattr(self, key)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._keys)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return key in self._keys
 
-    def keys(self):
+    def keys(self) -> Any:
+        """The keys, in insertion order."""
         return self._keys.keys()
 
-    def items(self):
+    def items(self) -> Iterator[tuple[str, Any]]:
+        """The (key, parameter) pairs, in insertion order."""
         return ((k, self[k]) for k in self._keys)
 
-    def values(self):
+    def values(self) -> Iterator[Any]:
+        """The parameters, in insertion order."""
         return (self[k] for k in self._keys)
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
+        """The parameter under ``key``, or ``default``."""
         return self[key] if key in self else default
 
-    def pop(self, key):
+    def pop(self, key: str) -> Any:
+        """Remove and return the parameter under ``key``."""
         v = self[key]
         del self[key]
         return v
 
-    def setdefault(self, key, default=None):
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """The parameter under ``key``, first adding ``default`` there if absent."""
         if key not in self:
             self[key] = default
         return self[key]
 
-    def clear(self):
+    def clear(self) -> None:
+        """Remove every parameter."""
         for k in list(self._keys):
             del self[k]
 
-    def update(self, parameters):
+    def update(self, parameters: Any) -> None:
+        """Add or replace parameters from a mapping or an iterable of (key, value) pairs."""
         items = parameters.items() if hasattr(parameters, "items") else parameters
         for j, pair in enumerate(items):
             if len(pair) != 2:
@@ -380,7 +496,7 @@ class ParameterDict(Module):
                                  f"{len(pair)}; 2 is required")
             self[pair[0]] = pair[1]
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return "\n".join(f"({k}): Parameter containing: [fastnn.{p._data.dtype} of size "
                          f"{'x'.join(str(d) for d in p.shape)}]" for k, p in self.items())
 

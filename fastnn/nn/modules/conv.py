@@ -5,11 +5,18 @@ ConvTranspose1d and ConvTranspose2d: weight (in, out/groups, *kernel).
 extra pixel on the right/bottom), so F.conv* only ever sees integer padding;
 non-zero ``padding_mode`` pads with F.pad first.
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .. import init
 from .module import Module
 from ._utils import F, _empty_parameter, _pair, _place, _single
+
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
+    from ._types import _size_1_t, _size_2_t
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -17,8 +24,10 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 class _ConvNd(Module):
     _n = 0  # spatial dims
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                 groups, bias, padding_mode, device=None, dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, ...],
+                 stride: tuple[int, ...], padding: str | tuple[int, ...],
+                 dilation: tuple[int, ...], groups: int, bias: bool, padding_mode: str,
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
@@ -51,7 +60,7 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         # Explicit (left, right) padding per spatial dim, and F.pad's reversed layout.
         if isinstance(padding, str):
-            pairs = []
+            pairs: list[tuple[int, int]] = []
             for d, k in zip(dilation, kernel_size):
                 total = d * (k - 1) if padding == "same" else 0
                 pairs.append((total // 2, total - total // 2))
@@ -71,7 +80,8 @@ class _ConvNd(Module):
         self.reset_parameters()
         _place(self, device)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
+        """Draw weight and bias again from their initial distributions."""
         # kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as PyTorch
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
@@ -80,7 +90,7 @@ class _ConvNd(Module):
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
         if self.padding != (0,) * len(self.kernel_size):
             s += ", padding={padding}"
@@ -96,7 +106,7 @@ class _ConvNd(Module):
             s += ", padding_mode={padding_mode}"
         return s.format(**self.__dict__)
 
-    def _prepare(self, input):
+    def _prepare(self, input: Tensor) -> tuple[Tensor, tuple[int, ...]]:
         """(possibly padded input, symmetric padding to hand to F.conv*)."""
         pairs = self._pad_pairs
         if self.padding_mode != "zeros":
@@ -110,38 +120,129 @@ class _ConvNd(Module):
         extra = tuple(v for lo, hi in reversed(pairs) for v in (0, hi - lo))
         return F.pad(input, extra), sym
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         if "padding_mode" not in self.__dict__:
             self.padding_mode = "zeros"
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution over (N, C_in, L) -> (N, C_out, L_out)."""
+    """Applies a 1-D convolution (cross-correlation) over a batch of signals.
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
+    ``out[n, j] = bias[j] + sum_k weight[j, k] (*) input[n, k]``, the sum over the
+    input channels of the group of output channel ``j``, (*) being the valid 1-D
+    cross-correlation after padding.
+
+    Args:
+        in_channels (int): channels of the input.
+        out_channels (int): channels of the output.
+        kernel_size (int or tuple): size of the kernel.
+        stride (int or tuple): stride of the window. Default: 1
+        padding (int, tuple or str): implicit padding on both sides of each
+            spatial dimension, or ``'valid'`` (none) or ``'same'`` (output as
+            large as the input; stride 1 only; an odd total puts the extra pixel
+            at the end). Default: 0
+        dilation (int or tuple): spacing between kernel elements. Default: 1
+        groups (int): blocked connections: input and output channels are split
+            into ``groups`` groups, each output group seeing one input group
+            (``groups == in_channels``: a depthwise convolution). Default: 1
+        bias (bool): learn a bias per output channel. Default: ``True``
+        padding_mode (str): ``'zeros'``, ``'reflect'``, ``'replicate'`` or
+            ``'circular'``: what the padding holds. Default: ``'zeros'``
+        device (str, optional): the device of the parameters. Default: the CPU
+        dtype (dtype, optional): a floating dtype for the parameters. Default: float32
+
+    Shape:
+        - Input: :math:`(N, C_{in}, L_{in})` or :math:`(C_{in}, L_{in})`
+        - Output: :math:`(N, C_{out}, L_{out})` or :math:`(C_{out}, L_{out})`, where
+          ``L_out = floor((L_in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1)``
+
+    Attributes:
+        weight (Parameter): shape ``(out_channels, in_channels / groups, kernel_size)``,
+            from U(-sqrt(k), sqrt(k)) with k = groups / (in_channels * kernel_size).
+        bias (Parameter): shape ``(out_channels,)``, from the same distribution;
+            None when ``bias=False``.
+
+    Example::
+
+        >>> m = nn.Conv1d(16, 33, 3, stride=2)
+        >>> m(fastnn.randn(20, 16, 50)).shape
+        (20, 33, 24)
+        >>> nn.Conv1d(4, 4, 5, padding="same", groups=4)(fastnn.randn(1, 4, 10)).shape
+        (1, 4, 10)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size_1_t,
+                 stride: _size_1_t = 1, padding: str | _size_1_t = 0, dilation: _size_1_t = 1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, _single(kernel_size), _single(stride),
                          padding if isinstance(padding, str) else _single(padding),
                          _single(dilation), groups, bias, padding_mode, device, dtype)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         x, pad = self._prepare(input)
         return F.conv1d(x, self.weight, self.bias, self.stride, pad, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+    """Applies a 2-D convolution (cross-correlation) over a batch of images.
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
+    ``out[n, j] = bias[j] + sum_k weight[j, k] (*) input[n, k]``, the sum over the
+    input channels of the group of output channel ``j``, (*) being the valid 2-D
+    cross-correlation after padding. ``kernel_size``, ``stride``, ``padding``
+    and ``dilation`` are one int (both dimensions) or a (height, width) pair.
+
+    Args:
+        in_channels (int): channels of the input.
+        out_channels (int): channels of the output.
+        kernel_size (int or tuple): size of the kernel.
+        stride (int or tuple): stride of the window. Default: 1
+        padding (int, tuple or str): implicit padding on both sides of each
+            spatial dimension, or ``'valid'`` (none) or ``'same'`` (output as
+            large as the input; stride 1 only; an odd total puts the extra pixel
+            at the end). Default: 0
+        dilation (int or tuple): spacing between kernel elements. Default: 1
+        groups (int): blocked connections: input and output channels are split
+            into ``groups`` groups, each output group seeing one input group
+            (``groups == in_channels``: a depthwise convolution). Default: 1
+        bias (bool): learn a bias per output channel. Default: ``True``
+        padding_mode (str): ``'zeros'``, ``'reflect'``, ``'replicate'`` or
+            ``'circular'``: what the padding holds. Default: ``'zeros'``
+        device (str, optional): the device of the parameters. Default: the CPU
+        dtype (dtype, optional): a floating dtype for the parameters. Default: float32
+
+    Shape:
+        - Input: :math:`(N, C_{in}, H_{in}, W_{in})` or :math:`(C_{in}, H_{in}, W_{in})`
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`, where
+          ``H_out = floor((H_in + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1)``
+          and ``W_out`` likewise with index 1.
+
+    Attributes:
+        weight (Parameter): shape ``(out_channels, in_channels / groups, kH, kW)``,
+            from U(-sqrt(k), sqrt(k)) with k = groups / (in_channels * kH * kW).
+        bias (Parameter): shape ``(out_channels,)``, from the same distribution;
+            None when ``bias=False``.
+
+    Example::
+
+        >>> m = nn.Conv2d(16, 33, 3, stride=2)
+        >>> m(fastnn.randn(20, 16, 50, 100)).shape
+        (20, 33, 24, 49)
+        >>> m = nn.Conv2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2), dilation=(3, 1))
+        >>> m(fastnn.randn(20, 16, 50, 100)).shape
+        (20, 33, 26, 100)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size_2_t,
+                 stride: _size_2_t = 1, padding: str | _size_2_t = 0, dilation: _size_2_t = 1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride),
                          padding if isinstance(padding, str) else _pair(padding),
                          _pair(dilation), groups, bias, padding_mode, device, dtype)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         x, pad = self._prepare(input)
         p = self._parameters  # skips Module.__getattr__ (see Linear.forward)
         if "weight" in p and "bias" in p:
@@ -154,8 +255,11 @@ class Conv2d(_ConvNd):
 class _ConvTransposeNd(_ConvNd):
     """Weight (in, out/groups, *kernel), as PyTorch; forward(input, output_size=None)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                 groups, bias, dilation, padding_mode, device=None, dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, ...],
+                 stride: tuple[int, ...], padding: tuple[int, ...],
+                 output_padding: tuple[int, ...], groups: int, bias: bool,
+                 dilation: tuple[int, ...], padding_mode: str, device: Any = None,
+                 dtype: Any = None) -> None:
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         if isinstance(padding, str):
@@ -184,7 +288,8 @@ class _ConvTransposeNd(_ConvNd):
         self.reset_parameters()
         _place(self, device)
 
-    def _output_padding(self, input, output_size):
+    def _output_padding(self, input: Tensor,
+                        output_size: Sequence[int] | None) -> tuple[int, ...]:
         """output_padding that gives output_size (PyTorch's rule: within one stride)."""
         if output_size is None:
             return self.output_padding
@@ -210,32 +315,128 @@ class _ConvTransposeNd(_ConvNd):
 
 
 class ConvTranspose1d(_ConvTransposeNd):
-    """1-D transposed convolution over (N, C_in, L) -> (N, C_out, L_out)."""
+    """Applies a 1-D transposed convolution: the gradient of Conv1d with respect to its input.
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
+    Sometimes (wrongly) called a deconvolution; it maps a length ``L_in``
+    signal to the length a Conv1d with the same arguments would have turned
+    into ``L_in``.
+
+    Args:
+        in_channels (int): channels of the input.
+        out_channels (int): channels of the output.
+        kernel_size (int or tuple): size of the kernel.
+        stride (int or tuple): stride of the convolution this inverts. Default: 1
+        padding (int or tuple): ``dilation * (kernel_size - 1) - padding`` zeros are
+            implicitly added on both sides of the input (so the output shrinks by
+            ``2 * padding``). Default: 0
+        output_padding (int or tuple): extra size added to one side of the output,
+            to pick among the sizes a strided convolution maps to the same input
+            size; less than ``stride`` or ``dilation``. Default: 0
+        groups (int): blocked connections from input to output channels. Default: 1
+        bias (bool): learn a bias per output channel. Default: ``True``
+        dilation (int or tuple): spacing between kernel elements. Default: 1
+        padding_mode (str): only ``'zeros'`` is supported. Default: ``'zeros'``
+        device (str, optional): the device of the parameters. Default: the CPU
+        dtype (dtype, optional): a floating dtype for the parameters. Default: float32
+
+    ``forward(input, output_size=None)``: ``output_size`` (the spatial sizes, or
+    the full shape) chooses ``output_padding`` for that call instead.
+
+    Shape:
+        - Input: :math:`(N, C_{in}, L_{in})` or :math:`(C_{in}, L_{in})`
+        - Output: :math:`(N, C_{out}, L_{out})` or :math:`(C_{out}, L_{out})`, where
+          ``L_out = (L_in - 1) * stride - 2 * padding
+          + dilation * (kernel_size - 1) + output_padding + 1``
+
+    Attributes:
+        weight (Parameter): shape ``(in_channels, out_channels / groups, kernel_size)``,
+            from U(-sqrt(k), sqrt(k)) with k = groups / (out_channels * kernel_size).
+        bias (Parameter): shape ``(out_channels,)``, from the same distribution;
+            None when ``bias=False``.
+
+    Example::
+
+        >>> m = nn.ConvTranspose1d(16, 33, 3, stride=2)
+        >>> m(fastnn.randn(20, 16, 50)).shape
+        (20, 33, 101)
+        >>> m(fastnn.randn(20, 16, 50), output_size=[102]).shape
+        (20, 33, 102)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size_1_t,
+                 stride: _size_1_t = 1, padding: _size_1_t = 0, output_padding: _size_1_t = 0,
+                 groups: int = 1, bias: bool = True, dilation: _size_1_t = 1,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, _single(kernel_size), _single(stride),
                          _single(padding), _single(output_padding), groups, bias,
                          _single(dilation), padding_mode, device, dtype)
 
-    def forward(self, input, output_size=None):
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         op = self._output_padding(input, output_size)
         return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, op,
                                   self.groups, self.dilation)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
-    """2-D transposed convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+    """Applies a 2-D transposed convolution: the gradient of Conv2d with respect to its input.
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
+    Used to upsample feature maps (decoders, GAN generators). ``kernel_size``,
+    ``stride``, ``padding``, ``output_padding`` and ``dilation`` are one int or a
+    (height, width) pair.
+
+    Args:
+        in_channels (int): channels of the input.
+        out_channels (int): channels of the output.
+        kernel_size (int or tuple): size of the kernel.
+        stride (int or tuple): stride of the convolution this inverts. Default: 1
+        padding (int or tuple): ``dilation * (kernel_size - 1) - padding`` zeros are
+            implicitly added on both sides of the input (so the output shrinks by
+            ``2 * padding``). Default: 0
+        output_padding (int or tuple): extra size added to one side of the output,
+            to pick among the sizes a strided convolution maps to the same input
+            size; less than ``stride`` or ``dilation``. Default: 0
+        groups (int): blocked connections from input to output channels. Default: 1
+        bias (bool): learn a bias per output channel. Default: ``True``
+        dilation (int or tuple): spacing between kernel elements. Default: 1
+        padding_mode (str): only ``'zeros'`` is supported. Default: ``'zeros'``
+        device (str, optional): the device of the parameters. Default: the CPU
+        dtype (dtype, optional): a floating dtype for the parameters. Default: float32
+
+    ``forward(input, output_size=None)``: ``output_size`` (the spatial sizes, or
+    the full shape) chooses ``output_padding`` for that call instead.
+
+    Shape:
+        - Input: :math:`(N, C_{in}, H_{in}, W_{in})` or :math:`(C_{in}, H_{in}, W_{in})`
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`, where
+          ``H_out = (H_in - 1) * stride[0] - 2 * padding[0]
+          + dilation[0] * (kernel_size[0] - 1) + output_padding[0] + 1``
+          and ``W_out`` likewise with index 1.
+
+    Attributes:
+        weight (Parameter): shape ``(in_channels, out_channels / groups, kH, kW)``,
+            from U(-sqrt(k), sqrt(k)) with k = groups / (out_channels * kH * kW).
+        bias (Parameter): shape ``(out_channels,)``, from the same distribution;
+            None when ``bias=False``.
+
+    Example::
+
+        >>> up = nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1)
+        >>> x = fastnn.randn(1, 16, 6, 6)
+        >>> up(x).shape
+        (1, 8, 11, 11)
+        >>> up(x, output_size=(12, 12)).shape
+        (1, 8, 12, 12)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size_2_t,
+                 stride: _size_2_t = 1, padding: _size_2_t = 0, output_padding: _size_2_t = 0,
+                 groups: int = 1, bias: bool = True, dilation: _size_2_t = 1,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride),
                          _pair(padding), _pair(output_padding), groups, bias, _pair(dilation),
                          padding_mode, device, dtype)
 
-    def forward(self, input, output_size=None):
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         op = self._output_padding(input, output_size)
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, op,
                                   self.groups, self.dilation)

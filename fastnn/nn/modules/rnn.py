@@ -10,20 +10,28 @@ A PackedSequence is unpacked to a padded time-major batch plus per-sequence
 lengths, in the caller's batch order; the kernels' ``lengths`` argument then
 keeps padded steps out of every output and gradient, and the output is packed
 again with the input's layout. Parameters, shapes, gate orders and
-initialisation follow PyTorch, so a torch state_dict loads unchanged.
+initialisation follow PyTorch, so a torch state_dict loads unchanged. The
+single-step cells are in _rnn_cell.py (importable from here too, PyTorch's path).
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._tensor import Tensor, cat, stack
-from ...ops.rnn import Recurrent, PackIndex, array_module
+from ...ops.rnn import Recurrent, PackIndex
 from .. import init
 from .module import Module
 from ... import _sizes
 from ._utils import F, _empty_parameter, _factory_dtype, _place
+from ._rnn_cell import RNNCellBase, RNNCell, LSTMCell, GRUCell, _check_dtype, _zeros_state
+
+if TYPE_CHECKING:
+    from ..utils.rnn import PackedSequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -31,28 +39,34 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _KIND = {"RNN_TANH": "rnn", "RNN_RELU": "rnn", "LSTM": "lstm", "GRU": "gru"}
 
 
-def _utils_rnn():
+def _utils_rnn() -> Any:
     from ..utils import rnn  # imported late: fastnn.nn.utils imports fastnn.nn
     return rnn
 
 
-def _zeros_state(like, shape):
-    xp = array_module(like._data)
-    return Tensor._wrap(xp.zeros(shape, dtype=like._data.dtype))
-
-
-def _check_dtype(name, t, dtype):
-    if t.dtype != dtype:
-        raise RuntimeError(f"{name} must have the type {dtype} (the layer's parameters), "
-                           f"got type {t.dtype}")
+_Input = Any  # a Tensor or a PackedSequence
 
 
 class RNNBase(Module):
-    """Shared constructor, parameters and layer stacking of RNN / LSTM / GRU."""
+    """The shared constructor, parameters and layer stacking of RNN, LSTM and GRU.
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
-                 device=None, dtype=None):
+    Args:
+        mode (str): ``'RNN_TANH'``, ``'RNN_RELU'``, ``'LSTM'`` or ``'GRU'``.
+        input_size, hidden_size, num_layers, bias, batch_first, dropout,
+        bidirectional, device, dtype: as documented on :class:`RNN`.
+        proj_size (int): must be 0 (LSTM projections are not supported yet).
+
+    Example::
+
+        >>> rnn = nn.modules.rnn.RNNBase("GRU", 4, 8, num_layers=2)
+        >>> [name for name, _ in rnn.named_parameters()][:4]
+        ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
+    """
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         if mode not in _GATES:
             raise ValueError(f"Unrecognized RNN mode: {mode}")
@@ -95,12 +109,13 @@ class RNNBase(Module):
         D = 2 if bidirectional else 1
         G = _GATES[mode] * hidden_size
         self._check_size(input_size, hidden_size, num_layers, D, G, bias, dtype)
-        self._flat_weights_names = []
+        self._flat_weights_names: list[str] = []
         for layer in range(num_layers):
             layer_in = input_size if layer == 0 else hidden_size * D
             for d in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
-                shapes = [("weight_ih" + sfx, (G, layer_in)), ("weight_hh" + sfx, (G, hidden_size))]
+                shapes: list[tuple[str, tuple[int, ...]]] = [
+                    ("weight_ih" + sfx, (G, layer_in)), ("weight_hh" + sfx, (G, hidden_size))]
                 if bias:
                     shapes += [("bias_ih" + sfx, (G,)), ("bias_hh" + sfx, (G,))]
                 for name, shape in shapes:
@@ -109,7 +124,8 @@ class RNNBase(Module):
         self.reset_parameters()
         _place(self, device)
 
-    def _check_size(self, input_size, hidden_size, num_layers, D, G, bias, dtype):
+    def _check_size(self, input_size: int, hidden_size: int, num_layers: int, D: int, G: int,
+                    bias: bool, dtype: Any) -> None:
         """All the layers' parameters, counted before the first is made: a layer loop
         over num_layers=10**9 would otherwise run for hours before memory ran out."""
         per_dir_first = G * (input_size + hidden_size) + (2 * G if bias else 0)
@@ -121,25 +137,27 @@ class RNNBase(Module):
                            f"hidden_size={hidden_size}, num_layers={num_layers}", nbytes,
                            f"{tensors} parameter tensors of {elements} elements")
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
+        """Draw every weight and bias again from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for w in self.parameters():
             init.uniform_(w, -stdv, stdv)
 
-    def flatten_parameters(self):
+    def flatten_parameters(self) -> None:
         """No-op (cuDNN's weight flattening has no meaning here); kept for ported code."""
 
     @property
-    def _flat_weights(self):
+    def _flat_weights(self) -> list[Any]:
         return [getattr(self, n) for n in self._flat_weights_names]
 
     @property
-    def all_weights(self):
+    def all_weights(self) -> list[list[Any]]:
+        """The parameters grouped per (layer, direction): [w_ih, w_hh(, b_ih, b_hh)]."""
         n = 4 if self.bias else 2
         w = self._flat_weights
         return [w[i:i + n] for i in range(0, len(w), n)]
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.proj_size != 0:
             s += f", proj_size={self.proj_size}"
@@ -156,7 +174,7 @@ class RNNBase(Module):
         return s
 
     # --------------------------------------------------------------- forward pieces
-    def _prepare_input(self, input):
+    def _prepare_input(self, input: _Input) -> tuple[Tensor, Any, Any, bool]:
         """-> (x time-major (T, B, I), lengths or None, packed input or None, batched)."""
         name = type(self).__name__
         rnn_utils = _utils_rnn()
@@ -185,7 +203,8 @@ class RNNBase(Module):
                                f"{self.input_size}, got {x.shape[-1]}")
         return x, lengths, packed, batched
 
-    def _prepare_state(self, h, x, batched, which=None):
+    def _prepare_state(self, h: Tensor | None, x: Tensor, batched: bool,
+                       which: int | None = None) -> Tensor:
         D = 2 if self.bidirectional else 1
         B = x.shape[1]
         expected = (self.num_layers * D, B, self.hidden_size)
@@ -207,14 +226,16 @@ class RNNBase(Module):
         _check_dtype("hx" if which is None else f"hx[{which}]", h, x.dtype)
         return h
 
-    def _run(self, x, h0, c0, lengths):
+    def _run(self, x: Tensor, h0: Tensor, c0: Tensor | None,
+             lengths: Any) -> tuple[Tensor, Tensor, Any]:
         """Stack the layers; returns (y (T, B, D*H), h_n, c_n or None)."""
         kind = _KIND[self.mode]
         nonlin = "relu" if self.mode == "RNN_RELU" else "tanh"
         D = 2 if self.bidirectional else 1
         weights = self._flat_weights
         per = 4 if self.bias else 2
-        hs, cs = [], []
+        hs: list[Tensor] = []
+        cs: list[Tensor] = []
         layer_in = x
         for layer in range(self.num_layers):
             outs = []
@@ -238,7 +259,7 @@ class RNNBase(Module):
         c_n = stack(cs, 0) if cs else None
         return layer_in, h_n, c_n
 
-    def _finish_output(self, y, packed, batched):
+    def _finish_output(self, y: Tensor, packed: PackedSequence | None, batched: bool) -> _Input:
         if packed is not None:
             index, _ = _utils_rnn().packed_layout(packed.batch_sizes, packed.sorted_indices)
             return type(packed)(PackIndex.apply(y, index), packed.batch_sizes,
@@ -247,7 +268,7 @@ class RNNBase(Module):
             return y.squeeze(1)
         return y.transpose(0, 1) if self.batch_first else y
 
-    def forward(self, input, hx=None):
+    def forward(self, input: _Input, hx: Tensor | None = None) -> tuple[_Input, Tensor]:
         x, lengths, packed, batched = self._prepare_input(input)
         if isinstance(hx, (tuple, list)):
             raise RuntimeError(f"{type(self).__name__}: hx must be a Tensor, not a tuple "
@@ -260,14 +281,58 @@ class RNNBase(Module):
 
 
 class RNN(RNNBase):
-    """Elman RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (or relu).
+    r"""Applies a multi-layer Elman RNN with tanh or ReLU to an input sequence.
 
-    RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
-    batch_first=False, dropout=0.0, bidirectional=False). forward(input, hx=None)
-    returns (output, h_n).
+    For each step t: ``h_t = tanh(x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh)``
+    (ReLU instead of tanh with ``nonlinearity='relu'``).
+
+    ``RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
+    batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None)``;
+    ``forward(input, hx=None)`` returns ``(output, h_n)``.
+
+    Args:
+        input_size (int): the number of features of each input step.
+        hidden_size (int): H, the number of features of the hidden state.
+        num_layers (int): stacked recurrent layers, layer l + 1 reading the output
+            of layer l. Default: 1
+        nonlinearity (str): ``'tanh'`` or ``'relu'``. Default: ``'tanh'``
+        bias (bool): learn the biases b_ih and b_hh. Default: ``True``
+        batch_first (bool): input and output are (N, L, *) instead of (L, N, *)
+            (the hidden states keep (D * num_layers, N, H)). Default: ``False``
+        dropout (float): dropout on the output of every layer but the last, in
+            training. Default: 0.0
+        bidirectional (bool): also run each layer backwards in time, and
+            concatenate the two directions' outputs. Default: ``False``
+        device (str, optional): the device of the parameters. Default: the CPU
+        dtype (dtype, optional): a floating dtype for the parameters. Default: float32
+
+    Shape:
+        - input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
+          :math:`(L, H_{in})` unbatched, or a PackedSequence (then the output is one
+          too).
+        - h_0: ``(D * num_layers, N, H)`` or ``(D * num_layers, H)``;
+          zeros when not given. D is 2 if bidirectional, else 1.
+        - output: :math:`(L, N, D * H)` (batch first with ``batch_first``), the
+          last layer's hidden state at every step, both directions concatenated.
+        - h_n: ``(D * num_layers, N, H)``, the final hidden state of each
+          layer and direction.
+
+    Attributes:
+        weight_ih_l[k] (Parameter): (H, I) for layer 0, (H, D * H) above; x @ W_ih.T.
+        weight_hh_l[k] (Parameter): (H, H).
+        bias_ih_l[k], bias_hh_l[k] (Parameter): (H,).
+        The ``_reverse`` suffix marks the backward direction. Every weight and bias
+        starts from U(-sqrt(k), sqrt(k)), k = 1 / hidden_size.
+
+    Example::
+
+        >>> rnn = nn.RNN(10, 20, 2)
+        >>> output, h_n = rnn(fastnn.randn(5, 3, 10))
+        >>> output.shape, h_n.shape
+        ((5, 3, 20), (2, 3, 20))
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if len(args) > 3:
@@ -289,13 +354,73 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """LSTM, gates i, f, g, o. forward(input, (h_0, c_0)=None) returns
-    (output, (h_n, c_n)). proj_size > 0 is not supported."""
+    r"""Applies a multi-layer long short-term memory (LSTM) RNN to an input sequence.
 
-    def __init__(self, *args, **kwargs):
+    For each step t, with the gates in PyTorch's order i, f, g, o::
+
+        i_t = sigmoid(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)
+        f_t = sigmoid(W_if x_t + b_if + W_hf h_{t-1} + b_hf)
+        g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)
+        o_t = sigmoid(W_io x_t + b_io + W_ho h_{t-1} + b_ho)
+        c_t = f_t * c_{t-1} + i_t * g_t
+        h_t = o_t * tanh(c_t)
+
+    ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None)``;
+    ``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))``.
+
+    Args:
+        input_size (int): the number of features of each input step.
+        hidden_size (int): H, the number of features of the hidden state.
+        num_layers (int): stacked recurrent layers, layer l + 1 reading the output
+            of layer l. Default: 1
+        bias (bool): learn the biases b_ih and b_hh. Default: ``True``
+        batch_first (bool): input and output are (N, L, *) instead of (L, N, *)
+            (the hidden states keep (D * num_layers, N, H)). Default: ``False``
+        dropout (float): dropout on the output of every layer but the last, in
+            training. Default: 0.0
+        bidirectional (bool): also run each layer backwards in time, and
+            concatenate the two directions' outputs. Default: ``False``
+        device (str, optional): the device of the parameters. Default: the CPU
+        dtype (dtype, optional): a floating dtype for the parameters. Default: float32
+        proj_size (int): must be 0: LSTM projections are not supported yet
+            (NotImplementedError). Default: 0
+
+    Shape:
+        - input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
+          :math:`(L, H_{in})` unbatched, or a PackedSequence (then the output is one
+          too).
+        - h_0: ``(D * num_layers, N, H)`` or ``(D * num_layers, H)``;
+          zeros when not given. D is 2 if bidirectional, else 1.
+        - output: :math:`(L, N, D * H)` (batch first with ``batch_first``), the
+          last layer's hidden state at every step, both directions concatenated.
+        - h_n: ``(D * num_layers, N, H)``, the final hidden state of each
+          layer and direction.
+        - c_0, c_n: the cell states, shaped as h_0 and h_n.
+
+    Attributes:
+        weight_ih_l[k] (Parameter): (4H, I) for layer 0, (4H, D * H) above;
+            the four gates' weights stacked (W_ii|W_if|W_ig|W_io).
+        weight_hh_l[k] (Parameter): (4H, H).
+        bias_ih_l[k], bias_hh_l[k] (Parameter): (4H,).
+        The ``_reverse`` suffix marks the backward direction. Every weight and bias
+        starts from U(-sqrt(k), sqrt(k)), k = 1 / hidden_size.
+
+    Example::
+
+        >>> lstm = nn.LSTM(10, 20, num_layers=2, bidirectional=True, batch_first=True)
+        >>> output, (h_n, c_n) = lstm(fastnn.randn(3, 5, 10))
+        >>> output.shape, h_n.shape, c_n.shape
+        ((3, 5, 40), (4, 3, 20), (4, 3, 20))
+        >>> lstm.weight_ih_l0.shape, lstm.weight_hh_l1_reverse.shape
+        ((80, 10), (80, 20))
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__("LSTM", *args, **kwargs)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: _Input,  # type: ignore[override]
+                hx: tuple[Tensor, Tensor] | None = None) -> tuple[_Input, tuple[Tensor, Tensor]]:
         x, lengths, packed, batched = self._prepare_input(input)
         if hx is None:
             h0 = c0 = None
@@ -312,141 +437,69 @@ class LSTM(RNNBase):
 
 
 class GRU(RNNBase):
-    """GRU, gates r, z, n. forward(input, hx=None) returns (output, h_n)."""
+    r"""Applies a multi-layer gated recurrent unit (GRU) RNN to an input sequence.
 
-    def __init__(self, *args, **kwargs):
+    For each step t, with the gates in PyTorch's order r, z, n::
+
+        r_t = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+        z_t = sigmoid(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+        n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    ``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False, device=None, dtype=None)``;
+    ``forward(input, hx=None)`` returns ``(output, h_n)``.
+
+    Args:
+        input_size (int): the number of features of each input step.
+        hidden_size (int): H, the number of features of the hidden state.
+        num_layers (int): stacked recurrent layers, layer l + 1 reading the output
+            of layer l. Default: 1
+        bias (bool): learn the biases b_ih and b_hh. Default: ``True``
+        batch_first (bool): input and output are (N, L, *) instead of (L, N, *)
+            (the hidden states keep (D * num_layers, N, H)). Default: ``False``
+        dropout (float): dropout on the output of every layer but the last, in
+            training. Default: 0.0
+        bidirectional (bool): also run each layer backwards in time, and
+            concatenate the two directions' outputs. Default: ``False``
+        device (str, optional): the device of the parameters. Default: the CPU
+        dtype (dtype, optional): a floating dtype for the parameters. Default: float32
+
+    Shape:
+        - input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
+          :math:`(L, H_{in})` unbatched, or a PackedSequence (then the output is one
+          too).
+        - h_0: ``(D * num_layers, N, H)`` or ``(D * num_layers, H)``;
+          zeros when not given. D is 2 if bidirectional, else 1.
+        - output: :math:`(L, N, D * H)` (batch first with ``batch_first``), the
+          last layer's hidden state at every step, both directions concatenated.
+        - h_n: ``(D * num_layers, N, H)``, the final hidden state of each
+          layer and direction.
+
+    Attributes:
+        weight_ih_l[k] (Parameter): (3H, I) for layer 0, (3H, D * H) above;
+            the three gates' weights stacked (W_ir|W_iz|W_in).
+        weight_hh_l[k] (Parameter): (3H, H).
+        bias_ih_l[k], bias_hh_l[k] (Parameter): (3H,).
+        The ``_reverse`` suffix marks the backward direction. Every weight and bias
+        starts from U(-sqrt(k), sqrt(k)), k = 1 / hidden_size.
+
+    Example::
+
+        >>> gru = nn.GRU(10, 20)
+        >>> output, h_n = gru(fastnn.randn(5, 3, 10))
+        >>> output.shape, h_n.shape
+        ((5, 3, 20), (1, 3, 20))
+        >>> from fastnn.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+        >>> packed = pack_padded_sequence(fastnn.randn(4, 2, 10), [4, 2])
+        >>> out, lengths = pad_packed_sequence(gru(packed)[0])
+        >>> out.shape, lengths
+        ((4, 2, 20), tensor([4, 2]))
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
 
 
-# ---------------------------------------------------------------- cells
-class RNNCellBase(Module):
-    """One step: weight_ih (G*H, I), weight_hh (G*H, H), bias_ih, bias_hh (G*H,)."""
-
-    _kind = None
-
-    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
-        super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.bias = bias
-        what = f"{type(self).__name__}: input_size={input_size}, hidden_size={hidden_size}"
-        self.weight_ih = _empty_parameter((num_chunks * hidden_size, input_size), dtype, what=what)
-        self.weight_hh = _empty_parameter((num_chunks * hidden_size, hidden_size), dtype,
-                                          what=what)
-        if bias:
-            self.bias_ih = _empty_parameter((num_chunks * hidden_size,), dtype, what=what)
-            self.bias_hh = _empty_parameter((num_chunks * hidden_size,), dtype, what=what)
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-        _place(self, device)
-
-    def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            init.uniform_(w, -stdv, stdv)
-
-    def extra_repr(self):
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        nl = getattr(self, "nonlinearity", "tanh")
-        if nl != "tanh":
-            s += f", nonlinearity={nl}"
-        return s
-
-    def _prepare(self, input, states):
-        """-> (x (1, B, I), states each (B, H), batched)."""
-        name = type(self).__name__
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-        if input.dim() not in (1, 2):
-            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D "
-                             "instead")
-        batched = input.dim() == 2
-        x = input if batched else input.unsqueeze(0)
-        _check_dtype("input", x, self.weight_ih.dtype)
-        if x.shape[1] != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {x.shape[1]} expected "
-                               f"{self.input_size}")
-        B = x.shape[0]
-        out = []
-        for i, h in enumerate(states):
-            if h is None:
-                out.append(_zeros_state(x, (B, self.hidden_size)))
-                continue
-            if not isinstance(h, Tensor):
-                raise TypeError(f"{name}: hx must be a Tensor, got {type(h).__name__}")
-            if h.dim() != input.dim():
-                raise ValueError(f"{name}: Expected hidden to be {input.dim()}D (like the "
-                                 f"input), got {h.dim()}D instead")
-            if not batched:
-                h = h.unsqueeze(0)
-            if h.shape[0] != B:
-                raise RuntimeError(f"Input batch size {B} doesn't match hidden{i} batch size "
-                                   f"{h.shape[0]}")
-            if h.shape[1] != self.hidden_size:
-                raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {h.shape[1]}, "
-                                   f"expected {self.hidden_size}")
-            _check_dtype(f"hidden{i}", h, x.dtype)
-            out.append(h)
-        return x.unsqueeze(0), out, batched
-
-    def _step(self, x, h, c=None, nonlinearity="tanh"):
-        return Recurrent.apply(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
-                               self.bias_hh, kind=self._kind, nonlinearity=nonlinearity)
-
-
-class RNNCell(RNNCellBase):
-    """h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu)."""
-
-    _kind = "rnn"
-
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
-                 dtype=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
-        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
-        self.nonlinearity = nonlinearity
-
-    def forward(self, input, hx=None):
-        x, (h,), batched = self._prepare(input, [hx])
-        h1 = self._step(x, h, nonlinearity=self.nonlinearity)[1]
-        return h1 if batched else h1.squeeze(0)
-
-
-class LSTMCell(RNNCellBase):
-    """One LSTM step; forward(input, (h, c)=None) returns (h', c')."""
-
-    _kind = "lstm"
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
-
-    def forward(self, input, hx=None):
-        if hx is None:
-            hx = (None, None)
-        elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
-            raise RuntimeError("LSTMCell: hx must be a tuple (h, c) of two Tensors")
-        x, (h, c), batched = self._prepare(input, list(hx))
-        _, h1, c1 = self._step(x, h, c)
-        if not batched:
-            return h1.squeeze(0), c1.squeeze(0)
-        return h1, c1
-
-
-class GRUCell(RNNCellBase):
-    """One GRU step; forward(input, hx=None) returns h'."""
-
-    _kind = "gru"
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
-
-    def forward(self, input, hx=None):
-        x, (h,), batched = self._prepare(input, [hx])
-        h1 = self._step(x, h)[1]
-        return h1 if batched else h1.squeeze(0)

@@ -7,7 +7,10 @@ returns P(original...) each time it is read: the module's class is swapped for
 a subclass holding that property, as PyTorch does, so state_dict keys are
 PyTorch's ("parametrizations.weight.original0", ...).
 """
+from __future__ import annotations
+
 import contextlib
+from typing import Any, Iterator, Sequence
 
 from ..modules.container import ModuleDict, ModuleList
 from ..modules.module import Module
@@ -18,9 +21,31 @@ __all__ = ["register_parametrization", "remove_parametrizations", "is_parametriz
 
 
 class ParametrizationList(ModuleList):
-    """The parametrizations of one tensor (applied in order) and its original(s)."""
+    """The parametrizations of one tensor (applied in order) and its original value(s).
 
-    def __init__(self, modules, original, unsafe=False):
+    Made by :func:`register_parametrization` and kept in
+    ``module.parametrizations[tensor_name]``; calling it computes the
+    parametrized tensor.
+
+    Args:
+        modules (sequence of Module): the parametrizations, applied in order.
+        original (Tensor): the tensor being parametrized; stored as
+            ``original`` (or ``original0``, ``original1``, ... when the first
+            parametrization's ``right_inverse`` returns several tensors).
+        unsafe (bool): skip consistency checks. Default: ``False``
+
+    Example::
+
+        >>> from fastnn.nn.utils import parametrize
+        >>> class Double(nn.Module):
+        ...     def forward(self, x):
+        ...         return 2 * x
+        >>> plist = parametrize.ParametrizationList([Double()], fastnn.tensor([1.0, 2.0]))
+        >>> plist()
+        tensor([2., 4.])
+    """
+
+    def __init__(self, modules: Sequence[Module], original: Any, unsafe: bool = False) -> None:
         super().__init__(modules)
         self.unsafe = unsafe
         first = modules[0]
@@ -35,7 +60,7 @@ class ParametrizationList(ModuleList):
             self.ntensors = 1
             self.register_parameter("original", Parameter(new.detach(), original.requires_grad))
 
-    def right_inverse(self, value):
+    def right_inverse(self, value: Any) -> None:
         """Set the original(s) so that the parametrized tensor becomes ``value``."""
         for m in reversed(list(self)[1:]):
             value = m.right_inverse(value) if hasattr(m, "right_inverse") else value
@@ -47,7 +72,7 @@ class ParametrizationList(ModuleList):
             for i, t in enumerate(new):
                 getattr(self, f"original{i}")._data[...] = t.detach()._data
 
-    def forward(self):
+    def forward(self) -> Any:  # type: ignore[override]  # no input: it reads the originals
         if self.is_tensor:
             x = self[0](self.original)
         else:
@@ -57,7 +82,7 @@ class ParametrizationList(ModuleList):
         return x
 
 
-def _parametrized_class(module):
+def _parametrized_class(module: Module) -> type:
     """The module's class, or a subclass of it that can hold parametrized properties."""
     cls = type(module)
     if getattr(cls, "_fastnn_parametrized", False):
@@ -74,11 +99,44 @@ def _parametrized_class(module):
                  "__module__": cls.__module__})
 
 
-def register_parametrization(module, tensor_name, parametrization, *, unsafe=False):
-    """Make module.<tensor_name> the output of parametrization(original); returns module."""
+def register_parametrization(module: Module, tensor_name: str, parametrization: Module, *,
+                             unsafe: bool = False) -> Module:
+    """Make ``module.<tensor_name>`` the output of ``parametrization`` applied to its original.
+
+    The parameter or buffer moves to
+    ``module.parametrizations[tensor_name].original``; reading
+    ``module.<tensor_name>`` then computes ``parametrization(original)`` each
+    time, so gradients reach the original. Assigning to it calls the
+    parametrization's ``right_inverse`` (if it has one) to set the original. A
+    second registration on the same name chains after the first.
+
+    Args:
+        module (Module): the module to change (its class becomes a subclass
+            ``Parametrized<Class>``).
+        tensor_name (str): the name of a parameter or buffer of ``module``.
+        parametrization (Module): maps the original to the value; may define
+            ``right_inverse(value)``.
+        unsafe (bool): skip consistency checks. Default: ``False``
+
+    Returns:
+        Module: ``module``.
+
+    Example::
+
+        >>> from fastnn.nn.utils import parametrize
+        >>> class Symmetric(nn.Module):
+        ...     def forward(self, X):
+        ...         return X.triu() + X.triu(1).transpose(0, 1)
+        >>> m = parametrize.register_parametrization(nn.Linear(3, 3), "weight", Symmetric())
+        >>> bool((m.weight == m.weight.T).all()), type(m).__name__
+        (True, 'ParametrizedLinear')
+        >>> list(m.state_dict().keys())
+        ['bias', 'parametrizations.weight.original']
+    """
     if is_parametrized(module, tensor_name):
         module.parametrizations[tensor_name].append(parametrization)
         return module
+    original: Any
     if tensor_name in module._parameters:
         original = module._parameters[tensor_name]
     elif tensor_name in module._buffers:
@@ -97,16 +155,44 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
     return module
 
 
-def is_parametrized(module, tensor_name=None):
+def is_parametrized(module: Module, tensor_name: str | None = None) -> bool:
+    """Whether ``module`` has a parametrization (on ``tensor_name``, or on any tensor if None).
+
+    Example::
+
+        >>> from fastnn.nn.utils import parametrize
+        >>> m = nn.utils.parametrizations.weight_norm(nn.Linear(2, 2))
+        >>> parametrize.is_parametrized(m), parametrize.is_parametrized(m, "bias")
+        (True, False)
+    """
     plist = module._modules.get("parametrizations")
     if plist is None or not isinstance(plist, ModuleDict):
         return False
     return len(plist) > 0 if tensor_name is None else tensor_name in plist
 
 
-def remove_parametrizations(module, tensor_name, leave_parametrized=True):
-    """Undo register_parametrization: module.<tensor_name> becomes a plain Parameter again
-    (holding the parametrized value, or the original with leave_parametrized=False)."""
+def remove_parametrizations(module: Module, tensor_name: str,
+                            leave_parametrized: bool = True) -> Module:
+    """Undo :func:`register_parametrization`: ``module.<tensor_name>`` is a plain Parameter again.
+
+    Args:
+        module (Module): the parametrized module.
+        tensor_name (str): the parametrized tensor.
+        leave_parametrized (bool): keep the current parametrized value; False
+            restores the original (only for a single original tensor).
+            Default: ``True``
+
+    Returns:
+        Module: ``module``, its class restored once no parametrization is left.
+
+    Example::
+
+        >>> from fastnn.nn.utils import parametrize
+        >>> m = nn.utils.parametrizations.weight_norm(nn.Linear(2, 2))
+        >>> m = parametrize.remove_parametrizations(m, "weight")
+        >>> type(m).__name__, sorted(m.state_dict().keys())
+        ('Linear', ['bias', 'weight'])
+    """
     if not is_parametrized(module, tensor_name):
         raise ValueError(f"tensor_name: module {type(module).__name__} has no parametrization "
                          f"on {tensor_name!r}")
@@ -128,7 +214,19 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
 
 
 @contextlib.contextmanager
-def cached():
-    """PyTorch caches parametrized tensors inside this block; here they are recomputed
-    on each read (the same values), so the block only marks the intent."""
+def cached() -> Iterator[None]:
+    """A context manager in which PyTorch caches parametrized tensors.
+
+    Here they are recomputed on each read (the same values), so the block only
+    marks the intent; code written for PyTorch runs unchanged.
+
+    Example::
+
+        >>> from fastnn.nn.utils import parametrize
+        >>> m = nn.utils.parametrizations.weight_norm(nn.Linear(2, 2))
+        >>> with parametrize.cached():
+        ...     y = m(fastnn.ones(1, 2))
+        >>> y.shape
+        (1, 2)
+    """
     yield

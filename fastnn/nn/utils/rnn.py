@@ -10,7 +10,10 @@ element, so packed data can be compared with (or fed from) torch directly.
 Every conversion here is one differentiable gather / scatter of rows
 (fastnn/ops/rnn.py), so gradients flow through packing and padding.
 """
+from __future__ import annotations
+
 from collections import namedtuple
+from typing import Any, Iterable, Sequence, Union
 
 import numpy as np
 
@@ -20,8 +23,10 @@ from ...ops.rnn import PackIndex, UnpackIndex
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
            "pack_sequence", "unpad_sequence", "unpack_sequence", "invert_permutation"]
 
+_ints_t = Union[Tensor, Sequence[int], np.ndarray]
 
-def _host_ints(a, name):
+
+def _host_ints(a: Any, name: str) -> np.ndarray:
     """``a`` (list, ndarray or Tensor) as a 1-D host int64 array."""
     if isinstance(a, Tensor):
         a = a._data
@@ -38,8 +43,18 @@ def _host_ints(a, name):
     return arr.astype(np.int64)
 
 
-def invert_permutation(permutation):
-    """The inverse of an index permutation (None stays None)."""
+def invert_permutation(permutation: _ints_t | None) -> Tensor | None:
+    """Return the inverse of an index permutation (None stays None).
+
+    Args:
+        permutation (Tensor or sequence of int, optional): a permutation of 0..n-1.
+
+    Example::
+
+        >>> from fastnn.nn.utils.rnn import invert_permutation
+        >>> invert_permutation(fastnn.tensor([2, 0, 1]))
+        tensor([1, 2, 0])
+    """
     if permutation is None:
         return None
     p = _host_ints(permutation, "permutation")
@@ -50,13 +65,32 @@ def invert_permutation(permutation):
 
 class PackedSequence(namedtuple("PackedSequence",
                                 ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])):
-    """(data, batch_sizes, sorted_indices, unsorted_indices), as torch's PackedSequence.
+    """A batch of variable-length sequences, packed: only their valid steps are stored.
 
-    Build one with pack_padded_sequence or pack_sequence, not by hand.
+    Build one with :func:`pack_padded_sequence` or :func:`pack_sequence`, not by
+    hand; the recurrent layers (RNN, LSTM, GRU) accept it as input and return
+    one, and :func:`pad_packed_sequence` turns it back into a padded batch.
+
+    Attributes:
+        data (Tensor): ``(sum of lengths, *)``, the rows of the sequences still
+            running at each step, step after step, longest sequence first.
+        batch_sizes (Tensor): int64, how many sequences run at each step.
+        sorted_indices (Tensor, optional): the caller's batch index of each
+            sequence in longest-first order (None when already sorted).
+        unsorted_indices (Tensor, optional): the inverse of ``sorted_indices``.
+
+    Example::
+
+        >>> from fastnn.nn.utils.rnn import pack_sequence
+        >>> packed = pack_sequence([fastnn.tensor([1.0, 2.0, 3.0]), fastnn.tensor([4.0, 5.0])])
+        >>> packed.data, packed.batch_sizes
+        (tensor([1., 4., 2., 5., 3.]), tensor([2, 2, 1]))
     """
     __slots__ = ()
 
-    def __new__(cls, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
+    def __new__(cls, data: Tensor, batch_sizes: _ints_t | None = None,
+                sorted_indices: _ints_t | None = None,
+                unsorted_indices: _ints_t | None = None) -> PackedSequence:
         if batch_sizes is None:
             raise TypeError("PackedSequence: batch_sizes is required (build packed batches with "
                             "pack_padded_sequence or pack_sequence)")
@@ -70,41 +104,48 @@ class PackedSequence(namedtuple("PackedSequence",
             unsorted_indices = tensor(_host_ints(unsorted_indices, "unsorted_indices"))
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
-    def _with_data(self, data):
+    def _with_data(self, data: Tensor) -> PackedSequence:
         return type(self)(data, self.batch_sizes, self.sorted_indices, self.unsorted_indices)
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """``data`` moved or cast as by ``Tensor.to``; self when nothing changes."""
         data = self.data.to(*args, **kwargs)
         return self if data is self.data else self._with_data(data)
 
-    def float(self):
+    def float(self) -> PackedSequence:
+        """``data`` cast to float32."""
         return self.to(np.float32)
 
-    def double(self):
+    def double(self) -> PackedSequence:
+        """``data`` cast to float64."""
         return self.to(np.float64)
 
-    def cpu(self):
+    def cpu(self) -> PackedSequence:
+        """``data`` on the CPU."""
         return self.to("cpu")
 
-    def cuda(self, device=None):
+    def cuda(self, device: Any = None) -> PackedSequence:
+        """``data`` on a CUDA device."""
         return self.to("cuda" if device is None else device)
 
     @property
-    def is_cuda(self):
+    def is_cuda(self) -> bool:
+        """Whether ``data`` is on a CUDA device."""
         return self.data.is_cuda
 
-    def is_pinned(self):
+    def is_pinned(self) -> bool:
+        """Always False (no pinned host memory here)."""
         return False
 
 
 # ---------------------------------------------------------------- layout helpers
-def _sorted_order(sorted_indices, B):
+def _sorted_order(sorted_indices: Any, B: int) -> np.ndarray:
     if sorted_indices is None:
         return np.arange(B, dtype=np.int64)
     return _host_ints(sorted_indices, "sorted_indices")
 
 
-def packed_layout(batch_sizes, sorted_indices):
+def packed_layout(batch_sizes: _ints_t, sorted_indices: _ints_t | None) -> tuple[np.ndarray, np.ndarray]:
     """(row index into a (T, B) time-major grid, lengths in the caller's order).
 
     Row j of packed data is entry ``index[j] = t * B + b`` of the flattened grid.
@@ -127,9 +168,31 @@ def packed_layout(batch_sizes, sorted_indices):
 
 
 # ---------------------------------------------------------------- public API
-def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
-    """Pack a padded batch (T, B, *) -- (B, T, *) with batch_first -- of sequences
-    whose valid lengths are ``lengths``."""
+def pack_padded_sequence(input: Tensor, lengths: _ints_t, batch_first: bool = False,
+                         enforce_sorted: bool = True) -> PackedSequence:
+    """Pack a padded batch of variable-length sequences.
+
+    Args:
+        input (Tensor): ``(T, B, *)``, or ``(B, T, *)`` with ``batch_first``;
+            sequence b is valid for its first ``lengths[b]`` steps.
+        lengths (Tensor or sequence of int): the length of each sequence, each
+            in [1, T].
+        batch_first (bool): ``input`` is batch-major. Default: ``False``
+        enforce_sorted (bool): require ``lengths`` in decreasing order; with
+            False any order is accepted (and remembered in ``sorted_indices``).
+            Default: ``True``
+
+    Returns:
+        PackedSequence: gradients flow back to ``input``.
+
+    Example::
+
+        >>> from fastnn.nn.utils.rnn import pack_padded_sequence
+        >>> padded = fastnn.tensor([[1.0, 4.0], [2.0, 5.0], [3.0, 0.0]])  # (T=3, B=2)
+        >>> pack_padded_sequence(padded, [3, 2])
+        PackedSequence(data=tensor([1., 4., 2., 5., 3.]), batch_sizes=tensor([2, 2, 1]),
+                       sorted_indices=None, unsorted_indices=None)
+    """
     if not isinstance(input, Tensor):
         input = tensor(input)
     lengths = _host_ints(lengths, "lengths")
@@ -167,8 +230,31 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     return PackedSequence(data, batch_sizes.astype(np.int64), sorted_indices)
 
 
-def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
-    """Inverse of pack_padded_sequence: (padded, lengths), in the caller's batch order."""
+def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
+                        padding_value: float = 0.0,
+                        total_length: int | None = None) -> tuple[Tensor, Tensor]:
+    """Unpack a PackedSequence into a padded batch: the inverse of :func:`pack_padded_sequence`.
+
+    Args:
+        sequence (PackedSequence): the batch to unpack.
+        batch_first (bool): return ``(B, T, *)`` instead of ``(T, B, *)``.
+            Default: ``False``
+        padding_value (float): the value of the padded steps. Default: 0.0
+        total_length (int, optional): pad to this many steps (at least the
+            longest length) instead of the longest length.
+
+    Returns:
+        tuple: ``(padded, lengths)``, in the caller's batch order; lengths is
+        an int64 Tensor.
+
+    Example::
+
+        >>> from fastnn.nn.utils.rnn import pack_sequence, pad_packed_sequence
+        >>> packed = pack_sequence([fastnn.tensor([1.0, 2.0, 3.0]), fastnn.tensor([4.0])])
+        >>> pad_packed_sequence(packed, batch_first=True, total_length=4)
+        (tensor([[1., 2., 3., 0.],
+                [4., 0., 0., 0.]]), tensor([3, 1]))
+    """
     if not isinstance(sequence, PackedSequence):
         raise TypeError(f"pad_packed_sequence: expected a PackedSequence, "
                         f"got {type(sequence).__name__}")
@@ -193,8 +279,30 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     return padded, tensor(lengths)
 
 
-def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
-    """Stack tensors of shapes (L_i, *) into (max L, B, *) -- (B, max L, *) with batch_first."""
+def pad_sequence(sequences: Tensor | Iterable[Tensor], batch_first: bool = False,
+                 padding_value: float = 0.0, padding_side: str = "right") -> Tensor:
+    """Stack tensors of shapes ``(L_i, *)`` into one padded ``(max L, B, *)`` Tensor.
+
+    Args:
+        sequences (iterable of Tensors): the sequences, the same trailing shape.
+        batch_first (bool): return ``(B, max L, *)``. Default: ``False``
+        padding_value (float): the value of the padding. Default: 0.0
+        padding_side (str): pad on the ``'right'`` (after) or ``'left'``.
+            Default: ``'right'``
+
+    Example::
+
+        >>> from fastnn.nn.utils.rnn import pad_sequence
+        >>> seqs = [fastnn.tensor([1.0, 2.0, 3.0]), fastnn.tensor([4.0, 5.0]), fastnn.tensor([6.0])]
+        >>> pad_sequence(seqs, batch_first=True)
+        tensor([[1., 2., 3.],
+                [4., 5., 0.],
+                [6., 0., 0.]])
+        >>> pad_sequence(seqs, batch_first=True, padding_side="left")
+        tensor([[1., 2., 3.],
+                [0., 4., 5.],
+                [0., 0., 6.]])
+    """
     if isinstance(sequences, Tensor):
         sequences = list(sequences.unbind(0))
     sequences = [s if isinstance(s, Tensor) else tensor(s) for s in sequences]
@@ -216,21 +324,54 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     return padded.transpose(0, 1) if batch_first else padded
 
 
-def pack_sequence(sequences, enforce_sorted=True):
-    """Pack a list of tensors of shapes (L_i, *)."""
+def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
+    """Pack a list of tensors of shapes ``(L_i, *)`` (pad_sequence, then pack_padded_sequence).
+
+    Args:
+        sequences (list of Tensors): the sequences.
+        enforce_sorted (bool): require them in decreasing length. Default: ``True``
+
+    Example::
+
+        >>> from fastnn.nn.utils.rnn import pack_sequence
+        >>> pack_sequence([fastnn.tensor([1.0]), fastnn.tensor([2.0, 3.0])], enforce_sorted=False).data
+        tensor([2., 1., 3.])
+    """
     lengths = [s.shape[0] for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
 
-def unpad_sequence(padded_sequences, lengths, batch_first=False):
-    """Split a padded batch back into a list of its sequences."""
+def unpad_sequence(padded_sequences: Tensor, lengths: _ints_t,
+                   batch_first: bool = False) -> list[Tensor]:
+    """Split a padded batch back into a list of its sequences.
+
+    Args:
+        padded_sequences (Tensor): ``(T, B, *)``, or ``(B, T, *)`` with ``batch_first``.
+        lengths (Tensor or sequence of int): the length of each sequence.
+        batch_first (bool): the batch is batch-major. Default: ``False``
+
+    Example::
+
+        >>> from fastnn.nn.utils.rnn import pad_sequence, unpad_sequence
+        >>> padded = pad_sequence([fastnn.tensor([1.0, 2.0, 3.0]), fastnn.tensor([4.0, 5.0])])
+        >>> unpad_sequence(padded, [3, 2])
+        [tensor([1., 2., 3.]), tensor([4., 5.])]
+    """
     if not batch_first:
         padded_sequences = padded_sequences.transpose(0, 1)
     lengths = _host_ints(lengths, "lengths")
     return [padded_sequences[b, :int(n)] for b, n in enumerate(lengths)]
 
 
-def unpack_sequence(packed_sequences):
-    """Split a PackedSequence back into a list of its sequences (caller's order)."""
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """Split a PackedSequence back into a list of its sequences, in the caller's order.
+
+    Example::
+
+        >>> from fastnn.nn.utils.rnn import pack_sequence, unpack_sequence
+        >>> seqs = [fastnn.tensor([4.0, 5.0]), fastnn.tensor([1.0, 2.0, 3.0])]
+        >>> unpack_sequence(pack_sequence(seqs, enforce_sorted=False))
+        [tensor([4., 5.]), tensor([1., 2., 3.])]
+    """
     padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
     return unpad_sequence(padded, lengths, batch_first=True)

@@ -7,6 +7,10 @@ parametrizations.weight.original, parametrizations.weight.0._u and ._v, so weigh
 and the power-iteration state load from a torch checkpoint (and then give the same
 numbers; a fresh u, v start from fastnn's random generator, not torch's).
 """
+from __future__ import annotations
+
+from typing import Any
+
 from ...autograd import grad_mode
 from ..modules.module import Module
 
@@ -64,8 +68,34 @@ class _SpectralNorm(Module):
         return value
 
 
-def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
-    """nn.utils.parametrizations.spectral_norm: returns module, now parametrized."""
+def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
+                  eps: float = 1e-12, dim: int | None = None) -> Module:
+    """Apply spectral normalisation to ``module.<name>`` as a parametrization.
+
+    The weight is divided by its largest singular value sigma (the weight seen
+    as a matrix: ``dim`` first, the rest flattened), estimated by power
+    iteration on vectors kept as buffers ``_u``, ``_v``: one iteration per
+    forward in training mode. Used to stabilise GAN discriminators (Miyato et
+    al., 2018). This is ``nn.utils.parametrizations.spectral_norm``.
+
+    Args:
+        module (Module): the module to change.
+        name (str): the weight to normalise. Default: ``'weight'``
+        n_power_iterations (int): power iterations per training forward. Default: 1
+        eps (float): keeps the normalisations finite. Default: 1e-12
+        dim (int, optional): the output dimension; None means 1 for ConvTranspose
+            layers and 0 otherwise.
+
+    Returns:
+        Module: ``module``, parametrized.
+
+    Example::
+
+        >>> m = nn.utils.parametrizations.spectral_norm(nn.Linear(20, 40))
+        >>> sigma = np.linalg.svd(m.weight.detach().numpy(), compute_uv=False)[0]
+        >>> bool(abs(sigma - 1) < 1e-3)
+        True
+    """
     from ..modules.conv import ConvTranspose1d, ConvTranspose2d
     from .parametrize import register_parametrization
     weight = getattr(module, name, None)
@@ -110,9 +140,32 @@ class _SpectralNormHook:
         object.__setattr__(module, self.name, self.compute_weight(module, module.training))
 
 
-def old_spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
-    """nn.utils.spectral_norm (the older API): name_orig, buffers name_u / name_v and a
-    forward pre-hook; returns module."""
+def old_spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
+                      eps: float = 1e-12, dim: int | None = None) -> Module:
+    """Apply spectral normalisation to ``module.<name>`` (``nn.utils.spectral_norm``, the hook API).
+
+    The parameter becomes ``<name>_orig`` with buffers ``<name>_u`` and
+    ``<name>_v``; a forward pre-hook sets ``module.<name> = <name>_orig / sigma``
+    before each call, with one power iteration per training call. Prefer
+    :func:`nn.utils.parametrizations.spectral_norm`.
+
+    Args:
+        module (Module): the module to change.
+        name (str): the weight to normalise. Default: ``'weight'``
+        n_power_iterations (int): power iterations per training call. Default: 1
+        eps (float): keeps the normalisations finite. Default: 1e-12
+        dim (int, optional): the output dimension; None means 1 for ConvTranspose
+            layers and 0 otherwise.
+
+    Returns:
+        Module: ``module``.
+
+    Example::
+
+        >>> m = nn.utils.spectral_norm(nn.Linear(20, 40))
+        >>> list(m.state_dict().keys())
+        ['bias', 'weight_orig', 'weight_u', 'weight_v']
+    """
     from ..._tensor import randn
     from ..modules.conv import ConvTranspose1d, ConvTranspose2d
     for hook in module._forward_pre_hooks.values():
@@ -124,7 +177,7 @@ def old_spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, di
     if dim is None:
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
     hook = _SpectralNormHook(name, n_power_iterations, dim, eps)
-    weight = module._parameters.pop(name)
+    weight: Any = module._parameters.pop(name)  # present: checked above
     mat = hook._matrix(weight.detach())
     dt = weight._data.dtype
     module.register_parameter(name + "_orig", weight)
@@ -135,7 +188,21 @@ def old_spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, di
     return module
 
 
-def remove_spectral_norm(module, name="weight"):
+def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
+    """Remove the hook-based spectral normalisation: ``module.<name>`` is a plain Parameter again.
+
+    It holds the normalised weight. Raises ValueError when there is none.
+
+    Args:
+        module (Module): a module changed by ``nn.utils.spectral_norm``.
+        name (str): the normalised weight. Default: ``'weight'``
+
+    Example::
+
+        >>> m = nn.utils.remove_spectral_norm(nn.utils.spectral_norm(nn.Linear(2, 2)))
+        >>> sorted(m.state_dict().keys())
+        ['bias', 'weight']
+    """
     for k, hook in list(module._forward_pre_hooks.items()):
         if isinstance(hook, _SpectralNormHook) and hook.name == name:
             from ..parameter import Parameter
