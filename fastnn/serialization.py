@@ -54,7 +54,7 @@ _DEFAULT_SAFE.update({"collections:OrderedDict": collections.OrderedDict,
                       "numpy:dtype": np.dtype})
 
 _lock = threading.Lock()
-_user_safe = {}  # name -> object, from add_safe_globals / safe_globals
+_user_safe: dict = {}  # name -> object, from add_safe_globals / safe_globals
 
 
 def global_name(obj):
@@ -327,8 +327,8 @@ def global_names(node, out=None):
 
 def get_unsafe_globals_in_checkpoint(f):
     """The names (dotted) in file ``f`` that a weights_only load would refuse."""
-    from . import io
-    names = io._structure_globals(f)
+    from ._safetensors.read import _structure_globals
+    names = _structure_globals(f)
     with _lock:
         allowed = set(_DEFAULT_SAFE) | set(_user_safe)
     return sorted(n.replace(":", ".") for n in names if n not in allowed)
