@@ -7,6 +7,10 @@ attn_mask: bool (True = may attend) or float (added to the scores),
 broadcastable to (..., L, S). dropout_p applies whenever it is > 0 (this
 function has no training flag, as in PyTorch).
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ...backends import is_cupy_array
@@ -97,8 +101,42 @@ def attend(q, k, v, bias=None, dropout_p=0.0, is_causal=False, scale=None, empty
                       empty_rows=empty_rows)
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-                                 scale=None, enable_gqa=False):
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | Any | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    r"""Computes :math:`\mathrm{softmax}(Q K^T \cdot \text{scale} + \text{bias}) V` over the last
+    two dims, batched over the leading ones (which broadcast).
+
+    Args:
+        query (Tensor): :math:`(*, L, E)`.
+        key (Tensor): :math:`(*, S, E)`.
+        value (Tensor): :math:`(*, S, E_v)`.
+        attn_mask (Tensor, optional): broadcastable to :math:`(*, L, S)`; bool (``True`` = may
+            attend) or float (added to the scores, same dtype as ``query``). Default: ``None``
+        dropout_p (float): dropout probability on the attention weights, applied whenever
+            it is > 0 (there is no training flag). Default: ``0.0``
+        is_causal (bool): mask out keys after each query position (lower-triangular);
+            excludes ``attn_mask``. Default: ``False``
+        scale (float, optional): score scale. Default: :math:`1 / \sqrt{E}`
+        enable_gqa (bool): grouped-query attention: key/value heads (dim -3) are shared by
+            ``query_heads / kv_heads`` query heads each. Default: ``False``
+
+    Shape:
+        - Output: :math:`(*, L, E_v)`
+
+    Example::
+
+        >>> q = fastnn.ones(2, 4, 3, 8)
+        >>> tuple(F.scaled_dot_product_attention(q, fastnn.ones(2, 4, 5, 8),
+        ...                                      fastnn.ones(2, 4, 5, 6)).shape)
+        (2, 4, 3, 6)
+        >>> q = fastnn.tensor([[[1.0, 0.0], [0.0, 1.0]]])
+        >>> F.scaled_dot_product_attention(q, q, fastnn.tensor([[[1.0, 2.0], [3.0, 4.0]]]),
+        ...                                is_causal=True)
+        tensor([[[1.0000, 2.0000],
+                 [2.3395, 3.3395]]])
+    """
     for name, t in (("query", query), ("key", key), ("value", value)):
         _check(name, t)
     if not 0.0 <= dropout_p <= 1.0:
