@@ -14,8 +14,8 @@ and refuses any other name unless it is allowlisted with
 ``add_safe_globals([Cls])`` or ``with safe_globals([Cls]):``. Passing
 ``weights_only=False`` allows every name (only for files you trust).
 
-Node kinds added to io.py's (``t`` tensor, ``d`` dict, ``l`` list, ``tu``
-tuple, ``v``/``f`` values):
+Node kinds added to those of the saved structure (fastnn/_safetensors/structure.py:
+``t`` tensor, ``d`` dict, ``l`` list, ``tu`` tuple, ``v``/``f`` values):
 
     {"a": name}            a NumPy array (loads back as an ndarray)
     {"tg": name}           a Tensor that requires grad
