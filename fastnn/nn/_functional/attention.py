@@ -23,7 +23,7 @@ __all__ = ["scaled_dot_product_attention"]
 _Attention = Attention.apply
 
 
-def _to_like(a, like):
+def _to_like(a: np.ndarray, like: Any) -> Any:
     """NumPy array ``a`` on the device of array ``like``."""
     if is_cupy_array(like):
         from ...backends.cupy._runtime import cp
@@ -31,7 +31,8 @@ def _to_like(a, like):
     return a
 
 
-def mask_bias(attn_mask, batch, L, S, dtype, like):
+def mask_bias(attn_mask: Any, batch: tuple[int, ...], L: int, S: int, dtype: np.dtype,
+              like: Any) -> Tensor | None:
     """attn_mask as the kernel's additive bias, a Tensor of shape (B or 1, L, S), or None.
 
     A bool mask becomes 0 / -inf; a float mask stays a Tensor (so a mask that
@@ -67,7 +68,7 @@ def mask_bias(attn_mask, batch, L, S, dtype, like):
     return m.expand(*batch, L, S).reshape(-1, L, S)
 
 
-def dropout_keep(p, shape, dtype, like):
+def dropout_keep(p: float, shape: tuple[int, ...], dtype: np.dtype, like: Any) -> Any:
     """The dropout multiplier: 0 with probability p, else 1/(1-p)."""
     if p >= 1.0:
         keep = np.zeros(shape, dtype=dtype)
@@ -76,7 +77,7 @@ def dropout_keep(p, shape, dtype, like):
     return _to_like(keep, like)
 
 
-def _check(name, t):
+def _check(name: str, t: Any) -> None:
     if not isinstance(t, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
     if t.ndim < 2:
@@ -84,14 +85,16 @@ def _check(name, t):
                          f"{tuple(t.shape)}")
 
 
-def _repeat_heads(t, r):
+def _repeat_heads(t: Tensor, r: int) -> Tensor:
     """t.repeat_interleave(r, dim=-3): each key/value head shared by r query heads."""
     shape = tuple(t.shape)
     t = t.unsqueeze(-3).expand(*shape[:-2], r, *shape[-2:])
     return t.reshape(*shape[:-3], shape[-3] * r, *shape[-2:])
 
 
-def attend(q, k, v, bias=None, dropout_p=0.0, is_causal=False, scale=None, empty_rows="zero"):
+def attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None = None, dropout_p: float = 0.0,
+           is_causal: bool = False, scale: float | None = None,
+           empty_rows: str = "zero") -> tuple[Tensor, Tensor]:
     """Attention over 3-D q, k, v with a ready bias (B or 1, L, S): (out, weights)."""
     keep = None
     if dropout_p > 0.0:

@@ -7,6 +7,8 @@ backend's attention kernel (attention.attend).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..._tensor import Tensor, cat, zeros
@@ -15,7 +17,7 @@ from .attention import attend
 __all__ = ["multi_head_attention_forward"]
 
 
-def float_mask(mask, name, dtype):
+def float_mask(mask: Any, name: str, dtype: Any) -> Tensor | None:
     """A PyTorch MHA mask as an additive float Tensor (bool True -> -inf)."""
     if mask is None:
         return None
