@@ -14,8 +14,8 @@ and refuses any other name unless it is allowlisted with
 ``add_safe_globals([Cls])`` or ``with safe_globals([Cls]):``. Passing
 ``weights_only=False`` allows every name (only for files you trust).
 
-Node kinds added to io.py's (``t`` tensor, ``d`` dict, ``l`` list, ``tu``
-tuple, ``v``/``f`` values):
+Node kinds added to those of the saved structure (fastnn/_safetensors/structure.py:
+``t`` tensor, ``d`` dict, ``l`` list, ``tu`` tuple, ``v``/``f`` values):
 
     {"a": name}            a NumPy array (loads back as an ndarray)
     {"tg": name}           a Tensor that requires grad
@@ -29,13 +29,17 @@ tuple, ``v``/``f`` values):
                            then state s, list items li, dict items di
     {"r": k}               the object first stored as id k (shared or cyclic)
 """
+from __future__ import annotations
+
 import builtins
 import collections
 import contextlib
 import copyreg
 import importlib
+import os
 import pickle
 import threading
+from typing import IO, Any, Iterable, Iterator, Union
 
 import numpy as np
 
@@ -53,8 +57,11 @@ _DEFAULT_SAFE.update({"collections:OrderedDict": collections.OrderedDict,
                       "collections:Counter": collections.Counter,
                       "numpy:dtype": np.dtype})
 
+# What save and load accept as ``f``: a path or an open binary file.
+_FileLike = Union[str, "os.PathLike[str]", IO[bytes]]
+
 _lock = threading.Lock()
-_user_safe = {}  # name -> object, from add_safe_globals / safe_globals
+_user_safe: dict = {}  # name -> object, from add_safe_globals / safe_globals
 
 
 def global_name(obj):
@@ -99,31 +106,76 @@ def _colon(dotted):
     return f"{module}:{qual}"
 
 
-def add_safe_globals(safe_globals):
-    """Allow these classes/functions in every ``load(weights_only=True)`` from now on.
+def add_safe_globals(safe_globals: Iterable[Any]) -> None:
+    """Allows these classes or functions in every ``fastnn.load(weights_only=True)`` from
+    now on.
 
-    Items are objects, or ``(obj, "module.name")`` pairs for an object saved under
-    another name.
+    Args:
+        safe_globals (iterable): objects, or ``(obj, "module.name")`` pairs for an object
+            that was saved under another name.
+
+    Example::
+
+        >>> from fastnn.serialization import add_safe_globals, clear_safe_globals, get_safe_globals
+        >>> add_safe_globals([fastnn.nn.Linear])
+        >>> fastnn.nn.Linear in get_safe_globals()
+        True
+        >>> clear_safe_globals()
     """
     names = _names(safe_globals)
     with _lock:
         _user_safe.update(names)
 
 
-def get_safe_globals():
-    """The user-allowlisted objects (the built-in safe ones are not listed, as PyTorch)."""
+def get_safe_globals() -> list[Any]:
+    """The objects allowlisted with :func:`add_safe_globals` (the built-in safe ones, such
+    as ``collections.OrderedDict``, are not listed, as in PyTorch).
+
+    Example::
+
+        >>> from fastnn.serialization import get_safe_globals, safe_globals
+        >>> with safe_globals([fastnn.nn.ReLU]):
+        ...     print(fastnn.nn.ReLU in get_safe_globals())
+        True
+    """
     with _lock:
         return list(_user_safe.values())
 
 
-def clear_safe_globals():
+def clear_safe_globals() -> None:
+    """Forgets every object allowlisted with :func:`add_safe_globals`.
+
+    Example::
+
+        >>> from fastnn.serialization import add_safe_globals, clear_safe_globals, get_safe_globals
+        >>> add_safe_globals([fastnn.nn.ReLU])
+        >>> clear_safe_globals()
+        >>> get_safe_globals()
+        []
+    """
     with _lock:
         _user_safe.clear()
 
 
 @contextlib.contextmanager
-def safe_globals(safe_globals):
-    """``with safe_globals([Net]): fastnn.load(f)`` -- allow these names inside the block."""
+def safe_globals(safe_globals: Iterable[Any]) -> Iterator[None]:
+    """A context manager that allowlists objects for ``fastnn.load(weights_only=True)``
+    inside its block only.
+
+    Args:
+        safe_globals (iterable): objects, or ``(obj, "module.name")`` pairs.
+
+    Example::
+
+        >>> import io
+        >>> from fastnn.serialization import safe_globals
+        >>> buf = io.BytesIO()
+        >>> fastnn.save(nn.ReLU(), buf)
+        >>> _ = buf.seek(0)
+        >>> with safe_globals([nn.ReLU]):
+        ...     fastnn.load(buf)
+        ReLU()
+    """
     names = _names(safe_globals)
     with _lock:
         saved = dict(_user_safe)
@@ -325,20 +377,37 @@ def global_names(node, out=None):
     return out
 
 
-def get_unsafe_globals_in_checkpoint(f):
-    """The names (dotted) in file ``f`` that a weights_only load would refuse."""
-    from . import io
-    names = io._structure_globals(f)
+def get_unsafe_globals_in_checkpoint(f: _FileLike) -> list[str]:
+    """The global names (dotted) that file ``f`` refers to and that a ``weights_only``
+    load would refuse: what to review before allowlisting or ``weights_only=False``.
+
+    Args:
+        f (str, os.PathLike or binary file): the saved file.
+
+    Example::
+
+        >>> import io
+        >>> from fastnn.serialization import get_unsafe_globals_in_checkpoint
+        >>> buf = io.BytesIO()
+        >>> fastnn.save(nn.ReLU(), buf)
+        >>> _ = buf.seek(0)
+        >>> [name.rsplit(".", 1)[-1] for name in get_unsafe_globals_in_checkpoint(buf)]
+        ['ReLU']
+    """
+    from ._safetensors.read import _structure_globals
+    names = _structure_globals(f)
     with _lock:
         allowed = set(_DEFAULT_SAFE) | set(_user_safe)
     return sorted(n.replace(":", ".") for n in names if n not in allowed)
 
 
-def save(obj, f, *args, **kwargs):
+def save(obj: Any, f: _FileLike, *args: Any, **kwargs: Any) -> None:
+    """:func:`fastnn.save`, under the name ``torch.serialization.save`` has."""
     from .io import save as _save
     return _save(obj, f, *args, **kwargs)
 
 
-def load(f, *args, **kwargs):
+def load(f: _FileLike, *args: Any, **kwargs: Any) -> Any:
+    """:func:`fastnn.load`, under the name ``torch.serialization.load`` has."""
     from .io import load as _load
     return _load(f, *args, **kwargs)

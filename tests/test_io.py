@@ -166,8 +166,9 @@ import os, sys, time
 import numpy as np
 import fastnn
 from fastnn import io as fio
+from fastnn._safetensors import atomic
 mode, where, path = sys.argv[1:4]
-fio._UNNAMED_TEMP = fio._UNNAMED_TEMP and mode == "unnamed"
+atomic._UNNAMED_TEMP = atomic._UNNAMED_TEMP and mode == "unnamed"
 
 def pause():
     print("INSIDE", flush=True)

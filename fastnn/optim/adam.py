@@ -1,30 +1,63 @@
-"""Adam and its AMSGrad variant (PyTorch's formulas, including where bias correction goes).
+"""Adam and its AMSGrad variant (PyTorch's formulas, including where bias correction goes);
+AdamW (adamw.py) reuses it with decoupled weight decay.
 
-    g = grad (+ weight_decay * p)        negated first when maximize
-    m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g
-    v_max = max(v_max, v)                (amsgrad; v_max replaces v below)
-    denom = sqrt(v) / sqrt(1 - beta2**t) + eps
-    p = p - lr / (1 - beta1**t) * m / denom
-
-AdamW (adamw.py) reuses this with weight decay applied to p directly.
-One kernel call per param group: get_backend(array).adam_step / adamw_step (the
-native backend's is one threaded pass over all the group's parameters; the NumPy
-reference, fastnn/backends/numpy_ref/optim.py, spells out the formulas).
+One kernel call per param group: get_backend(array).adam_step / adamw_step (the native backend's is
+one threaded pass over all the group's parameters; the NumPy reference,
+fastnn/backends/numpy_ref/optim.py, spells out the formulas).
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import numpy as np
 
 from ..backends import get_backend
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_nonneg
+from .optimizer import Optimizer, ParamsT, _check_nonneg
 
 __all__ = ["Adam"]
 
 
 class Adam(Optimizer):
+    """Adam (Kingma & Ba), with the AMSGrad variant (PyTorch's formulation).
+
+    For each parameter ``p`` with gradient ``grad``, at step ``t`` (from 1)::
+
+        g = grad + weight_decay * p            (g = -g first when maximize)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v)                  (amsgrad: v_max replaces v below)
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    Args:
+        params (iterable): Tensors to optimise, or dicts defining parameter groups
+            (each with its own options).
+        lr (float): learning rate. Default: ``1e-3``
+        betas (Tuple[float, float]): decay rates of the running averages of the
+            gradient and of its square. Default: ``(0.9, 0.999)``
+        eps (float): added to the denominator for numerical stability. Default: ``1e-8``
+        weight_decay (float): L2 penalty added to the gradient. Default: ``0``
+        amsgrad (bool): use the running maximum of v (AMSGrad). Default: ``False``
+        maximize (bool): maximise the objective instead (the gradient is negated).
+            Default: ``False``
+
+    Example::
+
+        >>> w = nn.Parameter(fastnn.tensor([1.0, -2.0]))
+        >>> opt = optim.Adam([w], lr=0.1)
+        >>> for _ in range(3):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()
+        ...     opt.step()
+        >>> w.detach()
+        tensor([ 0.7016, -1.7006])
+    """
     _decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
         _check_nonneg("learning rate", lr)
         _check_nonneg("epsilon", eps)
         _check_nonneg("weight_decay", weight_decay)
@@ -35,7 +68,7 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._call_closure(closure)
         for group in self.param_groups:
             params, grads = self._params_and_grads(group)

@@ -13,9 +13,13 @@ tolerance_change. ``closure`` must clear the gradients, compute the loss, call
 Plain NumPy vector arithmetic (no native kernel): scalars stay NumPy scalars of
 the parameters' dtype, so float32 runs round as PyTorch's float32 tensors do.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, ParamsT
 
 __all__ = ["LBFGS"]
 
@@ -130,8 +134,49 @@ def _scalar(v, dtype):
 
 
 class LBFGS(Optimizer):
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, history_size=100, line_search_fn=None):
+    """L-BFGS (PyTorch's algorithm): a quasi-Newton method over all the parameters as one
+    vector, with an optional strong-Wolfe line search. Only one param group.
+
+    Each :meth:`step` runs up to ``max_iter`` iterations of::
+
+        d = -H g            (two-loop recursion over the last history_size (s, y) pairs,
+                             H scaled by y.s / y.y)
+        t = lr              (first iteration ever: min(1, 1 / |g|_1) * lr),
+                            or the t a strong-Wolfe line search returns
+        p = p + t * d
+
+    stopping early when ``max|g| <= tolerance_grad`` or the step or the loss change falls
+    under ``tolerance_change``. ``step`` needs a ``closure`` that clears the gradients,
+    computes the loss, calls ``backward()`` and returns the loss.
+
+    Args:
+        params (iterable): Tensors to optimise (one group).
+        lr (float): step length. Default: ``1``
+        max_iter (int): iterations per ``step``. Default: ``20``
+        max_eval (int, optional): closure evaluations per ``step``. Default: ``max_iter * 5 // 4``
+        tolerance_grad (float): stop when the gradient's largest entry is below. Default: ``1e-7``
+        tolerance_change (float): stop when the step or loss change is below. Default: ``1e-9``
+        history_size (int): (s, y) pairs kept. Default: ``100``
+        line_search_fn (str, optional): ``'strong_wolfe'`` or ``None``. Default: ``None``
+
+    Example::
+
+        >>> w = nn.Parameter(fastnn.tensor([1.0, -2.0]))
+        >>> opt = optim.LBFGS([w])
+        >>> def closure():
+        ...     opt.zero_grad()
+        ...     loss = ((w - fastnn.tensor([3.0, 1.0])) ** 2).sum()
+        ...     loss.backward()
+        ...     return loss
+        >>> _ = opt.step(closure)
+        >>> w.detach()
+        tensor([3.0000, 1.0000])
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20,
+                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if int(max_iter) < 1:
@@ -181,7 +226,7 @@ class LBFGS(Optimizer):
             p._data[...] = x
         return loss, grad
 
-    def step(self, closure):
+    def step(self, closure: Callable[[], Any]) -> Any:  # type: ignore[override]
         if closure is None:
             raise TypeError("LBFGS.step needs a closure that re-evaluates the model and "
                             "returns the loss")
@@ -205,7 +250,7 @@ class LBFGS(Optimizer):
         # (a state restored by load_state_dict holds Tensors: back to arrays and dtype scalars)
         d, t = _array(state.get("d")), _scalar(state.get("t"), dtype)
         old_y, old_s = _arrays(state.get("old_dirs")), _arrays(state.get("old_stps"))
-        ro = None if state.get("ro") is None else [_scalar(r, dtype) for r in state["ro"]]
+        ro: Any = None if state.get("ro") is None else [_scalar(r, dtype) for r in state["ro"]]
         h_diag, prev_g = _scalar(state.get("H_diag"), dtype), _array(state.get("prev_flat_grad"))
         prev_loss = state.get("prev_loss")
         n_iter = 0

@@ -6,11 +6,14 @@ formula), so sequences match ``torch.optim.lr_scheduler`` step for step
 (CosineAnnealingLR's recursive form differs from the closed form in the last
 digits); ``step(epoch)`` jumps with the closed form where one exists.
 """
+from __future__ import annotations
+
 import math
 import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
+from typing import Any, Callable, Iterable
 
 from .optimizer import Optimizer
 
@@ -21,9 +24,29 @@ __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnea
 
 
 class LRScheduler:
-    """Base class: ``base_lrs`` from ``initial_lr``, ``last_epoch`` counter, ``get_lr`` per subclass."""
+    """Base class of the lr schedulers: records each group's ``initial_lr`` as ``base_lrs``,
+    counts epochs in ``last_epoch``, and on every :meth:`step` writes the lrs that the
+    subclass's ``get_lr()`` computes into the optimizer's param groups. Construction
+    takes the first step (epoch 0).
 
-    def __init__(self, optimizer, last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        last_epoch (int): index of the last epoch when resuming (the groups must then have
+            ``initial_lr``); ``-1`` starts afresh. Default: ``-1``
+
+    Example::
+
+        >>> class Halve(optim.lr_scheduler.LRScheduler):
+        ...     def get_lr(self):
+        ...         return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = Halve(opt)
+        >>> sched.step()
+        >>> sched.get_last_lr(), sched.last_epoch
+        ([0.05], 1)
+    """
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -48,14 +71,16 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
+        """The lrs of the current ``last_epoch``, one per param group (subclasses define it)."""
         raise NotImplementedError
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The learning rates the last ``step()`` set, one per param group."""
         return self._last_lr
 
-    def step(self, epoch=None):
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch (or, deprecated, jump to ``epoch``) and set the new lrs."""
         self._step_count += 1
         if epoch is not None:
             warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning,
@@ -77,11 +102,12 @@ class LRScheduler:
     def _current_lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Every attribute except the optimizer."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
         self.__dict__.update(state_dict)
 
 
@@ -117,9 +143,29 @@ class _LambdaSchedule(LRScheduler):
 
 
 class LambdaLR(_LambdaSchedule):
-    """lr = base_lr * lr_lambda(epoch); one function for all groups or one per group."""
+    """Sets each group's lr to ``base_lr * lr_lambda(epoch)``.
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        lr_lambda (callable or list): a function of the epoch, or one per param group.
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (epoch + 1))
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.1, 0.05, 0.0333, 0.025]
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list,
+                 last_epoch: int = -1) -> None:
         self._set_lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
@@ -128,9 +174,31 @@ class LambdaLR(_LambdaSchedule):
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` every ``step_size`` epochs."""
+    """Multiplies the lr by ``gamma`` every ``step_size`` epochs:
+    ``lr = base_lr * gamma ** (epoch // step_size)``.
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        step_size (int): period of the decay, in epochs.
+        gamma (float): multiplicative factor. Default: ``0.1``
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.1, 0.1, 0.05, 0.05, 0.025]
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -145,9 +213,31 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` at each milestone epoch (a repeated milestone counts twice)."""
+    """Multiplies the lr by ``gamma`` at each milestone epoch (a milestone listed twice
+    multiplies twice).
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        milestones (list of int): the epochs at which to decay.
+        gamma (float): multiplicative factor. Default: ``0.1``
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.MultiStepLR(opt, milestones=[1, 3], gamma=0.1)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.1, 0.01, 0.01, 0.001, 0.001]
+    """
+
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -163,9 +253,28 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the lr by ``gamma`` every epoch."""
+    """Multiplies the lr by ``gamma`` every epoch: ``lr = base_lr * gamma ** epoch``.
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        gamma (float): multiplicative factor.
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.1, 0.05, 0.025, 0.0125]
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -179,13 +288,37 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine from base_lr down to eta_min over T_max epochs (then back up: SGDR without restarts).
+    r"""Anneals the lr along a cosine from ``base_lr`` to ``eta_min`` over ``T_max`` epochs
+    (and back up after, as PyTorch; SGDR without restarts):
 
-    Like PyTorch, each step rescales the current lr by the ratio of consecutive
-    cosine terms, so an lr changed from outside (another scheduler) is respected.
+    .. math::
+        \eta_t = \eta_{min} + \frac{1}{2}(\eta_{max} - \eta_{min})\left(1 + \cos\frac{t \pi}{T_{max}}\right)
+
+    As PyTorch, each step rescales the current lr by the ratio of consecutive cosine
+    terms, so an lr changed from outside (another scheduler) is respected.
+
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        T_max (int): epochs of one half cosine.
+        eta_min (float): the minimum lr. Default: ``0.0``
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.1, 0.0854, 0.05, 0.0146, 0.0]
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -209,10 +342,35 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """Multiply the lr by ``factor`` when a metric has not improved for ``patience`` epochs."""
+    """Multiplies the lr by ``factor`` once a metric has stopped improving for more than
+    ``patience`` epochs; ``step(metric)`` is called with the metric each epoch.
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        mode (str): ``'min'`` (lower is better) or ``'max'``. Default: ``'min'``
+        factor (float): multiplier of the lr, < 1. Default: ``0.1``
+        patience (int): epochs without improvement tolerated before reducing. Default: ``10``
+        threshold (float): the least change that counts as improvement. Default: ``1e-4``
+        threshold_mode (str): ``'rel'`` (relative to the best) or ``'abs'``. Default: ``'rel'``
+        cooldown (int): epochs to wait after a reduction before counting again. Default: ``0``
+        min_lr (float or list): lower bound of the lr, or one per group. Default: ``0``
+        eps (float): reductions smaller than this are skipped. Default: ``1e-8``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=1, factor=0.5)
+        >>> lrs = []
+        >>> for val_loss in [1.0, 0.9, 0.9, 0.9, 0.9, 0.9]:
+        ...     sched.step(val_loss)
+        ...     lrs.append(round(opt.param_groups[0]["lr"], 4))
+        >>> lrs
+        [0.1, 0.1, 0.1, 0.05, 0.05, 0.025]
+    """
+
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         if not isinstance(optimizer, Optimizer):
@@ -260,7 +418,8 @@ class ReduceLROnPlateau(LRScheduler):
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, metrics, epoch=None):
+    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record this epoch's ``metrics`` (a number) and reduce the lr if it has plateaued."""
         current = float(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1
@@ -290,115 +449,8 @@ class ReduceLROnPlateau(LRScheduler):
                 group["lr"] = new
 
 
-class OneCycleLR(LRScheduler):
-    """The 1cycle policy: lr warms from max_lr / div_factor up to max_lr over
-    ``pct_start`` of the steps, then anneals to initial_lr / final_div_factor; momentum
-    (or Adam's beta1) moves the opposite way. Stepped once per batch; closed form,
-    as PyTorch's (each step computed from the phase boundaries, not the last lr)."""
-
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        if total_steps is None:
-            if epochs is None or steps_per_epoch is None:
-                raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-            if epochs <= 0 or steps_per_epoch <= 0:
-                raise ValueError("epochs and steps_per_epoch must be positive integers")
-            total_steps = epochs * steps_per_epoch
-        elif total_steps <= 0:
-            raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-        if not 0 <= pct_start <= 1:
-            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', "
-                             f"instead got {anneal_strategy}")
-        self.total_steps = total_steps
-        self.anneal_strategy = anneal_strategy
-        self.cycle_momentum = cycle_momentum
-        if three_phase:
-            self._schedule_phases = [
-                dict(end_step=float(pct_start * total_steps) - 1, start_lr="initial_lr",
-                     end_lr="max_lr", start_momentum="max_momentum", end_momentum="base_momentum"),
-                dict(end_step=float(2 * pct_start * total_steps) - 2, start_lr="max_lr",
-                     end_lr="initial_lr", start_momentum="base_momentum",
-                     end_momentum="max_momentum"),
-                dict(end_step=total_steps - 1, start_lr="initial_lr", end_lr="min_lr",
-                     start_momentum="max_momentum", end_momentum="max_momentum"),
-            ]
-        else:
-            self._schedule_phases = [
-                dict(end_step=float(pct_start * total_steps) - 1, start_lr="initial_lr",
-                     end_lr="max_lr", start_momentum="max_momentum", end_momentum="base_momentum"),
-                dict(end_step=total_steps - 1, start_lr="max_lr", end_lr="min_lr",
-                     start_momentum="base_momentum", end_momentum="max_momentum"),
-            ]
-        groups = optimizer.param_groups
-        max_lrs = _per_group(max_lr, groups, "max_lr")
-        if last_epoch == -1:
-            for lr, group in zip(max_lrs, groups):
-                group["initial_lr"] = lr / div_factor
-                group["max_lr"] = lr
-                group["min_lr"] = group["initial_lr"] / final_div_factor
-        if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                                 "option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            max_ms = _per_group(max_momentum, groups, "max_momentum")
-            base_ms = _per_group(base_momentum, groups, "base_momentum")
-            if last_epoch == -1:
-                for m_max, m_base, group in zip(max_ms, base_ms, groups):
-                    if self.use_beta1:
-                        group["betas"] = (m_max, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_max
-                    group["max_momentum"] = m_max
-                    group["base_momentum"] = m_base
-        super().__init__(optimizer, last_epoch)
-
-    def _anneal(self, start, end, pct):
-        if self.anneal_strategy == "cos":
-            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-        return (end - start) * pct + start
-
-    def get_lr(self):
-        step_num = self.last_epoch
-        if step_num > self.total_steps:
-            raise ValueError(f"Tried to step {step_num} times. The specified number of total "
-                             f"steps is {self.total_steps}")
-        lrs = []
-        for group in self.optimizer.param_groups:
-            start_step = 0.0
-            for i, phase in enumerate(self._schedule_phases):
-                end_step = phase["end_step"]
-                if step_num <= end_step or i == len(self._schedule_phases) - 1:
-                    pct = (step_num - start_step) / (end_step - start_step)
-                    lr = self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct)
-                    if self.cycle_momentum:
-                        momentum = self._anneal(group[phase["start_momentum"]],
-                                                group[phase["end_momentum"]], pct)
-                    break
-                start_step = phase["end_step"]
-            lrs.append(lr)
-            if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
-        return lrs
-
-
-def _per_group(value, groups, name):
-    if isinstance(value, (list, tuple)):
-        if len(value) != len(groups):
-            raise ValueError(f"expected {len(groups)} values for {name}, got {len(value)}")
-        return list(value)
-    return [value] * len(groups)
-
-
-# More schedules (factor-based, warm restarts, composition) live in a second file.
+# More schedules live in two more files: factor-based, warm restarts and composition
+# (lr_schedules_more.py); the per-batch cyclical policies (lr_schedules_cyclic.py).
+from .lr_schedules_cyclic import CyclicLR, OneCycleLR, _per_group  # noqa: E402,F401
 from .lr_schedules_more import (ChainedScheduler, ConstantLR, CosineAnnealingWarmRestarts,  # noqa: E402
-                                CyclicLR, LinearLR, MultiplicativeLR, PolynomialLR, SequentialLR)
+                                LinearLR, MultiplicativeLR, PolynomialLR, SequentialLR)

@@ -1,24 +1,51 @@
 """More learning-rate schedulers with PyTorch's semantics (re-exported by lr_scheduler):
 factor schedules (MultiplicativeLR, ConstantLR, LinearLR, PolynomialLR), SGDR warm
-restarts (CosineAnnealingWarmRestarts), cyclical rates (CyclicLR) and composition
+restarts (CosineAnnealingWarmRestarts) and composition
 (SequentialLR, ChainedScheduler).
 
 As in lr_scheduler.py, ``step()`` updates each lr from the current one with PyTorch's
 recursive formulas, so sequences match torch.optim.lr_scheduler to the last bit.
 """
+from __future__ import annotations
+
 import math
 from bisect import bisect_right
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .lr_scheduler import LRScheduler, ReduceLROnPlateau, _LambdaSchedule
 
+if TYPE_CHECKING:
+    from .optimizer import Optimizer
+
 __all__ = ["MultiplicativeLR", "ConstantLR", "LinearLR", "PolynomialLR",
-           "CosineAnnealingWarmRestarts", "CyclicLR", "SequentialLR", "ChainedScheduler"]
+           "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler"]
 
 
 class MultiplicativeLR(_LambdaSchedule):
-    """Multiply the lr by ``lr_lambda(epoch)`` every epoch (one function, or one per group)."""
+    """Multiplies the lr by ``lr_lambda(epoch)`` every epoch.
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        lr_lambda (callable or list): a function of the epoch giving the factor, or one
+            per param group.
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.9)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.1, 0.09, 0.081, 0.0729]
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list,
+                 last_epoch: int = -1) -> None:
         self._set_lambdas(optimizer, lr_lambda)
         for fn in self.lr_lambdas:
             if not callable(fn):
@@ -32,9 +59,30 @@ class MultiplicativeLR(_LambdaSchedule):
 
 
 class ConstantLR(LRScheduler):
-    """lr * factor for the first ``total_iters`` epochs, then back to lr."""
+    """Multiplies the lr by ``factor`` for the first ``total_iters`` epochs, then restores it.
 
-    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        factor (float): the multiplier, in [0, 1]. Default: ``1/3``
+        total_iters (int): epochs the factor applies. Default: ``5``
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.05, 0.05, 0.1, 0.1]
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
         if factor > 1.0 or factor < 0:
             raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
         self.factor = factor
@@ -54,11 +102,32 @@ class ConstantLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """The factor on the lr moves linearly from start_factor to end_factor over total_iters
-    epochs (a warm-up when start_factor < 1)."""
+    """Moves the lr's multiplier linearly from ``start_factor`` to ``end_factor`` over
+    ``total_iters`` epochs, then keeps it (a warm-up when ``start_factor < 1``).
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
-                 last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        start_factor (float): the first epoch's multiplier, in (0, 1]. Default: ``1/3``
+        end_factor (float): the final multiplier, in [0, 1]. Default: ``1.0``
+        total_iters (int): epochs to get there. Default: ``5``
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=3)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.025, 0.05, 0.075, 0.1, 0.1]
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
                              "less or equal to 1.")
@@ -86,9 +155,31 @@ class LinearLR(LRScheduler):
 
 
 class PolynomialLR(LRScheduler):
-    """lr = base_lr * (1 - epoch / total_iters) ** power, then constant."""
+    """Decays the lr polynomially to zero over ``total_iters`` epochs:
+    ``lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power``.
 
-    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        total_iters (int): epochs of the decay. Default: ``5``
+        power (float): the polynomial's power. Default: ``1.0``
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.PolynomialLR(opt, total_iters=4, power=2.0)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.1, 0.0563, 0.025, 0.0062, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
         self.total_iters = total_iters
         self.power = power
         super().__init__(optimizer, last_epoch)
@@ -106,13 +197,33 @@ class PolynomialLR(LRScheduler):
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
-    """SGDR: cosine from base_lr to eta_min over T_i epochs, then restart with T_i *= T_mult.
+    """SGDR (Loshchilov & Hutter): a cosine from ``base_lr`` to ``eta_min`` over ``T_i``
+    epochs, then a restart with ``T_i = T_i * T_mult``. ``step()`` also takes a
+    fractional epoch (``sched.step(epoch + i / iters)``) to anneal within an epoch.
 
-    ``step()`` may be called with a fractional epoch (``scheduler.step(epoch + i / iters)``)
-    to anneal within an epoch, as in PyTorch.
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        T_0 (int): epochs before the first restart.
+        T_mult (int): growth factor of the period after each restart. Default: ``1``
+        eta_min (float): the minimum lr. Default: ``0.0``
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.1, 0.05, 0.1, 0.05, 0.1]
     """
 
-    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         if not isinstance(T_0, int) or T_0 <= 0:
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if not isinstance(T_mult, int) or T_mult < 1:
@@ -161,85 +272,6 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = self._current_lrs()
 
 
-class CyclicLR(LRScheduler):
-    """The lr moves between base_lr and max_lr in triangles of step_size_up + step_size_down
-    batches (Smith's cyclical learning rates); 'triangular2' halves the height every cycle,
-    'exp_range' scales it by gamma**iteration; momentum (or Adam's beta1) moves the other
-    way when cycle_momentum. Stepped once per batch."""
-
-    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
-                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
-                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
-        from .lr_scheduler import _per_group
-        from .optimizer import Optimizer
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        groups = optimizer.param_groups
-        base_lrs = _per_group(base_lr, groups, "base_lr")
-        if last_epoch == -1:
-            for lr, group in zip(base_lrs, groups):
-                group["lr"] = lr
-        self.max_lrs = _per_group(max_lr, groups, "max_lr")
-        up = float(step_size_up)
-        down = float(step_size_down) if step_size_down is not None else up
-        self.total_size = up + down
-        self.step_ratio = up / self.total_size
-        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
-            raise ValueError("mode is invalid and scale_fn is None")
-        self.mode, self.gamma = mode, gamma
-        self._scale_fn_custom = scale_fn
-        self.scale_mode = scale_mode if scale_fn is not None else \
-            ("iterations" if mode == "exp_range" else "cycle")
-        self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                                 "option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _per_group(base_momentum, groups, "base_momentum")
-            self.max_momentums = _per_group(max_momentum, groups, "max_momentum")
-            if last_epoch == -1:
-                for m_max, m_base, group in zip(self.max_momentums, self.base_momentums, groups):
-                    if self.use_beta1:
-                        group["betas"] = (m_max, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_max
-                    group["max_momentum"] = m_max
-                    group["base_momentum"] = m_base
-        super().__init__(optimizer, last_epoch)
-        self.base_lrs = base_lrs
-
-    def scale_fn(self, x):
-        if self._scale_fn_custom is not None:
-            return self._scale_fn_custom(x)
-        if self.mode == "triangular":
-            return 1.0
-        if self.mode == "triangular2":
-            return 1 / (2.0 ** (x - 1))
-        return self.gamma ** x
-
-    def get_lr(self):
-        cycle = math.floor(1 + self.last_epoch / self.total_size)
-        x = 1.0 + self.last_epoch / self.total_size - cycle
-        scale = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
-        at = cycle if self.scale_mode == "cycle" else self.last_epoch
-        lrs = [base + (top - base) * scale * self.scale_fn(at)
-               for base, top in zip(self.base_lrs, self.max_lrs)]
-        if self.cycle_momentum:
-            for group, m_base, m_max in zip(self.optimizer.param_groups, self.base_momentums,
-                                            self.max_momentums):
-                m = m_max - (m_max - m_base) * scale * self.scale_fn(at)
-                if self.use_beta1:
-                    group["betas"] = (m, *group["betas"][1:])
-                else:
-                    group["momentum"] = m
-        return lrs
-
-    def state_dict(self):
-        # a custom scale function cannot be saved (PyTorch drops it too)
-        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_scale_fn_custom")}
-
-
 def _check_children(owner, optimizer, schedulers):
     if len(schedulers) < 1:
         raise ValueError(f"{owner} expects at least one scheduler, but got no scheduler.")
@@ -272,10 +304,33 @@ class _Composite(LRScheduler):
 
 
 class SequentialLR(_Composite):
-    """Hand over from one scheduler to the next at each milestone epoch
-    (e.g. a LinearLR warm-up for 5 epochs, then CosineAnnealingLR)."""
+    """Hands over from one scheduler to the next at each milestone epoch (e.g. a
+    LinearLR warm-up, then a decay); the next one starts from its own epoch 0.
 
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+    Args:
+        optimizer (Optimizer): the optimizer whose ``lr`` (per param group) is scheduled.
+        schedulers (list): the schedulers, all of ``optimizer``.
+        milestones (list of int): the epochs of the hand-overs, one fewer than schedulers.
+        last_epoch (int): index of the last epoch when resuming; ``-1`` starts afresh.
+            Default: ``-1``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> warmup = optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> decay = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> sched = optim.lr_scheduler.SequentialLR(opt, [warmup, decay], milestones=[2])
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.05, 0.075, 0.1, 0.05, 0.025]
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler],
+                 milestones: list[int], last_epoch: int = -1) -> None:
         _check_children(type(self).__name__, optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError("Sequential Schedulers expects number of schedulers provided to be one "
@@ -313,9 +368,30 @@ class SequentialLR(_Composite):
 
 
 class ChainedScheduler(_Composite):
-    """Step several schedulers together; their effects on the lr multiply."""
+    """Steps several schedulers of one optimizer together, so their effects multiply.
 
-    def __init__(self, schedulers, optimizer=None):
+    Args:
+        schedulers (list): the schedulers, all of one optimizer.
+        optimizer (Optimizer, optional): that optimizer (taken from the first scheduler
+            when omitted). Default: ``None``
+
+    Example::
+
+        >>> opt = optim.SGD([nn.Parameter(fastnn.zeros(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.ChainedScheduler([
+        ...     optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2),
+        ...     optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)])
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.05, 0.045, 0.081, 0.0729]
+    """
+
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
         optimizer = optimizer or schedulers[0].optimizer
         _check_children(type(self).__name__, optimizer, schedulers)
         self._schedulers = list(schedulers)

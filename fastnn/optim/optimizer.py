@@ -9,9 +9,12 @@ one is a single threaded pass, the NumPy reference reads like the formulas,
 fastnn/backends/numpy_ref/optim.py). ``state_dict()`` uses PyTorch's layout: parameters are
 replaced by their index in the order they appear across the groups.
 """
+from __future__ import annotations
+
 import copy
 from collections import defaultdict
 from itertools import chain
+from typing import Any, Callable, Dict, Iterable, Union
 
 import numpy as np
 
@@ -19,6 +22,9 @@ from ..autograd.grad_mode import enable_grad
 from .._tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
+
+# What an optimizer takes as ``params``: Tensors, or dicts that each define a group.
+ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
 
 
 class _RequiredParameter:
@@ -32,12 +38,29 @@ required = _RequiredParameter()
 
 
 class Optimizer:
-    """Base class: holds ``param_groups`` and ``state``; subclasses implement ``step``."""
+    """Base class of all optimizers: holds ``param_groups`` and per-parameter ``state``;
+    subclasses implement :meth:`step`.
 
-    def __init__(self, params, defaults):
+    Args:
+        params (iterable): Tensors to optimise (leaf, floating point), or dicts each
+            defining a parameter group: ``{"params": [...], "lr": ...}``; options a group
+            leaves out come from ``defaults``.
+        defaults (dict): the default value of every option (``lr``, ...).
+
+    Example::
+
+        >>> w, b = nn.Parameter(fastnn.ones(2)), nn.Parameter(fastnn.zeros(1))
+        >>> opt = optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.1)
+        >>> [g["lr"] for g in opt.param_groups]
+        [0.1, 0.5]
+        >>> sorted(opt.state_dict())
+        ['param_groups', 'state']
+    """
+
+    def __init__(self, params: ParamsT, defaults: Dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self.state = defaultdict(dict)
-        self.param_groups = []
+        self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got Tensor")
@@ -48,7 +71,7 @@ class Optimizer:
             raise TypeError("optimizer parameters need to be organized in ordered collections, "
                             "but the ordering of tensors in sets will change between runs. "
                             "Please use a list instead.")
-        groups = list(params)
+        groups: list[Any] = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -57,7 +80,7 @@ class Optimizer:
             self.add_param_group(group)
 
     # --- groups ---------------------------------------------------------------------
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: Dict[str, Any]) -> None:
         """Add a group of parameters with its own options (missing ones from defaults)."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
@@ -95,7 +118,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     # --- gradients ------------------------------------------------------------------
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient (drop it, or fill it with zeros)."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -137,14 +160,14 @@ class Optimizer:
         with enable_grad():
             return closure()
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
         raise NotImplementedError
 
     # --- serialisation --------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         """{"state": {index: {...}}, "param_groups": [{options..., "params": [indices]}]}."""
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
@@ -158,7 +181,7 @@ class Optimizer:
             state[key] = dict(s)
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         """Restore what ``state_dict()`` returned (buffers are copied and cast to each param's dtype)."""
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
             raise ValueError("optimizer state_dict must be a dict with 'state' and 'param_groups'")
@@ -171,7 +194,7 @@ class Optimizer:
                                  "the size of optimizer's group")
         id_map = dict(zip(chain.from_iterable(sg["params"] for sg in saved_groups),
                           chain.from_iterable(g["params"] for g in self.param_groups)))
-        state = defaultdict(dict)
+        state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for key, value in state_dict["state"].items():
             k = int(key) if isinstance(key, str) and key.isdigit() else key
             if k in id_map:

@@ -1,30 +1,64 @@
-"""RAdam (PyTorch's formulas): Adam whose adaptive step is switched on, and rectified,
-once the variance of the adaptive learning rate is tractable (rho_t > 5).
-
-    g = grad (+ weight_decay * p, or p *= 1 - lr * wd when decoupled)
-    m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g
-    rho_inf = 2 / (1 - beta2) - 1;  rho_t = rho_inf - 2 t beta2**t / (1 - beta2**t)
-    m_hat = m / (1 - beta1**t)
-    rho_t > 5:  r = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))
-                p -= lr * m_hat * r * sqrt(1 - beta2**t) / (sqrt(v) + eps)
-    otherwise:  p -= lr * m_hat
+"""RAdam (PyTorch's formulas).
 
 A plain per-parameter loop of array operations (no native kernel).
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import math
 
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_nonneg
+from .optimizer import Optimizer, ParamsT, _check_nonneg
 from ._betas import check_betas, decay_, lerp_
 
 __all__ = ["RAdam"]
 
 
 class RAdam(Optimizer):
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 decoupled_weight_decay=False, *, maximize=False):
+    """RAdam (Liu et al.): Adam whose adaptive step is switched on, and rectified, once
+    the variance of the adaptive learning rate is tractable (rho_t > 5).
+
+    For each parameter ``p`` with gradient ``grad``, at step ``t`` (from 1)::
+
+        g = grad + weight_decay * p            (decoupled: p = p * (1 - lr * weight_decay))
+        m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g * g
+        rho_inf = 2 / (1 - beta2) - 1;   rho_t = rho_inf - 2 t beta2**t / (1 - beta2**t)
+        m_hat = m / (1 - beta1**t)
+        rho_t > 5:  r = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+                    p = p - lr * m_hat * r * sqrt(1 - beta2**t) / (sqrt(v) + eps)
+        otherwise:  p = p - lr * m_hat
+
+    Args:
+        params (iterable): Tensors to optimise, or dicts defining parameter groups
+            (each with its own options).
+        lr (float): learning rate. Default: ``1e-3``
+        betas (Tuple[float, float]): decay rates of the running averages of the
+            gradient and of its square. Default: ``(0.9, 0.999)``
+        eps (float): added to the denominator for numerical stability. Default: ``1e-8``
+        weight_decay (float): L2 penalty added to the gradient. Default: ``0``
+        decoupled_weight_decay (bool): decay the weights directly, as AdamW.
+            Default: ``False``
+        maximize (bool): maximise the objective instead (the gradient is negated).
+            Default: ``False``
+
+    Example::
+
+        >>> w = nn.Parameter(fastnn.tensor([1.0, -2.0]))
+        >>> opt = optim.RAdam([w], lr=0.1)
+        >>> for _ in range(3):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()
+        ...     opt.step()
+        >>> w.detach()
+        tensor([ 0.4623, -0.9246])
+    """
+    def __init__(self, params: ParamsT, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
+                 maximize: bool = False) -> None:
         _check_nonneg("learning rate", lr)
         _check_nonneg("epsilon", eps)
         _check_nonneg("weight_decay", weight_decay)
@@ -34,7 +68,7 @@ class RAdam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._call_closure(closure)
         for group in self.param_groups:
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]

@@ -1,27 +1,62 @@
 """RMSprop, optionally centered and with momentum (PyTorch's formulas).
 
-    g = grad (+ weight_decay * p)               negated first when maximize
-    v = alpha * v + (1 - alpha) * g * g
-    centered: a = lerp(a, g, 1 - alpha); avg = sqrt(v - a * a) + eps   else avg = sqrt(v) + eps
-    momentum: buf = momentum * buf + g / avg;  p = p - lr * buf
-    else:     p = p - lr * g / avg
-
-One kernel call per param group: get_backend(array).rmsprop_step (the native
-backend's is one threaded pass over all the group's parameters; the NumPy
-reference, fastnn/backends/numpy_ref/optim.py, spells out the formulas).
+One kernel call per param group: get_backend(array).rmsprop_step (the native backend's is
+one threaded pass over all the group's parameters; the NumPy reference,
+fastnn/backends/numpy_ref/optim.py, spells out the formulas).
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import numpy as np
 
 from ..backends import get_backend
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_nonneg
+from .optimizer import Optimizer, ParamsT, _check_nonneg
 
 __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+    """RMSprop (Hinton): steps scaled by a running RMS of the gradient, optionally centered
+    and with momentum.
+
+    For each parameter ``p`` with gradient ``grad``, at step ``t`` (from 1)::
+
+        g = grad + weight_decay * p            (g = -g first when maximize)
+        v = alpha * v + (1 - alpha) * g * g
+        centered:  a = alpha * a + (1 - alpha) * g;   avg = sqrt(v - a * a) + eps
+        otherwise: avg = sqrt(v) + eps
+        momentum > 0:  buf = momentum * buf + g / avg;   p = p - lr * buf
+        otherwise:     p = p - lr * g / avg
+
+    Args:
+        params (iterable): Tensors to optimise, or dicts defining parameter groups
+            (each with its own options).
+        lr (float): learning rate. Default: ``1e-2``
+        alpha (float): smoothing constant of v. Default: ``0.99``
+        eps (float): added to the denominator for numerical stability. Default: ``1e-8``
+        weight_decay (float): L2 penalty added to the gradient. Default: ``0``
+        momentum (float): momentum factor. Default: ``0``
+        centered (bool): normalise by the estimated variance of the gradient.
+            Default: ``False``
+        maximize (bool): maximise the objective instead (the gradient is negated).
+            Default: ``False``
+
+    Example::
+
+        >>> w = nn.Parameter(fastnn.tensor([1.0, -2.0]))
+        >>> opt = optim.RMSprop([w], lr=0.01)
+        >>> for _ in range(3):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()
+        ...     opt.step()
+        >>> w.detach()
+        tensor([ 0.7800, -1.7753])
+    """
+    def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, *, maximize: bool = False) -> None:
         _check_nonneg("learning rate", lr)
         _check_nonneg("epsilon", eps)
         _check_nonneg("momentum", momentum)
@@ -30,7 +65,7 @@ class RMSprop(Optimizer):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._call_closure(closure)
         for group in self.param_groups:
             params, grads = self._params_and_grads(group)

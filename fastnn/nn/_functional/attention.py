@@ -7,6 +7,10 @@ attn_mask: bool (True = may attend) or float (added to the scores),
 broadcastable to (..., L, S). dropout_p applies whenever it is > 0 (this
 function has no training flag, as in PyTorch).
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ...backends import is_cupy_array
@@ -19,7 +23,7 @@ __all__ = ["scaled_dot_product_attention"]
 _Attention = Attention.apply
 
 
-def _to_like(a, like):
+def _to_like(a: np.ndarray, like: Any) -> Any:
     """NumPy array ``a`` on the device of array ``like``."""
     if is_cupy_array(like):
         from ...backends.cupy._runtime import cp
@@ -27,7 +31,8 @@ def _to_like(a, like):
     return a
 
 
-def mask_bias(attn_mask, batch, L, S, dtype, like):
+def mask_bias(attn_mask: Any, batch: tuple[int, ...], L: int, S: int, dtype: np.dtype,
+              like: Any) -> Tensor | None:
     """attn_mask as the kernel's additive bias, a Tensor of shape (B or 1, L, S), or None.
 
     A bool mask becomes 0 / -inf; a float mask stays a Tensor (so a mask that
@@ -63,7 +68,7 @@ def mask_bias(attn_mask, batch, L, S, dtype, like):
     return m.expand(*batch, L, S).reshape(-1, L, S)
 
 
-def dropout_keep(p, shape, dtype, like):
+def dropout_keep(p: float, shape: tuple[int, ...], dtype: np.dtype, like: Any) -> Any:
     """The dropout multiplier: 0 with probability p, else 1/(1-p)."""
     if p >= 1.0:
         keep = np.zeros(shape, dtype=dtype)
@@ -72,7 +77,7 @@ def dropout_keep(p, shape, dtype, like):
     return _to_like(keep, like)
 
 
-def _check(name, t):
+def _check(name: str, t: Any) -> None:
     if not isinstance(t, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
     if t.ndim < 2:
@@ -80,14 +85,16 @@ def _check(name, t):
                          f"{tuple(t.shape)}")
 
 
-def _repeat_heads(t, r):
+def _repeat_heads(t: Tensor, r: int) -> Tensor:
     """t.repeat_interleave(r, dim=-3): each key/value head shared by r query heads."""
     shape = tuple(t.shape)
     t = t.unsqueeze(-3).expand(*shape[:-2], r, *shape[-2:])
     return t.reshape(*shape[:-3], shape[-3] * r, *shape[-2:])
 
 
-def attend(q, k, v, bias=None, dropout_p=0.0, is_causal=False, scale=None, empty_rows="zero"):
+def attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None = None, dropout_p: float = 0.0,
+           is_causal: bool = False, scale: float | None = None,
+           empty_rows: str = "zero") -> tuple[Tensor, Tensor]:
     """Attention over 3-D q, k, v with a ready bias (B or 1, L, S): (out, weights)."""
     keep = None
     if dropout_p > 0.0:
@@ -97,8 +104,42 @@ def attend(q, k, v, bias=None, dropout_p=0.0, is_causal=False, scale=None, empty
                       empty_rows=empty_rows)
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-                                 scale=None, enable_gqa=False):
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | Any | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    r"""Computes :math:`\mathrm{softmax}(Q K^T \cdot \text{scale} + \text{bias}) V` over the last
+    two dims, batched over the leading ones (which broadcast).
+
+    Args:
+        query (Tensor): :math:`(*, L, E)`.
+        key (Tensor): :math:`(*, S, E)`.
+        value (Tensor): :math:`(*, S, E_v)`.
+        attn_mask (Tensor, optional): broadcastable to :math:`(*, L, S)`; bool (``True`` = may
+            attend) or float (added to the scores, same dtype as ``query``). Default: ``None``
+        dropout_p (float): dropout probability on the attention weights, applied whenever
+            it is > 0 (there is no training flag). Default: ``0.0``
+        is_causal (bool): mask out keys after each query position (lower-triangular);
+            excludes ``attn_mask``. Default: ``False``
+        scale (float, optional): score scale. Default: :math:`1 / \sqrt{E}`
+        enable_gqa (bool): grouped-query attention: key/value heads (dim -3) are shared by
+            ``query_heads / kv_heads`` query heads each. Default: ``False``
+
+    Shape:
+        - Output: :math:`(*, L, E_v)`
+
+    Example::
+
+        >>> q = fastnn.ones(2, 4, 3, 8)
+        >>> tuple(F.scaled_dot_product_attention(q, fastnn.ones(2, 4, 5, 8),
+        ...                                      fastnn.ones(2, 4, 5, 6)).shape)
+        (2, 4, 3, 6)
+        >>> q = fastnn.tensor([[[1.0, 0.0], [0.0, 1.0]]])
+        >>> F.scaled_dot_product_attention(q, q, fastnn.tensor([[[1.0, 2.0], [3.0, 4.0]]]),
+        ...                                is_causal=True)
+        tensor([[[1.0000, 2.0000],
+                 [2.3395, 3.3395]]])
+    """
     for name, t in (("query", query), ("key", key), ("value", value)):
         _check(name, t)
     if not 0.0 <= dropout_p <= 1.0:

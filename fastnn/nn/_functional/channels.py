@@ -1,7 +1,10 @@
 """Channel-wise functionals: F.pixel_shuffle / pixel_unshuffle and F.dropout1d / 2d / 3d,
 with PyTorch's shapes, argument checks and warnings. Compositions of Tensor ops
 (reshape, permute, multiply), so autograd gives the backward."""
+from __future__ import annotations
+
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -12,14 +15,31 @@ from ..._tensor import Tensor
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "dropout1d", "dropout2d", "dropout3d"]
 
 
-def _factor(name, r):
+def _factor(name: str, r: Any) -> int:
     if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 1:
         raise ValueError(f"{name}: expected a positive int, got {r!r}")
     return int(r)
 
 
-def pixel_shuffle(input, upscale_factor):
-    """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    r"""Rearranges :math:`(*, C r^2, H, W)` into :math:`(*, C, H r, W r)`: each group of
+    :math:`r^2` channels becomes an :math:`r \times r` block of pixels (sub-pixel convolution).
+
+    Args:
+        input (Tensor): :math:`(*, C r^2, H, W)`.
+        upscale_factor (int): :math:`r`.
+
+    Shape:
+        - Input: :math:`(*, C r^2, H, W)`; Output: :math:`(*, C, H r, W r)`
+
+    Example::
+
+        >>> F.pixel_shuffle(fastnn.arange(4.0).reshape(1, 4, 1, 1), 2)
+        tensor([[[[0., 1.],
+                  [2., 3.]]]])
+        >>> tuple(F.pixel_shuffle(fastnn.ones(1, 8, 3, 3), 2).shape)
+        (1, 2, 6, 6)
+    """
     r = _factor("upscale_factor", upscale_factor)
     if input.ndim < 3:
         raise ValueError(f"pixel_shuffle: expected at least 3 dims (*, C*r^2, H, W), got shape "
@@ -34,8 +54,25 @@ def pixel_shuffle(input, upscale_factor):
     return x.reshape(*lead, c // (r * r), h * r, w * r)
 
 
-def pixel_unshuffle(input, downscale_factor):
-    """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    r"""The inverse of :func:`pixel_shuffle`: :math:`(*, C, H r, W r)` into
+    :math:`(*, C r^2, H, W)`.
+
+    Args:
+        input (Tensor): :math:`(*, C, H r, W r)`.
+        downscale_factor (int): :math:`r`; must divide H and W.
+
+    Shape:
+        - Input: :math:`(*, C, H r, W r)`; Output: :math:`(*, C r^2, H, W)`
+
+    Example::
+
+        >>> x = fastnn.arange(16.0).reshape(1, 1, 4, 4)
+        >>> tuple(F.pixel_unshuffle(x, 2).shape)
+        (1, 4, 2, 2)
+        >>> bool((F.pixel_shuffle(F.pixel_unshuffle(x, 2), 2) == x).all())
+        True
+    """
     r = _factor("downscale_factor", downscale_factor)
     if input.ndim < 3:
         raise ValueError(f"pixel_unshuffle: expected at least 3 dims (*, C, H*r, W*r), got "
@@ -50,7 +87,8 @@ def pixel_unshuffle(input, downscale_factor):
     return x.reshape(*lead, c * r * r, h // r, w // r)
 
 
-def _channel_dropout(input, p, training, inplace, batched_ndim):
+def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool,
+                     batched_ndim: int) -> Tensor:
     """Zero whole channels (dim 1 of a batched input, dim 0 of an unbatched one)."""
     if isinstance(p, bool) or not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -71,16 +109,47 @@ def _channel_dropout(input, p, training, inplace, batched_ndim):
     return _ar.Mul.apply(input, mask)
 
 
-def dropout1d(input, p=0.5, training=True, inplace=False):
-    """Channel dropout over (N, C, L) or unbatched (C, L)."""
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zeroes whole channels of an (N, C, L) input, each with probability ``p``, and scales
+    the kept ones by ``1 / (1 - p)``; the identity when not ``training``.
+
+    Args:
+        input (Tensor): :math:`(N, C, L)` or unbatched :math:`(C, L)`.
+        p (float): probability of zeroing a channel. Default: ``0.5``
+        training (bool): apply dropout. Default: ``True``
+        inplace (bool): write the result into ``input``. Default: ``False``
+
+    Example::
+
+        >>> y = F.dropout1d(fastnn.ones(2, 3, 5), p=0.5)
+        >>> all(v in (0.0, 10.0) for v in y.sum(2).flatten().tolist())
+        True
+    """
     if input.ndim not in (2, 3):
         raise ValueError(f"dropout1d: expected a 2-D or 3-D input, got {input.ndim}-D (it "
                          f"takes (N, C, L) or (C, L))")
     return _channel_dropout(input, p, training, inplace, 3)
 
 
-def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Channel dropout over (N, C, H, W); a 3-D input is taken as (N, C, L), as PyTorch."""
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zeroes whole channels of an (N, C, H, W) input, each with probability ``p``, and
+    scales the kept ones by ``1 / (1 - p)``. A 3-D input is taken as (N, C, L) with a
+    warning, as PyTorch does.
+
+    Args:
+        input (Tensor): :math:`(N, C, H, W)`.
+        p (float): probability of zeroing a channel. Default: ``0.5``
+        training (bool): apply dropout. Default: ``True``
+        inplace (bool): write the result into ``input``. Default: ``False``
+
+    Example::
+
+        >>> y = F.dropout2d(fastnn.ones(2, 3, 4, 4), p=0.5)
+        >>> all(v in (0.0, 32.0) for v in y.sum((2, 3)).flatten().tolist())
+        True
+    """
     if input.ndim not in (3, 4):
         warnings.warn(f"dropout2d: received a {input.ndim}-D input; it expects (N, C, H, W) and "
                       f"zeroes whole channels (dim 1)", UserWarning, stacklevel=2)
@@ -93,8 +162,23 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     return _channel_dropout(input, p, training, inplace, input.ndim)
 
 
-def dropout3d(input, p=0.5, training=True, inplace=False):
-    """Channel dropout over (N, C, D, H, W) or unbatched (C, D, H, W)."""
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zeroes whole channels of an (N, C, D, H, W) input, each with probability ``p``, and
+    scales the kept ones by ``1 / (1 - p)``.
+
+    Args:
+        input (Tensor): :math:`(N, C, D, H, W)` or unbatched :math:`(C, D, H, W)`.
+        p (float): probability of zeroing a channel. Default: ``0.5``
+        training (bool): apply dropout. Default: ``True``
+        inplace (bool): write the result into ``input``. Default: ``False``
+
+    Example::
+
+        >>> y = F.dropout3d(fastnn.ones(1, 3, 2, 2, 2), p=0.5, training=False)
+        >>> bool((y == 1).all())
+        True
+    """
     if input.ndim not in (4, 5):
         warnings.warn(f"dropout3d: received a {input.ndim}-D input; it expects (N, C, D, H, W) "
                       f"or (C, D, H, W)", UserWarning, stacklevel=2)

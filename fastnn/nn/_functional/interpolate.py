@@ -9,7 +9,10 @@ autograd gives the backward; 'area' multiplies by an (out, in) averaging
 matrix. Source indices are computed in the input's precision (float32 for
 float32), as PyTorch's CPU kernels do, so nearest picks the same pixels.
 """
+from __future__ import annotations
+
 import math
+from typing import Sequence
 import numbers
 
 import numpy as np
@@ -128,9 +131,39 @@ def _sizes_and_scales(input, size, scale_factor, recompute_scale_factor, nsp):
     return out, tuple(scales), f"interpolate: scale_factor={scale_factor!r}"
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims of (N, C, *spatial) input; see the module docstring."""
+def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
+                scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resizes the spatial dims of an (N, C, *spatial) input to ``size`` or by ``scale_factor``.
+
+    Args:
+        input (Tensor): :math:`(N, C, W)`, :math:`(N, C, H, W)` or :math:`(N, C, D, H, W)`.
+        size (int or tuple, optional): the output's spatial size. Give it or ``scale_factor``.
+        scale_factor (float or tuple, optional): multiplier of each spatial size (the output
+            size is rounded down).
+        mode (str): ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D input),
+            ``'bilinear'``, ``'bicubic'`` (4-D), ``'trilinear'`` (5-D) or ``'area'``
+            (adaptive average pooling). Default: ``'nearest'``
+        align_corners (bool, optional): for the interpolating modes, map the corner pixels'
+            centres onto each other instead of their outer edges. Default: ``None`` (False)
+        recompute_scale_factor (bool, optional): compute source positions from the output
+            size rather than the given ``scale_factor``. Default: ``None``
+        antialias (bool): not supported; ``True`` raises NotImplementedError. Default: ``False``
+
+    Example::
+
+        >>> x = fastnn.arange(4.0).reshape(1, 1, 2, 2)
+        >>> F.interpolate(x, scale_factor=2)
+        tensor([[[[0., 0., 1., 1.],
+                  [0., 0., 1., 1.],
+                  [2., 2., 3., 3.],
+                  [2., 2., 3., 3.]]]])
+        >>> F.interpolate(x, size=(3, 3), mode="bilinear", align_corners=True)
+        tensor([[[[0.0000, 0.5000, 1.0000],
+                  [1.0000, 1.5000, 2.0000],
+                  [2.0000, 2.5000, 3.0000]]]])
+    """
     if mode not in _MODES:
         raise ValueError(f"interpolate: mode {mode!r} is not supported (expected one of "
                          f"{sorted(_MODES)})")
@@ -162,13 +195,58 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return out
 
 
-def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def upsample(input: Tensor, size: int | Sequence[int] | None = None,
+             scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """Deprecated alias of :func:`interpolate` (PyTorch keeps it; so does fastnn).
+
+    Args:
+        input (Tensor): :math:`(N, C, *spatial)`.
+        size (int or tuple, optional): the output's spatial size.
+        scale_factor (float or tuple, optional): multiplier of each spatial size.
+        mode (str): as :func:`interpolate`. Default: ``'nearest'``
+        align_corners (bool, optional): as :func:`interpolate`. Default: ``None``
+
+    Example::
+
+        >>> tuple(F.upsample(fastnn.ones(1, 1, 2, 3), scale_factor=2).shape)
+        (1, 1, 4, 6)
+    """
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
-def upsample_nearest(input, size=None, scale_factor=None):
+def upsample_nearest(input: Tensor, size: int | Sequence[int] | None = None,
+                     scale_factor: float | Sequence[float] | None = None) -> Tensor:
+    """Nearest-neighbour upsampling: ``interpolate(input, size, scale_factor, mode='nearest')``.
+
+    Args:
+        input (Tensor): :math:`(N, C, *spatial)`.
+        size (int or tuple, optional): the output's spatial size.
+        scale_factor (float or tuple, optional): multiplier of each spatial size.
+
+    Example::
+
+        >>> F.upsample_nearest(fastnn.tensor([[[1.0, 2.0]]]), scale_factor=2)
+        tensor([[[1., 1., 2., 2.]]])
+    """
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
-def upsample_bilinear(input, size=None, scale_factor=None):
+def upsample_bilinear(input: Tensor, size: int | Sequence[int] | None = None,
+                      scale_factor: float | Sequence[float] | None = None) -> Tensor:
+    """Bilinear upsampling with aligned corners:
+    ``interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)``.
+
+    Args:
+        input (Tensor): :math:`(N, C, H, W)`.
+        size (int or tuple, optional): the output's (H, W).
+        scale_factor (float or tuple, optional): multiplier of H and W.
+
+    Example::
+
+        >>> F.upsample_bilinear(fastnn.arange(4.0).reshape(1, 1, 2, 2), size=3)
+        tensor([[[[0.0000, 0.5000, 1.0000],
+                  [1.0000, 1.5000, 2.0000],
+                  [2.0000, 2.5000, 3.0000]]]])
+    """
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

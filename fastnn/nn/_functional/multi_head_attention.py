@@ -5,6 +5,10 @@ Masks: bool True = may NOT attend (key_padding_mask (N, S), attn_mask (L, S) or
 (N*H, L, S)), float masks are added to the scores. The heads run through the
 backend's attention kernel (attention.attend).
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ..._tensor import Tensor, cat, zeros
@@ -13,7 +17,7 @@ from .attention import attend
 __all__ = ["multi_head_attention_forward"]
 
 
-def float_mask(mask, name, dtype):
+def float_mask(mask: Any, name: str, dtype: Any) -> Tensor | None:
     """A PyTorch MHA mask as an additive float Tensor (bool True -> -inf)."""
     if mask is None:
         return None
@@ -45,15 +49,65 @@ def _in_projection(query, key, value, e, in_proj_weight, in_proj_bias, separate,
     return _linear(query, qw, bq), _linear(key, kw, bk), _linear(value, vw, bv)
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
-                                 in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p,
-                                 out_proj_weight, out_proj_bias, training=True,
-                                 key_padding_mask=None, need_weights=True, attn_mask=None,
-                                 use_separate_proj_weight=False, q_proj_weight=None,
-                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
-                                 static_v=None, average_attn_weights=True, is_causal=False):
-    """query (L, N, E) or unbatched (L, E); key, value (S, N, E_k / E_v). Returns
-    (output (L, N, E), weights (N, L, S), (N, H, L, S) unaveraged, or None)."""
+def multi_head_attention_forward(
+        query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+        in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+        bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float,
+        out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True,
+        key_padding_mask: Tensor | None = None, need_weights: bool = True,
+        attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False,
+        q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+        v_proj_weight: Tensor | None = None, static_k: Tensor | None = None,
+        static_v: Tensor | None = None, average_attn_weights: bool = True,
+        is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    r"""Multi-head attention, the forward of ``nn.MultiheadAttention`` (sequence-first).
+
+    Projects query, key and value with ``in_proj_weight`` (or the three separate weights),
+    splits E into ``num_heads`` heads, runs scaled dot-product attention per head, and
+    projects the concatenated heads with ``out_proj_weight``.
+
+    Args:
+        query (Tensor): :math:`(L, N, E)` or unbatched :math:`(L, E)`.
+        key (Tensor): :math:`(S, N, E_k)` or :math:`(S, E_k)`.
+        value (Tensor): :math:`(S, N, E_v)` or :math:`(S, E_v)`.
+        embed_dim_to_check (int): E; the query's last dim must equal it.
+        num_heads (int): number of heads; must divide E.
+        in_proj_weight (Tensor): :math:`(3E, E)` packed q, k, v projections, or ``None``
+            with ``use_separate_proj_weight``.
+        in_proj_bias (Tensor, optional): :math:`(3E)`.
+        bias_k, bias_v (Tensor, optional): :math:`(1, 1, E)` appended to key / value.
+        add_zero_attn (bool): append a zero key/value position.
+        dropout_p (float): dropout on the attention weights (only when ``training``).
+        out_proj_weight (Tensor): :math:`(E, E)`.
+        out_proj_bias (Tensor, optional): :math:`(E)`.
+        training (bool): apply dropout. Default: ``True``
+        key_padding_mask (Tensor, optional): :math:`(N, S)`; bool ``True`` = ignore that key,
+            float = added to the scores. Default: ``None``
+        need_weights (bool): also return the attention weights. Default: ``True``
+        attn_mask (Tensor, optional): :math:`(L, S)` or :math:`(N H, L, S)`, same
+            conventions. Default: ``None``
+        use_separate_proj_weight (bool): use ``q/k/v_proj_weight``. Default: ``False``
+        q_proj_weight, k_proj_weight, v_proj_weight (Tensor, optional): separate projections.
+        static_k, static_v (Tensor, optional): :math:`(N H, S, E / H)` used as the projected
+            key / value directly. Default: ``None``
+        average_attn_weights (bool): average the returned weights over heads. Default: ``True``
+        is_causal (bool): a hint that ``attn_mask`` is causal; needs ``attn_mask``.
+            Default: ``False``
+
+    Shape:
+        - Output: :math:`(L, N, E)`; weights :math:`(N, L, S)`, or :math:`(N, H, L, S)`
+          when not averaged, or ``None`` without ``need_weights``.
+
+    Example::
+
+        >>> mha = nn.MultiheadAttention(4, 2)
+        >>> x = fastnn.ones(3, 2, 4)
+        >>> out, w = F.multi_head_attention_forward(
+        ...     x, x, x, 4, 2, mha.in_proj_weight, mha.in_proj_bias, None, None, False, 0.0,
+        ...     mha.out_proj.weight, mha.out_proj.bias)
+        >>> tuple(out.shape), tuple(w.shape)
+        ((3, 2, 4), (2, 3, 3))
+    """
     if is_causal and attn_mask is None:
         raise ValueError("attn_mask: need attn_mask if specifying the is_causal hint")
     if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:

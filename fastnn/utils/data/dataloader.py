@@ -11,9 +11,12 @@ main process, and ``worker_init_fn`` is never called. When the dataset is
 a TensorDataset and the default collate is used, each batch is one fancy-index
 per tensor instead of ``batch_size`` single-sample lookups and a stack.
 """
+from __future__ import annotations
+
 import collections.abc
 import numbers
 import warnings
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -24,16 +27,29 @@ from .sampler import BatchSampler, RandomSampler, SequentialSampler
 __all__ = ["DataLoader", "default_collate", "get_worker_info"]
 
 
-def _stack_tensors(batch):
+def _stack_tensors(batch: Sequence[Tensor]) -> Tensor:
     return Tensor._wrap(np.stack([t._data for t in batch]))
 
 
-def default_collate(batch):
-    """Stack a list of samples into a batch, recursively through tuples, lists and dicts.
+def default_collate(batch: Sequence[Any]) -> Any:
+    """Stacks a list of samples into a batch, recursively through tuples, lists and dicts
+    (what DataLoader does when no ``collate_fn`` is given).
 
-    Tensors and arrays are stacked along a new first dimension; Python ints
-    become int64, floats float64 and bools bool Tensors (as in PyTorch); strings
-    stay a list; a tuple or list of fields becomes a list of batched fields.
+    Tensors and arrays are stacked along a new first dimension; Python ints become
+    int64, floats float64 and bools bool Tensors (as in PyTorch); strings stay a list;
+    a dict becomes a dict of batches, a tuple or list of fields a list of batched fields.
+
+    Args:
+        batch (list): the samples, all of the same structure.
+
+    Example::
+
+        >>> from fastnn.utils.data import default_collate
+        >>> default_collate([(fastnn.tensor([1.0, 2.0]), 0), (fastnn.tensor([3.0, 4.0]), 1)])
+        [tensor([[1., 2.],
+                [3., 4.]]), tensor([0, 1])]
+        >>> default_collate([{"x": 1.5}, {"x": 2.5}])["x"].dtype == fastnn.float64
+        True
     """
     if len(batch) == 0:
         raise ValueError("default_collate: empty batch")
@@ -75,7 +91,7 @@ def default_collate(batch):
 _warned_workers = False
 
 
-def _warn_workers_once(n):
+def _warn_workers_once(n: int) -> None:
     global _warned_workers
     if not _warned_workers:
         _warned_workers = True
@@ -84,24 +100,68 @@ def _warn_workers_once(n):
                       "shown once.", UserWarning, stacklevel=3)
 
 
-def get_worker_info():
-    """None: fastnn's DataLoader has no worker processes (PyTorch's main-process answer)."""
+def get_worker_info() -> None:
+    """Information about the current DataLoader worker: always ``None``, as in PyTorch's
+    main process, since fastnn's DataLoader loads in the calling process.
+
+    Example::
+
+        >>> from fastnn.utils.data import get_worker_info
+        >>> get_worker_info() is None
+        True
+    """
     return None
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches.
+    """Iterates over ``dataset`` in batches.
 
-    ``shuffle=True`` draws a new permutation each epoch from ``generator`` (a
-    ``numpy.random.Generator``) or, when none is given, from
-    ``fastnn.random.default_generator()`` -- so ``fastnn.manual_seed(s)`` before
-    the loop makes the epochs reproducible.
+    ``shuffle=True`` draws a new permutation each epoch from ``generator`` or, when none
+    is given, from fastnn's default generator, so ``fastnn.manual_seed(s)`` before the
+    loop makes the epochs reproducible. Batches are loaded in the calling process.
+
+    Args:
+        dataset (Dataset): a map-style dataset (``__getitem__``, ``__len__``) or an
+            IterableDataset.
+        batch_size (int, optional): samples per batch; ``None`` yields single samples
+            without collating. Default: ``1``
+        shuffle (bool): a new random order every epoch. Default: ``False``
+        sampler (Sampler or iterable, optional): the order of indices (excludes
+            ``shuffle``). Default: ``None``
+        batch_sampler (Sampler or iterable, optional): yields lists of indices (excludes
+            ``batch_size``, ``shuffle``, ``sampler``, ``drop_last``). Default: ``None``
+        num_workers (int): accepted for PyTorch's signature; loading stays in this
+            process (a one-time warning when > 0). Default: ``0``
+        collate_fn (callable, optional): turns a list of samples into a batch.
+            Default: :func:`default_collate`
+        pin_memory (bool): accepted; unused. Default: ``False``
+        drop_last (bool): drop a last, shorter batch. Default: ``False``
+        timeout, worker_init_fn, prefetch_factor, persistent_workers: accepted for
+            PyTorch's signature; unused (there are no workers).
+        generator (numpy.random.Generator, optional): the randomness of ``shuffle``.
+            Default: ``None``
+
+    Example::
+
+        >>> from fastnn.utils.data import DataLoader, TensorDataset
+        >>> ds = TensorDataset(fastnn.arange(6.0).reshape(3, 2), fastnn.tensor([0, 1, 0]))
+        >>> loader = DataLoader(ds, batch_size=2)
+        >>> len(loader)
+        2
+        >>> for x, y in loader:
+        ...     print(tuple(x.shape), y)
+        (2, 2) tensor([0, 1])
+        (1, 2) tensor([0])
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
-                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
-                 worker_init_fn=None, generator=None, *, prefetch_factor=None,
-                 persistent_workers=False):
+    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False,
+                 sampler: Iterable[int] | None = None,
+                 batch_sampler: Iterable[list[int]] | None = None, num_workers: int = 0,
+                 collate_fn: Callable[[list], Any] | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable[[int], None] | None = None,
+                 generator: np.random.Generator | None = None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False) -> None:
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError("num_workers option should be a non-negative integer")
         self.dataset = dataset
@@ -110,10 +170,8 @@ class DataLoader:
             _warn_workers_once(num_workers)
         self.pin_memory = pin_memory
         self.generator = generator
-        self.collate_fn = collate_fn
         self._auto_collate = collate_fn is None
-        if collate_fn is None:
-            self.collate_fn = default_collate
+        self.collate_fn: Callable[[list], Any] = default_collate if collate_fn is None else collate_fn
         self._iterable = isinstance(dataset, IterableDataset)
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                        or batch_size <= 0):
@@ -137,10 +195,10 @@ class DataLoader:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_size = batch_size
         self.drop_last = bool(drop_last)
-        self.sampler = sampler
-        self.batch_sampler = batch_sampler
+        self.sampler: Any = sampler
+        self.batch_sampler: Any = batch_sampler
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._iterable:
             n = len(self.dataset)  # TypeError when the stream has no length, like PyTorch
             if self.batch_size is None:
@@ -150,7 +208,7 @@ class DataLoader:
             return len(self.batch_sampler)
         return len(self.sampler)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         if self._iterable:
             return self._iter_stream()
         if self.batch_sampler is None:

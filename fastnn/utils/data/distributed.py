@@ -11,7 +11,10 @@ padding, disjoint. Call ``set_epoch(epoch)`` before each epoch for a new order.
 The permutation comes from NumPy's generator, not PyTorch's: the lengths,
 padding, partition and determinism are PyTorch's, the shuffled order is not.
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Iterator, Sized
 
 import numpy as np
 
@@ -20,16 +23,36 @@ from .sampler import Sampler
 __all__ = ["DistributedSampler"]
 
 
-def _int_arg(name, value):
+def _int_arg(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"DistributedSampler: {name} must be an int, got {type(value).__name__}")
     return int(value)
 
 
 class DistributedSampler(Sampler):
-    """Indices of ``dataset`` for rank ``rank`` of ``num_replicas`` (default: the process group's)."""
+    """The share of ``dataset``'s indices that rank ``rank`` of ``num_replicas`` visits:
+    every ``num_replicas``-th index of one common list (shuffled by ``seed + epoch``),
+    padded by repeating from its start (or cut, with ``drop_last``) so that every rank
+    gets the same number. Call :meth:`set_epoch` before each epoch for a new order.
 
-    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
+    Args:
+        dataset (Dataset): the dataset (only its length is used).
+        num_replicas (int, optional): number of ranks. Default: the process group's size
+        rank (int, optional): this rank. Default: the process group's rank
+        shuffle (bool): shuffle the list each epoch. Default: ``True``
+        seed (int): the shuffle's seed, the same on every rank. Default: ``0``
+        drop_last (bool): cut the tail instead of padding. Default: ``False``
+
+    Example::
+
+        >>> from fastnn.utils.data import DistributedSampler
+        >>> [list(DistributedSampler(range(5), num_replicas=2, rank=r, shuffle=False))
+        ...  for r in (0, 1)]
+        [[0, 2, 4], [1, 3, 0]]
+    """
+
+    def __init__(self, dataset: Sized, num_replicas: int | None = None, rank: int | None = None,
+                 shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
         if num_replicas is None or rank is None:
             from ... import distributed as dist
             if not dist.is_initialized():
@@ -57,7 +80,7 @@ class DistributedSampler(Sampler):
             self.num_samples = math.ceil(n / num_replicas)
         self.total_size = self.num_samples * num_replicas
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         n = len(self.dataset)
         if self.shuffle:
             indices = np.random.default_rng(self.seed + self.epoch).permutation(n)
@@ -71,9 +94,9 @@ class DistributedSampler(Sampler):
             indices = indices[:self.total_size]
         return iter(indices[self.rank:self.total_size:self.num_replicas].tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
-    def set_epoch(self, epoch):
+    def set_epoch(self, epoch: int) -> None:
         """The shuffled order of epoch ``epoch`` (same on every rank for the same seed)."""
         self.epoch = _int_arg("epoch", epoch)
