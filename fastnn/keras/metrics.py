@@ -10,13 +10,15 @@ Inputs are NumPy arrays, lists or fastnn Tensors; the state is NumPy (float64 co
 Confusion metrics (TruePositives ... Precision, Recall, AUC) treat ``y_true != 0``
 as positive and ``y_pred > threshold`` as a positive prediction, as Keras does.
 """
+from __future__ import annotations
+
 import re
 from collections import defaultdict
 
 import numpy as np
 
 EPSILON = 1e-7  # Keras's backend epsilon (AUC's outermost thresholds)
-_NAME_COUNTS = defaultdict(int)
+_NAME_COUNTS: defaultdict[str, int] = defaultdict(int)
 
 
 def _snake(name):

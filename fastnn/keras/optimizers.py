@@ -16,6 +16,8 @@ Keras's formulas as short NumPy loops (keras_steps.py).
 The options every Keras optimizer has: ``weight_decay`` (decoupled, var -= lr * wd * var
 before the step), ``clipnorm`` (per variable), ``global_clipnorm``, ``clipvalue``.
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -23,7 +25,7 @@ import numpy as np
 from .. import optim as _optim
 from . import keras_steps, schedules
 
-_NAME_COUNTS = {}
+_NAME_COUNTS: dict[str, int] = {}
 
 
 class Optimizer:
