@@ -64,7 +64,7 @@ def current():
 
 
 def _is_loader(obj):
-    from .training import _is_loader as is_loader
+    from .data_adapters import _is_loader as is_loader
     return is_loader(obj)
 
 

@@ -2,7 +2,7 @@
 ELU, Softmax), with Keras 3's arguments and defaults, built from fastnn tensor ops."""
 import fastnn.nn.functional as F
 
-from .layers import Layer
+from .base_layer import Layer
 
 
 class ReLU(Layer):

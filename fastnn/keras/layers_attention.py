@@ -10,7 +10,7 @@ import numpy as np
 
 import fastnn.nn.functional as F
 from ..nn.parameter import Parameter
-from .layers import Layer, _initial_value
+from .base_layer import Layer, _initial_value
 
 
 class MultiHeadAttention(Layer):

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..nn import Parameter
 from ..nn import functional as F
-from .layers import Layer, _glorot_uniform, _initial_value, _pair
+from .base_layer import Layer, _glorot_uniform, _initial_value, _pair
 
 
 def _orthogonal(rows, cols):

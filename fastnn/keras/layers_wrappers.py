@@ -6,7 +6,7 @@ A Lambda holds Python code, so a model containing one cannot be saved with its
 architecture (Keras needs safe_mode=False for that; fastnn never loads code).
 """
 from .functional import KerasTensor
-from .layers import Layer
+from .base_layer import Layer
 
 
 class Lambda(Layer):

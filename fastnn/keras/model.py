@@ -179,5 +179,5 @@ class Model(Module, TrainingMixin):
 
 
 def _snake(name):
-    from .layers import _snake_case
+    from .base_layer import _snake_case
     return _snake_case(name)

@@ -51,7 +51,7 @@ def build_specs(names, loss, loss_weights, metrics, weighted_metrics, get_loss, 
 
 def targets_as_list(y, names, what):
     """y for several outputs as a list of arrays in output order."""
-    from .training import _to_array
+    from .data_adapters import _to_array
     if isinstance(y, dict):
         missing = set(names) - set(y)
         if missing:
@@ -82,7 +82,7 @@ def batch_loss(model, specs, xs, ys, sw):
 
 
 def _update(metric, truth, pred, sw):
-    from .training import _BatchMean
+    from .compile_utils import _BatchMean
     if isinstance(metric, _BatchMean):
         metric.update_state(truth, pred)
     else:

@@ -1,0 +1,136 @@
+"""Keras's 2-D convolution and pooling layers over channels-last images: Conv2D,
+MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D (TensorFlow's 'same' padding)."""
+import math
+
+import numpy as np
+
+from ..nn import Parameter
+from ..nn import functional as F
+from .base_layer import Layer, _initial_value, _pair
+
+
+def _same_padding(size, k, s, d):
+    """TensorFlow's 'same' padding (before, after) along one axis."""
+    out = -(-size // s)
+    total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+class Conv2D(Layer):
+    """2-D convolution over channels-last images (``data_format='channels_last'``)."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, activation, name, **kwargs)
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self._set_regularizers(kernel_regularizer, bias_regularizer, activity_regularizer)
+        if padding not in ("valid", "same"):
+            raise ValueError(f"Conv2D: padding must be 'valid' or 'same', got {padding!r}")
+        self.data_format = data_format or "channels_last"
+        if self.data_format not in ("channels_last", "channels_first"):
+            raise ValueError(f"Conv2D: data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+        self.filters = int(filters)
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.padding = padding
+        self.groups = groups
+        self.use_bias = use_bias
+        if self.input_shape is not None:
+            self.build((None,) + self.input_shape)
+
+    def build(self, input_shape):
+        c = int(input_shape[-1] if self.data_format == "channels_last" else input_shape[1])
+        if c % self.groups:
+            raise ValueError(f"Conv2D: input channels {c} are not divisible by groups={self.groups}")
+        kh, kw = self.kernel_size
+        f32 = np.dtype(np.float32)
+        # Keras's kernel layout (kh, kw, in, out) for the fans, PyTorch's (out, in, kh, kw) stored
+        kernel = _initial_value(self.kernel_initializer, (kh, kw, c // self.groups, self.filters), f32)
+        self.weight = Parameter(np.ascontiguousarray(kernel.transpose(3, 2, 0, 1)))
+        self.bias = Parameter(_initial_value(self.bias_initializer, (self.filters,), f32)) \
+            if self.use_bias else None
+        self.in_channels = c
+        self.built = True
+
+    def call(self, x):
+        if self.data_format == "channels_last":
+            x = x.permute(0, 3, 1, 2)
+        pad = (0, 0)
+        if self.padding == "same":
+            (t, b), (l, r) = (_same_padding(x.shape[2 + i], self.kernel_size[i], self.strides[i],
+                                            self.dilation_rate[i]) for i in range(2))
+            if t == b and l == r:
+                pad = (t, l)
+            else:
+                x = F.pad(x, (l, r, t, b))
+        y = F.conv2d(x, self.weight, self.bias, stride=self.strides, padding=pad,
+                     dilation=self.dilation_rate, groups=self.groups)
+        return y.permute(0, 2, 3, 1) if self.data_format == "channels_last" else y
+
+    def _keras_layout(self):
+        # kernel (kh, kw, in, out) <-> weight (out, in, kh, kw)
+        out = [(self.weight, lambda a: a.transpose(2, 3, 1, 0), lambda a: a.transpose(3, 2, 0, 1))]
+        return out + ([(self.bias, lambda a: a, lambda a: a)] if self.bias is not None else [])
+
+    def extra_repr(self):
+        return (f"filters={self.filters}, kernel_size={self.kernel_size}, strides={self.strides}, "
+                f"padding={self.padding!r}, activation={self.activation_name}")
+
+
+class _Pooling2D(Layer):
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
+        super().__init__(activation=None, name=name, **kwargs)
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', got {padding!r}")
+        self.pool_size = _pair(pool_size, "pool_size")
+        self.strides = _pair(strides, "strides") if strides is not None else self.pool_size
+        self.padding = padding
+        self.data_format = data_format or "channels_last"
+        self.built = True
+
+    def call(self, x):
+        if self.data_format == "channels_last":
+            x = x.permute(0, 3, 1, 2)
+        if self.padding == "same":
+            (t, b), (l, r) = (_same_padding(x.shape[2 + i], self.pool_size[i], self.strides[i], 1)
+                              for i in range(2))
+            if t or b or l or r:
+                x = self._pad_same(x, (l, r, t, b))
+        y = self._pool(x)
+        return y.permute(0, 2, 3, 1) if self.data_format == "channels_last" else y
+
+    def extra_repr(self):
+        return f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}"
+
+
+class MaxPooling2D(_Pooling2D):
+    def _pad_same(self, x, pad):
+        return F.pad(x, pad, value=-math.inf)  # padding never wins the max
+
+    def _pool(self, x):
+        return F.max_pool2d(x, self.pool_size, self.strides)
+
+
+class AveragePooling2D(_Pooling2D):
+    def _pad_same(self, x, pad):
+        raise NotImplementedError("AveragePooling2D: padding='same' with uneven padding is not supported")
+
+    def _pool(self, x):
+        return F.avg_pool2d(x, self.pool_size, self.strides)
+
+
+class GlobalAveragePooling2D(Layer):
+    def __init__(self, data_format=None, keepdims=False, name=None, **kwargs):
+        super().__init__(activation=None, name=name, **kwargs)
+        self.data_format = data_format or "channels_last"
+        self.keepdims = keepdims
+        self.built = True
+
+    def call(self, x):
+        dims = (1, 2) if self.data_format == "channels_last" else (2, 3)
+        return x.mean(dim=dims, keepdim=self.keepdims)
