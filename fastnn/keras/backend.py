@@ -1,5 +1,7 @@
 """keras.backend: the few backend helpers scripts call (clear_session, epsilon, floatx,
 image_data_format)."""
+from __future__ import annotations
+
 from . import metrics as _metrics
 
 __all__ = ["clear_session", "epsilon", "floatx", "image_data_format", "backend"]

@@ -1,5 +1,7 @@
 """keras.layers.Layer, the base class of every Keras layer, and the helpers the layer
 files share (activation names, Keras's automatic names, initial weights)."""
+from __future__ import annotations
+
 import functools
 import inspect
 import math

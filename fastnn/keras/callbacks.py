@@ -5,6 +5,8 @@ A callback sees the training loop through ``self.model`` (the keras Model, with
 ``.module``, ``.optimizer`` and ``.stop_training``) and the ``logs`` dict of the
 epoch or batch (``loss``, metrics, ``val_`` entries).
 """
+from __future__ import annotations
+
 import csv
 import math
 import os

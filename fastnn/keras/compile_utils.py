@@ -1,5 +1,7 @@
 """What compile() turns its arguments into: stateful metric objects for metric names,
 Metric classes and plain functions (accuracy's meaning depends on the loss, as in Keras)."""
+from __future__ import annotations
+
 import numpy as np
 
 from . import metrics as metrics_mod

@@ -3,7 +3,14 @@ Tensors, lists of them for several inputs, a DataLoader, a keras.utils.PyDataset
 a generator) turned into batches of Tensors in the model's dtype, plus sample and
 class weights. TrainingMixin (training.py) inherits these helpers from DataMixin.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..nn import Module
 
 
 def _to_array(data):
@@ -42,6 +49,10 @@ def _iterate(source):
 
 class DataMixin:
     """Batching and conversion for TrainingMixin; the host provides ``_keras_module()``."""
+
+    def _keras_module(self) -> Module:
+        """The Module being trained (Model and Sequential: themselves; Model(net): net)."""
+        raise NotImplementedError
 
     def _n_inputs(self):
         graph = getattr(self._keras_module(), "_graph", None)

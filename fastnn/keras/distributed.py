@@ -22,6 +22,8 @@ The process group is started here if the script has not done it. ``evaluate``
 is collective in this mode: call it on every rank. One rank (or no launcher)
 leaves fit exactly as it is.
 """
+from __future__ import annotations
+
 import os
 
 import numpy as np

@@ -6,6 +6,8 @@ A symbolic call also runs the layer once on a small batch of zeros (in eval mode
 without gradients): that builds lazily-sized layers and gives the output shape,
 so shapes are never worked out by hand per layer type.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ..nn import Module

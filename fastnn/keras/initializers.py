@@ -5,6 +5,8 @@ Fans are computed from the weight's Keras layout (a kernel's last two axes are
 layout and transposes it to PyTorch's for storage. The *_normal variance-scaling
 initializers draw from a normal truncated at two standard deviations, as Keras does.
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np

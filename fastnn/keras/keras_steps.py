@@ -7,6 +7,8 @@
                     momentum: m = momentum * m + inc; p -= m   else p -= inc
     Adagrad:        s += g^2;  p -= lr * g / sqrt(s + eps)   (s starts at initial_accumulator_value)
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ..optim.optimizer import Optimizer

@@ -6,6 +6,8 @@ They keep Keras's conventions -- channels-last images ``(N, H, W, C)``,
 weights in PyTorch's layout (``weight`` ``(out, in)`` / ``(out, in, kh, kw)``)
 so ``state_dict()`` reads like a PyTorch model's.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ..nn import Parameter

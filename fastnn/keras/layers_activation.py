@@ -1,5 +1,7 @@
 """Keras activation layers (ReLU with max_value/negative_slope/threshold, LeakyReLU,
 ELU, Softmax), with Keras 3's arguments and defaults, built from fastnn tensor ops."""
+from __future__ import annotations
+
 import fastnn.nn.functional as F
 
 from .base_layer import Layer

@@ -4,6 +4,8 @@ and causal masks, dropout on the probabilities, output projection), with Keras's
 shapes ((d, heads, key_dim) kernels, (heads, value_dim, d) output kernel) so get_weights /
 set_weights exchange them with real Keras. Attention over the time axis of (B, T, d)
 inputs (attention_axes=None)."""
+from __future__ import annotations
+
 import math
 
 import numpy as np

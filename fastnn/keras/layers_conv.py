@@ -1,5 +1,7 @@
 """Keras's 2-D convolution and pooling layers over channels-last images: Conv2D,
 MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D (TensorFlow's 'same' padding)."""
+from __future__ import annotations
+
 import math
 
 import numpy as np

@@ -1,5 +1,7 @@
 """Keras's merge layers: Concatenate, Add, Subtract, Multiply, Average (a list of tensors in,
 one out)."""
+from __future__ import annotations
+
 from .base_layer import Layer
 
 

@@ -10,6 +10,8 @@ Keras's single LSTM bias is bias_ih (bias_hh stays zero and frozen); Keras's GRU
 (reset_after=True) is PyTorch's GRU, with gates z, r, h instead of r, z, n in
 get_weights / set_weights.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ..nn import Parameter
@@ -118,7 +120,7 @@ class Embedding(Layer):
 
 
 class _Recurrent(Layer):
-    _torch_cls = None
+    _torch_cls: str | None = None  # the fastnn.nn class run: "LSTM", "GRU" or "RNN"
     _gates = 4
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,

@@ -5,6 +5,8 @@ Lambda, Bidirectional, TimeDistributed; and the arithmetic on symbolic tensors
 A Lambda holds Python code, so a model containing one cannot be saved with its
 architecture (Keras needs safe_mode=False for that; fastnn never loads code).
 """
+from __future__ import annotations
+
 from .functional import KerasTensor
 from .base_layer import Layer
 

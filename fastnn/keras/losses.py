@@ -6,6 +6,8 @@ before that last activation, the loss uses the fused, numerically stable
 logits form (``F.cross_entropy`` / ``F.binary_cross_entropy_with_logits``):
 the same value up to Keras's clipping of probabilities to [1e-7, 1 - 1e-7].
 """
+from __future__ import annotations
+
 import numpy as np
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
@@ -21,7 +23,7 @@ class Loss:
     ``y_pred`` holds pre-activation values."""
 
     name = "loss"
-    activation = None  # the final activation whose logits this loss can take directly
+    activation: str | None = None  # the final activation whose logits this loss can take directly
     from_logits = False
 
     def __call__(self, y_true, y_pred, logits=False, sample_weight=None):

@@ -6,6 +6,8 @@
 
 All three get compile / fit / evaluate / predict from training.TrainingMixin.
 """
+from __future__ import annotations
+
 import inspect
 
 from ..nn import Module

@@ -5,6 +5,8 @@ gives each output its loss and metrics; the trained loss is the weighted sum, an
 the logs read ``loss``, ``<output>_loss`` for each output, then ``<output>_<metric>``
 (the output's name is the name of the layer that produces it).
 """
+from __future__ import annotations
+
 import numpy as np
 
 

@@ -1,6 +1,8 @@
 """keras.ops: the NumPy-like functions custom Keras layers are written with, on fastnn
 Tensors (differentiable wherever the fastnn op is). Axis arguments follow NumPy
 (``axis=``, ``keepdims=``); inputs may be Tensors, arrays or numbers."""
+from __future__ import annotations
+
 import numpy as np
 
 from ..nn import functional as F

@@ -3,6 +3,8 @@
 The built-in bar prints Keras's layout on one terminal line, redrawn with
 ``\\r``:  ``12/45 [=======>......] - ETA: 3s - loss: 0.3121 - accuracy: 0.9062``
 """
+from __future__ import annotations
+
 import sys
 import time
 

@@ -4,6 +4,7 @@ A layer given ``kernel_regularizer=`` / ``bias_regularizer=`` reports the penalt
 its weights in ``layer.losses``; fit and evaluate add their sum to the loss, so the
 logged ``loss`` includes them, as in Keras.
 """
+from __future__ import annotations
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize", "deserialize"]
 

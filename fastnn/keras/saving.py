@@ -9,6 +9,8 @@ A layer is rebuilt as ``LayerClass(**config)`` from keras.layers or ``custom_obj
 a functional graph is replayed node by node. Loading never runs code from the file.
 Optimizer state is not saved: a loaded model is compiled afresh (compile=True).
 """
+from __future__ import annotations
+
 import json
 import os
 

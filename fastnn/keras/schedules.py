@@ -3,6 +3,8 @@
 Pass one as ``learning_rate=``: before each update the optimizer sets its rate to
 ``schedule(iterations)`` (iterations counts the updates done so far), as Keras does.
 """
+from __future__ import annotations
+
 import math
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",

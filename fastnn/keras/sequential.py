@@ -1,4 +1,6 @@
 """keras.Sequential: a stack of layers with compile / fit / evaluate / predict."""
+from __future__ import annotations
+
 import numpy as np
 
 from ..nn import Module

@@ -4,6 +4,10 @@
 Module with the same methods. Data may be NumPy arrays, fastnn Tensors, or a
 DataLoader yielding ``(x, y)`` batches.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
 import numpy as np
 
 from . import callbacks as cbks
@@ -14,19 +18,71 @@ from .data_adapters import DataMixin, _is_loader, _iterate, _to_array  # noqa: F
 from .losses import get_loss
 from .progress import ProgressBar
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Iterable, Sequence
+
+    from numpy.typing import ArrayLike
+
+    from .._tensor import Tensor
+    from ..nn import Module
+    from ..optim import Optimizer as TorchOptimizer
+    from .callbacks import Callback
+    from .losses import Loss
+    from .optimizers import Optimizer
+
+    # what fit / evaluate / predict accept as x or y: arrays, Tensors, a list or dict of
+    # them (several inputs), or a source of ready-made batches (DataLoader, PyDataset, generator)
+    Data = ArrayLike | Tensor | Sequence[Any] | dict[str, Any] | Iterable[Any]
+
 
 class TrainingMixin(DataMixin):
     """Keras's training API; the host provides ``_keras_module()`` (the Module to train)."""
 
-    optimizer = None
-    stop_training = False
-    _compiled = None
+    optimizer: Any = None
+    stop_training: bool = False
+    _compiled: Any = None
 
     # ----------------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                weighted_metrics=None, **kwargs):
-        """Choose the optimizer (a name, a keras.optimizers object or a fastnn Optimizer),
-        the loss and the metrics (names or keras.metrics objects)."""
+    def compile(self, optimizer: str | Optimizer | TorchOptimizer = "rmsprop",
+                loss: str | Loss | Callable[..., Any] | Sequence[Any] | dict[str, Any] | None = None,
+                metrics: Sequence[Any] | dict[str, Any] | None = None,
+                loss_weights: Sequence[float] | dict[str, float] | None = None,
+                weighted_metrics: Sequence[Any] | dict[str, Any] | None = None,
+                **kwargs: Any) -> TrainingMixin:
+        """Configure the model for training: the optimizer, the loss and the metrics.
+
+        Args:
+            optimizer (str, keras.optimizers.Optimizer or fastnn.optim.Optimizer): a name
+                (``"adam"``, ``"sgd"``, ``"rmsprop"``, ...) with Keras's defaults, an optimizer
+                object, or a PyTorch-style optimizer over the model's parameters.
+                Default: ``"rmsprop"``.
+            loss (str, keras.losses.Loss or callable): the loss to minimise, e.g.
+                ``"sparse_categorical_crossentropy"``, ``"mse"``, a Loss object or
+                ``fn(y_true, y_pred)``. A list or ``{output name: loss}`` for a model with
+                several outputs. Required.
+            metrics (list, optional): names (``"accuracy"``, ``"mae"``, ...), keras.metrics
+                objects or functions, reported by fit and evaluate (a list per output, or a
+                dict, for several outputs). Default: None.
+            loss_weights (list or dict, optional): weight of each output's loss in the total
+                (several outputs only). Default: None (all 1).
+            weighted_metrics (list, optional): metrics that also weigh samples by
+                ``sample_weight`` / ``class_weight``. Default: None.
+            **kwargs: Keras's ``run_eagerly``, ``jit_compile``, ``steps_per_execution`` and
+                ``auto_scale_loss`` are accepted and have no effect.
+
+        Returns:
+            The model itself, so ``compile`` and ``fit`` chain.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
+            >>> model = model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+            ...                       metrics=["accuracy"])
+            >>> type(model.optimizer).__name__
+            'Adam'
+        """
         unknown = set(kwargs) - {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss"}
         if unknown:
             raise TypeError(f"compile: unexpected arguments {sorted(unknown)}")
@@ -151,10 +207,56 @@ class TrainingMixin(DataMixin):
         return loss_fn.weighted(yt, out, logits, sw)
 
     # ----------------------------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, **kwargs):
-        """Train for ``epochs`` epochs; returns the History."""
+    def fit(self, x: Data | None = None, y: Data | None = None, batch_size: int | None = None,
+            epochs: int = 1, verbose: int | str = "auto", callbacks: Sequence[Callback] | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            class_weight: dict[int, float] | None = None, sample_weight: ArrayLike | None = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            **kwargs: Any) -> cbks.History:
+        """Train the model for a number of epochs over ``(x, y)``.
+
+        Args:
+            x (array, Tensor, list, dict or batch source): the inputs, ``(N, ...)``; a list
+                (or ``{input name: array}``) for several inputs; or a DataLoader, a
+                ``keras.utils.PyDataset`` or a generator yielding ``(x, y)`` or
+                ``(x, y, sample_weight)`` batches (then ``y`` is not given).
+            y (array or Tensor): the targets, ``(N, ...)``: class indices for the sparse
+                losses, one-hot rows or values otherwise; a list or dict for several outputs.
+            batch_size (int, optional): samples per gradient step. Default: 32.
+            epochs (int): the epoch to stop at (counting from 0, so with ``initial_epoch``
+                it is the last epoch's number, as in Keras). Default: 1.
+            verbose (int or "auto"): 0 silent, 1 a progress bar, 2 one line per epoch;
+                "auto" is 1. Default: "auto".
+            callbacks (list of keras.callbacks.Callback, optional): called at the start and
+                end of training, epochs and batches. Default: None.
+            validation_split (float): the fraction in (0, 1) of the samples, taken from the
+                end before any shuffle, held out and evaluated after each epoch. Default: 0.
+            validation_data (tuple or batch source, optional): ``(x_val, y_val)`` or
+                ``(x_val, y_val, sample_weight_val)`` evaluated after each epoch (wins over
+                ``validation_split``). Default: None.
+            shuffle (bool): reshuffle the samples each epoch (arrays only). Default: True.
+            class_weight (dict, optional): ``{class index: weight}`` applied to each sample's
+                loss. Default: None.
+            sample_weight (array, optional): ``(N,)`` weights of the samples' losses.
+                Default: None.
+            initial_epoch (int): the epoch to start from (to resume training). Default: 0.
+            steps_per_epoch (int, optional): batches per epoch; needed for a generator
+                without a length. Default: None (the whole data).
+
+        Returns:
+            keras.callbacks.History: ``history.history`` maps ``"loss"``, each metric and
+            their ``"val_"`` versions to a list with one value per epoch.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+            >>> _ = model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+            >>> x, y = np.ones((8, 4), dtype="float32"), np.zeros((8, 1), dtype="float32")
+            >>> history = model.fit(x, y, epochs=3, batch_size=4, verbose=0)
+            >>> sorted(history.history), len(history.history["loss"])
+            (['loss', 'mae'], 3)
+        """
         unknown = set(kwargs) - {"validation_steps", "validation_batch_size", "validation_freq"}
         if unknown:
             raise TypeError(f"fit: unexpected arguments {sorted(unknown)}")
@@ -228,8 +330,8 @@ class TrainingMixin(DataMixin):
             logs = self._logs(loss_total, max(seen, 1))
             if validation_data is not None:
                 vx, vy, vsw = self._split_validation(validation_data)
-                val = self.evaluate(vx, vy, batch_size=batch_size, sample_weight=vsw, verbose=0,
-                                    return_dict=True)
+                val = cast("dict[str, Any]", self.evaluate(vx, vy, batch_size=batch_size,
+                                                           sample_weight=vsw, verbose=0, return_dict=True))
                 logs.update({"val_" + k: v for k, v in val.items()})
             callback_list.on_epoch_end(epoch, logs)
             bar.close(logs)
@@ -250,9 +352,34 @@ class TrainingMixin(DataMixin):
             logs[m.name] = float(value) if value.ndim == 0 else value.tolist()
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 return_dict=False, **kwargs):
-        """Loss and metrics on (x, y): a float, a list [loss, metric...], or a dict."""
+    def evaluate(self, x: Data | None = None, y: Data | None = None, batch_size: int | None = None,
+                 verbose: int | str = "auto", sample_weight: ArrayLike | None = None,
+                 return_dict: bool = False, **kwargs: Any) -> float | list[Any] | dict[str, Any]:
+        """The loss and metrics of the model on ``(x, y)``, in inference mode.
+
+        Args:
+            x, y: the data, in the forms :meth:`fit` accepts.
+            batch_size (int, optional): samples per batch. Default: 32.
+            verbose (int or "auto"): 0 silent, 1 a progress bar ("auto"). Default: "auto".
+            sample_weight (array, optional): ``(N,)`` weights of the samples' losses.
+                Default: None.
+            return_dict (bool): return ``{name: value}`` instead of a list. Default: False.
+            **kwargs: ``steps`` (batches to evaluate, for a generator) and ``callbacks``
+                (accepted, not called).
+
+        Returns:
+            The loss (a float) when no metric was compiled, else ``[loss, metric, ...]``,
+            or a dict with ``return_dict=True``.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+            >>> _ = model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+            >>> x, y = np.ones((8, 4), dtype="float32"), np.zeros((8, 1), dtype="float32")
+            >>> sorted(model.evaluate(x, y, verbose=0, return_dict=True))
+            ['loss', 'mae']
+        """
         from ..autograd.grad_mode import no_grad
         unknown = set(kwargs) - {"steps", "callbacks"}
         if unknown:
@@ -293,8 +420,28 @@ class TrainingMixin(DataMixin):
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose=0, **kwargs):
-        """The model's outputs for ``x`` as a NumPy array (a list for several outputs)."""
+    def predict(self, x: Data, batch_size: int | None = None, verbose: int | str = 0,
+                **kwargs: Any) -> np.ndarray | list[np.ndarray]:
+        """The model's outputs for ``x``, in inference mode, batch by batch.
+
+        Args:
+            x (array, Tensor, list, dict or batch source): the inputs, as :meth:`fit` takes
+                them (a batch source may yield ``x`` alone or ``(x, y)``).
+            batch_size (int, optional): samples per batch. Default: 32.
+            verbose (int or "auto"): 1 (or "auto") shows a progress bar. Default: 0.
+            **kwargs: ``steps``, the number of batches to take from a generator.
+
+        Returns:
+            numpy.ndarray: the outputs stacked on the batch axis; a list of arrays for a
+            model with several outputs.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
+            >>> model.predict(np.ones((10, 4), dtype="float32"), batch_size=4).shape
+            (10, 3)
+        """
         from ..autograd.grad_mode import no_grad
         batch_size = 32 if batch_size is None else int(batch_size)
         if _is_loader(x):
@@ -328,18 +475,37 @@ class TrainingMixin(DataMixin):
             return [np.concatenate(parts, axis=0) for parts in zip(*outs)]
         return np.concatenate(outs, axis=0)
 
-    def save(self, filepath, overwrite=True, **kwargs):
-        """Architecture (JSON) and weights in one safetensors file; see keras/saving.py."""
+    def save(self, filepath: str | os.PathLike[str], overwrite: bool = True, **kwargs: Any) -> None:
+        """Save the architecture (JSON), the weights and the compile settings in one file.
+
+        The file is safetensors with a ``.keras`` name (no pickle, no HDF5);
+        ``keras.models.load_model`` rebuilds the model from it.
+
+        Args:
+            filepath (str or os.PathLike): a path ending in ``.keras``.
+            overwrite (bool): replace an existing file. Default: True.
+        """
         from .saving import save_model
-        return save_model(self, filepath, overwrite=overwrite, **kwargs)
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
 
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
+        """Save the weights alone (a safetensors file of the ``state_dict()``).
+
+        Args:
+            filepath (str): where to write, conventionally ``*.weights.h5`` or ``*.safetensors``.
+            overwrite (bool): replace an existing file. Default: True.
+        """
         from .saving import save_weights
-        return save_weights(self, filepath, overwrite=overwrite)
+        save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath: str | os.PathLike[str]) -> None:
+        """Load weights written by :meth:`save_weights` (or :meth:`save`) into this model.
+
+        Args:
+            filepath (str): the file to read.
+        """
         from .saving import load_weights
-        return load_weights(self, filepath)
+        load_weights(self, filepath)
 
 
 class ModuleWrapper(TrainingMixin):
@@ -349,7 +515,7 @@ class ModuleWrapper(TrainingMixin):
     up on the module (``model.state_dict()``, ``model.parameters()`` ...).
     """
 
-    def __init__(self, module):
+    def __init__(self, module: Module) -> None:
         from ..nn import Module
         if not isinstance(module, Module):
             raise TypeError(f"Model: expected a fastnn.nn.Module, got {type(module).__name__}")

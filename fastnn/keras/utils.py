@@ -1,4 +1,6 @@
 """keras.utils: to_categorical, normalize, set_random_seed, PyDataset (Sequence)."""
+from __future__ import annotations
+
 import numpy as np
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "PyDataset", "Sequence"]
