@@ -6,6 +6,7 @@ import functools
 import inspect
 import math
 import re
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -13,6 +14,15 @@ from ..nn import Module, Parameter
 from ..nn import functional as F
 from .functional import is_symbolic, symbolic_call
 from .metrics import unique_name
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import DTypeLike
+
+    from .._tensor import Tensor
+    from .initializers import Initializer
+    from .regularizers import Regularizer
 
 
 def _pair(v, name):
@@ -24,8 +34,26 @@ def _pair(v, name):
     return v
 
 
-def get_activation(name):
-    """A function Tensor -> Tensor for a Keras activation name (None/'linear' = identity)."""
+def get_activation(name: str | Callable[[Tensor], Tensor] | None) -> Callable[[Tensor], Tensor] | None:
+    """The function ``Tensor -> Tensor`` for a Keras activation name.
+
+    Args:
+        name (str, callable or None): ``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"gelu"``,
+            ``"softmax"`` (over the last axis), ``"log_softmax"``, ``"elu"``, ``"selu"``,
+            ``"leaky_relu"`` (slope 0.2, Keras's), ``"swish"`` / ``"silu"``; a callable is
+            returned as is.
+
+    Returns:
+        The function, or None for ``None`` and ``"linear"`` (the identity).
+
+    Example::
+
+        >>> from fastnn.keras.layers import get_activation
+        >>> get_activation("relu")(fastnn.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+        >>> get_activation("linear") is None
+        True
+    """
     if name is None or name == "linear":
         return None
     if callable(name):
@@ -73,11 +101,39 @@ def _snake_case(name):
 
 
 class Layer(Module):
-    """A Keras layer: may be built lazily from its first input.
+    """The base class of Keras layers: a fastnn Module built lazily from its first input.
 
     Every layer gets a Keras name (``dense``, ``dense_1`` ...) and remembers the
     arguments it was made with (``get_config()``, used by ``Model.save``). Called on
     symbolic tensors (``keras.Input``) it records a node of a functional model.
+
+    A custom layer overrides ``build(input_shape)`` to make its weights with
+    ``add_weight`` and ``call(x)`` to compute; the first call runs ``build`` with the
+    input's shape, then ``call``, then the layer's activation.
+
+    Args:
+        input_shape (tuple, optional): one sample's shape; given, the layer builds at once.
+        activation (str, callable or None): applied to ``call``'s output (see
+            :func:`get_activation`). Default: None.
+        name (str, optional): the layer's name. Default: the class name in snake case,
+            numbered (``dense``, ``dense_1`` ...).
+        **kwargs: Keras's ``trainable``, ``dtype``, ``autocast``, ``input_dim`` and
+            ``batch_input_shape``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> class Scale(keras.layers.Layer):
+        ...     def build(self, input_shape):
+        ...         self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+        ...     def call(self, x):
+        ...         return x * self.scale
+        >>> layer = Scale()
+        >>> layer(fastnn.full((2, 3), 2.0))
+        tensor([[2., 2., 2.],
+                [2., 2., 2.]], grad_fn=<MulBackward0>)
+        >>> list(layer.state_dict()), layer.built
+        (['scale'], True)
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -100,7 +156,9 @@ class Layer(Module):
             self.__dict__["_config"] = config
         cls.__init__ = recording_init
 
-    def __init__(self, input_shape=None, activation=None, name=None, **kwargs):
+    def __init__(self, input_shape: Sequence[int] | None = None,
+                 activation: str | Callable[[Tensor], Tensor] | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
         unknown = set(kwargs) - {"trainable", "dtype", "autocast", "input_dim", "batch_input_shape"}
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected arguments {sorted(unknown)}")
@@ -114,15 +172,36 @@ class Layer(Module):
         self.layer_name = self.name
         self.built = False
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if is_symbolic(args):
             return symbolic_call(self, args, kwargs)
         return super().__call__(*args, **kwargs)
 
     # --- weights, the Keras way ------------------------------------------------------
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
-                   regularizer=None, constraint=None, aggregation="none", name=None):
-        """Create a weight of ``shape`` (Keras layout, as the layer uses it) and register it."""
+    def add_weight(self, shape: Sequence[int] | None = None,
+                   initializer: str | Initializer | Callable[..., Any] | None = None,
+                   dtype: DTypeLike | None = None, trainable: bool = True, autocast: bool = True,
+                   regularizer: Regularizer | None = None, constraint: Any = None,
+                   aggregation: str = "none", name: str | None = None) -> Parameter:
+        """Create a weight of ``shape`` (the layout the layer computes with) and register it.
+
+        Assigned to an attribute (``self.kernel = self.add_weight(...)``), the weight takes
+        that attribute's name in ``state_dict()``.
+
+        Args:
+            shape (tuple of int): the weight's shape. Default: ``()``.
+            initializer (str, Initializer or callable, optional): a keras.initializers name
+                or object. Default: None (Keras's: ``glorot_uniform`` for floats).
+            dtype (str, optional): the element type. Default: ``"float32"``.
+            trainable (bool): whether fit updates it (``requires_grad``). Default: True.
+            autocast, aggregation: accepted for Keras compatibility (no effect).
+            regularizer, constraint: not supported (NotImplementedError when given).
+            name (str, optional): its name until assigned to an attribute. Default:
+                ``"variable"``.
+
+        Returns:
+            Parameter: the new weight, already registered.
+        """
         if regularizer is not None or constraint is not None:
             raise NotImplementedError("add_weight: regularizer and constraint are not supported")
         shape = tuple(int(d) for d in (shape or ()))
@@ -146,26 +225,43 @@ class Layer(Module):
         super().__setattr__(name, value)
 
     @property
-    def weights(self):
+    def weights(self) -> list[Parameter]:
+        """Every weight (a Parameter, in fastnn's layout), as ``parameters()`` lists them."""
         return list(self.parameters())
 
     @property
-    def trainable_weights(self):
+    def trainable_weights(self) -> list[Parameter]:
+        """The weights that fit updates (``requires_grad``)."""
         return [p for p in self.parameters() if p.requires_grad]
 
     @property
-    def non_trainable_weights(self):
+    def non_trainable_weights(self) -> list[Parameter]:
+        """The frozen weights (BatchNormalization's moving statistics are buffers instead)."""
         return [p for p in self.parameters() if not p.requires_grad]
 
     def _keras_layout(self):
         """[(parameter, array in Keras's layout -> array in fastnn's)]: identity by default."""
         return [(p, lambda a: a, lambda a: a) for p in self.parameters()]
 
-    def get_weights(self):
-        """The weights as NumPy arrays in Keras's layout (Dense kernel (in, out), ...)."""
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as NumPy arrays in Keras's layout (a Dense kernel ``(in, out)``, a
+        Conv2D kernel ``(kh, kw, in, out)``), though stored in PyTorch's.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> layer = keras.layers.Dense(3, input_shape=(4,))
+            >>> [w.shape for w in layer.get_weights()], tuple(layer.weight.shape)
+            ([(4, 3), (3,)], (3, 4))
+        """
         return [np.array(to_keras(p.detach()._data)) for p, to_keras, _ in self._keras_layout()]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Set the weights from arrays in Keras's layout (what ``get_weights`` returns).
+
+        Args:
+            weights (list of arrays): one per weight, in ``get_weights`` order.
+        """
         layout = self._keras_layout()
         if len(weights) != len(layout):
             raise ValueError(f"{self.name}: set_weights expected {len(layout)} arrays, got {len(weights)}")
@@ -176,8 +272,16 @@ class Layer(Module):
                                  f"(expected the Keras shape of {tuple(p.shape)})")
             p._data[...] = arr
 
-    def get_config(self):
-        """The constructor arguments, as ``keras.models.load_model`` rebuilds the layer from."""
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, from which ``keras.models.load_model`` rebuilds the layer.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> config = keras.layers.Dropout(0.25, name="drop").get_config()
+            >>> config["rate"], config["name"]
+            (0.25, 'drop')
+        """
         from . import regularizers
         from . import initializers
         config = dict(self.__dict__.get("_config", {"name": self.name}))
@@ -189,7 +293,9 @@ class Layer(Module):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        """A new layer made from ``get_config()``'s dict (regularizers and initializers
+        given as their serialized dicts are rebuilt)."""
         from . import regularizers
         from . import initializers
         config = dict(config)
@@ -210,23 +316,30 @@ class Layer(Module):
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
     @property
-    def losses(self):
-        """The penalties of this layer's weights (Tensors), added to the loss by fit."""
+    def losses(self) -> list[Tensor]:
+        """The penalties of this layer's weights (``kernel_regularizer``, ``bias_regularizer``),
+        as Tensors; fit adds them to the loss."""
         out = []
-        for attr, reg in (("weight", getattr(self, "kernel_regularizer", None)),
-                          ("bias", getattr(self, "bias_regularizer", None))):
+        regs: list[tuple[str, Any]] = [("weight", getattr(self, "kernel_regularizer", None)),
+                                       ("bias", getattr(self, "bias_regularizer", None))]
+        for attr, reg in regs:
             p = getattr(self, attr, None) if reg is not None else None
             if p is not None:
                 out.append(reg(p))
         return out
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        """Make the weights for inputs of ``input_shape`` (batch axis included); runs once,
+        before the first call. Override it in a layer whose weights depend on the input."""
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Any) -> Any:
+        """The layer's computation, before its activation. Override it in a custom layer."""
         raise NotImplementedError
 
-    def forward(self, x, **kwargs):
+    def forward(self, x: Any, **kwargs: Any) -> Any:
+        """Build on the first call, then ``call`` (given ``training`` when it takes it) and
+        the activation."""
         if not self.built:
             self.build(tuple(x.shape))
             self.built = True
@@ -247,7 +360,7 @@ class Layer(Module):
             y = self.call(x, **kwargs)
         return y if self._activation is None else self._activation(y)
 
-    def forward_logits(self, x):
+    def forward_logits(self, x: Any) -> Any:
         """The output before this layer's activation."""
         if not self.built:
             self.build(tuple(x.shape))
