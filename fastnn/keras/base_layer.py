@@ -365,3 +365,9 @@ class Layer(Module):
         if not self.built:
             self.build(tuple(x.shape))
         return self.call(x)
+
+
+def _tensor(arr: np.ndarray) -> Tensor:
+    """A Tensor around ``arr`` (no copy), for buffers the layers compute in NumPy."""
+    from .._tensor import Tensor
+    return Tensor._wrap(arr)

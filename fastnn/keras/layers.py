@@ -15,9 +15,17 @@ from ..nn import functional as F
 from .base_layer import (Layer, _glorot_uniform, _initial_value, _pair, _snake_case,  # noqa: F401
                          _takes_training, get_activation)
 from .functional import Input, InputLayer, is_symbolic, symbolic_call  # noqa: F401
-from .layers_conv import (AveragePooling2D, Conv2D, GlobalAveragePooling2D, MaxPooling2D,  # noqa: F401
-                          _Pooling2D, _same_padding)
+from .layers_activation import ELU, LeakyReLU, ReLU, Softmax  # noqa: F401
+from .layers_attention import MultiHeadAttention  # noqa: F401
+from .layers_conv import Conv1D, Conv2D, _same_padding  # noqa: F401
 from .layers_merge import Add, Average, Concatenate, Multiply, Subtract, _Merge  # noqa: F401
+from .layers_normalization import BatchNormalization, LayerNormalization  # noqa: F401
+from .layers_pooling import (AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,  # noqa: F401
+                             GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, _Pooling2D)
+from .layers_preprocessing import Normalization, Rescaling  # noqa: F401
+from .layers_recurrent import GRU, LSTM, Embedding, SimpleRNN  # noqa: F401
+from .layers_reshaping import Flatten, Reshape, UpSampling2D, ZeroPadding2D  # noqa: F401
+from .layers_wrappers import Bidirectional, Lambda, TimeDistributed  # noqa: F401
 
 
 class Dense(Layer):
@@ -60,20 +68,6 @@ class Dense(Layer):
         return f"units={self.units}, activation={self.activation_name}"
 
 
-class Flatten(Layer):
-    """Flatten all but the batch axis (in the channels-last order Keras uses)."""
-
-    def __init__(self, data_format=None, name=None, **kwargs):
-        super().__init__(activation=None, name=name, **kwargs)
-        self.data_format = data_format or "channels_last"
-        self.built = True
-
-    def call(self, x):
-        if self.data_format == "channels_first" and x.ndim > 2:  # Keras flattens channels last
-            x = x.permute(0, *range(2, x.ndim), 1)
-        return x.reshape(x.shape[0], -1)
-
-
 class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, name=None, **kwargs):
         super().__init__(activation=None, name=name, **kwargs)
@@ -100,16 +94,6 @@ class Activation(Layer):
         return x
 
 
-class Reshape(Layer):
-    def __init__(self, target_shape, name=None, **kwargs):
-        super().__init__(activation=None, name=name, **kwargs)
-        self.target_shape = tuple(target_shape)
-        self.built = True
-
-    def call(self, x):
-        return x.reshape((x.shape[0],) + self.target_shape)
-
-
 def _register_flop_counters():
     """Teach fastnn.summary the cost of the Keras layers (a multiply-add = 2 FLOPs).
 
@@ -130,13 +114,3 @@ def _register_flop_counters():
 
 
 _register_flop_counters()
-
-
-# More layers (normalisation, embeddings, recurrent, 1-D, preprocessing) live in a second file.
-from .layers_more import (GRU, LSTM, BatchNormalization, Conv1D, Embedding, SimpleRNN,  # noqa: E402,F401
-                          GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalMaxPooling2D,
-                          LayerNormalization, MaxPooling1D, Normalization, Rescaling, UpSampling2D,
-                          ZeroPadding2D)
-from .layers_wrappers import Bidirectional, Lambda, TimeDistributed  # noqa: E402,F401
-from .layers_activation import ELU, LeakyReLU, ReLU, Softmax  # noqa: E402,F401
-from .layers_attention import MultiHeadAttention  # noqa: E402,F401

@@ -1,14 +1,12 @@
-"""Keras's 2-D convolution and pooling layers over channels-last images: Conv2D,
-MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D (TensorFlow's 'same' padding)."""
+"""Keras's convolution layers over channels-last data: Conv2D (images) and Conv1D
+(sequences), with TensorFlow's 'same' padding; weights stored in PyTorch's layout."""
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from ..nn import Parameter
 from ..nn import functional as F
-from .base_layer import Layer, _initial_value, _pair
+from .base_layer import Layer, _glorot_uniform, _initial_value, _pair
 
 
 def _same_padding(size, k, s, d):
@@ -83,56 +81,40 @@ class Conv2D(Layer):
                 f"padding={self.padding!r}, activation={self.activation_name}")
 
 
-class _Pooling2D(Layer):
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None,
-                 **kwargs):
-        super().__init__(activation=None, name=name, **kwargs)
-        if padding not in ("valid", "same"):
-            raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', got {padding!r}")
-        self.pool_size = _pair(pool_size, "pool_size")
-        self.strides = _pair(strides, "strides") if strides is not None else self.pool_size
-        self.padding = padding
-        self.data_format = data_format or "channels_last"
+class Conv1D(Layer):
+    """1-D convolution over (batch, steps, channels)."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1,
+                 activation=None, use_bias=True, input_shape=None, name=None, **kwargs):
+        super().__init__(input_shape, activation, name, **kwargs)
+        if padding not in ("valid", "same", "causal"):
+            raise ValueError(f"Conv1D: padding must be 'valid', 'same' or 'causal', got {padding!r}")
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size[0] if isinstance(kernel_size, (tuple, list)) else kernel_size)
+        self.strides = int(strides[0] if isinstance(strides, (tuple, list)) else strides)
+        self.dilation_rate = int(dilation_rate)
+        self.padding, self.use_bias = padding, use_bias
+        if self.input_shape is not None:
+            self.build((None,) + self.input_shape)
+
+    def build(self, input_shape):
+        c, k = int(input_shape[-1]), self.kernel_size
+        self.weight = Parameter(_glorot_uniform((self.filters, c, k), k * c, k * self.filters))
+        self.bias = Parameter(np.zeros(self.filters, np.float32)) if self.use_bias else None
         self.built = True
 
     def call(self, x):
-        if self.data_format == "channels_last":
-            x = x.permute(0, 3, 1, 2)
-        if self.padding == "same":
-            (t, b), (l, r) = (_same_padding(x.shape[2 + i], self.pool_size[i], self.strides[i], 1)
-                              for i in range(2))
-            if t or b or l or r:
-                x = self._pad_same(x, (l, r, t, b))
-        y = self._pool(x)
-        return y.permute(0, 2, 3, 1) if self.data_format == "channels_last" else y
+        x = x.permute(0, 2, 1)
+        span = (self.kernel_size - 1) * self.dilation_rate
+        if self.padding == "causal":
+            x = F.pad(x, (span, 0))
+        elif self.padding == "same":
+            n = x.shape[-1]
+            total = max((-(-n // self.strides) - 1) * self.strides + span + 1 - n, 0)
+            x = F.pad(x, (total // 2, total - total // 2))
+        y = F.conv1d(x, self.weight, self.bias, stride=self.strides, dilation=self.dilation_rate)
+        return y.permute(0, 2, 1)
 
-    def extra_repr(self):
-        return f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}"
-
-
-class MaxPooling2D(_Pooling2D):
-    def _pad_same(self, x, pad):
-        return F.pad(x, pad, value=-math.inf)  # padding never wins the max
-
-    def _pool(self, x):
-        return F.max_pool2d(x, self.pool_size, self.strides)
-
-
-class AveragePooling2D(_Pooling2D):
-    def _pad_same(self, x, pad):
-        raise NotImplementedError("AveragePooling2D: padding='same' with uneven padding is not supported")
-
-    def _pool(self, x):
-        return F.avg_pool2d(x, self.pool_size, self.strides)
-
-
-class GlobalAveragePooling2D(Layer):
-    def __init__(self, data_format=None, keepdims=False, name=None, **kwargs):
-        super().__init__(activation=None, name=name, **kwargs)
-        self.data_format = data_format or "channels_last"
-        self.keepdims = keepdims
-        self.built = True
-
-    def call(self, x):
-        dims = (1, 2) if self.data_format == "channels_last" else (2, 3)
-        return x.mean(dim=dims, keepdim=self.keepdims)
+    def _keras_layout(self):
+        out = [(self.weight, lambda a: a.transpose(2, 1, 0), lambda a: a.transpose(2, 1, 0))]
+        return out + ([(self.bias, lambda a: a, lambda a: a)] if self.bias is not None else [])
