@@ -8,6 +8,8 @@ so ``state_dict()`` reads like a PyTorch model's.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..nn import Parameter
@@ -27,13 +29,55 @@ from .layers_recurrent import GRU, LSTM, Embedding, SimpleRNN  # noqa: F401
 from .layers_reshaping import Flatten, Reshape, UpSampling2D, ZeroPadding2D  # noqa: F401
 from .layers_wrappers import Bidirectional, Lambda, TimeDistributed  # noqa: F401
 
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+    from ._typing import ActivationArg, InitializerArg, RegularizerArg, ShapeArg
+
 
 class Dense(Layer):
-    """``activation(x @ W.T + b)`` over the last axis."""
+    """A densely connected layer: ``activation(x @ kernel + bias)`` over the last axis.
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, input_shape=None, input_dim=None, name=None, **kwargs):
+    The input size is taken from the first input (or ``input_shape`` / ``input_dim``).
+    The kernel is initialised in Keras's ``(in, out)`` layout and stored as PyTorch's
+    ``weight`` ``(out, in)``, so ``state_dict()`` matches an ``nn.Linear``.
+
+    Args:
+        units (int): the output size.
+        activation (str or callable, optional): applied to the output. Default: None.
+        use_bias (bool): add a bias. Default: True.
+        kernel_initializer (str or Initializer): Default: ``"glorot_uniform"``.
+        bias_initializer (str or Initializer): Default: ``"zeros"``.
+        kernel_regularizer, bias_regularizer (str or Regularizer, optional): penalties on
+            the weights, added to the loss by fit. Default: None.
+        activity_regularizer: not supported.
+        input_shape (tuple, optional): one sample's shape; builds the layer at once.
+        input_dim (int, optional): ``input_shape=(input_dim,)``.
+        name (str, optional): the layer's name.
+
+    Shape:
+        - Input: ``(N, *, H_in)``
+        - Output: ``(N, *, units)``
+
+    Attributes:
+        weight (Parameter): ``(units, H_in)``, Keras's kernel transposed.
+        bias (Parameter): ``(units,)``, or None without ``use_bias``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.Dense(3, activation="relu")
+        >>> layer(fastnn.ones(2, 5)).shape
+        (2, 3)
+        >>> tuple(layer.weight.shape), layer.get_weights()[0].shape
+        ((3, 5), (5, 3))
+    """
+
+    def __init__(self, units: int, activation: ActivationArg = None, use_bias: bool = True,
+                 kernel_initializer: InitializerArg = "glorot_uniform",
+                 bias_initializer: InitializerArg = "zeros",
+                 kernel_regularizer: RegularizerArg = None, bias_regularizer: RegularizerArg = None,
+                 activity_regularizer: Any = None, input_shape: ShapeArg = None,
+                 input_dim: int | None = None, name: str | None = None, **kwargs: Any) -> None:
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         super().__init__(input_shape, activation, name, **kwargs)
@@ -69,7 +113,32 @@ class Dense(Layer):
 
 
 class Dropout(Layer):
-    def __init__(self, rate, noise_shape=None, seed=None, name=None, **kwargs):
+    """Randomly zero a fraction ``rate`` of the inputs in training, scaling the rest by
+    ``1 / (1 - rate)``; the identity in inference (``evaluate`` / ``predict``).
+
+    Args:
+        rate (float): the fraction to drop, in [0, 1).
+        noise_shape: not supported (must be None).
+        seed (int, optional): accepted; the draws come from fastnn's generator.
+        name (str, optional): the layer's name.
+
+    Shape:
+        - Input: any shape
+        - Output: the same shape
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.Dropout(0.5)
+        >>> layer.eval()(fastnn.ones(2, 3))
+        tensor([[1., 1., 1.],
+                [1., 1., 1.]])
+        >>> sorted(set(layer.train()(fastnn.ones(100)).tolist()))
+        [0.0, 2.0]
+    """
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
         super().__init__(activation=None, name=name, **kwargs)
         if noise_shape is not None:
             raise NotImplementedError("Dropout: noise_shape is not supported")
@@ -78,7 +147,7 @@ class Dropout(Layer):
         self.rate = rate
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.rate, self.training)
 
     def extra_repr(self):
@@ -86,7 +155,25 @@ class Dropout(Layer):
 
 
 class Activation(Layer):
-    def __init__(self, activation, name=None, **kwargs):
+    """Apply an activation function to the input.
+
+    Args:
+        activation (str or callable): a Keras activation name (``"relu"``, ``"softmax"``
+            ...) or a function of a Tensor.
+        name (str, optional): the layer's name.
+
+    Shape:
+        - Input: any shape
+        - Output: the same shape
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.layers.Activation("relu")(fastnn.tensor([[-1.0, 2.0]]))
+        tensor([[0., 2.]])
+    """
+
+    def __init__(self, activation: ActivationArg, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(None, activation, name, **kwargs)
         self.built = True
 

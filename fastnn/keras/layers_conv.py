@@ -2,14 +2,20 @@
 (sequences), with TensorFlow's 'same' padding; weights stored in PyTorch's layout."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..nn import Parameter
 from ..nn import functional as F
 from .base_layer import Layer, _glorot_uniform, _initial_value, _pair
 
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+    from ._typing import ActivationArg, InitializerArg, IntPair, RegularizerArg, ShapeArg
 
-def _same_padding(size, k, s, d):
+
+def _same_padding(size: int, k: int, s: int, d: int) -> tuple[int, int]:
     """TensorFlow's 'same' padding (before, after) along one axis."""
     out = -(-size // s)
     total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
@@ -17,13 +23,59 @@ def _same_padding(size, k, s, d):
 
 
 class Conv2D(Layer):
-    """2-D convolution over channels-last images (``data_format='channels_last'``)."""
+    """2-D convolution over images, channels last by default, as Keras lays them out.
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 input_shape=None, name=None, **kwargs):
+    It computes with fastnn's NCHW convolution (the input is permuted in and out) and
+    stores the kernel as PyTorch's ``weight`` ``(filters, C_in / groups, kh, kw)``;
+    ``get_weights`` gives Keras's ``(kh, kw, C_in / groups, filters)``.
+
+    Args:
+        filters (int): the number of output channels.
+        kernel_size (int or tuple): the window's height and width.
+        strides (int or tuple): the step of the window. Default: 1.
+        padding (str): ``"valid"`` (none) or ``"same"`` (TensorFlow's: the output has
+            ``ceil(size / stride)`` positions, any odd pixel padded after). Default: ``"valid"``.
+        data_format (str, optional): ``"channels_last"`` (N, H, W, C) or ``"channels_first"``
+            (N, C, H, W). Default: channels last.
+        dilation_rate (int or tuple): spacing of the window's taps. Default: 1.
+        groups (int): split the channels into this many independent groups. Default: 1.
+        activation (str or callable, optional): applied to the output. Default: None.
+        use_bias (bool): add a bias per filter. Default: True.
+        kernel_initializer, bias_initializer (str or Initializer): Default:
+            ``"glorot_uniform"`` (fans from Keras's kernel layout) and ``"zeros"``.
+        kernel_regularizer, bias_regularizer (str or Regularizer, optional): weight
+            penalties added to the loss. Default: None.
+        activity_regularizer: not supported.
+        input_shape (tuple, optional): one sample's shape; builds the layer at once.
+        name (str, optional): the layer's name.
+
+    Shape:
+        - Input: ``(N, H, W, C_in)`` (channels last) or ``(N, C_in, H, W)``
+        - Output: ``(N, H_out, W_out, filters)`` or ``(N, filters, H_out, W_out)``, where
+          ``H_out = ceil(H / stride)`` for ``"same"`` and
+          ``(H - dilation * (kh - 1) - 1) // stride + 1`` for ``"valid"``
+
+    Attributes:
+        weight (Parameter): ``(filters, C_in / groups, kh, kw)``.
+        bias (Parameter): ``(filters,)``, or None.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.Conv2D(4, 3, padding="same", activation="relu")
+        >>> layer(fastnn.ones(2, 8, 8, 3)).shape
+        (2, 8, 8, 4)
+        >>> tuple(layer.weight.shape), layer.get_weights()[0].shape
+        ((4, 3, 3, 3), (3, 3, 3, 4))
+    """
+
+    def __init__(self, filters: int, kernel_size: IntPair, strides: IntPair = (1, 1),
+                 padding: str = "valid", data_format: str | None = None,
+                 dilation_rate: IntPair = (1, 1), groups: int = 1, activation: ActivationArg = None,
+                 use_bias: bool = True, kernel_initializer: InitializerArg = "glorot_uniform",
+                 bias_initializer: InitializerArg = "zeros", kernel_regularizer: RegularizerArg = None,
+                 bias_regularizer: RegularizerArg = None, activity_regularizer: Any = None,
+                 input_shape: ShapeArg = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(input_shape, activation, name, **kwargs)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self._set_regularizers(kernel_regularizer, bias_regularizer, activity_regularizer)
@@ -56,7 +108,7 @@ class Conv2D(Layer):
         self.in_channels = c
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         if self.data_format == "channels_last":
             x = x.permute(0, 3, 1, 2)
         pad = (0, 0)
@@ -82,10 +134,46 @@ class Conv2D(Layer):
 
 
 class Conv1D(Layer):
-    """1-D convolution over (batch, steps, channels)."""
+    """1-D convolution over sequences ``(batch, steps, channels)``.
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1,
-                 activation=None, use_bias=True, input_shape=None, name=None, **kwargs):
+    The kernel is stored as PyTorch's ``weight`` ``(filters, C_in, k)``; ``get_weights``
+    gives Keras's ``(k, C_in, filters)``. It is initialised glorot-uniform, the bias zero.
+
+    Args:
+        filters (int): the number of output channels.
+        kernel_size (int or tuple of one int): the window length.
+        strides (int): the step of the window. Default: 1.
+        padding (str): ``"valid"``, ``"same"`` (TensorFlow's) or ``"causal"`` (all the
+            padding before the sequence, so step t sees steps <= t only). Default: ``"valid"``.
+        dilation_rate (int): spacing of the window's taps. Default: 1.
+        activation (str or callable, optional): applied to the output. Default: None.
+        use_bias (bool): add a bias per filter. Default: True.
+        input_shape (tuple, optional): one sample's shape; builds the layer at once.
+        name (str, optional): the layer's name.
+
+    Shape:
+        - Input: ``(N, L, C_in)``
+        - Output: ``(N, L_out, filters)``: ``L_out = L`` for ``"causal"`` and ``"same"``
+          (stride 1), ``L - dilation * (k - 1)`` for ``"valid"`` (stride 1)
+
+    Attributes:
+        weight (Parameter): ``(filters, C_in, k)``.
+        bias (Parameter): ``(filters,)``, or None.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.Conv1D(4, 3, padding="causal")
+        >>> layer(fastnn.ones(2, 10, 3)).shape
+        (2, 10, 4)
+        >>> layer.get_weights()[0].shape
+        (3, 3, 4)
+    """
+
+    def __init__(self, filters: int, kernel_size: int | tuple[int], strides: int = 1,
+                 padding: str = "valid", dilation_rate: int = 1, activation: ActivationArg = None,
+                 use_bias: bool = True, input_shape: ShapeArg = None, name: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(input_shape, activation, name, **kwargs)
         if padding not in ("valid", "same", "causal"):
             raise ValueError(f"Conv1D: padding must be 'valid', 'same' or 'causal', got {padding!r}")
