@@ -104,7 +104,8 @@ class MultiHeadAttention(Layer):
                 mask = mask.unsqueeze(0)
         if use_causal_mask:
             tq, tk = query.shape[1], value.shape[1]
-            causal = fastnn.tensor(np.tril(np.ones((tq, tk), bool), tk - tq)).unsqueeze(0)
+            # from the top-left corner (row >= column), as Keras, also when tq != tk
+            causal = fastnn.tensor(np.tril(np.ones((tq, tk), bool))).unsqueeze(0)
             mask = causal if mask is None else (mask & causal)
         return mask
 
