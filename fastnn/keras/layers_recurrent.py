@@ -8,18 +8,53 @@ r, z, n in get_weights / set_weights.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..nn import Parameter
 from ..nn import functional as F
 from .base_layer import Layer, _glorot_uniform, _initial_value
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .._tensor import Tensor
+    from ._typing import InitializerArg
+
 
 class Embedding(Layer):
-    """Integer ids -> rows of a (input_dim, output_dim) table, initialised uniform(-0.05, 0.05)."""
+    """Look up integer ids in a table of ``input_dim`` rows of ``output_dim`` values.
 
-    def __init__(self, input_dim, output_dim, mask_zero=False, input_length=None, name=None,
-                 embeddings_initializer="uniform", **kwargs):
+    Args:
+        input_dim (int): the vocabulary size (ids are in ``[0, input_dim)``).
+        output_dim (int): the size of each row.
+        mask_zero: not supported (must be False).
+        input_length (int, optional): accepted (Keras 2), no effect.
+        name (str, optional): the layer's name.
+        embeddings_initializer (str or Initializer): Default: ``"uniform"``, Keras's
+            uniform on [-0.05, 0.05].
+
+    Shape:
+        - Input: ``(N, *)`` integer ids (floats are truncated to integers)
+        - Output: ``(N, *, output_dim)``
+
+    Attributes:
+        embeddings (Parameter): the table, ``(input_dim, output_dim)``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.Embedding(10, 4)
+        >>> layer(fastnn.tensor([[1, 2, 3]])).shape
+        (1, 3, 4)
+        >>> tuple(layer.embeddings.shape)
+        (10, 4)
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, mask_zero: bool = False,
+                 input_length: int | None = None, name: str | None = None,
+                 embeddings_initializer: InitializerArg = "uniform", **kwargs: Any) -> None:
         super().__init__(activation=None, name=name, **kwargs)
         if mask_zero:
             raise NotImplementedError("Embedding: mask_zero (masking) is not supported")
@@ -29,11 +64,12 @@ class Embedding(Layer):
                                                    np.dtype(np.float32)))
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         return F.embedding(x.long() if x._data.dtype.kind != "i" else x, self.embeddings)
 
 
-def _orthogonal(rows, cols):
+def _orthogonal(rows: int, cols: int) -> np.ndarray:
+    """Keras's orthogonal initializer (gain 1) for a recurrent kernel block."""
     from ..random import default_generator
     a = default_generator().standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(a)
@@ -43,12 +79,16 @@ def _orthogonal(rows, cols):
 
 
 class _Recurrent(Layer):
+    """What LSTM, GRU and SimpleRNN share: the arguments, Keras's initial weights, and the
+    call through fastnn's recurrent Module (``self.rnn``, batch first)."""
+
     _torch_cls: str | None = None  # the fastnn.nn class run: "LSTM", "GRU" or "RNN"
     _gates = 4
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 return_sequences=False, return_state=False, go_backwards=False, dropout=0.0,
-                 recurrent_dropout=0.0, name=None, **kwargs):
+    def __init__(self, units: int, activation: str = "tanh", recurrent_activation: str = "sigmoid",
+                 use_bias: bool = True, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 name: str | None = None, **kwargs: Any) -> None:
         reset_after = kwargs.pop("reset_after", True)
         unit_forget_bias = kwargs.pop("unit_forget_bias", True)
         super().__init__(activation=None, name=name, **kwargs)
@@ -79,7 +119,7 @@ class _Recurrent(Layer):
     def _init_bias(self, h):
         pass
 
-    def call(self, x, training=None):
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor | list[Tensor]:
         if self.dropout and (self.training if training is None else training):
             x = F.dropout(x, self.dropout, True)
         out, state = self.rnn(x)
@@ -92,7 +132,44 @@ class _Recurrent(Layer):
 
 
 class LSTM(_Recurrent):
-    """Keras's LSTM (gates i, f, c, o = PyTorch's i, f, g, o; one bias, forget bias 1)."""
+    """Long short-term memory over sequences ``(batch, steps, features)``.
+
+    Keras's LSTM: gates i, f, c, o (PyTorch's i, f, g, o), one bias with the forget
+    gate's part set to 1 (``unit_forget_bias``), kernel glorot-uniform and recurrent
+    kernel orthogonal. It runs fastnn's ``nn.LSTM`` (``self.rnn``); ``get_weights`` gives
+    Keras's ``[kernel (F, 4H), recurrent_kernel (H, 4H), bias (4H,)]``.
+
+    Args:
+        units (int): the size of the hidden state (and of each output step).
+        activation (str): only ``"tanh"`` is supported. Default: ``"tanh"``.
+        use_bias (bool): add a bias. Default: True.
+        return_sequences (bool): output every step ``(N, T, units)`` instead of the last
+            ``(N, units)``. Default: False.
+        return_state (bool): also return the final state(s), as a list
+            ``[output, h, c]``. Default: False.
+        dropout (float): dropout on the inputs in training. Default: 0.
+        go_backwards, recurrent_dropout: not supported (False / 0 only).
+        name (str, optional): the layer's name.
+        recurrent_activation (str): only ``"sigmoid"`` is supported.
+        unit_forget_bias (bool): start the forget gate's bias at 1. Default: True.
+
+    Shape:
+        - Input: ``(N, T, F)``
+        - Output: ``(N, units)``, or ``(N, T, units)`` with ``return_sequences``; with
+          ``return_state`` a list ``[output, h (N, units), c (N, units)]``
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.LSTM(8)
+        >>> layer(fastnn.ones(2, 5, 3)).shape
+        (2, 8)
+        >>> [w.shape for w in layer.get_weights()]
+        [(3, 32), (8, 32), (32,)]
+        >>> out, h, c = keras.layers.LSTM(8, return_sequences=True, return_state=True)(fastnn.ones(2, 5, 3))
+        >>> out.shape, h.shape, c.shape
+        ((2, 5, 8), (2, 8), (2, 8))
+    """
     _torch_cls = "LSTM"
     _gates = 4
 
@@ -109,13 +186,43 @@ class LSTM(_Recurrent):
 
 
 class SimpleRNN(_Recurrent):
-    """Keras's SimpleRNN (h = tanh(x W + h U + b); one bias)."""
+    """The plain recurrent layer: ``h_t = tanh(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``.
+
+    It runs fastnn's ``nn.RNN`` (``self.rnn``) with Keras's single bias;
+    ``get_weights`` gives ``[kernel (F, H), recurrent_kernel (H, H), bias (H,)]``.
+
+    Args:
+        units (int): the size of the hidden state (and of each output step).
+        activation (str): only ``"tanh"`` is supported. Default: ``"tanh"``.
+        use_bias (bool): add a bias. Default: True.
+        return_sequences (bool): output every step ``(N, T, units)`` instead of the last
+            ``(N, units)``. Default: False.
+        return_state (bool): also return the final state(s), as a list
+            ``[output, h]``. Default: False.
+        dropout (float): dropout on the inputs in training. Default: 0.
+        go_backwards, recurrent_dropout: not supported (False / 0 only).
+        name (str, optional): the layer's name.
+
+    Shape:
+        - Input: ``(N, T, F)``
+        - Output: ``(N, units)``, or ``(N, T, units)`` with ``return_sequences``
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.SimpleRNN(8)
+        >>> layer(fastnn.ones(2, 5, 3)).shape
+        (2, 8)
+        >>> [w.shape for w in layer.get_weights()]
+        [(3, 8), (8, 8), (8,)]
+    """
     _torch_cls = "RNN"
     _gates = 1
 
-    def __init__(self, units, activation="tanh", use_bias=True, return_sequences=False,
-                 return_state=False, go_backwards=False, dropout=0.0, recurrent_dropout=0.0,
-                 name=None, **kwargs):
+    def __init__(self, units: int, activation: str = "tanh", use_bias: bool = True,
+                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, name: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(units, activation, "sigmoid", use_bias, return_sequences, return_state,
                          go_backwards, dropout, recurrent_dropout, name, **kwargs)
 
@@ -132,7 +239,39 @@ def _zrh(a, axis):
 
 
 class GRU(_Recurrent):
-    """Keras's GRU with reset_after=True, which is PyTorch's GRU (two biases)."""
+    """Gated recurrent unit over sequences ``(batch, steps, features)``.
+
+    Keras's GRU with ``reset_after=True`` (its default) is PyTorch's GRU, which this
+    runs (``self.rnn``, two biases). ``get_weights`` gives Keras's layout and gate order
+    z, r, h: ``[kernel (F, 3H), recurrent_kernel (H, 3H), bias (2, 3H)]``.
+
+    Args:
+        units (int): the size of the hidden state (and of each output step).
+        activation (str): only ``"tanh"`` is supported. Default: ``"tanh"``.
+        use_bias (bool): add a bias. Default: True.
+        return_sequences (bool): output every step ``(N, T, units)`` instead of the last
+            ``(N, units)``. Default: False.
+        return_state (bool): also return the final state(s), as a list
+            ``[output, h]``. Default: False.
+        dropout (float): dropout on the inputs in training. Default: 0.
+        go_backwards, recurrent_dropout: not supported (False / 0 only).
+        name (str, optional): the layer's name.
+        recurrent_activation (str): only ``"sigmoid"`` is supported.
+        reset_after (bool): only True is supported.
+
+    Shape:
+        - Input: ``(N, T, F)``
+        - Output: ``(N, units)``, or ``(N, T, units)`` with ``return_sequences``
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.GRU(8, return_sequences=True)
+        >>> layer(fastnn.ones(2, 5, 3)).shape
+        (2, 5, 8)
+        >>> [w.shape for w in layer.get_weights()]
+        [(3, 24), (8, 24), (2, 24)]
+    """
     _torch_cls = "GRU"
     _gates = 3
 
@@ -142,14 +281,14 @@ class GRU(_Recurrent):
         return [(r.weight_ih_l0, lambda a: _zrh(a, 0).T, lambda a: _zrh(a.T, 0)),
                 (r.weight_hh_l0, lambda a: _zrh(a, 0).T, lambda a: _zrh(a.T, 0))]
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         w = super().get_weights()
         if self.use_bias:
             w.append(np.stack([_zrh(self.rnn.bias_ih_l0.detach()._data, 0),
                                _zrh(self.rnn.bias_hh_l0.detach()._data, 0)]))
         return w
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
         weights = list(weights)
         if len(weights) != 2 + bool(self.use_bias):
             raise ValueError(f"{self.name}: set_weights expected {2 + bool(self.use_bias)} arrays, "
