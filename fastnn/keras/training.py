@@ -102,7 +102,8 @@ class TrainingMixin(DataMixin):
             loss = _single(loss, names, "loss")
         if loss_weights is not None:
             raise ValueError("compile: loss_weights applies to models with several outputs")
-        loss_obj = get_loss(loss)
+        # one output: loss is a single name, Loss or callable by now (a list was unwrapped)
+        loss_obj = get_loss(cast("str | Loss | Callable[..., Any]", loss))
         self._compiled = dict(
             optimizer=opt, loss=loss_obj, loss_spec=loss,
             metrics=[_metric_object(m, loss_obj) for m in (metrics or [])],
