@@ -30,66 +30,149 @@ def _squeeze_like(y_true, y_pred):
     return y_true, y_pred
 
 
-def accuracy(y_true, y_pred):
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """1.0 where ``y_pred`` equals ``y_true`` exactly, else 0.0, per element."""
     y_true, y_pred = _squeeze_like(y_true, y_pred)
     return (y_true == y_pred).astype(np.float64)
 
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
+def binary_accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Per sample, the fraction of entries where ``y_pred > threshold`` matches ``y_true``."""
     y_true, y_pred = _squeeze_like(y_true, y_pred)
     hit = (y_true.astype(np.float64) == (y_pred > threshold)).astype(np.float64)
     return hit.mean(axis=-1) if hit.ndim > 1 else hit
 
 
-def categorical_accuracy(y_true, y_pred):
+def categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """1.0 per sample where the argmax of ``y_pred`` is that of the one-hot ``y_true``."""
     return (np.argmax(y_true, -1) == np.argmax(y_pred, -1)).astype(np.float64)
 
 
-def sparse_categorical_accuracy(y_true, y_pred):
+def sparse_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """1.0 per sample where the argmax of ``y_pred`` is the integer label ``y_true``."""
     y_true = y_true.reshape(y_pred.shape[:-1]) if y_true.size == np.prod(y_pred.shape[:-1]) else y_true
     return (np.argmax(y_pred, -1) == y_true.astype(np.int64)).astype(np.float64)
 
 
 class Accuracy(MeanMetricWrapper):
-    """How often predictions equal labels exactly."""
+    """How often predictions equal the labels exactly (for already-decided classes; see
+    BinaryAccuracy, CategoricalAccuracy and SparseCategoricalAccuracy for probabilities).
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"accuracy"`` (numbered
+            ``accuracy_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.Accuracy()([1, 2, 3], [1, 2, 4])
+        tensor(0.6667)
+    """
     _default_name = "accuracy"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(accuracy, name, dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
+    """How often ``y_pred > threshold`` matches the 0/1 labels.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"binary_accuracy"`` (numbered
+            ``binary_accuracy_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+        threshold (float): the probability above which a prediction is 1. Default: 0.5.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.BinaryAccuracy()([[1], [0]], [[0.7], [0.6]])
+        tensor(0.5000)
+    """
     _default_name = "binary_accuracy"
 
-    def __init__(self, name=None, dtype=None, threshold=0.5):
+    def __init__(self, name: str | None = None, dtype: str | None = None, threshold: float = 0.5) -> None:
         super().__init__(binary_accuracy, name, dtype, threshold=threshold)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
+    """How often the most probable class is the one-hot label's class.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"categorical_accuracy"`` (numbered
+            ``categorical_accuracy_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.CategoricalAccuracy()([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
+        tensor(0.5000)
+    """
     _default_name = "categorical_accuracy"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(categorical_accuracy, name, dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often the most probable class is the integer label.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"sparse_categorical_accuracy"`` (numbered
+            ``sparse_categorical_accuracy_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.SparseCategoricalAccuracy()([1, 0], [[0.2, 0.8], [0.3, 0.7]])
+        tensor(0.5000)
+    """
     _default_name = "sparse_categorical_accuracy"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(sparse_categorical_accuracy, name, dtype)
 
 
 class MeanSquaredError(MeanMetricWrapper):
+    """The mean over samples of ``mean((y_true - y_pred) ** 2)`` over the last axis.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"mean_squared_error"`` (numbered
+            ``mean_squared_error_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.MeanSquaredError()([[0.0, 1.0]], [[1.0, 1.0]])
+        tensor(0.5000)
+    """
     _default_name = "mean_squared_error"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(lambda t, p: np.mean((p - t.reshape(p.shape)) ** 2, axis=-1), name, dtype)
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
+    """The mean over samples of ``mean(|y_true - y_pred|)`` over the last axis.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"mean_absolute_error"`` (numbered
+            ``mean_absolute_error_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.MeanAbsoluteError()([[0.0, 1.0]], [[1.0, 3.0]])
+        tensor(1.5000)
+    """
     _default_name = "mean_absolute_error"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(lambda t, p: np.mean(np.abs(p - t.reshape(p.shape)), axis=-1), name, dtype)
 
 
@@ -106,8 +189,19 @@ _BY_NAME = {
 }
 
 
-def get(identifier):
-    """A metric object for a Keras metric name or class; objects pass through."""
+def get(identifier: str | Metric | type[Metric]) -> Metric:
+    """A metric object for a Keras metric name or class; objects pass through.
+
+    Args:
+        identifier (str, Metric or Metric class): a name (``"precision"``, ``"auc"``,
+            ``"mae"`` ...), a class (instantiated with its defaults) or an object.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> type(keras.metrics.get("auc")).__name__
+        'AUC'
+    """
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):

@@ -4,7 +4,14 @@ positives/negatives at one or more thresholds, with ``y_true != 0`` as positive 
 ``y_pred > threshold`` as a positive prediction, as Keras does."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .._tensor import Tensor
 
 from .metrics_base import EPSILON, Metric, _np, _result, _weight_shape
 
@@ -12,12 +19,14 @@ from .metrics_base import EPSILON, Metric, _np, _result, _weight_shape
 class _Confusion(Metric):
     """Weighted counts of true/false positives/negatives at one or more thresholds."""
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None,
-                 default=0.5):
-        single = thresholds is None or np.ndim(thresholds) == 0
+    def __init__(self, thresholds: float | Sequence[float] | None = None, top_k: int | None = None,
+                 class_id: int | None = None, name: str | None = None, dtype: str | None = None,
+                 default: float = 0.5) -> None:
+        given: Any = thresholds  # one number or a list: told apart by np.ndim below
+        single = given is None or np.ndim(given) == 0
         self._single = single
-        self.thresholds = [default if thresholds is None else float(thresholds)] if single \
-            else [float(t) for t in thresholds]
+        self.thresholds = [default if given is None else float(given)] if single \
+            else [float(t) for t in given]
         for t in self.thresholds:
             if not (0.0 <= t <= 1.0) and not self._allow_outer:
                 raise ValueError(f"{type(self).__name__}: thresholds must be in [0, 1], got {t}")
@@ -31,7 +40,7 @@ class _Confusion(Metric):
         n = len(self.thresholds)
         self.tp, self.fp, self.tn, self.fn = (np.zeros(n) for _ in range(4))
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, y_pred = _np(y_true), _np(y_pred).astype(np.float64)
         if y_true.shape != y_pred.shape:
             y_true = y_true.reshape(y_pred.shape) if y_true.size == y_pred.size else \
@@ -74,7 +83,10 @@ def _div(a, b):
 
 
 class _Count(_Confusion):
-    def __init__(self, thresholds=None, name=None, dtype=None):
+    """One of the four weighted counts, at each threshold."""
+
+    def __init__(self, thresholds: float | Sequence[float] | None = None, name: str | None = None,
+                 dtype: str | None = None) -> None:
         super().__init__(thresholds, name=name, dtype=dtype)
 
     def get_config(self):
@@ -84,46 +96,143 @@ class _Count(_Confusion):
 
 
 class TruePositives(_Count):
+    """The (weighted) number of positives (``y_true != 0``) predicted positive.
+
+    Args:
+        thresholds (float or list of float, optional): the probability above which a
+            prediction counts as positive; a list gives one result per threshold.
+            Default: 0.5.
+        name (str, optional): the name fit logs it under. Default: ``"true_positives"``, numbered.
+        dtype (str, optional): accepted; results are float32.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.TruePositives()([0, 1, 1, 1], [1, 0, 1, 1])
+        tensor(2.)
+    """
     _default_name = "true_positives"
 
-    def result(self):
+    def result(self) -> Tensor:
         return self._out(self.tp)
 
 
 class FalsePositives(_Count):
+    """The (weighted) number of negatives (``y_true == 0``) predicted positive.
+
+    Args:
+        thresholds (float or list of float, optional): the probability above which a
+            prediction counts as positive; a list gives one result per threshold.
+            Default: 0.5.
+        name (str, optional): the name fit logs it under. Default: ``"false_positives"``, numbered.
+        dtype (str, optional): accepted; results are float32.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.FalsePositives()([0, 1, 1, 1], [1, 0, 1, 1])
+        tensor(1.)
+    """
     _default_name = "false_positives"
 
-    def result(self):
+    def result(self) -> Tensor:
         return self._out(self.fp)
 
 
 class TrueNegatives(_Count):
+    """The (weighted) number of negatives (``y_true == 0``) predicted negative.
+
+    Args:
+        thresholds (float or list of float, optional): the probability above which a
+            prediction counts as positive; a list gives one result per threshold.
+            Default: 0.5.
+        name (str, optional): the name fit logs it under. Default: ``"true_negatives"``, numbered.
+        dtype (str, optional): accepted; results are float32.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.TrueNegatives()([0, 1, 1, 0], [1, 0, 1, 0])
+        tensor(1.)
+    """
     _default_name = "true_negatives"
 
-    def result(self):
+    def result(self) -> Tensor:
         return self._out(self.tn)
 
 
 class FalseNegatives(_Count):
+    """The (weighted) number of positives (``y_true != 0``) predicted negative.
+
+    Args:
+        thresholds (float or list of float, optional): the probability above which a
+            prediction counts as positive; a list gives one result per threshold.
+            Default: 0.5.
+        name (str, optional): the name fit logs it under. Default: ``"false_negatives"``, numbered.
+        dtype (str, optional): accepted; results are float32.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.FalseNegatives()([0, 1, 1, 1], [1, 0, 1, 1])
+        tensor(1.)
+    """
     _default_name = "false_negatives"
 
-    def result(self):
+    def result(self) -> Tensor:
         return self._out(self.fn)
 
 
 class Precision(_Confusion):
-    """tp / (tp + fp) (0 when nothing was predicted positive)."""
+    """The fraction of positive predictions that are right: ``tp / (tp + fp)`` (0 when
+    nothing was predicted positive).
+
+    Args:
+        thresholds (float or list of float, optional): the probability above which a
+            prediction counts as positive; a list gives one result per threshold.
+            Default: 0.5.
+        name (str, optional): the name fit logs it under. Default: ``"precision"``, numbered.
+        dtype (str, optional): accepted; results are float32.
+        top_k (int, optional): only the ``top_k`` highest predictions of a sample can
+            count as positive. Default: None.
+        class_id (int, optional): score only this class (column). Default: None.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.Precision()([0, 1, 1, 1], [1, 0, 1, 1])
+        tensor(0.6667)
+        >>> keras.metrics.Precision(thresholds=[0.3, 0.7])([0, 1], [0.5, 0.9])
+        tensor([0.5000, 1.0000])
+    """
     _default_name = "precision"
 
-    def result(self):
+    def result(self) -> Tensor:
         return self._out(_div(self.tp, self.tp + self.fp))
 
 
 class Recall(_Confusion):
-    """tp / (tp + fn) (0 when there were no positives)."""
+    """The fraction of positives found: ``tp / (tp + fn)`` (0 when there were no positives).
+
+    Args:
+        thresholds (float or list of float, optional): the probability above which a
+            prediction counts as positive; a list gives one result per threshold.
+            Default: 0.5.
+        name (str, optional): the name fit logs it under. Default: ``"recall"``, numbered.
+        dtype (str, optional): accepted; results are float32.
+        top_k (int, optional): only the ``top_k`` highest predictions of a sample can
+            count as positive. Default: None.
+        class_id (int, optional): score only this class (column). Default: None.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.Recall()([0, 1, 1, 1], [1, 0, 1, 1])
+        tensor(0.6667)
+    """
     _default_name = "recall"
 
-    def result(self):
+    def result(self) -> Tensor:
         return self._out(_div(self.tp, self.tp + self.fn))
 
 
@@ -132,14 +241,34 @@ class AUC(_Confusion):
     ``num_thresholds`` thresholds spread evenly over [0, 1] (plus -eps and 1 + eps,
     so every prediction falls inside): Keras's approximation, not the exact rank AUC.
 
-    summation_method: 'interpolation' (trapezoids for ROC; Davis & Goadrich's
-    interpolation for PR), 'minoring' or 'majoring' (the lower / upper step)."""
+    Args:
+        num_thresholds (int): the number of thresholds, > 1. Default: 200.
+        curve (str): ``"ROC"`` (true against false positive rate) or ``"PR"``
+            (precision against recall). Default: ``"ROC"``.
+        summation_method (str): ``"interpolation"`` (trapezoids for ROC; Davis &
+            Goadrich's interpolation for PR), ``"minoring"`` or ``"majoring"`` (the lower /
+            upper step). Default: ``"interpolation"``.
+        name (str, optional): the name fit logs it under. Default: ``"auc"``, numbered.
+        dtype (str, optional): accepted; results are float32.
+        thresholds (list of float, optional): the inner thresholds, instead of an even
+            spread.
+        multi_label, label_weights: not supported (False / None only).
+        num_labels: accepted, no effect.
+        from_logits (bool): apply a sigmoid to ``y_pred`` first. Default: False.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.AUC()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        tensor(0.7500)
+    """
     _default_name = "auc"
     _allow_outer = True
 
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
-                 name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
-                 label_weights=None, from_logits=False):
+    def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
+                 name: str | None = None, dtype: str | None = None, thresholds: Sequence[float] | None = None,
+                 multi_label: bool = False, num_labels: int | None = None, label_weights: Any = None,
+                 from_logits: bool = False) -> None:
         curve = curve.upper()
         if curve not in ("ROC", "PR"):
             raise ValueError(f"AUC: curve must be 'ROC' or 'PR', got {curve!r}")
@@ -160,12 +289,12 @@ class AUC(_Confusion):
         self.from_logits = from_logits
         super().__init__([0.0 - EPSILON] + inner + [1.0 + EPSILON], name=name, dtype=dtype)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         if self.from_logits:
             y_pred = 1.0 / (1.0 + np.exp(-_np(y_pred).astype(np.float64)))
         super().update_state(y_true, y_pred, sample_weight)
 
-    def result(self):
+    def result(self) -> Tensor:
         tp, fp, tn, fn = self.tp, self.fp, self.tn, self.fn
         if self.curve == "PR" and self.summation_method == "interpolation":
             return _result(_pr_auc_interpolated(tp, fp, fn))
