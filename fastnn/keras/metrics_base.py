@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 if TYPE_CHECKING:
-
     from .._tensor import Tensor
 
 EPSILON = 1e-7  # Keras's backend epsilon (AUC's outermost thresholds)
