@@ -13,43 +13,8 @@ import os
 
 import numpy as np
 
-
-class Callback:
-    def __init__(self):
-        self.model = None
-        self.params = {}
-
-    def set_model(self, model):
-        self.model = model
-
-    def set_params(self, params):
-        self.params = params
-
-    def on_train_begin(self, logs=None): pass
-    def on_train_end(self, logs=None): pass
-    def on_epoch_begin(self, epoch, logs=None): pass
-    def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
-
-
-class CallbackList:
-    """Calls the same hook on every callback in order."""
-
-    def __init__(self, callbacks, model, params):
-        self.callbacks = list(callbacks)
-        for cb in self.callbacks:
-            cb.set_model(model)
-            cb.set_params(params)
-
-    def __getattr__(self, hook):
-        if not hook.startswith("on_"):
-            raise AttributeError(hook)
-
-        def call(*args, **kwargs):
-            for cb in self.callbacks:
-                getattr(cb, hook)(*args, **kwargs)
-        return call
+from .callbacks_base import Callback, CallbackList  # noqa: F401
+from .callbacks_monitor import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, _monitor_op, _MonitorMixin  # noqa: F401
 
 
 class History(Callback):
@@ -98,124 +63,6 @@ class History(Callback):
         return path
 
 
-def _monitor_op(mode, monitor):
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode == "auto":
-        mode = "max" if ("acc" in monitor or monitor.endswith("auc")) else "min"
-    return mode
-
-
-class _MonitorMixin:
-    def _setup_monitor(self, monitor, mode, min_delta):
-        self.monitor = monitor
-        self.mode = _monitor_op(mode, monitor)
-        self.min_delta = abs(min_delta)
-
-    def _improved(self, current, best):
-        if best is None:
-            return True
-        if self.mode == "min":
-            return current < best - self.min_delta
-        return current > best + self.min_delta
-
-    def _current(self, logs):
-        value = (logs or {}).get(self.monitor)
-        if value is None:
-            available = ", ".join(sorted(logs or {}))
-            print(f"{type(self).__name__}: metric {self.monitor!r} is not available "
-                  f"(available: {available}); skipping")
-        return value
-
-
-class EarlyStopping(Callback, _MonitorMixin):
-    """Stop training when ``monitor`` has not improved for ``patience`` epochs."""
-
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
-        super().__init__()
-        self._setup_monitor(monitor, mode, min_delta)
-        self.patience = patience
-        self.verbose = verbose
-        self.baseline = baseline
-        self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = start_from_epoch
-
-    def on_train_begin(self, logs=None):
-        self.wait = 0
-        self.stopped_epoch = 0
-        self.best = self.baseline
-        self.best_weights = None
-        self.best_epoch = 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        current = self._current(logs)
-        if current is None or epoch < self.start_from_epoch:
-            return
-        self.wait += 1
-        if self._improved(current, self.best):
-            self.best = current
-            self.best_epoch = epoch
-            self.wait = 0
-            if self.restore_best_weights:
-                self.best_weights = {k: v._data.copy()
-                                     for k, v in self.model._keras_module().state_dict().items()}
-            return
-        if self.wait >= self.patience and epoch > 0:
-            self.stopped_epoch = epoch
-            self.model.stop_training = True
-            if self.restore_best_weights and self.best_weights is not None:
-                if self.verbose:
-                    print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
-                self.model._keras_module().load_state_dict(self.best_weights)
-
-    def on_train_end(self, logs=None):
-        if self.stopped_epoch > 0 and self.verbose:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-
-
-class ModelCheckpoint(Callback, _MonitorMixin):
-    """Save the model after epochs.
-
-    ``filepath`` may hold format fields filled from the epoch (1-based) and the
-    logs, e.g. ``"ckpt-{epoch:02d}-{val_loss:.2f}.safetensors"``. A path ending in
-    ``.keras`` gets the whole model (``Model.save``: architecture + weights, loadable
-    with ``keras.models.load_model``) unless ``save_weights_only``; any other path,
-    the module's state_dict (safetensors layout; fastnn never pickles a model).
-    """
-
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
-        super().__init__()
-        if save_freq != "epoch":
-            raise ValueError("ModelCheckpoint: only save_freq='epoch' is supported")
-        self.filepath = os.fspath(filepath)
-        self._setup_monitor(monitor, mode, 0)
-        self.verbose = verbose
-        self.save_best_only = save_best_only
-        self.save_weights_only = save_weights_only
-        self.best = initial_value_threshold
-
-    def on_epoch_end(self, epoch, logs=None):
-        from .. import io
-        logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
-        if self.save_best_only:
-            current = self._current(logs)
-            if current is None or not self._improved(current, self.best):
-                return
-            if self.verbose:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best} to "
-                      f"{current:.5f}, saving model to {path}")
-            self.best = current
-        elif self.verbose:
-            print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        if path.endswith(".keras") and not self.save_weights_only and hasattr(self.model, "save"):
-            self.model.save(path)
-        else:
-            io.save(self.model._keras_module().state_dict(), path)
-
-
 class LearningRateScheduler(Callback):
     """Set the learning rate each epoch to ``schedule(epoch, lr)``."""
 
@@ -238,47 +85,6 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = float(self.model.optimizer.param_groups[0]["lr"])  # Keras 3's key
-
-
-class ReduceLROnPlateau(Callback, _MonitorMixin):
-    """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
-
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0):
-        super().__init__()
-        if factor >= 1.0:
-            raise ValueError("ReduceLROnPlateau: factor must be < 1")
-        self._setup_monitor(monitor, mode, min_delta)
-        self.factor, self.patience, self.verbose = factor, patience, verbose
-        self.cooldown, self.min_lr = cooldown, min_lr
-
-    def on_train_begin(self, logs=None):
-        self.best, self.wait, self.cooldown_counter = None, 0, 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:  # Keras 3 logs the learning rate of the epoch that just ran
-            logs["learning_rate"] = float(self.model.optimizer.param_groups[0]["lr"])
-        current = self._current(logs)
-        if current is None:
-            return
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.wait = 0
-        if self._improved(current, self.best):
-            self.best, self.wait = current, 0
-            return
-        if self.cooldown_counter > 0:
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
-            for group in self.model.optimizer.param_groups:
-                old = float(group["lr"])
-                new = max(old * self.factor, self.min_lr)
-                if old - new > 1e-12:
-                    group["lr"] = new
-                    if self.verbose:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
-            self.cooldown_counter, self.wait = self.cooldown, 0
 
 
 class CSVLogger(Callback):
