@@ -4,11 +4,13 @@ maximises accuracies and AUCs and minimises everything else, as Keras."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .callbacks_base import Callback
 
 
-def _monitor_op(mode, monitor):
+def _monitor_op(mode: str, monitor: str) -> str:
+    """``"min"`` or ``"max"``: ``mode``, or for "auto" what Keras picks from the name."""
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
     if mode == "auto":
@@ -17,19 +19,21 @@ def _monitor_op(mode, monitor):
 
 
 class _MonitorMixin:
-    def _setup_monitor(self, monitor, mode, min_delta):
+    """The watched quantity: its name, direction and the smallest change that counts."""
+
+    def _setup_monitor(self, monitor: str, mode: str, min_delta: float) -> None:
         self.monitor = monitor
         self.mode = _monitor_op(mode, monitor)
         self.min_delta = abs(min_delta)
 
-    def _improved(self, current, best):
+    def _improved(self, current: float, best: float | None) -> bool:
         if best is None:
             return True
         if self.mode == "min":
             return current < best - self.min_delta
         return current > best + self.min_delta
 
-    def _current(self, logs):
+    def _current(self, logs: dict[str, Any] | None) -> Any:
         value = (logs or {}).get(self.monitor)
         if value is None:
             available = ", ".join(sorted(logs or {}))
@@ -39,10 +43,34 @@ class _MonitorMixin:
 
 
 class EarlyStopping(Callback, _MonitorMixin):
-    """Stop training when ``monitor`` has not improved for ``patience`` epochs."""
+    """Stop training when ``monitor`` has not improved for ``patience`` epochs.
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+    Args:
+        monitor (str): the logged quantity to watch. Default: ``"val_loss"``.
+        min_delta (float): the smallest change that counts as an improvement. Default: 0.
+        patience (int): epochs without improvement before stopping. Default: 0.
+        verbose (int): 1 prints when it stops. Default: 0.
+        mode (str): ``"min"``, ``"max"``, or ``"auto"`` (max for accuracies and AUCs).
+            Default: ``"auto"``.
+        baseline (float, optional): a value to beat before anything counts. Default: None.
+        restore_best_weights (bool): on stopping, load the weights of the best epoch.
+            Default: False.
+        start_from_epoch (int): epochs to run before watching. Default: 0.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+        >>> model = model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+        >>> x, y = np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32")  # the loss stays 0
+        >>> stop = keras.callbacks.EarlyStopping(monitor="loss", patience=2)
+        >>> model.fit(x, y, epochs=10, verbose=0, callbacks=[stop]).epoch
+        [0, 1, 2]
+    """
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0,
+                 verbose: int = 0, mode: str = "auto", baseline: float | None = None,
+                 restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
         super().__init__()
         self._setup_monitor(monitor, mode, min_delta)
         self.patience = patience
@@ -51,14 +79,14 @@ class EarlyStopping(Callback, _MonitorMixin):
         self.restore_best_weights = restore_best_weights
         self.start_from_epoch = start_from_epoch
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.wait = 0
         self.stopped_epoch = 0
         self.best = self.baseline
-        self.best_weights = None
+        self.best_weights: dict[str, Any] | None = None
         self.best_epoch = 0
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         current = self._current(logs)
         if current is None or epoch < self.start_from_epoch:
             return
@@ -79,7 +107,7 @@ class EarlyStopping(Callback, _MonitorMixin):
                     print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
                 self.model._keras_module().load_state_dict(self.best_weights)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
 
@@ -92,10 +120,37 @@ class ModelCheckpoint(Callback, _MonitorMixin):
     ``.keras`` gets the whole model (``Model.save``: architecture + weights, loadable
     with ``keras.models.load_model``) unless ``save_weights_only``; any other path,
     the module's state_dict (safetensors layout; fastnn never pickles a model).
+
+    Args:
+        filepath (str or os.PathLike): where to save, with optional format fields.
+        monitor (str): the quantity ``save_best_only`` watches. Default: ``"val_loss"``.
+        verbose (int): 1 prints each save. Default: 0.
+        save_best_only (bool): save only when ``monitor`` improves. Default: False.
+        save_weights_only (bool): write the state_dict even for a ``.keras`` path.
+            Default: False.
+        mode (str): ``"min"``, ``"max"`` or ``"auto"``. Default: ``"auto"``.
+        save_freq (str): only ``"epoch"`` is supported. Default: ``"epoch"``.
+        initial_value_threshold (float, optional): a value to beat before the first save.
+            Default: None.
+
+    Example::
+
+        >>> import os, tempfile
+        >>> from fastnn import keras
+        >>> model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+        >>> model = model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+        >>> x, y = np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32")  # the loss stays 0
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> save = keras.callbacks.ModelCheckpoint(os.path.join(tmp.name, "ckpt-{epoch:02d}.keras"))
+        >>> _ = model.fit(x, y, epochs=2, verbose=0, callbacks=[save])
+        >>> sorted(os.listdir(tmp.name))
+        ['ckpt-01.keras', 'ckpt-02.keras']
+        >>> tmp.cleanup()
     """
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
+    def __init__(self, filepath: str | os.PathLike[str], monitor: str = "val_loss", verbose: int = 0,
+                 save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
+                 save_freq: str = "epoch", initial_value_threshold: float | None = None) -> None:
         super().__init__()
         if save_freq != "epoch":
             raise ValueError("ModelCheckpoint: only save_freq='epoch' is supported")
@@ -106,7 +161,7 @@ class ModelCheckpoint(Callback, _MonitorMixin):
         self.save_weights_only = save_weights_only
         self.best = initial_value_threshold
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         from .. import io
         logs = logs or {}
         path = self.filepath.format(epoch=epoch + 1, **logs)
@@ -127,10 +182,32 @@ class ModelCheckpoint(Callback, _MonitorMixin):
 
 
 class ReduceLROnPlateau(Callback, _MonitorMixin):
-    """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
+    """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience``
+    epochs; the rate of each epoch is logged as ``learning_rate``.
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+    Args:
+        monitor (str): the quantity to watch. Default: ``"val_loss"``.
+        factor (float): the multiplier, < 1. Default: 0.1.
+        patience (int): epochs without improvement before a reduction. Default: 10.
+        verbose (int): 1 prints each reduction. Default: 0.
+        mode (str): ``"min"``, ``"max"`` or ``"auto"``. Default: ``"auto"``.
+        min_delta (float): the smallest change that counts as an improvement. Default: 1e-4.
+        cooldown (int): epochs to wait after a reduction before counting again. Default: 0.
+        min_lr (float): the rate never goes below this. Default: 0.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+        >>> model = model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+        >>> x, y = np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32")  # the loss stays 0
+        >>> reduce = keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1)
+        >>> model.fit(x, y, epochs=3, verbose=0, callbacks=[reduce]).history["learning_rate"]
+        [0.1, 0.1, 0.05]
+    """
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
+                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0) -> None:
         super().__init__()
         if factor >= 1.0:
             raise ValueError("ReduceLROnPlateau: factor must be < 1")
@@ -138,10 +215,10 @@ class ReduceLROnPlateau(Callback, _MonitorMixin):
         self.factor, self.patience, self.verbose = factor, patience, verbose
         self.cooldown, self.min_lr = cooldown, min_lr
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.best, self.wait, self.cooldown_counter = None, 0, 0
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is not None:  # Keras 3 logs the learning rate of the epoch that just ran
             logs["learning_rate"] = float(self.model.optimizer.param_groups[0]["lr"])
         current = self._current(logs)
