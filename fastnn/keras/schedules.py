@@ -97,7 +97,9 @@ class CosineDecay(LearningRateSchedule):
         top = self.initial_learning_rate if self.warmup_target is None else float(self.warmup_target)
         if self.warmup_target is not None and step < self.warmup_steps:
             return self.initial_learning_rate + (top - self.initial_learning_rate) * step / self.warmup_steps
-        s = min(step - self.warmup_steps, self.decay_steps)
+        # Keras warms up (and shifts the cosine by warmup_steps) only when warmup_target is set
+        start = self.warmup_steps if self.warmup_target is not None else 0
+        s = min(step - start, self.decay_steps)
         cosine = 0.5 * (1 + math.cos(math.pi * s / self.decay_steps))
         return top * ((1 - self.alpha) * cosine + self.alpha)
 
