@@ -304,7 +304,7 @@ class TrainingMixin(DataMixin):
             module.train()
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
-            bar = ProgressBar(steps, verbose)
+            bar = ProgressBar(steps, int(verbose))  # an int by now ("auto" resolved above)
             self._reset_epoch()
             loss_total, seen = 0.0, 0
             batches = dp.batches(self, x, y, batch_size, shuffle, epoch, sw) if dp \
@@ -398,7 +398,7 @@ class TrainingMixin(DataMixin):
         was_training = module.training
         module.eval()
         steps = self._num_batches(x, batch_size, kwargs.get("steps"))
-        bar = ProgressBar(steps, verbose)
+        bar = ProgressBar(steps, int(verbose))  # an int by now ("auto" resolved above)
         self._reset_epoch()
         loss_total, seen = 0.0, 0
         try:
