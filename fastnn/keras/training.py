@@ -224,8 +224,9 @@ class TrainingMixin(DataMixin):
             y (array or Tensor): the targets, ``(N, ...)``: class indices for the sparse
                 losses, one-hot rows or values otherwise; a list or dict for several outputs.
             batch_size (int, optional): samples per gradient step. Default: 32.
-            epochs (int): the epoch to stop at (counting from 0, so with ``initial_epoch``
-                it is the last epoch's number, as in Keras). Default: 1.
+            epochs (int): the number of epochs; with ``initial_epoch``, where training
+                stops (the epochs run are ``initial_epoch .. epochs - 1``, as in Keras).
+                Default: 1.
             verbose (int or "auto"): 0 silent, 1 a progress bar, 2 one line per epoch;
                 "auto" is 1. Default: "auto".
             callbacks (list of keras.callbacks.Callback, optional): called at the start and
