@@ -328,7 +328,7 @@ class Layer(Module):
                 out.append(reg(p))
         return out
 
-    def build(self, input_shape: tuple[int, ...]) -> None:
+    def build(self, input_shape: tuple[Any, ...]) -> None:  # ints, the batch size may be None
         """Make the weights for inputs of ``input_shape`` (batch axis included); runs once,
         before the first call. Override it in a layer whose weights depend on the input."""
         self.built = True

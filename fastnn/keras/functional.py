@@ -183,11 +183,12 @@ def Input(shape: int | Sequence[int | None] | None = None, batch_size: int | Non
 class Node:
     """One call of ``layer`` on symbolic ``args`` (any nesting of lists/tuples)."""
 
-    def __init__(self, layer, args, kwargs):
+    def __init__(self, layer: Module, args: list[Any], kwargs: dict[str, Any]) -> None:
         self.layer, self.args, self.kwargs = layer, args, kwargs
-        self.outputs = []
+        self.outputs: list[KerasTensor] = []
 
-    def inputs(self):
+    def inputs(self) -> list[KerasTensor]:
+        """The symbolic tensors among the call's arguments."""
         return [t for t in _flatten(self.args) if isinstance(t, KerasTensor)]
 
 
@@ -207,11 +208,12 @@ def _map(obj, fn):
     return fn(obj)
 
 
-def is_symbolic(args):
+def is_symbolic(args: Sequence[Any]) -> bool:
+    """Whether any of ``args`` (nested lists / tuples included) is a KerasTensor."""
     return any(isinstance(a, KerasTensor) for a in _flatten(list(args)))
 
 
-def symbolic_call(layer, args, kwargs):
+def symbolic_call(layer: Module, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Record ``layer(*args)`` on symbolic tensors; returns the symbolic output(s)."""
     from ..autograd.grad_mode import no_grad
     from .._tensor import Tensor
@@ -240,7 +242,7 @@ def symbolic_call(layer, args, kwargs):
     return _map(out, make)
 
 
-def graph_nodes(inputs, outputs):
+def graph_nodes(inputs: Sequence[KerasTensor], outputs: Sequence[KerasTensor]) -> list[Node]:
     """The nodes between ``inputs`` and ``outputs`` in an order that runs them
     (each after the nodes it reads from). Raises ValueError for a disconnected graph."""
     input_ids = {id(t) for t in inputs}
@@ -272,7 +274,8 @@ def graph_nodes(inputs, outputs):
     return order
 
 
-def run_graph(inputs, outputs, nodes, values, logits_last=False):
+def run_graph(inputs: Sequence[KerasTensor], outputs: Sequence[KerasTensor], nodes: Sequence[Node],
+              values: Sequence[Any], logits_last: bool = False) -> list[Any]:
     """Evaluate ``nodes`` given ``values`` for ``inputs``; returns the output tensors.
 
     With ``logits_last`` the node producing the (single) output runs its

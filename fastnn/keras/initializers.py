@@ -135,7 +135,7 @@ class Constant(Initializer):
     def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         return np.full(shape, self.value, dtype or np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"value": self.value}
 
 
@@ -161,7 +161,7 @@ class RandomNormal(Initializer):
     def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         return (self.mean + self.stddev * _gen().standard_normal(shape)).astype(dtype or np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev}
 
 
@@ -208,7 +208,7 @@ class RandomUniform(Initializer):
     def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         return _gen().uniform(self.minval, self.maxval, size=shape).astype(dtype or np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval}
 
 
@@ -361,7 +361,7 @@ class Orthogonal(Initializer):
         q = q if rows >= cols else q.T
         return (self.gain * q[:rows, :cols]).reshape(shape).astype(dtype or np.float32)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
 

@@ -90,7 +90,7 @@ class Dense(Layer):
         if self.input_shape is not None:
             self.build((None,) + self.input_shape)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[Any, ...]) -> None:
         fan_in = int(input_shape[-1])
         f32 = np.dtype(np.float32)
         # initialised in Keras's layout (in, out), stored as PyTorch's (out, in)
@@ -101,14 +101,14 @@ class Dense(Layer):
         self.in_features = fan_in
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)
 
     def _keras_layout(self):
         out = [(self.weight, lambda a: a.T, lambda a: a.T)]  # kernel (in, out) <-> weight (out, in)
         return out + ([(self.bias, lambda a: a, lambda a: a)] if self.bias is not None else [])
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"units={self.units}, activation={self.activation_name}"
 
 
@@ -150,7 +150,7 @@ class Dropout(Layer):
     def call(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.rate, self.training)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"rate={self.rate}"
 
 
@@ -177,7 +177,7 @@ class Activation(Layer):
         super().__init__(None, activation, name, **kwargs)
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         return x
 
 

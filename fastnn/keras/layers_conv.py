@@ -94,7 +94,7 @@ class Conv2D(Layer):
         if self.input_shape is not None:
             self.build((None,) + self.input_shape)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[Any, ...]) -> None:
         c = int(input_shape[-1] if self.data_format == "channels_last" else input_shape[1])
         if c % self.groups:
             raise ValueError(f"Conv2D: input channels {c} are not divisible by groups={self.groups}")
@@ -128,7 +128,7 @@ class Conv2D(Layer):
         out = [(self.weight, lambda a: a.transpose(2, 3, 1, 0), lambda a: a.transpose(3, 2, 0, 1))]
         return out + ([(self.bias, lambda a: a, lambda a: a)] if self.bias is not None else [])
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"filters={self.filters}, kernel_size={self.kernel_size}, strides={self.strides}, "
                 f"padding={self.padding!r}, activation={self.activation_name}")
 
@@ -185,13 +185,13 @@ class Conv1D(Layer):
         if self.input_shape is not None:
             self.build((None,) + self.input_shape)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[Any, ...]) -> None:
         c, k = int(input_shape[-1]), self.kernel_size
         self.weight = Parameter(_glorot_uniform((self.filters, c, k), k * c, k * self.filters))
         self.bias = Parameter(np.zeros(self.filters, np.float32)) if self.use_bias else None
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         x = x.permute(0, 2, 1)
         span = (self.kernel_size - 1) * self.dilation_rate
         if self.padding == "causal":

@@ -49,7 +49,7 @@ class Concatenate(_Merge):
         super().__init__(name, **kwargs)
         self.axis = axis
 
-    def call(self, inputs):
+    def call(self, inputs: Sequence[Tensor]) -> Tensor:
         from .. import cat
         return cat(inputs, dim=self.axis)
 

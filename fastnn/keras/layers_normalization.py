@@ -64,7 +64,7 @@ class BatchNormalization(Layer):
         self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
         self.center, self.scale = center, scale
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[Any, ...]) -> None:
         c = int(input_shape[self.axis])
         self.gamma = Parameter(np.ones(c, np.float32)) if self.scale else None
         self.beta = Parameter(np.zeros(c, np.float32)) if self.center else None
@@ -133,7 +133,7 @@ class LayerNormalization(Layer):
             raise NotImplementedError("LayerNormalization: only axis=-1 is supported")
         self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[Any, ...]) -> None:
         c = int(input_shape[-1])
         self.gamma = Parameter(np.ones(c, np.float32)) if self.scale else None
         self.beta = Parameter(np.zeros(c, np.float32)) if self.center else None

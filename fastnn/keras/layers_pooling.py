@@ -10,6 +10,7 @@ from .base_layer import Layer, _pair
 from .layers_conv import _same_padding
 
 if TYPE_CHECKING:
+    from .._tensor import Tensor
     from ._typing import IntPair
 
 
@@ -28,7 +29,7 @@ class _Pooling2D(Layer):
         self.data_format = data_format or "channels_last"
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         if self.data_format == "channels_last":
             x = x.permute(0, 3, 1, 2)
         if self.padding == "same":
@@ -39,7 +40,7 @@ class _Pooling2D(Layer):
         y = self._pool(x)
         return y.permute(0, 2, 3, 1) if self.data_format == "channels_last" else y
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}"
 
 
@@ -134,7 +135,7 @@ class GlobalAveragePooling2D(Layer):
         self.keepdims = keepdims
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         dims = (1, 2) if self.data_format == "channels_last" else (2, 3)
         return x.mean(dim=dims, keepdim=self.keepdims)
 
@@ -168,7 +169,7 @@ class MaxPooling1D(Layer):
         self.strides = int(strides) if strides is not None else self.pool_size
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         return F.max_pool1d(x.permute(0, 2, 1), self.pool_size, self.strides).permute(0, 2, 1)
 
 
@@ -184,7 +185,7 @@ class _Global(Layer):
         self.keepdims = keepdims
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         dims = tuple(range(1, x.ndim - 1)) if self.data_format == "channels_last" \
             else tuple(range(2, x.ndim))
         if self._op == "mean":

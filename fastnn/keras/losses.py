@@ -139,7 +139,7 @@ class SparseCategoricalCrossentropy(Loss):
             return F.cross_entropy(y_pred, target)
         return F.nll_loss(y_pred.clamp(EPSILON, 1 - EPSILON).log(), target)
 
-    def per_sample(self, y_true, y_pred, logits=False):
+    def per_sample(self, y_true: Tensor, y_pred: Tensor, logits: bool = False) -> Tensor:
         F = _F()
         target = y_true.long()
         if target.ndim == y_pred.ndim:
@@ -199,7 +199,7 @@ class CategoricalCrossentropy(Loss):
         p = y_pred / y_pred.sum(dim=-1, keepdim=True)
         return -(target * p.clamp(EPSILON, 1 - EPSILON).log()).sum(dim=-1).mean()
 
-    def per_sample(self, y_true, y_pred, logits=False):
+    def per_sample(self, y_true: Tensor, y_pred: Tensor, logits: bool = False) -> Tensor:
         target = y_true.to(y_pred.dtype)
         if self.label_smoothing:
             target = target * (1 - self.label_smoothing) + self.label_smoothing / y_pred.shape[-1]
@@ -261,7 +261,7 @@ class BinaryCrossentropy(Loss):
             return F.binary_cross_entropy_with_logits(y_pred, target)
         return F.binary_cross_entropy(y_pred.clamp(EPSILON, 1 - EPSILON), target)
 
-    def per_sample(self, y_true, y_pred, logits=False):
+    def per_sample(self, y_true: Tensor, y_pred: Tensor, logits: bool = False) -> Tensor:
         F = _F()
         target = self._target(y_true, y_pred)
         if logits or self.from_logits:
@@ -302,7 +302,7 @@ class MeanSquaredError(Loss):
     def __call__(self, y_true, y_pred, logits=False):
         return _F().mse_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape))
 
-    def per_sample(self, y_true, y_pred, logits=False):
+    def per_sample(self, y_true: Tensor, y_pred: Tensor, logits: bool = False) -> Tensor:
         return _F().mse_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape),
                              reduction="none").mean(dim=-1)
 
@@ -335,7 +335,7 @@ class MeanAbsoluteError(Loss):
     def __call__(self, y_true, y_pred, logits=False):
         return _F().l1_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape))
 
-    def per_sample(self, y_true, y_pred, logits=False):
+    def per_sample(self, y_true: Tensor, y_pred: Tensor, logits: bool = False) -> Tensor:
         return _F().l1_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape),
                             reduction="none").mean(dim=-1)
 
@@ -375,7 +375,7 @@ class Huber(Loss):
     def __call__(self, y_true, y_pred, logits=False):
         return _F().huber_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape), delta=self.delta)
 
-    def per_sample(self, y_true, y_pred, logits=False):
+    def per_sample(self, y_true: Tensor, y_pred: Tensor, logits: bool = False) -> Tensor:
         return _F().huber_loss(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape),
                                delta=self.delta, reduction="none").mean(dim=-1)
 

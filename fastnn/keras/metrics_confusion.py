@@ -71,7 +71,7 @@ class _Confusion(Metric):
     def _out(self, values):
         return _result(values[0] if self._single else values)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), thresholds=None if self._single and self.thresholds == [0.5]
                     else (self.thresholds[0] if self._single else self.thresholds),
                     top_k=self.top_k, class_id=self.class_id)
@@ -89,7 +89,7 @@ class _Count(_Confusion):
                  dtype: str | None = None) -> None:
         super().__init__(thresholds, name=name, dtype=dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         cfg = super().get_config()
         cfg.pop("top_k"), cfg.pop("class_id")
         return cfg
@@ -310,7 +310,7 @@ class AUC(_Confusion):
             heights = np.maximum(y[:-1], y[1:])
         return _result(np.sum((x[:-1] - x[1:]) * heights))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "dtype": self.dtype, "num_thresholds": self.num_thresholds,
                 "curve": self.curve, "summation_method": self.summation_method,
                 "from_logits": self.from_logits}

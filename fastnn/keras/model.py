@@ -94,7 +94,8 @@ class Model(Module, TrainingMixin):
         super().__init__()
         self.name = name or unique_name("functional" if inputs is not None else
                                         self._default_name())
-        self._graph = None
+        # (inputs, outputs, nodes) of a functional model, None for a subclassed one
+        self._graph: Any = None
         if inputs is None and outputs is None:
             return
         if outputs is None and not isinstance(inputs, (KerasTensor, list, tuple, dict)):
@@ -160,12 +161,14 @@ class Model(Module, TrainingMixin):
         return list(args)
 
     @property
-    def output_activation(self):
+    def output_activation(self) -> str | None:
+        """The output layer's activation name (lets losses take the logits before it)."""
         if self._graph is None or not self._single_output:
             return None
         return getattr(self._graph[1][0]._node.layer, "activation_name", None)
 
-    def forward_logits(self, *args):
+    def forward_logits(self, *args: Any) -> Tensor:
+        """The single output before its layer's activation (losses fuse softmax with it)."""
         ins, outs, nodes = self._graph
         return run_graph(ins, outs, nodes, self._input_values(args, ins), logits_last=True)[0]
 

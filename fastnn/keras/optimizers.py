@@ -274,7 +274,7 @@ class Adam(Optimizer):
             t = next((impl.state[p]["step"] for p in group["params"] if impl.state.get(p)), 0) + 1
             group["eps"] = self.epsilon / math.sqrt(1 - self.beta_2 ** t)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2,
                     epsilon=self.epsilon, amsgrad=self.amsgrad)
 
@@ -352,7 +352,7 @@ class SGD(Optimizer):
             return _optim.SGD(params, lr=lr)
         return keras_steps.KerasSGD(params, lr=lr, momentum=self.momentum, nesterov=self.nesterov)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), momentum=self.momentum, nesterov=self.nesterov)
 
 
@@ -394,7 +394,7 @@ class RMSprop(Optimizer):
         return keras_steps.KerasRMSprop(params, lr=lr, rho=self.rho, momentum=self.momentum,
                                         epsilon=self.epsilon, centered=self.centered)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), rho=self.rho, momentum=self.momentum,
                     epsilon=self.epsilon, centered=self.centered)
 
@@ -433,7 +433,7 @@ class Adagrad(Optimizer):
         return keras_steps.KerasAdagrad(params, lr=lr, initial_accumulator_value=
                                         self.initial_accumulator_value, epsilon=self.epsilon)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), initial_accumulator_value=self.initial_accumulator_value,
                     epsilon=self.epsilon)
 
