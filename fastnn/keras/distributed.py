@@ -178,7 +178,7 @@ class DataParallel:
     # state of one process that saw all the batches.
     _METRIC_STATE = ("total", "count", "tp", "fp", "tn", "fn")
 
-    def sum_epoch(self, model: Any, loss_total: float, seen: float) -> tuple[float, float]:
+    def sum_epoch(self, model: Any, loss_total: float, seen: int) -> tuple[float, int]:
         """The epoch's loss sum, sample count and every metric's state summed over the
         ranks (metric states updated in place); returns (loss_total, seen)."""
         metrics = list(model._all_metrics())
@@ -195,7 +195,7 @@ class DataParallel:
         buf = Tensor._wrap(np.concatenate(parts))
         self.dist.all_reduce(buf)
         total = buf._data
-        loss_total, seen = float(total[0]), float(total[1])
+        loss_total, seen = float(total[0]), int(total[1])  # a count of samples, exact in float64
         at = 2 + parts[1].size
         if parts[1].size:
             model._part_totals = [float(v) for v in total[2:at]]
