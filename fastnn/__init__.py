@@ -39,11 +39,12 @@ _threads_policy.apply_policy()
 # Ctrl-C stops a running native kernel within a step: the SIGINT handler goes in
 # now, at import on the main thread (backends/native/common/_interrupt.pyx).
 try:
-    from .backends.native.common import _interrupt as _sigint  # noqa: E402,F401
+    # (a Cython extension: mypy sees no module there)
+    from .backends.native.common import _interrupt as _sigint  # type: ignore[attr-defined]  # noqa: E402,F401
 except ImportError:  # kernels not built: nothing to stop
     pass
 
-_SUBMODULES = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autograd",
+_SUBMODULES: tuple[str, ...] = ("nn", "optim", "utils", "datasets", "io", "cuda", "bench", "autograd",
                "keras", "testing", "backends", "onnx", "graph", "distributed", "export")
 _LAZY_ATTRS = {"save": "io", "load": "io", "summary": "nn", "compile": "compiler"}
 

@@ -7,6 +7,8 @@ arguments of a spawned Process) sends the file name and the array's place in it,
 receiving process maps the same file, so in-place updates (optimizer steps, ``add_``) are
 seen by every process. Results of operations on a shared array are fresh private memory,
 as in PyTorch. The process that shared the memory removes the files when it exits."""
+from __future__ import annotations
+
 import atexit
 import itertools
 import mmap
@@ -17,8 +19,9 @@ import numpy as np
 
 _DIR = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
 _counter = itertools.count()
-_segments = {}      # start address -> (end address, path, mmap) of every mapping held here
-_owned = []         # files this process created (removed at exit)
+# start address -> (end address, path, mmap) of every mapping held here
+_segments: dict[int, tuple[int, str, mmap.mmap]] = {}
+_owned: list[str] = []  # files this process created (removed at exit)
 
 
 def _register(mm, path):

@@ -1,9 +1,11 @@
 """autocast: PyTorch's autocast regions, recorded but computed at full precision."""
+from __future__ import annotations
+
 import functools
 import warnings
 
 _DEVICE_TYPES = ("cpu", "cuda", "xpu", "mps", "hpu", "xla", "mtia", "meta")
-_state = {}          # device_type -> enabled flag of the innermost region
+_state: dict[str, bool] = {}          # device_type -> enabled flag of the innermost region
 _warned = [False]
 
 

@@ -11,12 +11,18 @@ same function names with the same signatures:
 Callers ask ``get_backend(array)`` for the backend that owns ``array`` and call
 kernels as attributes: ``get_backend(x).conv2d_forward(x, w, b, ...)``.
 """
+from __future__ import annotations
+
 import dis
 import importlib
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from .. import _threads
+
+if TYPE_CHECKING:
+    from types import CodeType
 
 FAMILIES = ("gemm", "conv", "pool", "elementwise", "rnn", "optim", "conv_transpose", "attention")
 _PACKAGES = {
@@ -69,7 +75,7 @@ class Backend:
         return f"<fastnn backend {self.name!r}>"
 
 
-_backends = {}
+_backends: dict[str, Backend] = {}
 _current_cpu = None
 
 
@@ -109,7 +115,7 @@ def current_cpu_backend():
 # Opcodes that follow the call in ``with use_backend(...):`` (3.9/3.10: SETUP_WITH,
 # 3.11-3.13: BEFORE_WITH; 3.14 looks __exit__ up with COPY then LOAD_SPECIAL).
 _WITH_OPS = ("SETUP_WITH", "BEFORE_WITH")
-_with_site_cache = {}
+_with_site_cache: dict[tuple[CodeType, int], bool] = {}
 
 
 def _called_by_with(frame):

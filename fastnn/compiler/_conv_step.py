@@ -24,7 +24,7 @@ import numpy as np
 
 _SMALL_COLS = 8192  # batch * input pixels up to which the gather + BLAS path is used
 _MAX_COL = 1 << 22  # ... and the im2col matrix at most this many entries (its index 32 MB)
-_TAILED = weakref.WeakValueDictionary()  # id -> base array ending in [0, 1]
+_TAILED: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()  # id -> base ending in [0, 1]
 
 
 def tailed_buffer(size, dtype):

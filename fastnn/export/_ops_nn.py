@@ -1,11 +1,13 @@
 """C emitters for the layer ops: linear, convolution, pooling, batch norm,
 softmax, elementwise activations and arithmetic. Each takes the Program and a
 graph Node and appends the kernel call (see templates/ for the kernels)."""
+from typing import Any, Callable
+
 import numpy as np
 
 from ._program import ExportError
 
-OPS = {}
+OPS: dict[str, Callable[..., Any]] = {}  # op name -> C emitter
 
 
 def op(*names):

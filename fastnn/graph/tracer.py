@@ -30,8 +30,11 @@ every size and integer argument that changed becomes a ``Sym`` (``N``,
 (``zeros(L, N, H)`` for an RNN's first state) become ``full`` ops, and anything
 else that changed is an error rather than a silently fixed graph.
 """
+from __future__ import annotations
+
 import inspect
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -43,6 +46,9 @@ from ._probe import probe
 from ._symbolic import merge
 from .ir import Graph, Node, Sym, Value
 
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
 __all__ = ["trace", "TraceError", "TracerWarning"]
 
 
@@ -50,7 +56,7 @@ __all__ = ["trace", "TraceError", "TracerWarning"]
 _OP_NAMES = {"BCEWithLogits": "bce_with_logits", "GetItem": "getitem", "IndexPut": "index_put",
              "_ToDevice": "to_device", "SwapAxes": "transpose", "AmaxAmin": "amax_amin",
              "MatMul": "matmul"}
-_SIGNATURES = {}
+_SIGNATURES: dict[tuple[Callable[..., Any], bool], tuple[tuple[tuple[str, str], ...], inspect.Signature]] = {}
 
 
 def _snake(name):

@@ -14,6 +14,8 @@
 
 Wrap a PyTorch-style module with ``Model(net)`` to get the same methods.
 """
+from __future__ import annotations
+
 import types as _types
 
 from . import (backend, callbacks, initializers, layers, losses, metrics, ops,  # noqa: F401

@@ -22,7 +22,10 @@ The process group is started here if the script has not done it. ``evaluate``
 is collective in this mode: call it on every rank. One rank (or no launcher)
 leaves fit exactly as it is.
 """
+from __future__ import annotations
+
 import os
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +34,7 @@ import numpy as np
 _SIZE_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE", "SLURM_STEP_NUM_TASKS")
 
 
-def _launched_size():
+def _launched_size() -> tuple[str | None, int]:
     for name in _SIZE_VARS:
         value = os.environ.get(name, "")
         if value.isdigit() and int(value) > 1:
@@ -39,7 +42,7 @@ def _launched_size():
     return None, 1
 
 
-def current():
+def current() -> DataParallel | None:
     """The data-parallel context of this process, or None when it runs alone."""
     from .. import distributed as dist
     if not dist.is_initialized():
@@ -64,30 +67,32 @@ def current():
 
 
 def _is_loader(obj):
-    from .training import _is_loader as is_loader
+    from .data_adapters import _is_loader as is_loader
     return is_loader(obj)
 
 
 class DataParallel:
     """What fit/evaluate do differently on several ranks (see the module docstring)."""
 
-    def __init__(self, dist):
+    def __init__(self, dist: Any) -> None:
         self.dist = dist
         self.rank = dist.get_rank()
         self.world = dist.get_world_size()
         self.seed = None
 
     # --- setup --------------------------------------------------------------------------
-    def local_batch_size(self, batch_size):
+    def local_batch_size(self, batch_size: int) -> int:
+        """This rank's share of the global ``batch_size``."""
         if batch_size % self.world:
             raise ValueError(f"fit: batch_size={batch_size} is the global batch and must divide "
                              f"by the {self.world} ranks")
         return batch_size // self.world
 
-    def verbose(self, verbose):
+    def verbose(self, verbose: int) -> int:
+        """The progress level on this rank: the given one on rank 0, silent elsewhere."""
         return verbose if self.rank == 0 else 0
 
-    def callbacks(self, callbacks):
+    def callbacks(self, callbacks: Any) -> list[Any]:
         """Rank 0 keeps them all; the others drop the ones that write files, and
         their callbacks print nothing (EarlyStopping still stops them: it sees the
         same averaged logs on every rank)."""
@@ -101,7 +106,7 @@ class DataParallel:
                 cb.verbose = 0
         return kept
 
-    def wrap(self, model):
+    def wrap(self, model: Any) -> Any:
         """The DistributedDataParallel around the model's module (made once, reused)."""
         from ..nn.parallel import DistributedDataParallel
         module = model._keras_module()
@@ -121,7 +126,8 @@ class DataParallel:
             self.seed = box[0]
         return DistributedSampler(range(n), self.world, self.rank, shuffle=shuffle, seed=self.seed)
 
-    def num_batches(self, x, local_batch):
+    def num_batches(self, x: Any, local_batch: int) -> int:
+        """Batches per epoch on every rank (the same on all, so collectives pair up)."""
         if _is_loader(x):
             return len(x) if self._pre_sharded(x) else len(x) // self.world
         per_rank = len(self._sampler(len(x), False))
@@ -132,7 +138,8 @@ class DataParallel:
         from ..utils.data.distributed import DistributedSampler
         return isinstance(getattr(loader, "sampler", None), DistributedSampler)
 
-    def batches(self, model, x, y, local_batch, shuffle, epoch, sample_weight=None):
+    def batches(self, model: Any, x: Any, y: Any, local_batch: int, shuffle: bool, epoch: int,
+                sample_weight: Any = None) -> Any:
         """This rank's ``(x, y, sample_weight)`` batches of epoch ``epoch``."""
         if _is_loader(x):
             if self._pre_sharded(x):
@@ -154,7 +161,7 @@ class DataParallel:
             yield (model._take(x, part), model._take(y, part) if y is not None else None,
                    sample_weight[part] if sample_weight is not None else None)
 
-    def eval_shard(self, x, y, sample_weight=None):
+    def eval_shard(self, x: Any, y: Any, sample_weight: Any = None) -> tuple[Any, Any, Any]:
         """This rank's part of evaluation data: every sample counted exactly once."""
         if _is_loader(x):
             if self._pre_sharded(x):
@@ -171,7 +178,7 @@ class DataParallel:
     # state of one process that saw all the batches.
     _METRIC_STATE = ("total", "count", "tp", "fp", "tn", "fn")
 
-    def sum_epoch(self, model, loss_total, seen):
+    def sum_epoch(self, model: Any, loss_total: float, seen: int) -> tuple[float, int]:
         """The epoch's loss sum, sample count and every metric's state summed over the
         ranks (metric states updated in place); returns (loss_total, seen)."""
         metrics = list(model._all_metrics())
@@ -188,7 +195,7 @@ class DataParallel:
         buf = Tensor._wrap(np.concatenate(parts))
         self.dist.all_reduce(buf)
         total = buf._data
-        loss_total, seen = float(total[0]), float(total[1])
+        loss_total, seen = float(total[0]), int(total[1])  # a count of samples, exact in float64
         at = 2 + parts[1].size
         if parts[1].size:
             model._part_totals = [float(v) for v in total[2:at]]
@@ -198,7 +205,7 @@ class DataParallel:
             at += size
         return loss_total, seen
 
-    def any(self, flag):
+    def any(self, flag: bool) -> bool:
         """True on every rank when ``flag`` is True on some rank."""
         from .._tensor import Tensor
         buf = Tensor._wrap(np.array([1 if flag else 0], dtype=np.int64))

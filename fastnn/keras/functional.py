@@ -6,10 +6,21 @@ A symbolic call also runs the layer once on a small batch of zeros (in eval mode
 without gradients): that builds lazily-sized layers and gives the output shape,
 so shapes are never worked out by hand per layer type.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..nn import Module
 from .metrics import unique_name
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import DTypeLike
+
+    from .._tensor import Tensor
 
 __all__ = ["KerasTensor", "Input", "InputLayer", "is_symbolic", "symbolic_call", "graph_nodes"]
 
@@ -17,13 +28,35 @@ _PROBE_BATCH = 2  # > 1 so batch statistics stay defined
 
 
 class KerasTensor:
-    """A placeholder for a batch of data: ``shape`` (batch axis ``None``), ``dtype``, ``name``.
+    """A placeholder for a batch of data in a functional model.
 
+    ``keras.Input`` makes one; calling a layer on KerasTensors returns new ones.
     ``_node`` is the call that produced it (None for an Input) and ``_index`` its
     position among that call's outputs.
+
+    Args:
+        shape (tuple): the shape, batch axis included (``None`` where the size is free).
+        dtype (str or numpy dtype): the element type. Default: ``"float32"``.
+        name (str, optional): the input's name. Default: None.
+
+    Attributes:
+        shape (tuple): as given; ``ndim`` is its length.
+        dtype (str): the NumPy dtype name.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> x = keras.Input(shape=(28, 28, 1))
+        >>> x.shape, x.ndim, x.dtype
+        ((None, 28, 28, 1), 4, 'float32')
+        >>> keras.layers.Flatten()(x).shape
+        (None, 784)
     """
 
-    def __init__(self, shape, dtype="float32", name=None, node=None, index=0):
+    _input_layer: InputLayer  # set on an Input's tensor only: the layer that made it
+
+    def __init__(self, shape: Sequence[int | None], dtype: DTypeLike = "float32",
+                 name: str | None = None, node: Node | None = None, index: int = 0) -> None:
         self.shape = tuple(shape)
         self.dtype = str(np.dtype(dtype))
         self.name = name
@@ -31,7 +64,8 @@ class KerasTensor:
         self._index = index
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
+        """The number of axes, batch axis included."""
         return len(self.shape)
 
     def _probe(self):
@@ -44,9 +78,31 @@ class KerasTensor:
 
 
 class InputLayer(Module):
-    """The layer Keras lists for each model input (no weights; forward is the identity)."""
+    """The layer Keras lists for each model input (no weights; forward is the identity).
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None):
+    ``keras.Input(...)`` is ``InputLayer(...).output``; ``model.layers`` starts with one
+    InputLayer per input.
+
+    Args:
+        shape (tuple of int): the shape of one sample (no batch axis).
+        batch_size (int, optional): a fixed batch size. Default: None (any).
+        dtype (str, optional): the element type. Default: ``"float32"``.
+        name (str, optional): the layer's name. Default: ``input_layer``, ``input_layer_1`` ...
+        input_shape (tuple, optional): the Keras 2 spelling of ``shape``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.InputLayer(shape=(3,))
+        >>> layer.output.shape
+        (None, 3)
+        >>> layer(fastnn.ones(2, 3)).shape
+        (2, 3)
+    """
+
+    def __init__(self, shape: Sequence[int | None] | None = None, batch_size: int | None = None,
+                 dtype: DTypeLike | None = None, name: str | None = None,
+                 input_shape: Sequence[int] | None = None) -> None:
         super().__init__()
         shape = input_shape if shape is None else shape
         if shape is None:
@@ -58,23 +114,53 @@ class InputLayer(Module):
                                   dtype or "float32", self.name)
         self.output._input_layer = self
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
+        """The input, unchanged."""
         return x
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
+        """An empty list: an InputLayer has no weights."""
         return []
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Accept only an empty list (an InputLayer has no weights)."""
         if len(weights):
             raise ValueError(f"{self.name}: an InputLayer has no weights")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments (used by ``Model.save``)."""
         return {"shape": list(self.output.shape[1:]), "batch_size": self.batch_size,
                 "dtype": self.output.dtype, "name": self.name}
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
-    """``keras.Input(shape=(28, 28, 1))``: the symbolic input of a functional model."""
+def Input(shape: int | Sequence[int | None] | None = None, batch_size: int | None = None,
+          dtype: DTypeLike | None = None, name: str | None = None,
+          batch_shape: Sequence[int | None] | None = None, **kwargs: Any) -> KerasTensor:
+    """The symbolic input of a functional model (or the first entry of a Sequential).
+
+    Args:
+        shape (int or tuple of int): the shape of one sample, without the batch axis.
+        batch_size (int, optional): a fixed batch size. Default: None (any).
+        dtype (str, optional): the element type, e.g. ``"int64"`` for token ids.
+            Default: ``"float32"``.
+        name (str, optional): the input's name (the key of a dict of inputs). Default:
+            ``input_layer``, ``input_layer_1`` ...
+        batch_shape (tuple, optional): ``(batch_size,) + shape`` in one tuple.
+        **kwargs: Keras's ``sparse``, ``ragged``, ``tensor`` and ``optional``; sparse and
+            ragged inputs are not supported.
+
+    Returns:
+        KerasTensor: the placeholder to call layers on.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> inputs = keras.Input(shape=(784,))
+        >>> outputs = keras.layers.Dense(10)(inputs)
+        >>> model = keras.Model(inputs, outputs)
+        >>> outputs.shape, model(fastnn.ones(2, 784)).shape
+        ((None, 10), (2, 10))
+    """
     unknown = set(kwargs) - {"sparse", "ragged", "tensor", "optional"}
     if unknown:
         raise TypeError(f"Input: unexpected arguments {sorted(unknown)}")
@@ -97,11 +183,12 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
 class Node:
     """One call of ``layer`` on symbolic ``args`` (any nesting of lists/tuples)."""
 
-    def __init__(self, layer, args, kwargs):
+    def __init__(self, layer: Module, args: list[Any], kwargs: dict[str, Any]) -> None:
         self.layer, self.args, self.kwargs = layer, args, kwargs
-        self.outputs = []
+        self.outputs: list[KerasTensor] = []
 
-    def inputs(self):
+    def inputs(self) -> list[KerasTensor]:
+        """The symbolic tensors among the call's arguments."""
         return [t for t in _flatten(self.args) if isinstance(t, KerasTensor)]
 
 
@@ -121,11 +208,12 @@ def _map(obj, fn):
     return fn(obj)
 
 
-def is_symbolic(args):
+def is_symbolic(args: Sequence[Any]) -> bool:
+    """Whether any of ``args`` (nested lists / tuples included) is a KerasTensor."""
     return any(isinstance(a, KerasTensor) for a in _flatten(list(args)))
 
 
-def symbolic_call(layer, args, kwargs):
+def symbolic_call(layer: Module, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Record ``layer(*args)`` on symbolic tensors; returns the symbolic output(s)."""
     from ..autograd.grad_mode import no_grad
     from .._tensor import Tensor
@@ -154,7 +242,7 @@ def symbolic_call(layer, args, kwargs):
     return _map(out, make)
 
 
-def graph_nodes(inputs, outputs):
+def graph_nodes(inputs: Sequence[KerasTensor], outputs: Sequence[KerasTensor]) -> list[Node]:
     """The nodes between ``inputs`` and ``outputs`` in an order that runs them
     (each after the nodes it reads from). Raises ValueError for a disconnected graph."""
     input_ids = {id(t) for t in inputs}
@@ -186,7 +274,8 @@ def graph_nodes(inputs, outputs):
     return order
 
 
-def run_graph(inputs, outputs, nodes, values, logits_last=False):
+def run_graph(inputs: Sequence[KerasTensor], outputs: Sequence[KerasTensor], nodes: Sequence[Node],
+              values: Sequence[Any], logits_last: bool = False) -> list[Any]:
     """Evaluate ``nodes`` given ``values`` for ``inputs``; returns the output tensors.
 
     With ``logits_last`` the node producing the (single) output runs its

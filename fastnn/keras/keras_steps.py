@@ -7,23 +7,33 @@
                     momentum: m = momentum * m + inc; p -= m   else p -= inc
     Adagrad:        s += g^2;  p -= lr * g / sqrt(s + eps)   (s starts at initial_accumulator_value)
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
 import numpy as np
 
 from ..optim.optimizer import Optimizer
 from .._tensor import Tensor
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def _buffer(state, key, like, fill=0.0):
+
+def _buffer(state: dict[str, Any], key: str, like: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """The state array ``key``, made as ``fill`` in the shape of ``like`` on first use."""
     if key not in state:
         state[key] = Tensor._wrap(np.full_like(like, fill))
     return state[key]._data
 
 
 class KerasSGD(Optimizer):
-    def __init__(self, params, lr, momentum, nesterov):
+    """Keras's momentum SGD (the velocity holds ``lr * g``); keras.optimizers.SGD uses it."""
+
+    def __init__(self, params: Iterable[Any], lr: float, momentum: float, nesterov: bool) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._call_closure(closure)
         for group in self.param_groups:
             lr, mom = group["lr"], group["momentum"]
@@ -39,11 +49,14 @@ class KerasSGD(Optimizer):
 
 
 class KerasRMSprop(Optimizer):
-    def __init__(self, params, lr, rho, momentum, epsilon, centered):
+    """Keras's RMSprop (epsilon inside the root); keras.optimizers.RMSprop uses it."""
+
+    def __init__(self, params: Iterable[Any], lr: float, rho: float, momentum: float, epsilon: float,
+                 centered: bool) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, momentum=momentum, eps=epsilon,
                                       centered=centered))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._call_closure(closure)
         for group in self.param_groups:
             lr, rho, mom, eps = group["lr"], group["rho"], group["momentum"], group["eps"]
@@ -70,11 +83,14 @@ class KerasRMSprop(Optimizer):
 
 
 class KerasAdagrad(Optimizer):
-    def __init__(self, params, lr, initial_accumulator_value, epsilon):
+    """Keras's Adagrad (epsilon inside the root); keras.optimizers.Adagrad uses it."""
+
+    def __init__(self, params: Iterable[Any], lr: float, initial_accumulator_value: float,
+                 epsilon: float) -> None:
         super().__init__(params, dict(lr=lr, initial_accumulator_value=initial_accumulator_value,
                                       eps=epsilon))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._call_closure(closure)
         for group in self.param_groups:
             for p, g in self._grads(group):

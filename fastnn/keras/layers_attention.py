@@ -4,19 +4,76 @@ and causal masks, dropout on the probabilities, output projection), with Keras's
 shapes ((d, heads, key_dim) kernels, (heads, value_dim, d) output kernel) so get_weights /
 set_weights exchange them with real Keras. Attention over the time axis of (B, T, d)
 inputs (attention_axes=None)."""
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import fastnn.nn.functional as F
 from ..nn.parameter import Parameter
-from .layers import Layer, _initial_value
+from .base_layer import Layer, _initial_value
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .._tensor import Tensor
+    from ._typing import InitializerArg
 
 
 class MultiHeadAttention(Layer):
-    def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
-                 output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", name=None, **kwargs):
+    """Keras 3's multi-head attention: ``query`` attends over ``key`` / ``value``.
+
+    Each input is projected to ``num_heads`` heads; the scores
+    ``softmax(q k^T / sqrt(key_dim))`` (masked where a mask is False, dropout in
+    training) weigh the values, and the heads are projected back to the output size.
+    Weights have Keras's shapes (see the module docstring), so ``get_weights`` /
+    ``set_weights`` exchange them with Keras.
+
+    Args:
+        num_heads (int): the number of heads.
+        key_dim (int): the size of each head's query and key.
+        value_dim (int, optional): the size of each head's value. Default: ``key_dim``.
+        dropout (float): dropout on the attention probabilities. Default: 0.
+        use_bias (bool): biases on the projections. Default: True.
+        output_shape (int, optional): the output size. Default: the query's feature size.
+        attention_axes: only None (attention over the time axis) is supported.
+        kernel_initializer, bias_initializer (str or Initializer): Default:
+            ``"glorot_uniform"`` and ``"zeros"``.
+        name (str, optional): the layer's name.
+
+    Call arguments:
+        query (Tensor): ``(N, T, D_q)``.
+        value (Tensor): ``(N, S, D_v)``.
+        key (Tensor, optional): ``(N, S, D_k)``. Default: ``value``.
+        attention_mask (Tensor or array, optional): ``(N, T, S)`` or ``(T, S)``, True where
+            a query may attend to a key.
+        return_attention_scores (bool): also return the probabilities ``(N, heads, T, S)``.
+        training (bool, optional): dropout on or off. Default: the layer's mode.
+        use_causal_mask (bool): forbid attending to later positions (the lower triangle
+            from the top-left corner, as Keras). Default: False.
+
+    Shape:
+        - Input: query ``(N, T, D_q)``, value ``(N, S, D_v)``
+        - Output: ``(N, T, output_shape or D_q)``
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)
+        >>> x = fastnn.ones(2, 5, 8)
+        >>> out, scores = layer(x, x, return_attention_scores=True, use_causal_mask=True)
+        >>> out.shape, scores.shape
+        ((2, 5, 8), (2, 2, 5, 5))
+        >>> scores[0, 0, 0]  # the first query sees only the first key
+        tensor([1., 0., 0., 0., 0.], grad_fn=<...>)
+    """
+
+    def __init__(self, num_heads: int, key_dim: int, value_dim: int | None = None, dropout: float = 0.0,
+                 use_bias: bool = True, output_shape: int | tuple[int, ...] | None = None,
+                 attention_axes: Any = None, kernel_initializer: InitializerArg = "glorot_uniform",
+                 bias_initializer: InitializerArg = "zeros", name: str | None = None, **kwargs: Any) -> None:
         super().__init__(None, None, name, **kwargs)
         if int(num_heads) < 1 or int(key_dim) < 1:
             raise ValueError(f"MultiHeadAttention: num_heads and key_dim must be >= 1, got "
@@ -40,13 +97,15 @@ class MultiHeadAttention(Layer):
         else:
             self.register_parameter(f"{name}_bias", None)
 
-    def build_from(self, q_shape, v_shape, k_shape):
+    def build_from(self, q_shape: tuple[int, ...], v_shape: tuple[int, ...], k_shape: tuple[int, ...]) -> None:
+        """Make the weights for inputs of these shapes (runs on the first call)."""
         h = self.num_heads
         self._dense("query", int(q_shape[-1]), h, self.key_dim)
         self._dense("key", int(k_shape[-1]), h, self.key_dim)
         self._dense("value", int(v_shape[-1]), h, self.value_dim)
-        out = self.output_shape_arg
-        out_dim = int(q_shape[-1]) if out is None else int(out if np.isscalar(out) else out[-1])
+        out: Any = self.output_shape_arg  # None, an int, or a shape whose last entry is the size
+        size: Any = out if out is None or np.isscalar(out) else out[-1]
+        out_dim = int(q_shape[-1]) if size is None else int(size)
         f32 = np.dtype(np.float32)
         self.output_kernel = Parameter(_initial_value(self.kernel_initializer,
                                                       (h, self.value_dim, out_dim), f32))
@@ -62,9 +121,12 @@ class MultiHeadAttention(Layer):
             y = y + bias.reshape(h * k)
         return y.reshape(x.shape[0], x.shape[1], h, k).permute(0, 2, 1, 3)  # (B, H, T, k)
 
-    def forward(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
-                attention_mask=None, return_attention_scores=False, training=None,
-                use_causal_mask=False):
+    def forward(self, query: Tensor, value: Tensor, key: Tensor | None = None,  # type: ignore[override]
+                query_mask: Any = None, value_mask: Any = None, key_mask: Any = None,
+                attention_mask: Tensor | ArrayLike | None = None, return_attention_scores: bool = False,
+                training: bool | None = None, use_causal_mask: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+        """The attention output (and the scores with ``return_attention_scores``); see the
+        class docstring for the arguments."""
         if key is None:
             key = value
         for nm, t in (("query", query), ("value", value), ("key", key)):
@@ -102,11 +164,14 @@ class MultiHeadAttention(Layer):
                 mask = mask.unsqueeze(0)
         if use_causal_mask:
             tq, tk = query.shape[1], value.shape[1]
-            causal = fastnn.tensor(np.tril(np.ones((tq, tk), bool), tk - tq)).unsqueeze(0)
+            # from the top-left corner (row >= column), as Keras, also when tq != tk
+            causal = fastnn.tensor(np.tril(np.ones((tq, tk), bool))).unsqueeze(0)
             mask = causal if mask is None else (mask & causal)
         return mask
 
-    def compute_output_shape(self, query_shape, value_shape, key_shape=None):
+    def compute_output_shape(self, query_shape: tuple[int | None, ...], value_shape: tuple[int | None, ...],
+                             key_shape: tuple[int | None, ...] | None = None) -> tuple[int | None, ...]:
+        """The output's shape for inputs of these shapes (after the layer is built)."""
         return tuple(query_shape[:-1]) + (self.output_kernel.shape[-1],)
 
 

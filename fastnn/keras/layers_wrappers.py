@@ -5,14 +5,51 @@ Lambda, Bidirectional, TimeDistributed; and the arithmetic on symbolic tensors
 A Lambda holds Python code, so a model containing one cannot be saved with its
 architecture (Keras needs safe_mode=False for that; fastnn never loads code).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from .base_layer import Layer
 from .functional import KerasTensor
-from .layers import Layer
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+
+    from .._tensor import Tensor
 
 
 class Lambda(Layer):
-    """``Lambda(fn)``: a layer computing ``fn(inputs)`` (no weights)."""
+    """A layer computing ``function(inputs, **arguments)``, without weights.
 
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, name=None, **kwargs):
+    A model holding a Lambda cannot be saved with its architecture (fastnn never
+    loads code); save its weights instead.
+
+    Args:
+        function (callable): the computation, on a Tensor (or the list of Tensors the
+            layer is called on).
+        output_shape, mask: accepted for Keras compatibility (the output shape is found
+            by running the function).
+        arguments (dict, optional): extra keyword arguments for ``function``.
+        name (str, optional): the layer's name.
+
+    Shape:
+        - Input: whatever ``function`` takes
+        - Output: whatever it returns
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.layers.Lambda(lambda t: t * 2)(fastnn.ones(1, 2))
+        tensor([[2., 2.]])
+        >>> x = keras.Input(shape=(3,))
+        >>> (x * 2 + 1).shape  # arithmetic on symbolic tensors makes Lambda layers
+        (None, 3)
+    """
+
+    def __init__(self, function: Callable[..., Any], output_shape: Any = None, mask: Any = None,
+                 arguments: dict[str, Any] | None = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(activation=None, name=name, **kwargs)
         if not callable(function):
             raise TypeError(f"Lambda: function must be callable, got {type(function).__name__}")
@@ -20,16 +57,42 @@ class Lambda(Layer):
         self.arguments = dict(arguments or {})
         self.built = True
 
-    def forward(self, inputs, **kwargs):
+    # named ``inputs`` as in Keras's Lambda (Layer.forward calls it x)
+    def forward(self, inputs: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """``function(inputs, **arguments)`` (call-time options such as ``training`` are dropped)."""
         return self.function(inputs, **self.arguments)
 
 
 class Bidirectional(Layer):
-    """Run a recurrent layer forwards and a copy of it over the reversed sequence, and
-    merge the two ('concat', 'sum', 'mul', 'ave'); with return_sequences the backward
-    outputs are reversed back so that step t of both halves lines up, as in Keras."""
+    """Run a recurrent layer forwards and a copy of it over the reversed sequence, and merge
+    the two outputs.
 
-    def __init__(self, layer, merge_mode="concat", backward_layer=None, name=None, **kwargs):
+    With ``return_sequences`` the backward outputs are reversed back so that step t of
+    both halves lines up, as in Keras. ``get_weights`` lists the forward layer's weights,
+    then the backward one's.
+
+    Args:
+        layer (LSTM, GRU or SimpleRNN): the forward layer; a fresh copy of its
+            configuration reads the sequence backwards.
+        merge_mode (str): ``"concat"`` (on the last axis), ``"sum"``, ``"mul"`` or
+            ``"ave"``. Default: ``"concat"``.
+        backward_layer (Layer, optional): the backward layer to use instead of the copy.
+        name (str, optional): the layer's name.
+
+    Shape:
+        - Input: ``(N, T, F)``
+        - Output: the wrapped layer's output, with ``2 * units`` features for ``"concat"``
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> layer = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True))
+        >>> layer(fastnn.ones(2, 5, 3)).shape
+        (2, 5, 8)
+    """
+
+    def __init__(self, layer: Layer, merge_mode: str = "concat", backward_layer: Layer | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
         super().__init__(activation=None, name=name, **kwargs)
         if merge_mode not in ("concat", "sum", "mul", "ave"):
             raise ValueError(f"Bidirectional: merge_mode must be 'concat', 'sum', 'mul' or 'ave', "
@@ -44,7 +107,7 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         fwd = self.forward_layer(x)
         bwd = self.backward_layer(x.flip(1))
         if getattr(self.forward_layer, "return_sequences", False):
@@ -58,21 +121,21 @@ class Bidirectional(Layer):
             return fwd * bwd
         return (fwd + bwd) * 0.5
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         return self.forward_layer.get_weights() + self.backward_layer.get_weights()
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
         n = len(self.forward_layer.get_weights())
         self.forward_layer.set_weights(weights[:n])
         self.backward_layer.set_weights(weights[n:])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         from .saving import _layer_spec
         return {"layer": _layer_spec(self.forward_layer), "merge_mode": self.merge_mode,
                 "name": self.name}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Bidirectional:
         from . import layers
         spec = config["layer"]
         inner = getattr(layers, spec["class_name"]).from_config(spec["config"])
@@ -80,30 +143,48 @@ class Bidirectional(Layer):
 
 
 class TimeDistributed(Layer):
-    """Apply ``layer`` to every time step: (batch, time, ...) -> (batch * time, ...) and back."""
+    """Apply ``layer`` to every time step of a sequence, with the same weights.
 
-    def __init__(self, layer, name=None, **kwargs):
+    The steps are folded into the batch, ``(N, T, ...) -> (N * T, ...)``, run through the
+    layer, and unfolded.
+
+    Args:
+        layer (Layer or Module): the layer applied at each step.
+        name (str, optional): the layer's name.
+
+    Shape:
+        - Input: ``(N, T, *)``
+        - Output: ``(N, T, *out)``, where the layer maps ``(M, *)`` to ``(M, *out)``
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.layers.TimeDistributed(keras.layers.Dense(2))(fastnn.ones(2, 5, 3)).shape
+        (2, 5, 2)
+    """
+
+    def __init__(self, layer: Layer, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(activation=None, name=name, **kwargs)
         self.layer = layer
         self.built = True
 
-    def call(self, x):
+    def call(self, x: Tensor) -> Tensor:
         n, t = x.shape[0], x.shape[1]
         y = self.layer(x.reshape((n * t,) + tuple(x.shape[2:])))
         return y.reshape((n, t) + tuple(y.shape[1:]))
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         return self.layer.get_weights()
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
         self.layer.set_weights(weights)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         from .saving import _layer_spec
         return {"layer": _layer_spec(self.layer), "name": self.name}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> TimeDistributed:
         from . import layers
         spec = config["layer"]
         return cls(getattr(layers, spec["class_name"]).from_config(spec["config"]), name=config["name"])

@@ -10,113 +10,15 @@ Inputs are NumPy arrays, lists or fastnn Tensors; the state is NumPy (float64 co
 Confusion metrics (TruePositives ... Precision, Recall, AUC) treat ``y_true != 0``
 as positive and ``y_pred > threshold`` as a positive prediction, as Keras does.
 """
-import re
-from collections import defaultdict
+from __future__ import annotations
 
 import numpy as np
 
-EPSILON = 1e-7  # Keras's backend epsilon (AUC's outermost thresholds)
-_NAME_COUNTS = defaultdict(int)
-
-
-def _snake(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def unique_name(base):
-    """Keras's automatic names: ``base`` the first time in this process, then ``base_1`` ..."""
-    n = _NAME_COUNTS[base]
-    _NAME_COUNTS[base] += 1
-    return base if n == 0 else f"{base}_{n}"
-
-
-def _np(x):
-    from .._tensor import Tensor
-    if isinstance(x, Tensor):
-        x = x._data
-    x = np.asarray(x.get() if hasattr(x, "get") and not isinstance(x, np.ndarray) else x)
-    return x
-
-
-def _result(value):
-    """A result as Keras hands it back: a float32 scalar tensor (float(), .numpy(), format)."""
-    from .._tensor import Tensor
-    return Tensor._wrap(np.asarray(value, dtype=np.float32))
-
-
-class Metric:
-    """Base class: subclasses implement update_state / result / reset_state."""
-
-    _default_name = "metric"
-
-    def __init__(self, name=None, dtype=None):
-        self.name = name if name is not None else unique_name(self._default_name)
-        self.dtype = dtype or "float32"
-        self.reset_state()
-
-    def reset_state(self):
-        raise NotImplementedError
-
-    def reset_states(self):  # the Keras 2 spelling
-        self.reset_state()
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        raise NotImplementedError
-
-    def result(self):
-        raise NotImplementedError
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        self.update_state(y_true, y_pred, sample_weight=sample_weight)
-        return self.result()
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype}
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}>"
-
-
-class Mean(Metric):
-    """The (weighted) mean of the values seen."""
-
-    _default_name = "mean"
-
-    def reset_state(self):
-        self.total = 0.0
-        self.count = 0.0
-
-    def update_state(self, values, sample_weight=None):
-        values = _np(values).astype(np.float64)
-        if sample_weight is None:
-            self.total += float(values.sum())
-            self.count += values.size
-            return
-        w = _np(sample_weight).astype(np.float64)
-        w = w.reshape(values.shape) if w.size == values.size else \
-            np.broadcast_to(w.reshape(_weight_shape(w, values)), values.shape)
-        self.total += float((values * w).sum())
-        self.count += float(w.sum())
-
-    def result(self):
-        return _result(self.total / self.count if self.count else 0.0)
-
-
-def _weight_shape(w, values):
-    """``w``'s shape padded with trailing 1s so it broadcasts against ``values``."""
-    return w.shape + (1,) * (values.ndim - w.ndim) if w.ndim < values.ndim else w.shape
-
-
-class MeanMetricWrapper(Mean):
-    """The weighted mean over samples of ``fn(y_true, y_pred)`` (one value per sample)."""
-
-    def __init__(self, fn, name=None, dtype=None, **kwargs):
-        self._fn = fn
-        self._fn_kwargs = kwargs
-        super().__init__(name=name, dtype=dtype)
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        super().update_state(self._fn(_np(y_true), _np(y_pred), **self._fn_kwargs), sample_weight)
+from .metrics_base import (_NAME_COUNTS, EPSILON, Mean, MeanMetricWrapper, Metric, _np, _result,  # noqa: F401
+                           _snake, _weight_shape, unique_name)
+from .metrics_confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall,  # noqa: F401
+                                TrueNegatives, TruePositives, _Confusion, _Count, _div,
+                                _pr_auc_interpolated)
 
 
 def _squeeze_like(y_true, y_pred):
@@ -128,261 +30,150 @@ def _squeeze_like(y_true, y_pred):
     return y_true, y_pred
 
 
-def accuracy(y_true, y_pred):
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """1.0 where ``y_pred`` equals ``y_true`` exactly, else 0.0, per element."""
     y_true, y_pred = _squeeze_like(y_true, y_pred)
     return (y_true == y_pred).astype(np.float64)
 
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
+def binary_accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Per sample, the fraction of entries where ``y_pred > threshold`` matches ``y_true``."""
     y_true, y_pred = _squeeze_like(y_true, y_pred)
     hit = (y_true.astype(np.float64) == (y_pred > threshold)).astype(np.float64)
     return hit.mean(axis=-1) if hit.ndim > 1 else hit
 
 
-def categorical_accuracy(y_true, y_pred):
+def categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """1.0 per sample where the argmax of ``y_pred`` is that of the one-hot ``y_true``."""
     return (np.argmax(y_true, -1) == np.argmax(y_pred, -1)).astype(np.float64)
 
 
-def sparse_categorical_accuracy(y_true, y_pred):
+def sparse_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """1.0 per sample where the argmax of ``y_pred`` is the integer label ``y_true``."""
     y_true = y_true.reshape(y_pred.shape[:-1]) if y_true.size == np.prod(y_pred.shape[:-1]) else y_true
     return (np.argmax(y_pred, -1) == y_true.astype(np.int64)).astype(np.float64)
 
 
 class Accuracy(MeanMetricWrapper):
-    """How often predictions equal labels exactly."""
+    """How often predictions equal the labels exactly (for already-decided classes; see
+    BinaryAccuracy, CategoricalAccuracy and SparseCategoricalAccuracy for probabilities).
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"accuracy"`` (numbered
+            ``accuracy_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.Accuracy()([1, 2, 3], [1, 2, 4])
+        tensor(0.6667)
+    """
     _default_name = "accuracy"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(accuracy, name, dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
+    """How often ``y_pred > threshold`` matches the 0/1 labels.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"binary_accuracy"`` (numbered
+            ``binary_accuracy_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+        threshold (float): the probability above which a prediction is 1. Default: 0.5.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.BinaryAccuracy()([[1], [0]], [[0.7], [0.6]])
+        tensor(0.5000)
+    """
     _default_name = "binary_accuracy"
 
-    def __init__(self, name=None, dtype=None, threshold=0.5):
+    def __init__(self, name: str | None = None, dtype: str | None = None, threshold: float = 0.5) -> None:
         super().__init__(binary_accuracy, name, dtype, threshold=threshold)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
+    """How often the most probable class is the one-hot label's class.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"categorical_accuracy"`` (numbered
+            ``categorical_accuracy_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.CategoricalAccuracy()([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
+        tensor(0.5000)
+    """
     _default_name = "categorical_accuracy"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(categorical_accuracy, name, dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often the most probable class is the integer label.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"sparse_categorical_accuracy"`` (numbered
+            ``sparse_categorical_accuracy_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.SparseCategoricalAccuracy()([1, 0], [[0.2, 0.8], [0.3, 0.7]])
+        tensor(0.5000)
+    """
     _default_name = "sparse_categorical_accuracy"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(sparse_categorical_accuracy, name, dtype)
 
 
 class MeanSquaredError(MeanMetricWrapper):
+    """The mean over samples of ``mean((y_true - y_pred) ** 2)`` over the last axis.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"mean_squared_error"`` (numbered
+            ``mean_squared_error_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.MeanSquaredError()([[0.0, 1.0]], [[1.0, 1.0]])
+        tensor(0.5000)
+    """
     _default_name = "mean_squared_error"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(lambda t, p: np.mean((p - t.reshape(p.shape)) ** 2, axis=-1), name, dtype)
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
+    """The mean over samples of ``mean(|y_true - y_pred|)`` over the last axis.
+
+    Args:
+        name (str, optional): the name fit logs it under. Default: ``"mean_absolute_error"`` (numbered
+            ``mean_absolute_error_1`` ... for later ones in the same process).
+        dtype (str, optional): accepted; results are float32. Default: ``"float32"``.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> keras.metrics.MeanAbsoluteError()([[0.0, 1.0]], [[1.0, 3.0]])
+        tensor(1.5000)
+    """
     _default_name = "mean_absolute_error"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(lambda t, p: np.mean(np.abs(p - t.reshape(p.shape)), axis=-1), name, dtype)
-
-
-# --- confusion-matrix metrics ---------------------------------------------------------
-class _Confusion(Metric):
-    """Weighted counts of true/false positives/negatives at one or more thresholds."""
-
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None,
-                 default=0.5):
-        single = thresholds is None or np.ndim(thresholds) == 0
-        self._single = single
-        self.thresholds = [default if thresholds is None else float(thresholds)] if single \
-            else [float(t) for t in thresholds]
-        for t in self.thresholds:
-            if not (0.0 <= t <= 1.0) and not self._allow_outer:
-                raise ValueError(f"{type(self).__name__}: thresholds must be in [0, 1], got {t}")
-        self.top_k = top_k
-        self.class_id = class_id
-        super().__init__(name=name, dtype=dtype)
-
-    _allow_outer = False
-
-    def reset_state(self):
-        n = len(self.thresholds)
-        self.tp, self.fp, self.tn, self.fn = (np.zeros(n) for _ in range(4))
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _np(y_true), _np(y_pred).astype(np.float64)
-        if y_true.shape != y_pred.shape:
-            y_true = y_true.reshape(y_pred.shape) if y_true.size == y_pred.size else \
-                np.broadcast_to(y_true, y_pred.shape)
-        w = None
-        if sample_weight is not None:
-            w = _np(sample_weight).astype(np.float64)
-            w = w.reshape(y_pred.shape) if w.size == y_pred.size else \
-                np.broadcast_to(w.reshape(_weight_shape(w, y_pred)), y_pred.shape)
-        if self.top_k is not None:  # predictions outside the top k never count as positive
-            kth = -np.sort(-y_pred, axis=-1)[..., self.top_k - 1:self.top_k]
-            y_pred = np.where(y_pred >= kth, y_pred, -np.inf)
-        if self.class_id is not None:
-            y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
-            w = None if w is None else w[..., self.class_id]
-        truth = (y_true != 0).reshape(-1)
-        pred = y_pred.reshape(-1)
-        w = np.ones_like(pred) if w is None else w.reshape(-1).astype(np.float64)
-        w_pos, w_neg = np.where(truth, w, 0.0), np.where(truth, 0.0, w)
-        # one (thresholds x samples) comparison instead of a Python loop over thresholds
-        predicted = (pred[None, :] > np.asarray(self.thresholds)[:, None]).astype(np.float64)
-        tp, fp = predicted @ w_pos, predicted @ w_neg
-        self.tp += tp
-        self.fp += fp
-        self.fn += w_pos.sum() - tp
-        self.tn += w_neg.sum() - fp
-
-    def _out(self, values):
-        return _result(values[0] if self._single else values)
-
-    def get_config(self):
-        return dict(super().get_config(), thresholds=None if self._single and self.thresholds == [0.5]
-                    else (self.thresholds[0] if self._single else self.thresholds),
-                    top_k=self.top_k, class_id=self.class_id)
-
-
-def _div(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
-
-
-class _Count(_Confusion):
-    def __init__(self, thresholds=None, name=None, dtype=None):
-        super().__init__(thresholds, name=name, dtype=dtype)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.pop("top_k"), cfg.pop("class_id")
-        return cfg
-
-
-class TruePositives(_Count):
-    _default_name = "true_positives"
-
-    def result(self):
-        return self._out(self.tp)
-
-
-class FalsePositives(_Count):
-    _default_name = "false_positives"
-
-    def result(self):
-        return self._out(self.fp)
-
-
-class TrueNegatives(_Count):
-    _default_name = "true_negatives"
-
-    def result(self):
-        return self._out(self.tn)
-
-
-class FalseNegatives(_Count):
-    _default_name = "false_negatives"
-
-    def result(self):
-        return self._out(self.fn)
-
-
-class Precision(_Confusion):
-    """tp / (tp + fp) (0 when nothing was predicted positive)."""
-    _default_name = "precision"
-
-    def result(self):
-        return self._out(_div(self.tp, self.tp + self.fp))
-
-
-class Recall(_Confusion):
-    """tp / (tp + fn) (0 when there were no positives)."""
-    _default_name = "recall"
-
-    def result(self):
-        return self._out(_div(self.tp, self.tp + self.fn))
-
-
-class AUC(_Confusion):
-    """Area under the ROC or precision-recall curve, by a Riemann sum over
-    ``num_thresholds`` thresholds spread evenly over [0, 1] (plus -eps and 1 + eps,
-    so every prediction falls inside): Keras's approximation, not the exact rank AUC.
-
-    summation_method: 'interpolation' (trapezoids for ROC; Davis & Goadrich's
-    interpolation for PR), 'minoring' or 'majoring' (the lower / upper step)."""
-    _default_name = "auc"
-    _allow_outer = True
-
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
-                 name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
-                 label_weights=None, from_logits=False):
-        curve = curve.upper()
-        if curve not in ("ROC", "PR"):
-            raise ValueError(f"AUC: curve must be 'ROC' or 'PR', got {curve!r}")
-        if summation_method not in ("interpolation", "minoring", "majoring"):
-            raise ValueError("AUC: summation_method must be 'interpolation', 'minoring' or "
-                             f"'majoring', got {summation_method!r}")
-        if multi_label or label_weights is not None:
-            raise NotImplementedError("AUC: multi_label / label_weights are not supported")
-        if thresholds is None:
-            if num_thresholds <= 1:
-                raise ValueError(f"AUC: num_thresholds must be > 1, got {num_thresholds}")
-            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-        else:
-            inner = sorted(float(t) for t in thresholds)
-        self.num_thresholds = len(inner) + 2
-        self.curve = curve
-        self.summation_method = summation_method
-        self.from_logits = from_logits
-        super().__init__([0.0 - EPSILON] + inner + [1.0 + EPSILON], name=name, dtype=dtype)
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        if self.from_logits:
-            y_pred = 1.0 / (1.0 + np.exp(-_np(y_pred).astype(np.float64)))
-        super().update_state(y_true, y_pred, sample_weight)
-
-    def result(self):
-        tp, fp, tn, fn = self.tp, self.fp, self.tn, self.fn
-        if self.curve == "PR" and self.summation_method == "interpolation":
-            return _result(_pr_auc_interpolated(tp, fp, fn))
-        if self.curve == "ROC":
-            x, y = _div(fp, fp + tn), _div(tp, tp + fn)
-        else:
-            x, y = _div(tp, tp + fn), _div(tp, tp + fp)
-        if self.summation_method == "interpolation":
-            heights = (y[:-1] + y[1:]) / 2.0
-        elif self.summation_method == "minoring":
-            heights = np.minimum(y[:-1], y[1:])
-        else:
-            heights = np.maximum(y[:-1], y[1:])
-        return _result(np.sum((x[:-1] - x[1:]) * heights))
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "num_thresholds": self.num_thresholds,
-                "curve": self.curve, "summation_method": self.summation_method,
-                "from_logits": self.from_logits}
-
-
-def _pr_auc_interpolated(tp, fp, fn):
-    """PR-AUC with precision interpolated between thresholds as tp varies linearly with
-    the number of predicted positives p = tp + fp (Davis & Goadrich, 2006)."""
-    p = tp + fp
-    dtp = tp[:-1] - tp[1:]
-    dp = np.maximum(p[:-1] - p[1:], 0)
-    slope = _div(dtp, dp)
-    intercept = tp[1:] - slope * p[1:]
-    both = (p[:-1] > 0) & (p[1:] > 0)
-    ratio = np.where(both, _div(p[:-1], np.maximum(p[1:], 0)), 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = np.log(np.where(ratio > 0, ratio, 1.0))
-    return float(np.sum(_div(slope * (dtp + intercept * log_ratio), np.maximum(tp[1:] + fn[1:], 0))))
 
 
 # --- lookup -------------------------------------------------------------------------
@@ -398,8 +189,19 @@ _BY_NAME = {
 }
 
 
-def get(identifier):
-    """A metric object for a Keras metric name or class; objects pass through."""
+def get(identifier: str | Metric | type[Metric]) -> Metric:
+    """A metric object for a Keras metric name or class; objects pass through.
+
+    Args:
+        identifier (str, Metric or Metric class): a name (``"precision"``, ``"auc"``,
+            ``"mae"`` ...), a class (instantiated with its defaults) or an object.
+
+    Example::
+
+        >>> from fastnn import keras
+        >>> type(keras.metrics.get("auc")).__name__
+        'AUC'
+    """
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):

@@ -5,13 +5,25 @@ gives each output its loss and metrics; the trained loss is the weighted sum, an
 the logs read ``loss``, ``<output>_loss`` for each output, then ``<output>_<metric>``
 (the output's name is the name of the layer that produces it).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .._tensor import Tensor
+    from .losses import Loss
+    from .metrics import Metric
 
 
 class OutputSpec:
     """One output: its name, loss, loss weight and metrics."""
 
-    def __init__(self, name, loss, weight, metrics, weighted_metrics):
+    def __init__(self, name: str, loss: Loss, weight: float, metrics: list[Metric],
+                 weighted_metrics: list[Metric]) -> None:
         self.name, self.loss, self.weight = name, loss, float(weight)
         self.metrics, self.weighted_metrics = metrics, weighted_metrics
 
@@ -32,7 +44,10 @@ def _per_output(value, names, what, default):
                      f"or a dict keyed by output name {names}")
 
 
-def build_specs(names, loss, loss_weights, metrics, weighted_metrics, get_loss, metric_object):
+def build_specs(names: list[str], loss: Any, loss_weights: Any, metrics: Any, weighted_metrics: Any,
+                get_loss: Callable[[Any], Loss], metric_object: Callable[[Any, Loss], Metric]) -> list[OutputSpec]:
+    """One OutputSpec per output from compile's arguments (lists in output order or dicts
+    by output name)."""
     losses = _per_output(loss, names, "loss", lambda: None)
     weights = _per_output(loss_weights, names, "loss_weights", lambda: 1.0)
     mets = _per_output(metrics, names, "metrics", list)
@@ -49,9 +64,9 @@ def build_specs(names, loss, loss_weights, metrics, weighted_metrics, get_loss, 
     return specs
 
 
-def targets_as_list(y, names, what):
+def targets_as_list(y: Any, names: list[str], what: str) -> list[np.ndarray]:
     """y for several outputs as a list of arrays in output order."""
-    from .training import _to_array
+    from .data_adapters import _to_array
     if isinstance(y, dict):
         missing = set(names) - set(y)
         if missing:
@@ -63,10 +78,12 @@ def targets_as_list(y, names, what):
     return [_to_array(a) for a in y]
 
 
-def batch_loss(model, specs, xs, ys, sw):
+def batch_loss(model: Any, specs: Sequence[OutputSpec], xs: Sequence[Tensor], ys: Sequence[Any],
+               sw: Any) -> tuple[Tensor, list[float]]:
     """(weighted total loss Tensor, [loss value per output]); updates the outputs' metrics."""
     outs = model._keras_module()(*xs)
-    total, parts = None, []
+    total: Any = None
+    parts: list[float] = []
     for spec, out, y in zip(specs, outs, ys):
         yt = model._as_target(y)
         value = spec.loss(yt, out) if sw is None else spec.loss.weighted(yt, out, False, sw)
@@ -82,14 +99,15 @@ def batch_loss(model, specs, xs, ys, sw):
 
 
 def _update(metric, truth, pred, sw):
-    from .training import _BatchMean
+    from .compile_utils import _BatchMean
     if isinstance(metric, _BatchMean):
         metric.update_state(truth, pred)
     else:
         metric.update_state(truth, pred, sample_weight=sw)
 
 
-def logs(specs, part_totals, seen):
+def logs(specs: Sequence[OutputSpec], part_totals: Sequence[float], seen: int) -> dict[str, Any]:
+    """Each output's mean loss and metric results, under Keras 3's log names."""
     out = {f"{s.name}_loss": float(t / seen) for s, t in zip(specs, part_totals)}
     for s in specs:
         for m in s.metrics + s.weighted_metrics:

@@ -3,15 +3,18 @@
 The built-in bar prints Keras's layout on one terminal line, redrawn with
 ``\\r``:  ``12/45 [=======>......] - ETA: 3s - loss: 0.3121 - accuracy: 0.9062``
 """
+from __future__ import annotations
+
 import sys
 import time
+from typing import IO, Any
 
 
-def _fmt_logs(logs):
+def _fmt_logs(logs: dict[str, Any]) -> str:
     return "".join(f" - {k}: {v:.4f}" for k, v in logs.items())
 
 
-def _fmt_seconds(s):
+def _fmt_seconds(s: float) -> str:
     if s >= 3600:
         return f"{int(s // 3600)}:{int(s % 3600 // 60):02d}:{int(s % 60):02d}"
     if s >= 60:
@@ -22,7 +25,8 @@ def _fmt_seconds(s):
 class ProgressBar:
     """One epoch's bar over ``total`` steps. ``verbose``: 0 silent, 1 bar, 2 one line per epoch."""
 
-    def __init__(self, total, verbose=1, width=30, stream=None, use_tqdm=None):
+    def __init__(self, total: int, verbose: int = 1, width: int = 30, stream: IO[str] | None = None,
+                 use_tqdm: bool | None = None) -> None:
         self.total = total
         self.verbose = verbose
         self.width = width
@@ -40,7 +44,7 @@ class ProgressBar:
                 self._tqdm = tqdm(total=total, file=self.stream, leave=True, unit="step",
                                   dynamic_ncols=True)
 
-    def update(self, step, logs):
+    def update(self, step: int, logs: dict[str, Any]) -> None:
         """Report that ``step`` of ``total`` steps are done with running ``logs``."""
         delta, self.seen = step - self.seen, step
         if self.verbose != 1:
@@ -67,7 +71,7 @@ class ProgressBar:
         self.stream.write(f"\r{step:>{n}}/{self.total} [{bar}]{timing}{_fmt_logs(logs)}")
         self.stream.flush()
 
-    def close(self, logs):
+    def close(self, logs: dict[str, Any]) -> None:
         """Finish the epoch's line with the final ``logs`` (validation included)."""
         elapsed = time.perf_counter() - self.start
         if self.verbose == 0:

@@ -9,8 +9,11 @@ A layer is rebuilt as ``LayerClass(**config)`` from keras.layers or ``custom_obj
 a functional graph is replayed node by node. Loading never runs code from the file.
 Optimizer state is not saved: a loaded model is compiled afresh (compile=True).
 """
+from __future__ import annotations
+
 import json
 import os
+from typing import Any
 
 from .. import io as fio
 
@@ -110,7 +113,35 @@ def _compile_spec(model):
     return {"optimizer": kopt.serialize(opt), "loss": loss, "metrics": metrics}
 
 
-def save_model(model, filepath, overwrite=True, **kwargs):
+def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = True, **kwargs: Any) -> None:
+    """Write a Sequential or functional model to one ``.keras`` file (safetensors): the
+    architecture as JSON, the weights, and the compile settings when they can be named.
+
+    ``Model.save(filepath)`` calls this. Every layer must be a Keras layer whose
+    ``get_config()`` is JSON (no Lambda, no Python function as activation).
+
+    Args:
+        model (Sequential or Model): the model.
+        filepath (str or os.PathLike): a path ending in ``.keras`` (HDF5 ``.h5`` is not
+            supported).
+        overwrite (bool): replace an existing file. Default: True.
+        **kwargs: accepted for Keras compatibility.
+
+    Example::
+
+        >>> import os, tempfile
+        >>> from fastnn import keras
+        >>> model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, activation="relu")])
+        >>> _ = model.compile(optimizer="adam", loss="mse")
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = os.path.join(tmp.name, "model.keras")
+        >>> model.save(path)
+        >>> loaded = keras.models.load_model(path)
+        >>> x = np.ones((1, 3), "float32")
+        >>> np.array_equal(loaded.predict(x), model.predict(x)), type(loaded.optimizer).__name__
+        (True, 'Adam')
+        >>> tmp.cleanup()
+    """
     filepath = os.fspath(filepath)
     if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
         raise ValueError("Model.save: the legacy HDF5 format is not supported; use a path "
@@ -177,9 +208,22 @@ def _build_model(spec, custom_objects):
                  outs[0] if cfg["single_output"] else outs, name=cfg["name"])
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(filepath: str | os.PathLike[str], custom_objects: dict[str, type] | None = None,
+               compile: bool = True, safe_mode: bool = True) -> Any:
     """Rebuild a model written by ``Model.save``: architecture, weights, and (when it
-    was compiled with named parts) its compile settings."""
+    was compiled with named parts) its compile settings. No code from the file runs.
+
+    Args:
+        filepath (str or os.PathLike): the ``.keras`` file.
+        custom_objects (dict, optional): ``{"ClassName": cls}`` for custom layer classes
+            (rebuilt with ``cls.from_config(config)``). Default: None.
+        compile (bool): compile the model as it was saved (fresh optimizer state).
+            Default: True.
+        safe_mode (bool): accepted; loading is always safe.
+
+    Returns:
+        The Sequential or functional Model. See :func:`save_model` for an example.
+    """
     state, meta = fio.load(os.fspath(filepath), return_metadata=True)
     if _MODEL_KEY not in meta:
         raise ValueError(f"load_model: {filepath} holds no model architecture (was it written "
@@ -203,13 +247,36 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return model
 
 
-def save_weights(model, filepath, overwrite=True):
-    """The weights alone (safetensors, whatever the file name says, e.g. .weights.h5)."""
+def save_weights(model: Any, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
+    """Write the weights alone: the ``state_dict()`` as safetensors, whatever the file name
+    says (e.g. ``.weights.h5``).
+
+    Args:
+        model: a keras Model or Sequential, a ``Model(net)`` wrapper, or any fastnn Module.
+        filepath (str or os.PathLike): where to write.
+        overwrite (bool): replace an existing file. Default: True.
+    """
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
     fio.save(model.state_dict(), filepath)
 
 
-def load_weights(model, filepath):
+def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
+    """Load weights written by :func:`save_weights` (or ``Model.save``) into ``model``,
+    whose architecture must match.
+
+    Example::
+
+        >>> import os, tempfile
+        >>> from fastnn import keras
+        >>> make = lambda: keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+        >>> a, b = make(), make()
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> a.save_weights(os.path.join(tmp.name, "w.weights.h5"))
+        >>> b.load_weights(os.path.join(tmp.name, "w.weights.h5"))
+        >>> all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights()))
+        True
+        >>> tmp.cleanup()
+    """
     model.load_state_dict(fio.load(os.fspath(filepath)))

@@ -4,106 +4,85 @@
 Module with the same methods. Data may be NumPy arrays, fastnn Tensors, or a
 DataLoader yielding ``(x, y)`` batches.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
 import numpy as np
 
 from . import callbacks as cbks
 from . import distributed as _data_parallel
-from . import metrics as metrics_mod
 from . import optimizers as keras_optimizers
-from .losses import get_loss, get_metric
+from .compile_utils import _BatchMean, _metric_object, _single, _softmax
+from .data_adapters import DataMixin, _is_loader, _iterate, _to_array  # noqa: F401 (_to_array: old import path)
+from .losses import get_loss
 from .progress import ProgressBar
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Iterable, Sequence
 
-def _to_array(data):
+    from numpy.typing import ArrayLike
+
     from .._tensor import Tensor
-    if data is None:
-        return None
-    if isinstance(data, Tensor):
-        return data._data
-    return np.asarray(data)
+    from ..nn import Module
+    from ..optim import Optimizer as TorchOptimizer
+    from .callbacks import Callback
+    from .losses import Loss
+    from .optimizers import Optimizer
+
+    # what fit / evaluate / predict accept as x or y: arrays, Tensors, a list or dict of
+    # them (several inputs), or a source of ready-made batches (DataLoader, PyDataset, generator)
+    Data = ArrayLike | Tensor | Sequence[Any] | dict[str, Any] | Iterable[Any]
 
 
-def _is_loader(obj):
-    """A source of ready-made batches: a DataLoader, a keras.utils.PyDataset (indexable
-    batches), or any iterable / generator of (x, y[, sample_weight]) tuples."""
-    return obj is not None and not isinstance(obj, (np.ndarray, list, tuple, dict)) \
-        and (hasattr(obj, "__iter__") or _is_indexed(obj)) and not hasattr(obj, "shape")
-
-
-def _is_indexed(obj):
-    return hasattr(obj, "__getitem__") and hasattr(obj, "__len__") and not hasattr(obj, "__iter__")
-
-
-def _iterate(source):
-    """The batches of a loader, once (a PyDataset is indexed 0..len-1, then told the epoch ended)."""
-    if _is_indexed(source):
-        for i in range(len(source)):
-            yield source[i]
-        if hasattr(source, "on_epoch_end"):
-            source.on_epoch_end()
-    else:
-        # a plain loop, not ``yield from``: stopping after steps_per_epoch must not close a
-        # user's generator, which the next epoch goes on reading
-        for batch in source:
-            yield batch
-
-
-def _single(value, names, what):
-    """A one-element list or {output name: value} given for a single-output model."""
-    if isinstance(value, dict):
-        if set(value) != set(names):
-            raise ValueError(f"compile: {what} keys {sorted(value)} do not name the output {names}")
-        return value[names[0]]
-    if len(value) != 1:
-        raise ValueError(f"compile: {len(value)} {what} entries for a model with one output")
-    return value[0]
-
-
-class _BatchMean(metrics_mod.Mean):
-    """A metric given as fn(y_true, y_pred, logits) -> batch value, averaged over samples."""
-
-    def __init__(self, name, fn):
-        self._fn = fn
-        super().__init__(name=name)
-
-    def update_state(self, y_true, y_pred, sample_weight=None, logits=False):
-        n = len(y_pred)
-        super().update_state(np.array([self._fn(y_true, y_pred, logits)]), np.array([n]))
-
-
-def _metric_object(metric, loss):
-    """A stateful metric for what compile() was given (a name, a Metric, a callable)."""
-    if isinstance(metric, metrics_mod.Metric):
-        return metric
-    if isinstance(metric, type) and issubclass(metric, metrics_mod.Metric):
-        return metric()
-    if isinstance(metric, str) and metric in ("accuracy", "acc", "mae", "mean_absolute_error",
-                                              "mse", "mean_squared_error"):
-        return _BatchMean(*get_metric(metric, loss))  # accuracy's meaning depends on the loss
-    if isinstance(metric, str):
-        return metrics_mod.get(metric)
-    if callable(metric):
-        return _BatchMean(*get_metric(metric, loss))
-    raise ValueError(f"compile: unknown metric {metric!r}")
-
-
-def _softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-class TrainingMixin:
+class TrainingMixin(DataMixin):
     """Keras's training API; the host provides ``_keras_module()`` (the Module to train)."""
 
-    optimizer = None
-    stop_training = False
-    _compiled = None
+    optimizer: Any = None
+    stop_training: bool = False
+    _compiled: Any = None
 
     # ----------------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                weighted_metrics=None, **kwargs):
-        """Choose the optimizer (a name, a keras.optimizers object or a fastnn Optimizer),
-        the loss and the metrics (names or keras.metrics objects)."""
+    def compile(self, optimizer: str | Optimizer | TorchOptimizer = "rmsprop",
+                loss: str | Loss | Callable[..., Any] | Sequence[Any] | dict[str, Any] | None = None,
+                metrics: Sequence[Any] | dict[str, Any] | None = None,
+                loss_weights: Sequence[float] | dict[str, float] | None = None,
+                weighted_metrics: Sequence[Any] | dict[str, Any] | None = None,
+                **kwargs: Any) -> TrainingMixin:
+        """Configure the model for training: the optimizer, the loss and the metrics.
+
+        Args:
+            optimizer (str, keras.optimizers.Optimizer or fastnn.optim.Optimizer): a name
+                (``"adam"``, ``"sgd"``, ``"rmsprop"``, ...) with Keras's defaults, an optimizer
+                object, or a PyTorch-style optimizer over the model's parameters.
+                Default: ``"rmsprop"``.
+            loss (str, keras.losses.Loss or callable): the loss to minimise, e.g.
+                ``"sparse_categorical_crossentropy"``, ``"mse"``, a Loss object or
+                ``fn(y_true, y_pred)``. A list or ``{output name: loss}`` for a model with
+                several outputs. Required.
+            metrics (list, optional): names (``"accuracy"``, ``"mae"``, ...), keras.metrics
+                objects or functions, reported by fit and evaluate (a list per output, or a
+                dict, for several outputs). Default: None.
+            loss_weights (list or dict, optional): weight of each output's loss in the total
+                (several outputs only). Default: None (all 1).
+            weighted_metrics (list, optional): metrics that also weigh samples by
+                ``sample_weight`` / ``class_weight``. Default: None.
+            **kwargs: Keras's ``run_eagerly``, ``jit_compile``, ``steps_per_execution`` and
+                ``auto_scale_loss`` are accepted and have no effect.
+
+        Returns:
+            The model itself, so ``compile`` and ``fit`` chain.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
+            >>> model = model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+            ...                       metrics=["accuracy"])
+            >>> type(model.optimizer).__name__
+            'Adam'
+        """
         unknown = set(kwargs) - {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss"}
         if unknown:
             raise TypeError(f"compile: unexpected arguments {sorted(unknown)}")
@@ -123,7 +102,8 @@ class TrainingMixin:
             loss = _single(loss, names, "loss")
         if loss_weights is not None:
             raise ValueError("compile: loss_weights applies to models with several outputs")
-        loss_obj = get_loss(loss)
+        # one output: loss is a single name, Loss or callable by now (a list was unwrapped)
+        loss_obj = get_loss(cast("str | Loss | Callable[..., Any]", loss))
         self._compiled = dict(
             optimizer=opt, loss=loss_obj, loss_spec=loss,
             metrics=[_metric_object(m, loss_obj) for m in (metrics or [])],
@@ -148,56 +128,6 @@ class TrainingMixin:
             opt.build(self._keras_module().parameters())
         return opt
 
-    # --- data --------------------------------------------------------------------------
-    def _n_inputs(self):
-        graph = getattr(self._keras_module(), "_graph", None)
-        return len(graph[0]) if graph else 1
-
-    def _prepare_x(self, x):
-        """x as one array, or a list of arrays for a model with several inputs."""
-        if self._n_inputs() > 1:
-            if isinstance(x, dict):
-                x = [x[t.name] for t in self._keras_module()._graph[0]]
-            if not isinstance(x, (list, tuple)) or len(x) != self._n_inputs():
-                raise ValueError(f"this model takes {self._n_inputs()} inputs: pass x as a list "
-                                 "of that many arrays")
-            return [_to_array(a) for a in x]
-        return _to_array(x)
-
-    @staticmethod
-    def _len(x):
-        return len(x[0]) if isinstance(x, list) else len(x)
-
-    @staticmethod
-    def _take(x, idx):
-        return [a[idx] for a in x] if isinstance(x, list) else x[idx]
-
-    def _param_dtype(self):
-        for p in self._keras_module().parameters():
-            return p._data.dtype
-        return np.dtype(np.float32)
-
-    def _as_input(self, xb):
-        from .._tensor import Tensor
-        arr = _to_array(xb)
-        if arr.dtype.kind == "f" and arr.dtype != self._param_dtype():
-            arr = arr.astype(self._param_dtype())
-        return Tensor._wrap(np.ascontiguousarray(arr))
-
-    def _as_inputs(self, xb):
-        if isinstance(xb, list):
-            return [self._as_input(a) for a in xb]
-        return [self._as_input(xb)]
-
-    def _as_target(self, yb):
-        from .._tensor import Tensor
-        arr = _to_array(yb)
-        if arr.dtype.kind in "iub":
-            arr = arr.astype(np.int64, copy=False)
-        elif arr.dtype != self._param_dtype():
-            arr = arr.astype(self._param_dtype())
-        return Tensor._wrap(arr)
-
     def _forward_for_loss(self, xs):
         """Model output for the loss, and whether it holds logits of the final activation."""
         module = self._keras_module()
@@ -207,89 +137,6 @@ class TrainingMixin:
                 and hasattr(module, "forward_logits"):
             return module.forward_logits(*xs), True
         return module(*xs), False
-
-    def _batches(self, x, y, batch_size, shuffle, sample_weight=None):
-        if _is_loader(x):
-            for batch in _iterate(x):
-                if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-                    raise ValueError("fit: a DataLoader passed as x must yield (x, y) batches")
-                yield batch[0], batch[1], (batch[2] if len(batch) > 2 else None)
-            return
-        n = self._len(x)
-        if shuffle:
-            from ..random import default_generator
-            order = default_generator().permutation(n)
-        else:
-            order = None
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size] if order is not None else slice(start, start + batch_size)
-            yield (self._take(x, idx), (self._take(y, idx) if y is not None else None),
-                   (sample_weight[idx] if sample_weight is not None else None))
-
-    def _num_batches(self, x, batch_size, steps=None):
-        if _is_loader(x):
-            if hasattr(x, "__len__"):
-                return len(x) if steps is None else min(len(x), int(steps))
-            if steps is None:
-                raise ValueError("a generator has no length: give steps_per_epoch (fit) or steps "
-                                 "(evaluate / predict)")
-            return int(steps)
-        return (self._len(x) + batch_size - 1) // batch_size
-
-    def _check_xy(self, x, y, what):
-        if _is_loader(x):
-            return x, None
-        x = self._prepare_x(x)
-        if y is None:
-            raise ValueError(f"{what}: y is required when x is an array")
-        if self._compiled and self._compiled.get("outputs"):
-            from . import multi_output
-            y = multi_output.targets_as_list(y, self._output_names(), what)
-        else:
-            y = _to_array(y)
-        if self._len(x) != self._len(y):
-            raise ValueError(f"{what}: x and y have different lengths ({self._len(x)} and "
-                             f"{self._len(y)})")
-        return x, y
-
-    @staticmethod
-    def _sample_weights(y, sample_weight, class_weight, what):
-        """Per-sample weights from sample_weight or class_weight (Keras allows one of them)."""
-        if class_weight is not None and sample_weight is not None:
-            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-        if sample_weight is not None:
-            sw = _to_array(sample_weight).astype(np.float64)
-            n = None if y is None else (len(y[0]) if isinstance(y, list) else len(y))
-            if n is not None and len(sw) != n:
-                raise ValueError(f"{what}: sample_weight has {len(sw)} entries for {n} samples")
-            return sw
-        if class_weight is None:
-            return None
-        if isinstance(y, list):
-            raise ValueError(f"{what}: class_weight is not supported for models with several "
-                             "outputs; pass sample_weight")
-        if not isinstance(class_weight, dict):
-            raise TypeError(f"{what}: class_weight must be a dict {{class index: weight}}, "
-                            f"got {type(class_weight).__name__}")
-        if y is None:
-            raise ValueError(f"{what}: class_weight needs array targets, not a DataLoader")
-        # one-hot targets: the class is the argmax; (N,) or (N, 1) labels: the label itself
-        labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else \
-            np.round(y.reshape(len(y), -1)[:, 0]).astype(np.int64)
-        missing = set(np.unique(labels).tolist()) - set(int(k) for k in class_weight)
-        if missing:
-            raise ValueError(f"{what}: class_weight has no entry for class(es) {sorted(missing)}")
-        table = {int(k): float(v) for k, v in class_weight.items()}
-        return np.array([table[int(c)] for c in labels], dtype=np.float64)
-
-    def _ensure_built(self, x):
-        module = self._keras_module()
-        if getattr(module, "built", True):
-            return
-        from ..autograd.grad_mode import no_grad
-        sample = next(iter(self._batches(x, None, 1, False)))[0]
-        with no_grad():
-            module(*self._as_inputs(sample))
 
     def _metric_view(self, out, logits):
         """What the metrics see: probabilities when the loss was fed the logits."""
@@ -361,10 +208,57 @@ class TrainingMixin:
         return loss_fn.weighted(yt, out, logits, sw)
 
     # ----------------------------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, **kwargs):
-        """Train for ``epochs`` epochs; returns the History."""
+    def fit(self, x: Data | None = None, y: Data | None = None, batch_size: int | None = None,
+            epochs: int = 1, verbose: int | str = "auto", callbacks: Sequence[Callback] | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            class_weight: dict[int, float] | None = None, sample_weight: ArrayLike | None = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            **kwargs: Any) -> cbks.History:
+        """Train the model for a number of epochs over ``(x, y)``.
+
+        Args:
+            x (array, Tensor, list, dict or batch source): the inputs, ``(N, ...)``; a list
+                (or ``{input name: array}``) for several inputs; or a DataLoader, a
+                ``keras.utils.PyDataset`` or a generator yielding ``(x, y)`` or
+                ``(x, y, sample_weight)`` batches (then ``y`` is not given).
+            y (array or Tensor): the targets, ``(N, ...)``: class indices for the sparse
+                losses, one-hot rows or values otherwise; a list or dict for several outputs.
+            batch_size (int, optional): samples per gradient step. Default: 32.
+            epochs (int): the number of epochs; with ``initial_epoch``, where training
+                stops (the epochs run are ``initial_epoch .. epochs - 1``, as in Keras).
+                Default: 1.
+            verbose (int or "auto"): 0 silent, 1 a progress bar, 2 one line per epoch;
+                "auto" is 1. Default: "auto".
+            callbacks (list of keras.callbacks.Callback, optional): called at the start and
+                end of training, epochs and batches. Default: None.
+            validation_split (float): the fraction in (0, 1) of the samples, taken from the
+                end before any shuffle, held out and evaluated after each epoch. Default: 0.
+            validation_data (tuple or batch source, optional): ``(x_val, y_val)`` or
+                ``(x_val, y_val, sample_weight_val)`` evaluated after each epoch (wins over
+                ``validation_split``). Default: None.
+            shuffle (bool): reshuffle the samples each epoch (arrays only). Default: True.
+            class_weight (dict, optional): ``{class index: weight}`` applied to each sample's
+                loss. Default: None.
+            sample_weight (array, optional): ``(N,)`` weights of the samples' losses.
+                Default: None.
+            initial_epoch (int): the epoch to start from (to resume training). Default: 0.
+            steps_per_epoch (int, optional): batches per epoch; needed for a generator
+                without a length. Default: None (the whole data).
+
+        Returns:
+            keras.callbacks.History: ``history.history`` maps ``"loss"``, each metric and
+            their ``"val_"`` versions to a list with one value per epoch.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+            >>> _ = model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+            >>> x, y = np.ones((8, 4), dtype="float32"), np.zeros((8, 1), dtype="float32")
+            >>> history = model.fit(x, y, epochs=3, batch_size=4, verbose=0)
+            >>> sorted(history.history), len(history.history["loss"])
+            (['loss', 'mae'], 3)
+        """
         unknown = set(kwargs) - {"validation_steps", "validation_batch_size", "validation_freq"}
         if unknown:
             raise TypeError(f"fit: unexpected arguments {sorted(unknown)}")
@@ -411,7 +305,7 @@ class TrainingMixin:
             module.train()
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
-            bar = ProgressBar(steps, verbose)
+            bar = ProgressBar(steps, int(verbose))  # an int by now ("auto" resolved above)
             self._reset_epoch()
             loss_total, seen = 0.0, 0
             batches = dp.batches(self, x, y, batch_size, shuffle, epoch, sw) if dp \
@@ -438,8 +332,8 @@ class TrainingMixin:
             logs = self._logs(loss_total, max(seen, 1))
             if validation_data is not None:
                 vx, vy, vsw = self._split_validation(validation_data)
-                val = self.evaluate(vx, vy, batch_size=batch_size, sample_weight=vsw, verbose=0,
-                                    return_dict=True)
+                val = cast("dict[str, Any]", self.evaluate(vx, vy, batch_size=batch_size,
+                                                           sample_weight=vsw, verbose=0, return_dict=True))
                 logs.update({"val_" + k: v for k, v in val.items()})
             callback_list.on_epoch_end(epoch, logs)
             bar.close(logs)
@@ -447,15 +341,6 @@ class TrainingMixin:
                 break
         callback_list.on_train_end()
         return history
-
-    @staticmethod
-    def _split_validation(validation_data):
-        if _is_loader(validation_data):
-            return validation_data, None, None
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("fit: validation_data must be (x_val, y_val), "
-                             "(x_val, y_val, val_sample_weight) or a DataLoader")
-        return tuple(validation_data) + (None,) * (3 - len(validation_data))
 
     def _logs(self, loss_total, seen):
         logs = {"loss": float(loss_total / seen)}
@@ -469,9 +354,34 @@ class TrainingMixin:
             logs[m.name] = float(value) if value.ndim == 0 else value.tolist()
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 return_dict=False, **kwargs):
-        """Loss and metrics on (x, y): a float, a list [loss, metric...], or a dict."""
+    def evaluate(self, x: Data | None = None, y: Data | None = None, batch_size: int | None = None,
+                 verbose: int | str = "auto", sample_weight: ArrayLike | None = None,
+                 return_dict: bool = False, **kwargs: Any) -> float | list[Any] | dict[str, Any]:
+        """The loss and metrics of the model on ``(x, y)``, in inference mode.
+
+        Args:
+            x, y: the data, in the forms :meth:`fit` accepts.
+            batch_size (int, optional): samples per batch. Default: 32.
+            verbose (int or "auto"): 0 silent, 1 a progress bar ("auto"). Default: "auto".
+            sample_weight (array, optional): ``(N,)`` weights of the samples' losses.
+                Default: None.
+            return_dict (bool): return ``{name: value}`` instead of a list. Default: False.
+            **kwargs: ``steps`` (batches to evaluate, for a generator) and ``callbacks``
+                (accepted, not called).
+
+        Returns:
+            The loss (a float) when no metric was compiled, else ``[loss, metric, ...]``,
+            or a dict with ``return_dict=True``.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+            >>> _ = model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+            >>> x, y = np.ones((8, 4), dtype="float32"), np.zeros((8, 1), dtype="float32")
+            >>> sorted(model.evaluate(x, y, verbose=0, return_dict=True))
+            ['loss', 'mae']
+        """
         from ..autograd.grad_mode import no_grad
         unknown = set(kwargs) - {"steps", "callbacks"}
         if unknown:
@@ -489,7 +399,7 @@ class TrainingMixin:
         was_training = module.training
         module.eval()
         steps = self._num_batches(x, batch_size, kwargs.get("steps"))
-        bar = ProgressBar(steps, verbose)
+        bar = ProgressBar(steps, int(verbose))  # an int by now ("auto" resolved above)
         self._reset_epoch()
         loss_total, seen = 0.0, 0
         try:
@@ -512,8 +422,28 @@ class TrainingMixin:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose=0, **kwargs):
-        """The model's outputs for ``x`` as a NumPy array (a list for several outputs)."""
+    def predict(self, x: Data, batch_size: int | None = None, verbose: int | str = 0,
+                **kwargs: Any) -> np.ndarray | list[np.ndarray]:
+        """The model's outputs for ``x``, in inference mode, batch by batch.
+
+        Args:
+            x (array, Tensor, list, dict or batch source): the inputs, as :meth:`fit` takes
+                them (a batch source may yield ``x`` alone or ``(x, y)``).
+            batch_size (int, optional): samples per batch. Default: 32.
+            verbose (int or "auto"): 1 (or "auto") shows a progress bar. Default: 0.
+            **kwargs: ``steps``, the number of batches to take from a generator.
+
+        Returns:
+            numpy.ndarray: the outputs stacked on the batch axis; a list of arrays for a
+            model with several outputs.
+
+        Example::
+
+            >>> from fastnn import keras
+            >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
+            >>> model.predict(np.ones((10, 4), dtype="float32"), batch_size=4).shape
+            (10, 3)
+        """
         from ..autograd.grad_mode import no_grad
         batch_size = 32 if batch_size is None else int(batch_size)
         if _is_loader(x):
@@ -547,18 +477,37 @@ class TrainingMixin:
             return [np.concatenate(parts, axis=0) for parts in zip(*outs)]
         return np.concatenate(outs, axis=0)
 
-    def save(self, filepath, overwrite=True, **kwargs):
-        """Architecture (JSON) and weights in one safetensors file; see keras/saving.py."""
+    def save(self, filepath: str | os.PathLike[str], overwrite: bool = True, **kwargs: Any) -> None:
+        """Save the architecture (JSON), the weights and the compile settings in one file.
+
+        The file is safetensors with a ``.keras`` name (no pickle, no HDF5);
+        ``keras.models.load_model`` rebuilds the model from it.
+
+        Args:
+            filepath (str or os.PathLike): a path ending in ``.keras``.
+            overwrite (bool): replace an existing file. Default: True.
+        """
         from .saving import save_model
-        return save_model(self, filepath, overwrite=overwrite, **kwargs)
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
 
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
+        """Save the weights alone (a safetensors file of the ``state_dict()``).
+
+        Args:
+            filepath (str): where to write, conventionally ``*.weights.h5`` or ``*.safetensors``.
+            overwrite (bool): replace an existing file. Default: True.
+        """
         from .saving import save_weights
-        return save_weights(self, filepath, overwrite=overwrite)
+        save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath: str | os.PathLike[str]) -> None:
+        """Load weights written by :meth:`save_weights` (or :meth:`save`) into this model.
+
+        Args:
+            filepath (str): the file to read.
+        """
         from .saving import load_weights
-        return load_weights(self, filepath)
+        load_weights(self, filepath)
 
 
 class ModuleWrapper(TrainingMixin):
@@ -568,7 +517,7 @@ class ModuleWrapper(TrainingMixin):
     up on the module (``model.state_dict()``, ``model.parameters()`` ...).
     """
 
-    def __init__(self, module):
+    def __init__(self, module: Module) -> None:
         from ..nn import Module
         if not isinstance(module, Module):
             raise TypeError(f"Model: expected a fastnn.nn.Module, got {type(module).__name__}")

@@ -6,14 +6,21 @@ Each converter reads one fastnn.graph Node and emits ONNX nodes through
 shape computations on the graph input that carries that dim (Shape -> Gather
 -> Mul/Add), so a file exported with a dynamic batch runs at any batch.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
 from ..graph.ir import Sym, has_sym
 
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
 INT64_MAX = np.iinfo(np.int64).max
 INT64_MIN = np.iinfo(np.int64).min
-CONVERTERS = {}
+CONVERTERS: dict[str, Callable[..., Any]] = {}
 
 
 def converts(*ops):

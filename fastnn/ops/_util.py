@@ -1,9 +1,16 @@
 """Small helpers shared by the op modules."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..backends import get_backend
 
-_kernels = {}
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+_kernels: dict[tuple[object, str], Callable[..., Any] | None] = {}
 
 
 def kernel(x, name):

@@ -186,3 +186,16 @@ def test_bidirectional_model_saves_and_loads(tmp_path):
     model.save(tmp_path / "bi.keras")
     again = keras.models.load_model(tmp_path / "bi.keras")
     np.testing.assert_array_equal(again.predict(X3), model.predict(X3))
+
+
+def test_shape_layers_channels_first():
+    # data_format="channels_first": (N, C, H, W) in and out, the same values as channels last
+    xf = X4.transpose(0, 3, 1, 2)
+    np.testing.assert_array_equal(_run(layers.UpSampling2D((2, 3), data_format="channels_first"), xf),
+                                  xf.repeat(2, axis=2).repeat(3, axis=3))
+    np.testing.assert_array_equal(_run(layers.ZeroPadding2D(((1, 0), (2, 1)), data_format="channels_first"), xf),
+                                  np.pad(xf, ((0, 0), (0, 0), (1, 0), (2, 1))))
+    with pytest.raises(ValueError, match="data_format"):
+        layers.ZeroPadding2D(data_format="nhwc")
+    with pytest.raises(ValueError, match="data_format"):
+        layers.UpSampling2D(data_format="nhwc")

@@ -160,3 +160,15 @@ def test_optimizer_follows_its_schedule_like_keras():
         opt.learning_rate = 0.1
     again = keras.optimizers.deserialize(keras.optimizers.serialize(opt))
     assert again.learning_rate == 1.0  # a fresh optimizer starts at schedule(0)
+
+
+def test_cosine_decay_warmup_steps_without_target_are_ignored():
+    # Keras's CosineDecay warms up only when warmup_target is given; without it the
+    # cosine starts at step 0 whatever warmup_steps says
+    S = keras.optimizers.schedules
+    plain = S.CosineDecay(0.1, 10)
+    stray = S.CosineDecay(0.1, 10, warmup_steps=5)
+    for step in (0, 3, 10, 15):
+        assert stray(step) == pytest.approx(plain(step))
+    assert stray(0) == pytest.approx(0.1)
+    assert stray(5) == pytest.approx(0.1 * 0.5 * (1 + math.cos(math.pi * 0.5)))

@@ -85,3 +85,20 @@ def test_functional_model_save_load_and_errors(tmp_path):
         keras.layers.MultiHeadAttention(num_heads=0, key_dim=2)
     with pytest.raises(ValueError, match="query"):
         keras.layers.MultiHeadAttention(num_heads=1, key_dim=2)(fastnn.ones(2, 3), fastnn.ones(2, 3))
+
+
+def test_causal_mask_with_different_query_and_value_lengths():
+    # Keras's causal mask is the lower triangle of the (T, S) matrix from its top-left
+    # corner (row_index >= col_index), also when T != S
+    rng = np.random.default_rng(2)
+    q = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    v = rng.standard_normal((2, 5, 4)).astype(np.float32)
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    _, scores = layer(fastnn.tensor(q), fastnn.tensor(v), use_causal_mask=True,
+                      return_attention_scores=True)
+    causal = np.tril(np.ones((3, 5), bool))
+    np.testing.assert_array_equal(scores.detach().numpy()[0, 0] > 1e-6, causal)
+    w = [np.asarray(t, np.float64) for t in layer.get_weights()]
+    out = layer(fastnn.tensor(q), fastnn.tensor(v), use_causal_mask=True).detach().numpy()
+    ref = _np_mha(q, v, v, w, causal[None].repeat(2, 0))[0]
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)

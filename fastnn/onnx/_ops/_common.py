@@ -1,11 +1,18 @@
 """Shared pieces of the ONNX operator files: the registry, node facts, and the
 small conversions every operator needs (ONNX int lists, axes, constants)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..._tensor import Tensor
 
-OPS = {}     # op_type -> fn(node, inputs, attrs)
-CHECKS = {}  # op_type -> check(attrs, opset, node), run at load time
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+OPS: dict[str, Callable[..., Any]] = {}  # op_type -> fn(node, inputs, attrs)
+CHECKS: dict[str, Callable[..., Any]] = {}  # op_type -> check(attrs, opset, node), run at load time
 
 
 class NodeInfo:
