@@ -31,54 +31,115 @@ cdef fastnn_dw_geo _dw_geo(Py_ssize_t h, Py_ssize_t w, Py_ssize_t kh, Py_ssize_t
     return g
 
 
+# The job of the three entry points below; an item is a plane (forward: one
+# (sample, output channel), input gradient: one (sample, input channel)) or,
+# for the weight gradient, an output channel with the batch summed inside.
+cdef struct _Depthwise:
+    bint f32                # float32 arrays, else float64
+    fastnn_dw_geo g
+    const void *x
+    const void *w
+    const void *dy
+    void *y
+    void *dx
+    void *dw
+    void *acc               # weight gradient: one scratch row per thread
+    Py_ssize_t n, c, o, m, acc_ld
+
+
+cdef _Depthwise _depthwise(bint f32, Py_ssize_t n, Py_ssize_t c, Py_ssize_t o, Py_ssize_t h,
+                           Py_ssize_t w, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t ho,
+                           Py_ssize_t wo, int sh, int sw, int ph, int pw, int dh, int dw):
+    cdef _Depthwise j
+    memset(&j, 0, sizeof(j))
+    j.f32, j.n, j.c, j.o, j.m = f32, n, c, o, o // c
+    j.g = _dw_geo(h, w, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw)
+    return j
+
+
+cdef inline int _dw_team(const _Depthwise *j) noexcept nogil:
+    return fastnn_team(<double>(j.n * j.o) * j.g.ho * j.g.wo * j.g.kh * j.g.kw,
+                       <double>FASTNN_PAR_MIN_MACS)
+
+
+cdef void _dw_forward_item(const void *job, Py_ssize_t plane, int t,
+                           const fastnn_flag_t *stop) noexcept nogil:
+    # plane = sample * O + oc reads input channel oc // M of that sample
+    cdef _Depthwise *j = <_Depthwise *>job
+    cdef Py_ssize_t oc = plane % j.o
+    cdef Py_ssize_t xi = ((plane // j.o) * j.c + oc // j.m) * j.g.h * j.g.w
+    cdef Py_ssize_t wi = oc * j.g.kh * j.g.kw, yi = plane * j.g.ho * j.g.wo
+    if j.f32:
+        fastnn_dw_forward_f(<const float *>j.x + xi, <const float *>j.w + wi, <float *>j.y + yi,
+                            &j.g)
+    else:
+        fastnn_dw_forward_d(<const double *>j.x + xi, <const double *>j.w + wi,
+                            <double *>j.y + yi, &j.g)
+
+
+cdef void _dw_input_item(const void *job, Py_ssize_t plane, int t,
+                         const fastnn_flag_t *stop) noexcept nogil:
+    # plane = sample * C + ch gathers the M output channels ch*M .. ch*M + M-1
+    cdef _Depthwise *j = <_Depthwise *>job
+    cdef Py_ssize_t k, oc, hw = j.g.h * j.g.w, dyi, wi
+    if j.f32:
+        memset(<float *>j.dx + plane * hw, 0, hw * sizeof(float))
+    else:
+        memset(<double *>j.dx + plane * hw, 0, hw * sizeof(double))
+    for k in range(j.m):
+        oc = (plane % j.c) * j.m + k
+        dyi = ((plane // j.c) * j.o + oc) * j.g.ho * j.g.wo
+        wi = oc * j.g.kh * j.g.kw
+        if j.f32:
+            fastnn_dw_backward_input_f(<const float *>j.dy + dyi, <const float *>j.w + wi,
+                                       <float *>j.dx + plane * hw, &j.g)
+        else:
+            fastnn_dw_backward_input_d(<const double *>j.dy + dyi, <const double *>j.w + wi,
+                                       <double *>j.dx + plane * hw, &j.g)
+
+
+cdef void _dw_weight_item(const void *job, Py_ssize_t oc, int t,
+                          const fastnn_flag_t *stop) noexcept nogil:
+    # one output channel, the batch summed inside: no two threads write one dw[oc]
+    cdef _Depthwise *j = <_Depthwise *>job
+    cdef Py_ssize_t s, dyi, xi, kk = j.g.kh * j.g.kw
+    if j.f32:
+        memset(<float *>j.acc + t * j.acc_ld, 0, kk * j.g.wo * sizeof(float))
+    else:
+        memset(<double *>j.acc + t * j.acc_ld, 0, kk * j.g.wo * sizeof(double))
+    for s in range(j.n):
+        dyi = (s * j.o + oc) * j.g.ho * j.g.wo
+        xi = (s * j.c + oc // j.m) * j.g.h * j.g.w
+        if j.f32:
+            fastnn_dw_backward_weight_f(<const float *>j.dy + dyi, <const float *>j.x + xi,
+                                        <float *>j.acc + t * j.acc_ld, &j.g)
+        else:
+            fastnn_dw_backward_weight_d(<const double *>j.dy + dyi, <const double *>j.x + xi,
+                                        <double *>j.acc + t * j.acc_ld, &j.g)
+    if j.f32:
+        fastnn_dw_reduce_f(<float *>j.acc + t * j.acc_ld, <float *>j.dw + oc * kk, &j.g)
+    else:
+        fastnn_dw_reduce_d(<double *>j.acc + t * j.acc_ld, <double *>j.dw + oc * kk, &j.g)
+
+
 def depthwise_forward(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, real[:, :, :, ::1] y,
                       int sh, int sw, int ph, int pw, int dh, int dw):
     """y[n, o] = sum_{i,j} w[o, 0, i, j] * xpad[n, o // M, oh*sh + i*dh, ow*sw + j*dw], M = O // C."""
-    cdef Py_ssize_t n = x.shape[0], c = x.shape[1], o = w.shape[0], m = o // c, plane
-    cdef fastnn_dw_geo g = _dw_geo(x.shape[2], x.shape[3], w.shape[2], w.shape[3], y.shape[2],
-                                   y.shape[3], sh, sw, ph, pw, dh, dw)
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
-    with nogil:
-        for plane in prange(n * o, schedule="static",
-                            num_threads=fastnn_team(<double>(n * o) * g.ho * g.wo * g.kh * g.kw,
-                                                    <double>FASTNN_PAR_MIN_MACS)):
-            if fastnn_stopped(stop):
-                continue
-            if real is float:
-                fastnn_dw_forward_f(&x[plane // o, (plane % o) // m, 0, 0], &w[plane % o, 0, 0, 0],
-                                    &y[plane // o, plane % o, 0, 0], &g)
-            else:
-                fastnn_dw_forward_d(&x[plane // o, (plane % o) // m, 0, 0], &w[plane % o, 0, 0, 0],
-                                    &y[plane // o, plane % o, 0, 0], &g)
-    _interrupt.after()
+    cdef _Depthwise j = _depthwise(real is float, x.shape[0], x.shape[1], w.shape[0], x.shape[2],
+                                   x.shape[3], w.shape[2], w.shape[3], y.shape[2], y.shape[3],
+                                   sh, sw, ph, pw, dh, dw)
+    j.x, j.w, j.y = &x[0, 0, 0, 0], &w[0, 0, 0, 0], &y[0, 0, 0, 0]
+    run_items(_dw_forward_item, &j, j.n * j.o, _dw_team(&j))
 
 
 def depthwise_backward_input(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] w, real[:, :, :, ::1] dx,
                              int sh, int sw, int ph, int pw, int dh, int dw):
     """dx[n, c] = sum over the M outputs o of channel c of the scattered w[o] * dy[n, o]."""
-    cdef Py_ssize_t n = dx.shape[0], c = dx.shape[1], o = w.shape[0], m = o // c
-    cdef Py_ssize_t plane, k, oc
-    cdef fastnn_dw_geo g = _dw_geo(dx.shape[2], dx.shape[3], w.shape[2], w.shape[3], dy.shape[2],
+    cdef _Depthwise j = _depthwise(real is float, dx.shape[0], dx.shape[1], w.shape[0],
+                                   dx.shape[2], dx.shape[3], w.shape[2], w.shape[3], dy.shape[2],
                                    dy.shape[3], sh, sw, ph, pw, dh, dw)
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
-    with nogil:
-        for plane in prange(n * c, schedule="static",
-                            num_threads=fastnn_team(<double>(n * o) * g.ho * g.wo * g.kh * g.kw,
-                                                    <double>FASTNN_PAR_MIN_MACS)):
-            if fastnn_stopped(stop):
-                continue
-            memset(&dx[plane // c, plane % c, 0, 0], 0, g.h * g.w * sizeof(real))
-            for k in range(m):
-                oc = (plane % c) * m + k
-                if real is float:
-                    fastnn_dw_backward_input_f(&dy[plane // c, oc, 0, 0], &w[oc, 0, 0, 0],
-                                               &dx[plane // c, plane % c, 0, 0], &g)
-                else:
-                    fastnn_dw_backward_input_d(&dy[plane // c, oc, 0, 0], &w[oc, 0, 0, 0],
-                                               &dx[plane // c, plane % c, 0, 0], &g)
-    _interrupt.after()
+    j.dy, j.w, j.dx = &dy[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0]
+    run_items(_dw_input_item, &j, j.n * j.c, _dw_team(&j))
 
 
 def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, real[:, :, :, ::1] dw_,
@@ -87,28 +148,9 @@ def depthwise_backward_weight(const real[:, :, :, ::1] dy, const real[:, :, :, :
 
     acc is per-thread scratch, (threads, kH*kW*Wo).
     """
-    cdef Py_ssize_t n = x.shape[0], c = x.shape[1], o = dw_.shape[0], m = o // c
-    cdef Py_ssize_t oc, s
-    cdef int nt = acc.shape[0], t
-    cdef fastnn_dw_geo g = _dw_geo(x.shape[2], x.shape[3], dw_.shape[2], dw_.shape[3],
-                                   dy.shape[2], dy.shape[3], sh, sw, ph, pw, dh, dw)
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
-    with nogil:
-        # One output channel per iteration, the batch summed inside: no races.
-        for oc in prange(o, schedule="static", num_threads=nt):
-            if fastnn_stopped(stop):
-                continue
-            t = threadid()
-            memset(&acc[t, 0], 0, g.kh * g.kw * g.wo * sizeof(real))
-            for s in range(n):
-                if real is float:
-                    fastnn_dw_backward_weight_f(&dy[s, oc, 0, 0], &x[s, oc // m, 0, 0], &acc[t, 0], &g)
-                else:
-                    fastnn_dw_backward_weight_d(&dy[s, oc, 0, 0], &x[s, oc // m, 0, 0], &acc[t, 0], &g)
-            if real is float:
-                fastnn_dw_reduce_f(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)
-            else:
-                fastnn_dw_reduce_d(&acc[t, 0], &dw_[oc, 0, 0, 0], &g)
-    _interrupt.after()
-
+    cdef _Depthwise j = _depthwise(real is float, x.shape[0], x.shape[1], dw_.shape[0], x.shape[2],
+                                   x.shape[3], dw_.shape[2], dw_.shape[3], dy.shape[2],
+                                   dy.shape[3], sh, sw, ph, pw, dh, dw)
+    j.dy, j.x, j.dw = &dy[0, 0, 0, 0], &x[0, 0, 0, 0], &dw_[0, 0, 0, 0]
+    j.acc, j.acc_ld = &acc[0, 0], acc.shape[1]
+    run_items(_dw_weight_item, &j, j.o, acc.shape[0])

@@ -196,6 +196,68 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
             _col2im_sample(cols + i * p, dx + (s0 + i) * xs, g, ld, 0, g.ho)
 
 
+# The job of forward_gemm / backward_gemm: item b is block b (samples
+# [b*block, b*block + cnt)), run by team `thread` in that team's buffer rows.
+cdef struct _Blocks:
+    bint f32                # float32 arrays, else float64
+    Geo g
+    const void *x
+    const void *w
+    const void *bias        # forward: O entries or NULL
+    const void *dy
+    void *y
+    void *dx
+    void *dw_part           # backward: one (O, Cg*kH*kW) slice per team
+    void *buf               # one row per team: the column buffer
+    void *rowbuf            # one row per team: the row buffer
+    Py_ssize_t dw_ld, buf_ld, row_ld, n, o, block, chunk
+    int groups, gemm_nt, parts
+
+
+cdef _Blocks _blocks(bint f32, Geo g, const void *buf, Py_ssize_t buf_ld, const void *rowbuf,
+                     Py_ssize_t row_ld, Py_ssize_t n, Py_ssize_t o, int block, int chunk,
+                     int groups, int teams):
+    cdef _Blocks j
+    memset(&j, 0, sizeof(j))
+    j.f32, j.g, j.n, j.o, j.block, j.chunk, j.groups = f32, g, n, o, block, chunk, groups
+    j.buf, j.buf_ld, j.rowbuf, j.row_ld = <void *>buf, buf_ld, <void *>rowbuf, row_ld
+    # several teams: each GEMM single-threaded (1); one: the GEMM threads itself (0)
+    j.gemm_nt = 1 if teams > 1 else 0
+    return j
+
+
+cdef void _forward_item(const void *job, Py_ssize_t b, int t,
+                        const fastnn_flag_t *stop) noexcept nogil:
+    cdef _Blocks *j = <_Blocks *>job
+    cdef Py_ssize_t s0 = b * j.block, cnt = min(j.block, j.n - s0)
+    if j.f32:
+        _forward_block(<const float *>j.x, <const float *>j.w, <const float *>j.bias,
+                       <float *>j.y, <float *>j.buf + t * j.buf_ld,
+                       <float *>j.rowbuf + t * j.row_ld, &j.g, s0, cnt, j.chunk, j.o,
+                       j.groups, j.gemm_nt, stop)
+    else:
+        _forward_block(<const double *>j.x, <const double *>j.w, <const double *>j.bias,
+                       <double *>j.y, <double *>j.buf + t * j.buf_ld,
+                       <double *>j.rowbuf + t * j.row_ld, &j.g, s0, cnt, j.chunk, j.o,
+                       j.groups, j.gemm_nt, stop)
+
+
+cdef void _backward_item(const void *job, Py_ssize_t b, int t,
+                         const fastnn_flag_t *stop) noexcept nogil:
+    cdef _Blocks *j = <_Blocks *>job
+    cdef Py_ssize_t s0 = b * j.block, cnt = min(j.block, j.n - s0)
+    if j.f32:
+        _backward_block(<const float *>j.dy, <const float *>j.x, <const float *>j.w,
+                        <float *>j.dx, <float *>j.dw_part + t * j.dw_ld,
+                        <float *>j.buf + t * j.buf_ld, <float *>j.rowbuf + t * j.row_ld, &j.g,
+                        s0, cnt, j.chunk, j.o, j.groups, j.gemm_nt, j.parts, stop)
+    else:
+        _backward_block(<const double *>j.dy, <const double *>j.x, <const double *>j.w,
+                        <double *>j.dx, <double *>j.dw_part + t * j.dw_ld,
+                        <double *>j.buf + t * j.buf_ld, <double *>j.rowbuf + t * j.row_ld,
+                        &j.g, s0, cnt, j.chunk, j.o, j.groups, j.gemm_nt, j.parts, stop)
+
+
 def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b, real[:, :, :, ::1] y,
                  real[:, ::1] buf, real[:, ::1] rowbuf, int groups, int block, int chunk,
                  tuple params):
@@ -208,29 +270,14 @@ def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const r
     blocks with single-threaded GEMMs, otherwise the blocks run in turn with
     threaded GEMMs.
     """
-    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
-    cdef Py_ssize_t n = x.shape[0], o = w.shape[0], blk, nb = (n + block - 1) // block, t
-    cdef int nt = buf.shape[0]
-    cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
-    with nogil:
-        if nt > 1:
-            for blk in prange(nb, schedule="static", num_threads=nt):
-                if fastnn_stopped(stop):
-                    continue
-                t = threadid()
-                _forward_block(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bias, &y[0, 0, 0, 0], &buf[t, 0],
-                               &rowbuf[t, 0], &g, blk * block, min(block, n - blk * block),
-                               chunk, o, groups, 1, stop)
-        else:
-            for blk in range(nb):
-                if fastnn_stopped(stop):
-                    break
-                _forward_block(&x[0, 0, 0, 0], &w[0, 0, 0, 0], bias, &y[0, 0, 0, 0], &buf[0, 0],
-                               &rowbuf[0, 0], &g, blk * block, min(block, n - blk * block),
-                               chunk, o, groups, 0, stop)
-    _interrupt.after()
+    cdef Py_ssize_t n = x.shape[0]
+    cdef _Blocks j = _blocks(real is float,
+                             _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params),
+                             &buf[0, 0], buf.shape[1], &rowbuf[0, 0], rowbuf.shape[1], n,
+                             w.shape[0], block, chunk, groups, buf.shape[0])
+    j.x, j.w, j.y = &x[0, 0, 0, 0], &w[0, 0, 0, 0], &y[0, 0, 0, 0]
+    j.bias = &b[0] if b.shape[0] > 0 else NULL
+    run_items(_forward_item, &j, (n + block - 1) // block, buf.shape[0])
 
 
 def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -247,28 +294,12 @@ def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const
     """
     if parts not in (1, 2, 3):
         raise ValueError(f"parts: expected 1, 2 or 3, got {parts}")
-    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
-    cdef Py_ssize_t n = x.shape[0], o = w.shape[0], b, nb = (n + block - 1) // block, t
-    cdef int nt = buf.shape[0]
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
-    with nogil:
-        if nt > 1:
-            for b in prange(nb, schedule="static", num_threads=nt):
-                if fastnn_stopped(stop):
-                    continue
-                t = threadid()
-                _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
-                                &dw_part[t, 0, 0, 0, 0], &buf[t, 0], &rowbuf[t, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, 1,
-                                parts, stop)
-        else:
-            for b in range(nb):
-                if fastnn_stopped(stop):
-                    break
-                _backward_block(&dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0],
-                                &dw_part[0, 0, 0, 0, 0], &buf[0, 0], &rowbuf[0, 0], &g,
-                                b * block, min(block, n - b * block), chunk, o, groups, 0,
-                                parts, stop)
-    _interrupt.after()
-
+    cdef Py_ssize_t n = x.shape[0]
+    cdef _Blocks j = _blocks(real is float,
+                             _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params),
+                             &buf[0, 0], buf.shape[1], &rowbuf[0, 0], rowbuf.shape[1], n,
+                             w.shape[0], block, chunk, groups, buf.shape[0])
+    j.dy, j.x, j.w, j.dx = &dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0]
+    j.dw_part, j.parts = &dw_part[0, 0, 0, 0, 0], parts
+    j.dw_ld = dw_part.shape[1] * dw_part.shape[2] * dw_part.shape[3] * dw_part.shape[4]
+    run_items(_backward_item, &j, (n + block - 1) // block, buf.shape[0])

@@ -35,35 +35,51 @@ def packed_sizes(Py_ssize_t o, Py_ssize_t c, Py_ssize_t h, Py_ssize_t w, Py_ssiz
     return (fastnn_cg_wpack_size(o, c * kh * kw), fastnn_cg_scratch_size(o, &g, chunk))
 
 
+cdef void _packed_forward_item(const void *job, Py_ssize_t s, int t,
+                               const fastnn_flag_t *stop) noexcept nogil:
+    cdef _Samples *j = <_Samples *>job
+    if j.f32:
+        fastnn_cg_forward_f(j.v, <const float *>j.x + s * j.xs, <const float *>j.w,
+                            <const float *>j.bias, <float *>j.y + s * j.ys, j.o, &j.g, j.chunk,
+                            <float *>j.scratch + t * j.scratch_ld, stop)
+    else:
+        fastnn_cg_forward_d(j.v, <const double *>j.x + s * j.xs, <const double *>j.w,
+                            <const double *>j.bias, <double *>j.y + s * j.ys, j.o, &j.g, j.chunk,
+                            <double *>j.scratch + t * j.scratch_ld, stop)
+
+
+cdef void _packed_backward_item(const void *job, Py_ssize_t s, int t,
+                                const fastnn_flag_t *stop) noexcept nogil:
+    cdef _Samples *j = <_Samples *>job
+    if j.f32:
+        fastnn_cg_backward_f(j.v, <const float *>j.dy + s * j.ys, <const float *>j.x + s * j.xs,
+                             <const float *>j.w, <float *>j.dx + s * j.xs,
+                             <float *>j.part + t * j.part_ld, j.o, &j.g, j.chunk,
+                             <float *>j.scratch + t * j.scratch_ld, stop)
+    else:
+        fastnn_cg_backward_d(j.v, <const double *>j.dy + s * j.ys, <const double *>j.x + s * j.xs,
+                             <const double *>j.w, <double *>j.dx + s * j.xs,
+                             <double *>j.part + t * j.part_ld, j.o, &j.g, j.chunk,
+                             <double *>j.scratch + t * j.scratch_ld, stop)
+
+
 def forward_packed(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b, real[:, :, :, ::1] y,
                    real[::1] wpack, real[:, ::1] scratch, int chunk, tuple params):
     """y[n] = w @ im2col(x[n]) + b (groups 1), sample by sample; one scratch row per thread.
 
     Sizes from packed_sizes; b has O entries or none.
     """
-    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
-    cdef Py_ssize_t n = x.shape[0], o = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
-    cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
-    cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
+    cdef _Samples j = _samples(real is float, x.shape, w.shape[0], w.shape[2], w.shape[3], params,
+                               &scratch[0, 0], scratch.shape[1], chunk)
+    cdef Py_ssize_t k = w.shape[1] * w.shape[2] * w.shape[3]
+    j.x, j.w, j.y = &x[0, 0, 0, 0], &wpack[0], &y[0, 0, 0, 0]
+    j.bias = &b[0] if b.shape[0] > 0 else NULL
     with nogil:
         if real is float:
-            fastnn_cg_pack_w_f(v, &w[0, 0, 0, 0], o, k, &wpack[0])
+            fastnn_cg_pack_w_f(j.v, &w[0, 0, 0, 0], j.o, k, &wpack[0])
         else:
-            fastnn_cg_pack_w_d(v, &w[0, 0, 0, 0], o, k, &wpack[0])
-        for s in prange(n, schedule="static", num_threads=nt):
-            if fastnn_stopped(stop):
-                continue
-            t = threadid()
-            if real is float:
-                fastnn_cg_forward_f(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
-                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
-            else:
-                fastnn_cg_forward_d(v, &x[0, 0, 0, 0] + s * xs, &wpack[0], bias,
-                                    &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
-    _interrupt.after()
+            fastnn_cg_pack_w_d(j.v, &w[0, 0, 0, 0], j.o, k, &wpack[0])
+    run_items(_packed_forward_item, &j, j.n, scratch.shape[0])
 
 
 def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -74,27 +90,14 @@ def backward_packed(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, con
     dwt_part is (threads, C*kH*kW, O), zero on entry: the transposed weight
     gradient per thread, summed and transposed by the caller.
     """
-    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
-    cdef Py_ssize_t n = x.shape[0], o = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
-    cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
+    cdef _Samples j = _samples(real is float, x.shape, w.shape[0], w.shape[2], w.shape[3], params,
+                               &scratch[0, 0], scratch.shape[1], chunk)
+    cdef Py_ssize_t k = w.shape[1] * w.shape[2] * w.shape[3]
+    j.dy, j.x, j.w, j.dx = &dy[0, 0, 0, 0], &x[0, 0, 0, 0], &wpack[0], &dx[0, 0, 0, 0]
+    j.part, j.part_ld = &dwt_part[0, 0, 0], dwt_part.shape[1] * dwt_part.shape[2]
     with nogil:
         if real is float:
-            fastnn_cg_pack_wt_f(v, &w[0, 0, 0, 0], o, k, &wpack[0])
+            fastnn_cg_pack_wt_f(j.v, &w[0, 0, 0, 0], j.o, k, &wpack[0])
         else:
-            fastnn_cg_pack_wt_d(v, &w[0, 0, 0, 0], o, k, &wpack[0])
-        for s in prange(n, schedule="static", num_threads=nt):
-            if fastnn_stopped(stop):
-                continue
-            t = threadid()
-            if real is float:
-                fastnn_cg_backward_f(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
-                                     &wpack[0], &dx[0, 0, 0, 0] + s * xs, &dwt_part[t, 0, 0], o,
-                                     &g, chunk, &scratch[t, 0], stop)
-            else:
-                fastnn_cg_backward_d(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
-                                     &wpack[0], &dx[0, 0, 0, 0] + s * xs, &dwt_part[t, 0, 0], o,
-                                     &g, chunk, &scratch[t, 0], stop)
-    _interrupt.after()
+            fastnn_cg_pack_wt_d(j.v, &w[0, 0, 0, 0], j.o, k, &wpack[0])
+    run_items(_packed_backward_item, &j, j.n, scratch.shape[0])

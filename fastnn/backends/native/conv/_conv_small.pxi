@@ -35,29 +35,47 @@ cdef _check_small(Py_ssize_t k):
                          f"kernels, got {k}")
 
 
+cdef void _small_forward_item(const void *job, Py_ssize_t s, int t,
+                              const fastnn_flag_t *stop) noexcept nogil:
+    cdef _Samples *j = <_Samples *>job
+    if j.f32:
+        fastnn_cg_forward_small_f(j.v, <const float *>j.x + s * j.xs, <const float *>j.w,
+                                  <const float *>j.bias, <float *>j.y + s * j.ys, j.o, &j.g,
+                                  j.chunk, <float *>j.scratch + t * j.scratch_ld, stop)
+    else:
+        fastnn_cg_forward_small_d(j.v, <const double *>j.x + s * j.xs, <const double *>j.w,
+                                  <const double *>j.bias, <double *>j.y + s * j.ys, j.o, &j.g,
+                                  j.chunk, <double *>j.scratch + t * j.scratch_ld, stop)
+
+
+cdef void _small_backward_item(const void *job, Py_ssize_t s, int t,
+                               const fastnn_flag_t *stop) noexcept nogil:
+    # part: the weight gradient's lane partials, part2 the bias gradient's (or NULL)
+    cdef _Samples *j = <_Samples *>job
+    if j.f32:
+        fastnn_cg_backward_small_f(j.v, <const float *>j.dy + s * j.ys,
+                                   <const float *>j.x + s * j.xs, <const float *>j.w,
+                                   <float *>j.dx + s * j.xs, <float *>j.part + t * j.part_ld,
+                                   <float *>j.part2 + t * j.part2_ld if j.part2 != NULL else NULL,
+                                   j.o, &j.g, j.chunk, <float *>j.scratch + t * j.scratch_ld, stop)
+    else:
+        fastnn_cg_backward_small_d(j.v, <const double *>j.dy + s * j.ys,
+                                   <const double *>j.x + s * j.xs, <const double *>j.w,
+                                   <double *>j.dx + s * j.xs, <double *>j.part + t * j.part_ld,
+                                   <double *>j.part2 + t * j.part2_ld if j.part2 != NULL else NULL,
+                                   j.o, &j.g, j.chunk, <double *>j.scratch + t * j.scratch_ld,
+                                   stop)
+
+
 def forward_small(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b,
                   real[:, :, :, ::1] y, real[:, ::1] scratch, int chunk, tuple params):
     """forward_packed for C*kH*kW <= SMALL_K, without packing (w as it is)."""
     _check_small(w.shape[1] * w.shape[2] * w.shape[3])
-    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
-    cdef Py_ssize_t n = x.shape[0], o = w.shape[0]
-    cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
-    cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
-    with nogil:
-        for s in prange(n, schedule="static", num_threads=nt):
-            if fastnn_stopped(stop):
-                continue
-            t = threadid()
-            if real is float:
-                fastnn_cg_forward_small_f(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
-                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
-            else:
-                fastnn_cg_forward_small_d(v, &x[0, 0, 0, 0] + s * xs, &w[0, 0, 0, 0], bias,
-                                          &y[0, 0, 0, 0] + s * ys, o, &g, chunk, &scratch[t, 0], stop)
-    _interrupt.after()
+    cdef _Samples j = _samples(real is float, x.shape, w.shape[0], w.shape[2], w.shape[3], params,
+                               &scratch[0, 0], scratch.shape[1], chunk)
+    j.x, j.w, j.y = &x[0, 0, 0, 0], &w[0, 0, 0, 0], &y[0, 0, 0, 0]
+    j.bias = &b[0] if b.shape[0] > 0 else NULL
+    run_items(_small_forward_item, &j, j.n, scratch.shape[0])
 
 
 def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -70,32 +88,16 @@ def backward_small(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, cons
     on entry; they are summed here (NumPy's reductions over such short axes
     cost more than the small convolution's whole Python side)."""
     _check_small(w.shape[1] * w.shape[2] * w.shape[3])
-    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
-    cdef Py_ssize_t n = x.shape[0], o = w.shape[0]
-    cdef Py_ssize_t s, ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
-    cdef bint with_db = dbv_part.shape[1] > 0
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
+    cdef _Samples j = _samples(real is float, x.shape, w.shape[0], w.shape[2], w.shape[3], params,
+                               &scratch[0, 0], scratch.shape[1], chunk)
+    j.dy, j.x, j.w, j.dx = &dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0]
+    j.part = &dwv_part[0, 0, 0, 0]
+    j.part_ld = dwv_part.shape[1] * dwv_part.shape[2] * dwv_part.shape[3]
+    if dbv_part.shape[1] > 0:
+        j.part2, j.part2_ld = &dbv_part[0, 0, 0], dbv_part.shape[1] * dbv_part.shape[2]
+    run_items(_small_backward_item, &j, j.n, scratch.shape[0])
     with nogil:
-        for s in prange(n, schedule="static", num_threads=nt):
-            if fastnn_stopped(stop):
-                continue
-            t = threadid()
-            if real is float:
-                fastnn_cg_backward_small_f(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
-                                           &w[0, 0, 0, 0], &dx[0, 0, 0, 0] + s * xs,
-                                           &dwv_part[t, 0, 0, 0],
-                                           &dbv_part[t, 0, 0] if with_db else NULL,
-                                           o, &g, chunk, &scratch[t, 0], stop)
-            else:
-                fastnn_cg_backward_small_d(v, &dy[0, 0, 0, 0] + s * ys, &x[0, 0, 0, 0] + s * xs,
-                                           &w[0, 0, 0, 0], &dx[0, 0, 0, 0] + s * xs,
-                                           &dwv_part[t, 0, 0, 0],
-                                           &dbv_part[t, 0, 0] if with_db else NULL,
-                                           o, &g, chunk, &scratch[t, 0], stop)
         _sum_lanes(dwv_part, dbv_part, dw, db)
-    _interrupt.after()
 
 
 cdef void _sum_lanes(const real[:, :, :, ::1] dwv, const real[:, :, ::1] dbv, real[:, ::1] dw,

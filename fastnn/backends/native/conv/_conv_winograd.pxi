@@ -59,6 +59,53 @@ cdef inline void _wg_pack(int v, const real[:, :, ::1] u, real[::1] upack,
         fastnn_wg_pack_d(v, &u[0, 0, 0], u.shape[1], u.shape[2], transposed, &upack[0])
 
 
+cdef inline void _wg_run(const _Samples *j, Py_ssize_t t, Py_ssize_t *s0,
+                         Py_ssize_t *s1) noexcept nogil:
+    # thread t's contiguous run of samples [s0, s1)
+    s0[0] = j.n * t // j.nt
+    s1[0] = j.n * (t + 1) // j.nt
+
+
+cdef void _wg_forward_item(const void *job, Py_ssize_t t, int thread,
+                           const fastnn_flag_t *stop) noexcept nogil:
+    cdef _Samples *j = <_Samples *>job
+    cdef Py_ssize_t s0, s1
+    _wg_run(j, t, &s0, &s1)
+    if s1 <= s0:
+        return
+    if j.f32:
+        fastnn_wg_forward_f(j.v, <const float *>j.x + s0 * j.xs, <const float *>j.w,
+                            <const float *>j.bias, <float *>j.y + s0 * j.ys, s1 - s0, j.o, &j.g,
+                            j.chunk, <float *>j.scratch + t * j.scratch_ld, stop)
+    else:
+        fastnn_wg_forward_d(j.v, <const double *>j.x + s0 * j.xs, <const double *>j.w,
+                            <const double *>j.bias, <double *>j.y + s0 * j.ys, s1 - s0, j.o,
+                            &j.g, j.chunk, <double *>j.scratch + t * j.scratch_ld, stop)
+
+
+cdef void _wg_backward_item(const void *job, Py_ssize_t t, int thread,
+                            const fastnn_flag_t *stop) noexcept nogil:
+    cdef _Samples *j = <_Samples *>job
+    cdef Py_ssize_t s0, s1
+    _wg_run(j, t, &s0, &s1)
+    if s1 <= s0:
+        return
+    if j.f32:
+        fastnn_wg_backward_f(j.v, <const float *>j.dy + s0 * j.ys, <const float *>j.x + s0 * j.xs,
+                             <const float *>j.w, <float *>j.dx + s0 * j.xs,
+                             <float *>j.part + t * j.part_ld, s1 - s0, j.o, &j.g, j.chunk,
+                             <float *>j.scratch + t * j.scratch_ld, stop)
+    else:
+        fastnn_wg_backward_d(j.v, <const double *>j.dy + s0 * j.ys,
+                             <const double *>j.x + s0 * j.xs, <const double *>j.w,
+                             <double *>j.dx + s0 * j.xs, <double *>j.part + t * j.part_ld,
+                             s1 - s0, j.o, &j.g, j.chunk, <double *>j.scratch + t * j.scratch_ld,
+                             stop)
+
+
+# Item t is thread t's run of samples (one item per thread): the kernels
+# take whole runs so that their blocks of tile rows span sample boundaries.
+
 def forward_winograd(const real[:, :, :, ::1] x, const real[:, :, ::1] u, const real[::1] b,
                      real[:, :, :, ::1] y, real[::1] upack, real[:, ::1] scratch, int rows,
                      tuple params):
@@ -66,52 +113,24 @@ def forward_winograd(const real[:, :, :, ::1] x, const real[:, :, ::1] u, const 
 
     Thread t takes samples [t*N/T, (t+1)*N/T). Sizes from winograd_sizes.
     """
-    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], 3, 3, params)
-    cdef Py_ssize_t n = x.shape[0], o = u.shape[1], ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef Py_ssize_t s0, s1
-    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
-    cdef const real *bias = &b[0] if b.shape[0] > 0 else NULL
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
+    cdef _Samples j = _samples(real is float, x.shape, u.shape[1], 3, 3, params, &scratch[0, 0],
+                               scratch.shape[1], rows)
+    j.x, j.w, j.y, j.nt = &x[0, 0, 0, 0], &upack[0], &y[0, 0, 0, 0], scratch.shape[0]
+    j.bias = &b[0] if b.shape[0] > 0 else NULL
     with nogil:
-        _wg_pack(v, u, upack, False)
-        for t in prange(nt, schedule="static", num_threads=nt):
-            s0 = n * t // nt
-            s1 = n * (t + 1) // nt
-            if s1 > s0:
-                if real is float:
-                    fastnn_wg_forward_f(v, &x[0, 0, 0, 0] + s0 * xs, &upack[0], bias,
-                                        &y[0, 0, 0, 0] + s0 * ys, s1 - s0, o, &g, rows,
-                                        &scratch[t, 0], stop)
-                else:
-                    fastnn_wg_forward_d(v, &x[0, 0, 0, 0] + s0 * xs, &upack[0], bias,
-                                        &y[0, 0, 0, 0] + s0 * ys, s1 - s0, o, &g, rows,
-                                        &scratch[t, 0], stop)
-    _interrupt.after()
+        _wg_pack(j.v, u, upack, False)
+    run_items(_wg_forward_item, &j, j.nt, j.nt)
 
 
 def backward_winograd(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x,
                       const real[:, :, ::1] u, real[:, :, :, ::1] dx, real[:, :, :, ::1] du_part,
                       real[::1] upack, real[:, ::1] scratch, int rows, tuple params):
     """dx = the input gradient; du_part[t] += thread t's share of dL/du (16, O, C), zero on entry."""
-    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], 3, 3, params)
-    cdef Py_ssize_t n = x.shape[0], o = u.shape[1], ys = o * g.ho * g.wo, xs = g.c * g.h * g.w
-    cdef Py_ssize_t s0, s1
-    cdef int nt = scratch.shape[0], t, v = _isa.fastnn_isa()
-    cdef const fastnn_flag_t *stop = _interrupt.fastnn_interrupt_watch()
-    _interrupt.before()
+    cdef _Samples j = _samples(real is float, x.shape, u.shape[1], 3, 3, params, &scratch[0, 0],
+                               scratch.shape[1], rows)
+    j.dy, j.x, j.w, j.dx = &dy[0, 0, 0, 0], &x[0, 0, 0, 0], &upack[0], &dx[0, 0, 0, 0]
+    j.part, j.part_ld = &du_part[0, 0, 0, 0], du_part.shape[1] * du_part.shape[2] * du_part.shape[3]
+    j.nt = scratch.shape[0]
     with nogil:
-        _wg_pack(v, u, upack, True)
-        for t in prange(nt, schedule="static", num_threads=nt):
-            s0 = n * t // nt
-            s1 = n * (t + 1) // nt
-            if s1 > s0:
-                if real is float:
-                    fastnn_wg_backward_f(v, &dy[0, 0, 0, 0] + s0 * ys, &x[0, 0, 0, 0] + s0 * xs,
-                                         &upack[0], &dx[0, 0, 0, 0] + s0 * xs, &du_part[t, 0, 0, 0],
-                                         s1 - s0, o, &g, rows, &scratch[t, 0], stop)
-                else:
-                    fastnn_wg_backward_d(v, &dy[0, 0, 0, 0] + s0 * ys, &x[0, 0, 0, 0] + s0 * xs,
-                                         &upack[0], &dx[0, 0, 0, 0] + s0 * xs, &du_part[t, 0, 0, 0],
-                                         s1 - s0, o, &g, rows, &scratch[t, 0], stop)
-    _interrupt.after()
+        _wg_pack(j.v, u, upack, True)
+    run_items(_wg_backward_item, &j, j.nt, j.nt)
