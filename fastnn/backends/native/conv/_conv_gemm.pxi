@@ -199,7 +199,6 @@ cdef void _backward_block(const real *dy, const real *x, const real *w, real *dx
 # The job of forward_gemm / backward_gemm: item b is block b (samples
 # [b*block, b*block + cnt)), run by team `thread` in that team's buffer rows.
 cdef struct _Blocks:
-    bint f32                # float32 arrays, else float64
     Geo g
     const void *x
     const void *w
@@ -214,48 +213,65 @@ cdef struct _Blocks:
     int groups, gemm_nt, parts
 
 
-cdef _Blocks _blocks(bint f32, Geo g, const void *buf, Py_ssize_t buf_ld, const void *rowbuf,
+cdef _Blocks _blocks(Geo g, const void *buf, Py_ssize_t buf_ld, const void *rowbuf,
                      Py_ssize_t row_ld, Py_ssize_t n, Py_ssize_t o, int block, int chunk,
                      int groups, int teams):
     cdef _Blocks j
     memset(&j, 0, sizeof(j))
-    j.f32, j.g, j.n, j.o, j.block, j.chunk, j.groups = f32, g, n, o, block, chunk, groups
+    j.g, j.n, j.o, j.block, j.chunk, j.groups = g, n, o, block, chunk, groups
     j.buf, j.buf_ld, j.rowbuf, j.row_ld = <void *>buf, buf_ld, <void *>rowbuf, row_ld
     # several teams: each GEMM single-threaded (1); one: the GEMM threads itself (0)
     j.gemm_nt = 1 if teams > 1 else 0
     return j
 
 
-cdef void _forward_item(const void *job, Py_ssize_t b, int t,
-                        const fastnn_flag_t *stop) noexcept nogil:
-    cdef _Blocks *j = <_Blocks *>job
-    cdef Py_ssize_t s0 = b * j.block, cnt = min(j.block, j.n - s0)
-    if j.f32:
-        _forward_block(<const float *>j.x, <const float *>j.w, <const float *>j.bias,
-                       <float *>j.y, <float *>j.buf + t * j.buf_ld,
-                       <float *>j.rowbuf + t * j.row_ld, &j.g, s0, cnt, j.chunk, j.o,
-                       j.groups, j.gemm_nt, stop)
-    else:
-        _forward_block(<const double *>j.x, <const double *>j.w, <const double *>j.bias,
-                       <double *>j.y, <double *>j.buf + t * j.buf_ld,
-                       <double *>j.rowbuf + t * j.row_ld, &j.g, s0, cnt, j.chunk, j.o,
-                       j.groups, j.gemm_nt, stop)
+# One item function per dtype (the _f / _d pairs): each inlines its own
+# block loop alone (see _pool.pyx: two dtypes' loops in one function made GCC
+# spill pointers inside the inner loops).
+
+cdef inline void _forward_one(const _Blocks *j, Py_ssize_t b, int t, const fastnn_flag_t *stop,
+                              const real *x, const real *w, const real *bias, real *y,
+                              real *buf, real *rowbuf) noexcept nogil:
+    cdef Py_ssize_t s0 = b * j.block
+    _forward_block(x, w, bias, y, buf + t * j.buf_ld, rowbuf + t * j.row_ld, <Geo *>&j.g, s0,
+                   min(j.block, j.n - s0), j.chunk, j.o, j.groups, j.gemm_nt, stop)
 
 
-cdef void _backward_item(const void *job, Py_ssize_t b, int t,
-                         const fastnn_flag_t *stop) noexcept nogil:
-    cdef _Blocks *j = <_Blocks *>job
-    cdef Py_ssize_t s0 = b * j.block, cnt = min(j.block, j.n - s0)
-    if j.f32:
-        _backward_block(<const float *>j.dy, <const float *>j.x, <const float *>j.w,
-                        <float *>j.dx, <float *>j.dw_part + t * j.dw_ld,
-                        <float *>j.buf + t * j.buf_ld, <float *>j.rowbuf + t * j.row_ld, &j.g,
-                        s0, cnt, j.chunk, j.o, j.groups, j.gemm_nt, j.parts, stop)
-    else:
-        _backward_block(<const double *>j.dy, <const double *>j.x, <const double *>j.w,
-                        <double *>j.dx, <double *>j.dw_part + t * j.dw_ld,
-                        <double *>j.buf + t * j.buf_ld, <double *>j.rowbuf + t * j.row_ld,
-                        &j.g, s0, cnt, j.chunk, j.o, j.groups, j.gemm_nt, j.parts, stop)
+cdef inline void _backward_one(const _Blocks *j, Py_ssize_t b, int t, const fastnn_flag_t *stop,
+                               const real *dy, const real *x, const real *w, real *dx,
+                               real *dw_part, real *buf, real *rowbuf) noexcept nogil:
+    cdef Py_ssize_t s0 = b * j.block
+    _backward_block(dy, x, w, dx, dw_part + t * j.dw_ld, buf + t * j.buf_ld,
+                    rowbuf + t * j.row_ld, <Geo *>&j.g, s0, min(j.block, j.n - s0), j.chunk,
+                    j.o, j.groups, j.gemm_nt, j.parts, stop)
+
+
+cdef void _forward_f(const void *job, Py_ssize_t b, int t,
+                     const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Blocks *j = <const _Blocks *>job
+    _forward_one(j, b, t, stop, <const float *>j.x, <const float *>j.w, <const float *>j.bias,
+                 <float *>j.y, <float *>j.buf, <float *>j.rowbuf)
+
+
+cdef void _forward_d(const void *job, Py_ssize_t b, int t,
+                     const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Blocks *j = <const _Blocks *>job
+    _forward_one(j, b, t, stop, <const double *>j.x, <const double *>j.w,
+                 <const double *>j.bias, <double *>j.y, <double *>j.buf, <double *>j.rowbuf)
+
+
+cdef void _backward_f(const void *job, Py_ssize_t b, int t,
+                      const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Blocks *j = <const _Blocks *>job
+    _backward_one(j, b, t, stop, <const float *>j.dy, <const float *>j.x, <const float *>j.w,
+                  <float *>j.dx, <float *>j.dw_part, <float *>j.buf, <float *>j.rowbuf)
+
+
+cdef void _backward_d(const void *job, Py_ssize_t b, int t,
+                      const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Blocks *j = <const _Blocks *>job
+    _backward_one(j, b, t, stop, <const double *>j.dy, <const double *>j.x, <const double *>j.w,
+                  <double *>j.dx, <double *>j.dw_part, <double *>j.buf, <double *>j.rowbuf)
 
 
 def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const real[::1] b, real[:, :, :, ::1] y,
@@ -271,13 +287,13 @@ def forward_gemm(const real[:, :, :, ::1] x, const real[:, :, :, ::1] w, const r
     threaded GEMMs.
     """
     cdef Py_ssize_t n = x.shape[0]
-    cdef _Blocks j = _blocks(real is float,
-                             _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params),
-                             &buf[0, 0], buf.shape[1], &rowbuf[0, 0], rowbuf.shape[1], n,
+    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
+    cdef _Blocks j = _blocks(g, &buf[0, 0], buf.shape[1], &rowbuf[0, 0], rowbuf.shape[1], n,
                              w.shape[0], block, chunk, groups, buf.shape[0])
     j.x, j.w, j.y = &x[0, 0, 0, 0], &w[0, 0, 0, 0], &y[0, 0, 0, 0]
     j.bias = &b[0] if b.shape[0] > 0 else NULL
-    run_items(_forward_item, &j, (n + block - 1) // block, buf.shape[0])
+    run_items(_forward_f if real is float else _forward_d, &j, (n + block - 1) // block,
+              buf.shape[0])
 
 
 def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const real[:, :, :, ::1] w,
@@ -295,11 +311,11 @@ def backward_gemm(const real[:, :, :, ::1] dy, const real[:, :, :, ::1] x, const
     if parts not in (1, 2, 3):
         raise ValueError(f"parts: expected 1, 2 or 3, got {parts}")
     cdef Py_ssize_t n = x.shape[0]
-    cdef _Blocks j = _blocks(real is float,
-                             _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params),
-                             &buf[0, 0], buf.shape[1], &rowbuf[0, 0], rowbuf.shape[1], n,
+    cdef Geo g = _geo(x.shape[1], x.shape[2], x.shape[3], w.shape[2], w.shape[3], params)
+    cdef _Blocks j = _blocks(g, &buf[0, 0], buf.shape[1], &rowbuf[0, 0], rowbuf.shape[1], n,
                              w.shape[0], block, chunk, groups, buf.shape[0])
     j.dy, j.x, j.w, j.dx = &dy[0, 0, 0, 0], &x[0, 0, 0, 0], &w[0, 0, 0, 0], &dx[0, 0, 0, 0]
     j.dw_part, j.parts = &dw_part[0, 0, 0, 0, 0], parts
     j.dw_ld = dw_part.shape[1] * dw_part.shape[2] * dw_part.shape[3] * dw_part.shape[4]
-    run_items(_backward_item, &j, (n + block - 1) // block, buf.shape[0])
+    run_items(_backward_f if real is float else _backward_d, &j, (n + block - 1) // block,
+              buf.shape[0])

@@ -28,7 +28,7 @@ _isa.fastnn_isa_link(_isa.level_address())
 # planes once Ctrl-C arrives and then raises KeyboardInterrupt.
 from ..common cimport _interrupt
 from ..common._interrupt cimport fastnn_flag_t
-from ..common._parallel cimport run_items
+from ..common._parallel cimport fastnn_item_fn, run_items
 _interrupt.fastnn_interrupt_link(_interrupt.watch)
 
 
@@ -231,20 +231,12 @@ cdef inline void _adaptive_back_plane(const real* gp, real* dxp, Py_ssize_t H, P
 
 # ---------------------------------------------------------------- entry points
 
-# Every entry point fills a _Planes job and runs _plane_item over the N*C
-# planes through the shared shell (common/_parallel.pxd).
-cdef enum _Op:
-    _MAX_FWD
-    _MAX_BWD
-    _AVG_FWD
-    _AVG_BWD
-    _ADAPTIVE_FWD
-    _ADAPTIVE_BWD
-
-
+# Every entry point fills a _Planes job and runs its op's item function over
+# the N*C planes through the shared shell (common/_parallel.pxd). One item
+# function per op and dtype (the _f / _d pairs), each inlining its own plane
+# loop alone: with both dtypes' loops inlined into one function, GCC spilled
+# the generic max pool's input pointer inside its innermost loop.
 cdef struct _Planes:
-    _Op op
-    bint f32                # float32 arrays, else float64
     const void *src         # the op's input planes: x forward, dy backward
     void *dst               # its output planes: y forward, dx backward
     int64_t *idx            # max pool: the argmax planes, (OH, OW) each
@@ -255,112 +247,186 @@ cdef struct _Planes:
     long divisor            # avg pool: divisor_override, 0 for none
 
 
-cdef inline void _one_plane(const _Planes *j, const real *src, real *dst,
-                            int64_t *ip) noexcept nogil:
-    if j.op == _MAX_FWD:
-        if j.fast:
-            _max_plane_2x2(src, dst, ip, j.W, j.OH, j.OW)
-        else:
-            _max_plane(src, dst, ip, j.H, j.W, j.OH, j.OW, j.kh, j.kw, j.sh, j.sw, j.ph, j.pw,
-                       j.dh, j.dw)
-    elif j.op == _MAX_BWD:
-        if j.fast:
-            _max_back_plane_2x2(src, ip, dst, j.H, j.W, j.OH, j.OW)
-        else:
-            _max_back_plane(src, ip, dst, j.H * j.W, j.OH * j.OW)
-    elif j.op == _AVG_FWD:
-        _avg_plane(src, dst, j.H, j.W, j.OH, j.OW, j.kh, j.kw, j.sh, j.sw, j.ph, j.pw, j.cip,
-                   j.divisor)
-    elif j.op == _AVG_BWD:
-        _avg_back_plane(src, dst, j.H, j.W, j.OH, j.OW, j.kh, j.kw, j.sh, j.sw, j.ph, j.pw,
-                        j.cip, j.divisor)
-    elif j.op == _ADAPTIVE_FWD:
-        _adaptive_plane(src, dst, j.H, j.W, j.OH, j.OW)
+# Plane pl of each op: (H, W) elements of x / dx at pl*H*W, (OH, OW) of
+# y / dy / idx at pl*OH*OW.
+
+cdef inline void _max_fwd(const _Planes *j, Py_ssize_t pl, const real *x, real *y) noexcept nogil:
+    cdef Py_ssize_t i = pl * j.H * j.W, o = pl * j.OH * j.OW
+    if j.fast:
+        _max_plane_2x2(x + i, y + o, j.idx + o, j.W, j.OH, j.OW)
     else:
-        _adaptive_back_plane(src, dst, j.H, j.W, j.OH, j.OW)
+        _max_plane(x + i, y + o, j.idx + o, j.H, j.W, j.OH, j.OW, j.kh, j.kw, j.sh, j.sw, j.ph,
+                   j.pw, j.dh, j.dw)
 
 
-cdef void _plane_item(const void *job, Py_ssize_t pl, int thread,
-                      const fastnn_flag_t *stop) noexcept nogil:
-    # plane pl: (H, W) elements of x / dx, (OH, OW) of y / dy / idx
+cdef inline void _max_bwd(const _Planes *j, Py_ssize_t pl, const real *dy,
+                          real *dx) noexcept nogil:
+    cdef Py_ssize_t i = pl * j.H * j.W, o = pl * j.OH * j.OW
+    if j.fast:
+        _max_back_plane_2x2(dy + o, j.idx + o, dx + i, j.H, j.W, j.OH, j.OW)
+    else:
+        _max_back_plane(dy + o, j.idx + o, dx + i, j.H * j.W, j.OH * j.OW)
+
+
+cdef inline void _avg_fwd(const _Planes *j, Py_ssize_t pl, const real *x, real *y) noexcept nogil:
+    _avg_plane(x + pl * j.H * j.W, y + pl * j.OH * j.OW, j.H, j.W, j.OH, j.OW, j.kh, j.kw, j.sh,
+               j.sw, j.ph, j.pw, j.cip, j.divisor)
+
+
+cdef inline void _avg_bwd(const _Planes *j, Py_ssize_t pl, const real *dy,
+                          real *dx) noexcept nogil:
+    _avg_back_plane(dy + pl * j.OH * j.OW, dx + pl * j.H * j.W, j.H, j.W, j.OH, j.OW, j.kh,
+                    j.kw, j.sh, j.sw, j.ph, j.pw, j.cip, j.divisor)
+
+
+cdef inline void _adaptive_fwd(const _Planes *j, Py_ssize_t pl, const real *x,
+                               real *y) noexcept nogil:
+    _adaptive_plane(x + pl * j.H * j.W, y + pl * j.OH * j.OW, j.H, j.W, j.OH, j.OW)
+
+
+cdef inline void _adaptive_bwd(const _Planes *j, Py_ssize_t pl, const real *dy,
+                               real *dx) noexcept nogil:
+    _adaptive_back_plane(dy + pl * j.OH * j.OW, dx + pl * j.H * j.W, j.H, j.W, j.OH, j.OW)
+
+
+cdef void _max_fwd_f(const void *job, Py_ssize_t pl, int t,
+                    const fastnn_flag_t *stop) noexcept nogil:
     cdef const _Planes *j = <const _Planes *>job
-    cdef Py_ssize_t big = pl * j.H * j.W, small = pl * j.OH * j.OW
-    cdef bint fwd = j.op == _MAX_FWD or j.op == _AVG_FWD or j.op == _ADAPTIVE_FWD
-    cdef Py_ssize_t s = big if fwd else small, d = small if fwd else big
-    cdef int64_t *ip = j.idx + small if j.idx != NULL else NULL
-    if j.f32:
-        _one_plane(j, <const float *>j.src + s, <float *>j.dst + d, ip)
-    else:
-        _one_plane(j, <const double *>j.src + s, <double *>j.dst + d, ip)
+    _max_fwd(j, pl, <const float *>j.src, <float *>j.dst)
 
 
-cdef int _run(_Planes *j, Py_ssize_t planes) except -1:
-    if planes > 0:
-        run_items(_plane_item, j, planes, _team(planes * j.H * j.W))
-    return 0
+cdef void _max_fwd_d(const void *job, Py_ssize_t pl, int t,
+                    const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _max_fwd(j, pl, <const double *>j.src, <double *>j.dst)
 
 
-cdef _Planes _job(_Op op, bint f32, const void *src, void *dst, Py_ssize_t H, Py_ssize_t W,
-                  Py_ssize_t OH, Py_ssize_t OW):
+cdef void _max_bwd_f(const void *job, Py_ssize_t pl, int t,
+                    const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _max_bwd(j, pl, <const float *>j.src, <float *>j.dst)
+
+
+cdef void _max_bwd_d(const void *job, Py_ssize_t pl, int t,
+                    const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _max_bwd(j, pl, <const double *>j.src, <double *>j.dst)
+
+
+cdef void _avg_fwd_f(const void *job, Py_ssize_t pl, int t,
+                    const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _avg_fwd(j, pl, <const float *>j.src, <float *>j.dst)
+
+
+cdef void _avg_fwd_d(const void *job, Py_ssize_t pl, int t,
+                    const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _avg_fwd(j, pl, <const double *>j.src, <double *>j.dst)
+
+
+cdef void _avg_bwd_f(const void *job, Py_ssize_t pl, int t,
+                    const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _avg_bwd(j, pl, <const float *>j.src, <float *>j.dst)
+
+
+cdef void _avg_bwd_d(const void *job, Py_ssize_t pl, int t,
+                    const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _avg_bwd(j, pl, <const double *>j.src, <double *>j.dst)
+
+
+cdef void _adaptive_fwd_f(const void *job, Py_ssize_t pl, int t,
+                         const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _adaptive_fwd(j, pl, <const float *>j.src, <float *>j.dst)
+
+
+cdef void _adaptive_fwd_d(const void *job, Py_ssize_t pl, int t,
+                         const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _adaptive_fwd(j, pl, <const double *>j.src, <double *>j.dst)
+
+
+cdef void _adaptive_bwd_f(const void *job, Py_ssize_t pl, int t,
+                         const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _adaptive_bwd(j, pl, <const float *>j.src, <float *>j.dst)
+
+
+cdef void _adaptive_bwd_d(const void *job, Py_ssize_t pl, int t,
+                         const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Planes *j = <const _Planes *>job
+    _adaptive_bwd(j, pl, <const double *>j.src, <double *>j.dst)
+
+
+cdef _Planes _job(const void *src, void *dst, Py_ssize_t H, Py_ssize_t W, Py_ssize_t OH,
+                  Py_ssize_t OW):
     cdef _Planes j
     memset(&j, 0, sizeof(j))
-    j.op, j.f32, j.src, j.dst = op, f32, src, dst
-    j.H, j.W, j.OH, j.OW = H, W, OH, OW
+    j.src, j.dst, j.H, j.W, j.OH, j.OW = src, dst, H, W, OH, OW
     return j
+
+
+cdef int _run(fastnn_item_fn item, _Planes *j, Py_ssize_t planes) except -1:
+    if planes > 0:
+        run_items(item, j, planes, _team(planes * j.H * j.W))
+    return 0
 
 
 def max_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y, int64_t[:, :, ::1] idx,
                    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, bint fast):
     if x.shape[0] == 0:
         return
-    cdef _Planes j = _job(_MAX_FWD, real is float, &x[0, 0, 0], &y[0, 0, 0], x.shape[1],
-                          x.shape[2], y.shape[1], y.shape[2])
+    cdef _Planes j = _job(&x[0, 0, 0], &y[0, 0, 0], x.shape[1], x.shape[2], y.shape[1],
+                          y.shape[2])
     j.idx, j.fast = &idx[0, 0, 0], fast
     j.kh, j.kw, j.sh, j.sw, j.ph, j.pw, j.dh, j.dw = kh, kw, sh, sw, ph, pw, dh, dw
-    _run(&j, x.shape[0])
+    _run(_max_fwd_f if real is float else _max_fwd_d, &j, x.shape[0])
 
 
 def max_pool2d_bwd(const real[:, :, ::1] dy, const int64_t[:, :, ::1] idx, real[:, :, ::1] dx,
                    bint fast):
     if dx.shape[0] == 0:
         return
-    cdef _Planes j = _job(_MAX_BWD, real is float, &dy[0, 0, 0], &dx[0, 0, 0], dx.shape[1],
-                          dx.shape[2], dy.shape[1], dy.shape[2])
-    j.idx, j.fast = <int64_t *>&idx[0, 0, 0], fast   # read only
-    _run(&j, dx.shape[0])
+    cdef _Planes j = _job(&dy[0, 0, 0], &dx[0, 0, 0], dx.shape[1], dx.shape[2], dy.shape[1],
+                          dy.shape[2])
+    j.idx, j.fast = <int64_t *>&idx[0, 0, 0], fast   # only read
+    _run(_max_bwd_f if real is float else _max_bwd_d, &j, dx.shape[0])
 
 
 def avg_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y, int kh, int kw, int sh, int sw,
                    int ph, int pw, bint cip, long divisor):
     if x.shape[0] == 0:
         return
-    cdef _Planes j = _job(_AVG_FWD, real is float, &x[0, 0, 0], &y[0, 0, 0], x.shape[1],
-                          x.shape[2], y.shape[1], y.shape[2])
+    cdef _Planes j = _job(&x[0, 0, 0], &y[0, 0, 0], x.shape[1], x.shape[2], y.shape[1],
+                          y.shape[2])
     j.kh, j.kw, j.sh, j.sw, j.ph, j.pw, j.cip, j.divisor = kh, kw, sh, sw, ph, pw, cip, divisor
-    _run(&j, x.shape[0])
+    _run(_avg_fwd_f if real is float else _avg_fwd_d, &j, x.shape[0])
 
 
 def avg_pool2d_bwd(const real[:, :, ::1] dy, real[:, :, ::1] dx, int kh, int kw, int sh, int sw,
                    int ph, int pw, bint cip, long divisor):
     if dx.shape[0] == 0:
         return
-    cdef _Planes j = _job(_AVG_BWD, real is float, &dy[0, 0, 0], &dx[0, 0, 0], dx.shape[1],
-                          dx.shape[2], dy.shape[1], dy.shape[2])
+    cdef _Planes j = _job(&dy[0, 0, 0], &dx[0, 0, 0], dx.shape[1], dx.shape[2], dy.shape[1],
+                          dy.shape[2])
     j.kh, j.kw, j.sh, j.sw, j.ph, j.pw, j.cip, j.divisor = kh, kw, sh, sw, ph, pw, cip, divisor
-    _run(&j, dx.shape[0])
+    _run(_avg_bwd_f if real is float else _avg_bwd_d, &j, dx.shape[0])
 
 
 def adaptive_avg_pool2d_fwd(const real[:, :, ::1] x, real[:, :, ::1] y):
     if x.shape[0] == 0:
         return
-    cdef _Planes j = _job(_ADAPTIVE_FWD, real is float, &x[0, 0, 0], &y[0, 0, 0], x.shape[1],
-                          x.shape[2], y.shape[1], y.shape[2])
-    _run(&j, x.shape[0])
+    cdef _Planes j = _job(&x[0, 0, 0], &y[0, 0, 0], x.shape[1], x.shape[2], y.shape[1],
+                          y.shape[2])
+    _run(_adaptive_fwd_f if real is float else _adaptive_fwd_d, &j, x.shape[0])
 
 
 def adaptive_avg_pool2d_bwd(const real[:, :, ::1] dy, real[:, :, ::1] dx):
     if dx.shape[0] == 0:
         return
-    cdef _Planes j = _job(_ADAPTIVE_BWD, real is float, &dy[0, 0, 0], &dx[0, 0, 0], dx.shape[1],
-                          dx.shape[2], dy.shape[1], dy.shape[2])
-    _run(&j, dx.shape[0])
+    cdef _Planes j = _job(&dy[0, 0, 0], &dx[0, 0, 0], dx.shape[1], dx.shape[2], dy.shape[1],
+                          dy.shape[2])
+    _run(_adaptive_bwd_f if real is float else _adaptive_bwd_d, &j, dx.shape[0])
