@@ -46,7 +46,7 @@ DOCS = os.path.join(ROOT, "docs")
 QUOTE_RE = re.compile(r"(?m)(^<!-- quote: (?P<spec>.*?) -->\n)(?P<body>.*?)(<!-- /quote -->)", re.S)
 BENCH_RE = re.compile(r"(?m)(^<!-- bench: (?P<spec>.*?) -->\n)(?P<body>.*?)(<!-- /bench -->)", re.S)
 OUTPUT_RE = re.compile(r"(?m)(^<!-- bench-output: (?P<spec>.*?) -->\n)(?P<body>.*?)(<!-- /bench-output -->)", re.S)
-LANG = {".py": "python", ".pyx": "cython", ".pxd": "cython", ".c": "c", ".h": "c", ".cu": "cuda"}
+LANG = {".py": "python", ".pyx": "cython", ".pxd": "cython", ".pxi": "cython", ".c": "c", ".h": "c", ".cu": "cuda"}
 
 
 class QuoteError(Exception):
@@ -209,7 +209,7 @@ def extract(spec, root=ROOT):
         lo, hi = _regex_range(lines, start_re, end_re, path)
     elif ext == ".py":
         lo, hi = _python_symbol(text, name, path)
-    elif ext in (".pyx", ".pxd"):
+    elif ext in (".pyx", ".pxd", ".pxi"):
         lo, hi = _pyx_symbol(lines, name, path)
     elif ext in (".c", ".h", ".cu", ".cuh"):
         lo, hi = _c_symbol(lines, name, path)

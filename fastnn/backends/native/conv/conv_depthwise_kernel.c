@@ -8,7 +8,7 @@
  * unpadded row are worked out once per tap, so the inner loop has no branch.
  * restrict pointers and a build per ISA level (common/isa.h: AVX-512, AVX2,
  * generic) let the compiler vectorise that loop with the widest registers.
- * The caller (_conv.pyx) parallelises over planes / output channels.
+ * The caller (_conv_depthwise.pxi) parallelises over planes / output channels.
  * Reference: fastnn/backends/numpy_ref/conv.py.
  */
 #include <string.h>

@@ -1,12 +1,12 @@
 /* Convolution (groups = 1) as a packed GEMM whose packing IS the im2col.
  *
- * The general path in _conv.pyx builds an im2col column matrix, then calls
+ * The general path (_conv_gemm.pxi) builds an im2col column matrix, then calls
  * fastnn_sgemm, which copies it again into its packed panels, packs the
  * weights again for every call, and writes into a row buffer that is copied
  * to the NCHW output when several samples share a GEMM. Here a BLIS
  * micro-kernel with the GEMM's register tile and vector types
  * (gemm_micro_kernel.h, built once per ISA level; the tile loop is
- * conv_gemm_kernel_impl.h's cg_micro: 4/8/12-row heights, fused bias) runs on
+ * conv_tile_impl.h's cg_micro: 4/8/12-row heights, fused bias) runs on
  * panels that the convolution fills itself:
  *   forward  y[n] = W @ im2col(x[n]): W packed once per call, im2col rows
  *            written straight into the B panels, tiles stored into y[n]
@@ -35,6 +35,7 @@ long fastnn_cg_wpack_size(long o, long k)
     return conv_max(cg_up(o, 12) * k, cg_up(k, 12) * o) + 64;
 }
 
+/* The scratch serves the small-k kernels (conv_small_kernel.c) too. */
 long fastnn_cg_scratch_size(long o, const fastnn_conv_geo *g, long chunk)
 {
     const long k = g->c * g->kh * g->kw, cc = chunk * g->wo, ccp = cg_up(cc, 32);
@@ -73,20 +74,6 @@ void fastnn_cg_backward_##SUF(int v, const T *dy, const T *x, const T *wtp, T *d
     const T *a = (const T *)cg_align((void *)wtp);                                       \
     FASTNN_ISA_CALL(v, fastnn_cg_backward_##SUF,                                         \
                     (dy, x, a, dx, dwt, o, g, chunk, scratch, stop));                    \
-}                                                                                        \
-void fastnn_cg_forward_small_##SUF(int v, const T *x, const T *w, const T *bias, T *y,  \
-                                   long o, const fastnn_conv_geo *g, long chunk,         \
-                                   T *scratch, const fastnn_flag_t *stop)                \
-{                                                                                        \
-    FASTNN_ISA_CALL(v, fastnn_cg_small_##SUF,                                            \
-                    (x, w, bias, y, NULL, NULL, NULL, NULL, o, g, chunk, scratch, stop)); \
-}                                                                                        \
-void fastnn_cg_backward_small_##SUF(int v, const T *dy, const T *x, const T *w, T *dx,  \
-                                    T *dwv, T *dbv, long o, const fastnn_conv_geo *g,    \
-                                    long chunk, T *scratch, const fastnn_flag_t *stop)   \
-{                                                                                        \
-    FASTNN_ISA_CALL(v, fastnn_cg_small_##SUF,                                            \
-                    (x, w, NULL, NULL, dy, dx, dwv, dbv, o, g, chunk, scratch, stop));   \
 }
 
 CG_API(f, float)

@@ -1,5 +1,5 @@
 /* im2col and col2im of one sample (or a run of its output rows) for the
- * GEMM convolution path in _conv.pyx.
+ * GEMM convolution path (_conv_gemm.pxi).
  *
  * im2col copies every input window into a column matrix, one matrix row per
  * (channel, kernel row i, kernel column j); col2im scatter-adds such a matrix

@@ -1,6 +1,7 @@
 /* What the convolution's per-level builds (conv_isa_generic.c, conv_isa_avx2.c,
  * conv_isa_avx512.c, all made from conv_isa_body.h) share with the files that
- * dispatch to them (conv_gemm_kernel.c, conv_winograd_kernel.c): small
+ * dispatch to them (conv_gemm_kernel.c, conv_small_kernel.c,
+ * conv_winograd_kernel.c): small
  * helpers, the Winograd scratch layout, and the per-level entry points.
  *
  * The register-tiled kernels (packed GEMM with im2col as its packing, the

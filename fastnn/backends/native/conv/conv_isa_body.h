@@ -1,7 +1,9 @@
 /* One ISA level's build of the convolution's register-tiled kernels, for float
  * and double: gemm/gemm_micro_kernel.h (the GEMM's tile, packing of the
- * operands the convolution does not pack itself), conv_gemm_kernel_impl.h and
- * conv_winograd_kernel_impl.h. The including file (conv_isa_<level>.c)
+ * operands the convolution does not pack itself), then one file per algorithm on
+ * top of the convolution's register tile (conv_tile_impl.h): packed GEMM
+ * (conv_gemm_kernel_impl.h), small k (conv_small_kernel_impl.h) and Winograd
+ * (conv_winograd_kernel_impl.h). The including file (conv_isa_<level>.c)
  * defines FASTNN_CONV_LEVEL; see conv_isa.h for why one file per level.
  *
  * The template parameters of those headers, per level (as in gemm_kernel.c):
@@ -16,7 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conv_gemm_kernel.h"   /* FASTNN_CG_SMALL_K */
+#include "conv_small_kernel.h"  /* FASTNN_CG_SMALL_K */
 #include "conv_isa.h"
 
 #if defined(__GNUC__)
@@ -68,7 +70,10 @@
 #define GCKC 256
 #define GCOL2IM fastnn_col2im_f
 #include "gemm/gemm_micro_kernel.h"
+#include "conv_tile_impl.h"
 #include "conv_gemm_kernel_impl.h"
+#include "conv_small_kernel_impl.h"
+#undef CNR                    /* conv_tile_impl.h's tile width, for the two above */
 #include "conv_winograd_kernel_impl.h"
 #undef GT
 #undef GVLEN
@@ -82,5 +87,8 @@
 #define GCKC 192
 #define GCOL2IM fastnn_col2im_d
 #include "gemm/gemm_micro_kernel.h"
+#include "conv_tile_impl.h"
 #include "conv_gemm_kernel_impl.h"
+#include "conv_small_kernel_impl.h"
+#undef CNR                    /* conv_tile_impl.h's tile width, for the two above */
 #include "conv_winograd_kernel_impl.h"

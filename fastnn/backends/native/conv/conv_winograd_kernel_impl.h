@@ -1,7 +1,7 @@
 /* One (element type, ISA level) of the Winograd convolution (see
  * conv_winograd_kernel.c), included by conv_isa_body.h after
- * conv_gemm_kernel_impl.h, whose packed-GEMM pieces it multiplies with
- * (cg_gemm, cg_pack_w, cg_pack_wt, pack_b); it adds wg_micro, a register
+ * conv_tile_impl.h, whose register tile it multiplies with (cg_gemm,
+ * cg_store; and pack_b from gemm_micro_kernel.h); it adds wg_micro, a register
  * tile for operands left where a transform wrote them. Tile t of a block is
  * tile column t % tw of block tile row t / tw; every transform loops over
  * the tiles of a block (or of a sample's run of rows) as one vector. */

@@ -9,7 +9,8 @@
 # This module collects the base pointers of every array of the group into a
 # table, checks them, then releases the GIL and splits the concatenation of
 # all parameters (a virtual vector of sum(p.size) elements) into one
-# contiguous range per OpenMP thread; each thread walks the parameters its
+# contiguous range per OpenMP thread (common/_parallel.pxd's shell, shared with
+# conv and pool); each thread walks the parameters its
 # range covers and calls the kernel on each piece. Large and small parameters
 # thus share the threads evenly in one parallel region per group, and since
 # every element is updated independently the result does not depend on the
@@ -22,10 +23,9 @@
 # element once, with restrict pointers; an aliased call would not be the
 # reference's sequence of whole-array operations). Anything else raises
 # TypeError/ValueError naming the argument, before anything is written; the
-# wrapper (fastnn/backends/native/optim.py) then hands the group to the
+# wrapper (fastnn/backends/native/optim/__init__.py) then hands the group to the
 # NumPy reference (fastnn/backends/numpy_ref/optim.py).
 cimport numpy as cnp
-from cython.parallel cimport prange
 from libc.stdint cimport int64_t, uintptr_t
 from libc.stdlib cimport free, malloc, qsort
 
@@ -75,6 +75,11 @@ cdef extern from "optim/optim_kernel.h" nogil:
 # The CPU dispatch's level, common to every family (common/isa.h): this
 # module's C code reads it with fastnn_isa(), through the pointer linked here.
 from ..common cimport _isa
+# The loop shell shared with conv and pool (common/_parallel.pxd). An update is
+# not interruptible: it runs to its end, so a Ctrl-C never leaves a group half
+# updated (KeyboardInterrupt is raised when it returns, as for any C call).
+from ..common._interrupt cimport fastnn_flag_t
+from ..common._parallel cimport each_item
 
 _isa.fastnn_isa_link(_isa.level_address())
 
@@ -223,12 +228,30 @@ cdef void _walk(fnn_optim_kernel kern, void **ptr, const int64_t *off, const dou
         i += 1
 
 
+# The job of one call: item t updates [total*t/T, total*(t+1)/T) of the concatenation.
+cdef struct _Walk:
+    fnn_optim_kernel kern
+    void **ptr
+    const int64_t *off
+    const double *per
+    Py_ssize_t P, S, K
+    const fnn_optim_args *c
+    int64_t total
+    int T
+
+
+cdef void _walk_item(const void *job, Py_ssize_t t, int thread,
+                     const fastnn_flag_t *stop) noexcept nogil:
+    cdef const _Walk *j = <const _Walk *>job
+    _walk(j.kern, j.ptr, j.off, j.per, j.P, j.S, j.K, j.c, j.total * t // j.T,
+          j.total * (t + 1) // j.T)
+
+
 cdef _run(fnn_optim_kernel kern, _Group grp, fnn_optim_args *c):
-    cdef void **ptr = grp.ptr
-    cdef const int64_t *off = grp.off
-    cdef const double *per = grp.per
-    cdef Py_ssize_t P = grp.P, S = grp.S, K = grp.K
-    cdef int64_t total = off[P]
+    cdef _Walk j
+    j.kern, j.ptr, j.off, j.per, j.c = kern, grp.ptr, grp.off, grp.per, c
+    j.P, j.S, j.K = grp.P, grp.S, grp.K
+    j.total = grp.off[grp.P]
     # Threads or not, from parallel.h's threshold for streaming passes
     # (FASTNN_PAR_MIN_ELEMS, measured on this machine by tuning.py when cached):
     # below it one thread finishes before a team's fork/join pays off; above it
@@ -236,13 +259,9 @@ cdef _run(fnn_optim_kernel kern, _Group grp, fnn_optim_args *c):
     # is in the unit of _elementwise's ReLU, n elements of x, which touches 2n
     # (reads x, writes y); an update streams each of its `streams` arrays once,
     # so it weighs total * streams / 2 of that unit (Adam: 2 per parameter).
-    cdef int T = fastnn_team(<double>total * grp.streams / 2, FASTNN_PAR_MIN_ELEMS), t
+    j.T = fastnn_team(<double>j.total * grp.streams / 2, FASTNN_PAR_MIN_ELEMS)
     with nogil:
-        if T <= 1:
-            _walk(kern, ptr, off, per, P, S, K, c, 0, total)
-        else:
-            for t in prange(T, num_threads=T, schedule="static"):
-                _walk(kern, ptr, off, per, P, S, K, c, total * t // T, total * (t + 1) // T)
+        each_item(_walk_item, &j, j.T, j.T, NULL)
 
 
 cdef inline bint _f32(_Group grp):
