@@ -7,7 +7,7 @@ each takes the method's signature (for mypy) through ``_function_of``.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TypeVar, Union, overload
 
 import numpy as np
 
@@ -90,6 +90,14 @@ def stack(tensors: Sequence[TensorLike], dim: int = 0) -> Tensor:
     ts = [t.to(dt) for t in ts]
     axis = norm_dim(dim, ts[0]._data.ndim + 1)
     return _ops_sh.Stack.apply(*ts, axis=axis)
+
+
+@overload
+def where(condition: TensorLike) -> tuple[Tensor, ...]: ...
+
+
+@overload
+def where(condition: TensorLike, input: TensorLike, other: TensorLike) -> Tensor: ...
 
 
 def where(condition: TensorLike, input: Optional[TensorLike] = None,

@@ -8,7 +8,7 @@ and tril/triu, whose Functions live with them in fastnn/ops/indexing.py.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence, Union, cast
+from typing import TYPE_CHECKING, Any, Sequence, Union
 
 import numpy as np
 
@@ -110,7 +110,7 @@ class IndexingMethods:
         m = _raw(mask)
         if isinstance(value, Tensor):
             from .._functions import where
-            return cast("Tensor", where(mask, value.to(self._data.dtype), self))
+            return where(mask, value.to(self._data.dtype), self)
         return _ops_ar.Where.apply(m, self._data.dtype.type(value), self)
 
     def masked_fill_(self: Tensor, mask: TensorLike, value: Union[Number, Tensor]) -> Tensor:

@@ -147,9 +147,9 @@ class MultiHeadAttention(Layer):
         train = self.training if training is None else bool(training)
         attn = F.dropout(probs, self.dropout, train) if self.dropout > 0 else probs
         ctx = attn.matmul(v).permute(0, 2, 1, 3)  # (B, Tq, H, dv)
-        b, t = ctx.shape[0], ctx.shape[1]
+        batch, steps = ctx.shape[0], ctx.shape[1]
         h, dv, out_dim = self.output_kernel.shape
-        out = ctx.reshape(b, t, h * dv).matmul(self.output_kernel.reshape(h * dv, out_dim))
+        out = ctx.reshape(batch, steps, h * dv).matmul(self.output_kernel.reshape(h * dv, out_dim))
         if self.output_bias is not None:
             out = out + self.output_bias
         return (out, probs) if return_attention_scores else out

@@ -141,7 +141,7 @@ class Sequential(Model):
     @property
     def layers(self) -> list[Module]:
         """The layers in order (no InputLayer, as Keras lists them)."""
-        return list(self._modules.values())
+        return [m for m in self._modules.values() if m is not None]
 
     @property
     def built(self) -> bool:
@@ -164,7 +164,7 @@ class Sequential(Model):
             self.__dict__.setdefault("_input_dtype", str(np.asarray(x._data).dtype)
                                      if hasattr(x, "_data") else "float32")
         for layer in self._modules.values():
-            x = layer(x)
+            x = layer(x)  # type: ignore[misc]  # a Sequential never registers None
         return x
 
     def forward_logits(self, x: Tensor) -> Tensor:

@@ -24,7 +24,7 @@ _Conv = _nn.Conv.apply
 def _same_padding(weight: Tensor, dilation: Any, nd: int) -> tuple[tuple, tuple]:
     """(symmetric padding, extra right-side padding) for padding='same'."""
     k = weight.shape[2:]
-    d = (dilation,) * nd if isinstance(dilation, numbers.Integral) else tuple(dilation)
+    d = (int(dilation),) * nd if isinstance(dilation, numbers.Integral) else tuple(int(v) for v in dilation)
     total = [di * (ki - 1) for di, ki in zip(d, k)]
     return tuple(t // 2 for t in total), tuple(t - t // 2 * 2 for t in total)
 

@@ -249,11 +249,13 @@ class Conv2d(_ConvNd):
             w, b = p["weight"], p["bias"]
         else:
             w, b = self.weight, self.bias
-        return F.conv2d(x, w, b, self.stride, pad, self.dilation, self.groups)
+        return F.conv2d(x, w, b, self.stride, pad, self.dilation, self.groups)  # type: ignore[arg-type]  # weight is set
 
 
 class _ConvTransposeNd(_ConvNd):
     """Weight (in, out/groups, *kernel), as PyTorch; forward(input, output_size=None)."""
+
+    padding: tuple[int, ...]  # transposed convolutions take no 'same'/'valid' strings
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, ...],
                  stride: tuple[int, ...], padding: tuple[int, ...],

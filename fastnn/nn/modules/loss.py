@@ -305,7 +305,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if self.label_smoothing:
             kwargs["label_smoothing"] = self.label_smoothing
         return F.cross_entropy(input, target, weight=self.weight,

@@ -184,7 +184,7 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.adaptive_avg_pool2d(input, self.output_size)
+        return F.adaptive_avg_pool2d(input, self.output_size)  # type: ignore[arg-type]  # F checks it
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
