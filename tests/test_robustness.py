@@ -24,6 +24,7 @@ Each probe has an expectation:
              mapped, so a missing check shows as NumPy's own nameless
              MemoryError instead of swapping or OOM-killing the test machine.
 """
+import dataclasses
 import json
 import math
 import os
@@ -128,9 +129,10 @@ def _close(got, want, rtol=2e-4, atol=2e-5):
 
 
 def _strip(out):
-    """The arrays of a kernel's result (drop saved tuples/dicts)."""
+    """The arrays of a kernel's result (drop saved tuples, dicts and contexts)."""
     if isinstance(out, tuple):
-        return tuple(o for o in out if not isinstance(o, (tuple, dict)))
+        return tuple(o for o in out
+                     if not isinstance(o, (tuple, dict)) and not dataclasses.is_dataclass(o))
     return out
 
 
@@ -314,30 +316,34 @@ def _conv(P, B, R):
     P("conv2d_backward dy shape", "reject", lambda: B.conv2d_backward(y[:, :, :-1], saved))
     P("conv2d_backward dy dtype", "reject", lambda: B.conv2d_backward(y.astype(np.float64), saved))
     P("conv2d_backward dy int", "reject", lambda: B.conv2d_backward(y.astype(int), saved))
-    p = saved[2]
+    p = saved.params
     xo = rng.standard_normal((2, 3, 4, 4)).astype(f32)
-    for label, bad in [("other x", (xo, saved[1], p)),
-                       ("other w", (saved[0], np.zeros((4, 3, 5, 5), f32), p)),
-                       ("stride 0", (saved[0], saved[1], p._replace(stride=(0, 0)))),
-                       ("stride huge", (saved[0], saved[1], p._replace(stride=(BIG, 1)))),
-                       ("padding neg", (saved[0], saved[1], p._replace(padding=(-5, -5)))),
-                       ("groups 3", (saved[0], saved[1], p._replace(groups=3))),
-                       ("groups 0", (saved[0], saved[1], p._replace(groups=0))),
-                       ("out_hw", (saved[0], saved[1], p._replace(out_hw=(50, 50)))),
-                       ("params str", (saved[0], saved[1], "junk")),
-                       ("params tuple", (saved[0], saved[1], tuple(p)))]:
-        P(f"conv2d_backward saved {label}", "reject", lambda: B.conv2d_backward(y, bad))
+    for label, bad in [("other x", dict(x=xo)),
+                       ("other w", dict(w=np.zeros((4, 3, 5, 5), f32))),
+                       ("stride 0", dict(params=p._replace(stride=(0, 0)))),
+                       ("stride huge", dict(params=p._replace(stride=(BIG, 1)))),
+                       ("stride bool", dict(params=p._replace(stride=(True, 1)))),
+                       ("stride float", dict(params=p._replace(stride=(1.0, 1)))),
+                       ("padding neg", dict(params=p._replace(padding=(-5, -5)))),
+                       ("groups 3", dict(params=p._replace(groups=3))),
+                       ("groups 0", dict(params=p._replace(groups=0))),
+                       ("out_hw", dict(params=p._replace(out_hw=(50, 50)))),
+                       ("has_bias int", dict(params=p._replace(has_bias=1))),
+                       ("params str", dict(params="junk")),
+                       ("params tuple", dict(params=tuple(p))),
+                       ("x list", dict(x=saved.x.tolist())),
+                       ("w f64", dict(w=saved.w.astype(np.float64)))]:
+        P(f"conv2d_backward saved {label}", "reject", lambda: B.conv2d_backward(y, _with(saved, **bad)))
+    P("conv2d_backward saved tuple", "reject", lambda: B.conv2d_backward(y, (saved.x, saved.w, p)))
     yd, sd = B.conv2d_forward(xd, wd, None, padding=1, groups=4)
     P("depthwise_backward saved other x", "reject",
-      lambda: B.conv2d_backward(yd, (np.zeros((2, 4, 3, 3), f32), sd[1], sd[2])))
+      lambda: B.conv2d_backward(yd, _with(sd, x=np.zeros((2, 4, 3, 3), f32))))
     P("depthwise_backward saved other w", "reject",
-      lambda: B.conv2d_backward(yd, (sd[0], np.zeros((4, 1, 9, 9), f32), sd[2])))
+      lambda: B.conv2d_backward(yd, _with(sd, w=np.zeros((4, 1, 9, 9), f32))))
     P("conv2d_backward saved str", "reject", lambda: B.conv2d_backward(y, "junk"))
-    P("conv2d_backward saved w f64", "reject",
-      lambda: B.conv2d_backward(y, (saved[0], saved[1].astype(np.float64), p)))
     P("conv2d_backward saved x fortran", "valid",
-      lambda: B.conv2d_backward(y, (np.asfortranarray(saved[0]), saved[1], p)),
-      lambda o: _close(o, R.conv2d_backward(y, (saved[0], saved[1], p))))
+      lambda: B.conv2d_backward(y, _with(saved, x=np.asfortranarray(saved.x))),
+      lambda o: _close(o, R.conv2d_backward(y, saved)))
     P("conv1d_backward saved str", "reject", lambda: B.conv1d_backward(y[:, :, 0], "junk"))
     y1, s1 = B.conv1d_forward(x[:, :, 0], w[:, :, 0], b, padding=2)
     P("conv1d_backward dy shape", "reject", lambda: B.conv1d_backward(y1[:, :, 1:], s1))
@@ -408,13 +414,15 @@ def _conv_transpose(P, B, R):
     P("conv_transpose2d_backward dy shape", "reject", lambda: B.conv_transpose2d_backward(y[:, :, 1:], saved))
     P("conv_transpose2d_backward dy dtype", "reject",
       lambda: B.conv_transpose2d_backward(y.astype(np.float64), saved))
-    tp = saved[2]
-    for label, bad in [("other x", (x[:, :, :3], saved[1], tp)), ("other w", (saved[0], w[:, :, :1], tp)),
-                       ("w f64", (saved[0], saved[1].astype(np.float64), tp)),
-                       ("out_hw", (saved[0], saved[1], tp._replace(out_hw=(50, 50)))),
-                       ("conv stride", (saved[0], saved[1], tp._replace(conv=tp.conv._replace(stride=(0, 1))))),
-                       ("params tuple", (saved[0], saved[1], tuple(tp))), ("str", "junk")]:
-        P(f"conv_transpose2d_backward saved {label}", "reject", lambda: B.conv_transpose2d_backward(y, bad))
+    tp = saved.params
+    for label, bad in [("other x", dict(x=x[:, :, :3])), ("other w", dict(w=w[:, :, :1])),
+                       ("w f64", dict(w=saved.w.astype(np.float64))),
+                       ("out_hw", dict(params=tp._replace(out_hw=(50, 50)))),
+                       ("conv stride", dict(params=tp._replace(conv=tp.conv._replace(stride=(0, 1))))),
+                       ("params tuple", dict(params=tuple(tp)))]:
+        P(f"conv_transpose2d_backward saved {label}", "reject",
+          lambda: B.conv_transpose2d_backward(y, _with(saved, **bad)))
+    P("conv_transpose2d_backward saved str", "reject", lambda: B.conv_transpose2d_backward(y, "junk"))
 
 
 # ---------------------------------------------------------------------------- attention
@@ -501,43 +509,55 @@ def _pool(P, B, R):
         P(f"{name} backward dy rank", "reject", lambda: getattr(B, bwd)(y[0], saved))
         P(f"{name} backward dy int", "reject", lambda: getattr(B, bwd)(y.astype(int), saved))
         P(f"{name} backward saved str", "reject", lambda: getattr(B, bwd)(y, "junk"))
-        P(f"{name} backward saved short", "reject", lambda: getattr(B, bwd)(y, saved[:1] + saved[-1:]))
+        P(f"{name} backward saved tuple", "reject", lambda: getattr(B, bwd)(y, (saved.x_shape, saved.out_hw)))
         P(f"{name} backward saved shape small", "reject",
-          lambda: getattr(B, bwd)(y, _edit(saved, 1 if name == "max" else 0,
-                                           (2, 4, 9, 8) if name == "adaptive" else (2, 3, 2, 2))))
+          lambda: getattr(B, bwd)(y, _with(saved, x_shape=(2, 4, 9, 8) if name == "adaptive" else (2, 3, 2, 2))))
         P(f"{name} backward saved shape junk", "reject",
-          lambda: getattr(B, bwd)(y, _edit(saved, 1 if name == "max" else 0, (2, 3, "a", 8))))
+          lambda: getattr(B, bwd)(y, _with(saved, x_shape=(2, 3, "a", 8))))
+        P(f"{name} backward saved other op", "reject",
+          lambda: getattr(B, bwd)(y, _with(saved, op="max_pool2d" if name != "max" else "avg_pool2d")))
         P(f"{name} N=0", "valid", lambda: getattr(B, bwd)(np.zeros((0,) + y.shape[1:], f32),
                                                           fwd(B, x[:0])[1]),
           lambda o: _close(o, np.zeros((0, 3, 9, 8), f32)))
-    # saved geometry edited: each entry of the tuple
+    # saved geometry edited: each field of the window
     y, s = B.max_pool2d_forward(x, 3, 2, 1)
-    for label, bad in [("k", ((9, 9), (2, 2), (1, 1), (1, 1), False)),
-                       ("s0", ((3, 3), (0, 0), (1, 1), (1, 1), False)),
-                       ("p big", ((3, 3), (2, 2), (5, 5), (1, 1), False)),
-                       ("d neg", ((3, 3), (2, 2), (1, 1), (-1, -1), False)),
-                       ("geo str", "junk"), ("geo short", ((3, 3), (2, 2)))]:
-        P(f"max backward saved {label}", "reject", lambda: B.max_pool2d_backward(y, _edit(s, 2, bad)))
-    P("max backward saved idx int32", "reject", lambda: B.max_pool2d_backward(y, _edit(s, 0, s[0].astype(np.int32))))
-    P("max backward saved idx list", "reject", lambda: B.max_pool2d_backward(y, _edit(s, 0, s[0].tolist())))
-    big_idx = s[0].copy()
+    win = s.window
+    for label, bad in [("k", win._replace(kernel_size=(9, 9))), ("s0", win._replace(stride=(0, 0))),
+                       ("p big", win._replace(padding=(5, 5))), ("d neg", win._replace(dilation=(-1, -1))),
+                       ("k bool", win._replace(kernel_size=(True, 3))), ("ceil int", win._replace(ceil_mode=1)),
+                       ("out_hw", win._replace(out_hw=(9, 9))), ("geo str", "junk"), ("geo tuple", tuple(win)),
+                       ("geo None", None)]:
+        P(f"max backward saved window {label}", "reject", lambda: B.max_pool2d_backward(y, _with(s, window=bad)))
+    P("max backward saved idx int32", "reject",
+      lambda: B.max_pool2d_backward(y, _with(s, indices=s.indices.astype(np.int32))))
+    P("max backward saved idx list", "reject", lambda: B.max_pool2d_backward(y, _with(s, indices=s.indices.tolist())))
+    P("max backward saved idx None", "reject", lambda: B.max_pool2d_backward(y, _with(s, indices=None)))
+    big_idx = s.indices.copy()
     big_idx[0, 0, 0, 0], big_idx[1, 2, 1, 1] = 10 ** 12, -10 ** 12
-    P("max backward idx out of range", "valid", lambda: B.max_pool2d_backward(y, _edit(s, 0, big_idx)),
+    P("max backward idx out of range", "valid", lambda: B.max_pool2d_backward(y, _with(s, indices=big_idx)),
       _finite_shape(x.shape))
     y2, s2 = B.max_pool2d_forward(x[:, :, :8], 2)
     P("max2x2 backward saved shape grown", "reject",
-      lambda: B.max_pool2d_backward(y2, _edit(s2, 1, (2, 3, 12, 12))))
+      lambda: B.max_pool2d_backward(y2, _with(s2, x_shape=(2, 3, 12, 12))))
     P("max2x2 backward idx out of range", "valid",
-      lambda: B.max_pool2d_backward(y2, _edit(s2, 0, np.full_like(s2[0], 10 ** 9))),
+      lambda: B.max_pool2d_backward(y2, _with(s2, indices=np.full_like(s2.indices, 10 ** 9))),
       lambda o: _close(o, np.zeros((2, 3, 8, 8), f32)))
     ya, sa = B.avg_pool2d_forward(x, 3, 2, 1)
-    for i, bad in [(1, (9, 9)), (2, (0, 0)), (3, (5, 5)), (3, (-3, -3)), (4, (8, 8)), (1, "ab"),
-                   (5, "yes"), (6, 0), (6, 1.5), (0, (2, 3, 1, 1))]:
-        P(f"avg backward saved[{i}]={bad!r}", "reject", lambda: B.avg_pool2d_backward(ya, _edit(sa, i, bad)))
+    wa = sa.window
+    for label, bad in [("k", dict(window=wa._replace(kernel_size=(9, 9)))),
+                       ("s0", dict(window=wa._replace(stride=(0, 0)))),
+                       ("p big", dict(window=wa._replace(padding=(5, 5)))),
+                       ("p neg", dict(window=wa._replace(padding=(-3, -3)))),
+                       ("d 2", dict(window=wa._replace(dilation=(2, 2)))),
+                       ("out_hw", dict(out_hw=(8, 8))), ("k str", dict(window=wa._replace(kernel_size="ab"))),
+                       ("cip str", dict(count_include_pad="yes")), ("divisor 0", dict(divisor=0)),
+                       ("divisor float", dict(divisor=1.5)), ("x_shape", dict(x_shape=(2, 3, 1, 1)))]:
+        P(f"avg backward saved {label}", "reject", lambda: B.avg_pool2d_backward(ya, _with(sa, **bad)))
     yd, sdd = B.adaptive_avg_pool2d_forward(x, 3)
-    for i, bad in [(1, (20, 20)), (1, (0, 3)), (1, "ab"), (0, (2, 3, 0, 8))]:
-        P(f"adaptive backward saved[{i}]={bad!r}", "reject",
-          lambda: B.adaptive_avg_pool2d_backward(yd, _edit(sdd, i, bad)))
+    for label, bad in [("out big", dict(out_hw=(20, 20))), ("out 0", dict(out_hw=(0, 3))),
+                       ("out str", dict(out_hw="ab")), ("x_shape 0", dict(x_shape=(2, 3, 0, 8)))]:
+        P(f"adaptive backward saved {label}", "reject",
+          lambda: B.adaptive_avg_pool2d_backward(yd, _with(sdd, **bad)))
     # forward arguments
     for arg in ("kernel_size", "stride", "padding", "dilation"):
         for val in (BIG, -1, 0, 2 ** 31, (1, BIG), 2.5, (2, 2.0), "2", (1, 2, 3), True):
@@ -581,6 +601,11 @@ def _edit(saved, i, value):
     t = list(saved)
     t[i] = value
     return tuple(t)
+
+
+def _with(saved, **fields):
+    """A copy of a saved context with some fields replaced (no check runs on them here)."""
+    return dataclasses.replace(saved, **fields)
 
 
 # ---------------------------------------------------------------------------- elementwise

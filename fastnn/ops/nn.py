@@ -66,7 +66,7 @@ class MaxPool2d(Function):
         self.be = get_backend(x)
         y, self.saved = self.be.max_pool2d_forward(x, kernel_size, stride, padding, dilation,
                                                    ceil_mode)
-        return half_out(self.half, y), self.saved[0]
+        return half_out(self.half, y), self.saved.indices
 
     def backward(self, g, _gi=None):
         (g,), _ = half_in(g) if self.half else ((g,), False)
