@@ -762,24 +762,33 @@ def _rnn(P, B, R):
         # saved tampered or mixed from another call
         x2 = rng.standard_normal((2 * T, N, I)).astype(f32)
         s2 = fwd(B, kind, x2)[-1]
-        for key in [k for k, v in saved.items() if isinstance(v, np.ndarray)]:
-            for label, bad in [("other T", s2[key]), ("truncated", saved[key][:1]),
-                               ("f64", saved[key].astype(np.float64)), ("fortran", np.asfortranarray(saved[key])),
-                               ("misaligned", _misaligned(saved[key])), ("list", saved[key].tolist())]:
-                if label == "other T" and s2[key].shape == saved[key].shape:
+        arrays = [f.name for f in dataclasses.fields(saved) if isinstance(getattr(saved, f.name), np.ndarray)]
+        for key in arrays:
+            here, other = getattr(saved, key), getattr(s2, key)
+            for label, bad in [("other T", other), ("truncated", here[:1]),
+                               ("f64", here.astype(np.float64)), ("fortran", np.asfortranarray(here)),
+                               ("misaligned", _misaligned(here)), ("list", here.tolist())]:
+                if label == "other T" and other.shape == here.shape:
                     continue
-                if label in ("fortran",) and saved[key].ndim < 2:
+                if label in ("fortran",) and here.ndim < 2:
                     continue
-                P(f"{kind} backward saved[{key!r}] {label}", "reject",
-                  lambda: bwd(B, kind, y, dict(saved, **{key: bad})))
-            P(f"{kind} backward saved missing {key!r}", "reject",
-              lambda: bwd(B, kind, y, {k: v for k, v in saved.items() if k != key}))
+                P(f"{kind} backward saved.{key} {label}", "reject",
+                  lambda: bwd(B, kind, y, _with(saved, **{key: bad})))
+            P(f"{kind} backward saved missing {key}", "reject", lambda: bwd(B, kind, y, _with(saved, **{key: None})))
         for label, L in [("too long", np.array([9, 1, 1])), ("zero", np.array([0, 1, 1])),
-                         ("int32", np.array([1, 1, 1], np.int32)), ("short", np.array([1], np.int64))]:
-            P(f"{kind} backward saved lengths {label}", "reject", lambda: bwd(B, kind, y, dict(saved, lengths=L)))
+                         ("int32", np.array([1, 1, 1], np.int32)), ("short", np.array([1], np.int64)),
+                         ("list", [1, 1, 1])]:
+            P(f"{kind} backward saved lengths {label}", "reject", lambda: bwd(B, kind, y, _with(saved, lengths=L)))
         P(f"{kind} backward saved str", "reject", lambda: bwd(B, kind, y, "junk"))
-        P(f"{kind} backward saved kind only", "reject", lambda: bwd(B, kind, y, {"kind": kind}))
-        P(f"{kind} backward saved bias flag", "reject", lambda: bwd(B, kind, y, dict(saved, has_b_ih="yes")))
+        P(f"{kind} backward saved dict", "reject",
+          lambda: bwd(B, kind, y, {f.name: getattr(saved, f.name) for f in dataclasses.fields(saved)}))
+        P(f"{kind} backward saved other kind", "reject",
+          lambda: bwd(B, kind, y, _with(saved, kind="gru" if kind != "gru" else "rnn")))
+        P(f"{kind} backward saved bias flag", "reject", lambda: bwd(B, kind, y, _with(saved, has_b_ih="yes")))
+        P(f"{kind} backward saved nonlinearity", "reject",
+          lambda: bwd(B, kind, y, _with(saved, nonlinearity="sigmoid" if kind == "rnn" else "tanh")))
+        P(f"{kind} backward saved extra array", "reject",
+          lambda: bwd(B, kind, y, _with(saved, hn=saved.y) if kind != "gru" else _with(saved, c=saved.y)))
         P(f"{kind} backward dy shape", "reject", lambda: bwd(B, kind, y[:2], saved))
         P(f"{kind} backward dy f64", "reject", lambda: bwd(B, kind, y.astype(np.float64), saved))
         P(f"{kind} backward dh_n shape", "reject", lambda: bwd(B, kind, y, saved, h0[:1]))

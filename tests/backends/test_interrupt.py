@@ -69,10 +69,11 @@ def _rnn_case(kind, dtype, backward):
         if not backward:
             x = _rng_fill((T, B, I), dtype, 1)
             return lambda: list(fwd(x, *state, w_ih, w_hh, b, b)[:-1])
-        saved = dict(fwd(_rng_fill((SHORT, B, I), dtype, 1), *state, w_ih, w_hh, b, b)[-1])
-        for k, v in list(saved.items()):
-            if isinstance(v, np.ndarray) and v.ndim == 3 and v.shape[0] == SHORT:
-                saved[k] = _grow(v, 0, T)
+        saved = fwd(_rng_fill((SHORT, B, I), dtype, 1), *state, w_ih, w_hh, b, b)[-1]
+        per_step = {f.name: getattr(saved, f.name) for f in dataclasses.fields(saved)}
+        saved = dataclasses.replace(saved, **{
+            k: _grow(v, 0, T) for k, v in per_step.items()
+            if isinstance(v, np.ndarray) and v.ndim == 3 and v.shape[0] == SHORT})
         dy = _rng_fill((T, B, H), dtype, 7)
         dstate = (_rng_fill((B, H), dtype, 8),) * len(state)
         bwd = getattr(mod, kind + "_backward")
