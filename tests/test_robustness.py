@@ -236,11 +236,15 @@ def _gemm(P, B, R):
     y, saved = B.linear_forward(a, w, np.zeros(66, np.float32))
     P("linear_backward saved junk tuple", "reject", lambda: B.linear_backward(y, (1, 2, 3)))
     P("linear_backward saved str", "reject", lambda: B.linear_backward(y, "abc"))
-    P("linear_backward saved other x", "reject", lambda: B.linear_backward(y, (a[:, :5], w, True)))
+    P("linear_backward saved tuple", "reject", lambda: B.linear_backward(y, (a, w, True)))
+    P("linear_backward saved other x", "reject", lambda: B.linear_backward(y, _with(saved, x=a[:, :5])))
     P("linear_backward saved x f64", "reject",
-      lambda: B.linear_backward(y, (a.astype(np.float64), w, True)))
-    P("linear_backward saved w int", "reject", lambda: B.linear_backward(y, (a, w.astype(int), True)))
-    P("linear_backward saved w fortran", "valid", lambda: B.linear_backward(y, (a, np.asfortranarray(w), True)),
+      lambda: B.linear_backward(y, _with(saved, x=a.astype(np.float64))))
+    P("linear_backward saved w int", "reject", lambda: B.linear_backward(y, _with(saved, w=w.astype(int))))
+    P("linear_backward saved w list", "reject", lambda: B.linear_backward(y, _with(saved, w=w.tolist())))
+    P("linear_backward saved has_bias 1", "reject", lambda: B.linear_backward(y, _with(saved, has_bias=1)))
+    P("linear_backward saved w fortran", "valid",
+      lambda: B.linear_backward(y, _with(saved, w=np.asfortranarray(w))),
       lambda o: _close(o, R.linear_backward(y, saved)))
     P("linear_backward dy shape", "reject", lambda: B.linear_backward(y[:, :-1], saved))
     P("linear_backward dy f64", "reject", lambda: B.linear_backward(y.astype(np.float64), saved))
@@ -476,10 +480,14 @@ def _attention(P, B, R):
     P("attention_backward dout dtype", "reject", lambda: B.attention_backward(out.astype(np.float64), saved))
     P("attention_backward dweights shape", "reject",
       lambda: B.attention_backward(out, saved, np.zeros((3, 4, 5), f32)))
-    for i, bad in [(3, saved[3][:, :2]), (3, saved[3].astype(np.float64)), (4, keep[:1]), (2, v[:, :, :1]),
-                   (0, q[:, :1]), (6, "conv"), (5, "x")]:
-        P(f"attention_backward saved[{i}] edited", "reject",
-          lambda: B.attention_backward(out, _edit(saved, i, bad)))
+    for label, bad in [("p", dict(p=saved.p[:, :2])), ("p f64", dict(p=saved.p.astype(np.float64))),
+                       ("keep", dict(keep=keep[:1])), ("v", dict(v=v[:, :, :1])), ("q", dict(q=q[:, :1])),
+                       ("q list", dict(q=q.tolist())), ("scale str", dict(scale="x")),
+                       ("scale int", dict(scale=1))]:
+        P(f"attention_backward saved {label} edited", "reject",
+          lambda: B.attention_backward(out, _with(saved, **bad)))
+    P("attention_backward saved tuple", "reject",
+      lambda: B.attention_backward(out, (q, k, v, saved.p, keep, saved.scale, "attention")))
     P("attention_backward saved str", "reject", lambda: B.attention_backward(out, "junk"))
 
 
@@ -642,13 +650,15 @@ def _elementwise(P, B, R):
         P(f"{name} backward dy dtype", "reject", lambda: getattr(B, bwd)(y.astype(np.float64), saved))
         P(f"{name} backward dy int", "reject", lambda: getattr(B, bwd)(y.astype(int), saved))
         P(f"{name} backward saved str", "reject", lambda: getattr(B, bwd)(y, "junk"))
-        P(f"{name} backward saved other kind", "reject", lambda: getattr(B, bwd)(y, (y, 1, "other")))
+        P(f"{name} backward saved tuple", "reject", lambda: getattr(B, bwd)(y, (y, 1, name)))
+        P(f"{name} backward saved other op", "reject",
+          lambda: getattr(B, bwd)(y, _with(saved, op="relu" if name != "relu" else "softmax")))
         P(f"{name} backward saved int y", "reject", lambda: getattr(B, bwd)(y.astype(int),
-                                                                             _edit(saved, 0, y.astype(int))))
+                                                                             _with(saved, y=y.astype(int))))
+        P(f"{name} backward saved y list", "reject", lambda: getattr(B, bwd)(y, _with(saved, y=y.tolist())))
     yb, sb = B.bias_relu_forward(z, bias)
-    for ax in (7, -1, True, "1", 1.0):
-        P(f"bias_relu backward saved axis {ax!r}", "nocrash" if ax == -1 else "reject",
-          lambda: B.bias_relu_backward(yb, _edit(sb, 1, ax)))
+    for ax in (7, -1, True, "1", 1.0, None):
+        P(f"bias_relu backward saved axis {ax!r}", "reject", lambda: B.bias_relu_backward(yb, _with(sb, axis=ax)))
     for label, v in _dtypes(z):
         for name, op in ops:
             P(f"{name} dtype {label}", "reject", lambda: op(B, v))

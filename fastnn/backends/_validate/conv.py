@@ -28,7 +28,7 @@ class ConvParams(NamedTuple):
     has_bias: bool
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class ConvSaved:
     """What conv2d_forward / conv1d_forward keep for the backward, whichever backend ran.
 

@@ -34,7 +34,7 @@ class TransposeParams(NamedTuple):
     conv: ConvParams
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class ConvTransposeSaved:
     """What conv_transpose2d_forward / conv_transpose1d_forward keep for the backward.
 

@@ -31,7 +31,7 @@ class PoolWindow(NamedTuple):
     out_hw: tuple[int, int]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class PoolSaved:
     """What a pooling forward keeps for its backward, whichever backend ran.
 

@@ -19,7 +19,7 @@ GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 _LAYOUT = {"rnn": "(H, ...)", "lstm": "(4*H, ...)", "gru": "(3*H, ...)"}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class RNNSaved:
     """What rnn_forward / lstm_forward / gru_forward keep for the backward, whichever backend ran.
 
