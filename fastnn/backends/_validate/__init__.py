@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = ["FLOAT_DTYPES", "INT_MAX", "Memo", "check_array", "check_optional_array",
-           "finite_checks_enabled", "int_tuple", "is_int", "plain_int_or_pair",
+           "finite_checks_enabled", "int_pair", "int_tuple", "is_int", "plain_int_or_pair",
            "set_finite_checks"]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -106,6 +106,12 @@ def int_tuple(name: str, value: Any, n: int, minimum: int) -> tuple[int, ...]:
     if any(v > INT_MAX for v in out):
         raise ValueError(f"{name}: every value must be <= {INT_MAX}, got {out}")
     return out
+
+
+def int_pair(name: str, value: Any, minimum: int) -> tuple[int, int]:
+    """int_tuple for pairs: an int or two ints, each in [``minimum``, INT_MAX]."""
+    a, b = int_tuple(name, value, 2, minimum)
+    return a, b
 
 
 def plain_int_or_pair(v: Any) -> bool:

@@ -69,7 +69,7 @@ def check_grad_shape(name: str, g: Any, shape: tuple[int, ...], dtype: Any) -> N
 
 
 def check_attention_backward(dout: Any, saved: Any, dweights: Any = None,
-                             array_type: type = np.ndarray) -> AttentionSaved:
+                             array_type: Any = np.ndarray) -> AttentionSaved:
     """saved is an AttentionSaved whose arrays (``array_type``) agree with each other;
     dout (B, L, Ev) and dweights (B, L, S) or None match them. Returns saved."""
     if not isinstance(saved, AttentionSaved):

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import Memo, check_array, check_optional_array, int_tuple, plain_int_or_pair
+from . import Memo, check_array, check_optional_array, int_pair, int_tuple, plain_int_or_pair
 
 __all__ = ["ConvParams", "ConvSaved", "check_conv1d", "check_conv2d", "check_conv_backward",
            "conv_params"]
@@ -101,14 +101,14 @@ def _check_conv2d(x: Any, w: Any, b: Any, stride: Any, padding: Any, dilation: A
     dtype = check_array("x", x, ndim=4)
     check_array("w", w, ndim=4, dtype=dtype)
     check_optional_array("b", b, ndim=1, dtype=dtype)
-    stride2 = int_tuple("stride", stride, 2, 1)
-    padding2 = int_tuple("padding", padding, 2, 0)
-    dilation2 = int_tuple("dilation", dilation, 2, 1)
+    stride2 = int_pair("stride", stride, 1)
+    padding2 = int_pair("padding", padding, 0)
+    dilation2 = int_pair("dilation", dilation, 1)
     groups = check_groups(groups)
     if b is not None and b.shape != (w.shape[0],):
         raise ValueError(f"b: expected shape ({w.shape[0]},), got {tuple(b.shape)}")
-    return conv_params(tuple(x.shape), tuple(w.shape), stride2, padding2,  # type: ignore[arg-type]
-                       dilation2, groups, b is not None, name)
+    return conv_params(tuple(x.shape), tuple(w.shape), stride2, padding2, dilation2, groups,
+                       b is not None, name)
 
 
 def check_conv1d(x: Any, w: Any, b: Any, stride: Any, padding: Any, dilation: Any,
@@ -134,9 +134,9 @@ def _int_pair(v: Any) -> bool:
 def _rederived(x_shape: tuple[int, ...], w_shape: tuple[int, ...], p: ConvParams) -> Any:
     """p as conv_params derives it from the shapes and p's arguments, or None if they are invalid."""
     try:
-        stride = int_tuple("stride", p.stride, 2, 1)
-        padding = int_tuple("padding", p.padding, 2, 0)
-        dilation = int_tuple("dilation", p.dilation, 2, 1)
+        stride = int_pair("stride", p.stride, 1)
+        padding = int_pair("padding", p.padding, 0)
+        dilation = int_pair("dilation", p.dilation, 1)
         if p.groups < 1:
             return None
         return conv_params(x_shape, w_shape, stride, padding, dilation, p.groups, p.has_bias)
@@ -158,7 +158,7 @@ def check_conv_params(x: Any, w: Any, p: Any) -> None:
         raise _bad_saved()
 
 
-def check_conv_backward(dy: Any, saved: Any, array_type: type = np.ndarray,
+def check_conv_backward(dy: Any, saved: Any, array_type: Any = np.ndarray,
                         ndim: int = 4) -> tuple[Any, Any, ConvParams]:
     """Check a conv backward call; returns saved's (x, w, params).
 

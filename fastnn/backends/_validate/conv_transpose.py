@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import Memo, check_array, check_optional_array, int_tuple
+from . import Memo, check_array, check_optional_array, int_pair, int_tuple
 from .conv import ConvParams, check_groups, conv_params
 
 __all__ = ["ConvTransposeSaved", "TransposeParams", "check_conv_transpose1d",
@@ -87,10 +87,10 @@ def check_conv_transpose2d(x: Any, w: Any, b: Any, stride: Any, padding: Any,
     dtype = check_array("x", x, ndim=4)
     check_array("w", w, ndim=4, dtype=dtype)
     check_optional_array("b", b, ndim=1, dtype=dtype)
-    s = int_tuple("stride", stride, 2, 1)
-    p = int_tuple("padding", padding, 2, 0)
-    op = int_tuple("output_padding", output_padding, 2, 0)
-    d = int_tuple("dilation", dilation, 2, 1)
+    s = int_pair("stride", stride, 1)
+    p = int_pair("padding", padding, 0)
+    op = int_pair("output_padding", output_padding, 0)
+    d = int_pair("dilation", dilation, 1)
     g = check_groups(groups)
     key = (tuple(x.shape), tuple(w.shape), b is not None, s, p, op, g, d, name)
     return _memo.get(key, lambda: transpose_params(*key))  # type: ignore[arg-type]
@@ -116,7 +116,7 @@ def _bad_saved() -> TypeError:
                      "or conv_transpose1d_forward")
 
 
-def check_conv_transpose_backward(dy: Any, saved: Any, array_type: type = np.ndarray,
+def check_conv_transpose_backward(dy: Any, saved: Any, array_type: Any = np.ndarray,
                                   ndim: int = 4) -> tuple[Any, Any, TransposeParams]:
     """Check a transposed-conv backward call; returns saved's (x, w, params).
 
@@ -134,9 +134,9 @@ def check_conv_transpose_backward(dy: Any, saved: Any, array_type: type = np.nda
     check_array("saved.w", w, ndim=4, dtype=x.dtype)
     try:
         again = transpose_params(
-            tuple(x.shape), tuple(w.shape), tp.has_bias, int_tuple("", tp.conv.stride, 2, 1),
-            int_tuple("", tp.conv.padding, 2, 0), int_tuple("", tp.output_padding, 2, 0),
-            check_groups(tp.conv.groups), int_tuple("", tp.conv.dilation, 2, 1))
+            tuple(x.shape), tuple(w.shape), tp.has_bias, int_pair("", tp.conv.stride, 1),
+            int_pair("", tp.conv.padding, 0), int_pair("", tp.output_padding, 0),
+            check_groups(tp.conv.groups), int_pair("", tp.conv.dilation, 1))
     except (TypeError, ValueError):
         raise _bad_saved() from None
     if (again != tp or type(tp.has_bias) is not bool or type(tp.conv.has_bias) is not bool

@@ -121,7 +121,7 @@ def _bad_saved(op: str) -> TypeError:
 
 
 def check_elementwise_backward(op: str, dy: Any, saved: Any,
-                               array_type: type = np.ndarray) -> ElementwiseSaved:
+                               array_type: Any = np.ndarray) -> ElementwiseSaved:
     """Check the backward of relu, bias_relu, softmax or log_softmax (``op``): saved is
     that forward's ElementwiseSaved, dy has its output's shape and dtype. Returns saved."""
     if not isinstance(saved, ElementwiseSaved) or saved.op != op or op not in _OPS[:4]:

@@ -87,7 +87,7 @@ def check_linear(x: Any, w: Any, b: Any) -> None:
 
 
 def check_linear_backward(dy: Any, saved: Any,
-                          array_type: type = np.ndarray) -> tuple[Any, Any, bool]:
+                          array_type: Any = np.ndarray) -> tuple[Any, Any, bool]:
     """Check linear_backward's inputs; returns saved's (x, w, has_bias)."""
     bad = TypeError("saved: expected the LinearSaved returned by linear_forward")
     if not isinstance(saved, LinearSaved):

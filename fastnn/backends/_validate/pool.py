@@ -11,11 +11,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import INT_MAX, Memo, check_array, int_tuple, is_int, plain_int_or_pair
+from . import INT_MAX, Memo, check_array, int_pair, is_int, plain_int_or_pair
 
 __all__ = ["PoolSaved", "PoolWindow", "adaptive_pool_saved", "avg_pool_saved",
            "check_count_include_pad", "check_divisor", "check_output_size", "check_pool2d",
-           "check_pool_backward", "max_pool_saved", "pool_out_size"]
+           "check_pool_backward", "max_pool_saved", "pool_out_size", "window_of"]
 
 _OPS = ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d")
 
@@ -106,17 +106,16 @@ def check_pool2d(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, d
 def _check_pool2d(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                   ceil_mode: Any) -> PoolWindow:
     _check_input(x)
-    k = int_tuple("kernel_size", kernel_size, 2, 1)
+    k = int_pair("kernel_size", kernel_size, 1)
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         s = k
     else:
-        s = int_tuple("stride", stride, 2, 1)
-    p = int_tuple("padding", padding, 2, 0)
-    d = int_tuple("dilation", dilation, 2, 1)
+        s = int_pair("stride", stride, 1)
+    p = int_pair("padding", padding, 0)
+    d = int_pair("dilation", dilation, 1)
     if not isinstance(ceil_mode, (bool, np.bool_)):
         raise TypeError(f"ceil_mode: expected a bool, got {ceil_mode!r}")
-    return pool_window(op, (x.shape[2], x.shape[3]), k, s, p, d,  # type: ignore[arg-type]
-                       bool(ceil_mode))
+    return pool_window(op, (x.shape[2], x.shape[3]), k, s, p, d, bool(ceil_mode))
 
 
 def check_count_include_pad(count_include_pad: Any) -> bool:
@@ -176,9 +175,9 @@ def _window_ok(saved: PoolSaved) -> bool:
             _exact_ints(v, 2) for v in win[:4]):
         return False
     try:
-        again = pool_window(saved.op, saved.x_shape[2:],  # type: ignore[arg-type]
-                            int_tuple("", win.kernel_size, 2, 1), int_tuple("", win.stride, 2, 1),
-                            int_tuple("", win.padding, 2, 0), int_tuple("", win.dilation, 2, 1),
+        again = pool_window(saved.op, (saved.x_shape[2], saved.x_shape[3]),
+                            int_pair("", win.kernel_size, 1), int_pair("", win.stride, 1),
+                            int_pair("", win.padding, 0), int_pair("", win.dilation, 1),
                             win.ceil_mode)
     except (TypeError, ValueError):
         return False
@@ -192,7 +191,7 @@ def _window_ok(saved: PoolSaved) -> bool:
 
 
 def check_pool_backward(op: str, dy: Any, saved: Any,
-                        array_type: type = np.ndarray) -> PoolSaved:
+                        array_type: Any = np.ndarray) -> PoolSaved:
     """Check the backward of ``op``: saved is the PoolSaved of an ``op`` forward whose
     geometry belongs to its input shape, dy has its output's shape. Returns saved."""
     if not isinstance(saved, PoolSaved) or saved.op != op or op not in _OPS:
@@ -212,6 +211,13 @@ def check_pool_backward(op: str, dy: Any, saved: Any,
     if tuple(dy.shape) != shape[:2] + out:
         raise ValueError(f"dy: expected shape {shape[:2] + out}, got {tuple(dy.shape)}")
     return saved
+
+
+def window_of(saved: PoolSaved) -> PoolWindow:
+    """saved.window of a max or average pooling context (after check_pool_backward)."""
+    if saved.window is None:
+        raise TypeError(f"saved: expected the PoolSaved returned by {saved.op}_forward")
+    return saved.window
 
 
 def max_pool_saved(x_shape: tuple[int, ...], window: PoolWindow, indices: Any) -> PoolSaved:

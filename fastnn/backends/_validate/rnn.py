@@ -127,7 +127,7 @@ _EXTRA = {"rnn": (), "lstm": (("c0", None), ("gates", 4), ("c", 1)),
           "gru": (("gates", 3), ("hn", 1))}
 
 
-def check_rnn_saved(kind: str, saved: Any, array_type: type = np.ndarray) -> tuple[int, int, int]:
+def check_rnn_saved(kind: str, saved: Any, array_type: Any = np.ndarray) -> tuple[int, int, int]:
     """``saved`` is an RNNSaved a ``kind`` forward could have returned; returns (T, B, H).
 
     The native backward hands every array in it to C without bounds checks,
@@ -192,7 +192,7 @@ def check_rnn_grads(kind: str, T: int, B: int, H: int, dtype: Any, dy: Any, dh_n
                     dc_n: Any = None) -> tuple[Any, Any, Any]:
     """Check the output gradients of a backward call (None: zero); returns them
     C-contiguous, Nones kept (dc_n None unless LSTM)."""
-    out = []
+    out: list[Any] = []
     grads = [("dy", dy, (T, B, H)), ("dh_n", dh_n, (B, H))]
     if kind == "lstm":
         grads.append(("dc_n", dc_n, (B, H)))

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validate.pool import (adaptive_pool_saved, avg_pool_saved, check_count_include_pad,
                               check_divisor, check_output_size, check_pool2d,
-                              check_pool_backward, max_pool_saved)
+                              check_pool_backward, max_pool_saved, window_of)
 from ._runtime import contiguous, cp, launch, require_gpu_arrays
 
 __all__ = [
@@ -65,7 +65,7 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 def avg_pool2d_backward(dy, saved):
     check_pool_backward("avg_pool2d", dy, saved, cp().ndarray)
-    (n, c, h, w), (oh, ow), (k, s, p) = saved.x_shape, saved.out_hw, saved.window[:3]
+    (n, c, h, w), (oh, ow), (k, s, p) = saved.x_shape, saved.out_hw, window_of(saved)[:3]
     cip, divisor = saved.count_include_pad, saved.divisor
     require_gpu_arrays(dy=dy)
     dy = contiguous(dy)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._validate.pool import (PoolSaved, adaptive_pool_saved, avg_pool_saved,
                               check_count_include_pad, check_divisor, check_output_size,
-                              check_pool2d, check_pool_backward, max_pool_saved)
+                              check_pool2d, check_pool_backward, max_pool_saved, window_of)
 
 __all__ = [
     "max_pool2d_forward", "max_pool2d_backward",
@@ -117,7 +117,7 @@ def avg_pool2d_forward(x: np.ndarray, kernel_size: Any, stride: Any = None, padd
 def avg_pool2d_backward(dy: np.ndarray, saved: PoolSaved) -> np.ndarray:
     """Spread dy / divisor uniformly over each (clipped) window."""
     check_pool_backward("avg_pool2d", dy, saved)
-    (N, C, H, W), (OH, OW), (k, s, p) = saved.x_shape, saved.out_hw, saved.window[:3]
+    (N, C, H, W), (OH, OW), (k, s, p) = saved.x_shape, saved.out_hw, window_of(saved)[:3]
     h0, h1, w0, w1, div = _avg_geometry(H, W, k, s, p, OH, OW, saved.count_include_pad,
                                         saved.divisor)
     g = dy / div

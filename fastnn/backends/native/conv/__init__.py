@@ -271,8 +271,7 @@ def _forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, p: ConvParams) 
     return y
 
 
-def _backward(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
-              p: ConvParams) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _backward(dy, x, w, p):
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)  # e.g. the reference's saved x
     dy = np.ascontiguousarray(dy)
     if dy.size == 0 or x.size == 0:

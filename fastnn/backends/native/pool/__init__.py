@@ -11,7 +11,7 @@ import numpy as np
 
 from ..._validate.pool import (PoolSaved, adaptive_pool_saved, avg_pool_saved,
                                check_count_include_pad, check_divisor, check_output_size,
-                               check_pool2d, check_pool_backward, max_pool_saved)
+                               check_pool2d, check_pool_backward, max_pool_saved, window_of)
 from . import _pool
 
 __all__ = [
@@ -49,7 +49,7 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: Any, stride: Any = None, padd
 def max_pool2d_backward(dy: np.ndarray, saved: PoolSaved) -> np.ndarray:
     check_pool_backward("max_pool2d", dy, saved)
     (N, C, H, W), (OH, OW) = saved.x_shape, saved.out_hw
-    k, s, p, d = saved.window[:4]
+    k, s, p, d = window_of(saved)[:4]
     dx = np.empty((N, C, H, W), dtype=dy.dtype)
     _pool.max_pool2d_bwd(_planes(dy), _planes(saved.indices), _planes(dx),
                          _is_fast_2x2(H, W, k, s, p, d, OH, OW))
@@ -72,7 +72,7 @@ def avg_pool2d_forward(x: np.ndarray, kernel_size: Any, stride: Any = None, padd
 
 def avg_pool2d_backward(dy: np.ndarray, saved: PoolSaved) -> np.ndarray:
     check_pool_backward("avg_pool2d", dy, saved)
-    k, s, p = saved.window[:3]
+    k, s, p = window_of(saved)[:3]
     dx = np.empty(saved.x_shape, dtype=dy.dtype)
     _pool.avg_pool2d_bwd(_planes(dy), _planes(dx), k[0], k[1], s[0], s[1], p[0], p[1],
                          saved.count_include_pad, saved.divisor or 0)
