@@ -26,7 +26,7 @@ import numpy as np
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["FLOAT_DTYPES", "INT_MAX", "Memo", "check_array", "check_optional_array",
+__all__ = ["FLOAT_DTYPES", "INT_MAX", "Memo", "check_array", "check_optional_array", "exact_int_pair",
            "finite_checks_enabled", "int_pair", "int_tuple", "is_int", "plain_int_or_pair",
            "set_finite_checks"]
 
@@ -114,16 +114,19 @@ def int_pair(name: str, value: Any, minimum: int) -> tuple[int, int]:
     return a, b
 
 
+def exact_int_pair(v: Any) -> bool:
+    """A tuple of two Python ints, exactly (what the checks store; no bool, float or NumPy
+    scalar), so that equality with a derived pair means the same values."""
+    return type(v) is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int
+
+
 def plain_int_or_pair(v: Any) -> bool:
     """An int or a pair of ints, exactly (no bool, float or NumPy scalar).
 
     Only such arguments may key a Memo: True == 1 and 1.0 == 1 hash alike,
     yet both must still be rejected by the full check.
     """
-    t = type(v)
-    if t is int:
-        return True
-    return t is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int
+    return type(v) is int or exact_int_pair(v)
 
 
 R = TypeVar("R")

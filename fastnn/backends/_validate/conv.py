@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import Memo, check_array, check_optional_array, int_pair, int_tuple, plain_int_or_pair
+from . import (Memo, check_array, check_optional_array, exact_int_pair, int_pair, int_tuple,
+               plain_int_or_pair)
 
 __all__ = ["ConvParams", "ConvSaved", "check_conv1d", "check_conv2d", "check_conv_backward",
            "conv_params"]
@@ -127,10 +128,6 @@ def _bad_saved() -> TypeError:
     return TypeError("saved: expected the ConvSaved returned by conv2d_forward or conv1d_forward")
 
 
-def _int_pair(v: Any) -> bool:
-    return type(v) is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int
-
-
 def _rederived(x_shape: tuple[int, ...], w_shape: tuple[int, ...], p: ConvParams) -> Any:
     """p as conv_params derives it from the shapes and p's arguments, or None if they are invalid."""
     try:
@@ -149,8 +146,8 @@ _saved_memo = Memo()
 
 def check_conv_params(x: Any, w: Any, p: Any) -> None:
     """p is the ConvParams a forward pass derives for arrays of x's and w's shapes (TypeError naming saved)."""
-    if (type(p) is not ConvParams or not all(_int_pair(v) for v in (p.stride, p.padding,
-                                                                     p.dilation, p.out_hw))
+    if (type(p) is not ConvParams or not exact_int_pair(p.stride) or not exact_int_pair(p.padding)
+            or not exact_int_pair(p.dilation) or not exact_int_pair(p.out_hw)
             or type(p.groups) is not int or type(p.has_bias) is not bool):
         raise _bad_saved()
     x_shape, w_shape = tuple(x.shape), tuple(w.shape)

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import INT_MAX, Memo, check_array, int_pair, is_int, plain_int_or_pair
+from . import INT_MAX, Memo, check_array, exact_int_pair, int_pair, is_int, plain_int_or_pair
 
 __all__ = ["PoolSaved", "PoolWindow", "adaptive_pool_saved", "avg_pool_saved",
            "check_count_include_pad", "check_divisor", "check_output_size", "check_pool2d",
@@ -163,31 +163,41 @@ def check_output_size(x: Any, output_size: Any) -> tuple[int, int]:
     return out[0], out[1]
 
 
-def _exact_ints(v: Any, n: int) -> bool:
-    """v is a tuple of n Python ints (not bools, floats or NumPy scalars)."""
-    return type(v) is tuple and len(v) == n and all(type(e) is int for e in v)
+def _exact_shape(v: Any) -> bool:
+    """v is an (N, C, H, W) tuple of Python ints, C, H, W >= 1, each at most INT_MAX."""
+    return (type(v) is tuple and len(v) == 4 and all(type(e) is int for e in v)
+            and v[0] >= 0 and min(v[1:]) >= 1 and max(v) <= INT_MAX)
+
+
+def _rederived(op: str, hw: tuple[int, int], win: PoolWindow) -> bool:
+    """win (exact ints) is what check_pool2d derives for an (H, W) input from its own fields."""
+    k, s, p, d = win[:4]
+    if (min(k + s + d) < 1 or min(p) < 0 or max(k + s + p + d) > INT_MAX
+            or (op == "avg_pool2d" and d != (1, 1))):
+        return False
+    try:
+        return pool_window(op, hw, k, s, p, d, win.ceil_mode) == win
+    except ValueError:
+        return False
+
+
+_saved_memo = Memo()
 
 
 def _window_ok(saved: PoolSaved) -> bool:
     """saved.window is what the forward derives for saved.x_shape (and avg's fields are sane)."""
     win = saved.window
-    if type(win) is not PoolWindow or type(win.ceil_mode) is not bool or not all(
-            _exact_ints(v, 2) for v in win[:4]):
-        return False
-    try:
-        again = pool_window(saved.op, (saved.x_shape[2], saved.x_shape[3]),
-                            int_pair("", win.kernel_size, 1), int_pair("", win.stride, 1),
-                            int_pair("", win.padding, 0), int_pair("", win.dilation, 1),
-                            win.ceil_mode)
-    except (TypeError, ValueError):
-        return False
-    if again != win or saved.out_hw != win.out_hw:
+    if (type(win) is not PoolWindow or type(win.ceil_mode) is not bool
+            or not all(exact_int_pair(v) for v in (win[:4] + (win.out_hw,)))
+            or win.out_hw != saved.out_hw):
         return False
     if saved.op == "avg_pool2d":
         div = saved.divisor
-        return (win.dilation == (1, 1) and type(saved.count_include_pad) is bool
-                and (div is None or (type(div) is int and div != 0)))
-    return True
+        if type(saved.count_include_pad) is not bool or not (
+                div is None or (type(div) is int and div != 0)):
+            return False
+    hw = (saved.x_shape[2], saved.x_shape[3])
+    return _saved_memo.get((saved.op, hw, win), lambda: _rederived(saved.op, hw, win))
 
 
 def check_pool_backward(op: str, dy: Any, saved: Any,
@@ -197,8 +207,7 @@ def check_pool_backward(op: str, dy: Any, saved: Any,
     if not isinstance(saved, PoolSaved) or saved.op != op or op not in _OPS:
         raise TypeError(f"saved: expected the PoolSaved returned by {op}_forward")
     shape, out = saved.x_shape, saved.out_hw
-    if (not _exact_ints(shape, 4) or not _exact_ints(out, 2) or min(shape) < 0
-            or min(shape[1:]) < 1 or min(out) < 1 or max(shape + out) > INT_MAX):
+    if not _exact_shape(shape) or not exact_int_pair(out) or min(out) < 1 or max(out) > INT_MAX:
         raise TypeError(f"saved: expected the PoolSaved returned by {op}_forward")
     if op != "adaptive_avg_pool2d" and not _window_ok(saved):
         raise TypeError(f"saved: expected the PoolSaved returned by {op}_forward")
