@@ -2,7 +2,7 @@
 
 ``get_backend(x)`` picks the kernel module (numpy reference, native, cupy), so
 ``fastnn.use_backend("numpy")`` switches every layer at once. The backward
-uses the backend its forward used (the ``saved`` tuples are backend-specific).
+uses the backend its forward used (a ``saved`` context holds that backend's arrays).
 """
 import math
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import INT_MAX, Memo, check_array, exact_int_pair, int_pair, is_int, plain_int_or_pair
 
-__all__ = ["PoolSaved", "PoolWindow", "adaptive_pool_saved", "avg_pool_saved",
+__all__ = ["PoolSaved", "PoolWindow", "adaptive_pool_saved", "avg_pool_saved", "check_avg_pool2d",
            "check_count_include_pad", "check_divisor", "check_output_size", "check_pool2d",
            "check_pool_backward", "max_pool_saved", "pool_out_size", "window_of"]
 
@@ -116,6 +116,14 @@ def _check_pool2d(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, 
     if not isinstance(ceil_mode, (bool, np.bool_)):
         raise TypeError(f"ceil_mode: expected a bool, got {ceil_mode!r}")
     return pool_window(op, (x.shape[2], x.shape[3]), k, s, p, d, bool(ceil_mode))
+
+
+def check_avg_pool2d(x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any,
+                     count_include_pad: Any,
+                     divisor_override: Any) -> tuple[PoolWindow, bool, int | None]:
+    """Check an avg_pool2d call; returns (window, count_include_pad, divisor or None)."""
+    return (check_pool2d("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode),
+            check_count_include_pad(count_include_pad), check_divisor(divisor_override))
 
 
 def check_count_include_pad(count_include_pad: Any) -> bool:

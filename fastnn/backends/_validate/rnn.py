@@ -83,12 +83,14 @@ def _c_aligned(a: Any) -> Any:
 
 
 def check_rnn_forward(kind: str, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, b_ih: Any,
-                      b_hh: Any, lengths: Any) -> tuple[Any, ...]:
-    """Check a forward call of ``kind`` ('rnn' | 'lstm' | 'gru').
+                      b_hh: Any, lengths: Any, nonlinearity: Any = "tanh") -> tuple[Any, ...]:
+    """Check a forward call of ``kind`` ('rnn' | 'lstm' | 'gru'; nonlinearity: rnn's).
 
     Returns C-contiguous (x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths); c0 is
     None except for LSTM, lengths int64 or None.
     """
+    if kind == "rnn":
+        check_nonlinearity(nonlinearity)
     G = GATES[kind]
     dt = check_array("x", x, 3)
     check_array("w_hh", w_hh, 2, dt)

@@ -7,9 +7,9 @@ average pooling uses PyTorch's bins. Same names, signatures, checks
 """
 import numpy as np
 
-from .._validate.pool import (adaptive_pool_saved, avg_pool_saved, check_count_include_pad,
-                              check_divisor, check_output_size, check_pool2d,
-                              check_pool_backward, max_pool_saved, window_of)
+from .._validate.pool import (adaptive_pool_saved, avg_pool_saved, check_avg_pool2d,
+                              check_output_size, check_pool2d, check_pool_backward, max_pool_saved,
+                              window_of)
 from ._runtime import contiguous, cp, launch, require_gpu_arrays
 
 __all__ = [
@@ -49,9 +49,8 @@ def max_pool2d_backward(dy, saved):
 
 def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False,
                        count_include_pad=True, divisor_override=None):
-    win = check_pool2d("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
-    cip = check_count_include_pad(count_include_pad)
-    divisor = check_divisor(divisor_override)
+    win, cip, divisor = check_avg_pool2d(x, kernel_size, stride, padding, ceil_mode,
+                                         count_include_pad, divisor_override)
     k, s, p, _, _, (oh, ow) = win
     require_gpu_arrays(x=x)
     x = contiguous(x)

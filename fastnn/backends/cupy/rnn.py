@@ -17,8 +17,7 @@ checked on the host.
 import numpy as np
 
 from .._validate import check_array, finite_checks_enabled
-from .._validate.rnn import (check_nonlinearity, check_rnn_forward, check_rnn_grads,
-                             check_rnn_saved, rnn_saved)
+from .._validate.rnn import check_rnn_forward, check_rnn_grads, check_rnn_saved, rnn_saved
 from ._runtime import contiguous, cp, launch, require_gpu_arrays, shadow
 
 __all__ = ["rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward",
@@ -27,12 +26,12 @@ __all__ = ["rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward",
 _SRC = "rnn.cu"
 
 
-def _forward_inputs(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths):
+def _forward_inputs(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity="tanh"):
     from .. import is_cupy_array
     host_lengths = lengths.get() if is_cupy_array(lengths) else lengths
     *_, host_lengths = check_rnn_forward(
         kind, shadow(x), shadow(h0), shadow(c0), shadow(w_ih), shadow(w_hh), shadow(b_ih),
-        shadow(b_hh), host_lengths)
+        shadow(b_hh), host_lengths, nonlinearity)
     arrays = dict(x=x, h0=h0, c0=c0 if kind == "lstm" else None, w_ih=w_ih, w_hh=w_hh,
                   b_ih=b_ih, b_hh=b_hh)
     require_gpu_arrays(**arrays)
@@ -96,8 +95,8 @@ def _saved(kind, a, lengths, y, **extra):
 # ---------------------------------------------------------------- Elman RNN
 def rnn_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", lengths=None):
     """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). Returns (y, h_n, saved)."""
-    nonlinearity = check_nonlinearity(nonlinearity)
-    a, lengths, run_len = _forward_inputs("rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths)
+    a, lengths, run_len = _forward_inputs("rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths,
+                                          nonlinearity)
     cupy = cp()
     x, w_hh = a["x"], a["w_hh"]
     T, B, _ = x.shape

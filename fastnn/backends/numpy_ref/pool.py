@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validate.pool import (PoolSaved, adaptive_pool_saved, avg_pool_saved,
-                              check_count_include_pad, check_divisor, check_output_size,
-                              check_pool2d, check_pool_backward, max_pool_saved, window_of)
+from .._validate.pool import (PoolSaved, adaptive_pool_saved, avg_pool_saved, check_avg_pool2d,
+                              check_output_size, check_pool2d, check_pool_backward, max_pool_saved,
+                              window_of)
 
 __all__ = [
     "max_pool2d_forward", "max_pool2d_backward",
@@ -98,9 +98,8 @@ def avg_pool2d_forward(x: np.ndarray, kernel_size: Any, stride: Any = None, padd
                        ceil_mode: bool = False, count_include_pad: bool = True,
                        divisor_override: int | None = None) -> tuple[np.ndarray, PoolSaved]:
     """y = sum over each window / divisor (window size, with or without padding, or override)."""
-    win = check_pool2d("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
-    cip = check_count_include_pad(count_include_pad)
-    divisor = check_divisor(divisor_override)
+    win, cip, divisor = check_avg_pool2d(x, kernel_size, stride, padding, ceil_mode,
+                                         count_include_pad, divisor_override)
     k, s, p, _, _, (OH, OW) = win
     N, C, H, W = x.shape
     h0, h1, w0, w1, div = _avg_geometry(H, W, k, s, p, OH, OW, cip, divisor)

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ..._validate.pool import (PoolSaved, adaptive_pool_saved, avg_pool_saved,
-                               check_count_include_pad, check_divisor, check_output_size,
-                               check_pool2d, check_pool_backward, max_pool_saved, window_of)
+from ..._validate.pool import (PoolSaved, adaptive_pool_saved, avg_pool_saved, check_avg_pool2d,
+                               check_output_size, check_pool2d, check_pool_backward,
+                               max_pool_saved, window_of)
 from . import _pool
 
 __all__ = [
@@ -59,9 +59,8 @@ def max_pool2d_backward(dy: np.ndarray, saved: PoolSaved) -> np.ndarray:
 def avg_pool2d_forward(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
                        ceil_mode: bool = False, count_include_pad: bool = True,
                        divisor_override: int | None = None) -> tuple[np.ndarray, PoolSaved]:
-    win = check_pool2d("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
-    cip = check_count_include_pad(count_include_pad)
-    divisor = check_divisor(divisor_override)
+    win, cip, divisor = check_avg_pool2d(x, kernel_size, stride, padding, ceil_mode,
+                                         count_include_pad, divisor_override)
     k, s, p, _, _, (OH, OW) = win
     N, C, H, W = x.shape
     y = np.empty((N, C, OH, OW), dtype=x.dtype)

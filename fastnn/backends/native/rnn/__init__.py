@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..._validate.rnn import (RNNSaved, check_nonlinearity, check_rnn_backward,
-                              check_rnn_forward, rnn_saved)
+from ..._validate.rnn import RNNSaved, check_rnn_backward, check_rnn_forward, rnn_saved
 from ...numpy_ref import rnn as _ref
 from . import _rnn
 
@@ -48,9 +47,8 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
                 nonlinearity: str = "tanh",
                 lengths: Any = None) -> tuple[np.ndarray, np.ndarray, RNNSaved]:
     """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). Returns (y, h_n, saved)."""
-    nonlinearity = check_nonlinearity(nonlinearity)
     x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
-        "rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths)
+        "rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity)
     if _empty(x):
         return _ref.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, lengths)
     T, B, _ = x.shape
