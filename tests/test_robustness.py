@@ -24,6 +24,7 @@ Each probe has an expectation:
              mapped, so a missing check shows as NumPy's own nameless
              MemoryError instead of swapping or OOM-killing the test machine.
 """
+import dataclasses
 import json
 import math
 import os
@@ -128,9 +129,10 @@ def _close(got, want, rtol=2e-4, atol=2e-5):
 
 
 def _strip(out):
-    """The arrays of a kernel's result (drop saved tuples/dicts)."""
+    """The arrays of a kernel's result (drop saved tuples, dicts and contexts)."""
     if isinstance(out, tuple):
-        return tuple(o for o in out if not isinstance(o, (tuple, dict)))
+        return tuple(o for o in out
+                     if not isinstance(o, (tuple, dict)) and not dataclasses.is_dataclass(o))
     return out
 
 
@@ -234,11 +236,15 @@ def _gemm(P, B, R):
     y, saved = B.linear_forward(a, w, np.zeros(66, np.float32))
     P("linear_backward saved junk tuple", "reject", lambda: B.linear_backward(y, (1, 2, 3)))
     P("linear_backward saved str", "reject", lambda: B.linear_backward(y, "abc"))
-    P("linear_backward saved other x", "reject", lambda: B.linear_backward(y, (a[:, :5], w, True)))
+    P("linear_backward saved tuple", "reject", lambda: B.linear_backward(y, (a, w, True)))
+    P("linear_backward saved other x", "reject", lambda: B.linear_backward(y, _with(saved, x=a[:, :5])))
     P("linear_backward saved x f64", "reject",
-      lambda: B.linear_backward(y, (a.astype(np.float64), w, True)))
-    P("linear_backward saved w int", "reject", lambda: B.linear_backward(y, (a, w.astype(int), True)))
-    P("linear_backward saved w fortran", "valid", lambda: B.linear_backward(y, (a, np.asfortranarray(w), True)),
+      lambda: B.linear_backward(y, _with(saved, x=a.astype(np.float64))))
+    P("linear_backward saved w int", "reject", lambda: B.linear_backward(y, _with(saved, w=w.astype(int))))
+    P("linear_backward saved w list", "reject", lambda: B.linear_backward(y, _with(saved, w=w.tolist())))
+    P("linear_backward saved has_bias 1", "reject", lambda: B.linear_backward(y, _with(saved, has_bias=1)))
+    P("linear_backward saved w fortran", "valid",
+      lambda: B.linear_backward(y, _with(saved, w=np.asfortranarray(w))),
       lambda o: _close(o, R.linear_backward(y, saved)))
     P("linear_backward dy shape", "reject", lambda: B.linear_backward(y[:, :-1], saved))
     P("linear_backward dy f64", "reject", lambda: B.linear_backward(y.astype(np.float64), saved))
@@ -314,30 +320,34 @@ def _conv(P, B, R):
     P("conv2d_backward dy shape", "reject", lambda: B.conv2d_backward(y[:, :, :-1], saved))
     P("conv2d_backward dy dtype", "reject", lambda: B.conv2d_backward(y.astype(np.float64), saved))
     P("conv2d_backward dy int", "reject", lambda: B.conv2d_backward(y.astype(int), saved))
-    p = saved[2]
+    p = saved.params
     xo = rng.standard_normal((2, 3, 4, 4)).astype(f32)
-    for label, bad in [("other x", (xo, saved[1], p)),
-                       ("other w", (saved[0], np.zeros((4, 3, 5, 5), f32), p)),
-                       ("stride 0", (saved[0], saved[1], p._replace(stride=(0, 0)))),
-                       ("stride huge", (saved[0], saved[1], p._replace(stride=(BIG, 1)))),
-                       ("padding neg", (saved[0], saved[1], p._replace(padding=(-5, -5)))),
-                       ("groups 3", (saved[0], saved[1], p._replace(groups=3))),
-                       ("groups 0", (saved[0], saved[1], p._replace(groups=0))),
-                       ("out_hw", (saved[0], saved[1], p._replace(out_hw=(50, 50)))),
-                       ("params str", (saved[0], saved[1], "junk")),
-                       ("params tuple", (saved[0], saved[1], tuple(p)))]:
-        P(f"conv2d_backward saved {label}", "reject", lambda: B.conv2d_backward(y, bad))
+    for label, bad in [("other x", dict(x=xo)),
+                       ("other w", dict(w=np.zeros((4, 3, 5, 5), f32))),
+                       ("stride 0", dict(params=p._replace(stride=(0, 0)))),
+                       ("stride huge", dict(params=p._replace(stride=(BIG, 1)))),
+                       ("stride bool", dict(params=p._replace(stride=(True, 1)))),
+                       ("stride float", dict(params=p._replace(stride=(1.0, 1)))),
+                       ("padding neg", dict(params=p._replace(padding=(-5, -5)))),
+                       ("groups 3", dict(params=p._replace(groups=3))),
+                       ("groups 0", dict(params=p._replace(groups=0))),
+                       ("out_hw", dict(params=p._replace(out_hw=(50, 50)))),
+                       ("has_bias int", dict(params=p._replace(has_bias=1))),
+                       ("params str", dict(params="junk")),
+                       ("params tuple", dict(params=tuple(p))),
+                       ("x list", dict(x=saved.x.tolist())),
+                       ("w f64", dict(w=saved.w.astype(np.float64)))]:
+        P(f"conv2d_backward saved {label}", "reject", lambda: B.conv2d_backward(y, _with(saved, **bad)))
+    P("conv2d_backward saved tuple", "reject", lambda: B.conv2d_backward(y, (saved.x, saved.w, p)))
     yd, sd = B.conv2d_forward(xd, wd, None, padding=1, groups=4)
     P("depthwise_backward saved other x", "reject",
-      lambda: B.conv2d_backward(yd, (np.zeros((2, 4, 3, 3), f32), sd[1], sd[2])))
+      lambda: B.conv2d_backward(yd, _with(sd, x=np.zeros((2, 4, 3, 3), f32))))
     P("depthwise_backward saved other w", "reject",
-      lambda: B.conv2d_backward(yd, (sd[0], np.zeros((4, 1, 9, 9), f32), sd[2])))
+      lambda: B.conv2d_backward(yd, _with(sd, w=np.zeros((4, 1, 9, 9), f32))))
     P("conv2d_backward saved str", "reject", lambda: B.conv2d_backward(y, "junk"))
-    P("conv2d_backward saved w f64", "reject",
-      lambda: B.conv2d_backward(y, (saved[0], saved[1].astype(np.float64), p)))
     P("conv2d_backward saved x fortran", "valid",
-      lambda: B.conv2d_backward(y, (np.asfortranarray(saved[0]), saved[1], p)),
-      lambda o: _close(o, R.conv2d_backward(y, (saved[0], saved[1], p))))
+      lambda: B.conv2d_backward(y, _with(saved, x=np.asfortranarray(saved.x))),
+      lambda o: _close(o, R.conv2d_backward(y, saved)))
     P("conv1d_backward saved str", "reject", lambda: B.conv1d_backward(y[:, :, 0], "junk"))
     y1, s1 = B.conv1d_forward(x[:, :, 0], w[:, :, 0], b, padding=2)
     P("conv1d_backward dy shape", "reject", lambda: B.conv1d_backward(y1[:, :, 1:], s1))
@@ -408,13 +418,15 @@ def _conv_transpose(P, B, R):
     P("conv_transpose2d_backward dy shape", "reject", lambda: B.conv_transpose2d_backward(y[:, :, 1:], saved))
     P("conv_transpose2d_backward dy dtype", "reject",
       lambda: B.conv_transpose2d_backward(y.astype(np.float64), saved))
-    tp = saved[2]
-    for label, bad in [("other x", (x[:, :, :3], saved[1], tp)), ("other w", (saved[0], w[:, :, :1], tp)),
-                       ("w f64", (saved[0], saved[1].astype(np.float64), tp)),
-                       ("out_hw", (saved[0], saved[1], tp._replace(out_hw=(50, 50)))),
-                       ("conv stride", (saved[0], saved[1], tp._replace(conv=tp.conv._replace(stride=(0, 1))))),
-                       ("params tuple", (saved[0], saved[1], tuple(tp))), ("str", "junk")]:
-        P(f"conv_transpose2d_backward saved {label}", "reject", lambda: B.conv_transpose2d_backward(y, bad))
+    tp = saved.params
+    for label, bad in [("other x", dict(x=x[:, :, :3])), ("other w", dict(w=w[:, :, :1])),
+                       ("w f64", dict(w=saved.w.astype(np.float64))),
+                       ("out_hw", dict(params=tp._replace(out_hw=(50, 50)))),
+                       ("conv stride", dict(params=tp._replace(conv=tp.conv._replace(stride=(0, 1))))),
+                       ("params tuple", dict(params=tuple(tp)))]:
+        P(f"conv_transpose2d_backward saved {label}", "reject",
+          lambda: B.conv_transpose2d_backward(y, _with(saved, **bad)))
+    P("conv_transpose2d_backward saved str", "reject", lambda: B.conv_transpose2d_backward(y, "junk"))
 
 
 # ---------------------------------------------------------------------------- attention
@@ -468,10 +480,14 @@ def _attention(P, B, R):
     P("attention_backward dout dtype", "reject", lambda: B.attention_backward(out.astype(np.float64), saved))
     P("attention_backward dweights shape", "reject",
       lambda: B.attention_backward(out, saved, np.zeros((3, 4, 5), f32)))
-    for i, bad in [(3, saved[3][:, :2]), (3, saved[3].astype(np.float64)), (4, keep[:1]), (2, v[:, :, :1]),
-                   (0, q[:, :1]), (6, "conv"), (5, "x")]:
-        P(f"attention_backward saved[{i}] edited", "reject",
-          lambda: B.attention_backward(out, _edit(saved, i, bad)))
+    for label, bad in [("p", dict(p=saved.p[:, :2])), ("p f64", dict(p=saved.p.astype(np.float64))),
+                       ("keep", dict(keep=keep[:1])), ("v", dict(v=v[:, :, :1])), ("q", dict(q=q[:, :1])),
+                       ("q list", dict(q=q.tolist())), ("scale str", dict(scale="x")),
+                       ("scale int", dict(scale=1))]:
+        P(f"attention_backward saved {label} edited", "reject",
+          lambda: B.attention_backward(out, _with(saved, **bad)))
+    P("attention_backward saved tuple", "reject",
+      lambda: B.attention_backward(out, (q, k, v, saved.p, keep, saved.scale, "attention")))
     P("attention_backward saved str", "reject", lambda: B.attention_backward(out, "junk"))
 
 
@@ -501,43 +517,55 @@ def _pool(P, B, R):
         P(f"{name} backward dy rank", "reject", lambda: getattr(B, bwd)(y[0], saved))
         P(f"{name} backward dy int", "reject", lambda: getattr(B, bwd)(y.astype(int), saved))
         P(f"{name} backward saved str", "reject", lambda: getattr(B, bwd)(y, "junk"))
-        P(f"{name} backward saved short", "reject", lambda: getattr(B, bwd)(y, saved[:1] + saved[-1:]))
+        P(f"{name} backward saved tuple", "reject", lambda: getattr(B, bwd)(y, (saved.x_shape, saved.out_hw)))
         P(f"{name} backward saved shape small", "reject",
-          lambda: getattr(B, bwd)(y, _edit(saved, 1 if name == "max" else 0,
-                                           (2, 4, 9, 8) if name == "adaptive" else (2, 3, 2, 2))))
+          lambda: getattr(B, bwd)(y, _with(saved, x_shape=(2, 4, 9, 8) if name == "adaptive" else (2, 3, 2, 2))))
         P(f"{name} backward saved shape junk", "reject",
-          lambda: getattr(B, bwd)(y, _edit(saved, 1 if name == "max" else 0, (2, 3, "a", 8))))
+          lambda: getattr(B, bwd)(y, _with(saved, x_shape=(2, 3, "a", 8))))
+        P(f"{name} backward saved other op", "reject",
+          lambda: getattr(B, bwd)(y, _with(saved, op="max_pool2d" if name != "max" else "avg_pool2d")))
         P(f"{name} N=0", "valid", lambda: getattr(B, bwd)(np.zeros((0,) + y.shape[1:], f32),
                                                           fwd(B, x[:0])[1]),
           lambda o: _close(o, np.zeros((0, 3, 9, 8), f32)))
-    # saved geometry edited: each entry of the tuple
+    # saved geometry edited: each field of the window
     y, s = B.max_pool2d_forward(x, 3, 2, 1)
-    for label, bad in [("k", ((9, 9), (2, 2), (1, 1), (1, 1), False)),
-                       ("s0", ((3, 3), (0, 0), (1, 1), (1, 1), False)),
-                       ("p big", ((3, 3), (2, 2), (5, 5), (1, 1), False)),
-                       ("d neg", ((3, 3), (2, 2), (1, 1), (-1, -1), False)),
-                       ("geo str", "junk"), ("geo short", ((3, 3), (2, 2)))]:
-        P(f"max backward saved {label}", "reject", lambda: B.max_pool2d_backward(y, _edit(s, 2, bad)))
-    P("max backward saved idx int32", "reject", lambda: B.max_pool2d_backward(y, _edit(s, 0, s[0].astype(np.int32))))
-    P("max backward saved idx list", "reject", lambda: B.max_pool2d_backward(y, _edit(s, 0, s[0].tolist())))
-    big_idx = s[0].copy()
+    win = s.window
+    for label, bad in [("k", win._replace(kernel_size=(9, 9))), ("s0", win._replace(stride=(0, 0))),
+                       ("p big", win._replace(padding=(5, 5))), ("d neg", win._replace(dilation=(-1, -1))),
+                       ("k bool", win._replace(kernel_size=(True, 3))), ("ceil int", win._replace(ceil_mode=1)),
+                       ("out_hw", win._replace(out_hw=(9, 9))), ("geo str", "junk"), ("geo tuple", tuple(win)),
+                       ("geo None", None)]:
+        P(f"max backward saved window {label}", "reject", lambda: B.max_pool2d_backward(y, _with(s, window=bad)))
+    P("max backward saved idx int32", "reject",
+      lambda: B.max_pool2d_backward(y, _with(s, indices=s.indices.astype(np.int32))))
+    P("max backward saved idx list", "reject", lambda: B.max_pool2d_backward(y, _with(s, indices=s.indices.tolist())))
+    P("max backward saved idx None", "reject", lambda: B.max_pool2d_backward(y, _with(s, indices=None)))
+    big_idx = s.indices.copy()
     big_idx[0, 0, 0, 0], big_idx[1, 2, 1, 1] = 10 ** 12, -10 ** 12
-    P("max backward idx out of range", "valid", lambda: B.max_pool2d_backward(y, _edit(s, 0, big_idx)),
+    P("max backward idx out of range", "valid", lambda: B.max_pool2d_backward(y, _with(s, indices=big_idx)),
       _finite_shape(x.shape))
     y2, s2 = B.max_pool2d_forward(x[:, :, :8], 2)
     P("max2x2 backward saved shape grown", "reject",
-      lambda: B.max_pool2d_backward(y2, _edit(s2, 1, (2, 3, 12, 12))))
+      lambda: B.max_pool2d_backward(y2, _with(s2, x_shape=(2, 3, 12, 12))))
     P("max2x2 backward idx out of range", "valid",
-      lambda: B.max_pool2d_backward(y2, _edit(s2, 0, np.full_like(s2[0], 10 ** 9))),
+      lambda: B.max_pool2d_backward(y2, _with(s2, indices=np.full_like(s2.indices, 10 ** 9))),
       lambda o: _close(o, np.zeros((2, 3, 8, 8), f32)))
     ya, sa = B.avg_pool2d_forward(x, 3, 2, 1)
-    for i, bad in [(1, (9, 9)), (2, (0, 0)), (3, (5, 5)), (3, (-3, -3)), (4, (8, 8)), (1, "ab"),
-                   (5, "yes"), (6, 0), (6, 1.5), (0, (2, 3, 1, 1))]:
-        P(f"avg backward saved[{i}]={bad!r}", "reject", lambda: B.avg_pool2d_backward(ya, _edit(sa, i, bad)))
+    wa = sa.window
+    for label, bad in [("k", dict(window=wa._replace(kernel_size=(9, 9)))),
+                       ("s0", dict(window=wa._replace(stride=(0, 0)))),
+                       ("p big", dict(window=wa._replace(padding=(5, 5)))),
+                       ("p neg", dict(window=wa._replace(padding=(-3, -3)))),
+                       ("d 2", dict(window=wa._replace(dilation=(2, 2)))),
+                       ("out_hw", dict(out_hw=(8, 8))), ("k str", dict(window=wa._replace(kernel_size="ab"))),
+                       ("cip str", dict(count_include_pad="yes")), ("divisor 0", dict(divisor=0)),
+                       ("divisor float", dict(divisor=1.5)), ("x_shape", dict(x_shape=(2, 3, 1, 1)))]:
+        P(f"avg backward saved {label}", "reject", lambda: B.avg_pool2d_backward(ya, _with(sa, **bad)))
     yd, sdd = B.adaptive_avg_pool2d_forward(x, 3)
-    for i, bad in [(1, (20, 20)), (1, (0, 3)), (1, "ab"), (0, (2, 3, 0, 8))]:
-        P(f"adaptive backward saved[{i}]={bad!r}", "reject",
-          lambda: B.adaptive_avg_pool2d_backward(yd, _edit(sdd, i, bad)))
+    for label, bad in [("out big", dict(out_hw=(20, 20))), ("out 0", dict(out_hw=(0, 3))),
+                       ("out str", dict(out_hw="ab")), ("x_shape 0", dict(x_shape=(2, 3, 0, 8)))]:
+        P(f"adaptive backward saved {label}", "reject",
+          lambda: B.adaptive_avg_pool2d_backward(yd, _with(sdd, **bad)))
     # forward arguments
     for arg in ("kernel_size", "stride", "padding", "dilation"):
         for val in (BIG, -1, 0, 2 ** 31, (1, BIG), 2.5, (2, 2.0), "2", (1, 2, 3), True):
@@ -583,6 +611,11 @@ def _edit(saved, i, value):
     return tuple(t)
 
 
+def _with(saved, **fields):
+    """A copy of a saved context with some fields replaced (no check runs on them here)."""
+    return dataclasses.replace(saved, **fields)
+
+
 # ---------------------------------------------------------------------------- elementwise
 
 def _elementwise(P, B, R):
@@ -617,13 +650,15 @@ def _elementwise(P, B, R):
         P(f"{name} backward dy dtype", "reject", lambda: getattr(B, bwd)(y.astype(np.float64), saved))
         P(f"{name} backward dy int", "reject", lambda: getattr(B, bwd)(y.astype(int), saved))
         P(f"{name} backward saved str", "reject", lambda: getattr(B, bwd)(y, "junk"))
-        P(f"{name} backward saved other kind", "reject", lambda: getattr(B, bwd)(y, (y, 1, "other")))
+        P(f"{name} backward saved tuple", "reject", lambda: getattr(B, bwd)(y, (y, 1, name)))
+        P(f"{name} backward saved other op", "reject",
+          lambda: getattr(B, bwd)(y, _with(saved, op="relu" if name != "relu" else "softmax")))
         P(f"{name} backward saved int y", "reject", lambda: getattr(B, bwd)(y.astype(int),
-                                                                             _edit(saved, 0, y.astype(int))))
+                                                                             _with(saved, y=y.astype(int))))
+        P(f"{name} backward saved y list", "reject", lambda: getattr(B, bwd)(y, _with(saved, y=y.tolist())))
     yb, sb = B.bias_relu_forward(z, bias)
-    for ax in (7, -1, True, "1", 1.0):
-        P(f"bias_relu backward saved axis {ax!r}", "nocrash" if ax == -1 else "reject",
-          lambda: B.bias_relu_backward(yb, _edit(sb, 1, ax)))
+    for ax in (7, -1, True, "1", 1.0, None):
+        P(f"bias_relu backward saved axis {ax!r}", "reject", lambda: B.bias_relu_backward(yb, _with(sb, axis=ax)))
     for label, v in _dtypes(z):
         for name, op in ops:
             P(f"{name} dtype {label}", "reject", lambda: op(B, v))
@@ -737,24 +772,33 @@ def _rnn(P, B, R):
         # saved tampered or mixed from another call
         x2 = rng.standard_normal((2 * T, N, I)).astype(f32)
         s2 = fwd(B, kind, x2)[-1]
-        for key in [k for k, v in saved.items() if isinstance(v, np.ndarray)]:
-            for label, bad in [("other T", s2[key]), ("truncated", saved[key][:1]),
-                               ("f64", saved[key].astype(np.float64)), ("fortran", np.asfortranarray(saved[key])),
-                               ("misaligned", _misaligned(saved[key])), ("list", saved[key].tolist())]:
-                if label == "other T" and s2[key].shape == saved[key].shape:
+        arrays = [f.name for f in dataclasses.fields(saved) if isinstance(getattr(saved, f.name), np.ndarray)]
+        for key in arrays:
+            here, other = getattr(saved, key), getattr(s2, key)
+            for label, bad in [("other T", other), ("truncated", here[:1]),
+                               ("f64", here.astype(np.float64)), ("fortran", np.asfortranarray(here)),
+                               ("misaligned", _misaligned(here)), ("list", here.tolist())]:
+                if label == "other T" and other.shape == here.shape:
                     continue
-                if label in ("fortran",) and saved[key].ndim < 2:
+                if label in ("fortran",) and here.ndim < 2:
                     continue
-                P(f"{kind} backward saved[{key!r}] {label}", "reject",
-                  lambda: bwd(B, kind, y, dict(saved, **{key: bad})))
-            P(f"{kind} backward saved missing {key!r}", "reject",
-              lambda: bwd(B, kind, y, {k: v for k, v in saved.items() if k != key}))
+                P(f"{kind} backward saved.{key} {label}", "reject",
+                  lambda: bwd(B, kind, y, _with(saved, **{key: bad})))
+            P(f"{kind} backward saved missing {key}", "reject", lambda: bwd(B, kind, y, _with(saved, **{key: None})))
         for label, L in [("too long", np.array([9, 1, 1])), ("zero", np.array([0, 1, 1])),
-                         ("int32", np.array([1, 1, 1], np.int32)), ("short", np.array([1], np.int64))]:
-            P(f"{kind} backward saved lengths {label}", "reject", lambda: bwd(B, kind, y, dict(saved, lengths=L)))
+                         ("int32", np.array([1, 1, 1], np.int32)), ("short", np.array([1], np.int64)),
+                         ("list", [1, 1, 1])]:
+            P(f"{kind} backward saved lengths {label}", "reject", lambda: bwd(B, kind, y, _with(saved, lengths=L)))
         P(f"{kind} backward saved str", "reject", lambda: bwd(B, kind, y, "junk"))
-        P(f"{kind} backward saved kind only", "reject", lambda: bwd(B, kind, y, {"kind": kind}))
-        P(f"{kind} backward saved bias flag", "reject", lambda: bwd(B, kind, y, dict(saved, has_b_ih="yes")))
+        P(f"{kind} backward saved dict", "reject",
+          lambda: bwd(B, kind, y, {f.name: getattr(saved, f.name) for f in dataclasses.fields(saved)}))
+        P(f"{kind} backward saved other kind", "reject",
+          lambda: bwd(B, kind, y, _with(saved, kind="gru" if kind != "gru" else "rnn")))
+        P(f"{kind} backward saved bias flag", "reject", lambda: bwd(B, kind, y, _with(saved, has_b_ih="yes")))
+        P(f"{kind} backward saved nonlinearity", "reject",
+          lambda: bwd(B, kind, y, _with(saved, nonlinearity="sigmoid" if kind == "rnn" else "tanh")))
+        P(f"{kind} backward saved extra array", "reject",
+          lambda: bwd(B, kind, y, _with(saved, hn=saved.y) if kind != "gru" else _with(saved, c=saved.y)))
         P(f"{kind} backward dy shape", "reject", lambda: bwd(B, kind, y[:2], saved))
         P(f"{kind} backward dy f64", "reject", lambda: bwd(B, kind, y.astype(np.float64), saved))
         P(f"{kind} backward dh_n shape", "reject", lambda: bwd(B, kind, y, saved, h0[:1]))

@@ -200,7 +200,7 @@ def _max_pool(k, be_fwd):
             return y, None
         y, saved = be_fwd()(x, k["kernel_size"], k["stride"], k["padding"], k["dilation"],
                             k["ceil_mode"])
-        return y, saved[0]
+        return y, saved.indices
     return pool
 
 

@@ -2,7 +2,7 @@
 
 ``get_backend(x)`` picks the kernel module (numpy reference, native, cupy), so
 ``fastnn.use_backend("numpy")`` switches every layer at once. The backward
-uses the backend its forward used (the ``saved`` tuples are backend-specific).
+uses the backend its forward used (a ``saved`` context holds that backend's arrays).
 """
 import math
 
@@ -66,7 +66,7 @@ class MaxPool2d(Function):
         self.be = get_backend(x)
         y, self.saved = self.be.max_pool2d_forward(x, kernel_size, stride, padding, dilation,
                                                    ceil_mode)
-        return half_out(self.half, y), self.saved[0]
+        return half_out(self.half, y), self.saved.indices
 
     def backward(self, g, _gi=None):
         (g,), _ = half_in(g) if self.half else ((g,), False)

@@ -1,5 +1,7 @@
 """Attention kernels: native held to the reference, both to finite differences and
 PyTorch (when installed); masks, causal rows, dropout and empty rows; bad input."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -139,17 +141,20 @@ def test_bad_input_is_rejected(mod):
     with pytest.raises(ValueError, match="dout: expected shape"):
         mod.attention_backward(out[:, :2], saved)
     with pytest.raises(TypeError, match="saved"):
-        mod.attention_backward(out, saved[:3])
+        mod.attention_backward(out, (saved.q, saved.k, saved.v))
 
 
 @pytest.mark.parametrize("mod", BACKENDS)
-def test_edited_saved_tuples_are_rejected(mod):
+def test_edited_saved_contexts_are_rejected(mod):
     q, k, v, bb, _ = make(np.float32)
     out, w, saved = mod.attention_forward(q, k, v, bb)
-    qs, ks, vs, p, keep, scale, tag = saved
-    bad = [(qs, ks, vs, p[:, :2], keep, scale, tag), (qs, ks, vs, p.astype(np.float64), keep, scale, tag),
-           (qs, ks, vs, p, np.ones((1, 1)), scale, tag), (qs, ks, vs[:, :, :1], p, keep, scale, tag),
-           (qs, ks, vs, p, keep, scale, "conv")]
-    for s in bad:
-        with pytest.raises((TypeError, ValueError)):
+    p = saved.p
+    bad = [dict(p=p[:, :2]), dict(p=p.astype(np.float64)), dict(keep=np.ones((1, 1))),
+           dict(v=saved.v[:, :, :1]), dict(scale="x"), dict(q=None)]
+    for fields in bad:
+        # a consistent edit (v) that changes the output shape is caught at dout instead
+        with pytest.raises((TypeError, ValueError), match="^(saved|dout)"):
+            mod.attention_backward(out, dataclasses.replace(saved, **fields))
+    for s in [(saved.q, saved.k, saved.v, p, None, saved.scale, "attention"), None]:
+        with pytest.raises(TypeError, match="^saved: expected the AttentionSaved"):
             mod.attention_backward(out, s)

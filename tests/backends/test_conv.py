@@ -287,7 +287,7 @@ def test_disable_paths():
     """disable_paths turns the named paths off inside the block only, and rejects
     names it does not know."""
     x, w, b, args = make((2, 16, 32, 10, 10, 3, 3, 1, 1, 1, 1, True), np.float64, seed=0)
-    p = ref.conv2d_forward(x, w, b, **args)[1][2]
+    p = ref.conv2d_forward(x, w, b, **args)[1].params
     import fastnn
     before = fastnn.get_num_threads()
     try:
@@ -311,7 +311,7 @@ def test_disable_paths():
 def test_small_kernels_reject_large_k():
     """The unpacked small-k kernels refuse k = C*kH*kW beyond SMALL_K loudly."""
     x, w, b, args = make((1, 2, 4, 6, 6, 3, 3, 1, 1, 1, 1, False), np.float64, seed=0)
-    p = ref.conv2d_forward(x, w, b, **args)[1][2]
+    p = ref.conv2d_forward(x, w, b, **args)[1].params
     y = np.empty((1, 4, 6, 6))
     scratch = np.empty((1, 1 << 16))
     with pytest.raises(ValueError, match="SMALL_K|small-k"):
@@ -337,7 +337,7 @@ def test_blocks_and_chunks(monkeypatch, no_packed, case, columns, nbytes, nthrea
     before = fastnn.get_num_threads()
     try:
         fastnn.set_num_threads(nthreads)
-        block, chunk = nat._plan(x, w, s_r[2])[:2]
+        block, chunk = nat._plan(x, w, s_r.params)[:2]
         if nbytes == 1 and case[5] > 1:
             assert block == 1 and chunk == 1
         if columns == 10 ** 6 and nthreads == 1 and case[5] > 1:
@@ -452,7 +452,7 @@ def test_packed_path(monkeypatch, no_winograd, variant, dtype, columns, nthreads
         for i, case in enumerate(PACKED_CASES):
             x, w, b, args = make(case, dtype, seed=i)
             y_r, s_r = ref.conv2d_forward(x, w, b, **args)
-            plan = nat._packed_plan(x, w, s_r[2])
+            plan = nat._packed_plan(x, w, s_r.params)
             team = _conv.team(float(x.size // x.shape[1]) * w.size)  # threshold bypassed or not
             # fewer samples than threads: the threaded-GEMM path instead
             assert (plan is None) == (team > 1 and x.shape[0] < team)
@@ -475,7 +475,7 @@ def test_packed_path(monkeypatch, no_winograd, variant, dtype, columns, nthreads
 def _packed_finite_differences(case, small):
     x, w, b, args = make(case, np.float64, seed=5)
     y, saved = nat.conv2d_forward(x, w, b, **args)
-    assert nat._packed_plan(x, w, saved[2], small=small) is not None
+    assert nat._packed_plan(x, w, saved.params, small=small) is not None
     dy = rand(y.shape, np.float64, 6)
     got = nat.conv2d_backward(dy, saved)
     want = numerical_grads(lambda x_, w_, b_: nat.conv2d_forward(x_, w_, b_, **args)[0],
@@ -522,7 +522,7 @@ def test_small_k_paths(monkeypatch, variant, dtype, nbytes, nthreads):
         for i, case in enumerate(SMALL_K_CASES):
             x, w, b, args = make(case, dtype, seed=i)
             y_r, s_r = ref.conv2d_forward(x, w, b, **args)
-            plan = nat._packed_plan(x, w, s_r[2], small=True)
+            plan = nat._packed_plan(x, w, s_r.params, small=True)
             assert (plan is None) == (nthreads > 1 and x.shape[0] < nthreads)
             y_n, s_n = nat.conv2d_forward(x, w, b, **args)
             np.testing.assert_allclose(y_n, y_r, err_msg=f"y case {i}", **TOL[dtype])
@@ -548,7 +548,7 @@ def test_small_k_non_contiguous():
     wi = np.asfortranarray(w)
     assert not xi.flags.c_contiguous and not wi.flags.c_contiguous
     y_r, s_r = ref.conv2d_forward(x, w, b, **args)
-    assert nat._packed_plan(x, w, s_r[2], small=True) is not None
+    assert nat._packed_plan(x, w, s_r.params, small=True) is not None
     y_n, s_n = nat.conv2d_forward(xi, wi, b, **args)
     np.testing.assert_allclose(y_n, y_r, **TOL[np.float64])
     dy = rand(y_r.shape, np.float64, 8)

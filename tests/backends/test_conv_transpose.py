@@ -3,6 +3,7 @@ oracle, finite differences and PyTorch (when installed); bad input rejected alik
 import numpy as np
 import pytest
 
+from fastnn.backends._validate.conv_transpose import ConvTransposeSaved
 from fastnn.backends.numpy_ref import conv_transpose as ref
 from fastnn.testing import assert_grads_close, numerical_grads
 
@@ -171,18 +172,24 @@ def test_bad_input_is_rejected(mod):
     with pytest.raises(ValueError, match="dy: expected shape"):
         mod.conv_transpose2d_backward(np.zeros((1, 2, 4, 4), np.float32), saved)
     with pytest.raises(TypeError, match="saved"):
-        mod.conv_transpose2d_backward(y, saved[:2])
+        mod.conv_transpose2d_backward(y, (saved.x, saved.w))
 
 
 @pytest.mark.parametrize("mod", BACKENDS)
-def test_edited_saved_tuples_are_rejected(mod):
+def test_edited_saved_contexts_are_rejected(mod):
     x, w, b, args = make(CASES[1], np.float32)
-    y, (sx, sw, tp) = mod.conv_transpose2d_forward(x, w, b, **args)
+    y, saved = mod.conv_transpose2d_forward(x, w, b, **args)
+    sx, sw, tp = saved.x, saved.w, saved.params
     dy = np.zeros_like(y)
-    for saved in [(sx[:, :, :2], sw, tp), (sx, sw[:, :1], tp), (sx, sw.astype(np.float64), tp),
-                  (sx, sw, tuple(tp)), (sx, sw, tp._replace(out_hw=(1, 1))), (sx, sw, tp, 1)]:
-        with pytest.raises((TypeError, ValueError)):
-            mod.conv_transpose2d_backward(dy, saved)
+    for bad in [(sx[:, :, :2], sw, tp), (sx, sw[:, :1], tp), (sx, sw.astype(np.float64), tp),
+                (sx, sw, tuple(tp)), (sx, sw, tp._replace(out_hw=(1, 1))),
+                (sx, sw, tp._replace(has_bias=1)), (sx, sw, tp._replace(out_hw=(6.0, 6)))]:
+        # a consistent edit that changes the output shape is caught at dy instead
+        with pytest.raises((TypeError, ValueError), match="^(saved|dy)"):
+            mod.conv_transpose2d_backward(dy, ConvTransposeSaved(*bad))
+    for bad in [(sx, sw, tp), (sx, sw, tp, 1), "junk", None]:  # not a ConvTransposeSaved
+        with pytest.raises(TypeError, match="^saved: expected the ConvTransposeSaved"):
+            mod.conv_transpose2d_backward(dy, bad)
 
 
 def test_float16_through_the_functional():

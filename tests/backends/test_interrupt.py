@@ -16,6 +16,7 @@ MAX_BYTES), and the call must end in less than half its estimated length,
 so a pass means the kernel stopped early. The measured latencies are
 printed (pytest -s).
 """
+import dataclasses
 import json
 import os
 import signal
@@ -68,10 +69,11 @@ def _rnn_case(kind, dtype, backward):
         if not backward:
             x = _rng_fill((T, B, I), dtype, 1)
             return lambda: list(fwd(x, *state, w_ih, w_hh, b, b)[:-1])
-        saved = dict(fwd(_rng_fill((SHORT, B, I), dtype, 1), *state, w_ih, w_hh, b, b)[-1])
-        for k, v in list(saved.items()):
-            if isinstance(v, np.ndarray) and v.ndim == 3 and v.shape[0] == SHORT:
-                saved[k] = _grow(v, 0, T)
+        saved = fwd(_rng_fill((SHORT, B, I), dtype, 1), *state, w_ih, w_hh, b, b)[-1]
+        per_step = {f.name: getattr(saved, f.name) for f in dataclasses.fields(saved)}
+        saved = dataclasses.replace(saved, **{
+            k: _grow(v, 0, T) for k, v in per_step.items()
+            if isinstance(v, np.ndarray) and v.ndim == 3 and v.shape[0] == SHORT})
         dy = _rng_fill((T, B, H), dtype, 7)
         dstate = (_rng_fill((B, H), dtype, 8),) * len(state)
         bwd = getattr(mod, kind + "_backward")
@@ -133,9 +135,12 @@ def _conv_case(path, dtype, backward):
         if not backward:
             x = _rng_fill((1, C, N, H) if path == "image" else (N, C, H, H), dtype, 1)
             return lambda: [mod.conv2d_forward(x, w, b, 1, pad, 1, groups)[0]]
-        y, (x, w_, geo) = mod.conv2d_forward(_rng_fill((SHORT, C, H, H), dtype, 1), w, b, 1, pad,
-                                             1, groups)
-        saved = (_grow(x, 0, N), w_, geo)
+        y, saved = mod.conv2d_forward(_rng_fill((SHORT, C, H, H), dtype, 1), w, b, 1, pad, 1,
+                                      groups)
+        if isinstance(saved, tuple):  # _DepthwiseRef's own
+            saved = (_grow(saved[0], 0, N),) + saved[1:]
+        else:
+            saved = dataclasses.replace(saved, x=_grow(saved.x, 0, N))
         dy = _rng_fill((N,) + y.shape[1:], dtype, 4)
         return lambda: [a for a in mod.conv2d_backward(dy, saved) if a is not None]
 
@@ -184,10 +189,9 @@ def _pool_case(kind, dtype, backward):
             x = _rng_fill((1, P, H, H), dtype, 1)
             return lambda: [fwd(x, *args)[0]]
         y, saved = fwd(_rng_fill((1, SHORT, H, H), dtype, 1), *args)
-        if kind == "max":   # (argmax, input shape, ...): grow both along the planes
-            saved = (_grow(saved[0], 1, P), (1, P, H, H)) + tuple(saved[2:])
-        else:               # (input shape, ...)
-            saved = ((1, P, H, H),) + tuple(saved[1:])
+        # grow the input shape (and max's argmax) along the planes
+        grown = dict(indices=_grow(saved.indices, 1, P)) if kind == "max" else {}
+        saved = dataclasses.replace(saved, x_shape=(1, P, H, H), **grown)
         dy = _rng_fill((1, P) + y.shape[2:], dtype, 2)
         return lambda: [getattr(mod, name + "_backward")(dy, saved)]
 

@@ -13,6 +13,8 @@ import pytest
 native = pytest.importorskip("fastnn.backends.native")
 pytest.importorskip("fastnn.backends.native.common._isa")
 
+import fastnn.backends.numpy_ref.gemm  # noqa: E402,F401  (numpy_ref.gemm below)
+import fastnn.backends.numpy_ref.optim  # noqa: E402,F401
 from fastnn.backends import numpy_ref  # noqa: E402
 from fastnn.backends.native import available_isas, isa, set_isa  # noqa: E402
 
@@ -135,6 +137,8 @@ def test_forced_level_runs_the_kernels(level):
     out = _run(level, """
         import numpy as np
         import fastnn.backends.native as n
+        import fastnn.backends.numpy_ref.conv
+        import fastnn.backends.numpy_ref.rnn
         from fastnn.backends import numpy_ref as ref
         from fastnn.backends.native import conv, gemm, rnn
         rng = np.random.default_rng(0)
@@ -172,7 +176,7 @@ def _fwd_bwd(family, fname, bname, args, kwargs, upstream, dtype, what, n_out=1)
     """forward then backward on both backends; upstream(y) makes the backward inputs."""
     from importlib import import_module
     nat = import_module(f"fastnn.backends.native.{family}")
-    ref = getattr(numpy_ref, family)
+    ref = import_module(f"fastnn.backends.numpy_ref.{family}")
     out_n, out_r = getattr(nat, fname)(*args, **kwargs), getattr(ref, fname)(*args, **kwargs)
     _compare(out_n[:n_out], out_r[:n_out], dtype, f"{what} forward")
     if bname is not None:

@@ -1,4 +1,6 @@
 """Pooling kernels: native vs reference, finite differences, PyTorch, bad input."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -70,16 +72,16 @@ def test_max_native_matches_reference(shape, kw, dtype):
     y_ref, s_ref = ref.max_pool2d_forward(x, **kw)
     for xl in _layouts(x):
         y, s = nat.max_pool2d_forward(xl, **kw)
-        assert y.dtype == dtype and s[0].dtype == np.int64
+        assert y.dtype == dtype and s.indices.dtype == np.int64
         np.testing.assert_array_equal(y, y_ref)
-        np.testing.assert_array_equal(s[0], s_ref[0])
+        np.testing.assert_array_equal(s.indices, s_ref.indices)
     dy = RNG.standard_normal(y_ref.shape).astype(dtype)
     dx_ref = ref.max_pool2d_backward(dy, s_ref)
     for dyl in _layouts(dy):
         dx = nat.max_pool2d_backward(dyl, s)
         assert dx.shape == shape and dx.dtype == dtype
         np.testing.assert_allclose(dx, dx_ref, rtol=1e-6, atol=1e-6)
-    # the saved tuples are interchangeable between backends
+    # the saved contexts are interchangeable between backends
     np.testing.assert_allclose(ref.max_pool2d_backward(dy, s), dx_ref, rtol=1e-6, atol=1e-6)
 
 
@@ -89,7 +91,7 @@ def test_max_overlapping_windows_accumulate():
     x[0, 0, 2, 2] = 10.0
     for mod in (ref, nat):
         y, s = mod.max_pool2d_forward(x, 3, 2, 0)
-        assert (s[0] == 12).all()
+        assert (s.indices == 12).all()
         dx = mod.max_pool2d_backward(np.ones_like(y), s)
         assert dx[0, 0, 2, 2] == 4.0 and dx.sum() == 4.0
 
@@ -98,10 +100,10 @@ def test_max_nan_and_neg_inf_like_torch():
     x = np.array([[[[1.0, np.nan, 3.0, -np.inf], [0.0, 2.0, -np.inf, -np.inf]]]])
     for mod in (ref, nat):
         y, s = mod.max_pool2d_forward(x, 2, 2, 0)
-        assert np.isnan(y[0, 0, 0, 0]) and s[0][0, 0, 0, 0] == 1
-        assert y[0, 0, 0, 1] == 3.0 and s[0][0, 0, 0, 1] == 2
+        assert np.isnan(y[0, 0, 0, 0]) and s.indices[0, 0, 0, 0] == 1
+        assert y[0, 0, 0, 1] == 3.0 and s.indices[0, 0, 0, 1] == 2
         y, s = mod.max_pool2d_forward(x, (2, 1), (2, 1), 0)
-        assert y[0, 0, 0, 3] == -np.inf and s[0][0, 0, 0, 3] == 3  # first in-bounds cell
+        assert y[0, 0, 0, 3] == -np.inf and s.indices[0, 0, 0, 3] == 3  # first in-bounds cell
 
 
 @pytest.mark.parametrize("shape,kw", [c for c in MAX_CASES if c[0][0] > 0][:7])
@@ -182,7 +184,7 @@ def test_agrees_with_torch():
         for mod in (ref, nat):
             y, s = mod.max_pool2d_forward(x, **kw)
             np.testing.assert_array_equal(y, ty.numpy())
-            np.testing.assert_array_equal(s[0], ti.numpy())
+            np.testing.assert_array_equal(s.indices, ti.numpy())
         dy = RNG.standard_normal(y.shape)
         tx = torch.tensor(x, requires_grad=True)
         F.max_pool2d(tx, **kw).backward(torch.tensor(dy))
@@ -265,8 +267,8 @@ def test_bad_input_more(mod):
 
 def test_forged_indices_never_write_outside():
     y, s = nat.max_pool2d_forward(_perm((1, 2, 5, 5), np.float64), 3, 1, 1)
-    bad = s[0].copy()
+    bad = s.indices.copy()
     bad[0, 0, 0, 0] = 10 ** 9
     bad[0, 1, 0, 0] = -5
-    dx = nat.max_pool2d_backward(np.ones_like(y), (bad,) + s[1:])
+    dx = nat.max_pool2d_backward(np.ones_like(y), dataclasses.replace(s, indices=bad))
     assert dx.sum() == y.size - 2  # the two forged entries were dropped

@@ -15,8 +15,8 @@ BLOCK = 256            # threads per block; the row kernels' shared buffers assu
 MAX_GRID = 65535       # grid-stride loops let a capped grid cover any size
 
 _cupy = None
-_modules = {}
-_functions = {}
+_modules: dict = {}     # (file, GPU) -> cupy.RawModule
+_functions: dict = {}   # (file, name, dtype suffix, GPU) -> kernel
 
 
 def cp():

@@ -2,10 +2,11 @@
 
 The products are cuBLAS batched GEMMs (cupy.matmul); the mask and softmax are
 CuPy elementwise passes (not fused as in the native backend's
-attention_softmax_kernel.c). Same names, signatures, checks and ``saved`` layout
-as fastnn/backends/numpy_ref/attention.py, the reference.
+attention_softmax_kernel.c). Same names, signatures, checks
+(fastnn/backends/_validate/attention.py) and AttentionSaved as
+fastnn/backends/numpy_ref/attention.py, the reference.
 """
-from ..numpy_ref.attention import check_attention, check_grad, check_saved
+from .._validate.attention import AttentionSaved, check_attention, check_attention_backward
 from ._runtime import cp, require_gpu_arrays
 
 __all__ = ["attention_forward", "attention_backward"]
@@ -35,19 +36,18 @@ def attention_forward(q, k, v, bias=None, scale=None, causal=False, keep=None, e
         s = cupy.where(above, s.dtype.type(-float("inf")), s)
     p = _softmax(s, empty_rows)
     pd = p * keep if keep is not None else p
-    return cupy.matmul(pd, v), pd, (q, k, v, p, keep, scale, "attention")
+    return cupy.matmul(pd, v), pd, AttentionSaved(q, k, v, p, keep, scale)
 
 
 def attention_backward(dout, saved, dweights=None):
-    q, k, v, p, keep, scale = check_saved(saved)
-    check_grad("dout", dout, q.shape[:2] + v.shape[2:], q.dtype)
+    check_attention_backward(dout, saved, dweights, cp().ndarray)
+    q, k, v, p, keep, scale = saved.q, saved.k, saved.v, saved.p, saved.keep, saved.scale
     require_gpu_arrays(dout=dout, dweights=dweights)
     cupy = cp()
     pd = p * keep if keep is not None else p
     dv = cupy.matmul(pd.swapaxes(-1, -2), dout)
     dp = cupy.matmul(dout, v.swapaxes(-1, -2))
     if dweights is not None:
-        check_grad("dweights", dweights, p.shape, p.dtype)
         dp = dp + dweights
     if keep is not None:
         dp = dp * keep

@@ -3,11 +3,10 @@
 Forward: cols = im2col(x) as (N, G, K = Cg*kH*kW, Ho*Wo); y = W_g @ cols for
 every sample and group in one cupy.matmul. Backward: dW = sum_n dY @ cols^T,
 dcols = W_g^T @ dY, and col2im (a gather, so no atomics) folds dcols back onto
-dx. Same names, signatures, checks and ``saved`` layout as
-fastnn/backends/numpy_ref/conv.py; conv1d is conv2d on a height-1 image.
+dx. Same names, signatures, checks (fastnn/backends/_validate/conv.py) and
+ConvSaved as fastnn/backends/numpy_ref/conv.py; conv1d is conv2d on a height-1 image.
 """
-from .._validate import check_array
-from ..numpy_ref.conv import check_conv1d, check_conv2d, check_grad_output
+from .._validate.conv import ConvSaved, check_conv1d, check_conv2d, check_conv_backward
 from ._runtime import contiguous, cp, launch, require_gpu_arrays
 
 __all__ = ["conv2d_forward", "conv2d_backward", "conv1d_forward", "conv1d_backward"]
@@ -40,19 +39,23 @@ def _forward(x, w, b, p):
     y = cp().matmul(w.reshape(g, o // g, -1), cols).reshape(n, o, *p.out_hw)
     if b is not None:
         y += b[:, None, None]
-    return y, (x, w, p)
+    return y
 
 
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     params = check_conv2d(x, w, b, stride, padding, dilation, groups)
     require_gpu_arrays(x=x, w=w, b=b)
-    return _forward(contiguous(x), contiguous(w), b, params)
+    x, w = contiguous(x), contiguous(w)
+    return _forward(x, w, b, params), ConvSaved(x, w, params)
 
 
 def conv2d_backward(dy, saved):
-    x, w, p = saved
-    check_grad_output(dy, x.shape, w.shape, p, x.dtype)
+    x, w, p = check_conv_backward(dy, saved, cp().ndarray)
     require_gpu_arrays(dy=dy, x=x, w=w)
+    return _backward(dy, x, w, p)
+
+
+def _backward(dy, x, w, p):
     cupy = cp()
     x, w, dy = contiguous(x), contiguous(w), contiguous(dy)
     n, c = x.shape[:2]
@@ -72,14 +75,14 @@ def conv2d_backward(dy, saved):
 
 
 def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    x2, w2, s, pd, d = check_conv1d(x, w, b, stride, padding, dilation, groups)
-    params = check_conv2d(x2, w2, b, s, pd, d, groups, name="conv1d")
+    x2, w2, params = check_conv1d(x, w, b, stride, padding, dilation, groups)
     require_gpu_arrays(x=x, w=w, b=b)
-    y, saved = _forward(contiguous(x2), contiguous(w2), b, params)
-    return y[:, :, 0, :], saved
+    x2, w2 = contiguous(x2), contiguous(w2)
+    return _forward(x2, w2, b, params)[:, :, 0, :], ConvSaved(x2, w2, params)
 
 
 def conv1d_backward(dy, saved):
-    check_array("dy", dy, ndim=3, dtype=saved[0].dtype)
-    dx, dw, db = conv2d_backward(dy[:, :, None, :], saved)
+    x, w, p = check_conv_backward(dy, saved, cp().ndarray, ndim=3)
+    require_gpu_arrays(dy=dy, x=x, w=w)
+    dx, dw, db = _backward(dy[:, :, None, :], x, w, p)
     return dx[:, :, 0, :], dw[:, :, 0, :], db

@@ -2,13 +2,13 @@
 
 A transposed convolution is the input gradient of the convolution with the
 same weight and geometry (see fastnn/backends/numpy_ref/conv_transpose.py, the
-reference, whose checks and ``saved`` layout this shares). Forward: columns
+reference; checks and ConvTransposeSaved in fastnn/backends/_validate/conv_transpose.py). Forward: columns
 w_g^T @ x_g in one batched cuBLAS GEMM, folded onto y by col2im (a gather, no
 atomics). Backward: dx is the conv forward of dy; dW = sum_n x_n @ im2col(dy_n)^T.
 """
-from .._validate import check_array
-from ..numpy_ref.conv_transpose import (check_conv_transpose1d, check_conv_transpose2d,
-                                        check_grad_output, padded_input, unpack_saved)
+from .._validate.conv_transpose import (ConvTransposeSaved, check_conv_transpose1d,
+                                        check_conv_transpose2d, check_conv_transpose_backward)
+from ..numpy_ref.conv_transpose import padded_input
 from . import conv as _conv
 from ._runtime import contiguous, cp, launch, require_gpu_arrays
 
@@ -37,18 +37,21 @@ def conv_transpose2d_forward(x, w, b=None, stride=1, padding=0, output_padding=0
                              dilation=1):
     tp = check_conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation)
     require_gpu_arrays(x=x, w=w, b=b)
-    return _forward_t(x, w, b, tp), (x, w, tp)
+    return _forward_t(x, w, b, tp), ConvTransposeSaved(x, w, tp)
 
 
 def conv_transpose2d_backward(dy, saved):
-    cupy = cp()
-    x, w, tp = unpack_saved(saved, cupy)
-    check_grad_output(dy, x, w, tp)
+    x, w, tp = check_conv_transpose_backward(dy, saved, cp().ndarray)
     require_gpu_arrays(dy=dy, x=x, w=w)
+    return _backward_t(dy, x, w, tp)
+
+
+def _backward_t(dy, x, w, tp):
+    cupy = cp()
     dy, w = contiguous(dy), contiguous(w)
     n, c, h, wd = x.shape
     g = tp.conv.groups
-    dx = _conv._forward(dy, w, None, tp.conv)[0][:, :, :h, :wd]
+    dx = _conv._forward(dy, w, None, tp.conv)[:, :, :h, :wd]
     cols = _conv._columns(dy, w.shape[2:], tp.conv)                     # (N, G, Og*kH*kW, H'*W')
     xg = contiguous(padded_input(x, tp, cupy)).reshape(n, g, c // g, -1)
     dw = cupy.matmul(xg, cols.swapaxes(-1, -2)).sum(axis=0).reshape(w.shape)
@@ -60,10 +63,11 @@ def conv_transpose1d_forward(x, w, b=None, stride=1, padding=0, output_padding=0
                              dilation=1):
     x2, w2, tp = check_conv_transpose1d(x, w, b, stride, padding, output_padding, groups, dilation)
     require_gpu_arrays(x=x, w=w, b=b)
-    return _forward_t(x2, w2, b, tp)[:, :, 0, :], (x2, w2, tp)
+    return _forward_t(x2, w2, b, tp)[:, :, 0, :], ConvTransposeSaved(x2, w2, tp)
 
 
 def conv_transpose1d_backward(dy, saved):
-    check_array("dy", dy, ndim=3, dtype=unpack_saved(saved, cp())[0].dtype)
-    dx, dw, db = conv_transpose2d_backward(dy[:, :, None, :], saved)
+    x, w, tp = check_conv_transpose_backward(dy, saved, cp().ndarray, ndim=3)
+    require_gpu_arrays(dy=dy, x=x, w=w)
+    dx, dw, db = _backward_t(dy[:, :, None, :], x, w, tp)
     return dx[:, :, 0, :], dw[:, :, 0, :], db

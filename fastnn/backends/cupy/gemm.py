@@ -1,10 +1,11 @@
 """Matrix multiply on the GPU: every product is one cuBLAS call via cupy.matmul.
 
-Same names, signatures and input checks as fastnn/backends/numpy_ref/gemm.py
-(its validators only look at .shape and .dtype, so they are reused as is).
+Same names, signatures, checks (fastnn/backends/_validate/gemm.py, which only
+look at .shape and .dtype) and LinearSaved as fastnn/backends/numpy_ref/gemm.py.
 Transposes are views, so cuBLAS reads op(A) without a copy.
 """
-from ..numpy_ref.gemm import check_linear, check_linear_grad, check_matmul, check_matmul_grad
+from .._validate.gemm import (LinearSaved, check_linear, check_linear_backward, check_matmul,
+                             check_matmul_backward)
 from ._runtime import cp, require_gpu_arrays
 
 __all__ = ["matmul", "batched_matmul", "matmul_backward", "linear_forward", "linear_backward"]
@@ -36,7 +37,7 @@ def batched_matmul(a, b, trans_a=False, trans_b=False):
 
 def matmul_backward(dc, a, b, trans_a=False, trans_b=False):
     """(dA, dB) for C = op(a) @ op(b) (2-D, or 3-D as in batched_matmul)."""
-    trans_a, trans_b = check_matmul_grad(dc, a, b, trans_a, trans_b)
+    trans_a, trans_b = check_matmul_backward(dc, a, b, trans_a, trans_b)
     require_gpu_arrays(dc=dc, a=a, b=b)
     cupy = cp()
     dop_a = cupy.matmul(dc, _op(b, trans_b).swapaxes(-1, -2))
@@ -53,12 +54,12 @@ def linear_forward(x, w, b):
     y = cp().matmul(x, w.T)
     if b is not None:
         y += b
-    return y, (x, w, b is not None)
+    return y, LinearSaved(x, w, b is not None)
 
 
 def linear_backward(dy, saved):
     """(dx, dw, db); db is None when there was no bias."""
-    x, w, has_bias = check_linear_grad(dy, saved)
+    x, w, has_bias = check_linear_backward(dy, saved, cp().ndarray)
     require_gpu_arrays(dy=dy, x=x, w=w)
     cupy = cp()
     dx = cupy.matmul(dy, w)

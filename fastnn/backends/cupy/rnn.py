@@ -7,9 +7,9 @@ and the saved gates and applies the length mask. Backward runs one fused
 kernel and one GEMM per step in reverse, then gets dx, dW_ih and dW_hh as
 three large GEMMs over all steps.
 
-Same names, signatures, checks and ``saved`` keys as
-fastnn/backends/numpy_ref/rnn.py (x is time-major (T, B, I); PyTorch gate
-orders i, f, g, o and r, z, n). The reference validators end with
+Same names, signatures, checks (fastnn/backends/_validate/rnn.py) and
+RNNSaved as fastnn/backends/numpy_ref/rnn.py (x is time-major (T, B, I);
+PyTorch gate orders i, f, g, o and r, z, n). The argument checks end with
 np.ascontiguousarray, so they are run on zero-stride NumPy stand-ins of the
 GPU arrays (same shapes and dtypes) and the lengths, which are small, are
 checked on the host.
@@ -17,7 +17,7 @@ checked on the host.
 import numpy as np
 
 from .._validate import check_array, finite_checks_enabled
-from ..numpy_ref.rnn import check_backward_inputs, check_forward_inputs
+from .._validate.rnn import check_rnn_forward, check_rnn_grads, check_rnn_saved, rnn_saved
 from ._runtime import contiguous, cp, launch, require_gpu_arrays, shadow
 
 __all__ = ["rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward",
@@ -26,12 +26,12 @@ __all__ = ["rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward",
 _SRC = "rnn.cu"
 
 
-def _forward_inputs(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths):
+def _forward_inputs(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity="tanh"):
     from .. import is_cupy_array
     host_lengths = lengths.get() if is_cupy_array(lengths) else lengths
-    *_, host_lengths = check_forward_inputs(
+    *_, host_lengths = check_rnn_forward(
         kind, shadow(x), shadow(h0), shadow(c0), shadow(w_ih), shadow(w_hh), shadow(b_ih),
-        shadow(b_hh), host_lengths)
+        shadow(b_hh), host_lengths, nonlinearity)
     arrays = dict(x=x, h0=h0, c0=c0 if kind == "lstm" else None, w_ih=w_ih, w_hh=w_hh,
                   b_ih=b_ih, b_hh=b_hh)
     require_gpu_arrays(**arrays)
@@ -48,11 +48,11 @@ def _forward_inputs(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths):
 
 
 def _backward_inputs(kind, saved, dy, dh_n, dc_n=None):
-    check_backward_inputs(kind, saved, shadow(dy), shadow(dh_n), shadow(dc_n))
-    require_gpu_arrays(dy=dy, dh_n=dh_n, dc_n=dc_n if kind == "lstm" else None, x=saved["x"])
     cupy = cp()
-    T, B = saved["x"].shape[:2]
-    lengths = saved["lengths"]
+    T, B, H = check_rnn_saved(kind, saved, cupy.ndarray)
+    check_rnn_grads(kind, T, B, H, saved.x.dtype, shadow(dy), shadow(dh_n), shadow(dc_n))
+    require_gpu_arrays(dy=dy, dh_n=dh_n, dc_n=dc_n if kind == "lstm" else None, x=saved.x)
+    lengths = saved.lengths
     run_len = cupy.full((B,), T, dtype=np.int64) if lengths is None else lengths
     return contiguous(dy), contiguous(dh_n), contiguous(dc_n), run_len
 
@@ -74,7 +74,7 @@ def _state(grad, shape, dtype):
 def _weight_grads(saved, dg_ih, dg_hh):
     """dx, dW_ih, dW_hh, db_ih, db_hh from the per-step pre-activation grads."""
     cupy = cp()
-    x, h0, y, w_ih = saved["x"], saved["h0"], saved["y"], saved["w_ih"]
+    x, h0, y, w_ih = saved.x, saved.h0, saved.y, saved.w_ih
     T, B, I = x.shape
     h_prev = cupy.concatenate([h0[None], y[:-1]], axis=0)[:T]
     g_ih = dg_ih.reshape(T * B, -1)
@@ -82,25 +82,21 @@ def _weight_grads(saved, dg_ih, dg_hh):
     dx = cupy.matmul(g_ih, w_ih).reshape(T, B, I)
     dw_ih = cupy.matmul(g_ih.T, x.reshape(T * B, I))
     dw_hh = cupy.matmul(g_hh.T, h_prev.reshape(T * B, -1))
-    db_ih = dg_ih.sum(axis=(0, 1)) if saved["has_b_ih"] else None
-    db_hh = dg_hh.sum(axis=(0, 1)) if saved["has_b_hh"] else None
+    db_ih = dg_ih.sum(axis=(0, 1)) if saved.has_b_ih else None
+    db_hh = dg_hh.sum(axis=(0, 1)) if saved.has_b_hh else None
     return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
 def _saved(kind, a, lengths, y, **extra):
-    d = dict(kind=kind, x=a["x"], h0=a["h0"], w_ih=a["w_ih"], w_hh=a["w_hh"],
-             has_b_ih=a["b_ih"] is not None, has_b_hh=a["b_hh"] is not None,
-             lengths=lengths, y=y)
-    d.update(extra)
-    return d
+    return rnn_saved(kind, a["x"], a["h0"], a["w_ih"], a["w_hh"], a["b_ih"], a["b_hh"], lengths, y,
+                     **extra)
 
 
 # ---------------------------------------------------------------- Elman RNN
 def rnn_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", lengths=None):
     """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). Returns (y, h_n, saved)."""
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
-    a, lengths, run_len = _forward_inputs("rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths)
+    a, lengths, run_len = _forward_inputs("rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths,
+                                          nonlinearity)
     cupy = cp()
     x, w_hh = a["x"], a["w_hh"]
     T, B, _ = x.shape
@@ -120,12 +116,12 @@ def rnn_backward(dy, dh_n, saved):
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
     dy, dh_n, _, run_len = _backward_inputs("rnn", saved, dy, dh_n)
     cupy = cp()
-    y, w_hh = saved["y"], saved["w_hh"]
+    y, w_hh = saved.y, saved.w_hh
     T, B, H = y.shape
     dh = _state(dh_n, (B, H), y.dtype)
     dpre = cupy.empty_like(y)
     keep = cupy.empty((B, H), dtype=y.dtype)
-    relu = int(saved["nonlinearity"] == "relu")
+    relu = int(saved.nonlinearity == "relu")
     for t in range(T - 1, -1, -1):
         dy_t = dh if dy is None else dy[t]
         launch(_SRC, "rnn_bwd_step", y.dtype, B * H,
@@ -161,7 +157,7 @@ def lstm_backward(dy, dh_n, dc_n, saved):
     """Returns (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh)."""
     dy, dh_n, dc_n, run_len = _backward_inputs("lstm", saved, dy, dh_n, dc_n)
     cupy = cp()
-    y, gates, cs, c0, w_hh = saved["y"], saved["gates"], saved["c"], saved["c0"], saved["w_hh"]
+    y, gates, cs, c0, w_hh = saved.y, saved.gates, saved.c, saved.c0, saved.w_hh
     T, B, H = y.shape
     dh = _state(dh_n, (B, H), y.dtype)
     dc = _state(dc_n, (B, H), y.dtype)
@@ -205,7 +201,7 @@ def gru_backward(dy, dh_n, saved):
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
     dy, dh_n, _, run_len = _backward_inputs("gru", saved, dy, dh_n)
     cupy = cp()
-    y, h0, gates, hns, w_hh = saved["y"], saved["h0"], saved["gates"], saved["hn"], saved["w_hh"]
+    y, h0, gates, hns, w_hh = saved.y, saved.h0, saved.gates, saved.hn, saved.w_hh
     T, B, H = y.shape
     dh = _state(dh_n, (B, H), y.dtype)
     dg_ih = cupy.empty_like(gates)

@@ -14,124 +14,25 @@ Algorithm here: per group, the column matrix w_g^T @ x_g (K = Og*kH*kW rows,
 one column per input pixel), then col2im: every kernel tap scatter-adds its
 row of columns onto the strided output positions it reaches.
 
-The fast version is fastnn/backends/native/conv_transpose/__init__.py; both share the
-argument checks below.
+The fast version is fastnn/backends/native/conv_transpose/__init__.py; the argument
+checks and ConvTransposeSaved are in fastnn/backends/_validate/conv_transpose.py.
 """
-from collections import namedtuple
+from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
-from .._validate import check_array, check_optional_array, int_tuple
-from .conv import _columns, _forward, _params
+from .._validate.conv_transpose import (ConvTransposeSaved, TransposeParams,
+                                        check_conv_transpose1d, check_conv_transpose2d,
+                                        check_conv_transpose_backward)
+from .conv import _columns, _forward
 
 __all__ = ["conv_transpose2d_forward", "conv_transpose2d_backward",
            "conv_transpose1d_forward", "conv_transpose1d_backward"]
 
-# out_hw: the transposed output's (H, W); conv: the ConvParams of the convolution
-# it is the input gradient of (input of shape y, output (H', W') >= x's (H, W):
-# output_padding >= stride, allowed while it is below dilation, makes that
-# convolution's output bigger than x, and the extra rows and columns read zeros).
-TransposeParams = namedtuple("TransposeParams", "output_padding out_hw has_bias conv")
 
-_checked = {}
-_CHECKED_MAX = 512
-
-
-def check_conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation,
-                           name="conv_transpose2d"):
-    """Validate a conv_transpose2d call; return its TransposeParams (shared by every backend)."""
-    dtype = check_array("x", x, ndim=4)
-    check_array("w", w, ndim=4, dtype=dtype)
-    check_optional_array("b", b, ndim=1, dtype=dtype)
-    stride = int_tuple("stride", stride, 2, 1)
-    padding = int_tuple("padding", padding, 2, 0)
-    output_padding = int_tuple("output_padding", output_padding, 2, 0)
-    dilation = int_tuple("dilation", dilation, 2, 1)
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
-        raise TypeError(f"groups: expected an int, got {groups!r}")
-    groups = int(groups)
-    if groups < 1:
-        raise ValueError(f"groups: must be >= 1, got {groups}")
-    key = (x.shape, w.shape, b is not None, stride, padding, output_padding, groups, dilation, name)
-    tp = _checked.get(key)
-    if tp is None:
-        tp = _tparams(x.shape, w.shape, b is not None, stride, padding, output_padding, groups,
-                      dilation, name)
-        if len(_checked) >= _CHECKED_MAX:
-            _checked.clear()
-        _checked[key] = tp
-    return tp
-
-
-def _tparams(x_shape, w_shape, has_bias, stride, padding, output_padding, groups, dilation, name):
-    n, c, h, wd = x_shape
-    ci, og, kh, kw = w_shape
-    if c % groups:
-        raise ValueError(f"groups: input channels C={c} of x are not divisible by groups={groups}")
-    if ci != c:
-        raise ValueError(f"w: expected shape (C_in={c}, C_out // groups, kH, kW) for x with "
-                         f"C_in={c}, got {tuple(w_shape)}")
-    if kh < 1 or kw < 1 or og < 1:
-        raise ValueError(f"w: kernel size and C_out // groups must be >= 1, got {tuple(w_shape)}")
-    for op, s, d in zip(output_padding, stride, dilation):
-        if op >= max(s, d):
-            raise ValueError(f"output_padding: must be smaller than either stride or dilation, "
-                             f"got output_padding={output_padding}, stride={stride}, "
-                             f"dilation={dilation}")
-    out_hw = tuple((size - 1) * s - 2 * p + d * (k - 1) + op + 1 for size, k, s, p, d, op in
-                   zip((h, wd), (kh, kw), stride, padding, dilation, output_padding))
-    if min(out_hw) < 1:
-        raise ValueError(f"{name}: the output size {out_hw} is not positive (input {(h, wd)}, "
-                         f"kernel {(kh, kw)}, stride {stride}, padding {padding})")
-    conv = _params((n, og * groups) + out_hw, (ci, og, kh, kw), stride, padding, dilation, groups,
-                   False, name)
-    return TransposeParams(output_padding, out_hw, has_bias, conv)
-
-
-def check_conv_transpose1d(x, w, b, stride, padding, output_padding, groups, dilation):
-    """Validate a conv_transpose1d call; return the 2-D views and their TransposeParams."""
-    dtype = check_array("x", x, ndim=3)
-    check_array("w", w, ndim=3, dtype=dtype)
-    stride, padding, output_padding, dilation = (
-        int_tuple(nm, v, 1, lo)[0] for nm, v, lo in
-        (("stride", stride, 1), ("padding", padding, 0), ("output_padding", output_padding, 0),
-         ("dilation", dilation, 1)))
-    x2, w2 = x[:, :, None, :], w[:, :, None, :]
-    return x2, w2, check_conv_transpose2d(x2, w2, b, (1, stride), (0, padding), (0, output_padding),
-                                          groups, (1, dilation), name="conv_transpose1d")
-
-
-def _bad_saved():
-    return TypeError("saved: expected the saved tuple returned by conv_transpose2d_forward or "
-                     "conv_transpose1d_forward")
-
-
-def unpack_saved(saved, module=np):
-    """(x, w, TransposeParams) of a forward's ``saved``, checked before a kernel reads them."""
-    if not isinstance(saved, tuple) or len(saved) != 3:
-        raise _bad_saved()
-    x, w, tp = saved
-    if not isinstance(x, module.ndarray) or not isinstance(w, module.ndarray) \
-            or type(tp) is not TransposeParams:
-        raise _bad_saved()
-    try:
-        again = _tparams(x.shape, w.shape, tp.has_bias, tp.conv.stride, tp.conv.padding,
-                         tp.output_padding, tp.conv.groups, tp.conv.dilation, "conv_transpose2d")
-    except (TypeError, ValueError, AttributeError):
-        raise _bad_saved() from None
-    if again != tp or x.dtype != w.dtype:
-        raise _bad_saved()
-    return x, w, tp
-
-
-def check_grad_output(dy, x, w, tp):
-    check_array("dy", dy, ndim=4, dtype=x.dtype)
-    want = (x.shape[0], w.shape[1] * tp.conv.groups) + tp.out_hw
-    if dy.shape != want:
-        raise ValueError(f"dy: expected shape {want} (the forward output), got {tuple(dy.shape)}")
-
-
-def padded_input(x, tp, module=np):
+def padded_input(x: Any, tp: TransposeParams, module: Any = np) -> Any:
     """x zero-padded at the bottom/right to the size of the equivalent conv's output."""
     h, wd = tp.conv.out_hw
     if x.shape[2:] == (h, wd):
@@ -141,13 +42,17 @@ def padded_input(x, tp, module=np):
     return xp
 
 
-def conv_transpose2d_forward(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
-                             dilation=1):
+def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                             stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                             groups: int = 1,
+                             dilation: Any = 1) -> tuple[np.ndarray, ConvTransposeSaved]:
+    """y as above; returns (y, saved) for conv_transpose2d_backward."""
     tp = check_conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation)
-    return _forward_t(x, w, b, tp), (x, w, tp)
+    return _forward_t(x, w, b, tp), ConvTransposeSaved(x, w, tp)
 
 
-def _forward_t(x, w, b, tp):
+def _forward_t(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+               tp: TransposeParams) -> np.ndarray:
     n, c, h, wd = x.shape
     ci, og, kh, kw = w.shape
     g = tp.conv.groups
@@ -170,13 +75,20 @@ def _forward_t(x, w, b, tp):
     return y
 
 
-def conv_transpose2d_backward(dy, saved):
-    x, w, tp = unpack_saved(saved)
-    check_grad_output(dy, x, w, tp)
+def conv_transpose2d_backward(
+        dy: np.ndarray,
+        saved: ConvTransposeSaved) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(dx, dw, db) for dy = the gradient of y; db is None without bias."""
+    x, w, tp = check_conv_transpose_backward(dy, saved)
+    return _backward_t(dy, x, w, tp)
+
+
+def _backward_t(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
+                tp: TransposeParams) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     n, c, h, wd = x.shape
     g = tp.conv.groups
     # input gradient: the convolution of dy with w (the conv this is the gradient of)
-    dx = _forward(dy, w, None, tp.conv)[0][:, :, :h, :wd]
+    dx = _forward(dy, w, None, tp.conv)[:, :, :h, :wd]
     # weight gradient: that convolution's, with x in the role of its output gradient
     cols = _columns(dy, w.shape[2:], tp.conv)                           # (N, G, Og*kH*kW, H'*W')
     xg = padded_input(x, tp).reshape(n, g, c // g, -1)
@@ -185,13 +97,18 @@ def conv_transpose2d_backward(dy, saved):
     return np.ascontiguousarray(dx), dw, db
 
 
-def conv_transpose1d_forward(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
-                             dilation=1):
+def conv_transpose1d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                             stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                             groups: int = 1,
+                             dilation: Any = 1) -> tuple[np.ndarray, ConvTransposeSaved]:
+    """conv_transpose2d on x (N, C_in, L) as a height-1 image; returns (y, saved)."""
     x2, w2, tp = check_conv_transpose1d(x, w, b, stride, padding, output_padding, groups, dilation)
-    return _forward_t(x2, w2, b, tp)[:, :, 0, :], (x2, w2, tp)
+    return _forward_t(x2, w2, b, tp)[:, :, 0, :], ConvTransposeSaved(x2, w2, tp)
 
 
-def conv_transpose1d_backward(dy, saved):
-    check_array("dy", dy, ndim=3, dtype=unpack_saved(saved)[0].dtype)
-    dx, dw, db = conv_transpose2d_backward(dy[:, :, None, :], saved)
+def conv_transpose1d_backward(
+        dy: np.ndarray,
+        saved: ConvTransposeSaved) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    x, w, tp = check_conv_transpose_backward(dy, saved, ndim=3)
+    dx, dw, db = _backward_t(dy[:, :, None, :], x, w, tp)
     return dx[:, :, 0, :], dw[:, :, 0, :], db

@@ -24,43 +24,18 @@ differ when some missed a gradient). A scalar meets a float32 array as NumPy
 casts it (to float32), as PyTorch does. These functions also run on CuPy
 arrays (the NumPy calls dispatch to CuPy), which is what fastnn's cupy backend
 uses. The native twin, with the same names and signatures, is
-fastnn/backends/native/optim.py (one threaded pass per group).
+fastnn/backends/native/optim/__init__.py (one threaded pass per group); the
+argument checks are fastnn/backends/_validate/optim.py.
 """
 import numpy as np
+
+from .._validate.optim import check_group
 
 __all__ = ["sgd_step", "adam_step", "adamw_step", "rmsprop_step", "adagrad_step"]
 
 
 # ----------------------------------------------------------------------------
-# validation and per-parameter scalars (shared with the native backend)
-
-def check_group(fname, params, **lists):
-    """Every list in ``lists`` (None: not used) has one array per parameter, shaped like it."""
-    if not isinstance(params, (list, tuple)):
-        raise TypeError(f"{fname}: params must be a list of arrays, got {type(params).__name__}")
-    for name, arrays in lists.items():
-        if arrays is None:
-            continue
-        if not isinstance(arrays, (list, tuple)):
-            raise TypeError(f"{fname}: {name} must be a list, got {type(arrays).__name__}")
-        if len(arrays) != len(params):
-            raise ValueError(f"{fname}: {name} has {len(arrays)} entries for {len(params)} params")
-    for i, p in enumerate(params):
-        if not hasattr(p, "dtype") or not hasattr(p, "shape"):
-            raise TypeError(f"{fname}: params[{i}] must be an array, got {type(p).__name__}")
-        if p.dtype.kind not in "fc":
-            raise TypeError(f"{fname}: params[{i}] must be floating point, got {p.dtype}")
-        for name, arrays in lists.items():
-            if arrays is None or name == "steps":
-                continue
-            if name == "momentum_buffers" and arrays[i] is None:  # SGD's first step
-                continue
-            a = arrays[i]
-            if not hasattr(a, "shape") or a.shape != p.shape:
-                got = tuple(a.shape) if hasattr(a, "shape") else type(a).__name__
-                raise ValueError(f"{fname}: {name}[{i}] must have shape {tuple(p.shape)} "
-                                 f"(that of params[{i}]), got {got}")
-
+# per-parameter scalars (the native backend uses these too, for the same doubles)
 
 def adam_step_scalars(t, lr, beta1, beta2):
     """(step_size, sqrt of the second bias correction) of Adam's step t, as PyTorch has them."""

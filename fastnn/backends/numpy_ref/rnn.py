@@ -9,209 +9,31 @@ sequence b. At a padded step (t >= lengths[b]) the state of b is frozen, its
 output is 0 and it receives no gradient -- what PyTorch computes on a
 ``pack_padded_sequence`` batch.
 
-``saved`` is a dict with the same keys in this module and in the native one
-(fastnn/backends/native/rnn/__init__.py), so either backward accepts either forward's
-``saved``. The input checks below are shared by both backends.
+``saved`` is an RNNSaved, the same type in this module, the native one
+(fastnn/backends/native/rnn/__init__.py) and the CuPy one, so either CPU
+backward accepts either CPU forward's ``saved``. The input checks and
+RNNSaved are in fastnn/backends/_validate/rnn.py.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
-from .._validate import check_array, check_optional_array
+from .._validate.rnn import RNNSaved, check_rnn_backward, check_rnn_forward, rnn_saved
 
 __all__ = ["rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward",
            "gru_forward", "gru_backward"]
 
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-_LAYOUT = {"rnn": "(H, ...)", "lstm": "(4*H, ...)", "gru": "(3*H, ...)"}
-
-
-# ---------------------------------------------------------------- validation
-def _check_lengths(lengths, T, B):
-    if lengths is None:
-        return None
-    arr = np.asarray(lengths)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"lengths: expected an integer array, got dtype {arr.dtype}")
-    if arr.shape != (B,):
-        raise ValueError(f"lengths: expected shape ({B},) (one length per batch entry), "
-                         f"got {arr.shape}")
-    if B and (arr.min() < 1 or arr.max() > T):
-        raise ValueError(f"lengths: every length must be in [1, {T}] (T = x.shape[0]), "
-                         f"got min {arr.min()} and max {arr.max()}")
-    return np.ascontiguousarray(arr, dtype=np.int64)
-
-
-def _c_aligned(a):
-    """C-contiguous and aligned (np.ascontiguousarray keeps a misaligned buffer as it is)."""
-    return np.require(a, requirements=("C", "A"))
-
-
-def check_forward_inputs(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths):
-    """Validate a forward call of kind 'rnn' | 'lstm' | 'gru'.
-
-    Returns C-contiguous (x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths); c0 is
-    None except for LSTM. Raises TypeError/ValueError naming the argument.
-    """
-    G = _GATES[kind]
-    dt = check_array("x", x, 3)
-    check_array("w_hh", w_hh, 2, dt)
-    GH, H = w_hh.shape
-    if H < 1 or GH != G * H:
-        raise ValueError(f"w_hh: expected shape {_LAYOUT[kind].replace('...', 'H')} with H >= 1, "
-                         f"got {tuple(w_hh.shape)}")
-    check_array("w_ih", w_ih, 2, dt)
-    T, B, I = x.shape
-    if w_ih.shape[0] != G * H or w_ih.shape[1] < 1:
-        raise ValueError(f"w_ih: expected shape ({G * H}, input_size) to match w_hh "
-                         f"{tuple(w_hh.shape)}, got {tuple(w_ih.shape)}")
-    if I != w_ih.shape[1]:
-        raise ValueError(f"x: expected input size {w_ih.shape[1]} (x.shape[2], from w_ih "
-                         f"{tuple(w_ih.shape)}), got x of shape {tuple(x.shape)}")
-    for name, b in (("b_ih", b_ih), ("b_hh", b_hh)):
-        check_optional_array(name, b, 1, dt)
-        if b is not None and b.shape != (G * H,):
-            raise ValueError(f"{name}: expected shape ({G * H},), got {tuple(b.shape)}")
-    states = [("h0", h0)] + ([("c0", c0)] if kind == "lstm" else [])
-    for name, s in states:
-        if s is None:
-            raise TypeError(f"{name}: expected an array of shape ({B}, {H}), got None")
-        check_array(name, s, 2, dt)
-        if s.shape != (B, H):
-            raise ValueError(f"{name}: expected shape ({B}, {H}) (batch, hidden), "
-                             f"got {tuple(s.shape)}")
-    lengths = _check_lengths(lengths, T, B)
-    c = _c_aligned
-    return (c(x), c(h0), c(c0) if kind == "lstm" else None, c(w_ih), c(w_hh),
-            None if b_ih is None else c(b_ih), None if b_hh is None else c(b_hh), lengths)
-
-
-# Extra arrays each kind saves, by their shape in units of (T, B, H).
-_EXTRA = {"rnn": (), "lstm": (("c0", None), ("gates", 4), ("c", 1)),
-          "gru": (("gates", 3), ("hn", 1))}
-
-
-def _check_saved(kind, saved):
-    """`saved` is a dict a forward pass of `kind` could have returned; returns (T, B, H).
-
-    The native backward hands every array in it to C without bounds checks,
-    so a dict that was edited or mixed from two calls (another T, B or H,
-    another dtype, a strided view, bad lengths) is rejected here.
-    """
-    def bad():
-        return TypeError(f"saved: expected the 'saved' dict returned by {kind}_forward")
-
-    if not isinstance(saved, dict) or saved.get("kind") != kind:
-        raise bad()
-    G = _GATES[kind]
-
-    def arr(key, shape=None, ndim=None):
-        a = saved.get(key)
-        # duck-typed: the CuPy backend shares this check (cupy flags have no 'aligned')
-        if (not hasattr(a, "dtype") or not hasattr(a, "shape") or not hasattr(a, "flags")
-                or a.dtype != dt or not a.flags.c_contiguous
-                or not getattr(a.flags, "aligned", True)
-                or (shape is not None and a.shape != shape)
-                or (ndim is not None and a.ndim != ndim)):
-            raise bad()
-        return a
-
-    x = saved.get("x")
-    if getattr(x, "dtype", None) not in (np.float32, np.float64):
-        raise bad()
-    dt = x.dtype
-    T, B, I = arr("x", ndim=3).shape
-    w_hh = arr("w_hh", ndim=2)
-    H = w_hh.shape[1]
-    if H < 1 or w_hh.shape[0] != G * H:
-        raise bad()
-    arr("w_ih", (G * H, I))
-    arr("h0", (B, H))
-    arr("y", (T, B, H))
-    for key, g in _EXTRA[kind]:
-        arr(key, (B, H) if g is None else (T, B, g * H))
-    if not all(isinstance(saved.get(k), (bool, np.bool_)) for k in ("has_b_ih", "has_b_hh")):
-        raise bad()
-    if kind == "rnn" and saved.get("nonlinearity") not in ("tanh", "relu"):
-        raise bad()
-    lengths = saved.get("lengths")
-    if lengths is not None:
-        if (getattr(lengths, "dtype", None) != np.int64 or not hasattr(lengths, "flags")
-                or not lengths.flags.c_contiguous or lengths.shape != (B,)):
-            raise bad()
-        if B and T and (int(lengths.min()) < 1 or int(lengths.max()) > T):
-            raise bad()
-    return T, B, H
-
-
-def check_backward_inputs(kind, saved, dy, dh_n, dc_n=None):
-    """Validate a backward call; returns C-contiguous (dy, dh_n, dc_n), Nones kept."""
-    T, B, H = _check_saved(kind, saved)
-    x = saved["x"]
-    out = []
-    grads = [("dy", dy, (T, B, H)), ("dh_n", dh_n, (B, H))]
-    if kind == "lstm":
-        grads.append(("dc_n", dc_n, (B, H)))
-    for name, g, shape in grads:
-        if g is None:
-            out.append(None)
-            continue
-        check_array(name, g, len(shape), x.dtype)
-        if g.shape != shape:
-            raise ValueError(f"{name}: expected shape {shape}, got {tuple(g.shape)}")
-        out.append(np.ascontiguousarray(g))
-    if kind != "lstm":
-        out.append(None)
-    return tuple(out)
-
-
-# ---------------------------------------------------------------- helpers
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-def _step_mask(lengths, t, B):
-    """(B, 1) bool: which sequences are still running at step t."""
-    if lengths is None:
-        return np.ones((B, 1), dtype=bool)
-    return (t < lengths)[:, None]
-
-
-def _bias_sum(b_ih, b_hh, n, dtype):
-    b = np.zeros(n, dtype=dtype)
-    if b_ih is not None:
-        b = b + b_ih
-    if b_hh is not None:
-        b = b + b_hh
-    return b
-
-
-def _weight_grads(saved, dg_ih, dg_hh):
-    """dx, dW_ih, dW_hh, db_ih, db_hh from the per-step pre-activation grads."""
-    x, h0, y = saved["x"], saved["h0"], saved["y"]
-    T, B, I = x.shape
-    GH, H = saved["w_hh"].shape
-    h_prev = np.concatenate([h0[None], y[:-1]], axis=0)[:T]  # valid steps see the true state
-    dx = dg_ih @ saved["w_ih"]
-    dw_ih = dg_ih.reshape(T * B, GH).T @ x.reshape(T * B, I)
-    dw_hh = dg_hh.reshape(T * B, GH).T @ h_prev.reshape(T * B, H)
-    db_ih = dg_ih.sum(axis=(0, 1)) if saved["has_b_ih"] else None
-    db_hh = dg_hh.sum(axis=(0, 1)) if saved["has_b_hh"] else None
-    return dx, dw_ih, dw_hh, db_ih, db_hh
-
-
-def _saved(kind, x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, **extra):
-    d = dict(kind=kind, x=x, h0=h0, w_ih=w_ih, w_hh=w_hh, has_b_ih=b_ih is not None,
-             has_b_hh=b_hh is not None, lengths=lengths, y=y)
-    d.update(extra)
-    return d
-
 
 # ---------------------------------------------------------------- Elman RNN
-def rnn_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", lengths=None):
+def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                b_ih: np.ndarray | None = None, b_hh: np.ndarray | None = None,
+                nonlinearity: str = "tanh",
+                lengths: Any = None) -> tuple[np.ndarray, np.ndarray, RNNSaved]:
     """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). Returns (y, h_n, saved)."""
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
-    x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_forward_inputs(
-        "rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths)
+    x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
+        "rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity)
     T, B, _ = x.shape
     bias = _bias_sum(b_ih, b_hh, w_hh.shape[0], x.dtype)
     act = np.tanh if nonlinearity == "tanh" else (lambda a: np.maximum(a, 0))
@@ -222,21 +44,21 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", le
         m = _step_mask(lengths, t, B)
         h = np.where(m, h_new, h)
         y[t] = np.where(m, h_new, 0)
-    return y, h, _saved("rnn", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y,
-                        nonlinearity=nonlinearity)
+    return y, h, rnn_saved("rnn", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y,
+                           nonlinearity=nonlinearity)
 
 
-def rnn_backward(dy, dh_n, saved):
+def rnn_backward(dy: np.ndarray | None, dh_n: np.ndarray | None, saved: RNNSaved) -> tuple[np.ndarray | None, ...]:
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
-    dy, dh_n, _ = check_backward_inputs("rnn", saved, dy, dh_n)
-    y, w_hh, lengths = saved["y"], saved["w_hh"], saved["lengths"]
+    dy, dh_n, _ = check_rnn_backward("rnn", saved, dy, dh_n)
+    y, w_hh, lengths = saved.y, saved.w_hh, saved.lengths
     T, B, H = y.shape
     dh = np.zeros((B, H), y.dtype) if dh_n is None else dh_n.copy()
     dpre = np.zeros_like(y)
     for t in range(T - 1, -1, -1):
         m = _step_mask(lengths, t, B)
         g = dh + (dy[t] if dy is not None else 0)
-        if saved["nonlinearity"] == "tanh":
+        if saved.nonlinearity == "tanh":
             d = g * (1 - y[t] ** 2)
         else:
             d = np.where(y[t] <= 0, 0, g)  # the gradient passes at a NaN, as in PyTorch
@@ -247,13 +69,15 @@ def rnn_backward(dy, dh_n, saved):
 
 
 # ---------------------------------------------------------------- LSTM
-def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None):
+def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
+                 w_hh: np.ndarray, b_ih: np.ndarray | None = None, b_hh: np.ndarray | None = None,
+                 lengths: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, RNNSaved]:
     """torch.nn.LSTM cell, gates i, f, g, o. Returns (y, h_n, c_n, saved).
 
-    saved["gates"] holds the activated gates (T, B, 4H), saved["c"] the cell
+    saved.gates holds the activated gates (T, B, 4H), saved.c the cell
     states (T, B, H).
     """
-    x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths = check_forward_inputs(
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
         "lstm", x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths)
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -274,15 +98,17 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None):
         h = np.where(m, h_new, h)
         cs[t] = c
         y[t] = np.where(m, h_new, 0)
-    saved = _saved("lstm", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, c0=c0, gates=gates, c=cs)
+    saved = rnn_saved("lstm", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, c0=c0, gates=gates,
+                      c=cs)
     return y, h, c, saved
 
 
-def lstm_backward(dy, dh_n, dc_n, saved):
+def lstm_backward(dy: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarray | None,
+                  saved: RNNSaved) -> tuple[np.ndarray | None, ...]:
     """Returns (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh)."""
-    dy, dh_n, dc_n = check_backward_inputs("lstm", saved, dy, dh_n, dc_n)
-    y, gates, cs, c0 = saved["y"], saved["gates"], saved["c"], saved["c0"]
-    w_hh, lengths = saved["w_hh"], saved["lengths"]
+    dy, dh_n, dc_n = check_rnn_backward("lstm", saved, dy, dh_n, dc_n)
+    y, gates, cs, c0 = saved.y, saved.gates, saved.c, saved.c0
+    w_hh, lengths = saved.w_hh, saved.lengths
     T, B, H = y.shape
     dh = np.zeros((B, H), y.dtype) if dh_n is None else dh_n.copy()
     dc = np.zeros((B, H), y.dtype) if dc_n is None else dc_n.copy()
@@ -307,14 +133,16 @@ def lstm_backward(dy, dh_n, dc_n, saved):
 
 
 # ---------------------------------------------------------------- GRU
-def gru_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None):
+def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                b_ih: np.ndarray | None = None, b_hh: np.ndarray | None = None,
+                lengths: Any = None) -> tuple[np.ndarray, np.ndarray, RNNSaved]:
     """torch.nn.GRU cell, gates r, z, n. Returns (y, h_n, saved).
 
     r = s(W_ir x + b_ir + W_hr h + b_hr), z likewise,
     n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
-    saved["gates"] holds r, z, n (T, B, 3H); saved["hn"] holds W_hn h + b_hn.
+    saved.gates holds r, z, n (T, B, 3H); saved.hn holds W_hn h + b_hn.
     """
-    x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_forward_inputs(
+    x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
         "gru", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths)
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -337,14 +165,14 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None):
         hns[t] = hn
         h = np.where(m, h_new, h)
         y[t] = np.where(m, h_new, 0)
-    return y, h, _saved("gru", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, gates=gates, hn=hns)
+    return y, h, rnn_saved("gru", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, gates=gates, hn=hns)
 
 
-def gru_backward(dy, dh_n, saved):
+def gru_backward(dy: np.ndarray | None, dh_n: np.ndarray | None, saved: RNNSaved) -> tuple[np.ndarray | None, ...]:
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
-    dy, dh_n, _ = check_backward_inputs("gru", saved, dy, dh_n)
-    y, h0, gates, hns = saved["y"], saved["h0"], saved["gates"], saved["hn"]
-    w_hh, lengths = saved["w_hh"], saved["lengths"]
+    dy, dh_n, _ = check_rnn_backward("gru", saved, dy, dh_n)
+    y, h0, gates, hns = saved.y, saved.h0, saved.gates, saved.hn
+    w_hh, lengths = saved.w_hh, saved.lengths
     T, B, H = y.shape
     dh = np.zeros((B, H), y.dtype) if dh_n is None else dh_n.copy()
     dg_ih = np.zeros_like(gates)   # grads of W_ih x + b_ih
@@ -362,3 +190,38 @@ def gru_backward(dy, dh_n, saved):
         dh = np.where(m, dh_t * z + dg_hh[t] @ w_hh, dh)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(saved, dg_ih, dg_hh)
     return dx, dh, dw_ih, dw_hh, db_ih, db_hh
+
+
+# ---------------------------------------------------------------- helpers (used above)
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _step_mask(lengths, t, B):
+    """(B, 1) bool: which sequences are still running at step t."""
+    if lengths is None:
+        return np.ones((B, 1), dtype=bool)
+    return (t < lengths)[:, None]
+
+
+def _bias_sum(b_ih, b_hh, n, dtype):
+    b = np.zeros(n, dtype=dtype)
+    if b_ih is not None:
+        b = b + b_ih
+    if b_hh is not None:
+        b = b + b_hh
+    return b
+
+
+def _weight_grads(saved, dg_ih, dg_hh):
+    """dx, dW_ih, dW_hh, db_ih, db_hh from the per-step pre-activation grads."""
+    x, h0, y = saved.x, saved.h0, saved.y
+    T, B, I = x.shape
+    GH, H = saved.w_hh.shape
+    h_prev = np.concatenate([h0[None], y[:-1]], axis=0)[:T]  # valid steps see the true state
+    dx = dg_ih @ saved.w_ih
+    dw_ih = dg_ih.reshape(T * B, GH).T @ x.reshape(T * B, I)
+    dw_hh = dg_hh.reshape(T * B, GH).T @ h_prev.reshape(T * B, H)
+    db_ih = dg_ih.sum(axis=(0, 1)) if saved.has_b_ih else None
+    db_hh = dg_hh.sum(axis=(0, 1)) if saved.has_b_hh else None
+    return dx, dw_ih, dw_hh, db_ih, db_hh

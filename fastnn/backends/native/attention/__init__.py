@@ -7,11 +7,11 @@ place), and between them one fused pass over each score row
 mask and a stable softmax in one read and one write, in place in the GEMM's
 output. The backward is the same three products and one fused pass for the
 softmax gradient. The reference is fastnn/backends/numpy_ref/attention.py; the
-argument checks are shared with it.
+checks and AttentionSaved are fastnn/backends/_validate/attention.py.
 """
 import numpy as np
 
-from ...numpy_ref.attention import check_attention, check_grad, check_saved
+from ..._validate.attention import AttentionSaved, check_attention, check_attention_backward
 from .. import gemm as _gemm
 from . import _attention
 
@@ -34,18 +34,17 @@ def attention_forward(q, k, v, bias=None, scale=None, causal=False, keep=None, e
     _attention.softmax_forward(p, _NO_BIAS[p.dtype] if bias is None else _c(bias), scale,
                                bool(causal), empty_rows == "nan")
     pd = p * keep if keep is not None else p
-    return _gemm.batched_matmul(pd, v), pd, (q, k, v, p, keep, scale, "attention")
+    return _gemm.batched_matmul(pd, v), pd, AttentionSaved(q, k, v, p, keep, scale)
 
 
 def attention_backward(dout, saved, dweights=None):
     """(dq, dk, dv, dscores), as the reference."""
-    q, k, v, p, keep, scale = check_saved(saved)
-    check_grad("dout", dout, q.shape[:2] + v.shape[2:], q.dtype)
+    check_attention_backward(dout, saved, dweights)
+    q, k, v, p, keep, scale = saved.q, saved.k, saved.v, saved.p, saved.keep, saved.scale
     pd = p * keep if keep is not None else p
     dv = _gemm.batched_matmul(pd, dout, trans_a=True)
     ds = _c(_gemm.batched_matmul(dout, v, trans_b=True))
     if dweights is not None:
-        check_grad("dweights", dweights, p.shape, p.dtype)
         ds += dweights
     if keep is not None:
         ds *= keep

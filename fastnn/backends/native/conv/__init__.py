@@ -7,16 +7,19 @@ panels, or no packing at all for k = C*kH*kW <= SMALL_K); direct loops for
 depthwise; and blocked im2col + GEMM + col2im (_conv.pyx), one L2-sized column
 buffer per thread, which takes everything else. All of them avoid a batch-sized
 column matrix. The reference is fastnn/backends/numpy_ref/conv.py; the argument
-checks are shared with it.
+checks and ConvSaved are fastnn/backends/_validate/conv.py, shared with it.
 """
+from __future__ import annotations
+
 import contextlib
 import math
 import threading
+from typing import Any
 
 import numpy as np
 
-from ..._validate import check_array
-from ...numpy_ref.conv import check_conv1d, check_conv2d, check_grad_output, unpack_saved
+from ..._validate.conv import (ConvParams, ConvSaved, check_conv1d, check_conv2d,
+                               check_conv_backward)
 from .. import tuning
 from . import _conv
 
@@ -233,7 +236,7 @@ def _winograd_weights(w):
     return u
 
 
-def _forward(x, w, b, p):
+def _forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, p: ConvParams) -> np.ndarray:
     x = np.ascontiguousarray(x)
     w = np.ascontiguousarray(w)
     n, o = x.shape[0], w.shape[0]
@@ -265,12 +268,10 @@ def _forward(x, w, b, p):
         b = None  # added by the kernel
     if b is not None:
         y += b.reshape(o, 1, 1)
-    return y, (x, w, p)
+    return y
 
 
-def _backward(dy, saved):
-    x, w, p = unpack_saved(saved)
-    check_grad_output(dy, x.shape, w.shape, p, x.dtype)
+def _backward(dy, x, w, p):
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)  # e.g. the reference's saved x
     dy = np.ascontiguousarray(dy)
     if dy.size == 0 or x.size == 0:
@@ -331,21 +332,29 @@ def _untranspose_wgrad(dwt, w_shape, groups):
     return np.ascontiguousarray(dwt.reshape(groups, k, og).transpose(0, 2, 1)).reshape(w_shape)
 
 
-def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    return _forward(x, w, b, check_conv2d(x, w, b, stride, padding, dilation, groups))
+def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: Any = 1,
+                   padding: Any = 0, dilation: Any = 1,
+                   groups: int = 1) -> tuple[np.ndarray, ConvSaved]:
+    p = check_conv2d(x, w, b, stride, padding, dilation, groups)
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)  # saved as the kernels read them
+    return _forward(x, w, b, p), ConvSaved(x, w, p)
 
 
-def conv2d_backward(dy, saved):
-    return _backward(dy, saved)
+def conv2d_backward(dy: np.ndarray,
+                    saved: ConvSaved) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    return _backward(dy, *check_conv_backward(dy, saved))
 
 
-def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    x2, w2, s, pd, d = check_conv1d(x, w, b, stride, padding, dilation, groups)
-    y, saved = _forward(x2, w2, b, check_conv2d(x2, w2, b, s, pd, d, groups, name="conv1d"))
-    return y[:, :, 0, :], saved
+def conv1d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: Any = 1,
+                   padding: Any = 0, dilation: Any = 1,
+                   groups: int = 1) -> tuple[np.ndarray, ConvSaved]:
+    x2, w2, p = check_conv1d(x, w, b, stride, padding, dilation, groups)
+    x2, w2 = np.ascontiguousarray(x2), np.ascontiguousarray(w2)
+    return _forward(x2, w2, b, p)[:, :, 0, :], ConvSaved(x2, w2, p)
 
 
-def conv1d_backward(dy, saved):
-    check_array("dy", dy, ndim=3, dtype=unpack_saved(saved)[0].dtype)
-    dx, dw, db = _backward(dy[:, :, None, :], saved)
+def conv1d_backward(dy: np.ndarray,
+                    saved: ConvSaved) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    x, w, p = check_conv_backward(dy, saved, ndim=3)
+    dx, dw, db = _backward(dy[:, :, None, :], x, w, p)
     return dx[:, :, 0, :], dw[:, :, 0, :], db

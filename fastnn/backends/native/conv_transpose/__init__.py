@@ -19,13 +19,18 @@ Zen 4): small images give it short panels, where the blocked path puts
 several samples side by side in one GEMM.
 
 The reference is fastnn/backends/numpy_ref/conv_transpose.py; the argument
-checks are shared with it.
+checks and ConvTransposeSaved are fastnn/backends/_validate/conv_transpose.py.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
-from ..._validate import check_array
-from ...numpy_ref.conv_transpose import (check_conv_transpose1d, check_conv_transpose2d,
-                                         check_grad_output, padded_input, unpack_saved)
+from ..._validate.conv_transpose import (ConvTransposeSaved, TransposeParams,
+                                         check_conv_transpose1d, check_conv_transpose2d,
+                                         check_conv_transpose_backward)
+from ...numpy_ref.conv_transpose import padded_input
 from .. import conv as _conv_family
 from ..conv import _conv
 
@@ -88,19 +93,26 @@ def _forward_t(x, w, b, tp):
     return y
 
 
-def conv_transpose2d_forward(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
-                             dilation=1):
+def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                             stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                             groups: int = 1,
+                             dilation: Any = 1) -> tuple[np.ndarray, ConvTransposeSaved]:
     tp = check_conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation)
-    return _forward_t(x, w, b, tp), (x, w, tp)
+    return _forward_t(x, w, b, tp), ConvTransposeSaved(x, w, tp)
 
 
-def conv_transpose2d_backward(dy, saved):
-    x, w, tp = unpack_saved(saved)
-    check_grad_output(dy, x, w, tp)
+def conv_transpose2d_backward(
+        dy: np.ndarray,
+        saved: ConvTransposeSaved) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    return _backward_t(dy, *check_conv_transpose_backward(dy, saved))
+
+
+def _backward_t(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
+                tp: TransposeParams) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     dy = np.ascontiguousarray(dy)
     w = np.ascontiguousarray(w)
     h, wd = x.shape[2:]
-    dx = _conv_family._forward(dy, w, None, tp.conv)[0]
+    dx = _conv_family._forward(dy, w, None, tp.conv)
     if dx.shape[2:] != (h, wd):
         dx = np.ascontiguousarray(dx[:, :, :h, :wd])
     dw = _weight_grad(np.ascontiguousarray(padded_input(x, tp)), dy, w.shape, tp.conv)
@@ -108,13 +120,17 @@ def conv_transpose2d_backward(dy, saved):
     return dx, dw, db
 
 
-def conv_transpose1d_forward(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
-                             dilation=1):
+def conv_transpose1d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                             stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                             groups: int = 1,
+                             dilation: Any = 1) -> tuple[np.ndarray, ConvTransposeSaved]:
     x2, w2, tp = check_conv_transpose1d(x, w, b, stride, padding, output_padding, groups, dilation)
-    return _forward_t(x2, w2, b, tp)[:, :, 0, :], (x2, w2, tp)
+    return _forward_t(x2, w2, b, tp)[:, :, 0, :], ConvTransposeSaved(x2, w2, tp)
 
 
-def conv_transpose1d_backward(dy, saved):
-    check_array("dy", dy, ndim=3, dtype=unpack_saved(saved)[0].dtype)
-    dx, dw, db = conv_transpose2d_backward(dy[:, :, None, :], saved)
+def conv_transpose1d_backward(
+        dy: np.ndarray,
+        saved: ConvTransposeSaved) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    x, w, tp = check_conv_transpose_backward(dy, saved, ndim=3)
+    dx, dw, db = _backward_t(dy[:, :, None, :], x, w, tp)
     return dx[:, :, 0, :], dw[:, :, 0, :], db

@@ -1,9 +1,9 @@
 """Elementwise and fused kernels, native backend: Python-side validation
 around the kernels of _elementwise.pyx / elementwise_kernel.c (relu, fused
 bias+relu, softmax and log_softmax, fused cross-entropy over class indices),
-OpenMP over rows or chunks. Same names, signatures and saved tuples as
-fastnn/backends/numpy_ref/elementwise.py, whose validation functions this
-module reuses.
+OpenMP over rows or chunks. Same names, signatures and ElementwiseSaved as
+fastnn/backends/numpy_ref/elementwise.py; the checks are
+fastnn/backends/_validate/elementwise.py.
 
 At batch 1 the arrays are tiny and the Python around a kernel is most of its
 cost, so the common case (C-contiguous float32/float64 ndarrays, finite checks
@@ -19,9 +19,9 @@ import numpy as np
 import fastnn
 
 from ... import _validate
+from ..._validate.elementwise import (ElementwiseSaved, check_bias_relu, check_cross_entropy,
+                                      check_elementwise_backward, check_softmax)
 from ...numpy_ref import elementwise as _ref
-from ...numpy_ref.elementwise import (validate_bias_relu, validate_cross_entropy, validate_grad,
-                                     validate_saved, validate_softmax)
 from . import _elementwise as _k
 
 __all__ = [
@@ -54,35 +54,32 @@ def _c(a):
     return a if f.c_contiguous and f.aligned else np.require(a, requirements=("C", "A"))
 
 
-def _saved_array(saved, kind, n):
-    """saved[0] when saved is the n-tuple ``*_forward`` returned (cheap check first)."""
-    if type(saved) is tuple and len(saved) == n and saved[-1] == kind:
-        return saved[0]
-    validate_saved(saved, kind)
-    raise TypeError(f"saved: expected the saved tuple returned by {kind}_forward")
-
-
-def _grad_like(dy, y):
-    """dy validated against y (same shape and dtype), C-contiguous."""
-    if not (_plain(dy) and type(y) is _ndarray and dy.dtype is y.dtype and dy.shape == y.shape):
-        validate_grad("dy", dy, y)
-    return _c(dy)
+def _checked_saved(op, dy, saved):
+    """saved.y and dy (C-contiguous) for the backward of ``op``; the plain case
+    (what the forward made, a plain dy of its shape) is recognised cheaply."""
+    if type(saved) is ElementwiseSaved and saved.op == op:
+        y = saved.y
+        if (_plain(y) and _plain(dy) and dy.dtype is y.dtype and dy.shape == y.shape
+                and (saved.axis is None if op == "relu" else
+                     type(saved.axis) is int and 0 <= saved.axis < y.ndim)):
+            return y, dy
+    check_elementwise_backward(op, dy, saved)
+    return _c(saved.y), _c(dy)
 
 
 # ---------------------------------------------------------------------------- relu
 
 def relu_forward(x):
     if not _plain(x):
-        _ref.check_array("x", x)
+        _validate.check_array("x", x)
         x = _c(x)
     y = np.empty(x.shape, dtype=x.dtype)
     _k.relu_fwd(x, y)
-    return y, (y, "relu")
+    return y, ElementwiseSaved("relu", y, None, None, None)
 
 
 def relu_backward(dy, saved):
-    y = _c(np.asarray(_saved_array(saved, "relu", 2)))
-    dy = _grad_like(dy, y)
+    y, dy = _checked_saved("relu", dy, saved)
     dx = np.empty(y.shape, dtype=y.dtype)
     _k.relu_bwd(dy, y, dx)
     return dx
@@ -100,21 +97,17 @@ def bias_relu_forward(x, b, channel_axis=1):
             and x.shape[channel_axis] == b.shape[0]):
         axis = channel_axis
     else:
-        axis = validate_bias_relu(x, b, channel_axis)
+        axis = check_bias_relu(x, b, channel_axis)
         x, b = _c(x), _c(b)
     outer, C, inner = _split(x.shape, axis)
     y = np.empty(x.shape, dtype=x.dtype)
     _k.bias_relu_fwd(x, b, y, outer, C, inner)
-    return y, (y, axis, "bias_relu")
+    return y, ElementwiseSaved("bias_relu", y, axis, None, None)
 
 
 def bias_relu_backward(dy, saved):
-    y = _c(np.asarray(_saved_array(saved, "bias_relu", 3)))
-    axis = saved[1]
-    dy = _grad_like(dy, y)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) \
-            or not 0 <= axis < y.ndim:
-        raise TypeError("saved: expected the saved tuple returned by bias_relu_forward")
+    y, dy = _checked_saved("bias_relu", dy, saved)
+    axis = saved.axis
     outer, C, inner = _split(y.shape, axis)
     dx = np.empty(y.shape, dtype=y.dtype)
     # one partial bias-gradient row per thread block (only split big inputs)
@@ -131,7 +124,7 @@ def _softmax(x, dim, logarithm):
     if _plain(x) and type(dim) is int and x.ndim >= 1 and (dim == -1 or dim == x.ndim - 1):
         axis = x.ndim - 1
     else:
-        axis = validate_softmax(x, dim)
+        axis = check_softmax(x, dim)
         if axis != x.ndim - 1:
             # over an inner axis the rows are strided: NumPy's whole-array passes win
             fn = _ref.log_softmax_forward if logarithm else _ref.softmax_forward
@@ -147,12 +140,12 @@ def _softmax(x, dim, logarithm):
 
 def softmax_forward(x, dim):
     y, axis = _softmax(x, dim, False)
-    return y, (y, axis, "softmax")
+    return y, ElementwiseSaved("softmax", y, axis, None, None)
 
 
 def log_softmax_forward(x, dim):
     y, axis = _softmax(x, dim, True)
-    return y, (y, axis, "log_softmax")
+    return y, ElementwiseSaved("log_softmax", y, axis, None, None)
 
 
 # the backward passes are two NumPy sweeps with one small reduction: already optimal
@@ -164,7 +157,7 @@ log_softmax_backward = _ref.log_softmax_backward
 
 def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, reduction="mean",
                           label_smoothing=0.0):
-    kind, t, w, ignore_index, eps = validate_cross_entropy(
+    kind, t, w, ignore_index, eps = check_cross_entropy(
         logits, target, weight, ignore_index, reduction, label_smoothing)
     if kind == "prob":
         # probability targets are rare and a dense NumPy pass is already one sweep
@@ -208,7 +201,7 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, reduct
             out = np.asarray(loss.sum(), dtype=dt)
         else:
             out = loss.astype(dt)
-    return out, (grad, reduction, "cross_entropy")
+    return out, ElementwiseSaved("cross_entropy", grad, None, reduction, None)
 
 
 # backward is one broadcast multiply of the saved gradient: NumPy is already optimal

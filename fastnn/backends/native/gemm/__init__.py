@@ -18,8 +18,9 @@ import numpy as np
 
 from .... import _threads
 from ..._validate import finite_checks_enabled
-from ...numpy_ref.gemm import (check_linear, check_linear_grad, check_matmul,
-                              check_matmul_grad, grad_plan)
+from ..._validate.gemm import (LinearSaved, check_linear, check_linear_backward, check_matmul,
+                               check_matmul_backward)
+from ...numpy_ref.gemm import grad_plan
 from . import _gemm
 
 __all__ = ["matmul", "batched_matmul", "matmul_backward", "linear_forward", "linear_backward"]
@@ -217,7 +218,7 @@ def _product(x, y, tx, ty):
 
 def matmul_backward(dc, a, b, trans_a=False, trans_b=False):
     """(dA, dB) for C = op(a) @ op(b) (2-D, or 3-D as in batched_matmul)."""
-    ta, tb = check_matmul_grad(dc, a, b, trans_a, trans_b)
+    ta, tb = check_matmul_backward(dc, a, b, trans_a, trans_b)
     named = {"dc": dc, "a": a, "b": b}
     grads = []
     for (x, y, tx, ty), like in zip(grad_plan(ta, tb), (a, b)):
@@ -249,17 +250,17 @@ def linear_forward(x, w, b):
         y = x @ w.T
         if b is not None:
             y += b
-        return y, (x, w, b is not None)
+        return y, LinearSaved(x, w, b is not None)
     check_linear(x, w, b)
     y = _matmul_checked(x, w, False, True, x.shape[0], x.shape[1], w.shape[0])
     if b is not None:
         y += b
-    return y, (x, w, b is not None)
+    return y, LinearSaved(x, w, b is not None)
 
 
 def linear_backward(dy, saved):
     """(dx, dw, db) for y = x @ w.T + b; db is None when there was no bias."""
-    x, w, has_bias = check_linear_grad(dy, saved)
+    x, w, has_bias = check_linear_backward(dy, saved)
     dx = _matmul_checked(dy, w, False, False, dy.shape[0], dy.shape[1], w.shape[1])
     dw = _grad_checked(dy, x, True, False, dy.shape[1], dy.shape[0], x.shape[1])
     db = dy.sum(axis=0) if has_bias else None

@@ -1,15 +1,20 @@
 """Recurrent kernels, native version: RNN, LSTM and GRU sequences in C.
 
-Same functions, signatures and ``saved`` dict as the reference
-(fastnn/backends/numpy_ref/rnn.py, which also holds the shared input checks).
+Same functions, signatures and RNNSaved as the reference
+(fastnn/backends/numpy_ref/rnn.py); the shared input checks are
+fastnn/backends/_validate/rnn.py.
 Here Python only validates and allocates; the whole time loop -- one GEMM for
 the input projection of all steps, then per step a recurrent GEMM and one fused
 gate pass -- runs in rnn_kernel.c without the GIL (see _rnn.pyx).
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
+from ..._validate.rnn import RNNSaved, check_rnn_backward, check_rnn_forward, rnn_saved
 from ...numpy_ref import rnn as _ref
-from ...numpy_ref.rnn import check_backward_inputs, check_forward_inputs
 from . import _rnn
 
 __all__ = ["rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward",
@@ -22,13 +27,13 @@ def _empty(x):
 
 
 def _weight_grad_buffers(saved):
-    x, w_ih, w_hh = saved["x"], saved["w_ih"], saved["w_hh"]
+    x, w_ih, w_hh = saved.x, saved.w_ih, saved.w_hh
     dt = x.dtype
     dx = np.empty(x.shape, dt)
     dw_ih = np.empty(w_ih.shape, dt)
     dw_hh = np.empty(w_hh.shape, dt)
-    db_ih = np.empty(w_hh.shape[0], dt) if saved["has_b_ih"] else None
-    db_hh = np.empty(w_hh.shape[0], dt) if saved["has_b_hh"] else None
+    db_ih = np.empty(w_hh.shape[0], dt) if saved.has_b_ih else None
+    db_hh = np.empty(w_hh.shape[0], dt) if saved.has_b_hh else None
     return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
@@ -37,12 +42,13 @@ def _state_grad(g, B, H, dt):
 
 
 # ---------------------------------------------------------------- Elman RNN
-def rnn_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", lengths=None):
+def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                b_ih: np.ndarray | None = None, b_hh: np.ndarray | None = None,
+                nonlinearity: str = "tanh",
+                lengths: Any = None) -> tuple[np.ndarray, np.ndarray, RNNSaved]:
     """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). Returns (y, h_n, saved)."""
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
-    x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_forward_inputs(
-        "rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths)
+    x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
+        "rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity)
     if _empty(x):
         return _ref.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, lengths)
     T, B, _ = x.shape
@@ -50,32 +56,34 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", le
     y = np.empty((T, B, H), x.dtype)
     h_n = np.empty((B, H), x.dtype)
     _rnn.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity == "relu", y, h_n)
-    saved = _ref._saved("rnn", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y,
-                        nonlinearity=nonlinearity)
+    saved = rnn_saved("rnn", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, nonlinearity=nonlinearity)
     return y, h_n, saved
 
 
-def rnn_backward(dy, dh_n, saved):
+def rnn_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
+                 saved: RNNSaved) -> tuple[np.ndarray | None, ...]:
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
-    dy, dh_n, _ = check_backward_inputs("rnn", saved, dy, dh_n)
-    x = saved["x"]
+    dy, dh_n, _ = check_rnn_backward("rnn", saved, dy, dh_n)
+    x = saved.x
     if _empty(x):
         return _ref.rnn_backward(dy, dh_n, saved)
     T, B, _ = x.shape
-    H = saved["w_hh"].shape[1]
+    H = saved.w_hh.shape[1]
     dh = _state_grad(dh_n, B, H, x.dtype)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grad_buffers(saved)
     work = np.empty((T, B, H), x.dtype)
-    _rnn.rnn_backward(x, saved["h0"], saved["w_ih"], saved["w_hh"], saved["lengths"],
-                      saved["nonlinearity"] == "relu", saved["y"], dy, dh,
+    _rnn.rnn_backward(x, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
+                      saved.nonlinearity == "relu", saved.y, dy, dh,
                       dx, dw_ih, dw_hh, db_ih, db_hh, work)
     return dx, dh, dw_ih, dw_hh, db_ih, db_hh
 
 
 # ---------------------------------------------------------------- LSTM
-def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None):
+def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
+                 w_hh: np.ndarray, b_ih: np.ndarray | None = None, b_hh: np.ndarray | None = None,
+                 lengths: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, RNNSaved]:
     """torch.nn.LSTM cell, gates i, f, g, o. Returns (y, h_n, c_n, saved)."""
-    x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths = check_forward_inputs(
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
         "lstm", x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths)
     if _empty(x):
         return _ref.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths)
@@ -87,33 +95,36 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None):
     gates = np.empty((T, B, 4 * H), dt)
     cs = np.empty((T, B, H), dt)
     _rnn.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, y, h_n, c_n, gates, cs)
-    saved = _ref._saved("lstm", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y,
-                        c0=c0, gates=gates, c=cs)
+    saved = rnn_saved("lstm", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, c0=c0, gates=gates,
+                      c=cs)
     return y, h_n, c_n, saved
 
 
-def lstm_backward(dy, dh_n, dc_n, saved):
+def lstm_backward(dy: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarray | None,
+                  saved: RNNSaved) -> tuple[np.ndarray | None, ...]:
     """Returns (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh)."""
-    dy, dh_n, dc_n = check_backward_inputs("lstm", saved, dy, dh_n, dc_n)
-    x = saved["x"]
+    dy, dh_n, dc_n = check_rnn_backward("lstm", saved, dy, dh_n, dc_n)
+    x = saved.x
     if _empty(x):
         return _ref.lstm_backward(dy, dh_n, dc_n, saved)
     T, B, _ = x.shape
-    H = saved["w_hh"].shape[1]
+    H = saved.w_hh.shape[1]
     dh = _state_grad(dh_n, B, H, x.dtype)
     dc = _state_grad(dc_n, B, H, x.dtype)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grad_buffers(saved)
     work = np.empty((T, B, 4 * H), x.dtype)
-    _rnn.lstm_backward(x, saved["h0"], saved["c0"], saved["w_ih"], saved["w_hh"],
-                       saved["lengths"], saved["y"], saved["gates"], saved["c"], dy, dh, dc,
+    _rnn.lstm_backward(x, saved.h0, saved.c0, saved.w_ih, saved.w_hh,
+                       saved.lengths, saved.y, saved.gates, saved.c, dy, dh, dc,
                        dx, dw_ih, dw_hh, db_ih, db_hh, work)
     return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh
 
 
 # ---------------------------------------------------------------- GRU
-def gru_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None):
+def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                b_ih: np.ndarray | None = None, b_hh: np.ndarray | None = None,
+                lengths: Any = None) -> tuple[np.ndarray, np.ndarray, RNNSaved]:
     """torch.nn.GRU cell, gates r, z, n. Returns (y, h_n, saved)."""
-    x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_forward_inputs(
+    x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
         "gru", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths)
     if _empty(x):
         return _ref.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths)
@@ -127,23 +138,24 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None):
     work = np.empty((B, 3 * H), dt)
     bh = b_hh if b_hh is not None else np.zeros(3 * H, dt)  # the fused pass adds it per step
     _rnn.gru_forward(x, h0, w_ih, w_hh, b_ih, bh, lengths, y, h_n, gates, hn, work)
-    saved = _ref._saved("gru", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, gates=gates, hn=hn)
+    saved = rnn_saved("gru", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, gates=gates, hn=hn)
     return y, h_n, saved
 
 
-def gru_backward(dy, dh_n, saved):
+def gru_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
+                 saved: RNNSaved) -> tuple[np.ndarray | None, ...]:
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
-    dy, dh_n, _ = check_backward_inputs("gru", saved, dy, dh_n)
-    x = saved["x"]
+    dy, dh_n, _ = check_rnn_backward("gru", saved, dy, dh_n)
+    x = saved.x
     if _empty(x):
         return _ref.gru_backward(dy, dh_n, saved)
     T, B, _ = x.shape
-    H = saved["w_hh"].shape[1]
+    H = saved.w_hh.shape[1]
     dh = _state_grad(dh_n, B, H, x.dtype)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grad_buffers(saved)
     work_ih = np.empty((T, B, 3 * H), x.dtype)
     work_hh = np.empty((T, B, 3 * H), x.dtype)
-    _rnn.gru_backward(x, saved["h0"], saved["w_ih"], saved["w_hh"], saved["lengths"],
-                      saved["y"], saved["gates"], saved["hn"], dy, dh,
+    _rnn.gru_backward(x, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
+                      saved.y, saved.gates, saved.hn, dy, dh,
                       dx, dw_ih, dw_hh, db_ih, db_hh, work_ih, work_hh)
     return dx, dh, dw_ih, dw_hh, db_ih, db_hh
