@@ -36,11 +36,17 @@ def _cnn():
                          nn.Flatten(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def test_seed_cnn_fuses_relu():
+def test_seed_cnn_fuses_relu(monkeypatch):
+    from fastnn.compiler import _native
     fastnn.manual_seed(0)
+    compiled = _same(_cnn(), (1, 8, 8), batches=(1,))
+    plan = next(iter(compiled._plans.values()))
+    # the fused kernels take all 10 ops: one program, one step
+    assert len(plan.steps) == 1 and plan.chain is not None
+    monkeypatch.setattr(_native, "ENABLED", False)
     compiled = _same(_cnn(), (1, 8, 8))
     plan = next(iter(compiled._plans.values()))
-    # conv+relu+pool twice, reshape, linear+relu, linear: 5 steps for 10 ops
+    # without them: conv+relu+pool twice, reshape, linear+relu, linear: 5 steps for 10 ops
     assert len(plan.steps) == 5
     assert plan.chain is not None
 
