@@ -7,6 +7,15 @@ import pytest
 import fastnn
 import fastnn.nn.functional as F
 from fastnn import nn
+from fastnn.compiler import _native
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["fused", "numpy-steps"])
+def fused_kernels(request, monkeypatch):
+    """Every test twice: with the fused native kernels where the plan's rule
+    takes them, and with the NumPy/BLAS steps they replace."""
+    monkeypatch.setattr(_native, "ENABLED", request.param)
+    return request.param
 
 
 def _eager(model, x):
@@ -36,19 +45,47 @@ def _cnn():
                          nn.Flatten(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def test_seed_cnn_fuses_relu(monkeypatch):
-    from fastnn.compiler import _native
+def test_seed_cnn_fuses_relu(fused_kernels):
     fastnn.manual_seed(0)
     compiled = _same(_cnn(), (1, 8, 8), batches=(1,))
     plan = next(iter(compiled._plans.values()))
-    # the fused kernels take all 10 ops: one program, one step
-    assert len(plan.steps) == 1 and plan.chain is not None
-    monkeypatch.setattr(_native, "ENABLED", False)
-    compiled = _same(_cnn(), (1, 8, 8))
-    plan = next(iter(compiled._plans.values()))
-    # without them: conv+relu+pool twice, reshape, linear+relu, linear: 5 steps for 10 ops
-    assert len(plan.steps) == 5
     assert plan.chain is not None
+    # fused kernels: all 10 ops in one program, one step; else conv+relu+pool
+    # twice, reshape, linear+relu, linear: 5 steps
+    assert len(plan.steps) == (1 if fused_kernels else 5)
+
+
+def test_seed_cnn_batches_and_float64(fused_kernels, monkeypatch):
+    """Batch 1, odd batches, and a batch whose conv2 is past the thread-team
+    threshold (there the plan mixes fused and BLAS steps); float64 too."""
+    monkeypatch.delenv("FASTNN_PAR_MIN_MACS", raising=False)  # the default, 2**23
+    fastnn.manual_seed(0)
+    compiled = _same(_cnn(), (1, 8, 8), batches=(1, 3, 7, 64))
+    steps = {key[0][0]: len(plan.steps) for key, plan in compiled._plans.items()}
+    if fused_kernels:
+        # batch 64: conv2's 64 * 295k multiply-adds are past 2**23, conv1's and the
+        # Linears' are not: conv1 | conv2 (gather + BLAS) | flatten | both Linears
+        assert steps[1] == steps[7] == 1 and steps[64] == 4
+    m64 = _cnn().double()
+    c = fastnn.compile(m64)
+    rng = np.random.default_rng(1)
+    for n in (1, 5):
+        x = rng.standard_normal((n, 1, 8, 8))
+        got = c(fastnn.tensor(x)).numpy()
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got, _eager(m64, x).numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_fused_rule_follows_the_team_threshold(fused_kernels, monkeypatch):
+    """Work past FASTNN_PAR_MIN_MACS goes to the threaded paths instead."""
+    fastnn.manual_seed(0)
+    monkeypatch.setenv("FASTNN_PAR_MIN_MACS", "1000")
+    plan = next(iter(_same(_cnn(), (1, 8, 8), batches=(1,))._plans.values()))
+    assert len(plan.steps) == 5
+    monkeypatch.setenv("FASTNN_PAR_MIN_MACS", str(1 << 30))
+    plan = next(iter(_same(_cnn(), (1, 8, 8), batches=(1,))._plans.values()))
+    assert len(plan.steps) == (1 if fused_kernels else 5)
+    assert not any(isinstance(fn, _native.NativeOp) for fn, _, _ in plan.steps)
 
 
 def test_mlp_and_dropout_in_eval():
