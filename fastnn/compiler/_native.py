@@ -7,30 +7,30 @@ Which layers (the rule, per plan, so per input shape):
 
 * conv2d/conv1d with groups 1 (+ bias, ReLU, max pool with window = stride),
   and Linear (+ ReLU), in float32 or float64, weights of the input's dtype;
-* work below FASTNN_PAR_MIN_MACS, fastnn's threshold for a thread team (set
-  per machine by fastnn/backends/native/tuning.py). The fused kernels run on
-  one thread, at about the FMA peak of one core, with no fixed cost but the
-  call (~0.2 us): the im2col gather, the product's packing and each extra
-  NumPy call that the other paths pay are what dominates small layers. Above
-  the threshold a thread team pays for itself, and the threaded paths
-  (gather + BLAS, fastnn's conv and GEMM with Winograd and cache blocking)
-  take over. At batch 1 every layer of a small model is far below it: one
-  thread is right there, a team's wake-up would cost more than the work;
 * the packed weights at most 256 KiB (the smallest per-core L2 of the CPUs
-  fastnn targets) when they are read more than once per call: the kernels
-  do not block the weights for the cache, they stream all of them for every
-  tile of 4 output pixels (or 4 rows), so they must stay in L2. A Linear on
-  at most 4 rows reads them once: any size.
+  fastnn targets) when they are read more than once per call. The fused
+  kernels are register-tiled products that read the input in place: no
+  im2col gather, no packing, no NumPy call per layer, so they do the same
+  multiply-adds as gather + BLAS with none of its fixed costs. What they do
+  not do is block the weights for the cache: they stream all of them for
+  every tile of 4 output pixels (or 4 rows), so the weights must stay in L2
+  or the loop waits on memory; past that, the blocked GEMMs (gather + BLAS,
+  fastnn's conv with Winograd) win. A Linear on at most 4 rows reads its
+  weights once: any size.
+
+Threads follow fastnn's one policy inside the kernels (_fused.pyx): an op of
+FASTNN_PAR_MIN_MACS multiply-adds or more splits its output positions over a
+team; a small model at batch 1 stays on one thread, where a team's wake-up
+would cost more than the whole layer.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 from typing import Any, Callable, List, Optional, Sequence, Tuple, cast
 
 import numpy as np
 
-_L2_BYTES = 256 * 1024
+L2_BYTES = 256 * 1024  # see the rule above
 _FEW_ROWS = 4  # a Linear on this many rows reads its weights once (one row tile)
 ENABLED = True  # tests switch the native steps off to check the other paths
 
@@ -43,17 +43,6 @@ def _fused() -> Any:
     except ImportError:
         return None
     return fused
-
-
-def team_threshold() -> float:
-    """FASTNN_PAR_MIN_MACS (parallel.h's default 2**23 when unset), unscaled:
-    FASTNN_PAR_MIN_SCALE is a test knob for the threaded paths, not a
-    statement about where a team pays."""
-    try:
-        v = float(os.environ.get("FASTNN_PAR_MIN_MACS", ""))
-    except ValueError:
-        v = -1.0
-    return v if v >= 0 else float(1 << 23)
 
 
 class NativeOp:
@@ -109,7 +98,7 @@ def conv_op(w: np.ndarray, b: Optional[np.ndarray], in_shape: Tuple[int, ...], d
         return None
     fused = _fused()
     sh, sw, ph, pw, dh, dw = geo
-    n, c = in_shape[0], in_shape[1]
+    c = in_shape[1]
     h, wd = (1, in_shape[2]) if len(in_shape) == 3 else in_shape[2:]
     cout, cw, kh, kw = w.shape
     qh, qw = pool or (1, 1)
@@ -117,9 +106,8 @@ def conv_op(w: np.ndarray, b: Optional[np.ndarray], in_shape: Tuple[int, ...], d
     ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     if cw != c or oh // qh < 1 or ow // qw < 1:
         return None
-    macs = n * (oh // qh * qh) * (ow // qw * qw) * cout * c * kh * kw
     packed = kh * kw * c * -(-cout // fused.ALIGN) * fused.ALIGN * dtype.itemsize
-    if macs > team_threshold() or packed > _L2_BYTES:
+    if packed > L2_BYTES:
         return None
     layer = fused.Conv(w, b, (sh, sw), (ph, pw), (dh, dw), pool, relu)
     return NativeOp(layer, tuple(in_shape), dtype)
@@ -133,7 +121,7 @@ def linear_op(w: np.ndarray, b: Optional[np.ndarray], in_shape: Tuple[int, ...],
     fused = _fused()
     rows = int(np.prod(in_shape[:-1])) if len(in_shape) > 1 else 1
     packed = w.shape[1] * -(-w.shape[0] // fused.ALIGN) * fused.ALIGN * dtype.itemsize
-    if rows * w.size > team_threshold() or (rows > _FEW_ROWS and packed > _L2_BYTES):
+    if rows > _FEW_ROWS and packed > L2_BYTES:
         return None
     return NativeOp(fused.Linear(w, b, relu), tuple(in_shape), dtype)
 

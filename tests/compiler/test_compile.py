@@ -55,17 +55,12 @@ def test_seed_cnn_fuses_relu(fused_kernels):
     assert len(plan.steps) == (1 if fused_kernels else 5)
 
 
-def test_seed_cnn_batches_and_float64(fused_kernels, monkeypatch):
-    """Batch 1, odd batches, and a batch whose conv2 is past the thread-team
-    threshold (there the plan mixes fused and BLAS steps); float64 too."""
-    monkeypatch.delenv("FASTNN_PAR_MIN_MACS", raising=False)  # the default, 2**23
+def test_seed_cnn_batches_and_float64(fused_kernels):
+    """Batch 1, odd batches, a larger batch; float64 too."""
     fastnn.manual_seed(0)
     compiled = _same(_cnn(), (1, 8, 8), batches=(1, 3, 7, 64))
-    steps = {key[0][0]: len(plan.steps) for key, plan in compiled._plans.items()}
-    if fused_kernels:
-        # batch 64: conv2's 64 * 295k multiply-adds are past 2**23, conv1's and the
-        # Linears' are not: conv1 | conv2 (gather + BLAS) | flatten | both Linears
-        assert steps[1] == steps[7] == 1 and steps[64] == 4
+    if fused_kernels:  # every batch: the whole network in one program
+        assert all(len(plan.steps) == 1 for plan in compiled._plans.values())
     m64 = _cnn().double()
     c = fastnn.compile(m64)
     rng = np.random.default_rng(1)
@@ -76,16 +71,20 @@ def test_seed_cnn_batches_and_float64(fused_kernels, monkeypatch):
         np.testing.assert_allclose(got, _eager(m64, x).numpy(), rtol=1e-12, atol=1e-12)
 
 
-def test_fused_rule_follows_the_team_threshold(fused_kernels, monkeypatch):
-    """Work past FASTNN_PAR_MIN_MACS goes to the threaded paths instead."""
+def test_fused_rule_weights_in_cache(fused_kernels):
+    """Weights read once per tile must fit in L2 (256 KiB packed): a 3x3
+    64 -> 128 conv (288 KiB) and a 784 x 128 Linear on 9 rows (392 KiB) take
+    the other steps; the same Linear on 1 row reads its weights once: fused."""
     fastnn.manual_seed(0)
-    monkeypatch.setenv("FASTNN_PAR_MIN_MACS", "1000")
-    plan = next(iter(_same(_cnn(), (1, 8, 8), batches=(1,))._plans.values()))
-    assert len(plan.steps) == 5
-    monkeypatch.setenv("FASTNN_PAR_MIN_MACS", str(1 << 30))
-    plan = next(iter(_same(_cnn(), (1, 8, 8), batches=(1,))._plans.values()))
-    assert len(plan.steps) == (1 if fused_kernels else 5)
-    assert not any(isinstance(fn, _native.NativeOp) for fn, _, _ in plan.steps)
+    m = nn.Sequential(nn.Conv2d(64, 128, 3), nn.ReLU(), nn.Conv2d(128, 8, 1))
+    plan = next(iter(_same(m, (64, 5, 5), batches=(1,), tol=1e-4)._plans.values()))
+    native = [isinstance(fn, _native.NativeOp) or getattr(fn, "__self__", None) is not None
+              for fn, _, _ in plan.steps]
+    assert native == ([False, True] if fused_kernels else [False, False])
+    mlp = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    plans = _same(mlp, (784,), batches=(1, 9))._plans
+    steps = {key[0][0]: len(plan.steps) for key, plan in plans.items()}
+    assert steps == ({1: 1, 9: 2} if fused_kernels else {1: 2, 9: 2})
 
 
 def test_mlp_and_dropout_in_eval():

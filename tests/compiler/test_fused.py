@@ -93,11 +93,22 @@ def test_linear_matches_reference(isa, dtype, rows, n_in, out):
             _close(y, _ref_linear(x, layer), dtype)
 
 
+@pytest.fixture(params=[1, 2], ids=["1-thread", "2-threads"])
+def threads(request):
+    """The tests' FASTNN_PAR_MIN_SCALE=0 sends every op to a team: of 1 or 2."""
+    import fastnn
+    before = fastnn.get_num_threads()
+    fastnn.set_num_threads(request.param)
+    yield request.param
+    fastnn.set_num_threads(before)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [1, 3, 6])
-def test_chain_matches_reference(isa, dtype, n):
+def test_chain_matches_reference(isa, threads, dtype, n):
     """conv -> conv -> flatten -> linear -> linear in one program: the convs
-    hand on channels-last buffers, the flatten is the Linear's column order."""
+    hand on channels-last buffers, the flatten is the Linear's column order;
+    positions and rows split over threads."""
     x = _rand((n, 2, 9, 8), dtype, 7)
     c1 = fused.Conv(_rand((12, 2, 3, 3), dtype, 8), _rand(12, dtype, 9), padding=(1, 1),
                     pool=(2, 2), relu=True)

@@ -16,9 +16,10 @@ call for the whole chain and returns a new array. ``layers`` is a list of
 * the first conv's NCHW input is copied into its padded buffer; a first
   Linear reads the input's rows directly.
 
-One thread: fastnn.compile picks these kernels only for work below the
-thread-team threshold (FASTNN_PAR_MIN_MACS, parallel.h), where a team's
-wake-up would cost more than the work; above it the threaded paths win.
+Threads: an op of FASTNN_PAR_MIN_MACS multiply-adds or more (parallel.h)
+splits its output positions or rows over an OpenMP team, smaller ones run on
+the calling thread. fastnn.compile's rule for when to use these kernels is
+in fastnn/compiler/_native.py.
 Reference: fastnn/backends/numpy_ref/conv.py, pool.py, gemm.py.
 """
 from __future__ import annotations

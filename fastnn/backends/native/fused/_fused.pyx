@@ -10,10 +10,14 @@
 # what it writes) are checked against the arrays it points into when the
 # program is built, and a call checks its input's dtype and shape and makes
 # it C-contiguous and aligned; so no call from Python can read or write out
-# of bounds. One thread: a program is chosen for work below fastnn's
-# threshold for a thread team (fused/__init__.py says why).
+# of bounds. Threads: a conv or linear op with at least FASTNN_PAR_MIN_MACS
+# multiply-adds (parallel.h, fastnn's one policy) splits its output
+# positions or rows over an OpenMP team; below that -- every layer of a small
+# model at batch 1 -- it runs on the calling thread, as waking a team would
+# cost more than the work.
 # Reference: fastnn/backends/numpy_ref/conv.py, pool.py, gemm.py.
 cimport numpy as cnp
+from cython.parallel cimport prange
 from libc.stdlib cimport calloc, free
 
 import numpy as np
@@ -53,6 +57,10 @@ cdef extern from "fused_kernel.h" nogil:
     void fnn_fpack_f32(const fnn_fpack *g, const float *x, float *xp)
     void fnn_fpack_f64(const fnn_fpack *g, const double *x, double *xp)
 
+cdef extern from "common/parallel.h":
+    double FASTNN_PAR_MIN_MACS
+    int fastnn_team(double work, double min_work) nogil
+
 ALIGN = FNN_FUSED_ALIGN
 
 cdef enum:
@@ -70,7 +78,27 @@ cdef struct Op:
     char *dst  # NULL: the call's output
     char *w
     char *b
-    long work  # positions (conv) or rows (linear)
+    long work  # positions (conv) or rows (linear), split over threads
+    double macs  # multiply-adds, for the thread policy
+
+
+cdef void _run_op(Op *op, char *src, char *dst, int isa, int typenum, long p0,
+                  long p1) noexcept nogil:
+    """Positions (conv) or rows (linear) [p0, p1) of one op."""
+    if op.kind == OP_CONV:
+        if typenum == cnp.NPY_FLOAT:
+            fnn_fconv_f32(isa, &op.conv, <float *>src, <float *>op.w, <float *>op.b,
+                          <float *>dst, p0, p1)
+        else:
+            fnn_fconv_f64(isa, &op.conv, <double *>src, <double *>op.w, <double *>op.b,
+                          <double *>dst, p0, p1)
+    else:
+        if typenum == cnp.NPY_FLOAT:
+            fnn_flin_f32(isa, &op.lin, <float *>src, <float *>op.w, <float *>op.b,
+                         <float *>dst, p0, p1)
+        else:
+            fnn_flin_f64(isa, &op.lin, <double *>src, <double *>op.w, <double *>op.b,
+                         <double *>dst, p0, p1)
 
 
 cdef char *_place(object where, int typenum, Py_ssize_t extent, Py_ssize_t io_size,
@@ -178,6 +206,7 @@ cdef class Program:
         last = (n - 1) * ys_n + (oh - 1) * ys_h + (ow - 1) * ys_w + (cout - 1) * ys_c + 1
         op.dst = _place(dst, self.typenum, last, n_out, "conv destination")
         op.work = n * oh * ow
+        op.macs = <double>op.work * qh * qw * cout * c * kh * kw
 
     cdef _linear(self, Op *op, tuple spec, Py_ssize_t n_in, Py_ssize_t n_out):
         _, geo, wt, b, src, dst = spec
@@ -193,36 +222,32 @@ cdef class Program:
         op.src = _place(src, self.typenum, (rows - 1) * xs + n_i, n_in, "linear source")
         op.dst = _place(dst, self.typenum, (rows - 1) * ys + out, n_out, "linear destination")
         op.work = rows
+        op.macs = <double>rows * n_i * out
 
     cdef void _exec(self, char *x, char *y, int isa) noexcept nogil:
-        cdef int i
+        cdef int i, t, team
         cdef Op *op
         cdef char *src
         cdef char *dst
-        cdef bint f32 = self.typenum == cnp.NPY_FLOAT
         for i in range(self.n_ops):
             op = &self.ops[i]
             src = op.src if op.src != NULL else x
             dst = op.dst if op.dst != NULL else y
             if op.kind == OP_PACK:
-                if f32:
+                if self.typenum == cnp.NPY_FLOAT:
                     fnn_fpack_f32(&op.pack, <float *>src, <float *>dst)
                 else:
                     fnn_fpack_f64(&op.pack, <double *>src, <double *>dst)
-            elif op.kind == OP_CONV:
-                if f32:
-                    fnn_fconv_f32(isa, &op.conv, <float *>src, <float *>op.w, <float *>op.b,
-                                  <float *>dst, 0, op.work)
-                else:
-                    fnn_fconv_f64(isa, &op.conv, <double *>src, <double *>op.w, <double *>op.b,
-                                  <double *>dst, 0, op.work)
+                continue
+            team = fastnn_team(op.macs, FASTNN_PAR_MIN_MACS)
+            if team > op.work:
+                team = <int>op.work
+            if team <= 1:
+                _run_op(op, src, dst, isa, self.typenum, 0, op.work)
             else:
-                if f32:
-                    fnn_flin_f32(isa, &op.lin, <float *>src, <float *>op.w, <float *>op.b,
-                                 <float *>dst, 0, op.work)
-                else:
-                    fnn_flin_f64(isa, &op.lin, <double *>src, <double *>op.w, <double *>op.b,
-                                 <double *>dst, 0, op.work)
+                for t in prange(team, num_threads=team, schedule="static"):
+                    _run_op(op, src, dst, isa, self.typenum, op.work * t // team,
+                            op.work * (t + 1) // team)
 
     def run(self, x):
         """The program's output for input x (an ndarray of in_shape and the

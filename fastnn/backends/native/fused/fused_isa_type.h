@@ -75,7 +75,7 @@ FZ_ATTR void FN(fnn_fconv)(const fnn_fconv *g, const FT *x, const FT *w, const F
 {
     const long cb = FZ_NV * FZ_VLEN;  /* channels per tile */
     const long taps = g->qh * g->qw, per_n = g->oh * g->ow, sample = g->hp * g->wp * g->c;
-    FT t[4 * FZ_NV * FZ_VLEN] __attribute__((aligned(64)));
+    FT t[4 * FZ_NV * FZ_VLEN];
     FT best[FZ_NV * FZ_VLEN];
     const FT *xo[4];
     long yo[4];
@@ -192,7 +192,7 @@ FASTNN_INLINE void FN(fz_lin_any)(const fnn_flin *g, const FT *xr, const FT *w, 
 FZ_ATTR void FN(fnn_flin)(const fnn_flin *g, const FT *x, const FT *w, const FT *b, FT *y,
                           long r0, long r1)
 {
-    FT t[4 * FZ_NV1 * FZ_VLEN] __attribute__((aligned(64)));
+    FT t[4 * FZ_NV1 * FZ_VLEN];
     for (long r = r0; r < r1;) {
         const int rows = r1 - r >= 4 ? 4 : 1;
         const long cb = (rows == 4 ? FZ_NV : FZ_NV1) * FZ_VLEN;
