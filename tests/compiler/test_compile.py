@@ -232,3 +232,22 @@ def test_conv_reading_a_reshaped_buffer():
         x = rng.standard_normal((1, 5)).astype(np.float32)
         np.testing.assert_allclose(c(fastnn.tensor(x)).numpy(), _eager(m, x).numpy(),
                                    rtol=1e-5, atol=1e-5)
+
+
+def test_seed_cnn_matches_pytorch():
+    """The same weights in PyTorch give the same numbers (batch 1 and 5)."""
+    torch = pytest.importorskip("torch")
+    fastnn.manual_seed(0)
+    m = _cnn().eval()
+    t = torch.nn.Sequential(torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(),
+                            torch.nn.MaxPool2d(2), torch.nn.Conv2d(32, 64, 3, padding=1),
+                            torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                            torch.nn.Linear(256, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    t.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in m.state_dict().items()})
+    c = fastnn.compile(m)
+    rng = np.random.default_rng(4)
+    for n in (1, 5):
+        x = rng.standard_normal((n, 1, 8, 8)).astype(np.float32)
+        with torch.no_grad():
+            want = t(torch.tensor(x)).numpy()
+        np.testing.assert_allclose(c(fastnn.tensor(x)).numpy(), want, rtol=1e-5, atol=1e-5)
