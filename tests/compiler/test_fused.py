@@ -226,3 +226,30 @@ def test_fastnn_isa_forces_the_level():
     layer = fused.Conv(r.standard_normal((21, 3, 3, 3)), r.standard_normal(21), padding=(1, 1),
                        pool=(2, 2), relu=True)
     np.testing.assert_allclose(float(out[1]), _ref_conv(x, layer).sum(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("plain_c", [True, False], ids=["plain_c", "default_build"])
+def test_c_kernels_build_alone_and_match_naive_loops(tmp_path, plain_c):
+    """The kernels' C files with common/isa.c alone, optionally as compilers
+    without GCC's vector extensions build them, at every level they run."""
+    import shutil
+    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    native = os.path.join(root, "fastnn", "backends", "native")
+    srcs = [os.path.join(native, "fused", f) for f in
+            ("fused_kernel.c", "fused_isa_generic.c", "fused_isa_avx2.c", "fused_isa_avx512.c")]
+    exe = str(tmp_path / "check")
+    cmd = [cc, "-O2", "-std=c99", "-I", native,
+           os.path.join(os.path.dirname(__file__), "fused_plain_c_check.c"), *srcs,
+           os.path.join(native, "common", "isa.c"), "-o", exe, "-lm"]
+    if plain_c:
+        cmd.insert(1, "-DFASTNN_PLAIN_C")
+    subprocess.run(cmd, check=True, capture_output=True)
+    lines = subprocess.run([exe], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert lines and all(ln.endswith("bad 0") for ln in lines), lines
+    if plain_c:
+        assert lines == ["level generic, bad 0"]
+    else:
+        assert len(lines) == len(available_isas())
