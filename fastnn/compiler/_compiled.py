@@ -7,6 +7,7 @@ import numpy as np
 from ..autograd import no_grad
 from .._tensor import Tensor
 from ..graph.ir import resolve
+from . import _native
 from ._conv_step import source
 from ._steps import make_step, pool_attrs, pool_window
 
@@ -47,8 +48,19 @@ class _Plan:
         self.steps = []
         channels_last = set()  # Values a fused conv step hands on as NCHW views
         permuted = {}  # id(linear node) -> its weight, columns in channels-last order
+        native_conv = {}  # id(Value) -> the native conv step making it
+        native_linear = {}  # id(linear node) -> its native step, decided at the flatten
         for node in graph.nodes:
             if id(node) in fused:
+                continue
+            flat = self._native_flatten(node, native_conv, only_user, fixed, dims)
+            if flat is not None:
+                op, linear, lin_op = flat
+                native_linear[id(linear)] = lin_op
+                v = node.outputs[0]
+                slot[id(v)] = n_slots
+                n_slots += 1
+                self.steps.append((op, (slot[id(node.inputs[0])],), (slot[id(v)],)))
                 continue
             flat = self._flatten_channels_last(node, channels_last, only_user, fixed, dims)
             if flat is not None:
@@ -77,10 +89,17 @@ class _Plan:
             if id(node) in permuted:
                 consts = dict(fixed)
                 consts[id(node.input("w"))] = permuted[id(node)]
-            fn, live = make_step(node, consts, dims, relu=relu is not None, pool=pool,
-                                 final=any(id(v) in outputs for v in outs))
-            if node.op == "conv2d" and resolve(node.attrs.get("groups", 1), dims) == 1:
-                channels_last.add(id(outs[0]))
+            native = native_linear.get(id(node)) or self._native_step(
+                node, consts, dims, relu is not None, pool and pool_window(pool))
+            if native is not None:
+                fn, live = native, [0]
+                if native.kind == "Conv":
+                    native_conv[id(outs[0])] = native
+            else:
+                fn, live = make_step(node, consts, dims, relu=relu is not None, pool=pool,
+                                     final=any(id(v) in outputs for v in outs))
+                if node.op == "conv2d" and resolve(node.attrs.get("groups", 1), dims) == 1:
+                    channels_last.add(id(outs[0]))
             ins = tuple(slot[id(node.inputs[i])] for i in live)
             for extra in (relu, pool_node):
                 if extra is not None:
@@ -91,6 +110,7 @@ class _Plan:
             self.steps.append((fn, ins, tuple(slot[id(v)] for v in outs)))
         self.n_slots = n_slots
         self.out_slots = [slot[id(v)] if id(v) in slot else None for v in graph.outputs]
+        self.steps = _native.merge(self.steps, self.out_slots)
         self.out_fixed = [fixed.get(id(v)) for v in graph.outputs]
         # one input, single-array steps: the tight loop in run_chain
         self.chain = None
@@ -105,6 +125,59 @@ class _Plan:
             else:
                 if self.out_slots == [cur] and graph.output_tree == 0:
                     self.chain = chain
+
+    @staticmethod
+    def _native_step(node, consts, dims, relu, window):
+        """The fused kernels' step for a conv (+ReLU, + the pool ``window``)
+        or a linear (+ReLU) reading one array, if the rule in _native allows."""
+        live = [v for v in node.inputs if id(v) not in consts]
+        if len(live) != 1 or live[0] is not node.inputs[0]:
+            return None
+        x = node.inputs[0]
+        shape = tuple(resolve(x.shape, dims))
+        w = consts.get(id(node.input("w")))
+        bv = node.input("b")
+        b = consts.get(id(bv)) if bv is not None else None
+        if w is None or (bv is not None and b is None):
+            return None
+        if node.op == "linear":
+            return _native.linear_op(w, b, shape, x.dtype, relu)
+        if node.op not in ("conv1d", "conv2d") or len(shape) != (3 if node.op == "conv1d" else 4):
+            return None
+        attrs = {k: resolve(node.attrs[k], dims) for k in ("stride", "padding", "dilation", "groups")}
+        one_d = node.op == "conv1d"
+        geo = _native.conv_geometry(attrs, one_d)
+        if geo is None or w.ndim != (3 if one_d else 4):
+            return None
+        return _native.conv_op(w[:, :, None, :] if one_d else w, b, shape, x.dtype, geo,
+                               window, relu)
+
+    def _native_flatten(self, node, native_conv, only_user, fixed, dims):
+        """A flatten of a native conv's output whose one reader is a Linear
+        the fused kernels take with its weight's columns in channels-last
+        order: (the flatten step, the linear node, the linear's step)."""
+        if node.op != "reshape" or id(node.inputs[0]) not in native_conv:
+            return None
+        x = node.inputs[0]
+        shape = tuple(resolve(x.shape, dims))
+        target = tuple(resolve(node.attrs["shape"], dims))
+        if len(shape) != 4 or len(target) != 2 or target[0] != shape[0] \
+                or target[1] not in (-1, shape[1] * shape[2] * shape[3]):
+            return None
+        linear = only_user(node.outputs[0], "linear")
+        if linear is None or linear.input("x") is not node.outputs[0]:
+            return None
+        w = fixed.get(id(linear.input("w")))
+        if w is None or w.ndim != 2 or w.shape[1] != shape[1] * shape[2] * shape[3]:
+            return None
+        consts = dict(fixed)
+        consts[id(linear.input("w"))] = np.ascontiguousarray(
+            w.reshape(w.shape[0], *shape[1:]).transpose(0, 2, 3, 1).reshape(w.shape[0], -1))
+        relu = only_user(linear.outputs[0], "relu") is not None
+        op = self._native_step(linear, consts, dims, relu, None)
+        if op is None:
+            return None
+        return _native.flatten_op(shape, x.dtype), linear, op
 
     @staticmethod
     def _flatten_channels_last(node, channels_last, only_user, fixed, dims):

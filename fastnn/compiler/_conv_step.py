@@ -18,13 +18,16 @@ instead of copying it first. Any other input is copied into a tailed buffer.
 A compiled Linear reading one row from a tailed buffer takes the bias the
 same way (see _steps._linear).
 """
+from __future__ import annotations
+
 import weakref
 
 import numpy as np
 
 _SMALL_COLS = 8192  # batch * input pixels up to which the gather + BLAS path is used
 _MAX_COL = 1 << 22  # ... and the im2col matrix at most this many entries (its index 32 MB)
-_TAILED: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()  # id -> base ending in [0, 1]
+# id -> base array ending in [0, 1]
+_TAILED: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
 
 
 def tailed_buffer(size, dtype):

@@ -1,13 +1,15 @@
 """C emitters for the layer ops: linear, convolution, pooling, batch norm,
 softmax, elementwise activations and arithmetic. Each takes the Program and a
 graph Node and appends the kernel call (see templates/ for the kernels)."""
-from typing import Any, Callable
+from __future__ import annotations
+
+from typing import Callable, Dict
 
 import numpy as np
 
 from ._program import ExportError
 
-OPS: dict[str, Callable[..., Any]] = {}  # op name -> C emitter
+OPS: Dict[str, Callable] = {}
 
 
 def op(*names):

@@ -7,6 +7,15 @@ import pytest
 import fastnn
 import fastnn.nn.functional as F
 from fastnn import nn
+from fastnn.compiler import _native
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["fused", "numpy-steps"])
+def fused_kernels(request, monkeypatch):
+    """Every test twice: with the fused native kernels where the plan's rule
+    takes them, and with the NumPy/BLAS steps they replace."""
+    monkeypatch.setattr(_native, "ENABLED", request.param)
+    return request.param
 
 
 def _eager(model, x):
@@ -36,13 +45,46 @@ def _cnn():
                          nn.Flatten(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def test_seed_cnn_fuses_relu():
+def test_seed_cnn_fuses_relu(fused_kernels):
     fastnn.manual_seed(0)
-    compiled = _same(_cnn(), (1, 8, 8))
+    compiled = _same(_cnn(), (1, 8, 8), batches=(1,))
     plan = next(iter(compiled._plans.values()))
-    # conv+relu+pool twice, reshape, linear+relu, linear: 5 steps for 10 ops
-    assert len(plan.steps) == 5
     assert plan.chain is not None
+    # fused kernels: all 10 ops in one program, one step; else conv+relu+pool
+    # twice, reshape, linear+relu, linear: 5 steps
+    assert len(plan.steps) == (1 if fused_kernels else 5)
+
+
+def test_seed_cnn_batches_and_float64(fused_kernels):
+    """Batch 1, odd batches, a larger batch; float64 too."""
+    fastnn.manual_seed(0)
+    compiled = _same(_cnn(), (1, 8, 8), batches=(1, 3, 7, 64))
+    if fused_kernels:  # every batch: the whole network in one program
+        assert all(len(plan.steps) == 1 for plan in compiled._plans.values())
+    m64 = _cnn().double()
+    c = fastnn.compile(m64)
+    rng = np.random.default_rng(1)
+    for n in (1, 5):
+        x = rng.standard_normal((n, 1, 8, 8))
+        got = c(fastnn.tensor(x)).numpy()
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got, _eager(m64, x).numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_fused_rule_weights_in_cache(fused_kernels):
+    """Weights read once per tile must fit in L2 (256 KiB packed): a 3x3
+    64 -> 128 conv (288 KiB) and a 784 x 128 Linear on 9 rows (392 KiB) take
+    the other steps; the same Linear on 1 row reads its weights once: fused."""
+    fastnn.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(64, 128, 3), nn.ReLU(), nn.Conv2d(128, 8, 1))
+    plan = next(iter(_same(m, (64, 5, 5), batches=(1,), tol=1e-4)._plans.values()))
+    native = [isinstance(fn, _native.NativeOp) or getattr(fn, "__self__", None) is not None
+              for fn, _, _ in plan.steps]
+    assert native == ([False, True] if fused_kernels else [False, False])
+    mlp = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    plans = _same(mlp, (784,), batches=(1, 9))._plans
+    steps = {key[0][0]: len(plan.steps) for key, plan in plans.items()}
+    assert steps == ({1: 1, 9: 2} if fused_kernels else {1: 2, 9: 2})
 
 
 def test_mlp_and_dropout_in_eval():
@@ -190,3 +232,22 @@ def test_conv_reading_a_reshaped_buffer():
         x = rng.standard_normal((1, 5)).astype(np.float32)
         np.testing.assert_allclose(c(fastnn.tensor(x)).numpy(), _eager(m, x).numpy(),
                                    rtol=1e-5, atol=1e-5)
+
+
+def test_seed_cnn_matches_pytorch():
+    """The same weights in PyTorch give the same numbers (batch 1 and 5)."""
+    torch = pytest.importorskip("torch")
+    fastnn.manual_seed(0)
+    m = _cnn().eval()
+    t = torch.nn.Sequential(torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(),
+                            torch.nn.MaxPool2d(2), torch.nn.Conv2d(32, 64, 3, padding=1),
+                            torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                            torch.nn.Linear(256, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    t.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in m.state_dict().items()})
+    c = fastnn.compile(m)
+    rng = np.random.default_rng(4)
+    for n in (1, 5):
+        x = rng.standard_normal((n, 1, 8, 8)).astype(np.float32)
+        with torch.no_grad():
+            want = t(torch.tensor(x)).numpy()
+        np.testing.assert_allclose(c(fastnn.tensor(x)).numpy(), want, rtol=1e-5, atol=1e-5)

@@ -72,16 +72,17 @@ def test_int8_accuracy_and_size(tmp_path):
 
 
 @pytest.mark.skipif(_build.CC is None, reason="no C compiler found")
-def test_int8_matches_numpy_reference(tmp_path):
+@pytest.mark.parametrize("n_in,n_out", [(20, 6), (300, 37)])  # the plain loop; 16-wide tiles too
+def test_int8_matches_numpy_reference(tmp_path, n_in, n_out):
     """The C int8 Linear equals the scheme computed in NumPy (int32 sums, then scales)."""
     fastnn.manual_seed(3)
-    lin = nn.Linear(20, 6)
+    lin = nn.Linear(n_in, n_out)
     rng = np.random.default_rng(0)
-    calib = rng.standard_normal((32, 20)).astype(np.float32)
-    x = rng.standard_normal((1, 20)).astype(np.float32)
+    calib = rng.standard_normal((32, n_in)).astype(np.float32)
+    x = rng.standard_normal((1, n_in)).astype(np.float32)
     fastnn.export.to_c(lin, fastnn.tensor(x), str(tmp_path), quantize="int8", calibration=calib)
     exe = _build.build(str(tmp_path))
-    got = _build.run(exe, x, 6)[0]
+    got = _build.run(exe, x, n_out)[0]
     w = lin.weight.detach().numpy()
     wq, ws = quantize_weight(w)
     xs = np.float32(np.abs(calib).max() / 127)

@@ -17,21 +17,37 @@ static void quantize(const float *x, signed char *q, long n, float inv_scale)
 }
 
 /*@ linear_int8 quantize */
-/* x[rows][in] float -> y[rows][out]; xq is scratch of rows*in bytes */
+/* x[rows][in] float -> y[rows][out]; xq is scratch of rows*in bytes. Four
+ * outputs at a time share each load of x (their weight rows read side by
+ * side): the same int32 sums, exact while in * 127 * 127 < 2^31
+ * (in < 133000), whatever the order. */
 static void linear_int8(const float *x, const signed char *w, const float *w_scale,
                         const float *b, float *y, signed char *xq, float x_scale,
                         int rows, int in, int out)
 {
-    int r, o, k;
+    int r, o, k, j;
     quantize(x, xq, (long)rows * in, 1.0f / x_scale);
-    for (r = 0; r < rows; r++)
-        for (o = 0; o < out; o++) {
-            const signed char *xr = xq + (long)r * in, *wr = w + (long)o * in;
-            int32_t acc = 0; /* exact while in * 127 * 127 < 2^31: in < 133000 */
-            for (k = 0; k < in; k++)
-                acc += (int)xr[k] * (int)wr[k];
-            y[(long)r * out + o] = (float)acc * (x_scale * w_scale[o]) + (b ? b[o] : 0.0f);
+    for (r = 0; r < rows; r++) {
+        const signed char *restrict xr = xq + (long)r * in;
+        for (o = 0; o < out; o += 4) {
+            const int m = out - o < 4 ? out - o : 4;
+            const signed char *restrict w0 = w + (long)o * in;
+            const signed char *restrict w1 = m > 1 ? w0 + in : w0;
+            const signed char *restrict w2 = m > 2 ? w0 + 2 * (long)in : w0;
+            const signed char *restrict w3 = m > 3 ? w0 + 3 * (long)in : w0;
+            int32_t acc[4] = {0, 0, 0, 0};
+            for (k = 0; k < in; k++) {
+                const int xk = xr[k];
+                acc[0] += xk * w0[k];
+                acc[1] += xk * w1[k];
+                acc[2] += xk * w2[k];
+                acc[3] += xk * w3[k];
+            }
+            for (j = 0; j < m; j++)
+                y[(long)r * out + o + j] = (float)acc[j] * (x_scale * w_scale[o + j])
+                                           + (b ? b[o + j] : 0.0f);
         }
+    }
 }
 
 /*@ im2col_int8 */
