@@ -86,39 +86,62 @@ static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w,
     FN(mm)(1, N, G, I, x, w, out, beta != 0);
 }
 
-/* out[j] = sum_r a[r, j]; column blocks go to threads so no reduction is needed. */
+/* out[j] = sum_r a[r, j]. Each thread owns a range of columns and streams the
+ * rows through it, adding into out in place (a column block walked down the
+ * rows would cross a page per row, where the prefetcher stops); no sum is
+ * split between threads, so the result does not depend on the team. */
 static void FN(colsum)(long N, long G, const REAL *a, REAL *out)
 {
-    long nblk = (G + 63) / 64, blk;
-    #pragma omp parallel for schedule(static) if (N * G >= FASTNN_RNN_PAR_MIN)
-    for (blk = 0; blk < nblk; blk++) {
-        long j0 = blk * 64, w = G - j0 < 64 ? G - j0 : 64;
-        REAL acc[64];
-        for (long j = 0; j < w; j++) acc[j] = 0;
+    #pragma omp parallel if (N * G >= FASTNN_RNN_PAR_MIN)
+    {
+        long j0, j1;
+        fnn_team_share((G + 15) / 16, &j0, &j1);
+        j0 *= 16;
+        j1 = j1 * 16 < G ? j1 * 16 : G;
+        for (long j = j0; j < j1; j++) out[j] = 0;
         for (long r = 0; r < N; r++) {
-            const REAL *row = a + r * G + j0;
-            for (long j = 0; j < w; j++) acc[j] += row[j];
+            const REAL *row = a + r * G;
+            #pragma omp simd
+            for (long j = j0; j < j1; j++) out[j] += row[j];
         }
-        for (long j = 0; j < w; j++) out[j0 + j] = acc[j];
     }
 }
 
 /* Weight grads of all steps at once from the pre-activation grads dgi (input
  * side) and dgh (recurrent side): h_{t-1} is h0 for t = 0 and y[t-1] after
- * (padded steps have zero grads, so their stale y rows do not matter). */
+ * (padded steps have zero grads, so their stale y rows do not matter). When
+ * both sides share their grads (RNN, LSTM), one GEMM over the rows [x_t | h_{t-1}]
+ * gives both weight grads and packs dg once instead of twice. dx may be NULL
+ * (not needed: its GEMM is a sixth of a training step's multiply-adds). */
 static void FN(weight_grads)(long T, long B, long I, long H, long G,
                              const REAL *x, const REAL *h0, const REAL *y, const REAL *w_ih,
                              const REAL *dgi, const REAL *dgh, REAL *dx, REAL *dw_ih,
                              REAL *dw_hh, REAL *db_ih, REAL *db_hh)
 {
-    long N = T * B;
-    FN(mm)(0, N, I, G, dgi, w_ih, dx, 0);
-    GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
-    GEMM(1, 0, G, H, B, 1, dgh, G, h0, H, 0, dw_hh, H, 0);
-    if (T > 1)
-        GEMM(1, 0, G, H, (T - 1) * B, 1, dgh + B * G, G, y, H, 1, dw_hh, H, 0);
+    const long N = T * B, L = I + H;
+    if (dx) FN(mm)(0, N, I, G, dgi, w_ih, dx, 0);
+    REAL *xh = dgi == dgh ? malloc(sizeof(REAL) * (size_t)(N + G) * (size_t)L) : NULL;
+    if (xh) {
+        REAL *dw = xh + N * L;
+        for (long r = 0; r < N; r++) {
+            memcpy(xh + r * L, x + r * I, sizeof(REAL) * I);
+            memcpy(xh + r * L + I, r < B ? h0 + r * H : y + (r - B) * H, sizeof(REAL) * H);
+        }
+        GEMM(1, 0, G, L, N, 1, dgi, G, xh, L, 0, dw, L, 0);
+        for (long j = 0; j < G; j++) {
+            memcpy(dw_ih + j * I, dw + j * L, sizeof(REAL) * I);
+            memcpy(dw_hh + j * H, dw + j * L + I, sizeof(REAL) * H);
+        }
+        free(xh);
+    } else {
+        GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
+        GEMM(1, 0, G, H, B, 1, dgh, G, h0, H, 0, dw_hh, H, 0);
+        if (T > 1)
+            GEMM(1, 0, G, H, (T - 1) * B, 1, dgh + B * G, G, y, H, 1, dw_hh, H, 0);
+    }
     if (db_ih) FN(colsum)(N, G, dgi, db_ih);
-    if (db_hh) FN(colsum)(N, G, dgh, db_hh);
+    if (db_hh && db_ih && dgh == dgi) memcpy(db_hh, db_ih, sizeof(REAL) * G);
+    else if (db_hh) FN(colsum)(N, G, dgh, db_hh);
 }
 
 /* W_hh packed once for the per-step products (float32 with a vector kernel and
