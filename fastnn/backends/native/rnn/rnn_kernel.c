@@ -55,6 +55,9 @@ static inline void fnn_team_share(long n, long *lo, long *hi)
 static inline void fnn_team_share(long n, long *lo, long *hi) { *lo = 0; *hi = n; }
 #endif
 
+/* The families the shared step loops tell apart (rnn_kernel_impl.h). */
+enum { FASTNN_RNN_ELMAN, FASTNN_RNN_LSTM, FASTNN_RNN_GRU };
+
 /* Fused passes go parallel over batch rows only when a step has this much work. */
 #define FASTNN_RNN_PAR_MIN FASTNN_PAR_MIN_ELEMS
 
