@@ -128,18 +128,20 @@ def recurrent_case(kind, t, b, i, h, backward=True):
         b_hh = g.uniform(-s, s, gates * h).astype(dtype)
         dy = _upstream((t, b, h), dtype)
         impls = {}
+        # x is data, as in torch's side below and in nn.LSTM's first layer: its
+        # gradient is not needed (fastnn.ops.rnn.Recurrent passes the same key).
         for name in ("numpy", "native"):
             kb = backend(name)
             if kind == "lstm":
                 def step(kb=kb):
                     y, hn, cn, saved = kb.lstm_forward(x, h0, h0, w_ih, w_hh, b_ih, b_hh)
                     if backward:
-                        kb.lstm_backward(dy, None, None, saved)
+                        kb.lstm_backward(dy, None, None, dict(saved, need_dx=False))
             else:
                 def step(kb=kb):
                     y, hn, saved = kb.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)
                     if backward:
-                        kb.gru_backward(dy, None, saved)
+                        kb.gru_backward(dy, None, dict(saved, need_dx=False))
             impls[name] = step
         torch = _torch()
         if torch is not None:
