@@ -69,21 +69,21 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
     }
 }
 
-/* out (N x G) = x (N x I) w^T (w is G x I) + b1 + b2 (either bias nullable). */
-static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w,
-                        const REAL *b1, const REAL *b2, REAL *out)
+/* Columns [c0, c1) of out (N x G) = x (N x I) w^T (w is G x I) + b1 + b2 (either
+ * bias nullable). nt = 1: this thread's slab inside a team; 0: all columns on
+ * the GEMM's own team. */
+static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w, const REAL *b1,
+                        const REAL *b2, REAL *out, long c0, long c1, int nt)
 {
-    REAL beta = 0;
-    if (b1 || b2) {
+    const int bias = b1 || b2;
+    if (bias) {
         long r;
-        #pragma omp parallel for schedule(static) if (N * G >= FASTNN_RNN_PAR_MIN)
-        for (r = 0; r < N; r++) {
-            REAL *o = out + r * G;
-            for (long j = 0; j < G; j++) o[j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
-        }
-        beta = 1;
+        #pragma omp parallel for schedule(static) if (nt != 1 && N * G >= FASTNN_RNN_PAR_MIN)
+        for (r = 0; r < N; r++)
+            for (long j = c0; j < c1; j++) out[r * G + j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
     }
-    FN(mm)(1, N, G, I, x, w, out, beta != 0);
+    if (nt != 1) FN(mm)(1, N, G, I, x, w, out, bias);
+    else if (c1 > c0) GEMM(0, 1, N, c1 - c0, I, 1, x, I, w + c0 * I, I, bias, out + c0, G, 1);
 }
 
 /* out[j] = sum_r a[r, j] for the columns [j0, j1): the rows stream through
@@ -164,6 +164,8 @@ typedef struct {
     long T, B, H, G;                      /* G = gates * H */
     const int64_t *lengths;
     const REAL *w_hh, *h0, *c0, *bh, *dy;
+    const REAL *x, *w_ih, *b1, *b2;       /* forward: the input projection's operands */
+    long I;
     REAL *wp;                             /* the team's packed W_hh (plen per gate) */
     long plen, hstep, fstep;
     REAL *hbuf, *fout;                    /* forward: step t's product goes to fout + t*fstep */
@@ -301,6 +303,12 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
     #pragma omp parallel num_threads(FN(seq_team)(s))
     {
         long p0, p1, u0, u1;
+        if (!backward) {   /* the input projection first, a slab of gate columns each */
+            fnn_team_share((G + nr - 1) / nr, &p0, &p1);
+            FN(project)(s->T * B, G, s->I, s->x, s->w_ih, s->b1, s->b2, s->gates ? s->gates : s->y,
+                        p0 * nr, p1 * nr < G ? p1 * nr : G, 1);
+            FASTNN_RNN_BARRIER
+        }
         fnn_team_share((H + nr - 1) / nr, &p0, &p1);
         u0 = p0 * nr;
         u1 = p1 * nr < H ? p1 * nr : H;
@@ -327,7 +335,7 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
 }
 #endif
 
-/* Runs the forward steps after the input projection (into fout), from h0 to
+/* Runs the forward, the input projection (into the gates, RNN: y) and the steps from h0 to
  * h_n: on the persistent team when it can (float32 with a vector kernel and at
  * least two steps), else on the general loop. */
 static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
@@ -351,6 +359,8 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
         if (done) return;
     }
 #endif
+    FN(project)(s->T * s->B, s->G, s->I, s->x, s->w_ih, s->b1, s->b2, s->gates ? s->gates : s->y,
+                0, s->G, 0);
     s->hbuf = h_n;
     s->hstep = 0;
     memcpy(h_n, h0, sizeof(REAL) * BH);
@@ -386,9 +396,8 @@ void FN(rnn_forward)(long T, long B, long I, long H, int relu,
                      REAL *y, REAL *h_n)
 {
     FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
-                   .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .y = y, .fout = y,
-                   .fstep = B * H};
-    FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
+                   .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .x = x, .w_ih = w_ih,
+                   .b1 = b_ih, .b2 = b_hh, .I = I, .y = y, .fout = y, .fstep = B * H};
     FN(run_forward)(&s, h0, h_n);
 }
 
@@ -410,9 +419,9 @@ void FN(lstm_forward)(long T, long B, long I, long H,
                       REAL *gates, REAL *cs)
 {
     FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
-                   .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .c0 = c0, .y = y,
-                   .gates = gates, .cs = cs, .fout = gates, .fstep = B * 4 * H};
-    FN(project)(T * B, 4 * H, I, x, w_ih, b_ih, b_hh, gates);
+                   .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .c0 = c0, .x = x,
+                   .w_ih = w_ih, .b1 = b_ih, .b2 = b_hh, .I = I, .y = y, .gates = gates,
+                   .cs = cs, .fout = gates, .fstep = B * 4 * H};
     FN(run_forward)(&s, h0, h_n);
     memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
 }
@@ -436,9 +445,9 @@ void FN(gru_forward)(long T, long B, long I, long H,
                      REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work)
 {
     FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
-                   .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .bh = b_hh, .y = y,
-                   .gates = gates, .hn = hn, .work = work, .fout = work, .fstep = 0};
-    FN(project)(T * B, 3 * H, I, x, w_ih, b_ih, NULL, gates);
+                   .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .bh = b_hh, .x = x,
+                   .w_ih = w_ih, .b1 = b_ih, .I = I, .y = y, .gates = gates, .hn = hn,
+                   .work = work, .fout = work, .fstep = 0};
     FN(run_forward)(&s, h0, h_n);
 }
 
