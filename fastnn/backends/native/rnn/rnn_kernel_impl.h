@@ -329,15 +329,16 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
             FASTNN_RNN_BARRIER
             if (stop_at[t & 1]) break;
             if (backward)
-                fastnn_rgemm_panels(isa, B, H, G, s->dgh + t * B * G, G, s->wp, s->dh, H, 1, p0, p1);
+                fastnn_rgemm_panels(isa, B, H, G, s->dgh + t * B * G, G, s->wp, s->dh, H, 1, p0,
+                                    p1);
         }
     }
 }
 #endif
 
-/* Runs the forward, the input projection (into the gates, RNN: y) and the steps from h0 to
- * h_n: on the persistent team when it can (float32 with a vector kernel and at
- * least two steps), else on the general loop. */
+/* Runs the forward: the input projection (into the gates, RNN: into y) and the
+ * steps from h0 to h_n, on the persistent team when it can (float32 with a
+ * vector kernel and at least two steps), else on the general loop. */
 static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
 {
     const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
