@@ -2,7 +2,8 @@
 (roofline.py): floating-point operations and the bytes it must move at least.
 
 Flops count a multiply-add as 2 and the convolutions and recurrent layers by
-their products (forward, and for fwd+bwd the two gradient products too: 3x);
+their products (forward, and for fwd+bwd the gradient products too: 3x, or
+for a recurrent layer fed with data the weight and state grads, not dx);
 elementwise steps count one per arithmetic operation (exp, sqrt: 1). Bytes are
 the compulsory traffic: every input read once, every output written once
 (weights, activations, their gradients), nothing re-read. That is a lower
@@ -64,7 +65,9 @@ def recurrent(kind, t, b, i, h, backward=True):
     weights = g * h * (i + h) + 2 * g * h
     acts = t * b * (i + h)
     if backward:
-        return lambda s: (3 * 2.0 * macs + 3 * cell, s * (2 * weights + 2 * acts))
+        # the grads of W_ih, W_hh and h_{t-1}; not dx, since the input x is data
+        bwd = t * b * (i + 2 * h) * g * h
+        return lambda s: (2.0 * (macs + bwd) + 3 * cell, s * (2 * weights + 2 * acts))
     return lambda s: (2.0 * macs + cell, s * (weights + acts))
 
 

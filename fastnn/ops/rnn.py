@@ -81,6 +81,9 @@ class Recurrent(Function):
 
     def backward(self, dy, dh_n, dc_n=None):
         be = self.be
+        # A backend may skip dx when x needs no gradient (the native one does: a
+        # first layer's input rarely does); others return it anyway.
+        self.saved.need_dx = bool(self.needs_input_grad[0])
         if dy is not None and self.reverse:
             dy = _time_reverse(dy, self.rev)
         if self.kind == "lstm":
@@ -90,7 +93,7 @@ class Recurrent(Function):
             bwd = be.gru_backward if self.kind == "gru" else be.rnn_backward
             dx, dh0, dw_ih, dw_hh, db_ih, db_hh = bwd(dy, dh_n, self.saved)
             dc0 = None
-        if self.reverse:
+        if self.reverse and dx is not None:
             dx = _time_reverse(dx, self.rev)
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
 

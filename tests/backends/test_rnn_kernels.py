@@ -195,6 +195,27 @@ def test_memory_orders(kind):
         np.testing.assert_allclose(b, a, **tol(np.float32))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_backward_without_dx(kind, dtype):
+    """saved.need_dx = False: native returns dx as None and the same other grads
+    (the bits: their products do not involve dx); the reference ignores the field."""
+    T, B, I, H = 5, 3, 4, 37
+    p = make(kind, T, B, I, H, dtype)
+    g = out_grads(kind, T, B, H, dtype)
+    for mod in BACKENDS.values():
+        _, s = forward(mod, kind, p, np.array([5, 2, 4]))
+        full = backward(mod, kind, g, s)
+        s.need_dx = False
+        part = backward(mod, kind, g, s)
+        if mod is native:
+            assert part[0] is None
+        else:
+            np.testing.assert_array_equal(part[0], full[0])
+        for name, a, b in zip(grad_names(kind)[1:], full[1:], part[1:]):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_saved_works_across_backends(kind):
     p = make(kind, 4, 2, 3, 5, np.float64)

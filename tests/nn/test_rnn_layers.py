@@ -275,6 +275,31 @@ def test_recurrent_function_gradcheck(kind, reverse):
     assert gradcheck(f, (x, h0, c0, w_ih, w_hh, b_ih, b_hh), n_directions=2)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "native"])
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+def test_input_without_grad(mode, backend):
+    """An input that needs no gradient (the native backend then skips dx): the
+    parameters' grads are those of the same run with x.requires_grad, x.grad stays
+    None, and a second layer's input still gets its gradient."""
+    if backend == "native" and not fastnn.backends.native_available():
+        pytest.skip("native backend not built")
+    rng = np.random.default_rng(9)
+    m = getattr(nn, mode)(I, H, num_layers=2, bidirectional=True, batch_first=True)
+    x = rng.standard_normal((2, 5, I)).astype(np.float32)
+    g = rng.standard_normal((2, 5, 2 * H)).astype(np.float32)
+    grads = []
+    with fastnn.use_backend(backend):
+        for need in (True, False):
+            m.zero_grad()
+            xt = _t(x, need)
+            out, _ = m(xt)
+            out.backward(_t(g))
+            assert (xt.grad is not None) == need
+            grads.append([_np(q.grad) for q in m.parameters()])
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("mode", ["LSTM", "GRU"])
 def test_module_gradcheck_packed_bidirectional(mode):
     """A tiny 2-layer bidirectional layer on a packed batch, through the whole module."""

@@ -27,11 +27,12 @@ class RNNSaved:
     y (T, B, H) and lengths (int64 (B,) or None) are common; the rest per kind:
     nonlinearity ('tanh' or 'relu', rnn), c0 (B, H), gates (T, B, 4H) and the
     cell states c (T, B, H) (lstm), gates r, z, n (T, B, 3H) and hn = W_hn h + b_hn
-    (T, B, H) (gru). The others are None.
+    (T, B, H) (gru). The others are None. ``need_dx`` is set by the caller before the
+    backward: False when x needs no gradient (the native backward then skips dx).
     """
 
     __slots__ = ("kind", "x", "h0", "w_ih", "w_hh", "has_b_ih", "has_b_hh", "lengths", "y",
-                 "nonlinearity", "c0", "gates", "c", "hn")
+                 "nonlinearity", "c0", "gates", "c", "hn", "need_dx")
     kind: str
     x: Any
     h0: Any
@@ -46,6 +47,7 @@ class RNNSaved:
     gates: Any
     c: Any
     hn: Any
+    need_dx: bool
 
 
 def rnn_saved(kind: str, x: Any, h0: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any,
@@ -53,7 +55,7 @@ def rnn_saved(kind: str, x: Any, h0: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh:
               gates: Any = None, c: Any = None, hn: Any = None) -> RNNSaved:
     """The RNNSaved of a ``kind`` forward (only the biases' presence is kept)."""
     return RNNSaved(kind, x, h0, w_ih, w_hh, b_ih is not None, b_hh is not None, lengths, y,
-                    nonlinearity, c0, gates, c, hn)
+                    nonlinearity, c0, gates, c, hn, True)
 
 
 def check_nonlinearity(nonlinearity: Any) -> str:

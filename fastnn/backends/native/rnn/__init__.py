@@ -6,6 +6,11 @@ fastnn/backends/_validate/rnn.py.
 Here Python only validates and allocates; the whole time loop -- one GEMM for
 the input projection of all steps, then per step a recurrent GEMM and one fused
 gate pass -- runs in rnn_kernel.c without the GIL (see _rnn.pyx).
+
+One addition to the reference's contract: a backward whose ``saved.need_dx`` is
+False (fastnn.ops.rnn.Recurrent sets it when x needs no gradient) returns None
+for dx and skips its GEMM, a sixth of a training step's multiply-adds; the other
+gradients are unchanged. The reference ignores the field.
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ def _empty(x):
 def _weight_grad_buffers(saved):
     x, w_ih, w_hh = saved.x, saved.w_ih, saved.w_hh
     dt = x.dtype
-    dx = np.empty(x.shape, dt)
+    dx = np.empty(x.shape, dt) if saved.need_dx else None
     dw_ih = np.empty(w_ih.shape, dt)
     dw_hh = np.empty(w_hh.shape, dt)
     db_ih = np.empty(w_hh.shape[0], dt) if saved.has_b_ih else None

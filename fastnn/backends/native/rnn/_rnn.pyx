@@ -81,13 +81,16 @@ cdef extern from "rnn_kernel.h" nogil:
         double *db_hh, double *work_ih, double *work_hh)
 
 
-# Optional arguments arrive as None and become NULL. Every array is non-empty
+# Optional arguments (dx too: not needed) arrive as None and become NULL. Every array is non-empty
 # (the wrapper answers T == 0 or B == 0 itself), so taking &a[0] is safe.
 cdef inline const floating* _c1(const floating[::1] a) noexcept nogil:
     return NULL if a is None else &a[0]
 
 cdef inline floating* _m1(floating[::1] a) noexcept nogil:
     return NULL if a is None else &a[0]
+
+cdef inline floating* _m3(floating[:, :, ::1] a) noexcept nogil:
+    return NULL if a is None else &a[0, 0, 0]
 
 cdef inline const int64_t* _len(const int64_t[::1] a) noexcept nogil:
     return NULL if a is None else &a[0]
@@ -125,12 +128,12 @@ def rnn_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
         if floating is float:
             fastnn_rnn_backward_f32(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], dyp, &dh[0, 0],
-                                    &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], _m1(db_ih),
+                                    _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0], _m1(db_ih),
                                     _m1(db_hh), &work[0, 0, 0])
         else:
             fastnn_rnn_backward_f64(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], dyp, &dh[0, 0],
-                                    &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], _m1(db_ih),
+                                    _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0], _m1(db_ih),
                                     _m1(db_hh), &work[0, 0, 0])
     _interrupt.after()
 
@@ -173,13 +176,13 @@ def lstm_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
             fastnn_lstm_backward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
                                      &w_ih[0, 0], &w_hh[0, 0], _len(lengths), &y[0, 0, 0],
                                      &gates[0, 0, 0], &cs[0, 0, 0], dyp, &dh[0, 0],
-                                     &dc[0, 0], &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0],
+                                     &dc[0, 0], _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0],
                                      _m1(db_ih), _m1(db_hh), &work[0, 0, 0])
         else:
             fastnn_lstm_backward_f64(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
                                      &w_ih[0, 0], &w_hh[0, 0], _len(lengths), &y[0, 0, 0],
                                      &gates[0, 0, 0], &cs[0, 0, 0], dyp, &dh[0, 0],
-                                     &dc[0, 0], &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0],
+                                     &dc[0, 0], _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0],
                                      _m1(db_ih), _m1(db_hh), &work[0, 0, 0])
     _interrupt.after()
 
@@ -221,13 +224,13 @@ def gru_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
         if floating is float:
             fastnn_gru_backward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], &gates[0, 0, 0],
-                                    &hn[0, 0, 0], dyp, &dh[0, 0], &dx[0, 0, 0], &dw_ih[0, 0],
+                                    &hn[0, 0, 0], dyp, &dh[0, 0], _m3(dx), &dw_ih[0, 0],
                                     &dw_hh[0, 0], _m1(db_ih), _m1(db_hh), &work_ih[0, 0, 0],
                                     &work_hh[0, 0, 0])
         else:
             fastnn_gru_backward_f64(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], &gates[0, 0, 0],
-                                    &hn[0, 0, 0], dyp, &dh[0, 0], &dx[0, 0, 0], &dw_ih[0, 0],
+                                    &hn[0, 0, 0], dyp, &dh[0, 0], _m3(dx), &dw_ih[0, 0],
                                     &dw_hh[0, 0], _m1(db_ih), _m1(db_hh), &work_ih[0, 0, 0],
                                     &work_hh[0, 0, 0])
     _interrupt.after()

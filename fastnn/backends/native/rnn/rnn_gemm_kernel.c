@@ -7,7 +7,7 @@
  * Written with GCC/Clang vector extensions and built once per ISA level of
  * fastnn's CPU dispatch (common/isa.h) with its target attribute (AVX-512: 16
  * lanes x 8 rows, AVX2+FMA: 8 lanes x 6 rows, generic: 4 lanes x 4 rows); the
- * caller passes the level. OpenMP splits the panels between threads.
+ * caller passes the level. The caller's team splits the panels between threads.
  *
  * Interface and rationale: rnn_gemm_kernel.h. Reference: numpy_ref/gemm.py matmul.
  */
@@ -15,10 +15,6 @@
 #include <string.h>
 #include "rnn_gemm_kernel.h"
 #include "common/isa.h"
-#include "common/parallel.h"
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #if FASTNN_HAVE_VECTORS
 
@@ -104,42 +100,20 @@ size_t fastnn_rgemm_packed_len(int isa, long N, long K)
     return (size_t)((N + nr - 1) / nr) * (size_t)nr * (size_t)K;
 }
 
-void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp)
+void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp,
+                       long p0, long p1)
 {
-    long nr = variants[isa].nr, np = (N + nr - 1) / nr;
-    for (long p = 0; p < np; p++)
-        for (long k = 0; k < K; k++) {
-            float *dst = wp + (p * K + k) * nr;
-            for (long v = 0; v < nr; v++) {
-                long n = p * nr + v;
-                dst[v] = n >= N ? 0.0f : (trans_w ? w[n * K + k] : w[k * N + n]);
-            }
-        }
-}
-
-void fastnn_rgemm(int isa, long M, long N, long K, const float *a, long lda, const float *wp,
-                  float *c, long ldc, int accumulate, int nthreads)
-{
-    const rgemm_fn fn = variants[isa].fn;
-    long np = (N + variants[isa].nr - 1) / variants[isa].nr;
-    if (M <= 0 || N <= 0) return;
-#ifdef _OPENMP
-    int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
-    if (nth > np) nth = (int)np;
-    /* below FASTNN_PAR_MIN_MACS, waking the sleeping team costs more than it saves */
-    if (nth > 1 && (double)M * N * K >= (double)FASTNN_PAR_MIN_MACS && !omp_in_parallel()) {
-        #pragma omp parallel num_threads(nth)
-        {
-            int t = omp_get_thread_num(), nt = omp_get_num_threads();
-            long p0 = np * t / nt, p1 = np * (t + 1) / nt;
-            fn(M, N, K, a, lda, wp, c, ldc, accumulate, p0, p1);
-        }
-        return;
+    const long nr = variants[isa].nr, np = (N + nr - 1) / nr;
+    for (long p = p0; p < p1 && p < np; p++) {
+        float *dst = wp + p * K * nr;
+        long n0 = p * nr, nw = N - n0 < nr ? N - n0 : nr;
+        if (nw < nr) memset(dst, 0, sizeof(float) * (size_t)(K * nr));   /* pad past N */
+        if (trans_w)        /* op(W)[k][n] = w[n * K + k]: read each row of w in order */
+            for (long v = 0; v < nw; v++)
+                for (long k = 0; k < K; k++) dst[k * nr + v] = w[(n0 + v) * K + k];
+        else
+            for (long k = 0; k < K; k++) memcpy(dst + k * nr, w + k * N + n0, sizeof(float) * nw);
     }
-#else
-    (void)nthreads;
-#endif
-    fn(M, N, K, a, lda, wp, c, ldc, accumulate, 0, np);
 }
 
 long fastnn_rgemm_panel_width(int isa)
@@ -161,10 +135,7 @@ void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long l
 { (void)isa; (void)M; (void)N; (void)K; (void)a; (void)lda; (void)wp; (void)c; (void)ldc;
   (void)accumulate; (void)p0; (void)p1; }
 size_t fastnn_rgemm_packed_len(int isa, long N, long K) { (void)isa; (void)N; (void)K; return 0; }
-void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp)
-{ (void)isa; (void)trans_w; (void)N; (void)K; (void)w; (void)wp; }
-void fastnn_rgemm(int isa, long M, long N, long K, const float *a, long lda, const float *wp,
-                  float *c, long ldc, int accumulate, int nthreads)
-{ (void)isa; (void)M; (void)N; (void)K; (void)a; (void)lda; (void)wp; (void)c; (void)ldc;
-  (void)accumulate; (void)nthreads; }
+void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp,
+                       long p0, long p1)
+{ (void)isa; (void)trans_w; (void)N; (void)K; (void)w; (void)wp; (void)p0; (void)p1; }
 #endif

@@ -26,10 +26,10 @@
 int fastnn_rgemm_available(void);
 /* Floats needed to hold op(W) packed (N output columns, K inner). */
 size_t fastnn_rgemm_packed_len(int isa, long N, long K);
-void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp);
-/* nthreads as in gemm_kernel.h: 0 = the OpenMP setting, 1 = inside a parallel region. */
-void fastnn_rgemm(int isa, long M, long N, long K, const float *a, long lda, const float *wp,
-                  float *c, long ldc, int accumulate, int nthreads);
+/* Packs panels [p0, p1) of op(W) into wp (laid out for all of them): the
+ * threads of a team each pack the panels they multiply. */
+void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp,
+                       long p0, long p1);
 /* Width of one packed panel (output columns), and the product restricted to the
  * panels [p0, p1) on the calling thread: for a caller whose own OpenMP team
  * splits the output columns (the recurrent kernels' persistent team). */

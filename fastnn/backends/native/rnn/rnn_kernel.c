@@ -9,12 +9,13 @@
  *             activated gates that backward needs; no per-gate temporaries).
  *   backward: walks the steps in reverse: a fused pass per row turns dh/dc into
  *             the gate pre-activation grads, one GEMM carries them back to dh_{t-1};
- *             dx, dW_ih, dW_hh are then three GEMMs over all steps at once and the
- *             bias grads column sums.
- * The whole time loop runs in C without the GIL; batch rows of the fused passes
- * are split over OpenMP threads, and the GEMMs (fastnn's one GEMM, compiled in
- * gemm/_gemm and reached through gemm/gemm_link.c) use the OpenMP team between
- * them, never inside a parallel region.
+ *             the weight grads of all steps are then one GEMM against the rows
+ *             [x_t | h_{t-1}] (two for the GRU), dx one more (skipped when not
+ *             needed), and the bias grads column sums.
+ * The whole time loop runs in C without the GIL. float32 runs it on a persistent
+ * OpenMP team (rnn_kernel_impl.h); the products go to fastnn's one GEMM
+ * (compiled in gemm/_gemm, reached through gemm/gemm_link.c), on its own team or
+ * as one thread's slab inside a team (never a team inside a team).
  *
  * Ctrl-C (common/interrupt.h): every time loop polls the interrupt flag once
  * per step and stops; the persistent teams agree on the step first.
@@ -54,6 +55,9 @@ static inline void fnn_team_share(long n, long *lo, long *hi)
 #else
 static inline void fnn_team_share(long n, long *lo, long *hi) { *lo = 0; *hi = n; }
 #endif
+
+/* The families the shared step loops tell apart (rnn_kernel_impl.h). */
+enum { FASTNN_RNN_ELMAN, FASTNN_RNN_LSTM, FASTNN_RNN_GRU };
 
 /* Fused passes go parallel over batch rows only when a step has this much work. */
 #define FASTNN_RNN_PAR_MIN FASTNN_PAR_MIN_ELEMS

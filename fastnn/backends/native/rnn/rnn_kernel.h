@@ -4,8 +4,9 @@
  * Each function has an _f32 and an _f64 version (same arguments). All arrays
  * are C-contiguous and already validated by the Python wrapper
  * (fastnn/backends/native/rnn/__init__.py); T >= 1 and B >= 1. Pointers documented as
- * nullable may be NULL. `lengths` (nullable, B int64 in [1, T]) freezes the
- * state of sequence b from step lengths[b] on (its y rows are written as 0).
+ * nullable may be NULL, and so may the backward's dx (then not computed).
+ * `lengths` (nullable, B int64 in [1, T]) freezes the state of sequence b from
+ * step lengths[b] on (its y rows are written as 0).
  *
  * Backward state buffers are in/out: dh (and dc) enter holding dh_n (dc_n,
  * zeros when absent) and leave holding dh0 (dc0).

@@ -69,102 +69,198 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
     }
 }
 
-/* out (N x G) = x (N x I) w^T (w is G x I) + b1 + b2 (either bias nullable). */
-static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w,
-                        const REAL *b1, const REAL *b2, REAL *out)
+/* Columns [c0, c1) of out (N x G) = x (N x I) w^T (w is G x I) + b1 + b2 (either
+ * bias nullable). nt = 1: this thread's slab inside a team; 0: all columns on
+ * the GEMM's own team. */
+static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w, const REAL *b1,
+                        const REAL *b2, REAL *out, long c0, long c1, int nt)
 {
-    REAL beta = 0;
-    if (b1 || b2) {
+    const int bias = b1 || b2;
+    if (bias) {
         long r;
-        #pragma omp parallel for schedule(static) if (N * G >= FASTNN_RNN_PAR_MIN)
-        for (r = 0; r < N; r++) {
-            REAL *o = out + r * G;
-            for (long j = 0; j < G; j++) o[j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
-        }
-        beta = 1;
+        #pragma omp parallel for schedule(static) if (nt != 1 && N * G >= FASTNN_RNN_PAR_MIN)
+        for (r = 0; r < N; r++)
+            for (long j = c0; j < c1; j++) out[r * G + j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
     }
-    FN(mm)(1, N, G, I, x, w, out, beta != 0);
+    if (nt != 1) FN(mm)(1, N, G, I, x, w, out, bias);
+    else if (c1 > c0) GEMM(0, 1, N, c1 - c0, I, 1, x, I, w + c0 * I, I, bias, out + c0, G, 1);
 }
 
-/* out[j] = sum_r a[r, j]; column blocks go to threads so no reduction is needed. */
-static void FN(colsum)(long N, long G, const REAL *a, REAL *out)
+/* out[j] = sum_r a[r, j] for the columns [j0, j1): the rows stream through
+ * in order (a column block walked down the rows would cross a page per row,
+ * where the prefetcher stops). */
+static void FN(colsum)(long N, long G, const REAL *a, REAL *out, long j0, long j1)
 {
-    long nblk = (G + 63) / 64, blk;
-    #pragma omp parallel for schedule(static) if (N * G >= FASTNN_RNN_PAR_MIN)
-    for (blk = 0; blk < nblk; blk++) {
-        long j0 = blk * 64, w = G - j0 < 64 ? G - j0 : 64;
-        REAL acc[64];
-        for (long j = 0; j < w; j++) acc[j] = 0;
-        for (long r = 0; r < N; r++) {
-            const REAL *row = a + r * G + j0;
-            for (long j = 0; j < w; j++) acc[j] += row[j];
-        }
-        for (long j = 0; j < w; j++) out[j0 + j] = acc[j];
+    for (long j = j0; j < j1; j++) out[j] = 0;
+    for (long r = 0; r < N; r++) {
+        const REAL *row = a + r * G;
+        #pragma omp simd
+        for (long j = j0; j < j1; j++) out[j] += row[j];
     }
 }
 
-/* Weight grads of all steps at once from the pre-activation grads dgi (input
- * side) and dgh (recurrent side): h_{t-1} is h0 for t = 0 and y[t-1] after
- * (padded steps have zero grads, so their stale y rows do not matter). */
+/* Weight and bias grads of all steps at once from the pre-activation grads dgi
+ * (input side) and dgh (recurrent side), against the rows [x_t | h_{t-1}]
+ * (h_{t-1} is h0 for t = 0 and y[t-1] after; padded steps have zero grads, so
+ * their stale y rows do not matter). The team splits the G output rows: each
+ * thread packs only its share of dg (the GEMM's own split, by columns here,
+ * would pack all of dg on every thread). When both sides share their grads
+ * (RNN, LSTM) one GEMM gives both weight grads and packs dg once. No sum is
+ * split, so the result does not depend on the team. dx may be NULL (not
+ * needed: its GEMM is a sixth of a training step's multiply-adds). */
 static void FN(weight_grads)(long T, long B, long I, long H, long G,
                              const REAL *x, const REAL *h0, const REAL *y, const REAL *w_ih,
                              const REAL *dgi, const REAL *dgh, REAL *dx, REAL *dw_ih,
                              REAL *dw_hh, REAL *db_ih, REAL *db_hh)
 {
-    long N = T * B;
-    FN(mm)(0, N, I, G, dgi, w_ih, dx, 0);
-    GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
-    GEMM(1, 0, G, H, B, 1, dgh, G, h0, H, 0, dw_hh, H, 0);
-    if (T > 1)
-        GEMM(1, 0, G, H, (T - 1) * B, 1, dgh + B * G, G, y, H, 1, dw_hh, H, 0);
-    if (db_ih) FN(colsum)(N, G, dgi, db_ih);
-    if (db_hh) FN(colsum)(N, G, dgh, db_hh);
+    const long N = T * B, L = I + H;
+    const int one = dgi == dgh;
+    if (dx) FN(mm)(0, N, I, G, dgi, w_ih, dx, 0);
+    REAL *xh = malloc(sizeof(REAL) * (size_t)(N + (one ? G : 0)) * (size_t)L);
+    if (!xh) {   /* out of memory: the same products straight from x, h0 and y */
+        GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
+        GEMM(1, 0, G, H, B, 1, dgh, G, h0, H, 0, dw_hh, H, 0);
+        if (T > 1) GEMM(1, 0, G, H, N - B, 1, dgh + B * G, G, y, H, 1, dw_hh, H, 0);
+        if (db_ih) FN(colsum)(N, G, dgi, db_ih, 0, G);
+        if (db_hh) FN(colsum)(N, G, dgh, db_hh, 0, G);
+        return;
+    }
+    REAL *dw = xh + N * L;
+    #pragma omp parallel num_threads(fastnn_team((double)N * G * L, FASTNN_PAR_MIN_MACS))
+    {
+        long r0, r1, i0, i1;
+        fnn_team_share(N, &r0, &r1);
+        for (long r = r0; r < r1; r++) {
+            memcpy(xh + r * L, x + r * I, sizeof(REAL) * I);
+            memcpy(xh + r * L + I, r < B ? h0 + r * H : y + (r - B) * H, sizeof(REAL) * H);
+        }
+        fnn_team_share((G + 15) / 16, &i0, &i1);   /* whole cache lines of every dg row */
+        i0 = i0 * 16 < G ? i0 * 16 : G;
+        i1 = i1 * 16 < G ? i1 * 16 : G;
+        #pragma omp barrier
+        if (i1 > i0 && one) {
+            GEMM(1, 0, i1 - i0, L, N, 1, dgi + i0, G, xh, L, 0, dw + i0 * L, L, 1);
+            for (long j = i0; j < i1; j++) {
+                memcpy(dw_ih + j * I, dw + j * L, sizeof(REAL) * I);
+                memcpy(dw_hh + j * H, dw + j * L + I, sizeof(REAL) * H);
+            }
+        } else if (i1 > i0) {
+            GEMM(1, 0, i1 - i0, I, N, 1, dgi + i0, G, xh, L, 0, dw_ih + i0 * I, I, 1);
+            GEMM(1, 0, i1 - i0, H, N, 1, dgh + i0, G, xh + I, L, 0, dw_hh + i0 * H, H, 1);
+        }
+        if (db_ih) FN(colsum)(N, G, dgi, db_ih, i0, i1);
+        if (db_hh && db_ih && one) memcpy(db_hh + i0, db_ih + i0, sizeof(REAL) * (i1 - i0));
+        else if (db_hh) FN(colsum)(N, G, dgh, db_hh, i0, i1);
+    }
+    free(xh);
 }
 
-/* W_hh packed once for the per-step products (float32 with a vector kernel and
- * at least two steps); NULL means "use the general GEMM". Caller frees. */
-static REAL *FN(pack_w)(int isa, long T, int trans, long N, long K, const REAL *w)
-{
-#if FASTNN_RNN_PACKED
-    if (T < 2 || !fastnn_rgemm_available()) return NULL;
-    REAL *wp = malloc(fastnn_rgemm_packed_len(isa, N, K) * sizeof(REAL));
-    if (wp) fastnn_rgemm_pack(isa, trans, N, K, w, wp);
-    return wp;
-#else
-    (void)isa; (void)T; (void)trans; (void)N; (void)K; (void)w;
-    return NULL;
-#endif
-}
+/* One sequence, one direction, as its step loops see it: the arrays of its
+ * family (the others NULL). The state h lives in hbuf: h_{t-1} at
+ * hbuf + (t & 1) * hstep, h_t written at hbuf + ((t + 1) & 1) * hstep, so
+ * hstep = B*H is a double buffer (the team) and 0 one state updated in place. */
+typedef struct {
+    int isa, kind, relu;                  /* kind: FASTNN_RNN_ELMAN, _LSTM or _GRU */
+    long T, B, H, G;                      /* G = gates * H */
+    const int64_t *lengths;
+    const REAL *w_hh, *h0, *c0, *bh, *dy;
+    const REAL *x, *w_ih, *b1, *b2;       /* forward: the input projection's operands */
+    long I;
+    REAL *wp;                             /* the team's packed W_hh (plen per gate) */
+    long plen, hstep, fstep;
+    REAL *hbuf, *fout;                    /* forward: step t's product goes to fout + t*fstep */
+    REAL *y, *gates, *cs, *hn, *work, *dh, *dc, *dgi, *dgh;
+} FN(seq_t);
 
-/* c (M x N) = [c +] a (M x K) @ op(w), op(w) = w^T (w is N x K) or w (K x N). */
-static void FN(recur)(int isa, const REAL *wp, int trans, long M, long N, long K,
-                      const REAL *a, const REAL *w, REAL *c, int acc)
-{
-#if FASTNN_RNN_PACKED
-    if (wp) { fastnn_rgemm(isa, M, N, K, a, K, wp, c, N, acc, 0); return; }
-#else
-    (void)isa;
-#endif
-    FN(mm)(trans, M, N, K, a, w, c, acc);
-}
-
-#define FASTNN_RNN_PADDED(t, b) (lengths && (int64_t)(t) >= lengths[b])
+#define FASTNN_RNN_PADDED(s, t, b) ((s)->lengths && (int64_t)(t) >= (s)->lengths[b])
 #define FASTNN_RNN_PAR_IF(B, W) ((B) > 1 && (B) * (W) >= FASTNN_RNN_PAR_MIN)
+
+/* Forward step t for units [u0, u0 + nu) of batch row b, once the recurrent
+ * product is in: the family's fused row, or a frozen (padded) step. */
+static void FN(fwd_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
+{
+    const long B = s->B, H = s->H, r = b * H + u0, o = (t * B + b) * s->G + u0;
+    const REAL *hp = s->hbuf + (t & 1) * s->hstep;
+    const REAL *cp = s->kind == FASTNN_RNN_LSTM ? (t ? s->cs + (t - 1) * B * H : s->c0) : NULL;
+    REAL *hc = s->hbuf + ((t + 1) & 1) * s->hstep, *yt = s->y + t * B * H;
+    if (FASTNN_RNN_PADDED(s, t, b)) {   /* frozen: carry the state, output 0 */
+        if (hc != hp) memcpy(hc + r, hp + r, sizeof(REAL) * nu);
+        if (cp) memcpy(s->cs + t * B * H + r, cp + r, sizeof(REAL) * nu);
+        if (s->hn) memset(s->hn + t * B * H + r, 0, sizeof(REAL) * nu);
+        memset(yt + r, 0, sizeof(REAL) * nu);
+    } else if (s->kind == FASTNN_RNN_LSTM) {
+        FASTNN_ISA_CALL(s->isa, FN(lstm_row), (nu, H, s->gates + o, cp + r, s->cs + t * B * H + r,
+                                               hc + r, yt + r));
+    } else if (s->kind == FASTNN_RNN_GRU) {
+        FASTNN_ISA_CALL(s->isa, FN(gru_row), (nu, H, s->gates + o, s->work + b * s->G + u0,
+                                              s->bh + u0, hp + r, hc + r, s->hn + t * B * H + r,
+                                              yt + r));
+    } else {
+        FASTNN_ISA_CALL(s->isa, FN(rnn_row), (nu, s->relu, yt + r, hc + r));
+    }
+}
+
+/* Backward step t for units [u0, u0 + nu) of batch row b: the pre-activation
+ * grads (zero at a padded step) from the carried dh (and dc). */
+static void FN(back_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
+{
+    const long B = s->B, H = s->H, r = b * H + u0, o = (t * B + b) * s->G + u0;
+    const REAL *dy = s->dy ? s->dy + t * B * H + r : NULL;
+    if (FASTNN_RNN_PADDED(s, t, b)) {
+        for (long k = 0; k < s->G; k += H) {
+            memset(s->dgi + o + k, 0, sizeof(REAL) * nu);
+            memset(s->dgh + o + k, 0, sizeof(REAL) * nu);
+        }
+    } else if (s->kind == FASTNN_RNN_LSTM) {
+        const REAL *cp = t ? s->cs + (t - 1) * B * H : s->c0;
+        FASTNN_ISA_CALL(s->isa, FN(lstm_back_row), (nu, H, s->gates + o, cp + r,
+                                                    s->cs + t * B * H + r, dy, s->dh + r,
+                                                    s->dc + r, s->dgi + o));
+    } else if (s->kind == FASTNN_RNN_GRU) {
+        const REAL *hp = t ? s->y + (t - 1) * B * H : s->h0;
+        FASTNN_ISA_CALL(s->isa, FN(gru_back_row), (nu, H, s->gates + o, s->hn + t * B * H + r,
+                                                   hp + r, dy, s->dh + r, s->dgi + o,
+                                                   s->dgh + o));
+    } else {
+        FASTNN_ISA_CALL(s->isa, FN(rnn_back_row), (nu, s->relu, s->y + t * B * H + r, dy,
+                                                   s->dh + r, s->dgi + o));
+    }
+}
+
+/* The general step loop (float64, no vector kernel, one step): per step the
+ * product on fastnn's GEMM (its own team) and the rows split over the batch. */
+static void FN(seq_loop)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward)
+{
+    const long B = s->B, H = s->H, G = s->G;
+    for (long i = 0; i < s->T; i++) {
+        long t = backward ? s->T - 1 - i : i, b;
+        if (fastnn_stopped(stop)) break;
+        if (!backward)
+            FN(mm)(1, B, G, H, s->hbuf, s->w_hh, s->fout + t * s->fstep, s->kind != FASTNN_RNN_GRU);
+        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
+        for (b = 0; b < B; b++) {
+            if (backward) FN(back_row)(s, t, b, 0, H);
+            else FN(fwd_row)(s, t, b, 0, H);
+        }
+        if (backward) FN(mm)(0, B, H, G, s->dgh + t * B * G, s->w_hh, s->dh, 1);
+    }
+}
 
 #if FASTNN_RNN_PACKED
 /* ------------------------------------------------------------ the persistent team
  * float32 sequences with the packed step kernel run their whole time loop in one
  * OpenMP region. Each thread owns a range of hidden units (whole panels of the
- * packed W_hh): per step it computes its units' columns of every gate's
- * recurrent product and then its units' fused pass, and the team meets at one
- * barrier per step, after which the new state is complete. A team per product
- * would pay a fork/join per step and leave the fused pass on one thread.
- * Forward steps read h_{t-1} from one half of a double buffer and write h_t to
- * the other, so a thread that starts step t+1 never overwrites what another
- * still reads. Backward, a thread's fused pass needs only its own units' dh
- * and dc, and its share of dh_{t-1} = dG_t W_hh needs all of dG_t: the barrier
- * sits between the two. Every output column sums its full K on one thread, so
- * results do not depend on the team size.
+ * packed W_hh, which it packs itself: the packing is split too, and the panels
+ * start in the cache of the thread that reads them): per step it computes its
+ * units' columns of every gate's recurrent product and then its units' fused
+ * pass, and the team meets at one barrier per step, after which the new state
+ * is complete. A team per product would pay a fork/join per step and leave the
+ * fused pass on one thread. Forward steps read h_{t-1} from one half of a
+ * double buffer and write h_t to the other, so a thread that starts step t+1
+ * never overwrites what another still reads. Backward, a thread's fused pass
+ * needs only its own units' dh and dc, and its share of dh_{t-1} = dG_t W_hh
+ * needs all of dG_t: the barrier sits between the two. Every output column
+ * sums its full K on one thread, so results do not depend on the team size.
  */
 
 /* Ctrl-C: the team leaves together. Thread 0 polls the flag before step t's
@@ -181,276 +277,129 @@ static void FN(recur)(int isa, const REAL *wp, int trans, long M, long N, long K
 #define FASTNN_RNN_TEAM_LEAD 1
 #define FASTNN_RNN_BARRIER
 #endif
-#define FASTNN_RNN_TEAM_STOP(t)                                              \
-    if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[(t) & 1] = 1; \
-    FASTNN_RNN_BARRIER                                                       \
-    if (stop_at[(t) & 1]) break
 
 /* Threads for T steps of B x G x H multiply-adds each: the usual threshold for
  * the whole sequence, and each step at least 1/16 of it (~0.5M multiply-adds,
  * ~10 us on one core), so that its barrier (~1 us between spinning threads)
  * stays a small share; never more threads than panels of H units. */
-static int FN(seq_team)(int isa, long T, long B, long G, long H)
+static int FN(seq_team)(const FN(seq_t) *s)
 {
-    const double step_macs = (double)B * G * H;
-    const long nr = fastnn_rgemm_panel_width(isa), panels = (H + nr - 1) / nr;
-    int nt = fastnn_team(step_macs * T, FASTNN_PAR_MIN_MACS);
+    const double step_macs = (double)s->B * s->G * s->H;
+    const long nr = fastnn_rgemm_panel_width(s->isa), panels = (s->H + nr - 1) / nr;
+    int nt = fastnn_team(step_macs * s->T, FASTNN_PAR_MIN_MACS);
     if (step_macs < FASTNN_PAR_MIN_MACS / 16) nt = 1;
     if (nt > panels) nt = (int)panels;
     return nt > 1 ? nt : 1;
 }
 
-/* W_hh (ngates*H x K) packed gate by gate as op(W) = W^T, so that panel p of
- * every gate covers the same units [p*nr, p*nr + nr). Caller frees. */
-static REAL *FN(pack_gates)(int isa, long ngates, long H, long K, const REAL *w, long *plen)
+/* The team's loop, both directions. Forward, W_hh is packed gate by gate as
+ * op(W) = W^T, so that panel p of every gate covers the same units
+ * [p*nr, p*nr + nr); backward, as op(W) = W (dh = dG W, K = G). */
+static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward)
 {
-    *plen = (long)fastnn_rgemm_packed_len(isa, H, K);
-    REAL *wp = malloc(sizeof(REAL) * (size_t)*plen * (size_t)ngates);
-    if (wp)
-        for (long g = 0; g < ngates; g++)
-            fastnn_rgemm_pack(isa, 1, H, K, w + g * H * K, wp + g * *plen);
-    return wp;
-}
-
-/* This thread's panels [*p0, *p1) and units [*u0, *u0 + *nu) of H. */
-static void FN(team_units)(long H, long nr, long *p0, long *p1, long *u0, long *nu)
-{
-    fnn_team_share((H + nr - 1) / nr, p0, p1);
-    long u1 = *p1 * nr < H ? *p1 * nr : H;
-    *u0 = *p0 * nr;
-    *nu = u1 > *u0 ? u1 - *u0 : 0;
-}
-
-static void FN(rnn_forward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, int relu,
-                                 const REAL *wp, const int64_t *lengths, REAL *y, REAL *hbuf)
-{
-    const long nr = fastnn_rgemm_panel_width(isa);
-    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
-    #pragma omp parallel num_threads(nt)
+    const int isa = s->isa;
+    const long B = s->B, H = s->H, G = s->G, nr = fastnn_rgemm_panel_width(isa);
+    int stop_at[2] = {0, 0};
+    #pragma omp parallel num_threads(FN(seq_team)(s))
     {
-        long p0, p1, u0, nu;
-        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
-        for (long t = 0; t < T; t++) {
-            const REAL *hp = hbuf + (t & 1) * B * H;
-            REAL *hc = hbuf + ((t + 1) & 1) * B * H, *yt = y + t * B * H;
-            fastnn_rgemm_panels(isa, B, H, H, hp, H, wp, yt, H, 1, p0, p1);
-            for (long b = 0; nu > 0 && b < B; b++) {
-                long r = b * H + u0;
-                if (FASTNN_RNN_PADDED(t, b)) {
-                    memset(yt + r, 0, sizeof(REAL) * nu);
-                    memcpy(hc + r, hp + r, sizeof(REAL) * nu);
-                } else {
-                    FASTNN_ISA_CALL(isa, FN(rnn_row),
-                                    (nu, relu, yt + r, hc + r));
-                }
-            }
-            FASTNN_RNN_TEAM_STOP(t);
+        long p0, p1, u0, u1;
+        if (!backward) {   /* the input projection first, a slab of gate columns each */
+            fnn_team_share((G + nr - 1) / nr, &p0, &p1);
+            FN(project)(s->T * B, G, s->I, s->x, s->w_ih, s->b1, s->b2, s->gates ? s->gates : s->y,
+                        p0 * nr, p1 * nr < G ? p1 * nr : G, 1);
+            FASTNN_RNN_BARRIER
         }
-    }
-}
-
-static void FN(rnn_backward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, int relu,
-                                  const REAL *wp, const int64_t *lengths, const REAL *y,
-                                  const REAL *dy, REAL *dh, REAL *work)
-{
-    const long nr = fastnn_rgemm_panel_width(isa);
-    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
-    #pragma omp parallel num_threads(nt)
-    {
-        long p0, p1, u0, nu;
-        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
-        for (long t = T - 1; t >= 0; t--) {
-            const REAL *yt = y + t * B * H;
-            REAL *dg = work + t * B * H;
-            for (long b = 0; nu > 0 && b < B; b++) {
-                long r = b * H + u0;
-                if (FASTNN_RNN_PADDED(t, b)) memset(dg + r, 0, sizeof(REAL) * nu);
-                else FASTNN_ISA_CALL(isa, FN(rnn_back_row),
-                                     (nu, relu, yt + r, dy ? dy + t * B * H + r : NULL, dh + r,
-                                      dg + r));
+        fnn_team_share((H + nr - 1) / nr, &p0, &p1);
+        u0 = p0 * nr;
+        u1 = p1 * nr < H ? p1 * nr : H;
+        if (backward) fastnn_rgemm_pack(isa, 0, H, G, s->w_hh, s->wp, p0, p1);
+        for (long k = 0; !backward && k < G; k += H)
+            fastnn_rgemm_pack(isa, 1, H, H, s->w_hh + k * H, s->wp + k / H * s->plen, p0, p1);
+        for (long i = 0; i < s->T; i++) {
+            long t = backward ? s->T - 1 - i : i;
+            for (long k = 0; !backward && k < G; k += H)
+                fastnn_rgemm_panels(isa, B, H, H, s->hbuf + (t & 1) * B * H, H,
+                                    s->wp + k / H * s->plen, s->fout + t * s->fstep + k, G,
+                                    s->kind != FASTNN_RNN_GRU, p0, p1);
+            for (long b = 0; u1 > u0 && b < B; b++) {
+                if (backward) FN(back_row)(s, t, b, u0, u1 - u0);
+                else FN(fwd_row)(s, t, b, u0, u1 - u0);
             }
-            FASTNN_RNN_TEAM_STOP(t);
-            fastnn_rgemm_panels(isa, B, H, H, dg, H, wp, dh, H, 1, p0, p1);
-        }
-    }
-}
-
-static void FN(lstm_forward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, const REAL *wp,
-                                  long plen, const REAL *c0, const int64_t *lengths, REAL *y,
-                                  REAL *gates, REAL *cs, REAL *hbuf)
-{
-    const long G = 4 * H, nr = fastnn_rgemm_panel_width(isa);
-    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
-    #pragma omp parallel num_threads(nt)
-    {
-        long p0, p1, u0, nu;
-        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
-        for (long t = 0; t < T; t++) {
-            const REAL *hp = hbuf + (t & 1) * B * H, *cp = t ? cs + (t - 1) * B * H : c0;
-            REAL *hc = hbuf + ((t + 1) & 1) * B * H;
-            REAL *gt = gates + t * B * G, *ct = cs + t * B * H, *yt = y + t * B * H;
-            for (long g = 0; g < 4; g++)
-                fastnn_rgemm_panels(isa, B, H, H, hp, H, wp + g * plen, gt + g * H, G, 1, p0, p1);
-            for (long b = 0; nu > 0 && b < B; b++) {
-                long r = b * H + u0;
-                if (FASTNN_RNN_PADDED(t, b)) {   /* frozen: carry h and c, output 0 */
-                    memcpy(ct + r, cp + r, sizeof(REAL) * nu);
-                    memcpy(hc + r, hp + r, sizeof(REAL) * nu);
-                    memset(yt + r, 0, sizeof(REAL) * nu);
-                } else {
-                    FASTNN_ISA_CALL(isa, FN(lstm_row),
-                                    (nu, H, gt + b * G + u0, cp + r, ct + r, hc + r, yt + r));
-                }
-            }
-            FASTNN_RNN_TEAM_STOP(t);
-        }
-    }
-}
-
-static void FN(lstm_backward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, const REAL *wp,
-                                   const REAL *c0, const int64_t *lengths, const REAL *gates,
-                                   const REAL *cs, const REAL *dy, REAL *dh, REAL *dc,
-                                   REAL *work)
-{
-    const long G = 4 * H, nr = fastnn_rgemm_panel_width(isa);
-    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
-    #pragma omp parallel num_threads(nt)
-    {
-        long p0, p1, u0, nu;
-        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
-        for (long t = T - 1; t >= 0; t--) {
-            const REAL *gt = gates + t * B * G, *ct = cs + t * B * H;
-            const REAL *cp = t ? cs + (t - 1) * B * H : c0;
-            REAL *dg = work + t * B * G;
-            for (long b = 0; nu > 0 && b < B; b++) {
-                long r = b * H + u0;
-                if (FASTNN_RNN_PADDED(t, b)) {
-                    for (long k = 0; k < 4; k++) memset(dg + b * G + k * H + u0, 0, sizeof(REAL) * nu);
-                } else {
-                    FASTNN_ISA_CALL(isa, FN(lstm_back_row),
-                                    (nu, H, gt + b * G + u0, cp + r, ct + r,
-                                     dy ? dy + t * B * H + r : NULL, dh + r, dc + r,
-                                     dg + b * G + u0));
-                }
-            }
-            FASTNN_RNN_TEAM_STOP(t);
-            fastnn_rgemm_panels(isa, B, H, G, dg, G, wp, dh, H, 1, p0, p1);
-        }
-    }
-}
-
-static void FN(gru_forward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, const REAL *wp,
-                                 long plen, const REAL *bh, const int64_t *lengths, REAL *y,
-                                 REAL *gates, REAL *hn, REAL *work, REAL *hbuf)
-{
-    const long G = 3 * H, nr = fastnn_rgemm_panel_width(isa);
-    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
-    #pragma omp parallel num_threads(nt)
-    {
-        long p0, p1, u0, nu;
-        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
-        for (long t = 0; t < T; t++) {
-            const REAL *hp = hbuf + (t & 1) * B * H;
-            REAL *hc = hbuf + ((t + 1) & 1) * B * H;
-            REAL *gt = gates + t * B * G, *hnt = hn + t * B * H, *yt = y + t * B * H;
-            for (long g = 0; g < 3; g++)
-                fastnn_rgemm_panels(isa, B, H, H, hp, H, wp + g * plen, work + g * H, G, 0, p0, p1);
-            for (long b = 0; nu > 0 && b < B; b++) {
-                long r = b * H + u0;
-                if (FASTNN_RNN_PADDED(t, b)) {
-                    memset(yt + r, 0, sizeof(REAL) * nu);
-                    memset(hnt + r, 0, sizeof(REAL) * nu);
-                    memcpy(hc + r, hp + r, sizeof(REAL) * nu);
-                } else {
-                    FASTNN_ISA_CALL(isa, FN(gru_row),
-                                    (nu, H, gt + b * G + u0, work + b * G + u0, bh + u0, hp + r,
-                                     hc + r, hnt + r, yt + r));
-                }
-            }
-            FASTNN_RNN_TEAM_STOP(t);
-        }
-    }
-}
-
-static void FN(gru_backward_team)(const fastnn_flag_t *stop, int isa, int nt, long T, long B, long H, const REAL *wp,
-                                  const REAL *h0, const int64_t *lengths, const REAL *y,
-                                  const REAL *gates, const REAL *hn, const REAL *dy, REAL *dh,
-                                  REAL *work_ih, REAL *work_hh)
-{
-    const long G = 3 * H, nr = fastnn_rgemm_panel_width(isa);
-    int stop_at[2] = {0, 0};   /* see FASTNN_RNN_TEAM_STOP */
-    #pragma omp parallel num_threads(nt)
-    {
-        long p0, p1, u0, nu;
-        FN(team_units)(H, nr, &p0, &p1, &u0, &nu);
-        for (long t = T - 1; t >= 0; t--) {
-            const REAL *gt = gates + t * B * G, *hnt = hn + t * B * H;
-            const REAL *hp = t ? y + (t - 1) * B * H : h0;
-            REAL *dgi = work_ih + t * B * G, *dgh = work_hh + t * B * G;
-            for (long b = 0; nu > 0 && b < B; b++) {
-                long r = b * H + u0;
-                if (FASTNN_RNN_PADDED(t, b)) {
-                    for (long k = 0; k < 3; k++) {
-                        memset(dgi + b * G + k * H + u0, 0, sizeof(REAL) * nu);
-                        memset(dgh + b * G + k * H + u0, 0, sizeof(REAL) * nu);
-                    }
-                } else {
-                    FASTNN_ISA_CALL(isa, FN(gru_back_row),
-                                    (nu, H, gt + b * G + u0, hnt + r, hp + r,
-                                     dy ? dy + t * B * H + r : NULL, dh + r, dgi + b * G + u0,
-                                     dgh + b * G + u0));
-                }
-            }
-            FASTNN_RNN_TEAM_STOP(t);
-            fastnn_rgemm_panels(isa, B, H, G, dgh, G, wp, dh, H, 1, p0, p1);
+            if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
+            FASTNN_RNN_BARRIER
+            if (stop_at[t & 1]) break;
+            if (backward)
+                fastnn_rgemm_panels(isa, B, H, G, s->dgh + t * B * G, G, s->wp, s->dh, H, 1, p0,
+                                    p1);
         }
     }
 }
 #endif
 
-/* ------------------------------------------------------------------ Elman RNN */
+/* Runs the forward: the input projection (into the gates, RNN: into y) and the
+ * steps from h0 to h_n, on the persistent team when it can (float32 with a
+ * vector kernel and at least two steps), else on the general loop. */
+static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
+{
+    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
+    const long BH = s->B * s->H;
+#if FASTNN_RNN_PACKED
+    if (s->T >= 2 && fastnn_rgemm_available()) {
+        s->plen = (long)fastnn_rgemm_packed_len(s->isa, s->H, s->H);
+        s->wp = malloc(sizeof(REAL) * (size_t)s->plen * (size_t)(s->G / s->H));
+        s->hbuf = malloc(sizeof(REAL) * 2 * BH);
+        s->hstep = BH;
+        int done = s->wp && s->hbuf;
+        if (done) {
+            memcpy(s->hbuf, h0, sizeof(REAL) * BH);
+            FN(team)(stop, s, 0);
+            memcpy(h_n, s->hbuf + (s->T & 1) * BH, sizeof(REAL) * BH);
+        }
+        free(s->wp);
+        free(s->hbuf);
+        if (done) return;
+    }
+#endif
+    FN(project)(s->T * s->B, s->G, s->I, s->x, s->w_ih, s->b1, s->b2, s->gates ? s->gates : s->y,
+                0, s->G, 0);
+    s->hbuf = h_n;
+    s->hstep = 0;
+    memcpy(h_n, h0, sizeof(REAL) * BH);
+    FN(seq_loop)(stop, s, 0);
+}
+
+/* Runs the backward steps (dh, dc in/out; the gate grads into dgi, dgh), then,
+ * unless interrupted, the weight grads of all steps at once. */
+static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_ih, REAL *dx,
+                             REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh)
+{
+    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
+    int done = 0;
+#if FASTNN_RNN_PACKED
+    if (s->T >= 2 && fastnn_rgemm_available()) {
+        s->wp = malloc(sizeof(REAL) * fastnn_rgemm_packed_len(s->isa, s->H, s->G));
+        done = s->wp != NULL;
+        if (done) FN(team)(stop, s, 1);
+        free(s->wp);
+    }
+#endif
+    if (!done) FN(seq_loop)(stop, s, 1);
+    if (fastnn_stopped(stop)) return;
+    FN(weight_grads)(s->T, s->B, I, s->H, s->G, x, s->h0, s->y, w_ih, s->dgi, s->dgh, dx,
+                     dw_ih, dw_hh, db_ih, db_hh);
+}
+
+/* ------------------------------------------------------------------ entry points */
 
 void FN(rnn_forward)(long T, long B, long I, long H, int relu,
                      const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                      const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
                      REAL *y, REAL *h_n)
 {
-    const int isa = fastnn_isa();   /* one level for the whole sequence */
-    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
-#if FASTNN_RNN_PACKED
-    if (T >= 2 && fastnn_rgemm_available()) {
-        long plen;
-        REAL *wp = FN(pack_gates)(isa, 1, H, H, w_hh, &plen);
-        REAL *hbuf = malloc(sizeof(REAL) * 2 * B * H);
-        int done = wp && hbuf;
-        if (done) {
-            FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
-            memcpy(hbuf, h0, sizeof(REAL) * B * H);
-            FN(rnn_forward_team)(stop, isa, FN(seq_team)(isa, T, B, H, H),
-                                 T, B, H, relu, wp, lengths, y, hbuf);
-            memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
-        }
-        free(wp);
-        free(hbuf);
-        if (done) return;
-    }
-#endif
-    REAL *wp = FN(pack_w)(isa, T, 1, H, H, w_hh);
-    FN(project)(T * B, H, I, x, w_ih, b_ih, b_hh, y);
-    memcpy(h_n, h0, sizeof(REAL) * B * H);
-    for (long t = 0; t < T; t++) {
-        if (fastnn_stopped(stop)) break;
-        REAL *yt = y + t * B * H;
-        long b;
-        FN(recur)(isa, wp, 1, B, H, H, h_n, w_hh, yt, 1);
-        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, H))
-        for (b = 0; b < B; b++) {
-            if (FASTNN_RNN_PADDED(t, b)) memset(yt + b * H, 0, sizeof(REAL) * H);
-            else FASTNN_ISA_CALL(isa, FN(rnn_row),
-                                 (H, relu, yt + b * H, h_n + b * H));
-        }
-    }
-    free(wp);
+    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
+                   .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .x = x, .w_ih = w_ih,
+                   .b1 = b_ih, .b2 = b_hh, .I = I, .y = y, .fout = y, .fstep = B * H};
+    FN(run_forward)(&s, h0, h_n);
 }
 
 void FN(rnn_backward)(long T, long B, long I, long H, int relu,
@@ -458,39 +407,11 @@ void FN(rnn_backward)(long T, long B, long I, long H, int relu,
                       const int64_t *lengths, const REAL *y, const REAL *dy, REAL *dh,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
-    const int isa = fastnn_isa();   /* one level for the whole sequence */
-    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
-    REAL *wp = FN(pack_w)(isa, T, 0, H, H, w_hh);
-#if FASTNN_RNN_PACKED
-    if (wp) {
-        FN(rnn_backward_team)(stop, isa, FN(seq_team)(isa, T, B, H, H),
-                              T, B, H, relu, wp, lengths, y, dy, dh, work);
-        free(wp);
-        if (fastnn_stopped(stop)) return;
-        FN(weight_grads)(T, B, I, H, H, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
-        return;
-    }
-#endif
-    for (long t = T - 1; t >= 0; t--) {
-        if (fastnn_stopped(stop)) break;
-        REAL *dg = work + t * B * H;
-        const REAL *yt = y + t * B * H;
-        long b;
-        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, H))
-        for (b = 0; b < B; b++) {
-            if (FASTNN_RNN_PADDED(t, b)) memset(dg + b * H, 0, sizeof(REAL) * H);
-            else FASTNN_ISA_CALL(isa, FN(rnn_back_row),
-                                 (H, relu, yt + b * H, dy ? dy + (t * B + b) * H : NULL,
-                                  dh + b * H, dg + b * H));
-        }
-        FN(recur)(isa, wp, 0, B, H, H, dg, w_hh, dh, 1);
-    }
-    free(wp);
-    if (fastnn_stopped(stop)) return;
-    FN(weight_grads)(T, B, I, H, H, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
+    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
+                   .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .dy = dy,
+                   .y = (REAL *)y, .dh = dh, .dgi = work, .dgh = work};
+    FN(run_backward)(&s, I, x, w_ih, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
-
-/* ------------------------------------------------------------------ LSTM */
 
 void FN(lstm_forward)(long T, long B, long I, long H,
                       const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih,
@@ -498,51 +419,12 @@ void FN(lstm_forward)(long T, long B, long I, long H,
                       const int64_t *lengths, REAL *y, REAL *h_n, REAL *c_n,
                       REAL *gates, REAL *cs)
 {
-    const int isa = fastnn_isa();   /* one level for the whole sequence */
-    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
-    const long G = 4 * H;
-#if FASTNN_RNN_PACKED
-    if (T >= 2 && fastnn_rgemm_available()) {
-        long plen;
-        REAL *wp = FN(pack_gates)(isa, 4, H, H, w_hh, &plen);
-        REAL *hbuf = malloc(sizeof(REAL) * 2 * B * H);
-        int done = wp && hbuf;
-        if (done) {
-            FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
-            memcpy(hbuf, h0, sizeof(REAL) * B * H);
-            FN(lstm_forward_team)(stop, isa, FN(seq_team)(isa, T, B, G, H),
-                                  T, B, H, wp, plen, c0, lengths, y, gates, cs, hbuf);
-            memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
-            memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
-        }
-        free(wp);
-        free(hbuf);
-        if (done) return;
-    }
-#endif
-    REAL *wp = FN(pack_w)(isa, T, 1, G, H, w_hh);
-    FN(project)(T * B, G, I, x, w_ih, b_ih, b_hh, gates);
-    memcpy(h_n, h0, sizeof(REAL) * B * H);
-    for (long t = 0; t < T; t++) {
-        if (fastnn_stopped(stop)) break;
-        REAL *gt = gates + t * B * G, *ct = cs + t * B * H, *yt = y + t * B * H;
-        const REAL *cp = t ? cs + (t - 1) * B * H : c0;
-        long b;
-        FN(recur)(isa, wp, 1, B, G, H, h_n, w_hh, gt, 1);
-        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
-        for (b = 0; b < B; b++) {
-            if (FASTNN_RNN_PADDED(t, b)) {   /* frozen: carry c, output 0 */
-                memcpy(ct + b * H, cp + b * H, sizeof(REAL) * H);
-                memset(yt + b * H, 0, sizeof(REAL) * H);
-            } else {
-                FASTNN_ISA_CALL(isa, FN(lstm_row),
-                                (H, H, gt + b * G, cp + b * H, ct + b * H, h_n + b * H,
-                                 yt + b * H));
-            }
-        }
-    }
+    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
+                   .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .c0 = c0, .x = x,
+                   .w_ih = w_ih, .b1 = b_ih, .b2 = b_hh, .I = I, .y = y, .gates = gates,
+                   .cs = cs, .fout = gates, .fstep = B * 4 * H};
+    FN(run_forward)(&s, h0, h_n);
     memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
-    free(wp);
 }
 
 void FN(lstm_backward)(long T, long B, long I, long H,
@@ -551,90 +433,23 @@ void FN(lstm_backward)(long T, long B, long I, long H,
                        const REAL *gates, const REAL *cs, const REAL *dy, REAL *dh, REAL *dc,
                        REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
-    const int isa = fastnn_isa();   /* one level for the whole sequence */
-    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
-    const long G = 4 * H;
-    REAL *wp = FN(pack_w)(isa, T, 0, H, G, w_hh);
-#if FASTNN_RNN_PACKED
-    if (wp) {
-        FN(lstm_backward_team)(stop, isa, FN(seq_team)(isa, T, B, G, H),
-                               T, B, H, wp, c0, lengths, gates, cs, dy, dh, dc, work);
-        free(wp);
-        if (fastnn_stopped(stop)) return;
-        FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
-        return;
-    }
-#endif
-    for (long t = T - 1; t >= 0; t--) {
-        if (fastnn_stopped(stop)) break;
-        const REAL *gt = gates + t * B * G, *ct = cs + t * B * H;
-        const REAL *cp = t ? cs + (t - 1) * B * H : c0;
-        REAL *dg = work + t * B * G;
-        long b;
-        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
-        for (b = 0; b < B; b++) {
-            if (FASTNN_RNN_PADDED(t, b)) memset(dg + b * G, 0, sizeof(REAL) * G);
-            else FASTNN_ISA_CALL(isa, FN(lstm_back_row),
-                                 (H, H, gt + b * G, cp + b * H, ct + b * H,
-                                  dy ? dy + (t * B + b) * H : NULL, dh + b * H, dc + b * H,
-                                  dg + b * G));
-        }
-        FN(recur)(isa, wp, 0, B, H, G, dg, w_hh, dh, 1);
-    }
-    free(wp);
-    if (fastnn_stopped(stop)) return;
-    FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work, work, dx, dw_ih, dw_hh, db_ih, db_hh);
+    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
+                   .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .c0 = c0, .dy = dy,
+                   .y = (REAL *)y, .gates = (REAL *)gates, .cs = (REAL *)cs, .dh = dh, .dc = dc,
+                   .dgi = work, .dgh = work};
+    FN(run_backward)(&s, I, x, w_ih, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
-
-/* ------------------------------------------------------------------ GRU */
 
 void FN(gru_forward)(long T, long B, long I, long H,
                      const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                      const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
                      REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work)
 {
-    const int isa = fastnn_isa();   /* one level for the whole sequence */
-    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
-    const long G = 3 * H;
-#if FASTNN_RNN_PACKED
-    if (T >= 2 && fastnn_rgemm_available()) {
-        long plen;
-        REAL *wp = FN(pack_gates)(isa, 3, H, H, w_hh, &plen);
-        REAL *hbuf = malloc(sizeof(REAL) * 2 * B * H);
-        int done = wp && hbuf;
-        if (done) {
-            FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
-            memcpy(hbuf, h0, sizeof(REAL) * B * H);
-            FN(gru_forward_team)(stop, isa, FN(seq_team)(isa, T, B, G, H),
-                                 T, B, H, wp, plen, b_hh, lengths, y, gates, hn, work, hbuf);
-            memcpy(h_n, hbuf + (T & 1) * B * H, sizeof(REAL) * B * H);
-        }
-        free(wp);
-        free(hbuf);
-        if (done) return;
-    }
-#endif
-    REAL *wp = FN(pack_w)(isa, T, 1, G, H, w_hh);
-    FN(project)(T * B, G, I, x, w_ih, b_ih, NULL, gates);
-    memcpy(h_n, h0, sizeof(REAL) * B * H);
-    for (long t = 0; t < T; t++) {
-        if (fastnn_stopped(stop)) break;
-        REAL *gt = gates + t * B * G, *hnt = hn + t * B * H, *yt = y + t * B * H;
-        long b;
-        FN(recur)(isa, wp, 1, B, G, H, h_n, w_hh, work, 0);
-        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
-        for (b = 0; b < B; b++) {
-            if (FASTNN_RNN_PADDED(t, b)) {
-                memset(yt + b * H, 0, sizeof(REAL) * H);
-                memset(hnt + b * H, 0, sizeof(REAL) * H);
-            } else {
-                FASTNN_ISA_CALL(isa, FN(gru_row),
-                                (H, H, gt + b * G, work + b * G, b_hh, h_n + b * H, h_n + b * H,
-                                 hnt + b * H, yt + b * H));
-            }
-        }
-    }
-    free(wp);
+    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
+                   .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .bh = b_hh, .x = x,
+                   .w_ih = w_ih, .b1 = b_ih, .I = I, .y = y, .gates = gates, .hn = hn,
+                   .work = work, .fout = work, .fstep = 0};
+    FN(run_forward)(&s, h0, h_n);
 }
 
 void FN(gru_backward)(long T, long B, long I, long H,
@@ -644,45 +459,11 @@ void FN(gru_backward)(long T, long B, long I, long H,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh,
                       REAL *work_ih, REAL *work_hh)
 {
-    const int isa = fastnn_isa();   /* one level for the whole sequence */
-    const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
-    const long G = 3 * H;
-    REAL *wp = FN(pack_w)(isa, T, 0, H, G, w_hh);
-#if FASTNN_RNN_PACKED
-    if (wp) {
-        FN(gru_backward_team)(stop, isa, FN(seq_team)(isa, T, B, G, H),
-                              T, B, H, wp, h0, lengths, y, gates, hn, dy, dh, work_ih, work_hh);
-        free(wp);
-        if (fastnn_stopped(stop)) return;
-        FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work_ih, work_hh,
-                         dx, dw_ih, dw_hh, db_ih, db_hh);
-        return;
-    }
-#endif
-    for (long t = T - 1; t >= 0; t--) {
-        if (fastnn_stopped(stop)) break;
-        const REAL *gt = gates + t * B * G, *hnt = hn + t * B * H;
-        const REAL *hp = t ? y + (t - 1) * B * H : h0;
-        REAL *dgi = work_ih + t * B * G, *dgh = work_hh + t * B * G;
-        long b;
-        #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
-        for (b = 0; b < B; b++) {
-            if (FASTNN_RNN_PADDED(t, b)) {
-                memset(dgi + b * G, 0, sizeof(REAL) * G);
-                memset(dgh + b * G, 0, sizeof(REAL) * G);
-            } else {
-                FASTNN_ISA_CALL(isa, FN(gru_back_row),
-                                (H, H, gt + b * G, hnt + b * H, hp + b * H,
-                                 dy ? dy + (t * B + b) * H : NULL, dh + b * H, dgi + b * G,
-                                 dgh + b * G));
-            }
-        }
-        FN(recur)(isa, wp, 0, B, H, G, dgh, w_hh, dh, 1);
-    }
-    free(wp);
-    if (fastnn_stopped(stop)) return;
-    FN(weight_grads)(T, B, I, H, G, x, h0, y, w_ih, work_ih, work_hh,
-                     dx, dw_ih, dw_hh, db_ih, db_hh);
+    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
+                   .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .dy = dy,
+                   .y = (REAL *)y, .gates = (REAL *)gates, .hn = (REAL *)hn, .dh = dh,
+                   .dgi = work_ih, .dgh = work_hh};
+    FN(run_backward)(&s, I, x, w_ih, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
 #undef FASTNN_RNN_PADDED
