@@ -92,26 +92,43 @@ GFN(micro)(long kc, const GT *restrict ap, const GT *restrict bp, GT *restrict c
 static GATTR void
 GFN(pack_a)(int trans, long mc, long kc, const GT *a, long lda, GT *restrict out, long p0, long p1)
 {
-    for (long q = p0; q < p1; q++) {
-        GT *dst = out + q * kc * GMR;
-        long i0 = q * GMR, rows = mc - i0 < GMR ? mc - i0 : GMR;
-        if (trans) {            /* op(A)[i][p] = a[p * lda + i]: rows of a are contiguous in i */
+    if (trans) {                /* op(A)[i][p] = a[p * lda + i]: rows of a are contiguous in i */
+        /* Row by row, as pack_b: one sequential read stream and fixed-length
+         * copies (a per-panel walk down k read rows lda apart and let the
+         * compiler turn each GMR-float copy into a memcpy call). */
+        long full = mc / GMR;   /* panels [0, full) have all GMR rows */
+        long q1 = p1 < full ? p1 : full;
+        for (long p = 0; p < kc; p++) {
+            const GT *src = a + p * lda;
+            for (long q = p0; q < q1; q++) {
+                const GT *s = src + q * GMR;
+                GT *d = out + (q * kc + p) * GMR;
+                FASTNN_UNROLL
+                for (int i = 0; i < GMR; i++) d[i] = s[i];
+            }
+        }
+        if (p1 > full && full >= p0) {  /* the partial last panel, zero-padded */
+            long i0 = full * GMR, rows = mc - i0;
             for (long p = 0; p < kc; p++) {
-                const GT *src = a + p * lda + i0;
-                GT *d = dst + p * GMR;
+                const GT *s = a + p * lda + i0;
+                GT *d = out + (full * kc + p) * GMR;
                 long i = 0;
-                for (; i < rows; i++) d[i] = src[i];
+                for (; i < rows; i++) d[i] = s[i];
                 for (; i < GMR; i++) d[i] = 0;
             }
-        } else {                /* op(A)[i][p] = a[i * lda + p]: read along p, write strided */
-            long i = 0;
-            for (; i < rows; i++) {
-                const GT *src = a + (i0 + i) * lda;
-                for (long p = 0; p < kc; p++) dst[p * GMR + i] = src[p];
-            }
-            for (; i < GMR; i++)
-                for (long p = 0; p < kc; p++) dst[p * GMR + i] = 0;
         }
+        return;
+    }
+    for (long q = p0; q < p1; q++) {    /* op(A)[i][p] = a[i * lda + p]: read along p, write strided */
+        GT *dst = out + q * kc * GMR;
+        long i0 = q * GMR, rows = mc - i0 < GMR ? mc - i0 : GMR;
+        long i = 0;
+        for (; i < rows; i++) {
+            const GT *src = a + (i0 + i) * lda;
+            for (long p = 0; p < kc; p++) dst[p * GMR + i] = src[p];
+        }
+        for (; i < GMR; i++)
+            for (long p = 0; p < kc; p++) dst[p * GMR + i] = 0;
     }
 }
 
