@@ -130,3 +130,13 @@ static void conv2d_int8(const float *x, const signed char *w, const float *w_sca
             }
         }
 }
+
+/*@ widen_int8 */
+/* f = q as float: a direct int8 convolution's weights, widened once per call
+ * so the layer's exact integer sums run on float vectors (direct.c, QUANT) */
+static void widen_int8(const signed char *restrict q, float *restrict f, long n)
+{
+    long i;
+    for (i = 0; i < n; i++)
+        f[i] = (float)q[i];
+}
