@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 # core's L2 (256 KiB, the smallest the target CPUs have) it beats im2col +
 # GEMM, which builds and streams a k x pixels matrix. Larger layers use that.
 _L2_FLOATS = 256 * 1024 // 4
-# A block of CB output channels is the vectorised loop: 8 floats, two SSE
-# vectors; 16 (one AVX-512 vector, two AVX) where COUT > 8 and the build has AVX.
-_CB = 8
+# A block of CB output channels is two vectors: 8 floats with SSE2 (x86-64's
+# baseline) or NEON, 16 in a build with AVX (direct.c picks); the packed
+# weights have a multiple of 16 output channels, zeros past COUT.
+_CB = 16
 
 
 def _geometry(p: Program, node: Any) -> Dict[str, Any]:
@@ -50,13 +51,13 @@ def _direct_ok(p: Program, node: Any) -> bool:
     n, cin, h, wd = g["xs"]
     cout, _, kh, kw = g["ws"]
     oh, ow = g["ys"][2:]
-    (ph, pw), coutp = g["padding"], -(-cout // 16) * 16
+    (ph, pw), coutp = g["padding"], -(-cout // _CB) * _CB
     w, b = node.input("w"), node.input("b")
     if g["groups"] != 1 or oh * ow == 0 or w.kind != "param" or (b is not None and b.kind != "param"):
         return False
     if p.quant and id(node) in p.quant and kh * kw * cin * 127 * 127 >= 1 << 24:
         return False
-    return ((h + 2 * ph) * (wd + 2 * pw) * cin + oh * ow * 16 <= _L2_FLOATS
+    return ((h + 2 * ph) * (wd + 2 * pw) * cin + oh * ow * _CB <= _L2_FLOATS
             and kh * kw * cin * coutp <= _L2_FLOATS)
 
 
@@ -119,7 +120,7 @@ def _direct(p: Program, node: Any, g: Dict[str, Any],
     cout, _, kh, kw = g["ws"]
     oh, ow = g["ys"][2:]
     (sh, sw), (ph, pw), (dh, dw) = g["stride"], g["padding"], g["dilation"]
-    coutp = -(-cout // _CB) * _CB if cout <= _CB else -(-cout // 16) * 16
+    coutp = -(-cout // _CB) * _CB
     wdata = q[0] if q is not None else p.graph.tensors[w.name].detach().numpy()
     packed = np.zeros((kh, kw, cin, coutp), wdata.dtype)
     packed[..., :cout] = np.asarray(wdata).reshape(cout, cin, kh, kw).transpose(2, 3, 1, 0)
@@ -128,9 +129,9 @@ def _direct(p: Program, node: Any, g: Dict[str, Any],
         bias[:cout] = p.graph.tensors[b.name].detach().numpy()
     sizes = dict(N=n, CIN=cin, H=h, W=wd, COUT=cout, COUTP=coutp, KH=kh, KW=kw, SH=sh, SW=sw,
                  PH=ph, PW=pw, DH=dh, DW=dw, OH=oh, OW=ow, POOL=pool, RELU=int(relu),
-                 QUANT=int(q is not None), HP=h + 2 * ph, WP=wd + 2 * pw, CB=_CB)
+                 QUANT=int(q is not None), HP=h + 2 * ph, WP=wd + 2 * pw)
     prefix = p.layer_kernel(["conv_direct_epilogue", "conv_direct"], w.name, sizes)
-    xp = p.scratch(sizes["HP"] * sizes["WP"] * cin)
+    xp = p.scratch(sizes["HP"] * sizes["WP"] * cin * 4)
     t = p.scratch(oh * ow * _CB)
     bname = p.array(w.name.rsplit(".", 1)[0] + ".bias_packed", bias)
     if q is None:

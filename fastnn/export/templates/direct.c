@@ -29,6 +29,11 @@ static void conv_direct_epilogue(const float *restrict t, const float *restrict 
                                  const float *restrict s, float *restrict y, int cb)
 {
     CONV_SIZES
+#if defined(__AVX__)
+    enum { VW = 8, CB = 16, BX = 1 };  /* one AVX vector: 8 floats */
+#else
+    enum { VW = 4, CB = 8, BX = 4 };   /* one SSE2 / NEON vector: 4 floats */
+#endif
     int py, px, wy, wx, c;
     for (py = 0; py < OH / POOL; py++)
         for (px = 0; px < OW / POOL; px++) {
@@ -65,11 +70,16 @@ static void conv_direct(const float *restrict x, const float *restrict w,
                         float *restrict y, float *restrict xp, float *restrict t)
 {
     CONV_SIZES
+#if defined(__AVX__)
+    enum { VW = 8, CB = 16, BX = 1 };  /* one AVX vector: 8 floats */
+#else
+    enum { VW = 4, CB = 8, BX = 4 };   /* one SSE2 / NEON vector: 4 floats */
+#endif
     int n, ci, iy, ix, cb, p, ky, kx, c;
     for (n = 0; n < N; n++) {
         const float *xn = x + (long)n * CIN * H * W;
         float *yn = y + (long)n * COUT * (OH / POOL) * (OW / POOL);
-        for (p = 0; p < HP * WP * CIN; p++)
+        for (p = 0; p < HP * WP * CIN * BX; p++)
             xp[p] = 0.0f;
         for (ci = 0; ci < CIN; ci++)
             for (iy = 0; iy < H; iy++)
@@ -80,55 +90,56 @@ static void conv_direct(const float *restrict x, const float *restrict w,
                         v = v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v);
                         v = (float)(v >= 0.0f ? (int)(v + 0.5f) : -(int)(0.5f - v));
                     }
-                    xp[((long)(iy + PH) * WP + ix + PW) * CIN + ci] = v;
+                    for (c = 0; c < BX; c++)
+                        xp[(((long)(iy + PH) * WP + ix + PW) * CIN + ci) * BX + c] = v;
                 }
         for (cb = 0; cb < COUTP; cb += CB) {
             for (p = 0; p < OH * OW; p += 4) {
                 /* pixels p..p+3 (the last tile repeats pixel OH*OW-1: same sums) */
-                const float *x0 = xp + ((long)(p / OW) * SH * WP + (p % OW) * SW) * CIN;
-                const float *x1 = p + 1 < OH * OW ? xp + ((long)((p + 1) / OW) * SH * WP + ((p + 1) % OW) * SW) * CIN : x0;
-                const float *x2 = p + 2 < OH * OW ? xp + ((long)((p + 2) / OW) * SH * WP + ((p + 2) % OW) * SW) * CIN : x0;
-                const float *x3 = p + 3 < OH * OW ? xp + ((long)((p + 3) / OW) * SH * WP + ((p + 3) % OW) * SW) * CIN : x0;
-                /* the 4 x 8 accumulators: one 4-float array per vector
-                 * register (lo: channels cb..cb+3, hi: cb+4..cb+7); a loop of
-                 * exactly one vector's length keeps them in registers */
-                float lo0[4], lo1[4], lo2[4], lo3[4], hi0[4], hi1[4], hi2[4], hi3[4];
-                for (c = 0; c < 4; c++)
+                const float *x0 = xp + ((long)(p / OW) * SH * WP + (p % OW) * SW) * CIN * BX;
+                const float *x1 = p + 1 < OH * OW ? xp + ((long)((p + 1) / OW) * SH * WP + ((p + 1) % OW) * SW) * CIN * BX : x0;
+                const float *x2 = p + 2 < OH * OW ? xp + ((long)((p + 2) / OW) * SH * WP + ((p + 2) % OW) * SW) * CIN * BX : x0;
+                const float *x3 = p + 3 < OH * OW ? xp + ((long)((p + 3) / OW) * SH * WP + ((p + 3) % OW) * SW) * CIN * BX : x0;
+                /* the 4 x CB accumulators: one VW-float array per vector
+                 * register (lo: channels cb..cb+VW-1, hi: the next VW); a loop
+                 * of exactly one vector's length keeps them in registers */
+                float lo0[VW], lo1[VW], lo2[VW], lo3[VW], hi0[VW], hi1[VW], hi2[VW], hi3[VW];
+                for (c = 0; c < VW; c++)
                     lo0[c] = lo1[c] = lo2[c] = lo3[c] = hi0[c] = hi1[c] = hi2[c] = hi3[c] = 0.0f;
                 for (ky = 0; ky < KH; ky++)
                     for (kx = 0; kx < KW; kx++) {
-                        const long off = ((long)ky * DH * WP + kx * DW) * CIN;
+                        const long off = ((long)ky * DH * WP + kx * DW) * CIN * BX;
                         const float *restrict wr = w + (long)(ky * KW + kx) * CIN * COUTP + cb;
                         for (ci = 0; ci < CIN; ci++, wr += COUTP) {
-                            const float v0 = x0[off + ci], v1 = x1[off + ci];
-                            const float v2 = x2[off + ci], v3 = x3[off + ci];
-                            for (c = 0; c < 4; c++) {
-                                lo0[c] += v0 * wr[c];
-                                hi0[c] += v0 * wr[c + 4];
-                                lo1[c] += v1 * wr[c];
-                                hi1[c] += v1 * wr[c + 4];
-                                lo2[c] += v2 * wr[c];
-                                hi2[c] += v2 * wr[c + 4];
-                                lo3[c] += v3 * wr[c];
-                                hi3[c] += v3 * wr[c + 4];
+                            const float *restrict v0 = x0 + off + ci * BX, *restrict v1 = x1 + off + ci * BX;
+                            const float *restrict v2 = x2 + off + ci * BX, *restrict v3 = x3 + off + ci * BX;
+                            for (c = 0; c < VW; c++) {
+                                lo0[c] += v0[c % BX] * wr[c];
+                                hi0[c] += v0[c % BX] * wr[c + VW];
+                                lo1[c] += v1[c % BX] * wr[c];
+                                hi1[c] += v1[c % BX] * wr[c + VW];
+                                lo2[c] += v2[c % BX] * wr[c];
+                                hi2[c] += v2[c % BX] * wr[c + VW];
+                                lo3[c] += v3[c % BX] * wr[c];
+                                hi3[c] += v3[c % BX] * wr[c + VW];
                             }
                         }
                     }
-                for (c = 0; c < 4; c++) {
+                for (c = 0; c < VW; c++) {
                     float *restrict t0 = t + (long)p * CB + c;
                     t0[0] = lo0[c];
-                    t0[4] = hi0[c];
+                    t0[VW] = hi0[c];
                     if (p + 1 < OH * OW) {
                         t0[CB] = lo1[c];
-                        t0[CB + 4] = hi1[c];
+                        t0[CB + VW] = hi1[c];
                     }
                     if (p + 2 < OH * OW) {
                         t0[2 * CB] = lo2[c];
-                        t0[2 * CB + 4] = hi2[c];
+                        t0[2 * CB + VW] = hi2[c];
                     }
                     if (p + 3 < OH * OW) {
                         t0[3 * CB] = lo3[c];
-                        t0[3 * CB + 4] = hi3[c];
+                        t0[3 * CB + VW] = hi3[c];
                     }
                 }
             }
