@@ -93,7 +93,8 @@ def fuse(p: Program, nodes: List[Any], graph: Any) -> List[Any]:
         i += 1
         if node.op not in ("conv1d", "conv2d") or not _direct_ok(p, node):
             continue
-        relu, pool, out, taken = False, 1, node.outputs[0], []
+        relu, pool, out = False, 1, node.outputs[0]
+        taken: List[Any] = []
         while i < len(nodes) and readers.get(id(out)) == 1:
             nxt = nodes[i]
             if nxt.op == "relu" and not relu and nxt.inputs[0] is out:
