@@ -43,6 +43,19 @@ def linear(p, node):
                f"(signed char *)({xq})", _f(xscale), rows, in_f, out_f)
         return
     wt = p.graph.tensors[w.name].detach().numpy().T if w.kind == "param" else np.asarray(w.data).T
+    if rows < 4 and (b is None or b.kind == "param"):
+        # linear_panel (templates/linear.c): W^T cut into panels of 16 outputs
+        out16 = -(-out_f // 16) * 16
+        panels = np.zeros((in_f, out16), np.float32)
+        panels[:, :out_f] = wt
+        panels = np.ascontiguousarray(panels.reshape(in_f, out16 // 16, 16).transpose(1, 0, 2))
+        bias = np.zeros(out16, np.float32)
+        if b is not None:
+            bias[:out_f] = p.graph.tensors[b.name].detach().numpy()
+        p.call("linear_panel", p.ptr(x), p.array(w.name + "_panels", panels),
+               p.array(w.name.rsplit(".", 1)[0] + ".bias_padded", bias), p.out(y), rows, in_f,
+               out_f)
+        return
     p.call("linear", p.ptr(x), p.array(w.name + "_t", np.ascontiguousarray(wt)), p.ptr(b),
            p.out(y), rows, in_f, out_f)
 
