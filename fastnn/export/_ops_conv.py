@@ -14,11 +14,10 @@ from ._program import ExportError
 if TYPE_CHECKING:
     from ._program import Program
 
-# The direct loop re-reads a block's packed weights for every 4 output pixels
-# and keeps the padded image and one block of sums; while those fit in a
-# core's L2 (256 KiB, the smallest the target CPUs have) it beats im2col +
-# GEMM, which builds and streams a k x pixels matrix. Larger layers use that.
-_L2_FLOATS = 256 * 1024 // 4
+# The rule: every groups-1 convolution with parameter weights takes the direct
+# loop. Measured against im2col + GEMM (docs/export.md), it was faster at every
+# size tried, large images and large weights included, and its scratch (the
+# padded image, one block of sums) is far smaller than an im2col matrix.
 # A block of CB output channels is two vectors: 8 floats with SSE2 (x86-64's
 # baseline) or NEON, 16 in a build with AVX (direct.c picks); the packed
 # weights have a multiple of 16 output channels, zeros past COUT.
@@ -45,20 +44,16 @@ def _geometry(p: Program, node: Any) -> Dict[str, Any]:
 
 
 def _direct_ok(p: Program, node: Any) -> bool:
-    """The rule: groups 1, and the padded image, one block of sums and the
-    packed weights each fit in L2; int8 also needs exact float sums."""
+    """The rule: groups 1, weight (and bias) parameters, and for int8 a
+    kernel small enough for exact float sums (KH*KW*CIN*127^2 < 2^24)."""
     g = _geometry(p, node)
-    n, cin, h, wd = g["xs"]
-    cout, _, kh, kw = g["ws"]
+    cin = g["xs"][1]
+    _, _, kh, kw = g["ws"]
     oh, ow = g["ys"][2:]
-    (ph, pw), coutp = g["padding"], -(-cout // _CB) * _CB
     w, b = node.input("w"), node.input("b")
     if g["groups"] != 1 or oh * ow == 0 or w.kind != "param" or (b is not None and b.kind != "param"):
         return False
-    if p.quant and id(node) in p.quant and kh * kw * cin * 127 * 127 >= 1 << 24:
-        return False
-    return ((h + 2 * ph) * (wd + 2 * pw) * cin + oh * ow * _CB <= _L2_FLOATS
-            and kh * kw * cin * coutp <= _L2_FLOATS)
+    return not (p.quant and id(node) in p.quant and kh * kw * cin * 127 * 127 >= 1 << 24)
 
 
 def _readers(nodes: List[Any], graph: Any) -> Dict[int, int]:

@@ -2,7 +2,7 @@
 [+ max pool, window = stride] in one specialised function per layer. Each
 model is built at -O2 with the baseline ISA (4-float vectors) and, where the
 CPU has it, with -mavx (8-float vectors), and compared with fastnn's forward
-and with a NumPy loop reference; a large input takes im2col + GEMM instead."""
+and with a NumPy loop reference; a grouped conv takes im2col + GEMM instead."""
 import os
 import subprocess
 import sys
@@ -145,14 +145,21 @@ def test_conv1d_and_shared_output_stay_correct(tmp_path):
         np.testing.assert_allclose(got[i], _forward(model, x), rtol=1e-4, atol=1e-4)
 
 
-def test_large_input_takes_im2col(tmp_path):
-    """Past the L2 rule (padded image + one block of sums > 256 KiB) the conv is
-    im2col + GEMM, still fused with nothing and still equal."""
+def test_large_input_direct_and_grouped_im2col(tmp_path):
+    """A large input takes the direct loop too (it measured faster than im2col
+    at every size tried); a grouped convolution takes im2col + GEMM, with its
+    ReLU and pool apart. Both equal fastnn's forward."""
     fastnn.manual_seed(4)
     model = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)).eval()
     xs = np.random.default_rng(3).standard_normal((1, 1, 3, 70, 66)).astype(np.float32)
-    got, src = _export_run(model, xs, tmp_path, [])
-    assert "_conv_direct" not in src and "conv2d(input" in src
+    got, src = _export_run(model, xs, tmp_path / "large", [])
+    assert "_conv_direct(input" in src
+    np.testing.assert_allclose(got[0], _forward(model, xs[0]), rtol=1e-4, atol=1e-4)
+    model = nn.Sequential(nn.Conv2d(4, 6, 3, padding=1, groups=2), nn.ReLU(),
+                          nn.MaxPool2d(2)).eval()
+    xs = np.random.default_rng(3).standard_normal((1, 2, 4, 9, 8)).astype(np.float32)
+    got, src = _export_run(model, xs, tmp_path / "grouped", [])
+    assert "_conv_direct" not in src and "conv2d(input" in src and "max_pool2d(" in src
     np.testing.assert_allclose(got[0], _forward(model, xs[0]), rtol=1e-4, atol=1e-4)
 
 
