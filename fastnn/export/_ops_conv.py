@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 # loop. Measured against im2col + GEMM (docs/export.md), it was faster at every
 # size tried, large images and large weights included, and its scratch (the
 # padded image, one block of sums) is far smaller than an im2col matrix.
+
 # A block of CB output channels is two vectors: 8 floats with SSE2 (x86-64's
 # baseline) or NEON, 16 in a build with AVX (direct.c picks); the packed
 # weights have a multiple of 16 output channels, zeros past COUT.

@@ -12,7 +12,7 @@
  *
  * Sizes: N images of CIN x H x W in, COUT x OH x OW conv outputs (stride SH,
  * SW; padding PH, PW; dilation DH, DW; kernel KH x KW); COUTP = COUT rounded
- * up to CB; POOL the max pool's window and stride (1: none), RELU 0 or 1;
+ * up to 16 (a multiple of CB); POOL the max pool's window and stride (1: none), RELU 0 or 1;
  * the result is y[N][COUT][OH / POOL][OW / POOL]. HP x WP is the padded input.
  * QUANT 1 is the int8 layer (int8.c's scheme): the input is rounded to
  * integers in [-127, 127] (x / x_scale) as it is padded, the weights are the
@@ -56,8 +56,10 @@ static void conv_direct_epilogue(const float *restrict t, const float *restrict 
 /*@@ conv_direct */
 /* x[N][CIN][H][W] -> y (NCHW). w is packed at export as [KH][KW][CIN][COUTP]
  * (output channels innermost, zeros past COUT), b as [COUTP] (zeros without
- * a bias), s as [COUTP] (QUANT; else any pointer). Scratch: xp, HP*WP*CIN floats; t, OH*OW*CB floats.
- * Per image: the input goes zero-padded and channels-last into xp; then, per
+ * a bias), s as [COUTP] (QUANT; else any pointer). Scratch: xp, HP*WP*CIN*BX
+ * floats; t, OH*OW*CB floats.
+ * Per image: the input goes zero-padded and channels-last into xp (BX copies
+ * of each value: with SSE2 a 4-float load replaces a load and a shuffle); then, per
  * block of CB output channels, 4 output pixels at a time accumulate, for each
  * kernel tap and input channel, one contiguous row of CB weights times the 4
  * pixels' input values (4 x CB accumulators held in vector registers; each
