@@ -1,5 +1,8 @@
 """Batch-1 inference latency: fastnn eager vs fastnn.compile vs onnxruntime
-(default session) vs the exported C (-O2), on the 784-128-10 MLP and the seed CNN.
+(default session) vs the exported C, on the 784-128-10 MLP and the seed CNN.
+The C is built ``cc -std=c99 -O2`` (the portable build: SSE2 on x86-64) and,
+as the ``_native`` columns, ``cc -std=c99 -O2 -march=native`` (a deployment
+build for the CPU it runs on).
 
 Each contender runs in its own process (so one's threads or caches do not
 slow another), the contenders one after the other, ``--rounds`` times; each
@@ -71,11 +74,12 @@ def child(which, name, repeat, fastest=False):
         fastnn.onnx.export(model, fastnn.tensor(x), path, input_names=["x"])
         sess = ort.InferenceSession(path)
         fn = lambda: sess.run(None, {"x": x})  # noqa: E731
-    else:  # the exported C, timed inside C
+    else:  # the exported C, timed inside C: c, c_int8, c_native, c_int8_native
         cc = shutil.which("cc") or shutil.which("gcc")
         d = tempfile.mkdtemp()
-        fastnn.export.to_c(model, fastnn.tensor(x), d, quantize=None if which == "c" else "int8",
-                           calibration=x)
+        fastnn.export.to_c(model, fastnn.tensor(x), d,
+                           quantize="int8" if "int8" in which else None, calibration=x)
+        march = ["-march=native"] if which.endswith("_native") else []
         main = os.path.join(d, "bench.c")
         blocks = 100 if fastest else 20
         per = max(1, repeat // blocks)
@@ -101,7 +105,7 @@ int main(void) {
 }
 """ % ((blocks, blocks, per, per, blocks, blocks, 0 if fastest else blocks // 2)))
         exe = os.path.join(d, "bench")
-        subprocess.run([cc, "-std=c99", "-O2", "-I", d, main, os.path.join(d, "model.c"),
+        subprocess.run([cc, "-std=c99", "-O2", *march, "-I", d, main, os.path.join(d, "model.c"),
                         "-o", exe, "-lm"], check=True)
         return float(subprocess.run([exe], capture_output=True, text=True,
                                     check=True).stdout)
@@ -129,7 +133,7 @@ def main():
     if args.child:
         print(json.dumps(child(*args.child, args.repeat, args.min)))
         return
-    contenders = ["eager", "compile", "onnxruntime", "c", "c_int8"]
+    contenders = ["eager", "compile", "onnxruntime", "c", "c_int8", "c_native", "c_int8_native"]
     stat = "fastest of 100 blocks" if args.min else "median of 20 blocks"
     print(f"batch-1 latency, us per call, {stat} ({cpu_name()}); ratio = onnxruntime / this")
     for r in range(args.rounds):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor, tensor
 from ._program import ExportError, Program
-from . import _ops_nn, _ops_shape, _ops_rnn  # noqa: F401  (register the emitters)
+from . import _ops_nn, _ops_conv, _ops_shape, _ops_rnn  # noqa: F401  (register the emitters)
 from ._ops_nn import OPS
 from ._int8 import calibrate
 
@@ -113,7 +113,7 @@ def to_c(model, example_input, directory, name="model", quantize=None, calibrati
     dims = graph.bind_dims([tuple(example_input.shape)])
     p = Program(graph, dims, name)
     p.quant = calibrate(graph, calibration) if quantize else None
-    nodes = _fold_constants(graph, p)
+    nodes = _ops_conv.fuse(p, _fold_constants(graph, p), graph)
     p.last_use = {}
     for i, node in enumerate(nodes):
         for v in node.inputs:

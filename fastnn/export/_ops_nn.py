@@ -43,6 +43,19 @@ def linear(p, node):
                f"(signed char *)({xq})", _f(xscale), rows, in_f, out_f)
         return
     wt = p.graph.tensors[w.name].detach().numpy().T if w.kind == "param" else np.asarray(w.data).T
+    if rows < 4 and (b is None or b.kind == "param"):
+        # linear_panel (templates/linear.c): W^T cut into panels of 16 outputs
+        out16 = -(-out_f // 16) * 16
+        panels = np.zeros((in_f, out16), np.float32)
+        panels[:, :out_f] = wt
+        panels = np.ascontiguousarray(panels.reshape(in_f, out16 // 16, 16).transpose(1, 0, 2))
+        bias = np.zeros(out16, np.float32)
+        if b is not None:
+            bias[:out_f] = p.graph.tensors[b.name].detach().numpy()
+        p.call("linear_panel", p.ptr(x), p.array(w.name + "_panels", panels),
+               p.array(w.name.rsplit(".", 1)[0] + ".bias_padded", bias), p.out(y), rows, in_f,
+               out_f)
+        return
     p.call("linear", p.ptr(x), p.array(w.name + "_t", np.ascontiguousarray(wt)), p.ptr(b),
            p.out(y), rows, in_f, out_f)
 
@@ -50,46 +63,6 @@ def linear(p, node):
 def _f(v):
     from ._program import c_float
     return c_float(v)
-
-
-@op("conv1d", "conv2d")
-def conv(p, node):
-    x, w, b = node.input("x"), node.input("w"), node.input("b")
-    y = node.outputs[0]
-    xs, ws, ys = p.shape(x), p.shape(w), p.shape(y)
-    nd = len(xs) - 2
-    if nd == 1:  # a Conv1d is a Conv2d of height 1
-        xs, ws, ys = xs[:2] + (1,) + xs[2:], ws[:2] + (1,) + ws[2:], ys[:2] + (1,) + ys[2:]
-        stride = (1,) + _pair(node.attrs["stride"], 1)
-        padding = (0,) + _pair(node.attrs["padding"], 1)
-        dilation = (1,) + _pair(node.attrs["dilation"], 1)
-    elif nd == 2:
-        stride, padding, dilation = (_pair(node.attrs[k]) for k in ("stride", "padding", "dilation"))
-    else:
-        raise ExportError(f"{node.op} on a {len(xs)}-d input is not supported by the C export")
-    if isinstance(node.attrs["padding"], str):
-        raise ExportError(f"{node.op}: string padding {node.attrs['padding']!r} is not supported")
-    n, cin, h, wd = xs
-    cout, cg, kh, kw = ws
-    oh, ow = ys[2], ys[3]
-    groups = int(node.attrs.get("groups", 1))
-    geo = [n, cin, h, wd, cout, groups, kh, kw, *stride, *padding, *dilation, oh, ow]
-    k = cg * kh * kw
-    q = p.quant.get(id(node)) if p.quant else None
-    if q is not None:
-        wq, wsc, xscale = q
-        xq = p.scratch(-(-n * cin * h * wd // 4))
-        col = p.scratch(-(-k * oh * ow // 4))
-        og = cout // groups
-        acc, wf, colf = p.scratch(og * oh * ow), p.scratch(og * k), p.scratch(k * oh * ow)
-        a32 = p.scratch(oh * ow)
-        p.call("conv2d_int8", p.ptr(x), p.array(w.name + "_q", wq, "signed char"),
-               p.array(w.name + "_scale", wsc), p.ptr(b), p.out(y), f"(signed char *)({xq})",
-               f"(signed char *)({col})", acc, wf, colf, f"(int32_t *)({a32})", _f(xscale),
-               *geo)
-        return
-    col = p.scratch(k * oh * ow)
-    p.call("conv2d", p.ptr(x), p.ptr(w), p.ptr(b), p.out(y), col, *geo)
 
 
 def _planes(p, x, y):

@@ -73,6 +73,10 @@ class Program:
         self.decls = []            # C definitions of constant arrays
         self.body = []             # statements of the forward function
         self.kernels = set()
+        self.layer_fns = []        # per-layer kernels (templates' /*@@ chunks), C text
+        self._layer_names = set()
+        self.fused = {}            # id(conv node) -> (relu, pool, result Value, fused nodes)
+        self.quant = None
         self.loc = {}              # id(Value) -> C pointer expression
         self.storage = {}          # id(Value) -> _Storage (workspace values)
         self.const_names = {}      # id(array) -> C name
@@ -172,7 +176,8 @@ class Program:
 
     # --- statements ---------------------------------------------------------------
     def call(self, kernel, *args):
-        self.kernels.add(kernel)
+        if kernel not in self._layer_names:
+            self.kernels.add(kernel)
         self.body.append(f"    {kernel}({', '.join(str(a) for a in args)});")
 
     def comment(self, text):
@@ -192,5 +197,13 @@ class Program:
                 del self.storage[key]
         self.step += 1
 
+    def layer_kernel(self, names, hint, sizes):
+        """Instantiate per-layer template chunks ``names`` with ``sizes``; the
+        prefix their functions were given."""
+        prefix = self._fresh(hint) + "_"
+        self.layer_fns.append(_templates.instantiate(names, prefix, sizes))
+        self._layer_names.update(prefix + n for n in names)
+        return prefix
+
     def kernel_source(self):
-        return _templates.source(self.kernels)
+        return "\n".join([_templates.source(self.kernels)] + self.layer_fns)

@@ -113,7 +113,7 @@ def test_int8_conv_geometry(tmp_path):
 
 
 @pytest.mark.skipif(_build.CC is None, reason="no C compiler found")
-@pytest.mark.parametrize("cin", [3, 120])  # k = 27: float GEMM on integers; k = 1080: int32 loop
+@pytest.mark.parametrize("cin", [3, 120])  # k = 27: direct loop, exact float sums; k = 1080: im2col + int32 loop
 def test_int8_conv_matches_numpy_reference(tmp_path, cin):
     """The C int8 Conv2d equals the scheme in NumPy (int32 sums of int8
     products, then scales), on both of its summation paths."""

@@ -130,3 +130,16 @@ static void conv2d_int8(const float *x, const signed char *w, const float *w_sca
             }
         }
 }
+
+/*@ widen_int8 */
+/* f = q as float, n a multiple of 16: a direct int8 convolution's weights,
+ * widened once per call so the layer's exact integer sums run on float
+ * vectors (direct.c, QUANT). The inner loop's constant 16 lets -O2 vectorise it. */
+static void widen_int8(const signed char *restrict q, float *restrict f, long n)
+{
+    long i;
+    int j;
+    for (i = 0; i < n; i += 16)
+        for (j = 0; j < 16; j++)
+            f[i + j] = (float)q[i + j];
+}
