@@ -217,9 +217,12 @@ def test_fastnn_isa_forces_the_level():
             "L = fused.Conv(r.standard_normal((21, 3, 3, 3)), r.standard_normal(21), "
             "padding=(1, 1), pool=(2, 2), relu=True); "
             "print(_fused.isa_level(), repr(float(fused.build(np.float64, x.shape, [L]).run(x).sum())))")
+    from fastnn._child import package_root
     env = dict(os.environ, FASTNN_ISA="generic")
+    # cwd: the folder holding the fastnn this process imported (a source checkout
+    # next to an installed fastnn has no compiled modules)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True).stdout.split()
+                         check=True, cwd=package_root()).stdout.split()
     assert out[0] == "0"
     r = np.random.default_rng(0)
     x = r.standard_normal((2, 3, 6, 6))
