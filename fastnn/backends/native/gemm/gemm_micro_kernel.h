@@ -86,93 +86,81 @@ GFN(micro)(long kc, const GT *restrict ap, const GT *restrict bp, GT *restrict c
     }
 }
 
-/* Pack rows [0, mc) x cols [0, kc) of op(A) (already offset to the block) into
- * GMR-row micro-panels, k-major inside a panel, zero-padding the last panel.
- * Only panels [p0, p1) are written. */
-static GATTR void
-GFN(pack_a)(int trans, long mc, long kc, const GT *a, long lda, GT *restrict out, long p0, long p1)
+/* The two ways of packing a kc x n block into width-wide micro-panels, k-major
+ * inside a panel, zero-padding the last panel; only panels [p0, p1) are written.
+ * pack_a uses them with width GMR, pack_b with GNR (a compile-time constant
+ * once inlined, so the fixed-length copies unroll).
+ *
+ * pack_rows: element (p, j) at src[p * ld + j]. Row by row: one sequential read
+ * stream and fixed-length panel copies (walking one panel down k would read
+ * rows ld apart, and a copy of variable length compiles to a memcpy call). */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(pack_rows)(int width, long kc, long n, const GT *src, long ld, GT *restrict out,
+               long p0, long p1)
 {
-    if (trans) {                /* op(A)[i][p] = a[p * lda + i]: rows of a are contiguous in i */
-        /* Row by row, as pack_b: one sequential read stream and fixed-length
-         * copies (a per-panel walk down k read rows lda apart and let the
-         * compiler turn each GMR-float copy into a memcpy call). */
-        long full = mc / GMR;   /* panels [0, full) have all GMR rows */
-        long q1 = p1 < full ? p1 : full;
-        for (long p = 0; p < kc; p++) {
-            const GT *src = a + p * lda;
-            for (long q = p0; q < q1; q++) {
-                const GT *s = src + q * GMR;
-                GT *d = out + (q * kc + p) * GMR;
-                FASTNN_UNROLL
-                for (int i = 0; i < GMR; i++) d[i] = s[i];
-            }
+    long full = n / width;              /* panels [0, full) are width wide */
+    long q1 = p1 < full ? p1 : full;
+    for (long p = 0; p < kc; p++) {
+        const GT *row = src + p * ld;
+        for (long q = p0; q < q1; q++) {
+            const GT *s = row + q * width;
+            GT *d = out + (q * kc + p) * width;
+            FASTNN_UNROLL
+            for (int j = 0; j < width; j++) d[j] = s[j];
         }
-        if (p1 > full && full >= p0) {  /* the partial last panel, zero-padded */
-            long i0 = full * GMR, rows = mc - i0;
-            for (long p = 0; p < kc; p++) {
-                const GT *s = a + p * lda + i0;
-                GT *d = out + (full * kc + p) * GMR;
-                long i = 0;
-                for (; i < rows; i++) d[i] = s[i];
-                for (; i < GMR; i++) d[i] = 0;
-            }
-        }
-        return;
     }
-    for (long q = p0; q < p1; q++) {    /* op(A)[i][p] = a[i * lda + p]: read along p, write strided */
-        GT *dst = out + q * kc * GMR;
-        long i0 = q * GMR, rows = mc - i0 < GMR ? mc - i0 : GMR;
-        long i = 0;
-        for (; i < rows; i++) {
-            const GT *src = a + (i0 + i) * lda;
-            for (long p = 0; p < kc; p++) dst[p * GMR + i] = src[p];
+    if (p1 > full && full >= p0) {      /* the partial last panel, zero-padded */
+        long j0 = full * width, cols = n - j0;
+        for (long p = 0; p < kc; p++) {
+            const GT *s = src + p * ld + j0;
+            GT *d = out + (full * kc + p) * width;
+            long j = 0;
+            for (; j < cols; j++) d[j] = s[j];
+            for (; j < width; j++) d[j] = 0;
         }
-        for (; i < GMR; i++)
-            for (long p = 0; p < kc; p++) dst[p * GMR + i] = 0;
     }
 }
 
+/* pack_cols: element (p, j) at src[j * ld + p]: read along p, write strided. */
+static inline FASTNN_ALWAYS_INLINE void
+GFN(pack_cols)(int width, long kc, long n, const GT *src, long ld, GT *restrict out,
+               long p0, long p1)
+{
+    for (long q = p0; q < p1; q++) {
+        GT *dst = out + q * kc * width;
+        long j0 = q * width, cols = n - j0 < width ? n - j0 : width;
+        long j = 0;
+        for (; j < cols; j++) {
+            const GT *s = src + (j0 + j) * ld;
+            for (long p = 0; p < kc; p++) dst[p * width + j] = s[p];
+        }
+        for (; j < width; j++)
+            for (long p = 0; p < kc; p++) dst[p * width + j] = 0;
+    }
+}
+
+/* Pack rows [0, mc) x cols [0, kc) of op(A) (already offset to the block) into
+ * GMR-row micro-panels, k-major inside a panel, zero-padding the last panel.
+ * Only panels [p0, p1) are written. op(A)[i][p] is a[p * lda + i] when trans. */
+static GATTR void
+GFN(pack_a)(int trans, long mc, long kc, const GT *a, long lda, GT *restrict out, long p0, long p1)
+{
+    if (trans)
+        GFN(pack_rows)(GMR, kc, mc, a, lda, out, p0, p1);
+    else
+        GFN(pack_cols)(GMR, kc, mc, a, lda, out, p0, p1);
+}
+
 /* Pack rows [0, kc) x cols [0, nc) of op(B) into GNR-column micro-panels,
- * k-major inside a panel, zero-padding the last panel. Panels [p0, p1) only. */
+ * k-major inside a panel, zero-padding the last panel. Panels [p0, p1) only.
+ * op(B)[p][j] is b[j * ldb + p] when trans. */
 static GATTR void
 GFN(pack_b)(int trans, long kc, long nc, const GT *b, long ldb, GT *restrict out, long p0, long p1)
 {
-    long full = nc / GNR;               /* panels [0, full) have all GNR columns */
-    if (!trans) {                       /* op(B)[p][j] = b[p * ldb + j] */
-        /* Row by row: one sequential read stream, whole vectors per panel. */
-        long q1 = p1 < full ? p1 : full;
-        for (long p = 0; p < kc; p++) {
-            const GT *src = b + p * ldb;
-            for (long q = p0; q < q1; q++) {
-                const GT *s = src + q * GNR;
-                GT *d = out + (q * kc + p) * GNR;
-                FASTNN_UNROLL
-                for (int j = 0; j < GNR; j++) d[j] = s[j];
-            }
-        }
-        if (p1 > full && full >= p0) {  /* the partial last panel, zero-padded */
-            long j0 = full * GNR, cols = nc - j0;
-            for (long p = 0; p < kc; p++) {
-                const GT *s = b + p * ldb + j0;
-                GT *d = out + (full * kc + p) * GNR;
-                long j = 0;
-                for (; j < cols; j++) d[j] = s[j];
-                for (; j < GNR; j++) d[j] = 0;
-            }
-        }
-        return;
-    }
-    for (long q = p0; q < p1; q++) {    /* op(B)[p][j] = b[j * ldb + p] */
-        GT *dst = out + q * kc * GNR;
-        long j0 = q * GNR, cols = nc - j0 < GNR ? nc - j0 : GNR;
-        long j = 0;
-        for (; j < cols; j++) {
-            const GT *src = b + (j0 + j) * ldb;
-            for (long p = 0; p < kc; p++) dst[p * GNR + j] = src[p];
-        }
-        for (; j < GNR; j++)
-            for (long p = 0; p < kc; p++) dst[p * GNR + j] = 0;
-    }
+    if (trans)
+        GFN(pack_cols)(GNR, kc, nc, b, ldb, out, p0, p1);
+    else
+        GFN(pack_rows)(GNR, kc, nc, b, ldb, out, p0, p1);
 }
 
 /* Multiply the packed blocks: micro-panel rows [r0, r1) x micro-panel columns
