@@ -1,8 +1,10 @@
 """Batch-1 inference latency: fastnn eager vs fastnn.compile vs onnxruntime
 (default session) vs the exported C, on the 784-128-10 MLP and the seed CNN.
-The C is built ``cc -std=c99 -O2`` (the portable build: SSE2 on x86-64) and,
-as the ``_native`` columns, ``cc -std=c99 -O2 -march=native`` (a deployment
-build for the CPU it runs on).
+The C is built three ways: ``cc -std=c99 -O2`` (what a user gets: on x86-64
+the hottest kernels run the AVX2 + FMA copy when the CPU has it, chosen at
+run time), as the ``_portable`` columns ``cc -std=c99 -O2 -DMODEL_PORTABLE``
+(the plain C99 copies alone: SSE2 on x86-64), and as the ``_native`` columns
+``cc -std=c99 -O2 -march=native`` (a deployment build for the CPU it runs on).
 
 Each contender runs in its own process (so one's threads or caches do not
 slow another), the contenders one after the other, ``--rounds`` times; each
@@ -74,12 +76,13 @@ def child(which, name, repeat, fastest=False):
         fastnn.onnx.export(model, fastnn.tensor(x), path, input_names=["x"])
         sess = ort.InferenceSession(path)
         fn = lambda: sess.run(None, {"x": x})  # noqa: E731
-    else:  # the exported C, timed inside C: c, c_int8, c_native, c_int8_native
+    else:  # the exported C, timed inside C: c[_int8][_portable | _native]
         cc = shutil.which("cc") or shutil.which("gcc")
         d = tempfile.mkdtemp()
         fastnn.export.to_c(model, fastnn.tensor(x), d,
                            quantize="int8" if "int8" in which else None, calibration=x)
-        march = ["-march=native"] if which.endswith("_native") else []
+        march = {"native": ["-march=native"], "portable": ["-DMODEL_PORTABLE"]}.get(
+            which.rsplit("_", 1)[-1], [])
         main = os.path.join(d, "bench.c")
         blocks = 100 if fastest else 20
         per = max(1, repeat // blocks)
@@ -133,7 +136,8 @@ def main():
     if args.child:
         print(json.dumps(child(*args.child, args.repeat, args.min)))
         return
-    contenders = ["eager", "compile", "onnxruntime", "c", "c_int8", "c_native", "c_int8_native"]
+    contenders = ["eager", "compile", "onnxruntime", "c", "c_int8", "c_portable",
+                  "c_int8_portable", "c_native", "c_int8_native"]
     stat = "fastest of 100 blocks" if args.min else "median of 20 blocks"
     print(f"batch-1 latency, us per call, {stat} ({cpu_name()}); ratio = onnxruntime / this")
     for r in range(args.rounds):

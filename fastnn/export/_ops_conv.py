@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 # size tried, large images and large weights included, and its scratch (the
 # padded image, one block of sums) is far smaller than an im2col matrix.
 
-# A block of CB output channels is two vectors: 8 floats with SSE2 (x86-64's
-# baseline) or NEON, 16 in a build with AVX (direct.c picks); the packed
-# weights have a multiple of 16 output channels, zeros past COUT.
+# A block of CB output channels is two vectors: 8 floats in the plain copy
+# with SSE2 (x86-64's baseline) or NEON, 16 in the AVX2 copy or a build with
+# AVX (_templates.VARIANTS); the packed weights have a multiple of 16 output
+# channels, zeros past COUT, and the scratch fits the largest block.
 _CB = 16
 
 
@@ -129,7 +130,7 @@ def _direct(p: Program, node: Any, g: Dict[str, Any],
                  QUANT=int(q is not None), HP=h + 2 * ph, WP=wd + 2 * pw)
     prefix = p.layer_kernel(["conv_direct_epilogue", "conv_direct"], w.name, sizes)
     xp = p.scratch(sizes["HP"] * sizes["WP"] * cin * 4)
-    t = p.scratch(oh * ow * _CB)
+    t = p.scratch(-(-oh * ow // 4) * 4 * _CB)  # whole tiles of 4 pixels
     bname = p.array(w.name.rsplit(".", 1)[0] + ".bias_packed", bias)
     if q is None:
         wname = p.array(w.name + "_packed", packed)

@@ -206,4 +206,8 @@ class Program:
         return prefix
 
     def kernel_source(self):
-        return "\n".join([_templates.source(self.kernels)] + self.layer_fns)
+        """The kernels' C text, after the dispatch macros when a kernel has CPU variants."""
+        text = "\n".join([_templates.source(self.kernels)] + self.layer_fns)
+        if _templates.DISPATCH in text:
+            text = _templates.dispatch_prologue(self.name) + "\n" + text
+        return text

@@ -8,7 +8,10 @@
  * channels then have a constant trip count that is a multiple of the vector
  * width and read only restrict pointers and local arrays: GCC and Clang
  * vectorise them at plain -O2 (GCC 12's "very cheap" cost model) with no
- * remainder loop and no run-time alias check.
+ * remainder loop and no run-time alias check. VECTOR_WIDTHS is the copy's
+ * vector width VW (4 or 8 floats), block CB = 2 * VW channels and BX copies
+ * of each input value; MADD(a, b, c) is a * b + c (one fused fmaf in the
+ * AVX2 + FMA copy): fastnn/export/_templates.py writes the copies.
  *
  * Sizes: N images of CIN x H x W in, COUT x OH x OW conv outputs (stride SH,
  * SW; padding PH, PW; dilation DH, DW; kernel KH x KW); COUTP = COUT rounded
@@ -21,19 +24,13 @@
  * the int32 sums to the bit, at float vector speed. */
 
 /*@@ conv_direct_epilogue */
-/* One block of CB channels' sums t[OH*OW][CB] -> y[cb + c][OH/POOL][OW/POOL]
- * (the channels below COUT): max over each POOL x POOL window, times the
- * block's scales s (QUANT: x_scale * w_scale[o] > 0, so it commutes with the
- * max), + bias, ReLU. */
-static void conv_direct_epilogue(const float *restrict t, const float *restrict b,
-                                 const float *restrict s, float *restrict y, int cb)
+/* One block of CB channels' results t[OH*OW][CB] (sums + bias) ->
+ * y[cb + c][OH/POOL][OW/POOL] (the channels below COUT): the maximum over
+ * each POOL x POOL window (NaN propagates, as in PyTorch), then the ReLU. */
+static void conv_direct_epilogue(const float *restrict t, float *restrict y, int cb)
 {
     CONV_SIZES
-#if defined(__AVX__)
-    enum { VW = 8, CB = 16, BX = 1 };  /* one AVX vector: 8 floats */
-#else
-    enum { VW = 4, CB = 8, BX = 4 };   /* one SSE2 / NEON vector: 4 floats */
-#endif
+    VECTOR_WIDTHS
     int py, px, wy, wx, c;
     for (py = 0; py < OH / POOL; py++)
         for (px = 0; px < OW / POOL; px++) {
@@ -46,10 +43,8 @@ static void conv_direct_epilogue(const float *restrict t, const float *restrict 
                     for (c = 0; c < CB; c++)
                         m[c] = (tr[c] > m[c] || tr[c] != tr[c]) ? tr[c] : m[c];
                 }
-            for (c = 0; c < CB && cb + c < COUT; c++) {
-                const float v = (QUANT ? m[c] * s[c] : m[c]) + b[c];
-                y[((long)(cb + c) * (OH / POOL) + py) * (OW / POOL) + px] = RELU && v < 0.0f ? 0.0f : v;
-            }
+            for (c = 0; c < CB && cb + c < COUT; c++)
+                y[((long)(cb + c) * (OH / POOL) + py) * (OW / POOL) + px] = RELU && m[c] < 0.0f ? 0.0f : m[c];
         }
 }
 
@@ -57,26 +52,23 @@ static void conv_direct_epilogue(const float *restrict t, const float *restrict 
 /* x[N][CIN][H][W] -> y (NCHW). w is packed at export as [KH][KW][CIN][COUTP]
  * (output channels innermost, zeros past COUT), b as [COUTP] (zeros without
  * a bias), s as [COUTP] (QUANT; else any pointer). Scratch: xp, HP*WP*CIN*BX
- * floats; t, OH*OW*CB floats.
+ * floats; t, OHW4*CB floats (OH*OW rounded up to a multiple of 4).
  * Per image: the input goes zero-padded and channels-last into xp (BX copies
- * of each value: with SSE2 a 4-float load replaces a load and a shuffle); then, per
- * block of CB output channels, 4 output pixels at a time accumulate, for each
- * kernel tap and input channel, one contiguous row of CB weights times the 4
- * pixels' input values (4 x CB accumulators held in vector registers; each
- * weight loaded once per 4 pixels); the epilogue takes each pool window's
- * maximum (NaN propagates, as in PyTorch), adds the bias (max(a) + b equals
- * max(a + b): rounding is monotonic), applies the ReLU and stores the result.
+ * of each value: with SSE2 a 4-float load replaces a load and a shuffle); then,
+ * per block of CB output channels, 4 output pixels at a time accumulate, for
+ * each kernel tap and input channel, one contiguous row of CB weights times the
+ * 4 pixels' input values (4 x CB accumulators held in vector registers; each
+ * weight loaded once per 4 pixels); the 4 x CB sums, times the scales (QUANT)
+ * and plus the bias, go to t, and the epilogue pools, applies the ReLU and
+ * stores. The bias is added before the max: rounding is monotonic, so
+ * max(a + b) equals max(a) + b (and a positive scale commutes with it too).
  * Reference: the NumPy conv2d, max_pool2d and relu; tests/export check it. */
 static void conv_direct(const float *restrict x, const float *restrict w,
                         const float *restrict b, const float *restrict s, float inv_scale,
                         float *restrict y, float *restrict xp, float *restrict t)
 {
     CONV_SIZES
-#if defined(__AVX__)
-    enum { VW = 8, CB = 16, BX = 1 };  /* one AVX vector: 8 floats */
-#else
-    enum { VW = 4, CB = 8, BX = 4 };   /* one SSE2 / NEON vector: 4 floats */
-#endif
+    VECTOR_WIDTHS
     int n, ci, iy, ix, cb, p, ky, kx, c;
     for (n = 0; n < N; n++) {
         const float *xn = x + (long)n * CIN * H * W;
@@ -97,11 +89,12 @@ static void conv_direct(const float *restrict x, const float *restrict w,
                 }
         for (cb = 0; cb < COUTP; cb += CB) {
             for (p = 0; p < OH * OW; p += 4) {
-                /* pixels p..p+3 (the last tile repeats pixel OH*OW-1: same sums) */
+                /* pixels p..p+3 (past the last pixel: its copy, sums not read) */
                 const float *x0 = xp + ((long)(p / OW) * SH * WP + (p % OW) * SW) * CIN * BX;
                 const float *x1 = p + 1 < OH * OW ? xp + ((long)((p + 1) / OW) * SH * WP + ((p + 1) % OW) * SW) * CIN * BX : x0;
                 const float *x2 = p + 2 < OH * OW ? xp + ((long)((p + 2) / OW) * SH * WP + ((p + 2) % OW) * SW) * CIN * BX : x0;
                 const float *x3 = p + 3 < OH * OW ? xp + ((long)((p + 3) / OW) * SH * WP + ((p + 3) % OW) * SW) * CIN * BX : x0;
+                float *restrict tp = t + (long)p * CB;
                 /* the 4 x CB accumulators: one VW-float array per vector
                  * register (lo: channels cb..cb+VW-1, hi: the next VW); a loop
                  * of exactly one vector's length keeps them in registers */
@@ -116,36 +109,34 @@ static void conv_direct(const float *restrict x, const float *restrict w,
                             const float *restrict v0 = x0 + off + ci * BX, *restrict v1 = x1 + off + ci * BX;
                             const float *restrict v2 = x2 + off + ci * BX, *restrict v3 = x3 + off + ci * BX;
                             for (c = 0; c < VW; c++) {
-                                lo0[c] += v0[c % BX] * wr[c];
-                                hi0[c] += v0[c % BX] * wr[c + VW];
-                                lo1[c] += v1[c % BX] * wr[c];
-                                hi1[c] += v1[c % BX] * wr[c + VW];
-                                lo2[c] += v2[c % BX] * wr[c];
-                                hi2[c] += v2[c % BX] * wr[c + VW];
-                                lo3[c] += v3[c % BX] * wr[c];
-                                hi3[c] += v3[c % BX] * wr[c + VW];
+                                lo0[c] = MADD(v0[c % BX], wr[c], lo0[c]);
+                                hi0[c] = MADD(v0[c % BX], wr[c + VW], hi0[c]);
+                                lo1[c] = MADD(v1[c % BX], wr[c], lo1[c]);
+                                hi1[c] = MADD(v1[c % BX], wr[c + VW], hi1[c]);
+                                lo2[c] = MADD(v2[c % BX], wr[c], lo2[c]);
+                                hi2[c] = MADD(v2[c % BX], wr[c + VW], hi2[c]);
+                                lo3[c] = MADD(v3[c % BX], wr[c], lo3[c]);
+                                hi3[c] = MADD(v3[c % BX], wr[c + VW], hi3[c]);
                             }
                         }
                     }
+                /* sums (x scale) + bias -> t. Not a plain copy: GCC -O2 would
+                 * turn a copy loop into memcpy and keep lo0 in memory, not in
+                 * a register, through the loops above. */
                 for (c = 0; c < VW; c++) {
-                    float *restrict t0 = t + (long)p * CB + c;
-                    t0[0] = lo0[c];
-                    t0[VW] = hi0[c];
-                    if (p + 1 < OH * OW) {
-                        t0[CB] = lo1[c];
-                        t0[CB + VW] = hi1[c];
-                    }
-                    if (p + 2 < OH * OW) {
-                        t0[2 * CB] = lo2[c];
-                        t0[2 * CB + VW] = hi2[c];
-                    }
-                    if (p + 3 < OH * OW) {
-                        t0[3 * CB] = lo3[c];
-                        t0[3 * CB + VW] = hi3[c];
-                    }
+                    const float sl = QUANT ? s[cb + c] : 1.0f, sh = QUANT ? s[cb + VW + c] : 1.0f;
+                    const float bl = b[cb + c], bh = b[cb + VW + c];
+                    tp[c] = MADD(lo0[c], sl, bl);
+                    tp[VW + c] = MADD(hi0[c], sh, bh);
+                    tp[CB + c] = MADD(lo1[c], sl, bl);
+                    tp[CB + VW + c] = MADD(hi1[c], sh, bh);
+                    tp[2 * CB + c] = MADD(lo2[c], sl, bl);
+                    tp[2 * CB + VW + c] = MADD(hi2[c], sh, bh);
+                    tp[3 * CB + c] = MADD(lo3[c], sl, bl);
+                    tp[3 * CB + VW + c] = MADD(hi3[c], sh, bh);
                 }
             }
-            conv_direct_epilogue(t, b + cb, s + cb, yn, cb);
+            conv_direct_epilogue(t, yn, cb);
         }
     }
 }
