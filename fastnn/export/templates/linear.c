@@ -18,49 +18,53 @@ static void linear(const float *x, const float *w_t, const float *b, float *y,
 /* y[rows][out] = x[rows][in] W^T + b for a few rows (a Linear at batch 1 to 3,
  * where gemm_nn's 4-row tiles do not apply). The exporter packs W as panels
  * of 16 outputs, wp[out16 / 16][in][16] (zeros past out), and b as [out16],
- * so each 16-output tile streams one contiguous panel. Two sets of four
- * 4-float accumulators take the even and the odd inputs: eight independent
- * add chains keep the adder busy (four would wait on its latency); their two
- * partial sums are added at the end. */
+ * so each 16-output tile streams one contiguous panel. The stream is read
+ * 8 vectors at a time (8 * VW floats: U = VW / 2 inputs' rows of 16) into
+ * eight VW-float accumulators, accumulator j taking input p + j * VW / 16 and
+ * outputs (j * VW) % 16 and on: eight independent add chains keep the adder
+ * (or FMA unit) busy where four would wait on its latency. Their partial sums
+ * are added at the end. VECTOR_WIDTHS and MADD: see direct.c. */
 static void linear_panel(const float *restrict x, const float *restrict wp,
                          const float *restrict b, float *restrict y, int rows, int in, int out)
 {
-    int r, j, p, v;
+    VECTOR_WIDTHS
+    enum { U = VW / 2 };  /* inputs per step */
+    int r, j, p, c;
     for (r = 0; r < rows; r++) {
         const float *restrict xr = x + (long)r * in;
         for (j = 0; j < out; j += 16) {
             const float *restrict pan = wp + (long)j * in;
-            float e0[4], e1[4], e2[4], e3[4], o0[4], o1[4], o2[4], o3[4], s[16];
-            for (v = 0; v < 4; v++)
-                e0[v] = e1[v] = e2[v] = e3[v] = o0[v] = o1[v] = o2[v] = o3[v] = 0.0f;
-            for (p = 0; p + 2 <= in; p += 2, pan += 32) {
-                const float xe = xr[p], xo = xr[p + 1];
-                for (v = 0; v < 4; v++) {
-                    e0[v] += xe * pan[v];
-                    e1[v] += xe * pan[v + 4];
-                    e2[v] += xe * pan[v + 8];
-                    e3[v] += xe * pan[v + 12];
-                    o0[v] += xo * pan[v + 16];
-                    o1[v] += xo * pan[v + 20];
-                    o2[v] += xo * pan[v + 24];
-                    o3[v] += xo * pan[v + 28];
+            float a0[VW], a1[VW], a2[VW], a3[VW], a4[VW], a5[VW], a6[VW], a7[VW], s[16];
+            for (c = 0; c < VW; c++)
+                a0[c] = a1[c] = a2[c] = a3[c] = a4[c] = a5[c] = a6[c] = a7[c] = 0.0f;
+            for (p = 0; p + U <= in; p += U, pan += 16 * U)
+                for (c = 0; c < VW; c++) {
+                    a0[c] = MADD(xr[p + 0 * VW / 16], pan[0 * VW + c], a0[c]);
+                    a1[c] = MADD(xr[p + 1 * VW / 16], pan[1 * VW + c], a1[c]);
+                    a2[c] = MADD(xr[p + 2 * VW / 16], pan[2 * VW + c], a2[c]);
+                    a3[c] = MADD(xr[p + 3 * VW / 16], pan[3 * VW + c], a3[c]);
+                    a4[c] = MADD(xr[p + 4 * VW / 16], pan[4 * VW + c], a4[c]);
+                    a5[c] = MADD(xr[p + 5 * VW / 16], pan[5 * VW + c], a5[c]);
+                    a6[c] = MADD(xr[p + 6 * VW / 16], pan[6 * VW + c], a6[c]);
+                    a7[c] = MADD(xr[p + 7 * VW / 16], pan[7 * VW + c], a7[c]);
                 }
+            for (c = 0; c < 16; c++)
+                s[c] = b[j + c];
+            for (c = 0; c < VW; c++) {  /* the partial sums, in a fixed order */
+                s[(0 * VW) % 16 + c] += a0[c];
+                s[(1 * VW) % 16 + c] += a1[c];
+                s[(2 * VW) % 16 + c] += a2[c];
+                s[(3 * VW) % 16 + c] += a3[c];
+                s[(4 * VW) % 16 + c] += a4[c];
+                s[(5 * VW) % 16 + c] += a5[c];
+                s[(6 * VW) % 16 + c] += a6[c];
+                s[(7 * VW) % 16 + c] += a7[c];
             }
-            if (p < in)  /* an odd input count: the last input */
-                for (v = 0; v < 4; v++) {
-                    e0[v] += xr[p] * pan[v];
-                    e1[v] += xr[p] * pan[v + 4];
-                    e2[v] += xr[p] * pan[v + 8];
-                    e3[v] += xr[p] * pan[v + 12];
-                }
-            for (v = 0; v < 4; v++) {
-                s[v] = e0[v] + o0[v];
-                s[v + 4] = e1[v] + o1[v];
-                s[v + 8] = e2[v] + o2[v];
-                s[v + 12] = e3[v] + o3[v];
-            }
-            for (v = 0; v < 16 && j + v < out; v++)
-                y[(long)r * out + j + v] = s[v] + b[j + v];
+            for (; p < in; p++, pan += 16)  /* the inputs left over (fewer than U) */
+                for (c = 0; c < 16; c++)
+                    s[c] = MADD(xr[p], pan[c], s[c]);
+            for (c = 0; c < 16 && j + c < out; c++)
+                y[(long)r * out + j + c] = s[c];
         }
     }
 }
