@@ -1,8 +1,11 @@
 """The C export's direct convolution (templates/direct.c): conv + bias [+ ReLU]
 [+ max pool, window = stride] in one specialised function per layer. Each
-model is built at -O2 with the baseline ISA (4-float vectors) and, where the
-CPU has it, with -mavx (8-float vectors), and compared with fastnn's forward
-and with a NumPy loop reference; a grouped conv takes im2col + GEMM instead."""
+model is built at -O2 three ways: as a user builds it (on an x86 CPU with
+AVX2 and FMA the dispatch runs the AVX2 + FMA copy), with -DMODEL_PORTABLE
+(the plain C copy alone: 4-float vectors) and, where the CPU has AVX, with
+-DMODEL_PORTABLE -mavx (the plain copy's 8-float widths); each is compared
+with fastnn's forward and with a NumPy loop reference. A grouped conv takes
+im2col + GEMM instead."""
 import os
 import subprocess
 import sys
@@ -27,7 +30,7 @@ def _has_avx():
         return False
 
 
-BUILDS = [[]] + ([["-mavx"]] if _has_avx() else [])
+BUILDS = [[], ["-DMODEL_PORTABLE"]] + ([["-DMODEL_PORTABLE", "-mavx"]] if _has_avx() else [])
 
 # What a dispatched object may reference besides libm: memset/memcpy (GCC
 # turns zeroing and copy loops into them), the flags __builtin_cpu_supports
@@ -86,7 +89,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("extra", BUILDS, ids=lambda e: " ".join(e) or "baseline")
+@pytest.mark.parametrize("extra", BUILDS, ids=lambda e: " ".join(e) or "dispatched")
 @pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(str(v) for v in c))
 def test_direct_conv_matches_reference(tmp_path, case, extra):
     batch, cin, cout, (h, w), k, stride, pad, dil, pool, relu = case
@@ -115,7 +118,7 @@ def test_direct_conv_matches_reference(tmp_path, case, extra):
         np.testing.assert_allclose(got[i], ref.reshape(-1), rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("extra", BUILDS, ids=lambda e: " ".join(e) or "baseline")
+@pytest.mark.parametrize("extra", BUILDS, ids=lambda e: " ".join(e) or "dispatched")
 def test_direct_conv_nan_propagates_through_pool(tmp_path, extra):
     """A NaN input reaches the pooled output (PyTorch's max pool and ReLU keep NaN)."""
     fastnn.manual_seed(2)
