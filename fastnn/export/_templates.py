@@ -38,6 +38,7 @@ DISPATCH = "FASTNN_X86_DISPATCH"
 
 class Variant(NamedTuple):
     suffix: str    # appended to the copy's function names
+    label: str     # in the copy's heading comment
     attr: str      # between `static` and the return type
     widths: str    # replaces the VECTOR_WIDTHS line
     madd: str      # what MADD( becomes
@@ -55,11 +56,11 @@ _PLAIN_WIDTHS = """#if defined(__AVX__)
 #endif"""
 
 VARIANTS = (
-    Variant("_plain", "", _PLAIN_WIDTHS, "MADD(", ""),
+    Variant("_plain", "plain C copy", "", _PLAIN_WIDTHS, "MADD(", ""),
     # fmaf() in a function built for FMA is one vfmadd instruction (inlined:
     # no libm call), and -std=c99 never fuses a * b + c by itself.
-    Variant("_avx2", "FASTNN_AVX2_FMA ", "    enum { VW = 8, CB = 16, BX = 1 };  /* one AVX2 vector */",
-            "fmaf(", DISPATCH),
+    Variant("_avx2", "AVX2 + FMA copy", "FASTNN_AVX2_FMA ",
+            "    enum { VW = 8, CB = 16, BX = 1 };  /* one AVX2 vector: 8 floats */", "fmaf(", DISPATCH),
 )
 
 
@@ -128,11 +129,19 @@ def _dispatcher(text: str, entry: str, copy_name: str) -> str:
     m = re.search(rf"static\s+\w+\s+{copy_name}\s*\(([^)]*)\)", text)
     if m is None:
         raise ValueError(f"template: no `static void {copy_name}(...)` to dispatch")
-    params = " ".join(m.group(1).split())
-    args = ", ".join(re.findall(r"(\w+)\s*(?:,|$)", params))
+    params = [" ".join(a.split()) for a in m.group(1).split(",")]
+    args = ", ".join(re.findall(r"(\w+)$", a)[0] for a in params)
     base = copy_name[:-len(VARIANTS[0].suffix)]
-    return f"""/* {entry}: {base}_avx2 where the CPU has AVX2 and FMA, else {base}_plain */
-static void {entry}({params})
+    lines, line = [], f"static void {entry}("
+    for i, a in enumerate(params):  # the parameters wrapped at 100 columns
+        piece = a + (", " if i + 1 < len(params) else ")")
+        if len(line) + len(piece) > 100:
+            lines.append(line.rstrip())
+            line = " " * (len(entry) + 13)
+        line += piece
+    signature = "\n".join(lines + [line])
+    return f"""/* {entry}: the AVX2 + FMA copy where the CPU has both, else the plain one */
+{signature}
 {{
 #if {DISPATCH}
     if (FASTNN_HAS_AVX2_FMA()) {{
@@ -155,7 +164,7 @@ def _variants(text: str, names: List[str], prefix: str, header: str) -> str:
         t = t.replace("MADD(", v.madd)
         if v.attr:
             t = re.sub(r"^static (\w+) ", lambda m: f"static {v.attr}{m.group(1)} ", t, flags=re.M)
-        t = f"{header} ({v.suffix[1:]} copy) --- */\n{t}"
+        t = f"{header.format(label=', ' + v.label)}\n{t}"
         parts.append(f"#if {v.guard}\n{t}#endif\n" if v.guard else t)
     entry = names[-1]
     parts.append(_dispatcher(parts[0], prefix + entry, prefix + entry + VARIANTS[0].suffix))
@@ -180,11 +189,11 @@ def source(names: Iterable[str]) -> str:
     parts = []
     for n in order:
         family, _, text = chunks[n]
-        header = f"/* --- {n} (fastnn/export/templates/{family}.c)"
+        header = f"/* --- {n}{{label}} (fastnn/export/templates/{family}.c) --- */"
         if is_dispatched(text):
             parts.append(_variants(text, [n], "", header))
         else:
-            parts.append(f"{header} --- */\n{text}")
+            parts.append(f"{header.format(label='')}\n{text}")
     return "\n".join(parts)
 
 
@@ -200,7 +209,7 @@ def instantiate(names: List[str], prefix: str, sizes: Mapping[str, int]) -> str:
         texts.append((n, family, text))
     if any(is_dispatched(t) for _, _, t in texts):
         text = "\n".join(texts_[2] for texts_ in texts).replace("CONV_SIZES", enum)
-        header = f"/* --- {prefix}{names[-1]} (fastnn/export/templates/{family}.c)"
+        header = f"/* --- {prefix}{names[-1]}{{label}} (fastnn/export/templates/{family}.c) --- */"
         return _variants(text, list(names), prefix, header)
     parts = [f"/* --- {prefix}{n} (fastnn/export/templates/{f}.c) --- */\n{t}" for n, f, t in texts]
     text = _rename("\n".join(parts), names, {n: prefix + n for n in names})
