@@ -73,8 +73,10 @@ def dispatch_prologue(name: str) -> str:
  * same C compiled for AVX2 + FMA (8-float vectors, fused multiply-adds). A
  * function under the kernel's own name calls the AVX2 copy when the CPU has
  * both features (__builtin_cpu_supports reads flags libgcc / compiler-rt set
- * once at start-up: no state here, so concurrent calls are safe). Build with
- * -D{up}_PORTABLE for the plain C copies alone. */
+ * once at start-up, in __cpu_model: no state here, so concurrent calls are
+ * safe; a call before they are set runs the plain copy). Build with
+ * -D{up}_PORTABLE for the plain C copies alone (also where no libgcc or
+ * compiler-rt is linked: a freestanding build). */
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined({up}_PORTABLE)
 #define {DISPATCH} 1
 #define FASTNN_AVX2_FMA __attribute__((target("avx2,fma")))
@@ -208,7 +210,7 @@ def instantiate(names: List[str], prefix: str, sizes: Mapping[str, int]) -> str:
         family, _, text = chunks["@" + n]
         texts.append((n, family, text))
     if any(is_dispatched(t) for _, _, t in texts):
-        text = "\n".join(texts_[2] for texts_ in texts).replace("CONV_SIZES", enum)
+        text = "\n".join(t for _, _, t in texts).replace("CONV_SIZES", enum)
         header = f"/* --- {prefix}{names[-1]}{{label}} (fastnn/export/templates/{family}.c) --- */"
         return _variants(text, list(names), prefix, header)
     parts = [f"/* --- {prefix}{n} (fastnn/export/templates/{f}.c) --- */\n{t}" for n, f, t in texts]

@@ -52,7 +52,7 @@ static void conv_direct_epilogue(const float *restrict t, float *restrict y, int
 /* x[N][CIN][H][W] -> y (NCHW). w is packed at export as [KH][KW][CIN][COUTP]
  * (output channels innermost, zeros past COUT), b as [COUTP] (zeros without
  * a bias), s as [COUTP] (QUANT; else any pointer). Scratch: xp, HP*WP*CIN*BX
- * floats; t, OHW4*CB floats (OH*OW rounded up to a multiple of 4).
+ * floats; t, CB floats for each of OH*OW pixels rounded up to a multiple of 4.
  * Per image: the input goes zero-padded and channels-last into xp (BX copies
  * of each value: with SSE2 a 4-float load replaces a load and a shuffle); then,
  * per block of CB output channels, 4 output pixels at a time accumulate, for
