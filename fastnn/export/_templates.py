@@ -157,8 +157,11 @@ def _dispatcher(text: str, entry: str, copy_name: str) -> str:
 
 
 def _variants(text: str, names: List[str], prefix: str, header: str) -> str:
-    """``text`` (a chunk group defining ``names``) once per variant, names
-    renamed ``prefix + name + suffix``, plus the dispatcher of its last name."""
+    """``text`` (a chunk group defining ``names``, the entry point last, and
+    maybe helpers of its own) once per variant, every function it defines
+    renamed ``prefix + name + suffix``, plus the entry point's dispatcher."""
+    own = re.findall(r"^static\s+\w+\s+(\w+)\s*\(", text, flags=re.M)
+    names = [n for n in own if n not in names] + list(names)
     parts = []
     for v in VARIANTS:
         t = _rename(text, names, {n: prefix + n + v.suffix for n in names})

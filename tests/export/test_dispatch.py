@@ -1,14 +1,14 @@
 """The C export's run-time CPU dispatch (fastnn/export/_templates.py): the
-direct convolution and the Linear panels come as a plain C99 copy and, on x86
-with GCC or Clang, an AVX2 + FMA copy chosen with __builtin_cpu_supports;
--D<NAME>_PORTABLE builds the plain copy alone.
+direct convolution, the Linear panels and the GEMM come as a plain C99 copy
+and, on x86 with GCC or Clang, an AVX2 + FMA copy chosen with
+__builtin_cpu_supports; -D<NAME>_PORTABLE builds the plain copy alone.
 
 Checked here: which copy runs (a copy whose multiply-adds are made wrong on
 purpose changes the result exactly when that copy is the one the CPU runs),
 int8 results exact on both copies, the plain-C-only text where the guard is
-off, the header's note, and both builds under the sanitizers. The per-kernel
-agreement over shapes is in test_direct_conv.py and test_linear_panel.py,
-each built both ways."""
+off, the header's note, the GEMM's tiles on both copies, and both builds
+under the sanitizers. The per-kernel agreement over shapes is in
+test_direct_conv.py and test_linear_panel.py, each built both ways."""
 import os
 import re
 import subprocess
@@ -166,12 +166,50 @@ def test_plain_c_only_where_the_guard_is_off(tmp_path):
 
 
 def test_no_dispatch_text_without_dispatched_kernels(tmp_path):
-    """A model without a direct conv or a Linear panel gets no dispatch macros."""
-    model = nn.Sequential(nn.Conv2d(4, 6, 3, groups=2), nn.ReLU()).eval()
+    """A model without a direct conv, a Linear panel or a GEMM gets no
+    dispatch macros."""
+    model = nn.Sequential(nn.AvgPool2d(2), nn.Tanh()).eval()
     info = fastnn.export.to_c(model, fastnn.randn(1, 4, 5, 5), str(tmp_path))
     text = open(info["source"]).read()
     assert "FASTNN_X86_DISPATCH" not in text and "_avx2" not in text
     assert "PORTABLE" not in open(info["header"]).read()
+
+
+@pytest.mark.parametrize("extra", [[], PORTABLE], ids=["dispatched", "portable"])
+def test_gemm_tiles_on_both_copies(tmp_path, extra):
+    """gemm_nn (templates/gemm.c: 4 x 2VW and 1 x 4VW register tiles, the
+    plain loop for what they leave) on both copies: Linears at batch 6 (one
+    4-row tile + 2 rows) with 37, 19, 1 and 40 columns and k = 1, a grouped
+    convolution (im2col + GEMM), and its int8 form exact against NumPy."""
+    fastnn.manual_seed(15)
+    mlp = nn.Sequential(nn.Linear(13, 37), nn.Tanh(), nn.Linear(37, 19), nn.Linear(19, 1),
+                        nn.Linear(1, 40)).eval()
+    conv = nn.Conv2d(4, 34, 3, padding=1, groups=2).eval()
+    rng = np.random.default_rng(7)
+    for model, shape in (mlp, (6, 13)), (conv, (2, 4, 5, 7)):
+        xs = rng.standard_normal((2,) + shape).astype(np.float32)
+        d = tmp_path / type(model).__name__
+        info = fastnn.export.to_c(model, fastnn.tensor(xs[0]), str(d))
+        assert "gemm_nn(" in open(info["source"]).read()
+        size = int(np.prod(info["output_shapes"][0]))
+        got = _build.run(_build.build(str(d), extra=extra, opt="-O2"), xs.reshape(2, -1), size)
+        for g, x in zip(got, xs):
+            np.testing.assert_allclose(g, _forward(model, x), rtol=1e-4, atol=1e-4)
+    calib = rng.standard_normal((8, 4, 5, 7)).astype(np.float32)
+    x = rng.standard_normal((1, 4, 5, 7)).astype(np.float32)
+    d = tmp_path / "int8"
+    fastnn.export.to_c(conv, fastnn.tensor(x), str(d), quantize="int8", calibration=calib)
+    got = _build.run(_build.build(str(d), extra=extra, opt="-O2"), x.reshape(1, -1), 34 * 35)[0]
+    wq, ws = quantize_weight(conv.weight.detach().numpy().reshape(34, -1))
+    xq, xs_ = _xq(x[0], calib)
+    xp = np.pad(xq, ((0, 0), (1, 1), (1, 1)))
+    want = []
+    for g in range(2):
+        col = np.stack([xp[2 * g:2 * g + 2, i:i + 5, j:j + 7] for i in range(3)
+                        for j in range(3)], 1).reshape(-1, 35)  # rows (ci, ky, kx)
+        want.append(wq[17 * g:17 * g + 17].astype(np.int64) @ col)
+    want = np.concatenate(want) * (xs_ * ws.reshape(-1, 1)) + conv.bias.detach().numpy()[:, None]
+    np.testing.assert_allclose(got, want.reshape(-1), rtol=1e-5, atol=1e-5)
 
 
 def test_both_builds_under_sanitizers(tmp_path):
