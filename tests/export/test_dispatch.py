@@ -48,8 +48,9 @@ def _is_x86_gnu():
 
 
 def _net():
-    """Both dispatched kernels: two direct convs (odd channels, 10 outputs: not
-    a multiple of 8 or 16; padding 0 and 1; pool and none) and a Linear at 1 row."""
+    """Two dispatched kernels: two direct convs (odd channels, 10 outputs: not
+    a multiple of 8 or 16; padding 0 and 1; pool and none) and a Linear panel
+    (1 row). The GEMM has its own test below."""
     return nn.Sequential(nn.Conv2d(3, 10, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(10, 7, 3), nn.ReLU(), nn.Flatten(),
                          nn.Linear(7 * 2 * 2, 5)).eval()
