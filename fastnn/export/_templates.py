@@ -16,7 +16,8 @@ import re
 _DIR = os.path.join(os.path.dirname(__file__), "templates")
 _MARK = re.compile(r"^/\*@(@?) ([\w ]+) \*/\s*$")
 _ORDER = ("gemm", "linear", "conv", "direct", "pool", "norm", "unary", "binary", "shape", "softmax",
-          "rnn", "int8")
+          "rnn", "int8",
+          "embedding", "layernorm", "conv_transpose", "attention", "pad")
 _chunks = None
 
 
