@@ -107,7 +107,9 @@ def to_c(model, example_input, directory, name="model", quantize=None, calibrati
             raise ValueError("example_input: the C export takes a model with one input")
         example_input = example_input[0]
     if isinstance(example_input, np.ndarray):
-        example_input = Tensor(example_input.astype(np.float32, copy=False))
+        # integer arrays stay integer: an Embedding's indices (float values in C)
+        example_input = (tensor(example_input) if example_input.dtype.kind in "iu"
+                         else Tensor(example_input.astype(np.float32, copy=False)))
     if not isinstance(example_input, Tensor):
         raise TypeError(f"example_input: expected a Tensor or an array, "
                         f"got {type(example_input).__name__}")

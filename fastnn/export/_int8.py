@@ -26,7 +26,7 @@ def quantize_weight(w):
 def calibrate(graph, calibration):
     """id(node) -> (int8 weights, weight scales, input scale) for each Linear/Conv."""
     # in the model's input dtype: an Embedding's calibration inputs are indices
-    x = calibration if isinstance(calibration, Tensor) else Tensor(
+    x = calibration if isinstance(calibration, Tensor) else tensor(
         np.asarray(calibration, dtype=graph.inputs[0].dtype))
     dims = graph.bind_dims([tuple(x.shape)])
     env = {id(graph.inputs[0]): x}
