@@ -229,6 +229,32 @@ def test_text_model_end_to_end(batch, tmp_path):
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+class TinyTransformer(nn.Module):
+    """Token and position embeddings (the positions a constant, folded at
+    export), one encoder block, the first position's output, a classifier head."""
+
+    def __init__(self, vocab=17, d=8, T=6):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Embedding(T, d)
+        self.block = nn.TransformerEncoderLayer(d, 2, dim_feedforward=12, batch_first=True)
+        self.head = nn.Linear(d, 3)
+
+    def forward(self, ids):
+        h = self.tok(ids) + self.pos(fastnn.arange(ids.shape[1]))
+        return F.log_softmax(self.head(self.block(h)[:, 0]), dim=-1)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_tiny_transformer_on_token_ids(batch, tmp_path):
+    fastnn.manual_seed(22)
+    model = TinyTransformer()
+    ids = np.random.default_rng(23).integers(0, 17, (3, batch, 6))
+    got, info = common.check(model, ids, tmp_path)
+    src = open(info["source"]).read()
+    assert src.count("if (embedding(") == 1  # the positions' lookup was folded at export
+
+
 def test_text_model_int8(tmp_path):
     """quantize='int8' on the text model: the Linear goes int8 (calibrated on
     token ids), the Embedding and LSTM stay float; still close to float."""
