@@ -1,8 +1,9 @@
 """C emitters for the layer ops beyond linear/conv/pool: embedding, layer_norm,
 conv_transpose (1d, 2d), attention (scaled dot-product; what
-nn.MultiheadAttention and nn.TransformerEncoderLayer trace to) and pad.
-Kernels in templates/embedding.c, layernorm.c, conv_transpose.c,
-attention.c, pad.c; docs/export.md, "Layers", says what each becomes."""
+nn.MultiheadAttention and nn.TransformerEncoderLayer trace to), matmul (a
+hand-written attention's products) and pad. Kernels in
+templates/embedding.c, layernorm.c, conv_transpose.c, attention.c,
+matmul.c, pad.c; docs/export.md, "Layers", says what each becomes."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List, Tuple
@@ -142,3 +143,30 @@ def pad(p: Program, node: Any) -> None:
     table = p.array(y.name + "_pad_map", np.concatenate(maps).astype(np.int32), "int")
     p.call("pad_nd", p.ptr(x), p.ints(strides), p.out(y), p.ints(list(ys)), len(ys), table,
            _f(node.attrs.get("value", 0.0)))
+
+
+@op("matmul")
+def matmul(p: Program, node: Any) -> None:
+    a, b, y = node.inputs[0], node.inputs[1], node.outputs[0]
+    ash, bsh = p.shape(a), p.shape(b)
+    if not ash or not bsh:
+        raise ExportError("matmul: a 0-d operand")
+    # NumPy's rules: a 1-D a is one row, a 1-D b one column; batch dims broadcast
+    a2 = ash if len(ash) > 1 else (1,) + ash
+    b2 = bsh if len(bsh) > 1 else bsh + (1,)
+    m, k, n = a2[-2], a2[-1], b2[-1]
+    try:
+        batch = np.broadcast_shapes(a2[:-2], b2[:-2])
+    except ValueError:
+        raise ExportError(f"matmul: batch dims {a2[:-2]} and {b2[:-2]} do not broadcast") from None
+
+    def offsets(lead: Tuple[int, ...], size: int) -> np.ndarray:
+        """Where each product's operand starts, over the broadcast batch."""
+        first = np.arange(int(np.prod(lead, dtype=np.int64)), dtype=np.int64).reshape(lead)
+        return np.broadcast_to(first * size, batch).ravel()
+    a_off, b_off = offsets(a2[:-2], m * k), offsets(b2[:-2], k * n)
+    if max(int(a_off.max(initial=0)) + m * k, int(b_off.max(initial=0)) + k * n) >= 2 ** 31:
+        raise ExportError("matmul: operands of 2^31 floats or more")
+    nb = int(np.prod(batch, dtype=np.int64))
+    p.call("matmul", p.ptr(a), p.ints(a_off.astype(np.int32)), p.ptr(b),
+           p.ints(b_off.astype(np.int32)), p.out(y), nb, m, n, k)

@@ -17,7 +17,7 @@ _DIR = os.path.join(os.path.dirname(__file__), "templates")
 _MARK = re.compile(r"^/\*@(@?) ([\w ]+) \*/\s*$")
 _ORDER = ("gemm", "linear", "conv", "direct", "pool", "norm", "unary", "binary", "shape", "softmax",
           "rnn", "int8",
-          "embedding", "layernorm", "conv_transpose", "attention", "pad")
+          "embedding", "layernorm", "conv_transpose", "attention", "pad", "matmul")
 _chunks = None
 
 

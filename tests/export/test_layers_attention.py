@@ -310,3 +310,34 @@ def test_attention_under_sanitizers(tmp_path):
         got = common.build.run(exe, xs.reshape(len(xs), -1), size)
         want = np.stack([common.forward(model, x) for x in xs])
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+class HandAttention(nn.Module):
+    """Attention written with matmul: a (B, H, T, E) x (B, H, E, T) product, a
+    broadcast weight (E, E) on the right, a 1-D vector on each side."""
+
+    def __init__(self, e=5):
+        super().__init__()
+        self.w = nn.Parameter(fastnn.randn(e, e))
+        self.u = nn.Parameter(fastnn.randn(e))
+
+    def forward(self, x):
+        s = (x @ x.transpose(-2, -1)) * 0.5
+        y = s.softmax(-1) @ (x @ self.w)
+        return y, self.u @ y.transpose(-2, -1) @ self.u[:4]
+
+
+@pytest.mark.parametrize("shape", [(1, 4, 5), (2, 3, 4, 5)])
+def test_matmul(shape, tmp_path):
+    fastnn.manual_seed(24)
+    model = HandAttention()
+    xs = np.random.default_rng(25).standard_normal((3,) + shape).astype(np.float32)
+    got, _ = common.check(model, xs, tmp_path)
+    w, u = model.w.detach().numpy().astype(np.float64), model.u.detach().numpy().astype(np.float64)
+    x = xs.astype(np.float64)
+    s = x @ np.swapaxes(x, -1, -2) * 0.5
+    e = np.exp(s - s.max(-1, keepdims=True))
+    y = e / e.sum(-1, keepdims=True) @ (x @ w)
+    want = np.concatenate([y.reshape(3, -1), (u @ np.swapaxes(y, -1, -2) @ u[:4]).reshape(3, -1)],
+                          axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
