@@ -281,3 +281,35 @@ def test_int8_keeps_layers_float(tmp_path):
     assert "linear_int8(" in src
     want = np.stack([common.forward(model, x) for x in xs])
     assert np.abs(got - want).max() < 0.05 * np.abs(want).max()
+
+
+def test_layers_under_sanitizers(tmp_path):
+    """conv_transpose (taps past the output, output_padding, groups, dilation),
+    every pad mode and layer_norm at odd sizes, built with
+    -fsanitize=address,undefined: no out-of-bounds access, same numbers."""
+    san = common.sanitizers_work(tmp_path)
+    if san is None:
+        pytest.skip("the compiler cannot build and run with -fsanitize=address,undefined")
+    fastnn.manual_seed(13)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.up = nn.ConvTranspose2d(4, 6, (3, 2), stride=(3, 2), padding=(2, 1),
+                                         output_padding=(2, 1), groups=2, dilation=(2, 1))
+            self.up1 = nn.ConvTranspose1d(3, 2, 4, stride=3, padding=3, output_padding=1)
+            self.norm = nn.LayerNorm([7])
+
+        def forward(self, x):
+            y = self.up(F.pad(x, (2, 1, 0, 2), mode="reflect"))
+            y = F.pad(F.pad(y, (1, 3, 2, 2), mode="circular"), (-1, 2, 1, -3), value=0.25)
+            z = self.up1(F.pad(x[:, :3, 0], (2, 2), mode="replicate"))
+            return y, self.norm(z[..., :7])
+    model = Net()
+    xs = np.random.default_rng(14).standard_normal((2, 2, 4, 3, 5)).astype(np.float32)
+    info = fastnn.export.to_c(model, fastnn.tensor(xs[0]), str(tmp_path))
+    exe = common.build.build(str(tmp_path), extra=san)
+    size = sum(int(np.prod(s)) for s in info["output_shapes"])
+    got = common.build.run(exe, xs.reshape(2, -1), size)
+    want = np.stack([common.forward(model, x) for x in xs])
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
