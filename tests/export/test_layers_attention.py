@@ -341,3 +341,29 @@ def test_matmul(shape, tmp_path):
     want = np.concatenate([y.reshape(3, -1), (u @ np.swapaxes(y, -1, -2) @ u[:4]).reshape(3, -1)],
                           axis=1)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_full_transformer_cross_attention(tmp_path):
+    """nn.Transformer (encoder and decoder: self-attention with a causal
+    target mask, cross-attention with L != S) on slices of one input."""
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.t = nn.Transformer(8, 2, 1, 1, 16, batch_first=True)
+
+        def forward(self, x):
+            mask = nn.Transformer.generate_square_subsequent_mask(3)
+            return self.t(x, x[:, :3], tgt_mask=mask)
+    fastnn.manual_seed(26)
+    model = Seq2Seq()
+    xs = np.random.default_rng(27).standard_normal((2, 2, 5, 8)).astype(np.float32)
+    got, info = common.check(model, xs, tmp_path)
+    assert info["output_shapes"] == [(2, 3, 8)]
+    torch = pytest.importorskip("torch")
+    ref = torch.nn.Transformer(8, 2, 1, 1, 16, dropout=0.0, batch_first=True)
+    ref.load_state_dict({k[2:]: v for k, v in _torch_state(model).items()})
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(3)
+    with torch.no_grad():
+        want = np.stack([ref.eval()(t, t[:, :3], tgt_mask=mask).numpy().reshape(-1)
+                         for t in map(torch.from_numpy, xs)])
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
