@@ -99,7 +99,7 @@ def attention(p: Program, node: Any) -> None:
             raise ExportError(f"attention: bias of shape {bb}, expected (1 or {batch}, {L}, {S})")
         stride = L * S if bb[0] == batch and batch > 1 else 0
     p.call("attention", p.ptr(q), p.ptr(k), p.ptr(v), p.ptr(bias), stride, p.out(weights),
-           p.out(out), batch, L, S, E, Ev, _f(scale), int(bool(a.get("causal"))),
+           p.out(out), p.scratch(E * S), batch, L, S, E, Ev, _f(scale), int(bool(a.get("causal"))),
            int(a.get("empty_rows", "zero") == "nan"))
 
 
