@@ -34,7 +34,7 @@ def embedding(p: Program, node: Any) -> None:
     w, idx, y = node.input("w"), node.input("idx"), node.outputs[0]
     rows, dim = p.shape(w)
     p.call("embedding", p.ptr(idx), p.ptr(w), p.out(y), p.size(idx), rows, dim)
-    call = p.body[-1].strip().rstrip(";")
+    call = p.body[-1].strip().rstrip(";")  # the statement p.call wrote, made a checked one
     p.body[-1] = f"    if ({call} != 0)\n        return -2;  /* an index is not in [0, {rows}) */"
 
 
