@@ -10,6 +10,7 @@ from ._program import ExportError, Program
 from . import _ops_nn, _ops_conv, _ops_shape, _ops_rnn  # noqa: F401  (register the emitters)
 from ._ops_nn import OPS
 from ._int8 import calibrate
+from . import _ops_layers  # noqa: F401,E402  (embedding, layer_norm, conv_transpose, attention, pad)
 
 __all__ = ["to_c"]
 
@@ -42,7 +43,11 @@ def _fold_constants(graph, p):
 
 
 def _check_dtype(p, node):
+    # an emitter may take integer inputs (embedding's indices), read as float values
+    ints = [node.input(n) for n in getattr(OPS.get(node.op), "index_inputs", ())]
     for v in list(node.inputs) + list(node.outputs[:1]):
+        if any(v is i for i in ints):
+            continue
         if v.dtype != np.float32 and (v.data is None or v in node.outputs):
             raise ExportError(f"`{node}`: the C export computes float32 only; "
                               f"{v.name} is {v.dtype}")
@@ -108,7 +113,9 @@ def to_c(model, example_input, directory, name="model", quantize=None, calibrati
             raise ValueError("example_input: the C export takes a model with one input")
         example_input = example_input[0]
     if isinstance(example_input, np.ndarray):
-        example_input = Tensor(example_input.astype(np.float32, copy=False))
+        # integer arrays stay integer: an Embedding's indices (float values in C)
+        example_input = (tensor(example_input) if example_input.dtype.kind in "iu"
+                         else Tensor(example_input.astype(np.float32, copy=False)))
     if not isinstance(example_input, Tensor):
         raise TypeError(f"example_input: expected a Tensor or an array, "
                         f"got {type(example_input).__name__}")

@@ -25,8 +25,9 @@ def quantize_weight(w):
 
 def calibrate(graph, calibration):
     """id(node) -> (int8 weights, weight scales, input scale) for each Linear/Conv."""
-    x = calibration if isinstance(calibration, Tensor) else Tensor(
-        np.asarray(calibration, dtype=np.float32))
+    # in the model's input dtype: an Embedding's calibration inputs are indices
+    x = calibration if isinstance(calibration, Tensor) else tensor(
+        np.asarray(calibration, dtype=graph.inputs[0].dtype))
     dims = graph.bind_dims([tuple(x.shape)])
     env = {id(graph.inputs[0]): x}
     for group in (graph.params, graph.buffers):
