@@ -7,6 +7,7 @@ import numpy as np
 from .._tensor import Tensor, tensor
 from ._program import ExportError, Program
 from . import _ops_nn, _ops_conv, _ops_shape, _ops_rnn  # noqa: F401  (register the emitters)
+from . import _ops_reduce, _ops_logic, _ops_einsum  # noqa: F401  (tensor ops)
 from ._ops_nn import OPS
 from ._int8 import calibrate
 
@@ -42,7 +43,9 @@ def _fold_constants(graph, p):
 
 def _check_dtype(p, node):
     for v in list(node.inputs) + list(node.outputs[:1]):
-        if v.dtype != np.float32 and (v.data is None or v in node.outputs):
+        # bool and integer values are carried as float (exact below 2^24)
+        if v.dtype != np.float32 and v.dtype.kind not in "biu" and (
+                v.data is None or v in node.outputs):
             raise ExportError(f"`{node}`: the C export computes float32 only; "
                               f"{v.name} is {v.dtype}")
 

@@ -15,8 +15,10 @@ import re
 
 _DIR = os.path.join(os.path.dirname(__file__), "templates")
 _MARK = re.compile(r"^/\*@(@?) ([\w ]+) \*/\s*$")
+_ORDER: tuple[str, ...]
 _ORDER = ("gemm", "linear", "conv", "direct", "pool", "norm", "unary", "binary", "shape", "softmax",
           "rnn", "int8")
+_ORDER += ("reduce", "logic", "contract")  # tensor ops
 _chunks = None
 
 
