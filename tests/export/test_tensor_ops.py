@@ -11,7 +11,7 @@ import fastnn
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _c_build as _build  # noqa: E402
-from _tensor_check import Net, check, inputs, torch  # noqa: E402
+from _tensor_check import Net, check, inputs  # noqa: E402
 
 pytestmark = pytest.mark.skipif(_build.CC is None, reason="no C compiler found")
 
