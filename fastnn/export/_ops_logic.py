@@ -1,6 +1,7 @@
 """C emitters for comparisons (eq, ne, lt, le, gt, ge), logical_and / or /
 not, where, clamp, the rounding ops (sign, floor, ceil, round, trunc), casts,
-tri_mask (tril / triu) and roll (templates/logic.c, templates/shape.c).
+floor_divide, remainder, gather, tri_mask (tril / triu), and the pure data
+moves roll, diagonal, clone (templates/logic.c, templates/shape.c).
 
 Bool and integer values are carried as float in C (true = 1.0f): exact for
 integers below 2^24. A cast to bool or to an integer type rounds in C; a
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 _COMPARE = {"eq": "T_EQ", "ne": "T_NE", "lt": "T_LT", "le": "T_LE", "gt": "T_GT", "ge": "T_GE",
             "logical_and": "T_AND", "logical_or": "T_OR"}
+_DIVMOD = {"floor_divide": "T_FLOORDIV", "remainder": "T_REMAINDER"}
 _ROUNDING = {"sign": "T_SIGN", "floor": "T_FLOOR", "ceil": "T_CEIL", "rint": "T_ROUND",
              "round": "T_ROUND", "around": "T_ROUND", "round_": "T_ROUND", "trunc": "T_TRUNC"}
 
@@ -75,6 +77,11 @@ def compare(p: Program, node: Node) -> None:
         _bool_only(p, node)
     _ternary(p, _COMPARE[node.op], node.outputs[0], _operand(p, node, "self"),
              _operand(p, node, "other"))
+
+
+@op(*_DIVMOD)
+def divmod_(p: Program, node: Node) -> None:
+    _ternary(p, _DIVMOD[node.op], node.outputs[0], _operand(p, node, "a"), _operand(p, node, "b"))
 
 
 @op("logical_not")
@@ -138,8 +145,37 @@ def tri_mask(p: Program, node: Node) -> None:
              (p.array("scalar", np.zeros(1, np.float32)), []))
 
 
-# roll moves elements only: the data movement emitter finds it a gather table
-op("roll")(move)
+# these move elements only: the data movement emitter finds each a strided
+# copy or a gather table
+op("roll", "diagonal")(move)
+
+
+@op("clone", "to_device")
+def same(p: Program, node: Node) -> None:
+    """A copy of a value no op writes again: the same storage."""
+    p.alias(node.outputs[0], node.inputs[0])
+
+
+@op("gather")
+def gather(p: Program, node: Node) -> None:
+    """PyTorch's gather: a constant index is a gather table (data movement);
+    an index computed in the model is read at run time."""
+    x, index, y = node.input("a"), node.input("index"), node.outputs[0]
+    if index is None or index.kind == "const" or index.data is not None:
+        move(p, node)
+        return
+    xs, shape = list(p.shape(x)), list(p.shape(index))
+    if len(shape) > 8:
+        raise ExportError("gather on more than 8 dims is not supported by the C export")
+    axis = int(node.attrs["axis"]) % max(len(xs), 1)
+    if xs[axis] > 2 ** 24:
+        raise ExportError(f"gather: an index over {xs[axis]} elements is not exact in float32")
+    strides, acc = [0] * len(xs), 1
+    for d in range(len(xs) - 1, -1, -1):
+        strides[d] = acc
+        acc *= xs[d]
+    p.call("gather_dim", p.ptr(x), p.ints(strides or [0]), p.ptr(index), p.out(y),
+           p.ints(shape or [1]), max(len(shape), 1), axis, xs[axis] if xs else 1)
 
 
 @op("cross_entropy", "bce_with_logits")

@@ -97,3 +97,37 @@ def test_unsupported_are_named(tmp_path):
                          (Loss(), "cross_entropy: a loss")):
         with pytest.raises(fastnn.export.ExportError, match=match):
             fastnn.export.to_c(model, fastnn.randn(2, 3), str(tmp_path))
+
+
+def _divmods(h, lib):
+    d = h[:1] + 0.5 * h[:1].sign()  # a broadcast divisor of both signs, away from 0
+    return h // 0.75, h % 0.75, h // -0.5, h % -0.5, h // d, h % d, (h * 4) % 3
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_floor_divide_remainder(tmp_path, batch):
+    """Python's rules: the remainder takes the divisor's sign."""
+    check(Net(_divmods, 6), inputs((batch, 6)) * 3, tmp_path)
+
+
+def _gathers(h, lib):
+    top = h.argmax(-1, keepdim=True)                       # computed in the model
+    const = lib.tensor(np.array([[2, 0, 1, 1], [0, 0, 3, 2], [1, 2, 0, 3]], np.int64))
+    return (h.gather(-1, top), h.gather(1, h.argmin(1, keepdim=True)), h.gather(2, top.expand(-1, -1, 2)),
+            h[:1].gather(2, const[None]), h.clone() * 2, h.diagonal(0, 1, 2), h.diagonal(1, -1, -2))
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_gather_diagonal_clone(tmp_path, batch):
+    check(Net(_gathers, 4), inputs((batch, 3, 4)), tmp_path)
+
+
+def test_gather_out_of_range_is_nan(tmp_path):
+    """An index outside the dim reads nothing: NaN (fastnn raises, C has no exceptions)."""
+    def fn(h, lib):
+        return h.gather(1, (h.argmax(1, keepdim=True) + 2))
+    x = np.array([[[0.0, 1.0, 5.0]], [[3.0, 2.0, 1.0]]], np.float32)
+    info = fastnn.export.to_c(Net(fn), fastnn.tensor(x[1]), str(tmp_path))
+    exe = _build.build(str(tmp_path))
+    got = _build.run(exe, x.reshape(2, -1), int(np.prod(info["output_shapes"][0])))
+    assert np.isnan(got[0, 0]) and got[1, 0] == 1.0
