@@ -109,3 +109,12 @@ def test_integer_output_still_raises(tmp_path):
             return x.argmax(-1)
     with pytest.raises(fastnn.export.ExportError, match="int64"):
         fastnn.export.to_c(Arg(), fastnn.randn(2, 5), str(tmp_path))
+
+
+def test_reductions_of_a_scalar(tmp_path):
+    """Reductions of a 0-d value (a sum of everything): the value itself, or 0 for var."""
+    def fn(h, lib):
+        s = h.sum()
+        return (s.sum(), s.mean(), h.amax().argmax(), s.var(correction=0), s.prod(), s.norm(),
+                h.max().max(0)[0], s.max(0)[1], s.std(correction=0))
+    check(Net(fn, 4), inputs((2, 4)), tmp_path)
