@@ -9,6 +9,7 @@ import numpy as np
 
 from ..ops.indexing import parse_einsum
 from ._ops_nn import op
+from ._ops_shape import _contiguous
 from ._program import ExportError
 
 if TYPE_CHECKING:
@@ -16,14 +17,6 @@ if TYPE_CHECKING:
     from ._program import Program
 
 _MAX_LETTERS = 16
-
-
-def _strides(shape: Sequence[int]) -> list[int]:
-    strides, acc = [0] * len(shape), 1
-    for d in range(len(shape) - 1, -1, -1):
-        strides[d] = acc
-        acc *= shape[d]
-    return strides
 
 
 def _contract(p: Program, node: Node, ptrs: list[str], subs: list[str],
@@ -42,7 +35,7 @@ def _contract(p: Program, node: Node, ptrs: list[str], subs: list[str],
                 size[c] = n
     args: list[str] = []
     for ptr, sub, shape in zip(ptrs, subs, shapes):
-        st = _strides(shape)
+        st = _contiguous(shape)
         per = [0] * len(letters)
         for c, n, s in zip(sub, shape, st):
             if n != 1:  # a size-1 axis broadcasts: stride 0

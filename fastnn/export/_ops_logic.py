@@ -4,8 +4,9 @@ floor_divide, remainder, gather, tri_mask (tril / triu), and the pure data
 moves roll, diagonal, clone (templates/logic.c, templates/shape.c).
 
 Bool and integer values are carried as float in C (true = 1.0f): exact for
-integers below 2^24. A cast to bool or to an integer type rounds in C; a
-cast to float32 (or between bool and integer types) copies nothing.
+integers below 2^24. A cast to an integer type truncates in C, one to bool
+tests != 0; a cast to float32 (or between bool and integer types) copies
+nothing.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._ops_nn import op
-from ._ops_shape import move
+from ._ops_shape import _contiguous, move
 from ._program import ExportError
 
 if TYPE_CHECKING:
@@ -170,11 +171,7 @@ def gather(p: Program, node: Node) -> None:
     axis = int(node.attrs["axis"]) % max(len(xs), 1)
     if xs[axis] > 2 ** 24:
         raise ExportError(f"gather: an index over {xs[axis]} elements is not exact in float32")
-    strides, acc = [0] * len(xs), 1
-    for d in range(len(xs) - 1, -1, -1):
-        strides[d] = acc
-        acc *= xs[d]
-    p.call("gather_dim", p.ptr(x), p.ints(strides or [0]), p.ptr(index), p.out(y),
+    p.call("gather_dim", p.ptr(x), p.ints(_contiguous(xs) or [0]), p.ptr(index), p.out(y),
            p.ints(shape or [1]), max(len(shape), 1), axis, xs[axis] if xs else 1)
 
 

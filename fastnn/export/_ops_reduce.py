@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from ._ops_nn import _f, op
+from ._ops_shape import _contiguous
 from ._program import ExportError
 
 if TYPE_CHECKING:
@@ -26,14 +27,6 @@ _CODES = {"sum": "R_SUM", "mean": "R_MEAN", "prod": "R_PROD", "var": "R_VAR", "s
           "logsumexp": "R_LOGSUMEXP", "argmax": "R_ARGMAX", "argmin": "R_ARGMIN"}
 _NORMS = {1.0: "R_NORM1", 2.0: "R_NORM2", float("inf"): "R_NORMINF",
           float("-inf"): "R_NORMNEGINF", 0.0: "R_NORM0"}
-
-
-def _contiguous(shape: Sequence[int]) -> list[int]:
-    strides, acc = [0] * len(shape), 1
-    for d in range(len(shape) - 1, -1, -1):
-        strides[d] = acc
-        acc *= shape[d]
-    return strides
 
 
 def _axes(attr: int | Sequence[int] | None, ndim: int) -> list[int]:

@@ -74,7 +74,7 @@ static void reduce(int op, const float *x, float *y, long outer, long n, long in
                 for (k = 1; k < n; k++)
                     if (v[k * inner] > m)
                         m = v[k * inner];
-                if (!(m - m == 0.0f))
+                if (!isfinite(m))
                     m = 0.0f;
                 for (k = 0; k < n; k++)
                     acc += exp((double)v[k * inner] - m);
