@@ -118,3 +118,29 @@ def test_reductions_of_a_scalar(tmp_path):
         return (s.sum(), s.mean(), h.amax().argmax(), s.var(correction=0), s.prod(), s.norm(),
                 h.max().max(0)[0], s.max(0)[1], s.std(correction=0))
     check(Net(fn, 4), inputs((2, 4)), tmp_path)
+
+
+def test_int8_classifier_ending_in_argmax(tmp_path):
+    """With quantize='int8' the tensor ops stay float: the exported argmax is
+    the argmax of the same model's exported int8 logits."""
+    fastnn.manual_seed(3)
+    body = fastnn.nn.Sequential(fastnn.nn.Linear(12, 16), fastnn.nn.ReLU(), fastnn.nn.Linear(16, 5))
+    x = inputs((4, 12), n=5, seed=2)
+    calib = fastnn.tensor(x.reshape(-1, 12))
+    outs = []
+    class Classify(fastnn.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = body
+
+        def forward(self, h):
+            return self.body(h).argmax(-1).float()
+    for k, net in enumerate((body, Classify())):
+        net.eval()
+        d = tmp_path / str(k)
+        info = fastnn.export.to_c(net, fastnn.tensor(x[0]), str(d), quantize="int8",
+                                  calibration=calib)
+        exe = _build.build(str(d))
+        outs.append(_build.run(exe, x.reshape(5, -1), int(np.prod(info["output_shapes"][0]))))
+    logits, idx = outs
+    np.testing.assert_array_equal(idx, logits.reshape(5, 4, 5).argmax(-1))
