@@ -8,9 +8,10 @@ from .._tensor import Tensor, tensor
 from . import _templates
 from ._program import ExportError, Program
 from . import _ops_nn, _ops_conv, _ops_shape, _ops_rnn  # noqa: F401  (register the emitters)
+from . import _ops_reduce, _ops_logic, _ops_einsum  # noqa: F401  (tensor ops)
 from ._ops_nn import OPS
 from ._int8 import calibrate
-from . import _ops_layers  # noqa: F401,E402  (embedding, layer_norm, conv_transpose, attention, pad)
+from . import _ops_layers  # noqa: F401,E402  (embedding, layer_norm, conv_transpose, attention, pad, matmul)
 
 __all__ = ["to_c"]
 
@@ -48,7 +49,9 @@ def _check_dtype(p, node):
     for v in list(node.inputs) + list(node.outputs[:1]):
         if any(v is i for i in ints):
             continue
-        if v.dtype != np.float32 and (v.data is None or v in node.outputs):
+        # bool and integer values are carried as float (exact below 2^24)
+        if v.dtype != np.float32 and v.dtype.kind not in "biu" and (
+                v.data is None or v in node.outputs):
             raise ExportError(f"`{node}`: the C export computes float32 only; "
                               f"{v.name} is {v.dtype}")
 

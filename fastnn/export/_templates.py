@@ -30,7 +30,8 @@ _DIR = os.path.join(os.path.dirname(__file__), "templates")
 _MARK = re.compile(r"^/\*@(@?) ([\w ]+) \*/\s*$")
 _ORDER = ("gemm", "linear", "conv", "direct", "pool", "norm", "unary", "binary", "shape", "softmax",
           "rnn", "int8",
-          "embedding", "layernorm", "conv_transpose", "attention", "pad", "matmul")
+          "embedding", "layernorm", "conv_transpose", "attention", "pad", "matmul",
+          "reduce", "logic", "contract")
 _chunks: Optional[Dict[str, Tuple[str, List[str], str]]] = None
 
 # The macro the generated prologue defines to 1 where the AVX2 copies exist.

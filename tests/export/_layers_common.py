@@ -13,8 +13,11 @@ import fastnn
 sys.path.insert(0, os.path.dirname(__file__))
 import _c_build as build  # noqa: E402
 
+# libm, memset/memcpy (GCC may call them for copies), and what the run-time
+# dispatch reads: libgcc's __cpu_model (set at start-up) through the GOT
 LIBM = {"expf", "tanhf", "logf", "erff", "log1pf", "sqrtf", "powf", "sinf", "cosf", "fabsf",
-        "memset", "memcpy"}
+        "memset", "memcpy", "cpu_model", "cpu_indicator_init", "cpu_features2",
+        "GLOBAL_OFFSET_TABLE_"}
 
 
 def forward(model, x):
