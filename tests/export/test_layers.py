@@ -62,6 +62,10 @@ def test_embedding_integer_array_example(tmp_path):
     model = Lookup(rows=4, dim=3)
     info = fastnn.export.to_c(model, np.array([[0, 3, 1]]), str(tmp_path))
     assert info["output_shapes"] == [(1, 3, 3)]
+    # the header documents the -2 return only where the model has one
+    assert "-2 when an embedding index" in (tmp_path / "model.h").read_text()
+    fastnn.export.to_c(nn.Linear(3, 2), np.zeros((1, 3), np.float32), str(tmp_path / "lin"))
+    assert "-2" not in (tmp_path / "lin" / "model.h").read_text()
 
 
 def test_embedding_bad_indices_return_minus_2(tmp_path):
