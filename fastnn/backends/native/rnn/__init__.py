@@ -42,6 +42,15 @@ def _weight_grad_buffers(saved):
     return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
+def _bias(b_ih, b_hh, n, dt):
+    """The forward kernels add one bias vector per gate row (zeros without)."""
+    if b_ih is None and b_hh is None:
+        return np.zeros(n, dt)
+    if b_ih is None or b_hh is None:
+        return b_ih if b_hh is None else b_hh
+    return b_ih + b_hh
+
+
 def _state_grad(g, B, H, dt):
     return np.zeros((B, H), dt) if g is None else g.copy()
 
@@ -60,7 +69,8 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
     H = w_hh.shape[1]
     y = np.empty((T, B, H), x.dtype)
     h_n = np.empty((B, H), x.dtype)
-    _rnn.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity == "relu", y, h_n)
+    _rnn.rnn_forward(x, h0, w_ih, w_hh, _bias(b_ih, b_hh, H, x.dtype), lengths,
+                     nonlinearity == "relu", y, h_n)
     saved = rnn_saved("rnn", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, nonlinearity=nonlinearity)
     return y, h_n, saved
 
@@ -99,7 +109,8 @@ def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray
     h_n, c_n = np.empty((B, H), dt), np.empty((B, H), dt)
     gates = np.empty((T, B, 4 * H), dt)
     cs = np.empty((T, B, H), dt)
-    _rnn.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, y, h_n, c_n, gates, cs)
+    _rnn.lstm_forward(x, h0, c0, w_ih, w_hh, _bias(b_ih, b_hh, 4 * H, dt), lengths, y, h_n, c_n,
+                      gates, cs)
     saved = rnn_saved("lstm", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, c0=c0, gates=gates,
                       c=cs)
     return y, h_n, c_n, saved
@@ -141,8 +152,9 @@ def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
     gates = np.empty((T, B, 3 * H), dt)
     hn = np.empty((T, B, H), dt)
     work = np.empty((B, 3 * H), dt)
-    bh = b_hh if b_hh is not None else np.zeros(3 * H, dt)  # the fused pass adds it per step
-    _rnn.gru_forward(x, h0, w_ih, w_hh, b_ih, bh, lengths, y, h_n, gates, hn, work)
+    # the fused pass adds both biases per step (b_hn inside r * (W_hn h + b_hn))
+    bi, bh = _bias(b_ih, None, 3 * H, dt), _bias(None, b_hh, 3 * H, dt)
+    _rnn.gru_forward(x, h0, w_ih, w_hh, bi, bh, lengths, y, h_n, gates, hn, work)
     saved = rnn_saved("gru", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, gates=gates, hn=hn)
     return y, h_n, saved
 

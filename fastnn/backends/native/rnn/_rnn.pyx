@@ -30,11 +30,11 @@ def isa_level():
 
 cdef extern from "rnn_kernel.h" nogil:
     void fastnn_rnn_forward_f32(long T, long B, long I, long H, int relu, const float *x,
-        const float *h0, const float *w_ih, const float *w_hh, const float *b_ih,
-        const float *b_hh, const int64_t *lengths, float *y, float *h_n)
+        const float *h0, const float *w_ih, const float *w_hh, const float *bias,
+        const int64_t *lengths, float *y, float *h_n)
     void fastnn_rnn_forward_f64(long T, long B, long I, long H, int relu, const double *x,
-        const double *h0, const double *w_ih, const double *w_hh, const double *b_ih,
-        const double *b_hh, const int64_t *lengths, double *y, double *h_n)
+        const double *h0, const double *w_ih, const double *w_hh, const double *bias,
+        const int64_t *lengths, double *y, double *h_n)
     void fastnn_rnn_backward_f32(long T, long B, long I, long H, int relu, const float *x,
         const float *h0, const float *w_ih, const float *w_hh, const int64_t *lengths,
         const float *y, const float *dy, float *dh, float *dx, float *dw_ih, float *dw_hh,
@@ -45,11 +45,11 @@ cdef extern from "rnn_kernel.h" nogil:
         double *dw_hh, double *db_ih, double *db_hh, double *work)
     void fastnn_lstm_forward_f32(long T, long B, long I, long H, const float *x,
         const float *h0, const float *c0, const float *w_ih, const float *w_hh,
-        const float *b_ih, const float *b_hh, const int64_t *lengths, float *y, float *h_n,
+        const float *bias, const int64_t *lengths, float *y, float *h_n,
         float *c_n, float *gates, float *cs)
     void fastnn_lstm_forward_f64(long T, long B, long I, long H, const double *x,
         const double *h0, const double *c0, const double *w_ih, const double *w_hh,
-        const double *b_ih, const double *b_hh, const int64_t *lengths, double *y,
+        const double *bias, const int64_t *lengths, double *y,
         double *h_n, double *c_n, double *gates, double *cs)
     void fastnn_lstm_backward_f32(long T, long B, long I, long H, const float *x,
         const float *h0, const float *c0, const float *w_ih, const float *w_hh,
@@ -81,11 +81,8 @@ cdef extern from "rnn_kernel.h" nogil:
         double *db_hh, double *work_ih, double *work_hh)
 
 
-# Optional arguments (dx too: not needed) arrive as None and become NULL. Every array is non-empty
+# Optional backward outputs (dx too: not needed) arrive as None and become NULL. Every array is non-empty
 # (the wrapper answers T == 0 or B == 0 itself), so taking &a[0] is safe.
-cdef inline const floating* _c1(const floating[::1] a) noexcept nogil:
-    return NULL if a is None else &a[0]
-
 cdef inline floating* _m1(floating[::1] a) noexcept nogil:
     return NULL if a is None else &a[0]
 
@@ -98,19 +95,18 @@ cdef inline const int64_t* _len(const int64_t[::1] a) noexcept nogil:
 
 def rnn_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                 const floating[:, ::1] w_ih, const floating[:, ::1] w_hh,
-                const floating[::1] b_ih, const floating[::1] b_hh,
-                const int64_t[::1] lengths, int relu,
+                const floating[::1] bias, const int64_t[::1] lengths, int relu,
                 floating[:, :, ::1] y, floating[:, ::1] h_n):
     cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
     _interrupt.before()
     with nogil:
         if floating is float:
             fastnn_rnn_forward_f32(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
-                                   &w_hh[0, 0], _c1(b_ih), _c1(b_hh), _len(lengths),
+                                   &w_hh[0, 0], &bias[0], _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0])
         else:
             fastnn_rnn_forward_f64(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
-                                   &w_hh[0, 0], _c1(b_ih), _c1(b_hh), _len(lengths),
+                                   &w_hh[0, 0], &bias[0], _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0])
     _interrupt.after()
 
@@ -140,8 +136,8 @@ def rnn_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
 
 def lstm_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                  const floating[:, ::1] c0, const floating[:, ::1] w_ih,
-                 const floating[:, ::1] w_hh, const floating[::1] b_ih,
-                 const floating[::1] b_hh, const int64_t[::1] lengths,
+                 const floating[:, ::1] w_hh, const floating[::1] bias,
+                 const int64_t[::1] lengths,
                  floating[:, :, ::1] y, floating[:, ::1] h_n, floating[:, ::1] c_n,
                  floating[:, :, ::1] gates, floating[:, :, ::1] cs):
     cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
@@ -149,12 +145,12 @@ def lstm_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
     with nogil:
         if floating is float:
             fastnn_lstm_forward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
-                                    &w_ih[0, 0], &w_hh[0, 0], _c1(b_ih), _c1(b_hh),
+                                    &w_ih[0, 0], &w_hh[0, 0], &bias[0],
                                     _len(lengths), &y[0, 0, 0], &h_n[0, 0], &c_n[0, 0],
                                     &gates[0, 0, 0], &cs[0, 0, 0])
         else:
             fastnn_lstm_forward_f64(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
-                                    &w_ih[0, 0], &w_hh[0, 0], _c1(b_ih), _c1(b_hh),
+                                    &w_ih[0, 0], &w_hh[0, 0], &bias[0],
                                     _len(lengths), &y[0, 0, 0], &h_n[0, 0], &c_n[0, 0],
                                     &gates[0, 0, 0], &cs[0, 0, 0])
     _interrupt.after()
@@ -192,18 +188,18 @@ def gru_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                 const floating[::1] b_ih, const floating[::1] b_hh,
                 const int64_t[::1] lengths, floating[:, :, ::1] y, floating[:, ::1] h_n,
                 floating[:, :, ::1] gates, floating[:, :, ::1] hn, floating[:, ::1] work):
-    # b_hh must not be None here (the wrapper passes zeros).
+    # b_ih and b_hh must not be None here (the wrapper passes zeros).
     cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
     _interrupt.before()
     with nogil:
         if floating is float:
             fastnn_gru_forward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
-                                   &w_hh[0, 0], _c1(b_ih), &b_hh[0], _len(lengths),
+                                   &w_hh[0, 0], &b_ih[0], &b_hh[0], _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0], &gates[0, 0, 0], &hn[0, 0, 0],
                                    &work[0, 0])
         else:
             fastnn_gru_forward_f64(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
-                                   &w_hh[0, 0], _c1(b_ih), &b_hh[0], _len(lengths),
+                                   &w_hh[0, 0], &b_ih[0], &b_hh[0], _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0], &gates[0, 0, 0], &hn[0, 0, 0],
                                    &work[0, 0])
     _interrupt.after()

@@ -20,7 +20,7 @@
 #define FASTNN_RNN_DECLARE(SFX, REAL)                                                         \
 void fastnn_rnn_forward_##SFX(long T, long B, long I, long H, int relu,                      \
     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,                       \
-    const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,                              \
+    const REAL *bias, const int64_t *lengths,                                                 \
     REAL *y, REAL *h_n);                                                                      \
 void fastnn_rnn_backward_##SFX(long T, long B, long I, long H, int relu,                     \
     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,                       \
@@ -28,7 +28,7 @@ void fastnn_rnn_backward_##SFX(long T, long B, long I, long H, int relu,        
     REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work);               \
 void fastnn_lstm_forward_##SFX(long T, long B, long I, long H,                               \
     const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih, const REAL *w_hh,       \
-    const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,                              \
+    const REAL *bias, const int64_t *lengths,                                                 \
     REAL *y, REAL *h_n, REAL *c_n, REAL *gates, REAL *cs);                                   \
 void fastnn_lstm_backward_##SFX(long T, long B, long I, long H,                              \
     const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih, const REAL *w_hh,       \
@@ -48,8 +48,11 @@ void fastnn_gru_backward_##SFX(long T, long B, long I, long H,                  
 
 /* Shapes: w_ih (G*H, I), w_hh (G*H, H), biases (G*H) with G = 1 (RNN), 4 (LSTM),
  * 3 (GRU); y, cs, hn (T, B, H); gates (T, B, G*H): LSTM i, f, g, o and GRU r, z, n
- * after activation; GRU hn = W_hn h + b_hn. GRU forward: b_hh must not be NULL
- * (pass zeros), work is B*3H. Backward work buffers are T*B*G*H. */
+ * after activation; GRU hn = W_hn h + b_hn. Forward biases are not nullable
+ * (pass zeros): RNN and LSTM take bias = b_ih + b_hh (the caller adds them once),
+ * the GRU b_ih and b_hh apart (b_hn sits inside r * (W_hn h + b_hn)); the fused
+ * per-step pass adds them. GRU forward work is B*3H. Backward work buffers are
+ * T*B*G*H. */
 FASTNN_RNN_DECLARE(f32, float)
 FASTNN_RNN_DECLARE(f64, double)
 

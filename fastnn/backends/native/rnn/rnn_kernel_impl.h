@@ -69,21 +69,14 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
     }
 }
 
-/* Columns [c0, c1) of out (N x G) = x (N x I) w^T (w is G x I) + b1 + b2 (either
- * bias nullable). nt = 1: this thread's slab inside a team; 0: all columns on
- * the GEMM's own team. */
-static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w, const REAL *b1,
-                        const REAL *b2, REAL *out, long c0, long c1, int nt)
+/* Columns [c0, c1) of out (N x G) = x (N x I) w^T (w is G x I); the biases
+ * are added later, in the fused pass that reads the gates anyway. nt = 1: this
+ * thread's slab inside a team; 0: all columns on the GEMM's own team. */
+static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w, REAL *out,
+                        long c0, long c1, int nt)
 {
-    const int bias = b1 || b2;
-    if (bias) {
-        long r;
-        #pragma omp parallel for schedule(static) if (nt != 1 && N * G >= FASTNN_RNN_PAR_MIN)
-        for (r = 0; r < N; r++)
-            for (long j = c0; j < c1; j++) out[r * G + j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
-    }
-    if (nt != 1) FN(mm)(1, N, G, I, x, w, out, bias);
-    else if (c1 > c0) GEMM(0, 1, N, c1 - c0, I, 1, x, I, w + c0 * I, I, bias, out + c0, G, 1);
+    if (nt != 1) FN(mm)(1, N, G, I, x, w, out, 0);
+    else if (c1 > c0) GEMM(0, 1, N, c1 - c0, I, 1, x, I, w + c0 * I, I, 0, out + c0, G, 1);
 }
 
 /* out[j] = sum_r a[r, j] for the columns [j0, j1): the rows stream through
@@ -164,7 +157,9 @@ typedef struct {
     long T, B, H, G;                      /* G = gates * H */
     const int64_t *lengths;
     const REAL *w_hh, *h0, *c0, *bh, *dy;
-    const REAL *x, *w_ih, *b1, *b2;       /* forward: the input projection's operands */
+    const REAL *x, *w_ih;                 /* forward: the input projection's operands */
+    const REAL *bias;                     /* forward: the input-side bias, added per row */
+    REAL *dbi, *dbh;                      /* backward: bias grads summed per row, or NULL */
     long I;
     REAL *wp;                             /* the team's packed W_hh (plen per gate) */
     long plen, hstep, fstep;
@@ -189,14 +184,14 @@ static void FN(fwd_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
         if (s->hn) memset(s->hn + t * B * H + r, 0, sizeof(REAL) * nu);
         memset(yt + r, 0, sizeof(REAL) * nu);
     } else if (s->kind == FASTNN_RNN_LSTM) {
-        FASTNN_ISA_CALL(s->isa, FN(lstm_row), (nu, H, s->gates + o, cp + r, s->cs + t * B * H + r,
-                                               hc + r, yt + r));
+        FASTNN_ISA_CALL(s->isa, FN(lstm_row), (nu, H, s->gates + o, s->bias + u0, cp + r,
+                                               s->cs + t * B * H + r, hc + r, yt + r));
     } else if (s->kind == FASTNN_RNN_GRU) {
-        FASTNN_ISA_CALL(s->isa, FN(gru_row), (nu, H, s->gates + o, s->work + b * s->G + u0,
-                                              s->bh + u0, hp + r, hc + r, s->hn + t * B * H + r,
-                                              yt + r));
+        FASTNN_ISA_CALL(s->isa, FN(gru_row), (nu, H, s->gates + o, s->bias + u0,
+                                              s->work + b * s->G + u0, s->bh + u0, hp + r, hc + r,
+                                              s->hn + t * B * H + r, yt + r));
     } else {
-        FASTNN_ISA_CALL(s->isa, FN(rnn_row), (nu, s->relu, yt + r, hc + r));
+        FASTNN_ISA_CALL(s->isa, FN(rnn_row), (nu, s->relu, s->bias + u0, yt + r, hc + r));
     }
 }
 
@@ -224,6 +219,17 @@ static void FN(back_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
     } else {
         FASTNN_ISA_CALL(s->isa, FN(rnn_back_row), (nu, s->relu, s->y + t * B * H + r, dy,
                                                    s->dh + r, s->dgi + o));
+    }
+    /* the bias grads, while this row's grads are in cache (the caller owns
+     * these units for the whole loop: no other thread adds to them) */
+    for (long k = 0; s->dbi && k < s->G; k += H) {
+        REAL *dbi = s->dbi + k + u0, *dbh = s->dbh ? s->dbh + k + u0 : NULL;
+        const REAL *gi = s->dgi + o + k, *gh = s->dgh + o + k;
+        #pragma omp simd
+        for (long j = 0; j < nu; j++) dbi[j] += gi[j];
+        if (dbh)
+            #pragma omp simd
+            for (long j = 0; j < nu; j++) dbh[j] += gh[j];
     }
 }
 
@@ -305,8 +311,8 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
         long p0, p1, u0, u1;
         if (!backward) {   /* the input projection first, a slab of gate columns each */
             fnn_team_share((G + nr - 1) / nr, &p0, &p1);
-            FN(project)(s->T * B, G, s->I, s->x, s->w_ih, s->b1, s->b2, s->gates ? s->gates : s->y,
-                        p0 * nr, p1 * nr < G ? p1 * nr : G, 1);
+            FN(project)(s->T * B, G, s->I, s->x, s->w_ih, s->gates ? s->gates : s->y, p0 * nr,
+                        p1 * nr < G ? p1 * nr : G, 1);
             FASTNN_RNN_BARRIER
         }
         fnn_team_share((H + nr - 1) / nr, &p0, &p1);
@@ -360,8 +366,7 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
         if (done) return;
     }
 #endif
-    FN(project)(s->T * s->B, s->G, s->I, s->x, s->w_ih, s->b1, s->b2, s->gates ? s->gates : s->y,
-                0, s->G, 0);
+    FN(project)(s->T * s->B, s->G, s->I, s->x, s->w_ih, s->gates ? s->gates : s->y, 0, s->G, 0);
     s->hbuf = h_n;
     s->hstep = 0;
     memcpy(h_n, h0, sizeof(REAL) * BH);
@@ -369,17 +374,27 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
 }
 
 /* Runs the backward steps (dh, dc in/out; the gate grads into dgi, dgh), then,
- * unless interrupted, the weight grads of all steps at once. */
+ * unless interrupted, the weight grads of all steps at once (and the bias
+ * grads, unless the team summed them per row). */
 static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_ih, REAL *dx,
                              REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh)
 {
     const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
     int done = 0;
 #if FASTNN_RNN_PACKED
+    const int one = s->dgi == s->dgh;   /* RNN, LSTM: both biases have the same grads */
     if (s->T >= 2 && fastnn_rgemm_available()) {
         s->wp = malloc(sizeof(REAL) * fastnn_rgemm_packed_len(s->isa, s->H, s->G));
         done = s->wp != NULL;
-        if (done) FN(team)(stop, s, 1);
+        if (done) {   /* the team sums the bias grads as it goes: no pass over dG after */
+            s->dbi = db_ih ? db_ih : (one ? db_hh : NULL);
+            s->dbh = one ? NULL : db_hh;
+            if (s->dbi) memset(s->dbi, 0, sizeof(REAL) * s->G);
+            if (s->dbh) memset(s->dbh, 0, sizeof(REAL) * s->G);
+            FN(team)(stop, s, 1);
+            if (one && db_ih && db_hh) memcpy(db_hh, db_ih, sizeof(REAL) * s->G);
+            db_ih = db_hh = NULL;
+        }
         free(s->wp);
     }
 #endif
@@ -393,12 +408,11 @@ static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_
 
 void FN(rnn_forward)(long T, long B, long I, long H, int relu,
                      const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
-                     const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
-                     REAL *y, REAL *h_n)
+                     const REAL *bias, const int64_t *lengths, REAL *y, REAL *h_n)
 {
     FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
                    .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .x = x, .w_ih = w_ih,
-                   .b1 = b_ih, .b2 = b_hh, .I = I, .y = y, .fout = y, .fstep = B * H};
+                   .bias = bias, .I = I, .y = y, .fout = y, .fstep = B * H};
     FN(run_forward)(&s, h0, h_n);
 }
 
@@ -415,13 +429,12 @@ void FN(rnn_backward)(long T, long B, long I, long H, int relu,
 
 void FN(lstm_forward)(long T, long B, long I, long H,
                       const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih,
-                      const REAL *w_hh, const REAL *b_ih, const REAL *b_hh,
-                      const int64_t *lengths, REAL *y, REAL *h_n, REAL *c_n,
-                      REAL *gates, REAL *cs)
+                      const REAL *w_hh, const REAL *bias, const int64_t *lengths, REAL *y,
+                      REAL *h_n, REAL *c_n, REAL *gates, REAL *cs)
 {
     FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
                    .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .c0 = c0, .x = x,
-                   .w_ih = w_ih, .b1 = b_ih, .b2 = b_hh, .I = I, .y = y, .gates = gates,
+                   .w_ih = w_ih, .bias = bias, .I = I, .y = y, .gates = gates,
                    .cs = cs, .fout = gates, .fstep = B * 4 * H};
     FN(run_forward)(&s, h0, h_n);
     memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
@@ -447,7 +460,7 @@ void FN(gru_forward)(long T, long B, long I, long H,
 {
     FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
                    .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .bh = b_hh, .x = x,
-                   .w_ih = w_ih, .b1 = b_ih, .I = I, .y = y, .gates = gates, .hn = hn,
+                   .w_ih = w_ih, .bias = b_ih, .I = I, .y = y, .gates = gates, .hn = hn,
                    .work = work, .fout = work, .fstep = 0};
     FN(run_forward)(&s, h0, h_n);
 }
