@@ -69,14 +69,13 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
     }
 }
 
-/* Columns [c0, c1) of out (N x G) = x (N x I) w^T (w is G x I); the biases
- * are added later, in the fused pass that reads the gates anyway. nt = 1: this
- * thread's slab inside a team; 0: all columns on the GEMM's own team. */
-static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w, REAL *out,
-                        long c0, long c1, int nt)
+/* out (N x G) = x (N x I) w^T (w is G x I), all T steps at once on the GEMM's own
+ * team (the general loop; the persistent team computes x_t W_ih^T per step
+ * instead, with W_hh h). The biases are added later, in the fused pass that
+ * reads the gates anyway. */
+static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w, REAL *out)
 {
-    if (nt != 1) FN(mm)(1, N, G, I, x, w, out, 0);
-    else if (c1 > c0) GEMM(0, 1, N, c1 - c0, I, 1, x, I, w + c0 * I, I, 0, out + c0, G, 1);
+    FN(mm)(1, N, G, I, x, w, out, 0);
 }
 
 /* out[j] = sum_r a[r, j] for the columns [j0, j1): the rows stream through
@@ -161,8 +160,8 @@ typedef struct {
     const REAL *bias;                     /* forward: the input-side bias, added per row */
     REAL *dbi, *dbh;                      /* backward: bias grads summed per row, or NULL */
     long I;
-    REAL *wp;                             /* the team's packed W_hh (plen per gate) */
-    long plen, hstep, fstep;
+    REAL *wp, *wpi;                       /* the team's packed W_hh, W_ih (plen, pleni per gate) */
+    long plen, pleni, hstep, fstep;
     REAL *hbuf, *fout;                    /* forward: step t's product goes to fout + t*fstep */
     REAL *y, *gates, *cs, *hn, *work, *dh, *dc, *dgi, *dgh;
 } FN(seq_t);
@@ -298,35 +297,45 @@ static int FN(seq_team)(const FN(seq_t) *s)
     return nt > 1 ? nt : 1;
 }
 
-/* The team's loop, both directions. Forward, W_hh is packed gate by gate as
- * op(W) = W^T, so that panel p of every gate covers the same units
- * [p*nr, p*nr + nr); backward, as op(W) = W (dh = dG W, K = G). */
+/* The team's loop, both directions. Forward, W_hh and W_ih are packed gate by
+ * gate as op(W) = W^T, so that panel p of every gate covers the same units
+ * [p*nr, p*nr + nr), and each step's gates are x_t W_ih^T + h_{t-1} W_hh^T
+ * summed in the same registers (no projection of all steps beforehand: its
+ * T*B x G result would leave the cache before its step reads it); backward,
+ * W_hh as op(W) = W (dh = dG W, K = G). */
 static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward)
 {
     const int isa = s->isa;
     const long B = s->B, H = s->H, G = s->G, nr = fastnn_rgemm_panel_width(isa);
     int stop_at[2] = {0, 0};
+    REAL *xout = s->gates ? s->gates : s->y;   /* where x_t W_ih^T goes (+ W_hh h: fout) */
     #pragma omp parallel num_threads(FN(seq_team)(s))
     {
         long p0, p1, u0, u1;
-        if (!backward) {   /* the input projection first, a slab of gate columns each */
-            fnn_team_share((G + nr - 1) / nr, &p0, &p1);
-            FN(project)(s->T * B, G, s->I, s->x, s->w_ih, s->gates ? s->gates : s->y, p0 * nr,
-                        p1 * nr < G ? p1 * nr : G, 1);
-            FASTNN_RNN_BARRIER
-        }
         fnn_team_share((H + nr - 1) / nr, &p0, &p1);
         u0 = p0 * nr;
         u1 = p1 * nr < H ? p1 * nr : H;
         if (backward) fastnn_rgemm_pack(isa, 0, H, G, s->w_hh, s->wp, p0, p1);
-        for (long k = 0; !backward && k < G; k += H)
+        for (long k = 0; !backward && k < G; k += H) {
             fastnn_rgemm_pack(isa, 1, H, H, s->w_hh + k * H, s->wp + k / H * s->plen, p0, p1);
+            fastnn_rgemm_pack(isa, 1, H, s->I, s->w_ih + k * s->I, s->wpi + k / H * s->pleni,
+                              p0, p1);
+        }
         for (long i = 0; i < s->T; i++) {
             long t = backward ? s->T - 1 - i : i;
-            for (long k = 0; !backward && k < G; k += H)
-                fastnn_rgemm_panels(isa, B, H, H, s->hbuf + (t & 1) * B * H, H,
-                                    s->wp + k / H * s->plen, s->fout + t * s->fstep + k, G,
-                                    s->kind != FASTNN_RNN_GRU, p0, p1);
+            const REAL *xt = s->x + t * B * s->I, *hp = s->hbuf + (t & 1) * B * H;
+            for (long k = 0; !backward && k < G; k += H) {
+                const REAL *wi = s->wpi + k / H * s->pleni, *wh = s->wp + k / H * s->plen;
+                if (s->kind == FASTNN_RNN_GRU) {   /* W_hn h stays apart (r multiplies it) */
+                    fastnn_rgemm_panels(isa, B, H, s->I, xt, s->I, wi, xout + t * B * G + k, G,
+                                        0, p0, p1);
+                    fastnn_rgemm_panels(isa, B, H, H, hp, H, wh, s->fout + t * s->fstep + k, G,
+                                        0, p0, p1);
+                } else {   /* x_t W_ih^T + h_{t-1} W_hh^T in one pass */
+                    fastnn_rgemm_panels2(isa, B, H, s->I, xt, s->I, wi, H, hp, H, wh,
+                                         s->fout + t * s->fstep + k, G, 0, p0, p1);
+                }
+            }
             for (long b = 0; u1 > u0 && b < B; b++) {
                 if (backward) FN(back_row)(s, t, b, u0, u1 - u0);
                 else FN(fwd_row)(s, t, b, u0, u1 - u0);
@@ -352,7 +361,9 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
 #if FASTNN_RNN_PACKED
     if (s->T >= 2 && fastnn_rgemm_available()) {
         s->plen = (long)fastnn_rgemm_packed_len(s->isa, s->H, s->H);
-        s->wp = malloc(sizeof(REAL) * (size_t)s->plen * (size_t)(s->G / s->H));
+        s->pleni = (long)fastnn_rgemm_packed_len(s->isa, s->H, s->I);
+        s->wp = malloc(sizeof(REAL) * (size_t)(s->plen + s->pleni) * (size_t)(s->G / s->H));
+        s->wpi = s->wp ? s->wp + s->plen * (s->G / s->H) : NULL;
         s->hbuf = malloc(sizeof(REAL) * 2 * BH);
         s->hstep = BH;
         int done = s->wp && s->hbuf;
@@ -366,7 +377,7 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
         if (done) return;
     }
 #endif
-    FN(project)(s->T * s->B, s->G, s->I, s->x, s->w_ih, s->gates ? s->gates : s->y, 0, s->G, 0);
+    FN(project)(s->T * s->B, s->G, s->I, s->x, s->w_ih, s->gates ? s->gates : s->y);
     s->hbuf = h_n;
     s->hstep = 0;
     memcpy(h_n, h0, sizeof(REAL) * BH);
