@@ -222,13 +222,8 @@ static void FN(back_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
     /* the bias grads, while this row's grads are in cache (the caller owns
      * these units for the whole loop: no other thread adds to them) */
     for (long k = 0; s->dbi && k < s->G; k += H) {
-        REAL *dbi = s->dbi + k + u0, *dbh = s->dbh ? s->dbh + k + u0 : NULL;
-        const REAL *gi = s->dgi + o + k, *gh = s->dgh + o + k;
-        #pragma omp simd
-        for (long j = 0; j < nu; j++) dbi[j] += gi[j];
-        if (dbh)
-            #pragma omp simd
-            for (long j = 0; j < nu; j++) dbh[j] += gh[j];
+        FASTNN_ISA_CALL(s->isa, FN(add_row), (nu, s->dbi + k + u0, s->dgi + o + k));
+        if (s->dbh) FASTNN_ISA_CALL(s->isa, FN(add_row), (nu, s->dbh + k + u0, s->dgh + o + k));
     }
 }
 

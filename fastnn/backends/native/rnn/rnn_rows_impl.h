@@ -134,3 +134,11 @@ FN(gru_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict h
         dh[j] = dhv * z;
     }
 }
+
+/* acc += v: a row's gate grads into the bias grads. */
+static FASTNN_TARGET void
+FN(add_row)(long n, REAL *restrict acc, const REAL *restrict v)
+{
+    #pragma omp simd
+    for (long j = 0; j < n; j++) acc[j] += v[j];
+}
