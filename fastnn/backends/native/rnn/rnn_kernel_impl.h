@@ -219,12 +219,6 @@ static void FN(back_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
         FASTNN_ISA_CALL(s->isa, FN(rnn_back_row), (nu, s->relu, s->y + t * B * H + r, dy,
                                                    s->dh + r, s->dgi + o));
     }
-    /* the bias grads, while this row's grads are in cache (the caller owns
-     * these units for the whole loop: no other thread adds to them) */
-    for (long k = 0; s->dbi && k < s->G; k += H) {
-        FASTNN_ISA_CALL(s->isa, FN(add_row), (nu, s->dbi + k + u0, s->dgi + o + k));
-        if (s->dbh) FASTNN_ISA_CALL(s->isa, FN(add_row), (nu, s->dbh + k + u0, s->dgh + o + k));
-    }
 }
 
 /* The general step loop (float64, no vector kernel, one step): per step the
@@ -334,6 +328,15 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
             for (long b = 0; u1 > u0 && b < B; b++) {
                 if (backward) FN(back_row)(s, t, b, u0, u1 - u0);
                 else FN(fwd_row)(s, t, b, u0, u1 - u0);
+            }
+            /* the bias grads: this step's rows of the units this thread owns
+             * (for the whole loop: no other thread adds to them), in cache */
+            for (long k = 0; backward && s->dbi && u1 > u0 && k < G; k += H) {
+                FASTNN_ISA_CALL(isa, FN(add_rows), (B, G, u1 - u0, s->dbi + k + u0,
+                                                    s->dgi + t * B * G + k + u0));
+                if (s->dbh)
+                    FASTNN_ISA_CALL(isa, FN(add_rows), (B, G, u1 - u0, s->dbh + k + u0,
+                                                        s->dgh + t * B * G + k + u0));
             }
             if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
             FASTNN_RNN_BARRIER

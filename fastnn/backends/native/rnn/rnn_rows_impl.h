@@ -135,10 +135,24 @@ FN(gru_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict h
     }
 }
 
-/* acc += v: a row's gate grads into the bias grads. */
+/* acc[j] += sum over the rows r of v[r * stride + j], j < n: a step's gate
+ * grads into the bias grads. 32 columns at a time stay in registers down all
+ * the rows (adding row by row into acc would store and reload the same
+ * vectors at every row); the sum still runs row after row. */
 static FASTNN_TARGET void
-FN(add_row)(long n, REAL *restrict acc, const REAL *restrict v)
+FN(add_rows)(long rows, long stride, long n, REAL *restrict acc, const REAL *restrict v)
 {
-    #pragma omp simd
-    for (long j = 0; j < n; j++) acc[j] += v[j];
+    long j0 = 0;
+    for (; j0 + 32 <= n; j0 += 32) {
+        REAL s[32];
+        for (int j = 0; j < 32; j++) s[j] = acc[j0 + j];
+        for (long r = 0; r < rows; r++) {
+            const REAL *vr = v + r * stride + j0;
+            #pragma omp simd
+            for (int j = 0; j < 32; j++) s[j] += vr[j];
+        }
+        for (int j = 0; j < 32; j++) acc[j0 + j] = s[j];
+    }
+    for (long r = 0; j0 < n && r < rows; r++)
+        for (long j = j0; j < n; j++) acc[j] += v[r * stride + j];
 }
