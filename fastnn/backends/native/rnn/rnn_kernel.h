@@ -8,6 +8,11 @@
  * `lengths` (nullable, B int64 in [1, T]) freezes the state of sequence b from
  * step lengths[b] on (its y rows are written as 0).
  *
+ * x is time-major (T x B x I), or batch-major (B x T x I: batch_first input
+ * read in place, no transposed copy) when x_bm is 1; the backward's dy
+ * likewise (T x B x H, or B x T x H when dy_bm is 1). Every other array is
+ * time-major.
+ *
  * Backward state buffers are in/out: dh (and dc) enter holding dh_n (dc_n,
  * zeros when absent) and leave holding dh0 (dc0).
  *
@@ -18,28 +23,28 @@
 #include <stdint.h>
 
 #define FASTNN_RNN_DECLARE(SFX, REAL)                                                         \
-void fastnn_rnn_forward_##SFX(long T, long B, long I, long H, int relu,                      \
+void fastnn_rnn_forward_##SFX(long T, long B, long I, long H, int x_bm, int relu,          \
     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,                       \
     const REAL *bias, const int64_t *lengths,                                                 \
     REAL *y, REAL *h_n);                                                                      \
-void fastnn_rnn_backward_##SFX(long T, long B, long I, long H, int relu,                     \
+void fastnn_rnn_backward_##SFX(long T, long B, long I, long H, int x_bm, int dy_bm, int relu,\
     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,                       \
     const int64_t *lengths, const REAL *y, const REAL *dy, REAL *dh,                         \
     REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work);               \
-void fastnn_lstm_forward_##SFX(long T, long B, long I, long H,                               \
+void fastnn_lstm_forward_##SFX(long T, long B, long I, long H, int x_bm,                   \
     const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih, const REAL *w_hh,       \
     const REAL *bias, const int64_t *lengths,                                                 \
     REAL *y, REAL *h_n, REAL *c_n, REAL *gates, REAL *cs);                                   \
-void fastnn_lstm_backward_##SFX(long T, long B, long I, long H,                              \
+void fastnn_lstm_backward_##SFX(long T, long B, long I, long H, int x_bm, int dy_bm,       \
     const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih, const REAL *w_hh,       \
     const int64_t *lengths, const REAL *y, const REAL *gates, const REAL *cs,                \
     const REAL *dy, REAL *dh, REAL *dc,                                                       \
     REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work);               \
-void fastnn_gru_forward_##SFX(long T, long B, long I, long H,                                \
+void fastnn_gru_forward_##SFX(long T, long B, long I, long H, int x_bm,                    \
     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,                       \
     const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,                              \
     REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work);                                   \
-void fastnn_gru_backward_##SFX(long T, long B, long I, long H,                               \
+void fastnn_gru_backward_##SFX(long T, long B, long I, long H, int x_bm, int dy_bm,        \
     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,                       \
     const int64_t *lengths, const REAL *y, const REAL *gates, const REAL *hn,                \
     const REAL *dy, REAL *dh,                                                                 \

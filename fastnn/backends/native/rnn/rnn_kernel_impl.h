@@ -69,15 +69,6 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
     }
 }
 
-/* out (N x G) = x (N x I) w^T (w is G x I), all T steps at once on the GEMM's own
- * team (the general loop; the persistent team computes x_t W_ih^T per step
- * instead, with W_hh h). The biases are added later, in the fused pass that
- * reads the gates anyway. */
-static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w, REAL *out)
-{
-    FN(mm)(1, N, G, I, x, w, out, 0);
-}
-
 /* out[j] = sum_r a[r, j] for the columns [j0, j1): the rows stream through
  * in order (a column block walked down the rows would cross a page per row,
  * where the prefetcher stops). */
@@ -101,7 +92,8 @@ static void FN(colsum)(long N, long G, const REAL *a, REAL *out, long j0, long j
  * split, so the result does not depend on the team. dx may be NULL (not
  * needed: its GEMM is a sixth of a training step's multiply-adds). */
 static void FN(weight_grads)(long T, long B, long I, long H, long G,
-                             const REAL *x, const REAL *h0, const REAL *y, const REAL *w_ih,
+                             const REAL *x, long xs_t, long xs_b, const REAL *h0,
+                             const REAL *y, const REAL *w_ih,
                              const REAL *dgi, const REAL *dgh, REAL *dx, REAL *dw_ih,
                              REAL *dw_hh, REAL *db_ih, REAL *db_hh)
 {
@@ -110,7 +102,12 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
     if (dx) FN(mm)(0, N, I, G, dgi, w_ih, dx, 0);
     REAL *xh = malloc(sizeof(REAL) * (size_t)(N + (one ? G : 0)) * (size_t)L);
     if (!xh) {   /* out of memory: the same products straight from x, h0 and y */
-        GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
+        if (xs_b == I)
+            GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
+        else   /* batch-major x: batch entry by batch entry */
+            for (long b = 0; b < B; b++)
+                GEMM(1, 0, G, I, T, 1, dgi + b * G, B * G, x + b * xs_b, xs_t, b ? 1 : 0, dw_ih,
+                     I, 0);
         GEMM(1, 0, G, H, B, 1, dgh, G, h0, H, 0, dw_hh, H, 0);
         if (T > 1) GEMM(1, 0, G, H, N - B, 1, dgh + B * G, G, y, H, 1, dw_hh, H, 0);
         if (db_ih) FN(colsum)(N, G, dgi, db_ih, 0, G);
@@ -123,7 +120,7 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
         long r0, r1, i0, i1;
         fnn_team_share(N, &r0, &r1);
         for (long r = r0; r < r1; r++) {
-            memcpy(xh + r * L, x + r * I, sizeof(REAL) * I);
+            memcpy(xh + r * L, x + r / B * xs_t + r % B * xs_b, sizeof(REAL) * I);
             memcpy(xh + r * L + I, r < B ? h0 + r * H : y + (r - B) * H, sizeof(REAL) * H);
         }
         fnn_team_share((G + 15) / 16, &i0, &i1);   /* whole cache lines of every dg row */
@@ -157,6 +154,7 @@ typedef struct {
     const int64_t *lengths;
     const REAL *w_hh, *h0, *c0, *bh, *dy;
     const REAL *x, *w_ih;                 /* forward: the input projection's operands */
+    long xs_t, xs_b, dys_t, dys_b;        /* x's and dy's row (t, b) at t * s_t + b * s_b */
     const REAL *bias;                     /* forward: the input-side bias, added per row */
     REAL *dbi, *dbh;                      /* backward: bias grads summed per row, or NULL */
     long I;
@@ -165,6 +163,23 @@ typedef struct {
     REAL *hbuf, *fout;                    /* forward: step t's product goes to fout + t*fstep */
     REAL *y, *gates, *cs, *hn, *work, *dh, *dc, *dgi, *dgh;
 } FN(seq_t);
+
+/* out (T*B x G) = x W_ih^T (W_ih is G x I), all T steps at once on the GEMM's own
+ * team (the general loop; the persistent team computes x_t W_ih^T per step
+ * instead, with W_hh h); batch-major x, one GEMM per batch entry, each writing
+ * rows B apart. The biases are added later, in the fused pass that reads the
+ * gates anyway. */
+static void FN(project)(const FN(seq_t) *s, REAL *out)
+{
+    const long T = s->T, B = s->B, G = s->G, I = s->I;
+    if (s->xs_b == I) {
+        FN(mm)(1, T * B, G, I, s->x, s->w_ih, out, 0);
+        return;
+    }
+    for (long b = 0; b < B; b++)
+        GEMM(0, 1, T, G, I, 1, s->x + b * s->xs_b, s->xs_t, s->w_ih, I, 0, out + b * G, B * G,
+             0);
+}
 
 #define FASTNN_RNN_PADDED(s, t, b) ((s)->lengths && (int64_t)(t) >= (s)->lengths[b])
 #define FASTNN_RNN_PAR_IF(B, W) ((B) > 1 && (B) * (W) >= FASTNN_RNN_PAR_MIN)
@@ -199,7 +214,7 @@ static void FN(fwd_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
 static void FN(back_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
 {
     const long B = s->B, H = s->H, r = b * H + u0, o = (t * B + b) * s->G + u0;
-    const REAL *dy = s->dy ? s->dy + t * B * H + r : NULL;
+    const REAL *dy = s->dy ? s->dy + t * s->dys_t + b * s->dys_b + u0 : NULL;
     if (FASTNN_RNN_PADDED(s, t, b)) {
         for (long k = 0; k < s->G; k += H) {
             memset(s->dgi + o + k, 0, sizeof(REAL) * nu);
@@ -312,16 +327,16 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
         }
         for (long i = 0; i < s->T; i++) {
             long t = backward ? s->T - 1 - i : i;
-            const REAL *xt = s->x + t * B * s->I, *hp = s->hbuf + (t & 1) * B * H;
+            const REAL *xt = s->x + t * s->xs_t, *hp = s->hbuf + (t & 1) * B * H;
             for (long k = 0; !backward && k < G; k += H) {
                 const REAL *wi = s->wpi + k / H * s->pleni, *wh = s->wp + k / H * s->plen;
                 if (s->kind == FASTNN_RNN_GRU) {   /* W_hn h stays apart (r multiplies it) */
-                    fastnn_rgemm_panels(isa, B, H, s->I, xt, s->I, wi, xout + t * B * G + k, G,
+                    fastnn_rgemm_panels(isa, B, H, s->I, xt, s->xs_b, wi, xout + t * B * G + k, G,
                                         0, p0, p1);
                     fastnn_rgemm_panels(isa, B, H, H, hp, H, wh, s->fout + t * s->fstep + k, G,
                                         0, p0, p1);
                 } else {   /* x_t W_ih^T + h_{t-1} W_hh^T in one pass */
-                    fastnn_rgemm_panels2(isa, B, H, s->I, xt, s->I, wi, H, hp, H, wh,
+                    fastnn_rgemm_panels2(isa, B, H, s->I, xt, s->xs_b, wi, H, hp, H, wh,
                                          s->fout + t * s->fstep + k, G, 0, p0, p1);
                 }
             }
@@ -375,7 +390,7 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
         if (done) return;
     }
 #endif
-    FN(project)(s->T * s->B, s->G, s->I, s->x, s->w_ih, s->gates ? s->gates : s->y);
+    FN(project)(s, s->gates ? s->gates : s->y);
     s->hbuf = h_n;
     s->hstep = 0;
     memcpy(h_n, h0, sizeof(REAL) * BH);
@@ -409,39 +424,46 @@ static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_
 #endif
     if (!done) FN(seq_loop)(stop, s, 1);
     if (fastnn_stopped(stop)) return;
-    FN(weight_grads)(s->T, s->B, I, s->H, s->G, x, s->h0, s->y, w_ih, s->dgi, s->dgh, dx,
-                     dw_ih, dw_hh, db_ih, db_hh);
+    FN(weight_grads)(s->T, s->B, I, s->H, s->G, x, s->xs_t, s->xs_b, s->h0, s->y, w_ih, s->dgi,
+                     s->dgh, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
 /* ------------------------------------------------------------------ entry points */
 
-void FN(rnn_forward)(long T, long B, long I, long H, int relu,
+/* The row strides of time-major (bm 0) or batch-major (bm 1) T x B x F rows. */
+#define FASTNN_RNN_ROWS(bm, F) .xs_t = (bm) ? (F) : B * (F), .xs_b = (bm) ? T * (F) : (F)
+#define FASTNN_RNN_DY_ROWS(bm) .dys_t = (bm) ? H : B * H, .dys_b = (bm) ? T * H : H
+
+void FN(rnn_forward)(long T, long B, long I, long H, int x_bm, int relu,
                      const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                      const REAL *bias, const int64_t *lengths, REAL *y, REAL *h_n)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
                    .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .x = x, .w_ih = w_ih,
                    .bias = bias, .I = I, .y = y, .fout = y, .fstep = B * H};
     FN(run_forward)(&s, h0, h_n);
 }
 
-void FN(rnn_backward)(long T, long B, long I, long H, int relu,
+void FN(rnn_backward)(long T, long B, long I, long H, int x_bm, int dy_bm, int relu,
                       const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                       const int64_t *lengths, const REAL *y, const REAL *dy, REAL *dh,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
                    .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .dy = dy,
                    .y = (REAL *)y, .dh = dh, .dgi = work, .dgh = work};
     FN(run_backward)(&s, I, x, w_ih, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
-void FN(lstm_forward)(long T, long B, long I, long H,
+void FN(lstm_forward)(long T, long B, long I, long H, int x_bm,
                       const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih,
                       const REAL *w_hh, const REAL *bias, const int64_t *lengths, REAL *y,
                       REAL *h_n, REAL *c_n, REAL *gates, REAL *cs)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
                    .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .c0 = c0, .x = x,
                    .w_ih = w_ih, .bias = bias, .I = I, .y = y, .gates = gates,
                    .cs = cs, .fout = gates, .fstep = B * 4 * H};
@@ -449,39 +471,42 @@ void FN(lstm_forward)(long T, long B, long I, long H,
     memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
 }
 
-void FN(lstm_backward)(long T, long B, long I, long H,
+void FN(lstm_backward)(long T, long B, long I, long H, int x_bm, int dy_bm,
                        const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih,
                        const REAL *w_hh, const int64_t *lengths, const REAL *y,
                        const REAL *gates, const REAL *cs, const REAL *dy, REAL *dh, REAL *dc,
                        REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
                    .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .c0 = c0, .dy = dy,
                    .y = (REAL *)y, .gates = (REAL *)gates, .cs = (REAL *)cs, .dh = dh, .dc = dc,
                    .dgi = work, .dgh = work};
     FN(run_backward)(&s, I, x, w_ih, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
-void FN(gru_forward)(long T, long B, long I, long H,
+void FN(gru_forward)(long T, long B, long I, long H, int x_bm,
                      const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                      const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
                      REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
                    .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .bh = b_hh, .x = x,
                    .w_ih = w_ih, .bias = b_ih, .I = I, .y = y, .gates = gates, .hn = hn,
                    .work = work, .fout = work, .fstep = 0};
     FN(run_forward)(&s, h0, h_n);
 }
 
-void FN(gru_backward)(long T, long B, long I, long H,
+void FN(gru_backward)(long T, long B, long I, long H, int x_bm, int dy_bm,
                       const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                       const int64_t *lengths, const REAL *y, const REAL *gates,
                       const REAL *hn, const REAL *dy, REAL *dh,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh,
                       REAL *work_ih, REAL *work_hh)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
                    .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .dy = dy,
                    .y = (REAL *)y, .gates = (REAL *)gates, .hn = (REAL *)hn, .dh = dh,
                    .dgi = work_ih, .dgh = work_hh};
@@ -489,4 +514,6 @@ void FN(gru_backward)(long T, long B, long I, long H,
 }
 
 #undef FASTNN_RNN_PADDED
+#undef FASTNN_RNN_ROWS
+#undef FASTNN_RNN_DY_ROWS
 #undef FASTNN_RNN_PAR_IF
