@@ -364,9 +364,10 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
 }
 #endif
 
-/* Runs the forward: the input projection (into the gates, RNN: into y) and the
- * steps from h0 to h_n, on the persistent team when it can (float32 with a
- * vector kernel and at least two steps), else on the general loop. */
+/* Runs the forward steps from h0 to h_n: on the persistent team when it can
+ * (float32 with a vector kernel and at least two steps; x_t W_ih^T with each
+ * step), else the input projection of all steps (into the gates, RNN: into y)
+ * and the general loop. */
 static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
 {
     const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
