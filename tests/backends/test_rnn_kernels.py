@@ -195,6 +195,44 @@ def test_memory_orders(kind):
         np.testing.assert_allclose(b, a, **tol(np.float32))
 
 
+@pytest.mark.parametrize("T", [1, 6])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_batch_first_views_are_read_in_place(kind, dtype, T, monkeypatch):
+    """x and dy that are the transposed views of (B, T, F) arrays (nn's
+    batch_first) reach C as those arrays (no copy) and give the bits of the
+    time-major copies, forward and backward, with and without lengths; a saved
+    holding such a view also works on the reference backward."""
+    B, I, H = 3, 5, 37
+    p = make(kind, T, B, I, H, dtype)
+    g = out_grads(kind, T, B, H, dtype)
+    seen = []
+    for name in (f"{kind}_forward", f"{kind}_backward"):
+        real = getattr(native._rnn, name)
+
+        def spy(*a, _real=real, **k):
+            seen.append((k.get("x_bm"), k.get("dy_bm")))
+            return _real(*a, **k)
+        monkeypatch.setattr(native._rnn, name, spy)
+    for lengths in (None, np.array([T, max(T - 2, 1), T])):
+        q = dict(p, x=np.ascontiguousarray(p["x"].transpose(1, 0, 2)).transpose(1, 0, 2))
+        gq = (np.ascontiguousarray(g[0].transpose(1, 0, 2)).transpose(1, 0, 2),) + g[1:]
+        bm = 0 if T == 1 else 1   # one step: the view is C-contiguous time-major already
+        assert q["x"].flags.c_contiguous == (T == 1) == gq[0].flags.c_contiguous
+        seen.clear()
+        expect, s = forward(native, kind, p, lengths)
+        got, sq = forward(native, kind, q, lengths)
+        for a, b in zip(expect, got):
+            np.testing.assert_array_equal(b, a)
+        full = backward(native, kind, g, s)
+        part = backward(native, kind, gq, sq)
+        for name, a, b in zip(grad_names(kind), full, part):
+            np.testing.assert_array_equal(b, a, err_msg=name)
+        assert seen == [(0, None), (bm, None), (0, 0), (bm, bm)], seen
+        for name, a, b in zip(grad_names(kind), backward(ref, kind, g, sq), full):
+            np.testing.assert_allclose(a, b, err_msg=name, **tol(dtype))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_backward_without_dx(kind, dtype):

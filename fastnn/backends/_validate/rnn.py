@@ -12,7 +12,7 @@ import numpy as np
 
 from . import check_array, check_optional_array
 
-__all__ = ["RNNSaved", "check_nonlinearity", "check_rnn_backward", "check_rnn_forward",
+__all__ = ["RNNSaved", "batch_major_view", "check_nonlinearity", "check_rnn_backward", "check_rnn_forward",
            "check_rnn_grads", "check_rnn_saved", "rnn_saved"]
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -23,7 +23,8 @@ _LAYOUT = {"rnn": "(H, ...)", "lstm": "(4*H, ...)", "gru": "(3*H, ...)"}
 class RNNSaved:
     """What rnn_forward / lstm_forward / gru_forward keep for the backward, whichever backend ran.
 
-    ``kind`` is 'rnn', 'lstm' or 'gru'; x (T, B, I), h0 (B, H), the weights,
+    ``kind`` is 'rnn', 'lstm' or 'gru'; x (T, B, I) (C-contiguous, or the native
+    backend's batch_major_view of batch_first input), h0 (B, H), the weights,
     y (T, B, H) and lengths (int64 (B,) or None) are common; the rest per kind:
     nonlinearity ('tanh' or 'relu', rnn), c0 (B, H), gates (T, B, 4H) and the
     cell states c (T, B, H) (lstm), gates r, z, n (T, B, 3H) and hn = W_hn h + b_hn
@@ -84,12 +85,22 @@ def _c_aligned(a: Any) -> Any:
     return None if a is None else np.require(a, requirements=("C", "A"))
 
 
+def batch_major_view(a: Any) -> bool:
+    """True when ``a`` (T, B, F) is the (1, 0, 2) transpose of an aligned C-contiguous
+    (B, T, F) array, as batch_first input arrives (a kernel may read it in place)."""
+    t = a.transpose(1, 0, 2)
+    return (not a.flags.c_contiguous and t.flags.c_contiguous
+            and getattr(t.flags, "aligned", True))
+
+
 def check_rnn_forward(kind: str, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, b_ih: Any,
-                      b_hh: Any, lengths: Any, nonlinearity: Any = "tanh") -> tuple[Any, ...]:
+                      b_hh: Any, lengths: Any, nonlinearity: Any = "tanh",
+                      keep_batch_major: bool = False) -> tuple[Any, ...]:
     """Check a forward call of ``kind`` ('rnn' | 'lstm' | 'gru'; nonlinearity: rnn's).
 
     Returns C-contiguous (x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths); c0 is
-    None except for LSTM, lengths int64 or None.
+    None except for LSTM, lengths int64 or None. With ``keep_batch_major``, an
+    x that is a batch_major_view stays that view (no copy).
     """
     if kind == "rnn":
         check_nonlinearity(nonlinearity)
@@ -121,7 +132,9 @@ def check_rnn_forward(kind: str, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any,
             raise ValueError(f"{name}: expected shape ({B}, {H}) (batch, hidden), "
                              f"got {tuple(s.shape)}")
     c = _c_aligned
-    return (c(x), c(h0), c(c0) if kind == "lstm" else None, c(w_ih), c(w_hh), c(b_ih), c(b_hh),
+    if not (keep_batch_major and batch_major_view(x)):
+        x = c(x)
+    return (x, c(h0), c(c0) if kind == "lstm" else None, c(w_ih), c(w_hh), c(b_ih), c(b_hh),
             _check_lengths(lengths, T, B))
 
 
@@ -136,8 +149,8 @@ def check_rnn_saved(kind: str, saved: Any, array_type: Any = np.ndarray) -> tupl
 
     The native backward hands every array in it to C without bounds checks,
     so one that was edited or mixed from two calls (another T, B or H,
-    another dtype, a strided view, bad lengths, not ``array_type``) is
-    rejected here.
+    another dtype, a strided view other than x's batch_major_view, bad lengths,
+    not ``array_type``) is rejected here.
     """
     def bad() -> TypeError:
         return TypeError(f"saved: expected the RNNSaved returned by {kind}_forward")
@@ -149,16 +162,19 @@ def check_rnn_saved(kind: str, saved: Any, array_type: Any = np.ndarray) -> tupl
         raise bad()
     dt = x.dtype
 
-    def arr(a: Any, shape: tuple[int, ...] | None = None, ndim: int | None = None) -> Any:
+    def arr(a: Any, shape: tuple[int, ...] | None = None, ndim: int | None = None,
+            batch_major: bool = False) -> Any:
         # cupy's flags have no 'aligned': its arrays always are
-        if (not isinstance(a, array_type) or a.dtype != dt or not a.flags.c_contiguous
+        if (not isinstance(a, array_type) or a.dtype != dt
+                or not (a.flags.c_contiguous or (batch_major and a.ndim == 3
+                                                 and batch_major_view(a)))
                 or not getattr(a.flags, "aligned", True)
                 or (shape is not None and a.shape != shape)
                 or (ndim is not None and a.ndim != ndim)):
             raise bad()
         return a
 
-    T, B, I = arr(x, ndim=3).shape
+    T, B, I = arr(x, ndim=3, batch_major=True).shape
     w_hh = arr(saved.w_hh, ndim=2)
     G = GATES[kind]
     H = w_hh.shape[1]
@@ -193,9 +209,10 @@ def check_rnn_saved(kind: str, saved: Any, array_type: Any = np.ndarray) -> tupl
 
 
 def check_rnn_grads(kind: str, T: int, B: int, H: int, dtype: Any, dy: Any, dh_n: Any,
-                    dc_n: Any = None) -> tuple[Any, Any, Any]:
+                    dc_n: Any = None, keep_batch_major: bool = False) -> tuple[Any, Any, Any]:
     """Check the output gradients of a backward call (None: zero); returns them
-    C-contiguous, Nones kept (dc_n None unless LSTM)."""
+    C-contiguous, Nones kept (dc_n None unless LSTM). With ``keep_batch_major``,
+    a dy that is a batch_major_view stays that view."""
     out: list[Any] = []
     grads = [("dy", dy, (T, B, H)), ("dh_n", dh_n, (B, H))]
     if kind == "lstm":
@@ -207,14 +224,15 @@ def check_rnn_grads(kind: str, T: int, B: int, H: int, dtype: Any, dy: Any, dh_n
         check_array(name, g, len(shape), dtype)
         if g.shape != shape:
             raise ValueError(f"{name}: expected shape {shape}, got {tuple(g.shape)}")
-        out.append(np.ascontiguousarray(g))
+        keep = keep_batch_major and name == "dy" and batch_major_view(g)
+        out.append(g if keep else np.ascontiguousarray(g))
     if kind != "lstm":
         out.append(None)
     return out[0], out[1], out[2]
 
 
-def check_rnn_backward(kind: str, saved: Any, dy: Any, dh_n: Any,
-                       dc_n: Any = None) -> tuple[Any, Any, Any]:
+def check_rnn_backward(kind: str, saved: Any, dy: Any, dh_n: Any, dc_n: Any = None,
+                       keep_batch_major: bool = False) -> tuple[Any, Any, Any]:
     """check_rnn_saved then check_rnn_grads, for NumPy arrays; returns (dy, dh_n, dc_n)."""
     T, B, H = check_rnn_saved(kind, saved)
-    return check_rnn_grads(kind, T, B, H, saved.x.dtype, dy, dh_n, dc_n)
+    return check_rnn_grads(kind, T, B, H, saved.x.dtype, dy, dh_n, dc_n, keep_batch_major)

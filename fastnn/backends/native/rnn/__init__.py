@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..._validate.rnn import RNNSaved, check_rnn_backward, check_rnn_forward, rnn_saved
+from ..._validate.rnn import (RNNSaved, batch_major_view, check_rnn_backward, check_rnn_forward,
+                              rnn_saved)
 from ...numpy_ref import rnn as _ref
 from . import _rnn
 
@@ -42,6 +43,21 @@ def _weight_grad_buffers(saved):
     return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
+def _rows(a):
+    """(array, 1) for batch_first's transposed view (the kernel reads the (B, T, F)
+    array in place), else (a, 0): a is C-contiguous (T, B, F) then."""
+    return (a.transpose(1, 0, 2), 1) if a is not None and batch_major_view(a) else (a, 0)
+
+
+def _bias(b_ih, b_hh, n, dt):
+    """The forward kernels add one bias vector per gate row (zeros without)."""
+    if b_ih is None and b_hh is None:
+        return np.zeros(n, dt)
+    if b_ih is None or b_hh is None:
+        return b_ih if b_hh is None else b_hh
+    return b_ih + b_hh
+
+
 def _state_grad(g, B, H, dt):
     return np.zeros((B, H), dt) if g is None else g.copy()
 
@@ -53,14 +69,16 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
                 lengths: Any = None) -> tuple[np.ndarray, np.ndarray, RNNSaved]:
     """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). Returns (y, h_n, saved)."""
     x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
-        "rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity)
+        "rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity, keep_batch_major=True)
     if _empty(x):
         return _ref.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, lengths)
     T, B, _ = x.shape
     H = w_hh.shape[1]
     y = np.empty((T, B, H), x.dtype)
     h_n = np.empty((B, H), x.dtype)
-    _rnn.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity == "relu", y, h_n)
+    xk, x_bm = _rows(x)
+    _rnn.rnn_forward(xk, h0, w_ih, w_hh, _bias(b_ih, b_hh, H, x.dtype), lengths,
+                     nonlinearity == "relu", y, h_n, x_bm=x_bm)
     saved = rnn_saved("rnn", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, nonlinearity=nonlinearity)
     return y, h_n, saved
 
@@ -68,7 +86,7 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
 def rnn_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
                  saved: RNNSaved) -> tuple[np.ndarray | None, ...]:
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
-    dy, dh_n, _ = check_rnn_backward("rnn", saved, dy, dh_n)
+    dy, dh_n, _ = check_rnn_backward("rnn", saved, dy, dh_n, keep_batch_major=True)
     x = saved.x
     if _empty(x):
         return _ref.rnn_backward(dy, dh_n, saved)
@@ -77,9 +95,10 @@ def rnn_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
     dh = _state_grad(dh_n, B, H, x.dtype)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grad_buffers(saved)
     work = np.empty((T, B, H), x.dtype)
-    _rnn.rnn_backward(x, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
-                      saved.nonlinearity == "relu", saved.y, dy, dh,
-                      dx, dw_ih, dw_hh, db_ih, db_hh, work)
+    (xk, x_bm), (dyk, dy_bm) = _rows(x), _rows(dy)
+    _rnn.rnn_backward(xk, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
+                      saved.nonlinearity == "relu", saved.y, dyk, dh,
+                      dx, dw_ih, dw_hh, db_ih, db_hh, work, x_bm=x_bm, dy_bm=dy_bm)
     return dx, dh, dw_ih, dw_hh, db_ih, db_hh
 
 
@@ -89,7 +108,7 @@ def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray
                  lengths: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, RNNSaved]:
     """torch.nn.LSTM cell, gates i, f, g, o. Returns (y, h_n, c_n, saved)."""
     x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
-        "lstm", x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths)
+        "lstm", x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, keep_batch_major=True)
     if _empty(x):
         return _ref.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths)
     T, B, _ = x.shape
@@ -99,7 +118,9 @@ def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray
     h_n, c_n = np.empty((B, H), dt), np.empty((B, H), dt)
     gates = np.empty((T, B, 4 * H), dt)
     cs = np.empty((T, B, H), dt)
-    _rnn.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, y, h_n, c_n, gates, cs)
+    xk, x_bm = _rows(x)
+    _rnn.lstm_forward(xk, h0, c0, w_ih, w_hh, _bias(b_ih, b_hh, 4 * H, dt), lengths, y, h_n, c_n,
+                      gates, cs, x_bm=x_bm)
     saved = rnn_saved("lstm", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, c0=c0, gates=gates,
                       c=cs)
     return y, h_n, c_n, saved
@@ -108,7 +129,7 @@ def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray
 def lstm_backward(dy: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarray | None,
                   saved: RNNSaved) -> tuple[np.ndarray | None, ...]:
     """Returns (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh)."""
-    dy, dh_n, dc_n = check_rnn_backward("lstm", saved, dy, dh_n, dc_n)
+    dy, dh_n, dc_n = check_rnn_backward("lstm", saved, dy, dh_n, dc_n, keep_batch_major=True)
     x = saved.x
     if _empty(x):
         return _ref.lstm_backward(dy, dh_n, dc_n, saved)
@@ -118,9 +139,10 @@ def lstm_backward(dy: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarr
     dc = _state_grad(dc_n, B, H, x.dtype)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grad_buffers(saved)
     work = np.empty((T, B, 4 * H), x.dtype)
-    _rnn.lstm_backward(x, saved.h0, saved.c0, saved.w_ih, saved.w_hh,
-                       saved.lengths, saved.y, saved.gates, saved.c, dy, dh, dc,
-                       dx, dw_ih, dw_hh, db_ih, db_hh, work)
+    (xk, x_bm), (dyk, dy_bm) = _rows(x), _rows(dy)
+    _rnn.lstm_backward(xk, saved.h0, saved.c0, saved.w_ih, saved.w_hh,
+                       saved.lengths, saved.y, saved.gates, saved.c, dyk, dh, dc,
+                       dx, dw_ih, dw_hh, db_ih, db_hh, work, x_bm=x_bm, dy_bm=dy_bm)
     return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh
 
 
@@ -130,7 +152,7 @@ def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
                 lengths: Any = None) -> tuple[np.ndarray, np.ndarray, RNNSaved]:
     """torch.nn.GRU cell, gates r, z, n. Returns (y, h_n, saved)."""
     x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
-        "gru", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths)
+        "gru", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, keep_batch_major=True)
     if _empty(x):
         return _ref.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths)
     T, B, _ = x.shape
@@ -141,8 +163,10 @@ def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
     gates = np.empty((T, B, 3 * H), dt)
     hn = np.empty((T, B, H), dt)
     work = np.empty((B, 3 * H), dt)
-    bh = b_hh if b_hh is not None else np.zeros(3 * H, dt)  # the fused pass adds it per step
-    _rnn.gru_forward(x, h0, w_ih, w_hh, b_ih, bh, lengths, y, h_n, gates, hn, work)
+    # the fused pass adds both biases per step (b_hn inside r * (W_hn h + b_hn))
+    bi, bh = _bias(b_ih, None, 3 * H, dt), _bias(None, b_hh, 3 * H, dt)
+    xk, x_bm = _rows(x)
+    _rnn.gru_forward(xk, h0, w_ih, w_hh, bi, bh, lengths, y, h_n, gates, hn, work, x_bm=x_bm)
     saved = rnn_saved("gru", x, h0, w_ih, w_hh, b_ih, b_hh, lengths, y, gates=gates, hn=hn)
     return y, h_n, saved
 
@@ -150,7 +174,7 @@ def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
 def gru_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
                  saved: RNNSaved) -> tuple[np.ndarray | None, ...]:
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
-    dy, dh_n, _ = check_rnn_backward("gru", saved, dy, dh_n)
+    dy, dh_n, _ = check_rnn_backward("gru", saved, dy, dh_n, keep_batch_major=True)
     x = saved.x
     if _empty(x):
         return _ref.gru_backward(dy, dh_n, saved)
@@ -160,7 +184,8 @@ def gru_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grad_buffers(saved)
     work_ih = np.empty((T, B, 3 * H), x.dtype)
     work_hh = np.empty((T, B, 3 * H), x.dtype)
-    _rnn.gru_backward(x, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
-                      saved.y, saved.gates, saved.hn, dy, dh,
-                      dx, dw_ih, dw_hh, db_ih, db_hh, work_ih, work_hh)
+    (xk, x_bm), (dyk, dy_bm) = _rows(x), _rows(dy)
+    _rnn.gru_backward(xk, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
+                      saved.y, saved.gates, saved.hn, dyk, dh,
+                      dx, dw_ih, dw_hh, db_ih, db_hh, work_ih, work_hh, x_bm=x_bm, dy_bm=dy_bm)
     return dx, dh, dw_ih, dw_hh, db_ih, db_hh

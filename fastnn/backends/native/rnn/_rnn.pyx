@@ -22,6 +22,12 @@ from ..common cimport _interrupt
 _interrupt.fastnn_interrupt_link(_interrupt.watch)
 
 
+cdef inline void _check_layout(int bm) except *:
+    # x_bm / dy_bm: 0 time-major (T, B, F), 1 batch-major (B, T, F)
+    if bm != 0 and bm != 1:
+        raise ValueError(f"x_bm, dy_bm: expected 0 (time-major) or 1 (batch-major), got {bm}")
+
+
 def isa_level():
     """The ISA level this module's C code runs now, as a number (tests: every
     compiled module follows the one decision in common/_isa)."""
@@ -29,63 +35,66 @@ def isa_level():
 
 
 cdef extern from "rnn_kernel.h" nogil:
-    void fastnn_rnn_forward_f32(long T, long B, long I, long H, int relu, const float *x,
-        const float *h0, const float *w_ih, const float *w_hh, const float *b_ih,
-        const float *b_hh, const int64_t *lengths, float *y, float *h_n)
-    void fastnn_rnn_forward_f64(long T, long B, long I, long H, int relu, const double *x,
-        const double *h0, const double *w_ih, const double *w_hh, const double *b_ih,
-        const double *b_hh, const int64_t *lengths, double *y, double *h_n)
-    void fastnn_rnn_backward_f32(long T, long B, long I, long H, int relu, const float *x,
+    void fastnn_rnn_forward_f32(long T, long B, long I, long H, int x_bm, int relu, const float *x,
+        const float *h0, const float *w_ih, const float *w_hh, const float *bias,
+        const int64_t *lengths, float *y, float *h_n)
+    void fastnn_rnn_forward_f64(long T, long B, long I, long H, int x_bm, int relu, const double *x,
+        const double *h0, const double *w_ih, const double *w_hh, const double *bias,
+        const int64_t *lengths, double *y, double *h_n)
+    void fastnn_rnn_backward_f32(long T, long B, long I, long H, int x_bm, int dy_bm,
+        int relu, const float *x,
         const float *h0, const float *w_ih, const float *w_hh, const int64_t *lengths,
         const float *y, const float *dy, float *dh, float *dx, float *dw_ih, float *dw_hh,
         float *db_ih, float *db_hh, float *work)
-    void fastnn_rnn_backward_f64(long T, long B, long I, long H, int relu, const double *x,
+    void fastnn_rnn_backward_f64(long T, long B, long I, long H, int x_bm, int dy_bm,
+        int relu, const double *x,
         const double *h0, const double *w_ih, const double *w_hh, const int64_t *lengths,
         const double *y, const double *dy, double *dh, double *dx, double *dw_ih,
         double *dw_hh, double *db_ih, double *db_hh, double *work)
-    void fastnn_lstm_forward_f32(long T, long B, long I, long H, const float *x,
+    void fastnn_lstm_forward_f32(long T, long B, long I, long H, int x_bm, const float *x,
         const float *h0, const float *c0, const float *w_ih, const float *w_hh,
-        const float *b_ih, const float *b_hh, const int64_t *lengths, float *y, float *h_n,
+        const float *bias, const int64_t *lengths, float *y, float *h_n,
         float *c_n, float *gates, float *cs)
-    void fastnn_lstm_forward_f64(long T, long B, long I, long H, const double *x,
+    void fastnn_lstm_forward_f64(long T, long B, long I, long H, int x_bm, const double *x,
         const double *h0, const double *c0, const double *w_ih, const double *w_hh,
-        const double *b_ih, const double *b_hh, const int64_t *lengths, double *y,
+        const double *bias, const int64_t *lengths, double *y,
         double *h_n, double *c_n, double *gates, double *cs)
-    void fastnn_lstm_backward_f32(long T, long B, long I, long H, const float *x,
+    void fastnn_lstm_backward_f32(long T, long B, long I, long H, int x_bm, int dy_bm,
+        const float *x,
         const float *h0, const float *c0, const float *w_ih, const float *w_hh,
         const int64_t *lengths, const float *y, const float *gates, const float *cs,
         const float *dy, float *dh, float *dc, float *dx, float *dw_ih, float *dw_hh,
         float *db_ih, float *db_hh, float *work)
-    void fastnn_lstm_backward_f64(long T, long B, long I, long H, const double *x,
+    void fastnn_lstm_backward_f64(long T, long B, long I, long H, int x_bm, int dy_bm,
+        const double *x,
         const double *h0, const double *c0, const double *w_ih, const double *w_hh,
         const int64_t *lengths, const double *y, const double *gates, const double *cs,
         const double *dy, double *dh, double *dc, double *dx, double *dw_ih, double *dw_hh,
         double *db_ih, double *db_hh, double *work)
-    void fastnn_gru_forward_f32(long T, long B, long I, long H, const float *x,
+    void fastnn_gru_forward_f32(long T, long B, long I, long H, int x_bm, const float *x,
         const float *h0, const float *w_ih, const float *w_hh, const float *b_ih,
         const float *b_hh, const int64_t *lengths, float *y, float *h_n, float *gates,
         float *hn, float *work)
-    void fastnn_gru_forward_f64(long T, long B, long I, long H, const double *x,
+    void fastnn_gru_forward_f64(long T, long B, long I, long H, int x_bm, const double *x,
         const double *h0, const double *w_ih, const double *w_hh, const double *b_ih,
         const double *b_hh, const int64_t *lengths, double *y, double *h_n, double *gates,
         double *hn, double *work)
-    void fastnn_gru_backward_f32(long T, long B, long I, long H, const float *x,
+    void fastnn_gru_backward_f32(long T, long B, long I, long H, int x_bm, int dy_bm,
+        const float *x,
         const float *h0, const float *w_ih, const float *w_hh, const int64_t *lengths,
         const float *y, const float *gates, const float *hn, const float *dy, float *dh,
         float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
         float *work_ih, float *work_hh)
-    void fastnn_gru_backward_f64(long T, long B, long I, long H, const double *x,
+    void fastnn_gru_backward_f64(long T, long B, long I, long H, int x_bm, int dy_bm,
+        const double *x,
         const double *h0, const double *w_ih, const double *w_hh, const int64_t *lengths,
         const double *y, const double *gates, const double *hn, const double *dy,
         double *dh, double *dx, double *dw_ih, double *dw_hh, double *db_ih,
         double *db_hh, double *work_ih, double *work_hh)
 
 
-# Optional arguments (dx too: not needed) arrive as None and become NULL. Every array is non-empty
+# Optional backward outputs (dx too: not needed) arrive as None and become NULL. Every array is non-empty
 # (the wrapper answers T == 0 or B == 0 itself), so taking &a[0] is safe.
-cdef inline const floating* _c1(const floating[::1] a) noexcept nogil:
-    return NULL if a is None else &a[0]
-
 cdef inline floating* _m1(floating[::1] a) noexcept nogil:
     return NULL if a is None else &a[0]
 
@@ -98,19 +107,20 @@ cdef inline const int64_t* _len(const int64_t[::1] a) noexcept nogil:
 
 def rnn_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                 const floating[:, ::1] w_ih, const floating[:, ::1] w_hh,
-                const floating[::1] b_ih, const floating[::1] b_hh,
-                const int64_t[::1] lengths, int relu,
-                floating[:, :, ::1] y, floating[:, ::1] h_n):
-    cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
+                const floating[::1] bias, const int64_t[::1] lengths, int relu,
+                floating[:, :, ::1] y, floating[:, ::1] h_n,
+                int x_bm=0):
+    _check_layout(x_bm)
+    cdef long T = x.shape[x_bm], B = x.shape[1 - x_bm], I = x.shape[2], H = w_hh.shape[1]
     _interrupt.before()
     with nogil:
         if floating is float:
-            fastnn_rnn_forward_f32(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
-                                   &w_hh[0, 0], _c1(b_ih), _c1(b_hh), _len(lengths),
+            fastnn_rnn_forward_f32(T, B, I, H, x_bm, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+                                   &w_hh[0, 0], &bias[0], _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0])
         else:
-            fastnn_rnn_forward_f64(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
-                                   &w_hh[0, 0], _c1(b_ih), _c1(b_hh), _len(lengths),
+            fastnn_rnn_forward_f64(T, B, I, H, x_bm, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+                                   &w_hh[0, 0], &bias[0], _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0])
     _interrupt.after()
 
@@ -120,18 +130,23 @@ def rnn_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                  const int64_t[::1] lengths, int relu, const floating[:, :, ::1] y,
                  const floating[:, :, ::1] dy, floating[:, ::1] dh,
                  floating[:, :, ::1] dx, floating[:, ::1] dw_ih, floating[:, ::1] dw_hh,
-                 floating[::1] db_ih, floating[::1] db_hh, floating[:, :, ::1] work):
-    cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
+                 floating[::1] db_ih, floating[::1] db_hh, floating[:, :, ::1] work,
+                int x_bm=0, int dy_bm=0):
+    _check_layout(x_bm)
+    _check_layout(dy_bm)
+    cdef long T = x.shape[x_bm], B = x.shape[1 - x_bm], I = x.shape[2], H = w_hh.shape[1]
     cdef const floating *dyp = NULL if dy is None else &dy[0, 0, 0]
     _interrupt.before()
     with nogil:
         if floating is float:
-            fastnn_rnn_backward_f32(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+            fastnn_rnn_backward_f32(T, B, I, H, x_bm, dy_bm, relu, &x[0, 0, 0],
+                                    &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], dyp, &dh[0, 0],
                                     _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0], _m1(db_ih),
                                     _m1(db_hh), &work[0, 0, 0])
         else:
-            fastnn_rnn_backward_f64(T, B, I, H, relu, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+            fastnn_rnn_backward_f64(T, B, I, H, x_bm, dy_bm, relu, &x[0, 0, 0],
+                                    &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], dyp, &dh[0, 0],
                                     _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0], _m1(db_ih),
                                     _m1(db_hh), &work[0, 0, 0])
@@ -140,21 +155,23 @@ def rnn_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
 
 def lstm_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                  const floating[:, ::1] c0, const floating[:, ::1] w_ih,
-                 const floating[:, ::1] w_hh, const floating[::1] b_ih,
-                 const floating[::1] b_hh, const int64_t[::1] lengths,
+                 const floating[:, ::1] w_hh, const floating[::1] bias,
+                 const int64_t[::1] lengths,
                  floating[:, :, ::1] y, floating[:, ::1] h_n, floating[:, ::1] c_n,
-                 floating[:, :, ::1] gates, floating[:, :, ::1] cs):
-    cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
+                 floating[:, :, ::1] gates, floating[:, :, ::1] cs,
+                int x_bm=0):
+    _check_layout(x_bm)
+    cdef long T = x.shape[x_bm], B = x.shape[1 - x_bm], I = x.shape[2], H = w_hh.shape[1]
     _interrupt.before()
     with nogil:
         if floating is float:
-            fastnn_lstm_forward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
-                                    &w_ih[0, 0], &w_hh[0, 0], _c1(b_ih), _c1(b_hh),
+            fastnn_lstm_forward_f32(T, B, I, H, x_bm, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
+                                    &w_ih[0, 0], &w_hh[0, 0], &bias[0],
                                     _len(lengths), &y[0, 0, 0], &h_n[0, 0], &c_n[0, 0],
                                     &gates[0, 0, 0], &cs[0, 0, 0])
         else:
-            fastnn_lstm_forward_f64(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
-                                    &w_ih[0, 0], &w_hh[0, 0], _c1(b_ih), _c1(b_hh),
+            fastnn_lstm_forward_f64(T, B, I, H, x_bm, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
+                                    &w_ih[0, 0], &w_hh[0, 0], &bias[0],
                                     _len(lengths), &y[0, 0, 0], &h_n[0, 0], &c_n[0, 0],
                                     &gates[0, 0, 0], &cs[0, 0, 0])
     _interrupt.after()
@@ -167,19 +184,22 @@ def lstm_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                   const floating[:, :, ::1] cs, const floating[:, :, ::1] dy,
                   floating[:, ::1] dh, floating[:, ::1] dc, floating[:, :, ::1] dx,
                   floating[:, ::1] dw_ih, floating[:, ::1] dw_hh, floating[::1] db_ih,
-                  floating[::1] db_hh, floating[:, :, ::1] work):
-    cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
+                  floating[::1] db_hh, floating[:, :, ::1] work,
+                int x_bm=0, int dy_bm=0):
+    _check_layout(x_bm)
+    _check_layout(dy_bm)
+    cdef long T = x.shape[x_bm], B = x.shape[1 - x_bm], I = x.shape[2], H = w_hh.shape[1]
     cdef const floating *dyp = NULL if dy is None else &dy[0, 0, 0]
     _interrupt.before()
     with nogil:
         if floating is float:
-            fastnn_lstm_backward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
+            fastnn_lstm_backward_f32(T, B, I, H, x_bm, dy_bm, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
                                      &w_ih[0, 0], &w_hh[0, 0], _len(lengths), &y[0, 0, 0],
                                      &gates[0, 0, 0], &cs[0, 0, 0], dyp, &dh[0, 0],
                                      &dc[0, 0], _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0],
                                      _m1(db_ih), _m1(db_hh), &work[0, 0, 0])
         else:
-            fastnn_lstm_backward_f64(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
+            fastnn_lstm_backward_f64(T, B, I, H, x_bm, dy_bm, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
                                      &w_ih[0, 0], &w_hh[0, 0], _len(lengths), &y[0, 0, 0],
                                      &gates[0, 0, 0], &cs[0, 0, 0], dyp, &dh[0, 0],
                                      &dc[0, 0], _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0],
@@ -191,19 +211,21 @@ def gru_forward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                 const floating[:, ::1] w_ih, const floating[:, ::1] w_hh,
                 const floating[::1] b_ih, const floating[::1] b_hh,
                 const int64_t[::1] lengths, floating[:, :, ::1] y, floating[:, ::1] h_n,
-                floating[:, :, ::1] gates, floating[:, :, ::1] hn, floating[:, ::1] work):
-    # b_hh must not be None here (the wrapper passes zeros).
-    cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
+                floating[:, :, ::1] gates, floating[:, :, ::1] hn, floating[:, ::1] work,
+                int x_bm=0):
+    # b_ih and b_hh must not be None here (the wrapper passes zeros).
+    _check_layout(x_bm)
+    cdef long T = x.shape[x_bm], B = x.shape[1 - x_bm], I = x.shape[2], H = w_hh.shape[1]
     _interrupt.before()
     with nogil:
         if floating is float:
-            fastnn_gru_forward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
-                                   &w_hh[0, 0], _c1(b_ih), &b_hh[0], _len(lengths),
+            fastnn_gru_forward_f32(T, B, I, H, x_bm, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+                                   &w_hh[0, 0], &b_ih[0], &b_hh[0], _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0], &gates[0, 0, 0], &hn[0, 0, 0],
                                    &work[0, 0])
         else:
-            fastnn_gru_forward_f64(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
-                                   &w_hh[0, 0], _c1(b_ih), &b_hh[0], _len(lengths),
+            fastnn_gru_forward_f64(T, B, I, H, x_bm, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+                                   &w_hh[0, 0], &b_ih[0], &b_hh[0], _len(lengths),
                                    &y[0, 0, 0], &h_n[0, 0], &gates[0, 0, 0], &hn[0, 0, 0],
                                    &work[0, 0])
     _interrupt.after()
@@ -216,19 +238,22 @@ def gru_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                  const floating[:, :, ::1] dy, floating[:, ::1] dh, floating[:, :, ::1] dx,
                  floating[:, ::1] dw_ih, floating[:, ::1] dw_hh, floating[::1] db_ih,
                  floating[::1] db_hh, floating[:, :, ::1] work_ih,
-                 floating[:, :, ::1] work_hh):
-    cdef long T = x.shape[0], B = x.shape[1], I = x.shape[2], H = w_hh.shape[1]
+                 floating[:, :, ::1] work_hh,
+                int x_bm=0, int dy_bm=0):
+    _check_layout(x_bm)
+    _check_layout(dy_bm)
+    cdef long T = x.shape[x_bm], B = x.shape[1 - x_bm], I = x.shape[2], H = w_hh.shape[1]
     cdef const floating *dyp = NULL if dy is None else &dy[0, 0, 0]
     _interrupt.before()
     with nogil:
         if floating is float:
-            fastnn_gru_backward_f32(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+            fastnn_gru_backward_f32(T, B, I, H, x_bm, dy_bm, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], &gates[0, 0, 0],
                                     &hn[0, 0, 0], dyp, &dh[0, 0], _m3(dx), &dw_ih[0, 0],
                                     &dw_hh[0, 0], _m1(db_ih), _m1(db_hh), &work_ih[0, 0, 0],
                                     &work_hh[0, 0, 0])
         else:
-            fastnn_gru_backward_f64(T, B, I, H, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+            fastnn_gru_backward_f64(T, B, I, H, x_bm, dy_bm, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], &gates[0, 0, 0],
                                     &hn[0, 0, 0], dyp, &dh[0, 0], _m3(dx), &dw_ih[0, 0],
                                     &dw_hh[0, 0], _m1(db_ih), _m1(db_hh), &work_ih[0, 0, 0],

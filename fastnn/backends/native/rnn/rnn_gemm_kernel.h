@@ -36,4 +36,9 @@ void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, flo
 long fastnn_rgemm_panel_width(int isa);
 void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long lda,
                          const float *wp, float *c, long ldc, int accumulate, long p0, long p1);
+/* The same for C [+]= A @ op(W) + A2 @ op(W2) (A2 M x K2, W2 packed with the same
+ * N): both sums in one pass over C. */
+void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long lda,
+                          const float *wp, long K2, const float *a2, long lda2,
+                          const float *wp2, float *c, long ldc, int accumulate, long p0, long p1);
 #endif

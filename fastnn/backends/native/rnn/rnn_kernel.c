@@ -1,12 +1,13 @@
 /* fastnn recurrent kernels: Elman RNN, LSTM and GRU sequences, forward and backward.
  *
  * Algorithm (one layer, one direction, time-major):
- *   forward:  the input projection of all T steps is one GEMM (T*B x I by I x G*H)
- *             into the gate buffer; then per step one recurrent product (float32:
- *             with W_hh packed once per sequence, rnn_gemm_kernel.c) adds
- *             h_{t-1} W_hh^T and a single fused pass per batch row applies the gate
- *             activations and the cell update in place (the buffer ends holding the
- *             activated gates that backward needs; no per-gate temporaries).
+ *   forward:  per step the gate pre-activations x_t W_ih^T + h_{t-1} W_hh^T (float32:
+ *             both weights packed once per sequence and the two products summed in
+ *             one pass, rnn_gemm_kernel.c; float64: the input projection of all T
+ *             steps is one GEMM first) and a single fused pass per batch row that
+ *             adds the biases, applies the gate activations and the cell update in
+ *             place (the buffer ends holding the activated gates that backward
+ *             needs; no per-gate temporaries).
  *   backward: walks the steps in reverse: a fused pass per row turns dh/dc into
  *             the gate pre-activation grads, one GEMM carries them back to dh_{t-1};
  *             the weight grads of all steps are then one GEMM against the rows

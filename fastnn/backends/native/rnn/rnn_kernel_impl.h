@@ -69,23 +69,6 @@ static void FN(mm)(int trans, long M, long N, long K, const REAL *a, const REAL 
     }
 }
 
-/* Columns [c0, c1) of out (N x G) = x (N x I) w^T (w is G x I) + b1 + b2 (either
- * bias nullable). nt = 1: this thread's slab inside a team; 0: all columns on
- * the GEMM's own team. */
-static void FN(project)(long N, long G, long I, const REAL *x, const REAL *w, const REAL *b1,
-                        const REAL *b2, REAL *out, long c0, long c1, int nt)
-{
-    const int bias = b1 || b2;
-    if (bias) {
-        long r;
-        #pragma omp parallel for schedule(static) if (nt != 1 && N * G >= FASTNN_RNN_PAR_MIN)
-        for (r = 0; r < N; r++)
-            for (long j = c0; j < c1; j++) out[r * G + j] = (b1 ? b1[j] : 0) + (b2 ? b2[j] : 0);
-    }
-    if (nt != 1) FN(mm)(1, N, G, I, x, w, out, bias);
-    else if (c1 > c0) GEMM(0, 1, N, c1 - c0, I, 1, x, I, w + c0 * I, I, bias, out + c0, G, 1);
-}
-
 /* out[j] = sum_r a[r, j] for the columns [j0, j1): the rows stream through
  * in order (a column block walked down the rows would cross a page per row,
  * where the prefetcher stops). */
@@ -109,7 +92,8 @@ static void FN(colsum)(long N, long G, const REAL *a, REAL *out, long j0, long j
  * split, so the result does not depend on the team. dx may be NULL (not
  * needed: its GEMM is a sixth of a training step's multiply-adds). */
 static void FN(weight_grads)(long T, long B, long I, long H, long G,
-                             const REAL *x, const REAL *h0, const REAL *y, const REAL *w_ih,
+                             const REAL *x, long xs_t, long xs_b, const REAL *h0,
+                             const REAL *y, const REAL *w_ih,
                              const REAL *dgi, const REAL *dgh, REAL *dx, REAL *dw_ih,
                              REAL *dw_hh, REAL *db_ih, REAL *db_hh)
 {
@@ -118,7 +102,12 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
     if (dx) FN(mm)(0, N, I, G, dgi, w_ih, dx, 0);
     REAL *xh = malloc(sizeof(REAL) * (size_t)(N + (one ? G : 0)) * (size_t)L);
     if (!xh) {   /* out of memory: the same products straight from x, h0 and y */
-        GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
+        if (xs_b == I)
+            GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
+        else   /* batch-major x: batch entry by batch entry */
+            for (long b = 0; b < B; b++)
+                GEMM(1, 0, G, I, T, 1, dgi + b * G, B * G, x + b * xs_b, xs_t, b ? 1 : 0, dw_ih,
+                     I, 0);
         GEMM(1, 0, G, H, B, 1, dgh, G, h0, H, 0, dw_hh, H, 0);
         if (T > 1) GEMM(1, 0, G, H, N - B, 1, dgh + B * G, G, y, H, 1, dw_hh, H, 0);
         if (db_ih) FN(colsum)(N, G, dgi, db_ih, 0, G);
@@ -131,7 +120,7 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
         long r0, r1, i0, i1;
         fnn_team_share(N, &r0, &r1);
         for (long r = r0; r < r1; r++) {
-            memcpy(xh + r * L, x + r * I, sizeof(REAL) * I);
+            memcpy(xh + r * L, x + r / B * xs_t + r % B * xs_b, sizeof(REAL) * I);
             memcpy(xh + r * L + I, r < B ? h0 + r * H : y + (r - B) * H, sizeof(REAL) * H);
         }
         fnn_team_share((G + 15) / 16, &i0, &i1);   /* whole cache lines of every dg row */
@@ -164,13 +153,33 @@ typedef struct {
     long T, B, H, G;                      /* G = gates * H */
     const int64_t *lengths;
     const REAL *w_hh, *h0, *c0, *bh, *dy;
-    const REAL *x, *w_ih, *b1, *b2;       /* forward: the input projection's operands */
+    const REAL *x, *w_ih;                 /* forward: the input projection's operands */
+    long xs_t, xs_b, dys_t, dys_b;        /* x's and dy's row (t, b) at t * s_t + b * s_b */
+    const REAL *bias;                     /* forward: the input-side bias, added per row */
+    REAL *dbi, *dbh;                      /* backward: bias grads summed per row, or NULL */
     long I;
-    REAL *wp;                             /* the team's packed W_hh (plen per gate) */
-    long plen, hstep, fstep;
+    REAL *wp, *wpi;                       /* the team's packed W_hh, W_ih (plen, pleni per gate) */
+    long plen, pleni, hstep, fstep;
     REAL *hbuf, *fout;                    /* forward: step t's product goes to fout + t*fstep */
     REAL *y, *gates, *cs, *hn, *work, *dh, *dc, *dgi, *dgh;
 } FN(seq_t);
+
+/* out (T*B x G) = x W_ih^T (W_ih is G x I), all T steps at once on the GEMM's own
+ * team (the general loop; the persistent team computes x_t W_ih^T per step
+ * instead, with W_hh h); batch-major x, one GEMM per batch entry, each writing
+ * rows B apart. The biases are added later, in the fused pass that reads the
+ * gates anyway. */
+static void FN(project)(const FN(seq_t) *s, REAL *out)
+{
+    const long T = s->T, B = s->B, G = s->G, I = s->I;
+    if (s->xs_b == I) {
+        FN(mm)(1, T * B, G, I, s->x, s->w_ih, out, 0);
+        return;
+    }
+    for (long b = 0; b < B; b++)
+        GEMM(0, 1, T, G, I, 1, s->x + b * s->xs_b, s->xs_t, s->w_ih, I, 0, out + b * G, B * G,
+             0);
+}
 
 #define FASTNN_RNN_PADDED(s, t, b) ((s)->lengths && (int64_t)(t) >= (s)->lengths[b])
 #define FASTNN_RNN_PAR_IF(B, W) ((B) > 1 && (B) * (W) >= FASTNN_RNN_PAR_MIN)
@@ -189,14 +198,14 @@ static void FN(fwd_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
         if (s->hn) memset(s->hn + t * B * H + r, 0, sizeof(REAL) * nu);
         memset(yt + r, 0, sizeof(REAL) * nu);
     } else if (s->kind == FASTNN_RNN_LSTM) {
-        FASTNN_ISA_CALL(s->isa, FN(lstm_row), (nu, H, s->gates + o, cp + r, s->cs + t * B * H + r,
-                                               hc + r, yt + r));
+        FASTNN_ISA_CALL(s->isa, FN(lstm_row), (nu, H, s->gates + o, s->bias + u0, cp + r,
+                                               s->cs + t * B * H + r, hc + r, yt + r));
     } else if (s->kind == FASTNN_RNN_GRU) {
-        FASTNN_ISA_CALL(s->isa, FN(gru_row), (nu, H, s->gates + o, s->work + b * s->G + u0,
-                                              s->bh + u0, hp + r, hc + r, s->hn + t * B * H + r,
-                                              yt + r));
+        FASTNN_ISA_CALL(s->isa, FN(gru_row), (nu, H, s->gates + o, s->bias + u0,
+                                              s->work + b * s->G + u0, s->bh + u0, hp + r, hc + r,
+                                              s->hn + t * B * H + r, yt + r));
     } else {
-        FASTNN_ISA_CALL(s->isa, FN(rnn_row), (nu, s->relu, yt + r, hc + r));
+        FASTNN_ISA_CALL(s->isa, FN(rnn_row), (nu, s->relu, s->bias + u0, yt + r, hc + r));
     }
 }
 
@@ -205,7 +214,7 @@ static void FN(fwd_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
 static void FN(back_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
 {
     const long B = s->B, H = s->H, r = b * H + u0, o = (t * B + b) * s->G + u0;
-    const REAL *dy = s->dy ? s->dy + t * B * H + r : NULL;
+    const REAL *dy = s->dy ? s->dy + t * s->dys_t + b * s->dys_b + u0 : NULL;
     if (FASTNN_RNN_PADDED(s, t, b)) {
         for (long k = 0; k < s->G; k += H) {
             memset(s->dgi + o + k, 0, sizeof(REAL) * nu);
@@ -292,38 +301,57 @@ static int FN(seq_team)(const FN(seq_t) *s)
     return nt > 1 ? nt : 1;
 }
 
-/* The team's loop, both directions. Forward, W_hh is packed gate by gate as
- * op(W) = W^T, so that panel p of every gate covers the same units
- * [p*nr, p*nr + nr); backward, as op(W) = W (dh = dG W, K = G). */
+/* The team's loop, both directions. Forward, W_hh and W_ih are packed gate by
+ * gate as op(W) = W^T, so that panel p of every gate covers the same units
+ * [p*nr, p*nr + nr), and each step's gates are x_t W_ih^T + h_{t-1} W_hh^T
+ * summed in the same registers (no projection of all steps beforehand: its
+ * T*B x G result would leave the cache before its step reads it); backward,
+ * W_hh as op(W) = W (dh = dG W, K = G). */
 static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward)
 {
     const int isa = s->isa;
     const long B = s->B, H = s->H, G = s->G, nr = fastnn_rgemm_panel_width(isa);
     int stop_at[2] = {0, 0};
+    REAL *xout = s->gates ? s->gates : s->y;   /* where x_t W_ih^T goes (+ W_hh h: fout) */
     #pragma omp parallel num_threads(FN(seq_team)(s))
     {
         long p0, p1, u0, u1;
-        if (!backward) {   /* the input projection first, a slab of gate columns each */
-            fnn_team_share((G + nr - 1) / nr, &p0, &p1);
-            FN(project)(s->T * B, G, s->I, s->x, s->w_ih, s->b1, s->b2, s->gates ? s->gates : s->y,
-                        p0 * nr, p1 * nr < G ? p1 * nr : G, 1);
-            FASTNN_RNN_BARRIER
-        }
         fnn_team_share((H + nr - 1) / nr, &p0, &p1);
         u0 = p0 * nr;
         u1 = p1 * nr < H ? p1 * nr : H;
         if (backward) fastnn_rgemm_pack(isa, 0, H, G, s->w_hh, s->wp, p0, p1);
-        for (long k = 0; !backward && k < G; k += H)
+        for (long k = 0; !backward && k < G; k += H) {
             fastnn_rgemm_pack(isa, 1, H, H, s->w_hh + k * H, s->wp + k / H * s->plen, p0, p1);
+            fastnn_rgemm_pack(isa, 1, H, s->I, s->w_ih + k * s->I, s->wpi + k / H * s->pleni,
+                              p0, p1);
+        }
         for (long i = 0; i < s->T; i++) {
             long t = backward ? s->T - 1 - i : i;
-            for (long k = 0; !backward && k < G; k += H)
-                fastnn_rgemm_panels(isa, B, H, H, s->hbuf + (t & 1) * B * H, H,
-                                    s->wp + k / H * s->plen, s->fout + t * s->fstep + k, G,
-                                    s->kind != FASTNN_RNN_GRU, p0, p1);
+            const REAL *xt = s->x + t * s->xs_t, *hp = s->hbuf + (t & 1) * B * H;
+            for (long k = 0; !backward && k < G; k += H) {
+                const REAL *wi = s->wpi + k / H * s->pleni, *wh = s->wp + k / H * s->plen;
+                if (s->kind == FASTNN_RNN_GRU) {   /* W_hn h stays apart (r multiplies it) */
+                    fastnn_rgemm_panels(isa, B, H, s->I, xt, s->xs_b, wi, xout + t * B * G + k, G,
+                                        0, p0, p1);
+                    fastnn_rgemm_panels(isa, B, H, H, hp, H, wh, s->fout + t * s->fstep + k, G,
+                                        0, p0, p1);
+                } else {   /* x_t W_ih^T + h_{t-1} W_hh^T in one pass */
+                    fastnn_rgemm_panels2(isa, B, H, s->I, xt, s->xs_b, wi, H, hp, H, wh,
+                                         s->fout + t * s->fstep + k, G, 0, p0, p1);
+                }
+            }
             for (long b = 0; u1 > u0 && b < B; b++) {
                 if (backward) FN(back_row)(s, t, b, u0, u1 - u0);
                 else FN(fwd_row)(s, t, b, u0, u1 - u0);
+            }
+            /* the bias grads: this step's rows of the units this thread owns
+             * (for the whole loop: no other thread adds to them), in cache */
+            for (long k = 0; backward && s->dbi && u1 > u0 && k < G; k += H) {
+                FASTNN_ISA_CALL(isa, FN(add_rows), (B, G, u1 - u0, s->dbi + k + u0,
+                                                    s->dgi + t * B * G + k + u0));
+                if (s->dbh)
+                    FASTNN_ISA_CALL(isa, FN(add_rows), (B, G, u1 - u0, s->dbh + k + u0,
+                                                        s->dgh + t * B * G + k + u0));
             }
             if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
             FASTNN_RNN_BARRIER
@@ -336,9 +364,10 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
 }
 #endif
 
-/* Runs the forward: the input projection (into the gates, RNN: into y) and the
- * steps from h0 to h_n, on the persistent team when it can (float32 with a
- * vector kernel and at least two steps), else on the general loop. */
+/* Runs the forward steps from h0 to h_n: on the persistent team when it can
+ * (float32 with a vector kernel and at least two steps; x_t W_ih^T with each
+ * step), else the input projection of all steps (into the gates, RNN: into y)
+ * and the general loop. */
 static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
 {
     const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
@@ -346,7 +375,9 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
 #if FASTNN_RNN_PACKED
     if (s->T >= 2 && fastnn_rgemm_available()) {
         s->plen = (long)fastnn_rgemm_packed_len(s->isa, s->H, s->H);
-        s->wp = malloc(sizeof(REAL) * (size_t)s->plen * (size_t)(s->G / s->H));
+        s->pleni = (long)fastnn_rgemm_packed_len(s->isa, s->H, s->I);
+        s->wp = malloc(sizeof(REAL) * (size_t)(s->plen + s->pleni) * (size_t)(s->G / s->H));
+        s->wpi = s->wp ? s->wp + s->plen * (s->G / s->H) : NULL;
         s->hbuf = malloc(sizeof(REAL) * 2 * BH);
         s->hstep = BH;
         int done = s->wp && s->hbuf;
@@ -360,8 +391,7 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
         if (done) return;
     }
 #endif
-    FN(project)(s->T * s->B, s->G, s->I, s->x, s->w_ih, s->b1, s->b2, s->gates ? s->gates : s->y,
-                0, s->G, 0);
+    FN(project)(s, s->gates ? s->gates : s->y);
     s->hbuf = h_n;
     s->hstep = 0;
     memcpy(h_n, h0, sizeof(REAL) * BH);
@@ -369,97 +399,115 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
 }
 
 /* Runs the backward steps (dh, dc in/out; the gate grads into dgi, dgh), then,
- * unless interrupted, the weight grads of all steps at once. */
+ * unless interrupted, the weight grads of all steps at once (and the bias
+ * grads, unless the team summed them per row). */
 static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_ih, REAL *dx,
                              REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh)
 {
     const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
     int done = 0;
 #if FASTNN_RNN_PACKED
+    const int one = s->dgi == s->dgh;   /* RNN, LSTM: both biases have the same grads */
     if (s->T >= 2 && fastnn_rgemm_available()) {
         s->wp = malloc(sizeof(REAL) * fastnn_rgemm_packed_len(s->isa, s->H, s->G));
         done = s->wp != NULL;
-        if (done) FN(team)(stop, s, 1);
+        if (done) {   /* the team sums the bias grads as it goes: no pass over dG after */
+            s->dbi = db_ih ? db_ih : (one ? db_hh : NULL);
+            s->dbh = one ? NULL : db_hh;
+            if (s->dbi) memset(s->dbi, 0, sizeof(REAL) * s->G);
+            if (s->dbh) memset(s->dbh, 0, sizeof(REAL) * s->G);
+            FN(team)(stop, s, 1);
+            if (one && db_ih && db_hh) memcpy(db_hh, db_ih, sizeof(REAL) * s->G);
+            db_ih = db_hh = NULL;
+        }
         free(s->wp);
     }
 #endif
     if (!done) FN(seq_loop)(stop, s, 1);
     if (fastnn_stopped(stop)) return;
-    FN(weight_grads)(s->T, s->B, I, s->H, s->G, x, s->h0, s->y, w_ih, s->dgi, s->dgh, dx,
-                     dw_ih, dw_hh, db_ih, db_hh);
+    FN(weight_grads)(s->T, s->B, I, s->H, s->G, x, s->xs_t, s->xs_b, s->h0, s->y, w_ih, s->dgi,
+                     s->dgh, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
 /* ------------------------------------------------------------------ entry points */
 
-void FN(rnn_forward)(long T, long B, long I, long H, int relu,
+/* The row strides of time-major (bm 0) or batch-major (bm 1) T x B x F rows. */
+#define FASTNN_RNN_ROWS(bm, F) .xs_t = (bm) ? (F) : B * (F), .xs_b = (bm) ? T * (F) : (F)
+#define FASTNN_RNN_DY_ROWS(bm) .dys_t = (bm) ? H : B * H, .dys_b = (bm) ? T * H : H
+
+void FN(rnn_forward)(long T, long B, long I, long H, int x_bm, int relu,
                      const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
-                     const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
-                     REAL *y, REAL *h_n)
+                     const REAL *bias, const int64_t *lengths, REAL *y, REAL *h_n)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
                    .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .x = x, .w_ih = w_ih,
-                   .b1 = b_ih, .b2 = b_hh, .I = I, .y = y, .fout = y, .fstep = B * H};
+                   .bias = bias, .I = I, .y = y, .fout = y, .fstep = B * H};
     FN(run_forward)(&s, h0, h_n);
 }
 
-void FN(rnn_backward)(long T, long B, long I, long H, int relu,
+void FN(rnn_backward)(long T, long B, long I, long H, int x_bm, int dy_bm, int relu,
                       const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                       const int64_t *lengths, const REAL *y, const REAL *dy, REAL *dh,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
                    .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .dy = dy,
                    .y = (REAL *)y, .dh = dh, .dgi = work, .dgh = work};
     FN(run_backward)(&s, I, x, w_ih, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
-void FN(lstm_forward)(long T, long B, long I, long H,
+void FN(lstm_forward)(long T, long B, long I, long H, int x_bm,
                       const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih,
-                      const REAL *w_hh, const REAL *b_ih, const REAL *b_hh,
-                      const int64_t *lengths, REAL *y, REAL *h_n, REAL *c_n,
-                      REAL *gates, REAL *cs)
+                      const REAL *w_hh, const REAL *bias, const int64_t *lengths, REAL *y,
+                      REAL *h_n, REAL *c_n, REAL *gates, REAL *cs)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
                    .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .c0 = c0, .x = x,
-                   .w_ih = w_ih, .b1 = b_ih, .b2 = b_hh, .I = I, .y = y, .gates = gates,
+                   .w_ih = w_ih, .bias = bias, .I = I, .y = y, .gates = gates,
                    .cs = cs, .fout = gates, .fstep = B * 4 * H};
     FN(run_forward)(&s, h0, h_n);
     memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
 }
 
-void FN(lstm_backward)(long T, long B, long I, long H,
+void FN(lstm_backward)(long T, long B, long I, long H, int x_bm, int dy_bm,
                        const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih,
                        const REAL *w_hh, const int64_t *lengths, const REAL *y,
                        const REAL *gates, const REAL *cs, const REAL *dy, REAL *dh, REAL *dc,
                        REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
                    .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .c0 = c0, .dy = dy,
                    .y = (REAL *)y, .gates = (REAL *)gates, .cs = (REAL *)cs, .dh = dh, .dc = dc,
                    .dgi = work, .dgh = work};
     FN(run_backward)(&s, I, x, w_ih, dx, dw_ih, dw_hh, db_ih, db_hh);
 }
 
-void FN(gru_forward)(long T, long B, long I, long H,
+void FN(gru_forward)(long T, long B, long I, long H, int x_bm,
                      const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                      const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,
                      REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
                    .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .bh = b_hh, .x = x,
-                   .w_ih = w_ih, .b1 = b_ih, .I = I, .y = y, .gates = gates, .hn = hn,
+                   .w_ih = w_ih, .bias = b_ih, .I = I, .y = y, .gates = gates, .hn = hn,
                    .work = work, .fout = work, .fstep = 0};
     FN(run_forward)(&s, h0, h_n);
 }
 
-void FN(gru_backward)(long T, long B, long I, long H,
+void FN(gru_backward)(long T, long B, long I, long H, int x_bm, int dy_bm,
                       const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                       const int64_t *lengths, const REAL *y, const REAL *gates,
                       const REAL *hn, const REAL *dy, REAL *dh,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh,
                       REAL *work_ih, REAL *work_hh)
 {
-    FN(seq_t) s = {.isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm),
+                   .isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
                    .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .dy = dy,
                    .y = (REAL *)y, .gates = (REAL *)gates, .hn = (REAL *)hn, .dh = dh,
                    .dgi = work_ih, .dgh = work_hh};
@@ -467,4 +515,6 @@ void FN(gru_backward)(long T, long B, long I, long H,
 }
 
 #undef FASTNN_RNN_PADDED
+#undef FASTNN_RNN_ROWS
+#undef FASTNN_RNN_DY_ROWS
 #undef FASTNN_RNN_PAR_IF

@@ -8,16 +8,21 @@
  * all H units or on the nu units a thread of the persistent team owns.
  * Reference: fastnn/backends/numpy_ref/rnn.py. No include guard on purpose. */
 
+/* y: the row's pre-activations without the bias b (b_ih + b_hh) in, h_t out. */
 static FASTNN_TARGET void
-FN(rnn_row)(long H, int relu, REAL *restrict y, REAL *restrict h)
+FN(rnn_row)(long nu, int relu, const REAL *restrict b, REAL *restrict y, REAL *restrict h)
 {
     if (relu) {
         #pragma omp simd
-        /* y <= 0 rather than y > 0: a NaN stays NaN, as in torch.relu */
-        for (long j = 0; j < H; j++) { REAL v = y[j] <= 0 ? 0 : y[j]; y[j] = v; h[j] = v; }
+        /* v <= 0 rather than v > 0: a NaN stays NaN, as in torch.relu */
+        for (long j = 0; j < nu; j++) {
+            REAL v = y[j] + b[j];
+            v = v <= 0 ? 0 : v;
+            y[j] = v; h[j] = v;
+        }
     } else {
         #pragma omp simd
-        for (long j = 0; j < H; j++) { REAL v = TANH(y[j]); y[j] = v; h[j] = v; }
+        for (long j = 0; j < nu; j++) { REAL v = TANH(y[j] + b[j]); y[j] = v; h[j] = v; }
     }
 }
 
@@ -37,19 +42,26 @@ FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
     }
 }
 
-/* g: the row's 4H pre-activations (i, f, g, o) in, activations out. */
+/* g: the row's 4H pre-activations (i, f, g, o) without the bias b (b_ih + b_hh)
+ * in, activations out. Two passes: the four gate activations are independent
+ * chains that fill the vector units together, while tanh(c) waits on all of
+ * them; in its own pass successive vectors' chains overlap instead of each
+ * vector stalling on one long chain. */
 static FASTNN_TARGET void
-FN(lstm_row)(long nu, long H, REAL *restrict g, const REAL *restrict cp,
-             REAL *restrict c, REAL *restrict h, REAL *restrict y)
+FN(lstm_row)(long nu, long H, REAL *restrict g, const REAL *restrict b,
+             const REAL *restrict cp, REAL *restrict c, REAL *restrict h, REAL *restrict y)
 {
     #pragma omp simd
     for (long j = 0; j < nu; j++) {
-        REAL i = SIGMOID(g[j]), f = SIGMOID(g[H + j]);
-        REAL gg = TANH(g[2 * H + j]), o = SIGMOID(g[3 * H + j]);
-        REAL cv = f * cp[j] + i * gg;
-        REAL hv = o * TANH(cv);
+        REAL i = SIGMOID(g[j] + b[j]), f = SIGMOID(g[H + j] + b[H + j]);
+        REAL gg = TANH(g[2 * H + j] + b[2 * H + j]), o = SIGMOID(g[3 * H + j] + b[3 * H + j]);
         g[j] = i; g[H + j] = f; g[2 * H + j] = gg; g[3 * H + j] = o;
-        c[j] = cv; h[j] = hv; y[j] = hv;
+        c[j] = f * cp[j] + i * gg;
+    }
+    #pragma omp simd
+    for (long j = 0; j < nu; j++) {
+        REAL hv = g[3 * H + j] * TANH(c[j]);
+        h[j] = hv; y[j] = hv;
     }
 }
 
@@ -60,37 +72,41 @@ FN(lstm_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict 
                   const REAL *restrict c, const REAL *restrict dy,
                   REAL *restrict dh, REAL *restrict dc, REAL *restrict dg)
 {
+    /* tanh(c) is recomputed (cheaper than saving it per step), in a pass of its
+     * own into dg's o block: the rest of the grads all wait on it. */
+    REAL *tc = dg + 3 * H;   /* based on dg: no second restrict pointer */
+    #pragma omp simd
+    for (long j = 0; j < nu; j++) tc[j] = TANH(c[j]);
     if (dy)
         for (long j = 0; j < nu; j++) dh[j] += dy[j];
     #pragma omp simd
     for (long j = 0; j < nu; j++) {
         REAL i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-        REAL tc = TANH(c[j]);   /* recomputed: cheaper than saving it per step */
-        REAL dhv = dh[j];
-        REAL dcv = dc[j] + dhv * o * (1 - tc * tc);
+        REAL t = tc[j], dhv = dh[j];
+        REAL dcv = dc[j] + dhv * o * (1 - t * t);
         dg[j] = dcv * gg * i * (1 - i);
         dg[H + j] = dcv * cp[j] * f * (1 - f);
         dg[2 * H + j] = dcv * i * (1 - gg * gg);
-        dg[3 * H + j] = dhv * tc * o * (1 - o);
+        tc[j] = dhv * t * o * (1 - o);
         dc[j] = dcv * f;
         dh[j] = 0;
     }
 }
 
-/* g: W_ih x + b_ih (r, z, n) in, activations r, z, n out; gh: W_hh h (no bias);
- * hp: state in, hc: state out (may be hp: each unit is read before it is
+/* g: W_ih x (r, z, n) in, activations r, z, n out; bi: b_ih; gh: W_hh h (no
+ * bias); hp: state in, hc: state out (may be hp: each unit is read before it is
  * written); hn: W_hn h + b_hn out (backward needs it). */
 static FASTNN_TARGET void
-FN(gru_row)(long nu, long H, REAL *restrict g, const REAL *restrict gh,
-            const REAL *restrict bh, const REAL *hp, REAL *hc,
+FN(gru_row)(long nu, long H, REAL *restrict g, const REAL *restrict bi,
+            const REAL *restrict gh, const REAL *restrict bh, const REAL *hp, REAL *hc,
             REAL *restrict hn, REAL *restrict y)
 {
     #pragma omp simd
     for (long j = 0; j < nu; j++) {
-        REAL r = SIGMOID(g[j] + gh[j] + bh[j]);
-        REAL z = SIGMOID(g[H + j] + gh[H + j] + bh[H + j]);
+        REAL r = SIGMOID(g[j] + bi[j] + gh[j] + bh[j]);
+        REAL z = SIGMOID(g[H + j] + bi[H + j] + gh[H + j] + bh[H + j]);
         REAL hnv = gh[2 * H + j] + bh[2 * H + j];
-        REAL n = TANH(g[2 * H + j] + r * hnv);
+        REAL n = TANH(g[2 * H + j] + bi[2 * H + j] + r * hnv);
         REAL hv = (1 - z) * n + z * hp[j];
         g[j] = r; g[H + j] = z; g[2 * H + j] = n;
         hn[j] = hnv; hc[j] = hv; y[j] = hv;
@@ -117,4 +133,26 @@ FN(gru_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict h
         dgh[j] = dr; dgh[H + j] = dz; dgh[2 * H + j] = dn * r;
         dh[j] = dhv * z;
     }
+}
+
+/* acc[j] += sum over the rows r of v[r * stride + j], j < n: a step's gate
+ * grads into the bias grads. 32 columns at a time stay in registers down all
+ * the rows (adding row by row into acc would store and reload the same
+ * vectors at every row); the sum still runs row after row. */
+static FASTNN_TARGET void
+FN(add_rows)(long rows, long stride, long n, REAL *restrict acc, const REAL *restrict v)
+{
+    long j0 = 0;
+    for (; j0 + 32 <= n; j0 += 32) {
+        REAL s[32];
+        for (int j = 0; j < 32; j++) s[j] = acc[j0 + j];
+        for (long r = 0; r < rows; r++) {
+            const REAL *vr = v + r * stride + j0;
+            #pragma omp simd
+            for (int j = 0; j < 32; j++) s[j] += vr[j];
+        }
+        for (int j = 0; j < 32; j++) acc[j0 + j] = s[j];
+    }
+    for (long r = 0; j0 < n && r < rows; r++)
+        for (long j = j0; j < n; j++) acc[j] += v[r * stride + j];
 }
