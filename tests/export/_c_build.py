@@ -51,3 +51,18 @@ def run(exe, inputs, out_size):
     res = subprocess.run([exe, str(len(inputs))], input=inputs.tobytes(), capture_output=True,
                          check=True)
     return np.frombuffer(res.stdout, dtype=np.float32).reshape(len(inputs), out_size)
+
+
+def sanitizer_flags(directory):
+    """The -fsanitize=address,undefined flags when a probe program builds and runs
+    with them here, else None (the caller skips)."""
+    san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"]
+    probe = os.path.join(str(directory), "probe.c")
+    with open(probe, "w") as f:
+        f.write("int main(void) { return 0; }\n")
+    exe = os.path.join(str(directory), "probe")
+    if subprocess.run([CC, *san, probe, "-o", exe], capture_output=True).returncode:
+        return None
+    if subprocess.run([exe], capture_output=True).returncode:
+        return None
+    return san

@@ -107,13 +107,4 @@ def run_rc(exe, inputs, out_size):
 
 def sanitizers_work(directory):
     """Whether -fsanitize=address,undefined builds and runs here (its flags, or None)."""
-    san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"]
-    probe = os.path.join(str(directory), "probe.c")
-    with open(probe, "w") as f:
-        f.write("int main(void) { return 0; }\n")
-    exe = os.path.join(str(directory), "probe")
-    if subprocess.run([build.CC, *san, probe, "-o", exe], capture_output=True).returncode:
-        return None
-    if subprocess.run([exe], capture_output=True).returncode:
-        return None
-    return san
+    return build.sanitizer_flags(directory)

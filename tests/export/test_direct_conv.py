@@ -192,14 +192,9 @@ def test_direct_conv_symbols_and_sanitizers(tmp_path):
         if nm.returncode == 0:
             names = {u.split("@")[0].lstrip("_") for u in nm.stdout.split() if u not in ("U", "w")}
             assert names <= RUNTIME_SYMBOLS, names
-    probe = tmp_path / "probe.c"
-    probe.write_text("int main(void) { return 0; }\n")
-    san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"]
-    if subprocess.run([_build.CC, *san, str(probe), "-o", str(tmp_path / "probe")],
-                      capture_output=True).returncode != 0:
-        pytest.skip("the compiler cannot build with -fsanitize=address,undefined")
-    if subprocess.run([str(tmp_path / "probe")], capture_output=True).returncode != 0:
-        pytest.skip("sanitized binaries do not run here")
+    san = _build.sanitizer_flags(tmp_path)
+    if san is None:
+        pytest.skip("sanitized binaries cannot be built or run here")
     for q in (None, "int8"):
         exe = _build.build(str(tmp_path / str(q)), extra=san)
         got = _build.run(exe, xs.reshape(2, -1), 3 * 17 * 2 * 1)

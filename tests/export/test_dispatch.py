@@ -216,14 +216,9 @@ def test_gemm_tiles_on_both_copies(tmp_path, extra):
 def test_both_builds_under_sanitizers(tmp_path):
     """Dispatched and portable builds of a float and an int8 model under
     -fsanitize=address,undefined: no out-of-bounds access, right results."""
-    probe = tmp_path / "probe.c"
-    probe.write_text("int main(void) { return 0; }\n")
-    san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"]
-    if subprocess.run([_build.CC, *san, str(probe), "-o", str(tmp_path / "probe")],
-                      capture_output=True).returncode != 0:
-        pytest.skip("the compiler cannot build with -fsanitize=address,undefined")
-    if subprocess.run([str(tmp_path / "probe")], capture_output=True).returncode != 0:
-        pytest.skip("sanitized binaries do not run here")
+    san = _build.sanitizer_flags(tmp_path)
+    if san is None:
+        pytest.skip("sanitized binaries cannot be built or run here")
     fastnn.manual_seed(14)
     model = _net()
     xs = np.random.default_rng(6).standard_normal((2, 1, 3, 9, 8)).astype(np.float32)

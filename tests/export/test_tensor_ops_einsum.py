@@ -71,12 +71,8 @@ def test_three_operands_name_the_equation(tmp_path):
 def test_under_sanitizers(tmp_path):
     """Strided reductions, broadcast where / clamp and contractions under
     -fsanitize=address,undefined: no access out of bounds."""
-    probe = tmp_path / "probe.c"
-    probe.write_text("int main(void) { return 0; }\n")
-    san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"]
-    if (_build.subprocess.run([_build.CC, *san, str(probe), "-o", str(tmp_path / "probe")],
-                              capture_output=True).returncode != 0
-            or _build.subprocess.run([str(tmp_path / "probe")], capture_output=True).returncode):
+    san = _build.sanitizer_flags(tmp_path)
+    if san is None:
         pytest.skip("sanitized binaries cannot be built or run here")
 
     def fn(h, lib):

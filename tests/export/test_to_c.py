@@ -178,14 +178,9 @@ int main(void) {
 
 def test_sanitizers(tmp_path):
     """The seed CNN under -fsanitize=address,undefined: no out-of-bounds access."""
-    probe = tmp_path / "probe.c"
-    probe.write_text("int main(void) { return 0; }\n")
-    san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"]
-    if subprocess.run([_build.CC, *san, str(probe), "-o", str(tmp_path / "probe")],
-                      capture_output=True).returncode != 0:
-        pytest.skip("the compiler cannot build with -fsanitize=address,undefined")
-    if subprocess.run([str(tmp_path / "probe")], capture_output=True).returncode != 0:
-        pytest.skip("sanitized binaries do not run here")
+    san = _build.sanitizer_flags(tmp_path)
+    if san is None:
+        pytest.skip("sanitized binaries cannot be built or run here")
     fastnn.manual_seed(6)
     model = _seed_cnn()
     x = np.random.default_rng(1).standard_normal((3, 1, 1, 8, 8)).astype(np.float32)
