@@ -128,21 +128,22 @@ def recurrent_case(kind, t, b, i, h, backward=True):
         b_hh = g.uniform(-s, s, gates * h).astype(dtype)
         dy = _upstream((t, b, h), dtype)
         impls = {}
-        # x is data, as in torch's side below and in nn.LSTM's first layer: its
-        # gradient is not needed (fastnn.ops.rnn.Recurrent sets the same field).
+        # x is data and h0 zeros, as in torch's side below and in nn.LSTM's first
+        # layer: their gradients are not needed (fastnn.ops.rnn.Recurrent sets
+        # the same fields).
         for name in ("numpy", "native"):
             kb = backend(name)
             if kind == "lstm":
                 def step(kb=kb):
                     y, hn, cn, saved = kb.lstm_forward(x, h0, h0, w_ih, w_hh, b_ih, b_hh)
                     if backward:
-                        saved.need_dx = False
+                        saved.need_dx = saved.need_dh0 = False
                         kb.lstm_backward(dy, None, None, saved)
             else:
                 def step(kb=kb):
                     y, hn, saved = kb.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)
                     if backward:
-                        saved.need_dx = False
+                        saved.need_dx = saved.need_dh0 = False
                         kb.gru_backward(dy, None, saved)
             impls[name] = step
         torch = _torch()

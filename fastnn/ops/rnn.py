@@ -82,8 +82,10 @@ class Recurrent(Function):
     def backward(self, dy, dh_n, dc_n=None):
         be = self.be
         # A backend may skip dx when x needs no gradient (the native one does: a
-        # first layer's input rarely does); others return it anyway.
+        # first layer's input rarely does), and dh0's product when h0 needs none
+        # (hx=None: zeros); others return them anyway.
         self.saved.need_dx = bool(self.needs_input_grad[0])
+        self.saved.need_dh0 = bool(self.needs_input_grad[1])
         if dy is not None and self.reverse:
             dy = _time_reverse(dy, self.rev)
         if self.kind == "lstm":

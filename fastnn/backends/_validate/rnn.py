@@ -28,12 +28,14 @@ class RNNSaved:
     y (T, B, H) and lengths (int64 (B,) or None) are common; the rest per kind:
     nonlinearity ('tanh' or 'relu', rnn), c0 (B, H), gates (T, B, 4H) and the
     cell states c (T, B, H) (lstm), gates r, z, n (T, B, 3H) and hn = W_hn h + b_hn
-    (T, B, H) (gru). The others are None. ``need_dx`` is set by the caller before the
-    backward: False when x needs no gradient (the native backward then skips dx).
+    (T, B, H) (gru). The others are None. ``need_dx`` and ``need_dh0`` are set by the
+    caller before the backward: False when x (h0) needs no gradient (the native
+    backward then skips dx, and the last step's product that gives dh0, returned
+    as zeros).
     """
 
     __slots__ = ("kind", "x", "h0", "w_ih", "w_hh", "has_b_ih", "has_b_hh", "lengths", "y",
-                 "nonlinearity", "c0", "gates", "c", "hn", "need_dx")
+                 "nonlinearity", "c0", "gates", "c", "hn", "need_dx", "need_dh0")
     kind: str
     x: Any
     h0: Any
@@ -49,6 +51,7 @@ class RNNSaved:
     c: Any
     hn: Any
     need_dx: bool
+    need_dh0: bool
 
 
 def rnn_saved(kind: str, x: Any, h0: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any,
@@ -56,7 +59,7 @@ def rnn_saved(kind: str, x: Any, h0: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh:
               gates: Any = None, c: Any = None, hn: Any = None) -> RNNSaved:
     """The RNNSaved of a ``kind`` forward (only the biases' presence is kept)."""
     return RNNSaved(kind, x, h0, w_ih, w_hh, b_ih is not None, b_hh is not None, lengths, y,
-                    nonlinearity, c0, gates, c, hn, True)
+                    nonlinearity, c0, gates, c, hn, True, True)
 
 
 def check_nonlinearity(nonlinearity: Any) -> str:

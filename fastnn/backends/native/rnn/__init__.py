@@ -7,10 +7,12 @@ Here Python only validates and allocates; the whole time loop -- one GEMM for
 the input projection of all steps, then per step a recurrent GEMM and one fused
 gate pass -- runs in rnn_kernel.c without the GIL (see _rnn.pyx).
 
-One addition to the reference's contract: a backward whose ``saved.need_dx`` is
+Two additions to the reference's contract: a backward whose ``saved.need_dx`` is
 False (fastnn.ops.rnn.Recurrent sets it when x needs no gradient) returns None
-for dx and skips its GEMM, a sixth of a training step's multiply-adds; the other
-gradients are unchanged. The reference ignores the field.
+for dx and skips its GEMM, a sixth of a training step's multiply-adds; one whose
+``saved.need_dh0`` is False (h0 needs none: hx=None) skips the last step's
+product that gives dh0 and returns dh0 as zeros. The other gradients are
+unchanged. The reference ignores both fields.
 """
 from __future__ import annotations
 
@@ -98,7 +100,8 @@ def rnn_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
     (xk, x_bm), (dyk, dy_bm) = _rows(x), _rows(dy)
     _rnn.rnn_backward(xk, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
                       saved.nonlinearity == "relu", saved.y, dyk, dh,
-                      dx, dw_ih, dw_hh, db_ih, db_hh, work, x_bm=x_bm, dy_bm=dy_bm)
+                      dx, dw_ih, dw_hh, db_ih, db_hh, work, x_bm=x_bm, dy_bm=dy_bm,
+                      need_dh0=saved.need_dh0)
     return dx, dh, dw_ih, dw_hh, db_ih, db_hh
 
 
@@ -142,7 +145,8 @@ def lstm_backward(dy: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarr
     (xk, x_bm), (dyk, dy_bm) = _rows(x), _rows(dy)
     _rnn.lstm_backward(xk, saved.h0, saved.c0, saved.w_ih, saved.w_hh,
                        saved.lengths, saved.y, saved.gates, saved.c, dyk, dh, dc,
-                       dx, dw_ih, dw_hh, db_ih, db_hh, work, x_bm=x_bm, dy_bm=dy_bm)
+                       dx, dw_ih, dw_hh, db_ih, db_hh, work, x_bm=x_bm, dy_bm=dy_bm,
+                       need_dh0=saved.need_dh0)
     return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh
 
 
@@ -187,5 +191,8 @@ def gru_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
     (xk, x_bm), (dyk, dy_bm) = _rows(x), _rows(dy)
     _rnn.gru_backward(xk, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
                       saved.y, saved.gates, saved.hn, dyk, dh,
-                      dx, dw_ih, dw_hh, db_ih, db_hh, work_ih, work_hh, x_bm=x_bm, dy_bm=dy_bm)
+                      dx, dw_ih, dw_hh, db_ih, db_hh, work_ih, work_hh, x_bm=x_bm, dy_bm=dy_bm,
+                      need_dh0=saved.need_dh0)
+    if not saved.need_dh0:
+        dh[...] = 0  # the GRU's row leaves dh0's direct part dh*z in it
     return dx, dh, dw_ih, dw_hh, db_ih, db_hh

@@ -42,11 +42,13 @@ cdef extern from "rnn_kernel.h" nogil:
         const double *h0, const double *w_ih, const double *w_hh, const double *bias,
         const int64_t *lengths, double *y, double *h_n)
     void fastnn_rnn_backward_f32(long T, long B, long I, long H, int x_bm, int dy_bm,
+        int need_dh0,
         int relu, const float *x,
         const float *h0, const float *w_ih, const float *w_hh, const int64_t *lengths,
         const float *y, const float *dy, float *dh, float *dx, float *dw_ih, float *dw_hh,
         float *db_ih, float *db_hh, float *work)
     void fastnn_rnn_backward_f64(long T, long B, long I, long H, int x_bm, int dy_bm,
+        int need_dh0,
         int relu, const double *x,
         const double *h0, const double *w_ih, const double *w_hh, const int64_t *lengths,
         const double *y, const double *dy, double *dh, double *dx, double *dw_ih,
@@ -60,12 +62,14 @@ cdef extern from "rnn_kernel.h" nogil:
         const double *bias, const int64_t *lengths, double *y,
         double *h_n, double *c_n, double *gates, double *cs)
     void fastnn_lstm_backward_f32(long T, long B, long I, long H, int x_bm, int dy_bm,
+        int need_dh0,
         const float *x,
         const float *h0, const float *c0, const float *w_ih, const float *w_hh,
         const int64_t *lengths, const float *y, const float *gates, const float *cs,
         const float *dy, float *dh, float *dc, float *dx, float *dw_ih, float *dw_hh,
         float *db_ih, float *db_hh, float *work)
     void fastnn_lstm_backward_f64(long T, long B, long I, long H, int x_bm, int dy_bm,
+        int need_dh0,
         const double *x,
         const double *h0, const double *c0, const double *w_ih, const double *w_hh,
         const int64_t *lengths, const double *y, const double *gates, const double *cs,
@@ -80,12 +84,14 @@ cdef extern from "rnn_kernel.h" nogil:
         const double *b_hh, const int64_t *lengths, double *y, double *h_n, double *gates,
         double *hn, double *work)
     void fastnn_gru_backward_f32(long T, long B, long I, long H, int x_bm, int dy_bm,
+        int need_dh0,
         const float *x,
         const float *h0, const float *w_ih, const float *w_hh, const int64_t *lengths,
         const float *y, const float *gates, const float *hn, const float *dy, float *dh,
         float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
         float *work_ih, float *work_hh)
     void fastnn_gru_backward_f64(long T, long B, long I, long H, int x_bm, int dy_bm,
+        int need_dh0,
         const double *x,
         const double *h0, const double *w_ih, const double *w_hh, const int64_t *lengths,
         const double *y, const double *gates, const double *hn, const double *dy,
@@ -131,7 +137,7 @@ def rnn_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                  const floating[:, :, ::1] dy, floating[:, ::1] dh,
                  floating[:, :, ::1] dx, floating[:, ::1] dw_ih, floating[:, ::1] dw_hh,
                  floating[::1] db_ih, floating[::1] db_hh, floating[:, :, ::1] work,
-                int x_bm=0, int dy_bm=0):
+                int x_bm=0, int dy_bm=0, int need_dh0=1):
     _check_layout(x_bm)
     _check_layout(dy_bm)
     cdef long T = x.shape[x_bm], B = x.shape[1 - x_bm], I = x.shape[2], H = w_hh.shape[1]
@@ -139,13 +145,13 @@ def rnn_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
     _interrupt.before()
     with nogil:
         if floating is float:
-            fastnn_rnn_backward_f32(T, B, I, H, x_bm, dy_bm, relu, &x[0, 0, 0],
+            fastnn_rnn_backward_f32(T, B, I, H, x_bm, dy_bm, need_dh0, relu, &x[0, 0, 0],
                                     &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], dyp, &dh[0, 0],
                                     _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0], _m1(db_ih),
                                     _m1(db_hh), &work[0, 0, 0])
         else:
-            fastnn_rnn_backward_f64(T, B, I, H, x_bm, dy_bm, relu, &x[0, 0, 0],
+            fastnn_rnn_backward_f64(T, B, I, H, x_bm, dy_bm, need_dh0, relu, &x[0, 0, 0],
                                     &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], dyp, &dh[0, 0],
                                     _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0], _m1(db_ih),
@@ -185,7 +191,7 @@ def lstm_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                   floating[:, ::1] dh, floating[:, ::1] dc, floating[:, :, ::1] dx,
                   floating[:, ::1] dw_ih, floating[:, ::1] dw_hh, floating[::1] db_ih,
                   floating[::1] db_hh, floating[:, :, ::1] work,
-                int x_bm=0, int dy_bm=0):
+                int x_bm=0, int dy_bm=0, int need_dh0=1):
     _check_layout(x_bm)
     _check_layout(dy_bm)
     cdef long T = x.shape[x_bm], B = x.shape[1 - x_bm], I = x.shape[2], H = w_hh.shape[1]
@@ -193,13 +199,13 @@ def lstm_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
     _interrupt.before()
     with nogil:
         if floating is float:
-            fastnn_lstm_backward_f32(T, B, I, H, x_bm, dy_bm, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
+            fastnn_lstm_backward_f32(T, B, I, H, x_bm, dy_bm, need_dh0, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
                                      &w_ih[0, 0], &w_hh[0, 0], _len(lengths), &y[0, 0, 0],
                                      &gates[0, 0, 0], &cs[0, 0, 0], dyp, &dh[0, 0],
                                      &dc[0, 0], _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0],
                                      _m1(db_ih), _m1(db_hh), &work[0, 0, 0])
         else:
-            fastnn_lstm_backward_f64(T, B, I, H, x_bm, dy_bm, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
+            fastnn_lstm_backward_f64(T, B, I, H, x_bm, dy_bm, need_dh0, &x[0, 0, 0], &h0[0, 0], &c0[0, 0],
                                      &w_ih[0, 0], &w_hh[0, 0], _len(lengths), &y[0, 0, 0],
                                      &gates[0, 0, 0], &cs[0, 0, 0], dyp, &dh[0, 0],
                                      &dc[0, 0], _m3(dx), &dw_ih[0, 0], &dw_hh[0, 0],
@@ -239,7 +245,7 @@ def gru_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
                  floating[:, ::1] dw_ih, floating[:, ::1] dw_hh, floating[::1] db_ih,
                  floating[::1] db_hh, floating[:, :, ::1] work_ih,
                  floating[:, :, ::1] work_hh,
-                int x_bm=0, int dy_bm=0):
+                int x_bm=0, int dy_bm=0, int need_dh0=1):
     _check_layout(x_bm)
     _check_layout(dy_bm)
     cdef long T = x.shape[x_bm], B = x.shape[1 - x_bm], I = x.shape[2], H = w_hh.shape[1]
@@ -247,13 +253,13 @@ def gru_backward(const floating[:, :, ::1] x, const floating[:, ::1] h0,
     _interrupt.before()
     with nogil:
         if floating is float:
-            fastnn_gru_backward_f32(T, B, I, H, x_bm, dy_bm, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+            fastnn_gru_backward_f32(T, B, I, H, x_bm, dy_bm, need_dh0, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], &gates[0, 0, 0],
                                     &hn[0, 0, 0], dyp, &dh[0, 0], _m3(dx), &dw_ih[0, 0],
                                     &dw_hh[0, 0], _m1(db_ih), _m1(db_hh), &work_ih[0, 0, 0],
                                     &work_hh[0, 0, 0])
         else:
-            fastnn_gru_backward_f64(T, B, I, H, x_bm, dy_bm, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
+            fastnn_gru_backward_f64(T, B, I, H, x_bm, dy_bm, need_dh0, &x[0, 0, 0], &h0[0, 0], &w_ih[0, 0],
                                     &w_hh[0, 0], _len(lengths), &y[0, 0, 0], &gates[0, 0, 0],
                                     &hn[0, 0, 0], dyp, &dh[0, 0], _m3(dx), &dw_ih[0, 0],
                                     &dw_hh[0, 0], _m1(db_ih), _m1(db_hh), &work_ih[0, 0, 0],

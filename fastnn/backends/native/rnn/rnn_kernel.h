@@ -14,7 +14,9 @@
  * time-major.
  *
  * Backward state buffers are in/out: dh (and dc) enter holding dh_n (dc_n,
- * zeros when absent) and leave holding dh0 (dc0).
+ * zeros when absent) and leave holding dh0 (dc0); with need_dh0 0 the last
+ * step's product that gives dh0 is skipped (dh leaves holding no gradient:
+ * zeros, the GRU's direct part dh*z).
  *
  * Reference: fastnn/backends/numpy_ref/rnn.py.
  */
@@ -27,7 +29,8 @@ void fastnn_rnn_forward_##SFX(long T, long B, long I, long H, int x_bm, int relu
     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,                       \
     const REAL *bias, const int64_t *lengths,                                                 \
     REAL *y, REAL *h_n);                                                                      \
-void fastnn_rnn_backward_##SFX(long T, long B, long I, long H, int x_bm, int dy_bm, int relu,\
+void fastnn_rnn_backward_##SFX(long T, long B, long I, long H, int x_bm, int dy_bm,        \
+    int need_dh0, int relu,                                                                   \
     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,                       \
     const int64_t *lengths, const REAL *y, const REAL *dy, REAL *dh,                         \
     REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work);               \
@@ -36,6 +39,7 @@ void fastnn_lstm_forward_##SFX(long T, long B, long I, long H, int x_bm,        
     const REAL *bias, const int64_t *lengths,                                                 \
     REAL *y, REAL *h_n, REAL *c_n, REAL *gates, REAL *cs);                                   \
 void fastnn_lstm_backward_##SFX(long T, long B, long I, long H, int x_bm, int dy_bm,       \
+    int need_dh0,                                                                             \
     const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih, const REAL *w_hh,       \
     const int64_t *lengths, const REAL *y, const REAL *gates, const REAL *cs,                \
     const REAL *dy, REAL *dh, REAL *dc,                                                       \
@@ -45,6 +49,7 @@ void fastnn_gru_forward_##SFX(long T, long B, long I, long H, int x_bm,         
     const REAL *b_ih, const REAL *b_hh, const int64_t *lengths,                              \
     REAL *y, REAL *h_n, REAL *gates, REAL *hn, REAL *work);                                   \
 void fastnn_gru_backward_##SFX(long T, long B, long I, long H, int x_bm, int dy_bm,        \
+    int need_dh0,                                                                             \
     const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,                       \
     const int64_t *lengths, const REAL *y, const REAL *gates, const REAL *hn,                \
     const REAL *dy, REAL *dh,                                                                 \

@@ -155,6 +155,7 @@ typedef struct {
     const REAL *w_hh, *h0, *c0, *bh, *dy;
     const REAL *x, *w_ih;                 /* forward: the input projection's operands */
     long xs_t, xs_b, dys_t, dys_b;        /* x's and dy's row (t, b) at t * s_t + b * s_b */
+    int need_dh0;                         /* backward: 0 skips step 0's dh product */
     const REAL *bias;                     /* forward: the input-side bias, added per row */
     REAL *dbi, *dbh;                      /* backward: bias grads summed per row, or NULL */
     long I;
@@ -251,7 +252,8 @@ static void FN(seq_loop)(const fastnn_flag_t *stop, const FN(seq_t) *s, int back
             if (backward) FN(back_row)(s, t, b, 0, H);
             else FN(fwd_row)(s, t, b, 0, H);
         }
-        if (backward) FN(mm)(0, B, H, G, s->dgh + t * B * G, s->w_hh, s->dh, 1);
+        if (backward && (t > 0 || s->need_dh0))
+            FN(mm)(0, B, H, G, s->dgh + t * B * G, s->w_hh, s->dh, 1);
     }
 }
 
@@ -356,7 +358,7 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
             if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
             FASTNN_RNN_BARRIER
             if (stop_at[t & 1]) break;
-            if (backward)
+            if (backward && (t > 0 || s->need_dh0))
                 fastnn_rgemm_panels(isa, B, H, G, s->dgh + t * B * G, G, s->wp, s->dh, H, 1, p0,
                                     p1);
         }
@@ -446,12 +448,13 @@ void FN(rnn_forward)(long T, long B, long I, long H, int x_bm, int relu,
     FN(run_forward)(&s, h0, h_n);
 }
 
-void FN(rnn_backward)(long T, long B, long I, long H, int x_bm, int dy_bm, int relu,
+void FN(rnn_backward)(long T, long B, long I, long H, int x_bm, int dy_bm, int need_dh0,
+                      int relu,
                       const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                       const int64_t *lengths, const REAL *y, const REAL *dy, REAL *dh,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
-    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm),
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm), .need_dh0 = need_dh0,
                    .isa = fastnn_isa(), .kind = FASTNN_RNN_ELMAN, .relu = relu, .T = T, .B = B,
                    .H = H, .G = H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .dy = dy,
                    .y = (REAL *)y, .dh = dh, .dgi = work, .dgh = work};
@@ -472,13 +475,13 @@ void FN(lstm_forward)(long T, long B, long I, long H, int x_bm,
     memcpy(c_n, cs + (T - 1) * B * H, sizeof(REAL) * B * H);
 }
 
-void FN(lstm_backward)(long T, long B, long I, long H, int x_bm, int dy_bm,
+void FN(lstm_backward)(long T, long B, long I, long H, int x_bm, int dy_bm, int need_dh0,
                        const REAL *x, const REAL *h0, const REAL *c0, const REAL *w_ih,
                        const REAL *w_hh, const int64_t *lengths, const REAL *y,
                        const REAL *gates, const REAL *cs, const REAL *dy, REAL *dh, REAL *dc,
                        REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh, REAL *work)
 {
-    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm),
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm), .need_dh0 = need_dh0,
                    .isa = fastnn_isa(), .kind = FASTNN_RNN_LSTM, .T = T, .B = B, .H = H,
                    .G = 4 * H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .c0 = c0, .dy = dy,
                    .y = (REAL *)y, .gates = (REAL *)gates, .cs = (REAL *)cs, .dh = dh, .dc = dc,
@@ -499,14 +502,14 @@ void FN(gru_forward)(long T, long B, long I, long H, int x_bm,
     FN(run_forward)(&s, h0, h_n);
 }
 
-void FN(gru_backward)(long T, long B, long I, long H, int x_bm, int dy_bm,
+void FN(gru_backward)(long T, long B, long I, long H, int x_bm, int dy_bm, int need_dh0,
                       const REAL *x, const REAL *h0, const REAL *w_ih, const REAL *w_hh,
                       const int64_t *lengths, const REAL *y, const REAL *gates,
                       const REAL *hn, const REAL *dy, REAL *dh,
                       REAL *dx, REAL *dw_ih, REAL *dw_hh, REAL *db_ih, REAL *db_hh,
                       REAL *work_ih, REAL *work_hh)
 {
-    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm),
+    FN(seq_t) s = {FASTNN_RNN_ROWS(x_bm, I), FASTNN_RNN_DY_ROWS(dy_bm), .need_dh0 = need_dh0,
                    .isa = fastnn_isa(), .kind = FASTNN_RNN_GRU, .T = T, .B = B, .H = H,
                    .G = 3 * H, .lengths = lengths, .w_hh = w_hh, .h0 = h0, .dy = dy,
                    .y = (REAL *)y, .gates = (REAL *)gates, .hn = (REAL *)hn, .dh = dh,
