@@ -9,6 +9,15 @@ import numpy as np
 CC = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
 FLAGS = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror"]
 
+# What an exported object may reference besides libm: memset/memcpy (GCC turns
+# zeroing and copy loops into them), the flags __builtin_cpu_supports reads for
+# the run-time dispatch (libgcc's __cpu_model, filled once at start-up: no
+# allocation, I/O or exit) and the GOT of a position-independent object.
+RUNTIME_SYMBOLS = {"memset", "memcpy", "cpu_model", "cpu_indicator_init", "cpu_features2",
+                   "GLOBAL_OFFSET_TABLE_"}
+LIBM_SYMBOLS = {"expf", "tanhf", "logf", "erff", "log1pf", "sqrtf", "powf", "sinf", "cosf",
+                "fabsf"}
+
 # Reads `count` inputs from stdin, writes each output to stdout (raw float32).
 DRIVER = r"""
 #include <stdio.h>
@@ -66,3 +75,16 @@ def sanitizer_flags(directory):
     if subprocess.run([exe], capture_output=True).returncode:
         return None
     return san
+
+
+def undefined_symbols(source, obj):
+    """Compile ``source`` to ``obj`` (-O2, warnings as errors) and return the names
+    it leaves undefined (leading underscores and @versions stripped), or None
+    where there is no ``nm``."""
+    subprocess.run([CC, *FLAGS, "-O2", "-c", str(source), "-o", str(obj)], check=True,
+                   capture_output=True)
+    nm = shutil.which("nm")
+    if nm is None:
+        return None
+    out = subprocess.run([nm, "-u", str(obj)], capture_output=True, text=True, check=True)
+    return {u.lstrip("_").split("@")[0] for u in out.stdout.split() if u not in ("U", "w")}

@@ -2,7 +2,6 @@
 build it with _c_build, run it, compare; the libm-only symbol check; a driver
 that reports the forward's return code."""
 import os
-import shutil
 import subprocess
 import sys
 
@@ -13,11 +12,7 @@ import fastnn
 sys.path.insert(0, os.path.dirname(__file__))
 import _c_build as build  # noqa: E402
 
-# libm, memset/memcpy (GCC may call them for copies), and what the run-time
-# dispatch reads: libgcc's __cpu_model (set at start-up) through the GOT
-LIBM = {"expf", "tanhf", "logf", "erff", "log1pf", "sqrtf", "powf", "sinf", "cosf", "fabsf",
-        "memset", "memcpy", "cpu_model", "cpu_indicator_init", "cpu_features2",
-        "GLOBAL_OFFSET_TABLE_"}
+LIBM = build.LIBM_SYMBOLS | build.RUNTIME_SYMBOLS
 
 
 def forward(model, x):
@@ -49,16 +44,9 @@ def check(model, xs, directory, tol=1e-4, **kw):
 
 def assert_libm_only(source, directory):
     """The object calls nothing but libm: no allocation, I/O or exit."""
-    nm = shutil.which("nm")
-    if nm is None:
-        return
-    obj = os.path.join(str(directory), "symbols.o")
-    subprocess.run([build.CC, *build.FLAGS, "-O2", "-c", source, "-o", obj], check=True,
-                   capture_output=True)
-    undefined = subprocess.run([nm, "-u", obj], capture_output=True, text=True,
-                               check=True).stdout.split()
-    names = {u.lstrip("_").split("@")[0] for u in undefined if u not in ("U", "w")}
-    assert names <= LIBM, names
+    names = build.undefined_symbols(source, os.path.join(str(directory), "symbols.o"))
+    if names is not None:
+        assert names <= LIBM, names
 
 
 # Per input: the forward's return code, then the output (pre-filled with 7.0,
@@ -105,6 +93,4 @@ def run_rc(exe, inputs, out_size):
     return res[:, 0].astype(int), res[:, 1:]
 
 
-def sanitizers_work(directory):
-    """Whether -fsanitize=address,undefined builds and runs here (its flags, or None)."""
-    return build.sanitizer_flags(directory)
+sanitizers_work = build.sanitizer_flags

@@ -7,7 +7,6 @@ AVX2 and FMA the dispatch runs the AVX2 + FMA copy), with -DMODEL_PORTABLE
 with fastnn's forward and with a NumPy loop reference. A grouped conv takes
 im2col + GEMM instead."""
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -31,13 +30,6 @@ def _has_avx():
 
 
 BUILDS = [[], ["-DMODEL_PORTABLE"]] + ([["-DMODEL_PORTABLE", "-mavx"]] if _has_avx() else [])
-
-# What a dispatched object may reference besides libm: memset/memcpy (GCC
-# turns zeroing and copy loops into them), the flags __builtin_cpu_supports
-# reads (__cpu_model, filled once by libgcc / compiler-rt at start-up; no
-# allocation, I/O or exit) and the GOT of a position-independent object.
-RUNTIME_SYMBOLS = {"memset", "memcpy", "cpu_model", "cpu_indicator_init", "cpu_features2",
-                   "GLOBAL_OFFSET_TABLE_"}
 
 
 def _forward(model, x):
@@ -185,13 +177,9 @@ def test_direct_conv_symbols_and_sanitizers(tmp_path):
         d = tmp_path / str(q)
         fastnn.export.to_c(model, fastnn.tensor(xs[0]), str(d), quantize=q,
                            calibration=xs.reshape(-1, 5, 7, 5))
-        obj = str(d / "model.o")
-        subprocess.run([_build.CC, *_build.FLAGS, "-O2", "-c", str(d / "model.c"), "-o", obj],
-                       check=True)
-        nm = subprocess.run(["nm", "-u", obj], capture_output=True, text=True)
-        if nm.returncode == 0:
-            names = {u.split("@")[0].lstrip("_") for u in nm.stdout.split() if u not in ("U", "w")}
-            assert names <= RUNTIME_SYMBOLS, names
+        names = _build.undefined_symbols(d / "model.c", d / "model.o")
+        if names is not None:   # not even libm: the direct conv calls nothing
+            assert names <= _build.RUNTIME_SYMBOLS, names
     san = _build.sanitizer_flags(tmp_path)
     if san is None:
         pytest.skip("sanitized binaries cannot be built or run here")

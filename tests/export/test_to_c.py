@@ -1,7 +1,6 @@
 """fastnn.export.to_c: every exported model is built with the system C compiler
 (-std=c99 -pedantic -Wall -Wextra -Werror) and compared with fastnn's forward."""
 import os
-import shutil
 import subprocess
 import sys
 
@@ -141,20 +140,12 @@ def test_workspace_variant_and_symbols(tmp_path):
     fastnn.manual_seed(5)
     info = fastnn.export.to_c(LSTMClassifier(), fastnn.randn(1, 4, 8), str(tmp_path), name="net")
     obj = str(tmp_path / "net.o")
-    subprocess.run([_build.CC, *_build.FLAGS, "-O2", "-c", info["source"], "-o", obj], check=True)
-    nm = shutil.which("nm")
-    if nm:
-        undefined = subprocess.run([nm, "-u", obj], capture_output=True, text=True,
-                                   check=True).stdout.split()
-        names = {u.lstrip("_").split("@")[0] for u in undefined if u not in ("U", "w")}
+    names = _build.undefined_symbols(info["source"], obj)
+    if names is not None:
         forbidden = {"malloc", "calloc", "realloc", "free", "printf", "fprintf", "puts",
                      "fopen", "fwrite", "fread", "exit", "abort", "putchar"}
         assert not names & forbidden, names
-        # besides libm: the CPU flags __builtin_cpu_supports reads (libgcc's
-        # __cpu_model, set at start-up: the run-time dispatch) and the GOT
-        assert names <= {"expf", "tanhf", "logf", "erff", "log1pf", "sqrtf", "powf", "sinf",
-                         "cosf", "fabsf", "memset", "memcpy", "cpu_model", "cpu_indicator_init",
-                         "cpu_features2", "GLOBAL_OFFSET_TABLE_"}, names
+        assert names <= _build.LIBM_SYMBOLS | _build.RUNTIME_SYMBOLS, names
     main = tmp_path / "ws.c"
     main.write_text(r"""
 #include <stdio.h>
