@@ -131,15 +131,6 @@ long fastnn_rgemm_panel_width(int isa)
     return variants[isa].nr;
 }
 
-void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long lda,
-                         const float *wp, float *c, long ldc, int accumulate, long p0, long p1)
-{
-    long np = (N + variants[isa].nr - 1) / variants[isa].nr;
-    if (p1 > np) p1 = np;
-    if (M > 0 && p1 > p0)
-        variants[isa].fn(M, N, K, a, lda, wp, 0, NULL, 0, NULL, c, ldc, accumulate, p0, p1);
-}
-
 void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long lda,
                           const float *wp, long K2, const float *a2, long lda2,
                           const float *wp2, float *c, long ldc, int accumulate, long p0, long p1)
@@ -151,10 +142,6 @@ void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long 
 }
 #else
 long fastnn_rgemm_panel_width(int isa) { (void)isa; return 1; }
-void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long lda,
-                         const float *wp, float *c, long ldc, int accumulate, long p0, long p1)
-{ (void)isa; (void)M; (void)N; (void)K; (void)a; (void)lda; (void)wp; (void)c; (void)ldc;
-  (void)accumulate; (void)p0; (void)p1; }
 void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long lda,
                           const float *wp, long K2, const float *a2, long lda2,
                           const float *wp2, float *c, long ldc, int accumulate, long p0, long p1)
@@ -165,3 +152,10 @@ void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, flo
                        long p0, long p1)
 { (void)isa; (void)trans_w; (void)N; (void)K; (void)w; (void)wp; (void)p0; (void)p1; }
 #endif
+
+/* One operand: the two-operand product with none second. */
+void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long lda,
+                         const float *wp, float *c, long ldc, int accumulate, long p0, long p1)
+{
+    fastnn_rgemm_panels2(isa, M, N, K, a, lda, wp, 0, NULL, 0, NULL, c, ldc, accumulate, p0, p1);
+}
