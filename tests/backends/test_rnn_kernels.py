@@ -424,6 +424,21 @@ def test_bad_input_is_rejected(backend, name, change, exc):
         forward(mod, "lstm", p, lengths)
 
 
+def test_compiled_layout_flags_are_checked():
+    """The compiled entry points take x_bm / dy_bm as 0 or 1 only (they index
+    the shape and pick the row strides), checked before the kernel runs."""
+    T, B, I, H = 3, 2, 4, 5
+    p = make("lstm", T, B, I, H, np.float32)
+    y, hn, cn = (np.empty(s, np.float32) for s in ((T, B, H), (B, H), (B, H)))
+    gates, cs = np.empty((T, B, 4 * H), np.float32), np.empty((T, B, H), np.float32)
+    args = (p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], np.zeros(4 * H, np.float32), None,
+            y, hn, cn, gates, cs)
+    for bad in (2, -1):
+        with pytest.raises(ValueError, match="x_bm"):
+            native._rnn.lstm_forward(*args, x_bm=bad)
+    native._rnn.lstm_forward(*args, x_bm=0)
+
+
 @pytest.mark.parametrize("backend", list(BACKENDS))
 def test_bad_input_other_kinds(backend):
     mod = BACKENDS[backend]
