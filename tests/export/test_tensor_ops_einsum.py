@@ -1,6 +1,6 @@
-"""C export of einsum (one or two operands) and matmul (NumPy's rules): one
-loop nest over the equation's letters, built with the system C compiler and
-compared with fastnn's forward and PyTorch's (where installed)."""
+"""C export of einsum (one or two operands: one loop nest over the equation's
+letters) and matmul (NumPy's rules: matmul.c on gemm_nn), built with the system
+C compiler and compared with fastnn's forward and PyTorch's (where installed)."""
 import os
 import sys
 

@@ -1,11 +1,11 @@
-/* contract.c: einsum and matmul as one loop nest over the equation's letters
+/* contract.c: einsum as one loop nest over the equation's letters
  * (batch, rows, columns and summed letters alike): y[iy] += a[ia] * b[ib],
  * each operand read through one stride per letter (0 for a letter it lacks
  * or broadcasts, the sum of its strides for a repeated letter, a diagonal).
  * The output's letters come first, the summed ones last, so each output
  * element's sum runs in one stretch, accumulated in double; the last summed
- * letter is a plain inner loop. Reference: np.einsum in fastnn/ops/
- * indexing.py (Einsum) and fastnn/ops/arithmetic.py (MatMul). */
+ * letter is a plain inner loop (matmul has matmul.c, on gemm_nn). Reference:
+ * np.einsum in fastnn/ops/indexing.py (Einsum). */
 
 /*@ contract */
 #ifndef MAX_LETTERS
