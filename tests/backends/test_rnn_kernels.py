@@ -311,6 +311,41 @@ def test_threads_agree(kind, dtype, H):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("T, B", [(20, 32), (11, 64), (9, 40), (3, 300)])
+def test_weight_grads_by_chunks(kind, T, B):
+    # float32's backward adds the weight grads chunk by chunk of ~256 rows
+    # (256 // B steps; one step from B = 256) inside the step loop, and keeps
+    # the gate grads in a ring of two chunks when dx is not needed (T > 2
+    # chunks): (20, 32): 8+8+4 steps, ring; (11, 64): 4+4+3, ring; (9, 40): 6+3,
+    # no ring; (3, 300): 1+1+1, ring. Same grads as the reference, the same bits
+    # with or without the ring and for any team size.
+    I, H = 5, 33   # two panels: a team of two
+    p = make(kind, T, B, I, H, np.float32)
+    g = out_grads(kind, T, B, H, np.float32)
+    lengths = np.random.default_rng(2).integers(1, T + 1, B)
+    _, s_ref = forward(ref, kind, p, lengths)
+    want = backward(ref, kind, g, s_ref)
+    before = fastnn.get_num_threads()
+    try:
+        got = {}
+        for n in (1, 2):
+            fastnn.set_num_threads(n)
+            for need_dx in (True, False):
+                _, s = forward(native, kind, p, lengths)
+                s.need_dx = need_dx
+                got[n, need_dx] = backward(native, kind, g, s)
+    finally:
+        fastnn.set_num_threads(before)
+    for name, a, b in zip(grad_names(kind), want, got[2, True]):   # sums of ~T*B terms
+        np.testing.assert_allclose(b, a, rtol=2e-4, atol=1e-5 * np.abs(a).max(), err_msg=name)
+    assert got[2, False][0] is None
+    for key, grads in got.items():
+        for i, (name, a, b) in enumerate(zip(grad_names(kind), got[2, True], grads)):
+            if not (i == 0 and not key[1]):
+                np.testing.assert_array_equal(b, a, err_msg=f"{name} {key}")
+
+
 # ------------------------------------------------------------- finite differences
 @pytest.mark.parametrize("backend", list(BACKENDS))
 @pytest.mark.parametrize("kind,nonlin", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", None),

@@ -16,6 +16,7 @@ unchanged. The reference ignores both fields.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -29,12 +30,24 @@ __all__ = ["rnn_forward", "rnn_backward", "lstm_forward", "lstm_backward",
            "gru_forward", "gru_backward"]
 
 
-def _empty(x):
+def _no_work(x):
     """No steps or no sequences: nothing for the C loop to do; the reference is exact."""
     return x.shape[0] == 0 or x.shape[1] == 0
 
 
+def _empty(shape, dt):
+    """np.empty starting on a 64-byte cache line. NumPy aligns to 16 bytes, and
+    the kernels' AVX-512 loads and stores of rows that start mid-line touch two
+    lines each: a few percent of an LSTM step."""
+    nbytes = math.prod(shape) * dt.itemsize
+    raw = np.empty(nbytes + 64, np.uint8)
+    skip = -raw.__array_interface__["data"][0] % 64
+    return raw[skip:skip + nbytes].view(dt).reshape(shape)
+
+
 def _weight_grad_buffers(saved):
+    """Plain np.empty: arrays that own their memory become .grad as they are
+    (Tensor._accumulate copies a view); the kernel writes them once."""
     x, w_ih, w_hh = saved.x, saved.w_ih, saved.w_hh
     dt = x.dtype
     dx = np.empty(x.shape, dt) if saved.need_dx else None
@@ -61,7 +74,9 @@ def _bias(b_ih, b_hh, n, dt):
 
 
 def _state_grad(g, B, H, dt):
-    return np.zeros((B, H), dt) if g is None else g.copy()
+    out = _empty((B, H), dt)
+    out[...] = 0 if g is None else g
+    return out
 
 
 # ---------------------------------------------------------------- Elman RNN
@@ -72,12 +87,12 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
     """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). Returns (y, h_n, saved)."""
     x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
         "rnn", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, nonlinearity, keep_batch_major=True)
-    if _empty(x):
+    if _no_work(x):
         return _ref.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, lengths)
     T, B, _ = x.shape
     H = w_hh.shape[1]
-    y = np.empty((T, B, H), x.dtype)
-    h_n = np.empty((B, H), x.dtype)
+    y = _empty((T, B, H), x.dtype)
+    h_n = _empty((B, H), x.dtype)
     xk, x_bm = _rows(x)
     _rnn.rnn_forward(xk, h0, w_ih, w_hh, _bias(b_ih, b_hh, H, x.dtype), lengths,
                      nonlinearity == "relu", y, h_n, x_bm=x_bm)
@@ -90,13 +105,13 @@ def rnn_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
     dy, dh_n, _ = check_rnn_backward("rnn", saved, dy, dh_n, keep_batch_major=True)
     x = saved.x
-    if _empty(x):
+    if _no_work(x):
         return _ref.rnn_backward(dy, dh_n, saved)
     T, B, _ = x.shape
     H = saved.w_hh.shape[1]
     dh = _state_grad(dh_n, B, H, x.dtype)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grad_buffers(saved)
-    work = np.empty((T, B, H), x.dtype)
+    work = _empty((T, B, H), x.dtype)
     (xk, x_bm), (dyk, dy_bm) = _rows(x), _rows(dy)
     _rnn.rnn_backward(xk, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
                       saved.nonlinearity == "relu", saved.y, dyk, dh,
@@ -112,15 +127,15 @@ def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray
     """torch.nn.LSTM cell, gates i, f, g, o. Returns (y, h_n, c_n, saved)."""
     x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
         "lstm", x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, keep_batch_major=True)
-    if _empty(x):
+    if _no_work(x):
         return _ref.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths)
     T, B, _ = x.shape
     H = w_hh.shape[1]
     dt = x.dtype
-    y = np.empty((T, B, H), dt)
-    h_n, c_n = np.empty((B, H), dt), np.empty((B, H), dt)
-    gates = np.empty((T, B, 4 * H), dt)
-    cs = np.empty((T, B, H), dt)
+    y = _empty((T, B, H), dt)
+    h_n, c_n = _empty((B, H), dt), _empty((B, H), dt)
+    gates = _empty((T, B, 4 * H), dt)
+    cs = _empty((T, B, H), dt)
     xk, x_bm = _rows(x)
     _rnn.lstm_forward(xk, h0, c0, w_ih, w_hh, _bias(b_ih, b_hh, 4 * H, dt), lengths, y, h_n, c_n,
                       gates, cs, x_bm=x_bm)
@@ -134,14 +149,14 @@ def lstm_backward(dy: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarr
     """Returns (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh)."""
     dy, dh_n, dc_n = check_rnn_backward("lstm", saved, dy, dh_n, dc_n, keep_batch_major=True)
     x = saved.x
-    if _empty(x):
+    if _no_work(x):
         return _ref.lstm_backward(dy, dh_n, dc_n, saved)
     T, B, _ = x.shape
     H = saved.w_hh.shape[1]
     dh = _state_grad(dh_n, B, H, x.dtype)
     dc = _state_grad(dc_n, B, H, x.dtype)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grad_buffers(saved)
-    work = np.empty((T, B, 4 * H), x.dtype)
+    work = _empty((T, B, 4 * H), x.dtype)
     (xk, x_bm), (dyk, dy_bm) = _rows(x), _rows(dy)
     _rnn.lstm_backward(xk, saved.h0, saved.c0, saved.w_ih, saved.w_hh,
                        saved.lengths, saved.y, saved.gates, saved.c, dyk, dh, dc,
@@ -157,16 +172,16 @@ def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
     """torch.nn.GRU cell, gates r, z, n. Returns (y, h_n, saved)."""
     x, h0, _, w_ih, w_hh, b_ih, b_hh, lengths = check_rnn_forward(
         "gru", x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, keep_batch_major=True)
-    if _empty(x):
+    if _no_work(x):
         return _ref.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths)
     T, B, _ = x.shape
     H = w_hh.shape[1]
     dt = x.dtype
-    y = np.empty((T, B, H), dt)
-    h_n = np.empty((B, H), dt)
-    gates = np.empty((T, B, 3 * H), dt)
-    hn = np.empty((T, B, H), dt)
-    work = np.empty((B, 3 * H), dt)
+    y = _empty((T, B, H), dt)
+    h_n = _empty((B, H), dt)
+    gates = _empty((T, B, 3 * H), dt)
+    hn = _empty((T, B, H), dt)
+    work = _empty((B, 3 * H), dt)
     # the fused pass adds both biases per step (b_hn inside r * (W_hn h + b_hn))
     bi, bh = _bias(b_ih, None, 3 * H, dt), _bias(None, b_hh, 3 * H, dt)
     xk, x_bm = _rows(x)
@@ -180,14 +195,14 @@ def gru_backward(dy: np.ndarray | None, dh_n: np.ndarray | None,
     """Returns (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)."""
     dy, dh_n, _ = check_rnn_backward("gru", saved, dy, dh_n, keep_batch_major=True)
     x = saved.x
-    if _empty(x):
+    if _no_work(x):
         return _ref.gru_backward(dy, dh_n, saved)
     T, B, _ = x.shape
     H = saved.w_hh.shape[1]
     dh = _state_grad(dh_n, B, H, x.dtype)
     dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grad_buffers(saved)
-    work_ih = np.empty((T, B, 3 * H), x.dtype)
-    work_hh = np.empty((T, B, 3 * H), x.dtype)
+    work_ih = _empty((T, B, 3 * H), x.dtype)
+    work_hh = _empty((T, B, 3 * H), x.dtype)
     (xk, x_bm), (dyk, dy_bm) = _rows(x), _rows(dy)
     _rnn.gru_backward(xk, saved.h0, saved.w_ih, saved.w_hh, saved.lengths,
                       saved.y, saved.gates, saved.hn, dyk, dh,

@@ -10,11 +10,13 @@
  *             needs; no per-gate temporaries).
  *   backward: walks the steps in reverse: a fused pass per row turns dh/dc into
  *             the gate pre-activation grads, one GEMM carries them back to dh_{t-1};
- *             the weight grads of all steps are then one GEMM against the rows
- *             [x_t | h_{t-1}] (two for the GRU), dx one more (skipped when not
- *             needed), and the bias grads column sums.
+ *             the weight grads are GEMMs against the rows [x_t | h_{t-1}] (two
+ *             for the GRU): float32, per chunk of ~256 rows inside the step loop
+ *             while the gate grads are in cache; float64, all steps at once
+ *             after it. dx is one more GEMM (skipped when not needed), the bias
+ *             grads sums over the rows.
  * The whole time loop runs in C without the GIL. float32 runs it on a persistent
- * OpenMP team (rnn_kernel_impl.h); the products go to fastnn's one GEMM
+ * OpenMP team (rnn_team_impl.h); the products go to fastnn's one GEMM
  * (compiled in gemm/_gemm, reached through gemm/gemm_link.c), on its own team or
  * as one thread's slab inside a team (never a team inside a team).
  *
@@ -56,6 +58,24 @@ static inline void fnn_team_share(long n, long *lo, long *hi)
 #else
 static inline void fnn_team_share(long n, long *lo, long *hi) { *lo = 0; *hi = n; }
 #endif
+
+/* Buffers whose rows the vector loops stream (packed weights, states, the
+ * weight-grad rows) start on a cache line: malloc's 16-byte alignment would
+ * split every other 64-byte AVX-512 access across two lines. The raw pointer
+ * sits just below the aligned one. */
+static void *fnn_malloc64(size_t bytes)
+{
+    char *raw = malloc(bytes + 64), *p;
+    if (!raw) return NULL;
+    p = (char *)(((uintptr_t)raw + 64) & ~(uintptr_t)63);   /* >= raw + 16: room below */
+    ((void **)p)[-1] = raw;
+    return p;
+}
+
+static void fnn_free64(void *p)
+{
+    if (p) free(((void **)p)[-1]);
+}
 
 /* The families the shared step loops tell apart (rnn_kernel_impl.h). */
 enum { FASTNN_RNN_ELMAN, FASTNN_RNN_LSTM, FASTNN_RNN_GRU };

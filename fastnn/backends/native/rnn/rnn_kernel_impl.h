@@ -100,7 +100,7 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
     const long N = T * B, L = I + H;
     const int one = dgi == dgh;
     if (dx) FN(mm)(0, N, I, G, dgi, w_ih, dx, 0);
-    REAL *xh = malloc(sizeof(REAL) * (size_t)(N + (one ? G : 0)) * (size_t)L);
+    REAL *xh = fnn_malloc64(sizeof(REAL) * (size_t)(N + (one ? G : 0)) * (size_t)L);
     if (!xh) {   /* out of memory: the same products straight from x, h0 and y */
         if (xs_b == I)
             GEMM(1, 0, G, I, N, 1, dgi, G, x, I, 0, dw_ih, I, 0);
@@ -141,7 +141,7 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
         if (db_hh && db_ih && one) memcpy(db_hh + i0, db_ih + i0, sizeof(REAL) * (i1 - i0));
         else if (db_hh) FN(colsum)(N, G, dgh, db_hh, i0, i1);
     }
-    free(xh);
+    fnn_free64(xh);
 }
 
 /* One sequence, one direction, as its step loops see it: the arrays of its
@@ -163,7 +163,25 @@ typedef struct {
     long plen, pleni, hstep, fstep;
     REAL *hbuf, *fout;                    /* forward: step t's product goes to fout + t*fstep */
     REAL *y, *gates, *cs, *hn, *work, *dh, *dc, *dgi, *dgh;
+    /* backward on the team: the weight grads chunk by chunk (wg_steps steps
+     * each) inside the step loop; see FN(team). ring: 0, or the steps of gate
+     * grads kept (two chunks) when no one needs all of them after the loop. */
+    long wg_steps, ring;
+    REAL *xh, *dw, *dw_ih, *dw_hh;        /* xh: two chunks of rows [x_t | h_{t-1}] */
 } FN(seq_t);
+
+/* Where step t's gate grads live: row block slot(t) of dgi/dgh. The team's
+ * ring reuses two chunks' worth (chunk c = the steps T-1-c*S down to
+ * T-min((c+1)*S, T), S = wg_steps), so that they are still in cache when the
+ * chunk's weight-grad GEMM reads them; within a chunk the steps keep their
+ * order, as without the ring, so the GEMM sums the same rows in the same
+ * order either way. */
+static inline long FN(slot)(const FN(seq_t) *s, long t)
+{
+    const long S = s->wg_steps, c = s->ring ? (s->T - 1 - t) / S : 0;
+    const long t_lo = s->T - ((c + 1) * S < s->T ? (c + 1) * S : s->T);
+    return s->ring ? (c & 1) * S + t - t_lo : t;
+}
 
 /* out (T*B x G) = x W_ih^T (W_ih is G x I), all T steps at once on the GEMM's own
  * team (the general loop; the persistent team computes x_t W_ih^T per step
@@ -215,25 +233,26 @@ static void FN(fwd_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
 static void FN(back_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
 {
     const long B = s->B, H = s->H, r = b * H + u0, o = (t * B + b) * s->G + u0;
+    const long od = (FN(slot)(s, t) * B + b) * s->G + u0;   /* the gate grads' row */
     const REAL *dy = s->dy ? s->dy + t * s->dys_t + b * s->dys_b + u0 : NULL;
     if (FASTNN_RNN_PADDED(s, t, b)) {
         for (long k = 0; k < s->G; k += H) {
-            memset(s->dgi + o + k, 0, sizeof(REAL) * nu);
-            memset(s->dgh + o + k, 0, sizeof(REAL) * nu);
+            memset(s->dgi + od + k, 0, sizeof(REAL) * nu);
+            memset(s->dgh + od + k, 0, sizeof(REAL) * nu);
         }
     } else if (s->kind == FASTNN_RNN_LSTM) {
         const REAL *cp = t ? s->cs + (t - 1) * B * H : s->c0;
         FASTNN_ISA_CALL(s->isa, FN(lstm_back_row), (nu, H, s->gates + o, cp + r,
                                                     s->cs + t * B * H + r, dy, s->dh + r,
-                                                    s->dc + r, s->dgi + o));
+                                                    s->dc + r, s->dgi + od));
     } else if (s->kind == FASTNN_RNN_GRU) {
         const REAL *hp = t ? s->y + (t - 1) * B * H : s->h0;
         FASTNN_ISA_CALL(s->isa, FN(gru_back_row), (nu, H, s->gates + o, s->hn + t * B * H + r,
-                                                   hp + r, dy, s->dh + r, s->dgi + o,
-                                                   s->dgh + o));
+                                                   hp + r, dy, s->dh + r, s->dgi + od,
+                                                   s->dgh + od));
     } else {
         FASTNN_ISA_CALL(s->isa, FN(rnn_back_row), (nu, s->relu, s->y + t * B * H + r, dy,
-                                                   s->dh + r, s->dgi + o));
+                                                   s->dh + r, s->dgi + od));
     }
 }
 
@@ -258,112 +277,7 @@ static void FN(seq_loop)(const fastnn_flag_t *stop, const FN(seq_t) *s, int back
 }
 
 #if FASTNN_RNN_PACKED
-/* ------------------------------------------------------------ the persistent team
- * float32 sequences with the packed step kernel run their whole time loop in one
- * OpenMP region. Each thread owns a range of hidden units (whole panels of the
- * packed W_hh, which it packs itself: the packing is split too, and the panels
- * start in the cache of the thread that reads them): per step it computes its
- * units' columns of every gate's recurrent product and then its units' fused
- * pass, and the team meets at one barrier per step, after which the new state
- * is complete. A team per product would pay a fork/join per step and leave the
- * fused pass on one thread. Forward steps read h_{t-1} from one half of a
- * double buffer and write h_t to the other, so a thread that starts step t+1
- * never overwrites what another still reads. Backward, a thread's fused pass
- * needs only its own units' dh and dc, and its share of dh_{t-1} = dG_t W_hh
- * needs all of dG_t: the barrier sits between the two. Every output column
- * sums its full K on one thread, so results do not depend on the team size.
- */
-
-/* Ctrl-C: the team leaves together. Thread 0 polls the flag before step t's
- * barrier and marks slot t & 1; every thread reads that slot after the
- * barrier, so all see the same answer and break at the same step (none waits
- * at a barrier that the others have left). Two slots: the next write to this
- * one (step t +- 2) comes after barrier t +- 1, which every thread reaches only
- * once it has read it. Written only on an interrupt, so the slots stay shared
- * in every cache. */
-#ifdef _OPENMP
-#define FASTNN_RNN_TEAM_LEAD (omp_get_thread_num() == 0)
-#define FASTNN_RNN_BARRIER _Pragma("omp barrier")
-#else
-#define FASTNN_RNN_TEAM_LEAD 1
-#define FASTNN_RNN_BARRIER
-#endif
-
-/* Threads for T steps of B x G x H multiply-adds each: the usual threshold for
- * the whole sequence, and each step at least 1/16 of it (~0.5M multiply-adds,
- * ~10 us on one core), so that its barrier (~1 us between spinning threads)
- * stays a small share; never more threads than panels of H units. */
-static int FN(seq_team)(const FN(seq_t) *s)
-{
-    const double step_macs = (double)s->B * s->G * s->H;
-    const long nr = fastnn_rgemm_panel_width(s->isa), panels = (s->H + nr - 1) / nr;
-    int nt = fastnn_team(step_macs * s->T, FASTNN_PAR_MIN_MACS);
-    if (step_macs < FASTNN_PAR_MIN_MACS / 16) nt = 1;
-    if (nt > panels) nt = (int)panels;
-    return nt > 1 ? nt : 1;
-}
-
-/* The team's loop, both directions. Forward, W_hh and W_ih are packed gate by
- * gate as op(W) = W^T, so that panel p of every gate covers the same units
- * [p*nr, p*nr + nr), and each step's gates are x_t W_ih^T + h_{t-1} W_hh^T
- * summed in the same registers (no projection of all steps beforehand: its
- * T*B x G result would leave the cache before its step reads it); backward,
- * W_hh as op(W) = W (dh = dG W, K = G). */
-static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward)
-{
-    const int isa = s->isa;
-    const long B = s->B, H = s->H, G = s->G, nr = fastnn_rgemm_panel_width(isa);
-    int stop_at[2] = {0, 0};
-    REAL *xout = s->gates ? s->gates : s->y;   /* where x_t W_ih^T goes (+ W_hh h: fout) */
-    #pragma omp parallel num_threads(FN(seq_team)(s))
-    {
-        long p0, p1, u0, u1;
-        fnn_team_share((H + nr - 1) / nr, &p0, &p1);
-        u0 = p0 * nr;
-        u1 = p1 * nr < H ? p1 * nr : H;
-        if (backward) fastnn_rgemm_pack(isa, 0, H, G, s->w_hh, s->wp, p0, p1);
-        for (long k = 0; !backward && k < G; k += H) {
-            fastnn_rgemm_pack(isa, 1, H, H, s->w_hh + k * H, s->wp + k / H * s->plen, p0, p1);
-            fastnn_rgemm_pack(isa, 1, H, s->I, s->w_ih + k * s->I, s->wpi + k / H * s->pleni,
-                              p0, p1);
-        }
-        for (long i = 0; i < s->T; i++) {
-            long t = backward ? s->T - 1 - i : i;
-            const REAL *xt = s->x + t * s->xs_t, *hp = s->hbuf + (t & 1) * B * H;
-            for (long k = 0; !backward && k < G; k += H) {
-                const REAL *wi = s->wpi + k / H * s->pleni, *wh = s->wp + k / H * s->plen;
-                if (s->kind == FASTNN_RNN_GRU) {   /* W_hn h stays apart (r multiplies it) */
-                    fastnn_rgemm_panels(isa, B, H, s->I, xt, s->xs_b, wi, xout + t * B * G + k, G,
-                                        0, p0, p1);
-                    fastnn_rgemm_panels(isa, B, H, H, hp, H, wh, s->fout + t * s->fstep + k, G,
-                                        0, p0, p1);
-                } else {   /* x_t W_ih^T + h_{t-1} W_hh^T in one pass */
-                    fastnn_rgemm_panels2(isa, B, H, s->I, xt, s->xs_b, wi, H, hp, H, wh,
-                                         s->fout + t * s->fstep + k, G, 0, p0, p1);
-                }
-            }
-            for (long b = 0; u1 > u0 && b < B; b++) {
-                if (backward) FN(back_row)(s, t, b, u0, u1 - u0);
-                else FN(fwd_row)(s, t, b, u0, u1 - u0);
-            }
-            /* the bias grads: this step's rows of the units this thread owns
-             * (for the whole loop: no other thread adds to them), in cache */
-            for (long k = 0; backward && s->dbi && u1 > u0 && k < G; k += H) {
-                FASTNN_ISA_CALL(isa, FN(add_rows), (B, G, u1 - u0, s->dbi + k + u0,
-                                                    s->dgi + t * B * G + k + u0));
-                if (s->dbh)
-                    FASTNN_ISA_CALL(isa, FN(add_rows), (B, G, u1 - u0, s->dbh + k + u0,
-                                                        s->dgh + t * B * G + k + u0));
-            }
-            if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
-            FASTNN_RNN_BARRIER
-            if (stop_at[t & 1]) break;
-            if (backward && (t > 0 || s->need_dh0))
-                fastnn_rgemm_panels(isa, B, H, G, s->dgh + t * B * G, G, s->wp, s->dh, H, 1, p0,
-                                    p1);
-        }
-    }
-}
+#include "rnn_team_impl.h"
 #endif
 
 /* Runs the forward steps from h0 to h_n: on the persistent team when it can
@@ -378,9 +292,10 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
     if (s->T >= 2 && fastnn_rgemm_available()) {
         s->plen = (long)fastnn_rgemm_packed_len(s->isa, s->H, s->H);
         s->pleni = (long)fastnn_rgemm_packed_len(s->isa, s->H, s->I);
-        s->wp = malloc(sizeof(REAL) * (size_t)(s->plen + s->pleni) * (size_t)(s->G / s->H));
+        s->wp = fnn_malloc64(sizeof(REAL) * (size_t)(s->plen + s->pleni) *
+                             (size_t)(s->G / s->H));
         s->wpi = s->wp ? s->wp + s->plen * (s->G / s->H) : NULL;
-        s->hbuf = malloc(sizeof(REAL) * 2 * BH);
+        s->hbuf = fnn_malloc64(sizeof(REAL) * 2 * BH);
         s->hstep = BH;
         int done = s->wp && s->hbuf;
         if (done) {
@@ -388,8 +303,8 @@ static void FN(run_forward)(FN(seq_t) *s, const REAL *h0, REAL *h_n)
             FN(team)(stop, s, 0);
             memcpy(h_n, s->hbuf + (s->T & 1) * BH, sizeof(REAL) * BH);
         }
-        free(s->wp);
-        free(s->hbuf);
+        fnn_free64(s->wp);
+        fnn_free64(s->hbuf);
         if (done) return;
     }
 #endif
@@ -408,11 +323,25 @@ static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_
 {
     const fastnn_flag_t *stop = fastnn_interrupt_watch();   /* Ctrl-C, polled per step */
     int done = 0;
+    s->x = x;
+    s->I = I;
 #if FASTNN_RNN_PACKED
     const int one = s->dgi == s->dgh;   /* RNN, LSTM: both biases have the same grads */
     if (s->T >= 2 && fastnn_rgemm_available()) {
-        s->wp = malloc(sizeof(REAL) * fastnn_rgemm_packed_len(s->isa, s->H, s->G));
+        /* chunks of ~256 rows: one k block of the GEMM (FASTNN's x86 tiles use
+         * 256), so the chunked product passes over the weight grads as often as
+         * one product of all T*B rows would */
+        const long L = I + s->H, steps = s->B >= 256 ? 1 : 256 / s->B;
+        s->wp = fnn_malloc64(sizeof(REAL) * fastnn_rgemm_packed_len(s->isa, s->H, s->G));
+        s->xh = fnn_malloc64(sizeof(REAL) * (size_t)(2 * steps * s->B * L));
+        s->dw = one ? fnn_malloc64(sizeof(REAL) * (size_t)(s->G * L)) : NULL;
         done = s->wp != NULL;
+        if (s->xh && (s->dw || !one)) {
+            s->wg_steps = steps;
+            s->ring = !dx && s->T > 2 * steps ? 2 * steps : 0;   /* dx needs every step's */
+            s->dw_ih = dw_ih;
+            s->dw_hh = dw_hh;
+        }
         if (done) {   /* the team sums the bias grads as it goes: no pass over dG after */
             s->dbi = db_ih ? db_ih : (one ? db_hh : NULL);
             s->dbh = one ? NULL : db_hh;
@@ -422,7 +351,14 @@ static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_
             if (one && db_ih && db_hh) memcpy(db_hh, db_ih, sizeof(REAL) * s->G);
             db_ih = db_hh = NULL;
         }
-        free(s->wp);
+        fnn_free64(s->wp);
+        fnn_free64(s->xh);
+        fnn_free64(s->dw);
+        if (done && s->wg_steps) {   /* the weight grads are in; dx still to do */
+            if (dx && !fastnn_stopped(stop)) FN(mm)(0, s->T * s->B, I, s->G, s->dgi, w_ih, dx, 0);
+            return;
+        }
+        s->wg_steps = s->ring = 0;
     }
 #endif
     if (!done) FN(seq_loop)(stop, s, 1);

@@ -77,12 +77,10 @@ FN(lstm_back_row)(long nu, long H, const REAL *restrict g, const REAL *restrict 
     REAL *tc = dg + 3 * H;   /* based on dg: no second restrict pointer */
     #pragma omp simd
     for (long j = 0; j < nu; j++) tc[j] = TANH(c[j]);
-    if (dy)
-        for (long j = 0; j < nu; j++) dh[j] += dy[j];
     #pragma omp simd
     for (long j = 0; j < nu; j++) {
         REAL i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-        REAL t = tc[j], dhv = dh[j];
+        REAL t = tc[j], dhv = dy ? dh[j] + dy[j] : dh[j];
         REAL dcv = dc[j] + dhv * o * (1 - t * t);
         dg[j] = dcv * gg * i * (1 - i);
         dg[H + j] = dcv * cp[j] * f * (1 - f);

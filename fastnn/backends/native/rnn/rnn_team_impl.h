@@ -1,0 +1,176 @@
+/* The persistent team of rnn_kernel_impl.h (float32 with the packed step
+ * kernel, rnn_gemm_kernel.c): the whole time loop of a sequence in one OpenMP
+ * region, forward and backward, with the backward's weight grads by chunks.
+ * Included by rnn_kernel_impl.h inside FASTNN_RNN_PACKED, once per precision
+ * that has the packed kernel, after FN(seq_t) and the fused rows' drivers.
+ * Reference: fastnn/backends/numpy_ref/rnn.py. No include guard on purpose. */
+/* ------------------------------------------------------------ the persistent team
+ * float32 sequences with the packed step kernel run their whole time loop in one
+ * OpenMP region. Each thread owns a range of hidden units (whole panels of the
+ * packed W_hh, which it packs itself: the packing is split too, and the panels
+ * start in the cache of the thread that reads them): per step it computes its
+ * units' columns of every gate's recurrent product and then its units' fused
+ * pass, and the team meets at one barrier per step, after which the new state
+ * is complete. A team per product would pay a fork/join per step and leave the
+ * fused pass on one thread. Forward steps read h_{t-1} from one half of a
+ * double buffer and write h_t to the other, so a thread that starts step t+1
+ * never overwrites what another still reads. Backward, a thread's fused pass
+ * needs only its own units' dh and dc, and its share of dh_{t-1} = dG_t W_hh
+ * needs all of dG_t: the barrier sits between the two. Every output column
+ * sums its full K on one thread, so results do not depend on the team size.
+ */
+
+/* Ctrl-C: the team leaves together. Thread 0 polls the flag before step t's
+ * barrier and marks slot t & 1; every thread reads that slot after the
+ * barrier, so all see the same answer and break at the same step (none waits
+ * at a barrier that the others have left). Two slots: the next write to this
+ * one (step t +- 2) comes after barrier t +- 1, which every thread reaches only
+ * once it has read it. Written only on an interrupt, so the slots stay shared
+ * in every cache. */
+#ifdef _OPENMP
+#define FASTNN_RNN_TEAM_LEAD (omp_get_thread_num() == 0)
+#define FASTNN_RNN_BARRIER _Pragma("omp barrier")
+#else
+#define FASTNN_RNN_TEAM_LEAD 1
+#define FASTNN_RNN_BARRIER
+#endif
+
+/* Threads for T steps of B x G x H multiply-adds each: the usual threshold for
+ * the whole sequence, and each step at least 1/16 of it (~0.5M multiply-adds,
+ * ~10 us on one core), so that its barrier (~1 us between spinning threads)
+ * stays a small share; never more threads than panels of H units. */
+static int FN(seq_team)(const FN(seq_t) *s)
+{
+    const double step_macs = (double)s->B * s->G * s->H;
+    const long nr = fastnn_rgemm_panel_width(s->isa), panels = (s->H + nr - 1) / nr;
+    int nt = fastnn_team(step_macs * s->T, FASTNN_PAR_MIN_MACS);
+    if (step_macs < FASTNN_PAR_MIN_MACS / 16) nt = 1;
+    if (nt > panels) nt = (int)panels;
+    return nt > 1 ? nt : 1;
+}
+
+/* Backward, the weight grads chunk by chunk: during a chunk's steps each thread
+ * copies its share of their rows [x_t | h_{t-1}] into the chunk's half of xh;
+ * after the barrier of its last step every gate grad of the chunk is in, and
+ * each thread adds the chunk's product to its own rows [i0, i1) of the weight
+ * grads (one GEMM, K = the chunk's steps x B; two for the GRU, whose sides
+ * differ). The grads are still in cache then, and the [x | h] rows never make
+ * a T*B-row copy. Chunk c's rows sit at slots [lo, lo + n) of dgi/dgh and in
+ * that order in xh; xh's halves alternate, and a half is refilled only after
+ * the barriers of the chunk in between, which every thread reaches after its
+ * GEMM on that half. Each weight-grad entry sums over the chunks in order on
+ * one thread: the result does not depend on the team. */
+static long FN(chunk_lo)(const FN(seq_t) *s, long c)
+{
+    const long end = (c + 1) * s->wg_steps < s->T ? (c + 1) * s->wg_steps : s->T;
+    return s->ring ? (c & 1) * s->wg_steps : s->T - end;
+}
+
+static void FN(chunk_rows)(const FN(seq_t) *s, long i, long t, long b0, long b1)
+{
+    const long B = s->B, H = s->H, I = s->I, L = I + H, c = i / s->wg_steps;
+    REAL *dst = s->xh + ((c & 1) * s->wg_steps + FN(slot)(s, t) - FN(chunk_lo)(s, c)) * B * L;
+    for (long b = b0; b < b1; b++) {
+        memcpy(dst + b * L, s->x + t * s->xs_t + b * s->xs_b, sizeof(REAL) * I);
+        memcpy(dst + b * L + I, t ? s->y + ((t - 1) * B + b) * H : s->h0 + b * H,
+               sizeof(REAL) * H);
+    }
+}
+
+static void FN(chunk_grads)(const FN(seq_t) *s, long i, long i0, long i1)
+{
+    const long B = s->B, H = s->H, I = s->I, L = I + H, G = s->G, c = i / s->wg_steps;
+    const long K = (i - c * s->wg_steps + 1) * B, lo = FN(chunk_lo)(s, c);
+    const REAL *xh = s->xh + (c & 1) * s->wg_steps * B * L;
+    const REAL beta = c ? 1 : 0;
+    if (i1 <= i0) return;
+    if (s->dgi == s->dgh) {
+        GEMM(1, 0, i1 - i0, L, K, 1, s->dgi + lo * B * G + i0, G, xh, L, beta, s->dw + i0 * L,
+             L, 1);
+    } else {
+        GEMM(1, 0, i1 - i0, I, K, 1, s->dgi + lo * B * G + i0, G, xh, L, beta,
+             s->dw_ih + i0 * I, I, 1);
+        GEMM(1, 0, i1 - i0, H, K, 1, s->dgh + lo * B * G + i0, G, xh + I, L, beta,
+             s->dw_hh + i0 * H, H, 1);
+    }
+}
+
+/* The team's loop, both directions. Forward, W_hh and W_ih are packed gate by
+ * gate as op(W) = W^T, so that panel p of every gate covers the same units
+ * [p*nr, p*nr + nr), and each step's gates are x_t W_ih^T + h_{t-1} W_hh^T
+ * summed in the same registers (no projection of all steps beforehand: its
+ * T*B x G result would leave the cache before its step reads it); backward,
+ * W_hh as op(W) = W (dh = dG W, K = G), and the weight grads by chunks when
+ * s->wg_steps is set. */
+static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward)
+{
+    const int isa = s->isa;
+    const long B = s->B, H = s->H, G = s->G, nr = fastnn_rgemm_panel_width(isa);
+    const int chunked = backward && s->wg_steps > 0;
+    int stop_at[2] = {0, 0};
+    REAL *xout = s->gates ? s->gates : s->y;   /* where x_t W_ih^T goes (+ W_hh h: fout) */
+    #pragma omp parallel num_threads(FN(seq_team)(s))
+    {
+        long p0, p1, u0, u1, b0, b1, i0, i1, i;
+        int stopped = 0;
+        fnn_team_share((H + nr - 1) / nr, &p0, &p1);
+        u0 = p0 * nr;
+        u1 = p1 * nr < H ? p1 * nr : H;
+        fnn_team_share(B, &b0, &b1);
+        fnn_team_share((G + 15) / 16, &i0, &i1);   /* whole cache lines of every grad row */
+        i0 = i0 * 16 < G ? i0 * 16 : G;
+        i1 = i1 * 16 < G ? i1 * 16 : G;
+        if (backward) fastnn_rgemm_pack(isa, 0, H, G, s->w_hh, s->wp, p0, p1);
+        for (long k = 0; !backward && k < G; k += H) {
+            fastnn_rgemm_pack(isa, 1, H, H, s->w_hh + k * H, s->wp + k / H * s->plen, p0, p1);
+            fastnn_rgemm_pack(isa, 1, H, s->I, s->w_ih + k * s->I, s->wpi + k / H * s->pleni,
+                              p0, p1);
+        }
+        for (i = 0; i < s->T; i++) {
+            long t = backward ? s->T - 1 - i : i;
+            const REAL *xt = s->x + t * s->xs_t, *hp = s->hbuf + (t & 1) * B * H;
+            const long dgo = FN(slot)(s, t) * B * G;   /* step t's gate grads */
+            for (long k = 0; !backward && k < G; k += H) {
+                const REAL *wi = s->wpi + k / H * s->pleni, *wh = s->wp + k / H * s->plen;
+                if (s->kind == FASTNN_RNN_GRU) {   /* W_hn h stays apart (r multiplies it) */
+                    fastnn_rgemm_panels(isa, B, H, s->I, xt, s->xs_b, wi, xout + t * B * G + k, G,
+                                        0, p0, p1);
+                    fastnn_rgemm_panels(isa, B, H, H, hp, H, wh, s->fout + t * s->fstep + k, G,
+                                        0, p0, p1);
+                } else {   /* x_t W_ih^T + h_{t-1} W_hh^T in one pass */
+                    fastnn_rgemm_panels2(isa, B, H, s->I, xt, s->xs_b, wi, H, hp, H, wh,
+                                         s->fout + t * s->fstep + k, G, 0, p0, p1);
+                }
+            }
+            for (long b = 0; u1 > u0 && b < B; b++) {
+                if (backward) FN(back_row)(s, t, b, u0, u1 - u0);
+                else FN(fwd_row)(s, t, b, u0, u1 - u0);
+            }
+            /* the bias grads: this step's rows of the units this thread owns
+             * (for the whole loop: no other thread adds to them), in cache */
+            for (long k = 0; backward && s->dbi && u1 > u0 && k < G; k += H) {
+                FASTNN_ISA_CALL(isa, FN(add_rows), (B, G, u1 - u0, s->dbi + k + u0,
+                                                    s->dgi + dgo + k + u0));
+                if (s->dbh)
+                    FASTNN_ISA_CALL(isa, FN(add_rows), (B, G, u1 - u0, s->dbh + k + u0,
+                                                        s->dgh + dgo + k + u0));
+            }
+            if (chunked) FN(chunk_rows)(s, i, t, b0, b1);
+            if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
+            FASTNN_RNN_BARRIER
+            if (stop_at[t & 1]) {
+                stopped = 1;
+                break;
+            }
+            if (chunked && ((i + 1) % s->wg_steps == 0 || i == s->T - 1))
+                FN(chunk_grads)(s, i, i0, i1);
+            if (backward && (t > 0 || s->need_dh0))
+                fastnn_rgemm_panels(isa, B, H, G, s->dgh + dgo, G, s->wp, s->dh, H, 1, p0, p1);
+        }
+        /* one GEMM gave [dW_ih | dW_hh] per row: this thread's rows to their places */
+        for (long j = i0; chunked && !stopped && s->dgi == s->dgh && j < i1; j++) {
+            memcpy(s->dw_ih + j * s->I, s->dw + j * (s->I + H), sizeof(REAL) * s->I);
+            memcpy(s->dw_hh + j * H, s->dw + j * (s->I + H) + s->I, sizeof(REAL) * H);
+        }
+    }
+}
