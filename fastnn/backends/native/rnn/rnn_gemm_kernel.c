@@ -86,17 +86,17 @@ FASTNN_RGEMM_KERNEL(rgemm_avx512, FASTNN_TARGET_AVX512, 16, 8)
 
 typedef void (*rgemm_fn)(long, long, long, const float *, long, const float *, long,
                          const float *, long, const float *, float *, long, int, long, long);
-typedef struct { long nr; rgemm_fn fn; } rgemm_variant;
+typedef struct { long nr, mr; rgemm_fn fn; } rgemm_variant;
 
-/* Indexed by ISA level; nr = 2 vectors of the level's lanes. */
+/* Indexed by ISA level; nr = 2 vectors of the level's lanes, mr its rows. */
 static const rgemm_variant variants[FASTNN_ISA_COUNT] = {
-    [FASTNN_ISA_GENERIC] = {8, rgemm_generic},
+    [FASTNN_ISA_GENERIC] = {8, 4, rgemm_generic},
 #if FASTNN_X86_VARIANTS
-    [FASTNN_ISA_AVX2] = {16, rgemm_avx2},
-    [FASTNN_ISA_AVX512] = {32, rgemm_avx512},
+    [FASTNN_ISA_AVX2] = {16, 6, rgemm_avx2},
+    [FASTNN_ISA_AVX512] = {32, 8, rgemm_avx512},
 #else
-    [FASTNN_ISA_AVX2] = {8, rgemm_generic},
-    [FASTNN_ISA_AVX512] = {8, rgemm_generic},
+    [FASTNN_ISA_AVX2] = {8, 4, rgemm_generic},
+    [FASTNN_ISA_AVX512] = {8, 4, rgemm_generic},
 #endif
 };
 #endif
@@ -131,6 +131,11 @@ long fastnn_rgemm_panel_width(int isa)
     return variants[isa].nr;
 }
 
+long fastnn_rgemm_tile_rows(int isa)
+{
+    return variants[isa].mr;
+}
+
 void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long lda,
                           const float *wp, long K2, const float *a2, long lda2,
                           const float *wp2, float *c, long ldc, int accumulate, long p0, long p1)
@@ -142,6 +147,7 @@ void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long 
 }
 #else
 long fastnn_rgemm_panel_width(int isa) { (void)isa; return 1; }
+long fastnn_rgemm_tile_rows(int isa) { (void)isa; return 1; }
 void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long lda,
                           const float *wp, long K2, const float *a2, long lda2,
                           const float *wp2, float *c, long ldc, int accumulate, long p0, long p1)

@@ -34,6 +34,9 @@ void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, flo
  * panels [p0, p1) on the calling thread: for a caller whose own OpenMP team
  * splits the output columns (the recurrent kernels' persistent team). */
 long fastnn_rgemm_panel_width(int isa);
+/* Rows of A one pass of the kernel covers: a product of that many rows wastes
+ * no work (fewer rows repeat the last one). */
+long fastnn_rgemm_tile_rows(int isa);
 void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long lda,
                          const float *wp, float *c, long ldc, int accumulate, long p0, long p1);
 /* The same for C [+]= A @ op(W) + A2 @ op(W2) (A2 M x K2, W2 packed with the same

@@ -107,6 +107,7 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
     const int isa = s->isa;
     const long B = s->B, H = s->H, G = s->G, nr = fastnn_rgemm_panel_width(isa);
     const int chunked = backward && s->wg_steps > 0;
+    const long mb = fastnn_rgemm_tile_rows(isa);
     int stop_at[2] = {0, 0};
     REAL *xout = s->gates ? s->gates : s->y;   /* where x_t W_ih^T goes (+ W_hh h: fout) */
     #pragma omp parallel num_threads(FN(seq_team)(s))
@@ -130,22 +131,27 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
             long t = backward ? s->T - 1 - i : i;
             const REAL *xt = s->x + t * s->xs_t, *hp = s->hbuf + (t & 1) * B * H;
             const long dgo = FN(slot)(s, t) * B * G;   /* step t's gate grads */
-            for (long k = 0; !backward && k < G; k += H) {
-                const REAL *wi = s->wpi + k / H * s->pleni, *wh = s->wp + k / H * s->plen;
-                if (s->kind == FASTNN_RNN_GRU) {   /* W_hn h stays apart (r multiplies it) */
-                    fastnn_rgemm_panels(isa, B, H, s->I, xt, s->xs_b, wi, xout + t * B * G + k, G,
-                                        0, p0, p1);
-                    fastnn_rgemm_panels(isa, B, H, H, hp, H, wh, s->fout + t * s->fstep + k, G,
-                                        0, p0, p1);
-                } else {   /* x_t W_ih^T + h_{t-1} W_hh^T in one pass */
-                    fastnn_rgemm_panels2(isa, B, H, s->I, xt, s->xs_b, wi, H, hp, H, wh,
-                                         s->fout + t * s->fstep + k, G, 0, p0, p1);
+            /* forward, a block of batch rows at a time: its gate pre-activations
+             * (a tile of the step kernel's rows) are still in L1 for its fused
+             * rows, instead of coming back from L2 after the whole batch */
+            for (long m0 = 0; !backward && m0 < B; m0 += mb) {
+                const long nb = B - m0 < mb ? B - m0 : mb;
+                REAL *fo = s->fout + t * s->fstep + m0 * G;
+                for (long k = 0; k < G; k += H) {
+                    const REAL *wi = s->wpi + k / H * s->pleni, *wh = s->wp + k / H * s->plen;
+                    const REAL *xm = xt + m0 * s->xs_b, *hm = hp + m0 * H;
+                    if (s->kind == FASTNN_RNN_GRU) {   /* W_hn h stays apart (r multiplies it) */
+                        fastnn_rgemm_panels(isa, nb, H, s->I, xm, s->xs_b, wi,
+                                            xout + (t * B + m0) * G + k, G, 0, p0, p1);
+                        fastnn_rgemm_panels(isa, nb, H, H, hm, H, wh, fo + k, G, 0, p0, p1);
+                    } else {   /* x_t W_ih^T + h_{t-1} W_hh^T in one pass */
+                        fastnn_rgemm_panels2(isa, nb, H, s->I, xm, s->xs_b, wi, H, hm, H, wh,
+                                             fo + k, G, 0, p0, p1);
+                    }
                 }
+                for (long b = m0; u1 > u0 && b < m0 + nb; b++) FN(fwd_row)(s, t, b, u0, u1 - u0);
             }
-            for (long b = 0; u1 > u0 && b < B; b++) {
-                if (backward) FN(back_row)(s, t, b, u0, u1 - u0);
-                else FN(fwd_row)(s, t, b, u0, u1 - u0);
-            }
+            for (long b = 0; backward && u1 > u0 && b < B; b++) FN(back_row)(s, t, b, u0, u1 - u0);
             /* the bias grads: this step's rows of the units this thread owns
              * (for the whole loop: no other thread adds to them), in cache */
             for (long k = 0; backward && s->dbi && u1 > u0 && k < G; k += H) {
