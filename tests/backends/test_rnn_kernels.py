@@ -346,6 +346,19 @@ def test_weight_grads_by_chunks(kind, T, B):
                 np.testing.assert_array_equal(b, a, err_msg=f"{name} {key}")
 
 
+@pytest.mark.parametrize("shape", [(50, 32, 1024), (3, 5), (0, 4), (7,)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernel_buffers_start_on_a_cache_line(shape, dtype):
+    # the wrapper's buffers (y, gates, states...) start on 64-byte lines, which
+    # NumPy's own 16-byte alignment does not give; otherwise plain arrays
+    a = native._empty(shape, np.dtype(dtype))
+    assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
+    assert a.ctypes.data % 64 == 0
+    _, s = forward(native, "lstm", make("lstm", 3, 2, 4, 5, np.float32))
+    for name in ("y", "gates", "c"):
+        assert getattr(s, name).ctypes.data % 64 == 0, name
+
+
 # ------------------------------------------------------------- finite differences
 @pytest.mark.parametrize("backend", list(BACKENDS))
 @pytest.mark.parametrize("kind,nonlin", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", None),
