@@ -353,7 +353,7 @@ def test_kernel_buffers_start_on_a_cache_line(shape, dtype):
     # NumPy's own 16-byte alignment does not give; otherwise plain arrays
     a = native._empty(shape, np.dtype(dtype))
     assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
-    assert a.ctypes.data % 64 == 0
+    assert a.size == 0 or a.ctypes.data % 64 == 0   # an empty array has no line to start
     _, s = forward(native, "lstm", make("lstm", 3, 2, 4, 5, np.float32))
     for name in ("y", "gates", "c"):
         assert getattr(s, name).ctypes.data % 64 == 0, name
