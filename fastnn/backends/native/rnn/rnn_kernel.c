@@ -60,9 +60,9 @@ static inline void fnn_team_share(long n, long *lo, long *hi) { *lo = 0; *hi = n
 #endif
 
 /* Buffers whose rows the vector loops stream (packed weights, states, the
- * weight-grad rows) start on a cache line: malloc's 16-byte alignment would
- * split every other 64-byte AVX-512 access across two lines. The raw pointer
- * sits just below the aligned one. */
+ * weight-grad rows) start on a cache line: with malloc's 16-byte alignment a
+ * 64-byte AVX-512 access can straddle two lines. The raw pointer sits just
+ * below the aligned one. */
 static void *fnn_malloc64(size_t bytes)
 {
     char *raw = malloc(bytes + 64), *p;
