@@ -21,6 +21,15 @@ def test_list_names_the_cases(capsys):
     assert capsys.readouterr().out.split("\n")[:len(STANDARD)] == [name for name, _ in STANDARD]
 
 
+def test_filter_alternatives(capsys):
+    # -k a|b keeps the cases matching either (docs print their tables' commands so)
+    from fastnn.bench.__main__ import main
+    assert main(["--list", "-k", "LSTM fwd+bwd|gru"]) == 0
+    names = [n for n in capsys.readouterr().out.split("\n") if n]
+    assert names == [n for n, _ in STANDARD if "lstm fwd+bwd" in n or "gru" in n]
+    assert any("gru" in n for n in names) and any("lstm" in n for n in names)
+
+
 # --- the runner and its report ------------------------------------------------------
 # The fresh-process run is the default mode; it is tested end to end on one tiny
 # case with one round (six short worker processes), and its report's fields on

@@ -102,7 +102,8 @@ def _roofline(report, run, threads, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m fastnn.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-k", "--filter", default="", help="run only cases whose name contains this")
+    parser.add_argument("-k", "--filter", default="",
+                        help="run only cases whose name contains this (a|b: either)")
     parser.add_argument("-t", "--threads", default="1,default",
                         help="comma-separated thread counts; 'default' means no set_num_threads call "
                              "(default: 1,default)")
@@ -159,7 +160,8 @@ def main(argv=None):
     from .runner import (SIDES, add_thread_ratios, format_report, plot, run_fresh, run_in_process,
                          write_json)
 
-    cases = [(name, make) for name, make in STANDARD if args.filter.lower() in name.lower()]
+    wanted = [part.strip().lower() for part in args.filter.split("|")]
+    cases = [(name, make) for name, make in STANDARD if any(w in name.lower() for w in wanted)]
     if args.list:
         print("\n".join(name for name, _ in cases))
         return 0
