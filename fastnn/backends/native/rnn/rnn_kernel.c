@@ -59,6 +59,15 @@ static inline void fnn_team_share(long n, long *lo, long *hi)
 static inline void fnn_team_share(long n, long *lo, long *hi) { *lo = 0; *hi = n; }
 #endif
 
+/* The same for n float columns, cut at whole 64-byte lines (16 floats) so
+ * that no two threads write into one line of a row. */
+static inline void fnn_team_share_lines(long n, long *lo, long *hi)
+{
+    fnn_team_share((n + 15) / 16, lo, hi);
+    *lo = *lo * 16 < n ? *lo * 16 : n;
+    *hi = *hi * 16 < n ? *hi * 16 : n;
+}
+
 /* Buffers whose rows the vector loops stream (packed weights, states, the
  * weight-grad rows) start on a cache line: with malloc's 16-byte alignment a
  * 64-byte AVX-512 access can straddle two lines. The raw pointer sits just

@@ -82,6 +82,25 @@ static void FN(colsum)(long N, long G, const REAL *a, REAL *out, long j0, long j
     }
 }
 
+/* Row (t, b) of [x_t | h_{t-1}] into dst (I + H floats): x's row, then h0's
+ * (t = 0) or y's of step t-1. */
+static void FN(xh_row)(REAL *dst, long t, long b, long B, long I, long H, const REAL *x,
+                       long xs_t, long xs_b, const REAL *h0, const REAL *y)
+{
+    memcpy(dst, x + t * xs_t + b * xs_b, sizeof(REAL) * I);
+    memcpy(dst + I, t ? y + ((t - 1) * B + b) * H : h0 + b * H, sizeof(REAL) * H);
+}
+
+/* Rows [j0, j1) of dw = [dW_ih | dW_hh] (I + H columns) to dw_ih and dw_hh. */
+static void FN(split_rows)(long j0, long j1, long I, long H, const REAL *dw, REAL *dw_ih,
+                           REAL *dw_hh)
+{
+    for (long j = j0; j < j1; j++) {
+        memcpy(dw_ih + j * I, dw + j * (I + H), sizeof(REAL) * I);
+        memcpy(dw_hh + j * H, dw + j * (I + H) + I, sizeof(REAL) * H);
+    }
+}
+
 /* Weight and bias grads of all steps at once from the pre-activation grads dgi
  * (input side) and dgh (recurrent side), against the rows [x_t | h_{t-1}]
  * (h_{t-1} is h0 for t = 0 and y[t-1] after; padded steps have zero grads, so
@@ -119,20 +138,13 @@ static void FN(weight_grads)(long T, long B, long I, long H, long G,
     {
         long r0, r1, i0, i1;
         fnn_team_share(N, &r0, &r1);
-        for (long r = r0; r < r1; r++) {
-            memcpy(xh + r * L, x + r / B * xs_t + r % B * xs_b, sizeof(REAL) * I);
-            memcpy(xh + r * L + I, r < B ? h0 + r * H : y + (r - B) * H, sizeof(REAL) * H);
-        }
-        fnn_team_share((G + 15) / 16, &i0, &i1);   /* whole cache lines of every dg row */
-        i0 = i0 * 16 < G ? i0 * 16 : G;
-        i1 = i1 * 16 < G ? i1 * 16 : G;
+        for (long r = r0; r < r1; r++)
+            FN(xh_row)(xh + r * L, r / B, r % B, B, I, H, x, xs_t, xs_b, h0, y);
+        fnn_team_share_lines(G, &i0, &i1);
         #pragma omp barrier
         if (i1 > i0 && one) {
             GEMM(1, 0, i1 - i0, L, N, 1, dgi + i0, G, xh, L, 0, dw + i0 * L, L, 1);
-            for (long j = i0; j < i1; j++) {
-                memcpy(dw_ih + j * I, dw + j * L, sizeof(REAL) * I);
-                memcpy(dw_hh + j * H, dw + j * L + I, sizeof(REAL) * H);
-            }
+            FN(split_rows)(i0, i1, I, H, dw, dw_ih, dw_hh);
         } else if (i1 > i0) {
             GEMM(1, 0, i1 - i0, I, N, 1, dgi + i0, G, xh, L, 0, dw_ih + i0 * I, I, 1);
             GEMM(1, 0, i1 - i0, H, N, 1, dgh + i0, G, xh + I, L, 0, dw_hh + i0 * H, H, 1);
@@ -176,11 +188,16 @@ typedef struct {
  * chunk's weight-grad GEMM reads them; within a chunk the steps keep their
  * order, as without the ring, so the GEMM sums the same rows in the same
  * order either way. */
+static inline long FN(chunk_t0)(const FN(seq_t) *s, long c)   /* chunk c's first step */
+{
+    const long end = (c + 1) * s->wg_steps;
+    return s->T - (end < s->T ? end : s->T);
+}
+
 static inline long FN(slot)(const FN(seq_t) *s, long t)
 {
-    const long S = s->wg_steps, c = s->ring ? (s->T - 1 - t) / S : 0;
-    const long t_lo = s->T - ((c + 1) * S < s->T ? (c + 1) * S : s->T);
-    return s->ring ? (c & 1) * S + t - t_lo : t;
+    const long c = s->ring ? (s->T - 1 - t) / s->wg_steps : 0;
+    return s->ring ? (c & 1) * s->wg_steps + t - FN(chunk_t0)(s, c) : t;
 }
 
 /* out (T*B x G) = x W_ih^T (W_ih is G x I), all T steps at once on the GEMM's own

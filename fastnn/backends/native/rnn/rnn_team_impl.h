@@ -62,19 +62,15 @@ static int FN(seq_team)(const FN(seq_t) *s)
  * one thread: the result does not depend on the team. */
 static long FN(chunk_lo)(const FN(seq_t) *s, long c)
 {
-    const long end = (c + 1) * s->wg_steps < s->T ? (c + 1) * s->wg_steps : s->T;
-    return s->ring ? (c & 1) * s->wg_steps : s->T - end;
+    return s->ring ? (c & 1) * s->wg_steps : FN(chunk_t0)(s, c);
 }
 
 static void FN(chunk_rows)(const FN(seq_t) *s, long i, long t, long b0, long b1)
 {
     const long B = s->B, H = s->H, I = s->I, L = I + H, c = i / s->wg_steps;
-    REAL *dst = s->xh + ((c & 1) * s->wg_steps + FN(slot)(s, t) - FN(chunk_lo)(s, c)) * B * L;
-    for (long b = b0; b < b1; b++) {
-        memcpy(dst + b * L, s->x + t * s->xs_t + b * s->xs_b, sizeof(REAL) * I);
-        memcpy(dst + b * L + I, t ? s->y + ((t - 1) * B + b) * H : s->h0 + b * H,
-               sizeof(REAL) * H);
-    }
+    REAL *dst = s->xh + ((c & 1) * s->wg_steps + t - FN(chunk_t0)(s, c)) * B * L;
+    for (long b = b0; b < b1; b++)
+        FN(xh_row)(dst + b * L, t, b, B, I, H, s->x, s->xs_t, s->xs_b, s->h0, s->y);
 }
 
 static void FN(chunk_grads)(const FN(seq_t) *s, long i, long i0, long i1)
@@ -118,9 +114,7 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
         u0 = p0 * nr;
         u1 = p1 * nr < H ? p1 * nr : H;
         fnn_team_share(B, &b0, &b1);
-        fnn_team_share((G + 15) / 16, &i0, &i1);   /* whole cache lines of every grad row */
-        i0 = i0 * 16 < G ? i0 * 16 : G;
-        i1 = i1 * 16 < G ? i1 * 16 : G;
+        fnn_team_share_lines(G, &i0, &i1);   /* rows of the weight grads */
         if (backward) fastnn_rgemm_pack(isa, 0, H, G, s->w_hh, s->wp, p0, p1);
         for (long k = 0; !backward && k < G; k += H) {
             fastnn_rgemm_pack(isa, 1, H, H, s->w_hh + k * H, s->wp + k / H * s->plen, p0, p1);
@@ -174,9 +168,7 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
                 fastnn_rgemm_panels(isa, B, H, G, s->dgh + dgo, G, s->wp, s->dh, H, 1, p0, p1);
         }
         /* one GEMM gave [dW_ih | dW_hh] per row: this thread's rows to their places */
-        for (long j = i0; chunked && !stopped && s->dgi == s->dgh && j < i1; j++) {
-            memcpy(s->dw_ih + j * s->I, s->dw + j * (s->I + H), sizeof(REAL) * s->I);
-            memcpy(s->dw_hh + j * H, s->dw + j * (s->I + H) + s->I, sizeof(REAL) * H);
-        }
+        if (chunked && !stopped && s->dgi == s->dgh)
+            FN(split_rows)(i0, i1, s->I, H, s->dw, s->dw_ih, s->dw_hh);
     }
 }
