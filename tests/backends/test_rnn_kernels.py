@@ -315,11 +315,12 @@ def test_threads_agree(kind, dtype, H):
 @pytest.mark.parametrize("T, B", [(20, 32), (11, 64), (9, 40), (3, 300)])
 def test_weight_grads_by_chunks(kind, T, B):
     # float32's backward adds the weight grads chunk by chunk of ~256 rows
-    # (256 // B steps; one step from B = 256) inside the step loop, and keeps
-    # the gate grads in a ring of two chunks when dx is not needed (T > 2
-    # chunks): (20, 32): 8+8+4 steps, ring; (11, 64): 4+4+3, ring; (9, 40): 6+3,
-    # no ring; (3, 300): 1+1+1, ring. Same grads as the reference, the same bits
-    # with or without the ring and for any team size.
+    # (256 // B steps; one step from B = 256) inside the step loop, from
+    # operands written into panels as the steps run (I, H not multiples of a
+    # panel: padded panels), and keeps two steps' gate grads when dx is not
+    # needed: (20, 32): 8+8+4 steps; (11, 64): 4+4+3; (9, 40): 6+3; (3, 300):
+    # 1+1+1. Same grads as the reference, the same bits with or without dx and
+    # for any team size.
     I, H = 5, 33   # two panels: a team of two
     p = make(kind, T, B, I, H, np.float32)
     g = out_grads(kind, T, B, H, np.float32)

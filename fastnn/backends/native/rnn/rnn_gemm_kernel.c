@@ -1,4 +1,5 @@
-/* Recurrent-step GEMM: C (M x N) [+]= A (M x K) @ op(W) with op(W) packed once.
+/* Recurrent-step GEMM: C (M x N) [+]= A (M x K) @ op(W) with op(W) packed once,
+ * and the weight grads' product C [+]= A^T B of two packed operands.
  *
  * Packed layout: panel p holds columns [p*NR, p*NR + NR) of op(W) as K rows of NR
  * contiguous floats (zero-padded past N), so a step reads each panel front to back.
@@ -18,6 +19,29 @@
 #include "common/isa.h"
 
 #if FASTNN_HAVE_VECTORS
+
+/* One row of a kernel's tile, two vectors v0 v1, into C's nw columns at cr
+ * (added to them when acc); a partial panel goes through a copy. */
+#define FASTNN_RGEMM_STORE(NAME, LANES, cr_, v0, v1, nw, acc)                                \
+    do {                                                                                    \
+        float *cr = (cr_);                                                                  \
+        if ((nw) == 2 * (LANES)) {                                                          \
+            if (acc) {                                                                      \
+                NAME##_v c0, c1;                                                            \
+                memcpy(&c0, cr, sizeof c0);                                                 \
+                memcpy(&c1, cr + (LANES), sizeof c1);                                       \
+                (v0) += c0;                                                                 \
+                (v1) += c1;                                                                 \
+            }                                                                               \
+            memcpy(cr, &(v0), sizeof(v0));                                                  \
+            memcpy(cr + (LANES), &(v1), sizeof(v1));                                        \
+        } else {                                                                            \
+            float t[2 * (LANES)];                                                           \
+            memcpy(t, &(v0), sizeof(v0));                                                   \
+            memcpy(t + (LANES), &(v1), sizeof(v1));                                         \
+            for (long v = 0; v < (nw); v++) cr[v] = ((acc) ? cr[v] : 0.0f) + t[v];          \
+        }                                                                                   \
+    } while (0)
 
 /* The sum runs over two operands in turn, a (K) then a2 (K2, packed wp2;
  * K2 = 0: none), in the same accumulators: an RNN step adds x_t W_ih^T and
@@ -55,22 +79,51 @@ ATTR static void NAME(long M, long N, long K, const float *a, long lda, const fl
                     }                                                                       \
                 }                                                                           \
             }                                                                               \
-            for (int r = 0; r < (MR) && m0 + r < M; r++) {                                  \
-                float *cr = c + (m0 + r) * ldc + n0;                                        \
-                if (nw == NR) {                                                             \
+            for (int r = 0; r < (MR) && m0 + r < M; r++)                                    \
+                FASTNN_RGEMM_STORE(NAME, LANES, c + (m0 + r) * ldc + n0, s0[r], s1[r], nw,   \
+                                   acc);                                                    \
+        }                                                                                   \
+    }                                                                                       \
+}
+
+/* C (M x N) [+]= A^T B with both operands packed in panels of one vector's
+ * lanes: A's columns (K x LANES each, a_ps floats apart), B's columns (b_ps
+ * apart). The weight grads' product: A a chunk of gate grads, B its rows
+ * [x_t | h_{t-1}], each written into its panels as the steps produce them, so
+ * that a tile's loads are two streams read front to back (read in place, the
+ * gate grads' column for a tile is one line per row, a page apart: ~20% slower
+ * in the backward than the shared GEMM, which pays for packing both). Tile:
+ * LANES x LANES, one accumulator per row (16 x 16 ran as fast as 8 x 32 with
+ * AVX-512, Zen 4, and halves the copies of an A row). Rows of a partial panel
+ * (past M) are computed but not stored. */
+#define FASTNN_RGEMM_PACKED_KERNEL(NAME, ATTR, LANES)                                         \
+typedef float NAME##_v __attribute__((vector_size((LANES) * 4)));                          \
+ATTR static void NAME(long M, long N, long K, const float *ap, long a_ps, const float *bp,  \
+                      long b_ps, float *c, long ldc, int acc)                               \
+{                                                                                           \
+    for (long m0 = 0; m0 < M; m0 += (LANES)) {                                              \
+        const float *a = ap + m0 / (LANES) * a_ps;                                          \
+        for (long n0 = 0; n0 < N; n0 += (LANES)) {                                          \
+            const long nw = N - n0 < (LANES) ? N - n0 : (LANES);                            \
+            const float *b = bp + n0 / (LANES) * b_ps;                                      \
+            NAME##_v sum[LANES];                                                            \
+            for (int r = 0; r < (LANES); r++) sum[r] = (NAME##_v){0};                       \
+            for (long k = 0; k < K; k++) {                                                  \
+                NAME##_v w;                                                                 \
+                memcpy(&w, b + k * (LANES), sizeof w);                                      \
+                for (int r = 0; r < (LANES); r++) sum[r] += a[k * (LANES) + r] * w;         \
+            }                                                                               \
+            for (int r = 0; r < (LANES) && m0 + r < M; r++) {                               \
+                float *cr = c + (m0 + r) * ldc + n0, t[LANES];                              \
+                if (nw == (LANES)) {                                                        \
                     if (acc) {                                                              \
-                        NAME##_v c0, c1;                                                    \
-                        memcpy(&c0, cr, sizeof c0);                                         \
-                        memcpy(&c1, cr + (LANES), sizeof c1);                               \
-                        s0[r] += c0;                                                        \
-                        s1[r] += c1;                                                        \
+                        NAME##_v old;                                                       \
+                        memcpy(&old, cr, sizeof old);                                       \
+                        sum[r] += old;                                                      \
                     }                                                                       \
-                    memcpy(cr, &s0[r], sizeof s0[r]);                                       \
-                    memcpy(cr + (LANES), &s1[r], sizeof s1[r]);                             \
+                    memcpy(cr, &sum[r], sizeof sum[r]);                                     \
                 } else {                                                                    \
-                    float t[NR];                                                            \
-                    memcpy(t, &s0[r], sizeof s0[r]);                                        \
-                    memcpy(t + (LANES), &s1[r], sizeof s1[r]);                              \
+                    memcpy(t, &sum[r], sizeof t);                                           \
                     for (long v = 0; v < nw; v++) cr[v] = (acc ? cr[v] : 0.0f) + t[v];      \
                 }                                                                           \
             }                                                                               \
@@ -79,24 +132,31 @@ ATTR static void NAME(long M, long N, long K, const float *a, long lda, const fl
 }
 
 FASTNN_RGEMM_KERNEL(rgemm_generic, , 4, 4)
+FASTNN_RGEMM_PACKED_KERNEL(rgemm_packed_generic, , 4)
 #if FASTNN_X86_VARIANTS
 FASTNN_RGEMM_KERNEL(rgemm_avx2, FASTNN_TARGET_AVX2, 8, 6)
 FASTNN_RGEMM_KERNEL(rgemm_avx512, FASTNN_TARGET_AVX512, 16, 8)
+FASTNN_RGEMM_PACKED_KERNEL(rgemm_packed_avx2, FASTNN_TARGET_AVX2, 8)
+FASTNN_RGEMM_PACKED_KERNEL(rgemm_packed_avx512, FASTNN_TARGET_AVX512, 16)
 #endif
 
 typedef void (*rgemm_fn)(long, long, long, const float *, long, const float *, long,
                          const float *, long, const float *, float *, long, int, long, long);
-typedef struct { long nr, mr; rgemm_fn fn; } rgemm_variant;
+typedef void (*rgemm_packed_fn)(long, long, long, const float *, long, const float *, long,
+                                float *, long, int);
+/* nr: columns of a W panel, 2 vectors of the level's lanes; mr: rows of the
+ * step kernel's tile; pw: columns of a panel of the packed product, 1 vector. */
+typedef struct { long nr, mr, pw; rgemm_fn fn; rgemm_packed_fn packed; } rgemm_variant;
 
-/* Indexed by ISA level; nr = 2 vectors of the level's lanes, mr its rows. */
+/* Indexed by ISA level. */
 static const rgemm_variant variants[FASTNN_ISA_COUNT] = {
-    [FASTNN_ISA_GENERIC] = {8, 4, rgemm_generic},
+    [FASTNN_ISA_GENERIC] = {8, 4, 4, rgemm_generic, rgemm_packed_generic},
 #if FASTNN_X86_VARIANTS
-    [FASTNN_ISA_AVX2] = {16, 6, rgemm_avx2},
-    [FASTNN_ISA_AVX512] = {32, 8, rgemm_avx512},
+    [FASTNN_ISA_AVX2] = {16, 6, 8, rgemm_avx2, rgemm_packed_avx2},
+    [FASTNN_ISA_AVX512] = {32, 8, 16, rgemm_avx512, rgemm_packed_avx512},
 #else
-    [FASTNN_ISA_AVX2] = {8, 4, rgemm_generic},
-    [FASTNN_ISA_AVX512] = {8, 4, rgemm_generic},
+    [FASTNN_ISA_AVX2] = {8, 4, 4, rgemm_generic, rgemm_packed_generic},
+    [FASTNN_ISA_AVX512] = {8, 4, 4, rgemm_generic, rgemm_packed_generic},
 #endif
 };
 #endif
@@ -145,6 +205,17 @@ void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long 
     if (M > 0 && p1 > p0)
         variants[isa].fn(M, N, K, a, lda, wp, K2, a2, lda2, wp2, c, ldc, accumulate, p0, p1);
 }
+
+long fastnn_rgemm_packed_width(int isa)
+{
+    return variants[isa].pw;
+}
+
+void fastnn_rgemm_packed(int isa, long M, long N, long K, const float *ap, long a_ps,
+                         const float *bp, long b_ps, float *c, long ldc, int accumulate)
+{
+    if (M > 0 && N > 0) variants[isa].packed(M, N, K, ap, a_ps, bp, b_ps, c, ldc, accumulate);
+}
 #else
 long fastnn_rgemm_panel_width(int isa) { (void)isa; return 1; }
 long fastnn_rgemm_tile_rows(int isa) { (void)isa; return 1; }
@@ -153,6 +224,11 @@ void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long 
                           const float *wp2, float *c, long ldc, int accumulate, long p0, long p1)
 { (void)isa; (void)M; (void)N; (void)K; (void)a; (void)lda; (void)wp; (void)K2; (void)a2;
   (void)lda2; (void)wp2; (void)c; (void)ldc; (void)accumulate; (void)p0; (void)p1; }
+long fastnn_rgemm_packed_width(int isa) { (void)isa; return 1; }
+void fastnn_rgemm_packed(int isa, long M, long N, long K, const float *ap, long a_ps,
+                         const float *bp, long b_ps, float *c, long ldc, int accumulate)
+{ (void)isa; (void)M; (void)N; (void)K; (void)ap; (void)a_ps; (void)bp; (void)b_ps; (void)c;
+  (void)ldc; (void)accumulate; }
 size_t fastnn_rgemm_packed_len(int isa, long N, long K) { (void)isa; (void)N; (void)K; return 0; }
 void fastnn_rgemm_pack(int isa, int trans_w, long N, long K, const float *w, float *wp,
                        long p0, long p1)

@@ -22,6 +22,7 @@
 #ifndef FASTNN_RNN_GEMM_KERNEL_H
 #define FASTNN_RNN_GEMM_KERNEL_H
 #include <stddef.h>
+#include <string.h>
 
 int fastnn_rgemm_available(void);
 /* Floats needed to hold op(W) packed (N output columns, K inner). */
@@ -44,4 +45,34 @@ void fastnn_rgemm_panels(int isa, long M, long N, long K, const float *a, long l
 void fastnn_rgemm_panels2(int isa, long M, long N, long K, const float *a, long lda,
                           const float *wp, long K2, const float *a2, long lda2,
                           const float *wp2, float *c, long ldc, int accumulate, long p0, long p1);
+/* C (M x N) [+]= A^T @ B on the calling thread, both packed in panels of
+ * fastnn_rgemm_packed_width(isa) columns (one vector; it divides the panel
+ * width above): A's K x M (an RNN chunk's gate grads, K rows of M units),
+ * panels a_ps floats apart; B's K x N (the chunk's rows [x_t | h_{t-1}]),
+ * panels b_ps apart; panel q holds its columns' K rows, row k at k * width.
+ * Partial panels are read whole (pad them). fastnn_rgemm_panel_row (below)
+ * writes one row of either. */
+long fastnn_rgemm_packed_width(int isa);
+void fastnn_rgemm_packed(int isa, long M, long N, long K, const float *ap, long a_ps,
+                         const float *bp, long b_ps, float *c, long ldc, int accumulate);
+
+/* Row k of a panel layout: n values of src into consecutive panels of `width`
+ * columns (panel q at dst + q * panel_stride, its row k at k * width). Inline,
+ * with the kernels' widths as constants: the copies are a few vectors each. */
+static inline void fnn_panel_copy(long width, float *d, const float *s, long w)
+{
+    if (w == width && width == 32) memcpy(d, s, 32 * sizeof(float));
+    else if (w == width && width == 16) memcpy(d, s, 16 * sizeof(float));
+    else if (w == width && width == 8) memcpy(d, s, 8 * sizeof(float));
+    else if (w == width && width == 4) memcpy(d, s, 4 * sizeof(float));
+    else memcpy(d, s, sizeof(float) * (size_t)w);
+}
+
+static inline void fastnn_rgemm_panel_row(long width, const float *src, long n, float *dst,
+                                          long panel_stride, long k)
+{
+    float *d = dst + k * width;
+    for (long j0 = 0; j0 < n; j0 += width, d += panel_stride)
+        fnn_panel_copy(width, d, src + j0, n - j0 < width ? n - j0 : width);
+}
 #endif

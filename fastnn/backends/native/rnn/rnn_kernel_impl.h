@@ -176,28 +176,29 @@ typedef struct {
     REAL *hbuf, *fout;                    /* forward: step t's product goes to fout + t*fstep */
     REAL *y, *gates, *cs, *hn, *work, *dh, *dc, *dgi, *dgh;
     /* backward on the team: the weight grads chunk by chunk (wg_steps steps
-     * each) inside the step loop; see FN(team). ring: 0, or the steps of gate
-     * grads kept (two chunks) when no one needs all of them after the loop. */
-    long wg_steps, ring;
-    REAL *xh, *dw, *dw_ih, *dw_hh;        /* xh: two chunks of rows [x_t | h_{t-1}] */
+     * each) inside the step loop, from the chunk's operands in panels
+     * (fastnn_rgemm_packed; see FN(team)), ps floats apart: ap_i, ap_h its gate
+     * grads (the same but for the GRU; gate k's unit u in A column
+     * k * a_hp + u), xh two halves (b_half floats each) of its rows
+     * [x_t | h_{t-1}] (x in the first xh_hpan panels, h in the rest). ring: 1
+     * when no one needs every step's gate grads after the loop (dx does): then
+     * two steps' live in dgi/dgh, which the recurrent product reads. */
+    long wg_steps, ring, a_hp, ps, b_half, xh_hpan;
+    REAL *ap_i, *ap_h, *xh, *dw_ih, *dw_hh;
 } FN(seq_t);
 
-/* Where step t's gate grads live: row block slot(t) of dgi/dgh. The team's
- * ring reuses two chunks' worth (chunk c = the steps T-1-c*S down to
- * T-min((c+1)*S, T), S = wg_steps), so that they are still in cache when the
- * chunk's weight-grad GEMM reads them; within a chunk the steps keep their
- * order, as without the ring, so the GEMM sums the same rows in the same
- * order either way. */
+/* Where step t's gate grads live: row block slot(t) of dgi/dgh. With the ring,
+ * step t's block is rewritten at step t - 2, after the barrier of step t - 1,
+ * which every thread reaches after its share of step t's recurrent product. */
+static inline long FN(slot)(const FN(seq_t) *s, long t)
+{
+    return s->ring ? t & 1 : t;
+}
+
 static inline long FN(chunk_t0)(const FN(seq_t) *s, long c)   /* chunk c's first step */
 {
     const long end = (c + 1) * s->wg_steps;
     return s->T - (end < s->T ? end : s->T);
-}
-
-static inline long FN(slot)(const FN(seq_t) *s, long t)
-{
-    const long c = s->ring ? (s->T - 1 - t) / s->wg_steps : 0;
-    return s->ring ? (c & 1) * s->wg_steps + t - FN(chunk_t0)(s, c) : t;
 }
 
 /* out (T*B x G) = x W_ih^T (W_ih is G x I), all T steps at once on the GEMM's own
@@ -345,17 +346,34 @@ static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_
 #if FASTNN_RNN_PACKED
     const int one = s->dgi == s->dgh;   /* RNN, LSTM: both biases have the same grads */
     if (s->T >= 2 && fastnn_rgemm_available()) {
-        /* chunks of ~256 rows: one k block of the GEMM (FASTNN's x86 tiles use
-         * 256), so the chunked product passes over the weight grads as often as
-         * one product of all T*B rows would */
-        const long L = I + s->H, steps = s->B >= 256 ? 1 : 256 / s->B;
-        s->wp = fnn_malloc64(sizeof(REAL) * fastnn_rgemm_packed_len(s->isa, s->H, s->G));
-        s->xh = fnn_malloc64(sizeof(REAL) * (size_t)(2 * steps * s->B * L));
-        s->dw = one ? fnn_malloc64(sizeof(REAL) * (size_t)(s->G * L)) : NULL;
+        /* chunks of ~256 rows: a chunk's operands (~1.4 MB at H = 256) stay in
+         * cache, and the weight grads are read and written once per chunk. The
+         * panels are zero-padded (partial ones are read whole). */
+        const long steps = s->B >= 256 ? 1 : 256 / s->B, K = steps * s->B, H = s->H;
+        const long w = fastnn_rgemm_packed_width(s->isa), gates = s->G / H;
+        const long Ip = (I + w - 1) / w * w, Hp = (H + w - 1) / w * w;
+        /* panels one line more than K rows apart: a row's copies into all its
+         * panels would otherwise fall on one set of L1 (K * w * 4 bytes is a
+         * multiple of 4 KiB) and miss each time (+0.5 ms a backward, Zen 4) */
+        const long ps = K * w + 16;
+        const size_t a_len = (size_t)(gates * Hp / w * ps), b_len = (size_t)(2 * (Ip + Hp) / w * ps);
+        s->wp = fnn_malloc64(sizeof(REAL) * fastnn_rgemm_packed_len(s->isa, H, s->G));
+        s->xh = fnn_malloc64(sizeof(REAL) * b_len);
+        s->ap_i = fnn_malloc64(sizeof(REAL) * a_len);
+        s->ap_h = one ? s->ap_i : fnn_malloc64(sizeof(REAL) * a_len);
         done = s->wp != NULL;
-        if (s->xh && (s->dw || !one)) {
+        if (s->xh && s->ap_i && s->ap_h) {
+            if (Ip > I || Hp > H) memset(s->xh, 0, sizeof(REAL) * b_len);
+            if (Hp > H) {
+                memset(s->ap_i, 0, sizeof(REAL) * a_len);
+                if (!one) memset(s->ap_h, 0, sizeof(REAL) * a_len);
+            }
             s->wg_steps = steps;
-            s->ring = !dx && s->T > 2 * steps ? 2 * steps : 0;   /* dx needs every step's */
+            s->ring = !dx;   /* dx needs every step's */
+            s->a_hp = Hp;
+            s->ps = ps;
+            s->b_half = (Ip + Hp) / w * ps;
+            s->xh_hpan = Ip / w;
             s->dw_ih = dw_ih;
             s->dw_hh = dw_hh;
         }
@@ -370,7 +388,8 @@ static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_
         }
         fnn_free64(s->wp);
         fnn_free64(s->xh);
-        fnn_free64(s->dw);
+        if (s->ap_h != s->ap_i) fnn_free64(s->ap_h);
+        fnn_free64(s->ap_i);
         if (done && s->wg_steps) {   /* the weight grads are in; dx still to do */
             if (dx && !fastnn_stopped(stop)) FN(mm)(0, s->T * s->B, I, s->G, s->dgi, w_ih, dx, 0);
             return;

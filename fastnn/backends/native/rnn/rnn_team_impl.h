@@ -50,44 +50,66 @@ static int FN(seq_team)(const FN(seq_t) *s)
 }
 
 /* Backward, the weight grads chunk by chunk: during a chunk's steps each thread
- * copies its share of their rows [x_t | h_{t-1}] into the chunk's half of xh;
- * after the barrier of its last step every gate grad of the chunk is in, and
- * each thread adds the chunk's product to its own rows [i0, i1) of the weight
- * grads (one GEMM, K = the chunk's steps x B; two for the GRU, whose sides
- * differ). The grads are still in cache then, and the [x | h] rows never make
- * a T*B-row copy. Chunk c's rows sit at slots [lo, lo + n) of dgi/dgh and in
- * that order in xh; xh's halves alternate, and a half is refilled only after
- * the barriers of the chunk in between, which every thread reaches after its
- * GEMM on that half. Each weight-grad entry sums over the chunks in order on
- * one thread: the result does not depend on the team. */
-static long FN(chunk_lo)(const FN(seq_t) *s, long c)
+ * writes its rows [x_t | h_{t-1}] (its share of the batch) into the panels of
+ * the chunk's half of xh, and after each row's fused pass the gate grads of its
+ * own units into their panels of ap_i/ap_h; after the barrier of the chunk's
+ * last step every row of xh is in, and each thread adds the chunk's products
+ * to the weight grads' rows of its own units (fastnn_rgemm_packed, K = the
+ * chunk's steps x B). Both operands are in cache then, and streamed front to
+ * back. Row p = (t - t0) * B + b of a chunk whose first step is t0: the rows
+ * keep ascending t and b, so every weight-grad entry sums its terms in the same
+ * order on one thread, whatever the team. A thread's A panels are its own
+ * (units come in whole panels); xh's halves alternate, and a half is refilled
+ * only after the barriers of the chunk in between, which every thread reaches
+ * after its products on that half. */
+static long FN(chunk_row)(const FN(seq_t) *s, long i, long t, long b)
 {
-    return s->ring ? (c & 1) * s->wg_steps : FN(chunk_t0)(s, c);
+    return (t - FN(chunk_t0)(s, i / s->wg_steps)) * s->B + b;
+}
+
+static REAL *FN(chunk_xh)(const FN(seq_t) *s, long i)   /* step i's chunk's half of xh */
+{
+    return s->xh + ((i / s->wg_steps) & 1) * s->b_half;
 }
 
 static void FN(chunk_rows)(const FN(seq_t) *s, long i, long t, long b0, long b1)
 {
-    const long B = s->B, H = s->H, I = s->I, L = I + H, c = i / s->wg_steps;
-    REAL *dst = s->xh + ((c & 1) * s->wg_steps + t - FN(chunk_t0)(s, c)) * B * L;
-    for (long b = b0; b < b1; b++)
-        FN(xh_row)(dst + b * L, t, b, B, I, H, s->x, s->xs_t, s->xs_b, s->h0, s->y);
+    const long B = s->B, H = s->H, w = fastnn_rgemm_packed_width(s->isa);
+    REAL *xh = FN(chunk_xh)(s, i);
+    for (long b = b0; b < b1; b++) {
+        const long p = FN(chunk_row)(s, i, t, b);
+        fastnn_rgemm_panel_row(w, s->x + t * s->xs_t + b * s->xs_b, s->I, xh, s->ps, p);
+        fastnn_rgemm_panel_row(w, t ? s->y + ((t - 1) * B + b) * H : s->h0 + b * H, H,
+                               xh + s->xh_hpan * s->ps, s->ps, p);
+    }
 }
 
-static void FN(chunk_grads)(const FN(seq_t) *s, long i, long i0, long i1)
+/* Row b of step t's gate grads, units [u0, u1) of every gate, into A's panels. */
+static void FN(chunk_pack_a)(const FN(seq_t) *s, long i, long t, long b, long u0, long u1)
 {
-    const long B = s->B, H = s->H, I = s->I, L = I + H, G = s->G, c = i / s->wg_steps;
-    const long K = (i - c * s->wg_steps + 1) * B, lo = FN(chunk_lo)(s, c);
-    const REAL *xh = s->xh + (c & 1) * s->wg_steps * B * L;
-    const REAL beta = c ? 1 : 0;
-    if (i1 <= i0) return;
-    if (s->dgi == s->dgh) {
-        GEMM(1, 0, i1 - i0, L, K, 1, s->dgi + lo * B * G + i0, G, xh, L, beta, s->dw + i0 * L,
-             L, 1);
-    } else {
-        GEMM(1, 0, i1 - i0, I, K, 1, s->dgi + lo * B * G + i0, G, xh, L, beta,
-             s->dw_ih + i0 * I, I, 1);
-        GEMM(1, 0, i1 - i0, H, K, 1, s->dgh + lo * B * G + i0, G, xh + I, L, beta,
-             s->dw_hh + i0 * H, H, 1);
+    const long H = s->H, G = s->G, w = fastnn_rgemm_packed_width(s->isa);
+    const long p = FN(chunk_row)(s, i, t, b), row = (FN(slot)(s, t) * s->B + b) * G;
+    for (long k = 0; k * H < G; k++) {
+        const long a = (k * s->a_hp + u0) / w * s->ps;
+        fastnn_rgemm_panel_row(w, s->dgi + row + k * H + u0, u1 - u0, s->ap_i + a, s->ps, p);
+        if (s->ap_h != s->ap_i)
+            fastnn_rgemm_panel_row(w, s->dgh + row + k * H + u0, u1 - u0, s->ap_h + a, s->ps, p);
+    }
+}
+
+/* dW_ih += dG_i^T [x rows], dW_hh += dG_h^T [h rows]: the rows of this thread's
+ * units [u0, u1) of every gate, for the chunk that step i ends. */
+static void FN(chunk_grads)(const FN(seq_t) *s, long i, long u0, long u1)
+{
+    const long H = s->H, I = s->I, G = s->G, w = fastnn_rgemm_packed_width(s->isa);
+    const long c = i / s->wg_steps, K = (i - c * s->wg_steps + 1) * s->B, ps = s->ps;
+    const REAL *xh = FN(chunk_xh)(s, i);
+    for (long k = 0; u1 > u0 && k * H < G; k++) {
+        const long a = (k * s->a_hp + u0) / w * ps, r = k * H + u0;
+        fastnn_rgemm_packed(s->isa, u1 - u0, I, K, s->ap_i + a, ps, xh, ps, s->dw_ih + r * I, I,
+                            c > 0);
+        fastnn_rgemm_packed(s->isa, u1 - u0, H, K, s->ap_h + a, ps, xh + s->xh_hpan * ps, ps,
+                            s->dw_hh + r * H, H, c > 0);
     }
 }
 
@@ -108,13 +130,11 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
     REAL *xout = s->gates ? s->gates : s->y;   /* where x_t W_ih^T goes (+ W_hh h: fout) */
     #pragma omp parallel num_threads(FN(seq_team)(s))
     {
-        long p0, p1, u0, u1, b0, b1, i0, i1, i;
-        int stopped = 0;
+        long p0, p1, u0, u1, b0, b1, i;
         fnn_team_share((H + nr - 1) / nr, &p0, &p1);
         u0 = p0 * nr;
         u1 = p1 * nr < H ? p1 * nr : H;
         fnn_team_share(B, &b0, &b1);
-        fnn_team_share_lines(G, &i0, &i1);   /* rows of the weight grads */
         if (backward) fastnn_rgemm_pack(isa, 0, H, G, s->w_hh, s->wp, p0, p1);
         for (long k = 0; !backward && k < G; k += H) {
             fastnn_rgemm_pack(isa, 1, H, H, s->w_hh + k * H, s->wp + k / H * s->plen, p0, p1);
@@ -145,7 +165,10 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
                 }
                 for (long b = m0; u1 > u0 && b < m0 + nb; b++) FN(fwd_row)(s, t, b, u0, u1 - u0);
             }
-            for (long b = 0; backward && u1 > u0 && b < B; b++) FN(back_row)(s, t, b, u0, u1 - u0);
+            for (long b = 0; backward && u1 > u0 && b < B; b++) {
+                FN(back_row)(s, t, b, u0, u1 - u0);
+                if (chunked) FN(chunk_pack_a)(s, i, t, b, u0, u1);
+            }
             /* the bias grads: this step's rows of the units this thread owns
              * (for the whole loop: no other thread adds to them), in cache */
             for (long k = 0; backward && s->dbi && u1 > u0 && k < G; k += H) {
@@ -158,17 +181,11 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
             if (chunked) FN(chunk_rows)(s, i, t, b0, b1);
             if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
             FASTNN_RNN_BARRIER
-            if (stop_at[t & 1]) {
-                stopped = 1;
-                break;
-            }
+            if (stop_at[t & 1]) break;
             if (chunked && ((i + 1) % s->wg_steps == 0 || i == s->T - 1))
-                FN(chunk_grads)(s, i, i0, i1);
+                FN(chunk_grads)(s, i, u0, u1);
             if (backward && (t > 0 || s->need_dh0))
                 fastnn_rgemm_panels(isa, B, H, G, s->dgh + dgo, G, s->wp, s->dh, H, 1, p0, p1);
         }
-        /* one GEMM gave [dW_ih | dW_hh] per row: this thread's rows to their places */
-        if (chunked && !stopped && s->dgi == s->dgh)
-            FN(split_rows)(i0, i1, s->I, H, s->dw, s->dw_ih, s->dw_hh);
     }
 }
