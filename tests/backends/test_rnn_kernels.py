@@ -355,6 +355,18 @@ def test_kernel_buffers_start_on_a_cache_line(shape, dtype):
     a = native._empty(shape, np.dtype(dtype))
     assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
     assert a.size == 0 or a.ctypes.data % 64 == 0   # an empty array has no line to start
+    # several in one allocation: each on its own lines, none overlapping
+    parts = native._empty_parts([shape, (3,), shape], np.dtype(dtype))
+    spans = []
+    for p, s in zip(parts, [shape, (3,), shape]):
+        assert p.shape == s and p.dtype == dtype and p.flags.c_contiguous and p.flags.writeable
+        assert p.size == 0 or p.ctypes.data % 64 == 0
+        spans.append((p.ctypes.data, p.ctypes.data + p.nbytes))
+    for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
+        assert a1 <= b0
+    parts[0][...] = 1
+    parts[2][...] = 2
+    assert (parts[0] == 1).all() and (parts[2] == 2).all()
     _, s = forward(native, "lstm", make("lstm", 3, 2, 4, 5, np.float32))
     for name in ("y", "gates", "c"):
         assert getattr(s, name).ctypes.data % 64 == 0, name
