@@ -177,10 +177,11 @@ typedef struct {
     REAL *y, *gates, *cs, *hn, *work, *dh, *dc, *dgi, *dgh;
     /* backward on the team: the weight grads chunk by chunk (wg_steps steps
      * each) inside the step loop, from the chunk's operands in panels
-     * (fastnn_rgemm_packed; see FN(team)), ps floats apart: ap_i, ap_h its gate
-     * grads (the same but for the GRU; gate k's unit u in A column
-     * k * a_hp + u), xh two halves (b_half floats each) of its rows
-     * [x_t | h_{t-1}] (x in the first xh_hpan panels, h in the rest). ring: 1
+     * (fastnn_rgemm_packed; see FN(team)), ps floats apart: ap_i its gate
+     * grads (gate k's unit u in A column k * a_hp + u), ap_h the GRU's
+     * recurrent-side n block (the one block its sides differ in; else ap_i),
+     * xh two halves (b_half floats each) of its rows [x_t | h_{t-1}] (x in
+     * the first xh_hpan panels, h in the rest). ring: 1
      * when no one needs every step's gate grads after the loop (dx does): then
      * two steps' live in dgi/dgh, which the recurrent product reads. */
     long wg_steps, ring, a_hp, ps, b_half, xh_hpan;
@@ -360,13 +361,13 @@ static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_
         s->wp = fnn_malloc64(sizeof(REAL) * fastnn_rgemm_packed_len(s->isa, H, s->G));
         s->xh = fnn_malloc64(sizeof(REAL) * b_len);
         s->ap_i = fnn_malloc64(sizeof(REAL) * a_len);
-        s->ap_h = one ? s->ap_i : fnn_malloc64(sizeof(REAL) * a_len);
+        s->ap_h = one ? s->ap_i : fnn_malloc64(sizeof(REAL) * (a_len / gates));   /* n block */
         done = s->wp != NULL;
         if (s->xh && s->ap_i && s->ap_h) {
             if (Ip > I || Hp > H) memset(s->xh, 0, sizeof(REAL) * b_len);
             if (Hp > H) {
                 memset(s->ap_i, 0, sizeof(REAL) * a_len);
-                if (!one) memset(s->ap_h, 0, sizeof(REAL) * a_len);
+                if (!one) memset(s->ap_h, 0, sizeof(REAL) * (a_len / gates));
             }
             s->wg_steps = steps;
             s->ring = !dx;   /* dx needs every step's */

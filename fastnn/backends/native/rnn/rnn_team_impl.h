@@ -52,7 +52,7 @@ static int FN(seq_team)(const FN(seq_t) *s)
 /* Backward, the weight grads chunk by chunk: during a chunk's steps each thread
  * writes its rows [x_t | h_{t-1}] (its share of the batch) into the panels of
  * the chunk's half of xh, and after each row's fused pass the gate grads of its
- * own units into their panels of ap_i/ap_h; after the barrier of the chunk's
+ * own units into their panels of ap_i (and ap_h); after the barrier of the chunk's
  * last step every row of xh is in, and each thread adds the chunk's products
  * to the weight grads' rows of its own units (fastnn_rgemm_packed, K = the
  * chunk's steps x B). Both operands are in cache then, and streamed front to
@@ -84,17 +84,26 @@ static void FN(chunk_rows)(const FN(seq_t) *s, long i, long t, long b0, long b1)
     }
 }
 
+/* Where the recurrent side's A panels of gate k start: the GRU's two sides
+ * differ only in the n block (its last), which alone has panels in ap_h. */
+static REAL *FN(chunk_a_h)(const FN(seq_t) *s, long k, long u0)
+{
+    const long w = fastnn_rgemm_packed_width(s->isa);
+    if (s->ap_h != s->ap_i && (k + 1) * s->H == s->G) return s->ap_h + u0 / w * s->ps;
+    return s->ap_i + (k * s->a_hp + u0) / w * s->ps;
+}
+
 /* Row b of step t's gate grads, units [u0, u1) of every gate, into A's panels. */
 static void FN(chunk_pack_a)(const FN(seq_t) *s, long i, long t, long b, long u0, long u1)
 {
     const long H = s->H, G = s->G, w = fastnn_rgemm_packed_width(s->isa);
     const long p = FN(chunk_row)(s, i, t, b), row = (FN(slot)(s, t) * s->B + b) * G;
-    for (long k = 0; k * H < G; k++) {
-        const long a = (k * s->a_hp + u0) / w * s->ps;
-        fastnn_rgemm_panel_row(w, s->dgi + row + k * H + u0, u1 - u0, s->ap_i + a, s->ps, p);
-        if (s->ap_h != s->ap_i)
-            fastnn_rgemm_panel_row(w, s->dgh + row + k * H + u0, u1 - u0, s->ap_h + a, s->ps, p);
-    }
+    for (long k = 0; k * H < G; k++)
+        fastnn_rgemm_panel_row(w, s->dgi + row + k * H + u0, u1 - u0,
+                               s->ap_i + (k * s->a_hp + u0) / w * s->ps, s->ps, p);
+    if (s->ap_h != s->ap_i)
+        fastnn_rgemm_panel_row(w, s->dgh + row + G - H + u0, u1 - u0,
+                               FN(chunk_a_h)(s, G / H - 1, u0), s->ps, p);
 }
 
 /* dW_ih += dG_i^T [x rows], dW_hh += dG_h^T [h rows]: the rows of this thread's
@@ -108,8 +117,8 @@ static void FN(chunk_grads)(const FN(seq_t) *s, long i, long u0, long u1)
         const long a = (k * s->a_hp + u0) / w * ps, r = k * H + u0;
         fastnn_rgemm_packed(s->isa, u1 - u0, I, K, s->ap_i + a, ps, xh, ps, s->dw_ih + r * I, I,
                             c > 0);
-        fastnn_rgemm_packed(s->isa, u1 - u0, H, K, s->ap_h + a, ps, xh + s->xh_hpan * ps, ps,
-                            s->dw_hh + r * H, H, c > 0);
+        fastnn_rgemm_packed(s->isa, u1 - u0, H, K, FN(chunk_a_h)(s, k, u0), ps,
+                            xh + s->xh_hpan * ps, ps, s->dw_hh + r * H, H, c > 0);
     }
 }
 
