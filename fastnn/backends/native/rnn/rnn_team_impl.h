@@ -29,10 +29,53 @@
  * in every cache. */
 #ifdef _OPENMP
 #define FASTNN_RNN_TEAM_LEAD (omp_get_thread_num() == 0)
-#define FASTNN_RNN_BARRIER _Pragma("omp barrier")
 #else
 #define FASTNN_RNN_TEAM_LEAD 1
-#define FASTNN_RNN_BARRIER
+#endif
+
+/* The step's barrier in two halves: fnn_arrive once this thread's share of the
+ * step is written, then work that reads only this thread's own data (the
+ * backward's copies of its gate grads into panels, its bias grads), then
+ * fnn_wait for every thread's share. A thread that arrives first does that
+ * work instead of spinning. With GCC/Clang atomics (sense-reversing: the last
+ * to arrive resets the count and opens the next generation); elsewhere the
+ * whole barrier sits at the wait. The spin backs off to sched_yield: a thread
+ * may be waiting for one the OS has descheduled. */
+#ifndef FASTNN_RNN_SPLIT_BARRIER
+#define FASTNN_RNN_SPLIT_BARRIER
+typedef struct { long count, gen; } fnn_split_barrier;
+#if defined(_OPENMP) && defined(__GNUC__)
+#include <sched.h>
+static inline long fnn_arrive(fnn_split_barrier *b)
+{
+    const long gen = __atomic_load_n(&b->gen, __ATOMIC_ACQUIRE);
+    if (__atomic_add_fetch(&b->count, 1, __ATOMIC_ACQ_REL) == omp_get_num_threads()) {
+        __atomic_store_n(&b->count, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->gen, gen + 1, __ATOMIC_RELEASE);
+    }
+    return gen;
+}
+
+static inline void fnn_wait(fnn_split_barrier *b, long gen)
+{
+    for (long spins = 0; __atomic_load_n(&b->gen, __ATOMIC_ACQUIRE) == gen; spins++) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        if (spins > 20000) sched_yield();
+    }
+}
+#else
+static inline long fnn_arrive(fnn_split_barrier *b) { (void)b; return 0; }
+static inline void fnn_wait(fnn_split_barrier *b, long gen)
+{
+    (void)b;
+    (void)gen;
+#ifdef _OPENMP
+    _Pragma("omp barrier")
+#endif
+}
+#endif
 #endif
 
 /* Threads for T steps of B x G x H multiply-adds each: the usual threshold for
@@ -136,6 +179,7 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
     const int chunked = backward && s->wg_steps > 0;
     const long mb = fastnn_rgemm_tile_rows(isa);
     int stop_at[2] = {0, 0};
+    fnn_split_barrier step_done = {0, 0};
     REAL *xout = s->gates ? s->gates : s->y;   /* where x_t W_ih^T goes (+ W_hh h: fout) */
     #pragma omp parallel num_threads(FN(seq_team)(s))
     {
@@ -174,10 +218,12 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
                 }
                 for (long b = m0; u1 > u0 && b < m0 + nb; b++) FN(fwd_row)(s, t, b, u0, u1 - u0);
             }
-            for (long b = 0; backward && u1 > u0 && b < B; b++) {
-                FN(back_row)(s, t, b, u0, u1 - u0);
-                if (chunked) FN(chunk_pack_a)(s, i, t, b, u0, u1);
-            }
+            for (long b = 0; backward && u1 > u0 && b < B; b++) FN(back_row)(s, t, b, u0, u1 - u0);
+            /* xh is read by every thread: its rows before the arrival */
+            if (chunked) FN(chunk_rows)(s, i, t, b0, b1);
+            if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
+            const long gen = fnn_arrive(&step_done);
+            for (long b = 0; chunked && u1 > u0 && b < B; b++) FN(chunk_pack_a)(s, i, t, b, u0, u1);
             /* the bias grads: this step's rows of the units this thread owns
              * (for the whole loop: no other thread adds to them), in cache */
             for (long k = 0; backward && s->dbi && u1 > u0 && k < G; k += H) {
@@ -187,9 +233,7 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
                     FASTNN_ISA_CALL(isa, FN(add_rows), (B, G, u1 - u0, s->dbh + k + u0,
                                                         s->dgh + dgo + k + u0));
             }
-            if (chunked) FN(chunk_rows)(s, i, t, b0, b1);
-            if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
-            FASTNN_RNN_BARRIER
+            fnn_wait(&step_done, gen);
             if (stop_at[t & 1]) break;
             if (chunked && ((i + 1) % s->wg_steps == 0 || i == s->T - 1))
                 FN(chunk_grads)(s, i, u0, u1);
