@@ -43,11 +43,18 @@
  * may be waiting for one the OS has descheduled. */
 #ifndef FASTNN_RNN_SPLIT_BARRIER
 #define FASTNN_RNN_SPLIT_BARRIER
-typedef struct { long count, gen; } fnn_split_barrier;
+/* split: 0 where the team has more threads than the processors it may run on
+ * (fastnn.set_num_threads above the core count): a spinning waiter would then
+ * hold the core of the thread it waits for (3x slower at 4 threads on 2 cores),
+ * so the whole barrier is OpenMP's, which sleeps. */
+typedef struct { long count, gen; int split; } fnn_split_barrier;
 #if defined(_OPENMP) && defined(__GNUC__)
 #include <sched.h>
+static inline int fnn_split_fits(int nt) { return nt <= omp_get_num_procs(); }
+
 static inline long fnn_arrive(fnn_split_barrier *b)
 {
+    if (!b->split) return 0;
     const long gen = __atomic_load_n(&b->gen, __ATOMIC_ACQUIRE);
     if (__atomic_add_fetch(&b->count, 1, __ATOMIC_ACQ_REL) == omp_get_num_threads()) {
         __atomic_store_n(&b->count, 0, __ATOMIC_RELAXED);
@@ -58,6 +65,10 @@ static inline long fnn_arrive(fnn_split_barrier *b)
 
 static inline void fnn_wait(fnn_split_barrier *b, long gen)
 {
+    if (!b->split) {
+        _Pragma("omp barrier")
+        return;
+    }
     for (long spins = 0; __atomic_load_n(&b->gen, __ATOMIC_ACQUIRE) == gen; spins++) {
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
@@ -66,6 +77,7 @@ static inline void fnn_wait(fnn_split_barrier *b, long gen)
     }
 }
 #else
+static inline int fnn_split_fits(int nt) { (void)nt; return 0; }
 static inline long fnn_arrive(fnn_split_barrier *b) { (void)b; return 0; }
 static inline void fnn_wait(fnn_split_barrier *b, long gen)
 {
@@ -179,9 +191,10 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
     const int chunked = backward && s->wg_steps > 0;
     const long mb = fastnn_rgemm_tile_rows(isa);
     int stop_at[2] = {0, 0};
-    fnn_split_barrier step_done = {0, 0};
+    const int nt = FN(seq_team)(s);
+    fnn_split_barrier step_done = {0, 0, fnn_split_fits(nt)};
     REAL *xout = s->gates ? s->gates : s->y;   /* where x_t W_ih^T goes (+ W_hh h: fout) */
-    #pragma omp parallel num_threads(FN(seq_team)(s))
+    #pragma omp parallel num_threads(nt)
     {
         long p0, p1, u0, u1, b0, b1, i;
         fnn_team_share((H + nr - 1) / nr, &p0, &p1);
