@@ -223,8 +223,10 @@ static void FN(project)(const FN(seq_t) *s, REAL *out)
 #define FASTNN_RNN_PAR_IF(B, W) ((B) > 1 && (B) * (W) >= FASTNN_RNN_PAR_MIN)
 
 /* Forward step t for units [u0, u0 + nu) of batch row b, once the recurrent
- * product is in: the family's fused row, or a frozen (padded) step. */
-static void FN(fwd_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
+ * product is in: the family's fused row, or a frozen (padded) step. LSTM: the
+ * row's pre-activations at g (gate k at g + k * gs), or, g NULL, in place in
+ * the gates. */
+static void FN(fwd_row)(const FN(seq_t) *s, long t, long b, long u0, long nu, REAL *g, long gs)
 {
     const long B = s->B, H = s->H, r = b * H + u0, o = (t * B + b) * s->G + u0;
     const REAL *hp = s->hbuf + (t & 1) * s->hstep;
@@ -236,8 +238,9 @@ static void FN(fwd_row)(const FN(seq_t) *s, long t, long b, long u0, long nu)
         if (s->hn) memset(s->hn + t * B * H + r, 0, sizeof(REAL) * nu);
         memset(yt + r, 0, sizeof(REAL) * nu);
     } else if (s->kind == FASTNN_RNN_LSTM) {
-        FASTNN_ISA_CALL(s->isa, FN(lstm_row), (nu, H, s->gates + o, s->bias + u0, cp + r,
-                                               s->cs + t * B * H + r, hc + r, yt + r));
+        FASTNN_ISA_CALL(s->isa, FN(lstm_row), (nu, H, g ? gs : H, g ? g : s->gates + o,
+                                               s->bias + u0, cp + r, s->cs + t * B * H + r,
+                                               hc + r, yt + r));
     } else if (s->kind == FASTNN_RNN_GRU) {
         FASTNN_ISA_CALL(s->isa, FN(gru_row), (nu, H, s->gates + o, s->bias + u0,
                                               s->work + b * s->G + u0, s->bh + u0, hp + r, hc + r,
@@ -288,7 +291,7 @@ static void FN(seq_loop)(const fastnn_flag_t *stop, const FN(seq_t) *s, int back
         #pragma omp parallel for schedule(static) if (FASTNN_RNN_PAR_IF(B, G))
         for (b = 0; b < B; b++) {
             if (backward) FN(back_row)(s, t, b, 0, H);
-            else FN(fwd_row)(s, t, b, 0, H);
+            else FN(fwd_row)(s, t, b, 0, H, NULL, 0);
         }
         if (backward && (t > 0 || s->need_dh0))
             FN(mm)(0, B, H, G, s->dgh + t * B * G, s->w_hh, s->dh, 1);

@@ -42,25 +42,25 @@ FN(rnn_back_row)(long H, int relu, const REAL *restrict y,
     }
 }
 
-/* g: the row's 4H pre-activations (i, f, g, o) without the bias b (b_ih + b_hh)
- * in, activations out. Two passes: the four gate activations are independent
- * chains that fill the vector units together, while tanh(c) waits on all of
- * them; in its own pass successive vectors' chains overlap instead of each
- * vector stalling on one long chain. */
+/* g: the row's pre-activations (i, f, g, o; gate k at g + k * gs) without the
+ * bias b (b_ih + b_hh; gate k at b + k * H) in, activations out. Two passes:
+ * the four gate activations are independent chains that fill the vector units
+ * together, while tanh(c) waits on all of them; in its own pass successive
+ * vectors' chains overlap instead of each vector stalling on one long chain. */
 static FASTNN_TARGET void
-FN(lstm_row)(long nu, long H, REAL *restrict g, const REAL *restrict b,
+FN(lstm_row)(long nu, long H, long gs, REAL *restrict g, const REAL *restrict b,
              const REAL *restrict cp, REAL *restrict c, REAL *restrict h, REAL *restrict y)
 {
     #pragma omp simd
     for (long j = 0; j < nu; j++) {
-        REAL i = SIGMOID(g[j] + b[j]), f = SIGMOID(g[H + j] + b[H + j]);
-        REAL gg = TANH(g[2 * H + j] + b[2 * H + j]), o = SIGMOID(g[3 * H + j] + b[3 * H + j]);
-        g[j] = i; g[H + j] = f; g[2 * H + j] = gg; g[3 * H + j] = o;
+        REAL i = SIGMOID(g[j] + b[j]), f = SIGMOID(g[gs + j] + b[H + j]);
+        REAL gg = TANH(g[2 * gs + j] + b[2 * H + j]), o = SIGMOID(g[3 * gs + j] + b[3 * H + j]);
+        g[j] = i; g[gs + j] = f; g[2 * gs + j] = gg; g[3 * gs + j] = o;
         c[j] = f * cp[j] + i * gg;
     }
     #pragma omp simd
     for (long j = 0; j < nu; j++) {
-        REAL hv = g[3 * H + j] * TANH(c[j]);
+        REAL hv = g[3 * gs + j] * TANH(c[j]);
         h[j] = hv; y[j] = hv;
     }
 }

@@ -201,6 +201,12 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
         u0 = p0 * nr;
         u1 = p1 * nr < H ? p1 * nr : H;
         fnn_team_share(B, &b0, &b1);
+        /* LSTM forward: this thread's gates of the step (its units of the four
+         * gates, every batch row) in a buffer of its own, which stays in cache;
+         * they go to the saved gates after it arrives at the step's barrier */
+        const long gl = 4 * (u1 - u0);
+        REAL *gt = !backward && s->kind == FASTNN_RNN_LSTM && u1 > u0
+                   ? fnn_malloc64(sizeof(REAL) * (size_t)(B * gl)) : NULL;
         if (backward) fastnn_rgemm_pack(isa, 0, H, G, s->w_hh, s->wp, p0, p1);
         for (long k = 0; !backward && k < G; k += H) {
             fastnn_rgemm_pack(isa, 1, H, H, s->w_hh + k * H, s->wp + k / H * s->plen, p0, p1);
@@ -220,22 +226,30 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
                 for (long k = 0; k < G; k += H) {
                     const REAL *wi = s->wpi + k / H * s->pleni, *wh = s->wp + k / H * s->plen;
                     const REAL *xm = xt + m0 * s->xs_b, *hm = hp + m0 * H;
+                    /* gt's columns are this thread's units: column u at u - u0 */
+                    REAL *out = gt ? gt + m0 * gl + k / H * (u1 - u0) - u0 : fo + k;
+                    const long ldo = gt ? gl : G;
                     if (s->kind == FASTNN_RNN_GRU) {   /* W_hn h stays apart (r multiplies it) */
                         fastnn_rgemm_panels(isa, nb, H, s->I, xm, s->xs_b, wi,
                                             xout + (t * B + m0) * G + k, G, 0, p0, p1);
                         fastnn_rgemm_panels(isa, nb, H, H, hm, H, wh, fo + k, G, 0, p0, p1);
                     } else {   /* x_t W_ih^T + h_{t-1} W_hh^T in one pass */
                         fastnn_rgemm_panels2(isa, nb, H, s->I, xm, s->xs_b, wi, H, hm, H, wh,
-                                             fo + k, G, 0, p0, p1);
+                                             out, ldo, 0, p0, p1);
                     }
                 }
-                for (long b = m0; u1 > u0 && b < m0 + nb; b++) FN(fwd_row)(s, t, b, u0, u1 - u0);
+                for (long b = m0; u1 > u0 && b < m0 + nb; b++)
+                    FN(fwd_row)(s, t, b, u0, u1 - u0, gt ? gt + b * gl : NULL, u1 - u0);
             }
             for (long b = 0; backward && u1 > u0 && b < B; b++) FN(back_row)(s, t, b, u0, u1 - u0);
             /* xh is read by every thread: its rows before the arrival */
             if (chunked) FN(chunk_rows)(s, i, t, b0, b1);
             if (FASTNN_RNN_TEAM_LEAD && fastnn_stopped(stop)) stop_at[t & 1] = 1;
             const long gen = fnn_arrive(&step_done);
+            for (long b = 0; gt && b < B; b++)
+                for (long k = 0; k < 4; k++)
+                    memcpy(s->gates + (t * B + b) * G + k * H + u0, gt + b * gl + k * (u1 - u0),
+                           sizeof(REAL) * (size_t)(u1 - u0));
             for (long b = 0; chunked && u1 > u0 && b < B; b++) FN(chunk_pack_a)(s, i, t, b, u0, u1);
             /* the bias grads: this step's rows of the units this thread owns
              * (for the whole loop: no other thread adds to them), in cache */
@@ -253,5 +267,6 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
             if (backward && (t > 0 || s->need_dh0))
                 fastnn_rgemm_panels(isa, B, H, G, s->dgh + dgo, G, s->wp, s->dh, H, 1, p0, p1);
         }
+        fnn_free64(gt);
     }
 }
