@@ -360,7 +360,8 @@ static void FN(run_backward)(FN(seq_t) *s, long I, const REAL *x, const REAL *w_
          * panels would otherwise fall on one set of L1 (K * w * 4 bytes is a
          * multiple of 4 KiB) and miss each time (+0.5 ms a backward, Zen 4) */
         const long ps = K * w + 16;
-        const size_t a_len = (size_t)(gates * Hp / w * ps), b_len = (size_t)(2 * (Ip + Hp) / w * ps);
+        const size_t a_len = (size_t)(gates * Hp / w * ps);
+        const size_t b_len = (size_t)(2 * (Ip + Hp) / w * ps);
         s->wp = fnn_malloc64(sizeof(REAL) * fastnn_rgemm_packed_len(s->isa, H, s->G));
         s->xh = fnn_malloc64(sizeof(REAL) * b_len);
         s->ap_i = fnn_malloc64(sizeof(REAL) * a_len);

@@ -226,16 +226,17 @@ static void FN(team)(const fastnn_flag_t *stop, const FN(seq_t) *s, int backward
                 for (long k = 0; k < G; k += H) {
                     const REAL *wi = s->wpi + k / H * s->pleni, *wh = s->wp + k / H * s->plen;
                     const REAL *xm = xt + m0 * s->xs_b, *hm = hp + m0 * H;
-                    /* gt's columns are this thread's units: column u at u - u0 */
-                    REAL *out = gt ? gt + m0 * gl + k / H * (u1 - u0) - u0 : fo + k;
-                    const long ldo = gt ? gl : G;
                     if (s->kind == FASTNN_RNN_GRU) {   /* W_hn h stays apart (r multiplies it) */
                         fastnn_rgemm_panels(isa, nb, H, s->I, xm, s->xs_b, wi,
                                             xout + (t * B + m0) * G + k, G, 0, p0, p1);
                         fastnn_rgemm_panels(isa, nb, H, H, hm, H, wh, fo + k, G, 0, p0, p1);
+                    } else if (gt) {   /* gt's column 0 is unit u0: the panels from p0 on */
+                        fastnn_rgemm_panels2(isa, nb, H - u0, s->I, xm, s->xs_b,
+                                             wi + p0 * s->I * nr, H, hm, H, wh + p0 * H * nr,
+                                             gt + m0 * gl + k / H * (u1 - u0), gl, 0, 0, p1 - p0);
                     } else {   /* x_t W_ih^T + h_{t-1} W_hh^T in one pass */
                         fastnn_rgemm_panels2(isa, nb, H, s->I, xm, s->xs_b, wi, H, hm, H, wh,
-                                             out, ldo, 0, p0, p1);
+                                             fo + k, G, 0, p0, p1);
                     }
                 }
                 for (long b = m0; u1 > u0 && b < m0 + nb; b++)
