@@ -61,8 +61,7 @@ void fastnn_rgemm_packed(int isa, long M, long N, long K, const float *ap, long 
  * with the kernels' widths as constants: the copies are a few vectors each. */
 static inline void fnn_panel_copy(long width, float *d, const float *s, long w)
 {
-    if (w == width && width == 32) memcpy(d, s, 32 * sizeof(float));
-    else if (w == width && width == 16) memcpy(d, s, 16 * sizeof(float));
+    if (w == width && width == 16) memcpy(d, s, 16 * sizeof(float));
     else if (w == width && width == 8) memcpy(d, s, 8 * sizeof(float));
     else if (w == width && width == 4) memcpy(d, s, 4 * sizeof(float));
     else memcpy(d, s, sizeof(float) * (size_t)w);

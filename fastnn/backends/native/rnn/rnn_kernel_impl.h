@@ -181,9 +181,9 @@ typedef struct {
      * grads (gate k's unit u in A column k * a_hp + u), ap_h the GRU's
      * recurrent-side n block (the one block its sides differ in; else ap_i),
      * xh two halves (b_half floats each) of its rows [x_t | h_{t-1}] (x in
-     * the first xh_hpan panels, h in the rest). ring: 1
-     * when no one needs every step's gate grads after the loop (dx does): then
-     * two steps' live in dgi/dgh, which the recurrent product reads. */
+     * the first xh_hpan panels, h in the rest). ring: 1 when no one needs
+     * every step's gate grads after the loop (dx does): then two steps' live
+     * in dgi/dgh, which the recurrent product reads. */
     long wg_steps, ring, a_hp, ps, b_half, xh_hpan;
     REAL *ap_i, *ap_h, *xh, *dw_ih, *dw_hh;
 } FN(seq_t);

@@ -34,9 +34,10 @@
 #endif
 
 /* The step's barrier in two halves: fnn_arrive once this thread's share of the
- * step is written, then work that reads only this thread's own data (the
- * backward's copies of its gate grads into panels, its bias grads), then
- * fnn_wait for every thread's share. A thread that arrives first does that
+ * step is written, then work on this thread's own data only (the LSTM
+ * forward's copy of its gates to the saved ones; the backward's copies of its
+ * gate grads into panels, its bias grads), then fnn_wait for every thread's
+ * share. A thread that arrives first does that
  * work instead of spinning. With GCC/Clang atomics (sense-reversing: the last
  * to arrive resets the count and opens the next generation); elsewhere the
  * whole barrier sits at the wait. The spin backs off to sched_yield: a thread
@@ -106,9 +107,9 @@ static int FN(seq_team)(const FN(seq_t) *s)
 
 /* Backward, the weight grads chunk by chunk: during a chunk's steps each thread
  * writes its rows [x_t | h_{t-1}] (its share of the batch) into the panels of
- * the chunk's half of xh, and after each row's fused pass the gate grads of its
- * own units into their panels of ap_i (and ap_h); after the barrier of the chunk's
- * last step every row of xh is in, and each thread adds the chunk's products
+ * the chunk's half of xh, and, once it has arrived at the step's barrier, the
+ * step's gate grads of its own units into their panels of ap_i (and ap_h);
+ * after the barrier of the chunk's last step every row of xh is in, and each thread adds the chunk's products
  * to the weight grads' rows of its own units (fastnn_rgemm_packed, K = the
  * chunk's steps x B). Both operands are in cache then, and streamed front to
  * back. Row p = (t - t0) * B + b of a chunk whose first step is t0: the rows
@@ -139,13 +140,19 @@ static void FN(chunk_rows)(const FN(seq_t) *s, long i, long t, long b0, long b1)
     }
 }
 
-/* Where the recurrent side's A panels of gate k start: the GRU's two sides
- * differ only in the n block (its last), which alone has panels in ap_h. */
+/* Where the A panels of gate k's unit u0 start: the input side's in ap_i; the
+ * recurrent side's there too but for the GRU's n block (its last, the one
+ * block its two sides differ in), which alone has panels in ap_h. */
+static REAL *FN(chunk_a_i)(const FN(seq_t) *s, long k, long u0)
+{
+    return s->ap_i + (k * s->a_hp + u0) / fastnn_rgemm_packed_width(s->isa) * s->ps;
+}
+
 static REAL *FN(chunk_a_h)(const FN(seq_t) *s, long k, long u0)
 {
-    const long w = fastnn_rgemm_packed_width(s->isa);
-    if (s->ap_h != s->ap_i && (k + 1) * s->H == s->G) return s->ap_h + u0 / w * s->ps;
-    return s->ap_i + (k * s->a_hp + u0) / w * s->ps;
+    if (s->ap_h != s->ap_i && (k + 1) * s->H == s->G)
+        return s->ap_h + u0 / fastnn_rgemm_packed_width(s->isa) * s->ps;
+    return FN(chunk_a_i)(s, k, u0);
 }
 
 /* Row b of step t's gate grads, units [u0, u1) of every gate, into A's panels. */
@@ -154,8 +161,8 @@ static void FN(chunk_pack_a)(const FN(seq_t) *s, long i, long t, long b, long u0
     const long H = s->H, G = s->G, w = fastnn_rgemm_packed_width(s->isa);
     const long p = FN(chunk_row)(s, i, t, b), row = (FN(slot)(s, t) * s->B + b) * G;
     for (long k = 0; k * H < G; k++)
-        fastnn_rgemm_panel_row(w, s->dgi + row + k * H + u0, u1 - u0,
-                               s->ap_i + (k * s->a_hp + u0) / w * s->ps, s->ps, p);
+        fastnn_rgemm_panel_row(w, s->dgi + row + k * H + u0, u1 - u0, FN(chunk_a_i)(s, k, u0),
+                               s->ps, p);
     if (s->ap_h != s->ap_i)
         fastnn_rgemm_panel_row(w, s->dgh + row + G - H + u0, u1 - u0,
                                FN(chunk_a_h)(s, G / H - 1, u0), s->ps, p);
@@ -165,13 +172,13 @@ static void FN(chunk_pack_a)(const FN(seq_t) *s, long i, long t, long b, long u0
  * units [u0, u1) of every gate, for the chunk that step i ends. */
 static void FN(chunk_grads)(const FN(seq_t) *s, long i, long u0, long u1)
 {
-    const long H = s->H, I = s->I, G = s->G, w = fastnn_rgemm_packed_width(s->isa);
-    const long c = i / s->wg_steps, K = (i - c * s->wg_steps + 1) * s->B, ps = s->ps;
+    const long H = s->H, I = s->I, G = s->G, ps = s->ps;
+    const long c = i / s->wg_steps, K = (i - c * s->wg_steps + 1) * s->B;
     const REAL *xh = FN(chunk_xh)(s, i);
     for (long k = 0; u1 > u0 && k * H < G; k++) {
-        const long a = (k * s->a_hp + u0) / w * ps, r = k * H + u0;
-        fastnn_rgemm_packed(s->isa, u1 - u0, I, K, s->ap_i + a, ps, xh, ps, s->dw_ih + r * I, I,
-                            c > 0);
+        const long r = k * H + u0;
+        fastnn_rgemm_packed(s->isa, u1 - u0, I, K, FN(chunk_a_i)(s, k, u0), ps, xh, ps,
+                            s->dw_ih + r * I, I, c > 0);
         fastnn_rgemm_packed(s->isa, u1 - u0, H, K, FN(chunk_a_h)(s, k, u0), ps,
                             xh + s->xh_hpan * ps, ps, s->dw_hh + r * H, H, c > 0);
     }
