@@ -20,26 +20,24 @@
 
 #if FASTNN_HAVE_VECTORS
 
-/* One row of a kernel's tile, two vectors v0 v1, into C's nw columns at cr
+/* One row of a kernel's tile, NV vectors at v, into C's nw columns at cr
  * (added to them when acc); a partial panel goes through a copy. */
-#define FASTNN_RGEMM_STORE(NAME, LANES, cr_, v0, v1, nw, acc)                                \
+#define FASTNN_RGEMM_STORE(NAME, LANES, NV, cr_, v, nw, acc)                                 \
     do {                                                                                    \
         float *cr = (cr_);                                                                  \
-        if ((nw) == 2 * (LANES)) {                                                          \
-            if (acc) {                                                                      \
-                NAME##_v c0, c1;                                                            \
-                memcpy(&c0, cr, sizeof c0);                                                 \
-                memcpy(&c1, cr + (LANES), sizeof c1);                                       \
-                (v0) += c0;                                                                 \
-                (v1) += c1;                                                                 \
+        if ((nw) == (NV) * (LANES)) {                                                       \
+            for (int q = 0; q < (NV); q++) {                                                \
+                if (acc) {                                                                  \
+                    NAME##_v old;                                                           \
+                    memcpy(&old, cr + q * (LANES), sizeof old);                             \
+                    (v)[q] += old;                                                          \
+                }                                                                           \
+                memcpy(cr + q * (LANES), &(v)[q], sizeof(v)[q]);                            \
             }                                                                               \
-            memcpy(cr, &(v0), sizeof(v0));                                                  \
-            memcpy(cr + (LANES), &(v1), sizeof(v1));                                        \
         } else {                                                                            \
-            float t[2 * (LANES)];                                                           \
-            memcpy(t, &(v0), sizeof(v0));                                                   \
-            memcpy(t + (LANES), &(v1), sizeof(v1));                                         \
-            for (long v = 0; v < (nw); v++) cr[v] = ((acc) ? cr[v] : 0.0f) + t[v];          \
+            float t[(NV) * (LANES)];                                                        \
+            memcpy(t, (v), sizeof t);                                                       \
+            for (long j = 0; j < (nw); j++) cr[j] = ((acc) ? cr[j] : 0.0f) + t[j];          \
         }                                                                                   \
     } while (0)
 
@@ -56,10 +54,10 @@ ATTR static void NAME(long M, long N, long K, const float *a, long lda, const fl
     for (long p = p0; p < p1; p++) {                                                        \
         long n0 = p * NR, nw = N - n0 < NR ? N - n0 : NR;                                   \
         for (long m0 = 0; m0 < M; m0 += (MR)) {                                             \
-            NAME##_v s0[MR], s1[MR];                                                        \
+            NAME##_v s[MR][2];                                                              \
             for (int r = 0; r < (MR); r++) {                                                \
-                s0[r] = (NAME##_v){0};                                                      \
-                s1[r] = s0[r];                                                              \
+                s[r][0] = (NAME##_v){0};                                                    \
+                s[r][1] = s[r][0];                                                          \
             }                                                                               \
             for (int seg = 0; seg < 2; seg++) {                                             \
                 const long KS = seg ? K2 : K;                                               \
@@ -74,14 +72,13 @@ ATTR static void NAME(long M, long N, long K, const float *a, long lda, const fl
                     memcpy(&w0, w + k * NR, sizeof w0);                                     \
                     memcpy(&w1, w + k * NR + (LANES), sizeof w1);                           \
                     for (int r = 0; r < (MR); r++) {                                        \
-                        s0[r] += ar[r][k] * w0;                                             \
-                        s1[r] += ar[r][k] * w1;                                             \
+                        s[r][0] += ar[r][k] * w0;                                           \
+                        s[r][1] += ar[r][k] * w1;                                           \
                     }                                                                       \
                 }                                                                           \
             }                                                                               \
             for (int r = 0; r < (MR) && m0 + r < M; r++)                                    \
-                FASTNN_RGEMM_STORE(NAME, LANES, c + (m0 + r) * ldc + n0, s0[r], s1[r], nw,   \
-                                   acc);                                                    \
+                FASTNN_RGEMM_STORE(NAME, LANES, 2, c + (m0 + r) * ldc + n0, s[r], nw, acc);  \
         }                                                                                   \
     }                                                                                       \
 }
@@ -113,20 +110,9 @@ ATTR static void NAME(long M, long N, long K, const float *ap, long a_ps, const 
                 memcpy(&w, b + k * (LANES), sizeof w);                                      \
                 for (int r = 0; r < (LANES); r++) sum[r] += a[k * (LANES) + r] * w;         \
             }                                                                               \
-            for (int r = 0; r < (LANES) && m0 + r < M; r++) {                               \
-                float *cr = c + (m0 + r) * ldc + n0, t[LANES];                              \
-                if (nw == (LANES)) {                                                        \
-                    if (acc) {                                                              \
-                        NAME##_v old;                                                       \
-                        memcpy(&old, cr, sizeof old);                                       \
-                        sum[r] += old;                                                      \
-                    }                                                                       \
-                    memcpy(cr, &sum[r], sizeof sum[r]);                                     \
-                } else {                                                                    \
-                    memcpy(t, &sum[r], sizeof t);                                           \
-                    for (long v = 0; v < nw; v++) cr[v] = (acc ? cr[v] : 0.0f) + t[v];      \
-                }                                                                           \
-            }                                                                               \
+            for (int r = 0; r < (LANES) && m0 + r < M; r++)                                 \
+                FASTNN_RGEMM_STORE(NAME, LANES, 1, c + (m0 + r) * ldc + n0, &sum[r], nw,     \
+                                   acc);                                                    \
         }                                                                                   \
     }                                                                                       \
 }
